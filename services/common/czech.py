@@ -1,0 +1,52 @@
+"""Dates and amounts the way Czech readers write them, in Europe/Prague."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+PRAGUE = ZoneInfo("Europe/Prague")
+WEEKDAYS = ("po", "út", "st", "čt", "pá", "so", "ne")
+
+
+def local(moment: datetime) -> datetime:
+    """The moment in Prague time; naive datetimes are taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(PRAGUE)
+
+
+def date_time(moment: datetime) -> str:
+    """``27. 11. 2026 9:00``."""
+    m = local(moment)
+    return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}"
+
+
+def date(moment: datetime) -> str:
+    """``27. 11. 2026``."""
+    m = local(moment)
+    return f"{m.day}. {m.month}. {m.year}"
+
+
+def time(moment: datetime) -> str:
+    """``9:00``."""
+    m = local(moment)
+    return f"{m.hour}:{m.minute:02d}"
+
+
+def weekday_date_time(moment: datetime) -> str:
+    """``út 8. 12. 2026 v 9:00``."""
+    m = local(moment)
+    return f"{WEEKDAYS[m.weekday()]} {m.day}. {m.month}. {m.year} v {m.hour}:{m.minute:02d}"
+
+
+def price(amount: int) -> str:
+    """``1 200 Kč``, or ``zdarma`` for nothing."""
+    if not amount:
+        return "zdarma"
+    return f"{amount:,}".replace(",", "\u00a0") + "\u00a0Kč"
+
+
+EVENT_KINDS = {"seminar": "seminář", "training": "školení", "good_practice": "setkání dobré praxe"}
+
+
+def event_kind(kind: str) -> str:
+    """The Czech name of an event kind: ``seminář``."""
+    return EVENT_KINDS.get(kind, kind)

@@ -1,0 +1,118 @@
+"""Each service's own database: SQLite files by default, PostgreSQL by URL.
+
+One ``transaction()`` per use case. On SQLite, SQLAlchemy's documented recipe
+is applied (pysqlite's own BEGIN handling off, ``BEGIN IMMEDIATE`` emitted) so
+that a transaction takes the write lock at its start, and the transactions of
+one process are serialised by a lock that yields to other green threads
+instead of blocking the whole process in SQLite's busy wait.
+"""
+import os
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url: str, pool_size: int = 10):
+    """An engine for ``url``; SQLite files get their folder and the locking recipe."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+    if parsed.database and parsed.database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """An engine and a way to run one transaction on it."""
+
+    def __init__(self, url: str, metadata, pool_size: int = 10):
+        self.engine = make_engine(url, pool_size)
+        self.metadata = metadata
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.RLock() if self.is_sqlite else None
+
+    def create_schema(self):
+        self.metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self):
+        """A session inside one transaction: committed on success, rolled back on error."""
+        if self._write_lock is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self._write_lock:
+            with self._sessions() as session, session.begin():
+                yield session
+
+    def dispose(self):
+        self.engine.dispose()
+
+
+class DatabaseProvider(DependencyProvider):
+    """The service's own database, from ``DATABASES[<service name>]`` in the config."""
+
+    def __init__(self, metadata):
+        self.metadata = metadata
+
+    def setup(self):
+        config = self.container.config
+        url = config["DATABASES"][self.container.service_name]
+        workers = int(config.get("max_workers", 10))
+        self.database = Database(url, self.metadata, pool_size=workers + 2)
+        self.database.create_schema()
+
+    def get_dependency(self, worker_ctx):
+        return self.database
+
+    def stop(self):
+        self.database.dispose()
+
+    def kill(self):
+        self.database.dispose()

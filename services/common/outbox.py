@@ -1,0 +1,181 @@
+"""Transactional outbox: events are rows written in the same transaction as the
+state change they describe; a relay publishes them afterwards.
+
+A crash between the commit and the publish only delays an event. The relay
+publishes with publisher confirms and ``mandatory``, so an event that no queue
+would receive yet (its consumer has never started) stays in the table and is
+tried again, instead of being confirmed into nothing. A row is marked published
+only after the broker confirmed it; consumers deduplicate by ``message_id``
+the rare event published twice (a relay killed between the two steps).
+"""
+import logging
+import uuid
+from datetime import timedelta
+
+import eventlet
+from eventlet.queue import Empty, LightQueue
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import JSON, Column, Integer, String, Table, event, or_, select, update
+
+from .db import DatabaseProvider, UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 30
+UNROUTABLE_RETRY_SECONDS = 2
+BATCH = 200
+
+
+def outbox_table(metadata) -> Table:
+    """The outbox table in a service's own schema."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("message_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(64), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("claimed_by", String(36)),
+        Column("claimed_until", UTCDateTime),
+        Column("published_at", UTCDateTime, index=True),
+    )
+
+
+class Outbox:
+    """What an entrypoint sees: ``add(session, event_type, payload)``."""
+
+    def __init__(self, table, wake):
+        self.table = table
+        self._wake = wake
+
+    def add(self, session, event_type: str, payload: dict) -> str:
+        """Record ``event_type`` with ``payload`` in the caller's transaction."""
+        message_id = str(uuid.uuid4())
+        now = utcnow()
+        body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=now.isoformat())
+        session.execute(
+            self.table.insert().values(
+                message_id=message_id, event_type=event_type, payload=body, created_at=now
+            )
+        )
+        event.listen(session, "after_commit", lambda _session: self._wake(), once=True)
+        return message_id
+
+
+class OutboxRelay(DependencyProvider):
+    """Owns the relay green thread of a service; gives workers an ``Outbox``."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def setup(self):
+        config = self.container.config
+        self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 0.5))
+        self.exchange = get_event_exchange(self.container.service_name, config)
+        self.publisher = Publisher(
+            config["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json",
+            declare=[self.exchange],
+        )
+        self._signals = LightQueue(maxsize=1)
+        self._running = False
+        self._thread = None
+
+    def start(self):
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        if self._thread is not None:
+            self._thread.wait()
+
+    def kill(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+
+    def wake(self):
+        try:
+            self._signals.put_nowait(True)
+        except eventlet.queue.Full:
+            pass
+
+    def get_dependency(self, worker_ctx):
+        return Outbox(self.table, self.wake)
+
+    @property
+    def database(self):
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, DatabaseProvider):
+                return dependency.database
+        raise RuntimeError("OutboxRelay needs a DatabaseProvider in the same service")
+
+    def _run(self):
+        while self._running:
+            try:
+                published = self.relay_once()
+            except Exception:  # the broker or the database is away: try again later
+                log.exception("outbox relay failed; retrying")
+                published = 0
+                eventlet.sleep(1)
+            if published == BATCH:
+                continue
+            try:
+                self._signals.get(timeout=self.poll_seconds)
+            except Empty:
+                pass
+
+    def relay_once(self) -> int:
+        """Publish what is due; returns how many rows were published."""
+        rows = self._claim()
+        published, unroutable = [], []
+        for row in rows:
+            try:
+                self.publisher.publish(
+                    row.payload, exchange=self.exchange, routing_key=row.event_type,
+                    message_id=row.message_id,
+                )
+            except UndeliverableMessage:
+                unroutable.append(row.id)
+                continue
+            published.append(row.id)
+        self._settle(published, unroutable)
+        if unroutable:
+            log.warning("%d event(s) have no queue to go to yet; kept for later", len(unroutable))
+        return len(published)
+
+    def _claim(self):
+        t = self.table
+        now = utcnow()
+        token = str(uuid.uuid4())
+        claimable = (t.c.published_at.is_(None), or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+        with self.database.transaction() as session:
+            ids = session.scalars(select(t.c.id).where(*claimable).order_by(t.c.id).limit(BATCH)).all()
+            if not ids:
+                return []
+            session.execute(
+                update(t).where(t.c.id.in_(ids), *claimable)
+                .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            )
+            return session.execute(
+                select(t.c.id, t.c.message_id, t.c.event_type, t.c.payload)
+                .where(t.c.claimed_by == token, t.c.id.in_(ids)).order_by(t.c.id)
+            ).all()
+
+    def _settle(self, published, unroutable):
+        t = self.table
+        if not published and not unroutable:
+            return
+        now = utcnow()
+        with self.database.transaction() as session:
+            if published:
+                session.execute(update(t).where(t.c.id.in_(published)).values(published_at=now))
+            if unroutable:
+                session.execute(
+                    update(t).where(t.c.id.in_(unroutable))
+                    .values(claimed_by=None, claimed_until=now + timedelta(seconds=UNROUTABLE_RETRY_SECONDS))
+                )

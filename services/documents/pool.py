@@ -1,0 +1,54 @@
+"""A pool of worker processes for rendering, owned by the service's container.
+
+WeasyPrint is CPU-bound: in the service's own process one render stalls every
+other request and the AMQP heartbeats. The pool uses the ``spawn`` start
+method (no forked eventlet state) and is shut down in ``stop`` and ``kill``,
+without which ``nameko run`` hangs on SIGTERM.
+"""
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import eventlet
+from nameko.extensions import DependencyProvider
+
+from . import render
+
+POLL_SECONDS = 0.005
+
+
+class Renderer:
+    """What an entrypoint sees: ``pdf(template, context)`` that yields while it waits."""
+
+    def __init__(self, executor):
+        self._executor = executor
+
+    def pdf(self, template: str, context: dict) -> bytes:
+        future = self._executor.submit(render.render_pdf, template, context)
+        # The future is completed by a real OS thread of the executor; polling
+        # keeps this green thread from blocking the hub while it waits.
+        while not future.done():
+            eventlet.sleep(POLL_SECONDS)
+        return future.result()
+
+
+class RenderPool(DependencyProvider):
+    def setup(self):
+        self.processes = int(self.container.config.get("DOCUMENTS_RENDER_PROCESSES", 2))
+        self.executor = None
+
+    def start(self):
+        self.executor = ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
+            initializer=render.warm_up,
+        )
+
+    def stop(self):
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def kill(self):
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def get_dependency(self, worker_ctx):
+        return Renderer(self.executor)

@@ -1,0 +1,94 @@
+"""HTML templates to PDF with WeasyPrint, fenced in.
+
+``render_pdf`` runs in worker processes (see ``RenderPool``): WeasyPrint is
+CPU-bound and would stall the eventlet hub of the service. Everything it
+loads passes ``_local_fetcher``: the service's own templates and assets and
+``data:`` URLs (the QR code), nothing from the network or elsewhere on disk.
+"""
+import os
+from urllib import request
+from datetime import date, datetime
+
+import jinja2
+import segno
+
+from services.common import czech
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+_environment = None
+
+
+def environment():
+    global _environment
+    if _environment is None:
+        _environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        _environment.filters.update(
+            date_time=lambda v: czech.date_time(_moment(v)),
+            date=lambda v: czech.date(_moment(v)),
+            time=lambda v: czech.time(_moment(v)),
+            weekday_date_time=lambda v: czech.weekday_date_time(_moment(v)),
+            price=czech.price,
+            event_kind=czech.event_kind,
+            birth_date=lambda v: _birth_date(v),
+        )
+    return _environment
+
+
+def _moment(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _birth_date(value):
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day}. {day.month}. {day.year}"
+
+
+class ForbiddenResource(Exception):
+    pass
+
+
+def _local_fetcher():
+    """WeasyPrint's fetcher, refusing all but ``data:`` and files of our templates folder."""
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("file://"):
+                path = os.path.realpath(request.url2pathname(url[len("file://"):].split("?")[0].split("#")[0]))
+                if not path.startswith(TEMPLATES + os.sep):
+                    raise ForbiddenResource(f"refused to read {path[:200]!r}")
+            elif not url.startswith("data:"):
+                raise ForbiddenResource(f"refused to fetch {url[:200]!r}")
+            return super().fetch(url, headers)
+
+    return LocalFetcher(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code of ``text``; error correction M, a quiet zone of four modules."""
+    return segno.make(text, error="m", micro=False).svg_data_uri(scale=4, border=4)
+
+
+def render_html(template: str, context: dict) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """The PDF of ``template`` filled with ``context`` (plain data, picklable)."""
+    from weasyprint import HTML
+
+    html = render_html(template, context)
+    base_url = "file://" + TEMPLATES + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=_local_fetcher()).write_pdf()
+
+
+def warm_up():
+    """Import WeasyPrint and load fonts once per worker process, not on the first ticket."""
+    from weasyprint import HTML
+
+    HTML(string="<p>Příliš žluťoučký kůň</p>").write_pdf()

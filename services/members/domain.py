@@ -1,0 +1,67 @@
+"""The register's rules: IČO check digits, search folding, membership periods."""
+import re
+import unicodedata
+from datetime import date
+
+from services.common.errors import Conflict, ValidationError
+
+DISTRICTS = ("Plzeň-město", "Plzeň-jih", "Plzeň-sever", "Rokycany", "Klatovy", "Domažlice", "Tachov")
+KINDS = ("obec", "městys", "město", "statutární město", "dobrovolný svazek obcí", "MAS", "jiný")
+_ICO = re.compile(r"^[0-9]{8}$")
+
+
+def ico_check_digit(first_seven: str) -> int:
+    """The official mod-11 check digit of an IČO from its first seven digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_seven, range(8, 1, -1)))
+    remainder = total % 11
+    if remainder == 0:
+        return 1
+    if remainder == 1:
+        return 0
+    return 11 - remainder
+
+
+def ico_error(ico) -> str | None:
+    """A Czech reason why ``ico`` is not a valid IČO, or None when it is."""
+    if not isinstance(ico, str) or not _ICO.match(ico):
+        return "IČO má přesně 8 číslic."
+    if ico_check_digit(ico[:7]) != int(ico[7]):
+        return "IČO nemá platnou kontrolní číslici."
+    return None
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: ``Plzeň`` and ``plzen`` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def matches(query: str, ico: str, name: str) -> bool:
+    """Does ``query`` find this organisation: every word a prefix of a word of its name, or its IČO?"""
+    query = fold(query).strip()
+    if not query:
+        return False
+    if query.isdigit():
+        return ico.startswith(query)
+    words = re.split(r"[\s\-,.()]+", fold(name))
+    return all(any(word.startswith(part) for word in words) for part in query.split())
+
+
+def join(periods: list, on_date: date) -> list:
+    """The periods with a new membership starting ``on_date``; refused while one is open."""
+    if any(period["to"] is None for period in periods):
+        raise Conflict("already_member", "Organizace už je členem sdružení.")
+    if any(period["to"] is not None and on_date <= period["to"] for period in periods):
+        raise ValidationError({"member_since": "Členství nemůže začít dříve, než skončilo předchozí."})
+    return periods + [{"from": on_date, "to": None}]
+
+
+def leave(periods: list, on_date: date) -> list:
+    """The periods with the open membership ending on ``on_date`` (its last member day)."""
+    open_periods = [period for period in periods if period["to"] is None]
+    if not open_periods:
+        raise Conflict("not_member", "Organizace není členem sdružení.")
+    current = open_periods[0]
+    if on_date < current["from"]:
+        raise ValidationError({"on_date": "Konec členství nemůže být dřív než jeho začátek."})
+    return [period if period is not current else {"from": current["from"], "to": on_date} for period in periods]

@@ -1,0 +1,45 @@
+"""The members service's wire formats."""
+from marshmallow import ValidationError, fields, validate, validates
+
+from services.common.schemas import CzechSchema, Date, Email, Text
+
+from .domain import DISTRICTS, KINDS, ico_error
+
+
+def _check_ico(value):
+    error = ico_error(value)
+    if error:
+        raise ValidationError(error)
+
+
+class OrganisationIn(CzechSchema):
+    ico = Text(required=True, validate=_check_ico)
+    name = Text(required=True, validate=validate.Length(min=1, max=200, error="Název má 1 až 200 znaků."))
+    kind = Text(load_default="obec", validate=validate.OneOf(KINDS, error="Neznámý druh organizace."))
+    district = Text(load_default=None, allow_none=True,
+                    validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    email = Email(load_default=None, allow_none=True)
+    phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    member_since = Date(load_default=None, allow_none=True)
+
+    @validates("name")
+    def _name_not_blank(self, value, **_kwargs):
+        if not value.strip():
+            raise ValidationError("Název nesmí být prázdný.")
+
+
+class OrganisationOut(CzechSchema):
+    ico = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    district = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    periods = fields.Method("_periods")
+    is_member = fields.Boolean()
+
+    def _periods(self, organisation):
+        return [{"from": p["from"].isoformat(), "to": p["to"].isoformat() if p["to"] else None}
+                for p in organisation["periods"]]

@@ -1,0 +1,79 @@
+"""The members service's own tables and queries."""
+from sqlalchemy import Column, Date, ForeignKey, Integer, MetaData, String, Table, delete, select
+
+from services.common.db import UTCDateTime, utcnow
+from services.common.outbox import outbox_table
+
+metadata = MetaData()
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("ico", String(8), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("name_folded", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("district", String(40)),
+    Column("address", String(300)),
+    Column("email", String(254)),
+    Column("phone", String(40)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ico", String(8), ForeignKey("organisations.ico"), nullable=False, index=True),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+)
+
+outbox = outbox_table(metadata)
+
+ORGANISATION_FIELDS = ("ico", "name", "kind", "district", "address", "email", "phone")
+
+
+def get_organisation(session, ico):
+    """The organisation as a dict with its ``periods``, or None."""
+    row = session.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
+    if row is None:
+        return None
+    return dict({field: row[field] for field in ORGANISATION_FIELDS}, periods=get_periods(session, ico))
+
+
+def get_periods(session, ico):
+    rows = session.execute(
+        select(memberships.c.valid_from, memberships.c.valid_to)
+        .where(memberships.c.ico == ico).order_by(memberships.c.valid_from)
+    ).all()
+    return [{"from": row.valid_from, "to": row.valid_to} for row in rows]
+
+
+def all_organisations(session):
+    """Every organisation with its periods, by name."""
+    periods = {}
+    for row in session.execute(select(memberships).order_by(memberships.c.valid_from)):
+        periods.setdefault(row.ico, []).append({"from": row.valid_from, "to": row.valid_to})
+    rows = session.execute(select(organisations).order_by(organisations.c.name_folded)).mappings()
+    return [dict({f: row[f] for f in ORGANISATION_FIELDS}, periods=periods.get(row["ico"], [])) for row in rows]
+
+
+def save_organisation(session, data, name_folded):
+    """Insert or update the organisation's own fields; True when it is new."""
+    now = utcnow()
+    values = {field: data.get(field) for field in ORGANISATION_FIELDS}
+    values.update(name_folded=name_folded, updated_at=now)
+    exists = session.execute(select(organisations.c.ico).where(organisations.c.ico == data["ico"])).first()
+    if exists:
+        session.execute(organisations.update().where(organisations.c.ico == data["ico"]).values(**values))
+        return False
+    session.execute(organisations.insert().values(created_at=now, **values))
+    return True
+
+
+def replace_periods(session, ico, periods):
+    session.execute(delete(memberships).where(memberships.c.ico == ico))
+    for period in periods:
+        session.execute(memberships.insert().values(ico=ico, valid_from=period["from"], valid_to=period["to"]))

@@ -1,0 +1,70 @@
+"""Registration rules: no nameko, no SQL; plain values in, decisions out."""
+from datetime import date
+
+from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.membership import is_member_on
+
+EVENT_NOT_FOUND = NotFound("event_not_found", "Akce nebyla nalezena.")
+REGISTRATION_NOT_FOUND = NotFound("registration_not_found", "Přihláška nebyla nalezena.")
+
+
+def email_key(email: str) -> str:
+    """The form of an address by which two registrations are the same person."""
+    return email.strip().casefold()
+
+
+def is_public(event) -> bool:
+    return event is not None and event["status"] == "published"
+
+
+def registration_open(event, now) -> bool:
+    """Is the event taking registrations at ``now``?"""
+    if not is_public(event):
+        return False
+    if event["registration_opens_at"] is not None and now < event["registration_opens_at"]:
+        return False
+    return now < event["registration_closes_at"] and now < event["starts_at"]
+
+
+def check_can_register(event, request, now):
+    """Refuse a registration that the event cannot take, whatever the seats."""
+    if not is_public(event):
+        raise EVENT_NOT_FOUND
+    if not registration_open(event, now):
+        raise Conflict("registration_closed", "Přihlašování na tuto akci není otevřené.")
+    if event["collects_birth_date"] and request.get("birth_date") is None:
+        raise ValidationError({"birth_date": "Pro vydání osvědčení u této akce potřebujeme datum narození."})
+
+
+def check_organisation_limit(event, already_registered: int):
+    limit = event["max_per_organisation"]
+    if limit is not None and already_registered >= limit:
+        raise Conflict("organisation_limit_reached",
+                       f"Z jedné organizace se na tuto akci může přihlásit nejvýše {limit} osob.")
+
+
+def is_member(organisation, on_date: date) -> bool:
+    """Member or not by the copy of the register; unknown organisations are not."""
+    return organisation is not None and is_member_on(organisation["periods"], on_date)
+
+
+def price(event, member: bool) -> int:
+    return event["price_member"] if member else event["price_non_member"]
+
+
+def seats_left(event) -> int:
+    return max(event["capacity"] - event["seats_taken"], 0)
+
+
+def check_event_times(values):
+    """The cross-field rules of an event's schedule; field name -> Czech message."""
+    errors = {}
+    if values["ends_at"] <= values["starts_at"]:
+        errors["ends_at"] = "Konec akce musí být po jejím začátku."
+    if values["registration_closes_at"] > values["starts_at"]:
+        errors["registration_closes_at"] = "Přihlašování musí skončit nejpozději začátkem akce."
+    opens = values.get("registration_opens_at")
+    if opens is not None and opens >= values["registration_closes_at"]:
+        errors["registration_opens_at"] = "Přihlašování se musí otevřít dřív, než se uzavře."
+    if errors:
+        raise ValidationError(errors)

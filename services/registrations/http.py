@@ -1,0 +1,114 @@
+"""HTTP entrypoints of the registrations service: the JSON API.
+
+Each handler parses the request, calls one use case and returns a dict; the
+``api`` decorator turns the dict or a ``ServiceError`` into a JSON answer.
+"""
+import base64
+import functools
+import json
+import logging
+
+from nameko.web.handlers import http
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from services.common.errors import ServiceError
+
+from . import usecases
+from .schemas import EventOut, RegistrationIn, RegistrationOut
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def json_response(status, body, headers=None):
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
+                    content_type="application/json; charset=utf-8")
+
+
+def api(method, url):
+    """An HTTP entrypoint whose handler returns ``(status, body)`` or raises ``ServiceError``."""
+    def decorator(handler):
+        @functools.wraps(handler)
+        def entrypoint(self, request, **kwargs):
+            try:
+                result = handler(self, request, **kwargs)
+            except ServiceError as error:
+                return json_response(error.status, error.as_dict())
+            except Exception:
+                log.exception("%s %s failed", request.method, request.path)
+                return json_response(500, {"error": "internal_error",
+                                           "message": "Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu."})
+            if isinstance(result, Response):
+                return result
+            status, body = result
+            return json_response(status, body)
+        return http(method, url)(entrypoint)
+    return decorator
+
+
+def read_json(request):
+    """The request's JSON object, or the HTTP error that says what is wrong with it."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise ServiceErrorWithStatus(413, "payload_too_large", "Požadavek je příliš velký (nejvýše 64 KiB).")
+    if request.mimetype != "application/json":
+        raise ServiceErrorWithStatus(415, "unsupported_media_type", "Posílejte data jako application/json.")
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ServiceErrorWithStatus(413, "payload_too_large", "Požadavek je příliš velký (nejvýše 64 KiB).")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ServiceErrorWithStatus(400, "invalid_json", "Tělo požadavku není platný JSON v UTF-8.") from None
+
+
+class ServiceErrorWithStatus(ServiceError):
+    def __init__(self, status, code, message):
+        super().__init__(code, message)
+        self.status = status
+
+
+class HttpApi:
+    """The JSON API; mixed into ``RegistrationsService``, whose dependencies it uses."""
+
+    @api("GET", "/health")
+    def health(self, request):
+        with self.db.transaction() as tx:
+            tx.execute(text("SELECT 1"))
+        return 200, {"status": "ok"}
+
+    @api("GET", "/api/events")
+    def http_list_events(self, request):
+        with self.db.transaction() as tx:
+            events = usecases.upcoming_events(tx, self.clock())
+        return 200, {"events": EventOut(many=True).dump(events)}
+
+    @api("GET", "/api/events/<int:event_id>")
+    def http_get_event(self, request, event_id):
+        now = self.clock()
+        with self.db.transaction() as tx:
+            event = usecases.event_view(usecases.get_event(tx, event_id), now)
+        return 200, EventOut().dump(event)
+
+    @api("POST", "/api/events/<int:event_id>/registrations")
+    def http_register(self, request, event_id):
+        data = RegistrationIn().load_or_raise(read_json(request))
+        return 201, self._register(event_id, data)
+
+    @api("GET", "/api/registrations/<token>")
+    def http_get_registration(self, request, token):
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        return 200, RegistrationOut().dump(registration)
+
+    @api("GET", "/api/registrations/<token>/ticket.pdf")
+    def http_ticket(self, request, token):
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        if registration["status"] != "confirmed":
+            raise ServiceErrorWithStatus(404, "ticket_not_available", "Vstupenka je jen pro potvrzenou přihlášku.")
+        pdf = self.documents.render_ticket(usecases.event_payload(registration))
+        return Response(base64.b64decode(pdf["data"]), status=200, content_type=pdf["content_type"],
+                        headers={"Content-Disposition": f'inline; filename="{pdf["filename"]}"'})
+

@@ -1,0 +1,189 @@
+"""The registrations service's own tables and queries."""
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table,
+                        Text, func, select, update)
+
+from services.common.db import UTCDateTime
+from services.common.outbox import outbox_table
+
+metadata = MetaData()
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("lecturer", String(200), nullable=False, default=""),
+    Column("venue", String(300), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("seats_taken", Integer, nullable=False, default=0),
+    Column("waitlist_taken", Integer, nullable=False, default=0),
+    Column("registration_opens_at", UTCDateTime),
+    Column("registration_closes_at", UTCDateTime, nullable=False),
+    Column("price_member", Integer, nullable=False, default=0),
+    Column("price_non_member", Integer, nullable=False, default=0),
+    Column("waitlist_enabled", Boolean, nullable=False, default=True),
+    Column("max_per_organisation", Integer),
+    Column("accreditation_number", String(60)),
+    Column("hours", Integer, nullable=False, default=0),
+    Column("collects_birth_date", Boolean, nullable=False, default=False),
+    Column("status", String(20), nullable=False, default="draft"),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("events.id"), nullable=False),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("ticket_code", String(40)),
+    Column("status", String(20), nullable=False),
+    Column("waitlist_position", Integer),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("phone", String(40)),
+    Column("position", String(200)),
+    Column("note", Text),
+    Column("birth_date", Date),
+    Column("organisation_ico", String(8), index=True),
+    Column("organisation_name", String(200)),
+    Column("is_member", Boolean, nullable=False),
+    Column("price", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),
+    Column("checked_in_at", UTCDateTime),
+)
+
+# The same email may hold one live registration per event; this index, not
+# only the check before it, is what makes the rule hold under concurrency.
+Index(
+    "uq_registration_live_email",
+    registrations.c.event_id, registrations.c.email_key,
+    unique=True,
+    sqlite_where=registrations.c.status != "cancelled",
+    postgresql_where=registrations.c.status != "cancelled",
+)
+Index("ix_registrations_event_status", registrations.c.event_id, registrations.c.status)
+
+# The registrations service's own copy of the member register, fed by the
+# members service's events and a periodic sync, so that registering never
+# waits on another service.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("ico", String(8), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40)),
+    Column("periods", JSON, nullable=False),
+    Column("as_of", UTCDateTime, nullable=False),
+)
+
+outbox = outbox_table(metadata)
+
+
+def get_event(session, event_id):
+    return session.execute(select(events).where(events.c.id == event_id)).mappings().first()
+
+
+def list_events(session, *, statuses, ending_after=None):
+    query = select(events).where(events.c.status.in_(statuses))
+    if ending_after is not None:
+        query = query.where(events.c.ends_at > ending_after)
+    return session.execute(query.order_by(events.c.starts_at, events.c.id)).mappings().all()
+
+
+def insert_event(session, values):
+    return session.execute(events.insert().values(**values)).inserted_primary_key[0]
+
+
+def update_event(session, event_id, values):
+    session.execute(update(events).where(events.c.id == event_id).values(**values))
+
+
+def take_seat(session, event_id) -> bool:
+    """Take one seat if one is left. The condition in the UPDATE is the guard:
+    it holds at READ COMMITTED on PostgreSQL and under SQLite's write lock."""
+    result = session.execute(
+        update(events)
+        .where(events.c.id == event_id, events.c.seats_taken < events.c.capacity)
+        .values(seats_taken=events.c.seats_taken + 1)
+    )
+    return result.rowcount == 1
+
+
+def take_waitlist_place(session, event_id) -> int:
+    """The next place in the waitlist; the row lock serialises concurrent takers."""
+    session.execute(
+        update(events).where(events.c.id == event_id).values(waitlist_taken=events.c.waitlist_taken + 1)
+    )
+    return session.execute(select(events.c.waitlist_taken).where(events.c.id == event_id)).scalar_one()
+
+
+def live_registration_exists(session, event_id, email_key) -> bool:
+    return session.execute(
+        select(registrations.c.id).where(
+            registrations.c.event_id == event_id, registrations.c.email_key == email_key,
+            registrations.c.status != "cancelled",
+        )
+    ).first() is not None
+
+
+def live_registrations_of_organisation(session, event_id, ico) -> int:
+    return session.execute(
+        select(func.count()).select_from(registrations).where(
+            registrations.c.event_id == event_id, registrations.c.organisation_ico == ico,
+            registrations.c.status != "cancelled",
+        )
+    ).scalar_one()
+
+
+def insert_registration(session, values):
+    return session.execute(registrations.insert().values(**values)).inserted_primary_key[0]
+
+
+def set_ticket_code(session, registration_id, code):
+    session.execute(update(registrations).where(registrations.c.id == registration_id).values(ticket_code=code))
+
+
+def get_registration(session, registration_id=None, token=None):
+    query = select(registrations)
+    if registration_id is not None:
+        query = query.where(registrations.c.id == registration_id)
+    else:
+        query = query.where(registrations.c.token == token)
+    return session.execute(query).mappings().first()
+
+
+def list_registrations(session, event_id, status=None):
+    query = select(registrations).where(registrations.c.event_id == event_id)
+    if status is not None:
+        query = query.where(registrations.c.status == status)
+    return session.execute(query.order_by(registrations.c.id)).mappings().all()
+
+
+def get_organisation(session, ico):
+    return session.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
+
+
+def save_organisation(session, ico, name, kind, periods, as_of) -> bool:
+    """Keep the newest known state of an organisation; an older message changes nothing."""
+    current = get_organisation(session, ico)
+    if current is None:
+        session.execute(organisations.insert().values(ico=ico, name=name, kind=kind, periods=periods, as_of=as_of))
+        return True
+    if current["as_of"] > as_of:
+        return False
+    session.execute(
+        update(organisations).where(organisations.c.ico == ico)
+        .values(name=name, kind=kind, periods=periods, as_of=as_of)
+    )
+    return True
