@@ -1,5 +1,5 @@
 """Dates and amounts the way Czech readers write them, in Europe/Prague."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -9,7 +9,7 @@ WEEKDAYS = ("po", "út", "st", "čt", "pá", "so", "ne")
 def local(moment: datetime) -> datetime:
     """The moment in Prague time; naive datetimes are taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(PRAGUE)
 
 

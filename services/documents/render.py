@@ -6,8 +6,8 @@ loads passes ``_local_fetcher``: the service's own templates and assets and
 ``data:`` URLs (the QR code), nothing from the network or elsewhere on disk.
 """
 import os
-from urllib import request
 from datetime import date, datetime
+from urllib import request
 
 import jinja2
 import segno

@@ -1,6 +1,20 @@
 """The registrations service's own tables and queries."""
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text, func, select, update)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
 
 from services.common.db import UTCDateTime
 from services.common.outbox import outbox_table

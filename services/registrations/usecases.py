@@ -41,6 +41,8 @@ def registration_view(registration, event, now, base_url):
 
 
 def create_event(session, values, now):
+    if values.get("registration_closes_at") is None:
+        values = dict(values, registration_closes_at=values["starts_at"])
     domain.check_event_times(values)
     values = dict(values, status="draft", seats_taken=0, waitlist_taken=0, version=1,
                   created_at=now, updated_at=now)

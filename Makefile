@@ -1,0 +1,49 @@
+# The two commands a new machine needs: `make run` and `make test`.
+# Both create the virtual environment and install what is missing on first use.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+# What WeasyPrint needs at run time; libharfbuzz-subset0 makes it 5x faster.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
+# What the tests read PDFs and QR codes with.
+TEST_PACKAGES := poppler-utils zbar-tools qpdf
+
+.PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean
+
+run: setup
+	$(PY) -m tools.run_local
+
+test: setup lint
+	@tools/system_packages.sh $(TEST_PACKAGES)
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite:
+	TEST_DATABASE=sqlite $(PY) -m pytest tests
+
+test-postgresql:
+	TEST_DATABASE=postgresql $(PY) -m pytest tests
+
+shell: setup
+	$(VENV)/bin/nameko shell --config deploy/config.yaml
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m bench.run
+
+setup: $(INSTALLED) system-packages
+
+system-packages:
+	@tools/system_packages.sh $(RUN_PACKAGES)
+
+$(INSTALLED): requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+clean:
+	rm -rf var

@@ -1,0 +1,114 @@
+"""Composing the Czech emails and handing them to the SMTP server."""
+import hashlib
+import os
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+import jinja2
+from nameko.extensions import DependencyProvider
+
+from services.common import czech
+from services.common.db import utcnow
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+SUBJECTS = {
+    "registration_confirmed": "Potvrzení přihlášky: {title}",
+}
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_environment.filters.update(
+    weekday_date_time=lambda v: czech.weekday_date_time(_moment(v)),
+    time=lambda v: czech.time(_moment(v)),
+    price=czech.price,
+    event_kind=czech.event_kind,
+)
+
+
+def _moment(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (a 5xx answer): do not retry."""
+
+
+class TemporaryFailure(Exception):
+    """The server was away or said 'later' (a 4xx answer): retry."""
+
+
+def message_id_for(dedup_key: str, sender: str) -> str:
+    """A Message-ID that stays the same across every attempt to send one message."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{hashlib.sha256(dedup_key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=()):
+    """The email of ``kind`` about ``payload``: plain text and HTML, with attachments."""
+    context = dict(payload, organiser=organiser, contact=contact)
+    message = EmailMessage()
+    message["Subject"] = SUBJECTS[kind].format(title=payload["event"]["title"])
+    message["From"] = sender
+    message["To"] = recipient
+    message["Reply-To"] = reply_to
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = message_id
+    message.set_content(_environment.get_template(f"{kind}.txt").render(**context))
+    message.add_alternative(_environment.get_template(f"{kind}.html").render(**context), subtype="html")
+    for filename, content_type, data in attachments:
+        maintype, subtype = content_type.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+class Smtp:
+    """Sends one message over a fresh SMTP connection, as configured."""
+
+    def __init__(self, settings):
+        self.host = settings.get("HOST", "127.0.0.1")
+        self.port = int(settings.get("PORT", 25))
+        self.user = settings.get("USER") or None
+        self.password = settings.get("PASSWORD") or ""
+        self.starttls = bool(settings.get("STARTTLS"))
+        self.ssl = bool(settings.get("SSL"))
+        self.timeout = float(settings.get("TIMEOUT", 10))
+
+    def send(self, message: EmailMessage):
+        connection_class = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
+        try:
+            with connection_class(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.user:
+                    smtp.login(self.user, self.password)
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            reason = "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
+                               for rcpt, (code, text) in error.recipients.items())
+            if all(code >= 500 for code in codes):
+                raise PermanentFailure(reason) from None
+            raise TemporaryFailure(reason) from None
+        except smtplib.SMTPResponseException as error:
+            reason = f"{error.smtp_code} {error.smtp_error.decode(errors='replace') if isinstance(error.smtp_error, bytes) else error.smtp_error}"
+            if error.smtp_code >= 500:
+                raise PermanentFailure(reason) from None
+            raise TemporaryFailure(reason) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
+
+
+class SmtpProvider(DependencyProvider):
+    def setup(self):
+        self.smtp = Smtp(self.container.config.get("SMTP", {}))
+
+    def get_dependency(self, worker_ctx):
+        return self.smtp

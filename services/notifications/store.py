@@ -1,0 +1,83 @@
+"""The notifications service's own tables: every email, with its delivery state."""
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.common.db import UTCDateTime
+
+metadata = MetaData()
+
+QUEUED, SENDING, SENT, RETRY, FAILED = "queued", "sending", "sent", "awaiting_retry", "failed"
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # What makes two deliveries of one event the same message: the kind, the
+    # registration and the event version. Unique, so a redelivered event, a
+    # second replica or a restart cannot queue it twice.
+    Column("dedup_key", String(200), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("recipient", String(254), nullable=False, index=True),
+    Column("payload", JSON, nullable=False),
+    Column("message_id_header", String(200), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+)
+
+
+def add_message(session, values) -> int | None:
+    """Queue a message; None when the same message was queued before."""
+    try:
+        with session.begin_nested():
+            return session.execute(messages.insert().values(**values)).inserted_primary_key[0]
+    except IntegrityError:
+        return None
+
+
+def claim(session, message_id, now, until) -> bool:
+    """Take a message for sending, unless it is sent, failed, or being sent by someone else."""
+    result = session.execute(
+        update(messages).where(messages.c.id == message_id, *_claimable(now)).values(status=SENDING, claimed_until=until)
+    )
+    return result.rowcount == 1
+
+
+def due_messages(session, now, limit=50):
+    return session.scalars(
+        select(messages.c.id).where(*_claimable(now)).order_by(messages.c.id).limit(limit)
+    ).all()
+
+
+def _claimable(now):
+    return (
+        or_(
+            (messages.c.status == QUEUED),
+            (messages.c.status == RETRY) & (messages.c.next_attempt_at <= now),
+            # a sender that died mid-way: its claim has lapsed
+            (messages.c.status == SENDING) & (messages.c.claimed_until < now),
+        ),
+    )
+
+
+def get_message(session, message_id):
+    return session.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
+
+
+def record_outcome(session, message_id, values):
+    session.execute(update(messages).where(messages.c.id == message_id).values(claimed_until=None, **values))
+
+
+def list_messages(session, recipient=None, kind=None, status=None, limit=200):
+    query = select(messages)
+    if recipient:
+        query = query.where(messages.c.recipient == recipient)
+    if kind:
+        query = query.where(messages.c.kind == kind)
+    if status:
+        query = query.where(messages.c.status == status)
+    return session.execute(query.order_by(messages.c.id.desc()).limit(limit)).mappings().all()

@@ -1,0 +1,37 @@
+"""The notifications service's use cases around its message table."""
+from datetime import timedelta
+
+from . import domain, store
+
+CLAIM_SECONDS = 120
+
+
+def queue(session, kind, payload, recipient, message_id_header, now):
+    """Record a message before sending it; None when it was recorded before."""
+    return store.add_message(session, dict(
+        dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
+        message_id_header=message_id_header, status=store.QUEUED, attempts=0, created_at=now,
+    ))
+
+
+def claim(session, message_id, now):
+    """The message, taken for sending by this worker; None when someone else has it or it is done."""
+    if not store.claim(session, message_id, now, now + timedelta(seconds=CLAIM_SECONDS)):
+        return None
+    return store.get_message(session, message_id)
+
+
+def record_sent(session, message, now):
+    store.record_outcome(session, message["id"], {
+        "status": store.SENT, "attempts": message["attempts"] + 1, "sent_at": now, "last_error": None,
+        "next_attempt_at": None,
+    })
+
+
+def record_failure(session, message, error, permanent, now, delays):
+    attempts = message["attempts"] + 1
+    if permanent or domain.gives_up(attempts):
+        values = {"status": store.FAILED, "next_attempt_at": None}
+    else:
+        values = {"status": store.RETRY, "next_attempt_at": domain.next_attempt_at(attempts, now, delays)}
+    store.record_outcome(session, message["id"], dict(values, attempts=attempts, last_error=str(error)[:2000]))

@@ -1,0 +1,185 @@
+"""`make run`: the whole system on one machine, on the embedded defaults.
+
+Checks the broker, starts the SMTP sink and the four services, loads the
+sample data when the databases are empty, prints where to look, and on
+Ctrl-C stops everything it started, leaving no process behind.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import warnings
+from datetime import date
+
+from kombu import Connection
+
+from tools import sample_data
+
+SERVICES = {
+    "members": "services.members.service:MembersService",
+    "registrations": "services.registrations.service:RegistrationsService",
+    "notifications": "services.notifications.service:NotificationsService",
+    "documents": "services.documents.service:DocumentsService",
+}
+# nameko 2.14, setuptools and eventlet 0.41 announce deprecations on every start: noise.
+QUIET = "ignore"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.path.join(ROOT, "deploy", "config.yaml")
+READY_SECONDS = 90
+STOP_SECONDS = 20
+
+
+def setting(name, default):
+    return os.environ.get(name) or default
+
+
+def check_broker(amqp_uri):
+    try:
+        with Connection(amqp_uri, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+    except Exception as error:
+        print(f"RabbitMQ does not answer at {amqp_uri} ({error}); start it with "
+              "`rabbitmq-server -detached` (or `systemctl start rabbitmq-server`) and run `make run` again.",
+              file=sys.stderr)
+        sys.exit(1)
+
+
+class Processes:
+    """The children, each in a process group of its own so a stop reaches their children too."""
+
+    def __init__(self):
+        self.children = {}
+
+    def start(self, name, command):
+        env = dict(os.environ, PYTHONWARNINGS=QUIET, PYTHONUNBUFFERED="1")
+        child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, bufsize=1)
+        threading.Thread(target=self._relay, args=(name, child.stdout), daemon=True).start()
+        self.children[name] = child
+
+    @staticmethod
+    def _relay(name, stream):
+        for line in stream:
+            sys.stdout.write(f"[{name}] {line}")
+            sys.stdout.flush()
+
+    def exited(self):
+        return {name: child.returncode for name, child in self.children.items() if child.poll() is not None}
+
+    def stop(self):
+        for child in self.children.values():
+            _signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for child in self.children.values():
+            try:
+                child.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                pass
+        for child in self.children.values():
+            _signal_group(child, signal.SIGKILL)  # whatever is left of the group, grandchildren included
+            child.wait()
+
+
+def _signal_group(child, signum):
+    try:
+        os.killpg(child.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def wait_until_ready(base, processes):
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if processes.exited():
+            return False
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def load_sample_data(amqp_uri):
+    """Fill empty databases with the sample register and two seminars; returns the first event's id."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60) as cluster:
+        if not cluster.members.membership_register():
+            for organisation in sample_data.organisations():
+                cluster.members.upsert_organisation(organisation)
+            print(f"Loaded {len(sample_data.organisations())} sample organisations.")
+        events = cluster.registrations.list_events()
+        if not events:
+            for event in sample_data.events(date.today()):
+                created = cluster.registrations.create_event(event)
+                cluster.registrations.publish_event(created["id"])
+            print("Loaded two sample seminars.")
+            events = cluster.registrations.list_events()
+    return events[0]["id"] if events else None
+
+
+def banner(base, event_id, mail_dir):
+    body = json.dumps({
+        "first_name": "Jana", "last_name": "Nováková", "email": "jana.novakova+EMAIL@example.cz",
+        "organisation_ico": "00075370", "position": "referentka", "gdpr_consent": True,
+    }, ensure_ascii=False).replace("EMAIL", "'$(date +%s)'")
+    return (
+        "\n"
+        f"  Ready. The web: {base}/   The API: {base}/api/events\n"
+        f"  Emails land in {mail_dir}/ as .eml files.\n\n"
+        "  Register someone:\n"
+        f"    curl -s -X POST {base}/api/events/{event_id}/registrations \\\n"
+        f"         -H 'Content-Type: application/json' -d '{body}'\n\n"
+        "  Staff shell: make shell     Stop: Ctrl-C\n"
+    )
+
+
+def main():
+    warnings.simplefilter("ignore")  # the deprecation banners of nameko 2.14 and eventlet 0.41
+    amqp_uri = setting("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/")
+    address = setting("WEB_SERVER_ADDRESS", "127.0.0.1:8000")
+    mail_dir = setting("MAIL_DIR", "var/mail")
+    base = f"http://{address}"
+    os.makedirs(os.path.join(ROOT, "var"), exist_ok=True)
+    check_broker(amqp_uri)
+
+    processes = Processes()
+    stopping = threading.Event()
+
+    def request_stop(*_):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        if setting("SMTP_SINK", "on") != "off":
+            processes.start("smtp", [sys.executable, "-m", "tools.smtp_sink", "--port", setting("SMTP_PORT", "8025"),
+                                     "--directory", mail_dir])
+        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
+        for service, path in SERVICES.items():
+            processes.start(service, [nameko, "run", "--config", CONFIG, path])
+        if not wait_until_ready(base, processes):
+            print(f"The services did not start (exited: {processes.exited()}); see the log above.", file=sys.stderr)
+            return 1
+        event_id = load_sample_data(amqp_uri)
+        print(banner(base, event_id, mail_dir), flush=True)
+        while not stopping.wait(0.5):
+            if processes.exited():
+                print(f"A process stopped on its own: {processes.exited()}; stopping the rest.", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        print("Stopping…", flush=True)
+        processes.stop()
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

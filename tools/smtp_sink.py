@@ -1,0 +1,60 @@
+"""A local SMTP server that keeps every message it receives as an .eml file.
+
+``make run`` starts it so that a new user sees the confirmation emails without
+configuring a mail server; the tests start it to receive real messages.
+
+    python -m tools.smtp_sink --port 8025 --directory var/mail
+"""
+import argparse
+import os
+import signal
+import threading
+import time
+import uuid
+
+from aiosmtpd.controller import Controller
+
+
+class KeepAsEml:
+    """Writes each message atomically: a reader never sees half a file."""
+
+    def __init__(self, directory, reject=()):
+        self.directory = directory
+        self.reject = {address.lower() for address in reject}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.reject:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        partial = os.path.join(self.directory, f".{name}.part")
+        with open(partial, "wb") as eml:
+            eml.write(envelope.original_content or envelope.content)
+        os.replace(partial, os.path.join(self.directory, f"{name}.eml"))
+        return "250 Message accepted"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--directory", default="var/mail")
+    parser.add_argument("--reject", action="append", default=[],
+                        help="answer 550 for this recipient (for tests of permanent failures)")
+    args = parser.parse_args()
+    os.makedirs(args.directory, exist_ok=True)
+    controller = Controller(KeepAsEml(args.directory, args.reject), hostname=args.host, port=args.port)
+    controller.start()
+    print(f"SMTP sink on {args.host}:{args.port}, keeping messages in {args.directory}", flush=True)
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()
