@@ -73,7 +73,8 @@ def events(today: date):
             "description": "Jak zadat zakázku malého rozsahu transparentně a bez zbytečné byrokracie: "
                            "vnitřní směrnice, výzva, hodnocení nabídek a uveřejnění smlouvy.",
             "lecturer": "Mgr. Petra Nováková", "venue": "Plzeň, Škroupova 18, zasedací sál",
-            "starts_at": _at(first, 9), "ends_at": _at(first, 13), "registration_closes_at": _at(first - timedelta(days=1), 12),
+            "starts_at": _at(first, 9), "ends_at": _at(first, 13),
+            "registration_closes_at": _at(first - timedelta(days=1), 12),
             "capacity": 40, "price_member": 0, "price_non_member": 900, "waitlist_enabled": True,
             "max_per_organisation": 3, "hours": 4,
         },
@@ -83,7 +84,8 @@ def events(today: date):
             "description": "Akreditované školení pro úředníky obcí: zpracování osobních údajů v agendách obce, "
                            "práva subjektů údajů a role pověrence.",
             "lecturer": "JUDr. Tomáš Černý", "venue": "Rokycany, Masarykovo nám. 1, velký sál",
-            "starts_at": _at(second, 9), "ends_at": _at(second, 15), "registration_closes_at": _at(second - timedelta(days=2), 12),
+            "starts_at": _at(second, 9), "ends_at": _at(second, 15),
+            "registration_closes_at": _at(second - timedelta(days=2), 12),
             "capacity": 25, "price_member": 500, "price_non_member": 1500, "waitlist_enabled": True,
             "accreditation_number": "AK/PV-412/2026", "hours": 6, "collects_birth_date": True,
         },

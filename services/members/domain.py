@@ -12,7 +12,7 @@ _ICO = re.compile(r"^[0-9]{8}$")
 
 def ico_check_digit(first_seven: str) -> int:
     """The official mod-11 check digit of an IČO from its first seven digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_seven, range(8, 1, -1)))
+    total = sum(int(digit) * weight for digit, weight in zip(first_seven, range(8, 1, -1), strict=True))
     remainder = total % 11
     if remainder == 0:
         return 1

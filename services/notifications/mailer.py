@@ -98,7 +98,8 @@ class Smtp:
                 raise PermanentFailure(reason) from None
             raise TemporaryFailure(reason) from None
         except smtplib.SMTPResponseException as error:
-            reason = f"{error.smtp_code} {error.smtp_error.decode(errors='replace') if isinstance(error.smtp_error, bytes) else error.smtp_error}"
+            text = error.smtp_error
+            reason = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
             if error.smtp_code >= 500:
                 raise PermanentFailure(reason) from None
             raise TemporaryFailure(reason) from None

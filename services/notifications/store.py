@@ -42,7 +42,8 @@ def add_message(session, values) -> int | None:
 def claim(session, message_id, now, until) -> bool:
     """Take a message for sending, unless it is sent, failed, or being sent by someone else."""
     result = session.execute(
-        update(messages).where(messages.c.id == message_id, *_claimable(now)).values(status=SENDING, claimed_until=until)
+        update(messages).where(messages.c.id == message_id, *_claimable(now))
+        .values(status=SENDING, claimed_until=until)
     )
     return result.rowcount == 1
 

@@ -20,6 +20,8 @@ from .schemas import EventOut, RegistrationIn, RegistrationOut
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+INTERNAL_ERROR = {"error": "internal_error",
+                  "message": "Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu."}
 
 
 def json_response(status, body, headers=None):
@@ -38,8 +40,7 @@ def api(method, url):
                 return json_response(error.status, error.as_dict())
             except Exception:
                 log.exception("%s %s failed", request.method, request.path)
-                return json_response(500, {"error": "internal_error",
-                                           "message": "Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu."})
+                return json_response(500, INTERNAL_ERROR)
             if isinstance(result, Response):
                 return result
             status, body = result

@@ -20,14 +20,16 @@ def _not_negative(value):
 
 class EventIn(CzechSchema):
     title = Text(required=True, validate=_length(200, 1))
-    kind = Text(required=True, validate=validate.OneOf(KINDS, error="Druh akce je seminar, training, nebo good_practice."))
+    kind = Text(required=True,
+                validate=validate.OneOf(KINDS, error="Druh akce je seminar, training, nebo good_practice."))
     topic = Text(required=True, validate=_length(100, 1))
     description = Text(load_default="", validate=_length(20000))
     lecturer = Text(load_default="", validate=_length(200))
     venue = Text(required=True, validate=_length(300, 1))
     starts_at = AwareDateTime(required=True)
     ends_at = AwareDateTime(required=True)
-    capacity = Integer(required=True, validate=validate.Range(min=1, max=100000, error="Kapacita je 1 až 100 000 míst."))
+    capacity = Integer(required=True,
+                       validate=validate.Range(min=1, max=100000, error="Kapacita je 1 až 100 000 míst."))
     registration_opens_at = AwareDateTime(load_default=None, allow_none=True)
     registration_closes_at = AwareDateTime(load_default=None, allow_none=True)
     price_member = Integer(load_default=0, validate=_not_negative)
