@@ -44,8 +44,11 @@ def utcnow() -> datetime:
 def make_engine(url: str, pool_size: int = 10):
     """An engine for ``url``; SQLite files get their folder and the locking recipe."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # SQLAlchemy 2.1 would pick psycopg 3, which eventlet cannot make cooperative.
+        parsed = parsed.set(drivername="postgresql+psycopg2")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)

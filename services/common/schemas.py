@@ -48,7 +48,14 @@ class Text(fields.String):
 
 
 class Email(fields.Email):
+    """An address, trimmed of the spaces that copying it from elsewhere brings."""
+
     default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Zadejte platnou e-mailovou adresu."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Integer(fields.Integer):

@@ -1,0 +1,154 @@
+"""Shared fixtures: real RabbitMQ vhosts, real databases, a real SMTP server.
+
+``TEST_DATABASE=postgresql`` runs the same suite with every service on the
+local PostgreSQL, in databases made for each test and dropped after it.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # first, as `nameko run` does: the services expect green sockets and threads
+
+import email  # noqa: E402
+import email.policy  # noqa: E402
+import glob  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import urljoin  # noqa: E402
+
+import psycopg2  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+import yaml  # noqa: E402
+from nameko.cli.main import setup_yaml_parser  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVICE_NAMES = ("members", "registrations", "notifications", "documents")
+DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, timeout=20.0, interval=0.05, message="condition"):
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+
+
+@pytest.fixture
+def database_urls(tmp_path):
+    """One database per service: SQLite files, or fresh PostgreSQL databases."""
+    if DATABASE == "sqlite":
+        yield {name: f"sqlite:///{tmp_path}/{name}.sqlite" for name in SERVICE_NAMES}
+        return
+    prefix = f"test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(POSTGRES_ADMIN_URL)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            for name in SERVICE_NAMES:
+                cursor.execute(f'CREATE DATABASE "{prefix}_{name}"')
+        yield {name: f"postgresql://postgres@127.0.0.1:5432/{prefix}_{name}" for name in SERVICE_NAMES}
+    finally:
+        with admin.cursor() as cursor:
+            for name in SERVICE_NAMES:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{prefix}_{name}" WITH (FORCE)')
+        admin.close()
+
+
+class SmtpSink:
+    """The project's own SMTP sink (aiosmtpd) in a process of its own."""
+
+    def __init__(self, directory, port=None, reject=()):
+        self.directory = str(directory)
+        self.port = port or free_port()
+        self.reject = reject
+        self.process = None
+
+    def start(self):
+        command = [sys.executable, "-m", "tools.smtp_sink", "--port", str(self.port), "--directory", self.directory]
+        for address in self.reject:
+            command += ["--reject", address]
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        wait_for(self._answers, message=f"the SMTP sink on port {self.port}")
+
+    def _answers(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def messages(self):
+        found = []
+        for path in sorted(glob.glob(os.path.join(self.directory, "*.eml"))):
+            with open(path, "rb") as eml:
+                found.append(email.message_from_bytes(eml.read(), policy=email.policy.default))
+        return found
+
+    def wait_for_messages(self, count, timeout=30.0):
+        return wait_for(lambda: len(self.messages()) >= count and self.messages(), timeout=timeout,
+                        message=f"{count} message(s) in the SMTP sink")
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    sink = SmtpSink(tmp_path / "mail")
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def load_config():
+    """deploy/config.yaml read as `nameko run` reads it."""
+    setup_yaml_parser()
+    with open(os.path.join(ROOT, "deploy", "config.yaml")) as config_file:
+        return yaml.safe_load(config_file)
+
+
+@pytest.fixture
+def service_config(rabbit_config, web_config, database_urls, smtp_sink, tmp_path):
+    """The real configuration, pointed at this test's vhost, databases, port and SMTP sink."""
+    config = load_config()
+    config.pop("LOGGING")
+    config.update(
+        AMQP_URI=rabbit_config["AMQP_URI"],
+        WEB_SERVER_ADDRESS=web_config["WEB_SERVER_ADDRESS"],
+        DATABASES=database_urls,
+        TICKET_SIGNING_KEY="test-signing-key",
+        MAIL_RETRY_DELAYS=[1, 1, 2],
+        PUBLIC_BASE_URL=f"http://{web_config['WEB_SERVER_ADDRESS']}",
+        OUTBOX_POLL_SECONDS=0.2,
+    )
+    config["SMTP"] = dict(config["SMTP"], PORT=smtp_sink.port)
+    return config
+
+
+@pytest.fixture
+def web_session(web_config_port):
+    """nameko's fixture, without ``werkzeug.urls.url_join`` (gone in Werkzeug 3)."""
+
+    class WebSession(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(method, urljoin(f"http://127.0.0.1:{web_config_port}/", url), *args, **kwargs)
+
+    with WebSession() as session:
+        yield session

@@ -1,0 +1,29 @@
+"""Reading PDFs and QR codes back the way a person's tools would."""
+import os
+import subprocess
+import tempfile
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+def qr_codes(data: bytes, resolution=150) -> list:
+    """Every QR code on the PDF's pages, decoded with zbarimg."""
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = os.path.join(folder, "doc.pdf")
+        with open(pdf, "wb") as out:
+            out.write(data)
+        subprocess.run(["pdftoppm", "-r", str(resolution), "-png", pdf, os.path.join(folder, "page")], check=True)
+        pages = sorted(name for name in os.listdir(folder) if name.endswith(".png"))
+        found = subprocess.run(["zbarimg", "--quiet", "--raw", *[os.path.join(folder, p) for p in pages]],
+                               capture_output=True)
+    return found.stdout.decode().split()
+
+
+def pdf_attachment(message):
+    """The first PDF attached to an email: (filename, bytes)."""
+    for part in message.iter_attachments():
+        if part.get_content_type() == "application/pdf":
+            return part.get_filename(), part.get_content()
+    raise AssertionError("no PDF attachment")
