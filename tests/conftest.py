@@ -152,3 +152,41 @@ def web_session(web_config_port):
 
     with WebSession() as session:
         yield session
+
+
+@pytest.fixture
+def make_database(database_urls):
+    """A service's own database with its schema, for unit tests without a broker."""
+    from services.common.db import Database
+
+    made = []
+
+    def make(service, metadata):
+        database = Database(database_urls[service], metadata)
+        database.create_schema()
+        made.append(database)
+        return database
+
+    yield make
+    for database in made:
+        database.dispose()
+
+
+class RecordingOutbox:
+    """The real outbox writer, without the relay: what a use case recorded can be read back."""
+
+    def __init__(self, table):
+        from services.common.outbox import Outbox
+
+        self.table = table
+        self.writer = Outbox(table, wake=lambda: None)
+
+    def add(self, session, event_type, payload):
+        return self.writer.add(session, event_type, payload)
+
+    def events(self, database):
+        from sqlalchemy import select
+
+        with database.transaction() as session:
+            rows = session.execute(select(self.table.c.event_type, self.table.c.payload).order_by(self.table.c.id))
+            return [(row.event_type, row.payload) for row in rows]

@@ -5,7 +5,8 @@ import tempfile
 
 
 def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 def qr_codes(data: bytes, resolution=150) -> list:

@@ -1,0 +1,70 @@
+"""`make run` as a user meets it: the launcher starts everything, the curl it
+prints registers someone, the email with the PDF ticket lands in the mail
+folder, and Ctrl-C leaves no process behind."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+from tests.conftest import ROOT, SmtpSink, free_port, wait_for
+from tests.helpers import pdf_attachment, pdf_text, qr_codes
+
+
+def _process_groups(pid):
+    """The process groups of the launcher's children (each child leads its own)."""
+    groups = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            groups.update(int(child) for child in children.read().split())
+    return groups
+
+
+def _group_alive(group):
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_urls, tmp_path):
+    port, smtp_port = free_port(), free_port()
+    mail = tmp_path / "mail"
+    env = dict(
+        os.environ,
+        AMQP_URI=rabbit_config["AMQP_URI"], WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SMTP_PORT=str(smtp_port), MAIL_DIR=str(mail),
+        TICKET_SIGNING_KEY_FILE=str(tmp_path / "signing.key"),
+        **{f"{name.upper()}_DATABASE_URL": url for name, url in database_urls.items()},
+    )
+    env.pop("TICKET_SIGNING_KEY", None)
+    launcher = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    reader = threading.Thread(target=lambda: output.extend(launcher.stdout), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any("Ready." in line for line in output), timeout=90, interval=0.2,
+                 message="the launcher to say it is ready")
+        groups = _process_groups(launcher.pid)
+        assert len(groups) == 5  # the SMTP sink and the four services
+
+        text = "".join(output)
+        curl = re.search(r"(curl -s -X POST .*?\n.*?)\n\n", text, re.S).group(1).replace("\\\n", " ")
+        answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True).stdout
+        assert '"status": "confirmed"' in answer, answer
+        ticket_code = re.search(r'"ticket_code": "([^"]+)"', answer).group(1)
+
+        [message] = SmtpSink(mail, port=smtp_port).wait_for_messages(1)
+        assert message["Subject"].startswith("Potvrzení přihlášky: ")
+        _, pdf = pdf_attachment(message)
+        assert "Jana Nováková" in pdf_text(pdf)
+        assert qr_codes(pdf) == [ticket_code]
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(60) == 0, "".join(output[-30:])
+        reader.join(5)
+    assert "Stopped." in "".join(output)
+    assert not [group for group in groups if _group_alive(group)]

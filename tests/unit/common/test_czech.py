@@ -1,0 +1,16 @@
+from datetime import UTC, datetime
+
+from services.common import czech
+
+
+def test_dates_read_as_czech_readers_write_them():
+    winter = datetime(2026, 12, 8, 8, 0, tzinfo=UTC)  # 9:00 in Prague, CET
+    assert czech.date_time(winter) == "8. 12. 2026 9:00"
+    assert czech.weekday_date_time(winter) == "út 8. 12. 2026 v 9:00"
+    summer = datetime(2026, 6, 1, 7, 30, tzinfo=UTC)  # 9:30 in Prague, CEST
+    assert czech.date_time(summer) == "1. 6. 2026 9:30"
+
+
+def test_prices():
+    assert czech.price(0) == "zdarma"
+    assert czech.price(1200) == "1\u00a0200\u00a0Kč"
