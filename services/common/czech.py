@@ -37,6 +37,15 @@ def weekday_date_time(moment: datetime) -> str:
     return f"{WEEKDAYS[m.weekday()]} {m.day}. {m.month}. {m.year} v {m.hour}:{m.minute:02d}"
 
 
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """``1 osoba``, ``3 osoby``, ``5 osob``."""
+    if count == 1:
+        return f"{count} {one}"
+    if 2 <= count <= 4:
+        return f"{count} {few}"
+    return f"{count} {many}"
+
+
 def price(amount: int) -> str:
     """``1 200 Kč``, or ``zdarma`` for nothing."""
     if not amount:

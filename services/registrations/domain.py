@@ -1,6 +1,7 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
 from datetime import date
 
+from services.common.czech import plural
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.membership import is_member_on
 
@@ -39,8 +40,8 @@ def check_can_register(event, request, now):
 def check_organisation_limit(event, already_registered: int):
     limit = event["max_per_organisation"]
     if limit is not None and already_registered >= limit:
-        raise Conflict("organisation_limit_reached",
-                       f"Z jedné organizace se na tuto akci může přihlásit nejvýše {limit} osob.")
+        raise Conflict("organisation_limit_reached", "Z jedné organizace se na tuto akci mohou přihlásit nejvýše "
+                       f"{plural(limit, 'osoba', 'osoby', 'osob')}.")
 
 
 def is_member(organisation, on_date: date) -> bool:

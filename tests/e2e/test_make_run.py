@@ -62,6 +62,12 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         _, pdf = pdf_attachment(message)
         assert "Jana Nováková" in pdf_text(pdf)
         assert qr_codes(pdf) == [ticket_code]
+
+        # `make shell` on the same configuration answers the staff's first question
+        shell = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nameko"), "shell", "--config",
+                                "deploy/config.yaml"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                               input='print([e["title"] for e in n.rpc.registrations.list_events()])\n')
+        assert "Veřejné zakázky malého rozsahu v praxi obcí" in shell.stdout, shell.stdout + shell.stderr
     finally:
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(60) == 0, "".join(output[-30:])

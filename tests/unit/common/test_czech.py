@@ -11,6 +11,11 @@ def test_dates_read_as_czech_readers_write_them():
     assert czech.date_time(summer) == "1. 6. 2026 9:30"
 
 
+def test_plurals():
+    assert [czech.plural(n, "osoba", "osoby", "osob") for n in (1, 2, 4, 5, 21)] == [
+        "1 osoba", "2 osoby", "4 osoby", "5 osob", "21 osob"]
+
+
 def test_prices():
     assert czech.price(0) == "zdarma"
     assert czech.price(1200) == "1\u00a0200\u00a0Kč"

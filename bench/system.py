@@ -1,0 +1,105 @@
+"""The whole system started for a benchmark: its own vhost, databases, ports and mail folder.
+
+Nothing it starts touches a running `make run`: the services consume queues in
+a fresh RabbitMQ vhost, which is deleted at the end with everything in it.
+"""
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RABBIT_API = os.environ.get("RABBIT_API", "http://127.0.0.1:15672/api")
+RABBIT_AUTH = ("guest", "guest")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class System:
+    """`with System() as system:` starts the launcher; ``system.base`` is its HTTP address."""
+
+    def __init__(self, database_urls=None, extra_env=None):
+        self.vhost = f"bench_{secrets.token_hex(4)}"
+        self.folder = tempfile.mkdtemp(prefix="smopk-bench-")
+        self.port, self.smtp_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.mail_dir = os.path.join(self.folder, "mail")
+        self.database_urls = database_urls or {
+            name: f"sqlite:///{self.folder}/{name}.sqlite"
+            for name in ("members", "registrations", "notifications", "documents")}
+        self.extra_env = extra_env or {}
+        self.output = []
+
+    def __enter__(self):
+        requests.put(f"{RABBIT_API}/vhosts/{self.vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
+        requests.put(f"{RABBIT_API}/permissions/{self.vhost}/guest", auth=RABBIT_AUTH, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+                   WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PUBLIC_BASE_URL=self.base,
+                   SMTP_PORT=str(self.smtp_port), MAIL_DIR=self.mail_dir, LOG_LEVEL="WARNING",
+                   TICKET_SIGNING_KEY_FILE=os.path.join(self.folder, "signing.key"), **self.extra_env,
+                   **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()})
+        self.launcher = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=lambda: self.output.extend(self.launcher.stdout), daemon=True).start()
+        deadline = time.monotonic() + 120
+        while not any("Ready." in line for line in self.output):
+            if self.launcher.poll() is not None or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise RuntimeError("the system did not start:\n" + "".join(self.output[-40:]))
+            time.sleep(0.2)
+        return self
+
+    def __exit__(self, *_):
+        self.launcher.send_signal(signal.SIGINT)
+        try:
+            self.launcher.wait(60)
+        except subprocess.TimeoutExpired:
+            self.launcher.kill()
+        requests.delete(f"{RABBIT_API}/vhosts/{self.vhost}", auth=RABBIT_AUTH, timeout=10)
+        subprocess.run(["rm", "-rf", self.folder], check=False)
+
+    def mail_count(self):
+        try:
+            return sum(1 for name in os.listdir(self.mail_dir) if name.endswith(".eml"))
+        except FileNotFoundError:
+            return 0
+
+    def rpc(self):
+        """A standalone RPC proxy to this system's services."""
+        from nameko.standalone.rpc import ClusterRpcProxy
+        return ClusterRpcProxy({"AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"}, timeout=60)
+
+    def new_event(self, **overrides):
+        """A published event made for the benchmark, by the staff's own RPC calls."""
+        from datetime import date
+
+        from tools.sample_data import events
+        data = dict(events(date.today())[0], capacity=100000, max_per_organisation=None, **overrides)
+        with self.rpc() as cluster:
+            event = cluster.registrations.create_event(data)
+            return cluster.registrations.publish_event(event["id"])["id"]
+
+    def service_pids(self):
+        """Service name -> pid of its process, read from the launcher's children."""
+        pids = {}
+        for task in os.listdir(f"/proc/{self.launcher.pid}/task"):
+            with open(f"/proc/{self.launcher.pid}/task/{task}/children") as children:
+                for pid in children.read().split():
+                    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                        match = re.search(rb"services\.(\w+)\.service", cmdline.read())
+                    if match:
+                        pids[match.group(1).decode()] = int(pid)
+        return pids
