@@ -84,6 +84,9 @@ class OutboxRelay(DependencyProvider):
         self._thread = None
 
     def start(self):
+        if self.container.config.get("OUTBOX_RELAY", True) is False:
+            log.info("outbox relay off in this process (OUTBOX_RELAY=false)")
+            return
         self._running = True
         self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
 

@@ -1,6 +1,7 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
 from datetime import date
 
+from services.common import czech
 from services.common.czech import plural
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.membership import is_member_on
@@ -69,3 +70,40 @@ def check_event_times(values):
         errors["registration_opens_at"] = "Přihlašování se musí otevřít dřív, než se uzavře."
     if errors:
         raise ValidationError(errors)
+
+
+def check_can_cancel(event, now):
+    if now >= event["starts_at"]:
+        raise Conflict("too_late", "Akce už začala, přihlášku nelze zrušit.")
+
+
+def check_capacity(new_capacity, seats_taken):
+    """Nobody loses a seat by an edit."""
+    if new_capacity < seats_taken:
+        raise Conflict("capacity_below_confirmed",
+                       f"Kapacitu nelze snížit pod počet potvrzených účastníků ({seats_taken}).")
+
+
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue")
+
+
+def schedule_changes(event, values) -> dict:
+    """Field -> (before, after) for the changes attendees must be told about."""
+    return {field: (event[field], values[field]) for field in SCHEDULE_FIELDS
+            if field in values and values[field] != event[field]}
+
+
+def check_ticket(registration, now):
+    """Refuse a ticket that does not admit anybody now."""
+    if registration is None:
+        raise INVALID_TICKET
+    if registration["status"] == "cancelled":
+        raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena, vstupenka neplatí.")
+    if registration["status"] != "confirmed":
+        raise Conflict("ticket_not_confirmed", "Přihláška není potvrzená (je na čekací listině).")
+    if registration["checked_in_at"] is not None:
+        raise Conflict("already_checked_in",
+                       f"Vstupenka už byla odbavena ({czech.date_time(registration['checked_in_at'])}).")
+
+
+INVALID_TICKET = NotFound("invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")

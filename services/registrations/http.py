@@ -5,6 +5,7 @@ Each handler parses the request, calls one use case and returns a dict; the
 """
 import base64
 import functools
+import hashlib
 import json
 import logging
 
@@ -64,6 +65,12 @@ def read_json(request):
         raise ServiceErrorWithStatus(400, "invalid_json", "Tělo požadavku není platný JSON v UTF-8.") from None
 
 
+def request_hash(event_id, body):
+    """What makes two requests the same for an idempotency key: the event and the JSON body."""
+    canonical = json.dumps([event_id, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class ServiceErrorWithStatus(ServiceError):
     def __init__(self, status, code, message):
         super().__init__(code, message)
@@ -94,8 +101,19 @@ class HttpApi:
 
     @api("POST", "/api/events/<int:event_id>/registrations")
     def http_register(self, request, event_id):
-        data = RegistrationIn().load_or_raise(read_json(request))
-        return 201, self._register(event_id, data)
+        body = read_json(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise ServiceErrorWithStatus(400, "invalid_idempotency_key", "Idempotency-Key má 1 až 200 znaků.")
+        data = RegistrationIn().load_or_raise(body)
+        return self._register(event_id, data, key, request_hash(event_id, body) if key else None)
+
+    @api("POST", "/api/registrations/<token>/cancel")
+    def http_cancel(self, request, token):
+        with self.db.transaction() as tx:
+            registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
+                                                        self.base_url, token=token)
+        return 200, RegistrationOut().dump(registration)
 
     @api("GET", "/api/registrations/<token>")
     def http_get_registration(self, request, token):

@@ -1,12 +1,13 @@
 """The registrations service: events, seats, waitlist and the public HTTP API."""
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
+from sqlalchemy.exc import IntegrityError
 
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
@@ -21,6 +22,8 @@ from .schemas import EventIn, EventOut, RegistrationIn, RegistrationOut
 log = logging.getLogger(__name__)
 
 MEMBERSHIP_SYNC_SECONDS = 600
+REMINDER_POLL_SECONDS = 60
+IDEMPOTENCY_KEEP = timedelta(hours=48)
 
 
 class RegistrationsService(HttpApi):
@@ -37,11 +40,29 @@ class RegistrationsService(HttpApi):
     def base_url(self):
         return self.config["PUBLIC_BASE_URL"].rstrip("/")
 
-    def _register(self, event_id, request):
+    def _register(self, event_id, request, idempotency_key=None, request_hash=None):
+        """Register; with an idempotency key, the first answer for it is kept and replayed."""
         now = self.clock()
-        with self.db.transaction() as tx:
-            registration = usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now, self.base_url)
-        return RegistrationOut().dump(registration)
+        if idempotency_key:
+            with self.db.transaction() as tx:
+                replay = usecases.idempotent_replay(tx, idempotency_key, request_hash)
+            if replay:
+                return replay
+        try:
+            with self.db.transaction() as tx:
+                if idempotency_key:  # claimed first: a concurrent twin waits here, then replays
+                    store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
+                registration = RegistrationOut().dump(
+                    usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now, self.base_url))
+                if idempotency_key:
+                    store.update_idempotent_answer(tx, idempotency_key, registration)
+        except IntegrityError:
+            with self.db.transaction() as tx:
+                replay = usecases.idempotent_replay(tx, idempotency_key, request_hash)
+            if replay:
+                return replay
+            raise
+        return 201, registration
 
     # Events, for staff
 
@@ -50,6 +71,25 @@ class RegistrationsService(HttpApi):
         values = EventIn().load_or_raise(data)
         with self.db.transaction() as tx:
             return EventOut().dump(usecases.create_event(tx, values, self.clock()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_event(self, event_id, changes):
+        values = EventIn(partial=True).load_or_raise(changes)
+        with self.db.transaction() as tx:
+            event = usecases.update_event(tx, self.outbox, self.signing_key, int(event_id), values, self.clock(),
+                                          self.base_url)
+        return EventOut().dump(event)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_event(self, event_id, reason):
+        with self.db.transaction() as tx:
+            return EventOut().dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),
+                                                         self.base_url))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def event_stats(self, event_id):
+        with self.db.transaction() as tx:
+            return usecases.event_stats(tx, int(event_id), self.clock())
 
     @rpc(expected_exceptions=EXPECTED)
     def publish_event(self, event_id):
@@ -73,7 +113,52 @@ class RegistrationsService(HttpApi):
 
     @rpc(expected_exceptions=EXPECTED)
     def register(self, event_id, data):
-        return self._register(int(event_id), RegistrationIn().load_or_raise(data))
+        """Register someone on their behalf (staff)."""
+        return self._register(int(event_id), RegistrationIn().load_or_raise(data))[1]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_registration(self, registration_id):
+        with self.db.transaction() as tx:
+            registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
+                                                        self.base_url, registration_id=int(registration_id))
+        return RegistrationOut().dump(registration)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def check_in(self, ticket_code):
+        with self.db.transaction() as tx:
+            registration = usecases.check_in(tx, self.signing_key, str(ticket_code), self.clock(), self.base_url)
+        return RegistrationOut().dump(registration)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_attendance(self, event_id, registration_ids=None):
+        """Mark who attended: everyone checked in by default, or the given registration ids."""
+        with self.db.transaction() as tx:
+            return usecases.mark_attendance(tx, self.outbox, int(event_id), self.clock(), self.base_url,
+                                            registration_ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_registrations(self, event_id):
+        """CSV for Czech Excel (UTF-8 with BOM, semicolons)."""
+        with self.db.transaction() as tx:
+            return usecases.export_csv(tx, int(event_id), self.clock(), self.base_url)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def send_due_reminders(self):
+        """Emit the reminders that are due now; the timer calls it every minute."""
+        days = int(self.config.get("REMINDER_DAYS_BEFORE", 2))
+        with self.db.transaction() as tx:
+            return usecases.send_due_reminders(tx, self.outbox, self.clock(), days, self.base_url)
+
+    @timer(interval=REMINDER_POLL_SECONDS)
+    def remind(self):
+        sent = self.send_due_reminders()
+        if sent:
+            log.info("reminders due: %d", sent)
+
+    @timer(interval=3600)
+    def forget_old_idempotency_keys(self):
+        with self.db.transaction() as tx:
+            store.forget_idempotency_keys(tx, self.clock() - IDEMPOTENCY_KEEP)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_registration(self, registration_id):

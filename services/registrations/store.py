@@ -46,6 +46,7 @@ events = Table(
     Column("hours", Integer, nullable=False, default=0),
     Column("collects_birth_date", Boolean, nullable=False, default=False),
     Column("status", String(20), nullable=False, default="draft"),
+    Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -75,6 +76,8 @@ registrations = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("cancelled_at", UTCDateTime),
     Column("checked_in_at", UTCDateTime),
+    Column("attended_at", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
 )
 
 # The same email may hold one live registration per event; this index, not
@@ -99,6 +102,17 @@ organisations = Table(
     Column("kind", String(40)),
     Column("periods", JSON, nullable=False),
     Column("as_of", UTCDateTime, nullable=False),
+)
+
+# Answers kept for the Idempotency-Key header: the same key and body replay them.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
 outbox = outbox_table(metadata)
@@ -201,3 +215,97 @@ def save_organisation(session, ico, name, kind, periods, as_of) -> bool:
         .values(name=name, kind=kind, periods=periods, as_of=as_of)
     )
     return True
+
+
+def waitlist_rank(session, event_id, waitlist_position) -> int:
+    """The place in line now: how many still wait with this number or a lower one."""
+    return session.execute(
+        select(func.count()).select_from(registrations).where(
+            registrations.c.event_id == event_id, registrations.c.status == "waitlisted",
+            registrations.c.waitlist_position <= waitlist_position,
+        )
+    ).scalar_one()
+
+
+def lock_registration(session, registration_id):
+    """The registration, its row locked until the transaction ends (PostgreSQL; SQLite holds the file lock)."""
+    return session.execute(
+        select(registrations).where(registrations.c.id == registration_id).with_for_update()
+    ).mappings().first()
+
+
+def lock_event(session, event_id):
+    return session.execute(select(events).where(events.c.id == event_id).with_for_update()).mappings().first()
+
+
+def set_registration(session, registration_id, values, **conditions):
+    """Update a registration when ``conditions`` (column=value) still hold; True when it did."""
+    query = update(registrations).where(registrations.c.id == registration_id)
+    for column, value in conditions.items():
+        query = query.where(registrations.c[column].is_(None) if value is None else registrations.c[column] == value)
+    return session.execute(query.values(**values)).rowcount == 1
+
+
+def free_seat(session, event_id):
+    session.execute(update(events).where(events.c.id == event_id).values(seats_taken=events.c.seats_taken - 1))
+
+
+def first_waitlisted(session, event_id):
+    """The first in line, locked; concurrent promoters skip it and take the next."""
+    return session.execute(
+        select(registrations)
+        .where(registrations.c.event_id == event_id, registrations.c.status == "waitlisted")
+        .order_by(registrations.c.waitlist_position, registrations.c.id)
+        .limit(1).with_for_update(skip_locked=True)
+    ).mappings().first()
+
+
+def live_registrations(session, event_id):
+    return session.execute(
+        select(registrations)
+        .where(registrations.c.event_id == event_id, registrations.c.status != "cancelled")
+        .order_by(registrations.c.id)
+    ).mappings().all()
+
+
+def count_by_status(session, event_id):
+    rows = session.execute(
+        select(registrations.c.status, func.count()).where(registrations.c.event_id == event_id)
+        .group_by(registrations.c.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def count_marked(session, event_id, column):
+    return session.execute(
+        select(func.count()).select_from(registrations)
+        .where(registrations.c.event_id == event_id, registrations.c[column].is_not(None))
+    ).scalar_one()
+
+
+def due_reminders(session, starts_before, now, limit=500):
+    """Confirmed registrations of published events starting before ``starts_before``, not yet reminded."""
+    return session.execute(
+        select(registrations.c.id, registrations.c.event_id)
+        .join(events, events.c.id == registrations.c.event_id)
+        .where(registrations.c.status == "confirmed", registrations.c.reminded_at.is_(None),
+               events.c.status == "published", events.c.starts_at > now, events.c.starts_at <= starts_before)
+        .order_by(registrations.c.id).limit(limit)
+    ).all()
+
+
+def get_idempotent_answer(session, key):
+    return session.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).mappings().first()
+
+
+def save_idempotent_answer(session, key, request_hash, status, body, now):
+    session.execute(idempotency_keys.insert().values(key=key, request_hash=request_hash, status=status, body=body,
+                                                     created_at=now))
+
+
+def forget_idempotency_keys(session, older_than):
+    return session.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < older_than)).rowcount
+
+
+def update_idempotent_answer(session, key, body):
+    session.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(body=body))

@@ -3,13 +3,17 @@
 Rules come from ``domain``; rows from ``store``. Each state change records
 its event in the outbox within the same transaction.
 """
+import csv
+import io
 import secrets
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from services.common import czech
 from services.common.czech import local
 from services.common.errors import Conflict
-from services.common.signing import ticket_code
+from services.common.signing import ticket_code, verify_ticket_code
 
 from . import domain, store
 from .schemas import RegistrationOut
@@ -28,8 +32,13 @@ def event_view(event, now):
     return view
 
 
-def registration_view(registration, event, now, base_url):
+def registration_view(registration, event, now, base_url, session=None):
     view = dict(registration)
+    if registration["status"] == "waitlisted" and session is not None:
+        view["waitlist_position"] = store.waitlist_rank(session, registration["event_id"],
+                                                        registration["waitlist_position"])
+    elif registration["status"] != "waitlisted":
+        view["waitlist_position"] = None
     view["manage_url"] = f"{base_url}/r/{registration['token']}"
     view["ticket_url"] = (f"{base_url}/api/registrations/{registration['token']}/ticket.pdf"
                           if registration["status"] == "confirmed" else None)
@@ -110,7 +119,7 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     if status == "confirmed":
         store.set_ticket_code(session, registration_id, ticket_code(signing_key, registration_id))
     view = registration_view(store.get_registration(session, registration_id), store.get_event(session, event_id),
-                             now, base_url)
+                             now, base_url, session)
     outbox.add(session, f"registration_{status}", event_payload(view))
     return view
 
@@ -125,15 +134,188 @@ def get_registration(session, now, base_url, registration_id=None, token=None):
     registration = store.get_registration(session, registration_id=registration_id, token=token)
     if registration is None:
         raise domain.REGISTRATION_NOT_FOUND
-    return registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url)
+    return registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url, session)
 
 
 def list_registrations(session, event_id, now, base_url, status=None):
     event = get_event(session, event_id, public_only=False)
-    return [registration_view(r, event, now, base_url) for r in store.list_registrations(session, event_id, status)]
+    return [registration_view(r, event, now, base_url, session)
+            for r in store.list_registrations(session, event_id, status)]
 
 
 def remember_organisation(session, organisation, as_of):
     """Update the local copy of the member register from the members service."""
     return store.save_organisation(session, organisation["ico"], organisation["name"], organisation.get("kind"),
                                    organisation["periods"], as_of)
+
+
+def _announce(session, outbox, event_type, registration_id, now, base_url, **extra):
+    """Record ``event_type`` about a registration, carrying it and its event as they are now."""
+    registration = store.get_registration(session, registration_id=registration_id)
+    view = registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url, session)
+    outbox.add(session, event_type, dict(event_payload(view), **extra))
+    return view
+
+
+def promote_waitlisted(session, outbox, signing_key, event_id, now, base_url):
+    """Give every free seat to the first in line, each told by ``registration_promoted``."""
+    promoted = []
+    while store.take_seat(session, event_id):
+        first = store.first_waitlisted(session, event_id)
+        if first is None:
+            store.free_seat(session, event_id)  # nobody waits: give the seat back
+            break
+        store.set_registration(session, first["id"], {
+            "status": "confirmed", "waitlist_position": None,
+            "ticket_code": ticket_code(signing_key, first["id"]),
+        }, status="waitlisted")
+        promoted.append(_announce(session, outbox, "registration_promoted", first["id"], now, base_url))
+    return promoted
+
+
+def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None):
+    """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing."""
+    found = store.get_registration(session, registration_id=registration_id, token=token)
+    if found is None:
+        raise domain.REGISTRATION_NOT_FOUND
+    registration = store.lock_registration(session, found["id"])
+    event = store.get_event(session, registration["event_id"])
+    if registration["status"] == "cancelled":
+        return registration_view(registration, event, now, base_url, session)
+    domain.check_can_cancel(event, now)
+    store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now},
+                           status=registration["status"])
+    view = _announce(session, outbox, "registration_cancelled", registration["id"], now, base_url)
+    if registration["status"] == "confirmed":
+        store.free_seat(session, event["id"])
+        promote_waitlisted(session, outbox, signing_key, event["id"], now, base_url)
+    return view
+
+
+def update_event(session, outbox, signing_key, event_id, changes, now, base_url):
+    """Edit an event. Raising capacity promotes; a new time or venue is told to everyone registered."""
+    event = store.lock_event(session, event_id)
+    if event is None:
+        raise domain.EVENT_NOT_FOUND
+    if event["status"] == "cancelled":
+        raise Conflict("event_cancelled", "Zrušenou akci nelze upravit.")
+    merged = dict(event, **changes)
+    domain.check_event_times(merged)
+    domain.check_capacity(merged["capacity"], event["seats_taken"])
+    changed = domain.schedule_changes(event, changes)
+    values = dict(changes, updated_at=now)
+    if changed:
+        values["version"] = event["version"] + 1
+    store.update_event(session, event_id, values)
+    if changed and event["status"] == "published":
+        for registration in store.live_registrations(session, event_id):
+            _announce(session, outbox, "event_updated", registration["id"], now, base_url, changes={
+                field: [before.isoformat() if hasattr(before, "isoformat") else before,
+                        after.isoformat() if hasattr(after, "isoformat") else after]
+                for field, (before, after) in changed.items()})
+    if merged["capacity"] > event["capacity"]:
+        promote_waitlisted(session, outbox, signing_key, event_id, now, base_url)
+    return event_view(store.get_event(session, event_id), now)
+
+
+def cancel_event(session, outbox, event_id, reason, now, base_url):
+    """Cancel an event and every registration on it; each person is told once, with the reason."""
+    event = store.lock_event(session, event_id)
+    if event is None:
+        raise domain.EVENT_NOT_FOUND
+    if event["status"] == "cancelled":
+        return event_view(event, now)
+    store.update_event(session, event_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": now,
+                                           "version": event["version"] + 1})
+    for registration in store.live_registrations(session, event_id):
+        store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now})
+        if event["status"] == "published":
+            _announce(session, outbox, "event_cancelled", registration["id"], now, base_url, reason=reason)
+    return event_view(store.get_event(session, event_id), now)
+
+
+def check_in(session, signing_key, code, now, base_url):
+    """Admit the holder of a genuine ticket, once."""
+    number = verify_ticket_code(signing_key, code)
+    registration = store.lock_registration(session, number) if number is not None else None
+    domain.check_ticket(registration, now)
+    store.set_registration(session, registration["id"], {"checked_in_at": now}, checked_in_at=None)
+    return get_registration(session, now, base_url, registration_id=registration["id"])
+
+
+def mark_attendance(session, outbox, event_id, now, base_url, registration_ids=None):
+    """Mark who attended: everyone checked in, or the given registrations. For an accredited
+    event each newly marked attendee gets ``attendance_confirmed`` (a certificate is due)."""
+    event = get_event(session, event_id, public_only=False)
+    confirmed = [r for r in store.live_registrations(session, event_id) if r["status"] == "confirmed"]
+    if registration_ids is None:
+        chosen = [r for r in confirmed if r["checked_in_at"] is not None]
+    else:
+        wanted = {int(i) for i in registration_ids}
+        chosen = [r for r in confirmed if r["id"] in wanted]
+        unknown = wanted - {r["id"] for r in chosen}
+        if unknown:
+            raise Conflict("not_confirmed_here", "Tyto přihlášky nejsou potvrzené na této akci: "
+                           + ", ".join(str(i) for i in sorted(unknown)) + ".")
+    marked = []
+    for registration in chosen:
+        if store.set_registration(session, registration["id"], {"attended_at": now}, attended_at=None):
+            marked.append(registration["id"])
+            if event["accreditation_number"]:
+                _announce(session, outbox, "attendance_confirmed", registration["id"], now, base_url)
+    return {"marked": len(marked), "registration_ids": marked}
+
+
+def send_due_reminders(session, outbox, now, days_before, base_url):
+    """Emit ``reminder_due`` once per confirmed registration ``days_before`` the start.
+    The conditional update makes it once also with several replicas at it."""
+    sent = 0
+    for registration_id, _event_id in store.due_reminders(session, now + timedelta(days=days_before), now):
+        if store.set_registration(session, registration_id, {"reminded_at": now}, reminded_at=None,
+                                  status="confirmed"):
+            _announce(session, outbox, "reminder_due", registration_id, now, base_url, days_before=days_before)
+            sent += 1
+    return sent
+
+
+STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno"}
+
+
+def export_csv(session, event_id, now, base_url):
+    """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF."""
+    registrations = list_registrations(session, event_id, now, base_url)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
+                     "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"])
+    for r in registrations:
+        writer.writerow([
+            r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
+            r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
+            r["waitlist_position"] or "", r["price"], "ano" if r["is_member"] else "ne",
+            czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
+            "ano" if r["attended_at"] else "",
+        ])
+    return "\ufeff" + out.getvalue()
+
+
+def event_stats(session, event_id, now):
+    event = get_event(session, event_id, public_only=False)
+    counts = store.count_by_status(session, event_id)
+    return {
+        "event_id": event_id, "title": event["title"], "status": event["status"], "capacity": event["capacity"],
+        "seats_left": domain.seats_left(event), "confirmed": counts.get("confirmed", 0),
+        "waitlisted": counts.get("waitlisted", 0), "cancelled": counts.get("cancelled", 0),
+        "checked_in": store.count_marked(session, event_id, "checked_in_at"),
+        "attended": store.count_marked(session, event_id, "attended_at"),
+    }
+
+
+def idempotent_replay(session, key, request_hash):
+    """The answer first given for ``key``, or None; refused when the key came with another request."""
+    kept = store.get_idempotent_answer(session, key)
+    if kept is None:
+        return None
+    if kept["request_hash"] != request_hash:
+        raise Conflict("idempotency_key_reused", "Tento klíč Idempotency-Key už byl použit pro jiný požadavek.")
+    return kept["status"], kept["body"]
