@@ -3,14 +3,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.signing import verify_ticket_code
 from services.registrations import store
-from services.registrations.service import RegistrationsService
-from tests.conftest import RecordingOutbox
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 KEY = b"unit-test-key"
@@ -31,19 +28,6 @@ def person(n=1, **overrides):
             "organisation_name": "Obec Chotěšov", "gdpr_consent": True}
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def service(make_database):
-    database = make_database("registrations", store.metadata)
-    outbox = RecordingOutbox(store.outbox)
-    clock = {"now": NOW}
-    worker = worker_factory(RegistrationsService, db=database, outbox=outbox, signing_key=KEY,
-                            clock=lambda: clock["now"], config={"PUBLIC_BASE_URL": "https://akce.example"})
-    worker.recorded = lambda: outbox.events(database)
-    worker.database = database
-    worker.clock_state = clock
-    return worker
 
 
 def published(service, **overrides):

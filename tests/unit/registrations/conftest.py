@@ -1,0 +1,22 @@
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.registrations import store
+from services.registrations.service import RegistrationsService
+from tests.conftest import RecordingOutbox
+from tests.unit.registrations.test_service import KEY, NOW
+
+
+@pytest.fixture
+def service(make_database):
+    database = make_database("registrations", store.metadata)
+    outbox = RecordingOutbox(store.outbox)
+    clock = {"now": NOW}
+    worker = worker_factory(RegistrationsService, db=database, outbox=outbox, signing_key=KEY,
+                            clock=lambda: clock["now"], config={"PUBLIC_BASE_URL": "https://akce.example"})
+    worker.recorded = lambda: outbox.events(database)
+    worker.database = database
+    worker.clock_state = clock
+    return worker
+
+
