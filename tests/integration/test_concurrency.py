@@ -1,0 +1,162 @@
+"""The rules under real concurrency: two registrations processes, real OS threads
+sending HTTP requests, the real database; and a process killed between its
+commit and its publish."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.common.db import Database
+from services.registrations import store
+from tests.conftest import ROOT, free_port, wait_for
+from tests.integration.test_system import seminar
+
+SERVICE = "services.registrations.service:RegistrationsService"
+
+
+class Replica:
+    """One `nameko run` process of the registrations service, on a port of its own."""
+
+    def __init__(self, config, **env):
+        self.port = free_port()
+        self.env = dict(os.environ, AMQP_URI=config["AMQP_URI"], WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}",
+                        REGISTRATIONS_DATABASE_URL=config["DATABASES"]["registrations"],
+                        TICKET_SIGNING_KEY="test-signing-key", PUBLIC_BASE_URL="http://test.example",
+                        PYTHONWARNINGS="ignore", LOG_LEVEL="WARNING", OUTBOX_POLL_SECONDS="0.2", **env)
+        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
+        self.process = subprocess.Popen([nameko, "run", "--config", "deploy/config.yaml", SERVICE], cwd=ROOT,
+                                        env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._healthy, timeout=60, interval=0.2, message=f"a registrations replica on {self.port}")
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _healthy(self):
+        import requests
+        assert self.process.poll() is None, "the replica exited"
+        try:
+            return requests.get(f"{self.base}/health", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def stop(self, signum=signal.SIGTERM):
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            self.process.wait(30)
+
+
+@pytest.fixture
+def replicas(service_config):
+    Database(service_config["DATABASES"]["registrations"], store.metadata).create_schema()
+    started = []
+
+    def start(**env):
+        replica = Replica(service_config, **env)
+        started.append(replica)
+        return replica
+
+    yield start
+    for replica in started:
+        replica.stop(signal.SIGKILL)
+
+
+def load(requests, workers=32):
+    done = subprocess.run([sys.executable, "-m", "tests.load"], cwd=ROOT, capture_output=True, text=True, check=True,
+                          input=json.dumps({"workers": workers, "requests": requests}), timeout=300)
+    return json.loads(done.stdout)
+
+
+def person(n):
+    return {"first_name": "Jana", "last_name": f"Souběžná {n}", "email": f"jana{n}@obec.example",
+            "organisation_name": "Obec Chotěšov", "gdpr_consent": True}
+
+
+def test_200_at_once_into_20_seats_on_two_processes(service_config, replicas):
+    a, b = replicas(), replicas()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        event = cluster.registrations.create_event(seminar(capacity=20))
+        cluster.registrations.publish_event(event["id"])
+        answers = load([{"method": "POST", "url": f"{(a, b)[n % 2].base}/api/events/{event['id']}/registrations",
+                         "json": person(n)} for n in range(200)])
+        assert Counter(answer["status"] for answer in answers) == {201: 200}
+        assert Counter(answer["body"]["status"] for answer in answers) == {"confirmed": 20, "waitlisted": 180}
+        positions = sorted(answer["body"]["waitlist_position"] for answer in answers
+                           if answer["body"]["status"] == "waitlisted")
+        assert positions == list(range(1, 181))
+        stats = cluster.registrations.event_stats(event["id"])
+        assert (stats["confirmed"], stats["waitlisted"], stats["seats_left"]) == (20, 180, 0)
+
+        # Concurrent cancellations: each freed seat promotes exactly one, the first ones in line.
+        confirmed = [answer["body"] for answer in answers if answer["body"]["status"] == "confirmed"]
+        first_in_line = {answer["body"]["id"] for answer in answers
+                         if answer["body"]["status"] == "waitlisted" and answer["body"]["waitlist_position"] <= 10}
+        cancels = load([{"method": "POST", "url": f"{(a, b)[n % 2].base}/api/registrations/{r['token']}/cancel"}
+                        for n, r in enumerate(confirmed[:10])], workers=10)
+        assert Counter(answer["status"] for answer in cancels) == {200: 10}
+        now_confirmed = {r["id"] for r in cluster.registrations.list_registrations(event["id"], "confirmed")}
+        assert len(now_confirmed) == 20
+        assert now_confirmed == {r["id"] for r in confirmed[10:]} | first_in_line
+        waiting = cluster.registrations.list_registrations(event["id"], "waitlisted")
+        assert sorted(r["waitlist_position"] for r in waiting) == list(range(1, 171))
+
+
+def test_a_process_killed_after_its_commit_publishes_the_event_after_restart(service_config, replicas):
+    with Connection(service_config["AMQP_URI"]) as connection:
+        exchange = Exchange("registrations.events", type="topic", durable=True)
+        watch = Queue("test-watch-confirmed", exchange=exchange, routing_key="registration_confirmed")
+        watch(connection).declare()
+
+        silent = replicas(OUTBOX_RELAY="false")  # commits, never publishes: the crash window held open
+        with ClusterRpcProxy(service_config, timeout=30) as cluster:
+            event = cluster.registrations.create_event(seminar(capacity=5))
+            cluster.registrations.publish_event(event["id"])
+            registration = cluster.registrations.register(event["id"], person(1))
+        silent.stop(signal.SIGKILL)
+        assert _unpublished(service_config) == 1
+
+        replicas()  # the restart
+        received = []
+        deadline = time.monotonic() + 20
+        with connection.Consumer(watch, callbacks=[lambda body, message: (received.append(body), message.ack())]):
+            while time.monotonic() < deadline and (not received or time.monotonic() < deadline - 17):
+                try:
+                    connection.drain_events(timeout=0.5)
+                except TimeoutError:
+                    pass
+        assert [body["registration"]["id"] for body in received] == [registration["id"]]
+        assert _unpublished(service_config) == 0
+
+
+def test_reminders_are_emitted_once_with_two_replicas(service_config, replicas):
+    replicas(), replicas()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        event = cluster.registrations.create_event(seminar(days=1, capacity=10))
+        cluster.registrations.publish_event(event["id"])
+        for n in range(6):
+            cluster.registrations.register(event["id"], person(n))
+        calls = [cluster.registrations.send_due_reminders.call_async() for _ in range(12)]
+        sent = [call.result() for call in calls]
+    assert sum(sent) == 6
+    assert _count(service_config, "SELECT count(*) FROM outbox WHERE event_type = 'reminder_due'") == 6
+
+
+def _count(config, sql):
+    from sqlalchemy import text
+    database = Database(config["DATABASES"]["registrations"], store.metadata)
+    try:
+        with database.engine.connect() as connection:
+            return connection.execute(text(sql)).scalar()
+    finally:
+        database.dispose()
+
+
+def _unpublished(config):
+    return _count(config, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
