@@ -49,8 +49,9 @@ class System:
         env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
                    WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PUBLIC_BASE_URL=self.base,
                    SMTP_PORT=str(self.smtp_port), MAIL_DIR=self.mail_dir, LOG_LEVEL="WARNING",
-                   TICKET_SIGNING_KEY_FILE=os.path.join(self.folder, "signing.key"), **self.extra_env,
+                   TICKET_SIGNING_KEY_FILE=os.path.join(self.folder, "signing.key"),
                    **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()})
+        env.update(self.extra_env)
         self.launcher = subprocess.Popen([sys.executable, "-m", "tools.run_local"], cwd=ROOT, env=env,
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=lambda: self.output.extend(self.launcher.stdout), daemon=True).start()
@@ -93,7 +94,7 @@ class System:
             return cluster.registrations.publish_event(event["id"])["id"]
 
     def service_pids(self):
-        """Service name -> pid of its process, read from the launcher's children."""
+        """Service name -> pids of its processes, read from the launcher's children."""
         pids = {}
         for task in os.listdir(f"/proc/{self.launcher.pid}/task"):
             with open(f"/proc/{self.launcher.pid}/task/{task}/children") as children:
@@ -101,5 +102,5 @@ class System:
                     with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
                         match = re.search(rb"services\.(\w+)\.service", cmdline.read())
                     if match:
-                        pids[match.group(1).decode()] = int(pid)
+                        pids.setdefault(match.group(1).decode(), []).append(int(pid))
         return pids

@@ -184,6 +184,9 @@ class RecordingOutbox:
     def add(self, session, event_type, payload):
         return self.writer.add(session, event_type, payload)
 
+    def replace(self, session, message_id, event_type, payload):
+        return self.writer.replace(session, message_id, event_type, payload)
+
     def events(self, database):
         from sqlalchemy import select
 

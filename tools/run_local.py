@@ -1,6 +1,8 @@
 """`make run`: the whole system on one machine, on the embedded defaults.
 
-Checks the broker, starts the SMTP sink and the four services, loads the
+Checks the broker, starts the SMTP sink and the four services (``REPLICAS=2``
+starts two processes of each: they share the queues, and the registrations
+replicas share the HTTP port through SO_REUSEPORT), loads the
 sample data when the databases are empty, prints where to look, and on
 Ctrl-C stops everything it started, leaving no process behind.
 """
@@ -163,8 +165,11 @@ def main():
             processes.start("smtp", [sys.executable, "-m", "tools.smtp_sink", "--port", setting("SMTP_PORT", "8025"),
                                      "--directory", mail_dir])
         nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
+        replicas = int(setting("REPLICAS", "1"))
         for service, path in SERVICES.items():
-            processes.start(service, [nameko, "run", "--config", CONFIG, path])
+            for replica in range(1, replicas + 1):
+                name = service if replicas == 1 else f"{service}-{replica}"
+                processes.start(name, [nameko, "run", "--config", CONFIG, path])
         if not wait_until_ready(base, processes):
             print(f"The services did not start (exited: {processes.exited()}); see the log above.", file=sys.stderr)
             return 1

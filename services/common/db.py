@@ -48,7 +48,9 @@ def make_engine(url: str, pool_size: int = 10):
         # SQLAlchemy 2.1 would pick psycopg 3, which eventlet cannot make cooperative.
         parsed = parsed.set(drivername="postgresql+psycopg2")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per transaction; a dropped connection is
+        # found on use, and the pool then discards it and its siblings.
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size)
 
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
@@ -81,7 +83,11 @@ class Database:
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
     def create_schema(self):
-        self.metadata.create_all(self.engine)
+        """Create missing tables; replicas starting together take turns (a lock per database)."""
+        with self.engine.begin() as connection:
+            if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises this
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7431)")
+            self.metadata.create_all(connection)
 
     @contextmanager
     def transaction(self):

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 30
 UNROUTABLE_RETRY_SECONDS = 2
 BATCH = 200
+# After a wake-up, wait this long so that the events of concurrent commits
+# travel in one batch: a few milliseconds of latency for much less work.
+GATHER_SECONDS = 0.02
 
 
 def outbox_table(metadata) -> Table:
@@ -50,19 +53,23 @@ class Outbox:
     def __init__(self, table, wake):
         self.table = table
         self._wake = wake
+        self._insert = table.insert()
 
     def add(self, session, event_type: str, payload: dict) -> str:
         """Record ``event_type`` with ``payload`` in the caller's transaction."""
         message_id = str(uuid.uuid4())
         now = utcnow()
         body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=now.isoformat())
-        session.execute(
-            self.table.insert().values(
-                message_id=message_id, event_type=event_type, payload=body, created_at=now
-            )
-        )
+        session.execute(self._insert, {"message_id": message_id, "event_type": event_type, "payload": body,
+                                       "created_at": now})
         event.listen(session, "after_commit", lambda _session: self._wake(), once=True)
         return message_id
+
+    def replace(self, session, message_id: str, event_type: str, payload: dict):
+        """Change an event recorded earlier in the same transaction (it is not published yet)."""
+        body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=utcnow().isoformat())
+        session.execute(self.table.update().where(self.table.c.message_id == message_id)
+                        .values(event_type=event_type, payload=body))
 
 
 class OutboxRelay(DependencyProvider):
@@ -129,6 +136,7 @@ class OutboxRelay(DependencyProvider):
                 continue
             try:
                 self._signals.get(timeout=self.poll_seconds)
+                eventlet.sleep(GATHER_SECONDS)
             except Empty:
                 pass
 
@@ -156,18 +164,14 @@ class OutboxRelay(DependencyProvider):
         now = utcnow()
         token = str(uuid.uuid4())
         claimable = (t.c.published_at.is_(None), or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+        due = select(t.c.id).where(*claimable).order_by(t.c.id).limit(BATCH).scalar_subquery()
         with self.database.transaction() as session:
-            ids = session.scalars(select(t.c.id).where(*claimable).order_by(t.c.id).limit(BATCH)).all()
-            if not ids:
-                return []
-            session.execute(
-                update(t).where(t.c.id.in_(ids), *claimable)
+            rows = session.execute(
+                update(t).where(t.c.id.in_(due), *claimable)
                 .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-            )
-            return session.execute(
-                select(t.c.id, t.c.message_id, t.c.event_type, t.c.payload)
-                .where(t.c.claimed_by == token, t.c.id.in_(ids)).order_by(t.c.id)
+                .returning(t.c.id, t.c.message_id, t.c.event_type, t.c.payload)
             ).all()
+        return sorted(rows, key=lambda row: row.id)
 
     def _settle(self, published, unroutable):
         t = self.table

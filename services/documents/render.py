@@ -88,7 +88,9 @@ def render_pdf(template: str, context: dict) -> bytes:
 
 
 def warm_up():
-    """Import WeasyPrint and load fonts once per worker process, not on the first ticket."""
+    """Prepare a worker process: lower its CPU priority, so that a burst of PDFs never
+    starves the services answering people, and load WeasyPrint and fonts once."""
     from weasyprint import HTML
 
+    os.nice(10)
     HTML(string="<p>Příliš žluťoučký kůň</p>").write_pdf()

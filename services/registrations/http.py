@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from services.common.errors import ServiceError
 
 from . import usecases
-from .schemas import EventOut, RegistrationIn, RegistrationOut
+from .schemas import event_out, events_out, registration_in, registration_out
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,11 @@ class ServiceErrorWithStatus(ServiceError):
 class HttpApi:
     """The JSON API; mixed into ``RegistrationsService``, whose dependencies it uses."""
 
+    @api("GET", "/health/live")
+    def live(self, request):
+        """Liveness: the process answers HTTP; touches nothing else."""
+        return 200, {"status": "ok"}
+
     @api("GET", "/health")
     def health(self, request):
         with self.db.transaction() as tx:
@@ -90,14 +95,14 @@ class HttpApi:
     def http_list_events(self, request):
         with self.db.transaction() as tx:
             events = usecases.upcoming_events(tx, self.clock())
-        return 200, {"events": EventOut(many=True).dump(events)}
+        return 200, {"events": events_out.dump(events)}
 
     @api("GET", "/api/events/<int:event_id>")
     def http_get_event(self, request, event_id):
         now = self.clock()
         with self.db.transaction() as tx:
             event = usecases.event_view(usecases.get_event(tx, event_id), now)
-        return 200, EventOut().dump(event)
+        return 200, event_out.dump(event)
 
     @api("POST", "/api/events/<int:event_id>/registrations")
     def http_register(self, request, event_id):
@@ -105,7 +110,7 @@ class HttpApi:
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:
             raise ServiceErrorWithStatus(400, "invalid_idempotency_key", "Idempotency-Key má 1 až 200 znaků.")
-        data = RegistrationIn().load_or_raise(body)
+        data = registration_in.load_or_raise(body)
         return self._register(event_id, data, key, request_hash(event_id, body) if key else None)
 
     @api("POST", "/api/registrations/<token>/cancel")
@@ -113,13 +118,13 @@ class HttpApi:
         with self.db.transaction() as tx:
             registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
                                                         self.base_url, token=token)
-        return 200, RegistrationOut().dump(registration)
+        return 200, registration_out.dump(registration)
 
     @api("GET", "/api/registrations/<token>")
     def http_get_registration(self, request, token):
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
-        return 200, RegistrationOut().dump(registration)
+        return 200, registration_out.dump(registration)
 
     @api("GET", "/api/registrations/<token>/ticket.pdf")
     def http_ticket(self, request, token):

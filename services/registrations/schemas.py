@@ -126,3 +126,14 @@ class RegistrationOut(CzechSchema):
     cancelled_at = fields.AwareDateTime(allow_none=True)
     checked_in_at = fields.AwareDateTime(allow_none=True)
     event = fields.Nested(EventOut)
+
+
+# Schemas are built once: building one deep-copies its fields, which costs more
+# than using it. Instances are safe to share; they keep no state between calls.
+event_in = EventIn()
+event_changes_in = EventIn(partial=True)
+event_out = EventOut()
+events_out = EventOut(many=True)
+registration_in = RegistrationIn()
+registration_out = RegistrationOut()
+registrations_out = RegistrationOut(many=True)

@@ -17,7 +17,15 @@ from services.common.signing import TicketSigner
 
 from . import store, usecases
 from .http import HttpApi
-from .schemas import EventIn, EventOut, RegistrationIn, RegistrationOut
+from .schemas import (
+    event_changes_in,
+    event_in,
+    event_out,
+    events_out,
+    registration_in,
+    registration_out,
+    registrations_out,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +60,8 @@ class RegistrationsService(HttpApi):
             with self.db.transaction() as tx:
                 if idempotency_key:  # claimed first: a concurrent twin waits here, then replays
                     store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
-                registration = RegistrationOut().dump(
-                    usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now, self.base_url))
+                registration = usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now,
+                                              self.base_url)
                 if idempotency_key:
                     store.update_idempotent_answer(tx, idempotency_key, registration)
         except IntegrityError:
@@ -68,22 +76,22 @@ class RegistrationsService(HttpApi):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_event(self, data):
-        values = EventIn().load_or_raise(data)
+        values = event_in.load_or_raise(data)
         with self.db.transaction() as tx:
-            return EventOut().dump(usecases.create_event(tx, values, self.clock()))
+            return event_out.dump(usecases.create_event(tx, values, self.clock()))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_event(self, event_id, changes):
-        values = EventIn(partial=True).load_or_raise(changes)
+        values = event_changes_in.load_or_raise(changes)
         with self.db.transaction() as tx:
             event = usecases.update_event(tx, self.outbox, self.signing_key, int(event_id), values, self.clock(),
                                           self.base_url)
-        return EventOut().dump(event)
+        return event_out.dump(event)
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_event(self, event_id, reason):
         with self.db.transaction() as tx:
-            return EventOut().dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),
+            return event_out.dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),
                                                          self.base_url))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -94,40 +102,40 @@ class RegistrationsService(HttpApi):
     @rpc(expected_exceptions=EXPECTED)
     def publish_event(self, event_id):
         with self.db.transaction() as tx:
-            return EventOut().dump(usecases.publish_event(tx, int(event_id), self.clock()))
+            return event_out.dump(usecases.publish_event(tx, int(event_id), self.clock()))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_events(self, include_past=False):
         now = self.clock()
         with self.db.transaction() as tx:
             events = usecases.all_events(tx, now) if include_past else usecases.upcoming_events(tx, now)
-        return EventOut(many=True).dump(events)
+        return events_out.dump(events)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_event(self, event_id):
         now = self.clock()
         with self.db.transaction() as tx:
-            return EventOut().dump(usecases.event_view(usecases.get_event(tx, int(event_id), public_only=False), now))
+            return event_out.dump(usecases.event_view(usecases.get_event(tx, int(event_id), public_only=False), now))
 
     # Registrations
 
     @rpc(expected_exceptions=EXPECTED)
     def register(self, event_id, data):
         """Register someone on their behalf (staff)."""
-        return self._register(int(event_id), RegistrationIn().load_or_raise(data))[1]
+        return self._register(int(event_id), registration_in.load_or_raise(data))[1]
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_registration(self, registration_id):
         with self.db.transaction() as tx:
             registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
                                                         self.base_url, registration_id=int(registration_id))
-        return RegistrationOut().dump(registration)
+        return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
     def check_in(self, ticket_code):
         with self.db.transaction() as tx:
             registration = usecases.check_in(tx, self.signing_key, str(ticket_code), self.clock(), self.base_url)
-        return RegistrationOut().dump(registration)
+        return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_attendance(self, event_id, registration_ids=None):
@@ -165,13 +173,13 @@ class RegistrationsService(HttpApi):
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, self.clock(), self.base_url,
                                                      registration_id=int(registration_id))
-        return RegistrationOut().dump(registration)
+        return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_registrations(self, event_id, status=None):
         with self.db.transaction() as tx:
             registrations = usecases.list_registrations(tx, int(event_id), self.clock(), self.base_url, status)
-        return RegistrationOut(many=True).dump(registrations)
+        return registrations_out.dump(registrations)
 
     # The copy of the member register
 

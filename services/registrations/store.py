@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     select,
     update,
@@ -118,8 +119,28 @@ idempotency_keys = Table(
 outbox = outbox_table(metadata)
 
 
+# The statements of the registration path are built once: building and keying
+# a statement costs more Python time than PostgreSQL takes to run it.
+_GET_EVENT = select(events).where(events.c.id == bindparam("event_id"))
+_TAKE_SEAT = (
+    update(events)
+    .where(events.c.id == bindparam("event_id"), events.c.seats_taken < events.c.capacity)
+    .values(seats_taken=events.c.seats_taken + 1)
+    .returning(events.c.seats_taken)
+)
+_LIVE_REGISTRATION = select(registrations.c.id).where(
+    registrations.c.event_id == bindparam("event_id"), registrations.c.email_key == bindparam("email_key"),
+    registrations.c.status != "cancelled",
+)
+_INSERT_REGISTRATION = registrations.insert().returning(registrations.c.id)
+_SET_TICKET_CODE = (
+    update(registrations).where(registrations.c.id == bindparam("registration_id"))
+    .values(ticket_code=bindparam("code"))
+)
+
+
 def get_event(session, event_id):
-    return session.execute(select(events).where(events.c.id == event_id)).mappings().first()
+    return session.execute(_GET_EVENT, {"event_id": event_id}).mappings().first()
 
 
 def list_events(session, *, statuses, ending_after=None):
@@ -137,32 +158,22 @@ def update_event(session, event_id, values):
     session.execute(update(events).where(events.c.id == event_id).values(**values))
 
 
-def take_seat(session, event_id) -> bool:
-    """Take one seat if one is left. The condition in the UPDATE is the guard:
-    it holds at READ COMMITTED on PostgreSQL and under SQLite's write lock."""
-    result = session.execute(
-        update(events)
-        .where(events.c.id == event_id, events.c.seats_taken < events.c.capacity)
-        .values(seats_taken=events.c.seats_taken + 1)
-    )
-    return result.rowcount == 1
+def take_seat(session, event_id):
+    """Take one seat if one is left: the seats now taken, or None when full. The condition in
+    the UPDATE is the guard: it holds at READ COMMITTED on PostgreSQL and under SQLite's write lock."""
+    return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
 
 
 def take_waitlist_place(session, event_id) -> int:
     """The next place in the waitlist; the row lock serialises concurrent takers."""
-    session.execute(
+    return session.execute(
         update(events).where(events.c.id == event_id).values(waitlist_taken=events.c.waitlist_taken + 1)
-    )
-    return session.execute(select(events.c.waitlist_taken).where(events.c.id == event_id)).scalar_one()
+        .returning(events.c.waitlist_taken)
+    ).scalar_one()
 
 
 def live_registration_exists(session, event_id, email_key) -> bool:
-    return session.execute(
-        select(registrations.c.id).where(
-            registrations.c.event_id == event_id, registrations.c.email_key == email_key,
-            registrations.c.status != "cancelled",
-        )
-    ).first() is not None
+    return session.execute(_LIVE_REGISTRATION, {"event_id": event_id, "email_key": email_key}).first() is not None
 
 
 def live_registrations_of_organisation(session, event_id, ico) -> int:
@@ -175,11 +186,11 @@ def live_registrations_of_organisation(session, event_id, ico) -> int:
 
 
 def insert_registration(session, values):
-    return session.execute(registrations.insert().values(**values)).inserted_primary_key[0]
+    return session.execute(_INSERT_REGISTRATION, values).scalar_one()
 
 
 def set_ticket_code(session, registration_id, code):
-    session.execute(update(registrations).where(registrations.c.id == registration_id).values(ticket_code=code))
+    session.execute(_SET_TICKET_CODE, {"registration_id": registration_id, "code": code})
 
 
 def get_registration(session, registration_id=None, token=None):

@@ -16,7 +16,7 @@ from services.common.errors import Conflict
 from services.common.signing import ticket_code, verify_ticket_code
 
 from . import domain, store
-from .schemas import RegistrationOut
+from .schemas import event_out, registration_out
 
 ALREADY_REGISTERED = Conflict("already_registered", "S tímto e-mailem už jste na tuto akci přihlášeni.")
 
@@ -84,7 +84,10 @@ def all_events(session, now):
 
 
 def enrol(session, outbox, signing_key, event_id, request, now, base_url):
-    """Register one person: a seat if one is left, else the waitlist, else a refusal."""
+    """Register one person: a seat if one is left, else the waitlist, else a refusal.
+
+    Returns the answer for the caller: the registration with its event.
+    """
     event = store.get_event(session, event_id)
     domain.check_can_register(event, request, now)
     key = domain.email_key(request["email"])
@@ -96,15 +99,8 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     organisation = store.get_organisation(session, ico) if ico else None
     member = domain.is_member(organisation, local(now).date())
 
-    if store.take_seat(session, event_id):
-        status, position = "confirmed", None
-    elif event["waitlist_enabled"]:
-        status, position = "waitlisted", store.take_waitlist_place(session, event_id)
-    else:
-        raise Conflict("event_full", "Akce je plně obsazena.")
-
     values = dict(
-        event_id=event_id, token=secrets.token_urlsafe(24), status=status, waitlist_position=position,
+        event_id=event_id, token=secrets.token_urlsafe(24), status="confirmed", waitlist_position=None,
         first_name=request["first_name"].strip(), last_name=request["last_name"].strip(),
         email=request["email"].strip(), email_key=key, phone=request.get("phone"),
         position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
@@ -116,17 +112,34 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
         registration_id = store.insert_registration(session, values)
     except IntegrityError:
         raise ALREADY_REGISTERED from None
-    if status == "confirmed":
-        store.set_ticket_code(session, registration_id, ticket_code(signing_key, registration_id))
-    view = registration_view(store.get_registration(session, registration_id), store.get_event(session, event_id),
-                             now, base_url, session)
-    outbox.add(session, f"registration_{status}", event_payload(view))
-    return view
+    code = ticket_code(signing_key, registration_id)
+    store.set_ticket_code(session, registration_id, code)
+    registration = dict(values, id=registration_id, ticket_code=code, cancelled_at=None, checked_in_at=None,
+                        attended_at=None, reminded_at=None)
+    payload = event_payload(registration_view(registration, event, now, base_url))
+    message_id = outbox.add(session, "registration_confirmed", payload)
+
+    # The seat comes last. Every registration for this event queues on the row
+    # lock it takes, so the lock is held only for this statement and the commit.
+    seats_taken = store.take_seat(session, event_id)
+    if seats_taken is not None:
+        event = dict(event, seats_taken=seats_taken)
+    elif event["waitlist_enabled"]:
+        position = store.take_waitlist_place(session, event_id)
+        waitlisted = {"status": "waitlisted", "waitlist_position": position, "ticket_code": None}
+        store.set_registration(session, registration_id, waitlisted)
+        registration.update(waitlisted)
+        event = dict(event, seats_taken=event["capacity"], waitlist_taken=position)
+        payload = event_payload(registration_view(registration, event, now, base_url, session))
+        outbox.replace(session, message_id, "registration_waitlisted", payload)
+    else:
+        raise Conflict("event_full", "Akce je plně obsazena.")
+    return dict(payload["registration"], event=event_out.dump(event_view(event, now)))
 
 
 def event_payload(view):
     """What an event about a registration carries: the registration and its event."""
-    dumped = RegistrationOut().dump(view)
+    dumped = registration_out.dump(view)
     return {"event": dumped.pop("event"), "registration": dumped}
 
 
@@ -160,7 +173,7 @@ def _announce(session, outbox, event_type, registration_id, now, base_url, **ext
 def promote_waitlisted(session, outbox, signing_key, event_id, now, base_url):
     """Give every free seat to the first in line, each told by ``registration_promoted``."""
     promoted = []
-    while store.take_seat(session, event_id):
+    while store.take_seat(session, event_id) is not None:
         first = store.first_waitlisted(session, event_id)
         if first is None:
             store.free_seat(session, event_id)  # nobody waits: give the seat back
