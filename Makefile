@@ -33,6 +33,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
+	@tools/system_packages.sh wrk
 	$(PY) -m bench.run
 
 setup: $(INSTALLED) system-packages

@@ -7,6 +7,7 @@ are reported with their ratio.
 import json
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 
@@ -21,6 +22,19 @@ def wrk(url, script, connections=32, seconds=10, threads=2):
     result = json.loads(line[len("RESULT "):])
     result["per_second"] = result["requests"] / result["seconds"]
     return result
+
+
+def pause_email_pipeline(system):
+    """Stop notifications and documents (SIGSTOP) so that the registration path is measured alone;
+    their queues keep the events, and ``resume`` lets them catch up."""
+    groups = [os.getpgid(pid) for service in ("notifications", "documents") for pid in system.service_pids()[service]]
+    for group in groups:
+        os.killpg(group, signal.SIGSTOP)
+
+    def resume():
+        for group in groups:
+            os.killpg(group, signal.SIGCONT)
+    return resume
 
 
 def measure(system, rounds=3, seconds=10, connections=32, progress=print):

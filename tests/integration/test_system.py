@@ -66,6 +66,10 @@ def test_registration_over_http_ends_as_one_email_with_the_ticket(
     assert registration["is_member"] is True and registration["price"] == 300
     assert registration["event"]["seats_left"] == 1
 
+    ticket = web_session.get(f"/api/registrations/{registration['token']}/ticket.pdf")
+    assert ticket.status_code == 200 and ticket.headers["Content-Type"] == "application/pdf"
+    assert qr_codes(ticket.content) == [registration["ticket_code"]]
+
     [message] = smtp_sink.wait_for_messages(1)
     assert message["To"] == "Jiri.Stastny@Example.cz"
     assert message["Subject"] == "Potvrzení přihlášky: Odpady v obci: nový zákon"
