@@ -73,8 +73,11 @@ class Processes:
         return {name: child.returncode for name, child in self.children.items() if child.poll() is not None}
 
     def stop(self):
+        # Each service shuts down its own helpers (the PDF render pool) on SIGTERM;
+        # whatever is left of a group after the grace period is killed.
         for child in self.children.values():
-            _signal_group(child, signal.SIGTERM)
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS
         for child in self.children.values():
             try:

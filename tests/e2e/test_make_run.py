@@ -21,12 +21,18 @@ def _process_groups(pid):
     return groups
 
 
-def _group_alive(group):
-    try:
-        os.killpg(group, 0)
-        return True
-    except ProcessLookupError:
-        return False
+def _living_members(group):
+    """Processes of the group that still run (zombies, already dead, do not count)."""
+    living = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            living.append(int(pid))
+    return living
 
 
 def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_urls, tmp_path):
@@ -73,4 +79,4 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         assert launcher.wait(60) == 0, "".join(output[-30:])
         reader.join(5)
     assert "Stopped." in "".join(output)
-    assert not [group for group in groups if _group_alive(group)]
+    assert not [pid for group in groups for pid in _living_members(group)]
