@@ -2,7 +2,7 @@
 
     python -m tests.load < requests.json > answers.json
 
-Input: {"workers": N, "requests": [{"method", "url", "json"}, ...]}; output: a
+Input: {"workers": N, "requests": [{"method", "url", "json", "headers"}, ...]}; output: a
 list of {"status", "body"} in the same order.
 """
 import json
@@ -19,7 +19,8 @@ def main():
     def send(request):
         import threading
         session = local.setdefault(threading.get_ident(), requests.Session())
-        answer = session.request(request["method"], request["url"], json=request.get("json"), timeout=60)
+        answer = session.request(request["method"], request["url"], json=request.get("json"),
+                                 headers=request.get("headers"), timeout=60)
         try:
             body = answer.json()
         except ValueError:

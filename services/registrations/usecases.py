@@ -95,6 +95,8 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
         raise ALREADY_REGISTERED
     ico = (request.get("organisation_ico") or "").strip() or None
     if ico and event["max_per_organisation"] is not None:
+        # Counting is only safe while nobody else registers for this event: lock it first.
+        store.lock_event(session, event_id)
         domain.check_organisation_limit(event, store.live_registrations_of_organisation(session, event_id, ico))
     organisation = store.get_organisation(session, ico) if ico else None
     member = domain.is_member(organisation, local(now).date())

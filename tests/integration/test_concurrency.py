@@ -108,6 +108,26 @@ def test_200_at_once_into_20_seats_on_two_processes(service_config, replicas):
         assert sorted(r["waitlist_position"] for r in waiting) == list(range(1, 171))
 
 
+def test_limits_and_idempotency_hold_under_concurrency(service_config, replicas):
+    a, b = replicas(), replicas()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        event = cluster.registrations.create_event(seminar(capacity=50, max_per_organisation=3))
+        cluster.registrations.publish_event(event["id"])
+    url = f"/api/events/{event['id']}/registrations"
+    same_town = load([{"method": "POST", "url": f"{(a, b)[n % 2].base}{url}",
+                       "json": dict(person(n), organisation_ico="00075370")} for n in range(12)], workers=12)
+    assert Counter(answer["status"] for answer in same_town) == {201: 3, 409: 9}
+    assert {answer["body"]["error"] for answer in same_town if answer["status"] == 409} == {
+        "organisation_limit_reached"}
+
+    retried = load([{"method": "POST", "url": f"{(a, b)[n % 2].base}{url}", "json": person(100),
+                     "headers": {"Idempotency-Key": "retry-100"}} for n in range(10)], workers=10)
+    assert {answer["status"] for answer in retried} == {201}
+    assert len({json.dumps(answer["body"], sort_keys=True) for answer in retried}) == 1
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        assert cluster.registrations.event_stats(event["id"])["confirmed"] == 4
+
+
 def test_a_process_killed_after_its_commit_publishes_the_event_after_restart(service_config, replicas):
     with Connection(service_config["AMQP_URI"]) as connection:
         exchange = Exchange("registrations.events", type="topic", durable=True)
