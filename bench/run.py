@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from bench import postgres, registration, time_to_inbox
+from bench import members, postgres, registration, time_to_inbox
 from bench.system import System
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -34,6 +34,8 @@ def main():
     progress("time to inbox: starting the system…")
     with System() as system:
         results["time_to_inbox"] = time_to_inbox.measure(system)
+        progress("member register: import and search…")
+        results["members"] = members.measure(system)
 
     print_table(results)
     os.makedirs(RESULTS, exist_ok=True)
@@ -62,6 +64,11 @@ def print_table(results):
     row("time to inbox (201 -> .eml with PDF)",
         f"p50 {inbox['time_to_inbox_ms']['p50']:.0f} ms, p95 {inbox['time_to_inbox_ms']['p95']:.0f} ms",
         f"HTTP round trip p50 {inbox['http_round_trip_ms']['p50']:.1f} ms")
+    m = results["members"]
+    row(f"import {m['rows']} organisations (new / again)", f"{m['import_seconds']:.2f} s / "
+        f"{m['import_again_seconds']:.2f} s", f"RPC round trip p50 {m['rpc_round_trip_ms_p50']:.1f} ms")
+    row(f"autocomplete search, {m['register_size']} organisations", f"p50 {m['search_ms_p50']:.1f} ms, "
+        f"p95 {m['search_ms_p95']:.1f} ms", "the same RPC round trip")
 
 
 if __name__ == "__main__":

@@ -117,9 +117,11 @@ def load_sample_data(amqp_uri):
 
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60) as cluster:
         if not cluster.members.membership_register():
-            for organisation in sample_data.organisations():
-                cluster.members.upsert_organisation(organisation)
-            print(f"Loaded {len(sample_data.organisations())} sample organisations.")
+            imported = cluster.members.import_organisations_csv(sample_data.register_csv())
+            for ico, contact in sample_data.contacts():
+                cluster.members.add_contact(ico, contact)
+            print(f"Loaded a sample register: {imported['created']} organisations, "
+                  f"{len(cluster.members.list_members())} of them members.")
         events = cluster.registrations.list_events()
         if not events:
             for event in sample_data.events(date.today()):

@@ -1,42 +1,30 @@
-"""Sample data for trying the system out: member organisations and two seminars.
+"""Sample data for trying the system out: the member register and two seminars.
 
 The names and districts are real towns and municipalities of the Plzeň region;
-apart from the City of Plzeň, the IČOs, addresses and emails are invented
-(with valid check digits). It is sample data, not the association's register.
+apart from the City of Plzeň, the IČOs, addresses, contacts and emails are
+invented (with valid check digits). It is sample data, not the association's
+register.
 """
 from datetime import date, datetime, time, timedelta
 
 from services.common.czech import PRAGUE
 from services.members.domain import fold, ico_check_digit
+from tools.sample_places import PLACES
 
-# name, kind, district
-ORGANISATIONS = [
-    ("Statutární město Plzeň", "statutární město", "Plzeň-město"),
-    ("Město Dobřany", "město", "Plzeň-jih"),
-    ("Město Přeštice", "město", "Plzeň-jih"),
-    ("Město Nepomuk", "město", "Plzeň-jih"),
-    ("Město Blovice", "město", "Plzeň-jih"),
-    ("Město Stod", "město", "Plzeň-jih"),
-    ("Obec Chotěšov", "obec", "Plzeň-jih"),
-    ("Město Starý Plzenec", "město", "Plzeň-město"),
-    ("Obec Šťáhlavy", "obec", "Plzeň-město"),
-    ("Město Nýřany", "město", "Plzeň-sever"),
-    ("Město Třemošná", "město", "Plzeň-sever"),
-    ("Město Kralovice", "město", "Plzeň-sever"),
-    ("Město Rokycany", "město", "Rokycany"),
-    ("Město Klatovy", "město", "Klatovy"),
-    ("Město Sušice", "město", "Klatovy"),
-    ("Město Domažlice", "město", "Domažlice"),
-    ("Město Horšovský Týn", "město", "Domažlice"),
-    ("Město Tachov", "město", "Tachov"),
-    ("Město Stříbro", "město", "Tachov"),
-]
+PREFIX = {"město": "Město", "městys": "Městys", "obec": "Obec"}
 # Bodies that take part without being members.
-NON_MEMBERS = [
+NON_MEMBER_BODIES = [
     ("MAS Český les", "MAS", "Domažlice"),
     ("Svazek obcí Úhlava", "dobrovolný svazek obcí", "Klatovy"),
+    ("Vodárna Plzeň a.s.", "jiný", "Plzeň-město"),
 ]
-KNOWN_ICOS = {"Statutární město Plzeň": "00075370"}
+FIRST_NAMES = ("Jana", "Petr", "Marie", "Jiří", "Eva", "Tomáš", "Lenka", "Pavel", "Hana", "Martin", "Věra",
+               "Zdeněk", "Alena", "Miroslav", "Ivana", "Václav")
+LAST_NAMES = {"Jana": "Nováková", "Petr": "Svoboda", "Marie": "Dvořáková", "Jiří": "Černý", "Eva": "Procházková",
+              "Tomáš": "Kučera", "Lenka": "Veselá", "Pavel": "Horák", "Hana": "Němcová", "Martin": "Marek",
+              "Věra": "Pospíšilová", "Zdeněk": "Hájek", "Alena": "Jelínková", "Miroslav": "Růžička",
+              "Ivana": "Benešová", "Václav": "Fiala"}
+ROLES = ("starosta", "místostarosta", "tajemník", "účetní", "kontakt pro školení")
 
 
 def invented_ico(number: int) -> str:
@@ -45,18 +33,53 @@ def invented_ico(number: int) -> str:
 
 
 def organisations():
-    """The sample register as ``upsert_organisation`` payloads; members since 2005."""
-    rows = []
-    for index, (name, kind, district) in enumerate(ORGANISATIONS + NON_MEMBERS):
-        place = name.split(" ", 1)[1] if name.startswith(("Město ", "Obec ")) else name
-        rows.append({
-            "ico": KNOWN_ICOS.get(name) or invented_ico(2_570_000 + index * 37),
-            "name": name, "kind": kind, "district": district,
-            "address": f"Náměstí 1, {place}",
-            "email": f"podatelna@{fold(place).replace(' ', '-')}.example",
-            "member_since": "2005-01-01" if index < len(ORGANISATIONS) else None,
-        })
+    """The sample register: Plzeň and the places of ``sample_places``, about 190 of them members
+    since 2005 (every thirteenth place is not a member), and a few bodies that are not members."""
+    rows = [{"ico": "00075370", "name": "Statutární město Plzeň", "kind": "statutární město",
+             "district": "Plzeň-město", "place": "Plzeň", "member_since": "2005-01-01"}]
+    index = 0
+    for district, places in PLACES.items():
+        for place, kind in places:
+            index += 1
+            rows.append({"ico": invented_ico(2_570_000 + index * 37), "name": f"{PREFIX[kind]} {place}",
+                         "kind": kind, "district": district, "place": place,
+                         "member_since": None if index % 13 == 0 else "2005-01-01"})
+    for name, kind, district in NON_MEMBER_BODIES:
+        index += 1
+        rows.append({"ico": invented_ico(2_570_000 + index * 37), "name": name, "kind": kind,
+                     "district": district, "place": name, "member_since": None})
+    for row in rows:
+        place = row.pop("place")
+        slug = fold(place).replace(" ", "-").replace(".", "")
+        row.update(address=f"Náměstí 1, {place}", email=f"podatelna@{slug}.example")
     return rows
+
+
+def register_csv():
+    """The sample register as the CSV an association's office would import (Czech column names)."""
+    columns = ("ico", "name", "kind", "district", "address", "email", "member_since")
+    header = ("IČO", "název", "druh", "okres", "adresa", "e-mail", "členem od")
+    lines = [";".join(header)]
+    for row in organisations():
+        lines.append(";".join(row[column] or "" for column in columns))
+    return "\n".join(lines) + "\n"
+
+
+def contacts():
+    """``(ico, contact)`` pairs: a mayor and someone for trainings at each member, invented."""
+    pairs = []
+    for index, row in enumerate(organisations()):
+        if not row["member_since"]:
+            continue
+        for offset, role in ((0, "starosta"), (7, "kontakt pro školení")):
+            first = FIRST_NAMES[(index + offset) % len(FIRST_NAMES)]
+            last = LAST_NAMES[first]
+            pairs.append((row["ico"], {
+                "first_name": first, "last_name": last, "role": role,
+                "email": f"{fold(first)}.{fold(last)}@{row['email'].split('@')[1]}",
+                "wants_announcements": True,
+            }))
+    return pairs
 
 
 def _at(day: date, hour: int) -> str:

@@ -1,4 +1,5 @@
 """The register's rules: IČO check digits, search folding, membership periods."""
+import csv
 import re
 import unicodedata
 from datetime import date
@@ -36,15 +37,55 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+def search_terms(query) -> tuple[list, str | None]:
+    """``(name word prefixes, IČO prefix)`` of what someone typed: digits search IČOs."""
+    folded = fold(str(query or "")).strip()
+    if folded.isdigit():
+        return [], folded[:8]
+    return [word for word in re.split(r"[\s\-,.()]+", folded) if word][:5], None
+
+
 def matches(query: str, ico: str, name: str) -> bool:
     """Does ``query`` find this organisation: every word a prefix of a word of its name, or its IČO?"""
-    query = fold(query).strip()
-    if not query:
-        return False
-    if query.isdigit():
-        return ico.startswith(query)
-    words = re.split(r"[\s\-,.()]+", fold(name))
-    return all(any(word.startswith(part) for word in words) for part in query.split())
+    words, ico_prefix = search_terms(query)
+    if ico_prefix is not None:
+        return ico.startswith(ico_prefix)
+    name_words = re.split(r"[\s\-,.()]+", fold(name))
+    return bool(words) and all(any(word.startswith(part) for word in name_words) for part in words)
+
+
+def email_key(email):
+    return email.strip().casefold() if email else None
+
+
+# The register's CSV: column names in English or Czech, `;` or `,` between them.
+COLUMNS = {
+    "ico": ("ico", "ičo"), "name": ("name", "název", "nazev"), "kind": ("kind", "druh"),
+    "district": ("district", "okres"), "address": ("address", "adresa"), "email": ("email", "e-mail"),
+    "phone": ("phone", "telefon"), "member_since": ("member_since", "členem od", "clenem od"),
+}
+_HEADER = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
+_LABELS = {"ico": "IČO", "name": "název", "kind": "druh", "district": "okres", "address": "adresa",
+           "email": "e-mail", "phone": "telefon", "member_since": "členem od"}
+
+
+def column_label(field):
+    return _LABELS.get(field, field)
+
+
+def read_register_csv(text):
+    """``(line number, row dict)`` for each data row; empty cells are left out."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    if not lines:
+        return
+    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [_HEADER.get(name.strip().casefold(), name.strip()) for name in next(reader)]
+    for line, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        yield line, {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()}
 
 
 def join(periods: list, on_date: date) -> list:

@@ -1,7 +1,7 @@
 """The members service's wire formats."""
 from marshmallow import ValidationError, fields, validate, validates
 
-from services.common.schemas import CzechSchema, Date, Email, Text
+from services.common.schemas import Boolean, CzechSchema, Date, Email, Text
 
 from .domain import DISTRICTS, KINDS, ico_error
 
@@ -43,3 +43,34 @@ class OrganisationOut(CzechSchema):
     def _periods(self, organisation):
         return [{"from": p["from"].isoformat(), "to": p["to"].isoformat() if p["to"] else None}
                 for p in organisation["periods"]]
+
+
+class ContactIn(CzechSchema):
+    first_name = Text(required=True, validate=validate.Length(min=1, max=100, error="Jméno má 1 až 100 znaků."))
+    last_name = Text(required=True, validate=validate.Length(min=1, max=100, error="Příjmení má 1 až 100 znaků."))
+    role = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    email = Email(load_default=None, allow_none=True)
+    phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    wants_announcements = Boolean(load_default=True)
+
+
+class ContactOut(CzechSchema):
+    id = fields.Integer()
+    ico = fields.String()
+    organisation_name = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    role = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    wants_announcements = fields.Boolean()
+    unsubscribe_token = fields.String()
+
+
+organisation_in = OrganisationIn()
+organisation_changes_in = OrganisationIn(partial=True, exclude=("ico",))
+organisation_out = OrganisationOut()
+organisations_out = OrganisationOut(many=True)
+contact_in = ContactIn()
+contact_out = ContactOut()
+contacts_out = ContactOut(many=True)

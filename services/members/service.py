@@ -1,15 +1,25 @@
 """The members service: the association's register of organisations and membership."""
 from datetime import date
 
+from marshmallow import EXCLUDE
 from nameko.rpc import rpc
 
+from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, ValidationError
 from services.common.outbox import OutboxRelay
 
 from . import store, usecases
-from .domain import ico_error
-from .schemas import OrganisationIn, OrganisationOut
+from .domain import DISTRICTS, ico_error
+from .schemas import (
+    contact_in,
+    contact_out,
+    contacts_out,
+    organisation_changes_in,
+    organisation_in,
+    organisation_out,
+    organisations_out,
+)
 
 
 def _date(value, field):
@@ -28,29 +38,52 @@ def _ico(value):
     return value
 
 
+def _load_register_row(row):
+    """One CSV row of the register, checked as an organisation; Excel's lost leading zeros restored."""
+    ico = row.get("ico", "")
+    if ico.isdigit() and len(ico) < 8:
+        row = dict(row, ico=ico.zfill(8))
+    return organisation_in.load_or_raise(row, unknown=EXCLUDE)
+
+
 class MembersService:
     name = "members"
 
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
+    clock = Clock()
+
+    # The register
 
     @rpc(expected_exceptions=EXPECTED)
     def upsert_organisation(self, data):
-        request = OrganisationIn().load_or_raise(data)
+        request = organisation_in.load_or_raise(data)
         with self.db.transaction() as tx:
-            organisation = usecases.upsert_organisation(tx, self.outbox, request)
-        return OrganisationOut().dump(organisation)
+            organisation, _ = usecases.upsert_organisation(tx, self.outbox, request)
+        return organisation_out.dump(organisation)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_organisation(self, ico, changes):
+        request = organisation_changes_in.load_or_raise(changes)
+        with self.db.transaction() as tx:
+            return organisation_out.dump(usecases.update_organisation(tx, self.outbox, _ico(ico), request))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_organisations_csv(self, text):
+        """Upsert the register from CSV (`;` or `,`; English or Czech column names).
+        Returns counts and the bad rows with their line numbers and reasons."""
+        with self.db.transaction() as tx:
+            return usecases.import_csv(tx, self.outbox, str(text), _load_register_row)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_organisation(self, ico):
         with self.db.transaction() as tx:
-            organisation = usecases.get_organisation(tx, _ico(ico))
-            return OrganisationOut().dump(organisation)
+            return organisation_out.dump(usecases.get_organisation(tx, _ico(ico)))
 
     @rpc(expected_exceptions=EXPECTED)
     def find_organisations(self, query, limit=10):
         with self.db.transaction() as tx:
-            return OrganisationOut(many=True).dump(usecases.find_organisations(tx, str(query), int(limit)))
+            return organisations_out.dump(usecases.find_organisations(tx, query, int(limit)))
 
     @rpc(expected_exceptions=EXPECTED)
     def is_member(self, ico, on_date=None):
@@ -60,15 +93,62 @@ class MembersService:
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, on_date=None):
         with self.db.transaction() as tx:
-            return OrganisationOut(many=True).dump(usecases.list_members(tx, _date(on_date, "on_date")))
+            return organisations_out.dump(usecases.list_members(tx, _date(on_date, "on_date")))
 
     @rpc(expected_exceptions=EXPECTED)
     def membership_register(self):
         with self.db.transaction() as tx:
-            return OrganisationOut(many=True).dump(usecases.membership_register(tx))
+            return organisations_out.dump(usecases.membership_register(tx))
 
     @rpc(expected_exceptions=EXPECTED)
     def end_membership(self, ico, on_date):
         with self.db.transaction() as tx:
             organisation = usecases.end_membership(tx, self.outbox, _ico(ico), _date(on_date, "on_date"))
-        return OrganisationOut().dump(organisation)
+        return organisation_out.dump(organisation)
+
+    # Contacts
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_contact(self, ico, data):
+        request = contact_in.load_or_raise(data)
+        with self.db.transaction() as tx:
+            contact = usecases.add_contact(tx, _ico(ico), request, self.clock())
+            return contact_out.dump(dict(contact, organisation_name=usecases.get_organisation(tx, ico)["name"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_contacts(self, ico):
+        with self.db.transaction() as tx:
+            name = usecases.get_organisation(tx, _ico(ico))["name"]
+            return contacts_out.dump([dict(c, organisation_name=name) for c in usecases.list_contacts(tx, ico)])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_contact(self, contact_id):
+        with self.db.transaction() as tx:
+            usecases.remove_contact(tx, int(contact_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def announcement_recipients(self, district=None):
+        """Contacts of members who want announcements: all members, or one district's."""
+        if district is not None and district not in DISTRICTS:
+            raise ValidationError({"district": "Neznámý okres Plzeňského kraje."})
+        with self.db.transaction() as tx:
+            return contacts_out.dump(usecases.announcement_recipients(tx, district))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unsubscribe(self, token):
+        """Turn off announcements for the contact whose link carries ``token``."""
+        with self.db.transaction() as tx:
+            usecases.set_announcements(tx, str(token), False)
+
+    # Data-protection requests
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_person(self, email):
+        with self.db.transaction() as tx:
+            found = usecases.export_person(tx, str(email))
+        return dict(found, contacts=contacts_out.dump(found["contacts"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_person(self, email):
+        with self.db.transaction() as tx:
+            return usecases.erase_person(tx, str(email))

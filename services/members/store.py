@@ -1,5 +1,5 @@
 """The members service's own tables and queries."""
-from sqlalchemy import Column, Date, ForeignKey, Integer, MetaData, String, Table, delete, select
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, MetaData, String, Table, delete, or_, select
 
 from services.common.db import UTCDateTime, utcnow
 from services.common.outbox import outbox_table
@@ -28,6 +28,23 @@ memberships = Table(
     Column("ico", String(8), ForeignKey("organisations.ico"), nullable=False, index=True),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ico", String(8), ForeignKey("organisations.ico"), nullable=False, index=True),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("role", String(100)),
+    Column("email", String(254)),
+    Column("email_key", String(254), index=True),
+    Column("phone", String(40)),
+    Column("wants_announcements", Boolean, nullable=False, default=True),
+    # Secret for the link in an announcement that turns announcements off.
+    Column("unsubscribe_token", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata)
@@ -77,3 +94,51 @@ def replace_periods(session, ico, periods):
     session.execute(delete(memberships).where(memberships.c.ico == ico))
     for period in periods:
         session.execute(memberships.insert().values(ico=ico, valid_from=period["from"], valid_to=period["to"]))
+
+
+def find_organisations(session, words, ico_prefix, limit):
+    """Organisations whose folded name has a word starting with each of ``words``, or whose IČO
+    starts with ``ico_prefix``; by name."""
+    query = select(organisations.c.ico)
+    if ico_prefix is not None:
+        query = query.where(organisations.c.ico.like(_escape(ico_prefix) + "%", escape="\\"))
+    for word in words:
+        pattern = _escape(word)
+        query = query.where(or_(
+            organisations.c.name_folded.like(pattern + "%", escape="\\"),
+            organisations.c.name_folded.like("% " + pattern + "%", escape="\\"),
+            organisations.c.name_folded.like("%-" + pattern + "%", escape="\\"),
+        ))
+    icos = session.scalars(query.order_by(organisations.c.name_folded).limit(limit)).all()
+    return [get_organisation(session, ico) for ico in icos]
+
+
+def _escape(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def add_contact(session, values):
+    return session.execute(contacts.insert().values(**values)).inserted_primary_key[0]
+
+
+def get_contact(session, contact_id):
+    return session.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+
+
+def list_contacts(session, ico=None, email_key=None):
+    query = select(contacts)
+    if ico is not None:
+        query = query.where(contacts.c.ico == ico)
+    if email_key is not None:
+        query = query.where(contacts.c.email_key == email_key)
+    return session.execute(query.order_by(contacts.c.last_name, contacts.c.first_name, contacts.c.id)).mappings().all()
+
+
+def delete_contacts(session, contact_ids):
+    return session.execute(delete(contacts).where(contacts.c.id.in_(contact_ids))).rowcount
+
+
+def set_wants_announcements(session, token, wants):
+    return session.execute(
+        contacts.update().where(contacts.c.unsubscribe_token == token).values(wants_announcements=wants)
+    ).rowcount

@@ -1,7 +1,8 @@
 """The members service's use cases: one transaction each, rules from ``domain``."""
+import secrets
 from datetime import date
 
-from services.common.errors import NotFound
+from services.common.errors import NotFound, ValidationError
 from services.common.membership import is_member_on
 
 from . import domain, store
@@ -23,16 +24,57 @@ def _announce(outbox, session, event_type, organisation):
 
 
 def upsert_organisation(session, outbox, data):
-    """Create or update an organisation; ``member_since`` starts a membership."""
-    store.save_organisation(session, data, domain.fold(data["name"]))
-    periods = store.get_periods(session, data["ico"])
+    """Create or update an organisation; ``member_since`` starts a membership.
+
+    Returns ``(organisation, outcome)``, outcome one of created, updated,
+    unchanged: the same data again writes nothing and announces nothing.
+    """
+    current = store.get_organisation(session, data["ico"])
+    periods = current["periods"] if current else []
     joined = data.get("member_since") is not None and not any(p["to"] is None for p in periods)
+    fields_changed = current is None or any(current[f] != data.get(f) for f in store.ORGANISATION_FIELDS)
+    if not fields_changed and not joined:
+        return _public(current), "unchanged"
+    if fields_changed:
+        store.save_organisation(session, data, domain.fold(data["name"]))
     if joined:
-        periods = domain.join(periods, data["member_since"])
-        store.replace_periods(session, data["ico"], periods)
+        store.replace_periods(session, data["ico"], domain.join(periods, data["member_since"]))
     organisation = store.get_organisation(session, data["ico"])
     _announce(outbox, session, "organisation_joined" if joined else "organisation_updated", organisation)
-    return _public(organisation)
+    return _public(organisation), "created" if current is None else "updated"
+
+
+def update_organisation(session, outbox, ico, changes):
+    """Change some fields of a known organisation."""
+    current = get_organisation(session, ico)
+    data = {field: current[field] for field in store.ORGANISATION_FIELDS}
+    data.update(changes)
+    return upsert_organisation(session, outbox, data)[0]
+
+
+def import_csv(session, outbox, text, load_row):
+    """Upsert every good row of a register export; report the bad ones by line, in Czech.
+
+    ``load_row`` validates one row (a dict) and raises ``ValidationError``.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    errors = []
+    seen = {}
+    for line, row in domain.read_register_csv(text):
+        try:
+            data = load_row(row)
+        except ValidationError as error:
+            counts["failed"] += 1
+            errors.append({"line": line, "reason": " ".join(f"{domain.column_label(f)}: {m}"
+                                                           for f, m in error.fields.items())})
+            continue
+        if data["ico"] in seen:
+            counts["failed"] += 1
+            errors.append({"line": line, "reason": f"IČO {data['ico']} už je v souboru na řádku {seen[data['ico']]}."})
+            continue
+        seen[data["ico"]] = line
+        counts[upsert_organisation(session, outbox, data)[1]] += 1
+    return dict(counts, errors=errors)
 
 
 def end_membership(session, outbox, ico, on_date):
@@ -57,8 +99,11 @@ def is_member(session, ico, on_date=None):
 
 
 def find_organisations(session, query, limit=10):
-    found = [o for o in store.all_organisations(session) if domain.matches(query or "", o["ico"], o["name"])]
-    return [_public(o) for o in found[:limit]]
+    """For the registration form's autocomplete: name word prefixes, without diacritics, or an IČO prefix."""
+    words, ico_prefix = domain.search_terms(query)
+    if not words and ico_prefix is None:
+        return []
+    return [_public(o) for o in store.find_organisations(session, words, ico_prefix, max(1, min(limit, 50)))]
 
 
 def list_members(session, on_date=None):
@@ -69,3 +114,48 @@ def list_members(session, on_date=None):
 def membership_register(session):
     """Every organisation with its periods: what the registrations service copies."""
     return [_public(o) for o in store.all_organisations(session)]
+
+
+def add_contact(session, ico, data, now):
+    get_organisation(session, ico)
+    values = dict(data, ico=ico, email_key=domain.email_key(data.get("email")),
+                  unsubscribe_token=secrets.token_urlsafe(24), created_at=now)
+    return store.get_contact(session, store.add_contact(session, values))
+
+
+def list_contacts(session, ico):
+    get_organisation(session, ico)
+    return store.list_contacts(session, ico=ico)
+
+
+def remove_contact(session, contact_id):
+    if not store.delete_contacts(session, [contact_id]):
+        raise NotFound("contact_not_found", "Kontakt nebyl nalezen.")
+
+
+def announcement_recipients(session, district=None, on_date=None):
+    """Contacts of member organisations who want the association's announcements."""
+    on_date = on_date or date.today()
+    members = {o["ico"]: o for o in store.all_organisations(session)
+               if is_member_on(o["periods"], on_date) and (district is None or o["district"] == district)}
+    return [dict(contact, organisation_name=members[contact["ico"]]["name"])
+            for contact in store.list_contacts(session) if contact["ico"] in members
+            and contact["wants_announcements"] and contact["email"]]
+
+
+def set_announcements(session, token, wants):
+    if not store.set_wants_announcements(session, token, wants):
+        raise NotFound("contact_not_found", "Odkaz pro odhlášení není platný.")
+
+
+def export_person(session, email):
+    """Everything this service holds about the person with ``email`` (a data-protection request)."""
+    contacts = store.list_contacts(session, email_key=domain.email_key(email))
+    names = {c["ico"]: store.get_organisation(session, c["ico"])["name"] for c in contacts}
+    return {"email": email, "contacts": [dict(c, organisation_name=names[c["ico"]]) for c in contacts]}
+
+
+def erase_person(session, email):
+    """Delete what this service holds about the person with ``email``."""
+    contacts = store.list_contacts(session, email_key=domain.email_key(email))
+    return {"email": email, "erased_contacts": store.delete_contacts(session, [c["id"] for c in contacts])}

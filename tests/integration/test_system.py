@@ -89,6 +89,30 @@ def test_registration_over_http_ends_as_one_email_with_the_ticket(
     assert len(cluster.notifications.list_messages(to="Jiri.Stastny@Example.cz")) == 1
 
 
+def test_a_membership_change_reaches_registrations_and_the_next_price(
+        runner_factory, service_config, cluster, web_session):
+    runner = runner_factory(service_config, MembersService, RegistrationsService)
+    runner.start()
+    cluster.members.upsert_organisation({"ico": PLZEN, "name": "Statutární město Plzeň", "district": "Plzeň-město",
+                                         "member_since": "2005-01-01"})
+    event = published_event(cluster, capacity=10)
+    url = f"/api/events/{event['id']}/registrations"
+
+    def price_for(n):
+        answer = web_session.post(url, json={"first_name": "Jan", "last_name": f"Novák {n}",
+                                             "email": f"jan{n}@plzen.example", "organisation_ico": PLZEN,
+                                             "gdpr_consent": True})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["price"]
+
+    wait_for(lambda: _copied(service_config), message="the membership copy in registrations")
+    assert price_for(1) == 300
+    yesterday = (datetime.now(PRAGUE) - timedelta(days=1)).date().isoformat()
+    cluster.members.end_membership(PLZEN, yesterday)
+    wait_for(lambda: _member_until(service_config) == yesterday, message="the end of membership in the copy")
+    assert price_for(2) == 900
+
+
 def test_an_event_waits_in_the_outbox_until_its_consumer_exists(
         runner_factory, service_config, cluster, web_session, smtp_sink):
     # notifications has never run in this vhost: no queue is bound for its events yet
@@ -156,6 +180,13 @@ def _scalar(config, service, sql):
 
 def _copied(config):
     return _scalar(config, "registrations", f"SELECT count(*) FROM organisations WHERE ico = '{PLZEN}'") == 1
+
+
+def _member_until(config):
+    import json
+    periods = _scalar(config, "registrations", f"SELECT periods FROM organisations WHERE ico = '{PLZEN}'")
+    periods = periods if isinstance(periods, list) else json.loads(periods)
+    return periods[-1]["to"]
 
 
 def _unpublished(config):
