@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from bench import members, postgres, registration, time_to_inbox
+from bench import documents, members, postgres, registration, time_to_inbox
 from bench.system import System
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -36,6 +36,9 @@ def main():
         results["time_to_inbox"] = time_to_inbox.measure(system)
         progress("member register: import and search…")
         results["members"] = members.measure(system)
+
+    progress("PDF rendering: tickets and a 300-person attendance sheet…")
+    results["documents"] = documents.measure()
 
     print_table(results)
     os.makedirs(RESULTS, exist_ok=True)
@@ -69,6 +72,10 @@ def print_table(results):
         f"{m['import_again_seconds']:.2f} s", f"RPC round trip p50 {m['rpc_round_trip_ms_p50']:.1f} ms")
     row(f"autocomplete search, {m['register_size']} organisations", f"p50 {m['search_ms_p50']:.1f} ms, "
         f"p95 {m['search_ms_p95']:.1f} ms", "the same RPC round trip")
+    d = results["documents"]
+    row(f"tickets rendered, pool of {d['processes']}", f"{d['tickets_per_second_pool']:.1f} PDFs/s",
+        f"plain WeasyPrint {d['plain_weasyprint_per_second']:.1f}/s ({d['plain_weasyprint_ms']:.0f} ms each)")
+    row("attendance sheet, 300 people", f"{d['attendance_sheet_300_seconds']:.2f} s", "")
 
 
 if __name__ == "__main__":

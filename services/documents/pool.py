@@ -31,16 +31,19 @@ class Renderer:
         return future.result()
 
 
+def make_executor(processes):
+    """Worker processes for rendering: spawned (no forked eventlet state), warmed up, at low priority."""
+    return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=render.warm_up)
+
+
 class RenderPool(DependencyProvider):
     def setup(self):
         self.processes = int(self.container.config.get("DOCUMENTS_RENDER_PROCESSES", 2))
         self.executor = None
 
     def start(self):
-        self.executor = ProcessPoolExecutor(
-            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=render.warm_up,
-        )
+        self.executor = make_executor(self.processes)
 
     def stop(self):
         if self.executor is not None:

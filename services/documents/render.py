@@ -6,6 +6,7 @@ loads passes ``_local_fetcher``: the service's own templates and assets and
 ``data:`` URLs (the QR code), nothing from the network or elsewhere on disk.
 """
 import os
+import re
 from datetime import date, datetime
 from urllib import request
 
@@ -34,6 +35,7 @@ def environment():
             weekday_date_time=lambda v: czech.weekday_date_time(_moment(v)),
             price=czech.price,
             event_kind=czech.event_kind,
+            teaching_hours=lambda n: czech.plural(n, "vyučovací hodina", "vyučovací hodiny", "vyučovacích hodin"),
             birth_date=lambda v: _birth_date(v),
         )
     return _environment
@@ -78,13 +80,40 @@ def render_html(template: str, context: dict) -> str:
     return environment().get_template(template).render(**context)
 
 
+# A template names its stylesheets with <link> so that a designer can open it in a
+# browser; here they are parsed once per worker process instead of on every PDF.
+_STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([\w.-]+\.css)">')
+_stylesheets = {}
+_font_config = None
+
+
+def _fonts():
+    global _font_config
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def _stylesheet(name):
+    from weasyprint import CSS
+
+    if name not in _stylesheets:
+        _stylesheets[name] = CSS(filename=os.path.join(TEMPLATES, name), font_config=_fonts(),
+                                 url_fetcher=_local_fetcher())
+    return _stylesheets[name]
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     """The PDF of ``template`` filled with ``context`` (plain data, picklable)."""
     from weasyprint import HTML
 
     html = render_html(template, context)
-    base_url = "file://" + TEMPLATES + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=_local_fetcher()).write_pdf()
+    stylesheets = [_stylesheet(name) for name in _STYLESHEET_LINK.findall(html)]
+    html = _STYLESHEET_LINK.sub("", html)
+    document = HTML(string=html, base_url="file://" + TEMPLATES + "/", url_fetcher=_local_fetcher())
+    return document.write_pdf(stylesheets=stylesheets, font_config=_fonts())
 
 
 def warm_up():

@@ -2,11 +2,13 @@
 import base64
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
+from services.common.clock import Clock
+from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
 
-from . import render
+from . import certificates, collation, render, store
 from .pool import RenderPool
 
 
@@ -20,7 +22,10 @@ class DocumentsService:
     name = "documents"
 
     renderer = RenderPool()
+    db = DatabaseProvider(store.metadata)
+    registrations = RpcProxy("registrations")
     config = Config()
+    clock = Clock()
 
     @rpc(expected_exceptions=EXPECTED)
     def render_ticket(self, payload):
@@ -34,3 +39,43 @@ class DocumentsService:
         }
         data = self.renderer.pdf("ticket.html", context)
         return pdf_message(f"vstupenka-{registration['id']}.pdf", data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_attendance_sheet(self, event_id):
+        """The sheet people sign at the door: confirmed attendees by surname, in Czech order."""
+        event = self.registrations.get_event(event_id)
+        attendees = sorted(self.registrations.list_registrations(event_id, "confirmed"), key=_by_surname)
+        data = self.renderer.pdf("attendance_sheet.html", {
+            "event": event, "attendees": attendees, "organiser": self.config.get("ORGANISER_NAME", "")})
+        return pdf_message(f"prezencni-listina-{event['id']}.pdf", data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_attendee_list(self, event_id):
+        """The staff's list: everyone confirmed or waiting, with contacts and check-in."""
+        event = self.registrations.get_event(event_id)
+        everyone = self.registrations.list_registrations(event_id)
+        attendees = sorted((r for r in everyone if r["status"] != "cancelled"),
+                           key=lambda r: (r["status"] != "confirmed", r["waitlist_position"] or 0, _by_surname(r)))
+        counts = {status: sum(1 for r in everyone if r["status"] == status) for status in ("confirmed", "waitlisted")}
+        data = self.renderer.pdf("attendee_list.html", {
+            "event": event, "attendees": attendees, "counts": counts,
+            "organiser": self.config.get("ORGANISER_NAME", "")})
+        return pdf_message(f"seznam-ucastniku-{event['id']}.pdf", data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_certificate(self, registration_id):
+        """The certificate of attendance of an accredited training; again, a duplicate with the same number."""
+        registration = self.registrations.get_registration(registration_id)
+        event = registration["event"]
+        certificates.check_certificate_due(registration, event)
+        certificate, duplicate = certificates.issue(self.db, registration["id"], self.clock())
+        number = certificates.certificate_number(certificate)
+        data = self.renderer.pdf("certificate.html", {
+            "registration": registration, "event": event, "number": number, "duplicate": duplicate,
+            "issued_at": certificate["issued_at"], "organiser": self.config.get("ORGANISER_NAME", "")})
+        return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}.pdf", data), number=number,
+                    duplicate=duplicate)
+
+
+def _by_surname(registration):
+    return collation.sort_key(registration["last_name"]), collation.sort_key(registration["first_name"])

@@ -125,6 +125,7 @@ class RegistrationOut(CzechSchema):
     created_at = fields.AwareDateTime()
     cancelled_at = fields.AwareDateTime(allow_none=True)
     checked_in_at = fields.AwareDateTime(allow_none=True)
+    attended_at = fields.AwareDateTime(allow_none=True)
     event = fields.Nested(EventOut)
 
 

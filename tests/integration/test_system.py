@@ -216,3 +216,30 @@ def _queue_has_messages(config):
         name = "evt-registrations-registration_confirmed--notifications.on_registration_confirmed"
         _, count, _ = channel.queue_declare(name, passive=True)
         return count > 0
+
+
+def test_the_staff_day_check_in_from_the_emailed_ticket_attendance_and_certificate(
+        runner_factory, service_config, cluster, web_session, smtp_sink):
+    import base64
+    runner = runner_factory(service_config, *ALL)
+    runner.start()
+    event = published_event(cluster, capacity=5, accreditation_number="AK/PV-9/2026", hours=4,
+                            collects_birth_date=True)
+    answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Žaneta", "last_name": "Čermáková", "email": "zaneta@obec.example", "birth_date": "1984-02-29",
+        "organisation_name": "Obec Chotěšov", "gdpr_consent": True})
+    assert answer.status_code == 201, answer.text
+    registration = answer.json()
+
+    [message] = smtp_sink.wait_for_messages(1)
+    [code] = qr_codes(pdf_attachment(message)[1])
+    checked = cluster.registrations.check_in(code)
+    assert checked["id"] == registration["id"] and checked["checked_in_at"]
+    assert cluster.registrations.mark_attendance(event["id"])["marked"] == 1
+
+    sheet = base64.b64decode(cluster.documents.render_attendance_sheet(event["id"])["data"])
+    assert "Čermáková Žaneta" in pdf_text(sheet)
+    certificate = cluster.documents.render_certificate(registration["id"])
+    assert certificate["number"].endswith("/0001") and not certificate["duplicate"]
+    text = " ".join(pdf_text(base64.b64decode(certificate["data"])).split())
+    assert "Žaneta Čermáková" in text and "narozen(a) 29. 2. 1984" in text and "AK/PV-9/2026" in text

@@ -1,0 +1,59 @@
+"""The documents service's own tables: the register of issued certificates."""
+from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.common.db import UTCDateTime
+
+metadata = MetaData()
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", Integer, nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("copies", Integer, nullable=False, default=0),
+    UniqueConstraint("year", "number"),
+)
+
+# The last number given in each year; its row lock makes numbers sequential
+# and unique however many certificates are issued at once.
+certificate_counters = Table(
+    "certificate_counters",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+
+def get_certificate(session, registration_id):
+    return session.execute(
+        select(certificates).where(certificates.c.registration_id == registration_id)
+    ).mappings().first()
+
+
+def next_number(session, year) -> int:
+    try:
+        with session.begin_nested():
+            session.execute(certificate_counters.insert().values(year=year, last_number=0))
+    except IntegrityError:
+        pass  # the year's counter exists
+    return session.execute(
+        update(certificate_counters).where(certificate_counters.c.year == year)
+        .values(last_number=certificate_counters.c.last_number + 1)
+        .returning(certificate_counters.c.last_number)
+    ).scalar_one()
+
+
+def add_certificate(session, registration_id, year, number, issued_at):
+    session.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
+                                                 issued_at=issued_at, copies=0))
+    return get_certificate(session, registration_id)
+
+
+def count_copy(session, registration_id):
+    session.execute(update(certificates).where(certificates.c.registration_id == registration_id)
+                    .values(copies=certificates.c.copies + 1))
+    return get_certificate(session, registration_id)

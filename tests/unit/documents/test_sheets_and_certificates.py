@@ -1,0 +1,146 @@
+"""Attendance sheets, attendee lists and certificates, read back from the PDF."""
+import base64
+import subprocess
+from datetime import UTC, datetime
+
+import eventlet
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.common.errors import Conflict
+from services.documents import certificates, store
+from services.documents.pool import Renderer
+from services.documents.service import DocumentsService
+from tests.helpers import pdf_text
+from tests.unit.documents.test_ticket import executor  # noqa: F401  (the shared render pool)
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+EVENT = {"id": 5, "title": "Stavební zákon pro obce", "kind": "training", "venue": "Plzeň, Škroupova 18",
+         "lecturer": "JUDr. Karel Řehoř", "starts_at": "2026-12-08T09:00:00+01:00",
+         "ends_at": "2026-12-08T15:00:00+01:00", "capacity": 400, "accreditation_number": "AK/PV-77/2026",
+         "hours": 6, "collects_birth_date": True}
+SURNAMES = ["Zelený", "Čermák", "Cibulka", "Chalupa", "Hrubý", "Řezáč", "Rybář", "Šťastný", "Svoboda", "Žák"]
+
+
+def person(n, last_name, **extra):
+    values = {"id": n, "first_name": "Jana", "last_name": last_name, "organisation_name": f"Obec {n}",
+              "position": "účetní", "email": f"p{n}@obec.example", "phone": None, "organisation_ico": None,
+              "status": "confirmed", "waitlist_position": None, "checked_in_at": None, "attended_at": None,
+              "birth_date": "1979-03-14", "event": EVENT}
+    values.update(extra)
+    return values
+
+
+class Registrations:
+    """Stands in for the registrations service's RPC: the data a call would bring."""
+
+    def __init__(self, people):
+        self.people = {p["id"]: p for p in people}
+
+    def get_event(self, event_id):
+        return EVENT
+
+    def list_registrations(self, event_id, status=None):
+        return [p for p in self.people.values() if status is None or p["status"] == status]
+
+    def get_registration(self, registration_id):
+        return self.people[registration_id]
+
+
+@pytest.fixture
+def documents(executor, make_database):  # noqa: F811
+    def make(people):
+        return worker_factory(DocumentsService, renderer=Renderer(executor), registrations=Registrations(people),
+                              db=make_database("documents", store.metadata), clock=lambda: NOW,
+                              config={"ORGANISER_NAME": "Sdružení měst a obcí Plzeňského kraje"})
+    return make
+
+
+def pdf(answer):
+    assert answer["content_type"] == "application/pdf"
+    return base64.b64decode(answer["data"])
+
+
+def page_count(data):
+    info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def check_pdf(data, tmp_path):
+    path = tmp_path / "document.pdf"
+    path.write_bytes(data)
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    assert all(row.split()[-5] == "yes" for row in fonts.splitlines()[2:])
+
+
+def test_the_attendance_sheet_is_in_czech_order(documents, tmp_path):
+    people = [person(n, name) for n, name in enumerate(SURNAMES, start=1)]
+    people.append(person(99, "Nováková", status="waitlisted"))
+    data = pdf(documents(people).render_attendance_sheet(5))
+    check_pdf(data, tmp_path)
+    text = " ".join(pdf_text(data).split())
+    order = [name for name in sorted(SURNAMES, key=text.index)]
+    assert order == ["Cibulka", "Čermák", "Hrubý", "Chalupa", "Rybář", "Řezáč", "Svoboda", "Šťastný", "Zelený",
+                     "Žák"]
+    assert "Nováková" not in text  # only confirmed people sign
+    for expected in ("Stavební zákon pro obce", "út 8. 12. 2026 v 9:00 – 15:00", "JUDr. Karel Řehoř",
+                     "AK/PV-77/2026", "strana 1 / 1"):
+        assert expected in text
+
+
+def test_300_attendees_fill_pages_with_the_head_on_each(documents, tmp_path):
+    people = [person(n, f"{SURNAMES[n % len(SURNAMES)]} {n:03d}") for n in range(1, 301)]
+    data = pdf(documents(people).render_attendance_sheet(5))
+    check_pdf(data, tmp_path)
+    pages = page_count(data)
+    assert 8 <= pages <= 14
+    text = pdf_text(data)
+    assert text.count("Příjmení a jméno") == pages
+    assert f"strana {pages} / {pages}" in text
+    assert all(f"{n:03d}" in text for n in range(1, 301))
+
+
+def test_the_attendee_list_shows_who_waits(documents, tmp_path):
+    people = [person(1, "Žák"), person(2, "Adam", status="waitlisted", waitlist_position=1),
+              person(3, "Beneš", status="cancelled")]
+    data = pdf(documents(people).render_attendee_list(5))
+    check_pdf(data, tmp_path)
+    text = " ".join(pdf_text(data).split())
+    assert "Žák" in text and "čeká (1.)" in text and "Beneš" not in text
+    assert "potvrzeno 1 z 400" in text
+
+
+def test_certificates_are_numbered_and_a_second_issue_is_a_duplicate(documents, tmp_path):
+    people = [person(1, "Šťastný", attended_at=NOW.isoformat()), person(2, "Řezáč", attended_at=NOW.isoformat()),
+              person(3, "Žák")]
+    service = documents(people)
+    first = service.render_certificate(1)
+    assert (first["number"], first["duplicate"]) == ("2026/0001", False)
+    data = pdf(first)
+    check_pdf(data, tmp_path)
+    text = " ".join(pdf_text(data).split())
+    for expected in ("OSVĚDČENÍ", "Jana Šťastný", "narozen(a) 14. 3. 1979", "Stavební zákon pro obce",
+                     "AK/PV-77/2026", "8. 12. 2026", "6 vyučovacích hodin", "Plzeň, Škroupova 18",
+                     "JUDr. Karel Řehoř", "2026/0001", "podpis za pořadatele"):
+        assert expected in text, expected
+    assert "DUPLIKÁT" not in text
+    assert service.render_certificate(2)["number"] == "2026/0002"
+    again = service.render_certificate(1)
+    assert (again["number"], again["duplicate"]) == ("2026/0001", True)
+    assert "DUPLIKÁT" in pdf_text(pdf(again))
+    with pytest.raises(Conflict) as refused:
+        service.render_certificate(3)
+    assert refused.value.code == "not_attended"
+
+
+def test_numbers_stay_unique_and_gapless_when_issued_at_once(make_database):
+    database = make_database("documents", store.metadata)
+    pool = eventlet.GreenPool(10)
+    issued = list(pool.imap(lambda n: certificates.issue(database, n % 12, NOW), range(40)))
+    originals = sorted(c["number"] for c, duplicate in issued if not duplicate)
+    assert originals == list(range(1, 13))
+    by_registration = {}
+    for certificate, _ in issued:
+        by_registration.setdefault(certificate["registration_id"], set()).add(certificate["number"])
+    assert all(len(numbers) == 1 for numbers in by_registration.values())
