@@ -10,10 +10,12 @@ eventlet.monkey_patch()  # first, as `nameko run` does: the services expect gree
 import email  # noqa: E402
 import email.policy  # noqa: E402
 import glob  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import urljoin  # noqa: E402
@@ -193,3 +195,75 @@ class RecordingOutbox:
         with database.transaction() as session:
             rows = session.execute(select(self.table.c.event_type, self.table.c.payload).order_by(self.table.c.id))
             return [(row.event_type, row.payload) for row in rows]
+
+
+class ServiceProcess:
+    """One `nameko run` process of a service, configured like ``service_config``."""
+
+    PATHS = {
+        "members": "services.members.service:MembersService",
+        "registrations": "services.registrations.service:RegistrationsService",
+        "notifications": "services.notifications.service:NotificationsService",
+        "documents": "services.documents.service:DocumentsService",
+    }
+
+    def __init__(self, service, config, **env):
+        self.port = free_port()
+        self.env = dict(
+            os.environ, AMQP_URI=config["AMQP_URI"], WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}",
+            TICKET_SIGNING_KEY="test-signing-key", PUBLIC_BASE_URL="http://test.example", PYTHONWARNINGS="ignore",
+            LOG_LEVEL="WARNING", OUTBOX_POLL_SECONDS="0.2", SMTP_PORT=str(config["SMTP"]["PORT"]),
+            MAIL_RETRY_DELAYS=json.dumps(config["MAIL_RETRY_DELAYS"]),
+            **{f"{name.upper()}_DATABASE_URL": url for name, url in config["DATABASES"].items()}, **env)
+        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
+        self.log = tempfile.NamedTemporaryFile(prefix=f"{service}-", suffix=".log", delete=False)
+        self.process = subprocess.Popen([nameko, "run", "--config", "deploy/config.yaml", self.PATHS[service]],
+                                        cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_healthy(self):
+        def healthy():
+            assert self.process.poll() is None, "the service process exited:\n" + self.output()[-3000:]
+            try:
+                return requests.get(f"{self.base}/health", timeout=1).status_code == 200
+            except requests.ConnectionError:
+                return False
+        wait_for(healthy, timeout=60, interval=0.2, message=f"the service on port {self.port}")
+        return self
+
+    def output(self):
+        with open(self.log.name, errors="replace") as log:
+            return log.read()
+
+    def stop(self, signum=15):
+        self.log.close()
+        os.unlink(self.log.name)
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def service_processes(service_config):
+    """Start `nameko run` processes; all are killed after the test."""
+    from services.common.db import Database
+    from services.registrations import store
+
+    Database(service_config["DATABASES"]["registrations"], store.metadata).create_schema()
+    started = []
+
+    def start(service, **env):
+        process = ServiceProcess(service, service_config, **env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop(9)

@@ -18,14 +18,14 @@ def check_certificate_due(registration, event):
         raise Conflict("not_attended", "Účast této osoby na akci nebyla potvrzena.")
 
 
-def issue(database, registration_id, now):
+def issue(database, registration_id, now, count_copy=True):
     """The certificate of a registration: a new number the first time, the same one (as a
     duplicate) every time after. Returns ``(certificate, is_duplicate)``."""
     try:
         with database.transaction() as session:
             existing = store.get_certificate(session, registration_id)
             if existing:
-                return store.count_copy(session, registration_id), True
+                return (store.count_copy(session, registration_id) if count_copy else existing), True
             year = local(now).year
             return store.add_certificate(session, registration_id, year, store.next_number(session, year), now), False
     except IntegrityError:

@@ -63,12 +63,14 @@ class DocumentsService:
         return pdf_message(f"seznam-ucastniku-{event['id']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def render_certificate(self, registration_id):
-        """The certificate of attendance of an accredited training; again, a duplicate with the same number."""
+    def render_certificate(self, registration_id, original=False):
+        """The certificate of attendance of an accredited training; issued again, a duplicate with the
+        same number. ``original=True`` renders the first issue again (an email being retried)."""
         registration = self.registrations.get_registration(registration_id)
         event = registration["event"]
         certificates.check_certificate_due(registration, event)
-        certificate, duplicate = certificates.issue(self.db, registration["id"], self.clock())
+        certificate, duplicate = certificates.issue(self.db, registration["id"], self.clock(), count_copy=not original)
+        duplicate = duplicate and not original
         number = certificates.certificate_number(certificate)
         data = self.renderer.pdf("certificate.html", {
             "registration": registration, "event": event, "number": number, "duplicate": duplicate,

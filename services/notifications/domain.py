@@ -7,8 +7,17 @@ MAX_ATTEMPTS = 50
 
 
 def dedup_key(kind: str, payload: dict) -> str:
-    """One message per kind, registration and event version."""
+    """One message per kind, registration and event version; one per announcement and contact."""
+    if kind == "announcement":
+        return f"announcement:{payload['announcement_id']}:{payload['contact']['id']}"
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"
+
+
+def announcement_schedule(count, now, per_second):
+    """When each of ``count`` announcement emails may go: a steady pace, so they never crowd out
+    the emails people are waiting for."""
+    per_second = max(float(per_second), 0.01)
+    return [now + timedelta(seconds=index / per_second) for index in range(count)]
 
 
 def next_attempt_at(attempts: int, now, delays=DEFAULT_RETRY_DELAYS):

@@ -16,7 +16,16 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"
 
 SUBJECTS = {
     "registration_confirmed": "Potvrzení přihlášky: {title}",
+    "registration_waitlisted": "Jste na čekací listině: {title}",
+    "registration_promoted": "Uvolnilo se místo, jste přihlášeni: {title}",
+    "registration_cancelled": "Přihláška zrušena: {title}",
+    "event_updated": "Změna akce: {title}",
+    "event_cancelled": "Akce se ruší: {title}",
+    "reminder_due": "Připomínka: {title} ({date})",
+    "attendance_confirmed": "Osvědčení o absolvování: {title}",
+    "announcement": "{subject}",
 }
+FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo"}
 
 _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -27,6 +36,7 @@ _environment = jinja2.Environment(
 )
 _environment.filters.update(
     weekday_date_time=lambda v: czech.weekday_date_time(_moment(v)),
+    moment=lambda v: czech.weekday_date_time(_moment(v)) if isinstance(v, str) and "T" in v else v,
     time=lambda v: czech.time(_moment(v)),
     price=czech.price,
     event_kind=czech.event_kind,
@@ -51,16 +61,25 @@ def message_id_for(dedup_key: str, sender: str) -> str:
     return f"<{hashlib.sha256(dedup_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=()):
+def subject(kind, payload):
+    event = payload.get("event") or {}
+    return SUBJECTS[kind].format(title=event.get("title", ""), subject=payload.get("subject", ""),
+                                 date=czech.date(_moment(event["starts_at"])) if event.get("starts_at") else "")
+
+
+def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
+            headers=None):
     """The email of ``kind`` about ``payload``: plain text and HTML, with attachments."""
-    context = dict(payload, organiser=organiser, contact=contact)
+    context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES)
     message = EmailMessage()
-    message["Subject"] = SUBJECTS[kind].format(title=payload["event"]["title"])
+    message["Subject"] = subject(kind, payload)
     message["From"] = sender
     message["To"] = recipient
     message["Reply-To"] = reply_to
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(_environment.get_template(f"{kind}.txt").render(**context))
     message.add_alternative(_environment.get_template(f"{kind}.html").render(**context), subtype="html")
     for filename, content_type, data in attachments:

@@ -1,6 +1,7 @@
 """The notifications service: every email, recorded first, sent once, retried until it goes."""
 import base64
 import logging
+import uuid
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
@@ -9,14 +10,20 @@ from nameko.timer import timer
 
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED
+from services.common.errors import EXPECTED, NotFound, ValidationError
 
-from . import domain, store, usecases
+from . import calendar, domain, store, usecases
 from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for
 
 log = logging.getLogger(__name__)
 
 RETRY_POLL_SECONDS = 2
+
+
+# What goes with each email besides its text.
+TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_due"}
+CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted": "REQUEST",
+                   "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL"}
 
 
 class NotificationsService:
@@ -25,36 +32,105 @@ class NotificationsService:
     db = DatabaseProvider(store.metadata)
     smtp = SmtpProvider()
     documents = RpcProxy("documents")
+    members = RpcProxy("members")
     config = Config()
     clock = Clock()
 
+    # One handler per event of the registrations service; each email once.
+
     @event_handler("registrations", "registration_confirmed")
     def on_registration_confirmed(self, payload):
-        self._queue_and_send("registration_confirmed", payload, payload["registration"]["email"])
+        self._about_registration("registration_confirmed", payload)
+
+    @event_handler("registrations", "registration_waitlisted")
+    def on_registration_waitlisted(self, payload):
+        self._about_registration("registration_waitlisted", payload)
+
+    @event_handler("registrations", "registration_promoted")
+    def on_registration_promoted(self, payload):
+        self._about_registration("registration_promoted", payload)
+
+    @event_handler("registrations", "registration_cancelled")
+    def on_registration_cancelled(self, payload):
+        self._about_registration("registration_cancelled", payload)
+
+    @event_handler("registrations", "event_updated")
+    def on_event_updated(self, payload):
+        self._about_registration("event_updated", payload)
+
+    @event_handler("registrations", "event_cancelled")
+    def on_event_cancelled(self, payload):
+        self._about_registration("event_cancelled", payload)
+
+    @event_handler("registrations", "reminder_due")
+    def on_reminder_due(self, payload):
+        self._about_registration("reminder_due", payload)
+
+    @event_handler("registrations", "attendance_confirmed")
+    def on_attendance_confirmed(self, payload):
+        self._about_registration("attendance_confirmed", payload)
 
     @timer(interval=RETRY_POLL_SECONDS)
     def deliver_due(self):
-        """Send what waits: retries that are due, and messages whose sender died."""
+        """Send what waits: retries that are due, paced announcements, and messages whose sender died."""
         with self.db.transaction() as tx:
             due = store.due_messages(tx, self.clock())
         for message_id in due:
             self._deliver(message_id)
 
+    # For staff
+
+    @rpc(expected_exceptions=EXPECTED)
+    def announce(self, subject, text, audience="members"):
+        """Queue an announcement to the contacts of members who want it: ``audience`` is
+        "members" or a district (okres). Sent at ANNOUNCE_PER_SECOND; returns how many were queued."""
+        subject, text = str(subject or "").strip(), str(text or "").strip()
+        errors = {}
+        if not subject or len(subject) > 200:
+            errors["subject"] = "Předmět má 1 až 200 znaků."
+        if not text or len(text) > 20000:
+            errors["text"] = "Text má 1 až 20 000 znaků."
+        if errors:
+            raise ValidationError(errors)
+        recipients = self.members.announcement_recipients(None if audience == "members" else audience)
+        now, announcement_id = self.clock(), str(uuid.uuid4())
+        schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))
+        base_url = self.config["PUBLIC_BASE_URL"].rstrip("/")
+        with self.db.transaction() as tx:
+            for contact, not_before in zip(recipients, schedule, strict=True):
+                payload = {"announcement_id": announcement_id, "subject": subject, "text": text, "contact": contact,
+                           "unsubscribe_url": f"{base_url}/announcements/unsubscribe/{contact['unsubscribe_token']}"}
+                usecases.queue(tx, "announcement", payload, contact["email"], self._message_id("announcement", payload),
+                               now, not_before=not_before)
+        return len(recipients)
+
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, to=None, kind=None, status=None):
+        """Sent, waiting and failed emails, newest first."""
         with self.db.transaction() as tx:
-            rows = store.list_messages(tx, recipient=to, kind=kind, status=status)
-        return [{
-            "id": row["id"], "kind": row["kind"], "to": row["recipient"], "status": row["status"],
-            "attempts": row["attempts"], "last_error": row["last_error"],
-            "created_at": row["created_at"].isoformat(),
-            "sent_at": row["sent_at"].isoformat() if row["sent_at"] else None,
-        } for row in rows]
+            return [_message_view(row) for row in store.list_messages(tx, recipient=to, kind=kind, status=status)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def resend(self, message_id):
+        """Send a message again now (after fixing an address, or when someone lost it)."""
+        with self.db.transaction() as tx:
+            if not store.requeue(tx, int(message_id)):
+                raise NotFound("message_not_found", "Zpráva nebyla nalezena.")
+        self._deliver(int(message_id))
+        with self.db.transaction() as tx:
+            return _message_view(store.get_message(tx, int(message_id)))
+
+    # Delivery
+
+    def _about_registration(self, kind, payload):
+        self._queue_and_send(kind, payload, payload["registration"]["email"])
+
+    def _message_id(self, kind, payload):
+        return message_id_for(domain.dedup_key(kind, payload), self.config["MAIL_FROM"])
 
     def _queue_and_send(self, kind, payload, recipient):
-        header = message_id_for(domain.dedup_key(kind, payload), self.config["MAIL_FROM"])
         with self.db.transaction() as tx:
-            message_id = usecases.queue(tx, kind, payload, recipient, header, self.clock())
+            message_id = usecases.queue(tx, kind, payload, recipient, self._message_id(kind, payload), self.clock())
         if message_id is None:
             log.info("%s for %s already queued; redelivery ignored", kind, recipient)
             return
@@ -85,14 +161,37 @@ class NotificationsService:
             usecases.record_failure(tx, message, error, permanent, self.clock(), self.config.get("MAIL_RETRY_DELAYS"))
 
     def _compose(self, message):
-        payload = message["payload"]
-        attachments = []
-        if message["kind"] == "registration_confirmed":
-            pdf = self.documents.render_ticket(payload)
-            attachments.append((pdf["filename"], pdf["content_type"], base64.b64decode(pdf["data"])))
-        config = self.config
+        kind, payload, config = message["kind"], message["payload"], self.config
+        attachments, headers = [], {}
+        if kind in TICKET_ATTACHED:
+            attachments.append(_attachment(self.documents.render_ticket(payload)))
+        if kind == "attendance_confirmed":
+            certificate = self.documents.render_certificate(payload["registration"]["id"], original=True)
+            attachments.append(_attachment(certificate))
+        if kind in CALENDAR_METHOD:
+            method = CALENDAR_METHOD[kind]
+            attachments.append(("pozvanka.ics" if method == "REQUEST" else "zruseni.ics",
+                                f"text/calendar; method={method}",
+                                calendar.ics(payload, method=method, sender=config["MAIL_FROM"],
+                                             organiser=config.get("ORGANISER_NAME", ""), now=self.clock())))
+        if kind == "announcement":
+            headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return compose(
-            message["kind"], payload, sender=config["MAIL_FROM"], reply_to=config.get("MAIL_REPLY_TO"),
+            kind, payload, sender=config["MAIL_FROM"], reply_to=config.get("MAIL_REPLY_TO"),
             organiser=config.get("ORGANISER_NAME", ""), contact=config.get("ORGANISER_CONTACT", ""),
             recipient=message["recipient"], message_id=message["message_id_header"], attachments=attachments,
+            headers=headers,
         )
+
+
+def _message_view(row):
+    return {
+        "id": row["id"], "kind": row["kind"], "to": row["recipient"], "status": row["status"],
+        "attempts": row["attempts"], "last_error": row["last_error"], "created_at": row["created_at"].isoformat(),
+        "sent_at": row["sent_at"].isoformat() if row["sent_at"] else None,
+    }
+
+
+def _attachment(pdf):
+    return pdf["filename"], pdf["content_type"], base64.b64decode(pdf["data"])

@@ -57,7 +57,9 @@ def due_messages(session, now, limit=50):
 def _claimable(now):
     return (
         or_(
-            (messages.c.status == QUEUED),
+            # queued, now or from a paced time on (announcements)
+            (messages.c.status == QUEUED)
+            & (messages.c.next_attempt_at.is_(None) | (messages.c.next_attempt_at <= now)),
             (messages.c.status == RETRY) & (messages.c.next_attempt_at <= now),
             # a sender that died mid-way: its claim has lapsed
             (messages.c.status == SENDING) & (messages.c.claimed_until < now),
@@ -82,3 +84,11 @@ def list_messages(session, recipient=None, kind=None, status=None, limit=200):
     if status:
         query = query.where(messages.c.status == status)
     return session.execute(query.order_by(messages.c.id.desc()).limit(limit)).mappings().all()
+
+
+def requeue(session, message_id) -> bool:
+    """Put a message back in the queue to be sent again now, whatever became of it."""
+    return session.execute(
+        update(messages).where(messages.c.id == message_id)
+        .values(status=QUEUED, next_attempt_at=None, claimed_until=None)
+    ).rowcount == 1

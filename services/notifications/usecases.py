@@ -6,11 +6,12 @@ from . import domain, store
 CLAIM_SECONDS = 120
 
 
-def queue(session, kind, payload, recipient, message_id_header, now):
+def queue(session, kind, payload, recipient, message_id_header, now, not_before=None):
     """Record a message before sending it; None when it was recorded before."""
     return store.add_message(session, dict(
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
         message_id_header=message_id_header, status=store.QUEUED, attempts=0, created_at=now,
+        next_attempt_at=not_before,
     ))
 
 

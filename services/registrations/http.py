@@ -9,13 +9,14 @@ import hashlib
 import json
 import logging
 
+from nameko.exceptions import RemoteError
 from nameko.web.handlers import http
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from services.common.errors import ServiceError
 
-from . import usecases
+from . import pages, usecases
 from .schemas import event_out, events_out, registration_in, registration_out
 
 log = logging.getLogger(__name__)
@@ -136,3 +137,21 @@ class HttpApi:
         return Response(base64.b64decode(pdf["data"]), status=200, content_type=pdf["content_type"],
                         headers={"Content-Disposition": f'inline; filename="{pdf["filename"]}"'})
 
+
+
+class Announcements:
+    """The link in every announcement that turns announcements off (also one-click, RFC 8058)."""
+
+    @http("GET,POST", "/announcements/unsubscribe/<token>")
+    def unsubscribe(self, request, token):
+        found = self._unsubscribe(token)
+        return pages.page("unsubscribed.html", status=200 if found else 404, found=found)
+
+    def _unsubscribe(self, token):
+        try:
+            self.members.unsubscribe(token)
+            return True
+        except RemoteError as error:
+            if error.exc_type == "NotFound":
+                return False
+            raise

@@ -16,7 +16,7 @@ from services.common.outbox import OutboxRelay
 from services.common.signing import TicketSigner
 
 from . import store, usecases
-from .http import HttpApi
+from .http import Announcements, HttpApi
 from .schemas import (
     event_changes_in,
     event_in,
@@ -34,7 +34,7 @@ REMINDER_POLL_SECONDS = 60
 IDEMPOTENCY_KEEP = timedelta(hours=48)
 
 
-class RegistrationsService(HttpApi):
+class RegistrationsService(HttpApi, Announcements):
     name = "registrations"
 
     db = DatabaseProvider(store.metadata)
@@ -43,6 +43,7 @@ class RegistrationsService(HttpApi):
     clock = Clock()
     config = Config()
     documents = RpcProxy("documents")
+    members = RpcProxy("members")
 
     @property
     def base_url(self):

@@ -2,7 +2,6 @@
 sending HTTP requests, the real database; and a process killed between its
 commit and its publish."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,57 +14,14 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.db import Database
 from services.registrations import store
-from tests.conftest import ROOT, free_port, wait_for
+from tests.conftest import ROOT
 from tests.integration.test_system import seminar
-
-SERVICE = "services.registrations.service:RegistrationsService"
-
-
-class Replica:
-    """One `nameko run` process of the registrations service, on a port of its own."""
-
-    def __init__(self, config, **env):
-        self.port = free_port()
-        self.env = dict(os.environ, AMQP_URI=config["AMQP_URI"], WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}",
-                        REGISTRATIONS_DATABASE_URL=config["DATABASES"]["registrations"],
-                        TICKET_SIGNING_KEY="test-signing-key", PUBLIC_BASE_URL="http://test.example",
-                        PYTHONWARNINGS="ignore", LOG_LEVEL="WARNING", OUTBOX_POLL_SECONDS="0.2", **env)
-        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
-        self.process = subprocess.Popen([nameko, "run", "--config", "deploy/config.yaml", SERVICE], cwd=ROOT,
-                                        env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self._healthy, timeout=60, interval=0.2, message=f"a registrations replica on {self.port}")
-
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def _healthy(self):
-        import requests
-        assert self.process.poll() is None, "the replica exited"
-        try:
-            return requests.get(f"{self.base}/health", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    def stop(self, signum=signal.SIGTERM):
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-            self.process.wait(30)
 
 
 @pytest.fixture
-def replicas(service_config):
-    Database(service_config["DATABASES"]["registrations"], store.metadata).create_schema()
-    started = []
-
-    def start(**env):
-        replica = Replica(service_config, **env)
-        started.append(replica)
-        return replica
-
-    yield start
-    for replica in started:
-        replica.stop(signal.SIGKILL)
+def replicas(service_processes):
+    """Registrations processes, each answering HTTP on a port of its own."""
+    return lambda **env: service_processes("registrations", **env).wait_healthy()
 
 
 def load(requests, workers=32):

@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.errors import NotFound, ValidationError
 from services.notifications import store
 from services.notifications.mailer import Smtp
 from services.notifications.service import NotificationsService
@@ -36,12 +37,21 @@ def sink(tmp_path):
 def notifications(make_database, sink):
     config = load_config()
     config["MAIL_RETRY_DELAYS"] = [10, 30]
+    config["ANNOUNCE_PER_SECOND"] = 2
     documents = mock.Mock()
     documents.render_ticket.return_value = {"filename": "vstupenka-1.pdf", "content_type": "application/pdf",
                                             "data": base64.b64encode(PDF).decode()}
+    documents.render_certificate.return_value = {"filename": "osvedceni-2026-0001.pdf",
+                                                 "content_type": "application/pdf",
+                                                 "data": base64.b64encode(PDF).decode()}
+    members = mock.Mock()
+    members.announcement_recipients.return_value = [
+        {"id": n, "first_name": "Petr", "last_name": f"Starosta {n}", "email": f"starosta{n}@obec.example",
+         "organisation_name": f"Obec {n}", "unsubscribe_token": f"tok{n}"} for n in range(1, 7)]
     clock = {"now": NOW}
     worker = worker_factory(NotificationsService, db=make_database("notifications", store.metadata),
                             smtp=Smtp(dict(config["SMTP"], PORT=sink.port, TIMEOUT=2)), documents=documents,
+                            members=members,
                             config=config, clock=lambda: clock["now"])
     worker.clock_state = clock
     return worker
@@ -56,7 +66,7 @@ def test_a_confirmation_is_sent_once_however_often_it_is_delivered(notifications
     assert message["Reply-To"] == "seminare@smopk.example"
     assert message["Message-ID"].endswith("@smopk.example>")
     assert [part.get_content_type() for part in message.walk()] == [
-        "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]
+        "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf", "text/calendar"]
     html = message.get_body(("html",)).get_content()
     assert "út 8. 12. 2026 v 9:00" in html and "https://akce.example/r/t1" in html
     [record] = notifications.list_messages()
@@ -99,3 +109,90 @@ def test_names_with_markup_are_text_in_the_html_part(notifications, sink):
     html = message.get_body(("html",)).get_content()
     assert "&lt;b&gt;Jana&lt;/b&gt;" in html and "<script>" not in html
     assert "<b>Jana</b>" in message.get_body(("plain",)).get_content()
+
+
+def attachments(message):
+    return {part.get_filename(): part for part in message.iter_attachments()}
+
+
+def calendar_of(message):
+    from icalendar import Calendar
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return Calendar.from_ical(part.get_payload(decode=True))
+
+
+@pytest.mark.parametrize("kind, subject, words, files, method", [
+    ("registration_confirmed", "Potvrzení přihlášky: Odpady v obci", "Vaše místo na akci je",
+     {"vstupenka-1.pdf", "pozvanka.ics"}, "REQUEST"),
+    ("registration_waitlisted", "Jste na čekací listině: Odpady v obci", "jako 3. v pořadí", set(), None),
+    ("registration_promoted", "Uvolnilo se místo, jste přihlášeni: Odpady v obci", "uvolnilo se místo a",
+     {"vstupenka-1.pdf", "pozvanka.ics"}, "REQUEST"),
+    ("registration_cancelled", "Přihláška zrušena: Odpady v obci", "vaše přihláška byla", {"zruseni.ics"}, "CANCEL"),
+    ("event_cancelled", "Akce se ruší: Odpady v obci", "Důvod: Lektor onemocněl.", {"zruseni.ics"}, "CANCEL"),
+    ("reminder_due", "Připomínka: Odpady v obci (8. 12. 2026)", "připomínáme", {"vstupenka-1.pdf"}, None),
+    ("attendance_confirmed", "Osvědčení o absolvování: Odpady v obci", "osvědčení o absolvování",
+     {"osvedceni-2026-0001.pdf"}, None),
+])
+def test_each_kind_of_email(notifications, sink, kind, subject, words, files, method):
+    payload = confirmed(1, waitlist_position=3)
+    payload["reason"] = "Lektor onemocněl."
+    getattr(notifications, f"on_{kind}")(payload)
+    [message] = sink.messages()
+    assert message["Subject"] == subject
+    plain = message.get_body(("plain",)).get_content()
+    assert words in plain and words in message.get_body(("html",)).get_content()
+    assert "Sdružení měst a obcí Plzeňského kraje" in plain  # the footer
+    assert set(attachments(message)) == files
+    if method:
+        calendar = calendar_of(message)
+        assert calendar["METHOD"] == method
+        [entry] = calendar.walk("VEVENT")
+        assert str(entry["SUMMARY"]) == "Odpady v obci" and str(entry["UID"]) == "akce-7@smopk.example"
+    if kind == "attendance_confirmed":
+        notifications.documents.render_certificate.assert_called_with(1, original=True)
+
+
+def test_a_change_of_time_says_what_changed_and_updates_the_calendar(notifications, sink):
+    payload = confirmed(1)
+    payload["event"] = dict(payload["event"], version=2, starts_at="2026-12-09T10:00:00+01:00")
+    payload["changes"] = {"starts_at": ["2026-12-08T09:00:00+01:00", "2026-12-09T10:00:00+01:00"]}
+    notifications.on_event_updated(payload)
+    notifications.on_event_updated(payload)
+    [message] = sink.messages()
+    plain = message.get_body(("plain",)).get_content()
+    assert "začátek: st 9. 12. 2026 v 10:00 (dříve út 8. 12. 2026 v 9:00)" in plain
+    [entry] = calendar_of(message).walk("VEVENT")
+    assert entry["SEQUENCE"] == 2
+    payload["event"]["version"] = 3
+    notifications.on_event_updated(payload)
+    assert len(sink.messages()) == 2  # a newer version is news again
+
+
+def test_announcements_are_paced_and_carry_an_unsubscribe_link(notifications, sink):
+    assert notifications.announce("Dotace na obnovu návsí", "Vážení,\n\nvypsali jsme dotace.", "Tachov") == 6
+    notifications.members.announcement_recipients.assert_called_with("Tachov")
+    notifications.deliver_due()
+    assert len(sink.messages()) == 1  # the first now, the rest at two a second
+    notifications.clock_state["now"] = NOW + timedelta(seconds=1)
+    notifications.deliver_due()
+    assert len(sink.messages()) == 3
+    notifications.clock_state["now"] = NOW + timedelta(seconds=10)
+    notifications.deliver_due()
+    messages = sink.messages()
+    assert sorted(m["To"] for m in messages) == [f"starosta{n}@obec.example" for n in range(1, 7)]
+    first = next(m for m in messages if m["To"] == "starosta1@obec.example")
+    assert first["Subject"] == "Dotace na obnovu návsí"
+    assert first["List-Unsubscribe"].endswith("/announcements/unsubscribe/tok1>")
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "<p>vypsali jsme dotace.</p>" in first.get_body(("html",)).get_content()
+    with pytest.raises(ValidationError):
+        notifications.announce("", "text")
+
+
+def test_resend_sends_again(notifications, sink):
+    notifications.on_registration_confirmed(confirmed(1))
+    [record] = notifications.list_messages()
+    assert notifications.resend(record["id"])["attempts"] == 2
+    assert len(sink.messages()) == 2
+    with pytest.raises(NotFound):
+        notifications.resend(999)

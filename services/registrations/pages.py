@@ -1,0 +1,36 @@
+"""The Czech web pages: Jinja2 templates with autoescape, and the headers every page carries."""
+import os
+
+import jinja2
+from werkzeug.wrappers import Response
+
+from services.common import czech
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+environment.filters.update(
+    date_time=czech.date_time,
+    weekday_date_time=czech.weekday_date_time,
+    time=czech.time,
+    price=czech.price,
+    event_kind=czech.event_kind,
+)
+
+
+def page(template, status=200, **context):
+    """A rendered page as an HTTP response with the security headers."""
+    html = environment.get_template(template).render(**context)
+    return Response(html, status=status, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
