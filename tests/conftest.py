@@ -208,6 +208,7 @@ class ServiceProcess:
     }
 
     def __init__(self, service, config, **env):
+        self.service = service
         self.port = free_port()
         self.env = dict(
             os.environ, AMQP_URI=config["AMQP_URI"], WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}",
@@ -215,6 +216,7 @@ class ServiceProcess:
             LOG_LEVEL="WARNING", OUTBOX_POLL_SECONDS="0.2", SMTP_PORT=str(config["SMTP"]["PORT"]),
             MAIL_RETRY_DELAYS=json.dumps(config["MAIL_RETRY_DELAYS"]),
             **{f"{name.upper()}_DATABASE_URL": url for name, url in config["DATABASES"].items()}, **env)
+        self.rpc_consumers = self._rpc_consumers() + 1  # this process's consumer makes one more
         nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
         self.log = tempfile.NamedTemporaryFile(prefix=f"{service}-", suffix=".log", delete=False)
         self.process = subprocess.Popen([nameko, "run", "--config", "deploy/config.yaml", self.PATHS[service]],
@@ -224,14 +226,27 @@ class ServiceProcess:
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def _rpc_consumers(self):
+        from kombu import Connection
+
+        with Connection(self.env["AMQP_URI"]) as connection:
+            try:
+                return connection.channel().queue_declare(f"rpc-{self.service}", passive=True).consumer_count
+            except Exception:  # not declared yet
+                return 0
+
     def wait_healthy(self):
+        """Until it answers HTTP (registrations) and consumes its RPC queue."""
         def healthy():
             assert self.process.poll() is None, "the service process exited:\n" + self.output()[-3000:]
-            try:
-                return requests.get(f"{self.base}/health", timeout=1).status_code == 200
-            except requests.ConnectionError:
-                return False
-        wait_for(healthy, timeout=60, interval=0.2, message=f"the service on port {self.port}")
+            if self.service == "registrations":
+                try:
+                    if requests.get(f"{self.base}/health", timeout=1).status_code != 200:
+                        return False
+                except requests.ConnectionError:
+                    return False
+            return self._rpc_consumers() >= self.rpc_consumers
+        wait_for(healthy, timeout=60, interval=0.2, message=f"the {self.service} process")
         return self
 
     def output(self):
@@ -240,7 +255,8 @@ class ServiceProcess:
 
     def stop(self, signum=15):
         self.log.close()
-        os.unlink(self.log.name)
+        if os.path.exists(self.log.name):
+            os.unlink(self.log.name)
         if self.process.poll() is None:
             self.process.send_signal(signum)
             try:

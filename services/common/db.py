@@ -7,7 +7,9 @@ one process are serialised by a lock that yields to other green threads
 instead of blocking the whole process in SQLite's busy wait.
 """
 import os
+import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -60,7 +62,7 @@ def make_engine(url: str, pool_size: int = 10):
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -70,6 +72,19 @@ def make_engine(url: str, pool_size: int = 10):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _use_wal(cursor, attempts=100):
+    """Switch the file to write-ahead logging (it stays so). The switch takes a lock that
+    SQLite does not wait for, so processes starting together try again shortly."""
+    for _ in range(attempts):
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    raise RuntimeError("could not switch the SQLite database to WAL mode")
 
 
 class Database:

@@ -6,7 +6,9 @@ method (no forked eventlet state) and is shut down in ``stop`` and ``kill``,
 without which ``nameko run`` hangs on SIGTERM.
 """
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import resource_tracker
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -31,10 +33,24 @@ class Renderer:
         return future.result()
 
 
+# multiprocessing tells its resource tracker about every semaphore over one pipe per
+# process. eventlet's green os.write parks a writer that must wait, and refuses a
+# second one on the same pipe; the messages are a few bytes (atomic on a pipe), so
+# the tracker gets the real os module, and pools start and stop one at a time.
+resource_tracker.os = eventlet.patcher.original("os")
+_pool_lifecycle = threading.Lock()
+
+
 def make_executor(processes):
     """Worker processes for rendering: spawned (no forked eventlet state), warmed up, at low priority."""
-    return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=render.warm_up)
+    with _pool_lifecycle:
+        return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=render.warm_up)
+
+
+def shut_down(executor, wait):
+    with _pool_lifecycle:
+        executor.shutdown(wait=wait, cancel_futures=True)
 
 
 class RenderPool(DependencyProvider):
@@ -47,11 +63,11 @@ class RenderPool(DependencyProvider):
 
     def stop(self):
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            shut_down(self.executor, wait=True)
 
     def kill(self):
         if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            shut_down(self.executor, wait=False)
 
     def get_dependency(self, worker_ctx):
         return Renderer(self.executor)

@@ -239,7 +239,12 @@ def test_the_staff_day_check_in_from_the_emailed_ticket_attendance_and_certifica
 
     sheet = base64.b64decode(cluster.documents.render_attendance_sheet(event["id"])["data"])
     assert "Čermáková Žaneta" in pdf_text(sheet)
-    certificate = cluster.documents.render_certificate(registration["id"])
-    assert certificate["number"].endswith("/0001") and not certificate["duplicate"]
-    text = " ".join(pdf_text(base64.b64decode(certificate["data"])).split())
+    # attendance of an accredited training: the certificate comes by email
+    [mailed] = [m for m in smtp_sink.wait_for_messages(2) if m["Subject"].startswith("Osvědčení o absolvování: ")]
+    filename, certificate_pdf = pdf_attachment(mailed)
+    text = " ".join(pdf_text(certificate_pdf).split())
     assert "Žaneta Čermáková" in text and "narozen(a) 29. 2. 1984" in text and "AK/PV-9/2026" in text
+    assert "DUPLIKÁT" not in text and filename.endswith("-0001.pdf")
+    # printed again by staff: a duplicate with the same number
+    copy = cluster.documents.render_certificate(registration["id"])
+    assert copy["number"].endswith("/0001") and copy["duplicate"]
