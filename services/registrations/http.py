@@ -9,15 +9,16 @@ import hashlib
 import json
 import logging
 
+import eventlet
 from nameko.exceptions import RemoteError
-from nameko.web.handlers import http
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from services.common.errors import ServiceError
 
-from . import pages, usecases
+from . import openapi, pages, usecases
 from .schemas import event_out, events_out, registration_in, registration_out
+from .web import http, page_route
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,24 @@ class HttpApi:
         """Liveness: the process answers HTTP; touches nothing else."""
         return 200, {"status": "ok"}
 
+    @api("GET", "/api/openapi.json")
+    def http_openapi(self, request):
+        return 200, openapi.build(self.base_url)
+
+    @api("GET", "/api/organisations")
+    def http_organisations(self, request):
+        """The form's autocomplete: public facts only (name, IČO, kind), never contacts."""
+        query = request.args.get("q", "")[:100]
+        if len(query.strip()) < 2:
+            return 200, {"organisations": []}
+        try:
+            with eventlet.Timeout(3):
+                found = self.members.find_organisations(query, 10)
+        except (eventlet.Timeout, RemoteError):
+            log.warning("organisation search unavailable")
+            found = []
+        return 200, {"organisations": [{"ico": o["ico"], "name": o["name"], "kind": o["kind"]} for o in found]}
+
     @api("GET", "/health")
     def health(self, request):
         with self.db.transaction() as tx:
@@ -98,14 +117,14 @@ class HttpApi:
             events = usecases.upcoming_events(tx, self.clock())
         return 200, {"events": events_out.dump(events)}
 
-    @api("GET", "/api/events/<int:event_id>")
+    @api("GET", "/api/events/<int(max=2147483647):event_id>")
     def http_get_event(self, request, event_id):
         now = self.clock()
         with self.db.transaction() as tx:
             event = usecases.event_view(usecases.get_event(tx, event_id), now)
         return 200, event_out.dump(event)
 
-    @api("POST", "/api/events/<int:event_id>/registrations")
+    @api("POST", "/api/events/<int(max=2147483647):event_id>/registrations")
     def http_register(self, request, event_id):
         body = read_json(request)
         key = request.headers.get("Idempotency-Key")
@@ -142,7 +161,7 @@ class HttpApi:
 class Announcements:
     """The link in every announcement that turns announcements off (also one-click, RFC 8058)."""
 
-    @http("GET,POST", "/announcements/unsubscribe/<token>")
+    @page_route("GET,POST", "/announcements/unsubscribe/<token>")
     def unsubscribe(self, request, token):
         found = self._unsubscribe(token)
         return pages.page("unsubscribed.html", status=200 if found else 404, found=found)

@@ -26,6 +26,7 @@ from .schemas import (
     registration_out,
     registrations_out,
 )
+from .site import WebPages
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ REMINDER_POLL_SECONDS = 60
 IDEMPOTENCY_KEEP = timedelta(hours=48)
 
 
-class RegistrationsService(HttpApi, Announcements):
+class RegistrationsService(HttpApi, Announcements, WebPages):
     name = "registrations"
 
     db = DatabaseProvider(store.metadata)

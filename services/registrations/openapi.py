@@ -1,0 +1,71 @@
+"""The OpenAPI 3 document of the JSON API, generated from the marshmallow schemas."""
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from .schemas import EventOut, RegistrationIn, RegistrationOut
+
+
+class ErrorOut(Schema):
+    error = fields.String(required=True, metadata={"description": "stable code, e.g. event_full"})
+    message = fields.String(required=True, metadata={"description": "a Czech sentence for people"})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String())
+
+
+class EventList(Schema):
+    events = fields.List(fields.Nested(EventOut), required=True)
+
+
+class OrganisationOut(Schema):
+    ico = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+class OrganisationList(Schema):
+    organisations = fields.List(fields.Nested(OrganisationOut), required=True)
+
+
+def _errors(*statuses):
+    return {str(status): {"description": "refused", "content": {"application/json": {"schema": "Error"}}}
+            for status in statuses}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def build(base_url):
+    spec = APISpec(title="Semináře SMOPK – registrace", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
+    for name, schema in (("Error", ErrorOut), ("Event", EventOut), ("EventList", EventList),
+                         ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
+                         ("OrganisationList", OrganisationList)):
+        spec.components.schema(name, schema=schema)
+    event_id = {"name": "event_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
+    token = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+    spec.path(path="/api/events", operations={"get": {
+        "summary": "Published events that have not ended, soonest first", "responses": {"200": _json("EventList")}}})
+    spec.path(path="/api/events/{event_id}", operations={"get": {
+        "parameters": [event_id], "responses": {"200": _json("Event"), **_errors(404)}}})
+    spec.path(path="/api/events/{event_id}/registrations", operations={"post": {
+        "summary": "Register one person",
+        "parameters": [event_id, {"name": "Idempotency-Key", "in": "header", "required": False,
+                                  "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "RegistrationRequest"}}},
+        "responses": {"201": _json("Registration", "registered: confirmed or waitlisted"),
+                      **_errors(400, 404, 409, 413, 415, 422)}}})
+    spec.path(path="/api/registrations/{token}", operations={"get": {
+        "parameters": [token], "responses": {"200": _json("Registration"), **_errors(404)}}})
+    spec.path(path="/api/registrations/{token}/cancel", operations={"post": {
+        "parameters": [token], "responses": {"200": _json("Registration"), **_errors(404, 409)}}})
+    spec.path(path="/api/registrations/{token}/ticket.pdf", operations={"get": {
+        "parameters": [token], "responses": {
+            "200": {"description": "the PDF ticket", "content": {"application/pdf": {"schema": {
+                "type": "string", "format": "binary"}}}}, **_errors(404)}}})
+    spec.path(path="/api/organisations", operations={"get": {
+        "summary": "Organisations of the register for the form's autocomplete",
+        "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": _json("OrganisationList")}}})
+    return spec.to_dict()

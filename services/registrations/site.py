@@ -1,0 +1,140 @@
+"""The Czech web pages: the list of events, an event with its form, a registration.
+
+Server-rendered, usable without JavaScript. Form posts carry a CSRF token
+(the double-submit pattern with a signed value: the same token in a cookie
+and in the form); a wrong token and a missing registration both answer 404.
+"""
+import hashlib
+import hmac
+import os
+import secrets
+from urllib.parse import urlencode
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Response
+
+from services.common.errors import Conflict, NotFound, ValidationError
+
+from . import pages, usecases
+from .schemas import registration_in
+from .web import page_route
+
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+CSRF_COOKIE = "csrf"
+MAX_FORM_BYTES = 64 * 1024
+STALE_FORM = "Formulář vypršel nebo nepochází z našeho webu. Načtěte stránku a zkuste to znovu."
+FORM_FIELDS = ("first_name", "last_name", "email", "phone", "position", "organisation_name", "organisation_ico",
+               "note", "birth_date")
+
+
+def _csrf_new(key):
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
+def _csrf_valid(key, form_token, cookie_token):
+    if not form_token or not cookie_token or not hmac.compare_digest(form_token, cookie_token):
+        return False
+    nonce, _, mac = form_token.partition(".")
+    return hmac.compare_digest(mac, hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()[:32])
+
+
+def form_to_request(form, event):
+    """The web form as the API's request: empty fields left out, the checkbox as a boolean."""
+    data = {name: form.get(name, "").strip() for name in FORM_FIELDS if form.get(name, "").strip()}
+    data["gdpr_consent"] = form.get("gdpr_consent") == "ano"
+    if not event["collects_birth_date"]:
+        data.pop("birth_date", None)
+    return data
+
+
+class WebPages:
+    """Mixed into ``RegistrationsService``, whose dependencies it uses."""
+
+    @page_route("GET", "/")
+    def page_events(self, request):
+        now = self.clock()
+        with self.db.transaction() as tx:
+            events = usecases.upcoming_events(tx, now)
+        topics = sorted({event["topic"] for event in events})
+        topic = request.args.get("tema") or None
+        shown = [event for event in events if topic is None or event["topic"] == topic]
+        return pages.page("events.html", events=shown, topics=topics, topic=topic)
+
+    @page_route("GET", "/events/<int(max=2147483647):event_id>")
+    def page_event(self, request, event_id):
+        return self._event_form(event_id, values={}, errors={})
+
+    @page_route("POST", "/events/<int(max=2147483647):event_id>")
+    def page_register(self, request, event_id):
+        if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
+            return pages.page("error.html", status=413, message="Formulář je příliš velký.")
+        form = request.form
+        if not _csrf_valid(self.signing_key, form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
+            return pages.page("error.html", status=403, message=STALE_FORM)
+        with self.db.transaction() as tx:
+            event = usecases.get_event(tx, event_id)
+        data = form_to_request(form, event)
+        values = {name: form.get(name, "") for name in FORM_FIELDS}
+        values["gdpr_consent"] = data["gdpr_consent"]
+        try:
+            registration = self._register(event_id, registration_in.load_or_raise(data))[1]
+        except ValidationError as error:
+            return self._event_form(event_id, values=values, errors=error.fields, status=422)
+        except Conflict as error:
+            return self._event_form(event_id, values=values, errors={}, problem=error.message, status=409)
+        return redirect(f"/r/{registration['token']}?{urlencode({'nova': '1'})}", code=303)
+
+    @page_route("GET", "/r/<token>")
+    def page_registration(self, request, token):
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        return self._with_csrf("registration.html", registration=registration, new=request.args.get("nova") == "1")
+
+    @page_route("GET", "/r/<token>/zrusit")
+    def page_cancel_confirm(self, request, token):
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        return self._with_csrf("cancel.html", registration=registration)
+
+    @page_route("POST", "/r/<token>/zrusit")
+    def page_cancel(self, request, token):
+        if not _csrf_valid(self.signing_key, request.form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
+            return pages.page("error.html", status=403, message=STALE_FORM)
+        try:
+            with self.db.transaction() as tx:
+                usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(), self.base_url,
+                                             token=token)
+        except Conflict as error:
+            return pages.page("error.html", status=409, message=error.message)
+        return redirect(f"/r/{token}", code=303)
+
+    @page_route("GET", "/ochrana-osobnich-udaju")
+    def page_privacy(self, request):
+        return pages.page("privacy.html")
+
+    @page_route("GET", "/static/<name>")
+    def static_file(self, request, name):
+        extension = os.path.splitext(name)[1]
+        path = os.path.join(STATIC, name)
+        inside = os.path.dirname(os.path.realpath(path)) == STATIC
+        if extension not in STATIC_TYPES or not inside or not os.path.isfile(path):
+            raise NotFound("not_found", "Soubor neexistuje.")
+        with open(path, "rb") as static:
+            return Response(static.read(), content_type=STATIC_TYPES[extension],
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    def _event_form(self, event_id, values, errors, problem=None, status=200):
+        now = self.clock()
+        with self.db.transaction() as tx:
+            event = usecases.event_view(usecases.get_event(tx, event_id), now)
+        return self._with_csrf("event.html", status=status, event=event, values=values, errors=errors,
+                               problem=problem)
+
+    def _with_csrf(self, template, status=200, **context):
+        token = _csrf_new(self.signing_key)
+        response = pages.page(template, status=status, csrf=token, **context)
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict",
+                            secure=self.base_url.startswith("https://"))
+        return response

@@ -1,0 +1,83 @@
+"""The HTTP server of the registrations service, with errors in our own words.
+
+nameko's server answers an unknown path or a wrong method with werkzeug's
+English HTML. This one answers in JSON under ``/api/`` and with a Czech page
+elsewhere, keeps the ``Allow`` header of a 405, and adds the security headers.
+"""
+import functools
+import json
+import logging
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from services.common.errors import ServiceError
+
+from . import pages
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    404: ("not_found", "Tato adresa neexistuje."),
+    405: ("method_not_allowed", "Tato adresa tuto metodu nepodporuje."),
+    400: ("bad_request", "Požadavek nelze zpracovat."),
+}
+
+
+def error_response(request_path, status, headers=()):
+    code, message = MESSAGES.get(status, ("http_error", "Požadavek nelze zpracovat."))
+    if request_path.startswith("/api/"):
+        response = Response(json.dumps({"error": code, "message": message}, ensure_ascii=False), status=status,
+                            content_type="application/json; charset=utf-8")
+    else:
+        response = pages.page("error.html", status=status, message=message)
+    for name, value in headers:
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
+
+
+class SiteApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = error_response(request.path, exc.code, exc.get_headers(environ))
+        for name, value in pages.SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response(environ, start_response)
+
+
+class SiteServer(WebServer):
+    def get_wsgi_app(self):
+        return SiteApp(self)
+
+
+class SiteRequestHandler(HttpRequestHandler):
+    server = SiteServer()
+
+
+http = SiteRequestHandler.decorator
+
+
+def page_route(method, url):
+    """A page entrypoint: a ``ServiceError`` becomes a Czech error page with its status."""
+    def decorator(handler):
+        @functools.wraps(handler)
+        def entrypoint(self, request, **kwargs):
+            try:
+                return handler(self, request, **kwargs)
+            except ServiceError as error:
+                return pages.page("error.html", status=error.status, message=error.message)
+            except Exception:
+                log.exception("%s %s failed", request.method, request.path)
+                return pages.page("error.html", status=500,
+                                  message="Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu.")
+        return http(method, url)(entrypoint)
+    return decorator
