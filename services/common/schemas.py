@@ -67,7 +67,14 @@ class Integer(fields.Integer):
 
 
 class Boolean(fields.Boolean):
+    """true or false in JSON; not "yes", 1 or "on", which marshmallow would take."""
+
     default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Očekáváme ano, nebo ne."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class Date(fields.Date):

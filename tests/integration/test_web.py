@@ -1,0 +1,167 @@
+"""The public HTTP surface: the Czech pages without JavaScript, and hostile requests to the API."""
+import json
+import re
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.members.service import MembersService
+from services.registrations.service import RegistrationsService
+from tests.integration.test_system import published_event
+
+
+@pytest.fixture
+def site(runner_factory, service_config, web_session):
+    runner = runner_factory(service_config, RegistrationsService, MembersService)
+    runner.start()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        cluster.members.upsert_organisation({"ico": "00075370", "name": "Statutární město Plzeň",
+                                             "district": "Plzeň-město", "member_since": "2005-01-01"})
+        event = published_event(cluster, capacity=1, topic="odpady")
+        published_event(cluster, title="GDPR v obci", topic="GDPR", days=20)
+        yield web_session, event, cluster
+
+
+def csrf_of(page):
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+def test_registering_through_the_pages(site):
+    web, event, cluster = site
+    listing = web.get("/")
+    assert listing.status_code == 200 and "Odpady v obci: nový zákon" in listing.text and "GDPR v obci" in listing.text
+    assert "volná místa: 1" in listing.text
+    assert "GDPR v obci" not in web.get("/?tema=odpady").text
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"):
+        assert header in listing.headers
+    assert "frame-ancestors 'none'" in listing.headers["Content-Security-Policy"]
+
+    form = web.get(f"/events/{event['id']}")
+    token = csrf_of(form)
+    wrong = web.post(f"/events/{event['id']}", data={"csrf": token, "first_name": "Jiří", "last_name": "",
+                                                      "email": "spatne", "organisation_name": "<b>Obec</b>"})
+    assert wrong.status_code == 422
+    assert "Toto pole je povinné." in wrong.text and "Zadejte platnou e-mailovou adresu." in wrong.text
+    assert "Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit." in wrong.text
+    assert 'value="Jiří"' in wrong.text and "&lt;b&gt;Obec&lt;/b&gt;" in wrong.text  # kept, escaped
+    assert cluster.registrations.list_registrations(event["id"]) == []
+
+    forged = web.post(f"/events/{event['id']}", data={"csrf": "x.y", "first_name": "A", "last_name": "B",
+                                                       "email": "a@b.cz", "organisation_name": "Obec",
+                                                       "gdpr_consent": "ano"})
+    assert forged.status_code == 403
+    assert cluster.registrations.list_registrations(event["id"]) == []
+
+    done = web.post(f"/events/{event['id']}", allow_redirects=False, data={
+        "csrf": csrf_of(wrong), "first_name": "Jiří", "last_name": "Šťastný", "email": "jiri@plzen.example",
+        "organisation_name": "Statutární město Plzeň", "organisation_ico": "00075370", "gdpr_consent": "ano"})
+    assert done.status_code == 303
+    manage = web.get(done.headers["Location"])
+    assert "Děkujeme, jste přihlášeni" in manage.text and "Stáhnout vstupenku (PDF)" in manage.text
+    [registration] = cluster.registrations.list_registrations(event["id"])
+    assert registration["is_member"] is True
+
+    again = web.post(f"/events/{event['id']}", data={
+        "csrf": csrf_of(web.get(f"/events/{event['id']}")), "first_name": "Jiří", "last_name": "Šťastný",
+        "email": "JIRI@plzen.example",
+        "organisation_name": "Plzeň", "gdpr_consent": "ano"})
+    assert again.status_code == 409 and "už jste na tuto akci přihlášeni" in again.text
+
+    confirm = web.get(f"/r/{registration['token']}/zrusit")
+    assert "Opravdu zrušit přihlášku?" in confirm.text
+    cancelled = web.post(f"/r/{registration['token']}/zrusit", data={"csrf": csrf_of(confirm)})
+    assert cancelled.status_code == 200 and "zrušeno" in cancelled.text
+    assert web.get("/r/neexistuje").status_code == 404
+    assert web.get(f"/r/{registration['token'][:-1]}x").status_code == 404
+
+
+LONG = "Ř" * 10000
+RTL = "\u202eevil\u202c"
+
+
+def body(**overrides):
+    data = {"first_name": "Jana", "last_name": "Nováková", "email": "jana@obec.example",
+            "organisation_name": "Obec", "gdpr_consent": True}
+    data.update(overrides)
+    return json.dumps(data).encode()
+
+
+HOSTILE = [
+    # (description, method, path, headers, raw body, expected status, expected code)
+    ("invalid UTF-8", "POST", "/api/events/{id}/registrations", {}, b'{"first_name": "\xff\xfe"}', 400,
+     "invalid_json"),
+    ("1 MB body", "POST", "/api/events/{id}/registrations", {}, b'{"x": "' + b"a" * 1_000_000 + b'"}', 413,
+     "payload_too_large"),
+    ("deep nesting", "POST", "/api/events/{id}/registrations", {}, b"[" * 50000 + b"]" * 50000, 413,
+     "payload_too_large"),
+    ("nesting within the limit", "POST", "/api/events/{id}/registrations", {}, b"[" * 20000 + b"]" * 20000, 400,
+     "invalid_json"),
+    ("form instead of JSON", "POST", "/api/events/{id}/registrations",
+     {"Content-Type": "application/x-www-form-urlencoded"}, b"first_name=Jana", 415, "unsupported_media_type"),
+    ("text/plain", "POST", "/api/events/{id}/registrations", {"Content-Type": "text/plain"}, body(), 415,
+     "unsupported_media_type"),
+    ("no body", "POST", "/api/events/{id}/registrations", {}, b"", 400, "invalid_json"),
+    ("a JSON list", "POST", "/api/events/{id}/registrations", {}, b"[]", 422, "validation_error"),
+    ("10,000-character name", "POST", "/api/events/{id}/registrations", {}, body(first_name=LONG), 422,
+     "validation_error"),
+    ("unknown field", "POST", "/api/events/{id}/registrations", {}, body(is_admin=True), 422, "validation_error"),
+    ("number as a name", "POST", "/api/events/{id}/registrations", {}, body(first_name=42), 422, "validation_error"),
+    ("consent as a string", "POST", "/api/events/{id}/registrations", {}, body(gdpr_consent="yes"), 422,
+     "validation_error"),
+    ("consent as a number", "POST", "/api/events/{id}/registrations", {}, body(gdpr_consent=1), 422,
+     "validation_error"),
+    ("negative id", "POST", "/api/events/-1/registrations", {}, body(), 404, "not_found"),
+    ("huge id", "GET", "/api/events/99999999999999999999", {}, None, 404, "not_found"),
+    ("unknown event", "POST", "/api/events/2147483647/registrations", {}, body(), 404, "event_not_found"),
+    ("SQL in the path", "GET", "/api/registrations/1'%20OR%20'1'='1", {}, None, 404, "registration_not_found"),
+    ("another registration's token", "GET", "/api/registrations/{other_token}x", {}, None, 404,
+     "registration_not_found"),
+    ("wrong method", "DELETE", "/api/events", {}, None, 405, "method_not_allowed"),
+    ("unknown API path", "GET", "/api/admin", {}, None, 404, "not_found"),
+    ("bad idempotency key", "POST", "/api/events/{id}/registrations", {"Idempotency-Key": "k" * 500}, body(), 400,
+     "invalid_idempotency_key"),
+]
+
+
+@pytest.mark.parametrize("description, method, path, headers, raw, status, code", HOSTILE,
+                         ids=[case[0] for case in HOSTILE])
+def test_hostile_requests_get_a_clear_4xx_and_change_nothing(site, description, method, path, headers, raw, status,
+                                                             code):
+    web, event, cluster = site
+    other = cluster.registrations.register(event["id"], json.loads(body(email="other@obec.example")))
+    before = cluster.registrations.list_registrations(event["id"])
+    headers = {"Content-Type": "application/json", **headers}
+    answer = web.request(method, path.format(id=event["id"], other_token=other["token"]), data=raw, headers=headers)
+    assert answer.status_code == status, answer.text[:300]
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert answer.json()["error"] == code and answer.json()["message"]
+    if status == 405:
+        assert "GET" in answer.headers["Allow"]
+    assert cluster.registrations.list_registrations(event["id"]) == before
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "'; DROP TABLE registrations; --", RTL,
+                                  '<img src="file:///etc/passwd">'])
+def test_typed_text_is_stored_as_text_and_shown_escaped(site, text):
+    web, event, cluster = site
+    answer = web.post(f"/api/events/{event['id']}/registrations",
+                      data=body(first_name=text, last_name=text, note=text, position=text, organisation_name=text),
+                      headers={"Content-Type": "application/json"})
+    assert answer.status_code == 201
+    assert answer.json()["first_name"] == text
+    page = web.get(f"/r/{answer.json()['token']}")
+    assert "<script>alert" not in page.text and '<img src="file' not in page.text
+    assert cluster.registrations.event_stats(event["id"])["confirmed"] == 1
+
+
+def test_the_openapi_document_describes_the_api(site):
+    web, event, _ = site
+    document = web.get("/api/openapi.json").json()
+    assert document["openapi"] == "3.0.3"
+    assert {"/api/events", "/api/events/{event_id}/registrations", "/api/registrations/{token}/cancel",
+            "/api/organisations"} <= set(document["paths"])
+    request_schema = document["components"]["schemas"]["RegistrationRequest"]
+    assert {"first_name", "last_name", "email", "gdpr_consent"} <= set(request_schema["required"])
+    found = web.get("/api/organisations?q=plzen").json()
+    assert found == {"organisations": [{"ico": "00075370", "name": "Statutární město Plzeň",
+                                        "kind": "obec"}]}
