@@ -78,7 +78,8 @@ class RegistrationIn(CzechSchema):
     birth_date = Date(load_default=None, allow_none=True)
     organisation_ico = Text(load_default=None, allow_none=True)
     organisation_name = Text(load_default=None, allow_none=True, validate=_length(200))
-    gdpr_consent = Boolean(required=True)
+    gdpr_consent = Boolean(required=True, validate=validate.OneOf(
+        [True], error="Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit."))
 
     @validates("first_name", "last_name")
     def _not_blank(self, value, data_key, **_kwargs):
@@ -91,11 +92,6 @@ class RegistrationIn(CzechSchema):
             error = ico_error(value.strip())
             if error:
                 raise ValidationError(error)
-
-    @validates("gdpr_consent")
-    def _consent_given(self, value, **_kwargs):
-        if value is not True:
-            raise ValidationError("Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit.")
 
     @validates_schema
     def _organisation_given(self, data, **_kwargs):
