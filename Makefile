@@ -27,7 +27,7 @@ test-postgresql:
 	TEST_DATABASE=postgresql $(PY) -m pytest tests
 
 shell: setup
-	$(VENV)/bin/nameko shell --config deploy/config.yaml
+	PYTHONPATH=$(CURDIR) PYTHONSTARTUP=tools/shell_startup.py $(VENV)/bin/nameko shell --config deploy/config.yaml
 
 lint: setup
 	$(VENV)/bin/ruff check .

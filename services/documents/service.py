@@ -7,6 +7,7 @@ from nameko.rpc import RpcProxy, rpc
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
+from services.common.health import HealthCheck
 
 from . import certificates, collation, render, store
 from .pool import RenderPool
@@ -18,7 +19,7 @@ def pdf_message(filename: str, data: bytes) -> dict:
 
 
 
-class DocumentsService:
+class DocumentsService(HealthCheck):
     name = "documents"
 
     renderer = RenderPool()

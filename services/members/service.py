@@ -7,6 +7,7 @@ from nameko.rpc import rpc
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, ValidationError
+from services.common.health import HealthCheck
 from services.common.outbox import OutboxRelay
 
 from . import store, usecases
@@ -46,7 +47,7 @@ def _load_register_row(row):
     return organisation_in.load_or_raise(row, unknown=EXCLUDE)
 
 
-class MembersService:
+class MembersService(HealthCheck):
     name = "members"
 
     db = DatabaseProvider(store.metadata)

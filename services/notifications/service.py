@@ -11,6 +11,7 @@ from nameko.timer import timer
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, NotFound, ValidationError
+from services.common.health import HealthCheck
 
 from . import calendar, domain, store, usecases
 from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for
@@ -26,7 +27,7 @@ CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted":
                    "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL"}
 
 
-class NotificationsService:
+class NotificationsService(HealthCheck):
     name = "notifications"
 
     db = DatabaseProvider(store.metadata)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
+from services.common.health import HealthCheck
 from services.common.outbox import OutboxRelay
 from services.common.signing import TicketSigner
 
@@ -35,7 +36,7 @@ REMINDER_POLL_SECONDS = 60
 IDEMPOTENCY_KEEP = timedelta(hours=48)
 
 
-class RegistrationsService(HttpApi, Announcements, WebPages):
+class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     name = "registrations"
 
     db = DatabaseProvider(store.metadata)

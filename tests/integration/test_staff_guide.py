@@ -1,0 +1,57 @@
+"""Every recipe of docs/staff-guide.md, run in order against the running services,
+printing what the guide says it prints (`…` stands for what differs from run to run)."""
+import contextlib
+import io
+import os
+import re
+
+from nameko.cli.shell import make_nameko_helper
+
+from services.documents.service import DocumentsService
+from services.members.service import MembersService
+from services.notifications.service import NotificationsService
+from services.registrations.service import RegistrationsService
+from tests.conftest import ROOT
+from tools import sample_data
+
+GUIDE = os.path.join(ROOT, "docs", "staff-guide.md")
+BLOCK = re.compile(r"```python\n(.*?)```\n\n```text\n(.*?)```", re.S)
+
+
+def recipes():
+    with open(GUIDE, encoding="utf-8") as guide:
+        return BLOCK.findall(guide.read())
+
+
+def _squeeze(text):
+    """Column alignment aside: runs of spaces count as one, trailing ones not at all."""
+    return "\n".join(re.sub(r"[ \t]+", " ", line).rstrip() for line in text.rstrip().splitlines())
+
+
+def matches(expected, printed):
+    parts = re.split("(…)", _squeeze(expected))
+    pattern = "".join(".*?" if part == "…" else re.escape(part) for part in parts)
+    return re.fullmatch(pattern, _squeeze(printed), re.S) is not None
+
+
+def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config, tmp_path, monkeypatch):
+    runner = runner_factory(service_config, MembersService, RegistrationsService, NotificationsService,
+                            DocumentsService)
+    runner.start()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clenove.csv").write_text(sample_data.register_csv(), encoding="utf-8")
+    helper = make_nameko_helper(service_config)
+    namespace = {"n": helper}
+    with open(os.path.join(ROOT, "tools", "shell_startup.py"), encoding="utf-8") as startup:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(startup.read(), "shell_startup.py", "exec"), namespace)
+    try:
+        found = recipes()
+        assert len(found) == 15
+        for code, expected in found:
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                exec(compile(code, GUIDE, "exec"), namespace)
+            assert matches(expected, printed.getvalue()), f"{code}\nprinted:\n{printed.getvalue()}"
+    finally:
+        helper.disconnect()

@@ -1,0 +1,99 @@
+"""Helpers for the staff shell (`make shell`): tables, PDFs to files, progress.
+
+They take what ``n.rpc`` returns and make it pleasant to read; ``n.rpc`` stays
+as it is. In the shell they are already loaded:
+
+    >>> who_comes(1)
+    >>> save_pdf(n.rpc.documents.render_attendance_sheet(1))
+"""
+import base64
+import os
+import sys
+import unicodedata
+from datetime import datetime
+
+from services.common.czech import date_time
+
+
+def _width(text):
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def table(rows, columns=None, headers=None, file=None):
+    """Print dicts as an aligned table; ``columns`` picks and orders the keys."""
+    file = file or sys.stdout
+    rows = list(rows)
+    if not rows:
+        print("(nic)", file=file)
+        return
+    columns = columns or list(rows[0])
+    headers = headers or columns
+    cells = [["" if row.get(column) is None else str(row.get(column)) for column in columns] for row in rows]
+    widths = [max([_width(header)] + [_width(line[i]) for line in cells]) for i, header in enumerate(headers)]
+
+    def line(values):
+        return "  ".join(value + " " * (width - _width(value)) for value, width in zip(values, widths, strict=True))
+    print(line(headers).rstrip(), file=file)
+    print("  ".join("-" * width for width in widths), file=file)
+    for values in cells:
+        print(line(values).rstrip(), file=file)
+
+
+def save_pdf(document, folder="."):
+    """Write a PDF as the documents service returns it to ``folder``; returns the path."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, document["filename"])
+    with open(path, "wb") as out:
+        out.write(base64.b64decode(document["data"]))
+    print(f"Uloženo: {path}")
+    return path
+
+
+def save_text(text, path):
+    """Write text (for example the CSV export) to a file; returns the path."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    print(f"Uloženo: {path}")
+    return path
+
+
+def progress(items, label=""):
+    """Yield ``items`` while drawing a progress bar on stderr (for long loops)."""
+    items = list(items)
+    total = len(items) or 1
+    for index, item in enumerate(items, start=1):
+        yield item
+        done = int(30 * index / total)
+        sys.stderr.write(f"\r{label} [{'#' * done}{'.' * (30 - done)}] {index}/{len(items)}")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+
+
+STATUS = {"confirmed": "potvrzeno", "waitlisted": "čeká", "cancelled": "zrušeno"}
+EVENT_STATUS = {"draft": "koncept", "published": "zveřejněno", "cancelled": "zrušeno"}
+
+
+def registrations_table(registrations):
+    """The registrations of an event as the staff read them."""
+    rows = [{
+        "id": r["id"], "jméno": f"{r['last_name']} {r['first_name']}", "organizace": r["organisation_name"] or "",
+        "stav": STATUS.get(r["status"], r["status"]) + (f" {r['waitlist_position']}." if r["waitlist_position"]
+                                                         else ""),
+        "cena": r["price"], "check-in": date_time_or_empty(r["checked_in_at"]),
+    } for r in registrations]
+    table(rows)
+
+
+def date_time_or_empty(value):
+    return date_time(datetime.fromisoformat(value)) if value else ""
+
+
+def events_table(events):
+    table([{"id": e["id"], "začátek": date_time_or_empty(e["starts_at"]), "název": e["title"],
+            "volno": e["seats_left"], "kapacita": e["capacity"], "stav": EVENT_STATUS.get(e["status"], e["status"])}
+           for e in events])
+
+
+def messages_table(messages):
+    table([{"id": m["id"], "druh": m["kind"], "komu": m["to"], "stav": m["status"], "pokusy": m["attempts"],
+            "chyba": (m["last_error"] or "")[:60]} for m in messages])
