@@ -10,7 +10,7 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subse
 # What the tests read PDFs and QR codes with.
 TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium
 
-.PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean
+.PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters
 
 run: setup
 	$(PY) -m tools.run_local
@@ -28,6 +28,13 @@ test-postgresql:
 
 shell: setup
 	PYTHONPATH=$(CURDIR) PYTHONSTARTUP=tools/shell_startup.py $(VENV)/bin/nameko shell --config deploy/config.yaml
+
+topology: setup
+	$(PY) -m tools.topology --policy
+
+# List dead-lettered messages; replay chosen ones with REPLAY="1 3".
+dead-letters: setup
+	$(PY) -m tools.dead_letters $(if $(REPLAY),--replay $(REPLAY))
 
 lint: setup
 	$(VENV)/bin/ruff check .

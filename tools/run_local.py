@@ -50,6 +50,17 @@ def check_broker(amqp_uri):
         sys.exit(1)
 
 
+def prepare_bus(amqp_uri):
+    """Declare the exchanges, event queues and dead-letter queue before any service starts."""
+    from tools import topology
+
+    topology.declare(amqp_uri)
+    try:
+        topology.set_dead_letter_policy(amqp_uri)
+    except Exception as error:  # the management plugin is optional for running
+        print(f"(dead-letter policy not set: {error})")
+
+
 class Processes:
     """The children, each in a process group of its own so a stop reaches their children too."""
 
@@ -156,6 +167,7 @@ def main():
     base = f"http://{address}"
     os.makedirs(os.path.join(ROOT, "var"), exist_ok=True)
     check_broker(amqp_uri)
+    prepare_bus(amqp_uri)
 
     processes = Processes()
     stopping = threading.Event()
