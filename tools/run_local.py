@@ -1,8 +1,10 @@
 """`make run`: the whole system on one machine, on the embedded defaults.
 
-Checks the broker, starts the SMTP sink and the four services (``REPLICAS=2``
-starts two processes of each: they share the queues, and the registrations
-replicas share the HTTP port through SO_REUSEPORT), loads the
+Checks the broker, declares the bus, starts the SMTP sink and the four services
+(``REPLICAS=2`` starts two processes of each: they share the queues, and the
+registrations replicas share the HTTP port through SO_REUSEPORT;
+``DATABASE=postgresql`` gives each service a PostgreSQL database of its own,
+created when missing, at ``POSTGRES_URL``), loads the
 sample data when the databases are empty, prints where to look, and on
 Ctrl-C stops everything it started, leaving no process behind.
 """
@@ -48,6 +50,25 @@ def check_broker(amqp_uri):
               "`rabbitmq-server -detached` (or `systemctl start rabbitmq-server`) and run `make run` again.",
               file=sys.stderr)
         sys.exit(1)
+
+
+def use_postgresql(server_url):
+    """Point each service at its own PostgreSQL database, creating the ones that are missing."""
+    import psycopg2
+
+    admin = psycopg2.connect(f"{server_url}/postgres")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            for service in SERVICES:
+                name = f"smopk_{service}"
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f'CREATE DATABASE "{name}"')
+                    print(f"Created the PostgreSQL database {name}.")
+                os.environ.setdefault(f"{service.upper()}_DATABASE_URL", f"{server_url}/{name}")
+    finally:
+        admin.close()
 
 
 def prepare_bus(amqp_uri):
@@ -167,6 +188,8 @@ def main():
     base = f"http://{address}"
     os.makedirs(os.path.join(ROOT, "var"), exist_ok=True)
     check_broker(amqp_uri)
+    if setting("DATABASE", "sqlite") == "postgresql":
+        use_postgresql(setting("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"))
     prepare_bus(amqp_uri)
 
     processes = Processes()

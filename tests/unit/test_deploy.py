@@ -1,0 +1,81 @@
+"""The deployment files agree with the configuration and with each other (Docker and
+Kubernetes do not run here; these files must still be right)."""
+import json
+import os
+import re
+
+import yaml
+
+from tests.conftest import ROOT
+from tools.run_local import SERVICES
+from tools.topology import DEAD_LETTER_QUEUE, event_queues
+
+DEPLOY = os.path.join(ROOT, "deploy")
+
+
+def read(*path):
+    with open(os.path.join(DEPLOY, *path), encoding="utf-8") as source:
+        return source.read()
+
+
+def config_variables():
+    return set(re.findall(r"\$\{([A-Z_]+)", read("config.yaml")))
+
+
+def k8s_objects():
+    objects = []
+    for name in sorted(os.listdir(os.path.join(DEPLOY, "k8s"))):
+        objects += [o for o in yaml.safe_load_all(read("k8s", name)) if o]
+    return objects
+
+
+def test_compose_sets_every_variable_and_runs_each_service():
+    compose = yaml.safe_load(read("docker-compose.yml"))
+    environment = compose["x-env"]
+    assert config_variables() <= set(environment), config_variables() - set(environment)
+    services = compose["services"]
+    for name, path in SERVICES.items():
+        assert services[name]["command"][-1] == path
+        assert services[name]["environment"] is environment
+        assert services[name]["image"] == compose["x-image"]["image"]
+    assert services["topology"]["command"][:3] == ["python", "-m", "tools.topology"]
+
+
+def test_kubernetes_has_a_deployment_per_service_with_every_variable():
+    objects = k8s_objects()
+    config_map = next(o for o in objects if o["kind"] == "ConfigMap")
+    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+    assert set(deployments) == set(SERVICES)
+    image = yaml.safe_load(read("docker-compose.yml"))["x-image"]["image"]
+    for name, path in SERVICES.items():
+        spec = deployments[name]["spec"]
+        [container] = spec["template"]["spec"]["containers"]
+        assert spec["replicas"] == 2
+        assert container["command"][-1] == path and container["image"] == image
+        assert container["readinessProbe"] and container["livenessProbe"]
+        names = set(config_map["data"]) | {e["name"] for e in container["env"]}
+        assert config_variables() <= names, (name, config_variables() - names)
+        assert all("value" not in e for e in container["env"]), "secrets are referenced, never written here"
+    assert {o["kind"] for o in objects} >= {"Service", "Ingress", "Job"}
+
+
+def test_secrets_are_never_values_in_the_repository():
+    for key in ("TICKET_SIGNING_KEY", "SMTP_PASSWORD"):
+        assert key not in yaml.safe_load(read("k8s", "configmap.yaml"))["data"]
+    assert "${TICKET_SIGNING_KEY:?" in read("docker-compose.yml")
+
+
+def test_rabbitmq_definitions_hold_every_event_queue_and_the_dead_letter_policy():
+    definitions = json.loads(read("rabbitmq-definitions.json"))
+    queues = {q["name"] for q in definitions["queues"]}
+    assert queues == {name for name, _, _ in event_queues()} | {DEAD_LETTER_QUEUE}
+    assert all(q["durable"] for q in definitions["queues"])
+    [policy] = definitions["policies"]
+    assert policy["definition"] == {"dead-letter-exchange": "dead-letters"} and policy["pattern"] == "^evt-"
+
+
+def test_the_image_contains_what_the_commands_run():
+    dockerfile = read("Dockerfile")
+    for needed in ("COPY services services", "COPY tools tools", "COPY deploy/config.yaml", "libharfbuzz-subset0",
+                   "requirements.txt"):
+        assert needed in dockerfile
