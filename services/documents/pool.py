@@ -7,6 +7,7 @@ without which ``nameko run`` hangs on SIGTERM.
 """
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import resource_tracker
 
@@ -21,16 +22,25 @@ POLL_SECONDS = 0.005
 class Renderer:
     """What an entrypoint sees: ``pdf(template, context)`` that yields while it waits."""
 
-    def __init__(self, executor):
+    def __init__(self, executor, timings=None):
         self._executor = executor
+        self._timings = timings if timings is not None else {"count": 0, "seconds": 0.0}
 
     def pdf(self, template: str, context: dict) -> bytes:
+        started = time.perf_counter()
         future = self._executor.submit(render.render_pdf, template, context)
         # The future is completed by a real OS thread of the executor; polling
         # keeps this green thread from blocking the hub while it waits.
         while not future.done():
             eventlet.sleep(POLL_SECONDS)
-        return future.result()
+        data = future.result()
+        self._timings["count"] += 1
+        self._timings["seconds"] += time.perf_counter() - started
+        return data
+
+    @property
+    def timings(self):
+        return dict(self._timings)
 
 
 # multiprocessing tells its resource tracker about every semaphore over one pipe per
@@ -57,6 +67,7 @@ class RenderPool(DependencyProvider):
     def setup(self):
         self.processes = int(self.container.config.get("DOCUMENTS_RENDER_PROCESSES", 2))
         self.executor = None
+        self.timings = {"count": 0, "seconds": 0.0}
 
     def start(self):
         self.executor = make_executor(self.processes)
@@ -70,4 +81,4 @@ class RenderPool(DependencyProvider):
             shut_down(self.executor, wait=False)
 
     def get_dependency(self, worker_ctx):
-        return Renderer(self.executor)
+        return Renderer(self.executor, self.timings)

@@ -4,10 +4,12 @@ import base64
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 
+from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
 from services.common.health import HealthCheck
+from services.common.logs import CallLog
 
 from . import certificates, collation, render, store
 from .pool import RenderPool
@@ -22,11 +24,21 @@ def pdf_message(filename: str, data: bytes) -> dict:
 class DocumentsService(HealthCheck):
     name = "documents"
 
+    call_log = CallLog()
+
     renderer = RenderPool()
     db = DatabaseProvider(store.metadata)
     registrations = RpcProxy("registrations")
     config = Config()
     clock = Clock()
+
+    @rpc
+    def metrics(self):
+        """Render time of this process (a summary: count and total seconds since it started)."""
+        timings = self.renderer.timings
+        return [metrics.sample("smopk_pdf_render_seconds_count", "counter", "PDFs rendered.", timings["count"]),
+                metrics.sample("smopk_pdf_render_seconds_sum", "counter", "Seconds spent rendering PDFs.",
+                               round(timings["seconds"], 3))]
 
     @rpc(expected_exceptions=EXPECTED)
     def render_ticket(self, payload):

@@ -4,10 +4,12 @@ from datetime import date
 from marshmallow import EXCLUDE
 from nameko.rpc import rpc
 
+from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
+from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 
 from . import store, usecases
@@ -49,6 +51,8 @@ def _load_register_row(row):
 
 class MembersService(HealthCheck):
     name = "members"
+
+    call_log = CallLog()
 
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
@@ -106,6 +110,11 @@ class MembersService(HealthCheck):
         with self.db.transaction() as tx:
             organisation = usecases.end_membership(tx, self.outbox, _ico(ico), _date(on_date, "on_date"))
         return organisation_out.dump(organisation)
+
+    @rpc
+    def metrics(self):
+        with self.db.transaction() as tx:
+            return [metrics.outbox_backlog(tx, store.outbox, self.name)]
 
     # Contacts
 

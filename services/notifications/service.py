@@ -8,10 +8,12 @@ from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
+from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, NotFound, ValidationError
 from services.common.health import HealthCheck
+from services.common.logs import CallLog
 
 from . import calendar, domain, store, usecases
 from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for
@@ -29,6 +31,8 @@ CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted":
 
 class NotificationsService(HealthCheck):
     name = "notifications"
+
+    call_log = CallLog()
 
     db = DatabaseProvider(store.metadata)
     smtp = SmtpProvider()
@@ -104,6 +108,14 @@ class NotificationsService(HealthCheck):
                 usecases.queue(tx, "announcement", payload, contact["email"], self._message_id("announcement", payload),
                                now, not_before=not_before)
         return len(recipients)
+
+    @rpc
+    def metrics(self):
+        with self.db.transaction() as tx:
+            counts = store.count_by_status(tx)
+        return [metrics.sample("smopk_emails", "gauge", "Emails by delivery state.", counts.get(status, 0),
+                               status=status)
+                for status in (store.QUEUED, store.SENDING, store.SENT, store.RETRY, store.FAILED)]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, to=None, kind=None, status=None):

@@ -1,5 +1,5 @@
 """The notifications service's own tables: every email, with its delivery state."""
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, or_, select, update
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import UTCDateTime
@@ -92,3 +92,7 @@ def requeue(session, message_id) -> bool:
         update(messages).where(messages.c.id == message_id)
         .values(status=QUEUED, next_attempt_at=None, claimed_until=None)
     ).rowcount == 1
+
+
+def count_by_status(session):
+    return dict(session.execute(select(messages.c.status, func.count()).group_by(messages.c.status)).all())

@@ -9,10 +9,12 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
+from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
 from services.common.health import HealthCheck
+from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.signing import TicketSigner
 
@@ -39,6 +41,8 @@ IDEMPOTENCY_KEEP = timedelta(hours=48)
 class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     name = "registrations"
 
+    call_log = CallLog()
+
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
     signing_key = TicketSigner()
@@ -46,6 +50,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     config = Config()
     documents = RpcProxy("documents")
     members = RpcProxy("members")
+    notifications_rpc = RpcProxy("notifications")
 
     @property
     def base_url(self):
@@ -119,6 +124,14 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         now = self.clock()
         with self.db.transaction() as tx:
             return event_out.dump(usecases.event_view(usecases.get_event(tx, int(event_id), public_only=False), now))
+
+    @rpc
+    def metrics(self):
+        with self.db.transaction() as tx:
+            counts = store.count_all_by_status(tx)
+            backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
+        return [metrics.sample("smopk_registrations", "gauge", "Registrations by status.", counts.get(status, 0),
+                               status=status) for status in ("confirmed", "waitlisted", "cancelled")] + [backlog]
 
     # Registrations
 

@@ -320,3 +320,7 @@ def forget_idempotency_keys(session, older_than):
 
 def update_idempotent_answer(session, key, body):
     session.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(body=body))
+
+
+def count_all_by_status(session):
+    return dict(session.execute(select(registrations.c.status, func.count()).group_by(registrations.c.status)).all())

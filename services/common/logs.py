@@ -1,0 +1,47 @@
+"""Logging: one line per entrypoint call with its id; readable or JSON (LOG_FORMAT)."""
+import json
+import logging
+import time
+
+from nameko.extensions import DependencyProvider
+
+log = logging.getLogger("calls")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the call's fields when the record carries them."""
+
+    FIELDS = ("service", "entrypoint", "call_id", "message_id", "duration_ms", "outcome")
+
+    def format(self, record):
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        for field in self.FIELDS:
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class CallLog(DependencyProvider):
+    """Logs every RPC, event and timer call of the service: what, its id, how long, how it ended."""
+
+    def setup(self):
+        self._started = {}
+
+    def worker_setup(self, worker_ctx):
+        self._started[worker_ctx.call_id] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx.call_id, None)
+        if worker_ctx.entrypoint.__class__.__name__ == "SiteRequestHandler":
+            return  # the web server writes its own line per request
+        duration = round(1000 * (time.perf_counter() - started), 1) if started else None
+        payload = worker_ctx.args[0] if worker_ctx.args and isinstance(worker_ctx.args[0], dict) else {}
+        outcome = "ok" if exc_info is None else exc_info[0].__name__
+        fields = {"service": worker_ctx.service_name, "entrypoint": worker_ctx.entrypoint.method_name,
+                  "call_id": worker_ctx.call_id, "message_id": payload.get("message_id"),
+                  "duration_ms": duration, "outcome": outcome}
+        log.info("%s.%s %s %s ms%s", fields["service"], fields["entrypoint"], outcome, duration,
+                 f" message {fields['message_id']}" if fields["message_id"] else "", extra=fields)

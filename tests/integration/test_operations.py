@@ -1,0 +1,39 @@
+"""What operators look at: health over RPC and HTTP, Prometheus metrics, one log line per call."""
+import logging
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tests.conftest import wait_for
+from tests.integration.test_system import ALL, published_event
+
+
+def test_health_and_metrics(runner_factory, service_config, web_session, smtp_sink, caplog):
+    runner = runner_factory(service_config, *ALL)
+    runner.start()
+    caplog.set_level(logging.INFO, logger="calls")
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        for service in ("members", "registrations", "notifications", "documents"):
+            assert getattr(cluster, service).health() == {"service": service, "broker": "ok", "database": "ok"}
+        event = published_event(cluster, capacity=5)
+        registration = cluster.registrations.register(event["id"], {
+            "first_name": "Eva", "last_name": "Malá", "email": "eva@obec.example", "organisation_name": "Obec",
+            "gdpr_consent": True})
+        smtp_sink.wait_for_messages(1)
+        wait_for(lambda: cluster.notifications.list_messages()[0]["status"] == "sent", message="the email sent")
+    assert web_session.get("/health").json() == {"status": "ok"}
+
+    def figures():
+        text = web_session.get("/metrics").text
+        return text if 'smopk_emails{status="sent"} 1' in text else None
+    text = wait_for(figures, message="the metrics to show the sent email")
+    assert 'smopk_registrations{status="confirmed"} 1' in text
+    assert 'smopk_outbox_backlog{service="registrations"} 0' in text
+    assert 'smopk_outbox_backlog{service="members"} 0' in text
+    assert "smopk_pdf_render_seconds_count 1" in text
+    assert "# TYPE smopk_emails gauge" in text
+
+    calls = [record for record in caplog.records if record.name == "calls"]
+    register = next(r for r in calls if r.entrypoint == "register")
+    assert register.outcome == "ok" and register.call_id.startswith("registrations.register.")
+    handled = next(r for r in calls if r.entrypoint == "on_registration_confirmed")
+    assert handled.message_id and registration["id"]
