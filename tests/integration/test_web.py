@@ -72,7 +72,8 @@ def test_registering_through_the_pages(site):
     cancelled = web.post(f"/r/{registration['token']}/zrusit", data={"csrf": csrf_of(confirm)})
     assert cancelled.status_code == 200 and "zrušeno" in cancelled.text
     assert web.get("/r/neexistuje").status_code == 404
-    assert web.get(f"/r/{registration['token'][:-1]}x").status_code == 404
+    token = registration["token"]
+    assert web.get(f"/r/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}").status_code == 404
 
 
 LONG = "Ř" * 10000
@@ -114,7 +115,7 @@ HOSTILE = [
     ("huge id", "GET", "/api/events/99999999999999999999", {}, None, 404, "not_found"),
     ("unknown event", "POST", "/api/events/2147483647/registrations", {}, body(), 404, "event_not_found"),
     ("SQL in the path", "GET", "/api/registrations/1'%20OR%20'1'='1", {}, None, 404, "registration_not_found"),
-    ("another registration's token", "GET", "/api/registrations/{other_token}x", {}, None, 404,
+    ("another registration's token", "GET", "/api/registrations/{other_token}.", {}, None, 404,
      "registration_not_found"),
     ("wrong method", "DELETE", "/api/events", {}, None, 405, "method_not_allowed"),
     ("unknown API path", "GET", "/api/admin", {}, None, 404, "not_found"),
