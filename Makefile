@@ -10,7 +10,8 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subse
 # What the tests read PDFs and QR codes with.
 TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium
 
-.PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters
+.PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
+	migration
 
 run: setup
 	$(PY) -m tools.run_local
@@ -28,6 +29,13 @@ test-postgresql:
 
 shell: setup
 	PYTHONPATH=$(CURDIR) PYTHONSTARTUP=tools/shell_startup.py $(VENV)/bin/nameko shell --config deploy/config.yaml
+
+# A new migration from the models: make migration SERVICE=registrations MESSAGE="what changed"
+migration: setup
+	rm -f var/migration-$(SERVICE).sqlite
+	DATABASE_URL=sqlite:///var/migration-$(SERVICE).sqlite $(PY) -c "from alembic import command; \
+	from services.common.migrations import alembic_config as c; \
+	command.upgrade(c('$(SERVICE)'), 'head'); command.revision(c('$(SERVICE)'), message='$(MESSAGE)', autogenerate=True)"
 
 topology: setup
 	$(PY) -m tools.topology --policy

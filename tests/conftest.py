@@ -272,7 +272,7 @@ def service_processes(service_config):
     from services.common.db import Database
     from services.registrations import store
 
-    Database(service_config["DATABASES"]["registrations"], store.metadata).create_schema()
+    Database(service_config["DATABASES"]["registrations"], store.metadata).create_schema("registrations")
     started = []
 
     def start(service, **env):

@@ -97,12 +97,18 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
-    def create_schema(self):
-        """Create missing tables; replicas starting together take turns (a lock per database)."""
+    def create_schema(self, service=None):
+        """Apply the service's migrations; replicas starting together take turns (a lock per
+        database). Without a service name, create the tables straight from the models."""
+        from . import migrations
+
         with self.engine.begin() as connection:
             if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises this
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7431)")
-            self.metadata.create_all(connection)
+            if service is None:
+                self.metadata.create_all(connection)
+            else:
+                migrations.upgrade(connection, service)
 
     @contextmanager
     def transaction(self):
@@ -130,7 +136,7 @@ class DatabaseProvider(DependencyProvider):
         url = config["DATABASES"][self.container.service_name]
         workers = int(config.get("max_workers", 10))
         self.database = Database(url, self.metadata, pool_size=workers + 2)
-        self.database.create_schema()
+        self.database.create_schema(self.container.service_name)
 
     def get_dependency(self, worker_ctx):
         return self.database
