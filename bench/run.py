@@ -7,8 +7,9 @@ import datetime
 import json
 import os
 import sys
+import time
 
-from bench import documents, members, postgres, registration, time_to_inbox
+from bench import documents, members, postgres, registration, rush, time_to_inbox
 from bench.system import System
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -23,6 +24,8 @@ def main():
 
     progress("registration over HTTP on PostgreSQL, 32 connections: starting the system…")
     with postgres.databases() as urls, System(database_urls=urls) as system:
+        time.sleep(5)  # let start-up settle before reading the idle memory
+        results["memory_idle_mb"] = rush.memory(system)
         results["registration"] = registration.measure(system, progress=progress)
         resume = registration.pause_email_pipeline(system)
         try:
@@ -30,6 +33,11 @@ def main():
             results["registration_path_alone"] = registration.measure(system, progress=progress)
         finally:
             resume()
+        progress("rush: 2,000 registrations at 64 connections into 100 seats…")
+        results["rush"] = rush.rush(system)
+        results["memory_after_rush_mb"] = rush.memory(system)
+        progress("burst: 1,000 confirmations, until the last email is in the sink…")
+        results["burst"] = rush.burst(system)
 
     progress("time to inbox: starting the system…")
     with System() as system:
@@ -63,6 +71,15 @@ def print_table(results):
             f"no-op {r['noop_per_second']:.0f}/s, ratio {r['ratio_to_noop']:.2f}")
         row("", f"p50/p95/p99 {r['registration_p50_ms']:.0f}/{r['registration_p95_ms']:.0f}/"
                 f"{r['registration_p99_ms']:.0f} ms", f"no-op p99 {r['noop_p99_ms']:.0f} ms")
+    r = results["rush"]
+    row(f"rush: {r['registrations']} at {r['connections']} conn. into {r['seats']} seats",
+        f"{r['seconds']:.2f} s, {r['errors']} errors", f"confirmed {r['confirmed']}, waitlisted {r['waitlisted']}")
+    b = results["burst"]
+    row(f"burst: {b['confirmations']} confirmations", f"{b['seconds_to_last_email']:.1f} s to the last email",
+        f"all accepted in {b['seconds_to_accept_all']:.1f} s, {b['emails']} emails, {b['errors']} errors")
+    for service, idle in results["memory_idle_mb"].items():
+        after = results["memory_after_rush_mb"].get(service)
+        row(f"memory: {service}", f"{after} MB after the rush", f"idle {idle} MB")
     inbox = results["time_to_inbox"]
     row("time to inbox (201 -> .eml with PDF)",
         f"p50 {inbox['time_to_inbox_ms']['p50']:.0f} ms, p95 {inbox['time_to_inbox_ms']['p95']:.0f} ms",

@@ -88,7 +88,8 @@ class System:
         from datetime import date
 
         from tools.sample_data import events
-        data = dict(events(date.today())[0], capacity=100000, max_per_organisation=None, **overrides)
+        data = dict(events(date.today())[0], capacity=100000, max_per_organisation=None)
+        data.update(overrides)
         with self.rpc() as cluster:
             event = cluster.registrations.create_event(data)
             return cluster.registrations.publish_event(event["id"])["id"]

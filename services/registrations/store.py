@@ -37,6 +37,9 @@ events = Table(
     Column("capacity", Integer, nullable=False),
     Column("seats_taken", Integer, nullable=False, default=0),
     Column("waitlist_taken", Integer, nullable=False, default=0),
+    # How many wait now: a new registration's place in line, without counting rows
+    # while every registration for the event queues on this row's lock.
+    Column("waitlist_length", Integer, nullable=False, default=0, server_default="0"),
     Column("registration_opens_at", UTCDateTime),
     Column("registration_closes_at", UTCDateTime, nullable=False),
     Column("price_member", Integer, nullable=False, default=0),
@@ -164,12 +167,18 @@ def take_seat(session, event_id):
     return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
 
 
-def take_waitlist_place(session, event_id) -> int:
-    """The next place in the waitlist; the row lock serialises concurrent takers."""
-    return session.execute(
-        update(events).where(events.c.id == event_id).values(waitlist_taken=events.c.waitlist_taken + 1)
-        .returning(events.c.waitlist_taken)
-    ).scalar_one()
+def take_waitlist_place(session, event_id):
+    """``(queue number, place in line)`` for one more waiting; the row lock serialises takers."""
+    return tuple(session.execute(
+        update(events).where(events.c.id == event_id)
+        .values(waitlist_taken=events.c.waitlist_taken + 1, waitlist_length=events.c.waitlist_length + 1)
+        .returning(events.c.waitlist_taken, events.c.waitlist_length)
+    ).one())
+
+
+def leave_waitlist(session, event_id):
+    session.execute(update(events).where(events.c.id == event_id)
+                    .values(waitlist_length=events.c.waitlist_length - 1))
 
 
 def live_registration_exists(session, event_id, email_key) -> bool:

@@ -53,7 +53,7 @@ def create_event(session, values, now):
     if values.get("registration_closes_at") is None:
         values = dict(values, registration_closes_at=values["starts_at"])
     domain.check_event_times(values)
-    values = dict(values, status="draft", seats_taken=0, waitlist_taken=0, version=1,
+    values = dict(values, status="draft", seats_taken=0, waitlist_taken=0, waitlist_length=0, version=1,
                   created_at=now, updated_at=now)
     event_id = store.insert_event(session, values)
     return event_view(store.get_event(session, event_id), now)
@@ -127,12 +127,15 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     if seats_taken is not None:
         event = dict(event, seats_taken=seats_taken)
     elif event["waitlist_enabled"]:
-        position = store.take_waitlist_place(session, event_id)
+        position, place = store.take_waitlist_place(session, event_id)
         waitlisted = {"status": "waitlisted", "waitlist_position": position, "ticket_code": None}
         store.set_registration(session, registration_id, waitlisted)
         registration.update(waitlisted)
-        event = dict(event, seats_taken=event["capacity"], waitlist_taken=position)
-        payload = event_payload(registration_view(registration, event, now, base_url, session))
+        event = dict(event, seats_taken=event["capacity"], waitlist_taken=position, waitlist_length=place)
+        # Everyone with a lower number committed before this transaction got the event's
+        # lock, so the place in line is the number now waiting.
+        payload = event_payload(registration_view(dict(registration, waitlist_position=place), event, now,
+                                                  base_url))
         outbox.replace(session, message_id, "registration_waitlisted", payload)
     else:
         raise Conflict("event_full", "Akce je plně obsazena.")
@@ -184,6 +187,7 @@ def promote_waitlisted(session, outbox, signing_key, event_id, now, base_url):
             "status": "confirmed", "waitlist_position": None,
             "ticket_code": ticket_code(signing_key, first["id"]),
         }, status="waitlisted")
+        store.leave_waitlist(session, event_id)
         promoted.append(_announce(session, outbox, "registration_promoted", first["id"], now, base_url))
     return promoted
 
@@ -204,6 +208,8 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     if registration["status"] == "confirmed":
         store.free_seat(session, event["id"])
         promote_waitlisted(session, outbox, signing_key, event["id"], now, base_url)
+    elif registration["status"] == "waitlisted":
+        store.leave_waitlist(session, event["id"])
     return view
 
 
@@ -241,7 +247,7 @@ def cancel_event(session, outbox, event_id, reason, now, base_url):
     if event["status"] == "cancelled":
         return event_view(event, now)
     store.update_event(session, event_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": now,
-                                           "version": event["version"] + 1})
+                                           "version": event["version"] + 1, "waitlist_length": 0})
     for registration in store.live_registrations(session, event_id):
         store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now})
         if event["status"] == "published":
