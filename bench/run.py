@@ -9,8 +9,9 @@ import os
 import sys
 import time
 
-from bench import documents, members, postgres, registration, rush, time_to_inbox
+from bench import documents, members, registration, rush, time_to_inbox
 from bench.system import System
+from tools.scratch_databases import scratch_databases
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -23,7 +24,7 @@ def main():
     results = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count()}
 
     progress("registration over HTTP on PostgreSQL, 32 connections: starting the system…")
-    with postgres.databases() as urls, System(database_urls=urls) as system:
+    with scratch_databases("bench") as urls, System(database_urls=urls) as system:
         time.sleep(5)  # let start-up settle before reading the idle memory
         results["memory_idle_mb"] = rush.memory(system)
         # The registration path alone first: after the whole-system rounds, thousands of

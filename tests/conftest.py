@@ -17,19 +17,18 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from urllib.parse import urljoin  # noqa: E402
 
-import psycopg2  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 import yaml  # noqa: E402
 from nameko.cli.main import setup_yaml_parser  # noqa: E402
 
+from tools.scratch_databases import scratch_databases  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICE_NAMES = ("members", "registrations", "notifications", "documents")
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 
 
 def free_port():
@@ -55,19 +54,8 @@ def database_urls(tmp_path):
     if DATABASE == "sqlite":
         yield {name: f"sqlite:///{tmp_path}/{name}.sqlite" for name in SERVICE_NAMES}
         return
-    prefix = f"test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(POSTGRES_ADMIN_URL)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            for name in SERVICE_NAMES:
-                cursor.execute(f'CREATE DATABASE "{prefix}_{name}"')
-        yield {name: f"postgresql://postgres@127.0.0.1:5432/{prefix}_{name}" for name in SERVICE_NAMES}
-    finally:
-        with admin.cursor() as cursor:
-            for name in SERVICE_NAMES:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{prefix}_{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_databases("test") as urls:
+        yield urls
 
 
 class SmtpSink:
