@@ -68,9 +68,10 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
             with self.db.transaction() as tx:
                 if idempotency_key:  # claimed first: a concurrent twin waits here, then replays
                     store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
-                registration = usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now,
-                                              self.base_url)
+                registration, event = usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now,
+                                                     self.base_url)
                 if idempotency_key:
+                    registration = usecases.answer(registration, event, now)
                     store.update_idempotent_answer(tx, idempotency_key, registration)
         except IntegrityError:
             with self.db.transaction() as tx:
@@ -78,6 +79,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
             if replay:
                 return replay
             raise
+        if not idempotency_key:  # built after the commit, outside the event's row lock
+            registration = usecases.answer(registration, event, now)
         return 201, registration
 
     # Events, for staff

@@ -86,7 +86,7 @@ def all_events(session, now):
 def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     """Register one person: a seat if one is left, else the waitlist, else a refusal.
 
-    Returns the answer for the caller: the registration with its event.
+    Returns ``(registration, event)`` for ``answer``, which is best called after the commit.
     """
     event = store.get_event(session, event_id)
     domain.check_can_register(event, request, now)
@@ -133,13 +133,20 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
         registration.update(waitlisted)
         event = dict(event, seats_taken=event["capacity"], waitlist_taken=position, waitlist_length=place)
         # Everyone with a lower number committed before this transaction got the event's
-        # lock, so the place in line is the number now waiting.
-        payload = event_payload(registration_view(dict(registration, waitlist_position=place), event, now,
-                                                  base_url))
+        # lock, so the place in line is the number now waiting. The payload is amended, not
+        # made again: every registration for the event waits while this lock is held.
+        payload = {"event": payload["event"], "registration": dict(
+            payload["registration"], status="waitlisted", waitlist_position=place, ticket_code=None,
+            ticket_url=None)}
         outbox.replace(session, message_id, "registration_waitlisted", payload)
     else:
         raise Conflict("event_full", "Akce je plně obsazena.")
-    return dict(payload["registration"], event=event_out.dump(event_view(event, now)))
+    return payload["registration"], event
+
+
+def answer(registration, event, now):
+    """The API's answer to a registration: the registration with its event as it is now."""
+    return dict(registration, event=event_out.dump(event_view(event, now)))
 
 
 def event_payload(view):
