@@ -18,6 +18,7 @@ run: setup
 
 test: setup lint
 	@tools/system_packages.sh $(TEST_PACKAGES)
+	@tools/rabbitmq_management.sh
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
@@ -49,6 +50,7 @@ lint: setup
 
 bench: setup
 	@tools/system_packages.sh wrk
+	@tools/rabbitmq_management.sh
 	$(PY) -m bench.run
 
 setup: $(INSTALLED) system-packages
