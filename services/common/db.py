@@ -10,13 +10,12 @@ import os
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
@@ -87,6 +86,17 @@ def _use_wal(cursor, attempts=100):
     raise RuntimeError("could not switch the SQLite database to WAL mode")
 
 
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(connection, hook):
+    """Call ``hook()`` once the transaction of ``connection`` (from ``Database.transaction``) has
+    committed; never when it rolls back."""
+    hooks = connection.info.setdefault(_AFTER_COMMIT, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 class Database:
     """An engine and a way to run one transaction on it."""
 
@@ -94,7 +104,6 @@ class Database:
         self.engine = make_engine(url, pool_size)
         self.metadata = metadata
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
     def create_schema(self, service=None):
@@ -112,14 +121,17 @@ class Database:
 
     @contextmanager
     def transaction(self):
-        """A session inside one transaction: committed on success, rolled back on error."""
-        if self._write_lock is None:
-            with self._sessions() as session, session.begin():
-                yield session
-            return
-        with self._write_lock:
-            with self._sessions() as session, session.begin():
-                yield session
+        """A connection inside one transaction: committed on success, rolled back on error.
+        A Core connection, not an ORM session: the services run Core statements only, and the
+        session's bookkeeping cost a tenth of the registration path's time."""
+        with self._write_lock or nullcontext():
+            with self.engine.begin() as connection:
+                try:
+                    yield connection
+                finally:
+                    hooks = connection.info.pop(_AFTER_COMMIT, ())
+        for hook in hooks:
+            hook()
 
     def dispose(self):
         self.engine.dispose()

@@ -17,9 +17,9 @@ from eventlet.queue import Empty, LightQueue
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, Column, Integer, String, Table, event, or_, select, update
+from sqlalchemy import JSON, Column, Integer, String, Table, or_, select, update
 
-from .db import DatabaseProvider, UTCDateTime, utcnow
+from .db import DatabaseProvider, UTCDateTime, after_commit, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Outbox:
         body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=now.isoformat())
         session.execute(self._insert, {"message_id": message_id, "event_type": event_type, "payload": body,
                                        "created_at": now})
-        event.listen(session, "after_commit", lambda _session: self._wake(), once=True)
+        after_commit(session, self._wake)
         return message_id
 
     def replace(self, session, message_id: str, event_type: str, payload: dict):

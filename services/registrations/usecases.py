@@ -91,12 +91,12 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     event = store.get_event(session, event_id)
     domain.check_can_register(event, request, now)
     key = domain.email_key(request["email"])
-    if store.live_registration_exists(session, event_id, key):
-        raise ALREADY_REGISTERED
     ico = (request.get("organisation_ico") or "").strip() or None
     if ico and event["max_per_organisation"] is not None:
         # Counting is only safe while nobody else registers for this event: lock it first.
         store.lock_event(session, event_id)
+        if store.live_registration_exists(session, event_id, key):  # "already registered" comes first
+            raise ALREADY_REGISTERED
         domain.check_organisation_limit(event, store.live_registrations_of_organisation(session, event_id, ico))
     organisation = store.get_organisation(session, ico) if ico else None
     member = domain.is_member(organisation, local(now).date())
@@ -110,7 +110,7 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
         organisation_name=(request.get("organisation_name") or "").strip() or (organisation or {}).get("name"),
         is_member=member, price=domain.price(event, member), created_at=now,
     )
-    try:
+    try:  # the unique index on (event, email) of live registrations decides: no query before
         registration_id = store.insert_registration(session, values)
     except IntegrityError:
         raise ALREADY_REGISTERED from None
