@@ -92,7 +92,7 @@ _AFTER_COMMIT = "after_commit"
 def after_commit(connection, hook):
     """Call ``hook()`` once the transaction of ``connection`` (from ``Database.transaction``) has
     committed; never when it rolls back."""
-    hooks = connection.info.setdefault(_AFTER_COMMIT, [])
+    hooks = connection.info[_AFTER_COMMIT]
     if hook not in hooks:
         hooks.append(hook)
 
@@ -126,10 +126,12 @@ class Database:
         session's bookkeeping cost a tenth of the registration path's time."""
         with self._write_lock or nullcontext():
             with self.engine.begin() as connection:
+                hooks = connection.info[_AFTER_COMMIT] = []
                 try:
                     yield connection
                 finally:
-                    hooks = connection.info.pop(_AFTER_COMMIT, ())
+                    if not connection.invalidated:  # a dropped connection's info is gone with it
+                        connection.info.pop(_AFTER_COMMIT, None)
         for hook in hooks:
             hook()
 

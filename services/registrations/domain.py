@@ -1,13 +1,16 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
 from datetime import date
+from functools import partial
 
 from services.common import czech
 from services.common.czech import plural
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.membership import is_member_on
 
-EVENT_NOT_FOUND = NotFound("event_not_found", "Akce nebyla nalezena.")
-REGISTRATION_NOT_FOUND = NotFound("registration_not_found", "Přihláška nebyla nalezena.")
+# Refusals are made fresh at each raise: an exception object raised again keeps every earlier
+# traceback, and the frames' locals with it.
+EVENT_NOT_FOUND = partial(NotFound, "event_not_found", "Akce nebyla nalezena.")
+REGISTRATION_NOT_FOUND = partial(NotFound, "registration_not_found", "Přihláška nebyla nalezena.")
 
 
 def email_key(email: str) -> str:
@@ -31,7 +34,7 @@ def registration_open(event, now) -> bool:
 def check_can_register(event, request, now):
     """Refuse a registration that the event cannot take, whatever the seats."""
     if not is_public(event):
-        raise EVENT_NOT_FOUND
+        raise EVENT_NOT_FOUND()
     if not registration_open(event, now):
         raise Conflict("registration_closed", "Přihlašování na tuto akci není otevřené.")
     if event["collects_birth_date"] and request.get("birth_date") is None:
@@ -96,7 +99,7 @@ def schedule_changes(event, values) -> dict:
 def check_ticket(registration, now):
     """Refuse a ticket that does not admit anybody now."""
     if registration is None:
-        raise INVALID_TICKET
+        raise INVALID_TICKET()
     if registration["status"] == "cancelled":
         raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena, vstupenka neplatí.")
     if registration["status"] != "confirmed":
@@ -106,4 +109,4 @@ def check_ticket(registration, now):
                        f"Vstupenka už byla odbavena ({czech.date_time(registration['checked_in_at'])}).")
 
 
-INVALID_TICKET = NotFound("invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")
+INVALID_TICKET = partial(NotFound, "invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")

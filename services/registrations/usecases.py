@@ -7,6 +7,7 @@ import csv
 import io
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +19,8 @@ from services.common.signing import ticket_code, verify_ticket_code
 from . import domain, store
 from .schemas import event_out, registration_out
 
-ALREADY_REGISTERED = Conflict("already_registered", "S tímto e-mailem už jste na tuto akci přihlášeni.")
+ALREADY_REGISTERED = partial(Conflict, "already_registered",
+                             "S tímto e-mailem už jste na tuto akci přihlášeni.")
 
 
 def event_view(event, now):
@@ -70,7 +72,7 @@ def publish_event(session, event_id, now):
 def get_event(session, event_id, public_only=True):
     event = store.get_event(session, event_id)
     if event is None or (public_only and not domain.is_public(event)):
-        raise domain.EVENT_NOT_FOUND
+        raise domain.EVENT_NOT_FOUND()
     return event
 
 
@@ -96,7 +98,7 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
         # Counting is only safe while nobody else registers for this event: lock it first.
         store.lock_event(session, event_id)
         if store.live_registration_exists(session, event_id, key):  # "already registered" comes first
-            raise ALREADY_REGISTERED
+            raise ALREADY_REGISTERED()
         domain.check_organisation_limit(event, store.live_registrations_of_organisation(session, event_id, ico))
     organisation = store.get_organisation(session, ico) if ico else None
     member = domain.is_member(organisation, local(now).date())
@@ -113,7 +115,7 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     try:  # the unique index on (event, email) of live registrations decides: no query before
         registration_id = store.insert_registration(session, values)
     except IntegrityError:
-        raise ALREADY_REGISTERED from None
+        raise ALREADY_REGISTERED() from None
     code = ticket_code(signing_key, registration_id)
     store.set_ticket_code(session, registration_id, code)
     registration = dict(values, id=registration_id, ticket_code=code, cancelled_at=None, checked_in_at=None,
@@ -158,7 +160,7 @@ def event_payload(view):
 def get_registration(session, now, base_url, registration_id=None, token=None):
     registration = store.get_registration(session, registration_id=registration_id, token=token)
     if registration is None:
-        raise domain.REGISTRATION_NOT_FOUND
+        raise domain.REGISTRATION_NOT_FOUND()
     return registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url, session)
 
 
@@ -203,7 +205,7 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing."""
     found = store.get_registration(session, registration_id=registration_id, token=token)
     if found is None:
-        raise domain.REGISTRATION_NOT_FOUND
+        raise domain.REGISTRATION_NOT_FOUND()
     registration = store.lock_registration(session, found["id"])
     event = store.get_event(session, registration["event_id"])
     if registration["status"] == "cancelled":
@@ -224,7 +226,7 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     """Edit an event. Raising capacity promotes; a new time or venue is told to everyone registered."""
     event = store.lock_event(session, event_id)
     if event is None:
-        raise domain.EVENT_NOT_FOUND
+        raise domain.EVENT_NOT_FOUND()
     if event["status"] == "cancelled":
         raise Conflict("event_cancelled", "Zrušenou akci nelze upravit.")
     merged = dict(event, **changes)
@@ -250,7 +252,7 @@ def cancel_event(session, outbox, event_id, reason, now, base_url):
     """Cancel an event and every registration on it; each person is told once, with the reason."""
     event = store.lock_event(session, event_id)
     if event is None:
-        raise domain.EVENT_NOT_FOUND
+        raise domain.EVENT_NOT_FOUND()
     if event["status"] == "cancelled":
         return event_view(event, now)
     store.update_event(session, event_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": now,
