@@ -3,8 +3,12 @@
     python -m tools.dead_letters                 # list
     python -m tools.dead_letters --replay 1 3    # replay messages 1 and 3 of the list
 
-A replayed message goes back to the exchange and routing key it was first
-published to (from its x-death header); the rest stay in the queue.
+A message gets here in two ways: a handler failed on it after its last retry
+(``services/common/events.py`` parks it with the queue it came from, the
+number of tries and the last error), or the broker dead-lettered it (expired
+or rejected; the ``x-death`` header says from where). A replayed message goes
+back into the queue it came from, so only the handler that failed runs again,
+with a fresh set of retries; the rest stay in the queue.
 """
 import argparse
 import json
@@ -13,14 +17,21 @@ import sys
 
 import pika
 
-from tools.topology import DEAD_LETTER_QUEUE, connection_parameters
+from services.common.events import ATTEMPTS, DEAD_LETTER_QUEUE, LAST_ERROR, PARKED_FROM
+from tools.topology import connection_parameters
 
 
 def _origin(properties):
-    deaths = (properties.headers or {}).get("x-death") or [{}]
-    death = deaths[0]
-    keys = death.get("routing-keys") or [""]
-    return death.get("exchange", ""), keys[0], death.get("queue", ""), death.get("reason", "")
+    """``(queue it came from, why it is here, tries)``."""
+    headers = properties.headers or {}
+    if PARKED_FROM in headers:
+        return _text(headers[PARKED_FROM]), _text(headers.get(LAST_ERROR, "")), headers.get(ATTEMPTS)
+    death = (headers.get("x-death") or [{}])[0]
+    return _text(death.get("queue", "")), _text(death.get("reason", "")), None
+
+
+def _text(value):
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
 def run(amqp_uri, replay=(), out=sys.stdout):
@@ -36,19 +47,21 @@ def run(amqp_uri, replay=(), out=sys.stdout):
             if method is None:
                 break
             held.append(method.delivery_tag)
-            exchange, routing_key, queue, reason = _origin(properties)
+            queue, reason, attempts = _origin(properties)
             number = len(held)
-            listed.append({"number": number, "exchange": exchange, "routing_key": routing_key, "queue": queue,
-                           "reason": reason, "message_id": properties.message_id})
+            listed.append({"number": number, "queue": queue, "reason": reason, "attempts": attempts,
+                           "message_id": properties.message_id})
             preview = body[:120].decode(errors="replace")
-            print(f"{number:>3}  {exchange}/{routing_key}  from {queue} ({reason})  {preview}",
-                  file=out)
+            tries = f", {attempts} tries" if attempts else ""
+            print(f"{number:>3}  from {queue} ({reason}{tries})  {preview}", file=out)
             if number in replay:
-                channel.basic_publish(exchange, routing_key, body, properties=pika.BasicProperties(
+                kept = {name: value for name, value in (properties.headers or {}).items()
+                        if not name.startswith("x-")}
+                channel.basic_publish("", queue, body, properties=pika.BasicProperties(
                     content_type=properties.content_type, content_encoding=properties.content_encoding,
-                    message_id=properties.message_id, delivery_mode=2), mandatory=True)
+                    message_id=properties.message_id, headers=kept, delivery_mode=2), mandatory=True)
                 channel.basic_ack(method.delivery_tag)
-                print(f"     replayed to {exchange}/{routing_key}", file=out)
+                print(f"     replayed into {queue}", file=out)
         if not listed:
             print("No dead letters.", file=out)
     finally:

@@ -18,14 +18,13 @@ import pika
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
+from services.common.events import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
 from services.registrations.service import RegistrationsService
 
 SERVICES = (MembersService, RegistrationsService, NotificationsService, DocumentsService)
-DEAD_LETTER_EXCHANGE = "dead-letters"
-DEAD_LETTER_QUEUE = "dead-letters"
 
 
 def event_queues(services=SERVICES):

@@ -5,12 +5,21 @@ is applied (pysqlite's own BEGIN handling off, ``BEGIN IMMEDIATE`` emitted) so
 that a transaction takes the write lock at its start, and the transactions of
 one process are serialised by a lock that yields to other green threads
 instead of blocking the whole process in SQLite's busy wait.
+
+When the database is away, a transaction fails soon and says so; it never
+hangs a worker: on SQLite a file held by another writer is waited for at most
+``lock_wait`` seconds (in short green sleeps, so the rest of the process runs
+on), then ``OperationalError: database is locked``; on PostgreSQL each pooled
+connection is pinged when taken from the pool, so after a server restart no
+statement meets a dead connection, and a server that is down fails the connect.
+``errors.outage`` turns both into ``ServiceUnavailable``: a 503 for HTTP, a
+later try for an event handler.
 """
 import os
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
@@ -42,20 +51,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, pool_size: int = 10):
+# SQLite's own busy wait blocks the whole process (the eventlet hub with it), so it is kept
+# short and the wait for another writer is done in green sleeps around BEGIN IMMEDIATE.
+SQLITE_BUSY_SECONDS = 0.05
+SQLITE_LOCK_WAIT_SECONDS = 5.0
+
+
+def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WAIT_SECONDS):
     """An engine for ``url``; SQLite files get their folder and the locking recipe."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         # SQLAlchemy 2.1 would pick psycopg 3, which eventlet cannot make cooperative.
         parsed = parsed.set(drivername="postgresql+psycopg2")
     if parsed.get_backend_name() != "sqlite":
-        # No pre-ping: it costs a round trip per transaction; a dropped connection is
-        # found on use, and the pool then discards it and its siblings.
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size)
+        # Pre-ping: one round trip per transaction (about 0.1 ms here) buys that the first
+        # statement after a server restart never meets a dead connection.
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -68,9 +83,24 @@ def make_engine(url: str, pool_size: int = 10):
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection.connection.driver_connection, lock_wait)
 
     return engine
+
+
+def _begin_immediate(dbapi_connection, lock_wait):
+    """Take SQLite's write lock, waiting for another writer at most ``lock_wait`` seconds."""
+    deadline = time.monotonic() + lock_wait
+    pause = 0.01
+    while True:
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)  # green under eventlet: the process goes on meanwhile
+        pause = min(pause * 2, 0.2)
 
 
 def _use_wal(cursor, attempts=100):
@@ -100,10 +130,11 @@ def after_commit(connection, hook):
 class Database:
     """An engine and a way to run one transaction on it."""
 
-    def __init__(self, url: str, metadata, pool_size: int = 10):
-        self.engine = make_engine(url, pool_size)
+    def __init__(self, url: str, metadata, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WAIT_SECONDS):
+        self.engine = make_engine(url, pool_size, lock_wait)
         self.metadata = metadata
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.lock_wait = lock_wait
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
     def create_schema(self, service=None):
@@ -124,7 +155,7 @@ class Database:
         """A connection inside one transaction: committed on success, rolled back on error.
         A Core connection, not an ORM session: the services run Core statements only, and the
         session's bookkeeping cost a tenth of the registration path's time."""
-        with self._write_lock or nullcontext():
+        with self._turn():
             with self.engine.begin() as connection:
                 hooks = connection.info[_AFTER_COMMIT] = []
                 try:
@@ -134,6 +165,19 @@ class Database:
                         connection.info.pop(_AFTER_COMMIT, None)
         for hook in hooks:
             hook()
+
+    @contextmanager
+    def _turn(self):
+        """This process's turn at the SQLite file, waited for no longer than the file's lock."""
+        if self._write_lock is None:
+            yield
+            return
+        if not self._write_lock.acquire(timeout=self.lock_wait):
+            raise sqlite3.OperationalError("database is locked (waited for this process's earlier transactions)")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     def dispose(self):
         self.engine.dispose()
@@ -149,7 +193,8 @@ class DatabaseProvider(DependencyProvider):
         config = self.container.config
         url = config["DATABASES"][self.container.service_name]
         workers = int(config.get("max_workers", 10))
-        self.database = Database(url, self.metadata, pool_size=workers + 2)
+        lock_wait = float(config.get("SQLITE_LOCK_WAIT_SECONDS", SQLITE_LOCK_WAIT_SECONDS))
+        self.database = Database(url, self.metadata, pool_size=workers + 2, lock_wait=lock_wait)
         self.database.create_schema(self.container.service_name)
 
     def get_dependency(self, worker_ctx):

@@ -3,6 +3,11 @@
 The same classes travel over RPC (nameko re-raises them by name on the caller
 as ``RemoteError`` with ``exc_type`` set) and become JSON over HTTP.
 """
+import sqlite3
+
+from kombu.exceptions import OperationalError as BrokerError
+from nameko.exceptions import UnknownService
+from sqlalchemy.exc import DBAPIError
 
 
 class ServiceError(Exception):
@@ -42,3 +47,37 @@ class ValidationError(ServiceError):
 
 
 EXPECTED = (NotFound, Conflict, ValidationError)
+
+
+class ServiceUnavailable(ServiceError):
+    """A part the answer needs (a database, the broker, another service) is away for now."""
+
+    status = 503
+    retry_after = 5
+
+    def __init__(self, part, message="Služba je na chvíli nedostupná. Zkuste to prosím za okamžik znovu."):
+        super().__init__("service_unavailable", message)
+        self.part = part
+
+
+def outage(error):
+    """``error`` as a ``ServiceUnavailable`` when it says that a database or the broker is away
+    (worth trying again shortly), or None when the request or the code is at fault."""
+    if isinstance(error, ServiceUnavailable):
+        return error
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(original, sqlite3.OperationalError):  # another writer holds the file
+        words = str(original)
+        return ServiceUnavailable("database") if ("locked" in words or "busy" in words) else None
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return ServiceUnavailable("database")
+        pgcode = getattr(original, "pgcode", None)
+        if pgcode:  # connection exception, too many connections, shutting down or starting up
+            return ServiceUnavailable("database") if pgcode.startswith(("08", "53", "57P")) else None
+        # psycopg2 says "cannot connect" with no code at all
+        return ServiceUnavailable("database") if error.__class__.__name__ in ("OperationalError",
+                                                                              "InterfaceError") else None
+    if isinstance(error, (BrokerError, UnknownService, ConnectionError)):
+        return ServiceUnavailable("broker")
+    return None

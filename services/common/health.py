@@ -1,14 +1,38 @@
-"""The health check over RPC that every service answers."""
+"""The health check that every service answers: over RPC, and over HTTP where it serves HTTP."""
+import logging
+
+from kombu import Connection
 from nameko.rpc import rpc
 from sqlalchemy import text
 
+log = logging.getLogger(__name__)
+
+BROKER_CHECK_SECONDS = 2
+
 
 class HealthCheck:
-    """Mixed into each service: ``health()`` answers when the broker delivered the call and
-    the service's database answers a query."""
+    """Mixed into each service: which of its parts answer now."""
 
     @rpc
     def health(self):
-        with self.db.transaction() as tx:
-            tx.execute(text("SELECT 1"))
-        return {"service": self.name, "broker": "ok", "database": "ok"}
+        """Answered over RPC, so the broker delivered the call; says how the database is."""
+        return dict(self.parts_health(), service=self.name)
+
+    def parts_health(self):
+        """``{"database": "ok" | "unavailable", "broker": ...}``: a query, and a fresh connection."""
+        parts = {}
+        try:
+            with self.db.transaction() as tx:
+                tx.execute(text("SELECT 1"))
+            parts["database"] = "ok"
+        except Exception as error:
+            log.warning("health: the database does not answer: %s", error)
+            parts["database"] = "unavailable"
+        try:
+            with Connection(self.config["AMQP_URI"], connect_timeout=BROKER_CHECK_SECONDS) as connection:
+                connection.ensure_connection(max_retries=1, timeout=BROKER_CHECK_SECONDS)
+            parts["broker"] = "ok"
+        except Exception as error:
+            log.warning("health: the broker does not answer: %s", error)
+            parts["broker"] = "unavailable"
+        return parts

@@ -2,7 +2,7 @@
 import base64
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from services.common import metrics
 from services.common.clock import Clock
@@ -10,6 +10,7 @@ from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
+from services.common.rpc import RpcClient
 
 from . import certificates, collation, render, store
 from .pool import RenderPool
@@ -28,7 +29,7 @@ class DocumentsService(HealthCheck):
 
     renderer = RenderPool()
     db = DatabaseProvider(store.metadata)
-    registrations = RpcProxy("registrations")
+    registrations = RpcClient("registrations")
     config = Config()
     clock = Clock()
 

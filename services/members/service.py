@@ -2,6 +2,7 @@
 from datetime import date
 
 from marshmallow import EXCLUDE
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from services.common import metrics
@@ -57,6 +58,7 @@ class MembersService(HealthCheck):
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
     clock = Clock()
+    config = Config()
 
     # The register
 

@@ -13,6 +13,31 @@ def dedup_key(kind: str, payload: dict) -> str:
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"
 
 
+# A message about a registration is out of date, and is not sent, once one of these is known
+# about the same registration (each of them comes later in a registration's life).
+OVERTAKEN_BY = {
+    "registration_confirmed": {"registration_cancelled", "event_cancelled"},
+    "registration_promoted": {"registration_cancelled", "event_cancelled"},
+    "registration_waitlisted": {"registration_promoted", "registration_cancelled", "event_cancelled"},
+    "reminder_due": {"registration_cancelled", "event_cancelled"},
+    "event_updated": {"registration_cancelled", "event_cancelled"},
+}
+# These tell the event's time and place, so a later version of the event makes them out of date.
+TELLS_THE_SCHEDULE = {"event_updated", "reminder_due"}
+
+
+def overtaken_by(kind: str, event_version, facts) -> str | None:
+    """What makes a ``kind`` message about an event at ``event_version`` out of date, given the
+    ``(kind, event_version)`` of the other messages about the same registration; None if nothing."""
+    for other_kind, other_version in facts:
+        if other_kind in OVERTAKEN_BY.get(kind, ()):
+            return other_kind
+        if (kind in TELLS_THE_SCHEDULE and other_kind == "event_updated" and other_version is not None
+                and event_version is not None and other_version > event_version):
+            return f"event_updated to version {other_version}"
+    return None
+
+
 def announcement_schedule(count, now, per_second):
     """When each of ``count`` announcement emails may go: a steady pace, so they never crowd out
     the emails people are waiting for."""

@@ -4,16 +4,17 @@ import logging
 import uuid
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, NotFound, ValidationError
+from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
+from services.common.rpc import RpcClient
 
 from . import calendar, domain, store, usecases
 from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for
@@ -36,8 +37,8 @@ class NotificationsService(HealthCheck):
 
     db = DatabaseProvider(store.metadata)
     smtp = SmtpProvider()
-    documents = RpcProxy("documents")
-    members = RpcProxy("members")
+    documents = RpcClient("documents")
+    members = RpcClient("members")
     config = Config()
     clock = Clock()
 
@@ -115,7 +116,7 @@ class NotificationsService(HealthCheck):
             counts = store.count_by_status(tx)
         return [metrics.sample("smopk_emails", "gauge", "Emails by delivery state.", counts.get(status, 0),
                                status=status)
-                for status in (store.QUEUED, store.SENDING, store.SENT, store.RETRY, store.FAILED)]
+                for status in (store.QUEUED, store.SENDING, store.SENT, store.RETRY, store.FAILED, store.SUPERSEDED)]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, to=None, kind=None, status=None):

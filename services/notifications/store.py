@@ -7,6 +7,9 @@ from services.common.db import UTCDateTime
 metadata = MetaData()
 
 QUEUED, SENDING, SENT, RETRY, FAILED = "queued", "sending", "sent", "awaiting_retry", "failed"
+# Not sent because what it says was overtaken before it went (a confirmation of a registration
+# cancelled meanwhile): see ``domain.overtaken_by``.
+SUPERSEDED = "superseded"
 
 messages = Table(
     "messages",
@@ -17,6 +20,9 @@ messages = Table(
     # second replica or a restart cannot queue it twice.
     Column("dedup_key", String(200), nullable=False, unique=True),
     Column("kind", String(40), nullable=False),
+    # What the message is about, from its event: compared with what happened since before sending.
+    Column("registration_id", Integer, index=True),
+    Column("event_version", Integer),
     Column("recipient", String(254), nullable=False, index=True),
     Column("payload", JSON, nullable=False),
     Column("message_id_header", String(200), nullable=False),
@@ -65,6 +71,16 @@ def _claimable(now):
             (messages.c.status == SENDING) & (messages.c.claimed_until < now),
         ),
     )
+
+
+def facts_since(session, message):
+    """``(kind, event_version)`` of the other messages about the same registration."""
+    if message["registration_id"] is None:
+        return []
+    return session.execute(
+        select(messages.c.kind, messages.c.event_version)
+        .where(messages.c.registration_id == message["registration_id"], messages.c.id != message["id"])
+    ).all()
 
 
 def get_message(session, message_id):

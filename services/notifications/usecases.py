@@ -8,18 +8,27 @@ CLAIM_SECONDS = 120
 
 def queue(session, kind, payload, recipient, message_id_header, now, not_before=None):
     """Record a message before sending it; None when it was recorded before."""
+    about = payload.get("registration") or {}
     return store.add_message(session, dict(
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
+        registration_id=about.get("id"), event_version=(payload.get("event") or {}).get("version"),
         message_id_header=message_id_header, status=store.QUEUED, attempts=0, created_at=now,
         next_attempt_at=not_before,
     ))
 
 
 def claim(session, message_id, now):
-    """The message, taken for sending by this worker; None when someone else has it or it is done."""
+    """The message, taken for sending by this worker; None when someone else has it, it is done,
+    or what it says was overtaken since it was queued (then it is marked superseded)."""
     if not store.claim(session, message_id, now, now + timedelta(seconds=CLAIM_SECONDS)):
         return None
-    return store.get_message(session, message_id)
+    message = store.get_message(session, message_id)
+    reason = domain.overtaken_by(message["kind"], message["event_version"], store.facts_since(session, message))
+    if reason is not None:
+        store.record_outcome(session, message_id, {"status": store.SUPERSEDED, "next_attempt_at": None,
+                                                   "last_error": f"not sent: overtaken by {reason}"})
+        return None
+    return message
 
 
 def record_sent(session, message, now):

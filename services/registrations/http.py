@@ -9,13 +9,11 @@ import hashlib
 import json
 import logging
 
-import eventlet
 from nameko.exceptions import RemoteError
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from services.common import metrics
-from services.common.errors import ServiceError
+from services.common.errors import ServiceError, ServiceUnavailable, outage
 
 from . import openapi, pages, usecases
 from .schemas import event_out, events_out, registration_in, registration_out
@@ -33,6 +31,12 @@ def json_response(status, body, headers=None):
                     content_type="application/json; charset=utf-8")
 
 
+def error_json(error):
+    """A refusal as JSON; an outage says when to try again."""
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, ServiceUnavailable) else None
+    return json_response(error.status, error.as_dict(), headers)
+
+
 def api(method, url):
     """An HTTP entrypoint whose handler returns ``(status, body)`` or raises ``ServiceError``."""
     def decorator(handler):
@@ -41,10 +45,14 @@ def api(method, url):
             try:
                 result = handler(self, request, **kwargs)
             except ServiceError as error:
-                return json_response(error.status, error.as_dict())
-            except Exception:
-                log.exception("%s %s failed", request.method, request.path)
-                return json_response(500, INTERNAL_ERROR)
+                return error_json(error)
+            except Exception as error:
+                unavailable = outage(error)
+                if unavailable is None:
+                    log.exception("%s %s failed", request.method, request.path)
+                    return json_response(500, INTERNAL_ERROR)
+                log.warning("%s %s: %s unavailable (%s)", request.method, request.path, unavailable.part, error)
+                return error_json(unavailable)
             if isinstance(result, Response):
                 return result
             status, body = result
@@ -99,9 +107,8 @@ class HttpApi:
         if len(query.strip()) < 2:
             return 200, {"organisations": []}
         try:
-            with eventlet.Timeout(3):
-                found = self.members.find_organisations(query, 10)
-        except (eventlet.Timeout, RemoteError):
+            found = self.members.find_organisations(query, 10)
+        except (ServiceUnavailable, RemoteError):
             log.warning("organisation search unavailable")
             found = []
         return 200, {"organisations": [{"ico": o["ico"], "name": o["name"], "kind": o["kind"]} for o in found]}
@@ -112,17 +119,20 @@ class HttpApi:
         samples = self.metrics()
         for service in (self.members, self.notifications_rpc, self.documents):
             try:
-                with eventlet.Timeout(2):
-                    samples += service.metrics()
-            except (eventlet.Timeout, RemoteError):
+                samples += service.metrics()
+            except (ServiceUnavailable, RemoteError):
                 log.warning("metrics of a service unavailable")
         return Response(metrics.render(samples), content_type="text/plain; version=0.0.4; charset=utf-8")
 
     @api("GET", "/health")
     def http_health(self, request):
-        with self.db.transaction() as tx:
-            tx.execute(text("SELECT 1"))
-        return 200, {"status": "ok"}
+        """Readiness: 200 when this service's database and the broker answer; else 503 naming what is down."""
+        parts = self.parts_health()
+        if all(state == "ok" for state in parts.values()):
+            return 200, dict(parts, status="ok")
+        return json_response(503, dict(parts, status="unavailable", error="service_unavailable",
+                                       message=ServiceUnavailable("health").message),
+                             {"Retry-After": str(ServiceUnavailable.retry_after)})
 
     @api("GET", "/api/events")
     def http_list_events(self, request):

@@ -3,8 +3,7 @@ import logging
 from datetime import datetime, timedelta
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
@@ -13,9 +12,11 @@ from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
+from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
+from services.common.rpc import RpcClient
 from services.common.signing import TicketSigner
 
 from . import store, usecases
@@ -48,9 +49,10 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     signing_key = TicketSigner()
     clock = Clock()
     config = Config()
-    documents = RpcProxy("documents")
-    members = RpcProxy("members")
-    notifications_rpc = RpcProxy("notifications")
+    # Called while a person waits for the page: they give up sooner than calls in the background.
+    documents = RpcClient("documents", "WEB_RPC_TIMEOUT_SECONDS")
+    members = RpcClient("members", "WEB_RPC_TIMEOUT_SECONDS")
+    notifications_rpc = RpcClient("notifications", "WEB_RPC_TIMEOUT_SECONDS")
 
     @property
     def base_url(self):

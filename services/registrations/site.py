@@ -8,12 +8,14 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections import OrderedDict
 from urllib.parse import urlencode
 
+from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ValidationError, outage
 
 from . import pages, usecases
 from .schemas import registration_in
@@ -24,6 +26,8 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; char
 CSRF_COOKIE = "csrf"
 MAX_FORM_BYTES = 64 * 1024
 STALE_FORM = "Formulář vypršel nebo nepochází z našeho webu. Načtěte stránku a zkuste to znovu."
+TRY_AGAIN = ("Přihlášku se teď nepodařilo uložit, systém je na chvíli nedostupný. Vaše údaje zůstaly ve formuláři, "
+             "odešlete ho prosím za okamžik znovu.")
 FORM_FIELDS = ("first_name", "last_name", "email", "phone", "position", "organisation_name", "organisation_ico",
                "note", "birth_date")
 
@@ -49,8 +53,32 @@ def form_to_request(form, event):
     return data
 
 
+class RecentEvents(DependencyProvider):
+    """The events whose forms this process showed lately: while the database is away, a form
+    that could not be saved is shown again from them, with what the person typed."""
+
+    SIZE = 200
+
+    def setup(self):
+        self.events = OrderedDict()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def keep(self, event):
+        self.events[event["id"]] = event
+        self.events.move_to_end(event["id"])
+        while len(self.events) > self.SIZE:
+            self.events.popitem(last=False)
+
+    def get(self, event_id):
+        return self.events.get(event_id)
+
+
 class WebPages:
     """Mixed into ``RegistrationsService``, whose dependencies it uses."""
+
+    recent_events = RecentEvents()
 
     @page_route("GET", "/")
     def page_events(self, request):
@@ -73,8 +101,14 @@ class WebPages:
         form = request.form
         if not _csrf_valid(self.signing_key, form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
             return pages.page("error.html", status=403, message=STALE_FORM)
-        with self.db.transaction() as tx:
-            event = usecases.get_event(tx, event_id)
+        now = self.clock()
+        try:
+            with self.db.transaction() as tx:
+                event = usecases.get_event(tx, event_id)
+        except Exception as error:  # the database away: the form comes back from the event shown last
+            event = self.recent_events.get(event_id)
+            if outage(error) is None or event is None:
+                raise
         data = form_to_request(form, event)
         values = {name: form.get(name, "") for name in FORM_FIELDS}
         values["gdpr_consent"] = data["gdpr_consent"]
@@ -84,6 +118,15 @@ class WebPages:
             return self._event_form(event_id, values=values, errors=error.fields, status=422)
         except Conflict as error:
             return self._event_form(event_id, values=values, errors={}, problem=error.message, status=409)
+        except Exception as error:
+            unavailable = outage(error)
+            if unavailable is None:
+                raise
+            # The form again as it was typed, from the event read above: the database may be away.
+            response = self._with_csrf("event.html", status=503, event=usecases.event_view(event, now),
+                                       values=values, errors={}, problem=TRY_AGAIN)
+            response.headers["Retry-After"] = str(unavailable.retry_after)
+            return response
         return redirect(f"/r/{registration['token']}?{urlencode({'nova': '1'})}", code=303)
 
     @page_route("GET", "/r/<token>")
@@ -128,7 +171,9 @@ class WebPages:
     def _event_form(self, event_id, values, errors, problem=None, status=200):
         now = self.clock()
         with self.db.transaction() as tx:
-            event = usecases.event_view(usecases.get_event(tx, event_id), now)
+            found = usecases.get_event(tx, event_id)
+        self.recent_events.keep(found)
+        event = usecases.event_view(found, now)
         return self._with_csrf("event.html", status=status, event=event, values=values, errors=errors,
                                problem=problem)
 

@@ -13,7 +13,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import ServiceError
+from services.common.errors import ServiceError, ServiceUnavailable, outage
 
 from . import pages
 
@@ -66,6 +66,14 @@ class SiteRequestHandler(HttpRequestHandler):
 http = SiteRequestHandler.decorator
 
 
+def error_page(error):
+    """A refusal as a Czech page; an outage says when to try again."""
+    response = pages.page("error.html", status=error.status, message=error.message)
+    if isinstance(error, ServiceUnavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def page_route(method, url):
     """A page entrypoint: a ``ServiceError`` becomes a Czech error page with its status."""
     def decorator(handler):
@@ -74,10 +82,14 @@ def page_route(method, url):
             try:
                 return handler(self, request, **kwargs)
             except ServiceError as error:
-                return pages.page("error.html", status=error.status, message=error.message)
-            except Exception:
-                log.exception("%s %s failed", request.method, request.path)
-                return pages.page("error.html", status=500,
-                                  message="Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu.")
+                return error_page(error)
+            except Exception as error:
+                unavailable = outage(error)
+                if unavailable is None:
+                    log.exception("%s %s failed", request.method, request.path)
+                    return pages.page("error.html", status=500,
+                                      message="Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu.")
+                log.warning("%s %s: %s unavailable (%s)", request.method, request.path, unavailable.part, error)
+                return error_page(unavailable)
         return http(method, url)(entrypoint)
     return decorator

@@ -20,7 +20,7 @@ def test_health_and_metrics(runner_factory, service_config, web_session, smtp_si
             "gdpr_consent": True})
         smtp_sink.wait_for_messages(1)
         wait_for(lambda: cluster.notifications.list_messages()[0]["status"] == "sent", message="the email sent")
-    assert web_session.get("/health").json() == {"status": "ok"}
+    assert web_session.get("/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
     def figures():
         text = web_session.get("/metrics").text

@@ -196,3 +196,42 @@ def test_resend_sends_again(notifications, sink):
     assert len(sink.messages()) == 2
     with pytest.raises(NotFound):
         notifications.resend(999)
+
+
+@pytest.mark.parametrize("first, later, subject_sent", [
+    ("on_registration_confirmed", "on_registration_cancelled", "Přihláška zrušena"),
+    ("on_registration_waitlisted", "on_registration_promoted", "Uvolnilo se místo"),
+    ("on_reminder_due", "on_event_cancelled", "Akce se ruší"),
+])
+def test_a_message_waiting_for_a_retry_is_not_sent_once_overtaken(notifications, sink, first, later, subject_sent):
+    sink.stop()
+    getattr(notifications, first)(confirmed(1))
+    [waiting] = notifications.list_messages(status="awaiting_retry")
+    sink.start()
+    later_payload = confirmed(1)
+    if later == "on_event_cancelled":
+        later_payload["event"]["version"] = 2
+        later_payload["reason"] = "Lektor onemocněl."
+    getattr(notifications, later)(later_payload)
+    notifications.clock_state["now"] = NOW + timedelta(seconds=11)
+    notifications.deliver_due()
+    [message] = sink.messages()
+    assert message["Subject"].startswith(subject_sent)
+    overtaken = [m for m in notifications.list_messages() if m["id"] == waiting["id"]][0]
+    assert overtaken["status"] == "superseded" and "overtaken by" in overtaken["last_error"]
+
+
+def test_an_older_change_of_time_is_not_sent_after_a_newer_one(notifications, sink):
+    sink.stop()
+    older = dict(confirmed(1), changes={"starts_at": ["2026-12-08T09:00:00+01:00", "2026-12-09T09:00:00+01:00"]})
+    older["event"] = dict(older["event"], version=2)
+    notifications.on_event_updated(older)
+    sink.start()
+    newer = dict(confirmed(1), changes={"starts_at": ["2026-12-09T09:00:00+01:00", "2026-12-10T09:00:00+01:00"]})
+    newer["event"] = dict(newer["event"], version=3, starts_at="2026-12-10T09:00:00+01:00")
+    notifications.on_event_updated(newer)
+    notifications.clock_state["now"] = NOW + timedelta(seconds=11)
+    notifications.deliver_due()
+    [message] = sink.messages()
+    assert "10. 12. 2026" in message.get_body(("plain",)).get_content()
+    assert {m["status"] for m in notifications.list_messages()} == {"sent", "superseded"}

@@ -1,0 +1,109 @@
+"""Event handlers that never drop an event.
+
+Guarantee: every event is handled to the end at least once, or parked where
+an operator sees it. nameko acks an event whether its handler returned or
+raised; this handler acks only after one of three outcomes:
+
+- the handler returned: done;
+- the handler raised: the event is published, with publisher confirms, to a
+  retry queue whose TTL is the next of ``EVENT_RETRY_DELAYS`` and which
+  dead-letters it back into the handler's own queue (only that handler's: the
+  other handlers of the event are not bothered), then acked;
+- the handler raised after the last delay: the event is published to the
+  dead-letter queue with where it came from, how often it was tried and the
+  last error, then acked. ``make dead-letters`` lists and replays it.
+
+A process killed at any point before the ack leaves the event unacked, and
+RabbitMQ delivers it again; so does a retry that could not be published (the
+broker away): the event is requeued. Either way an event can be handled
+twice, so every handler makes a second run harmless (see
+``docs/architecture.md``, handler by handler).
+"""
+import logging
+
+import eventlet
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_EXCHANGE = "dead-letters"
+DEAD_LETTER_QUEUE = "dead-letters"
+# Seconds before each new try; after the last, the event is parked (about 40 minutes in all).
+DEFAULT_RETRY_DELAYS = (1, 5, 30, 120, 600, 1800)
+# Headers this module adds to an event it sends round again or parks.
+ATTEMPTS = "x-attempts"
+LAST_ERROR = "x-last-error"
+PARKED_FROM = "x-parked-from"
+
+
+def retry_queue(delay_seconds: float):
+    """The exchange and queue that hold an event for ``delay_seconds``, then hand it back to the
+    queue named by its routing key (through the default exchange)."""
+    milliseconds = max(1, int(round(delay_seconds * 1000)))
+    name = f"retry-{milliseconds}ms"
+    exchange = Exchange(name, type="fanout", durable=True, auto_delete=False)
+    return exchange, Queue(name, exchange=exchange, durable=True, auto_delete=False,
+                           queue_arguments={"x-message-ttl": milliseconds, "x-dead-letter-exchange": ""})
+
+
+def dead_letter_queue():
+    exchange = Exchange(DEAD_LETTER_EXCHANGE, type="fanout", durable=True, auto_delete=False)
+    return exchange, Queue(DEAD_LETTER_QUEUE, exchange=exchange, durable=True, auto_delete=False)
+
+
+class ReliableEventHandler(EventHandler):
+    """nameko's ``event_handler`` that retries a failed event with growing delays, then parks it."""
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.delays = [float(delay) for delay in (config.get("EVENT_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)]
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        attempts = int((message.headers or {}).get(ATTEMPTS, 0)) + 1
+        error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
+        try:
+            if attempts <= len(self.delays):
+                self._send_round(message, attempts, error)
+            else:
+                self._park(message, attempts, error)
+        except Exception:
+            log.exception("event from %s could not be set aside for a retry; requeued", self.queue.name)
+            eventlet.sleep(1)  # no tight loop while the broker is away
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def _send_round(self, message, attempts, error):
+        delay = self.delays[attempts - 1]
+        exchange, queue = retry_queue(delay)
+        self._publish(message, exchange, {ATTEMPTS: attempts, LAST_ERROR: error}, declare=[exchange, queue])
+        log.warning("event from %s failed (try %d, %s); trying again in %s s", self.queue.name, attempts, error,
+                    delay)
+
+    def _park(self, message, attempts, error):
+        exchange, queue = dead_letter_queue()
+        self._publish(message, exchange, {ATTEMPTS: attempts, LAST_ERROR: error, PARKED_FROM: self.queue.name},
+                      declare=[exchange, queue])
+        log.error("event from %s failed %d times (%s); parked in the dead-letter queue", self.queue.name,
+                  attempts, error)
+
+    def _publish(self, message, exchange, headers, declare):
+        properties = message.properties
+        # RabbitMQ's own record of the retry queue's dead-lettering is not carried on: ATTEMPTS counts
+        kept = {name: value for name, value in (message.headers or {}).items() if not name.startswith("x-")}
+        self.publisher.publish(
+            message.body, exchange=exchange, routing_key=self.queue.name, declare=declare,
+            headers=dict(kept, **headers),
+            content_type=properties.get("content_type"), content_encoding=properties.get("content_encoding"),
+            message_id=properties.get("message_id"),
+        )
+
+
+event_handler = ReliableEventHandler.decorator
