@@ -205,10 +205,26 @@ class ServiceProcess:
             MAIL_RETRY_DELAYS=json.dumps(config["MAIL_RETRY_DELAYS"]),
             **{f"{name.upper()}_DATABASE_URL": url for name, url in config["DATABASES"].items()}, **env)
         self.rpc_consumers = self._rpc_consumers() + 1  # this process's consumer makes one more
-        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
         self.log = tempfile.NamedTemporaryFile(prefix=f"{service}-", suffix=".log", delete=False)
-        self.process = subprocess.Popen([nameko, "run", "--config", "deploy/config.yaml", self.PATHS[service]],
+        self._start()
+
+    def _start(self):
+        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
+        self.process = subprocess.Popen([nameko, "run", "--config", "deploy/config.yaml", self.PATHS[self.service]],
                                         cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def kill_and_restart(self):
+        """SIGKILL, then start again on the same port, as a supervisor would."""
+        self.process.kill()
+        self.process.wait()
+        self.restart()
+
+    def restart(self):
+        """Start the process again after it ended (same port, same log)."""
+        self.process.wait()
+        wait_for(lambda: self._rpc_consumers() == 0, timeout=30, message=f"the dead {self.service}'s consumer gone")
+        self.rpc_consumers = 1
+        self._start()
 
     @property
     def base(self):

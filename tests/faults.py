@@ -9,10 +9,9 @@ import subprocess
 import time
 from contextlib import contextmanager
 
-import psycopg2
 from sqlalchemy.engine import make_url
 
-from tools.scratch_databases import ADMIN
+from tools.scratch_databases import admin as postgres_admin
 
 
 @contextmanager
@@ -37,26 +36,15 @@ def database_away(url):
             holder.execute("ROLLBACK")
             holder.close()
         return
-    with _postgres_admin() as admin:
+    with postgres_admin() as admin:
         admin.execute(f'ALTER DATABASE "{parsed.database}" ALLOW_CONNECTIONS false')
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                       (parsed.database,))
     try:
         yield
     finally:
-        with _postgres_admin() as admin:
+        with postgres_admin() as admin:
             admin.execute(f'ALTER DATABASE "{parsed.database}" ALLOW_CONNECTIONS true')
-
-
-@contextmanager
-def _postgres_admin():
-    connection = psycopg2.connect(ADMIN)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            yield cursor
-    finally:
-        connection.close()
 
 
 def postgres_restart(down_seconds):

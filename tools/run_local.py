@@ -35,6 +35,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "deploy", "config.yaml")
 READY_SECONDS = 90
 STOP_SECONDS = 20
+# A service that stops on its own is started again, unless restarts come faster than this.
+RESTARTS_PER_MINUTE = 5
 
 
 def setting(name, default):
@@ -87,8 +89,11 @@ class Processes:
 
     def __init__(self):
         self.children = {}
+        self.commands = {}
+        self.restarts = []
 
     def start(self, name, command):
+        self.commands[name] = command
         env = dict(os.environ, PYTHONWARNINGS=QUIET, PYTHONUNBUFFERED="1")
         child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -103,6 +108,18 @@ class Processes:
 
     def exited(self):
         return {name: child.returncode for name, child in self.children.items() if child.poll() is not None}
+
+    def restart_exited(self):
+        """Start again what stopped on its own, as a supervisor would; False when something keeps
+        stopping (more than RESTARTS_PER_MINUTE a minute): then it needs a person."""
+        now = time.monotonic()
+        for name, code in self.exited().items():
+            self.restarts = [t for t in self.restarts if t > now - 60] + [now]
+            if len(self.restarts) > RESTARTS_PER_MINUTE:
+                return False
+            print(f"[{name}] stopped on its own (exit code {code}); starting it again", flush=True)
+            self.start(name, self.commands[name])
+        return True
 
     def stop(self):
         # Each service shuts down its own helpers (the PDF render pool) on SIGTERM;
@@ -216,8 +233,9 @@ def main():
         event_id = load_sample_data(amqp_uri)
         print(banner(base, event_id, mail_dir), flush=True)
         while not stopping.wait(0.5):
-            if processes.exited():
-                print(f"A process stopped on its own: {processes.exited()}; stopping the rest.", file=sys.stderr)
+            if not processes.restart_exited():
+                print(f"Processes keep stopping on their own: {processes.exited()}; stopping the rest.",
+                      file=sys.stderr)
                 return 1
         return 0
     finally:

@@ -13,15 +13,24 @@ SERVICES = ("members", "registrations", "notifications", "documents")
 def scratch_databases(prefix):
     """``{service: URL}`` of fresh databases named ``<prefix>_<random>_<service>``."""
     name = f"{prefix}_{secrets.token_hex(5)}"
-    admin = psycopg2.connect(ADMIN)
-    admin.autocommit = True
+    with admin() as cursor:
+        for service in SERVICES:
+            cursor.execute(f'CREATE DATABASE "{name}_{service}"')
     try:
-        with admin.cursor() as cursor:
-            for service in SERVICES:
-                cursor.execute(f'CREATE DATABASE "{name}_{service}"')
         yield {service: f"postgresql://postgres@127.0.0.1:5432/{name}_{service}" for service in SERVICES}
     finally:
-        with admin.cursor() as cursor:
+        with admin() as cursor:  # a connection of its own: the server may have restarted meanwhile
             for service in SERVICES:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}_{service}" WITH (FORCE)')
-        admin.close()
+
+
+@contextlib.contextmanager
+def admin():
+    """A cursor on the server's own database, in autocommit, for CREATE and DROP."""
+    connection = psycopg2.connect(ADMIN)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()

@@ -2,8 +2,9 @@
 import logging
 
 from kombu import Connection
-from nameko.rpc import rpc
 from sqlalchemy import text
+
+from .rpc import rpc
 
 log = logging.getLogger(__name__)
 

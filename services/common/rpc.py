@@ -1,19 +1,43 @@
-"""Calls to another service that give up in time.
+"""RPC that neither hangs nor dies with the broker.
 
-Guarantee: no call waits longer than its timeout, so one service down cannot
-hold every worker of another. nameko's ``RpcProxy`` waits for a reply for as
+Guarantee, for the caller: no call waits longer than its timeout, so one
+service down cannot hold every worker of another. nameko's ``RpcProxy`` waits for a reply for as
 long as it takes; this one raises ``ServiceUnavailable`` after
 ``timeout_setting`` seconds (from the config), and the request carries the
 same time as its TTL, so a request nobody took in time is dropped by the
 broker rather than run by the service when it comes back.
+
+For the service called: a reply that cannot be sent because the broker went
+away is logged, and the request, never acked, is delivered again; nameko
+would instead let the error end the whole process.
 """
+import logging
+
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.rpc import Rpc, RpcProxy
 
 from .errors import ServiceUnavailable, outage
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+class SurvivingRpc(Rpc):
+    """nameko's ``rpc`` entrypoint, whose process outlives a reply lost to a broker outage."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except Exception as error:
+            if outage(error) is None:
+                raise
+            log.warning("%s: the reply was not sent, the broker is away (%s)", worker_ctx.call_id, error)
+            return result, exc_info
+
+
+rpc = SurvivingRpc.decorator
 
 
 class RpcClient(RpcProxy):

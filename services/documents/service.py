@@ -2,7 +2,6 @@
 import base64
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.common import metrics
 from services.common.clock import Clock
@@ -10,7 +9,7 @@ from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
-from services.common.rpc import RpcClient
+from services.common.rpc import RpcClient, rpc
 
 from . import certificates, collation, render, store
 from .pool import RenderPool

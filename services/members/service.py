@@ -3,7 +3,6 @@ from datetime import date
 
 from marshmallow import EXCLUDE
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.common import metrics
 from services.common.clock import Clock
@@ -12,6 +11,7 @@ from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
 
 from . import store, usecases
 from .domain import DISTRICTS, ico_error

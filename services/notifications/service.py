@@ -4,7 +4,6 @@ import logging
 import uuid
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import metrics
@@ -14,7 +13,7 @@ from services.common.errors import EXPECTED, NotFound, ValidationError
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
-from services.common.rpc import RpcClient
+from services.common.rpc import RpcClient, rpc
 
 from . import calendar, domain, store, usecases
 from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for

@@ -3,7 +3,6 @@ import logging
 from datetime import datetime, timedelta
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +15,7 @@ from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
-from services.common.rpc import RpcClient
+from services.common.rpc import RpcClient, rpc
 from services.common.signing import TicketSigner
 
 from . import store, usecases

@@ -21,6 +21,11 @@ def _process_groups(pid):
     return groups
 
 
+def _cmdline(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read()
+
+
 def _living_members(group):
     """Processes of the group that still run (zombies, already dead, do not count)."""
     living = []
@@ -74,6 +79,13 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
                                 "deploy/config.yaml"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
                                input='print([e["title"] for e in n.rpc.registrations.list_events()])\n')
         assert "Veřejné zakázky malého rozsahu v praxi obcí" in shell.stdout, shell.stdout + shell.stderr
+
+        # a service that dies is started again, as a supervisor would start it
+        [documents] = [group for group in groups if b"services.documents" in _cmdline(group)]
+        os.killpg(documents, signal.SIGKILL)
+        wait_for(lambda: "[documents] stopped on its own" in "".join(output), message="the launcher to notice")
+        wait_for(lambda: len(_process_groups(launcher.pid) - groups) == 1, message="documents started again")
+        groups |= _process_groups(launcher.pid)
     finally:
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(60) == 0, "".join(output[-30:])

@@ -1,0 +1,142 @@
+"""The fault suite: people register while every part of the system breaks once, and nothing is lost.
+
+The four services run as separate `nameko run` processes, restarted like a
+supervisor restarts them; clients in a process of their own register with an
+Idempotency-Key and retry on 503 or a dropped connection. During the load,
+one after another: each service is killed with SIGKILL and restarted, the
+SMTP server hangs (accepts connections, answers nothing), the broker
+restarts, and the databases go away (SQLite: another writer holds the
+registrations' and the notifications' files; PostgreSQL: the server
+restarts). Then: every accepted registration is in the register once, every
+accepted person got exactly one first email (with the PDF ticket when
+confirmed), confirmed ≤ capacity, waitlist places 1..N without gaps, and no
+answer was a 500.
+"""
+import json
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tests.conftest import DATABASE, ROOT, SERVICE_NAMES, wait_for
+from tests.faults import broker_restart, database_away, hung, postgres_restart
+from tests.helpers import pdf_attachment, pdf_text, qr_codes
+from tests.integration.test_system import published_event
+
+PEOPLE = 150
+CAPACITY = 100
+LOAD_SECONDS = 75
+SUBJECTS = {"confirmed": "Potvrzení přihlášky: ", "waitlisted": "Jste na čekací listině: "}
+
+
+class Supervisor:
+    """Restarts a service process that died, as systemd or Kubernetes would; counts the crashes."""
+
+    def __init__(self, processes):
+        self.processes = processes
+        self.crashes = Counter()
+
+    def watch(self, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.process.poll() is not None:
+                    self.crashes[name] += 1
+                    print(f"{name} exited with {process.process.returncode}:", process.output()[-12000:])
+                    process.restart()
+            time.sleep(0.25)
+
+    def kill(self, name):
+        self.processes[name].kill_and_restart()
+
+
+def test_no_fault_loses_or_doubles_anything(service_processes, service_config, smtp_sink, tmp_path):
+    env = {"EVENT_RETRY_DELAYS": json.dumps([0.5, 1] + [2] * 30), "SQLITE_LOCK_WAIT_SECONDS": "1",
+           "SMTP_TIMEOUT": "2", "RPC_TIMEOUT_SECONDS": "5", "WEB_RPC_TIMEOUT_SECONDS": "2"}
+    processes = {name: service_processes(name, **env) for name in SERVICE_NAMES}
+    for process in processes.values():
+        process.wait_healthy()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        event = published_event(cluster, capacity=CAPACITY, title="Zákon o odpadech v praxi")
+    people = [{"first_name": "Jana", "last_name": f"Zkoušková {n}", "email": f"jana{n}@obec-{n % 17}.example",
+               "organisation_name": f"Obec {n % 17}", "gdpr_consent": True} for n in range(1, PEOPLE + 1)]
+    answers = tmp_path / "outcomes.json"
+    with open(answers, "w") as out:  # a file, not a pipe: nobody reads it until the clients are done
+        clients = subprocess.Popen([sys.executable, "-m", "tests.retrying_clients"], cwd=ROOT,
+                                   stdin=subprocess.PIPE, stdout=out)
+    clients.stdin.write(json.dumps({
+        "url": f"{processes['registrations'].base}/api/events/{event['id']}/registrations", "people": people,
+        "seconds": LOAD_SECONDS, "workers": 32, "give_up_after": 180}).encode())
+    clients.stdin.close()
+
+    supervisor = Supervisor(processes)
+    try:
+        for name in ("notifications", "documents", "registrations", "members"):
+            supervisor.watch(4)
+            supervisor.kill(name)
+        supervisor.watch(3)
+        with hung(smtp_sink.process):
+            supervisor.watch(8)
+        supervisor.watch(3)
+        broker_restart()
+        supervisor.watch(5)
+        if DATABASE == "sqlite":
+            with database_away(service_config["DATABASES"]["registrations"]), \
+                    database_away(service_config["DATABASES"]["notifications"]):
+                supervisor.watch(12)
+        else:
+            postgres_restart(down_seconds=10)
+        while clients.poll() is None:
+            supervisor.watch(1)
+        outcomes = json.loads(answers.read_text())
+    finally:
+        if clients.poll() is None:
+            clients.kill()
+    load_ended = time.monotonic()
+
+    tries = Counter(str(t) for outcome in outcomes for t in outcome["tries"])
+    assert "500" not in tries, tries
+    accepted = {o["email"]: o["body"] for o in outcomes if o["status"] == 201}
+    assert len(accepted) == PEOPLE, [o for o in outcomes if o["status"] != 201][:3]
+
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        register = cluster.registrations.list_registrations(event["id"])
+    assert sorted(r["email"] for r in register) == sorted(accepted)  # each accepted person once, no one else
+    assert {r["id"] for r in register} == {answer["id"] for answer in accepted.values()}
+    status = {r["email"]: r["status"] for r in register}
+    assert all(status[email] == answer["status"] for email, answer in accepted.items())
+    confirmed = [r for r in register if r["status"] == "confirmed"]
+    assert len(confirmed) == CAPACITY
+    places = sorted(r["waitlist_position"] for r in register if r["status"] == "waitlisted")
+    assert places == list(range(1, PEOPLE - CAPACITY + 1))
+
+    def everyone_mailed():
+        mailed = {message["To"] for message in smtp_sink.messages()}
+        return mailed >= set(accepted)
+    wait_for(everyone_mailed, timeout=240, interval=1, message="a first email to every accepted person")
+    every_email_after = time.monotonic() - load_ended
+    time.sleep(4)  # a double would come now
+
+    messages = smtp_sink.messages()
+    by_person = defaultdict(list)
+    for message in messages:
+        by_person[message["To"]].append(message)
+    assert set(by_person) == set(accepted)
+    doubled = {email: len(got) for email, got in by_person.items() if len(got) != 1}
+    assert not doubled, doubled
+    for email, [message] in by_person.items():
+        assert message["Subject"].startswith(SUBJECTS[status[email]])
+        if status[email] == "confirmed":
+            filename, pdf = pdf_attachment(message)
+            assert accepted[email]["last_name"] in pdf_text(pdf)
+    for registration in confirmed[:3]:
+        [message] = by_person[registration["email"]]
+        assert qr_codes(pdf_attachment(message)[1]) == [registration["ticket_code"]]
+
+    figures = {"database": DATABASE, "accepted": len(accepted), "confirmed": len(confirmed), "waitlisted": len(places),
+               "requests": sum(tries.values()), "retried": sum(tries.values()) - PEOPLE, "answers": dict(tries),
+               "crashes": dict(supervisor.crashes), "emails": len(messages),
+               "every_email_seconds_after_the_load": round(every_email_after, 1)}
+    print("fault suite:", json.dumps(figures, ensure_ascii=False))

@@ -1,0 +1,61 @@
+"""People registering while things break: each retries with the same Idempotency-Key until answered.
+
+    python -m tests.retrying_clients < job.json > outcomes.json
+
+Input: {"url", "people": [request body, ...], "seconds": spread the first tries over this long,
+"workers": threads, "give_up_after": seconds}. Output: one outcome per person, in order:
+{"email", "status" (the last answer, or the last error's name), "body", "tries": [what each try got]}.
+Runs in a process of its own with real OS threads, outside the tests' eventlet.
+"""
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+RETRY_ON = {502, 503, 504}
+
+
+def register(url, person, key, give_up_at, local):
+    session = local.__dict__.setdefault("session", requests.Session())
+    tries = []
+    while True:
+        try:
+            answer = session.post(url, json=person, headers={"Idempotency-Key": key}, timeout=15)
+            tries.append(answer.status_code)
+            if answer.status_code not in RETRY_ON:
+                try:
+                    body = answer.json()
+                except ValueError:
+                    body = answer.text
+                return {"email": person["email"], "status": answer.status_code, "body": body, "tries": tries}
+            pause = float(answer.headers.get("Retry-After", 1))
+        except requests.RequestException as error:  # the server was killed or is starting
+            tries.append(type(error).__name__)
+            session = local.__dict__["session"] = requests.Session()
+            pause = 0.5
+        if time.monotonic() > give_up_at:
+            return {"email": person["email"], "status": tries[-1], "body": None, "tries": tries}
+        time.sleep(min(pause, 1.0))
+
+
+def main():
+    job = json.load(sys.stdin)
+    people, started = job["people"], time.monotonic()
+    local = threading.local()
+
+    def one(index):
+        time.sleep(max(0.0, started + index * job["seconds"] / len(people) - time.monotonic()))
+        person = people[index]
+        return register(job["url"], person, f"fault-suite-{person['email']}", time.monotonic() + job["give_up_after"],
+                        local)
+
+    with ThreadPoolExecutor(max_workers=job["workers"]) as pool:
+        outcomes = list(pool.map(one, range(len(people))))
+    json.dump(outcomes, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
