@@ -6,7 +6,6 @@ as ``RemoteError`` with ``exc_type`` set) and become JSON over HTTP.
 import sqlite3
 
 from kombu.exceptions import OperationalError as BrokerError
-from nameko.exceptions import UnknownService
 from sqlalchemy.exc import DBAPIError
 
 
@@ -78,6 +77,6 @@ def outage(error):
         # psycopg2 says "cannot connect" with no code at all
         return ServiceUnavailable("database") if error.__class__.__name__ in ("OperationalError",
                                                                               "InterfaceError") else None
-    if isinstance(error, (BrokerError, UnknownService, ConnectionError)):
+    if isinstance(error, (BrokerError, ConnectionError)):
         return ServiceUnavailable("broker")
     return None

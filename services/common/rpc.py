@@ -1,11 +1,12 @@
 """RPC that neither hangs nor dies with the broker.
 
 Guarantee, for the caller: no call waits longer than its timeout, so one
-service down cannot hold every worker of another. nameko's ``RpcProxy`` waits for a reply for as
-long as it takes; this one raises ``ServiceUnavailable`` after
-``timeout_setting`` seconds (from the config), and the request carries the
-same time as its TTL, so a request nobody took in time is dropped by the
-broker rather than run by the service when it comes back.
+service down cannot hold every worker of another. nameko's ``RpcProxy``
+waits for a reply for as long as it takes; this one raises
+``ServiceUnavailable`` after ``timeout_setting`` seconds (from the config),
+and the request carries the same time as its TTL, so a request nobody took in
+time is dropped by the broker rather than run by the service when it comes
+back. A service that has never started (no queue) is unavailable at once.
 
 For the service called: a reply that cannot be sent because the broker went
 away is logged, and the request, never acked, is delivered again; nameko
