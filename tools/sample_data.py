@@ -8,7 +8,8 @@ register.
 from datetime import date, datetime, time, timedelta
 
 from services.common.czech import PRAGUE
-from services.members.domain import fold, ico_check_digit
+from services.common.ico import ico_check_digit
+from services.members.domain import fold
 from tools.sample_places import PLACES
 
 PREFIX = {"město": "Město", "městys": "Městys", "obec": "Obec"}

@@ -1,9 +1,10 @@
 """The members service's wire formats."""
 from marshmallow import ValidationError, fields, validate, validates
 
+from services.common.ico import ico_error
 from services.common.schemas import Boolean, CzechSchema, Date, Email, Text
 
-from .domain import DISTRICTS, KINDS, ico_error
+from .domain import DISTRICTS, KINDS
 
 
 def _check_ico(value):

@@ -9,12 +9,13 @@ from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
+from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
 from . import store, usecases
-from .domain import DISTRICTS, ico_error
+from .domain import DISTRICTS
 from .schemas import (
     contact_in,
     contact_out,

@@ -1,8 +1,8 @@
 """The registrations service's wire formats (HTTP, RPC and event payloads)."""
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from services.common.ico import ico_error
 from services.common.schemas import AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Text
-from services.members.domain import ico_error
 
 KINDS = ("seminar", "training", "good_practice")
 

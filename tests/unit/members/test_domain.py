@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from services.common.ico import ico_check_digit, ico_error
 from services.common.errors import Conflict
 from services.common.membership import is_member_on
 from services.members import domain
@@ -9,7 +10,7 @@ from services.members import domain
 
 @pytest.mark.parametrize("ico", ["00075370", "00064581", "25596641", "00023698"])
 def test_known_valid_icos(ico):
-    assert domain.ico_error(ico) is None
+    assert ico_error(ico) is None
 
 
 @pytest.mark.parametrize("ico, reason", [
@@ -21,13 +22,13 @@ def test_known_valid_icos(ico):
     ("", "IČO má přesně 8 číslic."),
 ])
 def test_invalid_icos(ico, reason):
-    assert domain.ico_error(ico) == reason
+    assert ico_error(ico) == reason
 
 
 def test_check_digit_rule_for_remainders_zero_and_one():
     # remainder 0 gives 1, remainder 1 gives 0 (the official rule)
-    assert domain.ico_check_digit("0006458") == 1
-    assert domain.ico_check_digit("0007537") == 0
+    assert ico_check_digit("0006458") == 1
+    assert ico_check_digit("0007537") == 0
 
 
 def test_search_ignores_case_and_diacritics_and_matches_word_prefixes():
