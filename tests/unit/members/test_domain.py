@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from services.common.ico import ico_check_digit, ico_error
 from services.common.errors import Conflict
+from services.common.ico import ico_check_digit, ico_error
 from services.common.membership import is_member_on
 from services.members import domain
 
