@@ -1,4 +1,6 @@
 """Marshmallow building blocks that speak Czech and raise our ValidationError."""
+import unicodedata
+
 from marshmallow import RAISE, Schema, fields
 from marshmallow import ValidationError as MarshmallowError
 
@@ -42,9 +44,55 @@ def _flatten(messages):
     return flat
 
 
+# Characters that reorder the text around them (bidi overrides and isolates): in a name they
+# can make "Nováková" print as something else on a certificate or in a list.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
 class Text(fields.String):
+    """Text as a person types it, in NFC. Refused: lone surrogates, control characters other than
+    tab and line breaks, and line breaks unless ``multiline``. Single-line text has its white
+    space (tabs pasted from a spreadsheet too) collapsed to single spaces."""
+
     default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Očekáváme text.",
-                              "invalid_utf8": "Text není platný v kódování UTF-8."}
+                              "invalid_utf8": "Text není platný v kódování UTF-8.",
+                              "control": "Text obsahuje nepovolené řídicí znaky.",
+                              "line_break": "Text musí být na jednom řádku."}
+
+    def __init__(self, multiline=False, **kwargs):
+        super().__init__(**kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: valid JSON, not text
+            raise self.make_error("invalid_utf8") from None
+        value = unicodedata.normalize("NFC", value)
+        for character in value:
+            if character in "\r\n\u2028\u2029" and not self.multiline:
+                raise self.make_error("line_break")
+            if unicodedata.category(character) == "Cc" and character not in "\t\r\n":
+                raise self.make_error("control")
+        if not self.multiline:
+            value = " ".join(value.split())
+        return value
+
+
+class Name(Text):
+    """A person's or an organisation's name: one line, something visible, no reordering characters."""
+
+    default_error_messages = {"bidi": "Jméno obsahuje znaky, které mění pořadí písmen.",
+                              "invisible": "Jméno musí obsahovat viditelné znaky."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if any(character in BIDI_CONTROLS for character in value):
+            raise self.make_error("bidi")
+        if value and not any(unicodedata.category(character)[0] in "LN" for character in value):
+            raise self.make_error("invisible")
+        return value
 
 
 class Email(fields.Email):

@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates
 
 from services.common.ico import ico_error
-from services.common.schemas import Boolean, CzechSchema, Date, Email, Text
+from services.common.schemas import Boolean, CzechSchema, Date, Email, Name, Text
 
 from .domain import DISTRICTS, KINDS
 
@@ -15,7 +15,7 @@ def _check_ico(value):
 
 class OrganisationIn(CzechSchema):
     ico = Text(required=True, validate=_check_ico)
-    name = Text(required=True, validate=validate.Length(min=1, max=200, error="Název má 1 až 200 znaků."))
+    name = Name(required=True, validate=validate.Length(min=1, max=200, error="Název má 1 až 200 znaků."))
     kind = Text(load_default="obec", validate=validate.OneOf(KINDS, error="Neznámý druh organizace."))
     district = Text(load_default=None, allow_none=True,
                     validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
@@ -47,8 +47,8 @@ class OrganisationOut(CzechSchema):
 
 
 class ContactIn(CzechSchema):
-    first_name = Text(required=True, validate=validate.Length(min=1, max=100, error="Jméno má 1 až 100 znaků."))
-    last_name = Text(required=True, validate=validate.Length(min=1, max=100, error="Příjmení má 1 až 100 znaků."))
+    first_name = Name(required=True, validate=validate.Length(min=1, max=100, error="Jméno má 1 až 100 znaků."))
+    last_name = Name(required=True, validate=validate.Length(min=1, max=100, error="Příjmení má 1 až 100 znaků."))
     role = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
     email = Email(load_default=None, allow_none=True)
     phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))

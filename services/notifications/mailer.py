@@ -62,9 +62,12 @@ def message_id_for(dedup_key: str, sender: str) -> str:
 
 
 def subject(kind, payload):
+    """The subject line: always one line, whatever an event's title holds (a line break would
+    make the header, and so every email of the event, impossible to build)."""
     event = payload.get("event") or {}
-    return SUBJECTS[kind].format(title=event.get("title", ""), subject=payload.get("subject", ""),
+    line = SUBJECTS[kind].format(title=event.get("title", ""), subject=payload.get("subject", ""),
                                  date=czech.date(_moment(event["starts_at"])) if event.get("starts_at") else "")
+    return " ".join(line.split())
 
 
 def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),

@@ -9,7 +9,7 @@ from nameko.timer import timer
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, NotFound, ValidationError
+from services.common.errors import EXPECTED, NotFound
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
@@ -17,6 +17,7 @@ from services.common.rpc import RpcClient, rpc
 
 from . import calendar, domain, store, usecases
 from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for
+from .schemas import announcement_in
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +90,8 @@ class NotificationsService(HealthCheck):
     def announce(self, subject, text, audience="members"):
         """Queue an announcement to the contacts of members who want it: ``audience`` is
         "members" or a district (okres). Sent at ANNOUNCE_PER_SECOND; returns how many were queued."""
-        subject, text = str(subject or "").strip(), str(text or "").strip()
-        errors = {}
-        if not subject or len(subject) > 200:
-            errors["subject"] = "Předmět má 1 až 200 znaků."
-        if not text or len(text) > 20000:
-            errors["text"] = "Text má 1 až 20 000 znaků."
-        if errors:
-            raise ValidationError(errors)
+        values = announcement_in.load_or_raise({"subject": str(subject or "").strip(), "text": str(text or "").strip()})
+        subject, text = values["subject"], values["text"]
         recipients = self.members.announcement_recipients(None if audience == "members" else audience)
         now, announcement_id = self.clock(), str(uuid.uuid4())
         schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))

@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from services.common.ico import ico_error
-from services.common.schemas import AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Text
+from services.common.schemas import AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
 
 KINDS = ("seminar", "training", "good_practice")
 
@@ -23,7 +23,7 @@ class EventIn(CzechSchema):
     kind = Text(required=True,
                 validate=validate.OneOf(KINDS, error="Druh akce je seminar, training, nebo good_practice."))
     topic = Text(required=True, validate=_length(100, 1))
-    description = Text(load_default="", validate=_length(20000))
+    description = Text(multiline=True, load_default="", validate=_length(20000))
     lecturer = Text(load_default="", validate=_length(200))
     venue = Text(required=True, validate=_length(300, 1))
     starts_at = AwareDateTime(required=True)
@@ -69,15 +69,15 @@ class EventOut(CzechSchema):
 
 
 class RegistrationIn(CzechSchema):
-    first_name = Text(required=True, validate=_length(100, 1))
-    last_name = Text(required=True, validate=_length(100, 1))
+    first_name = Name(required=True, validate=_length(100, 1))
+    last_name = Name(required=True, validate=_length(100, 1))
     email = Email(required=True, validate=_length(254))
     phone = Text(load_default=None, allow_none=True, validate=_length(40))
     position = Text(load_default=None, allow_none=True, validate=_length(200))
-    note = Text(load_default=None, allow_none=True, validate=_length(2000))
+    note = Text(multiline=True, load_default=None, allow_none=True, validate=_length(2000))
     birth_date = Date(load_default=None, allow_none=True)
     organisation_ico = Text(load_default=None, allow_none=True)
-    organisation_name = Text(load_default=None, allow_none=True, validate=_length(200))
+    organisation_name = Name(load_default=None, allow_none=True, validate=_length(200))
     gdpr_consent = Boolean(required=True, validate=validate.OneOf(
         [True], error="Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit."))
 

@@ -3,8 +3,6 @@
 Rules come from ``domain``; rows from ``store``. Each state change records
 its event in the outbox within the same transaction.
 """
-import csv
-import io
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -15,6 +13,7 @@ from services.common import czech
 from services.common.czech import local
 from services.common.errors import Conflict
 from services.common.signing import ticket_code, verify_ticket_code
+from services.common.spreadsheet import csv_text
 
 from . import domain, store
 from .schemas import event_out, registration_out
@@ -314,19 +313,14 @@ STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "ca
 def export_csv(session, event_id, now, base_url):
     """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF."""
     registrations = list_registrations(session, event_id, now, base_url)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
-                     "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"])
-    for r in registrations:
-        writer.writerow([
-            r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
-            r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
-            r["waitlist_position"] or "", r["price"], "ano" if r["is_member"] else "ne",
-            czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
-            "ano" if r["attended_at"] else "",
-        ])
-    return "\ufeff" + out.getvalue()
+    return csv_text(
+        ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
+         "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"],
+        ([r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
+          r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
+          r["waitlist_position"] or "", r["price"], "ano" if r["is_member"] else "ne",
+          czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
+          "ano" if r["attended_at"] else ""] for r in registrations))
 
 
 def event_stats(session, event_id, now):

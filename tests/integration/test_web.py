@@ -141,7 +141,7 @@ def test_hostile_requests_get_a_clear_4xx_and_change_nothing(site, description, 
     assert cluster.registrations.list_registrations(event["id"]) == before
 
 
-@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "'; DROP TABLE registrations; --", RTL,
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "'; DROP TABLE registrations; --",
                                   '<img src="file:///etc/passwd">'])
 def test_typed_text_is_stored_as_text_and_shown_escaped(site, text):
     web, event, cluster = site
@@ -153,6 +153,42 @@ def test_typed_text_is_stored_as_text_and_shown_escaped(site, text):
     page = web.get(f"/r/{answer.json()['token']}")
     assert "<script>alert" not in page.text and '<img src="file' not in page.text
     assert cluster.registrations.event_stats(event["id"])["confirmed"] == 1
+
+
+NOT_TEXT = [
+    # (description, field, value, Czech message)
+    ("a lone surrogate", "first_name", "\ud800", "Text není platný v kódování UTF-8."),
+    ("a lone surrogate in the note", "note", "ok \udfff", "Text není platný v kódování UTF-8."),
+    ("NUL", "last_name", "Nová\x00ková", "Text obsahuje nepovolené řídicí znaky."),
+    ("a bell", "position", "starosta\x07", "Text obsahuje nepovolené řídicí znaky."),
+    ("a control character in the note", "note", "řádek\x1b[31m", "Text obsahuje nepovolené řídicí znaky."),
+    ("a line break in a name", "first_name", "Jana\nMarie", "Text musí být na jednom řádku."),
+    ("only zero-width characters", "first_name", "\u200b\u200c\u2060", "Jméno musí obsahovat viditelné znaky."),
+    ("a bidi override", "last_name", RTL, "Jméno obsahuje znaky, které mění pořadí písmen."),
+    ("a bidi isolate in the organisation", "organisation_name", "Obec \u2067Lhota\u2069",
+     "Jméno obsahuje znaky, které mění pořadí písmen."),
+]
+
+
+@pytest.mark.parametrize("description, field, value, message", NOT_TEXT, ids=[case[0] for case in NOT_TEXT])
+def test_what_is_not_text_is_refused_with_a_czech_field_message(site, description, field, value, message):
+    web, event, cluster = site
+    answer = web.post(f"/api/events/{event['id']}/registrations", data=body(**{field: value}),
+                      headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["fields"] == {field: message}
+    assert cluster.registrations.list_registrations(event["id"]) == []
+
+
+def test_names_are_kept_in_one_form_with_single_spaces(site):
+    web, event, _ = site
+    answer = web.post(f"/api/events/{event['id']}/registrations", data=body(
+        first_name="  Jana \t Marie ", last_name="Nova\u0301kova\u0301", note="první řádek\n\tdruhý řádek"),
+        headers={"Content-Type": "application/json"})
+    assert answer.status_code == 201, answer.text
+    registration = answer.json()
+    assert (registration["first_name"], registration["last_name"]) == ("Jana Marie", "Nováková")
+    assert registration["note"] == "první řádek\n\tdruhý řádek"
 
 
 def test_the_openapi_document_describes_the_api(site):

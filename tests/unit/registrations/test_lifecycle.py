@@ -169,6 +169,15 @@ def test_export_opens_in_czech_excel(service):
     assert rows[1][4] == "00075370" and rows[1][8] == "potvrzeno" and rows[2][8] == "čekací listina"
 
 
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x";"a")', "+420 777 123 456", "-1+1", "@SUM(A1)"])
+def test_export_cells_that_would_be_formulas_stay_text(service, typed):
+    event = published(service, capacity=5)
+    service.register(event["id"], person(1, first_name="Jana", position=typed, note=typed))
+    rows = list(csv.reader(io.StringIO(service.export_registrations(event["id"])[1:]), delimiter=";"))
+    assert rows[1][7] == "'" + typed  # the position column
+    assert rows[1][0] == "1"  # numbers stay numbers
+
+
 def test_an_idempotency_key_replays_the_first_answer(service):
     from werkzeug.test import EnvironBuilder
     event = published(service)
