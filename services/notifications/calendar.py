@@ -1,18 +1,23 @@
 """Calendar entries (.ics) that Google Calendar, Outlook and Thunderbird accept.
 
-One UID per event, so every update replaces the entry; SEQUENCE is the
-event's version, so a newer entry wins; METHOD:CANCEL removes it.
+One UID per registration: every update of the event replaces the entry
+(SEQUENCE is the event's version, so a newer entry wins), METHOD:CANCEL
+removes it, and registering again after a cancellation is a new registration
+with a new entry, not a cancelled one revived at the same SEQUENCE. Times are
+in Europe/Prague with its VTIMEZONE, as RFC 5545 wants for every TZID used.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as CalendarEvent
 
+from services.common.czech import local
 
-def event_uid(event_id, sender) -> str:
+
+def entry_uid(registration_id, sender) -> str:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    return f"akce-{event_id}@{domain}"
+    return f"prihlaska-{registration_id}@{domain}"
 
 
 def ics(payload, *, method, sender, organiser, now) -> bytes:
@@ -23,11 +28,12 @@ def ics(payload, *, method, sender, organiser, now) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("method", method)
     entry = CalendarEvent()
-    entry.add("uid", event_uid(event["id"], sender))
+    starts, ends = (local(datetime.fromisoformat(event[field])) for field in ("starts_at", "ends_at"))
+    entry.add("uid", entry_uid(registration["id"], sender))
     entry.add("sequence", int(event.get("version", 1)))
     entry.add("dtstamp", now)
-    entry.add("dtstart", datetime.fromisoformat(event["starts_at"]))
-    entry.add("dtend", datetime.fromisoformat(event["ends_at"]))
+    entry.add("dtstart", starts)
+    entry.add("dtend", ends)
     entry.add("summary", event["title"])
     entry.add("location", event["venue"])
     if event.get("lecturer"):
@@ -41,4 +47,7 @@ def ics(payload, *, method, sender, organiser, now) -> bytes:
     entry.add("attendee", attendee)
     entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     calendar.add_component(entry)
+    # the rules of the year around the event only: the whole history would make the entry long
+    calendar.add_missing_timezones(first_date=(starts - timedelta(days=366)).date(),
+                                   last_date=(ends + timedelta(days=366)).date())
     return calendar.to_ical()

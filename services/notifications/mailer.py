@@ -86,8 +86,10 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
     message.set_content(_environment.get_template(f"{kind}.txt").render(**context))
     message.add_alternative(_environment.get_template(f"{kind}.html").render(**context), subtype="html")
     for filename, content_type, data in attachments:
-        maintype, subtype = content_type.split("/", 1)
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        kind, *parameters = (part.strip() for part in content_type.split(";"))
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
+                               params=dict(parameter.split("=", 1) for parameter in parameters))
     return message
 
 

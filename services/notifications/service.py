@@ -179,7 +179,7 @@ class NotificationsService(HealthCheck):
         if kind in CALENDAR_METHOD:
             method = CALENDAR_METHOD[kind]
             attachments.append(("pozvanka.ics" if method == "REQUEST" else "zruseni.ics",
-                                f"text/calendar; method={method}",
+                                f"text/calendar; method={method}; charset=utf-8",
                                 calendar.ics(payload, method=method, sender=config["MAIL_FROM"],
                                              organiser=config.get("ORGANISER_NAME", ""), now=self.clock())))
         if kind == "announcement":

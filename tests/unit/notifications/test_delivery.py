@@ -115,6 +115,20 @@ def attachments(message):
     return {part.get_filename(): part for part in message.iter_attachments()}
 
 
+def assert_valid_calendar(message, method):
+    """The entry as a second parser (vobject) reads it: every TZID defined, the hour right, UTF-8."""
+    import vobject
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert part.get_content_charset() == "utf-8" and part.get_param("method") == method
+    text = part.get_payload(decode=True).decode("utf-8")
+    parsed = vobject.readOne(text)
+    tzids = {line.split("TZID=")[1].split(":")[0] for line in text.splitlines() if "TZID=" in line}
+    defined = {str(zone.tzid.value) for zone in parsed.contents.get("vtimezone", [])}
+    assert tzids == {"Europe/Prague"} and tzids <= defined
+    start = parsed.vevent.dtstart.value
+    assert start.isoformat() == "2026-12-08T09:00:00+01:00" and start.utcoffset().total_seconds() == 3600
+
+
 def calendar_of(message):
     from icalendar import Calendar
     [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
@@ -147,7 +161,8 @@ def test_each_kind_of_email(notifications, sink, kind, subject, words, files, me
         calendar = calendar_of(message)
         assert calendar["METHOD"] == method
         [entry] = calendar.walk("VEVENT")
-        assert str(entry["SUMMARY"]) == "Odpady v obci" and str(entry["UID"]) == "akce-7@smopk.example"
+        assert str(entry["SUMMARY"]) == "Odpady v obci" and str(entry["UID"]) == "prihlaska-1@smopk.example"
+        assert_valid_calendar(message, method)
     if kind == "attendance_confirmed":
         notifications.documents.render_certificate.assert_called_with(1, original=True)
 
@@ -166,6 +181,17 @@ def test_a_change_of_time_says_what_changed_and_updates_the_calendar(notificatio
     payload["event"]["version"] = 3
     notifications.on_event_updated(payload)
     assert len(sink.messages()) == 2  # a newer version is news again
+
+
+def test_registering_again_after_cancelling_makes_a_new_calendar_entry(notifications, sink):
+    notifications.on_registration_confirmed(confirmed(1))
+    notifications.on_registration_cancelled(confirmed(1))
+    notifications.on_registration_confirmed(confirmed(2, email="jana1@obec.example"))  # the same person again
+    entries = [(str(calendar_of(m)["METHOD"]), str(calendar_of(m).walk("VEVENT")[0]["UID"])) for m in sink.messages()]
+    [cancelled] = [uid for method, uid in entries if method == "CANCEL"]
+    requested = sorted(uid for method, uid in entries if method == "REQUEST")
+    assert requested == ["prihlaska-1@smopk.example", "prihlaska-2@smopk.example"]
+    assert cancelled == "prihlaska-1@smopk.example"  # the new entry is not the cancelled one
 
 
 def test_announcements_are_paced_and_carry_an_unsubscribe_link(notifications, sink):
