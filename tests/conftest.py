@@ -61,16 +61,18 @@ def database_urls(tmp_path):
 class SmtpSink:
     """The project's own SMTP sink (aiosmtpd) in a process of its own."""
 
-    def __init__(self, directory, port=None, reject=()):
+    def __init__(self, directory, port=None, reject=(), options=()):
         self.directory = str(directory)
         self.port = port or free_port()
         self.reject = reject
+        self.options = list(options)
         self.process = None
 
     def start(self):
         command = [sys.executable, "-m", "tools.smtp_sink", "--port", str(self.port), "--directory", self.directory]
         for address in self.reject:
             command += ["--reject", address]
+        command += self.options
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
         wait_for(self._answers, message=f"the SMTP sink on port {self.port}")
 

@@ -8,6 +8,7 @@ configuring a mail server; the tests start it to receive real messages.
 import argparse
 import os
 import signal
+import ssl
 import threading
 import time
 import uuid
@@ -18,9 +19,17 @@ from aiosmtpd.controller import Controller
 class KeepAsEml:
     """Writes each message atomically: a reader never sees half a file."""
 
-    def __init__(self, directory, reject=()):
+    def __init__(self, directory, reject=(), refuse_senders=False):
         self.directory = directory
         self.reject = {address.lower() for address in reject}
+        self.refuse_senders = refuse_senders
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_senders:
+            return "553 5.7.1 Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
@@ -44,9 +53,18 @@ def main():
     parser.add_argument("--directory", default="var/mail")
     parser.add_argument("--reject", action="append", default=[],
                         help="answer 550 for this recipient (for tests of permanent failures)")
+    parser.add_argument("--refuse-senders", action="store_true",
+                        help="answer 553 to every sender (for tests of a misconfigured server)")
+    parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's key (PEM)")
     args = parser.parse_args()
     os.makedirs(args.directory, exist_ok=True)
-    controller = Controller(KeepAsEml(args.directory, args.reject), hostname=args.host, port=args.port)
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+    controller = Controller(KeepAsEml(args.directory, args.reject, args.refuse_senders), hostname=args.host,
+                            port=args.port, tls_context=tls)
     controller.start()
     print(f"SMTP sink on {args.host}:{args.port}, keeping messages in {args.directory}", flush=True)
     stopped = threading.Event()

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import smtplib
+import ssl
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -48,11 +49,16 @@ def _moment(value):
 
 
 class PermanentFailure(Exception):
-    """The server refused the message for good (a 5xx answer): do not retry."""
+    """The server refused the recipient for good (a 5xx answer to RCPT): do not retry."""
 
 
 class TemporaryFailure(Exception):
     """The server was away or said 'later' (a 4xx answer): retry."""
+
+
+class ServerRefused(TemporaryFailure):
+    """A 5xx answer about us rather than the recipient (authentication, the sender, the message):
+    retried, and an alarm for the operator (logged as an error, counted in the metrics)."""
 
 
 def message_id_for(dedup_key: str, sender: str) -> str:
@@ -104,13 +110,19 @@ class Smtp:
         self.starttls = bool(settings.get("STARTTLS"))
         self.ssl = bool(settings.get("SSL"))
         self.timeout = float(settings.get("TIMEOUT", 10))
+        # The server's certificate is checked against the system's CAs, or the given file's
+        # (a private mail server); Python's smtplib checks nothing unless given a context.
+        self.tls = ssl.create_default_context(cafile=settings.get("CA_FILE") or None)
 
     def send(self, message: EmailMessage):
-        connection_class = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         try:
-            with connection_class(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.ssl:
+                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls)
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with connection as smtp:
                 if self.starttls:
-                    smtp.starttls()
+                    smtp.starttls(context=self.tls)
                 if self.user:
                     smtp.login(self.user, self.password)
                 smtp.send_message(message)
@@ -122,10 +134,12 @@ class Smtp:
                 raise PermanentFailure(reason) from None
             raise TemporaryFailure(reason) from None
         except smtplib.SMTPResponseException as error:
+            # The server refused us, not the address (authentication, the sender, the message):
+            # kept and tried again, and flagged for the operator, who has something to fix.
             text = error.smtp_error
             reason = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
             if error.smtp_code >= 500:
-                raise PermanentFailure(reason) from None
+                raise ServerRefused(reason) from None
             raise TemporaryFailure(reason) from None
         except (OSError, smtplib.SMTPException) as error:
             raise TemporaryFailure(f"{type(error).__name__}: {error}") from None

@@ -16,7 +16,7 @@ from services.common.logs import CallLog
 from services.common.rpc import RpcClient, rpc
 
 from . import calendar, domain, store, usecases
-from .mailer import PermanentFailure, SmtpProvider, TemporaryFailure, compose, message_id_for
+from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
 from .schemas import announcement_in
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,12 @@ class NotificationsService(HealthCheck):
     def metrics(self):
         with self.db.transaction() as tx:
             counts = store.count_by_status(tx)
+            refused = store.count_refused_by_server(tx)
         return [metrics.sample("smopk_emails", "gauge", "Emails by delivery state.", counts.get(status, 0),
                                status=status)
-                for status in (store.QUEUED, store.SENDING, store.SENT, store.RETRY, store.FAILED, store.SUPERSEDED)]
+                for status in (store.QUEUED, store.SENDING, store.SENT, store.RETRY, store.FAILED, store.SUPERSEDED)
+                ] + [metrics.sample("smopk_emails_refused_by_server", "gauge",
+                                    "Emails waiting because the SMTP server refused us (5xx): an alarm.", refused)]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, to=None, kind=None, status=None):
@@ -153,6 +156,10 @@ class NotificationsService(HealthCheck):
             self.smtp.send(self._compose(message))
         except PermanentFailure as error:
             self._record_failure(message, error, permanent=True)
+        except ServerRefused as error:
+            log.error("the SMTP server refused message %s: %s; check the mail settings (SMTP_USER, MAIL_FROM)",
+                      message_id, error)
+            self._record_failure(message, error, permanent=False)
         except TemporaryFailure as error:
             self._record_failure(message, error, permanent=False)
         except Exception as error:  # documents away, a template bug: keep it and retry

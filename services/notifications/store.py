@@ -112,3 +112,9 @@ def requeue(session, message_id) -> bool:
 
 def count_by_status(session):
     return dict(session.execute(select(messages.c.status, func.count()).group_by(messages.c.status)).all())
+
+
+def count_refused_by_server(session) -> int:
+    """Emails waiting because the server answered 5xx about us (authentication, the sender)."""
+    return session.execute(select(func.count()).select_from(messages).where(
+        messages.c.status == RETRY, messages.c.last_error.like("5%"))).scalar_one()
