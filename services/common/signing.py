@@ -39,24 +39,42 @@ def verify_ticket_code(key: bytes, code: str):
 def load_or_create_key(key_text: str, key_file: str) -> bytes:
     """The configured key, or the one kept in ``key_file``, made once.
 
-    Several processes may start at once: each writes a candidate and links it
-    into place, which only one of them wins, so all end up with the same key.
+    The file is created with mode 0600 in the same call that creates it, so it
+    is never readable by others, not even for a moment; a kept file that others
+    can read is refused (``KeyFileExposed``): a key that may have been copied
+    must be replaced, not used. Several processes may start at once: each
+    writes a candidate and links it into place, which only one of them wins,
+    so all end up with the same key.
     """
     if key_text:
         return key_text.encode()
     if not os.path.exists(key_file):
-        candidate = f"{key_file}.{os.getpid()}.new"
-        with open(candidate, "w") as new:
+        candidate = f"{key_file}.{os.getpid()}.{secrets.token_hex(4)}.new"
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as new:
             new.write(secrets.token_urlsafe(32) + "\n")
-        os.chmod(candidate, 0o600)
         try:
             os.link(candidate, key_file)
         except FileExistsError:
             pass
         finally:
             os.unlink(candidate)
+    if os.stat(key_file).st_mode & 0o077:
+        raise KeyFileExposed(f"{key_file} can be read by other users: make a new key (delete the file, or set "
+                             "TICKET_SIGNING_KEY), since this one may have been copied; printed tickets then need "
+                             "to be sent again")
     with open(key_file) as kept:
         return kept.read().strip().encode()
+
+
+class KeyFileExposed(RuntimeError):
+    """The signing key's file is readable by others than its owner."""
+
+
+def derived_key(key: bytes, label: str) -> bytes:
+    """A key for one purpose (``label``), made from the signing key with HMAC: a leak of one
+    purpose's key, or a token made for one purpose, tells nothing about the others."""
+    return hmac.new(key, f"smopk:{label}".encode(), hashlib.sha256).digest()
 
 
 class TicketSigner(DependencyProvider):

@@ -182,9 +182,15 @@ class HttpApi:
 
 
 class Announcements:
-    """The link in every announcement that turns announcements off (also one-click, RFC 8058)."""
+    """The link in every announcement that turns announcements off. Opening it only asks: mail
+    scanners open links, and must not unsubscribe anyone. The button posts; so does a mail
+    program's one-click unsubscribe (RFC 8058), to the same address."""
 
-    @page_route("GET,POST", "/announcements/unsubscribe/<token>")
+    @page_route("GET", "/announcements/unsubscribe/<token>")
+    def unsubscribe_confirm(self, request, token):
+        return pages.page("unsubscribe.html", token=token)
+
+    @page_route("POST", "/announcements/unsubscribe/<token>")
     def unsubscribe(self, request, token):
         found = self._unsubscribe(token)
         return pages.page("unsubscribed.html", status=200 if found else 404, found=found)

@@ -2,7 +2,9 @@
 
 Server-rendered, usable without JavaScript. Form posts carry a CSRF token
 (the double-submit pattern with a signed value: the same token in a cookie
-and in the form); a wrong token and a missing registration both answer 404.
+and in the form). The token is made once per browser session and kept, so
+two tabs, or Back and another registration, all post with it; it is signed
+with a key derived from the signing key for this purpose alone.
 """
 import hashlib
 import hmac
@@ -16,6 +18,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.common.errors import Conflict, NotFound, ValidationError, outage
+from services.common.signing import derived_key
 
 from . import pages, usecases
 from .schemas import registration_in
@@ -32,16 +35,24 @@ FORM_FIELDS = ("first_name", "last_name", "email", "phone", "position", "organis
                "note", "birth_date")
 
 
+def _csrf_mac(key, nonce):
+    return hmac.new(derived_key(key, "csrf"), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def _csrf_new(key):
     nonce = secrets.token_urlsafe(16)
-    return f"{nonce}.{hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()[:32]}"
+    return f"{nonce}.{_csrf_mac(key, nonce)}"
+
+
+def _csrf_genuine(key, token):
+    nonce, _, mac = (token or "").partition(".")
+    return bool(nonce) and hmac.compare_digest(mac, _csrf_mac(key, nonce))
 
 
 def _csrf_valid(key, form_token, cookie_token):
     if not form_token or not cookie_token or not hmac.compare_digest(form_token, cookie_token):
         return False
-    nonce, _, mac = form_token.partition(".")
-    return hmac.compare_digest(mac, hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()[:32])
+    return _csrf_genuine(key, form_token)
 
 
 def form_to_request(form, event):
@@ -92,7 +103,7 @@ class WebPages:
 
     @page_route("GET", "/events/<int(max=2147483647):event_id>")
     def page_event(self, request, event_id):
-        return self._event_form(event_id, values={}, errors={})
+        return self._event_form(request, event_id, values={}, errors={})
 
     @page_route("POST", "/events/<int(max=2147483647):event_id>")
     def page_register(self, request, event_id):
@@ -115,15 +126,15 @@ class WebPages:
         try:
             registration = self._register(event_id, registration_in.load_or_raise(data))[1]
         except ValidationError as error:
-            return self._event_form(event_id, values=values, errors=error.fields, status=422)
+            return self._event_form(request, event_id, values=values, errors=error.fields, status=422)
         except Conflict as error:
-            return self._event_form(event_id, values=values, errors={}, problem=error.message, status=409)
+            return self._event_form(request, event_id, values=values, errors={}, problem=error.message, status=409)
         except Exception as error:
             unavailable = outage(error)
             if unavailable is None:
                 raise
             # The form again as it was typed, from the event read above: the database may be away.
-            response = self._with_csrf("event.html", status=503, event=usecases.event_view(event, now),
+            response = self._with_csrf(request, "event.html", status=503, event=usecases.event_view(event, now),
                                        values=values, errors={}, problem=TRY_AGAIN)
             response.headers["Retry-After"] = str(unavailable.retry_after)
             return response
@@ -133,13 +144,14 @@ class WebPages:
     def page_registration(self, request, token):
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
-        return self._with_csrf("registration.html", registration=registration, new=request.args.get("nova") == "1")
+        return self._with_csrf(request, "registration.html", registration=registration,
+                               new=request.args.get("nova") == "1")
 
     @page_route("GET", "/r/<token>/zrusit")
     def page_cancel_confirm(self, request, token):
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
-        return self._with_csrf("cancel.html", registration=registration)
+        return self._with_csrf(request, "cancel.html", registration=registration)
 
     @page_route("POST", "/r/<token>/zrusit")
     def page_cancel(self, request, token):
@@ -168,18 +180,21 @@ class WebPages:
             return Response(static.read(), content_type=STATIC_TYPES[extension],
                             headers={"Cache-Control": "public, max-age=3600"})
 
-    def _event_form(self, event_id, values, errors, problem=None, status=200):
+    def _event_form(self, request, event_id, values, errors, problem=None, status=200):
         now = self.clock()
         with self.db.transaction() as tx:
             found = usecases.get_event(tx, event_id)
         self.recent_events.keep(found)
         event = usecases.event_view(found, now)
-        return self._with_csrf("event.html", status=status, event=event, values=values, errors=errors,
+        return self._with_csrf(request, "event.html", status=status, event=event, values=values, errors=errors,
                                problem=problem)
 
-    def _with_csrf(self, template, status=200, **context):
-        token = _csrf_new(self.signing_key)
+    def _with_csrf(self, request, template, status=200, **context):
+        """The page with the browser session's CSRF token: the one it has, or a new one."""
+        kept = request.cookies.get(CSRF_COOKIE)
+        token = kept if _csrf_genuine(self.signing_key, kept) else _csrf_new(self.signing_key)
         response = pages.page(template, status=status, csrf=token, **context)
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict",
-                            secure=self.base_url.startswith("https://"))
+        if token != kept:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict",
+                                secure=self.base_url.startswith("https://"))
         return response

@@ -3,6 +3,7 @@ import json
 import re
 
 import pytest
+import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.members.service import MembersService
@@ -77,6 +78,25 @@ def test_registering_through_the_pages(site):
 
 
 LONG = "Ř" * 10000
+def test_two_tabs_and_back_keep_one_csrf_token_per_browser(site):
+    web, event, _ = site
+    tabs = [web.get(f"/events/{event['id']}") for _ in range(2)]  # the second tab did not replace the first's
+    assert csrf_of(tabs[0]) == csrf_of(tabs[1]) == web.cookies["csrf"]
+    for n, tab in enumerate(tabs):
+        answer = web.post(f"/events/{event['id']}", allow_redirects=False, data={
+            "csrf": csrf_of(tab), "first_name": "Jana", "last_name": f"Kolegyně {n}", "email": f"jana{n}@obec.example",
+            "organisation_name": "Obec Chotěšov", "gdpr_consent": "ano"})
+        assert answer.status_code == 303, answer.text[:300]
+    # a cookie not made by us is replaced, and a form posted with it refused
+    stranger = requests.Session()
+    fresh = stranger.get(tabs[0].url, cookies={"csrf": "forged.0000"})
+    assert csrf_of(fresh) != "forged.0000" and "csrf=" in fresh.headers["Set-Cookie"]
+    refused = requests.post(tabs[0].url, data={"csrf": "forged.0000", "first_name": "A", "last_name": "B",
+                                               "email": "a@b.example", "organisation_name": "O", "gdpr_consent": "ano"},
+                            cookies={"csrf": "forged.0000"})
+    assert refused.status_code == 403
+
+
 RTL = "\u202eevil\u202c"
 
 

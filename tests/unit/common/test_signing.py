@@ -1,6 +1,9 @@
+import os
 import threading
 
-from services.common.signing import load_or_create_key, ticket_code, verify_ticket_code
+import pytest
+
+from services.common.signing import KeyFileExposed, derived_key, load_or_create_key, ticket_code, verify_ticket_code
 
 KEY = b"unit-test-key"
 
@@ -37,3 +40,25 @@ def test_a_generated_key_is_made_once_and_shared(tmp_path):
     assert len(set(keys)) == 1 and len(keys[0]) >= 32
     assert load_or_create_key("", path) == keys[0]
     assert oct((tmp_path / "key").stat().st_mode)[-3:] == "600"
+
+
+def test_the_key_file_is_private_from_its_creation_whatever_the_umask(tmp_path):
+    previous = os.umask(0)
+    try:
+        load_or_create_key("", str(tmp_path / "key"))
+    finally:
+        os.umask(previous)
+    assert oct((tmp_path / "key").stat().st_mode)[-3:] == "600"
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path):
+    path = tmp_path / "key"
+    load_or_create_key("", str(path))
+    path.chmod(0o644)
+    with pytest.raises(KeyFileExposed, match="can be read by other users"):
+        load_or_create_key("", str(path))
+
+
+def test_keys_derived_for_two_purposes_differ_from_each_other_and_the_key():
+    assert len({derived_key(b"k", "csrf"), derived_key(b"k", "feedback"), b"k"}) == 3
+    assert derived_key(b"k", "csrf") == derived_key(b"k", "csrf")
