@@ -205,7 +205,8 @@ class ServiceProcess:
             TICKET_SIGNING_KEY="test-signing-key", PUBLIC_BASE_URL="http://test.example", PYTHONWARNINGS="ignore",
             LOG_LEVEL="WARNING", OUTBOX_POLL_SECONDS="0.2", SMTP_PORT=str(config["SMTP"]["PORT"]),
             MAIL_RETRY_DELAYS=json.dumps(config["MAIL_RETRY_DELAYS"]),
-            **{f"{name.upper()}_DATABASE_URL": url for name, url in config["DATABASES"].items()}, **env)
+            **{f"{name.upper()}_DATABASE_URL": url for name, url in config["DATABASES"].items()})
+        self.env.update(env)  # the caller's settings win
         self.rpc_consumers = self._rpc_consumers() + 1  # this process's consumer makes one more
         self.log = tempfile.NamedTemporaryFile(prefix=f"{service}-", suffix=".log", delete=False)
         self._start()

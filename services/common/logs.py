@@ -1,11 +1,42 @@
-"""Logging: one line per entrypoint call with its id; readable or JSON (LOG_FORMAT)."""
+"""Logging: one line per entrypoint call with its id; readable or JSON (LOG_FORMAT).
+
+Guarantee: no log line carries a secret link. The manage token of a
+registration and the unsubscribe token of a contact travel in URL paths, which
+the web server's access log and our error logs print; ``MaskSecrets`` (a
+filter on every handler, see ``deploy/config.yaml``) replaces them with ``***``
+in the message and in any traceback before a line is written.
+"""
 import json
 import logging
+import re
 import time
 
 from nameko.extensions import DependencyProvider
 
 log = logging.getLogger("calls")
+
+
+SECRET_PATHS = re.compile(r"(/r/|/api/registrations/|/announcements/unsubscribe/)[A-Za-z0-9_\-]{6,}")
+
+
+def mask(text: str) -> str:
+    """``text`` with the tokens of secret links replaced by ``***``."""
+    return SECRET_PATHS.sub(r"\1***", text)
+
+
+class MaskSecrets(logging.Filter):
+    """Masks secret links in a record's message and traceback; lets every record through."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        return True
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,6 +1,7 @@
 """What operators look at: health over RPC and HTTP, Prometheus metrics, one log line per call."""
 import logging
 
+import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.conftest import wait_for
@@ -37,3 +38,20 @@ def test_health_and_metrics(runner_factory, service_config, web_session, smtp_si
     assert register.outcome == "ok" and register.call_id.startswith("registrations.register.")
     handled = next(r for r in calls if r.entrypoint == "on_registration_confirmed")
     assert handled.message_id and registration["id"]
+
+
+def test_no_log_line_carries_a_secret_link(service_processes, service_config):
+    process = service_processes("registrations", LOG_LEVEL="INFO").wait_healthy()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        event = published_event(cluster, capacity=5)
+        registration = cluster.registrations.register(event["id"], {
+            "first_name": "Eva", "last_name": "Malá", "email": "eva@obec.example", "organisation_name": "Obec",
+            "gdpr_consent": True})
+    token = registration["token"]
+    for path in (f"/r/{token}", f"/api/registrations/{token}", f"/api/registrations/{token}/ticket.pdf",
+                 f"/r/{token}/zrusit", "/announcements/unsubscribe/abcdefghijklmnop"):
+        requests.get(process.base + path, timeout=10)
+    requests.post(f"{process.base}/api/registrations/{token}/cancel", timeout=10)
+    output = wait_for(lambda: "/cancel" in process.output() and process.output(), message="the access log")
+    assert token not in output and "abcdefghijklmnop" not in output
+    assert "/api/registrations/***/cancel" in output and "/r/***" in output
