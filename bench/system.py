@@ -48,7 +48,7 @@ class System:
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
         env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
                    WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PUBLIC_BASE_URL=self.base,
-                   SMTP_PORT=str(self.smtp_port), MAIL_DIR=self.mail_dir, LOG_LEVEL="WARNING",
+                   SMTP_PORT=str(self.smtp_port), MAIL_DIR=self.mail_dir, LOG_LEVEL="WARNING", RATE_LIMITS="false",
                    TICKET_SIGNING_KEY_FILE=os.path.join(self.folder, "signing.key"),
                    **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()})
         env.update(self.extra_env)

@@ -32,9 +32,9 @@ def json_response(status, body, headers=None):
 
 
 def error_json(error):
-    """A refusal as JSON; an outage says when to try again."""
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, ServiceUnavailable) else None
-    return json_response(error.status, error.as_dict(), headers)
+    """A refusal as JSON; an outage or a limit says when to try again."""
+    retry_after = getattr(error, "retry_after", None)
+    return json_response(error.status, error.as_dict(), {"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def api(method, url):
@@ -154,13 +154,16 @@ class HttpApi:
         if key is not None and not 1 <= len(key) <= 200:
             raise ServiceErrorWithStatus(400, "invalid_idempotency_key", "Idempotency-Key má 1 až 200 znaků.")
         data = registration_in.load_or_raise(body)
+        self.rate_limits.registering(request, data["email"])
         return self._register(event_id, data, key, request_hash(event_id, body) if key else None)
 
     @api("POST", "/api/registrations/<token>/cancel")
     def http_cancel(self, request, token):
+        self.rate_limits.cancelling(request)
         with self.db.transaction() as tx:
             registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
                                                         self.base_url, token=token)
+        self.rate_limits.cancelled(registration["email"])
         return 200, registration_out.dump(registration)
 
     @api("GET", "/api/registrations/<token>")

@@ -20,6 +20,7 @@ from services.common.signing import TicketSigner
 
 from . import store, usecases
 from .http import Announcements, HttpApi
+from .ratelimit import RateLimits
 from .schemas import (
     event_changes_in,
     event_in,
@@ -46,6 +47,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
     signing_key = TicketSigner()
+    rate_limits = RateLimits()
     clock = Clock()
     config = Config()
     # Called while a person waits for the page: they give up sooner than calls in the background.

@@ -21,6 +21,7 @@ from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.signing import derived_key
 
 from . import pages, usecases
+from .ratelimit import TooManyRequests
 from .schemas import registration_in
 from .web import page_route
 
@@ -124,7 +125,14 @@ class WebPages:
         values = {name: form.get(name, "") for name in FORM_FIELDS}
         values["gdpr_consent"] = data["gdpr_consent"]
         try:
-            registration = self._register(event_id, registration_in.load_or_raise(data))[1]
+            request_data = registration_in.load_or_raise(data)
+            self.rate_limits.registering(request, request_data["email"])
+            registration = self._register(event_id, request_data)[1]
+        except TooManyRequests as error:
+            response = self._event_form(request, event_id, values=values, errors={}, problem=error.message,
+                                        status=429)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
         except ValidationError as error:
             return self._event_form(request, event_id, values=values, errors=error.fields, status=422)
         except Conflict as error:
@@ -157,12 +165,14 @@ class WebPages:
     def page_cancel(self, request, token):
         if not _csrf_valid(self.signing_key, request.form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
             return pages.page("error.html", status=403, message=STALE_FORM)
+        self.rate_limits.cancelling(request)
         try:
             with self.db.transaction() as tx:
-                usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(), self.base_url,
-                                             token=token)
+                registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
+                                                            self.base_url, token=token)
         except Conflict as error:
             return pages.page("error.html", status=409, message=error.message)
+        self.rate_limits.cancelled(registration["email"])
         return redirect(f"/r/{token}", code=303)
 
     @page_route("GET", "/ochrana-osobnich-udaju")

@@ -13,7 +13,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import ServiceError, ServiceUnavailable, outage
+from services.common.errors import ServiceError, outage
 
 from . import pages
 
@@ -67,9 +67,9 @@ http = SiteRequestHandler.decorator
 
 
 def error_page(error):
-    """A refusal as a Czech page; an outage says when to try again."""
+    """A refusal as a Czech page; an outage or a limit says when to try again."""
     response = pages.page("error.html", status=error.status, message=error.message)
-    if isinstance(error, ServiceUnavailable):
+    if getattr(error, "retry_after", None):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 

@@ -222,3 +222,36 @@ def test_the_openapi_document_describes_the_api(site):
     found = web.get("/api/organisations?q=plzen").json()
     assert found == {"organisations": [{"ico": "00075370", "name": "Statutární město Plzeň",
                                         "kind": "obec"}]}
+
+
+@pytest.fixture
+def limited(runner_factory, service_config, web_session):
+    config = dict(service_config, RATE_LIMITS=True, RATE_LIMIT_PER_EMAIL=2, RATE_LIMIT_PER_ADDRESS=5)
+    runner = runner_factory(config, RegistrationsService)
+    runner.start()
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        yield web_session, published_event(cluster, capacity=10), cluster
+
+
+def test_registering_and_cancelling_are_limited_per_email_and_per_address(limited):
+    web, event, cluster = limited
+    url = f"/api/events/{event['id']}/registrations"
+    stranger = json.loads(body(email="starosta@obec.example"))
+    first = web.post(url, json=stranger)
+    assert web.post(f"/api/registrations/{first.json()['token']}/cancel").status_code == 200
+    again = web.post(url, json=stranger)  # a third email to the same address within the hour
+    assert again.status_code == 429 and again.json()["error"] == "too_many_requests"
+    assert again.json()["message"].startswith("Příliš mnoho požadavků")
+    assert 3500 <= int(again.headers["Retry-After"]) <= 3600
+    assert [r["status"] for r in cluster.registrations.list_registrations(event["id"])] == ["cancelled"]
+
+    for n in (1, 2):  # the address has made 3 requests of 5
+        assert web.post(url, json=json.loads(body(email=f"kolega{n}@obec.example"))).status_code == 201
+    script = web.post(url, json=json.loads(body(email="skript@obec.example")))
+    assert script.status_code == 429 and int(script.headers["Retry-After"]) <= 600
+    form = web.get(f"/events/{event['id']}")
+    page = web.post(f"/events/{event['id']}", data={
+        "csrf": csrf_of(form), "first_name": "Jana", "last_name": "Formulářová", "email": "jana@obec.example",
+        "organisation_name": "Obec", "gdpr_consent": "ano"})
+    assert page.status_code == 429 and "Příliš mnoho požadavků" in page.text and 'value="Formulářová"' in page.text
+    assert len(cluster.registrations.list_registrations(event["id"])) == 3

@@ -1,0 +1,93 @@
+"""How often one client address or one email address may register and cancel.
+
+Guarantee: nobody can make the system email an address, or fill an event's
+seats, faster than the configured pace: at most ``RATE_LIMIT_PER_ADDRESS``
+registrations and cancellations per client address in
+``RATE_LIMIT_ADDRESS_SECONDS``, and at most ``RATE_LIMIT_PER_EMAIL``
+registrations and cancellations of one email address in
+``RATE_LIMIT_EMAIL_SECONDS``. Past that a registration answers 429
+``too_many_requests`` with ``Retry-After``. A cancellation is refused only by
+the address limit: a person can always cancel their own registration, but
+it counts towards their email's limit.
+
+Counts are kept in each process's memory, in fixed windows: with several
+replicas each counts its own share, so the pace allowed grows with the number
+of replicas; that is within what the limits are for (abuse, not accounting),
+and keeps the registration path free of a shared write.
+"""
+import time
+
+from nameko.extensions import DependencyProvider
+
+from services.common.errors import ServiceError
+
+MAX_KEYS = 100_000
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+
+    def __init__(self, retry_after):
+        super().__init__("too_many_requests",
+                         "Příliš mnoho požadavků za krátkou dobu. Zkuste to prosím znovu později.")
+        self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class Window:
+    """At most ``limit`` hits per key in each ``seconds``-long window."""
+
+    def __init__(self, limit, seconds, clock=time.monotonic):
+        self.limit, self.seconds, self.clock = int(limit), float(seconds), clock
+        self.counts = {}
+
+    def hit(self, key, refuse=True):
+        """Count one hit of ``key``; raises ``TooManyRequests`` past the limit when ``refuse``."""
+        now = self.clock()
+        started, count = self.counts.get(key, (now, 0))
+        if now - started >= self.seconds:
+            started, count = now, 0
+        if refuse and count >= self.limit:
+            raise TooManyRequests(started + self.seconds - now)
+        if len(self.counts) >= MAX_KEYS and key not in self.counts:
+            self._forget_ended(now)
+        self.counts[key] = (started, count + 1)
+
+    def _forget_ended(self, now):
+        self.counts = {key: value for key, value in self.counts.items() if now - value[0] < self.seconds}
+        if len(self.counts) >= MAX_KEYS:  # a flood of distinct keys: start afresh rather than grow
+            self.counts.clear()
+
+
+class RateLimits(DependencyProvider):
+    """The limits of this process, from the config; ``RATE_LIMITS: false`` turns them off."""
+
+    def setup(self):
+        config = self.container.config
+        self.on = str(config.get("RATE_LIMITS", True)).lower() not in ("false", "0", "no", "off")
+        self.by_address = Window(config.get("RATE_LIMIT_PER_ADDRESS", 60),
+                                 config.get("RATE_LIMIT_ADDRESS_SECONDS", 600))
+        self.by_email = Window(config.get("RATE_LIMIT_PER_EMAIL", 6), config.get("RATE_LIMIT_EMAIL_SECONDS", 3600))
+        self.client_header = config.get("CLIENT_ADDRESS_HEADER") or None
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def client(self, request):
+        """The client's address: the connection's, or the last hop that our proxy added to the
+        configured header (only the proxy's own addition can be trusted)."""
+        if self.client_header and request.headers.get(self.client_header):
+            return request.headers[self.client_header].split(",")[-1].strip()
+        return request.remote_addr or "unknown"
+
+    def registering(self, request, email):
+        if self.on:
+            self.by_address.hit(self.client(request))
+            self.by_email.hit(email.strip().casefold())
+
+    def cancelling(self, request):
+        if self.on:
+            self.by_address.hit(self.client(request))
+
+    def cancelled(self, email):
+        if self.on:
+            self.by_email.hit(email.strip().casefold(), refuse=False)
