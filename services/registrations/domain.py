@@ -96,10 +96,14 @@ def schedule_changes(event, values) -> dict:
             if field in values and values[field] != event[field]}
 
 
-def check_ticket(registration, now):
-    """Refuse a ticket that does not admit anybody now."""
+def check_ticket(registration, ticket_event, event_id, now):
+    """Refuse a ticket that does not admit anybody to event ``event_id`` now; ``ticket_event``
+    is the event the ticket was issued for."""
     if registration is None:
         raise INVALID_TICKET()
+    if registration["event_id"] != event_id:
+        raise Conflict("wrong_event", f"Vstupenka je na jinou akci: {ticket_event['title']} "
+                                      f"({czech.date_time(ticket_event['starts_at'])}).")
     if registration["status"] == "cancelled":
         raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena, vstupenka neplatí.")
     if registration["status"] != "confirmed":

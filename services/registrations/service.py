@@ -154,9 +154,12 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
-    def check_in(self, ticket_code):
+    def check_in(self, event_id, ticket_code):
+        """Admit the holder of ``ticket_code`` to event ``event_id``; a ticket of another event is
+        refused (``wrong_event``), as are forged, cancelled, waitlisted and used ones."""
         with self.db.transaction() as tx:
-            registration = usecases.check_in(tx, self.signing_key, str(ticket_code), self.clock(), self.base_url)
+            registration = usecases.check_in(tx, self.signing_key, int(event_id), str(ticket_code), self.clock(),
+                                             self.base_url)
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)

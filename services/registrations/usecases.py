@@ -263,11 +263,12 @@ def cancel_event(session, outbox, event_id, reason, now, base_url):
     return event_view(store.get_event(session, event_id), now)
 
 
-def check_in(session, signing_key, code, now, base_url):
-    """Admit the holder of a genuine ticket, once."""
+def check_in(session, signing_key, event_id, code, now, base_url):
+    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once."""
     number = verify_ticket_code(signing_key, code)
     registration = store.lock_registration(session, number) if number is not None else None
-    domain.check_ticket(registration, now)
+    ticket_event = store.get_event(session, registration["event_id"]) if registration is not None else None
+    domain.check_ticket(registration, ticket_event, event_id, now)
     store.set_registration(session, registration["id"], {"checked_in_at": now}, checked_in_at=None)
     return get_registration(session, now, base_url, registration_id=registration["id"])
 

@@ -233,7 +233,7 @@ def test_the_staff_day_check_in_from_the_emailed_ticket_attendance_and_certifica
 
     [message] = smtp_sink.wait_for_messages(1)
     [code] = qr_codes(pdf_attachment(message)[1])
-    checked = cluster.registrations.check_in(code)
+    checked = cluster.registrations.check_in(event["id"], code)
     assert checked["id"] == registration["id"] and checked["checked_in_at"]
     assert cluster.registrations.mark_attendance(event["id"])["marked"] == 1
 

@@ -109,31 +109,37 @@ def test_check_in(service):
     event = published(service, capacity=1)
     confirmed = service.register(event["id"], person(1))
     waitlisted = service.register(event["id"], person(2))
-    checked = service.check_in(confirmed["ticket_code"])
+    other = published(service, title="Odpady v obci: příští měsíc")
+    next_month = service.register(other["id"], person(3))
+    with pytest.raises(Conflict) as wrong:  # next month's ticket does not let anyone in today
+        service.check_in(event["id"], next_month["ticket_code"])
+    assert wrong.value.code == "wrong_event"
+    assert "Vstupenka je na jinou akci: Odpady v obci: příští měsíc" in wrong.value.message
+    assert service.get_registration(next_month["id"])["checked_in_at"] is None
+    checked = service.check_in(event["id"], confirmed["ticket_code"])
     assert checked["checked_in_at"] is not None
     with pytest.raises(Conflict) as twice:
-        service.check_in(confirmed["ticket_code"].lower())
+        service.check_in(event["id"], confirmed["ticket_code"].lower())
     assert twice.value.code == "already_checked_in"
     assert service.get_registration(confirmed["id"])["checked_in_at"] == checked["checked_in_at"]
     with pytest.raises(NotFound) as forged:
-        service.check_in(ticket_code(b"not-our-key", confirmed["id"]))
+        service.check_in(event["id"], ticket_code(b"not-our-key", confirmed["id"]))
     assert forged.value.code == "invalid_ticket"
     with pytest.raises(Conflict) as not_confirmed:
-        service.check_in(ticket_code(KEY, waitlisted["id"]))
+        service.check_in(event["id"], ticket_code(KEY, waitlisted["id"]))
     assert not_confirmed.value.code == "ticket_not_confirmed"
-    other = published(service)
-    later = service.register(other["id"], person(3))
-    service.cancel_registration(later["id"])
+    service.cancel_registration(next_month["id"])
     with pytest.raises(Conflict) as cancelled:
-        service.check_in(later["ticket_code"])
+        service.check_in(other["id"], next_month["ticket_code"])
     assert cancelled.value.code == "ticket_cancelled"
     assert service.event_stats(event["id"])["checked_in"] == 1
+    assert service.mark_attendance(event["id"])["marked"] == 1  # only the one checked in here
 
 
 def test_attendance_of_an_accredited_training_makes_certificates_due(service):
     event = published(service, capacity=5, accreditation_number="AK/PV-1/2026", hours=6)
     people = [service.register(event["id"], person(n)) for n in range(1, 4)]
-    service.check_in(people[0]["ticket_code"])
+    service.check_in(event["id"], people[0]["ticket_code"])
     assert service.mark_attendance(event["id"]) == {"marked": 1, "registration_ids": [people[0]["id"]]}
     assert service.mark_attendance(event["id"], [people[0]["id"], people[2]["id"]])["registration_ids"] == [
         people[2]["id"]]
