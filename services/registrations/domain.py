@@ -33,6 +33,8 @@ def registration_open(event, now) -> bool:
 
 def check_can_register(event, request, now):
     """Refuse a registration that the event cannot take, whatever the seats."""
+    if event is not None and event["status"] == "cancelled":
+        raise Conflict("event_cancelled", "Tato akce byla zrušena.")
     if not is_public(event):
         raise EVENT_NOT_FOUND()
     if not registration_open(event, now):

@@ -131,6 +131,7 @@ _TAKE_SEAT = (
     .values(seats_taken=events.c.seats_taken + 1)
     .returning(events.c.seats_taken)
 )
+_TAKE_SEAT_OF_VERSION = _TAKE_SEAT.where(events.c.version == bindparam("read_version"))
 _LIVE_REGISTRATION = select(registrations.c.id).where(
     registrations.c.event_id == bindparam("event_id"), registrations.c.email_key == bindparam("email_key"),
     registrations.c.status != "cancelled",
@@ -161,19 +162,25 @@ def update_event(session, event_id, values):
     session.execute(update(events).where(events.c.id == event_id).values(**values))
 
 
-def take_seat(session, event_id):
-    """Take one seat if one is left: the seats now taken, or None when full. The condition in
-    the UPDATE is the guard: it holds at READ COMMITTED on PostgreSQL and under SQLite's write lock."""
-    return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
+def take_seat(session, event_id, version=None):
+    """Take one seat if one is left: the seats now taken, or None when full, or, with ``version``,
+    when the event is no longer at that version (changed or cancelled since it was read). The
+    condition in the UPDATE is the guard: PostgreSQL evaluates it again on the row as it is once
+    the row lock is had (READ COMMITTED), and SQLite under its write lock."""
+    if version is None:
+        return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
+    return session.execute(_TAKE_SEAT_OF_VERSION, {"event_id": event_id, "read_version": version}).scalar()
 
 
-def take_waitlist_place(session, event_id):
-    """``(queue number, place in line)`` for one more waiting; the row lock serialises takers."""
-    return tuple(session.execute(
-        update(events).where(events.c.id == event_id)
+def take_waitlist_place(session, event_id, version):
+    """``(queue number, place in line)`` for one more waiting, or None when the event is no
+    longer at ``version``; the row lock serialises takers."""
+    row = session.execute(
+        update(events).where(events.c.id == event_id, events.c.version == version)
         .values(waitlist_taken=events.c.waitlist_taken + 1, waitlist_length=events.c.waitlist_length + 1)
         .returning(events.c.waitlist_taken, events.c.waitlist_length)
-    ).one())
+    ).first()
+    return tuple(row) if row is not None else None
 
 
 def leave_waitlist(session, event_id):

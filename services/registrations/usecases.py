@@ -124,11 +124,25 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
 
     # The seat comes last. Every registration for this event queues on the row
     # lock it takes, so the lock is held only for this statement and the commit.
-    seats_taken = store.take_seat(session, event_id)
+    # Both statements also check that the event is still the version read above:
+    # a cancellation or a change of time committed meanwhile is met here.
+    while True:
+        seats_taken = store.take_seat(session, event_id, event["version"])
+        taken = None if seats_taken is not None or not event["waitlist_enabled"] else \
+            store.take_waitlist_place(session, event_id, event["version"])
+        if seats_taken is not None or taken is not None:
+            break
+        current = store.lock_event(session, event_id)  # full and no waitlist, or changed since it was read
+        if current["version"] == event["version"]:
+            raise Conflict("event_full", "Akce je plně obsazena.")
+        domain.check_can_register(current, request, now)  # cancelled meanwhile: refused
+        event = current  # its time or place changed: the person is told the new ones
+        payload = event_payload(registration_view(registration, event, now, base_url))
+        outbox.replace(session, message_id, "registration_confirmed", payload)
     if seats_taken is not None:
         event = dict(event, seats_taken=seats_taken)
-    elif event["waitlist_enabled"]:
-        position, place = store.take_waitlist_place(session, event_id)
+    else:
+        position, place = taken
         waitlisted = {"status": "waitlisted", "waitlist_position": position, "ticket_code": None}
         store.set_registration(session, registration_id, waitlisted)
         registration.update(waitlisted)
@@ -140,8 +154,6 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
             payload["registration"], status="waitlisted", waitlist_position=place, ticket_code=None,
             ticket_url=None)}
         outbox.replace(session, message_id, "registration_waitlisted", payload)
-    else:
-        raise Conflict("event_full", "Akce je plně obsazena.")
     return payload["registration"], event
 
 
@@ -205,8 +217,10 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     found = store.get_registration(session, registration_id=registration_id, token=token)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
+    # The event first, then the registration: the order cancel_event locks them in, so the two
+    # never wait for each other.
+    event = store.lock_event(session, found["event_id"])
     registration = store.lock_registration(session, found["id"])
-    event = store.get_event(session, registration["event_id"])
     if registration["status"] == "cancelled":
         return registration_view(registration, event, now, base_url, session)
     domain.check_can_cancel(event, now)

@@ -1,0 +1,87 @@
+"""Two staff actions and a registration at the same moment, on PostgreSQL.
+
+SQLite runs one write transaction at a time, so these interleavings cannot
+happen there; on PostgreSQL each test holds one transaction open at the
+moment that matters and lets the other run into it.
+"""
+from datetime import datetime, timedelta
+
+import eventlet
+import pytest
+from eventlet.event import Event
+
+from services.common.errors import Conflict
+from services.registrations import store, usecases
+from tests.conftest import DATABASE
+from tests.unit.registrations.test_service import NOW, person, published
+
+pytestmark = pytest.mark.skipif(DATABASE != "postgresql", reason="SQLite runs one write transaction at a time")
+BASE = "https://akce.example"
+
+
+def holding_open(service, use_case):
+    """Run ``use_case(tx)`` in a transaction left open until the returned event is sent."""
+    done, release = Event(), Event()
+
+    def run():
+        with service.database.transaction() as tx:
+            use_case(tx)
+            done.send()
+            release.wait()
+    thread = eventlet.spawn(run)
+    done.wait()
+    return release, thread
+
+
+def test_a_registration_that_meets_the_events_cancellation_is_refused(service):
+    event = published(service, capacity=5)
+    release, cancelling = holding_open(
+        service, lambda tx: usecases.cancel_event(tx, service.outbox, event["id"], "Lektor onemocněl.", NOW, BASE))
+    registering = eventlet.spawn(service.register, event["id"], person(1))
+    eventlet.sleep(0.5)  # it has read the event as published and waits for the event's row
+    release.send()
+    cancelling.wait()
+    with pytest.raises(Conflict) as refused:
+        registering.wait()
+    assert refused.value.code == "event_cancelled"
+    assert service.list_registrations(event["id"]) == []
+    assert [kind for kind, _ in service.recorded()] == []  # nobody is told of a registration that is not
+
+
+def test_a_registration_that_meets_a_change_of_time_carries_the_new_time(service):
+    event = published(service, capacity=5)
+    new_start = datetime.fromisoformat("2026-12-10T09:00:00+01:00")
+    changes = {"starts_at": new_start, "ends_at": new_start + timedelta(hours=4), "registration_closes_at": new_start}
+    release, updating = holding_open(service, lambda tx: usecases.update_event(
+        tx, service.outbox, service.signing_key, event["id"], changes, NOW, BASE))
+    registering = eventlet.spawn(service.register, event["id"], person(1))
+    eventlet.sleep(0.5)
+    release.send()
+    updating.wait()
+    registration = registering.wait()
+    assert registration["event"]["version"] == 2
+    [(kind, payload)] = [(k, p) for k, p in service.recorded() if p["registration"]["id"] == registration["id"]]
+    assert kind == "registration_confirmed"
+    assert payload["event"]["version"] == 2 and payload["event"]["starts_at"] == new_start.isoformat()
+
+
+def test_cancelling_a_registration_and_its_event_at_once_deadlocks_neither(service, monkeypatch):
+    event = published(service, capacity=5)
+    registration = service.register(event["id"], person(1))
+    locked, go_on = Event(), Event()
+    real = store.lock_registration
+
+    def pausing(session, registration_id):
+        row = real(session, registration_id)
+        if not locked.ready():
+            locked.send()
+            go_on.wait()
+        return row
+    monkeypatch.setattr(store, "lock_registration", pausing)
+    one = eventlet.spawn(service.cancel_registration, registration["id"])
+    locked.wait()
+    two = eventlet.spawn(service.cancel_event, event["id"], "Lektor onemocněl.")
+    eventlet.sleep(0.5)  # the event's cancellation waits for a lock the first holds
+    go_on.send()
+    assert one.wait()["status"] == "cancelled"
+    assert two.wait()["status"] == "cancelled"
