@@ -6,6 +6,7 @@ Each handler parses the request, calls one use case and returns a dict; the
 import base64
 import functools
 import hashlib
+import hmac
 import json
 import logging
 
@@ -113,9 +114,14 @@ class HttpApi:
             found = []
         return 200, {"organisations": [{"ico": o["ico"], "name": o["name"], "kind": o["kind"]} for o in found]}
 
-    @http("GET", "/metrics")
+    @api("GET", "/metrics")
     def http_metrics(self, request):
-        """Prometheus: this service's figures and, when they answer within 2 s, the others'."""
+        """Prometheus, for the operator only: ``Authorization: Bearer <METRICS_TOKEN>``; without a
+        configured token it is off. This service's figures and, when they answer in time, the others'."""
+        token = self.config.get("METRICS_TOKEN") or ""
+        given = request.headers.get("Authorization", "")
+        if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise ServiceErrorWithStatus(404, "not_found", "Tato adresa neexistuje.")
         samples = self.metrics()
         for service in (self.members, self.notifications_rpc, self.documents):
             try:

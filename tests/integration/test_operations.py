@@ -9,6 +9,7 @@ from tests.integration.test_system import ALL, published_event
 
 
 def test_health_and_metrics(runner_factory, service_config, web_session, smtp_sink, caplog):
+    service_config = dict(service_config, METRICS_TOKEN="operator-token")
     runner = runner_factory(service_config, *ALL)
     runner.start()
     caplog.set_level(logging.INFO, logger="calls")
@@ -23,8 +24,13 @@ def test_health_and_metrics(runner_factory, service_config, web_session, smtp_si
         wait_for(lambda: cluster.notifications.list_messages()[0]["status"] == "sent", message="the email sent")
     assert web_session.get("/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
+    # the public address does not show the figures to anyone without the operator's token
+    for headers in ({}, {"Authorization": "Bearer guess"}):
+        refused = web_session.get("/metrics", headers=headers)
+        assert refused.status_code == 404 and refused.json()["error"] == "not_found"
+
     def figures():
-        text = web_session.get("/metrics").text
+        text = web_session.get("/metrics", headers={"Authorization": "Bearer operator-token"}).text
         return text if 'smopk_emails{status="sent"} 1' in text else None
     text = wait_for(figures, message="the metrics to show the sent email")
     assert 'smopk_registrations{status="confirmed"} 1' in text

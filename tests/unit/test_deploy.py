@@ -60,9 +60,17 @@ def test_kubernetes_has_a_deployment_per_service_with_every_variable():
 
 
 def test_secrets_are_never_values_in_the_repository():
-    for key in ("TICKET_SIGNING_KEY", "SMTP_PASSWORD"):
+    for key in ("TICKET_SIGNING_KEY", "SMTP_PASSWORD", "METRICS_TOKEN", "AMQP_URI"):
         assert key not in yaml.safe_load(read("k8s", "configmap.yaml"))["data"]
-    assert "${TICKET_SIGNING_KEY:?" in read("docker-compose.yml")
+    compose = read("docker-compose.yml")
+    assert "${TICKET_SIGNING_KEY:?" in compose and "guest" not in compose
+    assert "${RABBITMQ_PASSWORD:?" in yaml.safe_load(compose)["x-env"]["AMQP_URI"]
+
+
+def test_the_broker_management_port_is_not_published():
+    services = yaml.safe_load(read("docker-compose.yml"))["services"]
+    assert "ports" not in services["rabbitmq"]
+    assert services["registrations"]["ports"] == ["8000:8000"]
 
 
 def test_rabbitmq_definitions_hold_every_event_queue_and_the_dead_letter_policy():
