@@ -1,7 +1,9 @@
 """Transactional outbox: events are rows written in the same transaction as the
 state change they describe; a relay publishes them afterwards.
 
-A crash between the commit and the publish only delays an event. The relay
+A crash between the commit and the publish only delays an event. Published
+rows are deleted after ``OUTBOX_KEEP_DAYS`` (their payloads carry personal
+data); the relay does it once an hour. The relay
 publishes with publisher confirms and ``mandatory``, so an event that no queue
 would receive yet (its consumer has never started) stays in the table and is
 tried again, instead of being confirmed into nothing. A row is marked published
@@ -9,6 +11,7 @@ only after the broker confirmed it; consumers deduplicate by ``message_id``
 the rare event published twice (a relay killed between the two steps).
 """
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -29,6 +32,7 @@ BATCH = 200
 # After a wake-up, wait this long so that the events of concurrent commits
 # travel in one batch: a few milliseconds of latency for much less work.
 GATHER_SECONDS = 0.02
+PURGE_EVERY_SECONDS = 3600
 
 
 def outbox_table(metadata) -> Table:
@@ -45,6 +49,12 @@ def outbox_table(metadata) -> Table:
         Column("claimed_until", UTCDateTime),
         Column("published_at", UTCDateTime, index=True),
     )
+
+
+def purge_published(session, table, before) -> int:
+    """Forget the events published before ``before``: they were delivered, and their payloads
+    carry personal data that must not outlive its purpose (``OUTBOX_KEEP_DAYS``)."""
+    return session.execute(table.delete().where(table.c.published_at < before)).rowcount
 
 
 class Outbox:
@@ -81,6 +91,8 @@ class OutboxRelay(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 0.5))
+        self.keep = timedelta(days=float(config.get("OUTBOX_KEEP_DAYS", 30)))
+        self._purged_at = None
         self.exchange = get_event_exchange(self.container.service_name, config)
         self.publisher = Publisher(
             config["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json",
@@ -127,6 +139,7 @@ class OutboxRelay(DependencyProvider):
     def _run(self):
         while self._running:
             try:
+                self._purge_when_due()
                 published = self.relay_once()
             except Exception:  # the broker or the database is away: try again later
                 log.exception("outbox relay failed; retrying")
@@ -139,6 +152,16 @@ class OutboxRelay(DependencyProvider):
                 eventlet.sleep(GATHER_SECONDS)
             except Empty:
                 pass
+
+    def _purge_when_due(self):
+        moment = time.monotonic()
+        if self._purged_at is not None and moment - self._purged_at < PURGE_EVERY_SECONDS:
+            return
+        with self.database.transaction() as session:
+            purged = purge_published(session, self.table, utcnow() - self.keep)
+        self._purged_at = moment
+        if purged:
+            log.info("outbox: %d published events older than %s deleted", purged, self.keep)
 
     def relay_once(self) -> int:
         """Publish what is due; returns how many rows were published."""

@@ -41,6 +41,16 @@ class DocumentsService(HealthCheck):
                                round(timings["seconds"], 3))]
 
     @rpc(expected_exceptions=EXPECTED)
+    def export_person(self, registration_ids):
+        """The certificates issued for these registrations (a person's, from registrations' export).
+        This service keeps no name or address: the register holds numbers, dates and the
+        registration they belong to, which the law asks to keep; a certificate is rendered from the
+        registration each time, so once registrations erases the person, so does every new copy."""
+        with self.db.transaction() as tx:
+            found = [store.get_certificate(tx, int(i)) for i in registration_ids]
+        return {"certificates": [_certificate_view(c) for c in found if c is not None]}
+
+    @rpc(expected_exceptions=EXPECTED)
     def render_ticket(self, payload):
         """The ticket of a confirmed registration; ``payload`` is ``{"registration", "event"}``."""
         registration = payload["registration"]
@@ -90,6 +100,11 @@ class DocumentsService(HealthCheck):
             "issued_at": certificate["issued_at"], "organiser": self.config.get("ORGANISER_NAME", "")})
         return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}.pdf", data), number=number,
                     duplicate=duplicate)
+
+
+def _certificate_view(certificate):
+    return {"registration_id": certificate["registration_id"], "number": certificates.certificate_number(certificate),
+            "issued_at": certificate["issued_at"].isoformat(), "copies": certificate["copies"]}
 
 
 def _by_surname(registration):

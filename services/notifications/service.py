@@ -2,6 +2,7 @@
 import base64
 import logging
 import uuid
+from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
@@ -9,7 +10,7 @@ from nameko.timer import timer
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, NotFound
+from services.common.errors import EXPECTED, Conflict, NotFound
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
@@ -22,6 +23,7 @@ from .schemas import announcement_in
 log = logging.getLogger(__name__)
 
 RETRY_POLL_SECONDS = 2
+RETENTION_SECONDS = 24 * 3600
 
 
 # What goes with each email besides its text.
@@ -125,11 +127,38 @@ class NotificationsService(HealthCheck):
     def resend(self, message_id):
         """Send a message again now (after fixing an address, or when someone lost it)."""
         with self.db.transaction() as tx:
+            kept = store.get_message(tx, int(message_id))
+            if kept is not None and kept["payload"] == store.PURGED:
+                raise Conflict("message_purged", "Obsah této zprávy už po uplynutí doby uchování nemáme.")
             if not store.requeue(tx, int(message_id)):
                 raise NotFound("message_not_found", "Zpráva nebyla nalezena.")
         self._deliver(int(message_id))
         with self.db.transaction() as tx:
             return _message_view(store.get_message(tx, int(message_id)))
+
+    # Personal data
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_person(self, email):
+        """Every email sent or waiting for ``email``: what, when, how it went (a data-protection request)."""
+        with self.db.transaction() as tx:
+            return {"email": email, "messages": [_message_view(row) for row in store.messages_to(tx, str(email))]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_person(self, email):
+        """Delete every email to ``email``, sent or waiting, with what it said."""
+        with self.db.transaction() as tx:
+            found = store.messages_to(tx, str(email))
+            return {"email": email, "messages_deleted": store.delete_messages(tx, [row["id"] for row in found])}
+
+    @timer(interval=RETENTION_SECONDS)
+    def forget_sent_bodies(self):
+        """Retention: what a sent email said is kept SENT_EMAIL_KEEP_DAYS (for a resend), then dropped."""
+        days = float(self.config.get("SENT_EMAIL_KEEP_DAYS", 90))
+        with self.db.transaction() as tx:
+            purged = store.purge_sent_bodies(tx, self.clock() - timedelta(days=days))
+        if purged:
+            log.info("retention: the bodies of %d sent emails dropped", purged)
 
     # Delivery
 

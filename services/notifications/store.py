@@ -118,3 +118,22 @@ def count_refused_by_server(session) -> int:
     """Emails waiting because the server answered 5xx about us (authentication, the sender)."""
     return session.execute(select(func.count()).select_from(messages).where(
         messages.c.status == RETRY, messages.c.last_error.like("5%"))).scalar_one()
+
+
+def messages_to(session, address):
+    """Every message to ``address`` (compared without case), oldest first."""
+    return session.execute(select(messages).where(func.lower(messages.c.recipient) == address.strip().lower())
+                           .order_by(messages.c.id)).mappings().all()
+
+
+def delete_messages(session, message_ids):
+    return session.execute(messages.delete().where(messages.c.id.in_(message_ids))).rowcount if message_ids else 0
+
+
+def purge_sent_bodies(session, sent_before):
+    """Forget what sent emails said (their payload) after their time; the delivery record stays."""
+    return session.execute(update(messages).where(messages.c.status == SENT, messages.c.sent_at < sent_before)
+                           .values(payload=PURGED)).rowcount
+
+
+PURGED = {"purged": True}

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_SYNC_SECONDS = 600
 REMINDER_POLL_SECONDS = 60
 IDEMPOTENCY_KEEP = timedelta(hours=48)
+RETENTION_SECONDS = 24 * 3600
 
 
 class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
@@ -205,6 +206,31 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         with self.db.transaction() as tx:
             registrations = usecases.list_registrations(tx, int(event_id), self.clock(), self.base_url, status)
         return registrations_out.dump(registrations)
+
+    # Personal data
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_person(self, email):
+        """Every registration made with ``email`` (a data-protection request)."""
+        with self.db.transaction() as tx:
+            return {"email": email, "registrations": usecases.export_person(tx, str(email), self.clock(),
+                                                                              self.base_url)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_person(self, email):
+        """Erase the person with ``email`` from this service (see ``usecases.erase_person``)."""
+        with self.db.transaction() as tx:
+            return usecases.erase_person(tx, self.outbox, self.signing_key, str(email), self.clock(), self.base_url)
+
+    @timer(interval=RETENTION_SECONDS)
+    def anonymise_past_registrations(self):
+        """Retention: registrations of events that ended REGISTRATIONS_KEEP_YEARS ago keep their
+        facts, not the person (published events go by the outbox's own OUTBOX_KEEP_DAYS)."""
+        years = int(self.config.get("REGISTRATIONS_KEEP_YEARS", 3))
+        with self.db.transaction() as tx:
+            people = usecases.anonymise_past(tx, self.clock() - timedelta(days=365 * years))
+        if people:
+            log.info("retention: %d registrations of past events anonymised", people)
 
     # The copy of the member register
 

@@ -177,7 +177,13 @@ class WebPages:
 
     @page_route("GET", "/ochrana-osobnich-udaju")
     def page_privacy(self, request):
-        return pages.page("privacy.html")
+        """What is kept and how long, from the same settings the retention timers use."""
+        config = self.config
+        return pages.page("privacy.html", organiser=config.get("ORGANISER_NAME", ""),
+                          contact=config.get("ORGANISER_CONTACT", ""),
+                          keep_years=int(config.get("REGISTRATIONS_KEEP_YEARS", 3)),
+                          email_days=int(config.get("SENT_EMAIL_KEEP_DAYS", 90)),
+                          outbox_days=int(config.get("OUTBOX_KEEP_DAYS", 30)))
 
     @page_route("GET", "/static/<name>")
     def static_file(self, request, name):

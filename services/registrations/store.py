@@ -340,3 +340,42 @@ def update_idempotent_answer(session, key, body):
 
 def count_all_by_status(session):
     return dict(session.execute(select(registrations.c.status, func.count()).group_by(registrations.c.status)).all())
+
+
+def registrations_of(session, email_key):
+    """Every registration ever made with this address, any status, oldest first."""
+    return session.execute(select(registrations).where(registrations.c.email_key == email_key)
+                           .order_by(registrations.c.id)).mappings().all()
+
+
+def registrations_of_events_ended_before(session, moment):
+    """Registrations of events that ended before ``moment`` and still carry a person's data."""
+    return session.scalars(
+        select(registrations.c.id).join(events, events.c.id == registrations.c.event_id)
+        .where(events.c.ends_at < moment, ~registrations.c.email.like("%@" + ERASED_DOMAIN))
+    ).all()
+
+
+ERASED_DOMAIN = "vymazano.invalid"
+
+
+def anonymise_registration(session, registration_id, token):
+    """Keep the facts (event, organisation, status, price, check-in, attendance), drop the person."""
+    address = f"{registration_id}@{ERASED_DOMAIN}"
+    session.execute(update(registrations).where(registrations.c.id == registration_id).values(
+        first_name="(vymazáno)", last_name="(vymazáno)", email=address, email_key=address, phone=None, position=None,
+        note=None, birth_date=None, token=token))
+
+
+def delete_rows_about(session, table, column, registration_ids):
+    """Delete the rows of ``table`` whose JSON ``column`` is about one of ``registration_ids``
+    (a payload with ``registration.id``, or an answer with ``id``). Read in Python: JSON paths
+    differ between SQLite and PostgreSQL, and this runs only on a person's request or nightly."""
+    wanted, doomed = set(registration_ids), []
+    for row_key, value in session.execute(select(table.primary_key.columns[0], table.c[column])).all():
+        about = (value or {}).get("registration", value) or {}
+        if isinstance(about, dict) and about.get("id") in wanted:
+            doomed.append(row_key)
+    for start in range(0, len(doomed), 500):
+        session.execute(table.delete().where(table.primary_key.columns[0].in_(doomed[start:start + 500])))
+    return len(doomed)

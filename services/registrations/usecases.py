@@ -212,8 +212,9 @@ def promote_waitlisted(session, outbox, signing_key, event_id, now, base_url):
     return promoted
 
 
-def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None):
-    """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing."""
+def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None, tell=True):
+    """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing.
+    ``tell=False`` sends the person nothing (their data is being erased at their request)."""
     found = store.get_registration(session, registration_id=registration_id, token=token)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
@@ -226,7 +227,8 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     domain.check_can_cancel(event, now)
     store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now},
                            status=registration["status"])
-    view = _announce(session, outbox, "registration_cancelled", registration["id"], now, base_url)
+    view = (_announce(session, outbox, "registration_cancelled", registration["id"], now, base_url) if tell
+            else registration_view(dict(registration, status="cancelled", cancelled_at=now), event, now, base_url))
     if registration["status"] == "confirmed":
         store.free_seat(session, event["id"])
         promote_waitlisted(session, outbox, signing_key, event["id"], now, base_url)
@@ -320,6 +322,41 @@ def send_due_reminders(session, outbox, now, days_before, base_url):
             _announce(session, outbox, "reminder_due", registration_id, now, base_url, days_before=days_before)
             sent += 1
     return sent
+
+
+def export_person(session, email, now, base_url):
+    """Every registration made with ``email``, with its event, as the person may ask to see it."""
+    found = []
+    for registration in store.registrations_of(session, domain.email_key(email)):
+        view = registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url)
+        view.pop("token"), view.pop("manage_url")  # credentials, not data about the person
+        found.append(registration_out.dump(view))
+    return found
+
+
+def erase_person(session, outbox, signing_key, email, now, base_url):
+    """Erase the person with ``email``: a registration for an event to come is cancelled (the seat
+    goes to the first in line; the person is not mailed), then every registration keeps only the
+    facts (event, organisation, status, price, check-in, attendance: the certificate register
+    refers to them) and loses the person; the events and kept answers about them are deleted."""
+    ids = []
+    for registration in store.registrations_of(session, domain.email_key(email)):
+        event = store.get_event(session, registration["event_id"])
+        if registration["status"] != "cancelled" and local(event["starts_at"]) > local(now):
+            cancel_registration(session, outbox, signing_key, now, base_url, registration_id=registration["id"],
+                                tell=False)
+        store.anonymise_registration(session, registration["id"], secrets.token_urlsafe(24))
+        ids.append(registration["id"])
+    return {"registration_ids": ids, "events_deleted": store.delete_rows_about(session, store.outbox, "payload", ids),
+            "answers_deleted": store.delete_rows_about(session, store.idempotency_keys, "body", ids)}
+
+
+def anonymise_past(session, ended_before):
+    """Registrations of events that ended before ``ended_before`` keep their facts, not the person."""
+    ids = store.registrations_of_events_ended_before(session, ended_before)
+    for registration_id in ids:
+        store.anonymise_registration(session, registration_id, secrets.token_urlsafe(24))
+    return len(ids)
 
 
 STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno"}

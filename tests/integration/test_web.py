@@ -255,3 +255,12 @@ def test_registering_and_cancelling_are_limited_per_email_and_per_address(limite
         "organisation_name": "Obec", "gdpr_consent": "ano"})
     assert page.status_code == 429 and "Příliš mnoho požadavků" in page.text and 'value="Formulářová"' in page.text
     assert len(cluster.registrations.list_registrations(event["id"])) == 3
+
+
+def test_the_privacy_page_says_what_is_kept_how_long_and_how_to_ask_for_erasure(site):
+    web, _, _ = site
+    page = web.get("/ochrana-osobnich-udaju")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "do 3 let po skončení akce" in text and "90 dní" in text and "30 dní" in text
+    assert "výmaz" in text and "seminare@smopk.example" in text

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.common.errors import NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ValidationError
 from tests.unit.notifications.conftest import NOW
 
 
@@ -220,3 +220,20 @@ def test_an_older_change_of_time_is_not_sent_after_a_newer_one(notifications, si
     [message] = sink.messages()
     assert "10. 12. 2026" in message.get_body(("plain",)).get_content()
     assert {m["status"] for m in notifications.list_messages()} == {"sent", "superseded"}
+
+
+def test_what_a_sent_email_said_is_dropped_after_its_time_and_cannot_be_resent(notifications, sink):
+    notifications.on_registration_confirmed(confirmed(1))
+    notifications.clock_state["now"] = NOW + timedelta(days=89)
+    notifications.forget_sent_bodies()
+    [kept] = notifications.list_messages()
+    notifications.clock_state["now"] = NOW + timedelta(days=91)
+    notifications.forget_sent_bodies()
+    [record] = notifications.list_messages()
+    assert (record["to"], record["status"], record["sent_at"]) == (kept["to"], "sent", kept["sent_at"])
+    from services.notifications import store
+    with notifications.db.transaction() as tx:
+        assert store.get_message(tx, record["id"])["payload"] == {"purged": True}
+    with pytest.raises(Conflict) as refused:
+        notifications.resend(record["id"])
+    assert refused.value.code == "message_purged"

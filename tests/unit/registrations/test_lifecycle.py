@@ -201,3 +201,32 @@ def test_an_idempotency_key_replays_the_first_answer(service):
     status, body = post(person(2), "key-1")
     assert (status, body["error"]) == (409, "idempotency_key_reused")
     assert post(person(2), "key-2")[0] == 201
+
+
+def test_registrations_of_long_past_events_keep_their_facts_not_the_person(service):
+    event = published(service, capacity=5)
+    kept = service.register(event["id"], person(1, phone="+420 777 000 111", note="vegan"))
+    service.check_in(event["id"], kept["ticket_code"])
+    service.clock_state["now"] = NOW + timedelta(days=3 * 365 + 9)  # not yet three years after the end
+    service.anonymise_past_registrations()
+    assert service.get_registration(kept["id"])["last_name"] == "Nováková 1"
+    service.clock_state["now"] = NOW + timedelta(days=3 * 365 + 11)
+    service.anonymise_past_registrations()
+    gone = service.get_registration(kept["id"])
+    assert (gone["first_name"], gone["last_name"], gone["phone"], gone["note"]) == ("(vymazáno)", "(vymazáno)",
+                                                                                   None, None)
+    assert gone["email"].endswith("@vymazano.invalid") and gone["checked_in_at"] and gone["status"] == "confirmed"
+    assert gone["token"] != kept["token"]  # the old manage link leads nowhere
+
+
+def test_published_events_are_deleted_after_their_time(service):
+    from services.common.outbox import purge_published
+    from services.registrations import store
+    event = published(service, capacity=5)
+    service.register(event["id"], person(1))
+    with service.database.transaction() as tx:
+        tx.execute(store.outbox.update().values(published_at=NOW - timedelta(days=31)))
+    service.register(event["id"], person(2))  # not published yet: kept
+    with service.database.transaction() as tx:
+        assert purge_published(tx, store.outbox, NOW - timedelta(days=30)) == 1
+    assert [kind for kind, _ in service.recorded()] == ["registration_confirmed"]
