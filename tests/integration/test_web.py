@@ -141,6 +141,15 @@ HOSTILE = [
     ("unknown API path", "GET", "/api/admin", {}, None, 404, "not_found"),
     ("bad idempotency key", "POST", "/api/events/{id}/registrations", {"Idempotency-Key": "k" * 500}, body(), 400,
      "invalid_idempotency_key"),
+    ("a lone surrogate as a name", "POST", "/api/events/{id}/registrations", {}, body(first_name="\ud800"), 422,
+     "validation_error"),
+    ("NUL in a name", "POST", "/api/events/{id}/registrations", {}, body(last_name="A\x00B"), 422,
+     "validation_error"),
+    ("a name of zero-width spaces", "POST", "/api/events/{id}/registrations", {}, body(first_name="\u200b" * 3),
+     422, "validation_error"),
+    ("a bidi override in the organisation", "POST", "/api/events/{id}/registrations", {},
+     body(organisation_name=RTL), 422, "validation_error"),
+    ("metrics without the operator's token", "GET", "/metrics", {}, None, 404, "not_found"),
 ]
 
 

@@ -237,3 +237,12 @@ def test_what_a_sent_email_said_is_dropped_after_its_time_and_cannot_be_resent(n
     with pytest.raises(Conflict) as refused:
         notifications.resend(record["id"])
     assert refused.value.code == "message_purged"
+
+
+def test_an_email_builds_even_when_a_title_holds_a_line_break(notifications, sink):
+    payload = confirmed(1)
+    payload["event"] = dict(payload["event"], title="Odpady\r\nBcc: vsichni@example.org")  # from before the check
+    notifications.on_registration_confirmed(payload)
+    [message] = sink.messages()
+    assert message["Subject"] == "Potvrzení přihlášky: Odpady Bcc: vsichni@example.org"
+    assert message["Bcc"] is None
