@@ -64,7 +64,7 @@ def test_secrets_are_never_values_in_the_repository():
         assert key not in yaml.safe_load(read("k8s", "configmap.yaml"))["data"]
     compose = read("docker-compose.yml")
     assert "${TICKET_SIGNING_KEY:?" in compose and "guest" not in compose
-    assert "${RABBITMQ_PASSWORD:?" in yaml.safe_load(compose)["x-env"]["AMQP_URI"]
+    assert "AMQP_URI: pyamqp://${RABBITMQ_USER:?" in compose and ":${RABBITMQ_PASSWORD:?" in compose
 
 
 def test_the_broker_management_port_is_not_published():
