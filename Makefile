@@ -11,7 +11,7 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subse
 TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium
 
 .PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
-	migration
+	migration staff-user
 
 run: setup
 	$(PY) -m tools.run_local
@@ -37,6 +37,10 @@ migration: setup
 	DATABASE_URL=sqlite:///var/migration-$(SERVICE).sqlite $(PY) -c "from alembic import command; \
 	from services.common.migrations import alembic_config as c; \
 	command.upgrade(c('$(SERVICE)'), 'head'); command.revision(c('$(SERVICE)'), message='$(MESSAGE)', autogenerate=True)"
+
+# A console account: make staff-user EMAIL=jana@smopk.example ROLE=staff (admin, staff or door)
+staff-user: setup
+	$(PY) -m tools.staff_user "$(EMAIL)" "$(ROLE)"
 
 topology: setup
 	$(PY) -m tools.topology --policy

@@ -3,3 +3,4 @@ CREATE DATABASE members;
 CREATE DATABASE registrations;
 CREATE DATABASE notifications;
 CREATE DATABASE documents;
+CREATE DATABASE backoffice;

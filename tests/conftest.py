@@ -28,6 +28,7 @@ from tools.scratch_databases import scratch_databases  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICE_NAMES = ("members", "registrations", "notifications", "documents")
+DATABASE_NAMES = SERVICE_NAMES + ("backoffice",)
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 
@@ -52,7 +53,7 @@ def wait_for(condition, timeout=20.0, interval=0.05, message="condition"):
 def database_urls(tmp_path):
     """One database per service: SQLite files, or fresh PostgreSQL databases."""
     if DATABASE == "sqlite":
-        yield {name: f"sqlite:///{tmp_path}/{name}.sqlite" for name in SERVICE_NAMES}
+        yield {name: f"sqlite:///{tmp_path}/{name}.sqlite" for name in DATABASE_NAMES}
         return
     with scratch_databases("test") as urls:
         yield urls
@@ -196,6 +197,7 @@ class ServiceProcess:
         "registrations": "services.registrations.service:RegistrationsService",
         "notifications": "services.notifications.service:NotificationsService",
         "documents": "services.documents.service:DocumentsService",
+        "backoffice": "services.backoffice.service:BackofficeService",
     }
 
     def __init__(self, service, config, **env):

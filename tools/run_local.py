@@ -28,6 +28,7 @@ SERVICES = {
     "registrations": "services.registrations.service:RegistrationsService",
     "notifications": "services.notifications.service:NotificationsService",
     "documents": "services.documents.service:DocumentsService",
+    "backoffice": "services.backoffice.service:BackofficeService",
 }
 # nameko 2.14, setuptools and eventlet 0.41 announce deprecations on every start: noise.
 QUIET = "ignore"
@@ -181,7 +182,15 @@ def load_sample_data(amqp_uri):
     return events[0]["id"] if events else None
 
 
-def banner(base, event_id, mail_dir):
+def first_administrator():
+    """The console's first account on a fresh machine: its address and one-time password, or None."""
+    from tools import staff_user
+
+    made = staff_user.bootstrap(setting("BACKOFFICE_ADMIN_EMAIL", "spravce@smopk.example"))
+    return None if made is None else (made[0]["email"], made[1])
+
+
+def banner(base, event_id, mail_dir, console, administrator):
     body = json.dumps({
         "first_name": "Jana", "last_name": "Nováková", "email": "jana.novakova+EMAIL@example.cz",
         "organisation_ico": "00075370", "position": "referentka", "gdpr_consent": True,
@@ -193,7 +202,10 @@ def banner(base, event_id, mail_dir):
         "  Register someone:\n"
         f"    curl -s -X POST {base}/api/events/{event_id}/registrations \\\n"
         f"         -H 'Content-Type: application/json' -d '{body}'\n\n"
-        "  Staff shell: make shell     Stop: Ctrl-C\n"
+        f"  The staff console: {console}/\n"
+        + (f"    first login: {administrator[0]}, one-time password {administrator[1]}\n"
+           "    (change it at the first login; then set up the code from your phone)\n" if administrator else "")
+        + "  Staff shell: make shell     Stop: Ctrl-C\n"
     )
 
 
@@ -208,6 +220,8 @@ def main():
     if setting("DATABASE", "sqlite") == "postgresql":
         use_postgresql(setting("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"))
     prepare_bus(amqp_uri)
+    administrator = first_administrator()
+    console = f"http://{setting('BACKOFFICE_ADDRESS', '127.0.0.1:8001')}"
 
     processes = Processes()
     stopping = threading.Event()
@@ -231,7 +245,7 @@ def main():
             print(f"The services did not start (exited: {processes.exited()}); see the log above.", file=sys.stderr)
             return 1
         event_id = load_sample_data(amqp_uri)
-        print(banner(base, event_id, mail_dir), flush=True)
+        print(banner(base, event_id, mail_dir, console, administrator), flush=True)
         while not stopping.wait(0.5):
             if not processes.restart_exited():
                 print(f"Processes keep stopping on their own: {processes.exited()}; stopping the rest.",

@@ -1,11 +1,15 @@
 """Errors that cross service boundaries with a stable code and a Czech message.
 
-The same classes travel over RPC (nameko re-raises them by name on the caller
-as ``RemoteError`` with ``exc_type`` set) and become JSON over HTTP.
+The same classes travel over RPC and become JSON over HTTP. They are registered
+with nameko, so a caller gets the refusal itself (``NotFound``, ``Conflict``,
+``ValidationError`` with its fields, ``ServiceUnavailable``) rather than a
+``RemoteError``; each keeps in ``args`` what its constructor takes, so that
+nameko can build it again on the caller's side.
 """
 import sqlite3
 
 from kombu.exceptions import OperationalError as BrokerError
+from nameko.exceptions import deserialize_to_instance
 from sqlalchemy.exc import DBAPIError
 
 
@@ -43,6 +47,7 @@ class ValidationError(ServiceError):
 
     def __init__(self, fields, message="Některé údaje nejsou vyplněny správně.", code="validation_error"):
         super().__init__(code, message, fields)
+        self.args = (fields, message, code)
 
 
 EXPECTED = (NotFound, Conflict, ValidationError)
@@ -57,6 +62,11 @@ class ServiceUnavailable(ServiceError):
     def __init__(self, part, message="Služba je na chvíli nedostupná. Zkuste to prosím za okamžik znovu."):
         super().__init__("service_unavailable", message)
         self.part = part
+        self.args = (part, message)
+
+
+for _refusal in (NotFound, Conflict, ValidationError, ServiceUnavailable):
+    deserialize_to_instance(_refusal)
 
 
 def outage(error):

@@ -14,7 +14,7 @@ from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from services.common import metrics
-from services.common.errors import ServiceError, ServiceUnavailable, outage
+from services.common.errors import NotFound, ServiceError, ServiceUnavailable, outage
 
 from . import openapi, pages, usecases
 from .schemas import event_out, events_out, registration_in, registration_out
@@ -109,7 +109,7 @@ class HttpApi:
             return 200, {"organisations": []}
         try:
             found = self.members.find_organisations(query, 10)
-        except (ServiceUnavailable, RemoteError):
+        except (ServiceError, RemoteError):
             log.warning("organisation search unavailable")
             found = []
         return 200, {"organisations": [{"ico": o["ico"], "name": o["name"], "kind": o["kind"]} for o in found]}
@@ -126,7 +126,7 @@ class HttpApi:
         for service in (self.members, self.notifications_rpc, self.documents):
             try:
                 samples += service.metrics()
-            except (ServiceUnavailable, RemoteError):
+            except (ServiceError, RemoteError):
                 log.warning("metrics of a service unavailable")
         return Response(metrics.render(samples), content_type="text/plain; version=0.0.4; charset=utf-8")
 
@@ -208,7 +208,5 @@ class Announcements:
         try:
             self.members.unsubscribe(token)
             return True
-        except RemoteError as error:
-            if error.exc_type == "NotFound":
-                return False
-            raise
+        except NotFound:
+            return False

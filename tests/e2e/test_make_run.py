@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 
 from tests.conftest import ROOT, SmtpSink, free_port, wait_for
 from tests.helpers import pdf_attachment, pdf_text, qr_codes
@@ -41,12 +42,13 @@ def _living_members(group):
 
 
 def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_urls, tmp_path):
-    port, smtp_port = free_port(), free_port()
+    port, smtp_port, console_port = free_port(), free_port(), free_port()
     mail = tmp_path / "mail"
     env = dict(
         os.environ,
         AMQP_URI=rabbit_config["AMQP_URI"], WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SMTP_PORT=str(smtp_port), MAIL_DIR=str(mail),
+        BACKOFFICE_ADDRESS=f"127.0.0.1:{console_port}",
         TICKET_SIGNING_KEY_FILE=str(tmp_path / "signing.key"),
         **{f"{name.upper()}_DATABASE_URL": url for name, url in database_urls.items()},
     )
@@ -60,9 +62,14 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         wait_for(lambda: any("Ready." in line for line in output), timeout=90, interval=0.2,
                  message="the launcher to say it is ready")
         groups = _process_groups(launcher.pid)
-        assert len(groups) == 5  # the SMTP sink and the four services
+        assert len(groups) == 6  # the SMTP sink and the five services
 
         text = "".join(output)
+        # the console on its own address, with a first administrator and a one-time password
+        assert f"The staff console: http://127.0.0.1:{console_port}/" in text
+        assert re.search(r"first login: spravce@smopk.example, one-time password \S{16}", text)
+        login = urllib.request.urlopen(f"http://127.0.0.1:{console_port}/prihlaseni", timeout=10)
+        assert login.status == 200 and "Přihlášení do konzole" in login.read().decode()
         curl = re.search(r"(curl -s -X POST .*?\n.*?)\n\n", text, re.S).group(1).replace("\\\n", " ")
         answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True).stdout
         assert '"status": "confirmed"' in answer, answer

@@ -1,0 +1,41 @@
+"""The console's forms, read with the same Czech building blocks as the API."""
+from marshmallow import fields, validate
+
+from services.common.schemas import REQUIRED, CzechSchema, Email, Name, Text
+
+from .domain import ROLES
+
+
+class LocalDateTime(fields.NaiveDateTime):
+    """What a ``datetime-local`` input sends: a time in Prague, without its offset."""
+
+    default_error_messages = {"required": REQUIRED, "invalid": "Zadejte datum a čas.",
+                              "format": "Datum a čas nelze zapsat."}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class EventForm(CzechSchema):
+    title = Text(required=True, validate=validate.Length(min=1, max=200, error="Název má 1 až 200 znaků."))
+    kind = Text(required=True, validate=validate.OneOf(("seminar", "training", "good_practice"),
+                                                        error="Vyberte druh akce."))
+    topic = Text(required=True, validate=validate.Length(min=1, max=100, error="Téma má 1 až 100 znaků."))
+    lecturer = Text(validate=validate.Length(max=200))
+    venue = Text(required=True, validate=validate.Length(min=1, max=300, error="Místo má 1 až 300 znaků."))
+    starts = LocalDateTime(required=True)
+    ends = LocalDateTime(required=True)
+    capacity = fields.Integer(required=True, error_messages={"invalid": "Zadejte počet míst číslem."})
+    price_member = fields.Integer(error_messages={"invalid": "Zadejte cenu v celých korunách."})
+    price_non_member = fields.Integer(error_messages={"invalid": "Zadejte cenu v celých korunách."})
+    description = Text(multiline=True, validate=validate.Length(max=20000))
+
+
+class AccountForm(CzechSchema):
+    email = Email(required=True)
+    name = Name(required=True, validate=validate.Length(min=1, max=200, error="Jméno má 1 až 200 znaků."))
+    role = Text(required=True, validate=validate.OneOf(ROLES, error="Role je admin, staff, nebo door."))
+
+
+event_form_in = EventForm()
+account_in = AccountForm()

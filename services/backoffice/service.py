@@ -1,0 +1,358 @@
+"""The staff console: the association's office in a browser, the door on a phone.
+
+It owns no seminar data: its pages call the other services over RPC, as the
+shell does. Its own database holds staff accounts, their sessions and the audit log.
+"""
+import base64
+import io
+import os
+from datetime import datetime
+
+import segno
+from nameko.dependency_providers import Config
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Response
+
+from services.common.clock import Clock
+from services.common.czech import PRAGUE, local
+from services.common.db import DatabaseProvider
+from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.health import HealthCheck
+from services.common.logs import CallLog
+from services.common.rpc import RpcClient
+from services.common.spreadsheet import csv_text
+
+from . import domain, store, usecases
+from .schemas import account_in, event_form_in
+from .web import SESSION_COOKIE, Pages, page, render
+
+STATIC_CSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static", "console.css")
+ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
+           "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
+           "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
+           "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
+           "logged_out_everywhere": "odhlášení ze všech zařízení"}
+
+
+class BackofficeService(Pages, HealthCheck):
+    name = "backoffice"
+
+    call_log = CallLog()
+    db = DatabaseProvider(store.metadata)
+    clock = Clock()
+    config = Config()
+    registrations = RpcClient("registrations")
+    members = RpcClient("members")
+
+    # Logging in and out
+
+    @page("GET", "/prihlaseni", None)
+    def login_form(self, request):
+        return self._login_form(request, "login.html", next=request.args.get("dal", "/"), problem=None)
+
+    @page("POST", "/prihlaseni", None)
+    def login(self, request):
+        target = _local_path(request.form.get("dal", "/"))
+        if not self._login_csrf_valid(request):
+            return self._login_form(request, "login.html", status=403, next=target,
+                                    problem="Formulář vypršel. Zkuste to prosím znovu.")
+        try:
+            with self.db.transaction() as tx:
+                found = usecases.log_in(tx, request.form.get("email"), request.form.get("password"),
+                                        request.remote_addr, self.clock())
+                if found is not None:
+                    usecases.audit(tx, found[1], "logged_in", {"address": request.remote_addr}, self.clock())
+            if found is None:
+                raise usecases.LoginRefused()
+            session_id = found[0]
+        except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
+            response = self._login_form(request, "login.html", status=refusal.status, next=target,
+                                        problem=refusal.message)
+            if getattr(refusal, "retry_after", None):
+                response.headers["Retry-After"] = str(refusal.retry_after)
+            return response
+        # A new session id at every login: one planted beforehand is never the one that logs in.
+        return self._with_session(redirect(target, code=303), session_id)
+
+    @page("GET", "/prihlaseni/kod", None)
+    def code_form(self, request):
+        return render("code.html", account=None, csrf=self._pending(request)["csrf"], problem=None)
+
+    @page("POST", "/prihlaseni/kod", None)
+    def code(self, request):
+        pending = self._pending(request)
+        if request.form.get("csrf") != pending["csrf"]:
+            return render("code.html", status=403, account=None, csrf=pending["csrf"], problem="Formulář vypršel.")
+        try:
+            with self.db.transaction() as tx:
+                passed = usecases.second_factor(tx, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
+                                                self.clock(), request.remote_addr)
+            if not passed:
+                raise usecases.LoginRefused()
+        except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
+            return render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
+                          problem=refusal.message)
+        return redirect("/", code=303)
+
+    @page("GET", "/prihlaseni/nastavit-kod", None)
+    def code_setup_form(self, request):
+        pending, account = self._pending(request, with_account=True)
+        secret = usecases.new_totp_secret()
+        return self._totp_setup(account, pending["csrf"], secret)
+
+    @page("POST", "/prihlaseni/nastavit-kod", None)
+    def code_setup(self, request):
+        pending, account = self._pending(request, with_account=True)
+        secret = request.form.get("secret", "")
+        if request.form.get("csrf") != pending["csrf"] or account["totp_secret"] is not None:
+            return render("error.html", status=403, account=None, csrf=None, message="Formulář vypršel.")
+        try:
+            with self.db.transaction() as tx:
+                usecases.enable_totp(tx, account, secret, request.form.get("code"), self.clock())
+                usecases.second_factor(tx, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
+                                       self.clock(), request.remote_addr)
+        except ValidationError as error:
+            return self._totp_setup(account, pending["csrf"], secret, problem=error.fields["code"], status=422)
+        return redirect("/", code=303)
+
+    @page("GET", "/heslo", "door")
+    def password_form(self, request):
+        return self._page(request, "password.html", errors={})
+
+    @page("POST", "/heslo", "door")
+    def password(self, request):
+        try:
+            with self.db.transaction() as tx:
+                usecases.change_password(tx, request.account, request.form.get("old_password", ""),
+                                         request.form.get("password", ""), self.clock())
+        except ValidationError as error:
+            return self._page(request, "password.html", status=422, errors=error.fields)
+        return redirect("/", code=303)
+
+    @page("POST", "/odhlasit", "door")
+    def logout(self, request):
+        with self.db.transaction() as tx:
+            usecases.log_out(tx, request.cookies.get(SESSION_COOKIE))
+        response = redirect("/prihlaseni", code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @page("POST", "/odhlasit-vsude", "door")
+    def logout_everywhere(self, request):
+        with self.db.transaction() as tx:
+            usecases.log_out_everywhere(tx, request.account, self.clock())
+        response = redirect("/prihlaseni", code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    # The office
+
+    @page("GET", "/", "door")
+    def dashboard(self, request):
+        if not domain.may(request.account["role"], "staff"):
+            return redirect("/vstup", code=303)
+        events = self.registrations.list_events()
+        stats = {event["id"]: self.registrations.event_stats(event["id"]) for event in events}
+        now = local(self.clock())
+        return self._page(request, "dashboard.html", events=events, stats=stats,
+                          days={e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - now.date()).days
+                                for e in events})
+
+    @page("GET", "/akce", "staff")
+    def events(self, request):
+        which = request.args.get("ktere", "nadchazejici")
+        events = self.registrations.list_events(include_past=which != "nadchazejici")
+        now = self.clock()
+        if which == "probehle":
+            events = [e for e in events if datetime.fromisoformat(e["ends_at"]) < now]
+        elif which == "koncepty":
+            events = [e for e in events if e["status"] == "draft"]
+        topic = request.args.get("tema") or None
+        topics = sorted({e["topic"] for e in events})
+        shown = [e for e in events if topic is None or e["topic"] == topic]
+        return self._page(request, "events.html", events=shown, which=which, topics=topics, topic=topic)
+
+    @page("GET", "/akce/nova", "staff")
+    def event_form(self, request):
+        return self._page(request, "event_form.html", values={"kind": "seminar", "capacity": "30"}, errors={})
+
+    @page("POST", "/akce/nova", "staff")
+    def create_event(self, request):
+        values = {name: request.form.get(name, "") for name in event_form_in.fields}
+        try:
+            data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
+            event = self.registrations.create_event(data)
+        except ValidationError as error:
+            return self._page(request, "event_form.html", status=422, values=values, errors=_form_fields(error))
+        self._audit(request, "event_created", {"event_id": event["id"], "title": event["title"]})
+        return redirect(f"/akce/{event['id']}", code=303)
+
+    @page("GET", "/akce/<int:event_id>", "staff")
+    def event(self, request, event_id):
+        event = self.registrations.get_event(event_id)
+        status = request.args.get("stav") or None
+        registrations = self.registrations.list_registrations(event_id, status)
+        query = (request.args.get("hledat") or "").strip().casefold()
+        if query:
+            registrations = [r for r in registrations if query in " ".join(
+                [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+        return self._page(request, "event.html", event=event, registrations=registrations,
+                          stats=self.registrations.event_stats(event_id), shown=status, query=query)
+
+    @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
+    def publish_event(self, request, event_id):
+        event = self.registrations.publish_event(event_id)
+        self._audit(request, "event_published", {"event_id": event_id, "title": event["title"]})
+        return redirect(f"/akce/{event_id}", code=303)
+
+    @page("POST", "/akce/<int:event_id>/zrusit", "staff")
+    def cancel_event(self, request, event_id):
+        reason = " ".join(request.form.get("reason", "").split())
+        if not reason:
+            raise Conflict("reason_needed", "Uveďte důvod zrušení: dostanou ho všichni přihlášení.")
+        event = self.registrations.cancel_event(event_id, reason)
+        self._audit(request, "event_cancelled", {"event_id": event_id, "title": event["title"], "reason": reason})
+        return redirect(f"/akce/{event_id}", code=303)
+
+    @page("GET", "/akce/<int:event_id>/export.csv", "staff")
+    def export_event(self, request, event_id):
+        return Response(self.registrations.export_registrations(event_id), content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="prihlasky-{event_id}.csv"'})
+
+    @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
+    def cancel_registration(self, request, registration_id):
+        registration = self.registrations.cancel_registration(registration_id)
+        self._audit(request, "registration_cancelled", {"registration_id": registration_id,
+                                                        "event_id": registration["event"]["id"]})
+        return redirect(f"/akce/{registration['event']['id']}", code=303)
+
+    # The door
+
+    @page("GET", "/vstup", "door")
+    def door(self, request):
+        today = local(self.clock()).date()
+        events = [e for e in self.registrations.list_events() if _day(e["starts_at"]) <= today <= _day(e["ends_at"])]
+        return self._page(request, "door.html", events=events)
+
+    @page("GET", "/vstup/<int:event_id>", "door")
+    def door_event(self, request, event_id):
+        return self._door(request, event_id, answer=None)
+
+    @page("POST", "/vstup/<int:event_id>", "door")
+    def check_in(self, request, event_id):
+        code = request.form.get("code", "")
+        try:
+            registration = self.registrations.check_in(event_id, code)
+        except (NotFound, Conflict) as refusal:
+            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
+                              status=409 if isinstance(refusal, Conflict) else 404)
+        self._audit(request, "checked_in", {"event_id": event_id, "registration_id": registration["id"]})
+        return self._door(request, event_id, answer={"ok": True, "name": f"{registration['first_name']} "
+                                                                          f"{registration['last_name']}"})
+
+    # Accounts and the audit log (admin)
+
+    @page("GET", "/ucty", "admin")
+    def accounts(self, request):
+        with self.db.transaction() as tx:
+            accounts = store.list_accounts(tx)
+        return self._page(request, "accounts.html", accounts=accounts, values={}, errors={}, created=None)
+
+    @page("POST", "/ucty", "admin")
+    def create_account(self, request):
+        values = {name: request.form.get(name, "") for name in ("email", "name", "role")}
+        try:
+            data = account_in.load_or_raise(values)
+            with self.db.transaction() as tx:
+                account, password = usecases.create_account(tx, data["email"], data["name"], data["role"],
+                                                            self.clock())
+                usecases.audit(tx, request.account, "account_created", {"email": account["email"],
+                                                                        "role": account["role"]}, self.clock())
+                accounts = store.list_accounts(tx)
+        except (ValidationError, Conflict) as error:
+            with self.db.transaction() as tx:
+                accounts = store.list_accounts(tx)
+            fields = error.fields if isinstance(error, ValidationError) else {"email": error.message}
+            return self._page(request, "accounts.html", status=422, accounts=accounts, values=values, errors=fields,
+                              created=None)
+        return self._page(request, "accounts.html", accounts=accounts, values={}, errors={},
+                          created={"email": account["email"], "password": password})
+
+    @page("GET", "/audit", "admin")
+    def audit_log(self, request):
+        with self.db.transaction() as tx:
+            entries = store.list_audit(tx)
+        if request.args.get("format") == "csv":
+            return Response(csv_text(["Kdy", "Kdo", "Co", "Podrobnosti"], (
+                [local(e["at"]).strftime("%d. %m. %Y %H:%M:%S"), e["who"], ACTIONS.get(e["action"], e["action"]),
+                 _details(e["details"])] for e in entries)), content_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+        return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details)
+
+    @page("GET", "/static/<name>", None)
+    def static_file(self, request, name):
+        if name != "console.css":
+            raise NotFound("not_found", "Tato stránka neexistuje.")
+        with open(STATIC_CSS, "rb") as css:
+            return Response(css.read(), content_type="text/css; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    # Helpers
+
+    def _audit(self, request, action, details):
+        with self.db.transaction() as tx:
+            usecases.audit(tx, request.account, action, details, self.clock())
+
+    def _door(self, request, event_id, answer, status=200):
+        event = self.registrations.get_event(event_id)
+        stats = self.registrations.event_stats(event_id)
+        return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer)
+
+    def _pending(self, request, with_account=False):
+        """The session waiting for its second factor; a login page otherwise."""
+        with self.db.transaction() as tx:
+            found = usecases.current(tx, request.cookies.get(SESSION_COOKIE), self.clock())
+        if found is None or not found[1]["second_factor_due"]:
+            raise NotFound("no_login", "Přihlaste se prosím znovu.")
+        return (found[1], found[0]) if with_account else found[1]
+
+    def _totp_setup(self, account, csrf, secret, problem=None, status=200):
+        uri = usecases.totp_uri(secret, account["email"])
+        qr = "data:image/png;base64," + base64.b64encode(_png(uri)).decode()
+        return render("code_setup.html", status=status, account=None, csrf=csrf, secret=secret, qr=qr,
+                      problem=problem)
+
+
+def _png(text) -> bytes:
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=5)
+    return out.getvalue()
+
+
+def _day(moment):
+    return datetime.fromisoformat(moment).date()
+
+
+def _local_path(target):
+    """Only a path on this site: never an address elsewhere (an open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _details(details):
+    return ", ".join(f"{key}: {value}" for key, value in sorted((details or {}).items()))
+
+
+def _form_fields(error):
+    """The registrations service's field names mapped back onto the form's."""
+    renamed = {"starts_at": "starts", "ends_at": "ends"}
+    return {renamed.get(name, name): message for name, message in error.fields.items()}
+
+
+def _event_data(values):
+    """The form's values as the registrations service takes them: times in Prague, with their offset."""
+    data = dict(values)
+    for field, target in (("starts", "starts_at"), ("ends", "ends_at")):
+        data[target] = data.pop(field).replace(tzinfo=PRAGUE).isoformat()
+    return {name: value for name, value in data.items() if value not in ("", None)}
+
+

@@ -1,0 +1,115 @@
+"""The console's own tables: staff accounts, their sessions, login failures and the audit log."""
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, func, select, update
+
+from services.common.db import UTCDateTime
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("totp_secret", String(64)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # Only a hash of the session id is kept: a copy of this table logs nobody in.
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    # A password is checked, and the second factor still to come.
+    Column("second_factor_due", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # "account:<email>" or "address:<ip>"
+    Column("key", String(300), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("who", String(254), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+
+def count_accounts(session) -> int:
+    return session.execute(select(func.count()).select_from(accounts)).scalar_one()
+
+
+def insert_account(session, values) -> int:
+    return session.execute(accounts.insert().values(**values)).inserted_primary_key[0]
+
+
+def get_account(session, account_id=None, email=None):
+    query = select(accounts)
+    query = query.where(accounts.c.id == account_id) if account_id is not None else \
+        query.where(accounts.c.email == email)
+    return session.execute(query).mappings().first()
+
+
+def list_accounts(session):
+    return session.execute(select(accounts).order_by(accounts.c.email)).mappings().all()
+
+
+def update_account(session, account_id, values):
+    session.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+
+
+def insert_session(session, values):
+    session.execute(sessions.insert().values(**values))
+
+
+def get_session(session, id_hash):
+    return session.execute(select(sessions).where(sessions.c.id_hash == id_hash)).mappings().first()
+
+
+def update_session(session, id_hash, values):
+    session.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(**values))
+
+
+def delete_sessions(session, id_hash=None, account_id=None) -> int:
+    query = sessions.delete()
+    query = query.where(sessions.c.id_hash == id_hash) if id_hash is not None else \
+        query.where(sessions.c.account_id == account_id)
+    return session.execute(query).rowcount
+
+
+def add_failure(session, key, at):
+    session.execute(login_failures.insert().values(key=key, at=at))
+
+
+def failures_since(session, key, since) -> int:
+    return session.execute(select(func.count()).select_from(login_failures)
+                           .where(login_failures.c.key == key, login_failures.c.at >= since)).scalar_one()
+
+
+def forget_failures(session, key):
+    session.execute(login_failures.delete().where(login_failures.c.key == key))
+
+
+def add_audit(session, at, who, action, details):
+    session.execute(audit.insert().values(at=at, who=who, action=action, details=details))
+
+
+def list_audit(session, limit=500):
+    return session.execute(select(audit).order_by(audit.c.id.desc()).limit(limit)).mappings().all()

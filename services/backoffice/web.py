@@ -1,0 +1,167 @@
+"""The console's HTTP: its own address, and every page behind a check of session, right and CSRF.
+
+``page(method, url, right)`` is the one way to make a page: ``right`` is what
+the account's role must allow (``domain.RIGHTS``), or None for the login pages.
+Every page is listed in ``ROUTES``, which the role-matrix test walks, so a new
+page cannot forget its check.
+"""
+import functools
+import hmac
+import logging
+import os
+import secrets
+from datetime import datetime
+from urllib.parse import quote
+
+import jinja2
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp, parse_address
+from werkzeug.exceptions import HTTPException
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from services.common import czech
+from services.common.errors import ServiceError, outage
+
+from . import domain, usecases
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+SESSION_COOKIE = "konzole"
+LOGIN_CSRF_COOKIE = "konzole_prihlaseni"
+ROUTES = []
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "media-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                 undefined=jinja2.StrictUndefined)
+environment.filters.update(date_time=lambda moment: czech.date_time(
+    datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
+    event_kind=czech.event_kind)
+
+
+def render(template, status=200, **context):
+    html = environment.get_template(template).render(**context)
+    return Response(html, status=status, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+
+def error_page(status, message, account=None):
+    return render("error.html", status=status, message=message, account=account, csrf=None)
+
+
+def refusal_page(error, account):
+    """A ``ServiceError`` as a page; an outage or a throttle says when to try again."""
+    response = error_page(error.status, error.message, account)
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class ConsoleApp(WsgiApp):
+    """Unknown paths and wrong methods answer with a Czech page, never werkzeug's English one."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = error_page(exc.code, "Tato stránka neexistuje." if exc.code == 404 else
+                                  "Požadavek nelze zpracovat.")
+        return response(environ, start_response)
+
+
+class ConsoleServer(WebServer):
+    """The console's own server, on ``BACKOFFICE_ADDRESS``: never on the public address."""
+
+    @property
+    def bind_addr(self):
+        return parse_address(self.container.config.get("BACKOFFICE_ADDRESS", "127.0.0.1:8001"))
+
+    def get_wsgi_app(self):
+        return ConsoleApp(self)
+
+
+class ConsoleRequestHandler(HttpRequestHandler):
+    server = ConsoleServer()
+
+
+http = ConsoleRequestHandler.decorator
+
+
+def page(method, url, right):
+    """A console page needing ``right`` (None: reachable without a session)."""
+    def decorator(handler):
+        ROUTES.append((method, url, right))
+
+        @functools.wraps(handler)
+        def entrypoint(self, request, **kwargs):
+            request.account = request.login = None
+            if right is not None:
+                refusal = self._admit(request, url, right)
+                if refusal is not None:
+                    return refusal
+            try:
+                return handler(self, request, **kwargs)
+            except ServiceError as error:
+                return refusal_page(error, request.account)
+            except Exception as error:
+                unavailable = outage(error)
+                if unavailable is None:
+                    log.exception("%s %s failed", request.method, request.path)
+                    return error_page(500, "Omlouváme se, nastala chyba. Zkuste to prosím znovu.", request.account)
+                return refusal_page(unavailable, request.account)
+        return http(method, url)(entrypoint)
+    return decorator
+
+
+class Pages:
+    """Mixed into the service: the gate every page with a right goes through."""
+
+    def _admit(self, request, url, right):
+        with self.db.transaction() as tx:
+            found = usecases.current(tx, request.cookies.get(SESSION_COOKIE), self.clock())
+        if found is None:
+            return redirect(f"/prihlaseni?dal={quote(request.full_path.rstrip('?'), safe='/')}", code=303)
+        account, login = found
+        if login["second_factor_due"]:
+            return redirect("/prihlaseni/kod" if account["totp_secret"] else "/prihlaseni/nastavit-kod", code=303)
+        if account["must_change_password"] and url != "/heslo":
+            return redirect("/heslo", code=303)
+        if not domain.may(account["role"], right):
+            return error_page(403, "Na tuto stránku nemáte oprávnění.", account)
+        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), login["csrf"]):
+            return error_page(403, "Formulář vypršel. Načtěte stránku a zkuste to znovu.", account)
+        request.account, request.login = account, login
+        return None
+
+    def _page(self, request, template, status=200, **context):
+        """A page for the logged-in account, with its CSRF token in the forms."""
+        return render(template, status=status, account=request.account, csrf=request.login["csrf"], **context)
+
+    def _login_form(self, request, template, status=200, **context):
+        """A login page with a CSRF token of its own (there is no session yet): double-submit."""
+        token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+        response = render(template, status=status, account=None, csrf=token, **context)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=self._secure())
+        return response
+
+    def _login_csrf_valid(self, request):
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        return bool(cookie) and hmac.compare_digest(request.form.get("csrf", ""), cookie)
+
+    def _with_session(self, response, session_id):
+        response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict", secure=self._secure())
+        return response
+
+    def _secure(self):
+        return str(self.config.get("BACKOFFICE_BASE_URL", "")).startswith("https://")

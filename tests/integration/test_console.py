@@ -1,0 +1,184 @@
+"""The staff console over HTTP, with the services it calls: every page behind its right, logging in
+with a one-time password and a code from the phone, and the office's and the door's main paths."""
+import re
+
+import pyotp
+import pytest
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.backoffice import store, usecases
+from services.backoffice.service import BackofficeService
+from services.backoffice.web import ROUTES
+from services.common.db import Database, utcnow
+from services.registrations.service import RegistrationsService
+from tests.conftest import free_port
+from tests.integration.test_system import published_event
+
+PASSWORD = "Dlouhé heslo pro test 2026"
+
+
+@pytest.fixture
+def console(runner_factory, service_config, web_config_port):
+    port = free_port()
+    config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}")
+    runner_factory(config, BackofficeService, RegistrationsService).start()
+    database = Database(config["DATABASES"]["backoffice"], store.metadata)
+    secrets = {}
+    with database.transaction() as tx:
+        for role in ("admin", "staff", "door"):
+            account, _ = usecases.create_account(tx, f"{role}@smopk.example", role.title(), role, utcnow(),
+                                                 password=PASSWORD)
+            store.update_account(tx, account["id"], {"must_change_password": False})
+        secrets["admin"] = usecases.new_totp_secret()
+        store.update_account(tx, store.get_account(tx, email="admin@smopk.example")["id"],
+                             {"totp_secret": secrets["admin"]})
+    database.dispose()
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        yield (f"http://127.0.0.1:{port}", cluster, secrets, f"http://127.0.0.1:{web_config_port}",
+               config["DATABASES"]["backoffice"])
+
+
+def logged_in(base, role, secrets):
+    browser = requests.Session()
+    form = browser.get(f"{base}/prihlaseni")
+    answer = browser.post(f"{base}/prihlaseni", data={"csrf": csrf_of(form), "email": f"{role}@smopk.example",
+                                                      "password": PASSWORD, "dal": "/"})
+    if role in secrets:
+        assert answer.url.endswith("/prihlaseni/kod")
+        answer = browser.post(f"{base}/prihlaseni/kod", data={"csrf": csrf_of(answer),
+                                                              "code": pyotp.TOTP(secrets[role]).now()})
+    assert answer.status_code == 200, answer.text[:500]
+    return browser
+
+
+def csrf_of(page):
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+def test_every_page_lets_in_exactly_the_roles_it_should(console):
+    base, cluster, secrets = console[:3]
+    event = published_event(cluster, capacity=5)
+    registration = cluster.registrations.register(event["id"], {
+        "first_name": "Jana", "last_name": "Nováková", "email": "jana@obec.example", "organisation_name": "Obec",
+        "gdpr_consent": True})
+    values = {"event_id": event["id"], "registration_id": registration["id"], "name": "console.css"}
+    allowed = {"admin": {"door", "staff", "admin"}, "staff": {"door", "staff"}, "door": {"door"}}
+    guarded = [(method, url, right) for method, url, right in ROUTES if right is not None]
+    assert {right for _, _, right in guarded} == {"door", "staff", "admin"} and len(guarded) >= 18
+    anonymous = requests.Session()
+    for role in ("admin", "staff", "door"):
+        browser = logged_in(base, role, secrets)
+        token = csrf_of(browser.get(f"{base}/heslo"))
+        for method, url, right in guarded:
+            path = re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), url)
+            if path in ("/odhlasit", "/odhlasit-vsude"):
+                continue  # they would end the session this loop uses; tested below
+            answer = browser.request(method, base + path, data={"csrf": token}, allow_redirects=False)
+            if right in allowed[role]:
+                assert answer.status_code != 403, (role, method, url)
+            else:
+                assert answer.status_code == 403, (role, method, url, answer.status_code)
+                assert "Na tuto stránku nemáte oprávnění." in answer.text
+        for method, url, _ in guarded:
+            path = re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), url)
+            answer = anonymous.request(method, base + path, allow_redirects=False)
+            assert answer.status_code == 303 and "/prihlaseni" in answer.headers["Location"], (method, url)
+
+
+def test_the_first_administrator_changes_the_password_and_sets_up_the_code(console):
+    base = console[0]
+    database = Database(console[4], store.metadata)
+    with database.transaction() as tx:
+        _, one_time = usecases.create_account(tx, "novy@smopk.example", "Nový správce", "admin", utcnow())
+    database.dispose()
+    browser = requests.Session()
+    planted = "planted-session-id-from-an-attacker"
+    browser.cookies.set("konzole", planted, domain="127.0.0.1")
+    form = browser.get(f"{base}/prihlaseni")
+    setup = browser.post(f"{base}/prihlaseni", data={"csrf": csrf_of(form), "email": "novy@smopk.example",
+                                                     "password": one_time, "dal": "/akce"})
+    assert setup.url.endswith("/prihlaseni/nastavit-kod") and "QR kód" in setup.text
+    assert browser.cookies.get("konzole", domain="127.0.0.1") != planted  # a new session id at login
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    wrong = browser.post(f"{base}/prihlaseni/nastavit-kod", data={"csrf": csrf_of(setup), "secret": secret,
+                                                                 "code": "000000"})
+    assert wrong.status_code in (401, 422)
+    changing = browser.post(f"{base}/prihlaseni/nastavit-kod", data={
+        "csrf": csrf_of(setup), "secret": secret, "code": pyotp.TOTP(secret).now()})
+    assert changing.url.endswith("/heslo") and "platí jen pro první přihlášení" in changing.text
+    assert browser.get(f"{base}/akce").url.endswith("/heslo")  # nothing else until the password is changed
+    done = browser.post(f"{base}/heslo", data={"csrf": csrf_of(changing), "old_password": one_time,
+                                               "password": "Moje nové heslo 2026"})
+    assert done.status_code == 200 and "Přehled" in done.text
+
+
+def test_login_is_throttled_per_account_and_per_address(console):
+    base, _, secrets = console[:3]
+    browser = requests.Session()
+    form = browser.get(f"{base}/prihlaseni")
+    for _ in range(5):
+        refused = browser.post(f"{base}/prihlaseni", data={"csrf": csrf_of(form), "email": "staff@smopk.example",
+                                                           "password": "hádám"})
+        assert refused.status_code == 401 and "Nesprávný e-mail, heslo nebo kód." in refused.text
+    locked = browser.post(f"{base}/prihlaseni", data={"csrf": csrf_of(form), "email": "staff@smopk.example",
+                                                      "password": PASSWORD})
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "900"
+    other = browser.post(f"{base}/prihlaseni", data={"csrf": csrf_of(form), "email": "door@smopk.example",
+                                                     "password": PASSWORD})
+    assert other.status_code == 429  # the address is held back too, whichever account it tries
+
+
+def test_a_form_without_its_token_is_refused_and_logging_out_everywhere_ends_every_session(console):
+    base, _, secrets = console[:3]
+    staff = logged_in(base, "door", secrets)
+    forged = staff.post(f"{base}/heslo", data={"csrf": "not-the-token", "old_password": PASSWORD,
+                                               "password": "Úplně jiné heslo 1"})
+    assert forged.status_code == 403 and "Formulář vypršel" in forged.text
+    everywhere = logged_in(base, "door", secrets)
+    staff.post(f"{base}/odhlasit-vsude", data={"csrf": csrf_of(staff.get(f"{base}/heslo"))})
+    assert everywhere.get(f"{base}/vstup", allow_redirects=False).status_code == 303  # logged out there too
+
+
+def test_no_console_page_is_on_the_public_address(console):
+    public = console[3]
+    for path in ("/prihlaseni", "/akce", "/ucty", "/vstup", "/audit"):
+        assert requests.get(public + path).status_code == 404
+
+
+def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_in(console):
+    base, cluster, secrets = console[:3]
+    office = logged_in(base, "staff", secrets)
+    form = office.get(f"{base}/akce/nova")
+    invalid = office.post(f"{base}/akce/nova", data={"csrf": csrf_of(form), "title": "", "kind": "seminar"})
+    assert invalid.status_code == 422 and "Některé údaje nejsou vyplněny správně" in invalid.text
+    created = office.post(f"{base}/akce/nova", data={
+        "csrf": csrf_of(form), "title": "Zákon o obcích v praxi", "kind": "seminar", "topic": "právo",
+        "venue": "Plzeň, Škroupova 18", "starts": "2026-12-30T09:00", "ends": "2026-12-30T13:00", "capacity": "2",
+        "price_member": "0", "price_non_member": "900", "lecturer": "", "description": "Novela a praxe."})
+    assert created.status_code == 200 and "koncept" in created.text, created.text[:400]
+    event_id = int(created.url.rsplit("/", 1)[1])
+    assert cluster.registrations.get_event(event_id)["starts_at"] == "2026-12-30T09:00:00+01:00"
+    published = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
+    assert "zveřejněna" in published.text
+    jana = cluster.registrations.register(event_id, {"first_name": "Jana", "last_name": "Nováková",
+                                                     "email": "jana@obec.example", "organisation_name": "Obec",
+                                                     "gdpr_consent": True})
+    listing = office.get(f"{base}/akce/{event_id}?hledat=novák")
+    assert "Nováková Jana" in listing.text and "potvrzeno" in listing.text
+
+    door = logged_in(base, "door", secrets)
+    assert door.get(f"{base}/").url.endswith("/vstup")
+    page = door.get(f"{base}/vstup/{event_id}")
+    admitted = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
+    assert "Vstup povolen: Jana Nováková" in admitted.text and "Uvnitř 1 z 1" in admitted.text
+    again = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
+    assert again.status_code == 409 and "Vstupenka už byla odbavena" in again.text
+    forged = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": "T1-AAAAAAAAAAAAAAAA"})
+    assert forged.status_code == 404 and "Neplatná vstupenka" in forged.text
+
+    admin = logged_in(base, "admin", secrets)
+    audit = admin.get(f"{base}/audit").text
+    assert "vytvořena akce" in audit and "zveřejněna akce" in audit and "odbaven účastník" in audit
+    exported = admin.get(f"{base}/audit?format=csv")
+    assert exported.headers["Content-Type"].startswith("text/csv") and "staff@smopk.example" in exported.text

@@ -1,0 +1,90 @@
+"""Accounts, logging in and sessions of the console, on its real database."""
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+
+from services.backoffice import store, usecases
+from services.common.errors import Conflict, ValidationError
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(make_database):
+    return make_database("backoffice", store.metadata)
+
+
+def test_the_first_administrator_is_made_once_with_a_one_time_password(db):
+    with db.transaction() as tx:
+        account, password = usecases.bootstrap_admin(tx, "Spravce@Smopk.example", NOW)
+        assert usecases.bootstrap_admin(tx, "jiny@smopk.example", NOW) is None
+    assert account["email"] == "spravce@smopk.example" and account["role"] == "admin"
+    assert account["must_change_password"] and len(password) >= 16
+    assert account["password_hash"].startswith("$argon2id$") and password not in account["password_hash"]
+    with db.transaction() as tx, pytest.raises(Conflict):
+        usecases.create_account(tx, "spravce@smopk.example", "Druhý", "staff", NOW)
+
+
+def test_a_password_logs_in_a_new_session_kept_only_as_a_hash(db):
+    with db.transaction() as tx:
+        account, password = usecases.create_account(tx, "jana@smopk.example", "Jana", "staff", NOW)
+        session_id, found = usecases.log_in(tx, "JANA@smopk.example ", password, "10.0.0.1", NOW)
+        again, _ = usecases.log_in(tx, "jana@smopk.example", password, "10.0.0.1", NOW)
+    assert found["id"] == account["id"] and session_id != again
+    with db.transaction() as tx:
+        assert store.get_session(tx, session_id) is None  # the id itself is nowhere
+        account_now, login = usecases.current(tx, session_id, NOW + timedelta(minutes=29))
+        assert account_now["id"] == account["id"] and not login["second_factor_due"]
+
+
+def test_an_idle_session_ends(db):
+    with db.transaction() as tx:
+        _, password = usecases.create_account(tx, "jana@smopk.example", "Jana", "staff", NOW)
+        session_id, _ = usecases.log_in(tx, "jana@smopk.example", password, "10.0.0.1", NOW)
+    with db.transaction() as tx:
+        assert usecases.current(tx, session_id, NOW + timedelta(minutes=31)) is None
+        assert usecases.current(tx, session_id, NOW + timedelta(minutes=1)) is None  # it is gone for good
+
+
+def test_failed_logins_lock_the_account_and_the_address_for_a_while(db):
+    with db.transaction() as tx:
+        _, password = usecases.create_account(tx, "jana@smopk.example", "Jana", "staff", NOW)
+    for _ in range(5):
+        with db.transaction() as tx:
+            assert usecases.log_in(tx, "jana@smopk.example", "hádám", "10.0.0.9", NOW) is None
+    with db.transaction() as tx, pytest.raises(usecases.TooManyAttempts):
+        usecases.log_in(tx, "jana@smopk.example", password, "10.0.0.1", NOW)  # the right password, too late
+    with db.transaction() as tx, pytest.raises(usecases.TooManyAttempts):
+        usecases.log_in(tx, "nikdo@smopk.example", "x", "10.0.0.9", NOW)  # the address too
+    with db.transaction() as tx:
+        assert usecases.log_in(tx, "jana@smopk.example", password, "10.0.0.1", NOW + timedelta(minutes=16))
+
+
+def test_an_administrator_needs_the_code_from_the_phone(db):
+    secret = usecases.new_totp_secret()
+    with db.transaction() as tx:
+        account, password = usecases.create_account(tx, "spravce@smopk.example", "Správce", "admin", NOW)
+        usecases.enable_totp(tx, account, secret, pyotp.TOTP(secret).now(), NOW)
+        session_id, _ = usecases.log_in(tx, "spravce@smopk.example", password, "10.0.0.1", NOW)
+        assert usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
+        wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+        assert usecases.second_factor(tx, session_id, wrong, NOW, "10.0.0.1") is False
+        assert usecases.second_factor(tx, session_id, pyotp.TOTP(secret).now(), NOW, "10.0.0.1") is True
+        assert not usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
+    with db.transaction() as tx, pytest.raises(ValidationError):
+        usecases.enable_totp(tx, account, usecases.new_totp_secret(), "123456", NOW)
+
+
+def test_a_new_password_is_long_enough_and_new(db):
+    with db.transaction() as tx:
+        account, password = usecases.create_account(tx, "jana@smopk.example", "Jana", "staff", NOW)
+    for old, new, field in ((password, "krátké", "password"), ("špatně", "dlouhé heslo 123", "old_password"),
+                            (password, "jana je nejlepší", "password")):
+        with db.transaction() as tx, pytest.raises(ValidationError) as refused:
+            usecases.change_password(tx, account, old, new, NOW)
+        assert field in refused.value.fields
+    with db.transaction() as tx:
+        usecases.change_password(tx, account, password, "Odpady v obci 2026", NOW)
+        assert not store.get_account(tx, account_id=account["id"])["must_change_password"]
+        assert [entry["action"] for entry in store.list_audit(tx)] == ["password_changed"]
