@@ -33,12 +33,13 @@ class System:
     def __init__(self, database_urls=None, extra_env=None):
         self.vhost = f"bench_{secrets.token_hex(4)}"
         self.folder = tempfile.mkdtemp(prefix="smopk-bench-")
-        self.port, self.smtp_port = free_port(), free_port()
+        self.port, self.smtp_port, self.console_port = free_port(), free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.console = f"http://127.0.0.1:{self.console_port}"
         self.mail_dir = os.path.join(self.folder, "mail")
         self.database_urls = database_urls or {
             name: f"sqlite:///{self.folder}/{name}.sqlite"
-            for name in ("members", "registrations", "notifications", "documents")}
+            for name in ("members", "registrations", "notifications", "documents", "backoffice")}
         self.extra_env = extra_env or {}
         self.output = []
 
@@ -48,6 +49,7 @@ class System:
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
         env = dict(os.environ, AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
                    WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PUBLIC_BASE_URL=self.base,
+                   BACKOFFICE_ADDRESS=f"127.0.0.1:{self.console_port}", BACKOFFICE_BASE_URL=self.console,
                    SMTP_PORT=str(self.smtp_port), MAIL_DIR=self.mail_dir, LOG_LEVEL="WARNING", RATE_LIMITS="false",
                    TICKET_SIGNING_KEY_FILE=os.path.join(self.folder, "signing.key"),
                    **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()})
