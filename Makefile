@@ -7,8 +7,8 @@ INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
 # What WeasyPrint needs at run time; libharfbuzz-subset0 makes it 5x faster.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
-# What the tests read PDFs and QR codes with.
-TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium
+# What the tests read PDFs and QR codes with, and make a camera video of a ticket with (ffmpeg).
+TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium ffmpeg
 
 .PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
 	migration staff-user

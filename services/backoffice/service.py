@@ -26,7 +26,10 @@ from . import domain, store, usecases
 from .schemas import account_in, event_form_in
 from .web import SESSION_COOKIE, Pages, page, render
 
-STATIC_CSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static", "console.css")
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+# jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
+STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javascript; charset=utf-8",
+                "jsQR.js": "text/javascript; charset=utf-8"}
 ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
            "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
            "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
@@ -291,10 +294,10 @@ class BackofficeService(Pages, HealthCheck):
 
     @page("GET", "/static/<name>", None)
     def static_file(self, request, name):
-        if name != "console.css":
+        if name not in STATIC_FILES:
             raise NotFound("not_found", "Tato stránka neexistuje.")
-        with open(STATIC_CSS, "rb") as css:
-            return Response(css.read(), content_type="text/css; charset=utf-8",
+        with open(os.path.join(STATIC, name), "rb") as static:
+            return Response(static.read(), content_type=STATIC_FILES[name],
                             headers={"Cache-Control": "public, max-age=3600"})
 
     # Helpers
