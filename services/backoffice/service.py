@@ -34,7 +34,9 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
            "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
-           "logged_out_everywhere": "odhlášení ze všech zařízení"}
+           "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
+           "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
+           "message_resent": "znovu odeslán e-mail"}
 
 
 class BackofficeService(Pages, HealthCheck):
@@ -46,6 +48,8 @@ class BackofficeService(Pages, HealthCheck):
     config = Config()
     registrations = RpcClient("registrations")
     members = RpcClient("members")
+    documents = RpcClient("documents")
+    notifications = RpcClient("notifications")
 
     # Logging in and out
 
@@ -229,6 +233,67 @@ class BackofficeService(Pages, HealthCheck):
                                                         "event_id": registration["event"]["id"]})
         return redirect(f"/akce/{registration['event']['id']}", code=303)
 
+    @page("GET", "/akce/<int:event_id>/prezencni-listina.pdf", "staff")
+    def attendance_sheet(self, request, event_id):
+        return _pdf(self.documents.render_attendance_sheet(event_id))
+
+    @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", "staff")
+    def attendee_list(self, request, event_id):
+        return _pdf(self.documents.render_attendee_list(event_id))
+
+    @page("POST", "/akce/<int:event_id>/ucast", "staff")
+    def mark_attendance(self, request, event_id):
+        """The ticked registrations attended (an accredited training mails them their certificates)."""
+        chosen = [int(value) for value in request.form.getlist("attended") if value.isdigit()]
+        marked = self.registrations.mark_attendance(event_id, chosen)
+        self._audit(request, "attendance_marked",
+                    {"event_id": event_id, "registration_ids": marked["registration_ids"]})
+        return redirect(f"/akce/{event_id}", code=303)
+
+    @page("GET", "/prihlasky/<int:registration_id>/osvedceni.pdf", "staff")
+    def certificate(self, request, registration_id):
+        certificate = self.documents.render_certificate(registration_id)
+        self._audit(request, "certificate_printed", {"registration_id": registration_id,
+                                                     "number": certificate["number"]})
+        return _pdf(certificate)
+
+    # The member register (admin)
+
+    @page("GET", "/clenove", "admin")
+    def members_search(self, request):
+        query = (request.args.get("hledat") or "").strip()
+        found = self.members.find_organisations(query, 50) if len(query) >= 2 else []
+        return self._page(request, "members.html", query=query, found=found, report=None)
+
+    @page("GET", "/clenove/<ico>", "admin")
+    def organisation(self, request, ico):
+        return self._page(request, "organisation.html", organisation=self.members.get_organisation(ico),
+                          contacts=self.members.list_contacts(ico))
+
+    @page("POST", "/clenove/import", "admin")
+    def import_members(self, request):
+        upload = request.files.get("soubor")
+        text = upload.read().decode("utf-8-sig", errors="replace") if upload else ""
+        report = self.members.import_organisations_csv(text)
+        self._audit(request, "members_imported", {key: report[key] for key in ("created", "updated", "failed")
+                                                  if key in report})
+        return self._page(request, "members.html", query="", found=[], report=report)
+
+    # Messages
+
+    @page("GET", "/zpravy", "staff")
+    def messages(self, request):
+        status = request.args.get("stav") or None
+        to = (request.args.get("komu") or "").strip() or None
+        return self._page(request, "messages.html", messages=self.notifications.list_messages(to=to, status=status),
+                          shown=status, to=to or "")
+
+    @page("POST", "/zpravy/<int:message_id>/znovu", "staff")
+    def resend(self, request, message_id):
+        sent = self.notifications.resend(message_id)
+        self._audit(request, "message_resent", {"message_id": message_id, "to": sent["to"]})
+        return redirect("/zpravy", code=303)
+
     # The door
 
     @page("GET", "/vstup", "door")
@@ -324,6 +389,11 @@ class BackofficeService(Pages, HealthCheck):
         qr = "data:image/png;base64," + base64.b64encode(_png(uri)).decode()
         return render("code_setup.html", status=status, account=None, csrf=csrf, secret=secret, qr=qr,
                       problem=problem)
+
+
+def _pdf(document):
+    return Response(base64.b64decode(document["data"]), content_type=document["content_type"],
+                    headers={"Content-Disposition": f'inline; filename="{document["filename"]}"'})
 
 
 def _png(text) -> bytes:

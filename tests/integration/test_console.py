@@ -62,10 +62,11 @@ def test_every_page_lets_in_exactly_the_roles_it_should(console):
     registration = cluster.registrations.register(event["id"], {
         "first_name": "Jana", "last_name": "Nováková", "email": "jana@obec.example", "organisation_name": "Obec",
         "gdpr_consent": True})
-    values = {"event_id": event["id"], "registration_id": registration["id"], "name": "console.css"}
+    values = {"event_id": event["id"], "registration_id": registration["id"], "name": "console.css",
+              "ico": "00075370", "message_id": 1}
     allowed = {"admin": {"door", "staff", "admin"}, "staff": {"door", "staff"}, "door": {"door"}}
     guarded = [(method, url, right) for method, url, right in ROUTES if right is not None]
-    assert {right for _, _, right in guarded} == {"door", "staff", "admin"} and len(guarded) >= 18
+    assert {right for _, _, right in guarded} == {"door", "staff", "admin"} and len(guarded) >= 27
     anonymous = requests.Session()
     for role in ("admin", "staff", "door"):
         browser = logged_in(base, role, secrets)
@@ -182,3 +183,70 @@ def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_i
     assert "vytvořena akce" in audit and "zveřejněna akce" in audit and "odbaven účastník" in audit
     exported = admin.get(f"{base}/audit?format=csv")
     assert exported.headers["Content-Type"].startswith("text/csv") and "staff@smopk.example" in exported.text
+
+
+@pytest.fixture
+def whole_console(runner_factory, service_config, smtp_sink):
+    from tests.integration.test_system import ALL
+    port = free_port()
+    config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}")
+    runner_factory(config, BackofficeService, *ALL).start()
+    database = Database(config["DATABASES"]["backoffice"], store.metadata)
+    with database.transaction() as tx:
+        for role in ("staff", "door"):
+            account, _ = usecases.create_account(tx, f"{role}@smopk.example", role.title(), role, utcnow(),
+                                                 password=PASSWORD)
+            store.update_account(tx, account["id"], {"must_change_password": False})
+        admin, _ = usecases.create_account(tx, "admin@smopk.example", "Admin", "admin", utcnow(), password=PASSWORD)
+        secret = usecases.new_totp_secret()
+        store.update_account(tx, admin["id"], {"must_change_password": False, "totp_secret": secret})
+    database.dispose()
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        yield f"http://127.0.0.1:{port}", cluster, {"admin": secret}, smtp_sink
+
+
+def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(whole_console):
+    from tests.helpers import pdf_text
+    base, cluster, secrets, smtp_sink = whole_console
+    event = published_event(cluster, capacity=5, accreditation_number="AK/PV-3/2026", hours=4)
+    people = [cluster.registrations.register(event["id"], {
+        "first_name": first, "last_name": last, "email": f"{first.lower()}@obec.example",
+        "organisation_name": "Obec Chotěšov", "gdpr_consent": True}) for first, last in (
+        ("Žaneta", "Čermáková"), ("Adam", "Šimek"))]
+    smtp_sink.wait_for_messages(2)
+    office = logged_in(base, "staff", secrets)
+    sheet = office.get(f"{base}/akce/{event['id']}/prezencni-listina.pdf")
+    assert sheet.headers["Content-Type"] == "application/pdf"
+    assert "Čermáková Žaneta" in pdf_text(sheet.content) and "Šimek Adam" in pdf_text(sheet.content)
+    listing = office.get(f"{base}/akce/{event['id']}")
+    office.post(f"{base}/akce/{event['id']}/ucast", data={"csrf": csrf_of(listing), "attended": [people[0]["id"]]})
+    after = office.get(f"{base}/akce/{event['id']}").text
+    assert f"/prihlasky/{people[0]['id']}/osvedceni.pdf" in after
+    assert f'name="attended" value="{people[1]["id"]}"' in after  # not marked: still to tick
+    certificate = office.get(f"{base}/prihlasky/{people[0]['id']}/osvedceni.pdf")
+    text = " ".join(pdf_text(certificate.content).split())
+    assert "Žaneta Čermáková" in text and "AK/PV-3/2026" in text
+
+    emails = office.get(f"{base}/zpravy?komu=adam@obec.example")
+    [message_id] = re.findall(r'action="/zpravy/(\d+)/znovu"', emails.text)
+    resent = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails)})
+    assert resent.status_code == 200 and "adam@obec.example" in resent.text
+    assert sum(m["To"] == "adam@obec.example" for m in smtp_sink.wait_for_messages(4)) == 2
+
+
+def test_the_administrator_searches_and_imports_the_member_register(whole_console):
+    base, cluster, secrets, _ = whole_console
+    admin = logged_in(base, "admin", secrets)
+    page = admin.get(f"{base}/clenove")
+    csv = "IČO;název;druh;okres;členem od\n00075370;Statutární město Plzeň;statutární město;Plzeň-město;2005-01-01\n" \
+          "12345678;Obec se špatným IČO;obec;Tachov;2010-01-01\n"
+    report = admin.post(f"{base}/clenove/import", data={"csrf": csrf_of(page)},
+                        files={"soubor": ("clenove.csv", csv.encode("utf-8-sig"), "text/csv")})
+    assert report.status_code == 200 and "Nové: 1" in report.text and "chybné: 1" in report.text
+    assert "IČO nemá platnou kontrolní číslici." in report.text
+    found = admin.get(f"{base}/clenove?hledat=plzen")
+    assert "Statutární město Plzeň" in found.text
+    cluster.members.add_contact("00075370", {"first_name": "Jan", "last_name": "Radní", "email": "radni@plzen.example"})
+    organisation = admin.get(f"{base}/clenove/00075370")
+    assert "od 2005-01-01" in organisation.text and "Jan Radní" in organisation.text
+    assert "nahrána evidence členů" in admin.get(f"{base}/audit").text
