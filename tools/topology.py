@@ -18,6 +18,7 @@ import pika
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
+from services.common.deadletters import connection_parameters
 from services.common.events import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
@@ -37,14 +38,6 @@ def event_queues(services=SERVICES):
                     queue = f"evt-{entrypoint.source_service}-{entrypoint.event_type}--{service.name}.{method_name}"
                     found.append((queue, f"{entrypoint.source_service}.events", entrypoint.event_type))
     return sorted(found)
-
-
-def connection_parameters(amqp_uri):
-    url = urlparse(amqp_uri)
-    vhost = url.path[1:] or "/"
-    return pika.ConnectionParameters(host=url.hostname or "127.0.0.1", port=url.port or 5672, virtual_host=vhost,
-                                     credentials=pika.PlainCredentials(url.username or "guest",
-                                                                       url.password or "guest"))
 
 
 def declare(amqp_uri):

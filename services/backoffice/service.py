@@ -13,10 +13,11 @@ from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
+from services.common import deadletters
 from services.common.clock import Clock
 from services.common.czech import PRAGUE, local
 from services.common.db import DatabaseProvider
-from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError, outage
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient
@@ -36,7 +37,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
            "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
-           "message_resent": "znovu odeslán e-mail"}
+           "message_resent": "znovu odeslán e-mail", "dead_letters_replayed": "znovu zpracovány události"}
 
 
 class BackofficeService(Pages, HealthCheck):
@@ -161,7 +162,7 @@ class BackofficeService(Pages, HealthCheck):
         events = self.registrations.list_events()
         stats = {event["id"]: self.registrations.event_stats(event["id"]) for event in events}
         now = local(self.clock())
-        return self._page(request, "dashboard.html", events=events, stats=stats,
+        return self._page(request, "dashboard.html", events=events, stats=stats, attention=self._attention(),
                           days={e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - now.date()).days
                                 for e in events})
 
@@ -294,6 +295,19 @@ class BackofficeService(Pages, HealthCheck):
         self._audit(request, "message_resent", {"message_id": message_id, "to": sent["to"]})
         return redirect("/zpravy", code=303)
 
+    @page("GET", "/zpravy/udalosti", "staff")
+    def dead_letters(self, request):
+        """Events a handler gave up on after its last try: where from, why, how often tried."""
+        return self._page(request, "dead_letters.html", letters=deadletters.walk(self.config["AMQP_URI"]))
+
+    @page("POST", "/zpravy/udalosti", "staff")
+    def replay_dead_letters(self, request):
+        chosen = set(request.form.getlist("message_id"))
+        replayed = [entry["message_id"] for entry in deadletters.walk(
+            self.config["AMQP_URI"], replay=lambda entry: entry["message_id"] in chosen)]
+        self._audit(request, "dead_letters_replayed", {"message_ids": sorted(chosen & set(replayed))})
+        return redirect("/zpravy/udalosti", code=303)
+
     # The door
 
     @page("GET", "/vstup", "door")
@@ -366,6 +380,21 @@ class BackofficeService(Pages, HealthCheck):
                             headers={"Cache-Control": "public, max-age=3600"})
 
     # Helpers
+
+    def _attention(self):
+        """What needs someone: failing emails and parked events; None where it cannot be told now,
+        so that one service away does not take the whole dashboard with it."""
+        found = {}
+        for name, count in (("failed", lambda: len(self.notifications.list_messages(status="failed"))),
+                            ("retrying", lambda: len(self.notifications.list_messages(status="awaiting_retry"))),
+                            ("dead_letters", lambda: len(deadletters.walk(self.config["AMQP_URI"])))):
+            try:
+                found[name] = count()
+            except Exception as error:  # the service or the broker away: the rest of the page still shows
+                if outage(error) is None and not isinstance(error, ServiceUnavailable):
+                    raise
+                found[name] = None
+        return found
 
     def _audit(self, request, action, details):
         with self.db.transaction() as tx:
