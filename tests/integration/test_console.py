@@ -250,3 +250,28 @@ def test_the_administrator_searches_and_imports_the_member_register(whole_consol
     organisation = admin.get(f"{base}/clenove/00075370")
     assert "od 2005-01-01" in organisation.text and "Jan Radní" in organisation.text
     assert "nahrána evidence členů" in admin.get(f"{base}/audit").text
+
+
+def test_staff_see_parked_events_and_send_them_back(console, service_config):
+    import pika
+
+    from services.common.deadletters import connection_parameters
+    base, _, secrets = console[:3]
+    connection = pika.BlockingConnection(connection_parameters(service_config["AMQP_URI"]))
+    channel = connection.channel()
+    channel.queue_declare("evt-test-handler", durable=True)
+    channel.exchange_declare("dead-letters", exchange_type="fanout", durable=True)
+    channel.queue_declare("dead-letters", durable=True)
+    channel.queue_bind("dead-letters", "dead-letters")
+    channel.basic_publish("dead-letters", "evt-test-handler", b'{"registration": {"id": 7}}', pika.BasicProperties(
+        message_id="m-7", content_type="application/json", delivery_mode=2,
+        headers={"x-parked-from": "evt-test-handler", "x-attempts": 7, "x-last-error": "KeyError: 'event'"}))
+    office = logged_in(base, "staff", secrets)
+    assert "Nezpracované události: 1" in office.get(f"{base}/").text
+    page = office.get(f"{base}/zpravy/udalosti")
+    assert "evt-test-handler" in page.text and "KeyError: &#39;event&#39;" in page.text
+    office.post(f"{base}/zpravy/udalosti", data={"csrf": csrf_of(page), "message_id": "m-7"})
+    assert channel.queue_declare("evt-test-handler", passive=True).method.message_count == 1
+    assert channel.queue_declare("dead-letters", passive=True).method.message_count == 0
+    connection.close()
+    assert "Žádné nezpracované události." in office.get(f"{base}/zpravy/udalosti").text
