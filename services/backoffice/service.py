@@ -37,7 +37,8 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
            "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
-           "message_resent": "znovu odeslán e-mail", "dead_letters_replayed": "znovu zpracovány události"}
+           "message_resent": "znovu odeslán e-mail", "event_updated": "upravena akce",
+           "dead_letters_replayed": "znovu zpracovány události"}
 
 
 class BackofficeService(Pages, HealthCheck):
@@ -194,6 +195,35 @@ class BackofficeService(Pages, HealthCheck):
             return self._page(request, "event_form.html", status=422, values=values, errors=_form_fields(error))
         self._audit(request, "event_created", {"event_id": event["id"], "title": event["title"]})
         return redirect(f"/akce/{event['id']}", code=303)
+
+    @page("GET", "/akce/<int:event_id>/upravit", "staff")
+    def edit_form(self, request, event_id):
+        event = self.registrations.get_event(event_id)
+        return self._page(request, "event_form.html", event=event, values=_form_values(event), errors={})
+
+    @page("POST", "/akce/<int:event_id>/upravit", "staff")
+    def edit(self, request, event_id):
+        """Save an edit; when people registered would be told of a new time or place, first show
+        them the email they will get, and save only once that is confirmed."""
+        event = self.registrations.get_event(event_id)
+        values = {name: request.form.get(name, "") for name in event_form_in.fields}
+        try:
+            data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
+            preview = self.registrations.preview_event_update(event_id, data)
+        except ValidationError as error:
+            return self._page(request, "event_form.html", status=422, event=event, values=values,
+                              errors=_form_fields(error))
+        if preview["told"] and request.form.get("confirmed") != "ano":
+            email = self.notifications.preview_email("event_updated", {
+                "event": preview["event"], "changes": preview["changes"], "registration": {
+                    "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
+                    "manage_url": "…", "ticket_code": None}})
+            return self._page(request, "event_preview.html", event=event, values=values, preview=preview,
+                              email=email)
+        self.registrations.update_event(event_id, data)
+        self._audit(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
+                                               "told": preview["told"]})
+        return redirect(f"/akce/{event_id}", code=303)
 
     @page("GET", "/akce/<int:event_id>", "staff")
     def event(self, request, event_id):
@@ -442,6 +472,15 @@ def _local_path(target):
 
 def _details(details):
     return ", ".join(f"{key}: {value}" for key, value in sorted((details or {}).items()))
+
+
+def _form_values(event):
+    """An event as the form shows it: times in Prague as ``datetime-local`` wants them."""
+    values = {name: event.get(name) for name in ("title", "kind", "topic", "lecturer", "venue", "capacity",
+                                                 "price_member", "price_non_member", "description")}
+    for field, source in (("starts", "starts_at"), ("ends", "ends_at")):
+        values[field] = local(datetime.fromisoformat(event[source])).strftime("%Y-%m-%dT%H:%M")
+    return {name: "" if value is None else str(value) for name, value in values.items()}
 
 
 def _form_fields(error):

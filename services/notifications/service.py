@@ -136,6 +136,16 @@ class NotificationsService(HealthCheck):
         with self.db.transaction() as tx:
             return _message_view(store.get_message(tx, int(message_id)))
 
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_email(self, kind, payload):
+        """The subject and plain text of the email of ``kind`` about ``payload``, as it would be sent
+        (for staff to read before they change an event); nothing is queued or sent."""
+        message = compose(kind, payload, sender=self.config["MAIL_FROM"], reply_to=self.config.get("MAIL_REPLY_TO"),
+                          organiser=self.config.get("ORGANISER_NAME", ""),
+                          contact=self.config.get("ORGANISER_CONTACT", ""), recipient="ukazka@example.invalid",
+                          message_id="<ukazka@example.invalid>")
+        return {"subject": str(message["Subject"]), "text": message.get_body(("plain",)).get_content()}
+
     # Personal data
 
     @rpc(expected_exceptions=EXPECTED)

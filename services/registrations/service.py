@@ -104,6 +104,13 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         return event_out.dump(event)
 
     @rpc(expected_exceptions=EXPECTED)
+    def preview_event_update(self, event_id, changes):
+        """What ``update_event(event_id, changes)`` would tell the people registered; changes nothing."""
+        values = event_changes_in.load_or_raise(changes)
+        with self.db.transaction() as tx:
+            return usecases.preview_update(tx, int(event_id), values, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
     def cancel_event(self, event_id, reason):
         with self.db.transaction() as tx:
             return event_out.dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),

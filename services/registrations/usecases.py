@@ -263,6 +263,22 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     return event_view(store.get_event(session, event_id), now)
 
 
+def preview_update(session, event_id, changes, now):
+    """What ``update_event`` would tell attendees, without changing anything: the changed time
+    or place (``field -> [before, after]``), how many registrations would be told, and the event
+    as it would then be."""
+    event = get_event(session, event_id, public_only=False)
+    merged = dict(event, **changes)
+    domain.check_event_times(merged)
+    domain.check_capacity(merged["capacity"], event["seats_taken"])
+    changed = domain.schedule_changes(event, changes)
+    told = len(store.live_registrations(session, event_id)) if changed and event["status"] == "published" else 0
+    return {"changes": {field: [local(before).isoformat() if hasattr(before, "isoformat") else before,
+                                local(after).isoformat() if hasattr(after, "isoformat") else after]
+                        for field, (before, after) in changed.items()},
+            "told": told, "event": event_out.dump(event_view(dict(merged, version=event["version"] + 1), now))}
+
+
 def cancel_event(session, outbox, event_id, reason, now, base_url):
     """Cancel an event and every registration on it; each person is told once, with the reason."""
     event = store.lock_event(session, event_id)

@@ -275,3 +275,27 @@ def test_staff_see_parked_events_and_send_them_back(console, service_config):
     assert channel.queue_declare("dead-letters", passive=True).method.message_count == 0
     connection.close()
     assert "Žádné nezpracované události." in office.get(f"{base}/zpravy/udalosti").text
+
+
+def test_a_change_of_time_is_shown_as_the_email_attendees_will_get_before_it_is_saved(whole_console):
+    base, cluster, secrets, smtp_sink = whole_console
+    event = published_event(cluster, capacity=5)
+    cluster.registrations.register(event["id"], {"first_name": "Jana", "last_name": "Nováková",
+                                                 "email": "jana@obec.example", "organisation_name": "Obec",
+                                                 "gdpr_consent": True})
+    smtp_sink.wait_for_messages(1)
+    office = logged_in(base, "staff", secrets)
+    form = office.get(f"{base}/akce/{event['id']}/upravit")
+    values = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', form.text))
+    assert values["title"] == event["title"] and values["starts"].endswith("T09:00")
+    moved = dict(values, kind="seminar", description="", csrf=csrf_of(form),
+                 starts=values["starts"].replace("T09:00", "T10:30"))
+    preview = office.post(f"{base}/akce/{event['id']}/upravit", data=moved)
+    assert "Přihlášení (1) dostanou tento e-mail" in preview.text and "Změna akce:" in preview.text
+    assert "10:30 (dříve" in preview.text
+    assert cluster.registrations.get_event(event["id"])["version"] == 1  # nothing saved yet
+    saved = office.post(f"{base}/akce/{event['id']}/upravit", data=dict(moved, confirmed="ano"))
+    assert saved.status_code == 200
+    assert cluster.registrations.get_event(event["id"])["version"] == 2
+    [told] = [m for m in smtp_sink.wait_for_messages(2) if m["Subject"].startswith("Změna akce")]
+    assert "10:30 (dříve" in told.get_body(("plain",)).get_content()
