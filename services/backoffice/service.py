@@ -38,7 +38,9 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
            "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
            "message_resent": "znovu odeslán e-mail", "event_updated": "upravena akce",
-           "dead_letters_replayed": "znovu zpracovány události"}
+           "dead_letters_replayed": "znovu zpracovány události",
+           "registration_promoted": "přidáno místo z čekací listiny",
+           "confirmation_resent": "znovu posláno potvrzení", "announcement_sent": "odesláno oznámení"}
 
 
 class BackofficeService(Pages, HealthCheck):
@@ -257,6 +259,26 @@ class BackofficeService(Pages, HealthCheck):
         return Response(self.registrations.export_registrations(event_id), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="prihlasky-{event_id}.csv"'})
 
+    @page("POST", "/prihlasky/<int:registration_id>/povolit", "staff")
+    def promote(self, request, registration_id):
+        """A waitlisted person gets a seat of their own (one more seat)."""
+        registration = self.registrations.promote(registration_id)
+        self._audit(request, "registration_promoted", {"registration_id": registration_id,
+                                                       "event_id": registration["event"]["id"]})
+        return redirect(f"/akce/{registration['event']['id']}", code=303)
+
+    @page("POST", "/prihlasky/<int:registration_id>/potvrzeni", "staff")
+    def resend_confirmation(self, request, registration_id):
+        """The confirmation with the ticket again (the person lost it)."""
+        registration = self.registrations.get_registration(registration_id)
+        sent = [m for m in self.notifications.list_messages(to=registration["email"])
+                if m["kind"] in ("registration_confirmed", "registration_promoted")]
+        if registration["status"] != "confirmed" or not sent:
+            raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
+        self.notifications.resend(sent[0]["id"])
+        self._audit(request, "confirmation_resent", {"registration_id": registration_id})
+        return redirect(f"/akce/{registration['event']['id']}", code=303)
+
     @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
     def cancel_registration(self, request, registration_id):
         registration = self.registrations.cancel_registration(registration_id)
@@ -287,6 +309,35 @@ class BackofficeService(Pages, HealthCheck):
         self._audit(request, "certificate_printed", {"registration_id": registration_id,
                                                      "number": certificate["number"]})
         return _pdf(certificate)
+
+    # Announcements
+
+    @page("GET", "/oznameni", "staff")
+    def announcement_form(self, request):
+        return self._page(request, "announcement.html", districts=self.members.districts(), values={}, errors={},
+                          email=None, queued=None)
+
+    @page("POST", "/oznameni", "staff")
+    def announce(self, request):
+        """An announcement to members' contacts: first its preview, then, confirmed, it is queued."""
+        values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
+        districts = self.members.districts()
+        audience = values["audience"] if values["audience"] in districts else "members"
+        if request.form.get("confirmed") == "ano":
+            try:
+                queued = self.notifications.announce(values["subject"], values["text"], audience)
+            except ValidationError as error:
+                return self._page(request, "announcement.html", status=422, districts=districts, values=values,
+                                  errors=error.fields, email=None, queued=None)
+            self._audit(request, "announcement_sent", {"subject": values["subject"], "audience": audience,
+                                                       "recipients": queued})
+            return self._page(request, "announcement.html", districts=districts, values={}, errors={}, email=None,
+                              queued=queued)
+        email = self.notifications.preview_email("announcement", {
+            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…",
+            "contact": {"first_name": "Jana", "last_name": "Nováková", "organisation_name": "Obec Ukázková"}})
+        return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
+                          queued=None)
 
     # The member register (admin)
 

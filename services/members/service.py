@@ -115,6 +115,11 @@ class MembersService(HealthCheck):
         return organisation_out.dump(organisation)
 
     @rpc
+    def districts(self):
+        """The districts (okresy) of the association's region, for choosing an announcement's audience."""
+        return list(DISTRICTS)
+
+    @rpc
     def metrics(self):
         with self.db.transaction() as tx:
             return [metrics.outbox_backlog(tx, store.outbox, self.name)]

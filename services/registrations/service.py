@@ -162,6 +162,14 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
+    def promote(self, registration_id):
+        """Give a waitlisted person a seat by hand (one more seat: nobody else loses theirs)."""
+        with self.db.transaction() as tx:
+            registration = usecases.promote_by_hand(tx, self.outbox, self.signing_key, int(registration_id),
+                                                    self.clock(), self.base_url)
+        return registration_out.dump(registration)
+
+    @rpc(expected_exceptions=EXPECTED)
     def check_in(self, event_id, ticket_code):
         """Admit the holder of ``ticket_code`` to event ``event_id``; a ticket of another event is
         refused (``wrong_event``), as are forged, cancelled, waitlisted and used ones."""

@@ -212,6 +212,25 @@ def promote_waitlisted(session, outbox, signing_key, event_id, now, base_url):
     return promoted
 
 
+def promote_by_hand(session, outbox, signing_key, registration_id, now, base_url):
+    """Staff give one waitlisted person a seat of their own: the capacity grows by that seat, so
+    nobody else's seat or place in line is taken; the person is told as any promoted one."""
+    found = store.get_registration(session, registration_id=registration_id)
+    if found is None:
+        raise domain.REGISTRATION_NOT_FOUND()
+    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
+    registration = store.lock_registration(session, registration_id)
+    if registration["status"] != "waitlisted":
+        raise Conflict("not_waitlisted", "Přihláška není na čekací listině.")
+    store.update_event(session, event["id"], {"capacity": event["capacity"] + 1,
+                                              "seats_taken": event["seats_taken"] + 1, "updated_at": now})
+    store.set_registration(session, registration_id, {
+        "status": "confirmed", "waitlist_position": None, "ticket_code": ticket_code(signing_key, registration_id),
+    }, status="waitlisted")
+    store.leave_waitlist(session, event["id"])
+    return _announce(session, outbox, "registration_promoted", registration_id, now, base_url)
+
+
 def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None, tell=True):
     """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing.
     ``tell=False`` sends the person nothing (their data is being erased at their request)."""

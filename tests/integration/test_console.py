@@ -299,3 +299,33 @@ def test_a_change_of_time_is_shown_as_the_email_attendees_will_get_before_it_is_
     assert cluster.registrations.get_event(event["id"])["version"] == 2
     [told] = [m for m in smtp_sink.wait_for_messages(2) if m["Subject"].startswith("Změna akce")]
     assert "10:30 (dříve" in told.get_body(("plain",)).get_content()
+
+
+def test_the_office_adds_a_seat_resends_a_ticket_and_announces_to_a_district(whole_console):
+    base, cluster, secrets, smtp_sink = whole_console
+    event = published_event(cluster, capacity=1)
+    first, waiting = (cluster.registrations.register(event["id"], {
+        "first_name": "Jana", "last_name": f"Nováková {n}", "email": f"jana{n}@obec.example",
+        "organisation_name": "Obec", "gdpr_consent": True}) for n in (1, 2))
+    smtp_sink.wait_for_messages(2)
+    office = logged_in(base, "staff", secrets)
+    page = office.get(f"{base}/akce/{event['id']}")
+    office.post(f"{base}/prihlasky/{waiting['id']}/povolit", data={"csrf": csrf_of(page)})
+    assert cluster.registrations.get_registration(waiting["id"])["status"] == "confirmed"
+    office.post(f"{base}/prihlasky/{first['id']}/potvrzeni", data={"csrf": csrf_of(page)})
+    got = smtp_sink.wait_for_messages(4)
+    assert sum(m["To"] == "jana1@obec.example" and m["Subject"].startswith("Potvrzení přihlášky") for m in got) == 2
+    assert any(m["To"] == "jana2@obec.example" and m["Subject"].startswith("Uvolnilo se místo") for m in got)
+
+    cluster.members.upsert_organisation({"ico": "00075370", "name": "Statutární město Plzeň",
+                                         "district": "Plzeň-město", "member_since": "2005-01-01"})
+    cluster.members.add_contact("00075370", {"first_name": "Jan", "last_name": "Radní", "email": "radni@plzen.example"})
+    form = office.get(f"{base}/oznameni")
+    assert "okres Tachov" in form.text
+    draft = {"csrf": csrf_of(form), "subject": "Nové dotace", "text": "Vážení,\n\nvypsali jsme dotace.",
+             "audience": "Plzeň-město"}
+    preview = office.post(f"{base}/oznameni", data=draft)
+    assert "Takto oznámení uvidí adresáti" in preview.text and "vypsali jsme dotace" in preview.text
+    sent = office.post(f"{base}/oznameni", data=dict(draft, confirmed="ano"))
+    assert "Oznámení odchází 1 adresátům" in sent.text
+    assert any(m["To"] == "radni@plzen.example" for m in smtp_sink.wait_for_messages(5))

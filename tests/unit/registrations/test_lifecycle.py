@@ -230,3 +230,17 @@ def test_published_events_are_deleted_after_their_time(service):
     with service.database.transaction() as tx:
         assert purge_published(tx, store.outbox, NOW - timedelta(days=30)) == 1
     assert [kind for kind, _ in service.recorded()] == ["registration_confirmed"]
+
+
+def test_staff_give_a_waitlisted_person_a_seat_of_their_own(service):
+    event = published(service, capacity=1)
+    service.register(event["id"], person(1))
+    second, third = service.register(event["id"], person(2)), service.register(event["id"], person(3))
+    promoted = service.promote(third["id"])  # chosen by staff, not the first in line
+    assert promoted["status"] == "confirmed" and promoted["ticket_code"] == ticket_code(KEY, third["id"])
+    assert service.get_event(event["id"])["capacity"] == 2 and service.get_event(event["id"])["seats_left"] == 0
+    assert service.get_registration(second["id"])["waitlist_position"] == 1  # still first in line
+    assert service.recorded()[-1][0] == "registration_promoted"
+    with pytest.raises(Conflict) as refused:
+        service.promote(third["id"])
+    assert refused.value.code == "not_waitlisted"
