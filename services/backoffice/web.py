@@ -15,13 +15,13 @@ from urllib.parse import quote
 
 import jinja2
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp, parse_address
-from werkzeug.exceptions import HTTPException
+from nameko.web.server import WebServer, parse_address
 from werkzeug.utils import redirect
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from services.common import czech
 from services.common.errors import ServiceError, outage
+from services.common.web import PagesApp
 
 from . import domain, usecases
 
@@ -64,31 +64,20 @@ def refusal_page(error, account):
     return response
 
 
-class ConsoleApp(WsgiApp):
-    """Unknown paths and wrong methods answer with a Czech page, never werkzeug's English one."""
-
-    def __call__(self, environ, start_response):
-        request = Request(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
-        try:
-            provider, values = adapter.match()
-            request.path_values = values
-            response = provider.handle_request(request)
-        except HTTPException as exc:
-            response = error_page(exc.code, "Tato stránka neexistuje." if exc.code == 404 else
-                                  "Požadavek nelze zpracovat.")
-        return response(environ, start_response)
-
-
 class ConsoleServer(WebServer):
     """The console's own server, on ``BACKOFFICE_ADDRESS``: never on the public address."""
+
+    headers = SECURITY_HEADERS
 
     @property
     def bind_addr(self):
         return parse_address(self.container.config.get("BACKOFFICE_ADDRESS", "127.0.0.1:8001"))
 
     def get_wsgi_app(self):
-        return ConsoleApp(self)
+        return PagesApp(self)
+
+    def error_response(self, request, exc, environ):
+        return error_page(exc.code, "Tato stránka neexistuje." if exc.code == 404 else "Požadavek nelze zpracovat.")
 
 
 class ConsoleRequestHandler(HttpRequestHandler):

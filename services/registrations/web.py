@@ -9,11 +9,11 @@ import json
 import logging
 
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request, Response
+from nameko.web.server import WebServer
+from werkzeug.wrappers import Response
 
 from services.common.errors import ServiceError, outage
+from services.common.web import PagesApp
 
 from . import pages
 
@@ -39,24 +39,14 @@ def error_response(request_path, status, headers=()):
     return response
 
 
-class SiteApp(WsgiApp):
-    def __call__(self, environ, start_response):
-        request = Request(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
-        try:
-            provider, values = adapter.match()
-            request.path_values = values
-            response = provider.handle_request(request)
-        except HTTPException as exc:
-            response = error_response(request.path, exc.code, exc.get_headers(environ))
-        for name, value in pages.SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response(environ, start_response)
-
-
 class SiteServer(WebServer):
+    headers = pages.SECURITY_HEADERS
+
     def get_wsgi_app(self):
-        return SiteApp(self)
+        return PagesApp(self)
+
+    def error_response(self, request, exc, environ):
+        return error_response(request.path, exc.code, exc.get_headers(environ))
 
 
 class SiteRequestHandler(HttpRequestHandler):

@@ -1,0 +1,23 @@
+"""nameko's web server answering in our own words, for the public site and the staff console."""
+from nameko.web.server import WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+
+
+class PagesApp(WsgiApp):
+    """An unknown path or a wrong method gets the server's ``error_response(request, exc, environ)``
+    instead of werkzeug's English HTML; every response gets the server's ``headers`` where it
+    has not set them itself."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = self.server.error_response(request, exc, environ)
+        for name, value in self.server.headers.items():
+            response.headers.setdefault(name, value)
+        return response(environ, start_response)
