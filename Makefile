@@ -7,6 +7,8 @@ INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
 # What WeasyPrint needs at run time; libharfbuzz-subset0 makes it 5x faster.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
+# axe-core, which the browser tests run on every page (from the npm registry; not committed).
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 # What the tests read PDFs and QR codes with, and make a camera video of a ticket with (ffmpeg).
 TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium ffmpeg
 
@@ -16,7 +18,7 @@ TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium ffmpeg
 run: setup
 	$(PY) -m tools.run_local
 
-test: setup lint
+test: setup lint $(AXE)
 	@tools/system_packages.sh $(TEST_PACKAGES)
 	@tools/rabbitmq_management.sh
 	$(MAKE) --no-print-directory test-sqlite
@@ -58,6 +60,9 @@ bench: setup
 	$(PY) -m bench.run
 
 setup: $(INSTALLED) system-packages
+
+$(AXE):
+	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4.14.1
 
 system-packages:
 	@tools/system_packages.sh $(RUN_PACKAGES)

@@ -29,6 +29,11 @@ class EventForm(CzechSchema):
     price_member = fields.Integer(error_messages={"invalid": "Zadejte cenu v celých korunách."})
     price_non_member = fields.Integer(error_messages={"invalid": "Zadejte cenu v celých korunách."})
     description = Text(multiline=True, validate=validate.Length(max=20000))
+    max_per_organisation = fields.Integer(error_messages={"invalid": "Zadejte počet osob číslem."})
+    accreditation_number = Text(validate=validate.Length(max=60))
+    hours = fields.Integer(error_messages={"invalid": "Zadejte počet hodin číslem."})
+    waitlist_enabled = fields.Boolean(truthy={"ano"}, falsy={"ne"})
+    collects_birth_date = fields.Boolean(truthy={"ano"}, falsy={"ne"})
 
 
 class AccountForm(CzechSchema):

@@ -185,11 +185,12 @@ class BackofficeService(Pages, HealthCheck):
 
     @page("GET", "/akce/nova", "staff")
     def event_form(self, request):
-        return self._page(request, "event_form.html", values={"kind": "seminar", "capacity": "30"}, errors={})
+        return self._page(request, "event_form.html", errors={}, values={
+            "kind": "seminar", "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne"})
 
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
-        values = {name: request.form.get(name, "") for name in event_form_in.fields}
+        values = _form_input(request)
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
             event = self.registrations.create_event(data)
@@ -208,7 +209,7 @@ class BackofficeService(Pages, HealthCheck):
         """Save an edit; when people registered would be told of a new time or place, first show
         them the email they will get, and save only once that is confirmed."""
         event = self.registrations.get_event(event_id)
-        values = {name: request.form.get(name, "") for name in event_form_in.fields}
+        values = _form_input(request)
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
             preview = self.registrations.preview_event_update(event_id, data)
@@ -528,10 +529,24 @@ def _details(details):
 def _form_values(event):
     """An event as the form shows it: times in Prague as ``datetime-local`` wants them."""
     values = {name: event.get(name) for name in ("title", "kind", "topic", "lecturer", "venue", "capacity",
-                                                 "price_member", "price_non_member", "description")}
+                                                 "price_member", "price_non_member", "description",
+                                                 "max_per_organisation", "accreditation_number", "hours")}
+    for flag in CHECKBOXES:
+        values[flag] = "ano" if event.get(flag) else "ne"
     for field, source in (("starts", "starts_at"), ("ends", "ends_at")):
         values[field] = local(datetime.fromisoformat(event[source])).strftime("%Y-%m-%dT%H:%M")
     return {name: "" if value is None else str(value) for name, value in values.items()}
+
+
+CHECKBOXES = ("waitlist_enabled", "collects_birth_date")
+
+
+def _form_input(request):
+    """The event form's fields as typed; an unticked box is "ne"."""
+    values = {name: request.form.get(name, "") for name in event_form_in.fields}
+    for flag in CHECKBOXES:
+        values[flag] = "ano" if request.form.get(flag) == "ano" else "ne"
+    return values
 
 
 def _form_fields(error):

@@ -156,10 +156,13 @@ def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_i
     created = office.post(f"{base}/akce/nova", data={
         "csrf": csrf_of(form), "title": "Zákon o obcích v praxi", "kind": "seminar", "topic": "právo",
         "venue": "Plzeň, Škroupova 18", "starts": "2026-12-30T09:00", "ends": "2026-12-30T13:00", "capacity": "2",
-        "price_member": "0", "price_non_member": "900", "lecturer": "", "description": "Novela a praxe."})
+        "price_member": "0", "price_non_member": "900", "lecturer": "", "description": "Novela a praxe.",
+        "max_per_organisation": "1", "waitlist_enabled": "ano"})
     assert created.status_code == 200 and "koncept" in created.text, created.text[:400]
     event_id = int(created.url.rsplit("/", 1)[1])
-    assert cluster.registrations.get_event(event_id)["starts_at"] == "2026-12-30T09:00:00+01:00"
+    made = cluster.registrations.get_event(event_id)
+    assert made["starts_at"] == "2026-12-30T09:00:00+01:00" and made["max_per_organisation"] == 1
+    assert made["waitlist_enabled"] and not made["collects_birth_date"] and made["accreditation_number"] is None
     published = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
     assert "zveřejněna" in published.text
     jana = cluster.registrations.register(event_id, {"first_name": "Jana", "last_name": "Nováková",
@@ -288,7 +291,7 @@ def test_a_change_of_time_is_shown_as_the_email_attendees_will_get_before_it_is_
     form = office.get(f"{base}/akce/{event['id']}/upravit")
     values = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', form.text))
     assert values["title"] == event["title"] and values["starts"].endswith("T09:00")
-    moved = dict(values, kind="seminar", description="", csrf=csrf_of(form),
+    moved = dict(values, kind="seminar", description="", csrf=csrf_of(form), waitlist_enabled="ano",
                  starts=values["starts"].replace("T09:00", "T10:30"))
     preview = office.post(f"{base}/akce/{event['id']}/upravit", data=moved)
     assert "Přihlášení (1) dostanou tento e-mail" in preview.text and "Změna akce:" in preview.text
@@ -296,7 +299,8 @@ def test_a_change_of_time_is_shown_as_the_email_attendees_will_get_before_it_is_
     assert cluster.registrations.get_event(event["id"])["version"] == 1  # nothing saved yet
     saved = office.post(f"{base}/akce/{event['id']}/upravit", data=dict(moved, confirmed="ano"))
     assert saved.status_code == 200
-    assert cluster.registrations.get_event(event["id"])["version"] == 2
+    after = cluster.registrations.get_event(event["id"])
+    assert after["version"] == 2 and after["waitlist_enabled"] and not after["collects_birth_date"]
     [told] = [m for m in smtp_sink.wait_for_messages(2) if m["Subject"].startswith("Změna akce")]
     assert "10:30 (dříve" in told.get_body(("plain",)).get_content()
 
