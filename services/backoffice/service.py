@@ -30,6 +30,7 @@ from .web import SESSION_COOKIE, Pages, page, render
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
 STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javascript; charset=utf-8",
+                "filter.js": "text/javascript; charset=utf-8",
                 "jsQR.js": "text/javascript; charset=utf-8"}
 ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
            "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
@@ -370,6 +371,10 @@ class BackofficeService(Pages, HealthCheck):
         to = (request.args.get("komu") or "").strip() or None
         return self._page(request, "messages.html", messages=self.notifications.list_messages(to=to, status=status),
                           shown=status, to=to or "")
+
+    @page("GET", "/zpravy/<int:message_id>", "staff")
+    def message(self, request, message_id):
+        return self._page(request, "message.html", message=self.notifications.message_content(message_id))
 
     @page("POST", "/zpravy/<int:message_id>/znovu", "staff")
     def resend(self, request, message_id):

@@ -137,6 +137,17 @@ class NotificationsService(HealthCheck):
             return _message_view(store.get_message(tx, int(message_id)))
 
     @rpc(expected_exceptions=EXPECTED)
+    def message_content(self, message_id):
+        """What one email said: its record, subject and plain text (kept SENT_EMAIL_KEEP_DAYS)."""
+        with self.db.transaction() as tx:
+            row = store.get_message(tx, int(message_id))
+        if row is None:
+            raise NotFound("message_not_found", "Zpráva nebyla nalezena.")
+        if row["payload"] == store.PURGED:
+            raise Conflict("message_purged", "Obsah této zprávy už po uplynutí doby uchování nemáme.")
+        return dict(_message_view(row), **self.preview_email(row["kind"], row["payload"]))
+
+    @rpc(expected_exceptions=EXPECTED)
     def preview_email(self, kind, payload):
         """The subject and plain text of the email of ``kind`` about ``payload``, as it would be sent
         (for staff to read before they change an event); nothing is queued or sent."""

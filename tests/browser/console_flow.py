@@ -93,6 +93,10 @@ def main(console, public, password, secret, axe_js, artifacts):
                                                       headers={"Content-Type": "application/json"}), timeout=30)
         office.reload()
         expect(office.locator("table")).to_contain_text("Průchová Věra")
+        office.fill("#hledat", "novak")  # search as you type: nobody of that name
+        expect(office.locator("#registrations tbody tr").first).to_be_hidden()
+        office.fill("#hledat", "pruchova")  # found without the diacritics typed
+        expect(office.locator("#registrations tbody tr").first).to_be_visible()
         walk.check(office, "registration-arrived")
         with office.expect_download() as sheet:
             office.evaluate("url => { const a = document.createElement('a'); a.href = url; a.download = 'x.pdf'; "

@@ -232,6 +232,8 @@ def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(w
 
     emails = office.get(f"{base}/zpravy?komu=adam@obec.example")
     [message_id] = re.findall(r'action="/zpravy/(\d+)/znovu"', emails.text)
+    content = office.get(f"{base}/zpravy/{message_id}")
+    assert "Potvrzení přihlášky: " in content.text and "Adam Šimek" in content.text
     resent = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails)})
     assert resent.status_code == 200 and "adam@obec.example" in resent.text
     assert sum(m["To"] == "adam@obec.example" for m in smtp_sink.wait_for_messages(4)) == 2
