@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import urllib.request
 
 from tests.conftest import ROOT, SmtpSink, free_port, wait_for
 from tests.helpers import pdf_attachment, pdf_text, qr_codes
@@ -41,6 +40,49 @@ def _living_members(group):
     return living
 
 
+def _csrf(page):
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+def a_new_user_runs_a_seminar(console, public, one_time, sink):
+    """As the issue's new user: the printed password, a new one, TOTP, a seminar made and published in
+    the console, a registration on the public page, and its ticket checked in at the door page."""
+    import pyotp
+    import requests
+
+    browser = requests.Session()
+    setup = browser.post(f"{console}/prihlaseni", data={
+        "csrf": _csrf(browser.get(f"{console}/prihlaseni")), "email": "spravce@smopk.example", "password": one_time})
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    changing = browser.post(f"{console}/prihlaseni/nastavit-kod", data={
+        "csrf": _csrf(setup), "secret": secret, "code": pyotp.TOTP(secret).now()})
+    home = browser.post(f"{console}/heslo", data={"csrf": _csrf(changing), "old_password": one_time,
+                                                  "password": "Nové heslo správce 2026"})
+    assert "Přehled" in home.text
+    form = browser.get(f"{console}/akce/nova")
+    created = browser.post(f"{console}/akce/nova", data={
+        "csrf": _csrf(form), "title": "Nový seminář ze zkoušky", "kind": "seminar", "topic": "zkouška",
+        "venue": "Plzeň", "starts": "2026-12-30T09:00", "ends": "2026-12-30T12:00", "capacity": "10",
+        "waitlist_enabled": "ano"})
+    event_id = created.url.rsplit("/", 1)[1]
+    assert "zveřejněna" in browser.post(f"{console}/akce/{event_id}/zverejnit",
+                                        data={"csrf": _csrf(created)}).text
+
+    visitor = requests.Session()
+    page = visitor.get(f"{public}/events/{event_id}")
+    registered = visitor.post(f"{public}/events/{event_id}", data={
+        "csrf": _csrf(page), "first_name": "Ema", "last_name": "Zkoušková", "email": "ema@obec.example",
+        "organisation_name": "Obec Chotěšov", "gdpr_consent": "ano"})
+    assert registered.status_code == 200 and "Zkoušková" in registered.text
+    [email] = wait_for(lambda: [m for m in sink.messages() if m["To"] == "ema@obec.example"],
+                       message="Ema's confirmation")
+    [code] = qr_codes(pdf_attachment(email)[1])
+
+    door = browser.get(f"{console}/vstup/{event_id}")
+    admitted = browser.post(f"{console}/vstup/{event_id}", data={"csrf": _csrf(door), "code": code})
+    assert "Vstup povolen: Ema Zkoušková" in admitted.text
+
+
 def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_urls, tmp_path):
     port, smtp_port, console_port = free_port(), free_port(), free_port()
     mail = tmp_path / "mail"
@@ -67,15 +109,16 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         text = "".join(output)
         # the console on its own address, with a first administrator and a one-time password
         assert f"The staff console: http://127.0.0.1:{console_port}/" in text
-        assert re.search(r"first login: spravce@smopk.example, one-time password \S{16}", text)
-        login = urllib.request.urlopen(f"http://127.0.0.1:{console_port}/prihlaseni", timeout=10)
-        assert login.status == 200 and "Přihlášení do konzole" in login.read().decode()
+        one_time = re.search(r"first login: spravce@smopk.example, one-time password (\S{16})", text).group(1)
+        a_new_user_runs_a_seminar(f"http://127.0.0.1:{console_port}", f"http://127.0.0.1:{port}", one_time,
+                                  SmtpSink(mail, port=smtp_port))
         curl = re.search(r"(curl -s -X POST .*?\n.*?)\n\n", text, re.S).group(1).replace("\\\n", " ")
         answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True).stdout
         assert '"status": "confirmed"' in answer, answer
         ticket_code = re.search(r'"ticket_code": "([^"]+)"', answer).group(1)
 
-        [message] = SmtpSink(mail, port=smtp_port).wait_for_messages(1)
+        [message] = wait_for(lambda: [m for m in SmtpSink(mail, port=smtp_port).messages()
+                                      if m["To"].startswith("jana.novakova+")], message="the curl's confirmation")
         assert message["Subject"].startswith("Potvrzení přihlášky: ")
         _, pdf = pdf_attachment(message)
         assert "Jana Nováková" in pdf_text(pdf)
