@@ -129,7 +129,7 @@ class BackofficeService(Pages, HealthCheck):
 
     @page("GET", "/heslo", "door")
     def password_form(self, request):
-        return self._page(request, "password.html", errors={})
+        return self._page(request, "password.html", errors={}, note=None)
 
     @page("POST", "/heslo", "door")
     def password(self, request):
@@ -138,8 +138,28 @@ class BackofficeService(Pages, HealthCheck):
                 usecases.change_password(tx, request.account, request.form.get("old_password", ""),
                                          request.form.get("password", ""), self.clock())
         except ValidationError as error:
-            return self._page(request, "password.html", status=422, errors=error.fields)
+            return self._page(request, "password.html", status=422, errors=error.fields, note=None)
         return redirect("/", code=303)
+
+    @page("GET", "/kod", "door")
+    def own_code_form(self, request):
+        """Any account may add the second factor (an administrator's has it from the first login)."""
+        if request.account["totp_secret"] is not None:
+            return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
+        secret = usecases.new_totp_secret()
+        return self._page(request, "code_own.html", secret=secret, qr=_qr(secret, request.account), problem=None)
+
+    @page("POST", "/kod", "door")
+    def own_code(self, request):
+        secret = request.form.get("secret", "")
+        try:
+            with self.db.transaction() as tx:
+                usecases.enable_totp(tx, request.account, secret, request.form.get("code"), self.clock())
+        except ValidationError as error:
+            return self._page(request, "code_own.html", status=422, secret=secret, qr=_qr(secret, request.account),
+                              problem=error.fields["code"])
+        return self._page(request, "password.html", errors={}, note="Ověřovací kód je zapnutý: od příštího "
+                                                                     "přihlášení ho budete zadávat.")
 
     @page("POST", "/odhlasit", "door")
     def logout(self, request):
@@ -501,10 +521,13 @@ class BackofficeService(Pages, HealthCheck):
         return (found[1], found[0]) if with_account else found[1]
 
     def _totp_setup(self, account, csrf, secret, problem=None, status=200):
-        uri = usecases.totp_uri(secret, account["email"])
-        qr = "data:image/png;base64," + base64.b64encode(_png(uri)).decode()
-        return render("code_setup.html", status=status, account=None, csrf=csrf, secret=secret, qr=qr,
-                      problem=problem)
+        return render("code_setup.html", status=status, account=None, csrf=csrf, secret=secret,
+                      qr=_qr(secret, account), problem=problem)
+
+
+def _qr(secret, account):
+    """The QR code a phone app reads to add the account's second factor, as a data URL."""
+    return "data:image/png;base64," + base64.b64encode(_png(usecases.totp_uri(secret, account["email"]))).decode()
 
 
 def _pdf(document):

@@ -113,8 +113,26 @@ def main(console, public, password, secret, axe_js, artifacts):
                             "a.setAttribute('download', 'osvedceni.pdf'); a.click(); }")
         if not open(certificate.value.path(), "rb").read(5) == b"%PDF-":
             sys.exit("the certificate is not a PDF")
+        office.goto(f"{console}/akce")
+        walk.check(office, "events")
+        office.goto(f"{console}/akce/{event_id}/upravit")
+        walk.check(office, "event-edit")
         office.goto(f"{console}/zpravy")
         walk.check(office, "emails")
+        for _ in range(40):  # the confirmation email is made in the background: until it is listed
+            if office.locator('td a[href^="/zpravy/"]').count():
+                break
+            office.wait_for_timeout(250)
+            office.reload()
+        office.click('td a[href^="/zpravy/"] >> nth=0')
+        expect(office.locator("h1")).to_contain_text("Stavební zákon v praxi obcí")
+        walk.check(office, "email")
+        office.goto(f"{console}/zpravy/udalosti")
+        walk.check(office, "dead-letters")
+        office.goto(f"{console}/heslo")
+        walk.check(office, "password")
+        office.goto(f"{console}/kod")
+        walk.check(office, "own-code")
         office.goto(f"{console}/oznameni")
         walk.check(office, "announcement")
         office.goto(f"{console}/akce/{event_id}")
@@ -136,6 +154,8 @@ def main(console, public, password, secret, axe_js, artifacts):
         walk.check(admin, "audit")
         admin.goto(f"{console}/clenove?hledat=plze")
         walk.check(admin, "members")
+        admin.click("table a >> nth=0")
+        walk.check(admin, "organisation")
 
         # the door: today's events
         door = log_in(walk, console, "door@smopk.example", password)

@@ -335,3 +335,16 @@ def test_the_office_adds_a_seat_resends_a_ticket_and_announces_to_a_district(who
     sent = office.post(f"{base}/oznameni", data=dict(draft, confirmed="ano"))
     assert "Oznámení odchází 1 adresátům" in sent.text
     assert any(m["To"] == "radni@plzen.example" for m in smtp_sink.wait_for_messages(5))
+
+
+def test_any_account_can_add_the_code_from_the_phone(console):
+    base, _, secrets = console[:3]
+    staff = logged_in(base, "staff", secrets)
+    setup = staff.get(f"{base}/kod")
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    wrong = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret, "code": "12345"})
+    assert wrong.status_code == 422 and "Kód nesouhlasí" in wrong.text
+    done = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret,
+                                           "code": pyotp.TOTP(secret).now()})
+    assert "Ověřovací kód je zapnutý" in done.text
+    assert logged_in(base, "staff", dict(secrets, staff=secret))  # from now on the code is asked for
