@@ -147,7 +147,7 @@ class BackofficeService(Pages, HealthCheck):
         if request.account["totp_secret"] is not None:
             return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
         secret = usecases.new_totp_secret()
-        return self._page(request, "code_own.html", secret=secret, qr=_qr(secret, request.account), problem=None)
+        return self._page(request, "code_setup.html", secret=secret, qr=_qr(secret, request.account), problem=None)
 
     @page("POST", "/kod", "door")
     def own_code(self, request):
@@ -156,7 +156,7 @@ class BackofficeService(Pages, HealthCheck):
             with self.db.transaction() as tx:
                 usecases.enable_totp(tx, request.account, secret, request.form.get("code"), self.clock())
         except ValidationError as error:
-            return self._page(request, "code_own.html", status=422, secret=secret, qr=_qr(secret, request.account),
+            return self._page(request, "code_setup.html", status=422, secret=secret, qr=_qr(secret, request.account),
                               problem=error.fields["code"])
         return self._page(request, "password.html", errors={}, note="Ověřovací kód je zapnutý: od příštího "
                                                                      "přihlášení ho budete zadávat.")
