@@ -39,7 +39,7 @@ class System:
         self.mail_dir = os.path.join(self.folder, "mail")
         self.database_urls = database_urls or {
             name: f"sqlite:///{self.folder}/{name}.sqlite"
-            for name in ("members", "registrations", "notifications", "documents", "backoffice")}
+            for name in ("members", "registrations", "notifications", "documents", "backoffice", "payments")}
         self.extra_env = extra_env or {}
         self.output = []
 

@@ -4,3 +4,4 @@ CREATE DATABASE registrations;
 CREATE DATABASE notifications;
 CREATE DATABASE documents;
 CREATE DATABASE backoffice;
+CREATE DATABASE payments;

@@ -28,7 +28,7 @@ from tools.scratch_databases import scratch_databases  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICE_NAMES = ("members", "registrations", "notifications", "documents")
-DATABASE_NAMES = SERVICE_NAMES + ("backoffice",)
+DATABASE_NAMES = SERVICE_NAMES + ("backoffice", "payments")
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 
@@ -198,6 +198,7 @@ class ServiceProcess:
         "notifications": "services.notifications.service:NotificationsService",
         "documents": "services.documents.service:DocumentsService",
         "backoffice": "services.backoffice.service:BackofficeService",
+        "payments": "services.payments.service:PaymentsService",
     }
 
     def __init__(self, service, config, **env):

@@ -29,6 +29,7 @@ SERVICES = {
     "notifications": "services.notifications.service:NotificationsService",
     "documents": "services.documents.service:DocumentsService",
     "backoffice": "services.backoffice.service:BackofficeService",
+    "payments": "services.payments.service:PaymentsService",
 }
 # nameko 2.14, setuptools and eventlet 0.41 announce deprecations on every start: noise.
 QUIET = "ignore"

@@ -6,7 +6,7 @@ import secrets
 import psycopg2
 
 ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
-SERVICES = ("members", "registrations", "notifications", "documents", "backoffice")
+SERVICES = ("members", "registrations", "notifications", "documents", "backoffice", "payments")
 
 
 @contextlib.contextmanager

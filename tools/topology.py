@@ -23,9 +23,10 @@ from services.common.events import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
+from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 
-SERVICES = (MembersService, RegistrationsService, NotificationsService, DocumentsService)
+SERVICES = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
 
 
 def event_queues(services=SERVICES):
@@ -46,7 +47,8 @@ def declare(amqp_uri):
     connection = pika.BlockingConnection(connection_parameters(amqp_uri))
     try:
         channel = connection.channel()
-        for exchange in sorted({exchange for _, exchange, _ in queues} | {"registrations.events", "members.events"}):
+        sources = {"registrations.events", "members.events", "payments.events"}
+        for exchange in sorted({exchange for _, exchange, _ in queues} | sources):
             channel.exchange_declare(exchange, exchange_type="topic", durable=True, auto_delete=False)
         for queue, exchange, event_type in queues:
             channel.queue_declare(queue, durable=True, auto_delete=False, exclusive=False)

@@ -4,16 +4,14 @@ It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
 import base64
-import io
 import os
 from datetime import datetime
 
-import segno
 from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from services.common import deadletters
+from services.common import deadletters, qr
 from services.common.clock import Clock
 from services.common.czech import PRAGUE, local
 from services.common.db import DatabaseProvider
@@ -527,18 +525,12 @@ class BackofficeService(Pages, HealthCheck):
 
 def _qr(secret, account):
     """The QR code a phone app reads to add the account's second factor, as a data URL."""
-    return "data:image/png;base64," + base64.b64encode(_png(usecases.totp_uri(secret, account["email"]))).decode()
+    return qr.png_data_uri(usecases.totp_uri(secret, account["email"]))
 
 
 def _pdf(document):
     return Response(base64.b64decode(document["data"]), content_type=document["content_type"],
                     headers={"Content-Disposition": f'inline; filename="{document["filename"]}"'})
-
-
-def _png(text) -> bytes:
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=5)
-    return out.getvalue()
 
 
 def _day(moment):

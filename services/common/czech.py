@@ -1,5 +1,6 @@
 """Dates and amounts the way Czech readers write them, in Europe/Prague."""
 from datetime import UTC, datetime
+from datetime import date as calendar_date
 from zoneinfo import ZoneInfo
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -23,6 +24,12 @@ def date(moment: datetime) -> str:
     """``27. 11. 2026``."""
     m = local(moment)
     return f"{m.day}. {m.month}. {m.year}"
+
+
+def day(value) -> str:
+    """A calendar day, ``8. 12. 2026``, from a date or its ISO text."""
+    d = calendar_date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{d.day}. {d.month}. {d.year}"
 
 
 def time(moment: datetime) -> str:
@@ -51,6 +58,13 @@ def price(amount: int) -> str:
     if not amount:
         return "zdarma"
     return f"{amount:,}".replace(",", "\u00a0") + "\u00a0Kč"
+
+
+def money(halere: int) -> str:
+    """An exact amount in haléře as written on invoices: ``1 234,50 Kč``, ``−900,00 Kč``."""
+    sign = "−" if halere < 0 else ""
+    crowns, cents = divmod(abs(int(halere)), 100)
+    return f"{sign}{crowns:,}".replace(",", "\u00a0") + f",{cents:02d}\u00a0Kč"
 
 
 EVENT_KINDS = {"seminar": "seminář", "training": "školení", "good_practice": "setkání dobré praxe"}

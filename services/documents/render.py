@@ -11,9 +11,8 @@ from datetime import date, datetime
 from urllib import request
 
 import jinja2
-import segno
 
-from services.common import czech
+from services.common import czech, qr
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -37,6 +36,7 @@ def environment():
             event_kind=czech.event_kind,
             teaching_hours=lambda n: czech.plural(n, "vyučovací hodina", "vyučovací hodiny", "vyučovacích hodin"),
             birth_date=lambda v: _birth_date(v),
+            money=czech.money,
         )
     return _environment
 
@@ -73,7 +73,7 @@ def _local_fetcher():
 
 def qr_data_uri(text: str) -> str:
     """An SVG QR code of ``text``; error correction M, a quiet zone of four modules."""
-    return segno.make(text, error="m", micro=False).svg_data_uri(scale=4, border=4)
+    return qr.svg_data_uri(text)
 
 
 def render_html(template: str, context: dict) -> str:

@@ -64,6 +64,15 @@ class DocumentsService(HealthCheck):
         return pdf_message(f"vstupenka-{registration['id']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    def render_invoice(self, invoice):
+        """The PDF of an invoice or a credit note, as payments built it (amounts in haléře);
+        with the QR Platba code when ``invoice["spd"]`` asks for a payment."""
+        qr = render.qr_data_uri(invoice["spd"]) if invoice["spd"] else None
+        data = self.renderer.pdf("invoice.html", {"invoice": invoice, "qr": qr})
+        prefix = "opravny-doklad" if invoice["kind"] == "credit_note" else "faktura"
+        return pdf_message(f"{prefix}-{invoice['number']}.pdf", data)
+
+    @rpc(expected_exceptions=EXPECTED)
     def render_attendance_sheet(self, event_id):
         """The sheet people sign at the door: confirmed attendees by surname, in Czech order."""
         event = self.registrations.get_event(event_id)

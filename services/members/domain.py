@@ -40,10 +40,12 @@ COLUMNS = {
     "ico": ("ico", "ičo"), "name": ("name", "název", "nazev"), "kind": ("kind", "druh"),
     "district": ("district", "okres"), "address": ("address", "adresa"), "email": ("email", "e-mail"),
     "phone": ("phone", "telefon"), "member_since": ("member_since", "členem od", "clenem od"),
+    "dic": ("dic", "dič"), "billing_email": ("billing_email", "e-mail pro faktury"),
 }
 _HEADER = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
 _LABELS = {"ico": "IČO", "name": "název", "kind": "druh", "district": "okres", "address": "adresa",
-           "email": "e-mail", "phone": "telefon", "member_since": "členem od"}
+           "email": "e-mail", "phone": "telefon", "member_since": "členem od", "dic": "DIČ",
+           "billing_email": "e-mail pro faktury"}
 
 
 def column_label(field):

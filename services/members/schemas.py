@@ -22,6 +22,9 @@ class OrganisationIn(CzechSchema):
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
     email = Email(load_default=None, allow_none=True)
     phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    dic = Text(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^CZ[0-9]{8,10}$", error="DIČ má tvar CZ a 8 až 10 číslic."))
+    billing_email = Email(load_default=None, allow_none=True)
     member_since = Date(load_default=None, allow_none=True)
 
     @validates("name")
@@ -38,6 +41,8 @@ class OrganisationOut(CzechSchema):
     address = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    dic = fields.String(allow_none=True)
+    billing_email = fields.String(allow_none=True)
     periods = fields.Method("_periods")
     is_member = fields.Boolean()
 

@@ -17,6 +17,9 @@ organisations = Table(
     Column("address", String(300)),
     Column("email", String(254)),
     Column("phone", String(40)),
+    # For invoices: the tax number, and where the accounting department wants them.
+    Column("dic", String(12)),
+    Column("billing_email", String(254)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -49,7 +52,7 @@ contacts = Table(
 
 outbox = outbox_table(metadata)
 
-ORGANISATION_FIELDS = ("ico", "name", "kind", "district", "address", "email", "phone")
+ORGANISATION_FIELDS = ("ico", "name", "kind", "district", "address", "email", "phone", "dic", "billing_email")
 
 
 def get_organisation(session, ico):

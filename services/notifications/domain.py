@@ -10,6 +10,8 @@ def dedup_key(kind: str, payload: dict) -> str:
     """One message per kind, registration and event version; one per announcement and contact."""
     if kind == "announcement":
         return f"announcement:{payload['announcement_id']}:{payload['contact']['id']}"
+    if kind == "invoice_issued":
+        return f"invoice_issued:{payload['invoice']['number']}:{payload['recipient']}"
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"
 
 
@@ -21,6 +23,7 @@ OVERTAKEN_BY = {
     "registration_waitlisted": {"registration_promoted", "registration_cancelled", "event_cancelled"},
     "reminder_due": {"registration_cancelled", "event_cancelled"},
     "event_updated": {"registration_cancelled", "event_cancelled"},
+    "payment_overdue": {"payment_received", "registration_cancelled", "event_cancelled"},
 }
 # These tell the event's time and place, so a later version of the event makes them out of date.
 TELLS_THE_SCHEDULE = {"event_updated", "reminder_due"}

@@ -10,7 +10,7 @@ from email.utils import format_datetime, parseaddr
 import jinja2
 from nameko.extensions import DependencyProvider
 
-from services.common import czech
+from services.common import czech, qr
 from services.common.db import utcnow
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -25,7 +25,12 @@ SUBJECTS = {
     "reminder_due": "Připomínka: {title} ({date})",
     "attendance_confirmed": "Osvědčení o absolvování: {title}",
     "announcement": "{subject}",
+    "payment_received": "Platba přijata: {title}",
+    "payment_overdue": "Připomínka platby: {title}",
+    "refund_due": "Vrácení platby: {title}",
+    "invoice_issued": "{document} {number}: {title}",
 }
+QR_PLATBA_CID = "<qr-platba@smopk>"
 FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo"}
 
 _environment = jinja2.Environment(
@@ -40,6 +45,8 @@ _environment.filters.update(
     moment=lambda v: czech.weekday_date_time(_moment(v)) if isinstance(v, str) and "T" in v else v,
     time=lambda v: czech.time(_moment(v)),
     price=czech.price,
+    money=czech.money,
+    day=czech.day,
     event_kind=czech.event_kind,
 )
 
@@ -71,15 +78,20 @@ def subject(kind, payload):
     """The subject line: always one line, whatever an event's title holds (a line break would
     make the header, and so every email of the event, impossible to build)."""
     event = payload.get("event") or {}
+    invoice = payload.get("invoice") or {}
     line = SUBJECTS[kind].format(title=event.get("title", ""), subject=payload.get("subject", ""),
+                                 number=invoice.get("number", ""),
+                                 document="Opravný doklad" if invoice.get("kind") == "credit_note" else "Faktura",
                                  date=czech.date(_moment(event["starts_at"])) if event.get("starts_at") else "")
     return " ".join(line.split())
 
 
 def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
-            headers=None):
-    """The email of ``kind`` about ``payload``: plain text and HTML, with attachments."""
-    context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES)
+            headers=None, qr_platba=None):
+    """The email of ``kind`` about ``payload``: plain text and HTML, with attachments; with
+    ``qr_platba`` (a QR Platba text) its picture goes inside the HTML part."""
+    context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES,
+                   qr_platba_cid=QR_PLATBA_CID.strip("<>") if qr_platba else None)
     message = EmailMessage()
     message["Subject"] = subject(kind, payload)
     message["From"] = sender
@@ -91,6 +103,9 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
         message[name] = value
     message.set_content(_environment.get_template(f"{kind}.txt").render(**context))
     message.add_alternative(_environment.get_template(f"{kind}.html").render(**context), subtype="html")
+    if qr_platba:
+        message.get_body(("html",)).add_related(qr.png(qr_platba, scale=4), maintype="image", subtype="png",
+                                                cid=QR_PLATBA_CID, filename="qr-platba.png")
     for filename, content_type, data in attachments:
         kind, *parameters = (part.strip() for part in content_type.split(";"))
         maintype, subtype = kind.split("/", 1)

@@ -14,6 +14,7 @@ from services.common.errors import EXPECTED, Conflict, NotFound
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
+from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
 
 from . import calendar, domain, store, usecases
@@ -28,6 +29,8 @@ RETENTION_SECONDS = 24 * 3600
 
 # What goes with each email besides its text.
 TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_due"}
+# Emails that show how to pay, with a QR Platba picture, while the registration is unpaid.
+PAYMENT_SHOWN = {"registration_confirmed", "registration_promoted", "reminder_due", "payment_overdue"}
 CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted": "REQUEST",
                    "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL"}
 
@@ -48,7 +51,7 @@ class NotificationsService(HealthCheck):
 
     @event_handler("registrations", "registration_confirmed")
     def on_registration_confirmed(self, payload):
-        self._about_registration("registration_confirmed", payload)
+        self._unless_paid_for("registration_confirmed", payload)
 
     @event_handler("registrations", "registration_waitlisted")
     def on_registration_waitlisted(self, payload):
@@ -56,7 +59,7 @@ class NotificationsService(HealthCheck):
 
     @event_handler("registrations", "registration_promoted")
     def on_registration_promoted(self, payload):
-        self._about_registration("registration_promoted", payload)
+        self._unless_paid_for("registration_promoted", payload)
 
     @event_handler("registrations", "registration_cancelled")
     def on_registration_cancelled(self, payload):
@@ -77,6 +80,31 @@ class NotificationsService(HealthCheck):
     @event_handler("registrations", "attendance_confirmed")
     def on_attendance_confirmed(self, payload):
         self._about_registration("attendance_confirmed", payload)
+
+    # From payments: the confirmation of a registration that is paid for waits for its payment
+    # details, so that the one email carries the variable symbol and the QR Platba code.
+
+    @event_handler("payments", "payment_requested")
+    def on_payment_requested(self, payload):
+        self._about_registration(payload["after"], payload)
+
+    @event_handler("payments", "payment_received")
+    def on_payment_received(self, payload):
+        self._about_registration("payment_received", payload)
+
+    @event_handler("payments", "payment_overdue")
+    def on_payment_overdue(self, payload):
+        self._about_registration("payment_overdue", payload)
+
+    @event_handler("payments", "refund_due")
+    def on_refund_due(self, payload):
+        self._about_registration("refund_due", payload)
+
+    @event_handler("payments", "invoice_issued")
+    def on_invoice_issued(self, payload):
+        """The invoice (or credit note) to the organisation's billing address and to each registrant."""
+        for recipient in payload["recipients"]:
+            self._queue_and_send("invoice_issued", dict(payload, recipient=recipient), recipient)
 
     @timer(interval=RETRY_POLL_SECONDS)
     def deliver_due(self):
@@ -183,6 +211,12 @@ class NotificationsService(HealthCheck):
 
     # Delivery
 
+    def _unless_paid_for(self, kind, payload):
+        if requires_payment(payload["registration"]):
+            log.info("%s of registration %s waits for its payment details", kind, payload["registration"]["id"])
+            return
+        self._about_registration(kind, payload)
+
     def _about_registration(self, kind, payload):
         self._queue_and_send(kind, payload, payload["registration"]["email"])
 
@@ -233,6 +267,13 @@ class NotificationsService(HealthCheck):
         if kind == "attendance_confirmed":
             certificate = self.documents.render_certificate(payload["registration"]["id"], original=True)
             attachments.append(_attachment(certificate))
+        if kind == "invoice_issued":
+            attachments.append(_attachment(self.documents.render_invoice(payload["invoice"])))
+            attachments.append((f"{payload['invoice']['number']}.isdoc", "application/xml",
+                                base64.b64decode(payload["isdoc"])))
+        payment = (payload.get("registration") or {}).get("payment") or {}
+        qr_platba = payment.get("spd") if kind in PAYMENT_SHOWN and not payload["registration"].get("paid_at") \
+            else None
         if kind in CALENDAR_METHOD:
             method = CALENDAR_METHOD[kind]
             attachments.append(("pozvanka.ics" if method == "REQUEST" else "zruseni.ics",
@@ -246,7 +287,7 @@ class NotificationsService(HealthCheck):
             kind, payload, sender=config["MAIL_FROM"], reply_to=config.get("MAIL_REPLY_TO"),
             organiser=config.get("ORGANISER_NAME", ""), contact=config.get("ORGANISER_CONTACT", ""),
             recipient=message["recipient"], message_id=message["message_id_header"], attachments=attachments,
-            headers=headers,
+            headers=headers, qr_platba=qr_platba,
         )
 
 

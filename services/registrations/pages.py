@@ -4,7 +4,7 @@ import os
 import jinja2
 from werkzeug.wrappers import Response
 
-from services.common import czech
+from services.common import czech, qr
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -27,6 +27,9 @@ environment.filters.update(
     time=czech.time,
     price=czech.price,
     event_kind=czech.event_kind,
+    day=czech.day,
+    money=czech.money,
+    qr=qr.svg_data_uri,
 )
 
 

@@ -122,6 +122,9 @@ class RegistrationOut(CzechSchema):
     cancelled_at = fields.AwareDateTime(allow_none=True)
     checked_in_at = fields.AwareDateTime(allow_none=True)
     attended_at = fields.AwareDateTime(allow_none=True)
+    # Set once payments asked for a fee: variable_symbol, amount, due_on, account, iban, spd.
+    payment = fields.Dict(allow_none=True)
+    paid_at = fields.AwareDateTime(allow_none=True)
     event = fields.Nested(EventOut)
 
 

@@ -55,6 +55,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     documents = RpcClient("documents", "WEB_RPC_TIMEOUT_SECONDS")
     members = RpcClient("members", "WEB_RPC_TIMEOUT_SECONDS")
     notifications_rpc = RpcClient("notifications", "WEB_RPC_TIMEOUT_SECONDS")
+    # Issuing an invoice renders nothing while the person waits, but numbers it: a little longer.
+    payments = RpcClient("payments")
 
     @property
     def base_url(self):
@@ -246,6 +248,26 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
             people = usecases.anonymise_past(tx, self.clock() - timedelta(days=365 * years))
         if people:
             log.info("retention: %d registrations of past events anonymised", people)
+
+    # What payments tells
+
+    @event_handler("payments", "payment_requested")
+    def on_payment_requested(self, payload):
+        with self.db.transaction() as tx:
+            usecases.record_payment(tx, payload["registration"]["id"], payload["payment"])
+
+    @event_handler("payments", "payment_received")
+    def on_payment_received(self, payload):
+        with self.db.transaction() as tx:
+            usecases.record_payment(tx, payload["registration"]["id"], payload["payment"],
+                                    datetime.fromisoformat(payload["payment"]["paid_at"]))
+
+    @event_handler("payments", "invoice_issued")
+    def on_invoice_issued(self, payload):
+        invoice = payload["invoice"]
+        with self.db.transaction() as tx:
+            usecases.record_invoice(tx, payload["registration_ids"],
+                                    invoice["number"] if invoice["kind"] == "invoice" else None)
 
     # The copy of the member register
 

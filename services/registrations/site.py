@@ -175,6 +175,22 @@ class WebPages:
         self.rate_limits.cancelled(registration["email"])
         return redirect(f"/r/{token}", code=303)
 
+    @page_route("POST", "/r/<token>/faktura")
+    def page_invoice(self, request, token):
+        """"Chci fakturu na organizaci": payments issues it (for all of the organisation's unpaid
+        registrations for the event) and emails it; the page then names its number."""
+        if not _csrf_valid(self.signing_key, request.form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
+            return pages.page("error.html", status=403, message=STALE_FORM)
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        try:
+            invoice = self.payments.request_invoice(registration["id"])
+        except (Conflict, NotFound) as error:
+            return pages.page("error.html", status=409, message=error.message)
+        with self.db.transaction() as tx:
+            usecases.record_invoice(tx, [registration["id"]], invoice["number"])
+        return redirect(f"/r/{token}", code=303)
+
     @page_route("GET", "/ochrana-osobnich-udaju")
     def page_privacy(self, request):
         """What is kept and how long, from the same settings the retention timers use."""

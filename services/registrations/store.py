@@ -82,6 +82,10 @@ registrations = Table(
     Column("checked_in_at", UTCDateTime),
     Column("attended_at", UTCDateTime),
     Column("reminded_at", UTCDateTime),
+    # What payments asked this registration to pay (variable symbol, amount, due date, account,
+    # QR Platba text, invoice number), and when it was paid: told by payments' events.
+    Column("payment", JSON),
+    Column("paid_at", UTCDateTime),
 )
 
 # The same email may hold one live registration per event; this index, not

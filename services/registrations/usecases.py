@@ -43,7 +43,7 @@ def registration_view(registration, event, now, base_url, session=None):
     view["manage_url"] = f"{base_url}/r/{registration['token']}"
     view["ticket_url"] = (f"{base_url}/api/registrations/{registration['token']}/ticket.pdf"
                           if registration["status"] == "confirmed" else None)
-    for field in ("created_at", "cancelled_at", "checked_in_at"):
+    for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at"):
         if view[field] is not None:
             view[field] = local(view[field])
     view["event"] = event_view(event, now)
@@ -118,7 +118,7 @@ def enrol(session, outbox, signing_key, event_id, request, now, base_url):
     code = ticket_code(signing_key, registration_id)
     store.set_ticket_code(session, registration_id, code)
     registration = dict(values, id=registration_id, ticket_code=code, cancelled_at=None, checked_in_at=None,
-                        attended_at=None, reminded_at=None)
+                        attended_at=None, reminded_at=None, payment=None, paid_at=None)
     payload = event_payload(registration_view(registration, event, now, base_url))
     message_id = outbox.add(session, "registration_confirmed", payload)
 
@@ -179,6 +179,29 @@ def list_registrations(session, event_id, now, base_url, status=None):
     event = get_event(session, event_id, public_only=False)
     return [registration_view(r, event, now, base_url, session)
             for r in store.list_registrations(session, event_id, status)]
+
+
+def record_payment(session, registration_id, payment, paid_at=None):
+    """What payments asked this registration to pay (``payment_requested``), or that it was paid
+    (``payment_received``): the manage page shows it without asking payments. Told twice, the
+    same values are written twice."""
+    kept = store.get_registration(session, registration_id=registration_id)
+    if kept is None:
+        return
+    invoice = (kept["payment"] or {}).get("invoice_number")  # told before, by invoice_issued
+    values = {"payment": dict(payment, invoice_number=payment.get("invoice_number", invoice))}
+    if paid_at is not None:
+        values["paid_at"] = paid_at
+    store.set_registration(session, registration_id, values)
+
+
+def record_invoice(session, registration_ids, number):
+    """An invoice covers these registrations (``number``), or a credit note took them back (None)."""
+    for registration_id in registration_ids:
+        registration = store.get_registration(session, registration_id=registration_id)
+        if registration is not None:
+            store.set_registration(session, registration_id, {"payment": dict(registration["payment"] or {},
+                                                                                invoice_number=number)})
 
 
 def remember_organisation(session, organisation, as_of):

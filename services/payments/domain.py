@@ -1,0 +1,214 @@
+"""The rules of paying: variable symbols, due dates, QR Platba, matching, invoice amounts.
+
+Plain functions: no nameko, no database. Money is whole haléře (int) everywhere
+in this service; prices come from registrations in whole crowns.
+"""
+import unicodedata
+from datetime import date, timedelta
+
+from qrplatba import QRPlatbaGenerator
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from services.common.czech import local, money
+from services.common.errors import Conflict, ValidationError
+
+HALERE = 100
+# A registration's own variable symbol is 1 and its id; an invoice for several people gets 2
+# and its own sequence: ten digits at most, and the two can never meet.
+REGISTRATION_VS_PREFIX = "1"
+GROUP_VS_PREFIX = "2"
+SPD_MESSAGE_LENGTH = 60
+
+INVOICE_PREFIX = {"invoice": "FV", "credit_note": "OD"}
+NOT_A_VAT_PAYER = "Dodavatel není plátcem DPH."
+
+# What a bank line that does not simply pay what is due is put on the staff's list for.
+UNKNOWN = "unknown"
+UNDERPAID = "underpaid"
+OVERPAID = "overpaid"
+ALREADY_PAID = "already_paid"
+CANCELLED = "cancelled"
+MATCHED = "matched"
+REASONS = {
+    UNKNOWN: "Neznámý variabilní symbol",
+    UNDERPAID: "Nedoplatek",
+    OVERPAID: "Přeplatek",
+    ALREADY_PAID: "Už zaplaceno, platba navíc",
+    CANCELLED: "Přihláška je zrušená",
+}
+
+def registration_vs(registration_id: int) -> str:
+    if not 0 < registration_id < 10 ** 9:
+        raise ValueError(f"registration id {registration_id} does not fit a variable symbol")
+    return f"{REGISTRATION_VS_PREFIX}{registration_id:09d}"
+
+
+def group_vs(sequence: int) -> str:
+    if not 0 < sequence < 10 ** 9:
+        raise ValueError(f"group sequence {sequence} does not fit a variable symbol")
+    return f"{GROUP_VS_PREFIX}{sequence:09d}"
+
+
+def due_on(now, event_starts_at, days: int, after_start_allowed=False) -> date:
+    """``days`` after ``now``; never after the event's start day unless allowed, never before today."""
+    today = local(now).date()
+    due = today + timedelta(days=int(days))
+    if not after_start_allowed:
+        due = min(due, local(event_starts_at).date())
+    return max(due, today)
+
+
+def bank_account(iban_text: str, bic: str | None = None) -> dict:
+    """The association's account from its IBAN: checked, and in the Czech form people type
+    (``19-2000145399/0800``). A wrong IBAN stops the service at start, not at the first payment."""
+    try:
+        iban = IBAN(iban_text)
+    except SchwiftyException as error:
+        raise ValueError(f"BANK_IBAN {iban_text!r} is not a valid IBAN: {error}") from None
+    account = {"iban": iban.compact, "bic": bic or None, "bank_code": iban.bank_code}
+    if iban.country_code == "CZ":
+        bban = iban.bban  # 4 digits of bank code, 6 of prefix, 10 of number
+        prefix, number = bban[4:10].lstrip("0"), bban[10:].lstrip("0")
+        account["number"] = f"{prefix}-{number}" if prefix else number
+        account["czech"] = f"{account['number']}/{iban.bank_code}"
+    else:
+        account["number"], account["czech"] = iban.compact, iban.formatted
+    return account
+
+
+def spd_message(text: str) -> str:
+    """A QR Platba message: no diacritics (some banking apps mangle them), no ``*`` (the
+    format's separator), at most 60 characters."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(plain.replace("*", " ").split())[:SPD_MESSAGE_LENGTH].strip()
+
+
+def spd(account: dict, amount_halere: int, vs: str, message: str, due: date | None = None) -> str:
+    """The QR Platba text (Short Payment Descriptor 1.0) for a transfer of ``amount_halere``."""
+    generator = QRPlatbaGenerator(account["iban"], bic=account.get("bic"), amount=amount_halere / HALERE,
+                                  currency="CZK", x_vs=vs, message=spd_message(message), due_date=due)
+    return generator.get_text()
+
+
+def payment_block(account: dict, request: dict) -> dict:
+    """What people are shown to pay a request: account, amount, symbol, due date, QR Platba."""
+    outstanding = request["amount_halere"] - request["paid_halere"]
+    return {
+        "variable_symbol": request["variable_symbol"], "amount": request["amount_halere"] // HALERE,
+        "amount_halere": request["amount_halere"], "outstanding_halere": outstanding,
+        "due_on": request["due_on"].isoformat(), "account": account["czech"], "iban": account["iban"],
+        "bic": account.get("bic"),
+        "spd": spd(account, outstanding, request["variable_symbol"],
+                   f"{request['variable_symbol']} {request['payer_name']}", request["due_on"]),
+    }
+
+
+def allocate(amount_halere: int, requests: list[dict]):
+    """Share a payment among the requests it pays, in order: ``([(request, paid_now)], left_over)``.
+    Each request takes what it still owes; what is left over is an overpayment."""
+    shares, left = [], amount_halere
+    for request in requests:
+        owed = request["amount_halere"] - request["paid_halere"]
+        take = min(owed, left)
+        if take > 0:
+            shares.append((request, take))
+            left -= take
+    return shares, left
+
+
+def outcome(amount_halere: int, requests: list[dict]):
+    """How a payment of ``amount_halere`` to these requests (open ones first) ends:
+    ``(outcome, czech_reason or None)``."""
+    if not requests:
+        return UNKNOWN, REASONS[UNKNOWN]
+    live = [r for r in requests if r["status"] != "cancelled"]
+    if not live:
+        return CANCELLED, REASONS[CANCELLED]
+    owed = sum(r["amount_halere"] - r["paid_halere"] for r in live)
+    if owed <= 0:
+        return ALREADY_PAID, REASONS[ALREADY_PAID]
+    if amount_halere < owed:
+        return UNDERPAID, f"{REASONS[UNDERPAID]} {money(owed - amount_halere)}"
+    if amount_halere > owed:
+        return OVERPAID, f"{REASONS[OVERPAID]} {money(amount_halere - owed)}"
+    return MATCHED, None
+
+
+def document_number(kind: str, year: int, sequence: int) -> str:
+    return f"{INVOICE_PREFIX[kind]}-{year}-{sequence:04d}"
+
+
+def item_amounts(gross_halere: int, vat_rate: int) -> dict:
+    """An item's base and tax from its price (prices are what people pay, tax included)."""
+    if not vat_rate:
+        return {"vat_rate": 0, "base_halere": gross_halere, "vat_halere": 0}
+    base = round(gross_halere * 100 / (100 + vat_rate))
+    return {"vat_rate": vat_rate, "base_halere": base, "vat_halere": gross_halere - base}
+
+
+def vat_lines(items: list[dict]) -> list[dict]:
+    lines = {}
+    for item in items:
+        if item["vat_rate"]:
+            line = lines.setdefault(item["vat_rate"], {"rate": item["vat_rate"], "base_halere": 0, "vat_halere": 0})
+            line["base_halere"] += item["base_halere"]
+            line["vat_halere"] += item["vat_halere"]
+    return [lines[rate] for rate in sorted(lines)]
+
+
+def invoice_item(request: dict, vat_rate: int, sign: int = 1) -> dict:
+    gross = sign * request["amount_halere"]
+    starts = local(request["event_starts_at"])
+    return dict({
+        "description": f"Účastnický poplatek: {request['event_title']} ({starts.day}. {starts.month}. {starts.year})"
+                       f" – {request['payer_name']}",
+        "quantity": 1, "unit_price_halere": gross, "total_halere": gross,
+    }, **item_amounts(gross, vat_rate))
+
+
+def check_invoiceable(requests: list[dict]):
+    """Several registrations go on one invoice when they are of one organisation (or one
+    person), for one event, unpaid, live and not invoiced yet."""
+    if not requests:
+        raise ValidationError({"registration_ids": ["Vyberte aspoň jednu přihlášku s platbou."]})
+    if len({r["event_id"] for r in requests}) > 1:
+        raise Conflict("invoice_mixed_events", "Jedna faktura může pokrýt jen přihlášky na jednu akci.")
+    if len({r["organisation_ico"] or r["email"] for r in requests}) > 1:
+        raise Conflict("invoice_mixed_customers", "Jedna faktura může pokrýt jen přihlášky jedné organizace.")
+    for request in requests:
+        if request["status"] != "open":
+            raise Conflict("invoice_not_open", f"Přihláška {request['registration_id']} je zaplacená nebo zrušená.")
+        if request["invoice_id"] is not None:
+            raise Conflict("already_invoiced", f"Přihláška {request['registration_id']} už je vyfakturovaná.")
+
+
+INVOICE_MODES = ("on_registration", "on_request")
+
+
+def settings(config) -> dict:
+    """What paying and invoicing need from the configuration, checked once at start."""
+    account = bank_account(str(config.get("BANK_IBAN") or ""), config.get("BANK_BIC") or None)
+    mode = config.get("INVOICE_MODE") or "on_registration"
+    if mode not in INVOICE_MODES:
+        raise ValueError(f"INVOICE_MODE must be one of {INVOICE_MODES}, not {mode!r}")
+    vat_payer = _flag(config.get("VAT_PAYER", False))
+    return {
+        "account": account,
+        "days_to_pay": int(config.get("PAYMENT_DAYS", 14)),
+        "due_after_start": _flag(config.get("PAYMENT_DUE_AFTER_START", False)),
+        "invoice_mode": mode,
+        "vat_rate": int(config.get("VAT_RATE", 21)) if vat_payer else 0,
+        "supplier": {
+            "name": config.get("ORGANISER_NAME", ""), "address": config.get("ORGANISER_ADDRESS", ""),
+            "ico": str(config.get("ORGANISER_ICO") or "") or None,
+            "dic": str(config.get("ORGANISER_DIC") or "") or None,
+            "register_entry": config.get("ORGANISER_REGISTER_ENTRY", ""), "iban": account["iban"],
+            "bic": account["bic"], "account": account["czech"], "email": config.get("MAIL_REPLY_TO") or None,
+            "phone": None, "vat_payer": vat_payer,
+        },
+    }
+
+
+def _flag(value) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "true", "yes", "ano")

@@ -1,0 +1,70 @@
+"""The payments service's wire formats: what staff send, checked before anything is written."""
+import base64
+import binascii
+
+from marshmallow import ValidationError, fields, validate
+
+from services.common.schemas import CzechSchema, Integer, Text
+
+# A statement of 10,000 lines is about 10 MB of camt.053; far more is a mistake.
+STATEMENT_MAX_BYTES = 40 * 1024 * 1024
+
+
+class Base64(fields.String):
+    default_error_messages = {"required": "Vyberte soubor s výpisem.", "invalid": "Soubor se nepodařilo přenést.",
+                              "too_large": "Soubor je příliš velký.", "empty": "Soubor je prázdný."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            decoded = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise self.make_error("invalid") from None
+        if not decoded:
+            raise self.make_error("empty")
+        if len(decoded) > STATEMENT_MAX_BYTES:
+            raise self.make_error("too_large")
+        return decoded
+
+
+def _variable_symbol(value):
+    if not value.isdigit() or len(value) > 10:
+        raise ValidationError("Variabilní symbol má 1 až 10 číslic.")
+
+
+class StatementIn(CzechSchema):
+    data = Base64(required=True)
+
+
+class MatchIn(CzechSchema):
+    transaction_id = Integer(required=True)
+    variable_symbol = Text(required=True, validate=_variable_symbol)
+
+
+class ResolveIn(CzechSchema):
+    transaction_id = Integer(required=True)
+    note = Text(required=True, validate=validate.Length(min=1, max=300, error="Napište, jak byla platba vyřízena."))
+
+
+class MarkPaidIn(CzechSchema):
+    registration_id = Integer(required=True)
+    how = Text(load_default="cash", validate=validate.OneOf(("cash", "hand"), error="Neznámý způsob platby."))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class InvoiceIn(CzechSchema):
+    registration_ids = fields.List(Integer(), required=True, validate=validate.Length(
+        min=1, max=200, error="Vyberte 1 až 200 přihlášek."), error_messages={"required": "Vyberte přihlášky."})
+
+
+class CancelInvoiceIn(CzechSchema):
+    number = Text(required=True, validate=validate.Length(min=1, max=20))
+    reason = Text(required=True, validate=validate.Length(min=1, max=200, error="Napište důvod storna."))
+
+
+statement_in = StatementIn()
+match_in = MatchIn()
+resolve_in = ResolveIn()
+mark_paid_in = MarkPaidIn()
+invoice_in = InvoiceIn()
+cancel_invoice_in = CancelInvoiceIn()

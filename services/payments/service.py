@@ -1,0 +1,362 @@
+"""The payments service: payment requests, bank statements, invoices and refunds.
+
+It listens to the registrations' events and publishes its own through its
+outbox: ``payment_requested``, ``payment_received``, ``payment_overdue``,
+``invoice_issued``, ``refund_due``. What each handler does when it fails
+halfway: its transaction rolls back whole (the request, the invoice number and
+the outbox row together), the event is tried again, and the second run finds
+what the first one committed (one request per registration, one refund per
+request), so nothing is made twice.
+"""
+import base64
+import logging
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+
+from services.common import metrics
+from services.common.clock import Clock
+from services.common.db import DatabaseProvider
+from services.common.errors import EXPECTED, NotFound, ServiceUnavailable, ValidationError
+from services.common.events import event_handler
+from services.common.health import HealthCheck
+from services.common.logs import CallLog
+from services.common.outbox import OutboxRelay
+from services.common.payment import requires_payment
+from services.common.rpc import RpcClient, rpc
+
+from . import domain, fio, isdoc, statements, store, usecases
+from .schemas import cancel_invoice_in, invoice_in, mark_paid_in, match_in, resolve_in, statement_in
+
+log = logging.getLogger(__name__)
+
+OVERDUE_POLL_SECONDS = 600
+_bank_fetched_at = []
+
+
+class PaymentsService(HealthCheck):
+    name = "payments"
+
+    call_log = CallLog()
+
+    db = DatabaseProvider(store.metadata)
+    outbox = OutboxRelay(store.outbox)
+    members = RpcClient("members")
+    documents = RpcClient("documents")
+    config = Config()
+    clock = Clock()
+
+    @property
+    def settings(self):
+        return domain.settings(self.config)
+
+    # What registrations tell
+
+    @event_handler("registrations", "registration_confirmed")
+    def on_registration_confirmed(self, payload):
+        self._request_payment(payload, "registration_confirmed")
+
+    @event_handler("registrations", "registration_promoted")
+    def on_registration_promoted(self, payload):
+        self._request_payment(payload, "registration_promoted")
+
+    @event_handler("registrations", "registration_cancelled")
+    def on_registration_cancelled(self, payload):
+        self._cancel(payload)
+
+    @event_handler("registrations", "event_cancelled")
+    def on_event_cancelled(self, payload):
+        self._cancel(payload)
+
+    @event_handler("registrations", "event_updated")
+    def on_event_updated(self, payload):
+        with self.db.transaction() as tx:
+            usecases.remember_registration(tx, payload)
+
+    def _request_payment(self, payload, after):
+        registration, settings = payload["registration"], self.settings
+        customer = None
+        if (requires_payment(registration) and settings["invoice_mode"] == "on_registration"
+                and not registration.get("is_member") and registration.get("organisation_ico")):
+            customer = self._organisation(registration["organisation_ico"])  # before the transaction
+        with self.db.transaction() as tx:
+            request = usecases.request_payment(tx, self.outbox, settings, payload, after, self.clock(),
+                                               usecases.organisation_customer(customer, _typed(registration))
+                                               if customer else None)
+        if request is not None:
+            log.info("payment requested for registration %s: VS %s", registration["id"], request["variable_symbol"])
+
+    def _cancel(self, payload):
+        with self.db.transaction() as tx:
+            usecases.cancel_registration(tx, self.outbox, self.settings, payload, self.clock())
+
+    def _organisation(self, ico):
+        """The organisation as the member register has it, or None when it is not there."""
+        try:
+            return self.members.get_organisation(ico)
+        except NotFound:
+            return None
+
+    # Timers
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remind_overdue(self):
+        """Send the one reminder of every request unpaid after its due date; the timer calls it."""
+        with self.db.transaction() as tx:
+            return usecases.remind_overdue(tx, self.outbox, self.settings, self.clock())
+
+    @timer(interval=OVERDUE_POLL_SECONDS)
+    def overdue_timer(self):
+        sent = self.remind_overdue()
+        if sent:
+            log.info("payment reminders due: %d", sent)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def fetch_from_bank(self):
+        """Import what the Fio API has new (FIO_API_TOKEN); the timer calls it every FIO_POLL_SECONDS."""
+        token = self.config.get("FIO_API_TOKEN")
+        if not token:
+            raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
+                                  code="bank_api_not_configured", message="Přístup k API banky není nastaven.")
+        try:
+            lines = fio.fetch_new(str(token), self.config.get("FIO_API_URL") or None)
+        except fio.FioUnavailable as error:
+            log.warning("the bank's API did not answer: %s", error)
+            raise ServiceUnavailable("bank") from None
+        return self._import(lines, "fio")
+
+    @timer(interval=60)
+    def bank_timer(self):
+        if not self.config.get("FIO_API_TOKEN"):
+            return
+        moment = self.clock()
+        every = timedelta(seconds=float(self.config.get("FIO_POLL_SECONDS", 600)))
+        if _bank_fetched_at and moment - _bank_fetched_at[-1] < every:
+            return
+        _bank_fetched_at[:] = [moment]  # this process's last call: the API allows one in 30 s
+        try:
+            summary = self.fetch_from_bank()
+        except ServiceUnavailable:
+            return  # said in the log; the next tick tries again
+        if summary["lines"]:
+            log.info("bank API: %s", summary)
+
+    # For staff
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_statement(self, data):
+        """Import a bank statement (camt.053 XML or GPC/ABO; ``data`` in base64). Lines imported
+        before are skipped. Returns the counts: lines, duplicates, matched, to_check, ignored."""
+        raw = statement_in.load_or_raise({"data": data})["data"]
+        try:
+            statement = statements.parse_statement(raw)
+        except statements.StatementError as error:
+            raise ValidationError({"data": [str(error)]}, message=str(error), code="statement_unreadable") from None
+        summary = self._import(statement["transactions"], statement["format"])
+        log.info("statement %s imported: %s", statement.get("statement_id"), summary)
+        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"))
+
+    def _import(self, lines, source):
+        with self.db.transaction() as tx:
+            return usecases.import_transactions(tx, self.outbox, self.settings, lines, source, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def payment_of(self, registration_id):
+        with self.db.transaction() as tx:
+            request = store.get_request(tx, registration_id=int(registration_id))
+            if request is None:
+                raise NotFound("payment_not_found", usecases.REQUEST_NOT_FOUND)
+            return _request_view(request, self.settings, store.invoices_of_request(tx, request["id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unpaid(self, event_id=None):
+        """What is still owed, by event: every open request."""
+        with self.db.transaction() as tx:
+            rows = store.list_requests(tx, int(event_id) if event_id is not None else None, status="open")
+        settings = self.settings
+        return [_request_view(row, settings) for row in rows]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_payments(self, event_id):
+        """Every payment request of an event: open, paid and cancelled."""
+        with self.db.transaction() as tx:
+            rows = store.list_requests(tx, int(event_id))
+        settings = self.settings
+        return [_request_view(row, settings) for row in rows]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def to_check(self):
+        """Bank lines waiting for a person, each with its reason (unknown symbol, under- or overpaid)."""
+        with self.db.transaction() as tx:
+            return [_transaction_view(row) for row in store.unresolved(tx)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def overdue(self):
+        """Requests unpaid after their due date whose one reminder went out: for staff to call."""
+        with self.db.transaction() as tx:
+            rows = store.overdue(tx, usecases._today(self.clock()))
+        settings = self.settings
+        return [_request_view(row, settings) for row in rows]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def match_by_hand(self, transaction_id, variable_symbol):
+        values = match_in.load_or_raise({"transaction_id": transaction_id, "variable_symbol": str(variable_symbol)})
+        with self.db.transaction() as tx:
+            line = usecases.match_by_hand(tx, self.outbox, self.settings, values["transaction_id"],
+                                          values["variable_symbol"], self.clock())
+        return _transaction_view(line)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def resolve(self, transaction_id, note):
+        values = resolve_in.load_or_raise({"transaction_id": transaction_id, "note": note})
+        with self.db.transaction() as tx:
+            return _transaction_view(usecases.resolve(tx, values["transaction_id"], values["note"], self.clock()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_paid(self, registration_id, how="cash", note=None):
+        """Paid in cash at the door (``how="cash"``) or confirmed otherwise by staff (``"hand"``)."""
+        values = mark_paid_in.load_or_raise({"registration_id": registration_id, "how": how, "note": note})
+        with self.db.transaction() as tx:
+            request = usecases.mark_paid(tx, self.outbox, self.settings, values["registration_id"], values["how"],
+                                         self.clock(), values["note"])
+        return _request_view(request, self.settings)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def issue_invoice(self, registration_ids):
+        """One invoice for these registrations (one organisation, one event), to the organisation
+        as the member register has it."""
+        ids = invoice_in.load_or_raise({"registration_ids": list(registration_ids or [])})["registration_ids"]
+        with self.db.transaction() as tx:
+            requests = store.requests_of(tx, ids)
+        if len(requests) != len(set(ids)):
+            missing = sorted(set(ids) - {r["registration_id"] for r in requests})
+            raise NotFound("payment_not_found", f"{usecases.REQUEST_NOT_FOUND} ({', '.join(map(str, missing))})")
+        customer = self._customer(requests[0])
+        with self.db.transaction() as tx:
+            requests = store.requests_of(tx, ids, lock=True)
+            return usecases.issue_invoice(tx, self.outbox, self.settings, requests, customer, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_invoice(self, registration_id):
+        """The person asked for an invoice on the manage page (registrations checked their link)."""
+        with self.db.transaction() as tx:
+            request = store.get_request(tx, registration_id=int(registration_id))
+        customer = self._customer(request) if request is not None else None
+        with self.db.transaction() as tx:
+            return usecases.request_invoice(tx, self.outbox, self.settings, int(registration_id),
+                                            lambda _request: customer, self.clock())
+
+    def _customer(self, request):
+        organisation = self._organisation(request["organisation_ico"]) if request["organisation_ico"] else None
+        return usecases.organisation_customer(organisation, request)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_invoice(self, number, reason):
+        """Cancel an invoice: a credit note takes back all of it."""
+        values = cancel_invoice_in.load_or_raise({"number": str(number), "reason": reason})
+        with self.db.transaction() as tx:
+            return usecases.cancel_invoice(tx, self.outbox, self.settings, values["number"], values["reason"],
+                                           self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_invoices(self, event_id=None):
+        with self.db.transaction() as tx:
+            return [_invoice_view(row) for row in store.list_invoices(tx, int(event_id) if event_id else None)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_invoice(self, number):
+        """The invoice or credit note as issued (the document its PDF and ISDOC are made from)."""
+        return self._invoice(number)["document"]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def invoice_pdf(self, number):
+        return self.documents.render_invoice(self._invoice(number)["document"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def invoice_isdoc(self, number):
+        document = self._invoice(number)["document"]
+        return {"filename": f"{document['number']}.isdoc", "content_type": "application/xml",
+                "data": base64.b64encode(isdoc.isdoc(document)).decode("ascii")}
+
+    def _invoice(self, number):
+        with self.db.transaction() as tx:
+            invoice = store.get_invoice(tx, number=str(number))
+        if invoice is None:
+            raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
+        return invoice
+
+    @rpc(expected_exceptions=EXPECTED)
+    def refunds_due(self):
+        """Paid registrations that were cancelled: money to send back."""
+        with self.db.transaction() as tx:
+            return [_refund_view(row) for row in store.list_refunds(tx)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def settle_refund(self, refund_id, note="Vráceno převodem"):
+        with self.db.transaction() as tx:
+            refund = usecases.settle_refund(tx, int(refund_id), note, self.clock())
+        return {"id": refund["id"], "settled_at": refund["settled_at"].isoformat(), "note": refund["note"]}
+
+    @rpc
+    def metrics(self):
+        with self.db.transaction() as tx:
+            counts = store.count_by_status(tx)
+            backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
+        return [metrics.sample("smopk_payment_requests", "gauge", "Payment requests by state.",
+                               counts.get(status, 0), status=status)
+                for status in ("open", "paid", "cancelled")] + [backlog]
+
+
+def _typed(registration):
+    """The registration as a request-shaped dict, for the customer of its invoice."""
+    return {"organisation_ico": registration.get("organisation_ico"),
+            "organisation_name": registration.get("organisation_name"),
+            "payer_name": f"{registration['first_name']} {registration['last_name']}", "email": registration["email"]}
+
+
+def _request_view(request, settings, invoices=()):
+    return {
+        "registration_id": request["registration_id"], "event_id": request["event_id"],
+        "event_title": request["event_title"], "payer_name": request["payer_name"], "email": request["email"],
+        "organisation_ico": request["organisation_ico"], "organisation_name": request["organisation_name"],
+        "variable_symbol": request["variable_symbol"], "amount_halere": request["amount_halere"],
+        "paid_halere": request["paid_halere"], "owed_halere": max(request["amount_halere"] - request["paid_halere"], 0),
+        "amount": domain.money(request["amount_halere"]),
+        "owed": domain.money(max(request["amount_halere"] - request["paid_halere"], 0)),
+        "due_on": request["due_on"].isoformat(), "status": request["status"],
+        "paid_at": request["paid_at"].isoformat() if request["paid_at"] else None, "paid_by": request["paid_by"],
+        "reminded_at": request["reminded_at"].isoformat() if request["reminded_at"] else None,
+        "invoices": [invoice["number"] for invoice in invoices],
+        "spd": domain.payment_block(settings["account"], request)["spd"] if request["status"] == "open" else None,
+    }
+
+
+def _transaction_view(row):
+    return {
+        "id": row["id"], "source": row["source"], "booked_on": row["booked_on"].isoformat(),
+        "amount_halere": row["amount_halere"], "amount": domain.money(row["amount_halere"]),
+        "variable_symbol": row["variable_symbol"], "counter_account": row["counter_account"],
+        "counter_name": row["counter_name"], "message": row["message"], "outcome": row["outcome"],
+        "reason": row["reason"], "resolution": row["resolution"],
+        "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
+    }
+
+
+def _invoice_view(row):
+    return {
+        "number": row["number"], "kind": row["kind"], "variable_symbol": row["variable_symbol"],
+        "event_id": row["event_id"], "customer_name": row["customer_name"], "total_halere": row["total_halere"],
+        "total": domain.money(row["total_halere"]), "issued_at": row["issued_at"].isoformat(),
+        "cancelled": row["cancelled_at"] is not None, "corrects": (row["document"].get("corrects") or {}).get("number"),
+        "recipients": row["recipients"],
+    }
+
+
+def _refund_view(row):
+    return {
+        "id": row["id"], "registration_id": row["registration_id"], "payer_name": row["payer_name"],
+        "email": row["email"], "event_title": row["event_title"], "variable_symbol": row["variable_symbol"],
+        "amount_halere": row["amount_halere"], "amount": domain.money(row["amount_halere"]),
+        "created_at": row["created_at"].isoformat(),
+    }

@@ -1,0 +1,354 @@
+"""The payments service's own tables: payment requests, bank lines, invoices, refunds."""
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from services.common.db import UTCDateTime
+from services.common.outbox import outbox_table
+
+metadata = MetaData()
+
+# One per paid-for registration: what is owed, by when, under which variable symbol.
+payment_requests = Table(
+    "payment_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", Integer, nullable=False, unique=True),
+    Column("event_id", Integer, nullable=False, index=True),
+    Column("event_title", String(200), nullable=False),
+    Column("event_starts_at", UTCDateTime, nullable=False),
+    Column("payer_name", String(201), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("organisation_ico", String(8)),
+    Column("organisation_name", String(200)),
+    Column("is_member", Integer, nullable=False, default=0),
+    Column("variable_symbol", String(10), nullable=False, unique=True),
+    Column("amount_halere", Integer, nullable=False),
+    Column("paid_halere", Integer, nullable=False, default=0),
+    Column("due_on", Date, nullable=False),
+    # open -> paid | cancelled
+    Column("status", String(20), nullable=False, default="open"),
+    Column("invoice_id", Integer, ForeignKey("invoices.id"), index=True),
+    # The registration and its event as registrations last told us: what later events carry.
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("paid_at", UTCDateTime),
+    Column("paid_by", String(20)),
+    Column("reminded_at", UTCDateTime),
+    Column("cancelled_at", UTCDateTime),
+)
+
+# Invoices and credit notes: never changed once issued but for being cancelled.
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("variable_symbol", String(10), index=True),
+    Column("corrects_id", Integer, ForeignKey("invoices.id")),
+    Column("event_id", Integer, nullable=False, index=True),
+    Column("customer_name", String(200), nullable=False),
+    Column("total_halere", Integer, nullable=False),
+    # The whole document as issued (``isdoc`` and the PDF are made from it, again and again).
+    Column("document", JSON, nullable=False),
+    # The addresses it was sent to.
+    Column("recipients", JSON, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),
+    UniqueConstraint("kind", "year", "sequence"),
+)
+
+# Which registrations an invoice or credit note covers.
+invoice_items = Table(
+    "invoice_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("request_id", Integer, ForeignKey("payment_requests.id"), nullable=False, index=True),
+    UniqueConstraint("invoice_id", "request_id"),
+)
+
+# Lines of bank statements (and payments in cash or matched by hand), each once.
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bank_id", String(120), nullable=False, unique=True),
+    Column("source", String(20), nullable=False),
+    Column("booked_on", Date, nullable=False),
+    Column("amount_halere", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("variable_symbol", String(10)),
+    Column("counter_account", String(60)),
+    Column("counter_name", String(200)),
+    Column("message", String(400)),
+    # matched | underpaid | overpaid | unknown | already_paid | cancelled | ignored
+    Column("outcome", String(20), nullable=False),
+    Column("reason", String(300)),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolution", String(300)),
+)
+
+# How much of a bank line went to which request.
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("transaction_id", Integer, ForeignKey("transactions.id"), nullable=False, index=True),
+    Column("request_id", Integer, ForeignKey("payment_requests.id"), nullable=False, index=True),
+    Column("amount_halere", Integer, nullable=False),
+)
+
+# Money to send back: a paid registration was cancelled.
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("payment_requests.id"), nullable=False, unique=True),
+    Column("amount_halere", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("settled_at", UTCDateTime),
+    Column("note", String(300)),
+)
+
+# The last number given in each register (invoices of a year, credit notes of a year, group
+# symbols); its row lock makes numbers gapless and unique however many are issued at once.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+outbox = outbox_table(metadata)
+
+
+def next_number(session, name) -> int:
+    """The next number of register ``name``; taken in the caller's transaction, so a rollback
+    gives it back and the register has no gap."""
+    try:
+        with session.begin_nested():
+            session.execute(counters.insert().values(name=name, last_number=0))
+    except IntegrityError:
+        pass  # the register exists
+    return session.execute(
+        update(counters).where(counters.c.name == name).values(last_number=counters.c.last_number + 1)
+        .returning(counters.c.last_number)
+    ).scalar_one()
+
+
+def _one(session, query):
+    row = session.execute(query).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _all(session, query):
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+# Payment requests
+
+def add_request(session, values) -> dict | None:
+    """The new request; None when the registration has one already (an event handled twice)."""
+    try:
+        with session.begin_nested():
+            session.execute(payment_requests.insert().values(**values))
+    except IntegrityError:
+        return None
+    return get_request(session, registration_id=values["registration_id"])
+
+
+def get_request(session, registration_id=None, request_id=None, lock=False):
+    query = select(payment_requests)
+    query = (query.where(payment_requests.c.registration_id == registration_id) if registration_id is not None
+             else query.where(payment_requests.c.id == request_id))
+    return _one(session, query.with_for_update() if lock else query)
+
+
+def requests_by_vs(session, variable_symbol, lock=False):
+    """The requests a variable symbol pays: one registration's, or every one on an invoice."""
+    invoice = session.execute(
+        select(invoices.c.id).where(invoices.c.variable_symbol == variable_symbol, invoices.c.kind == "invoice",
+                                    invoices.c.cancelled_at.is_(None))
+    ).scalar()
+    query = select(payment_requests).order_by(payment_requests.c.id)
+    if invoice is not None:
+        query = query.join(invoice_items, invoice_items.c.request_id == payment_requests.c.id).where(
+            invoice_items.c.invoice_id == invoice)
+    else:
+        query = query.where(payment_requests.c.variable_symbol == variable_symbol)
+    return _all(session, query.with_for_update() if lock else query)
+
+
+def requests_of(session, registration_ids, lock=False):
+    query = select(payment_requests).where(payment_requests.c.registration_id.in_(list(registration_ids))) \
+        .order_by(payment_requests.c.id)
+    return _all(session, query.with_for_update() if lock else query)
+
+
+def open_requests_for(session, event_id, organisation_ico):
+    return _all(session, select(payment_requests).where(
+        payment_requests.c.event_id == event_id, payment_requests.c.organisation_ico == organisation_ico,
+        payment_requests.c.status == "open", payment_requests.c.invoice_id.is_(None),
+    ).order_by(payment_requests.c.id))
+
+
+def update_request(session, request_id, values, **expected) -> bool:
+    conditions = [payment_requests.c.id == request_id]
+    conditions += [payment_requests.c[name].is_(None) if value is None else payment_requests.c[name] == value
+                   for name, value in expected.items()]
+    return session.execute(update(payment_requests).where(*conditions).values(**values)).rowcount == 1
+
+
+def list_requests(session, event_id=None, status=None):
+    query = select(payment_requests).order_by(payment_requests.c.event_id, payment_requests.c.id)
+    if event_id is not None:
+        query = query.where(payment_requests.c.event_id == event_id)
+    if status is not None:
+        query = query.where(payment_requests.c.status == status)
+    return _all(session, query)
+
+
+def due_for_reminder(session, today):
+    return _all(session, select(payment_requests).where(
+        payment_requests.c.status == "open", payment_requests.c.due_on < today,
+        payment_requests.c.reminded_at.is_(None)).order_by(payment_requests.c.id))
+
+
+def overdue(session, today):
+    return _all(session, select(payment_requests).where(
+        payment_requests.c.status == "open", payment_requests.c.due_on < today,
+        payment_requests.c.reminded_at.is_not(None)).order_by(payment_requests.c.due_on, payment_requests.c.id))
+
+
+# Bank lines
+
+def add_transaction(session, values) -> int | None:
+    """The new line's id; None when the bank's id was imported before."""
+    try:
+        with session.begin_nested():
+            return session.execute(transactions.insert().values(**values)).inserted_primary_key[0]
+    except IntegrityError:
+        return None
+
+
+def known_bank_ids(session, bank_ids):
+    found = set()
+    ids = list(bank_ids)
+    for start in range(0, len(ids), 500):
+        found.update(session.execute(select(transactions.c.bank_id).where(
+            transactions.c.bank_id.in_(ids[start:start + 500]))).scalars())
+    return found
+
+
+def get_transaction(session, transaction_id, lock=False):
+    query = select(transactions).where(transactions.c.id == transaction_id)
+    return _one(session, query.with_for_update() if lock else query)
+
+
+def update_transaction(session, transaction_id, values):
+    session.execute(update(transactions).where(transactions.c.id == transaction_id).values(**values))
+
+
+def unresolved(session):
+    """Bank lines that wait for a person: not matched exactly and not settled by hand."""
+    return _all(session, select(transactions).where(
+        transactions.c.outcome.not_in(("matched", "ignored")), transactions.c.resolved_at.is_(None),
+    ).order_by(transactions.c.booked_on, transactions.c.id))
+
+
+def add_allocation(session, transaction_id, request_id, amount_halere):
+    session.execute(allocations.insert().values(transaction_id=transaction_id, request_id=request_id,
+                                                amount_halere=amount_halere))
+
+
+# Invoices
+
+def add_invoice(session, values) -> int:
+    return session.execute(invoices.insert().values(**values)).inserted_primary_key[0]
+
+
+def add_invoice_items(session, invoice_id, request_ids):
+    session.execute(invoice_items.insert(), [{"invoice_id": invoice_id, "request_id": r} for r in request_ids])
+
+
+def get_invoice(session, number=None, invoice_id=None, lock=False):
+    query = select(invoices)
+    query = query.where(invoices.c.number == number) if number is not None else query.where(
+        invoices.c.id == invoice_id)
+    return _one(session, query.with_for_update() if lock else query)
+
+
+def invoice_request_ids(session, invoice_id):
+    return list(session.execute(select(invoice_items.c.request_id).where(
+        invoice_items.c.invoice_id == invoice_id).order_by(invoice_items.c.request_id)).scalars())
+
+
+def credited_request_ids(session, invoice_id):
+    """The requests of invoice ``invoice_id`` that a credit note has taken back already."""
+    notes = select(invoices.c.id).where(invoices.c.corrects_id == invoice_id)
+    return set(session.execute(select(invoice_items.c.request_id).where(
+        invoice_items.c.invoice_id.in_(notes))).scalars())
+
+
+def list_invoices(session, event_id=None):
+    query = select(invoices).order_by(invoices.c.id.desc())
+    if event_id is not None:
+        query = query.where(invoices.c.event_id == event_id)
+    return _all(session, query)
+
+
+def invoices_of_request(session, request_id):
+    return _all(session, select(invoices).join(invoice_items, invoice_items.c.invoice_id == invoices.c.id)
+                .where(invoice_items.c.request_id == request_id).order_by(invoices.c.id))
+
+
+# Refunds
+
+def add_refund(session, request_id, amount_halere, now) -> bool:
+    try:
+        with session.begin_nested():
+            session.execute(refunds.insert().values(request_id=request_id, amount_halere=amount_halere,
+                                                    created_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def list_refunds(session, settled=False):
+    query = select(refunds, payment_requests.c.registration_id, payment_requests.c.payer_name,
+                   payment_requests.c.email, payment_requests.c.event_title, payment_requests.c.variable_symbol) \
+        .join(payment_requests, payment_requests.c.id == refunds.c.request_id).order_by(refunds.c.id)
+    query = query.where(refunds.c.settled_at.is_not(None) if settled else refunds.c.settled_at.is_(None))
+    return _all(session, query)
+
+
+def settle_refund(session, refund_id, now, note) -> bool:
+    return session.execute(update(refunds).where(refunds.c.id == refund_id, refunds.c.settled_at.is_(None))
+                           .values(settled_at=now, note=note)).rowcount == 1
+
+
+def get_refund(session, refund_id):
+    return _one(session, select(refunds).where(refunds.c.id == refund_id))
+
+
+def count_by_status(session):
+    return dict(session.execute(select(payment_requests.c.status, func.count()).group_by(
+        payment_requests.c.status)).all())
+

@@ -1,0 +1,365 @@
+"""The payments service's use cases: one transaction each.
+
+Rules come from ``domain``; rows from ``store``. Every change that others must
+hear of records its event in the outbox within the same transaction: a
+payment request and its ``payment_requested``, a matched bank line and its
+``payment_received``, an invoice and its ``invoice_issued``.
+"""
+import base64
+import uuid
+from datetime import date, datetime
+
+from services.common.czech import local
+from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.payment import requires_payment
+
+from . import domain, isdoc, store
+
+HALERE = domain.HALERE
+REQUEST_NOT_FOUND = "Pro tuto přihlášku nebyla platba požadována."
+
+
+def _today(now) -> date:
+    return local(now).date()
+
+
+# Requests
+
+def request_payment(session, outbox, settings, payload, after, now, customer=None):
+    """Make the payment request of a registration that is paid for, once, and tell everyone
+    (``payment_requested`` carries what the confirmation email shows). With invoicing on
+    registration, a non-member's invoice is issued in the same transaction. Returns the
+    request, or None when nothing is to be paid or it was made before."""
+    registration, event = payload["registration"], payload["event"]
+    if not requires_payment(registration):
+        return None
+    starts_at = local(_moment(event["starts_at"]))
+    request = store.add_request(session, {
+        "registration_id": registration["id"], "event_id": event["id"], "event_title": event["title"],
+        "event_starts_at": starts_at, "payer_name": f"{registration['first_name']} {registration['last_name']}",
+        "email": registration["email"], "organisation_ico": registration.get("organisation_ico"),
+        "organisation_name": registration.get("organisation_name"), "is_member": bool(registration.get("is_member")),
+        "variable_symbol": domain.registration_vs(registration["id"]),
+        "amount_halere": int(registration["price"]) * HALERE, "paid_halere": 0,
+        "due_on": domain.due_on(now, starts_at, settings["days_to_pay"], settings["due_after_start"]),
+        "status": "open", "payload": {"registration": registration, "event": event}, "created_at": now,
+    })
+    if request is None:
+        return None
+    block = domain.payment_block(settings["account"], request)
+    outbox.add(session, "payment_requested", {
+        "registration": dict(registration, payment=block), "event": event, "payment": block, "after": after})
+    if settings["invoice_mode"] == "on_registration" and not registration.get("is_member"):
+        issue_invoice(session, outbox, settings, [request], customer or person_customer(request), now)
+    return request
+
+
+def _moment(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _about(request, settings, **extra):
+    """An event payload about a request: its registration and event as last told, and the payment."""
+    request_payload = request["payload"]
+    block = domain.payment_block(settings["account"], request)
+    block.update(paid_halere=request["paid_halere"], status=request["status"],
+                 paid_at=request["paid_at"].isoformat() if request["paid_at"] else None)
+    return dict({"registration": dict(request_payload["registration"], payment=block),
+                 "event": request_payload["event"], "payment": block}, **extra)
+
+
+def remember_registration(session, payload):
+    """Keep the newest copy of a registration and its event (an event moved, a name changed)."""
+    request = store.get_request(session, registration_id=payload["registration"]["id"])
+    if request is not None:
+        store.update_request(session, request["id"], {"payload": {"registration": payload["registration"],
+                                                                  "event": payload["event"]}})
+
+
+def cancel_registration(session, outbox, settings, payload, now):
+    """A registration was cancelled (by the person, by staff, or with its event): an unpaid
+    request is cancelled; a paid one owes a refund (``refund_due``); an invoice that covered it
+    gets a credit note. Handled twice, the second time finds it cancelled and does nothing."""
+    found = store.get_request(session, registration_id=payload["registration"]["id"], lock=True)
+    if found is None or found["status"] == "cancelled":
+        return None
+    store.update_request(session, found["id"], {"status": "cancelled", "cancelled_at": now,
+                                                "payload": {"registration": payload["registration"],
+                                                            "event": payload["event"]}})
+    request = store.get_request(session, request_id=found["id"])
+    if request["paid_halere"] > 0 and store.add_refund(session, request["id"], request["paid_halere"], now):
+        outbox.add(session, "refund_due", _about(request, settings, refund_halere=request["paid_halere"]))
+    if request["invoice_id"] is not None:
+        invoice = store.get_invoice(session, invoice_id=request["invoice_id"], lock=True)
+        if invoice["cancelled_at"] is None:
+            credit_note(session, outbox, settings, invoice, [request["id"]], "Zrušení přihlášky", now)
+    return request
+
+
+# Money in
+
+def import_transactions(session, outbox, settings, lines, source, now):
+    """Record bank lines and pay what they pay. A line the bank has given before (the same
+    ``bank_id``) is skipped, so the same statement imported twice changes nothing. Returns counts."""
+    known = store.known_bank_ids(session, [line["bank_id"] for line in lines])
+    summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0}
+    for line in lines:
+        if line["bank_id"] in known:
+            summary["duplicates"] += 1
+            continue
+        known.add(line["bank_id"])
+        outcome = receive(session, outbox, settings, line, source, now)
+        summary[{"matched": "matched", "ignored": "ignored"}.get(outcome, "to_check")] += 1
+    return summary
+
+
+def receive(session, outbox, settings, line, source, now):
+    """One bank line: a credit in crowns is matched by its variable symbol and amount, anything
+    else is kept and ignored. Returns the outcome."""
+    values = {
+        "bank_id": line["bank_id"], "source": source, "booked_on": date.fromisoformat(line["booked_on"]),
+        "amount_halere": int(line["amount_halere"]), "currency": line.get("currency") or "CZK",
+        "variable_symbol": line.get("variable_symbol"), "counter_account": _cut(line.get("counter_account"), 60),
+        "counter_name": _cut(line.get("counter_name"), 200), "message": _cut(line.get("message"), 400),
+        "imported_at": now,
+    }
+    if values["amount_halere"] <= 0 or values["currency"] != "CZK":
+        values.update(outcome="ignored", reason="Odchozí platba nebo jiná měna")
+        store.add_transaction(session, values)
+        return "ignored"
+    requests = store.requests_by_vs(session, values["variable_symbol"], lock=True) if values[
+        "variable_symbol"] else []
+    outcome, reason = domain.outcome(values["amount_halere"], requests)
+    transaction_id = store.add_transaction(session, dict(values, outcome=outcome, reason=reason))
+    if transaction_id is None:  # imported at this moment by another import of the same statement
+        return "duplicate"
+    if outcome in (domain.MATCHED, domain.UNDERPAID, domain.OVERPAID):
+        _pay(session, outbox, settings, transaction_id, values["amount_halere"],
+             [r for r in requests if r["status"] == "open"], source, now)
+    return outcome
+
+
+def _cut(text, length):
+    return text[:length] if isinstance(text, str) else text
+
+
+def _pay(session, outbox, settings, transaction_id, amount_halere, requests, how, now):
+    """Share ``amount_halere`` among open ``requests``; each one paid in full is ``paid`` and
+    its registration hears ``payment_received``."""
+    shares, _left = domain.allocate(amount_halere, requests)
+    for request, share in shares:
+        store.add_allocation(session, transaction_id, request["id"], share)
+        paid = request["paid_halere"] + share
+        values = {"paid_halere": paid}
+        if paid >= request["amount_halere"]:
+            values.update(status="paid", paid_at=now, paid_by=how)
+        store.update_request(session, request["id"], values)
+        if values.get("status") == "paid":
+            outbox.add(session, "payment_received", _about(store.get_request(session, request_id=request["id"]),
+                                                           settings, paid_now_halere=share))
+
+
+def match_by_hand(session, outbox, settings, transaction_id, variable_symbol, now):
+    """Staff say what a bank line on their list pays (a wrong or missing symbol): it pays the
+    requests of ``variable_symbol`` as far as it goes, and leaves the list."""
+    line = store.get_transaction(session, transaction_id, lock=True)
+    if line is None:
+        raise NotFound("transaction_not_found", "Platba nebyla nalezena.")
+    if line["outcome"] != domain.UNKNOWN or line["resolved_at"] is not None:
+        raise Conflict("transaction_settled", "Tato platba už je přiřazená nebo vyřízená.")
+    requests = [r for r in store.requests_by_vs(session, str(variable_symbol), lock=True) if r["status"] == "open"]
+    if not requests:
+        raise NotFound("payment_not_found", "S tímto variabilním symbolem nic nezaplaceného neevidujeme.")
+    outcome, reason = domain.outcome(line["amount_halere"], requests)
+    store.update_transaction(session, transaction_id, {
+        "variable_symbol": str(variable_symbol), "outcome": outcome, "reason": reason,
+        "resolved_at": now if outcome == domain.MATCHED else None,
+        "resolution": f"Přiřazeno ručně k VS {variable_symbol}"})
+    _pay(session, outbox, settings, transaction_id, line["amount_halere"], requests, "hand", now)
+    return store.get_transaction(session, transaction_id)
+
+
+def resolve(session, transaction_id, note, now):
+    """Staff settled a line on their list another way (returned an overpayment, asked for the rest)."""
+    if not str(note or "").strip():
+        raise ValidationError({"note": ["Napište, jak byla platba vyřízena."]})
+    line = store.get_transaction(session, transaction_id, lock=True)
+    if line is None:
+        raise NotFound("transaction_not_found", "Platba nebyla nalezena.")
+    if line["resolved_at"] is None:
+        store.update_transaction(session, transaction_id, {"resolved_at": now, "resolution": str(note).strip()[:300]})
+    return store.get_transaction(session, transaction_id)
+
+
+def mark_paid(session, outbox, settings, registration_id, how, now, note=None):
+    """Paid in cash at the door (``how="cash"``), or confirmed by staff otherwise: what is still
+    owed is recorded as paid. Marking a paid registration again changes nothing."""
+    request = store.get_request(session, registration_id=registration_id, lock=True)
+    if request is None:
+        raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
+    if request["status"] == "cancelled":
+        raise Conflict("registration_cancelled", "Přihláška je zrušená; platbu nelze přijmout.")
+    owed = request["amount_halere"] - request["paid_halere"]
+    if owed <= 0:
+        return request
+    transaction_id = store.add_transaction(session, {
+        "bank_id": f"{how}:{request['variable_symbol']}:{request['paid_halere']}", "source": how,
+        "booked_on": _today(now), "amount_halere": owed, "currency": "CZK",
+        "variable_symbol": request["variable_symbol"], "counter_name": request["payer_name"],
+        "message": (note or {"cash": "Hotově na místě"}.get(how, "Zaznamenáno ručně"))[:400],
+        "outcome": domain.MATCHED, "imported_at": now})
+    _pay(session, outbox, settings, transaction_id, owed, [request], how, now)
+    return store.get_request(session, request_id=request["id"])
+
+
+def remind_overdue(session, outbox, settings, now):
+    """One reminder per request unpaid after its due date (``payment_overdue``); after it, the
+    request is on the staff's overdue list. The conditional update keeps it one with replicas."""
+    sent = 0
+    for request in store.due_for_reminder(session, _today(now)):
+        if store.update_request(session, request["id"], {"reminded_at": now}, reminded_at=None, status="open"):
+            outbox.add(session, "payment_overdue", _about(dict(request, reminded_at=now), settings))
+            sent += 1
+    return sent
+
+
+def settle_refund(session, refund_id, note, now):
+    if store.get_refund(session, refund_id) is None:
+        raise NotFound("refund_not_found", "Vratka nebyla nalezena.")
+    store.settle_refund(session, refund_id, now, str(note or "Vráceno").strip()[:300])
+    return store.get_refund(session, refund_id)
+
+
+# Invoices
+
+def person_customer(request):
+    """An invoice's customer when the organisation is not in the register: what was typed."""
+    if request["organisation_ico"] or request["organisation_name"]:
+        return {"name": request["organisation_name"] or request["payer_name"], "address": None,
+                "ico": request["organisation_ico"], "dic": None, "email": None}
+    return {"name": request["payer_name"], "address": None, "ico": None, "dic": None, "email": request["email"]}
+
+
+def organisation_customer(organisation, request):
+    """An invoice's customer from the member register's record of the organisation."""
+    if organisation is None:
+        return person_customer(request)
+    return {"name": organisation["name"], "address": organisation.get("address"), "ico": organisation["ico"],
+            "dic": organisation.get("dic"), "email": organisation.get("billing_email") or organisation.get("email")}
+
+
+def issue_invoice(session, outbox, settings, requests, customer, now):
+    """An invoice for ``requests`` (one organisation, one event): numbered in the year's
+    register, gapless; one request keeps its own variable symbol, several get a new one."""
+    domain.check_invoiceable(requests)
+    year = local(now).year
+    sequence = store.next_number(session, f"invoice-{year}")
+    vs = (requests[0]["variable_symbol"] if len(requests) == 1
+          else domain.group_vs(store.next_number(session, "group-vs")))
+    items = [domain.invoice_item(r, settings["vat_rate"]) for r in requests]
+    total = sum(item["total_halere"] for item in items)
+    owed = sum(r["amount_halere"] - r["paid_halere"] for r in requests)
+    due = min(r["due_on"] for r in requests)
+    number = domain.document_number("invoice", year, sequence)
+    document = _document(settings, "invoice", number, customer, items, now, due, vs)
+    document["spd"] = domain.spd(settings["account"], owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
+    recipients = _recipients(customer, requests)
+    invoice_id = store.add_invoice(session, {
+        "kind": "invoice", "year": year, "sequence": sequence, "number": number, "variable_symbol": vs,
+        "event_id": requests[0]["event_id"], "customer_name": customer["name"][:200], "total_halere": total,
+        "document": document, "recipients": recipients, "issued_at": now})
+    store.add_invoice_items(session, invoice_id, [r["id"] for r in requests])
+    for request in requests:
+        store.update_request(session, request["id"], {"invoice_id": invoice_id})
+    _tell_invoice(session, outbox, document, recipients, requests)
+    return document
+
+
+def credit_note(session, outbox, settings, invoice, request_ids, reason, now):
+    """A credit note taking back ``request_ids`` of ``invoice`` (those not taken back before);
+    the invoice itself never changes but for being marked cancelled once nothing is left on it."""
+    covered = store.invoice_request_ids(session, invoice["id"])
+    credited = store.credited_request_ids(session, invoice["id"])
+    taking = [r for r in covered if r in set(request_ids) and r not in credited]
+    if not taking:
+        return None
+    requests = [store.get_request(session, request_id=r) for r in taking]
+    year = local(now).year
+    sequence = store.next_number(session, f"credit_note-{year}")
+    number = domain.document_number("credit_note", year, sequence)
+    items = [domain.invoice_item(r, settings["vat_rate"], sign=-1) for r in requests]
+    original = invoice["document"]
+    document = _document(settings, "credit_note", number, original["customer"], items, now, _today(now),
+                         invoice["variable_symbol"])
+    document.update(spd=None, reason=reason, corrects={"number": original["number"], "uuid": original["uuid"],
+                                                       "issued_on": original["issued_on"]})
+    note_id = store.add_invoice(session, {
+        "kind": "credit_note", "year": year, "sequence": sequence, "number": number, "variable_symbol": None,
+        "corrects_id": invoice["id"], "event_id": invoice["event_id"], "customer_name": invoice["customer_name"],
+        "total_halere": document["total_halere"], "document": document, "recipients": invoice["recipients"],
+        "issued_at": now})
+    store.add_invoice_items(session, note_id, taking)
+    if set(covered) <= credited | set(taking):
+        session.execute(store.invoices.update().where(store.invoices.c.id == invoice["id"])
+                        .values(cancelled_at=now))
+        for request in requests:
+            if request["invoice_id"] == invoice["id"] and request["status"] == "open":
+                store.update_request(session, request["id"], {"invoice_id": None})
+    _tell_invoice(session, outbox, document, invoice["recipients"], requests)
+    return document
+
+
+def cancel_invoice(session, outbox, settings, number, reason, now):
+    """Cancel an invoice with a credit note for everything on it; its registrations can then be
+    invoiced again (to the right customer, say)."""
+    invoice = store.get_invoice(session, number=str(number), lock=True)
+    if invoice is None or invoice["kind"] != "invoice":
+        raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
+    if invoice["cancelled_at"] is not None:
+        raise Conflict("invoice_cancelled", "Faktura už je stornovaná.")
+    if not str(reason or "").strip():
+        raise ValidationError({"reason": ["Napište důvod storna."]})
+    return credit_note(session, outbox, settings, invoice, store.invoice_request_ids(session, invoice["id"]),
+                       str(reason).strip()[:200], now)
+
+
+def _document(settings, kind, number, customer, items, now, due, vs):
+    today = _today(now)
+    return {
+        "number": number, "kind": kind, "uuid": str(uuid.uuid4()).upper(), "corrects": None,
+        "issued_on": today.isoformat(), "taxable_on": today.isoformat(), "due_on": due.isoformat(),
+        "variable_symbol": vs, "currency": "CZK", "supplier": settings["supplier"], "customer": customer,
+        "items": items, "total_halere": sum(item["total_halere"] for item in items),
+        "vat_lines": domain.vat_lines(items),
+        "vat_note": None if settings["supplier"]["vat_payer"] else domain.NOT_A_VAT_PAYER, "spd": None,
+        "reason": None,
+    }
+
+
+def _recipients(customer, requests):
+    found = [customer.get("email")] + [r["email"] for r in requests]
+    return sorted({address.strip().lower() for address in found if address})
+
+
+def _tell_invoice(session, outbox, document, recipients, requests):
+    """``invoice_issued``: the document, its ISDOC, who gets it, and the registrations it covers."""
+    outbox.add(session, "invoice_issued", {
+        "invoice": document, "isdoc": base64.b64encode(isdoc.isdoc(document)).decode("ascii"),
+        "recipients": recipients, "registration_ids": [r["registration_id"] for r in requests],
+        "event": requests[0]["payload"]["event"],
+    })
+
+
+def request_invoice(session, outbox, settings, registration_id, customer_for, now):
+    """The person asked for an invoice to their organisation on the manage page: one invoice
+    for every unpaid, not yet invoiced registration of that organisation for the event."""
+    request = store.get_request(session, registration_id=registration_id)
+    if request is None:
+        raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
+    if request["invoice_id"] is not None:
+        return store.get_invoice(session, invoice_id=request["invoice_id"])["document"]
+    if request["status"] != "open":
+        raise Conflict("invoice_not_open", "Přihláška je zaplacená nebo zrušená; fakturu už nelze vystavit.")
+    requests = (store.open_requests_for(session, request["event_id"], request["organisation_ico"])
+                if request["organisation_ico"] else [request])
+    return issue_invoice(session, outbox, settings, requests, customer_for(request), now)

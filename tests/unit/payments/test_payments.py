@@ -1,0 +1,200 @@
+"""Payment requests, statements matched, invoices and credit notes, refunds: the payments
+service's rules, on its real database, with its outbox read back."""
+import base64
+from datetime import timedelta
+
+import pytest
+
+from services.common.errors import Conflict, NotFound, ValidationError
+from services.payments import store
+from tests import statements
+from tests.unit.payments.conftest import NOW, payload
+
+
+def spd_fields(text):
+    head, version, *pairs = text.split("*")
+    assert (head, version) == ("SPD", "1.0")
+    return dict(pair.split(":", 1) for pair in pairs if pair)
+
+
+def confirm(payments, registration_id, **options):
+    payments.on_registration_confirmed(payload(registration_id, **options))
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def test_a_paid_for_registration_gets_one_request_with_a_qr_platba_and_an_invoice(payments):
+    confirm(payments, 42)
+    confirm(payments, 42)  # the event delivered twice
+    [requested] = payments.recorded("payment_requested")
+    payment = requested["payment"]
+    assert requested["after"] == "registration_confirmed"
+    assert requested["registration"]["payment"] == payment
+    assert payment["variable_symbol"] == "1000000042" and payment["amount"] == 900
+    assert payment["account"] == "19-2000145399/0800" and payment["iban"] == "CZ6508000000192000145399"
+    assert payment["due_on"] == "2026-12-08"  # 14 days would be after the start: the start day
+    assert spd_fields(payment["spd"]) == {
+        "ACC": "CZ6508000000192000145399+GIBACZPX", "AM": "900.00", "CC": "CZK", "DT": "20261208",
+        "MSG": "1000000042 Vera Pruchova", "X-VS": "1000000042"}
+    [issued] = payments.recorded("invoice_issued")
+    invoice = issued["invoice"]
+    assert invoice["number"] == "FV-2026-0001" and invoice["variable_symbol"] == "1000000042"
+    assert invoice["customer"] == {"name": "Obec Dolní Lhota", "address": "Náves 1, 330 01 Dolní Lhota",
+                                   "ico": "00257001", "dic": "CZ00257001", "email": "ucetni@dolnilhota.example"}
+    assert invoice["total_halere"] == 90000 and invoice["vat_note"] == "Dodavatel není plátcem DPH."
+    assert issued["recipients"] == ["osoba42@obec.example", "ucetni@dolnilhota.example"]
+    assert base64.b64decode(issued["isdoc"]).startswith(b"<?xml")
+    assert spd_fields(invoice["spd"])["X-VS"] == "1000000042"
+
+
+def test_nothing_is_asked_of_free_or_waitlisted_registrations_and_members_are_not_invoiced(payments):
+    confirm(payments, 1, price=0)
+    confirm(payments, 2, status="waitlisted")
+    confirm(payments, 3, price=500, is_member=True)
+    assert [p["registration"]["id"] for p in payments.recorded("payment_requested")] == [3]
+    assert payments.recorded("invoice_issued") == []
+
+
+def test_a_person_without_an_organisation_is_invoiced_by_name(payments):
+    confirm(payments, 5, ico=None)
+    [issued] = payments.recorded("invoice_issued")
+    assert issued["invoice"]["customer"] == {"name": "Věra Průchová", "address": None, "ico": None, "dic": None,
+                                             "email": "osoba5@obec.example"}
+
+
+def test_a_statement_pays_underpays_overpays_and_lists_what_it_cannot_match(payments):
+    for registration_id in (11, 12, 13, 14):
+        confirm(payments, registration_id)
+    lines = [
+        {"bank_id": "A1", "amount_halere": 90000, "variable_symbol": "1000000011"},             # paid
+        {"bank_id": "A2", "amount_halere": 50000, "variable_symbol": "1000000012"},             # underpaid
+        {"bank_id": "A3", "amount_halere": 100000, "variable_symbol": "1000000013"},            # overpaid
+        {"bank_id": "A4", "amount_halere": 90000, "variable_symbol": "9999"},                   # unknown
+        {"bank_id": "A5", "amount_halere": -12000, "variable_symbol": "1000000014"},            # money out
+    ]
+    statement = statements.camt053(lines)
+    summary = payments.import_statement(b64(statement))
+    assert summary == {"lines": 5, "duplicates": 0, "matched": 1, "to_check": 3, "ignored": 1,
+                       "format": "camt.053", "statement_id": "0192000145399-2026-11-27"}
+    assert payments.import_statement(b64(statement))["duplicates"] == 5  # the same statement again
+    received = payments.recorded("payment_received")
+    assert [p["registration"]["id"] for p in received] == [11, 13]
+    assert received[0]["payment"]["paid_halere"] == 90000 and received[0]["payment"]["status"] == "paid"
+    listed = {row["variable_symbol"]: (row["outcome"], row["reason"]) for row in payments.to_check()}
+    assert listed == {"1000000012": ("underpaid", "Nedoplatek 400,00\u00a0Kč"),
+                      "1000000013": ("overpaid", "Přeplatek 100,00\u00a0Kč"),
+                      "9999": ("unknown", "Neznámý variabilní symbol")}
+    assert payments.payment_of(12)["owed_halere"] == 40000
+    # the rest of the underpayment comes in a GPC statement; the unknown line is matched by hand
+    payments.import_statement(b64(statements.gpc([{"bank_id": "2600000000099", "amount_halere": 40000,
+                                                    "variable_symbol": "1000000012"}])))
+    unknown = next(row for row in payments.to_check() if row["outcome"] == "unknown")
+    payments.match_by_hand(unknown["id"], "1000000014")
+    assert [p["registration"]["id"] for p in payments.recorded("payment_received")] == [11, 13, 12, 14]
+    assert {row["variable_symbol"] for row in payments.to_check()} == {"1000000012", "1000000013"}
+    for row in payments.to_check():
+        payments.resolve(row["id"], "Vyřízeno telefonicky")
+    assert payments.to_check() == []
+    assert payments.unpaid(7) == []
+
+
+def test_bad_statements_and_bad_staff_input_are_refused_in_czech_and_write_nothing(payments):
+    with pytest.raises(ValidationError) as refused:
+        payments.import_statement(b64(b"<?xml version='1.0'?><Document><nic/>"))
+    assert refused.value.code == "statement_unreadable" and "Výpis" in refused.value.message
+    with pytest.raises(ValidationError):
+        payments.import_statement("tohle není base64!")
+    with pytest.raises(ValidationError):
+        payments.match_by_hand(1, "12a")
+    with pytest.raises(NotFound):
+        payments.mark_paid(999)
+    with pytest.raises(ValidationError):
+        payments.issue_invoice([])
+    with payments.database.transaction() as tx:
+        assert tx.execute(store.transactions.select()).first() is None
+
+
+def test_cash_at_the_door_and_a_cancellation_after_paying_owe_a_refund_and_a_credit_note(payments):
+    confirm(payments, 21)
+    confirm(payments, 22)
+    assert payments.mark_paid(21)["status"] == "paid"
+    assert payments.mark_paid(21)["status"] == "paid"  # twice: once
+    assert len(payments.recorded("payment_received")) == 1
+    payments.on_registration_cancelled(payload(21, status="cancelled"))
+    payments.on_registration_cancelled(payload(21, status="cancelled"))
+    payments.on_event_cancelled(payload(22, status="cancelled"))
+    [refund] = payments.recorded("refund_due")
+    assert refund["registration"]["id"] == 21 and refund["refund_halere"] == 90000
+    [due] = payments.refunds_due()
+    assert due["registration_id"] == 21 and due["amount"] == "900,00\u00a0Kč"
+    payments.settle_refund(due["id"], "Vráceno na účet 123/0100")
+    assert payments.refunds_due() == []
+    notes = [p["invoice"] for p in payments.recorded("invoice_issued") if p["invoice"]["kind"] == "credit_note"]
+    assert [(n["number"], n["corrects"]["number"], n["total_halere"]) for n in notes] == [
+        ("OD-2026-0001", "FV-2026-0001", -90000), ("OD-2026-0002", "FV-2026-0002", -90000)]
+    assert all(n["reason"] == "Zrušení přihlášky" and n["spd"] is None for n in notes)
+    assert payments.payment_of(22)["status"] == "cancelled"
+    with pytest.raises(Conflict):
+        payments.mark_paid(22)
+
+
+def test_one_invoice_for_three_people_of_a_town_is_paid_by_one_transfer(payments):
+    payments.config["INVOICE_MODE"] = "on_request"
+    for registration_id in (31, 32, 33):
+        confirm(payments, registration_id)
+    assert payments.recorded("invoice_issued") == []
+    invoice = payments.request_invoice(32)
+    assert invoice["variable_symbol"] == "2000000001" and invoice["total_halere"] == 270000
+    assert [item["description"].rsplit(" – ", 1)[0] for item in invoice["items"]] == [
+        "Účastnický poplatek: Veřejné zakázky malého rozsahu (8. 12. 2026)"] * 3
+    assert payments.request_invoice(31)["number"] == invoice["number"]  # asked again: the same one
+    with pytest.raises(Conflict):
+        payments.issue_invoice([31])
+    payments.import_statement(b64(statements.gpc([{"bank_id": "2600000000001", "amount_halere": 270000,
+                                                   "variable_symbol": "2000000001"}])))
+    assert sorted(p["registration"]["id"] for p in payments.recorded("payment_received")) == [31, 32, 33]
+    assert payments.to_check() == []
+
+
+def test_cancelling_an_invoice_issues_a_credit_note_and_the_registrations_can_be_invoiced_again(payments):
+    payments.config["INVOICE_MODE"] = "on_request"
+    confirm(payments, 41)
+    confirm(payments, 42)
+    first = payments.issue_invoice([41, 42])
+    with pytest.raises(ValidationError):
+        payments.cancel_invoice(first["number"], "")
+    note = payments.cancel_invoice(first["number"], "Chybný odběratel")
+    assert note["corrects"]["number"] == first["number"] and note["total_halere"] == -180000
+    with pytest.raises(Conflict):
+        payments.cancel_invoice(first["number"], "Znovu")
+    second = payments.issue_invoice([41, 42])
+    assert (first["number"], note["number"], second["number"]) == ("FV-2026-0001", "OD-2026-0001", "FV-2026-0002")
+    assert [row["cancelled"] for row in payments.list_invoices()] == [False, False, True]
+    assert payments.get_invoice(first["number"]) == first  # never changed
+
+
+def test_one_reminder_after_the_due_date_then_the_staff_list(payments):
+    confirm(payments, 51)
+    confirm(payments, 52)
+    payments.mark_paid(52)
+    assert payments.remind_overdue() == 0
+    payments.clock_state["now"] = NOW + timedelta(days=12)  # 9 December, the day after the due date
+    assert payments.remind_overdue() == 1
+    assert payments.remind_overdue() == 0
+    [overdue] = payments.recorded("payment_overdue")
+    assert overdue["registration"]["id"] == 51 and overdue["payment"]["spd"]
+    assert [row["registration_id"] for row in payments.overdue()] == [51]
+
+
+def test_the_due_date_may_run_past_the_start_when_configured(payments):
+    payments.config["PAYMENT_DUE_AFTER_START"] = "true"
+    confirm(payments, 61)
+    assert payments.payment_of(61)["due_on"] == "2026-12-11"
+
+
+def test_a_wrong_iban_stops_the_service_rather_than_asking_for_money_to_nowhere(payments):
+    payments.config["BANK_IBAN"] = "CZ6508000000192000145398"
+    with pytest.raises(ValueError, match="not a valid IBAN"):
+        confirm(payments, 71)
