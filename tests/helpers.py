@@ -19,7 +19,23 @@ def qr_codes(data: bytes, resolution=150) -> list:
         pages = sorted(name for name in os.listdir(folder) if name.endswith(".png"))
         found = subprocess.run(["zbarimg", "--quiet", "--raw", *[os.path.join(folder, p) for p in pages]],
                                capture_output=True)
-    return found.stdout.decode().split()
+    return [line for line in found.stdout.decode().splitlines() if line]
+
+
+def image_qr_codes(data: bytes) -> list:
+    """Every QR code in a picture (a PNG from an email), decoded with zbarimg."""
+    with tempfile.NamedTemporaryFile(suffix=".png") as image:
+        image.write(data)
+        image.flush()
+        found = subprocess.run(["zbarimg", "--quiet", "--raw", image.name], capture_output=True)
+    return [line for line in found.stdout.decode().splitlines() if line]
+
+
+def spd_fields(text: str) -> dict:
+    """A QR Platba text (``SPD*1.0*ACC:…*AM:…*``) as its fields."""
+    head, version, *pairs = text.split("*")
+    assert (head, version) == ("SPD", "1.0"), text
+    return dict(pair.split(":", 1) for pair in pairs if pair)
 
 
 def pdf_attachment(message):

@@ -37,6 +37,7 @@ def environment():
             teaching_hours=lambda n: czech.plural(n, "vyučovací hodina", "vyučovací hodiny", "vyučovacích hodin"),
             birth_date=lambda v: _birth_date(v),
             money=czech.money,
+            day=czech.day,
         )
     return _environment
 

@@ -54,10 +54,14 @@ class DocumentsService(HealthCheck):
     def render_ticket(self, payload):
         """The ticket of a confirmed registration; ``payload`` is ``{"registration", "event"}``."""
         registration = payload["registration"]
+        payment = registration.get("payment") or {}
+        unpaid = payment.get("spd") and not registration.get("paid_at")
         context = {
             "registration": registration,
             "event": payload["event"],
             "qr": render.qr_data_uri(registration["ticket_code"]),
+            "payment": payment if unpaid else None,
+            "qr_platba": render.qr_data_uri(payment["spd"]) if unpaid else None,
             "organiser": self.config.get("ORGANISER_NAME", ""),
         }
         data = self.renderer.pdf("ticket.html", context)

@@ -3,13 +3,13 @@
 ``parse_statement(data)`` tells the two apart and returns the lines in one shape, the same one
 ``fio.fetch_new`` returns, so importing does not care where a line came from.
 
-camt.053 is read with lxml directly, not with pycamt (1.1.1, installed). pycamt gives only
-``AcctSvcrRef`` as an id (no ``NtryRef`` or ``TxId`` to fall back on), reads counterparties only
-as IBAN, while Czech banks give domestic accounts as ``Othr/Id`` with the bank code in the agent's
-``ClrSysMmbId`` or ``Othr``; it lets a structured reference overwrite the unstructured message; it
-knows neither the ``Dbtr/Pty/Nm`` of camt.053.001.08 nor that a batch entry's ``TxDtls`` each carry
-an amount; and it accepts camt.052 reports and any XML with a ``Stmt`` in it. What it would give us
-is a thin layer over lxml anyway.
+camt.053 is read with lxml directly, not with pycamt (1.1.1, installed): pycamt gives only
+``AcctSvcrRef`` as an id (no ``NtryRef`` or ``TxId`` to fall back on, so a batch entry's lines
+have none); it reads accounts only as IBAN, while Czech banks give domestic accounts as
+``Othr/Id`` with the bank code in the agent's ``ClrSysMmbId`` or ``Othr``, and it drops those
+agents; it lets a structured reference replace the first unstructured message line; and it
+takes camt.052 reports and any XML with a ``Stmt`` in it, failing with whatever lxml or an
+``AttributeError`` raises. What it would save is a thin layer over lxml anyway.
 
 GPC (ABO) is the fixed-width text of Czech banks, 128 characters a record. Positions as the
 banks' specifications give them (1-based, inclusive):
@@ -240,7 +240,7 @@ class _Camt:
             return 1
         if indicator == "DBIT":
             return -1
-        raise _unreadable(f"u pohybu č. {number} chybí, zda jde o příjem, nebo výdej (CdtDbtInd)")
+        raise _unreadable(f"pohyb č. {number} neuvádí, zda jde o příjem, nebo o výdej")
 
     def day(self, element, number: int) -> str | None:
         value = self.text(element, "Dt") or (self.text(element, "DtTm") or "")[:10] or None
@@ -420,7 +420,7 @@ def _parse_gpc(data: bytes) -> dict:
             # 076: a transaction reference (26) and a date (6), then text. 078 and 079: message
             # fields of 35 characters, which the bank fills by cutting the text where it falls,
             # so 079 goes on where 078 stopped, even inside a word.
-            text = line[35:] if record == "076" else line[3:]
+            text = line[35:] if record == "076" else line[3:73] + (line[73:].rstrip() if line[73:].strip() else "")
             if record == "079" and messages[-1]:
                 messages[-1][-1] += text
             else:

@@ -8,13 +8,8 @@ import pytest
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.payments import store
 from tests import statements
+from tests.helpers import spd_fields
 from tests.unit.payments.conftest import NOW, payload
-
-
-def spd_fields(text):
-    head, version, *pairs = text.split("*")
-    assert (head, version) == ("SPD", "1.0")
-    return dict(pair.split(":", 1) for pair in pairs if pair)
 
 
 def confirm(payments, registration_id, **options):

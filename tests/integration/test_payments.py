@@ -1,0 +1,116 @@
+"""The fee's whole path on the real RabbitMQ, databases and SMTP server: a non-member registers,
+gets the confirmation with a QR Platba picture and the ticket with its QR Platba, the invoice
+(PDF and ISDOC) reaches the town's accountant, a bank statement pays it, a receipt follows and
+the manage page says paid."""
+import base64
+import re
+
+import pytest
+from lxml import etree
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.documents.service import DocumentsService
+from services.members.service import MembersService
+from services.notifications.service import NotificationsService
+from services.payments.service import PaymentsService
+from services.registrations.service import RegistrationsService
+from tests import statements
+from tests.conftest import wait_for
+from tests.helpers import image_qr_codes, pdf_attachment, pdf_text, qr_codes, spd_fields
+from tests.integration.test_system import seminar
+
+ALL = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
+TOWN = {"ico": "00257001", "name": "Obec Dolní Lhota", "kind": "obec", "address": "Náves 1, 330 01 Dolní Lhota",
+        "dic": "CZ00257001", "billing_email": "ucetni@dolnilhota.example"}
+
+
+@pytest.fixture
+def cluster(service_config):
+    with ClusterRpcProxy(service_config, timeout=30) as proxy:
+        yield proxy
+
+
+def by_subject(sink, start, count):
+    messages = sink.wait_for_messages(count)
+    return {(m["Subject"].split(":")[0], m["To"]): m for m in messages if m["Subject"].startswith(start)}
+
+
+def test_a_non_member_pays_by_qr_platba_against_the_invoice_and_gets_a_receipt(
+        runner_factory, service_config, cluster, web_session, smtp_sink):
+    runner_factory(service_config, *ALL).start()
+    cluster.members.upsert_organisation(TOWN)  # in the register, not a member
+    event = cluster.registrations.create_event(seminar())
+    cluster.registrations.publish_event(event["id"])
+
+    answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Věra", "last_name": "Průchová", "email": "vera@dolnilhota.example",
+        "organisation_ico": TOWN["ico"], "gdpr_consent": True})
+    assert answer.status_code == 201, answer.text
+    registration = answer.json()
+    assert registration["is_member"] is False and registration["price"] == 900
+    vs = f"1{registration['id']:09d}"
+
+    # The confirmation, the invoice to the accountant and to Věra: three emails.
+    messages = smtp_sink.wait_for_messages(3)
+    confirmation = next(m for m in messages if m["Subject"].startswith("Potvrzení přihlášky"))
+    text = confirmation.get_body(("plain",)).get_content()
+    assert f"Variabilní symbol: {vs}" in text and "19-2000145399/0800" in text and "900,00\xa0Kč" in text
+    [picture] = [part for part in confirmation.walk() if part.get_content_type() == "image/png"]
+    assert f'cid:{picture["Content-ID"].strip("<>")}' in confirmation.get_body(("html",)).get_content()
+    [spd] = image_qr_codes(picture.get_content())
+    fields = spd_fields(spd)
+    assert (fields["ACC"], fields["AM"], fields["CC"], fields["X-VS"]) == (
+        "CZ6508000000192000145399+GIBACZPX", "900.00", "CZK", vs)
+    assert fields["MSG"] == f"{vs} Vera Pruchova"
+    _name, ticket = pdf_attachment(confirmation)
+    codes = qr_codes(ticket)
+    assert registration["ticket_code"] in codes and spd in codes
+    assert f"Variabilní symbol {vs}" in " ".join(pdf_text(ticket).split())
+
+    invoices = [m for m in messages if m["Subject"].startswith("Faktura FV-")]
+    assert sorted(m["To"] for m in invoices) == ["ucetni@dolnilhota.example", "vera@dolnilhota.example"]
+    number = re.search(r"FV-\d{4}-\d{4}", invoices[0]["Subject"]).group()
+    _name, invoice_pdf = pdf_attachment(invoices[0])
+    invoice_text = " ".join(pdf_text(invoice_pdf).split())
+    for needed in (number, "Obec Dolní Lhota", "00257001", "CZ00257001", "Náves 1", "25278754", vs,
+                   "900,00 Kč", "Dodavatel není plátcem DPH", "spolkovém rejstříku"):
+        assert needed in invoice_text, needed
+    assert spd_fields(qr_codes(invoice_pdf)[0])["X-VS"] == vs
+    [isdoc] = [p for p in invoices[0].iter_attachments() if p.get_filename() == f"{number}.isdoc"]
+    document = etree.fromstring(isdoc.get_content() if isinstance(isdoc.get_content(), bytes)
+                                else isdoc.get_content().encode())
+    namespace = {"i": "http://isdoc.cz/namespace/2013"}
+    assert document.findtext("i:ID", namespaces=namespace) == number
+    assert document.findtext(".//i:VariableSymbol", namespaces=namespace) == vs
+
+    # The manage page shows how to pay, with the QR Platba picture.
+    page = web_session.get(f"/r/{registration['token']}").text
+    assert vs in page and "QR Platba" in page and f"Faktura {number}" in page
+
+    # The bank statement pays it: a receipt, and the registration is paid.
+    statement = statements.camt053([{"bank_id": "E2E-1", "amount_halere": 90000, "variable_symbol": vs,
+                                     "counter_name": "Obec Dolní Lhota"}])
+    summary = cluster.payments.import_statement(base64.b64encode(statement).decode())
+    assert summary["matched"] == 1
+    [receipt] = [m for m in smtp_sink.wait_for_messages(4) if m["Subject"].startswith("Platba přijata")]
+    assert receipt["To"] == "vera@dolnilhota.example"
+    assert "900,00\xa0Kč" in receipt.get_body(("plain",)).get_content()
+    wait_for(lambda: web_session.get(f"/api/registrations/{registration['token']}").json()["paid_at"],
+             message="the paid flag in registrations")
+    assert "Zaplaceno" in web_session.get(f"/r/{registration['token']}").text
+    assert cluster.payments.payment_of(registration["id"])["status"] == "paid"
+    assert len(smtp_sink.messages()) == 4  # nothing else, nothing twice
+
+
+def test_a_member_registering_for_free_gets_the_confirmation_without_payments(
+        runner_factory, service_config, cluster, web_session, smtp_sink):
+    runner_factory(service_config, *ALL).start()
+    event = cluster.registrations.create_event(seminar(price_member=0, price_non_member=0))
+    cluster.registrations.publish_event(event["id"])
+    answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Jan", "last_name": "Zdarma", "email": "jan@obec.example", "organisation_name": "Obec Malá",
+        "gdpr_consent": True})
+    assert answer.status_code == 201
+    [message] = smtp_sink.wait_for_messages(1)
+    assert "Variabilní symbol" not in message.get_body(("plain",)).get_content()
+    assert answer.json()["payment"] is None
