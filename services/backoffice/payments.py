@@ -1,0 +1,115 @@
+"""The console's pages for fees: what is owed, bank statements, lines to check, refunds, invoices.
+
+Thin: each page calls the payments service and shows what it answers; the
+rules (matching, numbering, credit notes) live there. Every change is audited.
+"""
+import base64
+
+from werkzeug.utils import redirect
+
+from services.common.errors import ValidationError
+
+from .web import document_response, page
+
+
+class PaymentPages:
+    """Mixed into the console service (``staff``): it needs ``payments``, ``registrations``,
+    ``_page`` and ``_audit`` from it."""
+
+    @page("GET", "/platby", "staff")
+    def payments_overview(self, request):
+        return self._payments_page(request)
+
+    def _payments_page(self, request, report=None, problem=None, status=200):
+        event_id = request.args.get("akce", type=int)
+        events = self.registrations.list_events(include_past=True)
+        return self._page(request, "payments.html", status=status, events=events, event_id=event_id,
+                          unpaid=self.payments.unpaid(event_id), to_check=self.payments.to_check(),
+                          refunds=self.payments.refunds_due(), overdue=self.payments.overdue(), report=report,
+                          problem=problem, bank_api=bool(self.config.get("FIO_API_TOKEN")))
+
+    @page("POST", "/platby/vypis", "staff")
+    def import_statement(self, request):
+        upload = request.files.get("soubor")
+        data = upload.read() if upload else b""
+        try:
+            report = self.payments.import_statement(base64.b64encode(data).decode("ascii"))
+        except ValidationError as error:
+            return self._refused(request, error)
+        self._audit(request, "statement_imported", {key: report[key] for key in (
+            "format", "statement_id", "lines", "duplicates", "matched", "to_check")})
+        return self._payments_page(request, report=report)
+
+    @page("POST", "/platby/banka", "staff")
+    def fetch_from_bank(self, request):
+        report = self.payments.fetch_from_bank()
+        self._audit(request, "statement_imported", {"format": "fio", **report})
+        return self._payments_page(request, report=dict(report, format="fio", statement_id=None))
+
+    def _refused(self, request, error):
+        """What staff typed was refused: the page again, saying why in Czech."""
+        return self._payments_page(request, problem=next(iter(error.fields.values()), error.message), status=422)
+
+    @page("POST", "/platby/<int:transaction_id>/prirazeni", "staff")
+    def match_by_hand(self, request, transaction_id):
+        try:
+            line = self.payments.match_by_hand(transaction_id, (request.form.get("vs") or "").strip())
+        except ValidationError as error:
+            return self._refused(request, error)
+        self._audit(request, "payment_matched", {"transaction_id": transaction_id,
+                                                 "variable_symbol": line["variable_symbol"]})
+        return redirect("/platby", code=303)
+
+    @page("POST", "/platby/<int:transaction_id>/vyrizeno", "staff")
+    def resolve_payment(self, request, transaction_id):
+        try:
+            self.payments.resolve(transaction_id, request.form.get("poznamka", ""))
+        except ValidationError as error:
+            return self._refused(request, error)
+        self._audit(request, "payment_resolved", {"transaction_id": transaction_id})
+        return redirect("/platby", code=303)
+
+    @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", "staff")
+    def paid_in_cash(self, request, registration_id):
+        paid = self.payments.mark_paid(registration_id, "cash")
+        self._audit(request, "paid_in_cash", {"registration_id": registration_id, "amount": paid["amount"]})
+        return redirect(f"/platby?akce={paid['event_id']}", code=303)
+
+    @page("POST", "/platby/vratky/<int:refund_id>", "staff")
+    def settle_refund(self, request, refund_id):
+        self.payments.settle_refund(refund_id, request.form.get("poznamka") or "Vráceno převodem")
+        self._audit(request, "refund_settled", {"refund_id": refund_id})
+        return redirect("/platby", code=303)
+
+    # Invoices
+
+    @page("GET", "/faktury", "staff")
+    def invoices(self, request):
+        return self._page(request, "invoices.html", invoices=self.payments.list_invoices())
+
+    @page("POST", "/faktury/nova", "staff")
+    def issue_invoice(self, request):
+        ids = [int(value) for value in request.form.getlist("registration_id") if value.isdigit()]
+        try:
+            invoice = self.payments.issue_invoice(ids)
+        except ValidationError as error:
+            return self._refused(request, error)
+        self._audit(request, "invoice_issued", {"number": invoice["number"], "registration_ids": ids})
+        return redirect("/faktury", code=303)
+
+    @page("GET", "/faktury/<number>.pdf", "staff")
+    def invoice_pdf(self, request, number):
+        return document_response(self.payments.invoice_pdf(number), "inline")
+
+    @page("GET", "/faktury/<number>.isdoc", "staff")
+    def invoice_isdoc(self, request, number):
+        return document_response(self.payments.invoice_isdoc(number), "attachment")
+
+    @page("POST", "/faktury/<number>/storno", "staff")
+    def cancel_invoice(self, request, number):
+        try:
+            note = self.payments.cancel_invoice(number, request.form.get("duvod", ""))
+        except ValidationError as error:
+            return self._refused(request, error)
+        self._audit(request, "invoice_cancelled", {"number": number, "credit_note": note["number"]})
+        return redirect("/faktury", code=303)
