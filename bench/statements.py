@@ -25,13 +25,13 @@ def lines(count):
     } for n in range(count)]
 
 
-def median_parse_seconds(data, rounds=ROUNDS):
+def median_parse_seconds(data, count, rounds=ROUNDS):
     seconds = []
     for _ in range(rounds):
         started = time.perf_counter()
         statement = parse_statement(data)
         seconds.append(time.perf_counter() - started)
-        assert len(statement["transactions"]) == LINES, len(statement["transactions"])
+        assert len(statement["transactions"]) == count, len(statement["transactions"])
     return statistics.median(seconds)
 
 
@@ -40,8 +40,8 @@ def measure(count=LINES, rounds=ROUNDS):
     camt, text = camt053(made), gpc(made)
     return {
         "lines": count,
-        "camt053_mb": len(camt) / 1e6, "camt053_parse_seconds": median_parse_seconds(camt, rounds),
-        "gpc_mb": len(text) / 1e6, "gpc_parse_seconds": median_parse_seconds(text, rounds),
+        "camt053_mb": len(camt) / 1e6, "camt053_parse_seconds": median_parse_seconds(camt, count, rounds),
+        "gpc_mb": len(text) / 1e6, "gpc_parse_seconds": median_parse_seconds(text, count, rounds),
     }
 
 

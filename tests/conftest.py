@@ -118,6 +118,20 @@ def load_config():
 
 
 @pytest.fixture
+def runner_factory(runner_factory, request):
+    """nameko's runner factory, on a bus declared first as `make run` and the Kubernetes Job do
+    (``tools.topology``): an event with several consumers (registration_confirmed goes to
+    notifications and payments) reaches each, however the services' starts interleave."""
+    def make(config, *services):
+        if request.node.get_closest_marker("bare_bus") is None:
+            from tools import topology
+
+            topology.declare(config["AMQP_URI"])
+        return runner_factory(config, *services)
+    return make
+
+
+@pytest.fixture
 def service_config(rabbit_config, web_config, database_urls, smtp_sink, tmp_path):
     """The real configuration, pointed at this test's vhost, databases, port and SMTP sink."""
     config = load_config()
@@ -282,8 +296,10 @@ def service_processes(service_config):
     """Start `nameko run` processes; all are killed after the test."""
     from services.common.db import Database
     from services.registrations import store
+    from tools import topology
 
     Database(service_config["DATABASES"]["registrations"], store.metadata).create_schema("registrations")
+    topology.declare(service_config["AMQP_URI"])  # as `make run` does before any service starts
     started = []
 
     def start(service, **env):

@@ -1,13 +1,19 @@
 # Run by `make shell` inside `nameko shell` (as PYTHONSTARTUP): ``n`` is already here.
+import base64
+
 from tools import personal_data
 from tools.staff import (  # noqa: F401
     events_table,
     messages_table,
+    payments_table,
     progress,
+    refunds_table,
     registrations_table,
     save_pdf,
     save_text,
+    statement_summary,
     table,
+    transactions_table,
 )
 
 
@@ -31,6 +37,29 @@ def events():
     events_table(n.rpc.registrations.list_events())  # noqa: F821
 
 
+def unpaid(event_id=None):
+    """Who has not paid yet (for one event, or for all), as a table."""
+    payments_table(n.rpc.payments.unpaid(event_id))  # noqa: F821
+
+
+def import_statement(path):
+    """Import a bank statement file (camt.053 XML or GPC/ABO) and pair its payments."""
+    with open(path, "rb") as statement:
+        report = n.rpc.payments.import_statement(base64.b64encode(statement.read()).decode("ascii"))  # noqa: F821
+    return statement_summary(report)
+
+
+def to_check():
+    """Bank payments that could not be paired on their own, with the reason."""
+    transactions_table(n.rpc.payments.to_check())  # noqa: F821
+
+
+def refunds():
+    """Paid registrations that were cancelled: money to send back."""
+    refunds_table(n.rpc.payments.refunds_due())  # noqa: F821
+
+
 print("Pomocníci: events(), who_comes(id), table(rows), save_pdf(dokument), save_text(text, soubor), "
-      "messages_table(n.rpc.notifications.list_messages()), export_person(e-mail), erase_person(e-mail); "
+      "messages_table(n.rpc.notifications.list_messages()), export_person(e-mail), erase_person(e-mail), "
+      "unpaid(id), import_statement(soubor), to_check(), refunds(); "
       "návod: docs/staff-guide.md")

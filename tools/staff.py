@@ -97,3 +97,32 @@ def events_table(events):
 def messages_table(messages):
     table([{"id": m["id"], "druh": m["kind"], "komu": m["to"], "stav": m["status"], "pokusy": m["attempts"],
             "chyba": (m["last_error"] or "")[:60]} for m in messages])
+
+
+def _plain(text):
+    """Amounts keep their non-breaking spaces on paper; in a terminal table, plain ones."""
+    return text.replace("\u00a0", " ") if isinstance(text, str) else text
+
+
+def payments_table(requests):
+    """Payment requests (``n.rpc.payments.unpaid()``): who, symbol, what is owed, by when."""
+    table([{"přihláška": p["registration_id"], "kdo": p["payer_name"], "VS": p["variable_symbol"],
+            "dluží": _plain(p["owed"]), "splatnost": p["due_on"], "faktury": ", ".join(p["invoices"])}
+           for p in requests])
+
+
+def transactions_table(lines):
+    """Bank lines waiting for a person (``n.rpc.payments.to_check()``), with the reason."""
+    table([{"id": t["id"], "den": t["booked_on"], "částka": _plain(t["amount"]), "VS": t["variable_symbol"] or "",
+            "plátce": t["counter_name"] or "", "důvod": _plain(t["reason"] or "")} for t in lines])
+
+
+def refunds_table(refunds):
+    """Money to send back (``n.rpc.payments.refunds_due()``)."""
+    table([{"id": r["id"], "kdo": r["payer_name"], "akce": r["event_title"], "VS": r["variable_symbol"],
+            "částka": _plain(r["amount"])} for r in refunds])
+
+
+def statement_summary(report):
+    return (f"Výpis {report['format']}: řádků {report['lines']}, spárováno {report['matched']}, "
+            f"ke kontrole {report['to_check']}, již nahraných {report['duplicates']}, ostatních {report['ignored']}")

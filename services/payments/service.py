@@ -167,23 +167,26 @@ class PaymentsService(HealthCheck):
             request = store.get_request(tx, registration_id=int(registration_id))
             if request is None:
                 raise NotFound("payment_not_found", usecases.REQUEST_NOT_FOUND)
-            return _request_view(request, self.settings, store.invoices_of_request(tx, request["id"]))
+            numbers = store.live_invoice_numbers(tx, [request["id"]])
+        return _request_view(request, self.settings, numbers.get(request["id"], ()))
 
     @rpc(expected_exceptions=EXPECTED)
     def unpaid(self, event_id=None):
         """What is still owed, by event: every open request."""
         with self.db.transaction() as tx:
             rows = store.list_requests(tx, int(event_id) if event_id is not None else None, status="open")
+            numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
         settings = self.settings
-        return [_request_view(row, settings) for row in rows]
+        return [_request_view(row, settings, numbers.get(row["id"], ())) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_payments(self, event_id):
         """Every payment request of an event: open, paid and cancelled."""
         with self.db.transaction() as tx:
             rows = store.list_requests(tx, int(event_id))
+            numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
         settings = self.settings
-        return [_request_view(row, settings) for row in rows]
+        return [_request_view(row, settings, numbers.get(row["id"], ())) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def to_check(self):
@@ -327,7 +330,7 @@ def _request_view(request, settings, invoices=()):
         "due_on": request["due_on"].isoformat(), "status": request["status"],
         "paid_at": request["paid_at"].isoformat() if request["paid_at"] else None, "paid_by": request["paid_by"],
         "reminded_at": request["reminded_at"].isoformat() if request["reminded_at"] else None,
-        "invoices": [invoice["number"] for invoice in invoices],
+        "invoices": list(invoices),
         "spd": domain.payment_block(settings["account"], request)["spd"] if request["status"] == "open" else None,
     }
 

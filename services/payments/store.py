@@ -314,9 +314,16 @@ def list_invoices(session, event_id=None):
     return _all(session, query)
 
 
-def invoices_of_request(session, request_id):
-    return _all(session, select(invoices).join(invoice_items, invoice_items.c.invoice_id == invoices.c.id)
-                .where(invoice_items.c.request_id == request_id).order_by(invoices.c.id))
+def live_invoice_numbers(session, request_ids) -> dict:
+    """request id -> the numbers of the invoices (not cancelled) that cover it."""
+    found = {}
+    rows = session.execute(select(invoice_items.c.request_id, invoices.c.number)
+                           .join(invoices, invoices.c.id == invoice_items.c.invoice_id)
+                           .where(invoice_items.c.request_id.in_(list(request_ids)), invoices.c.kind == "invoice",
+                                  invoices.c.cancelled_at.is_(None)).order_by(invoices.c.id))
+    for request_id, number in rows:
+        found.setdefault(request_id, []).append(number)
+    return found
 
 
 # Refunds

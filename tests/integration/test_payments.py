@@ -9,17 +9,11 @@ import pytest
 from lxml import etree
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.documents.service import DocumentsService
-from services.members.service import MembersService
-from services.notifications.service import NotificationsService
-from services.payments.service import PaymentsService
-from services.registrations.service import RegistrationsService
 from tests import statements
 from tests.conftest import wait_for
 from tests.helpers import image_qr_codes, pdf_attachment, pdf_text, qr_codes, spd_fields
-from tests.integration.test_system import seminar
+from tests.integration.test_system import ALL, seminar
 
-ALL = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
 TOWN = {"ico": "00257001", "name": "Obec Dolní Lhota", "kind": "obec", "address": "Náves 1, 330 01 Dolní Lhota",
         "dic": "CZ00257001", "billing_email": "ucetni@dolnilhota.example"}
 

@@ -10,8 +10,10 @@ from nameko.cli.shell import make_nameko_helper
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
+from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
-from tests.conftest import ROOT
+from tests import statements
+from tests.conftest import ROOT, wait_for
 from tools import sample_data
 
 GUIDE = os.path.join(ROOT, "docs", "staff-guide.md")
@@ -34,9 +36,28 @@ def matches(expected, printed):
     return re.fullmatch(pattern, _squeeze(printed), re.S) is not None
 
 
+def _prepare(code, namespace, folder):
+    """What a recipe finds in real life: the payment requests made (they follow the registrations'
+    events), and the bank statement the office downloaded, paying Jana's fee, with Petr's payment
+    under a wrong symbol and the bank's own fee."""
+    payments = namespace["n"].rpc.payments
+    if code.startswith("unpaid(akce"):
+        wait_for(lambda: len(payments.unpaid(namespace["akce"]["id"])) == 3, message="three payment requests")
+    if "vypis.xml" in code:
+        jana = next(p for p in payments.unpaid(namespace["akce"]["id"]) if p["payer_name"] == "Jana Nováková")
+        (folder / "vypis.xml").write_bytes(statements.camt053([
+            {"amount_halere": 90000, "variable_symbol": jana["variable_symbol"], "counter_name": "Jana Nováková",
+             "booked_on": "2026-11-27"},
+            {"amount_halere": 90000, "variable_symbol": "123", "counter_name": "Petr Svoboda",
+             "booked_on": "2026-11-27"},
+            {"amount_halere": -2500, "counter_name": "Poplatek za vedení účtu", "booked_on": "2026-11-27"}]))
+    if code.startswith("refunds()"):
+        wait_for(lambda: len(payments.refunds_due()) == 3, message="three refunds after the cancellation")
+
+
 def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config, tmp_path, monkeypatch):
     runner = runner_factory(service_config, MembersService, RegistrationsService, NotificationsService,
-                            DocumentsService)
+                            DocumentsService, PaymentsService)
     runner.start()
     monkeypatch.chdir(tmp_path)
     (tmp_path / "clenove.csv").write_text(sample_data.register_csv(), encoding="utf-8")
@@ -47,8 +68,9 @@ def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config,
             exec(compile(startup.read(), "shell_startup.py", "exec"), namespace)
     try:
         found = recipes()
-        assert len(found) == 15
+        assert len(found) == 21
         for code, expected in found:
+            _prepare(code, namespace, tmp_path)
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed):
                 exec(compile(code, GUIDE, "exec"), namespace)
