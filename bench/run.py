@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from bench import documents, members, registration, rush, time_to_inbox
+from bench import documents, members, payments, registration, rush, time_to_inbox
 from bench.system import System
 from tools.scratch_databases import scratch_databases
 
@@ -51,6 +51,8 @@ def main():
 
     progress("PDF rendering: tickets and a 300-person attendance sheet…")
     results["documents"] = documents.measure()
+    progress("payments: a 10,000-line camt.053 statement imported twice, invoices rendered…")
+    results["payments"] = payments.measure()
 
     print_table(results)
     os.makedirs(RESULTS, exist_ok=True)
@@ -97,6 +99,11 @@ def print_table(results):
     row(f"tickets rendered, pool of {d['processes']}", f"{d['tickets_per_second_pool']:.1f} PDFs/s",
         f"plain WeasyPrint {d['plain_weasyprint_per_second']:.1f}/s ({d['plain_weasyprint_ms']:.0f} ms each)")
     row("attendance sheet, 300 people", f"{d['attendance_sheet_300_seconds']:.2f} s", "")
+    s, r = results["payments"]["statement"], results["payments"]["rendering"]
+    row(f"camt.053 of {s['lines']:,} lines imported (SQLite)", f"{s['import_seconds']:.1f} s, again "
+        f"{s['import_again_seconds']:.1f} s", f"parsing alone {s['parse_seconds']:.2f} s")
+    row("invoices rendered, one process", f"{r['invoices_per_second']:.1f}/s ({r['invoice_ms']:.0f} ms each)",
+        f"ticket {r['ticket_ms']:.0f} ms, ratio {r['ratio_to_ticket']:.2f}")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,11 @@ class FioStandIn:
                 lines = self._lines[self._bookmark:]
                 self._bookmark = len(self._lines)
                 return 200, self._statement(lines), "application/json;charset=UTF-8"
+            period = re.fullmatch(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})/transactions\.json", rest)
+            if action == "periods" and period:
+                first, last = period.groups()
+                lines = [line for line in self._lines if first <= line["booked_on"] <= last]
+                return 200, self._statement(lines), "application/json;charset=UTF-8"
             if action == "set-last-id" and re.fullmatch(r"\d+/?", rest):
                 last_id = rest.rstrip("/")
                 served = [n for n, line in enumerate(self._lines) if line["bank_id"] == last_id]

@@ -1,10 +1,14 @@
-"""New lines from the Fio bank API, in the shape ``statements.parse_statement`` gives them.
+"""Lines from the Fio bank API, in the shape ``statements.parse_statement`` gives them.
 
-The API's "last" call returns what was booked since the previous call and moves Fio's bookmark
-on its own, so what one call returns is never returned again: the caller stores it at once.
-A token may be used once in 30 seconds; a call sooner gets HTTP 409.
+Guarantee: a line booked on the account is offered again on every call until it is older than
+the window asked for, so a call whose lines were then not stored (the database away, the
+process killed) loses nothing: the next one brings them again, and the importer skips what it
+has by the bank's id. (The API's "last" call would be cheaper, but it moves Fio's bookmark as
+it answers: lines of a failed import would never come back.) A token may be used once in 30
+seconds; a call sooner gets HTTP 409.
 """
 import logging
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import requests
@@ -35,8 +39,8 @@ class _FioApi(FioBank):
         return FioBank._request.retry_with(stop=stop_after_attempt(1))(self, url, params)
 
 
-def fetch_new(token: str, base_url: str | None = None, timeout: float = 30) -> list[dict]:
-    """The lines booked on the Fio account since the previous call with this token.
+def fetch_new(token: str, since: date, until: date, base_url: str | None = None, timeout: float = 30) -> list[dict]:
+    """The lines booked on the Fio account from ``since`` to ``until`` (days, both included).
 
     ``base_url`` replaces the API root (``https://fioapi.fio.cz/v1/rest/``), for a stand-in in
     tests. Raises ``FioUnavailable`` when the bank cannot be reached or answers with an error or
@@ -48,7 +52,7 @@ def fetch_new(token: str, base_url: str | None = None, timeout: float = 30) -> l
     except ValueError:
         raise FioUnavailable("Chybí token pro přístup k API Fio banky.") from None
     try:
-        return [_line(transaction) for transaction in api.last()]
+        return [_line(transaction) for transaction in api.period(since, until)]
     except ThrottlingError:
         raise _unavailable("Fio banka dotaz odmítla: token lze použít jen jednou za 30 sekund. "
                            "Zkusíme to znovu později.", 409, "throttled (HTTP 409)") from None

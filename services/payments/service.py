@@ -114,13 +114,16 @@ class PaymentsService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def fetch_from_bank(self):
-        """Import what the Fio API has new (FIO_API_TOKEN); the timer calls it every FIO_POLL_SECONDS."""
+        """Import the last FIO_LOOKBACK_DAYS of the Fio account (FIO_API_TOKEN); lines imported
+        before are skipped. The timer calls it every FIO_POLL_SECONDS."""
         token = self.config.get("FIO_API_TOKEN")
         if not token:
             raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
                                   code="bank_api_not_configured", message="Přístup k API banky není nastaven.")
+        today = usecases._today(self.clock())
+        since = today - timedelta(days=int(self.config.get("FIO_LOOKBACK_DAYS", 7)))
         try:
-            lines = fio.fetch_new(str(token), self.config.get("FIO_API_URL") or None)
+            lines = fio.fetch_new(str(token), since, today, self.config.get("FIO_API_URL") or None)
         except fio.FioUnavailable as error:
             log.warning("the bank's API did not answer: %s", error)
             raise ServiceUnavailable("bank") from None

@@ -1,6 +1,7 @@
 """The payments service's own tables: payment requests, bank lines, invoices, refunds."""
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -33,7 +34,7 @@ payment_requests = Table(
     Column("email", String(254), nullable=False),
     Column("organisation_ico", String(8)),
     Column("organisation_name", String(200)),
-    Column("is_member", Integer, nullable=False, default=0),
+    Column("is_member", Boolean, nullable=False, default=False),
     Column("variable_symbol", String(10), nullable=False, unique=True),
     Column("amount_halere", Integer, nullable=False),
     Column("paid_halere", Integer, nullable=False, default=0),

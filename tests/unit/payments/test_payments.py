@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from services.payments import store
 from tests import statements
 from tests.helpers import spd_fields
@@ -193,3 +193,20 @@ def test_a_wrong_iban_stops_the_service_rather_than_asking_for_money_to_nowhere(
     payments.config["BANK_IBAN"] = "CZ6508000000192000145398"
     with pytest.raises(ValueError, match="not a valid IBAN"):
         confirm(payments, 71)
+
+
+def test_the_bank_api_is_fetched_with_its_window_and_an_outage_is_a_later_try(payments):
+    from tests.fio_standin import FioStandIn
+
+    confirm(payments, 81)
+    with pytest.raises(ValidationError):
+        payments.fetch_from_bank()  # no token configured
+    with FioStandIn(token="tajny") as bank:
+        payments.config.update(FIO_API_TOKEN="tajny", FIO_API_URL=bank.url)
+        bank.add({"amount_halere": 90000, "variable_symbol": "1000000081", "booked_on": "2026-11-26"})
+        assert payments.fetch_from_bank()["matched"] == 1
+        assert payments.fetch_from_bank()["duplicates"] == 1  # the window again: nothing twice
+        bank.fail_next(500)
+        with pytest.raises(ServiceUnavailable):
+            payments.fetch_from_bank()
+    assert [p["registration"]["id"] for p in payments.recorded("payment_received")] == [81]

@@ -2,6 +2,7 @@
 so in Czech; the Fio API gives each line once and its failures as FioUnavailable."""
 import random
 import socket
+from datetime import date
 
 import pytest
 
@@ -365,18 +366,25 @@ def test_gpc_lines_we_cannot_read():
 TOKEN = "tajny-token-fio-123"
 
 
-def test_fio_gives_each_line_once():
+SINCE, UNTIL = date(2026, 11, 20), date(2026, 11, 27)
+
+
+def fetch(bank):
+    return fetch_new(TOKEN, SINCE, UNTIL, base_url=bank.url, timeout=5)
+
+
+def test_fio_gives_the_lines_of_the_window_every_time():
     with FioStandIn() as bank:
         paid = bank.add({"amount_halere": 120000, "variable_symbol": "2026001", "message": "Seminář účetnictví",
                          "constant_symbol": "0308"})
         refund = bank.add({"amount_halere": -30050, "variable_symbol": "0002026003", "counter_account": None,
-                           "counter_name": None, "booked_on": "2026-07-01"})
-        assert fetch_new(TOKEN, base_url=bank.url, timeout=5) == expected([paid, refund])
+                           "counter_name": None, "booked_on": "2026-11-20"})
+        bank.add({"amount_halere": 5000, "booked_on": "2026-07-01"})  # before the window
+        assert fetch(bank) == expected([paid, refund])
 
         later = bank.add({"amount_halere": 100000, "variable_symbol": "2026002", "specific_symbol": "77"})
-        assert fetch_new(TOKEN, base_url=bank.url, timeout=5) == expected([later])
-        assert fetch_new(TOKEN, base_url=bank.url, timeout=5) == []
-        assert bank.requests == ["/v1/rest/last/<token>/transactions.json"] * 3
+        assert fetch(bank) == expected([paid, refund, later])  # a failed import loses nothing
+        assert bank.requests == ["/v1/rest/periods/<token>/2026-11-20/2026-11-27/transactions.json"] * 2
 
 
 def test_fio_too_soon_is_unavailable_and_loses_nothing():
@@ -384,11 +392,11 @@ def test_fio_too_soon_is_unavailable_and_loses_nothing():
         line = bank.add({"amount_halere": 120000, "variable_symbol": "2026001"})
         bank.fail_next(409)
         with pytest.raises(FioUnavailable) as caught:
-            fetch_new(TOKEN, base_url=bank.url, timeout=5)
+            fetch(bank)
         assert caught.value.status == 409
         assert "30 sekund" in str(caught.value)
         assert len(bank.requests) == 1  # no retries inside the call
-        assert fetch_new(TOKEN, base_url=bank.url, timeout=5) == expected([line])
+        assert fetch(bank) == expected([line])
 
 
 @pytest.mark.parametrize("status, body, words", [
@@ -400,11 +408,11 @@ def test_fio_errors_are_unavailable(status, body, words):
         bank.add({"amount_halere": 120000})
         bank.fail_next(status, body)
         with pytest.raises(FioUnavailable) as caught:
-            fetch_new(TOKEN, base_url=bank.url, timeout=5)
+            fetch(bank)
         assert not isinstance(caught.value, StatementError)
         assert words in str(caught.value)
         assert TOKEN not in str(caught.value)
-        assert len(fetch_new(TOKEN, base_url=bank.url, timeout=5)) == 1
+        assert len(fetch(bank)) == 1
 
 
 def test_fio_not_listening_is_unavailable():
@@ -412,6 +420,6 @@ def test_fio_not_listening_is_unavailable():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(FioUnavailable) as caught:
-        fetch_new(TOKEN, base_url=f"http://127.0.0.1:{port}/v1/rest/", timeout=5)
+        fetch_new(TOKEN, SINCE, UNTIL, base_url=f"http://127.0.0.1:{port}/v1/rest/", timeout=5)
     assert caught.value.status is None
     assert TOKEN not in str(caught.value)

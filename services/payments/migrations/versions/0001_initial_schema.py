@@ -96,7 +96,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('organisation_ico', sa.String(length=8), nullable=True),
     sa.Column('organisation_name', sa.String(length=200), nullable=True),
-    sa.Column('is_member', sa.Integer(), nullable=False),
+    sa.Column('is_member', sa.Boolean(), nullable=False),
     sa.Column('variable_symbol', sa.String(length=10), nullable=False),
     sa.Column('amount_halere', sa.Integer(), nullable=False),
     sa.Column('paid_halere', sa.Integer(), nullable=False),

@@ -1,0 +1,55 @@
+"""Invoice and credit-note numbers under concurrency: unique and gapless, also when some of the
+transactions that took a number roll back; and one statement imported twice at the same moment
+pays nothing twice. Real concurrency on PostgreSQL; on SQLite the same run is serialised."""
+import base64
+
+import eventlet
+
+from services.payments import store, usecases
+from tests import statements
+from tests.unit.payments.conftest import NOW, payload
+
+
+class Refused(Exception):
+    pass
+
+
+def test_invoice_numbers_stay_unique_and_gapless_when_issued_at_once(payments):
+    payments.config["INVOICE_MODE"] = "on_request"
+    for registration_id in range(1, 41):
+        payments.on_registration_confirmed(payload(registration_id, ico=None, email=f"p{registration_id}@x.example"))
+    settings = payments.settings
+
+    def issue(registration_id):
+        try:
+            with payments.database.transaction() as tx:
+                [request] = store.requests_of(tx, [registration_id], lock=True)
+                document = usecases.issue_invoice(tx, payments.outbox, settings, [request],
+                                                  usecases.person_customer(request), NOW)
+                if registration_id % 5 == 0:
+                    raise Refused()  # a failure after the number was taken: it is given back
+                return document["number"]
+        except Refused:
+            return None
+
+    numbers = [n for n in eventlet.GreenPool(12).imap(issue, range(1, 41)) if n]
+    assert len(numbers) == 32
+    assert sorted(numbers) == [f"FV-2026-{n:04d}" for n in range(1, 33)]
+
+    def cancel(number):
+        with payments.database.transaction() as tx:
+            return usecases.cancel_invoice(tx, payments.outbox, settings, number, "Storno", NOW)["number"]
+
+    notes = list(eventlet.GreenPool(12).imap(cancel, numbers[:20]))
+    assert sorted(notes) == [f"OD-2026-{n:04d}" for n in range(1, 21)]
+
+
+def test_one_statement_imported_twice_at_once_pays_once(payments):
+    for registration_id in range(1, 21):
+        payments.on_registration_confirmed(payload(registration_id, is_member=True))
+    statement = base64.b64encode(statements.camt053([
+        {"bank_id": f"S{n}", "amount_halere": 90000, "variable_symbol": f"1{n:09d}"} for n in range(1, 21)])).decode()
+    reports = list(eventlet.GreenPool(2).imap(payments.import_statement, [statement, statement]))
+    assert sum(r["matched"] for r in reports) == 20
+    assert len(payments.recorded("payment_received")) == 20
+    assert payments.unpaid() == []
