@@ -27,8 +27,8 @@ from nameko.cli.main import setup_yaml_parser  # noqa: E402
 from tools.scratch_databases import scratch_databases  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICE_NAMES = ("members", "registrations", "notifications", "documents")
-DATABASE_NAMES = SERVICE_NAMES + ("backoffice", "payments")
+SERVICE_NAMES = ("members", "registrations", "notifications", "documents", "payments")
+DATABASE_NAMES = SERVICE_NAMES + ("backoffice",)
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 

@@ -89,8 +89,10 @@ def main(console, public, password, secret, axe_js, artifacts):
         event_id = office.url.rstrip("/").rsplit("/", 1)[1]
         body = json.dumps({"first_name": "Věra", "last_name": "Průchová", "email": "vera@obec.example",
                            "organisation_name": "Obec Chotěšov", "gdpr_consent": True}).encode()
-        urllib.request.urlopen(urllib.request.Request(f"{public}/api/events/{event_id}/registrations", data=body,
-                                                      headers={"Content-Type": "application/json"}), timeout=30)
+        answer = urllib.request.urlopen(urllib.request.Request(
+            f"{public}/api/events/{event_id}/registrations", data=body, headers={"Content-Type": "application/json"}),
+            timeout=30)
+        token = json.loads(answer.read())["token"]
         office.reload()
         expect(office.locator("table")).to_contain_text("Průchová Věra")
         office.fill("#hledat", "novak")  # search as you type: nobody of that name
@@ -113,6 +115,25 @@ def main(console, public, password, secret, axe_js, artifacts):
                             "a.setAttribute('download', 'osvedceni.pdf'); a.click(); }")
         if not open(certificate.value.path(), "rb").read(5) == b"%PDF-":
             sys.exit("the certificate is not a PDF")
+        office.goto(f"{console}/platby?akce={event_id}")  # Věra, not a member, owes 900 Kč
+        for _ in range(40):  # the payment request follows the registration's event
+            if office.locator("text=Průchová").count():
+                break
+            office.wait_for_timeout(250)
+            office.reload()
+        expect(office.locator("main")).to_contain_text("900,00")
+        walk.check(office, "payments")
+        office.goto(f"{console}/faktury")
+        expect(office.locator("table")).to_contain_text("FV-")
+        walk.check(office, "invoices")
+        payer = walk.page()  # Věra's own page: how to pay, with the QR Platba picture
+        for _ in range(40):
+            payer.goto(f"{public}/r/{token}")
+            if payer.locator("text=Variabilní symbol").count():
+                break
+            payer.wait_for_timeout(250)
+        expect(payer.locator("figure.qr img")).to_be_visible()
+        walk.check(payer, "public-payment")
         office.goto(f"{console}/akce")
         walk.check(office, "events")
         office.goto(f"{console}/akce/{event_id}/upravit")
@@ -172,6 +193,7 @@ def main(console, public, password, secret, axe_js, artifacts):
         walk.check(visitor, "public-event")
         visitor.goto(f"{public}/ochrana-osobnich-udaju")
         walk.check(visitor, "public-privacy")
+
         browser.close()
     if walk.problems:
         sys.exit("accessibility:\n" + "\n".join(walk.problems))

@@ -1,6 +1,6 @@
 """The fault suite: people register while every part of the system breaks once, and nothing is lost.
 
-The four services run as separate `nameko run` processes, restarted like a
+The five services run as separate `nameko run` processes, restarted like a
 supervisor restarts them; clients in a process of their own register with an
 Idempotency-Key and retry on 503 or a dropped connection. During the load,
 one after another: each service is killed with SIGKILL and restarted, the
@@ -8,8 +8,10 @@ SMTP server hangs (accepts connections, answers nothing), the broker
 restarts, and the databases go away (SQLite: another writer holds the
 registrations' and the notifications' files; PostgreSQL: the server
 restarts). Then: every accepted registration is in the register once, every
-accepted person got exactly one first email (with the PDF ticket when
-confirmed), confirmed ≤ capacity, waitlist places 1..N without gaps, and no
+accepted person got exactly one first email (with the PDF ticket and the
+payment's QR Platba when confirmed) and each confirmed one exactly one invoice,
+every invoice number is unique and the register has no gap, confirmed ≤
+capacity, waitlist places 1..N without gaps, and no
 answer was a 500.
 """
 import json
@@ -29,6 +31,7 @@ PEOPLE = 150
 CAPACITY = 100
 LOAD_SECONDS = 75
 SUBJECTS = {"confirmed": "Potvrzení přihlášky: ", "waitlisted": "Jste na čekací listině: "}
+INVOICE = "Faktura FV-"
 
 
 class Supervisor:
@@ -73,7 +76,7 @@ def test_no_fault_loses_or_doubles_anything(service_processes, service_config, s
 
     supervisor = Supervisor(processes)
     try:
-        for name in ("notifications", "documents", "registrations", "members"):
+        for name in ("notifications", "documents", "registrations", "payments", "members"):
             supervisor.watch(4)
             supervisor.kill(name)
         supervisor.watch(3)
@@ -117,12 +120,16 @@ def test_no_fault_loses_or_doubles_anything(service_processes, service_config, s
         return mailed >= set(accepted)
     wait_for(everyone_mailed, timeout=240, interval=1, message="a first email to every accepted person")
     every_email_after = time.monotonic() - load_ended
+
+    def every_invoice_mailed():
+        return sum(message["Subject"].startswith(INVOICE) for message in smtp_sink.messages()) >= CAPACITY
+    wait_for(every_invoice_mailed, timeout=240, interval=1, message="an invoice to every confirmed person")
     time.sleep(4)  # a double would come now
 
     messages = smtp_sink.messages()
-    by_person = defaultdict(list)
+    by_person, invoices = defaultdict(list), defaultdict(list)
     for message in messages:
-        by_person[message["To"]].append(message)
+        (invoices if message["Subject"].startswith(INVOICE) else by_person)[message["To"]].append(message)
     assert set(by_person) == set(accepted)
     doubled = {email: len(got) for email, got in by_person.items() if len(got) != 1}
     assert not doubled, doubled
@@ -131,9 +138,14 @@ def test_no_fault_loses_or_doubles_anything(service_processes, service_config, s
         if status[email] == "confirmed":
             filename, pdf = pdf_attachment(message)
             assert accepted[email]["last_name"] in pdf_text(pdf)
+    assert sorted(invoices) == sorted(r["email"] for r in confirmed)
+    assert all(len(got) == 1 for got in invoices.values()), {e: len(g) for e, g in invoices.items() if len(g) != 1}
+    numbers = sorted(message["Subject"].split(":")[0].split()[-1] for [message] in invoices.values())
+    assert [int(number.rsplit("-", 1)[1]) for number in numbers] == list(range(1, CAPACITY + 1))  # gapless
     for registration in confirmed[:3]:
         [message] = by_person[registration["email"]]
-        assert qr_codes(pdf_attachment(message)[1]) == [registration["ticket_code"]]
+        codes = qr_codes(pdf_attachment(message)[1])
+        assert codes[0] == registration["ticket_code"] and codes[1].startswith("SPD*1.0*")
 
     figures = {"database": DATABASE, "accepted": len(accepted), "confirmed": len(confirmed), "waitlisted": len(places),
                "requests": sum(tries.values()), "retried": sum(tries.values()) - PEOPLE, "answers": dict(tries),

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
-from services.payments import store
+from services.payments import store, usecases
 from tests import statements
 from tests.helpers import spd_fields
 from tests.unit.payments.conftest import NOW, payload
@@ -210,3 +210,30 @@ def test_the_bank_api_is_fetched_with_its_window_and_an_outage_is_a_later_try(pa
         with pytest.raises(ServiceUnavailable):
             payments.fetch_from_bank()
     assert [p["registration"]["id"] for p in payments.recorded("payment_received")] == [81]
+
+
+def test_a_handler_that_fails_halfway_writes_nothing_and_its_retry_does_it_once(payments):
+    members = payments.members.get_organisation
+    payments.members.get_organisation = lambda ico: (_ for _ in ()).throw(ServiceUnavailable("members"))
+    with pytest.raises(ServiceUnavailable):  # the event goes round the retry queue
+        confirm(payments, 91)
+    assert payments.recorded() == []
+    payments.members.get_organisation = members
+
+    original = usecases.issue_invoice
+
+    def dies_after_numbering(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("killed after the invoice was numbered, before the commit")
+    usecases.issue_invoice = dies_after_numbering
+    try:
+        with pytest.raises(RuntimeError):
+            confirm(payments, 91)
+    finally:
+        usecases.issue_invoice = original
+    assert payments.recorded() == []  # the request, the number and the events rolled back together
+    confirm(payments, 91)
+    confirm(payments, 91)
+    assert [kind for kind in ("payment_requested", "invoice_issued") for _ in payments.recorded(kind)] == [
+        "payment_requested", "invoice_issued"]
+    assert payments.recorded("invoice_issued")[0]["invoice"]["number"] == "FV-2026-0001"
