@@ -22,6 +22,16 @@ def qr_codes(data: bytes, resolution=150) -> list:
     return [line for line in found.stdout.decode().splitlines() if line]
 
 
+def ticket_codes(data: bytes) -> list:
+    """The ticket codes among a PDF's QR codes (a ticket of an unpaid fee also has a QR Platba)."""
+    return [code for code in qr_codes(data) if not code.startswith("SPD*")]
+
+
+def spd_codes(data: bytes) -> list:
+    """The QR Platba codes on a PDF's pages."""
+    return [code for code in qr_codes(data) if code.startswith("SPD*")]
+
+
 def image_qr_codes(data: bytes) -> list:
     """Every QR code in a picture (a PNG from an email), decoded with zbarimg."""
     with tempfile.NamedTemporaryFile(suffix=".png") as image:

@@ -15,13 +15,15 @@ def export_person(rpc, email):
         "certificates": rpc.documents.export_person([r["id"] for r in registrations])["certificates"],
         "emails": rpc.notifications.export_person(email)["messages"],
         "member_contacts": rpc.members.export_person(email)["contacts"],
+        "payments": rpc.payments.export_person(email)["payments"],
     }
 
 
 def erase_person(rpc, email):
     """Erase ``email`` everywhere: registrations (cancelled when the event is still to come, then
-    anonymised, their events and kept answers deleted), emails, member contacts. Certificate
-    numbers stay in the documents register; they no longer lead to a name."""
+    anonymised, their events and kept answers deleted), emails, member contacts, payment requests
+    (anonymised). Certificate numbers stay in the documents register; they no longer lead to a
+    name. Invoices and bank lines are accounting records the law asks to keep: they stay."""
     registrations = rpc.registrations.erase_person(email)
     return {
         "email": email,
@@ -29,4 +31,5 @@ def erase_person(rpc, email):
         "events_deleted": registrations["events_deleted"],
         "emails_deleted": rpc.notifications.erase_person(email)["messages_deleted"],
         "member_contacts_deleted": rpc.members.erase_person(email)["erased_contacts"],
+        "payments_anonymised": rpc.payments.erase_person(email)["requests_anonymised"],
     }

@@ -304,6 +304,20 @@ class PaymentsService(HealthCheck):
             refund = usecases.settle_refund(tx, int(refund_id), note, self.clock())
         return {"id": refund["id"], "settled_at": refund["settled_at"].isoformat(), "note": refund["note"]}
 
+    # Personal data
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_person(self, email):
+        """The payment requests of the person with ``email`` (a data-protection request)."""
+        with self.db.transaction() as tx:
+            return {"email": email, "payments": usecases.export_person(tx, str(email))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_person(self, email):
+        """Erase the person with ``email`` from this service (see ``usecases.erase_person``)."""
+        with self.db.transaction() as tx:
+            return usecases.erase_person(tx, str(email), self.clock())
+
     @rpc
     def metrics(self):
         with self.db.transaction() as tx:

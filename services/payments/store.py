@@ -356,6 +356,11 @@ def get_refund(session, refund_id):
     return _one(session, select(refunds).where(refunds.c.id == refund_id))
 
 
+def requests_of_email(session, email):
+    return _all(session, select(payment_requests).where(func.lower(payment_requests.c.email) == email.lower())
+                .order_by(payment_requests.c.id))
+
+
 def count_by_status(session):
     return dict(session.execute(select(payment_requests.c.status, func.count()).group_by(
         payment_requests.c.status)).all())

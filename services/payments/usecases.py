@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from services.common.czech import local
 from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.outbox import delete_rows_about
 from services.common.payment import requires_payment
 
 from . import domain, isdoc, store
@@ -363,3 +364,39 @@ def request_invoice(session, outbox, settings, registration_id, customer_for, no
     requests = (store.open_requests_for(session, request["event_id"], request["organisation_ico"])
                 if request["organisation_ico"] else [request])
     return issue_invoice(session, outbox, settings, requests, customer_for(request), now)
+
+
+# Personal data
+
+ERASED = "(vymazáno)"
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "position", "note", "birth_date", "token",
+                 "manage_url", "ticket_url", "ticket_code")
+
+
+def export_person(session, email):
+    """What this service holds about the person with ``email``: their payment requests."""
+    return [{"registration_id": r["registration_id"], "event_title": r["event_title"],
+             "variable_symbol": r["variable_symbol"], "amount_halere": r["amount_halere"],
+             "paid_halere": r["paid_halere"], "status": r["status"],
+             "paid_at": r["paid_at"].isoformat() if r["paid_at"] else None}
+            for r in store.requests_of_email(session, email)]
+
+
+def erase_person(session, email, now):
+    """Erase the person with ``email``: their requests keep the facts (symbol, amounts, dates,
+    organisation) and lose the person, and what is still open is cancelled (registrations cancels
+    the seats to come without a word); the events about them are deleted. Invoices and bank lines
+    stay as they are: they are accounting records the law asks to keep (zákon o účetnictví, § 31),
+    and an invoice, once issued, is never changed."""
+    requests = store.requests_of_email(session, email)
+    for request in requests:
+        payload = request["payload"]
+        registration = {key: value for key, value in payload["registration"].items() if key not in PERSON_FIELDS}
+        cancelled = {"status": "cancelled", "cancelled_at": now} if request["status"] == "open" else {}
+        store.update_request(session, request["id"], {
+            **cancelled, "payer_name": ERASED, "email": f"vymazano-{request['registration_id']}@example.invalid",
+            "payload": {"registration": dict(registration, first_name=ERASED, last_name="", email=""),
+                        "event": payload["event"]}})
+    ids = [r["registration_id"] for r in requests]
+    return {"requests_anonymised": len(ids),
+            "events_deleted": delete_rows_about(session, store.outbox, "payload", ids) if ids else 0}

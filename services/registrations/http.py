@@ -123,7 +123,7 @@ class HttpApi:
         if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise ServiceErrorWithStatus(404, "not_found", "Tato adresa neexistuje.")
         samples = self.metrics()
-        for service in (self.members, self.notifications_rpc, self.documents):
+        for service in (self.members, self.notifications_rpc, self.documents, self.payments):
             try:
                 samples += service.metrics()
             except (ServiceError, RemoteError):

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from services.common.db import UTCDateTime
-from services.common.outbox import outbox_table
+from services.common.outbox import delete_rows_about, outbox_table  # noqa: F401 (used as store.delete_rows_about)
 
 metadata = MetaData()
 
@@ -369,17 +369,3 @@ def anonymise_registration(session, registration_id, token):
     session.execute(update(registrations).where(registrations.c.id == registration_id).values(
         first_name="(vymazáno)", last_name="(vymazáno)", email=address, email_key=address, phone=None, position=None,
         note=None, birth_date=None, token=token))
-
-
-def delete_rows_about(session, table, column, registration_ids):
-    """Delete the rows of ``table`` whose JSON ``column`` is about one of ``registration_ids``
-    (a payload with ``registration.id``, or an answer with ``id``). Read in Python: JSON paths
-    differ between SQLite and PostgreSQL, and this runs only on a person's request or nightly."""
-    wanted, doomed = set(registration_ids), []
-    for row_key, value in session.execute(select(table.primary_key.columns[0], table.c[column])).all():
-        about = (value or {}).get("registration", value) or {}
-        if isinstance(about, dict) and about.get("id") in wanted:
-            doomed.append(row_key)
-    for start in range(0, len(doomed), 500):
-        session.execute(table.delete().where(table.primary_key.columns[0].in_(doomed[start:start + 500])))
-    return len(doomed)

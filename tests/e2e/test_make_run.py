@@ -9,7 +9,7 @@ import sys
 import threading
 
 from tests.conftest import ROOT, SmtpSink, free_port, wait_for
-from tests.helpers import pdf_attachment, pdf_text, qr_codes
+from tests.helpers import pdf_attachment, pdf_text, ticket_codes
 
 
 def _process_groups(pid):
@@ -76,7 +76,7 @@ def a_new_user_runs_a_seminar(console, public, one_time, sink):
     assert registered.status_code == 200 and "Zkoušková" in registered.text
     [email] = wait_for(lambda: [m for m in sink.messages() if m["To"] == "ema@obec.example"],
                        message="Ema's confirmation")
-    [code] = qr_codes(pdf_attachment(email)[1])
+    [code] = ticket_codes(pdf_attachment(email)[1])
 
     door = browser.get(f"{console}/vstup/{event_id}")
     admitted = browser.post(f"{console}/vstup/{event_id}", data={"csrf": _csrf(door), "code": code})
@@ -122,7 +122,7 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         assert message["Subject"].startswith("Potvrzení přihlášky: ")
         _, pdf = pdf_attachment(message)
         assert "Jana Nováková" in pdf_text(pdf)
-        assert qr_codes(pdf) == [ticket_code]
+        assert ticket_codes(pdf) == [ticket_code]
 
         # `make shell` on the same configuration answers the staff's first question
         shell = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nameko"), "shell", "--config",

@@ -14,14 +14,15 @@ def test_health_and_metrics(runner_factory, service_config, web_session, smtp_si
     runner.start()
     caplog.set_level(logging.INFO, logger="calls")
     with ClusterRpcProxy(service_config, timeout=30) as cluster:
-        for service in ("members", "registrations", "notifications", "documents"):
+        for service in ("members", "registrations", "notifications", "documents", "payments"):
             assert getattr(cluster, service).health() == {"service": service, "broker": "ok", "database": "ok"}
         event = published_event(cluster, capacity=5)
         registration = cluster.registrations.register(event["id"], {
             "first_name": "Eva", "last_name": "Malá", "email": "eva@obec.example", "organisation_name": "Obec",
             "gdpr_consent": True})
-        smtp_sink.wait_for_messages(1)
-        wait_for(lambda: cluster.notifications.list_messages()[0]["status"] == "sent", message="the email sent")
+        smtp_sink.wait_for_messages(2)  # the confirmation, and the invoice of a non-member's fee
+        wait_for(lambda: [m["status"] for m in cluster.notifications.list_messages()] == ["sent", "sent"],
+                 message="the emails sent")
     assert web_session.get("/health").json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
     # the public address does not show the figures to anyone without the operator's token
@@ -31,12 +32,14 @@ def test_health_and_metrics(runner_factory, service_config, web_session, smtp_si
 
     def figures():
         text = web_session.get("/metrics", headers={"Authorization": "Bearer operator-token"}).text
-        return text if 'smopk_emails{status="sent"} 1' in text else None
-    text = wait_for(figures, message="the metrics to show the sent email")
+        return text if 'smopk_emails{status="sent"} 2' in text else None
+    text = wait_for(figures, message="the metrics to show the sent emails")
     assert 'smopk_registrations{status="confirmed"} 1' in text
     assert 'smopk_outbox_backlog{service="registrations"} 0' in text
     assert 'smopk_outbox_backlog{service="members"} 0' in text
-    assert "smopk_pdf_render_seconds_count 1" in text
+    assert "smopk_pdf_render_seconds_count 2" in text  # the ticket and the invoice
+    assert 'smopk_payment_requests{status="open"} 1' in text
+    assert 'smopk_outbox_backlog{service="payments"} 0' in text
     assert "# TYPE smopk_emails gauge" in text
 
     calls = [record for record in caplog.records if record.name == "calls"]

@@ -85,11 +85,12 @@ def test_an_erased_person_is_in_no_table_of_any_service(runner_factory, service_
         exported = personal_data.export_person(cluster, EMAIL.upper())
         assert len(exported["registrations"]) == 2 and len(exported["emails"]) == 3
         assert exported["member_contacts"][0]["last_name"] == LAST
+        assert [p["amount_halere"] for p in exported["payments"]] == [30000]  # the member's price, asked for
         assert traces(service_config, EMAIL, LAST, FIRST)  # the search finds them before
 
         erased = personal_data.erase_person(cluster, EMAIL)
         assert erased["registrations_anonymised"] == 2 and erased["emails_deleted"] == 3
-        assert erased["member_contacts_deleted"] == 1
+        assert erased["member_contacts_deleted"] == 1 and erased["payments_anonymised"] == 1
 
         left = traces(service_config, EMAIL, LAST, FIRST, "777 111 222", "bezlepková", "1980-05-17", "kvetoslava-1")
         assert left == [], left

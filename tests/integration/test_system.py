@@ -14,7 +14,7 @@ from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests.conftest import wait_for
-from tests.helpers import pdf_attachment, pdf_text, qr_codes
+from tests.helpers import pdf_attachment, pdf_text, spd_codes, spd_fields, ticket_codes
 
 ALL = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
 PLZEN = "00075370"
@@ -69,7 +69,7 @@ def test_registration_over_http_ends_as_one_email_with_the_ticket(
 
     ticket = web_session.get(f"/api/registrations/{registration['token']}/ticket.pdf")
     assert ticket.status_code == 200 and ticket.headers["Content-Type"] == "application/pdf"
-    assert qr_codes(ticket.content) == [registration["ticket_code"]]
+    assert ticket_codes(ticket.content) == [registration["ticket_code"]]
 
     [message] = smtp_sink.wait_for_messages(1)
     assert message["To"] == "Jiri.Stastny@Example.cz"
@@ -78,7 +78,8 @@ def test_registration_over_http_ends_as_one_email_with_the_ticket(
     filename, pdf = pdf_attachment(message)
     assert filename == f"vstupenka-{registration['id']}.pdf"
     assert "Jiří Šťastný-Řeháček" in pdf_text(pdf)
-    assert qr_codes(pdf) == [registration["ticket_code"]]
+    assert ticket_codes(pdf) == [registration["ticket_code"]]
+    assert spd_fields(spd_codes(pdf)[0])["AM"] == "300.00"  # the member's price, to pay by QR Platba
 
     # The same event delivered again (a redelivery, a relay retried): no second email.
     [sent] = cluster.notifications.list_messages(to="Jiri.Stastny@Example.cz")
@@ -233,8 +234,9 @@ def test_the_staff_day_check_in_from_the_emailed_ticket_attendance_and_certifica
     assert answer.status_code == 201, answer.text
     registration = answer.json()
 
-    [message] = smtp_sink.wait_for_messages(1)
-    [code] = qr_codes(pdf_attachment(message)[1])
+    # the confirmation, and the invoice (a non-member's fee)
+    [message] = [m for m in smtp_sink.wait_for_messages(2) if m["Subject"].startswith("Potvrzení přihlášky")]
+    [code] = ticket_codes(pdf_attachment(message)[1])
     checked = cluster.registrations.check_in(event["id"], code)
     assert checked["id"] == registration["id"] and checked["checked_in_at"]
     assert cluster.registrations.mark_attendance(event["id"])["marked"] == 1
@@ -242,7 +244,7 @@ def test_the_staff_day_check_in_from_the_emailed_ticket_attendance_and_certifica
     sheet = base64.b64decode(cluster.documents.render_attendance_sheet(event["id"])["data"])
     assert "Čermáková Žaneta" in pdf_text(sheet)
     # attendance of an accredited training: the certificate comes by email
-    [mailed] = [m for m in smtp_sink.wait_for_messages(2) if m["Subject"].startswith("Osvědčení o absolvování: ")]
+    [mailed] = [m for m in smtp_sink.wait_for_messages(3) if m["Subject"].startswith("Osvědčení o absolvování: ")]
     filename, certificate_pdf = pdf_attachment(mailed)
     text = " ".join(pdf_text(certificate_pdf).split())
     assert "Žaneta Čermáková" in text and "narozen(a) 29. 2. 1984" in text and "AK/PV-9/2026" in text
