@@ -211,7 +211,8 @@ def whole_console(runner_factory, service_config, smtp_sink):
 def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(whole_console):
     from tests.helpers import pdf_text
     base, cluster, secrets, smtp_sink = whole_console
-    event = published_event(cluster, capacity=5, accreditation_number="AK/PV-3/2026", hours=4)
+    event = published_event(cluster, capacity=5, accreditation_number="AK/PV-3/2026", hours=4,
+                            price_non_member=0)  # free: the fees have their own console test
     people = [cluster.registrations.register(event["id"], {
         "first_name": first, "last_name": last, "email": f"{first.lower()}@obec.example",
         "organisation_name": "Obec Chotěšov", "gdpr_consent": True}) for first, last in (
@@ -284,7 +285,7 @@ def test_staff_see_parked_events_and_send_them_back(console, service_config):
 
 def test_a_change_of_time_is_shown_as_the_email_attendees_will_get_before_it_is_saved(whole_console):
     base, cluster, secrets, smtp_sink = whole_console
-    event = published_event(cluster, capacity=5)
+    event = published_event(cluster, capacity=5, price_non_member=0)  # free: the fees have their own test
     cluster.registrations.register(event["id"], {"first_name": "Jana", "last_name": "Nováková",
                                                  "email": "jana@obec.example", "organisation_name": "Obec",
                                                  "gdpr_consent": True})
@@ -309,7 +310,7 @@ def test_a_change_of_time_is_shown_as_the_email_attendees_will_get_before_it_is_
 
 def test_the_office_adds_a_seat_resends_a_ticket_and_announces_to_a_district(whole_console):
     base, cluster, secrets, smtp_sink = whole_console
-    event = published_event(cluster, capacity=1)
+    event = published_event(cluster, capacity=1, price_non_member=0)  # free: the fees have their own test
     first, waiting = (cluster.registrations.register(event["id"], {
         "first_name": "Jana", "last_name": f"Nováková {n}", "email": f"jana{n}@obec.example",
         "organisation_name": "Obec", "gdpr_consent": True}) for n in (1, 2))

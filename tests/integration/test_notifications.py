@@ -35,7 +35,7 @@ def test_50_confirmations_while_smtp_is_down_all_arrive_once(runner_factory, ser
     runner.start()
     smtp_sink.stop()
     with ClusterRpcProxy(service_config, timeout=60) as cluster:
-        event = published_event(cluster, capacity=60)
+        event = published_event(cluster, capacity=60, price_non_member=0)  # free: no payments in this test
         for n in range(50):
             cluster.registrations.register(event["id"], person(n))
         wait_for(lambda: all_failed_and_kept(cluster), timeout=60, message="50 messages waiting for SMTP")
@@ -64,7 +64,7 @@ def test_two_notifications_processes_send_each_email_once(runner_factory, servic
         raise AssertionError(f"{error}\n" + "\n".join(r.output()[-2000:] for r in replicas)) from None
 
     with ClusterRpcProxy(service_config, timeout=60) as cluster:
-        event = published_event(cluster, capacity=30)
+        event = published_event(cluster, capacity=30, price_non_member=0)  # free: no payments in this test
         registrations = [cluster.registrations.register(event["id"], person(n)) for n in range(20)]
     # and every event a second time, as a redelivery would bring it
     dispatch = event_dispatcher(service_config)

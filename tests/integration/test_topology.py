@@ -40,7 +40,7 @@ def waiting(amqp_uri, queue):
 
 def test_an_event_published_before_its_consumer_started_is_kept(service_config, runner_factory, smtp_sink):
     queues = topology.declare(service_config["AMQP_URI"])
-    assert CONFIRMED in queues and len(queues) == 11
+    assert CONFIRMED in queues and len(queues) == 24
     publish(service_config["AMQP_URI"], payload(1))  # mandatory: refused if no queue took it
     assert waiting(service_config["AMQP_URI"], CONFIRMED) == 1
     runner = runner_factory(service_config, NotificationsService, DocumentsService)
@@ -54,16 +54,18 @@ def test_dead_letters_are_listed_and_replayed(service_config):
     topology.declare(uri)
     topology.set_dead_letter_policy(uri)
     time.sleep(1)  # the policy reaches the queues
-    publish(uri, payload(2), expiration="1", message_id="lost-1")
-    wait_for(lambda: waiting(uri, topology.DEAD_LETTER_QUEUE) == 1, message="the expired event to be dead-lettered")
+    publish(uri, payload(2), expiration="1", message_id="lost-1")  # to notifications and payments
+    wait_for(lambda: waiting(uri, topology.DEAD_LETTER_QUEUE) == 2, message="the expired events to be dead-lettered")
     assert waiting(uri, CONFIRMED) == 0
 
     out = io.StringIO()
-    [listed] = dead_letters.run(uri, out=out)
-    assert (listed["queue"], listed["reason"]) == (CONFIRMED, "expired")
-    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 1  # listing changes nothing
+    listed = dead_letters.run(uri, out=out)
+    assert sorted((entry["queue"], entry["reason"]) for entry in listed) == [
+        (CONFIRMED, "expired"), (CONFIRMED.replace("notifications.", "payments."), "expired")]
+    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 2  # listing changes nothing
 
-    dead_letters.run(uri, replay={1}, out=out)
+    chosen = next(entry["number"] for entry in listed if entry["queue"] == CONFIRMED)
+    dead_letters.run(uri, replay={chosen}, out=out)
     assert f"replayed into {CONFIRMED}" in out.getvalue()
-    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 0
+    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 1
     assert waiting(uri, CONFIRMED) == 1
