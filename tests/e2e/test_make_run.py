@@ -104,7 +104,7 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         wait_for(lambda: any("Ready." in line for line in output), timeout=90, interval=0.2,
                  message="the launcher to say it is ready")
         groups = _process_groups(launcher.pid)
-        assert len(groups) == 6  # the SMTP sink and the five services
+        assert len(groups) == 7  # the SMTP sink and the six services
 
         text = "".join(output)
         # the console on its own address, with a first administrator and a one-time password
@@ -118,7 +118,9 @@ def test_make_run_registers_and_mails_and_stops_cleanly(rabbit_config, database_
         ticket_code = re.search(r'"ticket_code": "([^"]+)"', answer).group(1)
 
         [message] = wait_for(lambda: [m for m in SmtpSink(mail, port=smtp_port).messages()
-                                      if m["To"].startswith("jana.novakova+")], message="the curl's confirmation")
+                                      if m["To"].startswith("jana.novakova+")
+                                      and m["Subject"].startswith("Potvrzení přihlášky")],
+                             message="the curl's confirmation")
         assert message["Subject"].startswith("Potvrzení přihlášky: ")
         _, pdf = pdf_attachment(message)
         assert "Jana Nováková" in pdf_text(pdf)
