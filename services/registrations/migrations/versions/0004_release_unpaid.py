@@ -10,7 +10,7 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
-import services.common.db  # noqa: F401  (the UTCDateTime column type)
+import services.common.db
 
 
 # revision identifiers, used by Alembic.
