@@ -32,6 +32,7 @@ class EventForm(CzechSchema):
     max_per_organisation = fields.Integer(error_messages={"invalid": "Zadejte počet osob číslem."})
     accreditation_number = Text(validate=validate.Length(max=60))
     hours = fields.Integer(error_messages={"invalid": "Zadejte počet hodin číslem."})
+    release_unpaid_after_days = fields.Integer(error_messages={"invalid": "Zadejte počet dní číslem."})
     waitlist_enabled = fields.Boolean(truthy={"ano"}, falsy={"ne"})
     collects_birth_date = fields.Boolean(truthy={"ano"}, falsy={"ne"})
 

@@ -550,7 +550,8 @@ def _form_values(event):
     """An event as the form shows it: times in Prague as ``datetime-local`` wants them."""
     values = {name: event.get(name) for name in ("title", "kind", "topic", "lecturer", "venue", "capacity",
                                                  "price_member", "price_non_member", "description",
-                                                 "max_per_organisation", "accreditation_number", "hours")}
+                                                 "max_per_organisation", "accreditation_number", "hours",
+                                                 "release_unpaid_after_days")}
     for flag in CHECKBOXES:
         values[flag] = "ano" if event.get(flag) else "ne"
     for field, source in (("starts", "starts_at"), ("ends", "ends_at")):

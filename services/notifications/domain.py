@@ -24,6 +24,7 @@ OVERTAKEN_BY = {
     "reminder_due": {"registration_cancelled", "event_cancelled"},
     "event_updated": {"registration_cancelled", "event_cancelled"},
     "payment_overdue": {"payment_received", "registration_cancelled", "event_cancelled"},
+    "payment_release_warning": {"payment_received", "registration_cancelled", "event_cancelled"},
 }
 # These tell the event's time and place, so a later version of the event makes them out of date.
 TELLS_THE_SCHEDULE = {"event_updated", "reminder_due"}

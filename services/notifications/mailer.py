@@ -27,6 +27,7 @@ SUBJECTS = {
     "announcement": "{subject}",
     "payment_received": "Platba přijata: {title}",
     "payment_overdue": "Připomínka platby: {title}",
+    "payment_release_warning": "Zaplaťte prosím, jinak místo uvolníme: {title}",
     "refund_due": "Vrácení platby: {title}",
     "invoice_issued": "{document} {number}: {title}",
 }

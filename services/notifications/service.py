@@ -30,7 +30,8 @@ RETENTION_SECONDS = 24 * 3600
 # What goes with each email besides its text.
 TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_due"}
 # Emails that show how to pay, with a QR Platba picture, while the registration is unpaid.
-PAYMENT_SHOWN = {"registration_confirmed", "registration_promoted", "reminder_due", "payment_overdue"}
+PAYMENT_SHOWN = {"registration_confirmed", "registration_promoted", "reminder_due", "payment_overdue",
+                 "payment_release_warning"}
 CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted": "REQUEST",
                    "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL"}
 
@@ -72,6 +73,10 @@ class NotificationsService(HealthCheck):
     @event_handler("registrations", "event_cancelled")
     def on_event_cancelled(self, payload):
         self._about_registration("event_cancelled", payload)
+
+    @event_handler("registrations", "payment_release_warning")
+    def on_payment_release_warning(self, payload):
+        self._about_registration("payment_release_warning", payload)
 
     @event_handler("registrations", "reminder_due")
     def on_reminder_due(self, payload):

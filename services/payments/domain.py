@@ -97,7 +97,8 @@ def payment_block(account: dict, request: dict) -> dict:
     return {
         "variable_symbol": request["variable_symbol"], "amount": request["amount_halere"] // HALERE,
         "amount_halere": request["amount_halere"], "outstanding_halere": outstanding,
-        "due_on": request["due_on"].isoformat(), "account": account["czech"], "iban": account["iban"],
+        "due_on": request["due_on"].isoformat(), "requested_on": local(request["created_at"]).date().isoformat(),
+        "account": account["czech"], "iban": account["iban"],
         "bic": account.get("bic"),
         "spd": spd(account, outstanding, request["variable_symbol"],
                    f"{request['variable_symbol']} {request['payer_name']}", request["due_on"]),

@@ -1,9 +1,9 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 from services.common import czech
-from services.common.czech import plural
+from services.common.czech import local, plural
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.membership import is_member_on
 
@@ -116,3 +116,15 @@ def check_ticket(registration, ticket_event, event_id, now):
 
 
 INVALID_TICKET = partial(NotFound, "invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")
+
+
+def release_step(payment: dict, warned_at, days: int, now) -> str | None:
+    """What an unpaid seat of an event that releases them is due now: ``"warn"`` on the day
+    before ``days`` after the payment was asked for, ``"release"`` from that day on (and never
+    sooner than a day after the warning went out), else None."""
+    requested_on = date.fromisoformat(payment.get("requested_on") or local(now).date().isoformat())
+    release_on = requested_on + timedelta(days=days)
+    today = local(now).date()
+    if warned_at is None:
+        return "warn" if today >= release_on - timedelta(days=1) else None
+    return "release" if today >= max(release_on, local(warned_at).date() + timedelta(days=1)) else None

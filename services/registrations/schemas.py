@@ -40,6 +40,8 @@ class EventIn(CzechSchema):
     accreditation_number = Text(load_default=None, allow_none=True, validate=_length(60))
     hours = Integer(load_default=0, validate=_not_negative)
     collects_birth_date = Boolean(load_default=False)
+    release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
 
 
 class EventOut(CzechSchema):
@@ -64,6 +66,7 @@ class EventOut(CzechSchema):
     accreditation_number = fields.String(allow_none=True)
     hours = fields.Integer()
     collects_birth_date = fields.Boolean()
+    release_unpaid_after_days = fields.Integer(allow_none=True)
     status = fields.String()
     version = fields.Integer()
 

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MEMBERSHIP_SYNC_SECONDS = 600
 REMINDER_POLL_SECONDS = 60
+RELEASE_POLL_SECONDS = 600
 IDEMPOTENCY_KEEP = timedelta(hours=48)
 RETENTION_SECONDS = 24 * 3600
 
@@ -205,6 +206,20 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         sent = self.send_due_reminders()
         if sent:
             log.info("reminders due: %d", sent)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def release_unpaid_seats(self):
+        """Warn, then release, unpaid seats of events configured so; the timer calls it."""
+        with self.db.transaction() as tx:
+            warned, released = usecases.release_unpaid(tx, self.outbox, self.signing_key, self.clock(),
+                                                       self.base_url)
+        return {"warned": warned, "released": released}
+
+    @timer(interval=RELEASE_POLL_SECONDS)
+    def release_unpaid_timer(self):
+        done = self.release_unpaid_seats()
+        if any(done.values()):
+            log.info("unpaid seats: %s", done)
 
     @timer(interval=3600)
     def forget_old_idempotency_keys(self):

@@ -49,6 +49,9 @@ events = Table(
     Column("accreditation_number", String(60)),
     Column("hours", Integer, nullable=False, default=0),
     Column("collects_birth_date", Boolean, nullable=False, default=False),
+    # Days after the payment was asked for when an unpaid seat is released (None: never);
+    # the person is warned the day before.
+    Column("release_unpaid_after_days", Integer),
     Column("status", String(20), nullable=False, default="draft"),
     Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
@@ -86,6 +89,7 @@ registrations = Table(
     # QR Platba text, invoice number), and when it was paid: told by payments' events.
     Column("payment", JSON),
     Column("paid_at", UTCDateTime),
+    Column("release_warned_at", UTCDateTime),
 )
 
 # The same email may hold one live registration per event; this index, not
@@ -321,6 +325,20 @@ def due_reminders(session, starts_before, now, limit=500):
         .join(events, events.c.id == registrations.c.event_id)
         .where(registrations.c.status == "confirmed", registrations.c.reminded_at.is_(None),
                events.c.status == "published", events.c.starts_at > now, events.c.starts_at <= starts_before)
+        .order_by(registrations.c.id).limit(limit)
+    ).all()
+
+
+def unpaid_on_releasing_events(session, now, limit=500):
+    """Confirmed, unpaid registrations with a payment asked for, of published events to come that
+    release unpaid seats: ``(registration id, payment, release_warned_at, days)``."""
+    return session.execute(
+        select(registrations.c.id, registrations.c.payment, registrations.c.release_warned_at,
+               events.c.release_unpaid_after_days)
+        .join(events, events.c.id == registrations.c.event_id)
+        .where(registrations.c.status == "confirmed", registrations.c.paid_at.is_(None),
+               registrations.c.payment.is_not(None), events.c.release_unpaid_after_days.is_not(None),
+               events.c.status == "published", events.c.starts_at > now)
         .order_by(registrations.c.id).limit(limit)
     ).all()
 

@@ -4,7 +4,7 @@ Rules come from ``domain``; rows from ``store``. Each state change records
 its event in the outbox within the same transaction.
 """
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
@@ -254,9 +254,11 @@ def promote_by_hand(session, outbox, signing_key, registration_id, now, base_url
     return _announce(session, outbox, "registration_promoted", registration_id, now, base_url)
 
 
-def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None, tell=True):
+def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None, tell=True,
+                        **why):
     """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing.
-    ``tell=False`` sends the person nothing (their data is being erased at their request)."""
+    ``tell=False`` sends the person nothing (their data is being erased at their request); ``why``
+    travels with ``registration_cancelled`` (``released_unpaid=True``: the seat was not paid for)."""
     found = store.get_registration(session, registration_id=registration_id, token=token)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
@@ -269,7 +271,7 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     domain.check_can_cancel(event, now)
     store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now},
                            status=registration["status"])
-    view = (_announce(session, outbox, "registration_cancelled", registration["id"], now, base_url) if tell
+    view = (_announce(session, outbox, "registration_cancelled", registration["id"], now, base_url, **why) if tell
             else registration_view(dict(registration, status="cancelled", cancelled_at=now), event, now, base_url))
     if registration["status"] == "confirmed":
         store.free_seat(session, event["id"])
@@ -380,6 +382,28 @@ def send_due_reminders(session, outbox, now, days_before, base_url):
             _announce(session, outbox, "reminder_due", registration_id, now, base_url, days_before=days_before)
             sent += 1
     return sent
+
+
+def release_unpaid(session, outbox, signing_key, now, base_url):
+    """For events that release unpaid seats: warn once the day before (``payment_release_warning``),
+    then cancel the registration (``registration_cancelled`` with ``released_unpaid``), which gives
+    the seat to the first in line. Conditional updates keep each step once, also with replicas.
+    Returns ``(warned, released)``."""
+    warned = released = 0
+    for registration_id, payment, warned_at, days in store.unpaid_on_releasing_events(session, now):
+        step = domain.release_step(payment, warned_at, days, now)
+        if step == "warn" and store.set_registration(session, registration_id, {"release_warned_at": now},
+                                                     release_warned_at=None, status="confirmed"):
+            requested_on = local(now).date() if not payment.get("requested_on") else payment["requested_on"]
+            release_on = (date.fromisoformat(str(requested_on)) + timedelta(days=days)).isoformat()
+            _announce(session, outbox, "payment_release_warning", registration_id, now, base_url,
+                      release_on=release_on)
+            warned += 1
+        elif step == "release":
+            cancel_registration(session, outbox, signing_key, now, base_url, registration_id=registration_id,
+                                released_unpaid=True)
+            released += 1
+    return warned, released
 
 
 def export_person(session, email, now, base_url):

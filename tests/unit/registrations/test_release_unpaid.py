@@ -1,0 +1,67 @@
+"""An event that releases unpaid seats: the person is warned once the day before, then the seat
+goes to the first in line; a paid seat, or an event without the setting, is never touched."""
+from datetime import timedelta
+
+import pytest
+
+from services.common.errors import ValidationError
+from tests.unit.registrations.test_service import NOW, person, published
+
+
+def ask_to_pay(service, registration, requested_on="2026-11-27"):
+    service.on_payment_requested({"registration": {"id": registration["id"]}, "payment": {
+        "variable_symbol": f"1{registration['id']:09d}", "amount": 900, "outstanding_halere": 90000,
+        "due_on": "2026-12-05", "requested_on": requested_on, "account": "19-2000145399/0800",
+        "iban": "CZ6508000000192000145399", "spd": "SPD*1.0*ACC:CZ6508000000192000145399*AM:900.00*CC:CZK"}})
+
+
+def on(service, days):
+    service.clock_state["now"] = NOW + timedelta(days=days)
+    return service.release_unpaid_seats()
+
+
+def kinds(service):
+    return [(kind, payload["registration"]["id"]) for kind, payload in service.recorded()
+            if kind in ("payment_release_warning", "registration_cancelled", "registration_promoted")]
+
+
+def test_an_unpaid_seat_is_warned_once_then_released_to_the_first_in_line(service):
+    event = published(service, capacity=2, release_unpaid_after_days=3)
+    unpaid, paid = service.register(event["id"], person(1)), service.register(event["id"], person(2))
+    waiting = service.register(event["id"], person(3))
+    ask_to_pay(service, unpaid)
+    ask_to_pay(service, paid)
+    service.on_payment_received({"registration": {"id": paid["id"]}, "payment": {
+        "variable_symbol": "x", "paid_at": (NOW + timedelta(hours=2)).isoformat()}})
+
+    assert on(service, 1) == {"warned": 0, "released": 0}
+    assert on(service, 2) == {"warned": 1, "released": 0}  # 29 November: the day before
+    assert on(service, 2) == {"warned": 0, "released": 0}  # once
+    [warning] = [p for kind, p in service.recorded() if kind == "payment_release_warning"]
+    assert warning["release_on"] == "2026-11-30" and warning["registration"]["payment"]["variable_symbol"]
+    assert on(service, 3) == {"warned": 0, "released": 1}
+    assert kinds(service) == [("payment_release_warning", unpaid["id"]), ("registration_cancelled", unpaid["id"]),
+                              ("registration_promoted", waiting["id"])]
+    [cancelled] = [p for kind, p in service.recorded() if kind == "registration_cancelled"]
+    assert cancelled["released_unpaid"] is True
+    assert on(service, 4) == {"warned": 0, "released": 0}
+    statuses = {r["id"]: r["status"] for r in service.list_registrations(event["id"])}
+    assert statuses == {unpaid["id"]: "cancelled", paid["id"]: "confirmed", waiting["id"]: "confirmed"}
+
+
+def test_a_late_warning_still_gives_a_day_and_events_without_the_setting_keep_unpaid_seats(service):
+    releasing = published(service, capacity=5, release_unpaid_after_days=3)
+    keeping = published(service, capacity=5)
+    late, kept = service.register(releasing["id"], person(1)), service.register(keeping["id"], person(2))
+    ask_to_pay(service, late)
+    ask_to_pay(service, kept)
+    assert on(service, 6) == {"warned": 1, "released": 0}  # the timer was away: warned now, not released
+    assert on(service, 6) == {"warned": 0, "released": 0}
+    assert on(service, 7) == {"warned": 0, "released": 1}
+    assert service.get_registration(kept["id"])["status"] == "confirmed"
+
+
+def test_the_setting_is_checked(service):
+    with pytest.raises(ValidationError) as refused:
+        published(service, release_unpaid_after_days=1)
+    assert "2 dny" in refused.value.fields["release_unpaid_after_days"]
