@@ -1,7 +1,7 @@
 """The documents service's own tables: the register of issued certificates."""
 from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, select, update
-from sqlalchemy.exc import IntegrityError
 
+from services.common import numbering
 from services.common.db import UTCDateTime
 
 metadata = MetaData()
@@ -35,16 +35,7 @@ def get_certificate(session, registration_id):
 
 
 def next_number(session, year) -> int:
-    try:
-        with session.begin_nested():
-            session.execute(certificate_counters.insert().values(year=year, last_number=0))
-    except IntegrityError:
-        pass  # the year's counter exists
-    return session.execute(
-        update(certificate_counters).where(certificate_counters.c.year == year)
-        .values(last_number=certificate_counters.c.last_number + 1)
-        .returning(certificate_counters.c.last_number)
-    ).scalar_one()
+    return numbering.next_number(session, certificate_counters, "year", year)
 
 
 def add_certificate(session, registration_id, year, number, issued_at):

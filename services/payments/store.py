@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from services.common import numbering
 from services.common.db import UTCDateTime
 from services.common.outbox import outbox_table
 
@@ -141,17 +142,8 @@ outbox = outbox_table(metadata)
 
 
 def next_number(session, name) -> int:
-    """The next number of register ``name``; taken in the caller's transaction, so a rollback
-    gives it back and the register has no gap."""
-    try:
-        with session.begin_nested():
-            session.execute(counters.insert().values(name=name, last_number=0))
-    except IntegrityError:
-        pass  # the register exists
-    return session.execute(
-        update(counters).where(counters.c.name == name).values(last_number=counters.c.last_number + 1)
-        .returning(counters.c.last_number)
-    ).scalar_one()
+    """The next number of register ``name`` (see ``services.common.numbering``)."""
+    return numbering.next_number(session, counters, "name", name)
 
 
 def _one(session, query):
@@ -218,7 +210,7 @@ def update_request(session, request_id, values, **expected) -> bool:
 
 
 def list_requests(session, event_id=None, status=None):
-    query = select(payment_requests).order_by(payment_requests.c.event_id, payment_requests.c.id)
+    query = select(payment_requests).order_by(payment_requests.c.event_id, payment_requests.c.registration_id)
     if event_id is not None:
         query = query.where(payment_requests.c.event_id == event_id)
     if status is not None:
@@ -340,9 +332,11 @@ def add_refund(session, request_id, amount_halere, now) -> bool:
 
 
 def list_refunds(session, settled=False):
+    """Refunds due (or settled), in the order the registrations came."""
     query = select(refunds, payment_requests.c.registration_id, payment_requests.c.payer_name,
                    payment_requests.c.email, payment_requests.c.event_title, payment_requests.c.variable_symbol) \
-        .join(payment_requests, payment_requests.c.id == refunds.c.request_id).order_by(refunds.c.id)
+        .join(payment_requests, payment_requests.c.id == refunds.c.request_id) \
+        .order_by(payment_requests.c.registration_id)
     query = query.where(refunds.c.settled_at.is_not(None) if settled else refunds.c.settled_at.is_(None))
     return _all(session, query)
 
