@@ -78,8 +78,11 @@ def test_a_non_member_pays_by_qr_platba_against_the_invoice_and_gets_a_receipt(
     assert document.findtext(".//i:VariableSymbol", namespaces=namespace) == vs
 
     # The manage page shows how to pay, with the QR Platba picture.
-    page = web_session.get(f"/r/{registration['token']}").text
-    assert vs in page and "QR Platba" in page and f"Faktura {number}" in page
+    def manage_page_knows():  # registrations hears payment_requested and invoice_issued on its own queues
+        page = web_session.get(f"/r/{registration['token']}").text
+        return f"Faktura {number}" in page and vs in page and page
+    page = wait_for(manage_page_knows, message="the payment and the invoice on the manage page")
+    assert "QR Platba" in page and "data:image/svg+xml" in page
 
     # The bank statement pays it: a receipt, and the registration is paid.
     statement = statements.camt053([{"bank_id": "E2E-1", "amount_halere": 90000, "variable_symbol": vs,
