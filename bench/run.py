@@ -53,6 +53,8 @@ def main():
     results["documents"] = documents.measure()
     progress("payments: a 10,000-line camt.053 statement imported twice, invoices rendered…")
     results["payments"] = payments.measure()
+    with scratch_databases("benchpay") as urls:
+        results["payments"]["statement_postgresql"] = payments.statement_import(urls["payments"])
 
     print_table(results)
     os.makedirs(RESULTS, exist_ok=True)
@@ -100,8 +102,9 @@ def print_table(results):
         f"plain WeasyPrint {d['plain_weasyprint_per_second']:.1f}/s ({d['plain_weasyprint_ms']:.0f} ms each)")
     row("attendance sheet, 300 people", f"{d['attendance_sheet_300_seconds']:.2f} s", "")
     s, r = results["payments"]["statement"], results["payments"]["rendering"]
-    row(f"camt.053 of {s['lines']:,} lines imported (SQLite)", f"{s['import_seconds']:.1f} s, again "
-        f"{s['import_again_seconds']:.1f} s", f"parsing alone {s['parse_seconds']:.2f} s")
+    for label, imported in (("SQLite", s), ("PostgreSQL", results["payments"]["statement_postgresql"])):
+        row(f"camt.053 of {imported['lines']:,} lines imported ({label})", f"{imported['import_seconds']:.1f} s, "
+            f"again {imported['import_again_seconds']:.1f} s", f"parsing alone {imported['parse_seconds']:.2f} s")
     row("invoices rendered, one process", f"{r['invoices_per_second']:.1f}/s ({r['invoice_ms']:.0f} ms each)",
         f"ticket {r['ticket_ms']:.0f} ms, ratio {r['ratio_to_ticket']:.2f}")
 

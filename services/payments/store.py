@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     update,
@@ -189,6 +190,45 @@ def requests_by_vs(session, variable_symbol, lock=False):
     return _all(session, query.with_for_update() if lock else query)
 
 
+def requests_by_symbols(session, symbols) -> dict:
+    """Variable symbol -> the requests it pays, for many symbols at once, locked (a statement's
+    lines). A request reached by two symbols (its own, and its invoice's) is one dict."""
+    symbols = sorted(s for s in symbols if s)
+    invoice_of, request_ids_of = {}, {}
+    for chunk in _chunks(symbols):
+        invoice_of.update(session.execute(select(invoices.c.variable_symbol, invoices.c.id).where(
+            invoices.c.variable_symbol.in_(chunk), invoices.c.kind == "invoice",
+            invoices.c.cancelled_at.is_(None))).all())
+        for request_id, symbol in session.execute(select(payment_requests.c.id, payment_requests.c.variable_symbol)
+                                                  .where(payment_requests.c.variable_symbol.in_(chunk))):
+            request_ids_of.setdefault(symbol, []).append(request_id)
+    on_invoice = {}
+    for chunk in _chunks(sorted(invoice_of.values())):
+        for invoice_id, request_id in session.execute(select(invoice_items.c.invoice_id, invoice_items.c.request_id)
+                                                      .where(invoice_items.c.invoice_id.in_(chunk))):
+            on_invoice.setdefault(invoice_id, []).append(request_id)
+    for symbol, invoice_id in invoice_of.items():  # an invoice's symbol pays what is on the invoice
+        request_ids_of[symbol] = on_invoice.get(invoice_id, [])
+    by_id = {}
+    for chunk in _chunks(sorted({i for ids in request_ids_of.values() for i in ids})):
+        for row in _all(session, select(payment_requests).where(payment_requests.c.id.in_(chunk))
+                        .order_by(payment_requests.c.id).with_for_update()):
+            by_id[row["id"]] = row
+    return {symbol: [by_id[i] for i in sorted(ids) if i in by_id] for symbol, ids in request_ids_of.items()}
+
+
+def _chunks(values, size=500):
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
+def update_requests(session, rows):
+    """Many requests' payment state in one statement (executemany)."""
+    if rows:
+        session.execute(update(payment_requests).where(payment_requests.c.id == bindparam("b_id")).values(
+            paid_halere=bindparam("b_paid_halere"), status=bindparam("b_status"), paid_at=bindparam("b_paid_at"),
+            paid_by=bindparam("b_paid_by")), [{f"b_{key}": value for key, value in row.items()} for row in rows])
+
+
 def requests_of(session, registration_ids, lock=False):
     query = select(payment_requests).where(payment_requests.c.registration_id.in_(list(registration_ids))) \
         .order_by(payment_requests.c.id)
@@ -266,9 +306,17 @@ def unresolved(session):
     ).order_by(transactions.c.booked_on, transactions.c.id))
 
 
-def add_allocation(session, transaction_id, request_id, amount_halere):
-    session.execute(allocations.insert().values(transaction_id=transaction_id, request_id=request_id,
-                                                amount_halere=amount_halere))
+def add_transactions(session, rows) -> list[int]:
+    """Insert bank lines in bulk; their ids, in the order given."""
+    if not rows:
+        return []
+    inserted = session.execute(transactions.insert().returning(transactions.c.id, sort_by_parameter_order=True), rows)
+    return [row.id for row in inserted]
+
+
+def add_allocations(session, rows):
+    if rows:
+        session.execute(allocations.insert(), rows)
 
 
 # Invoices
