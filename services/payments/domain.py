@@ -29,9 +29,12 @@ UNDERPAID = "underpaid"
 OVERPAID = "overpaid"
 ALREADY_PAID = "already_paid"
 CANCELLED = "cancelled"
+FOREIGN = "foreign_currency"
 MATCHED = "matched"
 REASONS = {
     UNKNOWN: "Neznámý variabilní symbol",
+    "no_symbol": "Chybí variabilní symbol",
+    FOREIGN: "Platba v jiné měně",
     UNDERPAID: "Nedoplatek",
     OVERPAID: "Přeplatek",
     ALREADY_PAID: "Už zaplaceno, platba navíc",
@@ -50,12 +53,15 @@ def group_vs(sequence: int) -> str:
     return f"{GROUP_VS_PREFIX}{sequence:09d}"
 
 
-def due_on(now, event_starts_at, days: int, after_start_allowed=False) -> date:
-    """``days`` after ``now``; never after the event's start day unless allowed, never before today."""
+def due_on(now, event_starts_at, days: int, after_start_allowed=False, release_after_days=None) -> date:
+    """``days`` after ``now``; never after the event's start day unless allowed, never after the
+    day before an event that releases unpaid seats would release this one, never before today."""
     today = local(now).date()
     due = today + timedelta(days=int(days))
     if not after_start_allowed:
         due = min(due, local(event_starts_at).date())
+    if release_after_days:
+        due = min(due, today + timedelta(days=int(release_after_days) - 1))
     return max(due, today)
 
 
@@ -77,6 +83,23 @@ def bank_account(iban_text: str, bic: str | None = None) -> dict:
     return account
 
 
+def statement_account_error(given: str | None, account: dict) -> str | None:
+    """Why a statement of account ``given`` (an IBAN, or ``prefix-number/bank`` as the banks write
+    it, the bank code left out in GPC) cannot be ours; None when it is, or says nothing."""
+    if not given:
+        return None
+    text = given.replace(" ", "").upper()
+    if text[:2].isalpha():
+        same = text == account["iban"]
+    else:
+        number, _, bank = text.partition("/")
+        prefix, _, base = number.rpartition("-")
+        our_prefix, _, our_base = account["number"].rpartition("-")
+        same = (base.lstrip("0"), prefix.lstrip("0")) == (our_base.lstrip("0"), our_prefix.lstrip("0")) and \
+            bank in ("", account["bank_code"])
+    return None if same else f"Výpis je z účtu {given}, ne z účtu sdružení {account['czech']}."
+
+
 def spd_message(text: str) -> str:
     """A QR Platba message: no diacritics (some banking apps mangle them), no ``*`` (the
     format's separator), at most 60 characters."""
@@ -91,9 +114,11 @@ def spd(account: dict, amount_halere: int, vs: str, message: str, due: date | No
     return generator.get_text()
 
 
-def payment_block(account: dict, request: dict) -> dict:
-    """What people are shown to pay a request: account, amount, symbol, due date, QR Platba."""
+def payment_block(account: dict, request: dict, now) -> dict:
+    """What people are shown to pay a request: account, amount, symbol, due date, QR Platba (whose
+    due date is left out once it has passed: a banking app would refuse a date in the past)."""
     outstanding = request["amount_halere"] - request["paid_halere"]
+    due = request["due_on"] if request["due_on"] >= local(now).date() else None
     return {
         "variable_symbol": request["variable_symbol"], "amount": request["amount_halere"] // HALERE,
         "amount_halere": request["amount_halere"], "outstanding_halere": outstanding,
@@ -101,7 +126,7 @@ def payment_block(account: dict, request: dict) -> dict:
         "account": account["czech"], "iban": account["iban"],
         "bic": account.get("bic"),
         "spd": spd(account, outstanding, request["variable_symbol"],
-                   f"{request['variable_symbol']} {request['payer_name']}", request["due_on"]),
+                   f"{request['variable_symbol']} {request['payer_name']}", due),
     }
 
 
@@ -146,6 +171,11 @@ def item_amounts(gross_halere: int, vat_rate: int) -> dict:
         return {"vat_rate": 0, "base_halere": gross_halere, "vat_halere": 0}
     base = round(gross_halere * 100 / (100 + vat_rate))
     return {"vat_rate": vat_rate, "base_halere": base, "vat_halere": gross_halere - base}
+
+
+def negated(item: dict) -> dict:
+    """An invoice's item taken back on a credit note."""
+    return dict(item, **{key: -item[key] for key in ("unit_price_halere", "total_halere", "base_halere", "vat_halere")})
 
 
 def vat_lines(items: list[dict]) -> list[dict]:

@@ -18,7 +18,7 @@ from nameko.timer import timer
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, NotFound, ServiceUnavailable, ValidationError
+from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
@@ -124,9 +124,8 @@ class PaymentsService(HealthCheck):
         since = today - timedelta(days=int(self.config.get("FIO_LOOKBACK_DAYS", 7)))
         try:
             lines = fio.fetch_new(str(token), since, today, self.config.get("FIO_API_URL") or None)
-        except fio.FioUnavailable as error:
-            log.warning("the bank's API did not answer: %s", error)
-            raise ServiceUnavailable("bank") from None
+        except fio.FioUnavailable as error:  # the bank's own reason, in Czech, for staff
+            raise Conflict("bank_unavailable", str(error)) from None
         return self._import(lines, "fio")
 
     @timer(interval=60)
@@ -140,8 +139,9 @@ class PaymentsService(HealthCheck):
         _bank_fetched_at[:] = [moment]  # this process's last call: the API allows one in 30 s
         try:
             summary = self.fetch_from_bank()
-        except ServiceUnavailable:
-            return  # said in the log; the next tick tries again
+        except Conflict as refused:
+            log.warning("the bank's API did not answer: %s", refused)
+            return  # the next tick tries again
         if summary["lines"]:
             log.info("bank API: %s", summary)
 
@@ -156,6 +156,9 @@ class PaymentsService(HealthCheck):
             statement = statements.parse_statement(raw)
         except statements.StatementError as error:
             raise ValidationError({"data": [str(error)]}, message=str(error), code="statement_unreadable") from None
+        wrong = domain.statement_account_error(statement.get("account"), self.settings["account"])
+        if wrong:
+            raise ValidationError({"data": [wrong]}, message=wrong, code="statement_of_another_account")
         summary = self._import(statement["transactions"], statement["format"])
         log.info("statement %s imported: %s", statement.get("statement_id"), summary)
         return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"))
@@ -171,7 +174,7 @@ class PaymentsService(HealthCheck):
             if request is None:
                 raise NotFound("payment_not_found", usecases.REQUEST_NOT_FOUND)
             numbers = store.live_invoice_numbers(tx, [request["id"]])
-        return _request_view(request, self.settings, numbers.get(request["id"], ()))
+        return _request_view(request, self.settings, self.clock(), numbers.get(request["id"], ()))
 
     @rpc(expected_exceptions=EXPECTED)
     def unpaid(self, event_id=None):
@@ -180,7 +183,7 @@ class PaymentsService(HealthCheck):
             rows = store.list_requests(tx, int(event_id) if event_id is not None else None, status="open")
             numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
         settings = self.settings
-        return [_request_view(row, settings, numbers.get(row["id"], ())) for row in rows]
+        return [_request_view(row, settings, self.clock(), numbers.get(row["id"], ())) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_payments(self, event_id):
@@ -189,7 +192,7 @@ class PaymentsService(HealthCheck):
             rows = store.list_requests(tx, int(event_id))
             numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
         settings = self.settings
-        return [_request_view(row, settings, numbers.get(row["id"], ())) for row in rows]
+        return [_request_view(row, settings, self.clock(), numbers.get(row["id"], ())) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def to_check(self):
@@ -201,9 +204,9 @@ class PaymentsService(HealthCheck):
     def overdue(self):
         """Requests unpaid after their due date whose one reminder went out: for staff to call."""
         with self.db.transaction() as tx:
-            rows = store.overdue(tx, usecases._today(self.clock()))
+            rows = store.overdue(tx, usecases._today(self.clock()), self.clock())
         settings = self.settings
-        return [_request_view(row, settings) for row in rows]
+        return [_request_view(row, settings, self.clock()) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def match_by_hand(self, transaction_id, variable_symbol):
@@ -226,7 +229,7 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             request = usecases.mark_paid(tx, self.outbox, self.settings, values["registration_id"], values["how"],
                                          self.clock(), values["note"])
-        return _request_view(request, self.settings)
+        return _request_view(request, self.settings, self.clock())
 
     @rpc(expected_exceptions=EXPECTED)
     def issue_invoice(self, registration_ids):
@@ -316,7 +319,7 @@ class PaymentsService(HealthCheck):
     def erase_person(self, email):
         """Erase the person with ``email`` from this service (see ``usecases.erase_person``)."""
         with self.db.transaction() as tx:
-            return usecases.erase_person(tx, str(email), self.clock())
+            return usecases.erase_person(tx, self.outbox, self.settings, str(email), self.clock())
 
     @rpc
     def metrics(self):
@@ -335,7 +338,7 @@ def _typed(registration):
             "payer_name": f"{registration['first_name']} {registration['last_name']}", "email": registration["email"]}
 
 
-def _request_view(request, settings, invoices=()):
+def _request_view(request, settings, now, invoices=()):
     return {
         "registration_id": request["registration_id"], "event_id": request["event_id"],
         "event_title": request["event_title"], "payer_name": request["payer_name"], "email": request["email"],
@@ -348,7 +351,7 @@ def _request_view(request, settings, invoices=()):
         "paid_at": request["paid_at"].isoformat() if request["paid_at"] else None, "paid_by": request["paid_by"],
         "reminded_at": request["reminded_at"].isoformat() if request["reminded_at"] else None,
         "invoices": list(invoices),
-        "spd": domain.payment_block(settings["account"], request)["spd"] if request["status"] == "open" else None,
+        "spd": domain.payment_block(settings["account"], request, now)["spd"] if request["status"] == "open" else None,
     }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     func,
+    or_,
     select,
     update,
 )
@@ -235,11 +236,12 @@ def requests_of(session, registration_ids, lock=False):
     return _all(session, query.with_for_update() if lock else query)
 
 
-def open_requests_for(session, event_id, organisation_ico):
-    return _all(session, select(payment_requests).where(
+def open_requests_for(session, event_id, organisation_ico, lock=False):
+    query = select(payment_requests).where(
         payment_requests.c.event_id == event_id, payment_requests.c.organisation_ico == organisation_ico,
         payment_requests.c.status == "open", payment_requests.c.invoice_id.is_(None),
-    ).order_by(payment_requests.c.id))
+    ).order_by(payment_requests.c.id)
+    return _all(session, query.with_for_update() if lock else query)
 
 
 def update_request(session, request_id, values, **expected) -> bool:
@@ -258,16 +260,21 @@ def list_requests(session, event_id=None, status=None):
     return _all(session, query)
 
 
-def due_for_reminder(session, today):
+def due_for_reminder(session, today, now):
+    """Open requests past their due date, not reminded, of events still to come (after the event
+    a reminder would ask to cancel what can no longer be cancelled: staff see them in ``overdue``)."""
     return _all(session, select(payment_requests).where(
         payment_requests.c.status == "open", payment_requests.c.due_on < today,
-        payment_requests.c.reminded_at.is_(None)).order_by(payment_requests.c.id))
+        payment_requests.c.reminded_at.is_(None), payment_requests.c.event_starts_at > now,
+    ).order_by(payment_requests.c.id))
 
 
-def overdue(session, today):
+def overdue(session, today, now):
+    """Open requests past their due date whose reminder went out, or whose event has begun."""
     return _all(session, select(payment_requests).where(
         payment_requests.c.status == "open", payment_requests.c.due_on < today,
-        payment_requests.c.reminded_at.is_not(None)).order_by(payment_requests.c.due_on, payment_requests.c.id))
+        or_(payment_requests.c.reminded_at.is_not(None), payment_requests.c.event_starts_at <= now),
+    ).order_by(payment_requests.c.due_on, payment_requests.c.id))
 
 
 # Bank lines

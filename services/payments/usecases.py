@@ -14,7 +14,7 @@ from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.outbox import delete_rows_about
 from services.common.payment import requires_payment
 
-from . import domain, isdoc, store
+from . import domain, isdoc, statements, store
 
 HALERE = domain.HALERE
 REQUEST_NOT_FOUND = "Pro tuto přihlášku nebyla platba požadována."
@@ -34,20 +34,10 @@ def request_payment(session, outbox, settings, payload, after, now, customer=Non
     registration, event = payload["registration"], payload["event"]
     if not requires_payment(registration):
         return None
-    starts_at = local(_moment(event["starts_at"]))
-    request = store.add_request(session, {
-        "registration_id": registration["id"], "event_id": event["id"], "event_title": event["title"],
-        "event_starts_at": starts_at, "payer_name": f"{registration['first_name']} {registration['last_name']}",
-        "email": registration["email"], "organisation_ico": registration.get("organisation_ico"),
-        "organisation_name": registration.get("organisation_name"), "is_member": bool(registration.get("is_member")),
-        "variable_symbol": domain.registration_vs(registration["id"]),
-        "amount_halere": int(registration["price"]) * HALERE, "paid_halere": 0,
-        "due_on": domain.due_on(now, starts_at, settings["days_to_pay"], settings["due_after_start"]),
-        "status": "open", "payload": {"registration": registration, "event": event}, "created_at": now,
-    })
-    if request is None:
+    request = store.add_request(session, _request_values(settings, payload, now, "open"))
+    if request is None:  # made before, or the registration was cancelled before it was confirmed here
         return None
-    block = domain.payment_block(settings["account"], request)
+    block = domain.payment_block(settings["account"], request, now)
     outbox.add(session, "payment_requested", {
         "registration": dict(registration, payment=block), "event": event, "payment": block, "after": after})
     if settings["invoice_mode"] == "on_registration" and not registration.get("is_member"):
@@ -55,14 +45,31 @@ def request_payment(session, outbox, settings, payload, after, now, customer=Non
     return request
 
 
+def _request_values(settings, payload, now, status):
+    registration, event = payload["registration"], payload["event"]
+    starts_at = local(_moment(event["starts_at"]))
+    due = domain.due_on(now, starts_at, settings["days_to_pay"], settings["due_after_start"],
+                        release_after_days=event.get("release_unpaid_after_days"))
+    return {
+        "registration_id": registration["id"], "event_id": event["id"], "event_title": event["title"],
+        "event_starts_at": starts_at, "payer_name": f"{registration['first_name']} {registration['last_name']}",
+        "email": registration["email"], "organisation_ico": registration.get("organisation_ico"),
+        "organisation_name": registration.get("organisation_name"), "is_member": bool(registration.get("is_member")),
+        "variable_symbol": domain.registration_vs(registration["id"]),
+        "amount_halere": int(registration.get("price") or 0) * HALERE, "paid_halere": 0, "due_on": due,
+        "status": status, "payload": {"registration": registration, "event": event}, "created_at": now,
+        "cancelled_at": now if status == "cancelled" else None,
+    }
+
+
 def _moment(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _about(request, settings, **extra):
+def _about(request, settings, now, **extra):
     """An event payload about a request: its registration and event as last told, and the payment."""
     request_payload = request["payload"]
-    block = domain.payment_block(settings["account"], request)
+    block = domain.payment_block(settings["account"], request, now)
     block.update(paid_halere=request["paid_halere"], status=request["status"],
                  paid_at=request["paid_at"].isoformat() if request["paid_at"] else None)
     return dict({"registration": dict(request_payload["registration"], payment=block),
@@ -82,14 +89,20 @@ def cancel_registration(session, outbox, settings, payload, now):
     request is cancelled; a paid one owes a refund (``refund_due``); an invoice that covered it
     gets a credit note. Handled twice, the second time finds it cancelled and does nothing."""
     found = store.get_request(session, registration_id=payload["registration"]["id"], lock=True)
-    if found is None or found["status"] == "cancelled":
+    if found is None:
+        # The cancellation came first (the confirmation's handler is being retried): a cancelled
+        # request keeps the late confirmation from asking for money or issuing an invoice.
+        if int(payload["registration"].get("price") or 0) > 0:
+            store.add_request(session, _request_values(settings, payload, now, "cancelled"))
+        return None
+    if found["status"] == "cancelled":
         return None
     store.update_request(session, found["id"], {"status": "cancelled", "cancelled_at": now,
                                                 "payload": {"registration": payload["registration"],
                                                             "event": payload["event"]}})
     request = store.get_request(session, request_id=found["id"])
     if request["paid_halere"] > 0 and store.add_refund(session, request["id"], request["paid_halere"], now):
-        outbox.add(session, "refund_due", _about(request, settings, refund_halere=request["paid_halere"]))
+        outbox.add(session, "refund_due", _about(request, settings, now, refund_halere=request["paid_halere"]))
     if request["invoice_id"] is not None:
         invoice = store.get_invoice(session, invoice_id=request["invoice_id"], lock=True)
         if invoice["cancelled_at"] is None:
@@ -120,8 +133,12 @@ def import_transactions(session, outbox, settings, lines, source, now):
     shares_of_lines = []
     for values in fresh:
         requests = targets.get(values["variable_symbol"], []) if _payable(values) else None
-        if requests is None:
-            values.update(outcome="ignored", reason="Odchozí platba nebo jiná měna")
+        if values["amount_halere"] <= 0:
+            values.update(outcome="ignored", reason="Odchozí platba")
+            shares = []
+        elif requests is None:  # money in that no symbol can place: for a person to look at
+            values.update(outcome=domain.UNKNOWN if values["currency"] == "CZK" else domain.FOREIGN,
+                          reason=domain.REASONS["no_symbol" if values["currency"] == "CZK" else domain.FOREIGN])
             shares = []
         else:
             outcome, reason = domain.outcome(values["amount_halere"], requests)
@@ -130,7 +147,7 @@ def import_transactions(session, outbox, settings, lines, source, now):
         summary[{"matched": "matched", "ignored": "ignored"}.get(values["outcome"], "to_check")] += 1
         shares_of_lines.append(shares)
     ids = store.add_transactions(session, fresh)
-    _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)))
+    _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)), now)
     return summary
 
 
@@ -145,7 +162,9 @@ def _transaction_values(line, source, now):
     return {
         "bank_id": line["bank_id"], "source": source, "booked_on": date.fromisoformat(line["booked_on"]),
         "amount_halere": int(line["amount_halere"]), "currency": line.get("currency") or "CZK",
-        "variable_symbol": line.get("variable_symbol"), "counter_account": _cut(line.get("counter_account"), 60),
+        # Some banks leave the symbol in the payer's message only ("VS 1000000042").
+        "variable_symbol": line.get("variable_symbol") or statements.variable_symbol_from(line.get("message")),
+        "counter_account": _cut(line.get("counter_account"), 60),
         "counter_name": _cut(line.get("counter_name"), 200), "message": _cut(line.get("message"), 400),
         "imported_at": now, "reason": None,
     }
@@ -166,7 +185,7 @@ def _share(amount_halere, requests, now, how):
     return shares
 
 
-def _record_shares(session, outbox, settings, lines):
+def _record_shares(session, outbox, settings, lines, now):
     """Write what ``_share`` decided for ``[(transaction id, shares)]``: the allocations, each
     request's new state once, and ``payment_received`` for each request paid in full."""
     allocations, changed, paid_now = [], {}, {}
@@ -181,12 +200,12 @@ def _record_shares(session, outbox, settings, lines):
     store.update_requests(session, [{"id": r["id"], "paid_halere": r["paid_halere"], "status": r["status"],
                                      "paid_at": r["paid_at"], "paid_by": r["paid_by"]} for r in changed.values()])
     for request_id, share in paid_now.items():
-        outbox.add(session, "payment_received", _about(changed[request_id], settings, paid_now_halere=share))
+        outbox.add(session, "payment_received", _about(changed[request_id], settings, now, paid_now_halere=share))
 
 
 def _pay(session, outbox, settings, transaction_id, amount_halere, requests, how, now):
     """One payment (by hand, in cash) shared among ``requests``, as an imported line is."""
-    _record_shares(session, outbox, settings, [(transaction_id, _share(amount_halere, requests, now, how))])
+    _record_shares(session, outbox, settings, [(transaction_id, _share(amount_halere, requests, now, how))], now)
 
 
 def match_by_hand(session, outbox, settings, transaction_id, variable_symbol, now):
@@ -246,10 +265,14 @@ def remind_overdue(session, outbox, settings, now):
     """One reminder per request unpaid after its due date (``payment_overdue``); after it, the
     request is on the staff's overdue list. The conditional update keeps it one with replicas."""
     sent = 0
-    for request in store.due_for_reminder(session, _today(now)):
-        if store.update_request(session, request["id"], {"reminded_at": now}, reminded_at=None, status="open"):
-            outbox.add(session, "payment_overdue", _about(dict(request, reminded_at=now), settings))
-            sent += 1
+    for request in store.due_for_reminder(session, _today(now), now):
+        if not store.update_request(session, request["id"], {"reminded_at": now}, reminded_at=None, status="open"):
+            continue
+        invoice = store.get_invoice(session, invoice_id=request["invoice_id"]) if request["invoice_id"] else None
+        if invoice is not None and invoice["variable_symbol"] != request["variable_symbol"]:
+            continue  # on an invoice for several people: the organisation pays it; staff see it overdue
+        outbox.add(session, "payment_overdue", _about(dict(request, reminded_at=now), settings, now))
+        sent += 1
     return sent
 
 
@@ -289,7 +312,12 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
     items = [domain.invoice_item(r, settings["vat_rate"]) for r in requests]
     total = sum(item["total_halere"] for item in items)
     owed = sum(r["amount_halere"] - r["paid_halere"] for r in requests)
-    due = min(r["due_on"] for r in requests)
+    # The requests' own due date; an invoice issued later (on request, for several people) gives
+    # time to pay from its own issue, by the same rule.
+    event = requests[0]["payload"]["event"]
+    due = max(min(r["due_on"] for r in requests),
+              domain.due_on(now, requests[0]["event_starts_at"], settings["days_to_pay"], settings["due_after_start"],
+                            release_after_days=event.get("release_unpaid_after_days")))
     number = domain.document_number("invoice", year, sequence)
     document = _document(settings, "invoice", number, customer, items, now, due, vs)
     document["spd"] = domain.spd(settings["account"], owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
@@ -305,7 +333,7 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
     return document
 
 
-def credit_note(session, outbox, settings, invoice, request_ids, reason, now):
+def credit_note(session, outbox, settings, invoice, request_ids, reason, now, recipients=None):
     """A credit note taking back ``request_ids`` of ``invoice`` (those not taken back before);
     the invoice itself never changes but for being marked cancelled once nothing is left on it."""
     covered = store.invoice_request_ids(session, invoice["id"])
@@ -317,12 +345,15 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now):
     year = local(now).year
     sequence = store.next_number(session, f"credit_note-{year}")
     number = domain.document_number("credit_note", year, sequence)
-    items = [domain.invoice_item(r, settings["vat_rate"], sign=-1) for r in requests]
     original = invoice["document"]
+    # The items as the invoice has them (its items follow its requests in order), negated: the VAT
+    # rate or a name may have changed since, the correction of what was issued may not.
+    items = [domain.negated(original["items"][covered.index(r)]) for r in taking]
     document = _document(settings, "credit_note", number, original["customer"], items, now, _today(now),
                          invoice["variable_symbol"])
-    document.update(spd=None, reason=reason, corrects={"number": original["number"], "uuid": original["uuid"],
-                                                       "issued_on": original["issued_on"]})
+    document.update(spd=None, reason=reason, supplier=original["supplier"], vat_note=original["vat_note"],
+                    corrects={"number": original["number"], "uuid": original["uuid"],
+                              "issued_on": original["issued_on"]})
     note_id = store.add_invoice(session, {
         "kind": "credit_note", "year": year, "sequence": sequence, "number": number, "variable_symbol": None,
         "corrects_id": invoice["id"], "event_id": invoice["event_id"], "customer_name": invoice["customer_name"],
@@ -335,7 +366,7 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now):
         for request in requests:
             if request["invoice_id"] == invoice["id"] and request["status"] == "open":
                 store.update_request(session, request["id"], {"invoice_id": None})
-    _tell_invoice(session, outbox, document, invoice["recipients"], requests)
+    _tell_invoice(session, outbox, document, invoice["recipients"] if recipients is None else recipients, requests)
     return document
 
 
@@ -383,14 +414,14 @@ def _tell_invoice(session, outbox, document, recipients, requests):
 def request_invoice(session, outbox, settings, registration_id, customer_for, now):
     """The person asked for an invoice to their organisation on the manage page: one invoice
     for every unpaid, not yet invoiced registration of that organisation for the event."""
-    request = store.get_request(session, registration_id=registration_id)
+    request = store.get_request(session, registration_id=registration_id, lock=True)  # a second click waits
     if request is None:
         raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
     if request["invoice_id"] is not None:
         return store.get_invoice(session, invoice_id=request["invoice_id"])["document"]
     if request["status"] != "open":
         raise Conflict("invoice_not_open", "Přihláška je zaplacená nebo zrušená; fakturu už nelze vystavit.")
-    requests = (store.open_requests_for(session, request["event_id"], request["organisation_ico"])
+    requests = (store.open_requests_for(session, request["event_id"], request["organisation_ico"], lock=True)
                 if request["organisation_ico"] else [request])
     return issue_invoice(session, outbox, settings, requests, customer_for(request), now)
 
@@ -411,21 +442,32 @@ def export_person(session, email):
             for r in store.requests_of_email(session, email)]
 
 
-def erase_person(session, email, now):
+def erase_person(session, outbox, settings, email, now):
     """Erase the person with ``email``: their requests keep the facts (symbol, amounts, dates,
     organisation) and lose the person, and what is still open is cancelled (registrations cancels
     the seats to come without a word); the events about them are deleted. Invoices and bank lines
     stay as they are: they are accounting records the law asks to keep (zákon o účetnictví, § 31),
     and an invoice, once issued, is never changed."""
     requests = store.requests_of_email(session, email)
+    ids = [r["registration_id"] for r in requests]
+    deleted = delete_rows_about(session, store.outbox, "payload", ids) if ids else 0
     for request in requests:
+        if request["status"] != "cancelled" and request["event_starts_at"] > now:
+            # registrations cancels the seats to come without telling anyone: what a cancellation
+            # owes is done here, and told to nobody but staff and the organisation's accountant
+            if request["paid_halere"] > 0:
+                store.add_refund(session, request["id"], request["paid_halere"], now)
+            invoice = store.get_invoice(session, invoice_id=request["invoice_id"], lock=True) \
+                if request["invoice_id"] else None
+            if invoice is not None and invoice["cancelled_at"] is None:
+                credit_note(session, outbox, settings, invoice, [request["id"]], "Zrušení přihlášky", now,
+                            recipients=[r for r in invoice["recipients"] if r != email.strip().lower()])
         payload = request["payload"]
         registration = {key: value for key, value in payload["registration"].items() if key not in PERSON_FIELDS}
-        cancelled = {"status": "cancelled", "cancelled_at": now} if request["status"] == "open" else {}
+        cancelled = {"status": "cancelled", "cancelled_at": now} if request["status"] == "open" or \
+            request["event_starts_at"] > now else {}
         store.update_request(session, request["id"], {
             **cancelled, "payer_name": ERASED, "email": f"vymazano-{request['registration_id']}@example.invalid",
             "payload": {"registration": dict(registration, first_name=ERASED, last_name="", email=""),
                         "event": payload["event"]}})
-    ids = [r["registration_id"] for r in requests]
-    return {"requests_anonymised": len(ids),
-            "events_deleted": delete_rows_about(session, store.outbox, "payload", ids) if ids else 0}
+    return {"requests_anonymised": len(ids), "events_deleted": deleted}

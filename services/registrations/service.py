@@ -281,8 +281,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     def on_invoice_issued(self, payload):
         invoice = payload["invoice"]
         with self.db.transaction() as tx:
-            usecases.record_invoice(tx, payload["registration_ids"],
-                                    invoice["number"] if invoice["kind"] == "invoice" else None)
+            usecases.record_invoice(tx, payload["registration_ids"], invoice)
 
     # The copy of the member register
 

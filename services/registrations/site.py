@@ -188,7 +188,7 @@ class WebPages:
         except (Conflict, NotFound) as error:
             return pages.page("error.html", status=409, message=error.message)
         with self.db.transaction() as tx:
-            usecases.record_invoice(tx, [registration["id"]], invoice["number"])
+            usecases.record_invoice(tx, [registration["id"]], invoice)
         return redirect(f"/r/{token}", code=303)
 
     @page_route("GET", "/ochrana-osobnich-udaju")

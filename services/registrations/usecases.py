@@ -195,13 +195,20 @@ def record_payment(session, registration_id, payment, paid_at=None):
     store.set_registration(session, registration_id, values)
 
 
-def record_invoice(session, registration_ids, number):
-    """An invoice covers these registrations (``number``), or a credit note took them back (None)."""
+def record_invoice(session, registration_ids, invoice):
+    """An invoice covers these registrations, or a credit note took them back. One invoice for
+    several people has a symbol of its own: from then on each person's page, ticket and emails
+    show paying that invoice (the organisation pays once), not their own share."""
     for registration_id in registration_ids:
         registration = store.get_registration(session, registration_id=registration_id)
-        if registration is not None:
-            store.set_registration(session, registration_id, {"payment": dict(registration["payment"] or {},
-                                                                                invoice_number=number)})
+        if registration is None:
+            continue
+        payment = dict(registration["payment"] or {}, invoice_number=invoice["number"]
+                       if invoice["kind"] == "invoice" else None)
+        if invoice["kind"] == "invoice" and invoice["variable_symbol"] != payment.get("variable_symbol"):
+            payment.update(variable_symbol=invoice["variable_symbol"], spd=invoice["spd"],
+                           due_on=invoice["due_on"], outstanding_halere=invoice["total_halere"])
+        store.set_registration(session, registration_id, {"payment": payment})
 
 
 def remember_organisation(session, organisation, as_of):

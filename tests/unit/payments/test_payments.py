@@ -9,7 +9,7 @@ from services.common.errors import Conflict, NotFound, ServiceUnavailable, Valid
 from services.payments import store, usecases
 from tests import statements
 from tests.helpers import spd_fields
-from tests.unit.payments.conftest import NOW, payload
+from tests.unit.payments.conftest import EVENT, NOW, payload
 
 
 def confirm(payments, registration_id, **options):
@@ -171,16 +171,19 @@ def test_cancelling_an_invoice_issues_a_credit_note_and_the_registrations_can_be
 
 
 def test_one_reminder_after_the_due_date_then_the_staff_list(payments):
-    confirm(payments, 51)
-    confirm(payments, 52)
+    later = dict(EVENT, id=8, starts_at="2026-12-20T09:00:00+01:00", ends_at="2026-12-20T12:00:00+01:00")
+    confirm(payments, 51, event=later)  # due 11 December
+    confirm(payments, 52, event=later)
+    confirm(payments, 53)  # due 8 December, the day of its event
     payments.mark_paid(52)
     assert payments.remind_overdue() == 0
-    payments.clock_state["now"] = NOW + timedelta(days=12)  # 9 December, the day after the due date
-    assert payments.remind_overdue() == 1
+    payments.clock_state["now"] = NOW + timedelta(days=15)  # 12 December
+    assert payments.remind_overdue() == 1  # 53's event is over: no "cancel if you will not come"
     assert payments.remind_overdue() == 0
     [overdue] = payments.recorded("payment_overdue")
     assert overdue["registration"]["id"] == 51 and overdue["payment"]["spd"]
-    assert [row["registration_id"] for row in payments.overdue()] == [51]
+    assert "DT:" not in overdue["payment"]["spd"]  # the due date has passed: a bank would refuse it
+    assert [row["registration_id"] for row in payments.overdue()] == [53, 51]
 
 
 def test_the_due_date_may_run_past_the_start_when_configured(payments):
@@ -207,8 +210,9 @@ def test_the_bank_api_is_fetched_with_its_window_and_an_outage_is_a_later_try(pa
         assert payments.fetch_from_bank()["matched"] == 1
         assert payments.fetch_from_bank()["duplicates"] == 1  # the window again: nothing twice
         bank.fail_next(500)
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(Conflict) as refused:
             payments.fetch_from_bank()
+        assert refused.value.code == "bank_unavailable" and "Fio banka" in refused.value.message
     assert [p["registration"]["id"] for p in payments.recorded("payment_received")] == [81]
 
 
@@ -237,3 +241,55 @@ def test_a_handler_that_fails_halfway_writes_nothing_and_its_retry_does_it_once(
     assert [kind for kind in ("payment_requested", "invoice_issued") for _ in payments.recorded(kind)] == [
         "payment_requested", "invoice_issued"]
     assert payments.recorded("invoice_issued")[0]["invoice"]["number"] == "FV-2026-0001"
+
+
+def test_money_without_a_symbol_waits_for_staff_and_a_symbol_in_the_message_is_read(payments):
+    confirm(payments, 101)
+    confirm(payments, 102)
+    payments.import_statement(b64(statements.gpc([
+        {"bank_id": "2600000000101", "amount_halere": 90000, "counter_name": "Obec Zapomněla"},
+        {"bank_id": "2600000000102", "amount_halere": 90000, "message": "Seminář VS 1000000102"},
+        {"bank_id": "2600000000103", "amount_halere": 90000, "currency": "EUR", "variable_symbol": "1000000101"}])))
+    listed = {row["reason"]: row for row in payments.to_check()}
+    assert set(listed) == {"Chybí variabilní symbol", "Platba v jiné měně"}
+    assert [p["registration"]["id"] for p in payments.recorded("payment_received")] == [102]
+    payments.match_by_hand(listed["Chybí variabilní symbol"]["id"], "1000000101")
+    with pytest.raises(Conflict):  # crowns are what a request is paid in
+        payments.match_by_hand(listed["Platba v jiné měně"]["id"], "1000000101")
+
+
+def test_a_statement_of_another_account_is_refused(payments):
+    with pytest.raises(ValidationError) as refused:
+        payments.import_statement(b64(statements.camt053([{"amount_halere": 100}],
+                                                         account_iban="CZ5508000000001234567899")))
+    assert refused.value.code == "statement_of_another_account"
+    assert "19-2000145399/0800" in refused.value.message
+    with pytest.raises(ValidationError):
+        payments.import_statement(b64(statements.gpc([{"amount_halere": 100}], account="19-2000145398")))
+
+
+def test_a_cancellation_handled_before_the_confirmation_asks_for_nothing(payments):
+    payments.on_registration_cancelled(payload(111, status="cancelled"))
+    confirm(payments, 111)  # the confirmation's handler, retried, comes last
+    assert payments.recorded() == [] and payments.unpaid() == []
+
+
+def test_a_credit_note_takes_back_the_items_as_the_invoice_had_them(payments):
+    confirm(payments, 121)
+    payments.config.update(VAT_PAYER="true")  # changed after the invoice was issued
+    note = payments.cancel_invoice("FV-2026-0001", "Chybný odběratel")
+    [original] = payments.recorded("invoice_issued")[0]["invoice"]["items"]
+    assert note["items"] == [dict(original, unit_price_halere=-90000, total_halere=-90000, base_halere=-90000)]
+    assert note["vat_note"] == "Dodavatel není plátcem DPH." and note["vat_lines"] == []
+
+
+def test_erasing_a_person_settles_their_seats_to_come_quietly(payments):
+    confirm(payments, 131, email="vera@obec.example")  # invoiced (a non-member), paid
+    payments.mark_paid(131)
+    confirm(payments, 132, email="vera@obec.example")  # invoiced, unpaid
+    erased = payments.erase_person("Vera@obec.example")
+    assert erased["requests_anonymised"] == 2
+    assert [r["registration_id"] for r in payments.refunds_due()] == [131]
+    notes = [p for p in payments.recorded("invoice_issued") if p["invoice"]["kind"] == "credit_note"]
+    assert [n["recipients"] for n in notes] == [["ucetni@dolnilhota.example"]] * 2  # not the erased address
+    assert payments.unpaid() == [] and payments.export_person("vera@obec.example")["payments"] == []
