@@ -205,9 +205,11 @@ def record_invoice(session, registration_ids, invoice):
             continue
         payment = dict(registration["payment"] or {}, invoice_number=invoice["number"]
                        if invoice["kind"] == "invoice" else None)
-        if invoice["kind"] == "invoice" and invoice["variable_symbol"] != payment.get("variable_symbol"):
-            payment.update(variable_symbol=invoice["variable_symbol"], spd=invoice["spd"],
-                           due_on=invoice["due_on"], outstanding_halere=invoice["total_halere"])
+        # (told before payment_requested, which comes on another queue: only the number is kept)
+        if invoice["kind"] == "invoice" and payment.get("variable_symbol") not in (None, invoice["variable_symbol"]):
+            payment.update(variable_symbol=invoice["variable_symbol"], spd=invoice["spd"], due_on=invoice["due_on"],
+                           outstanding_halere=invoice["total_halere"], account=invoice["supplier"]["account"],
+                           iban=invoice["supplier"]["iban"])
         store.set_registration(session, registration_id, {"payment": payment})
 
 

@@ -65,3 +65,19 @@ def test_the_setting_is_checked(service):
     with pytest.raises(ValidationError) as refused:
         published(service, release_unpaid_after_days=1)
     assert "2 dny" in refused.value.fields["release_unpaid_after_days"]
+
+
+def test_the_payment_copy_keeps_what_came_in_any_order(service):
+    event = published(service, capacity=5)
+    registration = service.register(event["id"], person(1))
+    invoice = {"number": "FV-2026-0001", "kind": "invoice", "variable_symbol": f"1{registration['id']:09d}",
+               "spd": "SPD*1.0*", "due_on": "2026-12-05", "total_halere": 90000,
+               "supplier": {"account": "19-2000145399/0800", "iban": "CZ6508000000192000145399"}}
+    service.on_invoice_issued({"invoice": invoice, "registration_ids": [registration["id"]]})  # before its request
+    ask_to_pay(service, registration)
+    payment = service.get_registration(registration["id"])["payment"]
+    assert payment["invoice_number"] == "FV-2026-0001" and payment["variable_symbol"] == invoice["variable_symbol"]
+    group = dict(invoice, number="FV-2026-0002", variable_symbol="2000000001", total_halere=270000)
+    service.on_invoice_issued({"invoice": group, "registration_ids": [registration["id"]]})
+    payment = service.get_registration(registration["id"])["payment"]  # the town pays the one invoice
+    assert (payment["variable_symbol"], payment["outstanding_halere"]) == ("2000000001", 270000)
