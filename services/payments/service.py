@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common import metrics
@@ -35,6 +36,14 @@ OVERDUE_POLL_SECONDS = 600
 _bank_fetched_at = []
 
 
+class CheckedSettings(DependencyProvider):
+    """Checks the payment settings (the IBAN above all) when the service starts: a wrong account
+    stops it there, rather than failing the first registration's handler."""
+
+    def setup(self):
+        domain.settings(self.container.config)
+
+
 class PaymentsService(HealthCheck):
     name = "payments"
 
@@ -46,6 +55,7 @@ class PaymentsService(HealthCheck):
     documents = RpcClient("documents")
     config = Config()
     clock = Clock()
+    checked_settings = CheckedSettings()
 
     @property
     def settings(self):
@@ -120,7 +130,7 @@ class PaymentsService(HealthCheck):
         if not token:
             raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
                                   code="bank_api_not_configured", message="Přístup k API banky není nastaven.")
-        today = usecases._today(self.clock())
+        today = usecases.today(self.clock())
         since = today - timedelta(days=int(self.config.get("FIO_LOOKBACK_DAYS", 7)))
         try:
             lines = fio.fetch_new(str(token), since, today, self.config.get("FIO_API_URL") or None)
@@ -204,7 +214,7 @@ class PaymentsService(HealthCheck):
     def overdue(self):
         """Requests unpaid after their due date whose one reminder went out: for staff to call."""
         with self.db.transaction() as tx:
-            rows = store.overdue(tx, usecases._today(self.clock()), self.clock())
+            rows = store.overdue(tx, usecases.today(self.clock()), self.clock())
         settings = self.settings
         return [_request_view(row, settings, self.clock()) for row in rows]
 

@@ -176,24 +176,10 @@ def get_request(session, registration_id=None, request_id=None, lock=False):
     return _one(session, query.with_for_update() if lock else query)
 
 
-def requests_by_vs(session, variable_symbol, lock=False):
-    """The requests a variable symbol pays: one registration's, or every one on an invoice."""
-    invoice = session.execute(
-        select(invoices.c.id).where(invoices.c.variable_symbol == variable_symbol, invoices.c.kind == "invoice",
-                                    invoices.c.cancelled_at.is_(None))
-    ).scalar()
-    query = select(payment_requests).order_by(payment_requests.c.id)
-    if invoice is not None:
-        query = query.join(invoice_items, invoice_items.c.request_id == payment_requests.c.id).where(
-            invoice_items.c.invoice_id == invoice)
-    else:
-        query = query.where(payment_requests.c.variable_symbol == variable_symbol)
-    return _all(session, query.with_for_update() if lock else query)
-
-
 def requests_by_symbols(session, symbols) -> dict:
-    """Variable symbol -> the requests it pays, for many symbols at once, locked (a statement's
-    lines). A request reached by two symbols (its own, and its invoice's) is one dict."""
+    """Variable symbol -> the requests it pays (one registration's, or every one on a live
+    invoice), for many symbols at once, locked. A request reached by two symbols (its own, and its
+    invoice's) is one dict."""
     symbols = sorted(s for s in symbols if s)
     invoice_of, request_ids_of = {}, {}
     for chunk in _chunks(symbols):

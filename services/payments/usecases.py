@@ -20,7 +20,8 @@ HALERE = domain.HALERE
 REQUEST_NOT_FOUND = "Pro tuto přihlášku nebyla platba požadována."
 
 
-def _today(now) -> date:
+def today(now) -> date:
+    """The day in Prague at ``now``: due dates, issue dates and statements are Prague days."""
     return local(now).date()
 
 
@@ -216,7 +217,8 @@ def match_by_hand(session, outbox, settings, transaction_id, variable_symbol, no
         raise NotFound("transaction_not_found", "Platba nebyla nalezena.")
     if line["outcome"] != domain.UNKNOWN or line["resolved_at"] is not None:
         raise Conflict("transaction_settled", "Tato platba už je přiřazená nebo vyřízená.")
-    requests = [r for r in store.requests_by_vs(session, str(variable_symbol), lock=True) if r["status"] == "open"]
+    symbol = str(variable_symbol)
+    requests = [r for r in store.requests_by_symbols(session, {symbol}).get(symbol, []) if r["status"] == "open"]
     if not requests:
         raise NotFound("payment_not_found", "S tímto variabilním symbolem nic nezaplaceného neevidujeme.")
     outcome, reason = domain.outcome(line["amount_halere"], requests)
@@ -253,7 +255,7 @@ def mark_paid(session, outbox, settings, registration_id, how, now, note=None):
         return request
     transaction_id = store.add_transaction(session, {
         "bank_id": f"{how}:{request['variable_symbol']}:{request['paid_halere']}", "source": how,
-        "booked_on": _today(now), "amount_halere": owed, "currency": "CZK",
+        "booked_on": today(now), "amount_halere": owed, "currency": "CZK",
         "variable_symbol": request["variable_symbol"], "counter_name": request["payer_name"],
         "message": (note or {"cash": "Hotově na místě"}.get(how, "Zaznamenáno ručně"))[:400],
         "outcome": domain.MATCHED, "imported_at": now})
@@ -265,7 +267,7 @@ def remind_overdue(session, outbox, settings, now):
     """One reminder per request unpaid after its due date (``payment_overdue``); after it, the
     request is on the staff's overdue list. The conditional update keeps it one with replicas."""
     sent = 0
-    for request in store.due_for_reminder(session, _today(now), now):
+    for request in store.due_for_reminder(session, today(now), now):
         if not store.update_request(session, request["id"], {"reminded_at": now}, reminded_at=None, status="open"):
             continue
         invoice = store.get_invoice(session, invoice_id=request["invoice_id"]) if request["invoice_id"] else None
@@ -349,7 +351,7 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now, re
     # The items as the invoice has them (its items follow its requests in order), negated: the VAT
     # rate or a name may have changed since, the correction of what was issued may not.
     items = [domain.negated(original["items"][covered.index(r)]) for r in taking]
-    document = _document(settings, "credit_note", number, original["customer"], items, now, _today(now),
+    document = _document(settings, "credit_note", number, original["customer"], items, now, today(now),
                          invoice["variable_symbol"])
     document.update(spd=None, reason=reason, supplier=original["supplier"], vat_note=original["vat_note"],
                     corrects={"number": original["number"], "uuid": original["uuid"],
@@ -385,10 +387,10 @@ def cancel_invoice(session, outbox, settings, number, reason, now):
 
 
 def _document(settings, kind, number, customer, items, now, due, vs):
-    today = _today(now)
+    issued = today(now).isoformat()
     return {
         "number": number, "kind": kind, "uuid": str(uuid.uuid4()).upper(), "corrects": None,
-        "issued_on": today.isoformat(), "taxable_on": today.isoformat(), "due_on": due.isoformat(),
+        "issued_on": issued, "taxable_on": issued, "due_on": due.isoformat(),
         "variable_symbol": vs, "currency": "CZK", "supplier": settings["supplier"], "customer": customer,
         "items": items, "total_halere": sum(item["total_halere"] for item in items),
         "vat_lines": domain.vat_lines(items),

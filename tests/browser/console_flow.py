@@ -45,6 +45,19 @@ class Walk:
                 self.problems.append(f"{name}: {violation['id']} ({violation['impact']}) {targets}")
 
 
+def shown_soon(page, selector, url=None):
+    """Reload ``page`` (or go to ``url``) until ``selector`` is on it: what events make in the
+    background (a payment request, an email) takes a moment to show."""
+    for _ in range(40):
+        if url:
+            page.goto(url)
+        if page.locator(selector).count():
+            return
+        page.wait_for_timeout(250)
+        if not url:
+            page.reload()
+
+
 def log_in(walk, console, email, password, secret=None):
     page = walk.page()
     page.goto(f"{console}/prihlaseni")
@@ -116,22 +129,14 @@ def main(console, public, password, secret, axe_js, artifacts):
         if not open(certificate.value.path(), "rb").read(5) == b"%PDF-":
             sys.exit("the certificate is not a PDF")
         office.goto(f"{console}/platby?akce={event_id}")  # Věra, not a member, owes 900 Kč
-        for _ in range(40):  # the payment request follows the registration's event
-            if office.locator("text=Průchová").count():
-                break
-            office.wait_for_timeout(250)
-            office.reload()
+        shown_soon(office, "text=Průchová")  # the payment request follows the registration's event
         expect(office.locator("main")).to_contain_text("900,00")
         walk.check(office, "payments")
         office.goto(f"{console}/faktury")
         expect(office.locator("table")).to_contain_text("FV-")
         walk.check(office, "invoices")
         payer = walk.page()  # Věra's own page: how to pay, with the QR Platba picture
-        for _ in range(40):
-            payer.goto(f"{public}/r/{token}")
-            if payer.locator("text=Variabilní symbol").count():
-                break
-            payer.wait_for_timeout(250)
+        shown_soon(payer, "text=Variabilní symbol", f"{public}/r/{token}")
         expect(payer.locator("figure.qr img")).to_be_visible()
         walk.check(payer, "public-payment")
         office.goto(f"{console}/akce")
@@ -140,11 +145,7 @@ def main(console, public, password, secret, axe_js, artifacts):
         walk.check(office, "event-edit")
         office.goto(f"{console}/zpravy")
         walk.check(office, "emails")
-        for _ in range(40):  # the confirmation email is made in the background: until it is listed
-            if office.locator('td a[href^="/zpravy/"]').count():
-                break
-            office.wait_for_timeout(250)
-            office.reload()
+        shown_soon(office, 'td a[href^="/zpravy/"]')  # the confirmation email is made in the background
         office.click('td a[href^="/zpravy/"] >> nth=0')
         expect(office.locator("h1")).to_contain_text("Stavební zákon v praxi obcí")
         walk.check(office, "email")
