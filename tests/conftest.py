@@ -24,6 +24,7 @@ import requests  # noqa: E402
 import yaml  # noqa: E402
 from nameko.cli.main import setup_yaml_parser  # noqa: E402
 
+from tools.ports import free_port  # noqa: E402
 from tools.scratch_databases import scratch_databases  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,10 +33,10 @@ DATABASE_NAMES = SERVICE_NAMES + ("backoffice",)
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture
+def web_config_port():
+    """nameko's fixture, with a port no outgoing connection can take meanwhile."""
+    return free_port()
 
 
 def wait_for(condition, timeout=20.0, interval=0.05, message="condition"):
