@@ -34,9 +34,9 @@ DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 
 @pytest.fixture
-def web_config_port():
-    """nameko's fixture, with a port no outgoing connection can take meanwhile."""
-    return free_port()
+def web_config(empty_config):
+    """nameko's fixture, with a port that no outgoing connection can take meanwhile."""
+    return dict(empty_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}")
 
 
 def wait_for(condition, timeout=20.0, interval=0.05, message="condition"):
@@ -193,8 +193,8 @@ class RecordingOutbox:
     def add(self, session, event_type, payload):
         return self.writer.add(session, event_type, payload)
 
-    def replace(self, session, message_id, event_type, payload):
-        return self.writer.replace(session, message_id, event_type, payload)
+    def add_many(self, session, events):
+        return self.writer.add_many(session, events)
 
     def events(self, database):
         from sqlalchemy import select

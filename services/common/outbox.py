@@ -92,11 +92,20 @@ class Outbox:
         after_commit(session, self._wake)
         return message_id
 
-    def replace(self, session, message_id: str, event_type: str, payload: dict):
-        """Change an event recorded earlier in the same transaction (it is not published yet)."""
-        body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=utcnow().isoformat())
-        session.execute(self.table.update().where(self.table.c.message_id == message_id)
-                        .values(event_type=event_type, payload=body))
+    def add_many(self, session, events) -> list:
+        """Record each ``(event_type, payload)`` of ``events`` in the caller's transaction, in one
+        statement, in order; their message ids."""
+        now = utcnow()
+        occurred_at = now.isoformat()
+        rows = []
+        for event_type, payload in events:
+            message_id = str(uuid.uuid4())
+            body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=occurred_at)
+            rows.append({"message_id": message_id, "event_type": event_type, "payload": body, "created_at": now})
+        if rows:
+            session.execute(self._insert, rows)
+            after_commit(session, self._wake)
+        return [row["message_id"] for row in rows]
 
 
 class OutboxRelay(DependencyProvider):

@@ -50,6 +50,16 @@ def check_organisation_limit(event, already_registered: int):
                        f"{plural(limit, 'osoba', 'osoby', 'osob')}.")
 
 
+def place_for_next(event) -> str:
+    """Where the next person goes: ``confirmed`` while a seat is left, then ``waitlisted``, else
+    refused. ``event`` carries the seats taken so far, including the group being registered."""
+    if event["seats_taken"] < event["capacity"]:
+        return "confirmed"
+    if event["waitlist_enabled"]:
+        return "waitlisted"
+    raise Conflict("event_full", "Akce je plně obsazena.")
+
+
 def is_member(organisation, on_date: date) -> bool:
     """Member or not by the copy of the register; unknown organisations are not."""
     return organisation is not None and is_member_on(organisation["periods"], on_date)

@@ -12,6 +12,7 @@ from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED
 from services.common.events import event_handler
+from services.common.groups import GroupCommit
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
@@ -48,6 +49,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
 
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
+    groups = GroupCommit()
     signing_key = TicketSigner()
     rate_limits = RateLimits()
     clock = Clock()
@@ -64,31 +66,54 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         return self.config["PUBLIC_BASE_URL"].rstrip("/")
 
     def _register(self, event_id, request, idempotency_key=None, request_hash=None):
-        """Register; with an idempotency key, the first answer for it is kept and replayed."""
-        now = self.clock()
+        """Register; with an idempotency key, the first answer for it is kept and replayed.
+
+        Registrations for one event that arrive together are registered together, in one
+        transaction (``GroupCommit``): if it fails, nothing of the group is written and each of
+        its callers is told (a 503 when the database is away); if this worker is killed halfway,
+        the transaction rolls back and so does every registration in it.
+        """
         if idempotency_key:
             with self.db.transaction() as tx:
                 replay = usecases.idempotent_replay(tx, idempotency_key, request_hash)
             if replay:
                 return replay
+        outcome = self.groups.submit(event_id, (request, idempotency_key, request_hash), self._enrol_group)
+        if outcome is usecases.ALONE:
+            return self._register_alone(event_id, request, idempotency_key, request_hash)
+        return 201, usecases.answer(*outcome, self.clock())  # built after the commit, outside the lock
+
+    def _enrol_group(self, event_id, entries):
+        """One transaction for a group of registrations for one event (see ``_register``)."""
         try:
             with self.db.transaction() as tx:
-                if idempotency_key:  # claimed first: a concurrent twin waits here, then replays
-                    store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
-                registration, event = usecases.enrol(tx, self.outbox, self.signing_key, event_id, request, now,
-                                                     self.base_url)
-                if idempotency_key:
-                    registration = usecases.answer(registration, event, now)
-                    store.update_idempotent_answer(tx, idempotency_key, registration)
-        except IntegrityError:
+                return usecases.enrol_group(tx, self.outbox, self.signing_key, event_id, entries, self.clock(),
+                                            self.base_url)
+        except IntegrityError:  # a twin Idempotency-Key committed by another process meanwhile
+            return [usecases.ALONE] * len(entries)
+
+    def _register_alone(self, event_id, request, idempotency_key, request_hash):
+        """One registration in its own transaction; its key claimed first, so that a twin
+        request elsewhere waits for this one and then replays its answer."""
+        now = self.clock()
+        try:
             with self.db.transaction() as tx:
-                replay = usecases.idempotent_replay(tx, idempotency_key, request_hash)
-            if replay:
-                return replay
-            raise
-        if not idempotency_key:  # built after the commit, outside the event's row lock
-            registration = usecases.answer(registration, event, now)
-        return 201, registration
+                if idempotency_key:
+                    store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
+                [outcome] = usecases.enrol(tx, self.outbox, self.signing_key, event_id, [request], now, self.base_url)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                body = usecases.answer(*outcome, now)
+                if idempotency_key:
+                    store.update_idempotent_answer(tx, idempotency_key, body)
+        except IntegrityError:
+            if idempotency_key:
+                with self.db.transaction() as tx:
+                    replay = usecases.idempotent_replay(tx, idempotency_key, request_hash)
+                if replay:
+                    return replay
+            raise usecases.ALREADY_REGISTERED() from None
+        return 201, body
 
     # Events, for staff
 

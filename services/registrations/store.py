@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
     func,
     select,
     update,
@@ -133,22 +134,25 @@ outbox = outbox_table(metadata)
 # The statements of the registration path are built once: building and keying
 # a statement costs more Python time than PostgreSQL takes to run it.
 _GET_EVENT = select(events).where(events.c.id == bindparam("event_id"))
+_LOCK_EVENT = _GET_EVENT.with_for_update()
 _TAKE_SEAT = (
     update(events)
     .where(events.c.id == bindparam("event_id"), events.c.seats_taken < events.c.capacity)
     .values(seats_taken=events.c.seats_taken + 1)
     .returning(events.c.seats_taken)
 )
-_TAKE_SEAT_OF_VERSION = _TAKE_SEAT.where(events.c.version == bindparam("read_version"))
-_LIVE_REGISTRATION = select(registrations.c.id).where(
-    registrations.c.event_id == bindparam("event_id"), registrations.c.email_key == bindparam("email_key"),
+_COUNT_IN = (
+    update(events).where(events.c.id == bindparam("event_id"))
+    .values(seats_taken=events.c.seats_taken + bindparam("seats"),
+            waitlist_taken=events.c.waitlist_taken + bindparam("queued"),
+            waitlist_length=events.c.waitlist_length + bindparam("queued"))
+)
+_LIVE_EMAIL_KEYS = select(registrations.c.email_key).where(
+    registrations.c.event_id == bindparam("event_id"), registrations.c.email_key.in_(bindparam("keys", expanding=True)),
     registrations.c.status != "cancelled",
 )
-_INSERT_REGISTRATION = registrations.insert().returning(registrations.c.id)
-_SET_TICKET_CODE = (
-    update(registrations).where(registrations.c.id == bindparam("registration_id"))
-    .values(ticket_code=bindparam("code"))
-)
+_INSERT_REGISTRATIONS = registrations.insert().returning(registrations.c.id, sort_by_parameter_order=True)
+_GET_ORGANISATIONS = select(organisations).where(organisations.c.ico.in_(bindparam("icos", expanding=True)))
 
 
 def get_event(session, event_id):
@@ -170,25 +174,17 @@ def update_event(session, event_id, values):
     session.execute(update(events).where(events.c.id == event_id).values(**values))
 
 
-def take_seat(session, event_id, version=None):
-    """Take one seat if one is left: the seats now taken, or None when full, or, with ``version``,
-    when the event is no longer at that version (changed or cancelled since it was read). The
-    condition in the UPDATE is the guard: PostgreSQL evaluates it again on the row as it is once
-    the row lock is had (READ COMMITTED), and SQLite under its write lock."""
-    if version is None:
-        return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
-    return session.execute(_TAKE_SEAT_OF_VERSION, {"event_id": event_id, "read_version": version}).scalar()
+def take_seat(session, event_id):
+    """Take one seat if one is left: the seats now taken, or None when full. The condition in
+    the UPDATE is the guard: PostgreSQL evaluates it again on the row as it is once the row lock
+    is had (READ COMMITTED), and SQLite under its write lock."""
+    return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
 
 
-def take_waitlist_place(session, event_id, version):
-    """``(queue number, place in line)`` for one more waiting, or None when the event is no
-    longer at ``version``; the row lock serialises takers."""
-    row = session.execute(
-        update(events).where(events.c.id == event_id, events.c.version == version)
-        .values(waitlist_taken=events.c.waitlist_taken + 1, waitlist_length=events.c.waitlist_length + 1)
-        .returning(events.c.waitlist_taken, events.c.waitlist_length)
-    ).first()
-    return tuple(row) if row is not None else None
+def count_in(session, event_id, seats, queued):
+    """``seats`` more seats taken and ``queued`` more people waiting, by a group registered
+    while the event's row was locked (``lock_event``)."""
+    session.execute(_COUNT_IN, {"event_id": event_id, "seats": seats, "queued": queued})
 
 
 def leave_waitlist(session, event_id):
@@ -196,25 +192,35 @@ def leave_waitlist(session, event_id):
                     .values(waitlist_length=events.c.waitlist_length - 1))
 
 
-def live_registration_exists(session, event_id, email_key) -> bool:
-    return session.execute(_LIVE_REGISTRATION, {"event_id": event_id, "email_key": email_key}).first() is not None
+def live_email_keys(session, event_id, email_keys) -> set:
+    """Which of ``email_keys`` already hold a live registration for the event."""
+    return set(session.execute(_LIVE_EMAIL_KEYS, {"event_id": event_id, "keys": list(email_keys)}).scalars())
 
 
-def live_registrations_of_organisation(session, event_id, ico) -> int:
-    return session.execute(
-        select(func.count()).select_from(registrations).where(
-            registrations.c.event_id == event_id, registrations.c.organisation_ico == ico,
+def live_registrations_of_organisations(session, event_id, icos) -> dict:
+    """IČO -> live registrations of that organisation for the event."""
+    if not icos:
+        return {}
+    return dict(session.execute(
+        select(registrations.c.organisation_ico, func.count()).where(
+            registrations.c.event_id == event_id, registrations.c.organisation_ico.in_(icos),
             registrations.c.status != "cancelled",
-        )
-    ).scalar_one()
+        ).group_by(registrations.c.organisation_ico)
+    ).all())
 
 
-def insert_registration(session, values):
-    return session.execute(_INSERT_REGISTRATION, values).scalar_one()
+def insert_registrations(session, rows):
+    """Insert ``rows`` in one statement; their ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    return list(session.execute(_INSERT_REGISTRATIONS, rows).scalars())
 
 
-def set_ticket_code(session, registration_id, code):
-    session.execute(_SET_TICKET_CODE, {"registration_id": registration_id, "code": code})
+def set_ticket_codes(session, codes):
+    """``codes``: registration id -> its ticket code, in one statement."""
+    if codes:
+        session.execute(update(registrations).where(registrations.c.id.in_(list(codes)))
+                        .values(ticket_code=case(codes, value=registrations.c.id)))
 
 
 def get_registration(session, registration_id=None, token=None):
@@ -235,6 +241,13 @@ def list_registrations(session, event_id, status=None):
 
 def get_organisation(session, ico):
     return session.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
+
+
+def get_organisations(session, icos) -> dict:
+    """IČO -> the copy of that organisation in the register, for those known."""
+    if not icos:
+        return {}
+    return {row["ico"]: row for row in session.execute(_GET_ORGANISATIONS, {"icos": list(icos)}).mappings()}
 
 
 def save_organisation(session, ico, name, kind, periods, as_of) -> bool:
@@ -270,7 +283,7 @@ def lock_registration(session, registration_id):
 
 
 def lock_event(session, event_id):
-    return session.execute(select(events).where(events.c.id == event_id).with_for_update()).mappings().first()
+    return session.execute(_LOCK_EVENT, {"event_id": event_id}).mappings().first()
 
 
 def set_registration(session, registration_id, values, **conditions):
@@ -350,6 +363,20 @@ def get_idempotent_answer(session, key):
 def save_idempotent_answer(session, key, request_hash, status, body, now):
     session.execute(idempotency_keys.insert().values(key=key, request_hash=request_hash, status=status, body=body,
                                                      created_at=now))
+
+
+def save_idempotent_answers(session, rows):
+    """Rows of ``key``, ``request_hash``, ``status``, ``body``, ``created_at``, in one statement."""
+    if rows:
+        session.execute(idempotency_keys.insert(), rows)
+
+
+def idempotency_keys_kept(session, keys) -> set:
+    """Which of ``keys`` have an answer kept."""
+    if not keys:
+        return set()
+    return set(session.execute(select(idempotency_keys.c.key).where(idempotency_keys.c.key.in_(list(keys))))
+               .scalars())
 
 
 def forget_idempotency_keys(session, older_than):

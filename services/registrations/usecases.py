@@ -7,16 +7,14 @@ import secrets
 from datetime import date, timedelta
 from functools import partial
 
-from sqlalchemy.exc import IntegrityError
-
 from services.common import czech
 from services.common.czech import local
-from services.common.errors import Conflict
+from services.common.errors import Conflict, ServiceError
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
 
 from . import domain, store
-from .schemas import event_out, registration_out
+from .schemas import event_out, registration_only_out, registration_out
 
 ALREADY_REGISTERED = partial(Conflict, "already_registered",
                              "S tímto e-mailem už jste na tuto akci přihlášeni.")
@@ -34,6 +32,7 @@ def event_view(event, now):
 
 
 def registration_view(registration, event, now, base_url, session=None):
+    """A registration as callers see it (with its event, unless ``event`` is None)."""
     view = dict(registration)
     if registration["status"] == "waitlisted" and session is not None:
         view["waitlist_position"] = store.waitlist_rank(session, registration["event_id"],
@@ -46,7 +45,8 @@ def registration_view(registration, event, now, base_url, session=None):
     for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at"):
         if view[field] is not None:
             view[field] = local(view[field])
-    view["event"] = event_view(event, now)
+    if event is not None:
+        view["event"] = event_view(event, now)
     return view
 
 
@@ -84,77 +84,121 @@ def all_events(session, now):
     return [event_view(e, now) for e in store.list_events(session, statuses=("draft", "published", "cancelled"))]
 
 
-def enrol(session, outbox, signing_key, event_id, request, now, base_url):
-    """Register one person: a seat if one is left, else the waitlist, else a refusal.
+def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
+    """Register a group of people for one event in one transaction, in the order given: a seat
+    while one is left, then the waitlist, else a refusal.
 
-    Returns ``(registration, event)`` for ``answer``, which is best called after the commit.
+    The event's row is locked first and held to the commit, so that groups (of this process or
+    of another replica) take turns: seats and places in line go in the order of the commits, and
+    within a group in the order of the requests. Everyone with a lower queue number committed
+    before, so the place in line told is the number waiting now, and it never gets worse. A
+    refusal (closed, full, already registered, the organisation's limit) is one person's alone:
+    it writes nothing and the others go on.
+
+    Returns, for each request in order, ``(registration, event)`` for ``answer`` (the event as
+    it was after that person's seat), or the refusal, an exception not raised.
     """
-    event = store.get_event(session, event_id)
-    domain.check_can_register(event, request, now)
-    key = domain.email_key(request["email"])
-    ico = (request.get("organisation_ico") or "").strip() or None
-    if ico and event["max_per_organisation"] is not None:
-        # Counting is only safe while nobody else registers for this event: lock it first.
-        store.lock_event(session, event_id)
-        if store.live_registration_exists(session, event_id, key):  # "already registered" comes first
-            raise ALREADY_REGISTERED()
-        domain.check_organisation_limit(event, store.live_registrations_of_organisation(session, event_id, ico))
-    organisation = store.get_organisation(session, ico) if ico else None
-    member = domain.is_member(organisation, local(now).date())
+    event = store.lock_event(session, event_id)
+    keys = [domain.email_key(request["email"]) for request in requests]
+    icos = [(request.get("organisation_ico") or "").strip() or None for request in requests]
+    known = set(icos) - {None}
+    taken = store.live_email_keys(session, event_id, set(keys))
+    limited = event is not None and event["max_per_organisation"] is not None
+    per_organisation = store.live_registrations_of_organisations(session, event_id, known) if limited else {}
+    organisations = store.get_organisations(session, known)
+    today = local(now).date()
 
-    values = dict(
-        event_id=event_id, token=secrets.token_urlsafe(24), status="confirmed", waitlist_position=None,
-        first_name=request["first_name"].strip(), last_name=request["last_name"].strip(),
-        email=request["email"].strip(), email_key=key, phone=request.get("phone"),
-        position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
-        organisation_ico=ico,
-        organisation_name=(request.get("organisation_name") or "").strip() or (organisation or {}).get("name"),
-        is_member=member, price=domain.price(event, member), created_at=now,
-    )
-    try:  # the unique index on (event, email) of live registrations decides: no query before
-        registration_id = store.insert_registration(session, values)
-    except IntegrityError:
-        raise ALREADY_REGISTERED() from None
-    code = ticket_code(signing_key, registration_id)
-    store.set_ticket_code(session, registration_id, code)
-    registration = dict(values, id=registration_id, ticket_code=code, cancelled_at=None, checked_in_at=None,
-                        attended_at=None, reminded_at=None, payment=None, paid_at=None)
-    payload = event_payload(registration_view(registration, event, now, base_url))
-    message_id = outbox.add(session, "registration_confirmed", payload)
+    state = dict(event or {})
+    outcomes, rows, places = [], [], []
+    for request, key, ico in zip(requests, keys, icos, strict=True):
+        try:
+            domain.check_can_register(event, request, now)
+            if key in taken:
+                raise ALREADY_REGISTERED()
+            if ico and limited:
+                domain.check_organisation_limit(event, per_organisation.get(ico, 0))
+            status = domain.place_for_next(state)
+        except ServiceError as refusal:
+            outcomes.append(refusal)
+            continue
+        taken.add(key)
+        if ico:
+            per_organisation[ico] = per_organisation.get(ico, 0) + 1
+        place = None
+        if status == "confirmed":
+            state["seats_taken"] += 1
+        else:
+            state["waitlist_taken"] += 1
+            state["waitlist_length"] += 1
+            place = state["waitlist_length"]
+        organisation = organisations.get(ico)
+        member = domain.is_member(organisation, today)
+        rows.append(dict(
+            event_id=event_id, token=secrets.token_urlsafe(24), status=status,
+            waitlist_position=state["waitlist_taken"] if place else None,
+            first_name=request["first_name"].strip(), last_name=request["last_name"].strip(),
+            email=request["email"].strip(), email_key=key, phone=request.get("phone"),
+            position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
+            organisation_ico=ico,
+            organisation_name=(request.get("organisation_name") or "").strip() or (organisation or {}).get("name"),
+            is_member=member, price=domain.price(event, member), created_at=now,
+        ))
+        places.append(place)
+        outcomes.append(dict(state))
+    if not rows:
+        return outcomes
 
-    # The seat comes last. Every registration for this event queues on the row
-    # lock it takes, so the lock is held only for this statement and the commit.
-    # Both statements also check that the event is still the version read above:
-    # a cancellation or a change of time committed meanwhile is met here.
-    while True:
-        seats_taken = store.take_seat(session, event_id, event["version"])
-        taken = None if seats_taken is not None or not event["waitlist_enabled"] else \
-            store.take_waitlist_place(session, event_id, event["version"])
-        if seats_taken is not None or taken is not None:
-            break
-        current = store.lock_event(session, event_id)  # full and no waitlist, or changed since it was read
-        if current["version"] == event["version"]:
-            raise Conflict("event_full", "Akce je plně obsazena.")
-        domain.check_can_register(current, request, now)  # cancelled meanwhile: refused
-        event = current  # its time or place changed: the person is told the new ones
-        payload = event_payload(registration_view(registration, event, now, base_url))
-        outbox.replace(session, message_id, "registration_confirmed", payload)
-    if seats_taken is not None:
-        event = dict(event, seats_taken=seats_taken)
-    else:
-        position, place = taken
-        waitlisted = {"status": "waitlisted", "waitlist_position": position, "ticket_code": None}
-        store.set_registration(session, registration_id, waitlisted)
-        registration.update(waitlisted)
-        event = dict(event, seats_taken=event["capacity"], waitlist_taken=position, waitlist_length=place)
-        # Everyone with a lower number committed before this transaction got the event's
-        # lock, so the place in line is the number now waiting. The payload is amended, not
-        # made again: every registration for the event waits while this lock is held.
-        payload = {"event": payload["event"], "registration": dict(
-            payload["registration"], status="waitlisted", waitlist_position=place, ticket_code=None,
-            ticket_url=None)}
-        outbox.replace(session, message_id, "registration_waitlisted", payload)
-    return payload["registration"], event
+    ids = store.insert_registrations(session, rows)
+    codes = {registration_id: ticket_code(signing_key, registration_id)
+             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == "confirmed"}
+    store.set_ticket_codes(session, codes)
+    store.count_in(session, event_id, state["seats_taken"] - event["seats_taken"],
+                   state["waitlist_taken"] - event["waitlist_taken"])
+
+    told = event_out.dump(event_view(state, now))  # every payload carries the event as the group left it
+    announced, registered = [], iter(zip(ids, rows, places, strict=True))
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, ServiceError):
+            continue
+        registration_id, row, place = next(registered)
+        registration = dict(row, id=registration_id, ticket_code=codes.get(registration_id),
+                            waitlist_position=place, cancelled_at=None, checked_in_at=None, attended_at=None,
+                            reminded_at=None, payment=None, paid_at=None)
+        dumped = registration_only_out.dump(registration_view(registration, None, now, base_url))
+        announced.append((f"registration_{row['status']}", {"event": told, "registration": dumped}))
+        outcomes[index] = (dumped, outcome)
+    outbox.add_many(session, announced)
+    return outcomes
+
+
+def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
+    """``enrol`` for ``(request, idempotency key or None, request hash)`` entries, keeping the
+    answer of each keyed one. An entry whose key has an answer kept already, or came earlier in
+    the group, is ``ALONE``: its caller goes on alone afterwards, and is given the kept answer."""
+    keyed = [key for _request, key, _hash in entries if key]
+    kept = store.idempotency_keys_kept(session, keyed) if keyed else set()
+    outcomes, group = [], []
+    for request, key, request_hash in entries:
+        if key and key in kept:
+            outcomes.append(ALONE)
+            continue
+        kept.add(key)
+        outcomes.append(None)
+        group.append((len(outcomes) - 1, request, key, request_hash))
+    results = enrol(session, outbox, signing_key, event_id, [request for _, request, _, _ in group], now, base_url)
+    answers = []
+    for (index, _request, key, request_hash), result in zip(group, results, strict=True):
+        if key and not isinstance(result, ServiceError):
+            registration, event = result
+            answers.append({"key": key, "request_hash": request_hash, "status": 201,
+                            "body": answer(registration, event, now), "created_at": now})
+        outcomes[index] = result
+    store.save_idempotent_answers(session, answers)
+    return outcomes
+
+
+# Told to a request that must go alone (see ``enrol_group``).
+ALONE = "alone"
 
 
 def answer(registration, event, now):

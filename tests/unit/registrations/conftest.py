@@ -1,6 +1,7 @@
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.groups import Groups
 from services.registrations import store
 from services.registrations.service import RegistrationsService
 from tests.conftest import RecordingOutbox
@@ -12,7 +13,7 @@ def service(make_database):
     database = make_database("registrations", store.metadata)
     outbox = RecordingOutbox(store.outbox)
     clock = {"now": NOW}
-    worker = worker_factory(RegistrationsService, db=database, outbox=outbox, signing_key=KEY,
+    worker = worker_factory(RegistrationsService, db=database, outbox=outbox, signing_key=KEY, groups=Groups(),
                             clock=lambda: clock["now"], config={"PUBLIC_BASE_URL": "https://akce.example"})
     worker.recorded = lambda: outbox.events(database)
     worker.database = database

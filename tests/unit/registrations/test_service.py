@@ -81,7 +81,7 @@ def test_the_unique_index_holds_even_without_the_check(service):
                email="jana1@obec.example", email_key="jana1@obec.example", is_member=False, price=0, created_at=NOW)
     with pytest.raises(IntegrityError):
         with service.database.transaction() as tx:
-            store.insert_registration(tx, row)
+            store.insert_registrations(tx, [row])
 
 
 def test_organisation_limit(service):

@@ -1,0 +1,111 @@
+"""Group commit: requests about one thing (one event) that arrive while a transaction about it
+runs wait, and then go together in the next transaction.
+
+Why: every registration for an event queues on the event's row lock; taken once per group
+instead of once per person, the lock is held for a few statements per group, not per person,
+and the order of the queue (seats, places in line) is still the order of the commits.
+
+How: the first request for a key finds nobody busy and runs its group (of itself) at once, in
+its own green thread; requests arriving meanwhile wait. When a group ends, its leader hands
+each member its own outcome and passes the lead to the first of those who waited, who runs
+them all (up to ``limit``) as the next group. No extra thread, nothing to start or stop.
+
+Guarantee: every submitted item gets exactly one outcome: the value ``run`` gave for it, or
+the exception given for it alone (raised in its caller), or, when ``run`` itself fails
+(the database is away, the worker is killed), that failure, raised in the caller of every
+item of the group. A group is one transaction: it commits for all of its items or for none.
+A failure never leaves the key busy: the lead passes on in a ``finally``.
+"""
+from eventlet.event import Event
+from nameko.extensions import DependencyProvider
+
+LIMIT = 100
+
+_LEAD = object()
+
+
+class _Waiting:
+    __slots__ = ("item", "signal")
+
+    def __init__(self, item):
+        self.item = item
+        self.signal = Event()
+
+
+class Groups:
+    """``submit(key, item, run)``: ``run(key, items)`` returns one outcome per item, in order
+    (an exception instance for an item refused alone)."""
+
+    def __init__(self, limit=LIMIT):
+        self.limit = limit
+        self._waiting = {}  # key -> items waiting for the next group
+        self._busy = set()  # keys whose group is running
+        self.runs = 0  # groups run, and the items in them: their ratio is the mean group size
+        self.items = 0
+
+    def submit(self, key, item, run):
+        mine = _Waiting(item)
+        self._waiting.setdefault(key, []).append(mine)
+        if key in self._busy:
+            told = mine.signal.wait()
+            if told is not _LEAD:
+                return _unwrap(told)
+        else:
+            self._busy.add(key)
+        return _unwrap(self._lead(key, run))
+
+    def _lead(self, key, run):
+        """Run the next group for ``key`` (it starts with the caller's own item); returns the
+        caller's outcome, after handing every other member theirs and the lead to whoever waits."""
+        queue = self._waiting[key]
+        group, queue[:] = queue[:self.limit], queue[self.limit:]
+        outcomes = None
+        try:
+            outcomes = run(key, [member.item for member in group])
+            if len(outcomes) != len(group):
+                raise RuntimeError(f"a group of {len(group)} got {len(outcomes)} outcomes")
+        except BaseException as failure:  # also GreenletExit: nobody is left waiting
+            outcomes = [_Failed(failure)] * len(group)
+            raise
+        finally:
+            for member, outcome in zip(group[1:], outcomes[1:], strict=True):
+                member.signal.send(outcome)
+            self._pass_lead(key)
+            self.runs += 1
+            self.items += len(group)
+        return outcomes[0]
+
+    def _pass_lead(self, key):
+        queue = self._waiting.get(key)
+        if queue:
+            queue[0].signal.send(_LEAD)
+        else:
+            self._waiting.pop(key, None)
+            self._busy.discard(key)
+
+
+class _Failed:
+    """The group's own failure, raised in each member's caller."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
+
+
+def _unwrap(outcome):
+    if isinstance(outcome, _Failed):
+        raise outcome.error
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+class GroupCommit(DependencyProvider):
+    """One ``Groups`` per service process, shared by its workers."""
+
+    def setup(self):
+        self.groups = Groups()
+
+    def get_dependency(self, worker_ctx):
+        return self.groups
