@@ -31,6 +31,12 @@ SERVICES = {
     "backoffice": "services.backoffice.service:BackofficeService",
     "payments": "services.payments.service:PaymentsService",
 }
+# How the services share the machine under load. A person registering waits for the answer;
+# emails, PDFs and payment requests may come a moment later. Those services run at a lower
+# priority (nice 10; the render workers of documents add 10 more), and registrations takes more
+# requests at once, so that more of a rush go together in one transaction (GroupCommit).
+NICE = {"notifications": 10, "documents": 10, "payments": 10}
+MAX_WORKERS = {"registrations": "64"}
 # nameko 2.14, setuptools and eventlet 0.41 announce deprecations on every start: noise.
 QUIET = "ignore"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -94,11 +100,12 @@ class Processes:
         self.commands = {}
         self.restarts = []
 
-    def start(self, name, command):
-        self.commands[name] = command
-        env = dict(os.environ, PYTHONWARNINGS=QUIET, PYTHONUNBUFFERED="1")
+    def start(self, name, command, nice=0, **env):
+        self.commands[name] = (command, nice, env)
+        env = dict(os.environ, PYTHONWARNINGS=QUIET, PYTHONUNBUFFERED="1", **env)
         child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, bufsize=1)
+                                 stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                 preexec_fn=(lambda: os.nice(nice)) if nice else None)
         threading.Thread(target=self._relay, args=(name, child.stdout), daemon=True).start()
         self.children[name] = child
 
@@ -120,7 +127,8 @@ class Processes:
             if len(self.restarts) > RESTARTS_PER_MINUTE:
                 return False
             print(f"[{name}] stopped on its own (exit code {code}); starting it again", flush=True)
-            self.start(name, self.commands[name])
+            command, nice, env = self.commands[name]
+            self.start(name, command, nice, **env)
         return True
 
     def stop(self):
@@ -241,7 +249,9 @@ def main():
         for service, path in SERVICES.items():
             for replica in range(1, replicas + 1):
                 name = service if replicas == 1 else f"{service}-{replica}"
-                processes.start(name, [nameko, "run", "--config", CONFIG, path])
+                workers = {"MAX_WORKERS": MAX_WORKERS[service]} if service in MAX_WORKERS and \
+                    not os.environ.get("MAX_WORKERS") else {}
+                processes.start(name, [nameko, "run", "--config", CONFIG, path], NICE.get(service, 0), **workers)
         if not wait_until_ready(base, processes):
             print(f"The services did not start (exited: {processes.exited()}); see the log above.", file=sys.stderr)
             return 1

@@ -55,6 +55,7 @@ def utcnow() -> datetime:
 # short and the wait for another writer is done in green sleeps around BEGIN IMMEDIATE.
 SQLITE_BUSY_SECONDS = 0.05
 SQLITE_LOCK_WAIT_SECONDS = 5.0
+MAX_POOL = 20
 
 
 def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WAIT_SECONDS):
@@ -194,7 +195,9 @@ class DatabaseProvider(DependencyProvider):
         url = config["DATABASES"][self.container.service_name]
         workers = int(config.get("max_workers", 10))
         lock_wait = float(config.get("SQLITE_LOCK_WAIT_SECONDS", SQLITE_LOCK_WAIT_SECONDS))
-        self.database = Database(url, self.metadata, pool_size=workers + 2, lock_wait=lock_wait)
+        # A connection per worker, up to a point: many workers (registrations under a rush) mostly
+        # wait for their group, not for a connection, and PostgreSQL's connections are few.
+        self.database = Database(url, self.metadata, pool_size=min(workers + 2, MAX_POOL), lock_wait=lock_wait)
         self.database.create_schema(self.container.service_name)
 
     def get_dependency(self, worker_ctx):

@@ -173,7 +173,13 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
             counts = store.count_all_by_status(tx)
             backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
         return [metrics.sample("smopk_registrations", "gauge", "Registrations by status.", counts.get(status, 0),
-                               status=status) for status in ("confirmed", "waitlisted", "cancelled")] + [backlog]
+                               status=status) for status in ("confirmed", "waitlisted", "cancelled")] + [
+            backlog,
+            metrics.sample("smopk_registration_groups_total", "counter",
+                           "Transactions that registered a group of people for one event (this process).",
+                           self.groups.runs),
+            metrics.sample("smopk_registration_grouped_total", "counter",
+                           "People registered or refused in those transactions (this process).", self.groups.items)]
 
     # Registrations
 
