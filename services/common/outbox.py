@@ -1,5 +1,6 @@
 """Transactional outbox: events are rows written in the same transaction as the
-state change they describe; a relay publishes them afterwards.
+state change they describe; a relay publishes them afterwards, in batches
+with their confirms in flight together (``confirms``).
 
 A crash between the commit and the publish only delays an event. Published
 rows are deleted after ``OUTBOX_KEEP_DAYS`` (their payloads carry personal
@@ -17,11 +18,11 @@ from datetime import timedelta
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
-from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, Column, Integer, String, Table, or_, select, update
 
+from .confirms import ConfirmedPublisher
 from .db import DatabaseProvider, UTCDateTime, after_commit, utcnow
 
 log = logging.getLogger(__name__)
@@ -120,10 +121,7 @@ class OutboxRelay(DependencyProvider):
         self.keep = timedelta(days=float(config.get("OUTBOX_KEEP_DAYS", 30)))
         self._purged_at = None
         self.exchange = get_event_exchange(self.container.service_name, config)
-        self.publisher = Publisher(
-            config["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json",
-            declare=[self.exchange],
-        )
+        self.publisher = ConfirmedPublisher(config["AMQP_URI"], self.exchange)
         self._signals = LightQueue(maxsize=1)
         self._running = False
         self._thread = None
@@ -140,11 +138,13 @@ class OutboxRelay(DependencyProvider):
         self.wake()
         if self._thread is not None:
             self._thread.wait()
+        self.publisher.close()
 
     def kill(self):
         self._running = False
         if self._thread is not None:
             self._thread.kill()
+        self.publisher.close()
 
     def wake(self):
         try:
@@ -192,18 +192,14 @@ class OutboxRelay(DependencyProvider):
     def relay_once(self) -> int:
         """Publish what is due; returns how many rows were published."""
         rows = self._claim()
-        published, unroutable = [], []
-        for row in rows:
-            try:
-                self.publisher.publish(
-                    row.payload, exchange=self.exchange, routing_key=row.event_type,
-                    message_id=row.message_id,
-                )
-            except UndeliverableMessage:
-                unroutable.append(row.id)
-                continue
-            published.append(row.id)
-        self._settle(published, unroutable)
+        try:
+            published, unroutable = self.publisher.publish(
+                [(row.id, row.event_type, row.message_id, row.payload) for row in rows])
+        except Exception:
+            self._settle([], [row.id for row in rows])  # the broker is away: soon again, not after the claim
+            raise
+        confirmed = set(published)
+        self._settle(published, [row.id for row in rows if row.id not in confirmed])  # unroutable or not confirmed
         if unroutable:
             log.warning("%d event(s) have no queue to go to yet; kept for later", len(unroutable))
         return len(published)

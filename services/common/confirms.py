@@ -1,0 +1,111 @@
+"""Publishing a batch of events with their publisher confirms in flight together.
+
+One wait per batch instead of one per event: every message of the batch is sent on a channel in
+confirm mode, then the broker's acknowledgements are read as they come, in any grouping
+(``multiple``). Every message is published ``mandatory``: one that no queue would receive comes
+back (``basic.return``) before its acknowledgement.
+
+Guarantee: ``publish`` answers which messages the broker confirmed (each is in every queue bound
+for it) and which it returned as unroutable; anything else (refused with a nack, or not
+confirmed before the time-out or before the connection dropped) is in neither list, and the
+caller keeps it to try again. A message can therefore be published twice (the broker confirmed
+it but the acknowledgement was lost with the connection); consumers deduplicate by message id.
+After any failure the connection is closed and the next batch opens a new one.
+"""
+import json
+import time
+
+from amqp import Message
+from kombu import Connection
+
+PERSISTENT = 2
+
+
+class ConfirmedPublisher:
+    def __init__(self, amqp_uri, exchange, timeout=10.0):
+        self.amqp_uri = amqp_uri
+        self.exchange = exchange
+        self.timeout = timeout
+        self._connection = None
+        self._channel = None
+        self._sent = 0  # delivery tags on the current channel: 1, 2, … in the order sent
+        self._waiting = {}  # delivery tag -> key
+        self._confirmed, self._returned = [], set()
+        self._keys_by_message_id = {}
+
+    def publish(self, messages):
+        """Publish ``messages``, each ``(key, routing_key, message_id, payload)``; returns
+        ``(confirmed keys, unroutable keys)``, in the order given."""
+        if not messages:
+            return [], []
+        try:
+            return self._publish(messages)
+        except BaseException:
+            self.close()
+            raise
+
+    def _publish(self, messages):
+        channel = self._open()
+        self._waiting.clear()
+        self._confirmed, self._returned = [], set()
+        self._keys_by_message_id = {message_id: key for key, _routing_key, message_id, _payload in messages}
+        for key, routing_key, message_id, payload in messages:
+            body = json.dumps(payload).encode("utf-8")
+            channel._basic_publish(
+                Message(body, content_type="application/json", content_encoding="utf-8",
+                        delivery_mode=PERSISTENT, message_id=message_id),
+                exchange=self.exchange.name, routing_key=routing_key, mandatory=True,
+            )
+            self._sent += 1
+            self._waiting[self._sent] = key
+        deadline = time.monotonic() + self.timeout
+        while self._waiting:
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise TimeoutError()
+                self._connection.drain_events(timeout=remaining)
+            except TimeoutError:
+                self.close()  # late acknowledgements would meet tags of a batch that is over
+                break
+        order = {key: n for n, (key, *_rest) in enumerate(messages)}
+        confirmed = [key for key in self._confirmed if key not in self._returned]
+        unroutable = [key for key in self._confirmed if key in self._returned]
+        return sorted(confirmed, key=order.get), sorted(unroutable, key=order.get)
+
+    def _open(self):
+        if self._channel is not None:
+            return self._channel
+        self._connection = Connection(self.amqp_uri)
+        self._connection.connect()
+        channel = self._connection.channel()
+        self.exchange(channel).declare()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.events["basic_return"].add(self._on_return)
+        self._channel, self._sent = channel, 0
+        return channel
+
+    def _settle(self, delivery_tag, multiple):
+        tags = [tag for tag in self._waiting if tag <= delivery_tag] if multiple else [delivery_tag]
+        return [self._waiting.pop(tag) for tag in tags if tag in self._waiting]
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._confirmed.extend(self._settle(delivery_tag, multiple))
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple)  # neither confirmed nor unroutable: tried again later
+
+    def _on_return(self, _error, _exchange, _routing_key, message):
+        key = self._keys_by_message_id.get(message.properties.get("message_id"))
+        if key is not None:
+            self._returned.add(key)
+
+    def close(self):
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # already gone
+                pass
