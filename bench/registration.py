@@ -25,9 +25,11 @@ def wrk(url, script, connections=32, seconds=10, threads=2):
 
 
 def pause_email_pipeline(system):
-    """Stop notifications and documents (SIGSTOP) so that the registration path is measured alone;
+    """Stop the services that work in the background (SIGSTOP: notifications, documents, and
+    payments, which asks non-members to pay) so that the registration path is measured alone;
     their queues keep the events, and ``resume`` lets them catch up."""
-    groups = [os.getpgid(pid) for service in ("notifications", "documents") for pid in system.service_pids()[service]]
+    groups = [os.getpgid(pid) for service in ("notifications", "documents", "payments")
+              for pid in system.service_pids()[service]]
     for group in groups:
         os.killpg(group, signal.SIGSTOP)
 

@@ -12,7 +12,6 @@ caller keeps it to try again. A message can therefore be published twice (the br
 it but the acknowledgement was lost with the connection); consumers deduplicate by message id.
 After any failure the connection is closed and the next batch opens a new one.
 """
-import json
 import time
 
 from amqp import Message
@@ -34,7 +33,7 @@ class ConfirmedPublisher:
         self._keys_by_message_id = {}
 
     def publish(self, messages):
-        """Publish ``messages``, each ``(key, routing_key, message_id, payload)``; returns
+        """Publish ``messages``, each ``(key, routing_key, message_id, JSON text)``; returns
         ``(confirmed keys, unroutable keys)``, in the order given."""
         if not messages:
             return [], []
@@ -48,11 +47,10 @@ class ConfirmedPublisher:
         channel = self._open()
         self._waiting.clear()
         self._confirmed, self._returned = [], set()
-        self._keys_by_message_id = {message_id: key for key, _routing_key, message_id, _payload in messages}
-        for key, routing_key, message_id, payload in messages:
-            body = json.dumps(payload).encode("utf-8")
+        self._keys_by_message_id = {message_id: key for key, _routing_key, message_id, _text in messages}
+        for key, routing_key, message_id, text in messages:
             channel._basic_publish(
-                Message(body, content_type="application/json", content_encoding="utf-8",
+                Message(text.encode("utf-8"), content_type="application/json", content_encoding="utf-8",
                         delivery_mode=PERSISTENT, message_id=message_id),
                 exchange=self.exchange.name, routing_key=routing_key, mandatory=True,
             )

@@ -20,7 +20,7 @@ import eventlet
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, Column, Integer, String, Table, or_, select, update
+from sqlalchemy import JSON, Column, Integer, String, Table, Text, cast, or_, select, update
 
 from .confirms import ConfirmedPublisher
 from .db import DatabaseProvider, UTCDateTime, after_commit, utcnow
@@ -191,10 +191,10 @@ class OutboxRelay(DependencyProvider):
 
     def relay_once(self) -> int:
         """Publish what is due; returns how many rows were published."""
-        rows = self._claim()
+        rows = self._claim()  # the payloads as stored, JSON text: published without parsing them
         try:
             published, unroutable = self.publisher.publish(
-                [(row.id, row.event_type, row.message_id, row.payload) for row in rows])
+                [(row.id, row.event_type, row.message_id, row.text) for row in rows])
         except Exception:
             self._settle([], [row.id for row in rows])  # the broker is away: soon again, not after the claim
             raise
@@ -214,7 +214,7 @@ class OutboxRelay(DependencyProvider):
             rows = session.execute(
                 update(t).where(t.c.id.in_(due), *claimable)
                 .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-                .returning(t.c.id, t.c.message_id, t.c.event_type, t.c.payload)
+                .returning(t.c.id, t.c.message_id, t.c.event_type, cast(t.c.payload, Text).label("text"))
             ).all()
         return sorted(rows, key=lambda row: row.id)
 
