@@ -81,6 +81,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         outcome = self.groups.submit(event_id, (request, idempotency_key, request_hash), self._enrol_group)
         if outcome is usecases.ALONE:
             return self._register_alone(event_id, request, idempotency_key, request_hash)
+        if idempotency_key:
+            return 201, outcome  # the answer as kept for the key
         return 201, usecases.answer(*outcome, self.clock())  # built after the commit, outside the lock
 
     def _enrol_group(self, event_id, entries):

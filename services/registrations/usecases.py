@@ -173,7 +173,8 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
 
 def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
     """``enrol`` for ``(request, idempotency key or None, request hash)`` entries, keeping the
-    answer of each keyed one. An entry whose key has an answer kept already, or came earlier in
+    answer of each keyed one: for a keyed entry the outcome is that answer (a dict), not
+    ``(registration, event)``. An entry whose key has an answer kept already, or came earlier in
     the group, is ``ALONE``: its caller goes on alone afterwards, and is given the kept answer."""
     keyed = [key for _request, key, _hash in entries if key]
     kept = store.idempotency_keys_kept(session, keyed) if keyed else set()
@@ -189,9 +190,9 @@ def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
     answers = []
     for (index, _request, key, request_hash), result in zip(group, results, strict=True):
         if key and not isinstance(result, ServiceError):
-            registration, event = result
-            answers.append({"key": key, "request_hash": request_hash, "status": 201,
-                            "body": answer(registration, event, now), "created_at": now})
+            result = answer(*result, now)  # kept, and given to this caller as it is kept
+            answers.append({"key": key, "request_hash": request_hash, "status": 201, "body": result,
+                            "created_at": now})
         outcomes[index] = result
     store.save_idempotent_answers(session, answers)
     return outcomes
