@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from bench import documents, members, payments, registration, rush, time_to_inbox
+from bench import documents, members, payments, profile, registration, rush, time_to_inbox
 from bench.system import System
 from tools.scratch_databases import scratch_databases
 
@@ -42,6 +42,16 @@ def main():
         results["memory_after_rush_mb"] = rush.memory(system)
         progress("burst: 1,000 confirmations, until the last email is in the sink…")
         results["burst"] = rush.burst(system)
+
+    progress("the rush again, registrations one at a time (REGISTRATION_GROUP_LIMIT=1): the baseline…")
+    with scratch_databases("bench") as urls, System(database_urls=urls,
+                                                    extra_env={"REGISTRATION_GROUP_LIMIT": "1"}) as system:
+        results["rush_one_at_a_time"] = rush.rush(system)
+
+    progress("profile: 1,000 registrations and their emails, costs per registration (free, then paid)…")
+    with scratch_databases("bench") as urls, System(database_urls=urls) as system:
+        results["profile"] = profile.measure(system, price_member=0, price_non_member=0)
+        results["profile_paid"] = profile.measure(system)
 
     progress("time to inbox: starting the system…")
     with System() as system:
@@ -79,12 +89,26 @@ def print_table(results):
             f"no-op {r['noop_per_second']:.0f}/s, ratio {r['ratio_to_noop']:.2f}")
         row("", f"p50/p95/p99 {r['registration_p50_ms']:.0f}/{r['registration_p95_ms']:.0f}/"
                 f"{r['registration_p99_ms']:.0f} ms", f"no-op p99 {r['noop_p99_ms']:.0f} ms")
-    r = results["rush"]
+    r, one = results["rush"], results["rush_one_at_a_time"]
     row(f"rush: {r['registrations']} at {r['connections']} conn. into {r['seats']} seats",
-        f"{r['seconds']:.2f} s, {r['errors']} errors", f"confirmed {r['confirmed']}, waitlisted {r['waitlisted']}")
+        f"{r['seconds']:.2f} s, {r['errors']} errors", f"one at a time {one['seconds']:.2f} s, "
+        f"ratio {one['seconds'] / r['seconds']:.1f}")
+    row("", f"confirmed {r['confirmed']}, waitlisted {r['waitlisted']}",
+        f"places 1..{r['waitlisted']}: {'exact' if r['places_exact'] else 'NOT EXACT'}")
     b = results["burst"]
     row(f"burst: {b['confirmations']} confirmations", f"{b['seconds_to_last_email']:.1f} s to the last email",
         f"all accepted in {b['seconds_to_accept_all']:.1f} s, {b['emails']} emails, {b['errors']} errors")
+    for key, label in (("profile", "free event"), ("profile_paid", "non-members pay")):
+        p = results[key]
+        row(f"profile, {label}: {p['registrations']} registrations", f"{p['emails']} emails, the last after "
+            f"{p['seconds_until_the_last_email']:.0f} s",
+            f"{p['registrations_statements_per_registration']:.2f} statements per registration (registrations)")
+        print("    CPU ms per registration: " + ", ".join(
+            f"{name} {ms:.2f}" for name, ms in p["cpu_ms_per_registration"].items() if ms >= 0.01))
+        print("    commits per registration: " + ", ".join(
+            f"{name} {n:.2f}" for name, n in p["commits_per_registration"].items() if n)
+            + f"; RabbitMQ messages in {p['messages_per_registration']['published']:.2f}, "
+            f"out {p['messages_per_registration']['delivered']:.2f}")
     for service, idle in results["memory_idle_mb"].items():
         after = results["memory_after_rush_mb"].get(service)
         row(f"memory: {service}", f"{after} MB after the rush", f"idle {idle} MB")

@@ -37,6 +37,7 @@ class System:
             for name in ("members", "registrations", "notifications", "documents", "backoffice", "payments")}
         self.extra_env = extra_env or {}
         self.output = []
+        self._recipients = {}  # .eml file name -> its To header
 
     def __enter__(self):
         requests.put(f"{RABBIT_API}/vhosts/{self.vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
@@ -68,6 +69,22 @@ class System:
             self.launcher.kill()
         requests.delete(f"{RABBIT_API}/vhosts/{self.vhost}", auth=RABBIT_AUTH, timeout=10)
         subprocess.run(["rm", "-rf", self.folder], check=False)
+
+    def mails_to(self, fragment):
+        """How many emails in the sink are addressed to someone whose address contains
+        ``fragment``: a scenario counts only its own people's emails, not what an earlier one is
+        still sending. Each new file's headers are read once."""
+        try:
+            names = os.listdir(self.mail_dir)
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            if name.endswith(".eml") and name not in self._recipients:
+                with open(os.path.join(self.mail_dir, name), "rb") as message:
+                    head = message.read(8192).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+                to = re.search(rb"^To: *(.*)$", head, re.MULTILINE | re.IGNORECASE)
+                self._recipients[name] = to.group(1).decode(errors="replace") if to else ""
+        return sum(1 for to in self._recipients.values() if fragment in to)
 
     def mail_count(self):
         try:

@@ -135,8 +135,13 @@ class Database:
         self.engine = make_engine(url, pool_size, lock_wait)
         self.metadata = metadata
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.statements = 0  # statements run, for /metrics and the benchmark's profile
+        event.listen(self.engine, "before_cursor_execute", self._count)
         self.lock_wait = lock_wait
         self._write_lock = threading.RLock() if self.is_sqlite else None
+
+    def _count(self, *_args):
+        self.statements += 1
 
     def create_schema(self, service=None):
         """Apply the service's migrations; replicas starting together take turns (a lock per

@@ -105,7 +105,7 @@ class GroupCommit(DependencyProvider):
     """One ``Groups`` per service process, shared by its workers."""
 
     def setup(self):
-        self.groups = Groups()
+        self.groups = Groups(int(self.container.config.get("REGISTRATION_GROUP_LIMIT", LIMIT)))
 
     def get_dependency(self, worker_ctx):
         return self.groups

@@ -181,7 +181,9 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
                            "Transactions that registered a group of people for one event (this process).",
                            self.groups.runs),
             metrics.sample("smopk_registration_grouped_total", "counter",
-                           "People registered or refused in those transactions (this process).", self.groups.items)]
+                           "People registered or refused in those transactions (this process).", self.groups.items),
+            metrics.sample("smopk_db_statements_total", "counter", "SQL statements run (this process).",
+                           self.db.statements, service=self.name)]
 
     # Registrations
 
