@@ -229,8 +229,9 @@ def list_registrations(session, event_id, now, base_url, status=None):
 def record_payment(session, registration_id, payment, paid_at=None):
     """What payments asked this registration to pay (``payment_requested``), or that it was paid
     (``payment_received``): the manage page shows it without asking payments. Told twice, the
-    same values are written twice."""
-    kept = store.get_registration(session, registration_id=registration_id)
+    same values are written twice. The row is locked: ``invoice_issued``, heard on another queue
+    at the same moment, changes the same column."""
+    kept = store.lock_registration(session, registration_id)
     if kept is None:
         return
     invoice = (kept["payment"] or {}).get("invoice_number")  # told before, by invoice_issued
@@ -244,8 +245,8 @@ def record_invoice(session, registration_ids, invoice):
     """An invoice covers these registrations, or a credit note took them back. One invoice for
     several people has a symbol of its own: from then on each person's page, ticket and emails
     show paying that invoice (the organisation pays once), not their own share."""
-    for registration_id in registration_ids:
-        registration = store.get_registration(session, registration_id=registration_id)
+    for registration_id in sorted(registration_ids):  # locked in one order: no deadlock with another invoice
+        registration = store.lock_registration(session, registration_id)  # payment_requested changes it too
         if registration is None:
             continue
         payment = dict(registration["payment"] or {}, invoice_number=invoice["number"]
