@@ -85,3 +85,25 @@ def test_cancelling_a_registration_and_its_event_at_once_deadlocks_neither(servi
     go_on.send()
     assert one.wait()["status"] == "cancelled"
     assert two.wait()["status"] == "cancelled"
+
+
+def test_a_payment_request_and_its_invoice_heard_at_once_are_both_kept(service):
+    event = published(service, capacity=5)
+    registration = service.register(event["id"], person(1))
+    payment = {"variable_symbol": f"1{registration['id']:09d}", "outstanding_halere": 90000, "due_on": "2026-12-10",
+               "account": "19-2000145399/0800", "iban": "CZ6508000000192000145399", "spd": "SPD*1.0*AM:900.00"}
+    invoice = {"number": "FV-2026-0001", "kind": "invoice", "variable_symbol": payment["variable_symbol"],
+               "spd": payment["spd"], "due_on": "2026-12-10", "total_halere": 90000,
+               "supplier": {"account": payment["account"], "iban": payment["iban"]}}
+    release, invoicing = holding_open(service, lambda tx: usecases.record_invoice(tx, [registration["id"]], invoice))
+
+    def record():
+        with service.database.transaction() as tx:
+            usecases.record_payment(tx, registration["id"], payment)
+    paying = eventlet.spawn(record)
+    eventlet.sleep(0.3)  # it waits for the registration's row
+    release.send()
+    invoicing.wait()
+    paying.wait()
+    kept = service.get_registration(registration["id"])["payment"]
+    assert kept["invoice_number"] == "FV-2026-0001" and kept["variable_symbol"] == payment["variable_symbol"]
