@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from bench import documents, members, payments, profile, registration, rush, time_to_inbox
+from bench import documents, hot_row, members, payments, profile, registration, rush, time_to_inbox
 from bench.system import System
 from tools.scratch_databases import scratch_databases
 
@@ -51,6 +51,10 @@ def main():
     progress("burst: 1,000 confirmations, until the last email is in the sink…")
     with scratch_databases("bench") as urls, System(database_urls=urls) as system:
         results["burst"] = rush.burst(system)
+
+    progress("one event's row: how long each group size holds it…")
+    with scratch_databases("benchrow") as urls:
+        results["hot_row"] = hot_row.measure(urls["registrations"])
 
     progress("profile: 1,000 registrations and their emails, costs per registration (free, then paid)…")
     with scratch_databases("bench") as urls, System(database_urls=urls) as system:
@@ -102,6 +106,9 @@ def print_table(results):
     b = results["burst"]
     row(f"burst: {b['confirmations']} confirmations", f"{b['seconds_to_last_email']:.1f} s to the last email",
         f"all accepted in {b['seconds_to_accept_all']:.1f} s, {b['emails']} emails, {b['errors']} errors")
+    for size, figures in results["hot_row"].items():
+        row(f"one event's row, group of {size}", f"held {figures['row_held_ms']:.1f} ms",
+            f"at most {figures['cap_per_second']:,}/s for one event")
     for key, label in (("profile", "free event"), ("profile_paid", "non-members pay")):
         p = results[key]
         row(f"profile, {label}: {p['registrations']} registrations", f"{p['emails']} emails, the last after "
