@@ -21,6 +21,7 @@ def ticket_context(n):
                   "lecturer": "Ing. Žaneta Čermáková", "starts_at": "2026-12-08T09:00:00+01:00",
                   "ends_at": "2026-12-08T15:00:00+01:00"},
         "qr": render.qr_data_uri(f"T{n}-ABCDEFGHIJKLMNOP"), "organiser": "Sdružení měst a obcí Plzeňského kraje",
+        "payment": None, "qr_platba": None,  # a member's ticket: nothing to pay
     }
 
 

@@ -16,12 +16,20 @@ from tools.scratch_databases import scratch_databases
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
-def progress(text):
-    print(text, flush=True)
+def save(results):
+    os.makedirs(RESULTS, exist_ok=True)
+    path = os.path.join(RESULTS, f"{datetime.date.today().isoformat()}.json")
+    with open(path, "w") as out:
+        json.dump(results, out, indent=2)
+    return path
 
 
 def main():
     results = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count()}
+
+    def progress(text):
+        save(results)  # what is measured so far survives a scenario that fails
+        print(text, flush=True)
 
     progress("registration over HTTP on PostgreSQL, 32 connections: starting the system…")
     with scratch_databases("bench") as urls, System(database_urls=urls) as system:
@@ -74,11 +82,8 @@ def main():
     with scratch_databases("benchpay") as urls:
         results["payments"]["statement_postgresql"] = payments.statement_import(urls["payments"])
 
+    path = save(results)
     print_table(results)
-    os.makedirs(RESULTS, exist_ok=True)
-    path = os.path.join(RESULTS, f"{datetime.date.today().isoformat()}.json")
-    with open(path, "w") as out:
-        json.dump(results, out, indent=2)
     print(f"\nsaved {os.path.relpath(path)}")
     return 0
 
