@@ -5,7 +5,11 @@ other request and the AMQP heartbeats. The pool uses the ``spawn`` start
 method (no forked eventlet state) and is shut down in ``stop`` and ``kill``,
 without which ``nameko run`` hangs on SIGTERM.
 """
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +21,7 @@ from nameko.extensions import DependencyProvider
 from . import render
 
 POLL_SECONDS = 0.005
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class Renderer:
@@ -52,10 +57,25 @@ _pool_lifecycle = threading.Lock()
 
 
 def make_executor(processes):
-    """Worker processes for rendering: spawned (no forked eventlet state), warmed up, at low priority."""
+    """Worker processes for rendering: spawned (no forked eventlet state), warmed up, at low priority,
+    and ended with their service: a service killed outright (SIGKILL) leaves no workers behind."""
     with _pool_lifecycle:
         return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=render.warm_up)
+                                   initializer=_start_worker, initargs=(os.getpid(),))
+
+
+def _start_worker(service_pid):
+    """A worker would otherwise wait on its queue forever once the service is gone: it holds the
+    queue's write end itself, so no end of file ever comes. Linux signals it when its parent
+    dies (PR_SET_PDEATHSIG); a parent gone before that was set is seen by the worker itself."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: only a stop shuts the pool down
+        pass
+    if os.getppid() != service_pid:
+        os._exit(0)
+    render.warm_up()
 
 
 def shut_down(executor, wait):
