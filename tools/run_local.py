@@ -32,10 +32,11 @@ SERVICES = {
     "payments": "services.payments.service:PaymentsService",
 }
 # How the services share the machine under load. A person registering waits for the answer;
-# emails, PDFs and payment requests may come a moment later. Those services run at a lower
-# priority (nice 10; the render workers of documents add 10 more), and registrations takes more
-# requests at once, so that more of a rush go together in one transaction (GroupCommit).
-NICE = {"notifications": 10, "documents": 10, "payments": 10}
+# emails, PDFs and payment requests may come a moment later. Those services run only on CPU
+# time nobody else wants (Linux's SCHED_IDLE, inherited by the render workers of documents; a
+# nice of 10 where that policy is missing), and registrations takes more requests at once, so
+# that more of a rush go together in one transaction (GroupCommit).
+BACKGROUND = ("notifications", "documents", "payments")
 MAX_WORKERS = {"registrations": "64"}
 # nameko 2.14, setuptools and eventlet 0.41 announce deprecations on every start: noise.
 QUIET = "ignore"
@@ -92,6 +93,14 @@ def prepare_bus(amqp_uri):
         print(f"(dead-letter policy not set: {error})")
 
 
+def in_background():
+    """Run this (child) process only on CPU time that nobody else wants."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux
+        os.nice(10)
+
+
 class Processes:
     """The children, each in a process group of its own so a stop reaches their children too."""
 
@@ -100,12 +109,12 @@ class Processes:
         self.commands = {}
         self.restarts = []
 
-    def start(self, name, command, nice=0, **env):
-        self.commands[name] = (command, nice, env)
+    def start(self, name, command, background=False, **env):
+        self.commands[name] = (command, background, env)
         env = dict(os.environ, PYTHONWARNINGS=QUIET, PYTHONUNBUFFERED="1", **env)
         child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                 preexec_fn=(lambda: os.nice(nice)) if nice else None)
+                                 preexec_fn=in_background if background else None)
         threading.Thread(target=self._relay, args=(name, child.stdout), daemon=True).start()
         self.children[name] = child
 
@@ -127,8 +136,8 @@ class Processes:
             if len(self.restarts) > RESTARTS_PER_MINUTE:
                 return False
             print(f"[{name}] stopped on its own (exit code {code}); starting it again", flush=True)
-            command, nice, env = self.commands[name]
-            self.start(name, command, nice, **env)
+            command, background, env = self.commands[name]
+            self.start(name, command, background, **env)
         return True
 
     def stop(self):
@@ -251,7 +260,7 @@ def main():
                 name = service if replicas == 1 else f"{service}-{replica}"
                 workers = {"MAX_WORKERS": MAX_WORKERS[service]} if service in MAX_WORKERS and \
                     not os.environ.get("MAX_WORKERS") else {}
-                processes.start(name, [nameko, "run", "--config", CONFIG, path], NICE.get(service, 0), **workers)
+                processes.start(name, [nameko, "run", "--config", CONFIG, path], service in BACKGROUND, **workers)
         if not wait_until_ready(base, processes):
             print(f"The services did not start (exited: {processes.exited()}); see the log above.", file=sys.stderr)
             return 1
