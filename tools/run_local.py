@@ -93,12 +93,12 @@ def prepare_bus(amqp_uri):
         print(f"(dead-letter policy not set: {error})")
 
 
-def in_background():
-    """Run this (child) process only on CPU time that nobody else wants."""
+def in_background(pid):
+    """Run process ``pid`` only on CPU time that nobody else wants."""
     try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):  # not Linux
-        os.nice(10)
+        os.setpriority(os.PRIO_PROCESS, pid, 10)
 
 
 class Processes:
@@ -113,8 +113,9 @@ class Processes:
         self.commands[name] = (command, background, env)
         env = dict(os.environ, PYTHONWARNINGS=QUIET, PYTHONUNBUFFERED="1", **env)
         child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                 preexec_fn=in_background if background else None)
+                                 stderr=subprocess.STDOUT, text=True, bufsize=1)
+        if background:  # set from here, at once: its render workers, started later, inherit it
+            in_background(child.pid)
         threading.Thread(target=self._relay, args=(name, child.stdout), daemon=True).start()
         self.children[name] = child
 
@@ -179,12 +180,27 @@ def wait_until_ready(base, processes):
     return False
 
 
+def _when_it_answers(call):
+    """``call()`` once its service consumes its queue: registrations can answer /health before
+    members has started, on a busy machine."""
+    from nameko.exceptions import UnknownService
+
+    deadline = time.monotonic() + READY_SECONDS
+    while True:
+        try:
+            return call()
+        except UnknownService:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
 def load_sample_data(amqp_uri):
     """Fill empty databases with the sample register and two seminars; returns the first event's id."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60) as cluster:
-        if not cluster.members.membership_register():
+        if not _when_it_answers(lambda: cluster.members.membership_register()):
             imported = cluster.members.import_organisations_csv(sample_data.register_csv())
             for ico, contact in sample_data.contacts():
                 cluster.members.add_contact(ico, contact)

@@ -47,7 +47,11 @@ class Groups:
         mine = _Waiting(item)
         self._waiting.setdefault(key, []).append(mine)
         if key in self._busy:
-            told = mine.signal.wait()
+            try:
+                told = mine.signal.wait()
+            except BaseException:  # this caller was stopped while it waited: it leaves the line
+                self._leave(key, mine)
+                raise
             if told is not _LEAD:
                 return _unwrap(told)
         else:
@@ -65,7 +69,8 @@ class Groups:
             if len(outcomes) != len(group):
                 raise RuntimeError(f"a group of {len(group)} got {len(outcomes)} outcomes")
         except BaseException as failure:  # also GreenletExit: nobody is left waiting
-            outcomes = [_Failed(failure)] * len(group)
+            told = failure if isinstance(failure, Exception) else RuntimeError("the group's leader was stopped")
+            outcomes = [_Failed(failure)] + [_Failed(told)] * (len(group) - 1)
             raise
         finally:
             for member, outcome in zip(group[1:], outcomes[1:], strict=True):
@@ -74,6 +79,14 @@ class Groups:
             self.runs += 1
             self.items += len(group)
         return outcomes[0]
+
+    def _leave(self, key, mine):
+        """Take a stopped caller out of the line; if the lead had just been passed to it, pass it on."""
+        queue = self._waiting.get(key, [])
+        if mine in queue:
+            queue.remove(mine)
+        if mine.signal.ready() and mine.signal.wait() is _LEAD:
+            self._pass_lead(key)
 
     def _pass_lead(self, key):
         queue = self._waiting.get(key)

@@ -100,6 +100,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         now = self.clock()
         try:
             with self.db.transaction() as tx:
+                store.lock_event(tx, event_id)  # the event before the key, as in a group: no deadlock
                 if idempotency_key:
                     store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
                 [outcome] = usecases.enrol(tx, self.outbox, self.signing_key, event_id, [request], now, self.base_url)

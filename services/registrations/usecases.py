@@ -177,6 +177,8 @@ def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
     ``(registration, event)``. An entry whose key has an answer kept already, or came earlier in
     the group, is ``ALONE``: its caller goes on alone afterwards, and is given the kept answer."""
     keyed = [key for _request, key, _hash in entries if key]
+    if keyed:  # the event first, as everywhere: a twin's group in another process has committed by then
+        store.lock_event(session, event_id)
     kept = store.idempotency_keys_kept(session, keyed) if keyed else set()
     outcomes, group = [], []
     for request, key, request_hash in entries:

@@ -167,11 +167,33 @@ def test_a_group_killed_before_its_commit_leaves_nothing_and_each_member_is_told
     eventlet.sleep(0.05)
     monkeypatch.setattr(store, "count_in", killed)  # the inserts ran; the event's counters never will
     release.send()
-    for thread in [first] + group:
+    for thread in [first, group[0]]:  # each leads its group, and is stopped
         with pytest.raises(KeyboardInterrupt):
+            thread.wait()
+    for thread in group[1:]:  # told, not stopped with it
+        with pytest.raises(RuntimeError, match="leader was stopped"):
             thread.wait()
     assert service.list_registrations(event["id"]) == [] and service.recorded() == before
 
     monkeypatch.undo()
     assert [service.register(event["id"], person(n))["status"] for n in range(4)] == [
         "confirmed", "confirmed", "confirmed", "waitlisted"]
+
+
+def test_a_caller_stopped_while_it_waits_leaves_the_line_and_the_others_go_on():
+    groups, release, seen = Groups(), Event(), []
+
+    def run(key, items):
+        seen.append(list(items))
+        if len(seen) == 1:
+            release.wait()
+        return list(items)
+
+    first = eventlet.spawn(groups.submit, "A", 1, run)
+    eventlet.sleep(0)
+    stopped, other = eventlet.spawn(groups.submit, "A", 2, run), eventlet.spawn(groups.submit, "A", 3, run)
+    eventlet.sleep(0.01)
+    stopped.kill()  # the first in line, who would have led the next group
+    release.send()
+    assert (first.wait(), other.wait()) == (1, 3)
+    assert seen == [[1], [3]] and groups.submit("A", 4, run) == 4
