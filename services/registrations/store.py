@@ -210,7 +210,8 @@ def live_registrations_of_organisations(session, event_id, icos) -> dict:
 
 
 def insert_registrations(session, rows):
-    """Insert ``rows`` in one statement; their ids, in the order of ``rows``."""
+    """Insert ``rows``; their ids, in the order of ``rows``. One statement on PostgreSQL; SQLite, whose
+    RETURNING order SQLAlchemy cannot rely on, gets one statement per row."""
     if not rows:
         return []
     return list(session.execute(_INSERT_REGISTRATIONS, rows).scalars())
