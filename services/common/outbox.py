@@ -84,14 +84,8 @@ class Outbox:
         self._insert = table.insert()
 
     def add(self, session, event_type: str, payload: dict) -> str:
-        """Record ``event_type`` with ``payload`` in the caller's transaction."""
-        message_id = str(uuid.uuid4())
-        now = utcnow()
-        body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=now.isoformat())
-        session.execute(self._insert, {"message_id": message_id, "event_type": event_type, "payload": body,
-                                       "created_at": now})
-        after_commit(session, self._wake)
-        return message_id
+        """Record ``event_type`` with ``payload`` in the caller's transaction; its message id."""
+        return self.add_many(session, [(event_type, payload)])[0]
 
     def add_many(self, session, events) -> list:
         """Record each ``(event_type, payload)`` of ``events`` in the caller's transaction, in one
