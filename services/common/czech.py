@@ -73,3 +73,11 @@ EVENT_KINDS = {"seminar": "seminář", "training": "školení", "good_practice":
 def event_kind(kind: str) -> str:
     """The Czech name of an event kind: ``seminář``."""
     return EVENT_KINDS.get(kind, kind)
+
+
+def percent(rate) -> str:
+    """A share as Czech write it, ``87,5 %`` (``100 %``), or a dash when there is none (None)."""
+    if rate is None:
+        return "–"
+    text = f"{rate * 100:.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "\u00a0%"

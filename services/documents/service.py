@@ -3,15 +3,15 @@ import base64
 
 from nameko.dependency_providers import Config
 
-from services.common import metrics
+from services.common import czech, metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED
+from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient, rpc
 
-from . import certificates, collation, render, store
+from . import certificates, charts, collation, render, store
 from .pool import RenderPool
 
 
@@ -113,6 +113,58 @@ class DocumentsService(HealthCheck):
             "issued_at": certificate["issued_at"], "organiser": self.config.get("ORGANISER_NAME", "")})
         return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}.pdf", data), number=number,
                     duplicate=duplicate)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def certificate_numbers(self, registration_ids):
+        """The numbers of the certificates issued for these registrations, in one call; a
+        registration without a certificate is left out."""
+        with self.db.transaction() as tx:
+            found = store.certificates_of(tx, sorted({int(i) for i in registration_ids}))
+        return [{"registration_id": c["registration_id"], "number": certificates.certificate_number(c)}
+                for c in found]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_training_record(self, record):
+        """The evidence of training for the municipality's files, from a record as
+        ``registrations.training_record`` or ``organisation_training_record`` gives it. The
+        certificate numbers are taken from this service's register (it issues them)."""
+        if not isinstance(record, dict) or not isinstance(record.get("people"), list):
+            raise ValidationError({"record": "Očekávám evidenci, jak ji vrací registrations.training_record."})
+        ids = [t["registration_id"] for p in record["people"] for t in p["trainings"]]
+        numbers = {c["registration_id"]: c["number"] for c in self.certificate_numbers(ids)}
+        people = sorted((dict(p, trainings=[dict(t, certificate_number=numbers.get(t["registration_id"]))
+                                            for t in p["trainings"]]) for p in record["people"]),
+                        key=lambda p: (_by_surname(p), p["email"].casefold()))
+        organisation = record.get("organisation")
+        data = self.renderer.pdf("training_record.html", {
+            "record": record, "people": people, "organisation": organisation, "year": record.get("year"),
+            "issued_at": self.clock(), "organiser": self.config.get("ORGANISER_NAME", "")})
+        suffix = "osobni"
+        if organisation:
+            suffix = organisation["ico"] + (f"-{record['year']}" if record.get("year") else "")
+        return pdf_message(f"evidence-vzdelavani-{suffix}.pdf", data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_annual_report(self, year):
+        """The annual report for the general assembly, with its charts, from
+        ``registrations.annual_report(year)``."""
+        report = self.registrations.annual_report(year)
+        events, members = report["events"], report["members"]
+        figures = {
+            "kinds": charts.bar_chart([(k["label"], k["count"]) for k in events["by_kind"]], "Akce podle druhu"),
+            "topics": charts.bar_chart([(t["topic"], t["count"]) for t in events["by_topic"]], "Akce podle tématu"),
+            "members": charts.bar_chart([("členové", members["attended_members"]),
+                                         ("nečlenové", members["attended_non_members"])],
+                                        "Účastníci: členové a nečlenové"),
+            "districts": charts.bar_chart([(d["district"], d["count"]) for d in report["districts"]],
+                                          "Účastníci podle okresu"),
+            "organisations": charts.bar_chart([(o["name"], o["attendees"]) for o in report["organisations"][:15]],
+                                              "Organizace s nejvíce účastníky"),
+        }
+        data = self.renderer.pdf("annual_report.html", {
+            "report": report, "charts": figures, "rate": czech.percent(report["attendance"]["rate"]),
+            "issued_at": self.clock(), "organiser": self.config.get("ORGANISER_NAME", "")})
+        return pdf_message(f"vyrocni-zprava-{report['year']}.pdf", data)
 
 
 def _certificate_view(certificate):

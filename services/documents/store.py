@@ -48,3 +48,11 @@ def count_copy(session, registration_id):
     session.execute(update(certificates).where(certificates.c.registration_id == registration_id)
                     .values(copies=certificates.c.copies + 1))
     return get_certificate(session, registration_id)
+
+
+def certificates_of(session, registration_ids):
+    """The certificates issued for these registrations, in one query."""
+    if not registration_ids:
+        return []
+    return session.execute(select(certificates).where(certificates.c.registration_id.in_(list(registration_ids)))
+                           .order_by(certificates.c.registration_id)).mappings().all()

@@ -18,6 +18,13 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+def attended(registration) -> bool:
+    """Came to the event: a confirmed registration whose attendance staff marked (by check-in or
+    by hand). A check-in alone is not attendance until it is marked; a waitlisted or cancelled
+    registration never counts."""
+    return registration["status"] == "confirmed" and registration["attended_at"] is not None
+
+
 def is_public(event) -> bool:
     return event is not None and event["status"] == "published"
 

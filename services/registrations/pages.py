@@ -1,5 +1,6 @@
 """The Czech web pages: Jinja2 templates with autoescape, and the headers every page carries."""
 import os
+from datetime import datetime
 
 import jinja2
 from werkzeug.wrappers import Response
@@ -30,6 +31,7 @@ environment.filters.update(
     day=czech.day,
     money=czech.money,
     qr=qr.svg_data_uri,
+    iso_date=lambda value: czech.date(datetime.fromisoformat(value)),
 )
 
 

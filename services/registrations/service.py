@@ -19,7 +19,7 @@ from services.common.outbox import OutboxRelay
 from services.common.rpc import RpcClient, rpc
 from services.common.signing import TicketSigner
 
-from . import store, usecases
+from . import records, store, usecases
 from .http import Announcements, HttpApi
 from .ratelimit import RateLimits
 from .schemas import (
@@ -274,6 +274,53 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         with self.db.transaction() as tx:
             registrations = usecases.list_registrations(tx, int(event_id), self.clock(), self.base_url, status)
         return registrations_out.dump(registrations)
+
+    # Training records and the annual report
+
+    def _certificate_numbers(self, rows):
+        """Registration id -> certificate number, from the documents service's register, in one call."""
+        ids = sorted({row["registration_id"] for row in rows if row["accreditation_number"]})
+        if not ids:
+            return {}
+        return {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(ids)}
+
+    def _training_record(self, email):
+        email = records.checked_email(email)
+        with self.db.transaction() as tx:
+            rows = usecases.training_rows(tx, email=email)
+        return dict(records.training_record(rows, self._certificate_numbers(rows)), email=email)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def training_record(self, email):
+        """What the person with ``email`` (in any case) attended, at every organisation they came
+        for: accredited trainings with hours and certificate numbers, other events apart."""
+        return self._training_record(email)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def organisation_training_record(self, ico, year=None):
+        """Who of the organisation ``ico`` attended what (events starting in ``year``, or ever)."""
+        ico = records.checked_ico(ico)
+        with self.db.transaction() as tx:
+            rows = usecases.training_rows(tx, ico=ico, year=year)
+            organisation = usecases.organisation_of(tx, ico, rows)
+        return dict(records.training_record(rows, self._certificate_numbers(rows)), organisation=organisation,
+                    year=int(year) if year is not None else None)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_organisation_training_record(self, ico, year=None):
+        """The organisation's record as CSV for Czech Excel (a row per event attended)."""
+        return records.training_record_csv(self.organisation_training_record(ico, year))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def annual_report(self, year):
+        """The year's figures for the general assembly (see ``records.annual_report``)."""
+        with self.db.transaction() as tx:
+            return usecases.annual_report(tx, year, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_annual_report(self, year):
+        """The annual report as CSV: one figure a row."""
+        return records.annual_report_csv(self.annual_report(year))
 
     # Personal data
 

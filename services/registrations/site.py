@@ -6,6 +6,7 @@ and in the form). The token is made once per browser session and kept, so
 two tabs, or Back and another registration, all post with it; it is signed
 with a key derived from the signing key for this purpose alone.
 """
+import base64
 import hashlib
 import hmac
 import os
@@ -190,6 +191,25 @@ class WebPages:
         with self.db.transaction() as tx:
             usecases.record_invoice(tx, [registration["id"]], invoice)
         return redirect(f"/r/{token}", code=303)
+
+    @page_route("GET", "/r/<token>/vzdelavani")
+    def page_training_record(self, request, token):
+        """The person's own training record: of the address of this registration only, whatever
+        else the request asks for (the token is the person's key, and opens nobody else's)."""
+        registration = self._registration_of(token)
+        return pages.page("training_record.html", registration=registration,
+                          record=self._training_record(registration["email"]))
+
+    @page_route("GET", "/r/<token>/vzdelavani.pdf")
+    def page_training_record_pdf(self, request, token):
+        pdf = self.documents.render_training_record(self._training_record(self._registration_of(token)["email"]))
+        return Response(base64.b64decode(pdf["data"]), status=200, content_type=pdf["content_type"],
+                        headers={"Content-Disposition": f'inline; filename="{pdf["filename"]}"',
+                                 **pages.SECURITY_HEADERS})
+
+    def _registration_of(self, token):
+        with self.db.transaction() as tx:
+            return usecases.get_registration(tx, self.clock(), self.base_url, token=token)
 
     @page_route("GET", "/ochrana-osobnich-udaju")
     def page_privacy(self, request):

@@ -113,6 +113,7 @@ organisations = Table(
     Column("ico", String(8), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(40)),
+    Column("district", String(40)),
     Column("periods", JSON, nullable=False),
     Column("as_of", UTCDateTime, nullable=False),
 )
@@ -251,17 +252,18 @@ def get_organisations(session, icos) -> dict:
     return {row["ico"]: row for row in session.execute(_GET_ORGANISATIONS, {"icos": list(icos)}).mappings()}
 
 
-def save_organisation(session, ico, name, kind, periods, as_of) -> bool:
+def save_organisation(session, ico, name, kind, periods, as_of, district=None) -> bool:
     """Keep the newest known state of an organisation; an older message changes nothing."""
     current = get_organisation(session, ico)
     if current is None:
-        session.execute(organisations.insert().values(ico=ico, name=name, kind=kind, periods=periods, as_of=as_of))
+        session.execute(organisations.insert().values(ico=ico, name=name, kind=kind, periods=periods, as_of=as_of,
+                                                      district=district))
         return True
     if current["as_of"] > as_of:
         return False
     session.execute(
         update(organisations).where(organisations.c.ico == ico)
-        .values(name=name, kind=kind, periods=periods, as_of=as_of)
+        .values(name=name, kind=kind, periods=periods, as_of=as_of, district=district)
     )
     return True
 
@@ -415,3 +417,49 @@ def anonymise_registration(session, registration_id, token):
     session.execute(update(registrations).where(registrations.c.id == registration_id).values(
         first_name="(vymazáno)", last_name="(vymazáno)", email=address, email_key=address, phone=None, position=None,
         note=None, birth_date=None, token=token))
+
+
+# What a training record and the annual report read: a registration with its event's facts.
+_ATTENDED = select(
+    registrations.c.id.label("registration_id"), registrations.c.status, registrations.c.first_name,
+    registrations.c.last_name, registrations.c.email, registrations.c.organisation_ico,
+    registrations.c.organisation_name, registrations.c.attended_at, events.c.id.label("event_id"), events.c.title,
+    events.c.kind, events.c.topic, events.c.lecturer, events.c.venue, events.c.starts_at, events.c.ends_at,
+    events.c.accreditation_number, events.c.hours,
+).join(events, events.c.id == registrations.c.event_id).where(registrations.c.attended_at.is_not(None))
+
+
+def attended_registrations(session, email_key=None, ico=None, starts_from=None, starts_before=None):
+    """Registrations marked as attended, of one address or one organisation, with their events;
+    optionally of events starting in ``[starts_from, starts_before)``."""
+    query = _ATTENDED
+    if email_key is not None:
+        query = query.where(registrations.c.email_key == email_key)
+    if ico is not None:
+        query = query.where(registrations.c.organisation_ico == ico)
+    if starts_from is not None:
+        query = query.where(events.c.starts_at >= starts_from, events.c.starts_at < starts_before)
+    return session.execute(query.order_by(events.c.starts_at, registrations.c.id)).mappings().all()
+
+
+def events_starting_between(session, starts_from, starts_before, statuses):
+    return session.execute(
+        select(events).where(events.c.starts_at >= starts_from, events.c.starts_at < starts_before,
+                             events.c.status.in_(statuses)).order_by(events.c.starts_at, events.c.id)
+    ).mappings().all()
+
+
+def registration_facts(session, event_ids):
+    """Of every registration of these events: what the annual report counts, no person."""
+    if not event_ids:
+        return []
+    return session.execute(
+        select(registrations.c.event_id, registrations.c.status, registrations.c.is_member,
+               registrations.c.organisation_ico, registrations.c.organisation_name, registrations.c.attended_at)
+        .where(registrations.c.event_id.in_(list(event_ids)))
+    ).mappings().all()
+
+
+def all_organisations(session) -> dict:
+    """IČO -> the copy of the register's organisation."""
+    return {row["ico"]: row for row in session.execute(select(organisations)).mappings()}

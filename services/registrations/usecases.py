@@ -13,7 +13,7 @@ from services.common.errors import Conflict, ServiceError
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
 
-from . import domain, store
+from . import domain, records, store
 from .schemas import event_out, registration_only_out, registration_out
 
 ALREADY_REGISTERED = partial(Conflict, "already_registered",
@@ -264,7 +264,7 @@ def record_invoice(session, registration_ids, invoice):
 def remember_organisation(session, organisation, as_of):
     """Update the local copy of the member register from the members service."""
     return store.save_organisation(session, organisation["ico"], organisation["name"], organisation.get("kind"),
-                                   organisation["periods"], as_of)
+                                   organisation["periods"], as_of, organisation.get("district"))
 
 
 def _announce(session, outbox, event_type, registration_id, now, base_url, **extra):
@@ -534,3 +534,28 @@ def idempotent_replay(session, key, request_hash):
     if kept["request_hash"] != request_hash:
         raise Conflict("idempotency_key_reused", "Tento klíč Idempotency-Key už byl použit pro jiný požadavek.")
     return kept["status"], kept["body"]
+
+
+def training_rows(session, email=None, ico=None, year=None):
+    """Attended registrations of one address (any organisation) or of one organisation (IČO),
+    with their events; for ``year``, only events starting in it."""
+    starts_from, starts_before = records.year_bounds(year) if year is not None else (None, None)
+    return store.attended_registrations(session, email_key=domain.email_key(email) if email is not None else None,
+                                        ico=ico, starts_from=starts_from, starts_before=starts_before)
+
+
+def organisation_of(session, ico, rows):
+    """The organisation a record is about: from the copy of the register, else as registrations named it."""
+    known = store.get_organisation(session, ico)
+    if known is not None:
+        return {"ico": ico, "name": known["name"], "district": known["district"]}
+    named = [r["organisation_name"] for r in rows if r["organisation_name"]]
+    return {"ico": ico, "name": named[-1] if named else records.NO_ORGANISATION, "district": None}
+
+
+def annual_report(session, year, now):
+    """The figures of ``year`` for the general assembly (rules in ``records.annual_report``)."""
+    starts_from, starts_before = records.year_bounds(year)
+    events = store.events_starting_between(session, starts_from, starts_before, ("published", "cancelled"))
+    facts = store.registration_facts(session, [e["id"] for e in events])
+    return records.annual_report(int(year), events, facts, store.all_organisations(session), now)

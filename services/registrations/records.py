@@ -1,0 +1,251 @@
+"""Training records of officials and the annual report: plain rules, no nameko, no SQL.
+
+Who counts as having attended is ``domain.attended``. A person is one email address
+(compared as ``domain.email_key``) at one organisation (its IČO, or without one its name):
+an official who moved to another municipality has a record at each employer.
+"""
+import unicodedata
+from collections import Counter
+from datetime import datetime
+
+from services.common import czech
+from services.common.errors import ValidationError
+from services.common.ico import ico_error
+from services.common.spreadsheet import csv_text
+
+from . import domain
+
+NO_DISTRICT = "okres neuveden"
+NO_ICO = "organizace bez IČO"
+NO_ORGANISATION = "organizace neuvedena"
+
+ENTRY_FIELDS = ("registration_id", "event_id", "title", "kind", "topic", "lecturer", "venue", "accreditation_number",
+                "hours")
+
+
+def year_bounds(year) -> tuple:
+    """The year in Prague time as ``[start, end)``; refuses what is not a year."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = None
+    if year is None or not 2000 <= year <= 2100:
+        raise ValidationError({"year": "Zadejte rok, například 2026."})
+    return (datetime(year, 1, 1, tzinfo=czech.PRAGUE), datetime(year + 1, 1, 1, tzinfo=czech.PRAGUE))
+
+
+def checked_ico(ico) -> str:
+    """``ico`` as given, or a Czech refusal when it is no IČO."""
+    ico = str(ico or "").strip()
+    problem = ico_error(ico)
+    if problem:
+        raise ValidationError({"ico": problem})
+    return ico
+
+
+def checked_email(email) -> str:
+    email = str(email or "").strip()
+    if "@" not in email or len(email) > 254:
+        raise ValidationError({"email": "Zadejte e-mailovou adresu."})
+    return email
+
+
+def organisation_key(row) -> str:
+    """The organisation a registration was made for: its IČO, or its name folded when none was given."""
+    if row["organisation_ico"]:
+        return row["organisation_ico"]
+    name = unicodedata.normalize("NFKC", row["organisation_name"] or "")
+    return " ".join(name.casefold().split())
+
+
+def person_key(row) -> tuple:
+    return domain.email_key(row["email"]), organisation_key(row)
+
+
+def _iso(moment):
+    return czech.local(moment).isoformat() if moment is not None else None
+
+
+def _entry(row, certificate_numbers):
+    entry = {field: row[field] for field in ENTRY_FIELDS}
+    entry.update(starts_at=_iso(row["starts_at"]), ends_at=_iso(row["ends_at"]), attended_at=_iso(row["attended_at"]),
+                 certificate_number=certificate_numbers.get(row["registration_id"]))
+    return entry
+
+
+def training_record(rows, certificate_numbers) -> dict:
+    """People and what they attended, from ``rows`` (a registration joined with its event's facts);
+    ``certificate_numbers``: registration id -> the number of its certificate, where one was issued.
+
+    Accredited trainings (the event has an accreditation number) count towards the hours of the
+    evidence under zákon č. 312/2002 Sb.; other events attended are listed apart (``other_events``)
+    and add no hours. Registrations not attended (``domain.attended``) are left out."""
+    people = {}
+    for row in sorted(rows, key=lambda r: (r["starts_at"], r["registration_id"])):
+        if not domain.attended(row):
+            continue
+        person = people.setdefault(person_key(row), {
+            "email": row["email"], "organisation_ico": row["organisation_ico"],
+            "organisation_name": row["organisation_name"], "trainings": [], "other_events": [], "hours": 0})
+        # the name as last given: a surname changed at marriage shows as it is now
+        person.update(first_name=row["first_name"], last_name=row["last_name"])
+        if row["organisation_name"]:
+            person["organisation_name"] = row["organisation_name"]
+        entry = _entry(row, certificate_numbers)
+        if row["accreditation_number"]:
+            person["trainings"].append(entry)
+            person["hours"] += row["hours"] or 0
+        else:
+            person["other_events"].append(entry)
+    ordered = sorted(people.values(), key=lambda p: (p["last_name"].casefold(), p["first_name"].casefold(),
+                                                      domain.email_key(p["email"]), p["organisation_name"] or ""))
+    return {"people": ordered, "hours": sum(p["hours"] for p in ordered),
+            "trainings": sum(len(p["trainings"]) for p in ordered)}
+
+
+TRAINING_RECORD_HEADER = ["Příjmení", "Jméno", "E-mail", "Organizace", "IČO", "Akce", "Druh", "Téma", "Lektor",
+                          "Začátek", "Konec", "Akreditováno", "Číslo akreditace", "Hodiny", "Číslo osvědčení",
+                          "Účast potvrzena"]
+
+
+def training_record_csv(record) -> str:
+    """The record as CSV for the municipality's files: a row per event attended, accredited
+    trainings first; a non-accredited event has no hours."""
+    def rows():
+        for person in record["people"]:
+            for entry in person["trainings"] + person["other_events"]:
+                accredited = bool(entry["accreditation_number"])
+                yield [person["last_name"], person["first_name"], person["email"], person["organisation_name"] or "",
+                       person["organisation_ico"] or "", entry["title"], czech.event_kind(entry["kind"]),
+                       entry["topic"], entry["lecturer"] or "", _date_time(entry["starts_at"]),
+                       _date_time(entry["ends_at"]), "ano" if accredited else "ne",
+                       entry["accreditation_number"] or "", entry["hours"] if accredited else "",
+                       entry["certificate_number"] or "", _date_time(entry["attended_at"])]
+    return csv_text(TRAINING_RECORD_HEADER, rows())
+
+
+def _date_time(iso):
+    return czech.date_time(datetime.fromisoformat(iso)) if iso else ""
+
+
+def attendance_rate(confirmed: int, attended: int):
+    """Attended / confirmed, or None when nobody was confirmed."""
+    return attended / confirmed if confirmed else None
+
+
+def annual_report(year, events, registrations, organisations, now) -> dict:
+    """The association's year for its general assembly.
+
+    ``events``: the events starting in ``year`` (Prague time) that were published, held or
+    cancelled (drafts are no events); ``registrations``: every registration of those events;
+    ``organisations``: IČO -> the copy of the member register (``name``, ``district``).
+
+    Rules: events by kind and topic, registrations, members and the rest count the events not
+    cancelled. The attendance rate is attended / confirmed, over the events that have ended and
+    whose attendance was recorded (at least one person marked as attended): an event where
+    nobody took attendance says nothing about who came, and is counted apart
+    (``events_without_record``). Attendees (by membership, district, organisation) are
+    attendances: a person at three events counts three times. Accredited hours delivered are
+    the event's hours times its attendees, for events with an accreditation number."""
+    live = [e for e in events if e["status"] != "cancelled"]
+    live_ids = {e["id"] for e in live}
+    by_event = {}
+    for registration in registrations:
+        if registration["event_id"] in live_ids:
+            by_event.setdefault(registration["event_id"], []).append(registration)
+    statuses = Counter(r["status"] for rs in by_event.values() for r in rs)
+    attendees = [r for rs in by_event.values() for r in rs if domain.attended(r)]
+    confirmed = [r for rs in by_event.values() for r in rs if r["status"] == "confirmed"]
+
+    recorded = [e for e in live if e["ends_at"] <= now and any(domain.attended(r) for r in by_event.get(e["id"], []))]
+    unrecorded = [e for e in live if e["ends_at"] <= now and e not in recorded]
+    rate_confirmed = sum(1 for e in recorded for r in by_event[e["id"]] if r["status"] == "confirmed")
+    rate_attended = sum(1 for e in recorded for r in by_event[e["id"]] if domain.attended(r))
+
+    districts = Counter(_district(r, organisations) for r in attendees)
+    by_organisation, names = Counter(), {}
+    for r in attendees:
+        key = organisation_key(r)
+        by_organisation[key] += 1
+        names[key] = _organisation_name(r, organisations)
+    accredited = []
+    for event in sorted(live, key=lambda e: (e["starts_at"], e["id"])):
+        if event["accreditation_number"]:
+            count = sum(1 for r in by_event.get(event["id"], []) if domain.attended(r))
+            accredited.append({"id": event["id"], "title": event["title"], "starts_at": _iso(event["starts_at"]),
+                               "accreditation_number": event["accreditation_number"], "hours": event["hours"],
+                               "attendees": count, "hours_delivered": event["hours"] * count})
+    kinds = Counter(e["kind"] for e in live)
+    return {
+        "year": year,
+        "events": {
+            "total": len(live), "held": sum(1 for e in live if e["ends_at"] <= now),
+            "cancelled": len(events) - len(live),
+            "by_kind": [{"kind": kind, "label": czech.event_kind(kind), "count": kinds[kind]}
+                        for kind in czech.EVENT_KINDS if kinds[kind]]
+            + [{"kind": k, "label": k, "count": n} for k, n in sorted(kinds.items()) if k not in czech.EVENT_KINDS],
+            "by_topic": _ranked(Counter(e["topic"] for e in live), "topic"),
+        },
+        "registrations": {"total": sum(statuses.values()), "confirmed": statuses["confirmed"],
+                          "waitlisted": statuses["waitlisted"], "cancelled": statuses["cancelled"]},
+        "attendance": {"events_counted": len(recorded), "events_without_record": len(unrecorded),
+                       "confirmed": rate_confirmed, "attended": rate_attended,
+                       "rate": attendance_rate(rate_confirmed, rate_attended)},
+        "members": {"confirmed_members": sum(1 for r in confirmed if r["is_member"]),
+                    "confirmed_non_members": sum(1 for r in confirmed if not r["is_member"]),
+                    "attended_members": sum(1 for r in attendees if r["is_member"]),
+                    "attended_non_members": sum(1 for r in attendees if not r["is_member"])},
+        "attendees": len(attendees),
+        "districts": _ranked(districts, "district"),
+        "organisations": [{"ico": key if key.isdigit() and len(key) == 8 else None, "name": names[key],
+                           "attendees": count}
+                          for key, count in sorted(by_organisation.items(),
+                                                   key=lambda item: (-item[1], names[item[0]].casefold()))],
+        "accredited": {"events": accredited, "hours_delivered": sum(e["hours_delivered"] for e in accredited)},
+    }
+
+
+def _ranked(counter, name):
+    return [{name: key, "count": count}
+            for key, count in sorted(counter.items(), key=lambda item: (-item[1], item[0].casefold()))]
+
+
+def _district(registration, organisations):
+    if not registration["organisation_ico"]:
+        return NO_ICO
+    organisation = organisations.get(registration["organisation_ico"])
+    return (organisation or {}).get("district") or NO_DISTRICT
+
+
+def _organisation_name(registration, organisations):
+    organisation = organisations.get(registration["organisation_ico"]) if registration["organisation_ico"] else None
+    return (organisation or {}).get("name") or registration["organisation_name"] or NO_ORGANISATION
+
+
+def annual_report_csv(report) -> str:
+    """The report as CSV: one figure a row (section; item; value), for the assembly's tables."""
+    events, registrations = report["events"], report["registrations"]
+    attendance, members = report["attendance"], report["members"]
+    rows = [("Akce", "celkem (bez zrušených)", events["total"]), ("Akce", "konané", events["held"]),
+            ("Akce", "zrušené", events["cancelled"])]
+    rows += [("Akce podle druhu", k["label"], k["count"]) for k in events["by_kind"]]
+    rows += [("Akce podle tématu", t["topic"], t["count"]) for t in events["by_topic"]]
+    rows += [("Přihlášky", "celkem", registrations["total"]), ("Přihlášky", "potvrzené", registrations["confirmed"]),
+             ("Přihlášky", "na čekací listině", registrations["waitlisted"]),
+             ("Přihlášky", "zrušené", registrations["cancelled"])]
+    rows += [("Účast", "akce s evidencí účasti", attendance["events_counted"]),
+             ("Účast", "akce bez evidence účasti", attendance["events_without_record"]),
+             ("Účast", "potvrzení na akcích s evidencí", attendance["confirmed"]),
+             ("Účast", "zúčastnění", attendance["attended"]),
+             ("Účast", "míra účasti", czech.percent(attendance["rate"]))]
+    rows += [("Členové a nečlenové", "potvrzení – členové", members["confirmed_members"]),
+             ("Členové a nečlenové", "potvrzení – nečlenové", members["confirmed_non_members"]),
+             ("Členové a nečlenové", "zúčastnění – členové", members["attended_members"]),
+             ("Členové a nečlenové", "zúčastnění – nečlenové", members["attended_non_members"])]
+    rows += [("Účastníci podle okresu", d["district"], d["count"]) for d in report["districts"]]
+    rows += [("Účastníci podle organizace", o["name"] + (f" (IČO {o['ico']})" if o["ico"] else ""), o["attendees"])
+             for o in report["organisations"]]
+    rows += [("Akreditované hodiny", f"{e['title']} ({e['accreditation_number']}, {e['hours']} h × "
+              f"{e['attendees']})", e["hours_delivered"]) for e in report["accredited"]["events"]]
+    rows += [("Akreditované hodiny", "celkem", report["accredited"]["hours_delivered"])]
+    return csv_text(["Oddíl", "Položka", "Hodnota"], rows)
