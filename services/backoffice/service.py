@@ -22,6 +22,7 @@ from services.common.spreadsheet import csv_text
 
 from . import domain, store, usecases
 from .payments import PaymentPages
+from .records import RecordPages
 from .schemas import account_in, event_form_in
 from .web import SESSION_COOKIE, Pages, document_response, page, render
 
@@ -46,7 +47,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "invoice_cancelled": "stornována faktura"}
 
 
-class BackofficeService(PaymentPages, Pages, HealthCheck):
+class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()

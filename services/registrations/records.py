@@ -30,7 +30,7 @@ def year_bounds(year) -> tuple:
     except (TypeError, ValueError):
         year = None
     if year is None or not 2000 <= year <= 2100:
-        raise ValidationError({"year": "Zadejte rok, například 2026."})
+        raise ValidationError({"year": "Zadejte rok, například 2026."}, "Zadejte rok, například 2026.")
     return (datetime(year, 1, 1, tzinfo=czech.PRAGUE), datetime(year + 1, 1, 1, tzinfo=czech.PRAGUE))
 
 
@@ -39,14 +39,14 @@ def checked_ico(ico) -> str:
     ico = str(ico or "").strip()
     problem = ico_error(ico)
     if problem:
-        raise ValidationError({"ico": problem})
+        raise ValidationError({"ico": problem}, problem)
     return ico
 
 
 def checked_email(email) -> str:
     email = str(email or "").strip()
     if "@" not in email or len(email) > 254:
-        raise ValidationError({"email": "Zadejte e-mailovou adresu."})
+        raise ValidationError({"email": "Zadejte e-mailovou adresu."}, "Zadejte e-mailovou adresu.")
     return email
 
 

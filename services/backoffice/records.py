@@ -1,0 +1,72 @@
+"""The console's pages for records: an organisation's evidence of training (zákon č. 312/2002 Sb.)
+and the annual report for the general assembly, each to read and to download as CSV and PDF.
+
+Thin: registrations gathers the data, documents renders the PDFs.
+"""
+from urllib.parse import quote, urlencode
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Response
+
+from services.common.czech import local, percent
+
+from .web import document_response, page
+
+
+def _csv(text, filename):
+    return Response(text, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class RecordPages:
+    """Mixed into the console service (``staff``): it needs ``registrations``, ``documents``,
+    ``clock`` and ``_page`` from it."""
+
+    @page("GET", "/vzdelavani", "staff")
+    def training_records(self, request):
+        """Find an organisation's record by IČO (and a year, or every year)."""
+        ico = (request.args.get("ico") or "").strip()
+        if ico:
+            year = (request.args.get("rok") or "").strip()
+            return redirect(f"/vzdelavani/{quote(ico, safe='')}" + (f"?{urlencode({'rok': year})}" if year else ""),
+                            code=303)
+        return self._page(request, "training_records.html", year=local(self.clock()).year)
+
+    @page("GET", "/vzdelavani/<ico>", "staff")
+    def organisation_training_record(self, request, ico):
+        year = _year(request)
+        record = self.registrations.organisation_training_record(ico, year)
+        return self._page(request, "training_record.html", record=record,
+                          query=f"?{urlencode({'rok': year})}" if year else "")
+
+    @page("GET", "/vzdelavani/<ico>/evidence.csv", "staff")
+    def organisation_training_record_csv(self, request, ico):
+        year = _year(request)
+        return _csv(self.registrations.export_organisation_training_record(ico, year),
+                    f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
+
+    @page("GET", "/vzdelavani/<ico>/evidence.pdf", "staff")
+    def organisation_training_record_pdf(self, request, ico):
+        record = self.registrations.organisation_training_record(ico, _year(request))
+        return document_response(self.documents.render_training_record(record), "attachment")
+
+    @page("GET", "/vyrocni-zprava", "staff")
+    def annual_report(self, request):
+        year = _year(request) or local(self.clock()).year
+        report = self.registrations.annual_report(year)
+        return self._page(request, "annual_report.html", report=report, rate=percent(report["attendance"]["rate"]))
+
+    @page("GET", "/vyrocni-zprava/zprava.csv", "staff")
+    def annual_report_csv(self, request):
+        year = _year(request) or local(self.clock()).year
+        return _csv(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
+
+    @page("GET", "/vyrocni-zprava/zprava.pdf", "staff")
+    def annual_report_pdf(self, request):
+        year = _year(request) or local(self.clock()).year
+        return document_response(self.documents.render_annual_report(year), "attachment")
+
+
+def _year(request):
+    """The year asked for (``?rok=``) as typed, or None; registrations says when it is no year."""
+    return (request.args.get("rok") or "").strip() or None

@@ -1,0 +1,76 @@
+"""The console's records for staff: an organisation's evidence of training and the annual report,
+on the page and downloaded as CSV and PDF, with the services that gather and render them."""
+import csv
+import io
+from datetime import datetime
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.backoffice import store, usecases
+from services.backoffice.service import BackofficeService
+from services.common.db import Database, utcnow
+from services.documents.service import DocumentsService
+from services.members.service import MembersService
+from services.registrations.service import RegistrationsService
+from tests.conftest import free_port, wait_for
+from tests.helpers import pdf_text
+from tests.integration.test_console import PASSWORD, logged_in
+from tests.integration.test_system import PLZEN, published_event
+
+
+@pytest.fixture
+def office(runner_factory, service_config):
+    port = free_port()
+    config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}")
+    runner_factory(config, BackofficeService, RegistrationsService, MembersService, DocumentsService).start()
+    database = Database(config["DATABASES"]["backoffice"], store.metadata)
+    with database.transaction() as tx:
+        account, _ = usecases.create_account(tx, "staff@smopk.example", "Staff", "staff", utcnow(), password=PASSWORD)
+        store.update_account(tx, account["id"], {"must_change_password": False})
+    database.dispose()
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        yield f"http://127.0.0.1:{port}", cluster
+
+
+def test_staff_download_an_organisations_record_and_the_annual_report(office):
+    base, cluster = office
+    cluster.members.upsert_organisation({"ico": PLZEN, "name": "Statutární město Plzeň", "kind": "statutární město",
+                                         "district": "Plzeň-město", "member_since": "2005-01-01"})
+    wait_for(lambda: cluster.registrations.organisation_training_record(PLZEN)["organisation"]["district"],
+             message="the district in the registrations' copy of the register")
+    training = published_event(cluster, title="Stavební zákon pro obce", kind="training", capacity=10,
+                               accreditation_number="AK/PV-77/2026", hours=6)
+    year = datetime.fromisoformat(training["starts_at"]).year
+    people = [cluster.registrations.register(training["id"], {
+        "first_name": first, "last_name": last, "email": f"{first.lower()}@plzen.example",
+        "organisation_ico": PLZEN, "gdpr_consent": True}) for first, last in (("Jana", "Šťastná"), ("Petr", "Čermák"))]
+    cluster.registrations.mark_attendance(training["id"], [people[0]["id"]])
+    number = cluster.documents.render_certificate(people[0]["id"])["number"]
+    browser = logged_in(base, "staff", {})
+
+    page = browser.get(f"{base}/vzdelavani", params={"ico": PLZEN, "rok": str(year)})
+    assert page.status_code == 200 and page.url.endswith(f"/vzdelavani/{PLZEN}?rok={year}")
+    assert "Šťastná Jana" in page.text and number in page.text and "Čermák" not in page.text  # he did not come
+    table = list(csv.DictReader(io.StringIO(browser.get(f"{base}/vzdelavani/{PLZEN}/evidence.csv",
+                                                        params={"rok": year}).content.decode("utf-8-sig")),
+                                delimiter=";"))
+    assert [(r["Příjmení"], r["Hodiny"], r["Číslo osvědčení"]) for r in table] == [("Šťastná", "6", number)]
+    download = browser.get(f"{base}/vzdelavani/{PLZEN}/evidence.pdf", params={"rok": year})
+    assert download.headers["Content-Type"] == "application/pdf"
+    text = " ".join(pdf_text(download.content).split())
+    assert "Šťastná Jana" in text and f"AK/PV-77/2026 6 {number}" in text and "okres Plzeň-město" in text
+
+    report = browser.get(f"{base}/vyrocni-zprava", params={"rok": year})
+    assert report.status_code == 200 and f"Výroční zpráva {year}" in report.text and "Plzeň-město" in report.text
+    rows = list(csv.reader(io.StringIO(browser.get(f"{base}/vyrocni-zprava/zprava.csv", params={"rok": year})
+                                       .content.decode("utf-8-sig")), delimiter=";"))
+    assert ["Účastníci podle okresu", "Plzeň-město", "1"] in rows and ["Akreditované hodiny", "celkem", "6"] in rows
+    pdf = browser.get(f"{base}/vyrocni-zprava/zprava.pdf", params={"rok": year})
+    text = " ".join(pdf_text(pdf.content).split())
+    assert f"za rok {year}" in text and "Plzeň-město 1" in text and "Odučeno celkem 6 akreditovaných hodin" in text
+
+    refused = browser.get(f"{base}/vzdelavani/12345678")
+    assert refused.status_code == 422 and "kontrolní číslici" in refused.text
+    refused = browser.get(f"{base}/vyrocni-zprava", params={"rok": "loni"})
+    assert refused.status_code == 422 and "Zadejte rok" in refused.text
