@@ -189,6 +189,13 @@ class HttpApi:
                         headers={"Content-Disposition": f'inline; filename="{pdf["filename"]}"'})
 
 
+    @api("GET", "/api/registrations/<token>/training-record")
+    def http_training_record(self, request, token):
+        """The person's own training record: of this registration's address, at every event."""
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        return 200, self._training_record(registration["email"])
+
 
 class Announcements:
     """The link in every announcement that turns announcements off. Opening it only asks: mail

@@ -26,6 +26,43 @@ class OrganisationList(Schema):
     organisations = fields.List(fields.Nested(OrganisationOut), required=True)
 
 
+class TrainingEntryOut(Schema):
+    registration_id = fields.Integer(required=True)
+    event_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    topic = fields.String(required=True)
+    lecturer = fields.String(allow_none=True)
+    venue = fields.String(required=True)
+    starts_at = fields.String(required=True, metadata={"description": "ISO 8601 with offset"})
+    ends_at = fields.String(required=True)
+    attended_at = fields.String(required=True)
+    accreditation_number = fields.String(allow_none=True, metadata={"description": "null: not accredited"})
+    hours = fields.Integer(required=True)
+    certificate_number = fields.String(allow_none=True, metadata={"description": "null: not issued (yet)"})
+
+
+class TrainingPersonOut(Schema):
+    email = fields.String(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    organisation_ico = fields.String(allow_none=True)
+    organisation_name = fields.String(allow_none=True)
+    trainings = fields.List(fields.Nested(TrainingEntryOut), required=True,
+                            metadata={"description": "accredited trainings attended"})
+    other_events = fields.List(fields.Nested(TrainingEntryOut), required=True,
+                               metadata={"description": "events without accreditation: no hours"})
+    hours = fields.Integer(required=True)
+
+
+class TrainingRecordOut(Schema):
+    email = fields.String(required=True)
+    people = fields.List(fields.Nested(TrainingPersonOut), required=True,
+                         metadata={"description": "one per organisation the person came for"})
+    hours = fields.Integer(required=True)
+    trainings = fields.Integer(required=True)
+
+
 def _errors(*statuses):
     return {str(status): {"description": "refused", "content": {"application/json": {"schema": "Error"}}}
             for status in statuses}
@@ -40,7 +77,7 @@ def build(base_url):
                    plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
     for name, schema in (("Error", ErrorOut), ("Event", EventOut), ("EventList", EventList),
                          ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
-                         ("OrganisationList", OrganisationList)):
+                         ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut)):
         spec.components.schema(name, schema=schema)
     event_id = {"name": "event_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
@@ -64,6 +101,9 @@ def build(base_url):
         "parameters": [token], "responses": {
             "200": {"description": "the PDF ticket", "content": {"application/pdf": {"schema": {
                 "type": "string", "format": "binary"}}}}, **_errors(404)}}})
+    spec.path(path="/api/registrations/{token}/training-record", operations={"get": {
+        "summary": "The person's own training record (accredited trainings, hours, certificate numbers)",
+        "parameters": [token], "responses": {"200": _json("TrainingRecord"), **_errors(404)}}})
     spec.path(path="/api/organisations", operations={"get": {
         "summary": "Organisations of the register for the form's autocomplete",
         "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}],

@@ -1,6 +1,7 @@
 """Training records of officials and the annual report: the rules, then through the service."""
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -244,3 +245,14 @@ def test_the_manage_page_shows_the_persons_own_record_only(service, held):
     assert service.documents.rendered == [rendered]
     manage = page(service, "page_registration", token=token).get_data(as_text=True)
     assert f"/r/{token}/vzdelavani" in manage
+
+
+def test_the_api_gives_the_person_their_own_record_only(service, held):
+    answer = page(service, "http_training_record", token=held["petr"]["token"])
+    record = json.loads(answer.get_data())
+    assert answer.status_code == 200 and record["email"] == "petr@plzen.example"
+    [petr] = record["people"]
+    assert [(t["accreditation_number"], t["hours"], t["certificate_number"]) for t in petr["trainings"]] == [
+        ("AK/PV-1/2026", 6, "2026/0002")]
+    missing = page(service, "http_training_record", token="not-a-token")
+    assert missing.status_code == 404 and json.loads(missing.get_data())["error"] == "registration_not_found"
