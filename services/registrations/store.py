@@ -431,8 +431,9 @@ _ATTENDED = select(
 
 def attended_registrations(session, email_key=None, ico=None, starts_from=None, starts_before=None):
     """Registrations marked as attended, of one address or one organisation, with their events;
-    optionally of events starting in ``[starts_from, starts_before)``."""
-    query = _ATTENDED
+    optionally of events starting in ``[starts_from, starts_before)``. Anonymised ones are left
+    out: they name nobody (the annual report still counts them, by ``registration_facts``)."""
+    query = _ATTENDED.where(~registrations.c.email.like("%@" + ERASED_DOMAIN))
     if email_key is not None:
         query = query.where(registrations.c.email_key == email_key)
     if ico is not None:

@@ -201,6 +201,10 @@ def test_an_organisations_record_for_a_year_as_data_and_csv(service, held):
         ("Dvořák", "AK/PV-1/2026", "2026/0002"), ("Nováková 1", "AK/PV-1/2026", "2026/0001"),
         ("Nováková 1", "AK/PV-2/2026", ""), ("Nováková 1", "", "")]    # accredited first
     assert len(service.organisation_training_record(PLZEN)["people"][1]["trainings"]) == 3
+    # once erased (or anonymised after the retention period), a person is in no record, but still in the report
+    service.erase_person("petr@plzen.example")
+    assert [p["last_name"] for p in service.organisation_training_record(PLZEN, 2026)["people"]] == ["Nováková 1"]
+    assert service.annual_report(2026)["attendees"] == 5
 
 
 @pytest.mark.parametrize("call, field", [
