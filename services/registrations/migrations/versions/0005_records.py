@@ -1,6 +1,6 @@
 """records: the district of an organisation in the copy of the member register
 
-Revision ID: records
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-30 04:20:00
 
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = 'records'
+revision: str = '0005'
 down_revision: Union[str, Sequence[str], None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
