@@ -85,5 +85,5 @@ def sessions_text(sessions, venue) -> str:
         extra = [session.get("title") or "", session.get("venue") if session.get("venue") not in (None, venue) else ""]
         while extra and not extra[-1]:
             extra.pop()
-        lines.append(" | ".join([line, *extra]))
+        lines.append(line + "".join(f" | {part}" if part else " |" for part in extra))
     return "\n".join(lines)
