@@ -82,8 +82,10 @@ class EventOut(CzechSchema):
     venue = fields.String()
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    # The days or parts of a multi-day event or a series, in order; null for a single one.
-    sessions = fields.List(fields.Nested(SessionOut), allow_none=True)
+    sessions = fields.List(fields.Nested(SessionOut), allow_none=True, metadata={"description": (
+        "the days or parts of a multi-day event or a series, in order (starts_at and ends_at are then the "
+        "first one's start and the last one's end); null for an event in one block; a session's venue is "
+        "null where it is the event's")})
     capacity = fields.Integer()
     seats_left = fields.Integer()
     registration_open = fields.Boolean()

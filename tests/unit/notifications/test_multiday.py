@@ -100,3 +100,11 @@ def test_a_calendar_of_a_series_is_valid_for_a_second_parser(notifications, sink
     starts = [entry.dtstart.value.isoformat() for entry in parsed.contents["vevent"]]
     assert starts == ["2027-03-03T13:00:00+01:00", "2027-03-10T13:00:00+01:00", "2027-03-31T09:00:00+02:00"]
     assert [str(zone.tzid.value) for zone in parsed.contents["vtimezone"]] == ["Europe/Prague"]
+
+
+def test_the_cancellation_and_the_certificate_email_name_the_range_of_days(notifications, sink):
+    notifications.on_event_cancelled(dict(series(), reason="Lektorka onemocněla."))
+    notifications.on_attendance_confirmed(series(2))
+    cancelled, attended = sorted(sink.messages(), key=lambda m: m["To"])
+    assert "plánovaná na 3. 3. – 31. 3. 2027 ruší" in cancelled.get_body(("plain",)).get_content()
+    assert "programu Odpady v obci (3. 3. – 31. 3. 2027)" in attended.get_body(("plain",)).get_content()
