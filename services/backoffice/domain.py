@@ -2,8 +2,10 @@
 
 Plain functions and constants: no nameko, no database.
 """
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
+from services.common.czech import local
 from services.common.errors import ValidationError
 
 # What each role may do. A page names the right it needs; a test walks every page with every role.
@@ -46,3 +48,42 @@ def session_alive(session, now) -> bool:
 def needs_second_factor(account) -> bool:
     """An administrator must have TOTP; anyone may."""
     return account["role"] == "admin" or account["totp_secret"] is not None
+
+
+# One session a line in the event form: ``3. 3. 2027 9:00–16:00``, then optionally
+# `` | its title`` and `` | its venue`` (when it is not the event's).
+SESSION_LINE = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})")
+
+
+def parse_sessions(text: str) -> list[dict]:
+    """The sessions typed in the event form, with times in Prague (naive); the registrations
+    service checks their order. A line it cannot read is refused by its number."""
+    sessions = []
+    for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
+        when, *rest = (part.strip() for part in line.split("|"))
+        found = SESSION_LINE.fullmatch(when)
+        if found is None or len(rest) > 2:
+            raise ValidationError({"sessions": f"{number}. termín čteme jako „3. 3. 2027 9:00–16:00 | název | místo“ "
+                                               "(název a místo jsou nepovinné)."})
+        d, m, y, sh, sm, eh, em = (int(value) for value in found.groups())
+        try:
+            starts, ends = datetime(y, m, d, sh, sm), datetime(y, m, d, eh, em)
+        except ValueError:
+            raise ValidationError({"sessions": f"{number}. termín nemá platné datum nebo čas."}) from None
+        title, venue = (rest + ["", ""])[:2]
+        sessions.append({"starts_at": starts, "ends_at": ends, "title": title or None, "venue": venue or None})
+    return sessions
+
+
+def sessions_text(sessions, venue) -> str:
+    """An event's sessions (aware times) as the form shows them, the way ``parse_sessions`` reads them."""
+    lines = []
+    for session in sessions or ():
+        starts, ends = (local(datetime.fromisoformat(session[field])) for field in ("starts_at", "ends_at"))
+        line = (f"{starts.day}. {starts.month}. {starts.year} "
+                f"{starts.hour}:{starts.minute:02d}–{ends.hour}:{ends.minute:02d}")
+        extra = [session.get("title") or "", session.get("venue") if session.get("venue") not in (None, venue) else ""]
+        while extra and not extra[-1]:
+            extra.pop()
+        lines.append(line + "".join(f" | {part}" if part else " |" for part in extra))
+    return "\n".join(lines)

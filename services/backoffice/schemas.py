@@ -23,8 +23,9 @@ class EventForm(CzechSchema):
     topic = Text(required=True, validate=validate.Length(min=1, max=100, error="Téma má 1 až 100 znaků."))
     lecturer = Text(validate=validate.Length(max=200))
     venue = Text(required=True, validate=validate.Length(min=1, max=300, error="Místo má 1 až 300 znaků."))
-    starts = LocalDateTime(required=True)
-    ends = LocalDateTime(required=True)
+    starts = LocalDateTime()  # required unless sessions are given (the registrations service says so)
+    ends = LocalDateTime()
+    sessions = Text(multiline=True, validate=validate.Length(max=10000))  # domain.parse_sessions reads it
     capacity = fields.Integer(required=True, error_messages={"invalid": "Zadejte počet míst číslem."})
     price_member = fields.Integer(error_messages={"invalid": "Zadejte cenu v celých korunách."})
     price_non_member = fields.Integer(error_messages={"invalid": "Zadejte cenu v celých korunách."})

@@ -557,6 +557,7 @@ def _form_values(event):
         values[flag] = "ano" if event.get(flag) else "ne"
     for field, source in (("starts", "starts_at"), ("ends", "ends_at")):
         values[field] = local(datetime.fromisoformat(event[source])).strftime("%Y-%m-%dT%H:%M")
+    values["sessions"] = domain.sessions_text(event.get("sessions"), event["venue"])
     return {name: "" if value is None else str(value) for name, value in values.items()}
 
 
@@ -580,8 +581,13 @@ def _form_fields(error):
 def _event_data(values):
     """The form's values as the registrations service takes them: times in Prague, with their offset."""
     data = dict(values)
+    data["sessions"] = [dict(session, starts_at=session["starts_at"].replace(tzinfo=PRAGUE).isoformat(),
+                             ends_at=session["ends_at"].replace(tzinfo=PRAGUE).isoformat())
+                        for session in domain.parse_sessions(data.get("sessions") or "")]
     for field, target in (("starts", "starts_at"), ("ends", "ends_at")):
-        data[target] = data.pop(field).replace(tzinfo=PRAGUE).isoformat()
+        moment = data.pop(field, None)
+        if moment is not None and not data["sessions"]:  # with sessions, the times are theirs
+            data[target] = moment.replace(tzinfo=PRAGUE).isoformat()
     return {name: value for name, value in data.items() if value not in ("", None)}
 
 

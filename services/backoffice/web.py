@@ -45,7 +45,7 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
                                  undefined=jinja2.StrictUndefined)
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
-    event_kind=czech.event_kind, money=czech.money, day=czech.day)
+    event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions)
 
 
 def render(template, status=200, **context):

@@ -81,3 +81,48 @@ def percent(rate) -> str:
         return "–"
     text = f"{rate * 100:.1f}".replace(".", ",")
     return (text[:-2] if text.endswith(",0") else text) + "\u00a0%"
+
+
+def _when(value) -> datetime:
+    return local(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def schedule(event) -> list[dict]:
+    """An event's sessions in order (``starts_at``, ``ends_at``, ``title``, ``venue``); an event
+    without sessions is one session from its start to its end. Values stay as given (datetimes
+    or ISO texts); a session without a venue takes the event's."""
+    sessions = event.get("sessions") or [{"starts_at": event["starts_at"], "ends_at": event["ends_at"]}]
+    return [dict(item, title=item.get("title") or None, venue=item.get("venue") or event.get("venue"))
+            for item in sessions]
+
+
+def session(starts, ends) -> str:
+    """One session as the event's time is written everywhere: ``st 3. 3. 2027 v 9:00 – 16:00``,
+    with both days when it passes midnight (``pá 4. 12. 2026 v 18:00 – so 5. 12. 2026 v 12:00``)."""
+    s, e = _when(starts), _when(ends)
+    return f"{weekday_date_time(s)} – {time(e) if s.date() == e.date() else weekday_date_time(e)}"
+
+
+def days(sessions) -> str:
+    """The days a set of sessions spans, as Czech readers write a range: ``3. 3. 2027`` for one
+    day, ``3. 3. – 17. 3. 2027`` within a year, ``30. 12. 2026 – 2. 1. 2027`` across one.
+    ``sessions`` are dicts with ``starts_at`` and ``ends_at`` (datetimes or ISO texts)."""
+    if not sessions:
+        raise ValueError("no sessions")
+    first, last = _when(sessions[0]["starts_at"]).date(), _when(sessions[-1]["ends_at"]).date()
+    if first == last:
+        return day(first)
+    if first.year == last.year:
+        return f"{first.day}. {first.month}. – {day(last)}"
+    return f"{day(first)} – {day(last)}"
+
+
+def sessions(event) -> list[str]:
+    """The lines of an event's programme, one a session: ``st 3. 3. 2027 v 9:00 – 16:00``, then its
+    title and its venue where it is not the event's (``… · Modul 2 · Rokycany``)."""
+    lines = []
+    for item in schedule(event):
+        parts = [session(item["starts_at"], item["ends_at"]), item["title"]]
+        parts.append(item["venue"] if item["venue"] != event.get("venue") else None)
+        lines.append(" · ".join(part for part in parts if part))
+    return lines

@@ -38,6 +38,10 @@ def environment():
             birth_date=lambda v: _birth_date(v),
             money=czech.money,
             day=czech.day,
+            days=czech.days,
+            sessions=czech.sessions,
+            schedule=czech.schedule,
+            session=czech.session,
         )
     return _environment
 

@@ -32,7 +32,7 @@ SUBJECTS = {
     "invoice_issued": "{document} {number}: {title}",
 }
 QR_PLATBA_CID = "<qr-platba@smopk>"
-FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo"}
+FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo", "sessions": "termíny"}
 
 _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -48,6 +48,8 @@ _environment.filters.update(
     price=czech.price,
     money=czech.money,
     day=czech.day,
+    days=czech.days,
+    sessions=czech.sessions,
     event_kind=czech.event_kind,
 )
 

@@ -80,6 +80,39 @@ def seats_left(event) -> int:
     return max(event["capacity"] - event["seats_taken"], 0)
 
 
+def with_sessions(changes, event=None) -> dict:
+    """The one rule of multi-day events and series, for a new event's values (``event`` None)
+    or an edit's ``changes`` to ``event``: ``changes`` with the start and end put right.
+
+    Sessions go in order, each ends after it starts and none overlaps the next; the event then
+    starts when the first session starts and ends when the last one ends: a given start or end
+    must agree (or be left out). While an event has sessions, its times change through them;
+    an empty list of sessions makes it a single block again, with the times it had (or new ones).
+    Without sessions nothing changes for an event. Refusals are field name -> Czech message."""
+    sessions = changes.get("sessions") or None
+    if sessions is None:
+        if event is not None and event["sessions"] and "sessions" not in changes \
+                and {"starts_at", "ends_at"} & changes.keys():
+            raise ValidationError({"sessions": "Akce má více termínů: začátek a konec se mění v termínech."})
+        missing = {field: "Toto pole je povinné." for field in ("starts_at", "ends_at")
+                   if (field in changes or event is None) and changes.get(field) is None}
+        if missing:
+            raise ValidationError(missing)
+        return dict(changes, sessions=None) if "sessions" in changes or event is None else changes
+    for number, (before, session) in enumerate(zip([None, *sessions], sessions, strict=False), start=1):
+        if session["ends_at"] <= session["starts_at"]:
+            raise ValidationError({"sessions": f"{number}. termín musí skončit až po svém začátku."})
+        if before is not None and session["starts_at"] < before["ends_at"]:
+            raise ValidationError({"sessions": f"{number}. termín musí začít až po konci předchozího "
+                                               "(termíny jdou po sobě a nepřekrývají se)."})
+    derived = {"starts_at": sessions[0]["starts_at"], "ends_at": sessions[-1]["ends_at"]}
+    disagree = {field: "U akce s více termíny je začátek začátkem prvního termínu a konec koncem posledního."
+                for field, value in derived.items() if changes.get(field) not in (None, value)}
+    if disagree:
+        raise ValidationError(disagree)
+    return dict(changes, sessions=sessions, **derived)
+
+
 def check_event_times(values):
     """The cross-field rules of an event's schedule; field name -> Czech message."""
     errors = {}
@@ -106,7 +139,7 @@ def check_capacity(new_capacity, seats_taken):
                        f"Kapacitu nelze snížit pod počet potvrzených účastníků ({seats_taken}).")
 
 
-SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue")
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue", "sessions")
 
 
 def schedule_changes(event, values) -> dict:

@@ -29,6 +29,8 @@ environment.filters.update(
     price=czech.price,
     event_kind=czech.event_kind,
     day=czech.day,
+    days=czech.days,
+    sessions=czech.sessions,
     money=czech.money,
     qr=qr.svg_data_uri,
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),

@@ -2,9 +2,10 @@
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from services.common.ico import ico_error
-from services.common.schemas import AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
+from services.common.schemas import REQUIRED, AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
 
 KINDS = ("seminar", "training", "good_practice")
+MAX_SESSIONS = 60
 
 
 def _length(maximum, minimum=0):
@@ -18,6 +19,14 @@ def _not_negative(value):
         raise ValidationError("Hodnota nesmí být záporná.")
 
 
+class SessionIn(CzechSchema):
+    """One day or part of a multi-day event or a series; the venue defaults to the event's."""
+    starts_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True)
+    title = Text(load_default=None, allow_none=True, validate=_length(200))
+    venue = Text(load_default=None, allow_none=True, validate=_length(300))
+
+
 class EventIn(CzechSchema):
     title = Text(required=True, validate=_length(200, 1))
     kind = Text(required=True,
@@ -26,8 +35,12 @@ class EventIn(CzechSchema):
     description = Text(multiline=True, load_default="", validate=_length(20000))
     lecturer = Text(load_default="", validate=_length(200))
     venue = Text(required=True, validate=_length(300, 1))
-    starts_at = AwareDateTime(required=True)
-    ends_at = AwareDateTime(required=True)
+    # Required unless ``sessions`` are given; with sessions they are derived (domain.with_sessions).
+    starts_at = AwareDateTime(load_default=None)
+    ends_at = AwareDateTime(load_default=None)
+    sessions = fields.List(fields.Nested(SessionIn), load_default=None, allow_none=True,
+                           validate=validate.Length(max=MAX_SESSIONS, error=f"Nejvýše {MAX_SESSIONS} termínů."),
+                           error_messages={"invalid": "Termíny jsou seznam objektů."})
     capacity = Integer(required=True,
                        validate=validate.Range(min=1, max=100000, error="Kapacita je 1 až 100 000 míst."))
     registration_opens_at = AwareDateTime(load_default=None, allow_none=True)
@@ -43,6 +56,21 @@ class EventIn(CzechSchema):
     release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
 
+    @validates_schema
+    def _times_given(self, data, partial=False, **_kwargs):
+        if partial or data.get("sessions"):
+            return
+        errors = {field: REQUIRED for field in ("starts_at", "ends_at") if data.get(field) is None}
+        if errors:
+            raise ValidationError(errors)
+
+
+class SessionOut(CzechSchema):
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    title = fields.String(allow_none=True)
+    venue = fields.String(allow_none=True)
+
 
 class EventOut(CzechSchema):
     id = fields.Integer()
@@ -54,6 +82,10 @@ class EventOut(CzechSchema):
     venue = fields.String()
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
+    sessions = fields.List(fields.Nested(SessionOut), allow_none=True, metadata={"description": (
+        "the days or parts of a multi-day event or a series, in order (starts_at and ends_at are then the "
+        "first one's start and the last one's end); null for an event in one block; a session's venue is "
+        "null where it is the event's")})
     capacity = fields.Integer()
     seats_left = fields.Integer()
     registration_open = fields.Boolean()

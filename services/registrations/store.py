@@ -1,4 +1,6 @@
 """The registrations service's own tables and queries."""
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -17,11 +19,33 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.types import TypeDecorator
 
 from services.common.db import UTCDateTime
 from services.common.outbox import delete_rows_about, outbox_table  # noqa: F401 (used as store.delete_rows_about)
 
 metadata = MetaData()
+
+
+class Sessions(TypeDecorator):
+    """An event's sessions, ``[{starts_at, ends_at, title, venue}]`` with aware datetimes, kept
+    as JSON with UTC ISO texts; None for an event without sessions."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if not value:
+            return None
+        return [dict(item, starts_at=item["starts_at"].astimezone(UTC).isoformat(),
+                     ends_at=item["ends_at"].astimezone(UTC).isoformat()) for item in value]
+
+    def process_result_value(self, value, dialect):
+        if not value:
+            return None
+        return [dict(item, starts_at=datetime.fromisoformat(item["starts_at"]),
+                     ends_at=datetime.fromisoformat(item["ends_at"])) for item in value]
+
 
 events = Table(
     "events",
@@ -35,6 +59,8 @@ events = Table(
     Column("venue", String(300), nullable=False),
     Column("starts_at", UTCDateTime, nullable=False),
     Column("ends_at", UTCDateTime, nullable=False),
+    # A multi-day event or a series; starts_at and ends_at are then its first start and last end.
+    Column("sessions", Sessions),
     Column("capacity", Integer, nullable=False),
     Column("seats_taken", Integer, nullable=False, default=0),
     Column("waitlist_taken", Integer, nullable=False, default=0),

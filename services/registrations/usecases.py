@@ -26,6 +26,9 @@ def event_view(event, now):
     for field in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
         if view[field] is not None:
             view[field] = local(view[field])
+    if view.get("sessions"):
+        view["sessions"] = [dict(item, starts_at=local(item["starts_at"]), ends_at=local(item["ends_at"]))
+                            for item in view["sessions"]]
     view["seats_left"] = domain.seats_left(event)
     view["registration_open"] = domain.registration_open(event, now)
     return view
@@ -51,6 +54,7 @@ def registration_view(registration, event, now, base_url, session=None):
 
 
 def create_event(session, values, now):
+    values = domain.with_sessions(values)
     if values.get("registration_closes_at") is None:
         values = dict(values, registration_closes_at=values["starts_at"])
     domain.check_event_times(values)
@@ -345,6 +349,7 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
         raise domain.EVENT_NOT_FOUND()
     if event["status"] == "cancelled":
         raise Conflict("event_cancelled", "Zrušenou akci nelze upravit.")
+    changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
     domain.check_event_times(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
@@ -356,9 +361,7 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     if changed and event["status"] == "published":
         for registration in store.live_registrations(session, event_id):
             _announce(session, outbox, "event_updated", registration["id"], now, base_url, changes={
-                field: [before.isoformat() if hasattr(before, "isoformat") else before,
-                        after.isoformat() if hasattr(after, "isoformat") else after]
-                for field, (before, after) in changed.items()})
+                field: [_told(before), _told(after)] for field, (before, after) in changed.items()})
     if merged["capacity"] > event["capacity"]:
         promote_waitlisted(session, outbox, signing_key, event_id, now, base_url)
     return event_view(store.get_event(session, event_id), now)
@@ -369,15 +372,21 @@ def preview_update(session, event_id, changes, now):
     or place (``field -> [before, after]``), how many registrations would be told, and the event
     as it would then be."""
     event = get_event(session, event_id, public_only=False)
+    changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
     domain.check_event_times(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
     changed = domain.schedule_changes(event, changes)
     told = len(store.live_registrations(session, event_id)) if changed and event["status"] == "published" else 0
-    return {"changes": {field: [local(before).isoformat() if hasattr(before, "isoformat") else before,
-                                local(after).isoformat() if hasattr(after, "isoformat") else after]
-                        for field, (before, after) in changed.items()},
+    return {"changes": {field: [_told(before), _told(after)] for field, (before, after) in changed.items()},
             "told": told, "event": event_out.dump(event_view(dict(merged, version=event["version"] + 1), now))}
+
+
+def _told(value):
+    """A changed value as an event or a preview carries it: times as ISO texts in Prague."""
+    if isinstance(value, list):  # sessions
+        return [dict(item, starts_at=_told(item["starts_at"]), ends_at=_told(item["ends_at"])) for item in value]
+    return local(value).isoformat() if hasattr(value, "isoformat") else value
 
 
 def cancel_event(session, outbox, event_id, reason, now, base_url):
