@@ -3,6 +3,7 @@ against the local stand-in that answers as ARES does."""
 import time
 from datetime import UTC, datetime, timedelta
 
+import eventlet
 import pytest
 from nameko.testing.services import worker_factory
 
@@ -221,3 +222,12 @@ def test_keeping_the_same_ico_twice_overwrites(make_database, clock):
     with database.transaction() as tx:
         kept = store.get_ares_lookup(tx, "00064581")
     assert kept["found"] is True and kept["name"] == "Hlavní město Praha"
+
+
+def test_two_lookups_of_one_ico_at_once_both_answer(members, ares):
+    """Both miss the cache and both ask ARES; the second to keep the answer overwrites the first
+    (an upsert), rather than failing on the primary key."""
+    ares.slow = 0.3
+    lookups = [eventlet.spawn(members.lookup_organisation, "00064581") for _ in range(2)]
+    assert [lookup.wait()["status"] for lookup in lookups] == ["found", "found"]
+    assert len(ares.requests) == 2
