@@ -109,3 +109,17 @@ def test_registering_through_the_page_while_ares_is_down(site, ares):
     assert done.status_code == 303, done.text[:300]
     [registration] = cluster.registrations.list_registrations(event["id"])
     assert registration["organisation_ico"] == "00064581" and registration["status"] == "confirmed"
+
+
+def test_members_away_is_unavailable_too_and_lookups_are_rate_limited(runner_factory, service_config, web_session):
+    config = dict(service_config, RATE_LIMITS=True, RATE_LIMIT_PER_ADDRESS=3)
+    runner_factory(config, RegistrationsService).start()  # members is not running
+    for _ in range(3):
+        answer = web_session.get("/api/organisations/00064581")
+        assert answer.status_code == 200
+        assert answer.json() == {"ico": "00064581", "status": "unavailable", "source": None, "name": None,
+                                 "address": None, "dic": None,
+                                 "message": "Údaje o organizaci teď nemůžeme dohledat. Vyplňte prosím název sami."}
+    refused = web_session.get("/api/organisations/00064581")
+    assert refused.status_code == 429 and refused.json()["error"] == "too_many_requests"
+    assert int(refused.headers["Retry-After"]) > 0
