@@ -146,6 +146,8 @@ def service_config(rabbit_config, web_config, database_urls, smtp_sink, tmp_path
         PUBLIC_BASE_URL=f"http://{web_config['WEB_SERVER_ADDRESS']}",
         OUTBOX_POLL_SECONDS=0.2,
         RATE_LIMITS=False,  # many registrations from one address; the limits' own tests turn them on
+        # Nothing listens there: no test asks the real ARES; those that need it start tests.ares_standin.
+        ARES_URL="http://127.0.0.1:9/ekonomicke-subjekty-v-be/rest/",
     )
     config["SMTP"] = dict(config["SMTP"], PORT=smtp_sink.port)
     return config

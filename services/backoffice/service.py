@@ -16,6 +16,7 @@ from services.common.czech import PRAGUE, local
 from services.common.db import DatabaseProvider
 from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError, outage
 from services.common.health import HealthCheck
+from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_text
@@ -44,7 +45,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "statement_imported": "nahrán bankovní výpis", "payment_matched": "ručně přiřazena platba",
            "payment_resolved": "vyřízena platba", "paid_in_cash": "zaplaceno hotově",
            "refund_settled": "vrácena platba", "invoice_issued": "vystavena faktura",
-           "invoice_cancelled": "stornována faktura"}
+           "invoice_cancelled": "stornována faktura", "organisation_added": "přidána organizace z ARES"}
 
 
 class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
@@ -371,7 +372,25 @@ class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
     def members_search(self, request):
         query = (request.args.get("hledat") or "").strip()
         found = self.members.find_organisations(query, 50) if len(query) >= 2 else []
-        return self._page(request, "members.html", query=query, found=found, report=None)
+        # A whole IČO is also looked up: the register, else ARES (name, seat, DIČ), to add it from.
+        lookup = self.members.lookup_organisation(query) if ico_error(query) is None else None
+        return self._page(request, "members.html", query=query, found=found, report=None, lookup=lookup)
+
+    @page("POST", "/clenove/pridat", "admin")
+    def add_organisation(self, request):
+        """Add an organisation that is not in the register, as ARES has it (members kept ARES's
+        answer from the search, so ARES is not asked again); it is not a member until made one."""
+        ico = (request.form.get("ico") or "").strip()
+        if ico_error(ico):
+            raise ValidationError({"ico": ico_error(ico)})
+        found = self.members.lookup_organisation(ico)
+        if found["status"] != "found":
+            return self._page(request, "members.html", status=409, query=ico, found=[], report=None, lookup=found)
+        if found["source"] == "ares":
+            self.members.upsert_organisation({field: found[field] for field in (
+                "ico", "name", "kind", "district", "address", "dic")})
+            self._audit(request, "organisation_added", {"ico": ico, "name": found["name"]})
+        return redirect(f"/clenove/{ico}", code=303)
 
     @page("GET", "/clenove/<ico>", "admin")
     def organisation(self, request, ico):
@@ -385,7 +404,7 @@ class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
         report = self.members.import_organisations_csv(text)
         self._audit(request, "members_imported", {key: report[key] for key in ("created", "updated", "failed")
                                                   if key in report})
-        return self._page(request, "members.html", query="", found=[], report=report)
+        return self._page(request, "members.html", query="", found=[], report=report, lookup=None)
 
     # Messages
 

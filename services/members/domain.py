@@ -2,12 +2,40 @@
 import csv
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 from services.common.errors import Conflict, ValidationError
 
 DISTRICTS = ("Plzeň-město", "Plzeň-jih", "Plzeň-sever", "Rokycany", "Klatovy", "Domažlice", "Tachov")
 KINDS = ("obec", "městys", "město", "statutární město", "dobrovolný svazek obcí", "MAS", "jiný")
+
+# How long ARES's answer about an IČO is kept. A subject's name or seat changes rarely; a month
+# spares ARES and the person's wait. "Not found" is kept a day only: a new subject appears in
+# ARES days after it is founded, and an IČO typed wrong is seldom typed the same way again.
+ARES_FOUND_KEPT = timedelta(days=30)
+ARES_NOT_FOUND_KEPT = timedelta(days=1)
+_LOOKUP_FIELDS = ("name", "address", "dic", "district", "kind")
+
+
+def ares_fresh(kept: dict, now) -> bool:
+    """Is a kept ARES answer (``found``, ``fetched_at``) still good at ``now``?"""
+    return now - kept["fetched_at"] < (ARES_FOUND_KEPT if kept["found"] else ARES_NOT_FOUND_KEPT)
+
+
+def lookup_answer(ico, status, source=None, found=None, is_member=False, fetched_at=None, message=None) -> dict:
+    """The answer of a lookup by IČO: ``status`` found, not_found or unavailable; ``source``
+    register or ares; the fields of ``found`` (a dict), the rest None."""
+    return dict({field: (found or {}).get(field) for field in _LOOKUP_FIELDS}, ico=ico, status=status,
+                source=source, is_member=is_member, message=message,
+                fetched_at=fetched_at.isoformat() if fetched_at is not None else None)
+
+
+def ares_lookup_answer(ico, kept: dict) -> dict:
+    """The answer from a kept ARES answer (a row: ``found``, the fields, ``fetched_at``)."""
+    if kept["found"]:
+        return lookup_answer(ico, "found", "ares", kept, fetched_at=kept["fetched_at"])
+    return lookup_answer(ico, "not_found", "ares", fetched_at=kept["fetched_at"],
+                         message=f"Organizace s IČO {ico} není v evidenci sdružení ani v registru ARES.")
 def fold(text: str) -> str:
     """Lower case without diacritics: ``Plzeň`` and ``plzen`` fold alike."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -14,7 +14,8 @@ from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
 
-from . import store, usecases
+from . import domain, store, usecases
+from .ares import Ares, AresUnavailable
 from .domain import DISTRICTS
 from .schemas import (
     contact_in,
@@ -60,6 +61,7 @@ class MembersService(HealthCheck):
     outbox = OutboxRelay(store.outbox)
     clock = Clock()
     config = Config()
+    ares = Ares()
 
     # The register
 
@@ -92,6 +94,26 @@ class MembersService(HealthCheck):
     def find_organisations(self, query, limit=10):
         with self.db.transaction() as tx:
             return organisations_out.dump(usecases.find_organisations(tx, query, int(limit)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def lookup_organisation(self, ico):
+        """An organisation by IČO, to fill a form: the register's record, else what ARES says
+        (kept 30 days, "not found" a day). ARES being away or slow is an answer, not an error:
+        ``status`` is found, not_found or unavailable (with a Czech ``message``); when ARES does
+        not answer, an older kept answer is given rather than none."""
+        ico = _ico(ico)
+        with self.db.transaction() as tx:
+            known, kept = usecases.known_lookup(tx, ico, self.clock())
+        if known is not None:
+            return known
+        try:
+            subject = self.ares.fetch(ico)  # outside any transaction: no lock held while we wait
+        except AresUnavailable as error:
+            if kept is not None and kept["found"]:
+                return domain.ares_lookup_answer(ico, kept)
+            return domain.lookup_answer(ico, "unavailable", message=f"{error} Vyplňte prosím údaje sami.")
+        with self.db.transaction() as tx:
+            return usecases.remember_ares(tx, ico, subject, self.clock())
 
     @rpc(expected_exceptions=EXPECTED)
     def is_member(self, ico, on_date=None):

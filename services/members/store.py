@@ -1,5 +1,7 @@
 """The members service's own tables and queries."""
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, MetaData, String, Table, delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.common.db import UTCDateTime, utcnow
 from services.common.outbox import outbox_table
@@ -48,6 +50,21 @@ contacts = Table(
     # Secret for the link in an announcement that turns announcements off.
     Column("unsubscribe_token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What ARES said about IČOs that are not in the register, and when: found (with the fields) or
+# not found. The register itself is never filled from here; staff add an organisation themselves.
+ares_lookups = Table(
+    "ares_lookups",
+    metadata,
+    Column("ico", String(8), primary_key=True),
+    Column("found", Boolean, nullable=False),
+    Column("name", String(300)),
+    Column("address", String(300)),
+    Column("dic", String(14)),
+    Column("district", String(40)),
+    Column("kind", String(40)),
+    Column("fetched_at", UTCDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata)
@@ -139,6 +156,25 @@ def list_contacts(session, ico=None, email_key=None):
 
 def delete_contacts(session, contact_ids):
     return session.execute(delete(contacts).where(contacts.c.id.in_(contact_ids))).rowcount
+
+
+ARES_FIELDS = ("name", "address", "dic", "district", "kind")
+
+
+def get_ares_lookup(session, ico):
+    row = session.execute(select(ares_lookups).where(ares_lookups.c.ico == ico)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def save_ares_lookup(session, ico, subject, fetched_at):
+    """Keep ARES's answer for ``ico``: ``subject`` (its fields) or None for "not found". Two
+    lookups of one IČO at once both write; the later one wins, neither fails."""
+    values = {"found": subject is not None, "fetched_at": fetched_at,
+              **{field: (subject or {}).get(field) for field in ARES_FIELDS}}
+    dialect = session.dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(ares_lookups).values(ico=ico, **values)
+                    .on_conflict_do_update(index_elements=[ares_lookups.c.ico], set_=values))
 
 
 def set_wants_announcements(session, token, wants):

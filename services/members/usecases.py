@@ -106,6 +106,26 @@ def find_organisations(session, query, limit=10):
     return [_public(o) for o in store.find_organisations(session, words, ico_prefix, max(1, min(limit, 50)))]
 
 
+def known_lookup(session, ico, now):
+    """``(answer, kept)``: the answer to a lookup of ``ico`` without asking ARES (from the register,
+    or a kept ARES answer still fresh), else None; and the kept ARES answer however old, or None."""
+    organisation = store.get_organisation(session, ico)
+    if organisation is not None:
+        organisation = _public(organisation)
+        return domain.lookup_answer(ico, "found", "register", organisation,
+                                    is_member=organisation["is_member"]), None
+    kept = store.get_ares_lookup(session, ico)
+    if kept is not None and domain.ares_fresh(kept, now):
+        return domain.ares_lookup_answer(ico, kept), kept
+    return None, kept
+
+
+def remember_ares(session, ico, subject, now):
+    """Keep what ARES said about ``ico`` (its fields, or None: not found); the answer from it."""
+    store.save_ares_lookup(session, ico, subject, now)
+    return domain.ares_lookup_answer(ico, store.get_ares_lookup(session, ico))
+
+
 def list_members(session, on_date=None):
     on_date = on_date or date.today()
     return [_public(o, on_date) for o in store.all_organisations(session) if is_member_on(o["periods"], on_date)]

@@ -102,11 +102,15 @@ class PaymentsService(HealthCheck):
             usecases.cancel_registration(tx, self.outbox, self.settings, payload, self.clock())
 
     def _organisation(self, ico):
-        """The organisation as the member register has it, or None when it is not there."""
+        """The organisation as the member register has it; one outside the register as ARES has
+        it (members' lookup: kept answers, or ARES within 1.5 s); None when neither knows it or
+        ARES is away (the invoice then names what the person typed)."""
         try:
             return self.members.get_organisation(ico)
         except NotFound:
-            return None
+            pass
+        found = self.members.lookup_organisation(ico)
+        return found if found.get("status") == "found" else None
 
     # Timers
 

@@ -14,7 +14,8 @@ from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from services.common import metrics
-from services.common.errors import NotFound, ServiceError, ServiceUnavailable, outage
+from services.common.errors import NotFound, ServiceError, ServiceUnavailable, ValidationError, outage
+from services.common.ico import ico_error
 
 from . import openapi, pages, usecases
 from .schemas import event_out, events_out, registration_in, registration_out
@@ -23,6 +24,7 @@ from .web import http, page_route
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+LOOKUP_UNAVAILABLE = "Údaje o organizaci teď nemůžeme dohledat. Vyplňte prosím název sami."
 INTERNAL_ERROR = {"error": "internal_error",
                   "message": "Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu."}
 
@@ -113,6 +115,23 @@ class HttpApi:
             log.warning("organisation search unavailable")
             found = []
         return 200, {"organisations": [{"ico": o["ico"], "name": o["name"], "kind": o["kind"]} for o in found]}
+
+    @api("GET", "/api/organisations/<ico>")
+    def http_lookup_organisation(self, request, ico):
+        """The form's fill by IČO: name, address and DIČ from the register, else from ARES (through
+        members, who keep ARES's answers). Members or ARES away or slow is an answer, 200 with
+        ``status`` unavailable, within WEB_RPC_TIMEOUT_SECONDS: the form never waits on it."""
+        error = ico_error(ico)
+        if error:
+            raise ValidationError({"ico": error})
+        self.rate_limits.looking_up(request)
+        try:
+            found = self.members.lookup_organisation(ico)
+        except (ServiceError, RemoteError) as failure:
+            log.warning("organisation lookup unavailable: %s", type(failure).__name__)
+            found = {"status": "unavailable", "message": LOOKUP_UNAVAILABLE}
+        return 200, {"ico": ico, "status": found["status"], "source": found.get("source"), "name": found.get("name"),
+                     "address": found.get("address"), "dic": found.get("dic"), "message": found.get("message")}
 
     @api("GET", "/metrics")
     def http_metrics(self, request):

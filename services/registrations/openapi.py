@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of the JSON API, generated from the marshmallow schemas."""
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from .schemas import EventOut, RegistrationIn, RegistrationOut, SessionOut
 
@@ -20,6 +20,17 @@ class OrganisationOut(Schema):
     ico = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
+
+
+class OrganisationLookup(Schema):
+    ico = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("found", "not_found", "unavailable")),
+                           metadata={"description": "unavailable: the register or ARES did not answer in time"})
+    source = fields.String(allow_none=True, metadata={"description": "register (the association's) or ares"})
+    name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True, metadata={"description": "the seat on one line, Czech style"})
+    dic = fields.String(allow_none=True)
+    message = fields.String(allow_none=True, metadata={"description": "a Czech sentence when not found"})
 
 
 class OrganisationList(Schema):
@@ -77,7 +88,8 @@ def build(base_url):
                    plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
     for name, schema in (("Error", ErrorOut), ("Session", SessionOut), ("Event", EventOut), ("EventList", EventList),
                          ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
-                         ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut)):
+                         ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut),
+                         ("OrganisationLookup", OrganisationLookup)):
         spec.components.schema(name, schema=schema)
     event_id = {"name": "event_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
@@ -108,4 +120,8 @@ def build(base_url):
         "summary": "Organisations of the register for the form's autocomplete",
         "parameters": [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}],
         "responses": {"200": _json("OrganisationList")}}})
+    spec.path(path="/api/organisations/{ico}", operations={"get": {
+        "summary": "Name, address and DIČ by IČO: the register, else ARES; never slows the form",
+        "parameters": [{"name": "ico", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json("OrganisationLookup"), **_errors(422, 429)}}})
     return spec.to_dict()

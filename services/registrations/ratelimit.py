@@ -66,6 +66,9 @@ class RateLimits(DependencyProvider):
         self.on = str(config.get("RATE_LIMITS", True)).lower() not in ("false", "0", "no", "off")
         self.by_address = Window(config.get("RATE_LIMIT_PER_ADDRESS", 60),
                                  config.get("RATE_LIMIT_ADDRESS_SECONDS", 600))
+        # Lookups by IČO count apart from registrations: a form may look up a few, and each may ask ARES.
+        self.lookups_by_address = Window(config.get("RATE_LIMIT_PER_ADDRESS", 60),
+                                         config.get("RATE_LIMIT_ADDRESS_SECONDS", 600))
         self.by_email = Window(config.get("RATE_LIMIT_PER_EMAIL", 6), config.get("RATE_LIMIT_EMAIL_SECONDS", 3600))
         self.client_header = config.get("CLIENT_ADDRESS_HEADER") or None
 
@@ -83,6 +86,10 @@ class RateLimits(DependencyProvider):
         if self.on:
             self.by_address.hit(self.client(request))
             self.by_email.hit(email.strip().casefold())
+
+    def looking_up(self, request):
+        if self.on:
+            self.lookups_by_address.hit(self.client(request))
 
     def cancelling(self, request):
         if self.on:

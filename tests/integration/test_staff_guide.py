@@ -13,6 +13,7 @@ from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests import statements
+from tests.ares_standin import PRAHA, AresStandIn
 from tests.conftest import ROOT, wait_for
 from tools import sample_data
 
@@ -60,6 +61,8 @@ def _prepare(code, namespace, folder):
 
 
 def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config, tmp_path, monkeypatch):
+    ares = AresStandIn(PRAHA)  # what ARES says of Prague, without the internet
+    service_config = dict(service_config, ARES_URL=ares.url)
     runner = runner_factory(service_config, MembersService, RegistrationsService, NotificationsService,
                             DocumentsService, PaymentsService)
     runner.start()
@@ -80,3 +83,4 @@ def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config,
             assert matches(expected, printed.getvalue()), f"{code}\nprinted:\n{printed.getvalue()}"
     finally:
         helper.disconnect()
+        ares.stop()
