@@ -73,3 +73,11 @@ EVENT_KINDS = {"seminar": "seminář", "training": "školení", "good_practice":
 def event_kind(kind: str) -> str:
     """The Czech name of an event kind: ``seminář``."""
     return EVENT_KINDS.get(kind, kind)
+
+
+EVENT_FORMATS = {"in_person": "prezenčně", "online": "online (webinář)", "hybrid": "hybridně (na místě i online)"}
+
+
+def event_format(event_format: str) -> str:
+    """How an event is attended, in Czech: ``online (webinář)``."""
+    return EVENT_FORMATS.get(event_format, event_format)

@@ -49,6 +49,7 @@ _environment.filters.update(
     money=czech.money,
     day=czech.day,
     event_kind=czech.event_kind,
+    event_format=czech.event_format,
 )
 
 

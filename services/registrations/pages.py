@@ -27,6 +27,7 @@ environment.filters.update(
     time=czech.time,
     price=czech.price,
     event_kind=czech.event_kind,
+    event_format=czech.event_format,
     day=czech.day,
     money=czech.money,
     qr=qr.svg_data_uri,
