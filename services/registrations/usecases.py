@@ -245,6 +245,8 @@ def record_payment(session, registration_id, payment, paid_at=None):
     if paid_at is not None:
         values["paid_at"] = paid_at
     store.set_registration(session, registration_id, values)
+    if kept["status"] == "substituted" and kept["substituted_by"]:  # told late: what is owed went with the seat
+        record_payment(session, kept["substituted_by"], payment, paid_at)
 
 
 def record_invoice(session, registration_ids, invoice):
