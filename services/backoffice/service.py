@@ -301,7 +301,7 @@ class BackofficeService(PaymentPages, Pages, HealthCheck):
         """The confirmation with the ticket again (the person lost it)."""
         registration = self.registrations.get_registration(registration_id)
         sent = [m for m in self.notifications.list_messages(to=registration["email"])
-                if m["kind"] in ("registration_confirmed", "registration_promoted")]
+                if m["kind"] in ("registration_confirmed", "registration_promoted", "substitute_confirmed")]
         if registration["status"] != "confirmed" or not sent:
             raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
         self.notifications.resend(sent[0]["id"])
