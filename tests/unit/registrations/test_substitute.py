@@ -2,11 +2,15 @@
 import json
 from datetime import timedelta
 
+import eventlet
 import pytest
 from werkzeug.test import EnvironBuilder
 
 from services.common.errors import Conflict, ValidationError
 from services.common.signing import verify_ticket_code
+from services.registrations import usecases
+from services.registrations.schemas import substitute_in
+from tests.conftest import DATABASE
 from tests.unit.registrations.test_service import KEY, call, event_data, person
 
 
@@ -229,3 +233,26 @@ def test_event_format_and_link_are_validated(service):
     assert (changed["format"], changed["webinar_url"], changed["venue"]) == ("hybrid", WEBINAR, "Plzeň")
     with pytest.raises(ValidationError):
         service.update_event(event["id"], {"format": "in_person"})  # the link would be left on it
+
+
+@pytest.mark.skipif(DATABASE != "postgresql",
+                    reason="SQLite runs one write transaction at a time")
+def test_a_substitution_that_meets_a_cancellation_or_another_substitution_waits_and_is_refused(service):
+    from tests.unit.registrations.test_races import BASE, holding_open
+    event = published(service, capacity=1)
+    old = service.register(event["id"], person(1))
+    release, substituting = holding_open(service, lambda tx: usecases.substitute(
+        tx, service.outbox, service.signing_key, substitute_in.load(colleague()), service.clock_state["now"], BASE,
+        registration_id=old["id"]))
+    cancelling = eventlet.spawn(service.cancel_registration, old["id"])
+    again = eventlet.spawn(service.substitute, old["id"], colleague(email="druhy@obec.example"))
+    eventlet.sleep(0.5)  # both wait for the event's row
+    release.send()
+    substituting.wait()
+    for waiting, code in ((cancelling, "already_substituted"), (again, "already_substituted")):
+        with pytest.raises(Conflict) as refused:
+            waiting.wait()
+        assert refused.value.code == code
+    statuses = sorted(r["status"] for r in service.list_registrations(event["id"]))
+    assert statuses == ["confirmed", "substituted"]
+    assert service.get_event(event["id"])["seats_left"] == 0
