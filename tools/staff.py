@@ -69,7 +69,8 @@ def progress(items, label=""):
     sys.stderr.write("\n")
 
 
-STATUS = {"confirmed": "potvrzeno", "waitlisted": "čeká", "cancelled": "zrušeno"}
+STATUS = {"confirmed": "potvrzeno", "waitlisted": "čeká", "cancelled": "zrušeno",
+          "substituted": "předáno náhradníkovi"}
 EVENT_STATUS = {"draft": "koncept", "published": "zveřejněno", "cancelled": "zrušeno"}
 
 

@@ -22,7 +22,8 @@ class EventForm(CzechSchema):
                                                         error="Vyberte druh akce."))
     topic = Text(required=True, validate=validate.Length(min=1, max=100, error="Téma má 1 až 100 znaků."))
     lecturer = Text(validate=validate.Length(max=200))
-    venue = Text(required=True, validate=validate.Length(min=1, max=300, error="Místo má 1 až 300 znaků."))
+    # An online event needs no venue: the registrations service decides (and says so in Czech).
+    venue = Text(validate=validate.Length(min=1, max=300, error="Místo má 1 až 300 znaků."))
     starts = LocalDateTime()  # required unless sessions are given (the registrations service says so)
     ends = LocalDateTime()
     sessions = Text(multiline=True, validate=validate.Length(max=10000))  # domain.parse_sessions reads it
@@ -36,6 +37,8 @@ class EventForm(CzechSchema):
     release_unpaid_after_days = fields.Integer(error_messages={"invalid": "Zadejte počet dní číslem."})
     waitlist_enabled = fields.Boolean(truthy={"ano"}, falsy={"ne"})
     collects_birth_date = fields.Boolean(truthy={"ano"}, falsy={"ne"})
+    format = Text(validate=validate.OneOf(("in_person", "online", "hybrid"), error="Vyberte formu akce."))
+    webinar_url = Text(validate=validate.Length(max=500, error="Odkaz má nejvýše 500 znaků."))
 
 
 class AccountForm(CzechSchema):

@@ -45,7 +45,12 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "statement_imported": "nahrán bankovní výpis", "payment_matched": "ručně přiřazena platba",
            "payment_resolved": "vyřízena platba", "paid_in_cash": "zaplaceno hotově",
            "refund_settled": "vrácena platba", "invoice_issued": "vystavena faktura",
-           "invoice_cancelled": "stornována faktura", "organisation_added": "přidána organizace z ARES"}
+           "invoice_cancelled": "stornována faktura", "organisation_added": "přidána organizace z ARES",
+           "registration_substituted": "místo předáno náhradníkovi"}
+
+
+# What the substitute form sends on (the registrations service reads and checks it).
+SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
 class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
@@ -299,11 +304,39 @@ class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
         """The confirmation with the ticket again (the person lost it)."""
         registration = self.registrations.get_registration(registration_id)
         sent = [m for m in self.notifications.list_messages(to=registration["email"])
-                if m["kind"] in ("registration_confirmed", "registration_promoted")]
+                if m["kind"] in ("registration_confirmed", "registration_promoted", "substitute_confirmed")]
         if registration["status"] != "confirmed" or not sent:
             raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
         self.notifications.resend(sent[0]["id"])
         self._audit(request, "confirmation_resent", {"registration_id": registration_id})
+        return redirect(f"/akce/{registration['event']['id']}", code=303)
+
+    @page("GET", "/prihlasky/<int:registration_id>/nahradnik", "staff")
+    def substitute_form(self, request, registration_id):
+        registration = self.registrations.get_registration(registration_id)
+        return self._page(request, "substitute.html", registration=registration, values={}, errors={}, problem=None)
+
+    @page("POST", "/prihlasky/<int:registration_id>/nahradnik", "staff")
+    def substitute(self, request, registration_id):
+        """Hand the seat to a substitute (the person asked by phone): the form again with Czech
+        messages when it is refused."""
+        registration = self.registrations.get_registration(registration_id)
+        values = {name: request.form.get(name, "") for name in SUBSTITUTE_FIELDS}
+        data = {name: value.strip() for name, value in values.items() if value.strip()}
+        if not registration["event"]["collects_birth_date"]:
+            data.pop("birth_date", None)
+        values["gdpr_consent"] = data["gdpr_consent"] = request.form.get("gdpr_consent") == "ano"
+        try:
+            new = self.registrations.substitute(registration_id, data)
+        except ValidationError as error:
+            return self._page(request, "substitute.html", status=422, registration=registration, values=values,
+                              errors=error.fields, problem=None)
+        except Conflict as error:
+            return self._page(request, "substitute.html", status=409, registration=registration, values=values,
+                              errors={}, problem=error.message)
+        self._audit(request, "registration_substituted", {"registration_id": registration_id,
+                                                          "substitute_id": new["id"],
+                                                          "event_id": registration["event"]["id"]})
         return redirect(f"/akce/{registration['event']['id']}", code=303)
 
     @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
@@ -571,7 +604,7 @@ def _form_values(event):
     values = {name: event.get(name) for name in ("title", "kind", "topic", "lecturer", "venue", "capacity",
                                                  "price_member", "price_non_member", "description",
                                                  "max_per_organisation", "accreditation_number", "hours",
-                                                 "release_unpaid_after_days")}
+                                                 "release_unpaid_after_days", "format", "webinar_url")}
     for flag in CHECKBOXES:
         values[flag] = "ano" if event.get(flag) else "ne"
     for field, source in (("starts", "starts_at"), ("ends", "ends_at")):

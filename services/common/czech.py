@@ -126,3 +126,11 @@ def sessions(event) -> list[str]:
         parts.append(item["venue"] if item["venue"] != event.get("venue") else None)
         lines.append(" · ".join(part for part in parts if part))
     return lines
+
+
+EVENT_FORMATS = {"in_person": "prezenčně", "online": "online (webinář)", "hybrid": "hybridně (na místě i online)"}
+
+
+def event_format(event_format: str) -> str:
+    """How an event is attended, in Czech: ``online (webinář)``."""
+    return EVENT_FORMATS.get(event_format, event_format)

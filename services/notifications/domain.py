@@ -18,13 +18,15 @@ def dedup_key(kind: str, payload: dict) -> str:
 # A message about a registration is out of date, and is not sent, once one of these is known
 # about the same registration (each of them comes later in a registration's life).
 OVERTAKEN_BY = {
-    "registration_confirmed": {"registration_cancelled", "event_cancelled"},
-    "registration_promoted": {"registration_cancelled", "event_cancelled"},
+    "registration_confirmed": {"registration_cancelled", "event_cancelled", "registration_substituted"},
+    "registration_promoted": {"registration_cancelled", "event_cancelled", "registration_substituted"},
     "registration_waitlisted": {"registration_promoted", "registration_cancelled", "event_cancelled"},
-    "reminder_due": {"registration_cancelled", "event_cancelled"},
-    "event_updated": {"registration_cancelled", "event_cancelled"},
-    "payment_overdue": {"payment_received", "registration_cancelled", "event_cancelled"},
-    "payment_release_warning": {"payment_received", "registration_cancelled", "event_cancelled"},
+    "reminder_due": {"registration_cancelled", "event_cancelled", "registration_substituted"},
+    "event_updated": {"registration_cancelled", "event_cancelled", "registration_substituted"},
+    "payment_overdue": {"payment_received", "registration_cancelled", "event_cancelled", "registration_substituted"},
+    "payment_release_warning": {"payment_received", "registration_cancelled", "event_cancelled",
+                                "registration_substituted"},
+    "substitute_confirmed": {"registration_cancelled", "event_cancelled", "registration_substituted"},
 }
 # These tell the event's time and place, so a later version of the event makes them out of date.
 TELLS_THE_SCHEDULE = {"event_updated", "reminder_due"}

@@ -20,6 +20,8 @@ SUBJECTS = {
     "registration_waitlisted": "Jste na čekací listině: {title}",
     "registration_promoted": "Uvolnilo se místo, jste přihlášeni: {title}",
     "registration_cancelled": "Přihláška zrušena: {title}",
+    "substitute_confirmed": "Jste přihlášeni místo kolegy: {title}",
+    "registration_substituted": "Místo předáno náhradníkovi: {title}",
     "event_updated": "Změna akce: {title}",
     "event_cancelled": "Akce se ruší: {title}",
     "reminder_due": "Připomínka: {title} ({date})",
@@ -51,6 +53,7 @@ _environment.filters.update(
     days=czech.days,
     sessions=czech.sessions,
     event_kind=czech.event_kind,
+    event_format=czech.event_format,
 )
 
 

@@ -28,12 +28,13 @@ RETENTION_SECONDS = 24 * 3600
 
 
 # What goes with each email besides its text.
-TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_due"}
+TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_due", "substitute_confirmed"}
 # Emails that show how to pay, with a QR Platba picture, while the registration is unpaid.
 PAYMENT_SHOWN = {"registration_confirmed", "registration_promoted", "reminder_due", "payment_overdue",
-                 "payment_release_warning"}
+                 "payment_release_warning", "substitute_confirmed"}
 CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted": "REQUEST",
-                   "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL"}
+                   "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL",
+                   "substitute_confirmed": "REQUEST", "registration_substituted": "CANCEL"}
 
 
 class NotificationsService(HealthCheck):
@@ -65,6 +66,16 @@ class NotificationsService(HealthCheck):
     @event_handler("registrations", "registration_cancelled")
     def on_registration_cancelled(self, payload):
         self._about_registration("registration_cancelled", payload)
+
+    @event_handler("registrations", "registration_substituted")
+    def on_registration_substituted(self, payload):
+        """Two emails: the substitute's confirmation with their own ticket (not held for payment
+        details: the payment came over with the seat), and the old holder's notice. Each is queued
+        once by its own message id, so a redelivery after the first was queued sends the second only."""
+        self._queue_and_send("substitute_confirmed", payload, payload["registration"]["email"])
+        told = {"event": payload["event"], "registration": payload["replaced"],
+                "substitute": {field: payload["registration"][field] for field in ("first_name", "last_name")}}
+        self._queue_and_send("registration_substituted", told, payload["replaced"]["email"])
 
     @event_handler("registrations", "event_updated")
     def on_event_updated(self, payload):

@@ -75,6 +75,14 @@ class PaymentsService(HealthCheck):
     def on_registration_cancelled(self, payload):
         self._cancel(payload)
 
+    @event_handler("registrations", "registration_substituted")
+    def on_registration_substituted(self, payload):
+        with self.db.transaction() as tx:
+            moved = usecases.hand_over(tx, payload)
+        if moved is not None:
+            log.info("payment request VS %s moved from registration %s to its substitute %s",
+                     moved["variable_symbol"], payload["replaced"]["id"], payload["registration"]["id"])
+
     @event_handler("registrations", "event_cancelled")
     def on_event_cancelled(self, payload):
         self._cancel(payload)

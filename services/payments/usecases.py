@@ -85,6 +85,31 @@ def remember_registration(session, payload):
                                                                   "event": payload["event"]}})
 
 
+class NotRequestedYet(Exception):
+    """A seat was handed over before its payment request was made here: try again later."""
+
+
+def hand_over(session, payload):
+    """A seat went to a substitute (``registration_substituted``): its payment request moves to the
+    new registration whole (variable symbol, amount, what is paid, the invoice it is on), so a
+    payment with the old symbol pays the substitute's seat and nothing is asked twice. Handled
+    twice, the second run finds the request moved and does nothing. When the old registration's
+    confirmation has not been handled here yet, it raises ``NotRequestedYet``: the event is tried
+    again later, after the request exists."""
+    old, new = payload["replaced"], payload["registration"]
+    if store.get_request(session, registration_id=new["id"]) is not None:
+        return None
+    found = store.get_request(session, registration_id=old["id"], lock=True)
+    if found is None:
+        if requires_payment(new):
+            raise NotRequestedYet(f"registration {old['id']} has no payment request yet")
+        return None
+    store.update_request(session, found["id"], {
+        "registration_id": new["id"], "payer_name": f"{new['first_name']} {new['last_name']}",
+        "email": new["email"], "payload": {"registration": new, "event": payload["event"]}})
+    return store.get_request(session, request_id=found["id"])
+
+
 def cancel_registration(session, outbox, settings, payload, now):
     """A registration was cancelled (by the person, by staff, or with its event): an unpaid
     request is cancelled; a paid one owes a refund (``refund_due``); an invoice that covered it

@@ -158,11 +158,43 @@ def check_ticket(registration, ticket_event, event_id, now):
                                       f"({czech.date_time(ticket_event['starts_at'])}).")
     if registration["status"] == "cancelled":
         raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena, vstupenka neplatí.")
+    if registration["status"] == "substituted":
+        raise Conflict("ticket_substituted", "Místo bylo předáno náhradníkovi, tato vstupenka už neplatí. "
+                                             "Náhradník má vlastní vstupenku.")
     if registration["status"] != "confirmed":
         raise Conflict("ticket_not_confirmed", "Přihláška není potvrzená (je na čekací listině).")
     if registration["checked_in_at"] is not None:
         raise Conflict("already_checked_in",
                        f"Vstupenka už byla odbavena ({czech.date_time(registration['checked_in_at'])}).")
+
+
+def check_event_format(values):
+    """A webinar link belongs to an online or hybrid event only."""
+    if values.get("webinar_url") and values.get("format", "in_person") == "in_person":
+        raise ValidationError({"webinar_url": "Odkaz na webinář patří jen k online nebo hybridní akci."})
+
+
+def webinar_link(registration, event):
+    """The event's webinar link for this registration: only while it is confirmed."""
+    if event is None or registration["status"] != "confirmed" or event.get("format", "in_person") == "in_person":
+        return None
+    return event.get("webinar_url") or None
+
+
+def check_can_substitute(registration, event, now):
+    """Refuse handing this seat to a substitute: only a confirmed seat, not yet used, before the start."""
+    if registration["status"] == "substituted":
+        raise Conflict("already_substituted", "Toto místo už bylo předáno náhradníkovi.")
+    if registration["status"] == "cancelled":
+        raise Conflict("registration_cancelled", "Zrušenou přihlášku nelze předat náhradníkovi.")
+    if registration["status"] != "confirmed":
+        raise Conflict("not_confirmed", "Náhradníkovi lze předat jen potvrzené místo, ne místo na čekací listině.")
+    if event["status"] == "cancelled":
+        raise Conflict("event_cancelled", "Tato akce byla zrušena.")
+    if registration["checked_in_at"] is not None:
+        raise Conflict("already_checked_in", "Účastník už byl u vstupu odbaven, místo nelze předat náhradníkovi.")
+    if now >= event["starts_at"]:
+        raise Conflict("too_late", "Akce už začala, místo nelze předat náhradníkovi.")
 
 
 INVALID_TICKET = partial(NotFound, "invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")

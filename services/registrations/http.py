@@ -18,7 +18,7 @@ from services.common.errors import NotFound, ServiceError, ServiceUnavailable, V
 from services.common.ico import ico_error
 
 from . import openapi, pages, usecases
-from .schemas import event_out, events_out, registration_in, registration_out
+from .schemas import event_out, events_out, registration_in, registration_out, substitute_in
 from .web import http, page_route
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,16 @@ class HttpApi:
                                                         self.base_url, token=token)
         self.rate_limits.cancelled(registration["email"])
         return 200, registration_out.dump(registration)
+
+    @api("POST", "/api/registrations/<token>/substitute")
+    def http_substitute(self, request, token):
+        """Hand the seat to a colleague: 201 with the substitute's new registration (its own token)."""
+        data = substitute_in.load_or_raise(read_json(request))
+        self.rate_limits.registering(request, data["email"])
+        with self.db.transaction() as tx:
+            registration = usecases.substitute(tx, self.outbox, self.signing_key, data, self.clock(), self.base_url,
+                                               token=token)
+        return 201, registration_out.dump(registration)
 
     @api("GET", "/api/registrations/<token>")
     def http_get_registration(self, request, token):

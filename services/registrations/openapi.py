@@ -3,7 +3,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from .schemas import EventOut, RegistrationIn, RegistrationOut, SessionOut
+from .schemas import EventOut, RegistrationIn, RegistrationOut, SessionOut, SubstituteIn
 
 
 class ErrorOut(Schema):
@@ -88,6 +88,7 @@ def build(base_url):
                    plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
     for name, schema in (("Error", ErrorOut), ("Session", SessionOut), ("Event", EventOut), ("EventList", EventList),
                          ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
+                         ("SubstituteRequest", SubstituteIn),
                          ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut),
                          ("OrganisationLookup", OrganisationLookup)):
         spec.components.schema(name, schema=schema)
@@ -109,6 +110,15 @@ def build(base_url):
         "parameters": [token], "responses": {"200": _json("Registration"), **_errors(404)}}})
     spec.path(path="/api/registrations/{token}/cancel", operations={"post": {
         "parameters": [token], "responses": {"200": _json("Registration"), **_errors(404, 409)}}})
+    spec.path(path="/api/registrations/{token}/substitute", operations={"post": {
+        "summary": "Hand the confirmed seat to a substitute (a colleague of the same organisation)",
+        "description": "The seat is kept; the old ticket stops being valid. Answers the substitute's new "
+                       "registration, with its own token. Refused (409) after check-in, once the event has "
+                       "started, for a cancelled or waitlisted registration, or for an email already registered.",
+        "parameters": [token],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "SubstituteRequest"}}},
+        "responses": {"201": _json("Registration", "the substitute's registration"),
+                      **_errors(400, 404, 409, 413, 415, 422, 429)}}})
     spec.path(path="/api/registrations/{token}/ticket.pdf", operations={"get": {
         "parameters": [token], "responses": {
             "200": {"description": "the PDF ticket", "content": {"application/pdf": {"schema": {

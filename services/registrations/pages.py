@@ -28,6 +28,7 @@ environment.filters.update(
     time=czech.time,
     price=czech.price,
     event_kind=czech.event_kind,
+    event_format=czech.event_format,
     day=czech.day,
     days=czech.days,
     sessions=czech.sessions,

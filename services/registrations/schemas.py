@@ -1,11 +1,14 @@
 """The registrations service's wire formats (HTTP, RPC and event payloads)."""
-from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from services.common.ico import ico_error
 from services.common.schemas import REQUIRED, AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
 
 KINDS = ("seminar", "training", "good_practice")
 MAX_SESSIONS = 60
+FORMATS = ("in_person", "online", "hybrid")
+# Where an online event takes place when staff give no venue.
+ONLINE_VENUE = "Online"
 
 
 def _length(maximum, minimum=0):
@@ -34,7 +37,7 @@ class EventIn(CzechSchema):
     topic = Text(required=True, validate=_length(100, 1))
     description = Text(multiline=True, load_default="", validate=_length(20000))
     lecturer = Text(load_default="", validate=_length(200))
-    venue = Text(required=True, validate=_length(300, 1))
+    venue = Text(validate=_length(300, 1))  # required unless the event is online (see _venue)
     # Required unless ``sessions`` are given; with sessions they are derived (domain.with_sessions).
     starts_at = AwareDateTime(load_default=None)
     ends_at = AwareDateTime(load_default=None)
@@ -55,6 +58,19 @@ class EventIn(CzechSchema):
     collects_birth_date = Boolean(load_default=False)
     release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
+    format = Text(load_default="in_person", validate=validate.OneOf(
+        FORMATS, error="Forma akce je in_person (prezenčně), online, nebo hybrid."))
+    webinar_url = Text(load_default=None, allow_none=True, validate=[_length(500), validate.URL(
+        schemes={"http", "https"}, error="Odkaz na webinář musí být úplná adresa http:// nebo https://.")])
+
+    @post_load
+    def _venue(self, data, **kwargs):
+        """An online event needs no venue; any other does (a partial change keeps the one it has)."""
+        if self.partial or kwargs.get("partial") or data.get("venue"):
+            return data
+        if data.get("format") == "online":
+            return dict(data, venue=ONLINE_VENUE)
+        raise ValidationError(REQUIRED, "venue")
 
     @validates_schema
     def _times_given(self, data, partial=False, **_kwargs):
@@ -99,8 +115,14 @@ class EventOut(CzechSchema):
     hours = fields.Integer()
     collects_birth_date = fields.Boolean()
     release_unpaid_after_days = fields.Integer(allow_none=True)
+    format = fields.String()
     status = fields.String()
     version = fields.Integer()
+
+
+class StaffEventOut(EventOut):
+    """An event as staff see it: with the webinar link, which the public never gets."""
+    webinar_url = fields.String(allow_none=True)
 
 
 class RegistrationIn(CzechSchema):
@@ -160,7 +182,30 @@ class RegistrationOut(CzechSchema):
     # Set once payments asked for a fee: variable_symbol, amount, due_on, account, iban, spd.
     payment = fields.Dict(allow_none=True)
     paid_at = fields.AwareDateTime(allow_none=True)
+    # The event's webinar link, only while the registration is confirmed (None otherwise).
+    webinar_url = fields.String(allow_none=True)
+    substitute_for = fields.Integer(allow_none=True)
+    substituted_by = fields.Integer(allow_none=True)
+    substituted_at = fields.AwareDateTime(allow_none=True)
     event = fields.Nested(EventOut)
+
+
+class SubstituteIn(CzechSchema):
+    """The colleague who takes over a seat: the organisation stays the registrant's."""
+    first_name = Name(required=True, validate=_length(100, 1))
+    last_name = Name(required=True, validate=_length(100, 1))
+    email = Email(required=True, validate=_length(254))
+    phone = Text(load_default=None, allow_none=True, validate=_length(40))
+    position = Text(load_default=None, allow_none=True, validate=_length(200))
+    note = Text(multiline=True, load_default=None, allow_none=True, validate=_length(2000))
+    birth_date = Date(load_default=None, allow_none=True)
+    gdpr_consent = Boolean(required=True, validate=validate.OneOf(
+        [True], error="Bez souhlasu se zpracováním osobních údajů náhradníka nemůžeme přihlásit."))
+
+    @validates("first_name", "last_name")
+    def _not_blank(self, value, data_key, **_kwargs):
+        if not value.strip():
+            raise ValidationError("Toto pole je povinné.")
 
 
 # Schemas are built once: building one deep-copies its fields, which costs more
@@ -169,6 +214,9 @@ event_in = EventIn()
 event_changes_in = EventIn(partial=True)
 event_out = EventOut()
 events_out = EventOut(many=True)
+staff_event_out = StaffEventOut()
+staff_events_out = StaffEventOut(many=True)
+substitute_in = SubstituteIn()
 registration_in = RegistrationIn()
 registration_out = RegistrationOut()
 registration_only_out = RegistrationOut(exclude=("event",))

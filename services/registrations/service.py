@@ -25,11 +25,12 @@ from .ratelimit import RateLimits
 from .schemas import (
     event_changes_in,
     event_in,
-    event_out,
-    events_out,
     registration_in,
     registration_out,
     registrations_out,
+    staff_event_out,
+    staff_events_out,
+    substitute_in,
 )
 from .site import WebPages
 
@@ -124,7 +125,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     def create_event(self, data):
         values = event_in.load_or_raise(data)
         with self.db.transaction() as tx:
-            return event_out.dump(usecases.create_event(tx, values, self.clock()))
+            return staff_event_out.dump(usecases.create_event(tx, values, self.clock()))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_event(self, event_id, changes):
@@ -132,7 +133,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         with self.db.transaction() as tx:
             event = usecases.update_event(tx, self.outbox, self.signing_key, int(event_id), values, self.clock(),
                                           self.base_url)
-        return event_out.dump(event)
+        return staff_event_out.dump(event)
 
     @rpc(expected_exceptions=EXPECTED)
     def preview_event_update(self, event_id, changes):
@@ -144,7 +145,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def cancel_event(self, event_id, reason):
         with self.db.transaction() as tx:
-            return event_out.dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),
+            return staff_event_out.dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),
                                                          self.base_url))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -155,20 +156,21 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def publish_event(self, event_id):
         with self.db.transaction() as tx:
-            return event_out.dump(usecases.publish_event(tx, int(event_id), self.clock()))
+            return staff_event_out.dump(usecases.publish_event(tx, int(event_id), self.clock()))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_events(self, include_past=False):
         now = self.clock()
         with self.db.transaction() as tx:
             events = usecases.all_events(tx, now) if include_past else usecases.upcoming_events(tx, now)
-        return events_out.dump(events)
+        return staff_events_out.dump(events)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_event(self, event_id):
         now = self.clock()
         with self.db.transaction() as tx:
-            return event_out.dump(usecases.event_view(usecases.get_event(tx, int(event_id), public_only=False), now))
+            event = usecases.get_event(tx, int(event_id), public_only=False)
+        return staff_event_out.dump(usecases.event_view(event, now))
 
     @rpc
     def metrics(self):
@@ -198,6 +200,16 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         with self.db.transaction() as tx:
             registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
                                                         self.base_url, registration_id=int(registration_id))
+        return registration_out.dump(registration)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def substitute(self, registration_id, data):
+        """Hand a confirmed seat to a substitute (staff): ``data`` as the registration form's person
+        (first_name, last_name, email, optional phone, position, note, birth_date; gdpr_consent)."""
+        request = substitute_in.load_or_raise(data)
+        with self.db.transaction() as tx:
+            registration = usecases.substitute(tx, self.outbox, self.signing_key, request, self.clock(),
+                                               self.base_url, registration_id=int(registration_id))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)

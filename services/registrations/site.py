@@ -23,7 +23,7 @@ from services.common.signing import derived_key
 
 from . import pages, usecases
 from .ratelimit import TooManyRequests
-from .schemas import registration_in
+from .schemas import registration_in, substitute_in
 from .web import page_route
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -33,6 +33,7 @@ MAX_FORM_BYTES = 64 * 1024
 STALE_FORM = "Formulář vypršel nebo nepochází z našeho webu. Načtěte stránku a zkuste to znovu."
 TRY_AGAIN = ("Přihlášku se teď nepodařilo uložit, systém je na chvíli nedostupný. Vaše údaje zůstaly ve formuláři, "
              "odešlete ho prosím za okamžik znovu.")
+SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 FORM_FIELDS = ("first_name", "last_name", "email", "phone", "position", "organisation_name", "organisation_ico",
                "note", "birth_date")
 
@@ -174,6 +175,47 @@ class WebPages:
         except Conflict as error:
             return pages.page("error.html", status=409, message=error.message)
         self.rate_limits.cancelled(registration["email"])
+        return redirect(f"/r/{token}", code=303)
+
+    @page_route("GET", "/r/<token>/nahradnik")
+    def page_substitute_form(self, request, token):
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        return self._with_csrf(request, "substitute.html", registration=registration, values={}, errors={},
+                               problem=None)
+
+    @page_route("POST", "/r/<token>/nahradnik")
+    def page_substitute(self, request, token):
+        """Hand the seat to a colleague; the form comes back with Czech messages when refused."""
+        if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
+            return pages.page("error.html", status=413, message="Formulář je příliš velký.")
+        form = request.form
+        if not _csrf_valid(self.signing_key, form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
+            return pages.page("error.html", status=403, message=STALE_FORM)
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        data = {name: form.get(name, "").strip() for name in SUBSTITUTE_FIELDS if form.get(name, "").strip()}
+        data["gdpr_consent"] = form.get("gdpr_consent") == "ano"
+        if not registration["event"]["collects_birth_date"]:
+            data.pop("birth_date", None)
+        values = dict({name: form.get(name, "") for name in SUBSTITUTE_FIELDS}, gdpr_consent=data["gdpr_consent"])
+        try:
+            request_data = substitute_in.load_or_raise(data)
+            self.rate_limits.registering(request, request_data["email"])
+            with self.db.transaction() as tx:
+                usecases.substitute(tx, self.outbox, self.signing_key, request_data, self.clock(), self.base_url,
+                                    token=token)
+        except TooManyRequests as error:
+            response = self._with_csrf(request, "substitute.html", status=429, registration=registration,
+                                       values=values, errors={}, problem=error.message)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        except ValidationError as error:
+            return self._with_csrf(request, "substitute.html", status=422, registration=registration, values=values,
+                                   errors=error.fields, problem=None)
+        except Conflict as error:
+            return self._with_csrf(request, "substitute.html", status=409, registration=registration, values=values,
+                                   errors={}, problem=error.message)
         return redirect(f"/r/{token}", code=303)
 
     @page_route("POST", "/r/<token>/faktura")

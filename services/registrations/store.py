@@ -79,6 +79,9 @@ events = Table(
     # Days after the payment was asked for when an unpaid seat is released (None: never);
     # the person is warned the day before.
     Column("release_unpaid_after_days", Integer),
+    # in_person, online or hybrid; the webinar link goes to confirmed attendees only, never public.
+    Column("format", String(20), nullable=False, default="in_person", server_default="in_person"),
+    Column("webinar_url", String(500)),
     Column("status", String(20), nullable=False, default="draft"),
     Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
@@ -117,7 +120,15 @@ registrations = Table(
     Column("payment", JSON),
     Column("paid_at", UTCDateTime),
     Column("release_warned_at", UTCDateTime),
+    # A seat handed to a substitute: the old registration becomes ``substituted`` and names the new
+    # one (``substituted_by``); the new one names the registration it replaced (``substitute_for``).
+    Column("substitute_for", Integer),
+    Column("substituted_by", Integer),
+    Column("substituted_at", UTCDateTime),
 )
+
+# Statuses that hold nothing: no seat, no place in line, no claim on the email for the event.
+NOT_LIVE = ("cancelled", "substituted")
 
 # The same email may hold one live registration per event; this index, not
 # only the check before it, is what makes the rule hold under concurrency.
@@ -125,8 +136,8 @@ Index(
     "uq_registration_live_email",
     registrations.c.event_id, registrations.c.email_key,
     unique=True,
-    sqlite_where=registrations.c.status != "cancelled",
-    postgresql_where=registrations.c.status != "cancelled",
+    sqlite_where=registrations.c.status.notin_(NOT_LIVE),
+    postgresql_where=registrations.c.status.notin_(NOT_LIVE),
 )
 Index("ix_registrations_event_status", registrations.c.event_id, registrations.c.status)
 
@@ -176,7 +187,7 @@ _COUNT_IN = (
 )
 _LIVE_EMAIL_KEYS = select(registrations.c.email_key).where(
     registrations.c.event_id == bindparam("event_id"), registrations.c.email_key.in_(bindparam("keys", expanding=True)),
-    registrations.c.status != "cancelled",
+    registrations.c.status.notin_(NOT_LIVE),
 )
 _INSERT_REGISTRATIONS = registrations.insert().returning(registrations.c.id, sort_by_parameter_order=True)
 _GET_ORGANISATIONS = select(organisations).where(organisations.c.ico.in_(bindparam("icos", expanding=True)))
@@ -231,7 +242,7 @@ def live_registrations_of_organisations(session, event_id, icos) -> dict:
     return dict(session.execute(
         select(registrations.c.organisation_ico, func.count()).where(
             registrations.c.event_id == event_id, registrations.c.organisation_ico.in_(icos),
-            registrations.c.status != "cancelled",
+            registrations.c.status.notin_(NOT_LIVE),
         ).group_by(registrations.c.organisation_ico)
     ).all())
 
@@ -340,7 +351,7 @@ def first_waitlisted(session, event_id):
 def live_registrations(session, event_id):
     return session.execute(
         select(registrations)
-        .where(registrations.c.event_id == event_id, registrations.c.status != "cancelled")
+        .where(registrations.c.event_id == event_id, registrations.c.status.notin_(NOT_LIVE))
         .order_by(registrations.c.id)
     ).mappings().all()
 

@@ -9,7 +9,7 @@ from functools import partial
 
 from services.common import czech
 from services.common.czech import local
-from services.common.errors import Conflict, ServiceError
+from services.common.errors import Conflict, ServiceError, ValidationError
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
 
@@ -45,11 +45,12 @@ def registration_view(registration, event, now, base_url, session=None):
     view["manage_url"] = f"{base_url}/r/{registration['token']}"
     view["ticket_url"] = (f"{base_url}/api/registrations/{registration['token']}/ticket.pdf"
                           if registration["status"] == "confirmed" else None)
-    for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at"):
-        if view[field] is not None:
+    for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at", "substituted_at"):
+        if view.get(field) is not None:
             view[field] = local(view[field])
     if event is not None:
         view["event"] = event_view(event, now)
+        view["webinar_url"] = domain.webinar_link(registration, event)
     return view
 
 
@@ -58,6 +59,7 @@ def create_event(session, values, now):
     if values.get("registration_closes_at") is None:
         values = dict(values, registration_closes_at=values["starts_at"])
     domain.check_event_times(values)
+    domain.check_event_format(values)
     values = dict(values, status="draft", seats_taken=0, waitlist_taken=0, waitlist_length=0, version=1,
                   created_at=now, updated_at=now)
     event_id = store.insert_event(session, values)
@@ -167,7 +169,9 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
         registration_id, row, place = next(registered)
         registration = dict(row, id=registration_id, ticket_code=codes.get(registration_id),
                             waitlist_position=place, cancelled_at=None, checked_in_at=None, attended_at=None,
-                            reminded_at=None, payment=None, paid_at=None)
+                            reminded_at=None, payment=None, paid_at=None, substitute_for=None, substituted_by=None,
+                            substituted_at=None)
+        registration["webinar_url"] = domain.webinar_link(registration, event)
         dumped = registration_only_out.dump(registration_view(registration, None, now, base_url))
         announced.append((f"registration_{row['status']}", {"event": told, "registration": dumped}))
         outcomes[index] = (dumped, outcome)
@@ -245,6 +249,8 @@ def record_payment(session, registration_id, payment, paid_at=None):
     if paid_at is not None:
         values["paid_at"] = paid_at
     store.set_registration(session, registration_id, values)
+    if kept["status"] == "substituted" and kept["substituted_by"]:  # told late: what is owed went with the seat
+        record_payment(session, kept["substituted_by"], payment, paid_at)
 
 
 def record_invoice(session, registration_ids, invoice):
@@ -329,6 +335,8 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     registration = store.lock_registration(session, found["id"])
     if registration["status"] == "cancelled":
         return registration_view(registration, event, now, base_url, session)
+    if registration["status"] == "substituted":
+        raise Conflict("already_substituted", "Místo už bylo předáno náhradníkovi; zrušit ho může jen náhradník.")
     domain.check_can_cancel(event, now)
     store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now},
                            status=registration["status"])
@@ -352,6 +360,7 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
     domain.check_event_times(merged)
+    domain.check_event_format(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
     changed = domain.schedule_changes(event, changes)
     values = dict(changes, updated_at=now)
@@ -403,6 +412,43 @@ def cancel_event(session, outbox, event_id, reason, now, base_url):
         if event["status"] == "published":
             _announce(session, outbox, "event_cancelled", registration["id"], now, base_url, reason=reason)
     return event_view(store.get_event(session, event_id), now)
+
+
+def substitute(session, outbox, signing_key, data, now, base_url, registration_id=None, token=None):
+    """Hand a confirmed seat to a substitute (``data``: ``substitute_in``): the seat stays taken and
+    nobody on the waitlist moves. The old registration becomes ``substituted`` (its ticket is refused
+    at the door from now on) and names the new one; the new one, with its own token and ticket
+    code, keeps the organisation, price and payment, and names the one it replaced. One
+    ``registration_substituted`` carries both: notifications mails each person, payments moves
+    the payment request to the new registration. Returns the new registration."""
+    found = store.get_registration(session, registration_id=registration_id, token=token)
+    if found is None:
+        raise domain.REGISTRATION_NOT_FOUND()
+    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
+    old = store.lock_registration(session, found["id"])
+    domain.check_can_substitute(old, event, now)
+    if event["collects_birth_date"] and data.get("birth_date") is None:
+        raise ValidationError({"birth_date": "Pro vydání osvědčení u této akce potřebujeme datum narození."})
+    key = domain.email_key(data["email"])
+    if store.live_email_keys(session, event["id"], {key}):
+        raise ALREADY_REGISTERED()
+    [new_id] = store.insert_registrations(session, [dict(
+        event_id=event["id"], token=secrets.token_urlsafe(24), status="confirmed", waitlist_position=None,
+        first_name=data["first_name"].strip(), last_name=data["last_name"].strip(), email=data["email"].strip(),
+        email_key=key, phone=data.get("phone"), position=data.get("position"), note=data.get("note"),
+        birth_date=data.get("birth_date"), organisation_ico=old["organisation_ico"],
+        organisation_name=old["organisation_name"], is_member=old["is_member"], price=old["price"], created_at=now,
+        payment=old["payment"], paid_at=old["paid_at"], release_warned_at=old["release_warned_at"],
+        substitute_for=old["id"],
+    )])
+    store.set_ticket_codes(session, {new_id: ticket_code(signing_key, new_id)})
+    store.set_registration(session, old["id"], {"status": "substituted", "substituted_by": new_id,
+                                                "substituted_at": now}, status="confirmed")
+    new_view = registration_view(store.get_registration(session, registration_id=new_id), event, now, base_url)
+    old_view = registration_view(store.get_registration(session, registration_id=old["id"]), None, now, base_url)
+    outbox.add(session, "registration_substituted",
+               dict(event_payload(new_view), replaced=registration_only_out.dump(old_view)))
+    return new_view
 
 
 def check_in(session, signing_key, event_id, code, now, base_url):
@@ -490,7 +536,7 @@ def erase_person(session, outbox, signing_key, email, now, base_url):
     ids = []
     for registration in store.registrations_of(session, domain.email_key(email)):
         event = store.get_event(session, registration["event_id"])
-        if registration["status"] != "cancelled" and local(event["starts_at"]) > local(now):
+        if registration["status"] not in store.NOT_LIVE and local(event["starts_at"]) > local(now):
             cancel_registration(session, outbox, signing_key, now, base_url, registration_id=registration["id"],
                                 tell=False)
         store.anonymise_registration(session, registration["id"], secrets.token_urlsafe(24))
@@ -507,7 +553,8 @@ def anonymise_past(session, ended_before):
     return len(ids)
 
 
-STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno"}
+STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
+                 "substituted": "předáno náhradníkovi"}
 
 
 def export_csv(session, event_id, now, base_url):
