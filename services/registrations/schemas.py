@@ -1,10 +1,14 @@
 """The registrations service's wire formats (HTTP, RPC and event payloads)."""
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from services.common import errors
 from services.common.ico import ico_error
 from services.common.schemas import AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
 
 KINDS = ("seminar", "training", "good_practice")
+QUESTION_TYPES = ("text", "choice", "choices", "yes_no")
+MAX_QUESTIONS = 30
+MAX_OPTIONS = 50
 
 
 def _length(maximum, minimum=0):
@@ -16,6 +20,76 @@ def _length(maximum, minimum=0):
 def _not_negative(value):
     if value < 0:
         raise ValidationError("Hodnota nesmí být záporná.")
+
+
+class QuestionIn(CzechSchema):
+    """One of an event's own questions on the registration form."""
+
+    id = Text(required=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_]{0,39}\Z",
+        error="Klíč otázky tvoří malá písmena bez diakritiky, číslice a podtržítka (nejvýše 40 znaků)."))
+    label = Text(required=True, validate=_length(300, 1))
+    type = Text(required=True, validate=validate.OneOf(
+        QUESTION_TYPES, error="Typ otázky je text, choice, choices, nebo yes_no."))
+    options = fields.List(Text(validate=_length(200, 1)), load_default=list,
+                          error_messages={"invalid": "Možnosti zadejte jako seznam textů."})
+    required = Boolean(load_default=False)
+
+    @validates_schema
+    def _options_fit_type(self, data, **_kwargs):
+        options = data.get("options") or []
+        if data["type"] not in ("choice", "choices"):
+            if options:
+                raise ValidationError("Možnosti patří jen k otázkám typu choice a choices.", "options")
+            return
+        if len(options) < 2:
+            raise ValidationError("Otázka s výběrem potřebuje aspoň dvě možnosti.", "options")
+        if len(options) > MAX_OPTIONS:
+            raise ValidationError(f"Nejvýše {MAX_OPTIONS} možností.", "options")
+        if len({option.casefold() for option in options}) != len(options):
+            raise ValidationError("Možnosti se nesmějí opakovat.", "options")
+
+
+question_in = QuestionIn()
+QUESTION_PARTS = {"id": "klíč", "label": "text otázky", "type": "typ", "options": "možnosti",
+                  "required": "povinná", "_schema": "zadání"}
+
+
+class Questions(fields.Field):
+    """An event's questions, each loaded whole also when the event is changed in part (a
+    partial load would pass a question without its type); a message names the question."""
+
+    default_error_messages = {"invalid": "Otázky zadejte jako seznam.", "null": "Toto pole nesmí být prázdné.",
+                              "too_many": f"Akce může mít nejvýše {MAX_QUESTIONS} otázek.",
+                              "duplicate": "Klíč otázky „{id}“ se opakuje."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if len(value) > MAX_QUESTIONS:
+            raise self.make_error("too_many")
+        loaded = []
+        for number, item in enumerate(value, 1):
+            try:
+                loaded.append(question_in.load_or_raise(item))
+            except errors.ValidationError as error:
+                part, message = next(iter(error.fields.items()))
+                raise ValidationError(f"Otázka č. {number}, {QUESTION_PARTS.get(part, part)}: {message}") from None
+        seen = set()
+        for question in loaded:
+            if question["id"] in seen:
+                raise self.make_error("duplicate", id=question["id"])
+            seen.add(question["id"])
+        return loaded
+
+
+class QuestionOut(CzechSchema):
+    id = fields.String(required=True, metadata={"description": "stable key; answers are given by it"})
+    label = fields.String(required=True, metadata={"description": "the question as the form shows it (Czech)"})
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES), metadata={
+        "description": "text: a string; choice: one of options; choices: a list of options; yes_no: a boolean"})
+    options = fields.List(fields.String(), required=True, metadata={"description": "for choice and choices"})
+    required = fields.Boolean(required=True)
 
 
 class EventIn(CzechSchema):
@@ -42,6 +116,7 @@ class EventIn(CzechSchema):
     collects_birth_date = Boolean(load_default=False)
     release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
+    questions = Questions(load_default=list)
 
 
 class EventOut(CzechSchema):
@@ -67,6 +142,7 @@ class EventOut(CzechSchema):
     hours = fields.Integer()
     collects_birth_date = fields.Boolean()
     release_unpaid_after_days = fields.Integer(allow_none=True)
+    questions = fields.List(fields.Nested(QuestionOut))
     status = fields.String()
     version = fields.Integer()
 
@@ -83,6 +159,11 @@ class RegistrationIn(CzechSchema):
     organisation_name = Name(load_default=None, allow_none=True, validate=_length(200))
     gdpr_consent = Boolean(required=True, validate=validate.OneOf(
         [True], error="Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit."))
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict, metadata={
+        "description": "answers to the event's questions by question id: a string (text, choice), "
+                       "a list of strings (choices) or a boolean (yes_no); checked against the event's "
+                       "questions, each refusal under fields as answers.<id>"},
+        error_messages={"invalid": "Odpovědi zadejte jako objekt: klíč otázky a odpověď."})
 
     @validates("first_name", "last_name")
     def _not_blank(self, value, data_key, **_kwargs):
@@ -128,6 +209,8 @@ class RegistrationOut(CzechSchema):
     # Set once payments asked for a fee: variable_symbol, amount, due_on, account, iban, spd.
     payment = fields.Dict(allow_none=True)
     paid_at = fields.AwareDateTime(allow_none=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "answers to the event's questions by question id"})
     event = fields.Nested(EventOut)
 
 

@@ -62,7 +62,30 @@ def form_to_request(form, event):
     data["gdpr_consent"] = form.get("gdpr_consent") == "ano"
     if not event["collects_birth_date"]:
         data.pop("birth_date", None)
+    answers = {}
+    for question in event["questions"] or []:
+        given = [value for value in form.getlist(question_input(question)) if value.strip()]
+        if not given:
+            continue
+        if question["type"] == "choices":
+            answers[question["id"]] = given
+        elif question["type"] == "yes_no":
+            answers[question["id"]] = {"ano": True, "ne": False}.get(given[0], given[0])
+        else:
+            answers[question["id"]] = given[0]
+    if answers:
+        data["answers"] = answers
     return data
+
+
+def question_input(question):
+    """The form's name for the answer to ``question``."""
+    return f"q_{question['id']}"
+
+
+def typed_answers(form, event):
+    """What the person chose or typed for each question, to show the form again with it."""
+    return {question["id"]: form.getlist(question_input(question)) for question in event["questions"] or []}
 
 
 class RecentEvents(DependencyProvider):
@@ -124,6 +147,7 @@ class WebPages:
         data = form_to_request(form, event)
         values = {name: form.get(name, "") for name in FORM_FIELDS}
         values["gdpr_consent"] = data["gdpr_consent"]
+        values["answers"] = typed_answers(form, event)
         try:
             request_data = registration_in.load_or_raise(data)
             self.rate_limits.registering(request, request_data["email"])

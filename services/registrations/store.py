@@ -53,6 +53,9 @@ events = Table(
     # Days after the payment was asked for when an unpaid seat is released (None: never);
     # the person is warned the day before.
     Column("release_unpaid_after_days", Integer),
+    # The event's own questions on the form: a list of {id, label, type, options, required}
+    # (None: none). Answers are kept by question id (registrations.answers).
+    Column("questions", JSON),
     Column("status", String(20), nullable=False, default="draft"),
     Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
@@ -91,6 +94,8 @@ registrations = Table(
     Column("payment", JSON),
     Column("paid_at", UTCDateTime),
     Column("release_warned_at", UTCDateTime),
+    # Answers to the event's questions: question id -> text, option, list of options, or bool.
+    Column("answers", JSON),
 )
 
 # The same email may hold one live registration per event; this index, not
@@ -414,4 +419,11 @@ def anonymise_registration(session, registration_id, token):
     address = f"{registration_id}@{ERASED_DOMAIN}"
     session.execute(update(registrations).where(registrations.c.id == registration_id).values(
         first_name="(vymazáno)", last_name="(vymazáno)", email=address, email_key=address, phone=None, position=None,
-        note=None, birth_date=None, token=token))
+        note=None, birth_date=None, answers=None, token=token))
+
+
+def given_answers(session, event_id):
+    """The answers of every registration for the event (cancelled ones too: the export shows
+    them), those without answers left out."""
+    return [answers for answers in session.scalars(
+        select(registrations.c.answers).where(registrations.c.event_id == event_id)) if answers]

@@ -28,6 +28,7 @@ def event_view(event, now):
             view[field] = local(view[field])
     view["seats_left"] = domain.seats_left(event)
     view["registration_open"] = domain.registration_open(event, now)
+    view["questions"] = event["questions"] or []
     return view
 
 
@@ -45,6 +46,7 @@ def registration_view(registration, event, now, base_url, session=None):
     for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at"):
         if view[field] is not None:
             view[field] = local(view[field])
+    view["answers"] = registration["answers"] or {}
     if event is not None:
         view["event"] = event_view(event, now)
     return view
@@ -112,7 +114,7 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     outcomes, rows, places = [], [], []
     for request, key, ico in zip(requests, keys, icos, strict=True):
         try:
-            domain.check_can_register(event, request, now)
+            answers = domain.check_can_register(event, request, now)
             if key in taken:
                 raise ALREADY_REGISTERED()
             if ico and limited:
@@ -141,7 +143,7 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
             position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
             organisation_ico=ico,
             organisation_name=(request.get("organisation_name") or "").strip() or (organisation or {}).get("name"),
-            is_member=member, price=domain.price(event, member), created_at=now,
+            is_member=member, price=domain.price(event, member), created_at=now, answers=answers or None,
         ))
         places.append(place)
         outcomes.append(dict(state))
@@ -348,6 +350,8 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     merged = dict(event, **changes)
     domain.check_event_times(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
+    if "questions" in changes:
+        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
     changed = domain.schedule_changes(event, changes)
     values = dict(changes, updated_at=now)
     if changed:
@@ -372,6 +376,8 @@ def preview_update(session, event_id, changes, now):
     merged = dict(event, **changes)
     domain.check_event_times(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
+    if "questions" in changes:
+        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
     changed = domain.schedule_changes(event, changes)
     told = len(store.live_registrations(session, event_id)) if changed and event["status"] == "published" else 0
     return {"changes": {field: [local(before).isoformat() if hasattr(before, "isoformat") else before,
@@ -501,17 +507,33 @@ def anonymise_past(session, ended_before):
 STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno"}
 
 
+def answer_text(question, answers) -> str:
+    """One answer as a person reads it (a cell of the export, a line of the attendee list)."""
+    value = answers.get(question["id"])
+    if value is None:
+        return ""
+    if question["type"] == "yes_no":
+        return "ano" if value else "ne"
+    if question["type"] == "choices":
+        return ", ".join(value)
+    return value
+
+
 def export_csv(session, event_id, now, base_url):
-    """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF."""
+    """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF;
+    after the fixed columns one per question of the event, headed by its text."""
+    questions = get_event(session, event_id, public_only=False)["questions"] or []
     registrations = list_registrations(session, event_id, now, base_url)
     return csv_text(
         ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
-         "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"],
+         "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"]
+        + [question["label"] for question in questions],
         ([r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
           r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
           r["waitlist_position"] or "", r["price"], "ano" if r["is_member"] else "ne",
           czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
-          "ano" if r["attended_at"] else ""] for r in registrations))
+          "ano" if r["attended_at"] else ""] + [answer_text(question, r["answers"]) for question in questions]
+         for r in registrations))
 
 
 def event_stats(session, event_id, now):
