@@ -3,7 +3,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from .schemas import EventOut, RegistrationIn, RegistrationOut
+from .schemas import EventOut, QuestionOut, RegistrationIn, RegistrationOut
 
 
 class ErrorOut(Schema):
@@ -38,7 +38,7 @@ def _json(schema, description="OK"):
 def build(base_url):
     spec = APISpec(title="Semináře SMOPK – registrace", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
-    for name, schema in (("Error", ErrorOut), ("Event", EventOut), ("EventList", EventList),
+    for name, schema in (("Error", ErrorOut), ("Question", QuestionOut), ("Event", EventOut), ("EventList", EventList),
                          ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
                          ("OrganisationList", OrganisationList)):
         spec.components.schema(name, schema=schema)

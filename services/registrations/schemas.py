@@ -92,6 +92,10 @@ class QuestionOut(CzechSchema):
     required = fields.Boolean(required=True)
 
 
+# What an answer is, as the OpenAPI document tells it: text or an option, options, yes or no.
+ANSWER = {"oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]}
+
+
 class EventIn(CzechSchema):
     title = Text(required=True, validate=_length(200, 1))
     kind = Text(required=True,
@@ -159,11 +163,13 @@ class RegistrationIn(CzechSchema):
     organisation_name = Name(load_default=None, allow_none=True, validate=_length(200))
     gdpr_consent = Boolean(required=True, validate=validate.OneOf(
         [True], error="Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit."))
-    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict, metadata={
-        "description": "answers to the event's questions by question id: a string (text, choice), "
-                       "a list of strings (choices) or a boolean (yes_no); checked against the event's "
-                       "questions, each refusal under fields as answers.<id>"},
-        error_messages={"invalid": "Odpovědi zadejte jako objekt: klíč otázky a odpověď."})
+    answers = fields.Dict(
+        keys=Text(), values=fields.Raw(allow_none=True, metadata=ANSWER), load_default=dict, metadata={
+            "description": "answers to the event's questions by question id: a string (text, choice), "
+                           "a list of strings (choices) or a boolean (yes_no); checked against the event's "
+                           "questions, each refusal under fields as answers.<id>"},
+        error_messages={"invalid": "Odpovědi zadejte jako objekt: klíč otázky a odpověď.",
+                        "null": "Toto pole nesmí být prázdné."})
 
     @validates("first_name", "last_name")
     def _not_blank(self, value, data_key, **_kwargs):
@@ -209,7 +215,7 @@ class RegistrationOut(CzechSchema):
     # Set once payments asked for a fee: variable_symbol, amount, due_on, account, iban, spd.
     payment = fields.Dict(allow_none=True)
     paid_at = fields.AwareDateTime(allow_none=True)
-    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER), metadata={
         "description": "answers to the event's questions by question id"})
     event = fields.Nested(EventOut)
 

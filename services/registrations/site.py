@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.signing import derived_key
 
-from . import pages, usecases
+from . import domain, pages, usecases
 from .ratelimit import TooManyRequests
 from .schemas import registration_in
 from .web import page_route
@@ -76,6 +76,15 @@ def form_to_request(form, event):
     if answers:
         data["answers"] = answers
     return data
+
+
+def answer_errors(event, data):
+    """What is wrong with the answers of the form: field -> Czech message."""
+    try:
+        domain.check_answers(event["questions"] or [], data.get("answers") or {})
+    except ValidationError as error:
+        return error.fields
+    return {}
 
 
 def question_input(question):
@@ -157,8 +166,9 @@ class WebPages:
                                         status=429)
             response.headers["Retry-After"] = str(error.retry_after)
             return response
-        except ValidationError as error:
-            return self._event_form(request, event_id, values=values, errors=error.fields, status=422)
+        except ValidationError as error:  # with the answers' errors too, all told at once
+            errors = dict(answer_errors(event, data), **error.fields)
+            return self._event_form(request, event_id, values=values, errors=errors, status=422)
         except Conflict as error:
             return self._event_form(request, event_id, values=values, errors={}, problem=error.message, status=409)
         except Exception as error:
