@@ -2,6 +2,8 @@
 
 Plain functions and constants: no nameko, no database.
 """
+import re
+import unicodedata
 from datetime import timedelta
 
 from services.common.errors import ValidationError
@@ -46,3 +48,10 @@ def session_alive(session, now) -> bool:
 def needs_second_factor(account) -> bool:
     """An administrator must have TOTP; anyone may."""
     return account["role"] == "admin" or account["totp_secret"] is not None
+
+
+def question_key(label: str) -> str:
+    """A question's key made from its text: lower case without diacritics, words joined by ``_``,
+    at most 40 characters (``Dotaz na lektora`` -> ``dotaz_na_lektora``)."""
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    return "_".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("_")

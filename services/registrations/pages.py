@@ -5,6 +5,7 @@ import jinja2
 from werkzeug.wrappers import Response
 
 from services.common import czech, qr
+from services.common.answers import answer_text
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -30,6 +31,7 @@ environment.filters.update(
     day=czech.day,
     money=czech.money,
     qr=qr.svg_data_uri,
+    answer=answer_text,
 )
 
 

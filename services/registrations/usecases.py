@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from services.common import czech
+from services.common.answers import answer_text
 from services.common.czech import local
 from services.common.errors import Conflict, ServiceError
 from services.common.signing import ticket_code, verify_ticket_code
@@ -505,18 +506,6 @@ def anonymise_past(session, ended_before):
 
 
 STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno"}
-
-
-def answer_text(question, answers) -> str:
-    """One answer as a person reads it (a cell of the export, a line of the attendee list)."""
-    value = answers.get(question["id"])
-    if value is None:
-        return ""
-    if question["type"] == "yes_no":
-        return "ano" if value else "ne"
-    if question["type"] == "choices":
-        return ", ".join(value)
-    return value
 
 
 def export_csv(session, event_id, now, base_url):
