@@ -3,6 +3,7 @@
 Plain functions and constants: no nameko, no database.
 """
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from services.common.czech import local
@@ -87,3 +88,10 @@ def sessions_text(sessions, venue) -> str:
             extra.pop()
         lines.append(line + "".join(f" | {part}" if part else " |" for part in extra))
     return "\n".join(lines)
+
+
+def question_key(label: str) -> str:
+    """A question's key made from its text: lower case without diacritics, words joined by ``_``,
+    at most 40 characters (``Dotaz na lektora`` -> ``dotaz_na_lektora``)."""
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    return "_".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("_")

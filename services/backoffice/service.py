@@ -217,16 +217,18 @@ class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
     @page("GET", "/akce/nova", "staff")
     def event_form(self, request):
         return self._page(request, "event_form.html", errors={}, values={
-            "kind": "seminar", "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne"})
+            "kind": "seminar", "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne",
+            "questions": _question_rows([])})
 
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
-        values = _form_input(request)
+        values, rows = _form_input(request), _question_input(request)
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
-            event = self.registrations.create_event(data)
+            event = self.registrations.create_event(dict(data, questions=_questions(rows)))
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, values=values, errors=_form_fields(error))
+            return self._page(request, "event_form.html", status=422,
+                              values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
         self._audit(request, "event_created", {"event_id": event["id"], "title": event["title"]})
         return redirect(f"/akce/{event['id']}", code=303)
 
@@ -240,20 +242,26 @@ class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
         """Save an edit; when people registered would be told of a new time or place, first show
         them the email they will get, and save only once that is confirmed."""
         event = self.registrations.get_event(event_id)
-        values = _form_input(request)
+        values, rows = _form_input(request), _question_input(request)
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
+            data["questions"] = _questions(rows)
             preview = self.registrations.preview_event_update(event_id, data)
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, event=event, values=values,
-                              errors=_form_fields(error))
+            return self._page(request, "event_form.html", status=422, event=event,
+                              values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
+        except Conflict as error:  # an answered question removed, a chosen option taken away
+            if error.code not in ("question_answered", "option_chosen"):
+                raise
+            return self._page(request, "event_form.html", status=409, event=event,
+                              values=dict(values, questions=_question_rows(rows)), errors={"questions": error.message})
         if preview["told"] and request.form.get("confirmed") != "ano":
             email = self.notifications.preview_email("event_updated", {
                 "event": preview["event"], "changes": preview["changes"], "registration": {
                     "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
                     "manage_url": "…", "ticket_code": None}})
-            return self._page(request, "event_preview.html", event=event, values=values, preview=preview,
-                              email=email)
+            return self._page(request, "event_preview.html", event=event, values=values, questions=rows,
+                              preview=preview, email=email)
         self.registrations.update_event(event_id, data)
         self._audit(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
                                                "told": preview["told"]})
@@ -610,7 +618,43 @@ def _form_values(event):
     for field, source in (("starts", "starts_at"), ("ends", "ends_at")):
         values[field] = local(datetime.fromisoformat(event[source])).strftime("%Y-%m-%dT%H:%M")
     values["sessions"] = domain.sessions_text(event.get("sessions"), event["venue"])
-    return {name: "" if value is None else str(value) for name, value in values.items()}
+    values = {name: "" if value is None else str(value) for name, value in values.items()}
+    values["questions"] = _question_rows([
+        {"id": question["id"], "label": question["label"], "type": question["type"],
+         "options": "\n".join(question["options"]), "required": "ano" if question["required"] else "ne"}
+        for question in event.get("questions") or []])
+    return values
+
+
+QUESTION_PARTS = ("id", "label", "type", "options", "required")
+SPARE_QUESTION_ROWS = 2
+MAX_QUESTION_ROWS = 40
+
+
+def _question_input(request):
+    """The rows of the form's questions as typed, blank ones left out."""
+    rows = []
+    for number in range(MAX_QUESTION_ROWS):
+        if f"q{number}_label" not in request.form:
+            break
+        row = {part: request.form.get(f"q{number}_{part}", "") for part in QUESTION_PARTS}
+        row["required"] = "ano" if row["required"] == "ano" else "ne"
+        if any(row[part].strip() for part in ("id", "label", "options")):
+            rows.append(row)
+    return rows
+
+
+def _question_rows(rows):
+    """The question rows the form shows: those given and a few blank ones for new questions."""
+    return list(rows) + [{"id": "", "label": "", "type": "text", "options": "", "required": "ne"}] * SPARE_QUESTION_ROWS
+
+
+def _questions(rows):
+    """The form's question rows as the registrations service takes them; a key left blank is
+    made from the question's text."""
+    return [{"id": row["id"].strip() or domain.question_key(row["label"]), "label": row["label"],
+             "type": row["type"], "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
+             "required": row["required"] == "ano"} for row in rows]
 
 
 CHECKBOXES = ("waitlist_enabled", "collects_birth_date")

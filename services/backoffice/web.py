@@ -21,6 +21,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.common import czech
+from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
 from services.common.web import PagesApp
 
@@ -45,7 +46,8 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
                                  undefined=jinja2.StrictUndefined)
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
-    event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions)
+    event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
+    answer=answer_text)
 
 
 def render(template, status=200, **context):

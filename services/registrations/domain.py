@@ -2,10 +2,13 @@
 from datetime import date, timedelta
 from functools import partial
 
+from marshmallow import ValidationError as MarshmallowError
+
 from services.common import czech
 from services.common.czech import local, plural
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.membership import is_member_on
+from services.common.schemas import Text
 
 # Refusals are made fresh at each raise: an exception object raised again keeps every earlier
 # traceback, and the frames' locals with it.
@@ -48,6 +51,109 @@ def check_can_register(event, request, now):
         raise Conflict("registration_closed", "Přihlašování na tuto akci není otevřené.")
     if event["collects_birth_date"] and request.get("birth_date") is None:
         raise ValidationError({"birth_date": "Pro vydání osvědčení u této akce potřebujeme datum narození."})
+    return check_answers(event["questions"] or [], request.get("answers") or {})
+
+
+ANSWER_TEXT = Text(multiline=True)
+MAX_ANSWER_LENGTH = 2000
+
+
+def answer_field(question_id) -> str:
+    """The name under which a refused answer is told (``fields`` of a 422, the form's errors)."""
+    return f"answers.{question_id}"
+
+
+def check_answers(questions, answers) -> dict:
+    """The answers to the event's ``questions`` as they are kept: question id -> a text (text),
+    an option (choice), a list of options in the questions' order (choices) or a bool (yes_no);
+    unanswered questions left out (null, blank text, no option). Every refusal at once, each under
+    ``answers.<id>``: a required question unanswered, an unknown question, a value not of its type,
+    an option not offered."""
+    errors, kept = {}, {}
+    by_id = {question["id"]: question for question in questions}
+    for question_id in answers:
+        if question_id not in by_id:
+            errors[answer_field(question_id)] = "Na tuto otázku se akce neptá."
+    for question in questions:
+        value, name = answers.get(question["id"]), answer_field(question["id"])
+        try:
+            value = _answer(question, value)
+        except ValueError as refusal:
+            errors[name] = str(refusal)
+            continue
+        if value is not None:
+            kept[question["id"]] = value
+        elif question["required"]:
+            errors[name] = "Odpovězte prosím na tuto otázku."
+    if errors:
+        raise ValidationError(errors)
+    return kept
+
+
+def _answer(question, value):
+    """One answer as kept, None when not given; ValueError with a Czech message when it is wrong."""
+    if value is None:
+        return None
+    kind, options = question["type"], question["options"]
+    if kind == "yes_no":
+        if not isinstance(value, bool):
+            raise ValueError("Odpovězte ano (true), nebo ne (false).")
+        return value
+    if kind == "choices":
+        if not isinstance(value, list) or not all(isinstance(option, str) for option in value):
+            raise ValueError("Odpověď je seznam vybraných možností.")
+        if any(option not in options for option in value):
+            raise ValueError("Vyberte jen z nabízených možností.")
+        return [option for option in options if option in value] or None
+    if not isinstance(value, str):
+        raise ValueError("Odpověď má být text.")
+    if kind == "choice":
+        if value == "":
+            return None
+        if value not in options:
+            raise ValueError("Vyberte jednu z nabízených možností.")
+        return value
+    try:
+        value = ANSWER_TEXT.deserialize(value).strip()
+    except MarshmallowError as error:
+        raise ValueError(error.messages[0]) from None
+    if len(value) > MAX_ANSWER_LENGTH:
+        raise ValueError(f"Nejvýše {MAX_ANSWER_LENGTH} znaků.")
+    return value or None
+
+
+def check_question_changes(questions, new_questions, given_answers):
+    """Staff may relabel, reorder, add questions, make them required or not and add options; an
+    answer once given is never lost: a question somebody answered cannot be removed or change
+    its type, nor an option somebody chose be removed (``given_answers``: the answers of every
+    registration for the event, cancelled ones too)."""
+    new = {question["id"]: question for question in new_questions}
+    for question in questions or []:
+        chosen = _chosen(question, given_answers)
+        if chosen is None:
+            continue
+        changed = new.get(question["id"])
+        if changed is None or changed["type"] != question["type"]:
+            raise Conflict("question_answered", f"Na otázku „{question['label']}“ už někdo odpověděl: nelze ji "
+                                                "odebrat ani změnit její typ (lze ji přejmenovat nebo "
+                                                "učinit nepovinnou).")
+        removed = [option for option in sorted(chosen) if option not in changed["options"]]
+        if removed:
+            raise Conflict("option_chosen", f"U otázky „{question['label']}“ už někdo vybral možnost "
+                                            f"„{removed[0]}“: nelze ji odebrat.")
+
+
+def _chosen(question, given_answers):
+    """The options of ``question`` somebody chose (an empty set for a question without options),
+    or None when nobody answered it."""
+    answered = [answers[question["id"]] for answers in given_answers if question["id"] in answers]
+    if not answered:
+        return None
+    if question["type"] == "choice":
+        return set(answered)
+    if question["type"] == "choices":
+        return {option for chosen in answered for option in chosen}
+    return set()
 
 
 def check_organisation_limit(event, already_registered: int):

@@ -3,7 +3,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from .schemas import EventOut, RegistrationIn, RegistrationOut, SessionOut, SubstituteIn
+from .schemas import EventOut, QuestionOut, RegistrationIn, RegistrationOut, SessionOut, SubstituteIn
 
 
 class ErrorOut(Schema):
@@ -86,7 +86,8 @@ def _json(schema, description="OK"):
 def build(base_url):
     spec = APISpec(title="Semináře SMOPK – registrace", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
-    for name, schema in (("Error", ErrorOut), ("Session", SessionOut), ("Event", EventOut), ("EventList", EventList),
+    for name, schema in (("Error", ErrorOut), ("Session", SessionOut), ("Question", QuestionOut),
+                         ("Event", EventOut), ("EventList", EventList),
                          ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
                          ("SubstituteRequest", SubstituteIn),
                          ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut),

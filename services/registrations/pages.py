@@ -6,6 +6,7 @@ import jinja2
 from werkzeug.wrappers import Response
 
 from services.common import czech, qr
+from services.common.answers import answer_text
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -35,6 +36,7 @@ environment.filters.update(
     money=czech.money,
     qr=qr.svg_data_uri,
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),
+    answer=answer_text,
 )
 
 

@@ -1,6 +1,7 @@
 """The registrations service's wire formats (HTTP, RPC and event payloads)."""
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
+from services.common import errors
 from services.common.ico import ico_error
 from services.common.schemas import REQUIRED, AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
 
@@ -9,6 +10,9 @@ MAX_SESSIONS = 60
 FORMATS = ("in_person", "online", "hybrid")
 # Where an online event takes place when staff give no venue.
 ONLINE_VENUE = "Online"
+QUESTION_TYPES = ("text", "choice", "choices", "yes_no")
+MAX_QUESTIONS = 30
+MAX_OPTIONS = 50
 
 
 def _length(maximum, minimum=0):
@@ -28,6 +32,80 @@ class SessionIn(CzechSchema):
     ends_at = AwareDateTime(required=True)
     title = Text(load_default=None, allow_none=True, validate=_length(200))
     venue = Text(load_default=None, allow_none=True, validate=_length(300))
+
+
+class QuestionIn(CzechSchema):
+    """One of an event's own questions on the registration form."""
+
+    id = Text(required=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_]{0,39}\Z",
+        error="Klíč otázky tvoří malá písmena bez diakritiky, číslice a podtržítka (nejvýše 40 znaků)."))
+    label = Text(required=True, validate=_length(300, 1))
+    type = Text(required=True, validate=validate.OneOf(
+        QUESTION_TYPES, error="Typ otázky je text, choice, choices, nebo yes_no."))
+    options = fields.List(Text(validate=_length(200, 1)), load_default=list,
+                          error_messages={"invalid": "Možnosti zadejte jako seznam textů."})
+    required = Boolean(load_default=False)
+
+    @validates_schema
+    def _options_fit_type(self, data, **_kwargs):
+        options = data.get("options") or []
+        if data["type"] not in ("choice", "choices"):
+            if options:
+                raise ValidationError("Možnosti patří jen k otázkám typu choice a choices.", "options")
+            return
+        if len(options) < 2:
+            raise ValidationError("Otázka s výběrem potřebuje aspoň dvě možnosti.", "options")
+        if len(options) > MAX_OPTIONS:
+            raise ValidationError(f"Nejvýše {MAX_OPTIONS} možností.", "options")
+        if len({option.casefold() for option in options}) != len(options):
+            raise ValidationError("Možnosti se nesmějí opakovat.", "options")
+
+
+question_in = QuestionIn()
+QUESTION_PARTS = {"id": "klíč", "label": "text otázky", "type": "typ", "options": "možnosti",
+                  "required": "povinná", "_schema": "zadání"}
+
+
+class Questions(fields.Field):
+    """An event's questions, each loaded whole also when the event is changed in part (a
+    partial load would pass a question without its type); a message names the question."""
+
+    default_error_messages = {"invalid": "Otázky zadejte jako seznam.", "null": "Toto pole nesmí být prázdné.",
+                              "too_many": f"Akce může mít nejvýše {MAX_QUESTIONS} otázek.",
+                              "duplicate": "Klíč otázky „{id}“ se opakuje."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if len(value) > MAX_QUESTIONS:
+            raise self.make_error("too_many")
+        loaded = []
+        for number, item in enumerate(value, 1):
+            try:
+                loaded.append(question_in.load_or_raise(item))
+            except errors.ValidationError as error:
+                part, message = next(iter(error.fields.items()))
+                raise ValidationError(f"Otázka č. {number}, {QUESTION_PARTS.get(part, part)}: {message}") from None
+        seen = set()
+        for question in loaded:
+            if question["id"] in seen:
+                raise self.make_error("duplicate", id=question["id"])
+            seen.add(question["id"])
+        return loaded
+
+
+class QuestionOut(CzechSchema):
+    id = fields.String(required=True, metadata={"description": "stable key; answers are given by it"})
+    label = fields.String(required=True, metadata={"description": "the question as the form shows it (Czech)"})
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES), metadata={
+        "description": "text: a string; choice: one of options; choices: a list of options; yes_no: a boolean"})
+    options = fields.List(fields.String(), required=True, metadata={"description": "for choice and choices"})
+    required = fields.Boolean(required=True)
+
+
+# What an answer is, as the OpenAPI document tells it: text or an option, options, yes or no.
+ANSWER = {"oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]}
 
 
 class EventIn(CzechSchema):
@@ -58,6 +136,7 @@ class EventIn(CzechSchema):
     collects_birth_date = Boolean(load_default=False)
     release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
+    questions = Questions(load_default=list)
     format = Text(load_default="in_person", validate=validate.OneOf(
         FORMATS, error="Forma akce je in_person (prezenčně), online, nebo hybrid."))
     webinar_url = Text(load_default=None, allow_none=True, validate=[_length(500), validate.URL(
@@ -116,6 +195,7 @@ class EventOut(CzechSchema):
     collects_birth_date = fields.Boolean()
     release_unpaid_after_days = fields.Integer(allow_none=True)
     format = fields.String()
+    questions = fields.List(fields.Nested(QuestionOut))
     status = fields.String()
     version = fields.Integer()
 
@@ -137,6 +217,13 @@ class RegistrationIn(CzechSchema):
     organisation_name = Name(load_default=None, allow_none=True, validate=_length(200))
     gdpr_consent = Boolean(required=True, validate=validate.OneOf(
         [True], error="Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit."))
+    answers = fields.Dict(
+        keys=Text(), values=fields.Raw(allow_none=True, metadata=ANSWER), load_default=dict, metadata={
+            "description": "answers to the event's questions by question id: a string (text, choice), "
+                           "a list of strings (choices) or a boolean (yes_no); checked against the event's "
+                           "questions, each refusal under fields as answers.<id>"},
+        error_messages={"invalid": "Odpovědi zadejte jako objekt: klíč otázky a odpověď.",
+                        "null": "Toto pole nesmí být prázdné."})
 
     @validates("first_name", "last_name")
     def _not_blank(self, value, data_key, **_kwargs):
@@ -187,6 +274,8 @@ class RegistrationOut(CzechSchema):
     substitute_for = fields.Integer(allow_none=True)
     substituted_by = fields.Integer(allow_none=True)
     substituted_at = fields.AwareDateTime(allow_none=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER), metadata={
+        "description": "answers to the event's questions by question id"})
     event = fields.Nested(EventOut)
 
 

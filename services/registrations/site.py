@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.signing import derived_key
 
-from . import pages, usecases
+from . import domain, pages, usecases
 from .ratelimit import TooManyRequests
 from .schemas import registration_in, substitute_in
 from .web import page_route
@@ -64,7 +64,39 @@ def form_to_request(form, event):
     data["gdpr_consent"] = form.get("gdpr_consent") == "ano"
     if not event["collects_birth_date"]:
         data.pop("birth_date", None)
+    answers = {}
+    for question in event["questions"] or []:
+        given = [value for value in form.getlist(question_input(question)) if value.strip()]
+        if not given:
+            continue
+        if question["type"] == "choices":
+            answers[question["id"]] = given
+        elif question["type"] == "yes_no":
+            answers[question["id"]] = {"ano": True, "ne": False}.get(given[0], given[0])
+        else:
+            answers[question["id"]] = given[0]
+    if answers:
+        data["answers"] = answers
     return data
+
+
+def answer_errors(event, data):
+    """What is wrong with the answers of the form: field -> Czech message."""
+    try:
+        domain.check_answers(event["questions"] or [], data.get("answers") or {})
+    except ValidationError as error:
+        return error.fields
+    return {}
+
+
+def question_input(question):
+    """The form's name for the answer to ``question``."""
+    return f"q_{question['id']}"
+
+
+def typed_answers(form, event):
+    """What the person chose or typed for each question, to show the form again with it."""
+    return {question["id"]: form.getlist(question_input(question)) for question in event["questions"] or []}
 
 
 class RecentEvents(DependencyProvider):
@@ -126,6 +158,7 @@ class WebPages:
         data = form_to_request(form, event)
         values = {name: form.get(name, "") for name in FORM_FIELDS}
         values["gdpr_consent"] = data["gdpr_consent"]
+        values["answers"] = typed_answers(form, event)
         try:
             request_data = registration_in.load_or_raise(data)
             self.rate_limits.registering(request, request_data["email"])
@@ -135,8 +168,9 @@ class WebPages:
                                         status=429)
             response.headers["Retry-After"] = str(error.retry_after)
             return response
-        except ValidationError as error:
-            return self._event_form(request, event_id, values=values, errors=error.fields, status=422)
+        except ValidationError as error:  # with the answers' errors too, all told at once
+            errors = dict(answer_errors(event, data), **error.fields)
+            return self._event_form(request, event_id, values=values, errors=errors, status=422)
         except Conflict as error:
             return self._event_form(request, event_id, values=values, errors={}, problem=error.message, status=409)
         except Exception as error:

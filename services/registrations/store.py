@@ -82,6 +82,9 @@ events = Table(
     # in_person, online or hybrid; the webinar link goes to confirmed attendees only, never public.
     Column("format", String(20), nullable=False, default="in_person", server_default="in_person"),
     Column("webinar_url", String(500)),
+    # The event's own questions on the form: a list of {id, label, type, options, required}
+    # (None: none). Answers are kept by question id (registrations.answers).
+    Column("questions", JSON),
     Column("status", String(20), nullable=False, default="draft"),
     Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
@@ -125,6 +128,8 @@ registrations = Table(
     Column("substitute_for", Integer),
     Column("substituted_by", Integer),
     Column("substituted_at", UTCDateTime),
+    # Answers to the event's questions: question id -> text, option, list of options, or bool.
+    Column("answers", JSON),
 )
 
 # Statuses that hold nothing: no seat, no place in line, no claim on the email for the event.
@@ -453,7 +458,7 @@ def anonymise_registration(session, registration_id, token):
     address = f"{registration_id}@{ERASED_DOMAIN}"
     session.execute(update(registrations).where(registrations.c.id == registration_id).values(
         first_name="(vymazáno)", last_name="(vymazáno)", email=address, email_key=address, phone=None, position=None,
-        note=None, birth_date=None, token=token))
+        note=None, birth_date=None, answers=None, token=token))
 
 
 # What a training record and the annual report read: a registration with its event's facts.
@@ -501,3 +506,10 @@ def registration_facts(session, event_ids):
 def all_organisations(session) -> dict:
     """IČO -> the copy of the register's organisation."""
     return {row["ico"]: row for row in session.execute(select(organisations)).mappings()}
+
+
+def given_answers(session, event_id):
+    """The answers of every registration for the event (cancelled ones too: the export shows
+    them), those without answers left out."""
+    return [answers for answers in session.scalars(
+        select(registrations.c.answers).where(registrations.c.event_id == event_id)) if answers]

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from services.common import czech
+from services.common.answers import answer_text
 from services.common.czech import local
 from services.common.errors import Conflict, ServiceError, ValidationError
 from services.common.signing import ticket_code, verify_ticket_code
@@ -31,6 +32,7 @@ def event_view(event, now):
                             for item in view["sessions"]]
     view["seats_left"] = domain.seats_left(event)
     view["registration_open"] = domain.registration_open(event, now)
+    view["questions"] = event["questions"] or []
     return view
 
 
@@ -48,6 +50,7 @@ def registration_view(registration, event, now, base_url, session=None):
     for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at", "substituted_at"):
         if view.get(field) is not None:
             view[field] = local(view[field])
+    view["answers"] = registration["answers"] or {}
     if event is not None:
         view["event"] = event_view(event, now)
         view["webinar_url"] = domain.webinar_link(registration, event)
@@ -118,7 +121,7 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     outcomes, rows, places = [], [], []
     for request, key, ico in zip(requests, keys, icos, strict=True):
         try:
-            domain.check_can_register(event, request, now)
+            answers = domain.check_can_register(event, request, now)
             if key in taken:
                 raise ALREADY_REGISTERED()
             if ico and limited:
@@ -147,7 +150,7 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
             position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
             organisation_ico=ico,
             organisation_name=(request.get("organisation_name") or "").strip() or (organisation or {}).get("name"),
-            is_member=member, price=domain.price(event, member), created_at=now,
+            is_member=member, price=domain.price(event, member), created_at=now, answers=answers or None,
         ))
         places.append(place)
         outcomes.append(dict(state))
@@ -362,6 +365,8 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     domain.check_event_times(merged)
     domain.check_event_format(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
+    if "questions" in changes:
+        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
     changed = domain.schedule_changes(event, changes)
     values = dict(changes, updated_at=now)
     if changed:
@@ -385,6 +390,8 @@ def preview_update(session, event_id, changes, now):
     merged = dict(event, **changes)
     domain.check_event_times(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
+    if "questions" in changes:
+        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
     changed = domain.schedule_changes(event, changes)
     told = len(store.live_registrations(session, event_id)) if changed and event["status"] == "published" else 0
     return {"changes": {field: [_told(before), _told(after)] for field, (before, after) in changed.items()},
@@ -558,16 +565,20 @@ STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "ca
 
 
 def export_csv(session, event_id, now, base_url):
-    """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF."""
+    """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF;
+    after the fixed columns one per question of the event, headed by its text."""
+    questions = get_event(session, event_id, public_only=False)["questions"] or []
     registrations = list_registrations(session, event_id, now, base_url)
     return csv_text(
         ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
-         "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"],
+         "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"]
+        + [question["label"] for question in questions],
         ([r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
           r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
           r["waitlist_position"] or "", r["price"], "ano" if r["is_member"] else "ne",
           czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
-          "ano" if r["attended_at"] else ""] for r in registrations))
+          "ano" if r["attended_at"] else ""] + [answer_text(question, r["answers"]) for question in questions]
+         for r in registrations))
 
 
 def event_stats(session, event_id, now):

@@ -95,19 +95,25 @@ def main(console, public, password, secret, axe_js, artifacts):
         office.fill("#price_non_member", "900")
         office.fill("#accreditation_number", "AK/PV-12/2026")
         office.fill("#hours", "6")
+        office.fill("#q0_label", "Strava")  # a question of the event's own, asked on the public form
+        office.select_option("#q0_type", "choice")
+        office.fill("#q0_options", "běžná\nbezlepková")
+        office.check("input[name=q0_required]")
         walk.check(office, "event-form")
         office.click("text=Uložit jako koncept")
         office.click("text=Zveřejnit")
         expect(office.locator("body")).to_contain_text("zveřejněna")
         event_id = office.url.rstrip("/").rsplit("/", 1)[1]
         body = json.dumps({"first_name": "Věra", "last_name": "Průchová", "email": "vera@obec.example",
-                           "organisation_name": "Obec Chotěšov", "gdpr_consent": True}).encode()
+                           "organisation_name": "Obec Chotěšov", "gdpr_consent": True,
+                           "answers": {"strava": "bezlepková"}}).encode()
         answer = urllib.request.urlopen(urllib.request.Request(
             f"{public}/api/events/{event_id}/registrations", data=body, headers={"Content-Type": "application/json"}),
             timeout=30)
         token = json.loads(answer.read())["token"]
         office.reload()
         expect(office.locator("table")).to_contain_text("Průchová Věra")
+        expect(office.locator("table")).to_contain_text("Strava: bezlepková")
         office.fill("#hledat", "novak")  # search as you type: nobody of that name
         expect(office.locator("#registrations tbody tr").first).to_be_hidden()
         office.fill("#hledat", "pruchova")  # found without the diacritics typed
@@ -191,7 +197,11 @@ def main(console, public, password, secret, axe_js, artifacts):
         visitor.goto(f"{public}/")
         walk.check(visitor, "public-list")
         visitor.goto(f"{public}/events/{event_id}")
+        expect(visitor.get_by_role("group", name="Strava")).to_be_visible()
         walk.check(visitor, "public-event")
+        visitor.get_by_role("button", name="Odeslat přihlášku").click()  # the questions shown again with errors
+        expect(visitor.locator("#q_strava-error")).to_have_text("Odpovězte prosím na tuto otázku.")
+        walk.check(visitor, "public-event-errors")
         visitor.goto(f"{public}/ochrana-osobnich-udaju")
         walk.check(visitor, "public-privacy")
 

@@ -19,7 +19,9 @@ def site(runner_factory, service_config, web_session):
         cluster.members.upsert_organisation({"ico": "00075370", "name": "Statutární město Plzeň",
                                              "district": "Plzeň-město", "member_since": "2005-01-01"})
         event = published_event(cluster, capacity=1, topic="odpady")
-        published_event(cluster, title="GDPR v obci", topic="GDPR", days=20)
+        published_event(cluster, title="GDPR v obci", topic="GDPR", days=20, questions=[  # the API's answers
+            {"id": "strava", "label": "Strava", "type": "choice", "options": ["běžná", "bezlepková"], "required": True},
+            {"id": "dotaz", "label": "Dotaz na lektora", "type": "text"}])
         yield web_session, event, cluster
 
 

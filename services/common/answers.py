@@ -1,0 +1,14 @@
+"""Answers to an event's own questions as people read them: in exports, lists and pages."""
+
+
+def answer_text(question, answers) -> str:
+    """The answer to ``question`` among ``answers`` (question id -> answer) as text: a yes/no
+    question as ``ano`` or ``ne``, several options joined by commas, nothing when unanswered."""
+    value = (answers or {}).get(question["id"])
+    if value is None:
+        return ""
+    if question["type"] == "yes_no":
+        return "ano" if value else "ne"
+    if question["type"] == "choices":
+        return ", ".join(value)
+    return value
