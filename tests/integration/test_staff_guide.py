@@ -68,7 +68,7 @@ def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config,
             exec(compile(startup.read(), "shell_startup.py", "exec"), namespace)
     try:
         found = recipes()
-        assert len(found) == 21
+        assert len(found) == 22
         for code, expected in found:
             _prepare(code, namespace, tmp_path)
             printed = io.StringIO()
