@@ -121,20 +121,25 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     limited = event is not None and event["max_per_organisation"] is not None
     counts = store.live_registrations_of_organisations(
         session, event_id, typed | set(found.values()),
-        names | {organisation_key(o["name"]) for o in organisations.values()}) if limited else {}
+        {organisation_key(person.get("organisation_name")) for person in people}
+        | {organisation_key(o["name"]) for o in organisations.values()}) if limited else {}
     today = local(now).date()
+
+    def organisation_of(request):
+        """``(IČO, the register's organisation, name, name key)`` of a request's organisation."""
+        ico = (request.get("organisation_ico") or "").strip() or None
+        organisation_name = (request.get("organisation_name") or "").strip() or None
+        ico = ico or found.get(organisation_key(organisation_name))
+        organisation = organisations.get(ico)
+        organisation_name = organisation_name or (organisation or {}).get("name")
+        return ico, organisation, organisation_name, organisation_key(organisation_name)
 
     state = dict(event or {})
     rows, places, outcomes = [], [], []
 
     def admit(request, over_limit_waits=False):
         """Check one person and keep their row; the state after their seat, or a refusal raised."""
-        ico = (request.get("organisation_ico") or "").strip() or None
-        organisation_name = (request.get("organisation_name") or "").strip() or None
-        ico = ico or found.get(organisation_key(organisation_name))
-        organisation = organisations.get(ico)
-        organisation_name = organisation_name or (organisation or {}).get("name")
-        name_key = organisation_key(organisation_name)
+        ico, organisation, organisation_name, name_key = organisation_of(request)
         key = domain.email_key(request["email"])
         domain.check_can_register(event, request, now)
         if key in taken:
@@ -171,7 +176,7 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     for request in requests:
         kept = dict(state), set(taken), dict(counts), len(rows)
         try:
-            outcomes.append(_colleagues(event, request, admit, counts, found) if "attendees" in request
+            outcomes.append(_colleagues(event, request, admit, counts, organisation_of) if "attendees" in request
                             else admit(request))
         except ServiceError as refusal:  # nothing of this request is kept
             state, taken, counts = kept[0], kept[1], kept[2]
@@ -227,7 +232,7 @@ def _registered(counts, ico, name_key):
                if (ico and other_ico == ico) or (name_key and other_key == name_key))
 
 
-def _colleagues(event, request, admit, counts, found):
+def _colleagues(event, request, admit, counts, organisation_of):
     """Colleagues of one organisation, all or none: a refusal of any of them refuses them all
     (named, with the attendee's field, e.g. ``attendees.2.email``).
 
@@ -243,10 +248,8 @@ def _colleagues(event, request, admit, counts, found):
     """
     people = _people(request)
     if event is not None and event["max_per_organisation"] is not None and not request.get("waitlist_rest"):
-        ico = (request.get("organisation_ico") or "").strip() or None
-        name_key = organisation_key(request.get("organisation_name"))
-        already = _registered(counts, ico or found.get(name_key), name_key)
-        domain.check_group_within_limit(event, already, len(people))
+        ico, _organisation, _name, name_key = organisation_of(request)
+        domain.check_group_within_limit(event, _registered(counts, ico, name_key), len(people))
     admitted = []
     for index, person in enumerate(people):
         try:

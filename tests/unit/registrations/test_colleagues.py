@@ -175,3 +175,24 @@ def test_an_idempotency_key_replays_the_groups_answer(service):
     assert (status, body["error"], list(body["fields"])) == (409, "already_registered", ["attendees.0.email"])
     status, body = post(dict(colleagues(4), attendees=[{"first_name": "", "last_name": "X", "email": "x"}]), "g-3")
     assert status == 422 and set(body["fields"]) == {"attendees.0.first_name", "attendees.0.email"}
+
+
+def test_a_refused_group_leaves_nothing_behind_for_the_rest_of_its_transaction(service):
+    from services.registrations import usecases
+    event = published(service, capacity=2, max_per_organisation=2)
+    service.register(event["id"], person(0, email="kolega2@obec.example", organisation_name="Obec Stod"))
+    with service.database.transaction() as tx:
+        outcomes = usecases.enrol(tx, service.outbox, service.signing_key, event["id"], [
+            colleagues(1, 2), person(3, organisation_name="Chotěšov"), person(4, organisation_name="Chotěšov")],
+            NOW, "https://akce.example")
+    assert outcomes[0].code == "already_registered"  # kolega 1 would have had the last seat
+    assert [(o[0]["email"], o[0]["status"]) for o in outcomes[1:]] == [
+        ("jana3@obec.example", "confirmed"), ("jana4@obec.example", "waitlisted")]
+    assert told(service, "colleagues_registered") == []
+
+
+def test_an_ico_given_with_a_name_counts_with_that_name_typed_alone(service):
+    event = published(service, capacity=10, max_per_organisation=1)
+    service.register(event["id"], person(1, organisation_name="Eko Plzeň, s.r.o."))
+    with pytest.raises(Conflict):
+        service.register(event["id"], person(2, organisation_ico="27981231", organisation_name="EKO PLZEŇ s. r. o."))
