@@ -12,6 +12,8 @@ def dedup_key(kind: str, payload: dict) -> str:
         return f"announcement:{payload['announcement_id']}:{payload['contact']['id']}"
     if kind == "invoice_issued":
         return f"invoice_issued:{payload['invoice']['number']}:{payload['recipient']}"
+    if kind == "colleagues_registered":  # one summary per group: its first registration names it
+        return f"colleagues_registered:{payload['registrations'][0]['id']}"
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"
 
 

@@ -32,6 +32,7 @@ SUBJECTS = {
     "payment_release_warning": "Zaplaťte prosím, jinak místo uvolníme: {title}",
     "refund_due": "Vrácení platby: {title}",
     "invoice_issued": "{document} {number}: {title}",
+    "colleagues_registered": "Přihlášení kolegové: {title}",
 }
 QR_PLATBA_CID = "<qr-platba@smopk>"
 FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo", "sessions": "termíny"}

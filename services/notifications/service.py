@@ -97,6 +97,13 @@ class NotificationsService(HealthCheck):
     def on_attendance_confirmed(self, payload):
         self._about_registration("attendance_confirmed", payload)
 
+    @event_handler("registrations", "colleagues_registered")
+    def on_colleagues_registered(self, payload):
+        """One summary to whoever registered colleagues, with every attendee's manage link (each
+        attendee has their own email too). Recorded once by its group's first registration: a
+        redelivery, or a retry after a failure halfway, finds it recorded and sends nothing twice."""
+        self._queue_and_send("colleagues_registered", payload, payload["registrant"]["email"])
+
     # From payments: the confirmation of a registration that is paid for waits for its payment
     # details, so that the one email carries the variable symbol and the QR Platba code.
 

@@ -163,6 +163,28 @@ def check_organisation_limit(event, already_registered: int):
                        f"{plural(limit, 'osoba', 'osoby', 'osob')}.")
 
 
+def over_organisation_limit(event, already_registered: int) -> bool:
+    limit = event["max_per_organisation"]
+    return limit is not None and already_registered >= limit
+
+
+def check_group_within_limit(event, already_registered: int, coming: int):
+    """Colleagues registered all or none: refused whole when they would pass the limit."""
+    limit = event["max_per_organisation"]
+    if limit is not None and already_registered + coming > limit:
+        left = max(limit - already_registered, 0)
+        rest = f"může přijít už jen {plural(left, 'osoba', 'osoby', 'osob')}" if left else "už nikdo další"
+        raise Conflict("organisation_limit_reached", "Z jedné organizace se na tuto akci mohou přihlásit nejvýše "
+                       f"{plural(limit, 'osoba', 'osoby', 'osob')}; z vaší organizace {rest}. Přihlaste méně "
+                       "kolegů, nebo zvolte, že ostatní půjdou na čekací listinu.")
+
+
+def check_waitlist(event):
+    if not event["waitlist_enabled"]:
+        raise Conflict("organisation_limit_reached", "Limit organizace je vyčerpán a akce nemá čekací listinu, "
+                       "na kterou by mohli přijít ostatní.")
+
+
 def place_for_next(event) -> str:
     """Where the next person goes: ``confirmed`` while a seat is left, then ``waitlisted``, else
     refused. ``event`` carries the seats taken so far, including the group being registered."""

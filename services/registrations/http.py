@@ -18,7 +18,7 @@ from services.common.errors import NotFound, ServiceError, ServiceUnavailable, V
 from services.common.ico import ico_error
 
 from . import openapi, pages, usecases
-from .schemas import event_out, events_out, registration_in, registration_out, substitute_in
+from .schemas import colleagues_in, event_out, events_out, registration_in, registration_out, substitute_in
 from .web import http, page_route
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,17 @@ class HttpApi:
             raise ServiceErrorWithStatus(400, "invalid_idempotency_key", "Idempotency-Key má 1 až 200 znaků.")
         data = registration_in.load_or_raise(body)
         self.rate_limits.registering(request, data["email"])
+        return self._register(event_id, data, key, request_hash(event_id, body) if key else None)
+
+    @api("POST", "/api/events/<int(max=2147483647):event_id>/group-registrations")
+    def http_register_colleagues(self, request, event_id):
+        """Several colleagues of one organisation, all or none (see ``usecases._colleagues``)."""
+        body = read_json(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise ServiceErrorWithStatus(400, "invalid_idempotency_key", "Idempotency-Key má 1 až 200 znaků.")
+        data = colleagues_in.load_or_raise(body)
+        self.rate_limits.registering(request, data["registrant"]["email"])
         return self._register(event_id, data, key, request_hash(event_id, body) if key else None)
 
     @api("POST", "/api/registrations/<token>/cancel")

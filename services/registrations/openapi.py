@@ -3,7 +3,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from .schemas import EventOut, QuestionOut, RegistrationIn, RegistrationOut, SessionOut, SubstituteIn
+from .schemas import ColleaguesIn, EventOut, QuestionOut, RegistrationIn, RegistrationOut, SessionOut, SubstituteIn
 
 
 class ErrorOut(Schema):
@@ -14,6 +14,11 @@ class ErrorOut(Schema):
 
 class EventList(Schema):
     events = fields.List(fields.Nested(EventOut), required=True)
+
+
+class ColleaguesOut(Schema):
+    registrations = fields.List(fields.Nested(RegistrationOut(exclude=("event",))), required=True)
+    event = fields.Nested(EventOut, required=True)
 
 
 class OrganisationOut(Schema):
@@ -91,7 +96,8 @@ def build(base_url):
                          ("RegistrationRequest", RegistrationIn), ("Registration", RegistrationOut),
                          ("SubstituteRequest", SubstituteIn),
                          ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut),
-                         ("OrganisationLookup", OrganisationLookup)):
+                         ("OrganisationLookup", OrganisationLookup), ("ColleaguesRequest", ColleaguesIn),
+                         ("Colleagues", ColleaguesOut)):
         spec.components.schema(name, schema=schema)
     event_id = {"name": "event_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
@@ -106,6 +112,16 @@ def build(base_url):
                                   "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "RegistrationRequest"}}},
         "responses": {"201": _json("Registration", "registered: confirmed or waitlisted"),
+                      **_errors(400, 404, 409, 413, 415, 422)}}})
+    spec.path(path="/api/events/{event_id}/group-registrations", operations={"post": {
+        "summary": "Register several colleagues of one organisation, all or none",
+        "description": "Each attendee gets their own registration, ticket and email; the registrant gets one "
+                       "summary with every manage link. Past the organisation's limit the group is refused "
+                       "whole (409), unless waitlist_rest: then the rest go on the waitlist.",
+        "parameters": [event_id, {"name": "Idempotency-Key", "in": "header", "required": False,
+                                  "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "ColleaguesRequest"}}},
+        "responses": {"201": _json("Colleagues", "registered: each confirmed or waitlisted"),
                       **_errors(400, 404, 409, 413, 415, 422)}}})
     spec.path(path="/api/registrations/{token}", operations={"get": {
         "parameters": [token], "responses": {"200": _json("Registration"), **_errors(404)}}})

@@ -2,6 +2,7 @@
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from services.common import errors
+from services.common.errors import ValidationError as FieldsError
 from services.common.ico import ico_error
 from services.common.schemas import REQUIRED, AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
 
@@ -243,6 +244,76 @@ class RegistrationIn(CzechSchema):
             raise ValidationError("Uveďte IČO nebo název organizace.", "organisation_name")
 
 
+MAX_COLLEAGUES = 30
+
+
+class AttendeeIn(CzechSchema):
+    """One colleague of a group registration: the person, without the organisation."""
+    first_name = Name(required=True, validate=_length(100, 1))
+    last_name = Name(required=True, validate=_length(100, 1))
+    email = Email(required=True, validate=_length(254))
+    phone = Text(load_default=None, allow_none=True, validate=_length(40))
+    position = Text(load_default=None, allow_none=True, validate=_length(200))
+    note = Text(multiline=True, load_default=None, allow_none=True, validate=_length(2000))
+    birth_date = Date(load_default=None, allow_none=True)
+
+    @validates("first_name", "last_name")
+    def _not_blank(self, value, data_key, **_kwargs):
+        if not value.strip():
+            raise ValidationError("Toto pole je povinné.")
+
+
+class RegistrantIn(CzechSchema):
+    """Who registers the colleagues (and gets the summary); not an attendee unless listed too."""
+    first_name = Name(required=True, validate=_length(100, 1))
+    last_name = Name(required=True, validate=_length(100, 1))
+    email = Email(required=True, validate=_length(254))
+
+
+class ColleaguesIn(CzechSchema):
+    """Several colleagues of one organisation, registered all or none (``usecases._colleagues``);
+    ``waitlist_rest``: those past the organisation's limit go on the waitlist instead."""
+    organisation_ico = RegistrationIn._declared_fields["organisation_ico"]
+    organisation_name = RegistrationIn._declared_fields["organisation_name"]
+    gdpr_consent = RegistrationIn._declared_fields["gdpr_consent"]
+    _valid_ico = RegistrationIn._valid_ico
+    _organisation_given = RegistrationIn._organisation_given
+    registrant = fields.Nested(RegistrantIn, required=True, error_messages={"required": "Toto pole je povinné."})
+    attendees = fields.List(fields.Nested(AttendeeIn), required=True, validate=validate.Length(
+        min=1, max=MAX_COLLEAGUES, error=f"Přihlaste 1 až {MAX_COLLEAGUES} osob."),
+        error_messages={"required": "Toto pole je povinné.", "invalid": "Očekáváme seznam osob."})
+    waitlist_rest = Boolean(load_default=False)
+
+    @validates_schema
+    def _each_once(self, data, **_kwargs):
+        seen = set()
+        for index, attendee in enumerate(data.get("attendees") or []):
+            key = attendee["email"].strip().casefold()
+            if key in seen:
+                raise ValidationError({"attendees": {index: {"email": ["Tento e-mail je ve skupině dvakrát."]}}})
+            seen.add(key)
+
+    def load_or_raise(self, data, **kwargs):
+        """Errors of an attendee as ``attendees.<index>.<field>``, the web form's and the API's."""
+        try:
+            return self.load(data, **kwargs)
+        except ValidationError as error:
+            messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+            raise FieldsError(_dotted(messages)) from None
+
+
+def _dotted(messages, prefix=""):
+    flat = {}
+    for name, value in messages.items():
+        if isinstance(value, dict):
+            flat.update(_dotted(value, f"{prefix}{name}."))
+            continue
+        while isinstance(value, (list, tuple)) and value:
+            value = value[0]
+        flat[f"{prefix}{name}"] = str(value)
+    return flat
+
+
 class RegistrationOut(CzechSchema):
     id = fields.Integer()
     token = fields.String()
@@ -307,6 +378,7 @@ staff_event_out = StaffEventOut()
 staff_events_out = StaffEventOut(many=True)
 substitute_in = SubstituteIn()
 registration_in = RegistrationIn()
+colleagues_in = ColleaguesIn()
 registration_out = RegistrationOut()
 registration_only_out = RegistrationOut(exclude=("event",))
 registrations_out = RegistrationOut(many=True)

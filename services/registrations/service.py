@@ -23,6 +23,7 @@ from . import records, store, usecases
 from .http import Announcements, HttpApi
 from .ratelimit import RateLimits
 from .schemas import (
+    colleagues_in,
     event_changes_in,
     event_in,
     registration_in,
@@ -67,7 +68,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
         return self.config["PUBLIC_BASE_URL"].rstrip("/")
 
     def _register(self, event_id, request, idempotency_key=None, request_hash=None):
-        """Register; with an idempotency key, the first answer for it is kept and replayed.
+        """Register one person (``registration_in``) or colleagues (``colleagues_in``); with an
+        idempotency key, the first answer for it is kept and replayed.
 
         Registrations for one event that arrive together are registered together, in one
         transaction (``GroupCommit``): if it fails, nothing of the group is written and each of
@@ -84,7 +86,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
             return self._register_alone(event_id, request, idempotency_key, request_hash)
         if idempotency_key:
             return 201, outcome  # the answer as kept for the key
-        return 201, usecases.answer(*outcome, self.clock())  # built after the commit, outside the lock
+        return 201, usecases.answer_of(outcome, self.clock())  # built after the commit, outside the lock
 
     def _enrol_group(self, event_id, entries):
         """One transaction for a group of registrations for one event (see ``_register``)."""
@@ -107,7 +109,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
                 [outcome] = usecases.enrol(tx, self.outbox, self.signing_key, event_id, [request], now, self.base_url)
                 if isinstance(outcome, Exception):
                     raise outcome
-                body = usecases.answer(*outcome, now)
+                body = usecases.answer_of(outcome, now)
                 if idempotency_key:
                     store.update_idempotent_answer(tx, idempotency_key, body)
         except IntegrityError:
@@ -194,6 +196,14 @@ class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
     def register(self, event_id, data):
         """Register someone on their behalf (staff)."""
         return self._register(int(event_id), registration_in.load_or_raise(data))[1]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register_group(self, event_id, data):
+        """Register several colleagues of one organisation, all or none (staff; see
+        ``usecases._colleagues``): ``data`` has ``registrant`` (who gets the summary),
+        ``organisation_ico`` or ``organisation_name``, ``attendees``, ``gdpr_consent`` and
+        optionally ``waitlist_rest``."""
+        return self._register(int(event_id), colleagues_in.load_or_raise(data))[1]
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_registration(self, registration_id):

@@ -23,7 +23,7 @@ from services.common.signing import derived_key
 
 from . import domain, pages, usecases
 from .ratelimit import TooManyRequests
-from .schemas import registration_in, substitute_in
+from .schemas import MAX_COLLEAGUES, colleagues_in, registration_in, substitute_in
 from .web import page_route
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -56,6 +56,55 @@ def _csrf_valid(key, form_token, cookie_token):
     if not form_token or not cookie_token or not hmac.compare_digest(form_token, cookie_token):
         return False
     return _csrf_genuine(key, form_token)
+
+
+ATTENDEE_FIELDS = ("first_name", "last_name", "email", "birth_date")
+COLLEAGUE_ROWS = 5
+
+
+def colleague_rows(form, args):
+    """How many attendee rows the colleagues' form shows: 5, more when asked (``?osob=``) or posted."""
+    posted = max((int(name[1:].split("_", 1)[0]) + 1 for name in form
+                  if name[:1] == "a" and name[1:].split("_", 1)[0].isdigit()), default=0)
+    try:
+        asked = int(args.get("osob", COLLEAGUE_ROWS))
+    except ValueError:
+        asked = COLLEAGUE_ROWS
+    return max(1, min(max(asked, posted), MAX_COLLEAGUES))
+
+
+def colleagues_form_to_request(form, event, rows):
+    """The colleagues' form as the API's request, and which form row each attendee came from:
+    rows left empty are left out."""
+    fields = ATTENDEE_FIELDS if event["collects_birth_date"] else ATTENDEE_FIELDS[:3]
+    attendees, origin = [], []
+    for row in range(rows):
+        attendee = {name: form.get(f"a{row}_{name}", "").strip() for name in fields}
+        if any(attendee.values()):
+            attendees.append({name: value for name, value in attendee.items() if value or name != "birth_date"})
+            origin.append(row)
+    data = {name: form.get(name, "").strip() for name in ("organisation_name", "organisation_ico")
+            if form.get(name, "").strip()}
+    data.update(registrant={name: form.get(name, "").strip() for name in ("first_name", "last_name", "email")},
+                attendees=attendees, gdpr_consent=form.get("gdpr_consent") == "ano",
+                waitlist_rest=form.get("waitlist_rest") == "ano")
+    return data, origin
+
+
+def colleagues_form_errors(fields, origin):
+    """The API's field names (``registrant.email``, ``attendees.2.email``) as the form's."""
+    errors = {}
+    for name, message in fields.items():
+        parts = name.split(".")
+        if parts[0] == "registrant" and len(parts) == 2:
+            name = parts[1]
+        elif parts[0] == "attendees" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(origin):
+            name = f"a{origin[int(parts[1])]}_{parts[2]}"
+        elif parts[0] == "attendees" and len(parts) == 1:
+            name = "a0_first_name" if not origin else "attendees"
+            message = "Vyplňte alespoň jednoho účastníka." if not origin else message
+        errors[name] = message
+    return errors
 
 
 def form_to_request(form, event):
@@ -183,6 +232,48 @@ class WebPages:
             response.headers["Retry-After"] = str(unavailable.retry_after)
             return response
         return redirect(f"/r/{registration['token']}?{urlencode({'nova': '1'})}", code=303)
+
+    @page_route("GET", "/events/<int(max=2147483647):event_id>/kolegove")
+    def page_colleagues(self, request, event_id):
+        return self._colleagues_form(request, event_id, {}, {}, colleague_rows({}, request.args))
+
+    @page_route("POST", "/events/<int(max=2147483647):event_id>/kolegove")
+    def page_register_colleagues(self, request, event_id):
+        """Several colleagues at once (``usecases._colleagues``); the page then lists each one with
+        their manage link, as the summary email does."""
+        if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
+            return pages.page("error.html", status=413, message="Formulář je příliš velký.")
+        form = request.form
+        if not _csrf_valid(self.signing_key, form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
+            return pages.page("error.html", status=403, message=STALE_FORM)
+        with self.db.transaction() as tx:
+            event = usecases.get_event(tx, event_id)
+        rows = colleague_rows(form, request.args)
+        data, origin = colleagues_form_to_request(form, event, rows)
+        values = {name: value for name, value in form.items() if name != "csrf"}
+        try:
+            request_data = colleagues_in.load_or_raise(data)
+            self.rate_limits.registering(request, request_data["registrant"]["email"])
+            answer = self._register(event_id, request_data)[1]
+        except TooManyRequests as error:
+            response = self._colleagues_form(request, event_id, values, {}, rows, problem=error.message, status=429)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        except ValidationError as error:
+            return self._colleagues_form(request, event_id, values, colleagues_form_errors(error.fields, origin),
+                                         rows, status=422)
+        except Conflict as error:
+            return self._colleagues_form(request, event_id, values, colleagues_form_errors(error.fields, origin),
+                                         rows, problem=error.message, status=409)
+        return pages.page("colleagues_done.html", event=usecases.event_view(event, self.clock()),
+                          registrations=answer["registrations"],
+                          registrant=request_data["registrant"])
+
+    def _colleagues_form(self, request, event_id, values, errors, rows, problem=None, status=200):
+        with self.db.transaction() as tx:
+            event = usecases.event_view(usecases.get_event(tx, event_id), self.clock())
+        return self._with_csrf(request, "colleagues.html", status=status, event=event, values=values, errors=errors,
+                               problem=problem, rows=rows, more=min(rows + 5, MAX_COLLEAGUES))
 
     @page_route("GET", "/r/<token>")
     def page_registration(self, request, token):

@@ -16,12 +16,14 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    or_,
     select,
     update,
 )
 from sqlalchemy.types import TypeDecorator
 
 from services.common.db import UTCDateTime
+from services.common.orgname import organisation_key
 from services.common.outbox import delete_rows_about, outbox_table  # noqa: F401 (used as store.delete_rows_about)
 
 metadata = MetaData()
@@ -111,6 +113,9 @@ registrations = Table(
     Column("birth_date", Date),
     Column("organisation_ico", String(8), index=True),
     Column("organisation_name", String(200)),
+    # The organisation's name normalised (services.common.orgname): the organisation limit
+    # counts registrations with the same IČO or this same key.
+    Column("organisation_key", String(200)),
     Column("is_member", Boolean, nullable=False),
     Column("price", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -145,6 +150,7 @@ Index(
     postgresql_where=registrations.c.status.notin_(NOT_LIVE),
 )
 Index("ix_registrations_event_status", registrations.c.event_id, registrations.c.status)
+Index("ix_registrations_event_organisation_key", registrations.c.event_id, registrations.c.organisation_key)
 
 # The registrations service's own copy of the member register, fed by the
 # members service's events and a periodic sync, so that registering never
@@ -156,6 +162,8 @@ organisations = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(40)),
     Column("district", String(40)),
+    # The name normalised (services.common.orgname): a name typed without an IČO finds it.
+    Column("name_key", String(200), index=True),
     Column("periods", JSON, nullable=False),
     Column("as_of", UTCDateTime, nullable=False),
 )
@@ -240,16 +248,19 @@ def live_email_keys(session, event_id, email_keys) -> set:
     return set(session.execute(_LIVE_EMAIL_KEYS, {"event_id": event_id, "keys": list(email_keys)}).scalars())
 
 
-def live_registrations_of_organisations(session, event_id, icos) -> dict:
-    """IČO -> live registrations of that organisation for the event."""
-    if not icos:
+def live_registrations_of_organisations(session, event_id, icos, keys) -> dict:
+    """``(IČO, organisation key)`` -> live registrations for the event with that pair, for the
+    registrations whose IČO is one of ``icos`` or whose key is one of ``keys``."""
+    icos, keys = [ico for ico in icos if ico], [key for key in keys if key]
+    if not icos and not keys:
         return {}
-    return dict(session.execute(
-        select(registrations.c.organisation_ico, func.count()).where(
-            registrations.c.event_id == event_id, registrations.c.organisation_ico.in_(icos),
+    return {(ico, key): count for ico, key, count in session.execute(
+        select(registrations.c.organisation_ico, registrations.c.organisation_key, func.count()).where(
+            registrations.c.event_id == event_id,
+            or_(registrations.c.organisation_ico.in_(icos), registrations.c.organisation_key.in_(keys)),
             registrations.c.status.notin_(NOT_LIVE),
-        ).group_by(registrations.c.organisation_ico)
-    ).all())
+        ).group_by(registrations.c.organisation_ico, registrations.c.organisation_key)
+    ).all()}
 
 
 def insert_registrations(session, rows):
@@ -294,18 +305,28 @@ def get_organisations(session, icos) -> dict:
     return {row["ico"]: row for row in session.execute(_GET_ORGANISATIONS, {"icos": list(icos)}).mappings()}
 
 
+def organisations_named(session, name_keys) -> dict:
+    """Name key -> the IČOs of the register's organisations with that normalised name."""
+    found = {}
+    if name_keys:
+        for ico, key in session.execute(select(organisations.c.ico, organisations.c.name_key)
+                                        .where(organisations.c.name_key.in_(list(name_keys)))):
+            found.setdefault(key, []).append(ico)
+    return found
+
+
 def save_organisation(session, ico, name, kind, periods, as_of, district=None) -> bool:
     """Keep the newest known state of an organisation; an older message changes nothing."""
     current = get_organisation(session, ico)
     if current is None:
-        session.execute(organisations.insert().values(ico=ico, name=name, kind=kind, periods=periods, as_of=as_of,
-                                                      district=district))
+        session.execute(organisations.insert().values(ico=ico, name=name, name_key=organisation_key(name), kind=kind,
+                                                      periods=periods, as_of=as_of, district=district))
         return True
     if current["as_of"] > as_of:
         return False
     session.execute(
         update(organisations).where(organisations.c.ico == ico)
-        .values(name=name, kind=kind, periods=periods, as_of=as_of, district=district)
+        .values(name=name, name_key=organisation_key(name), kind=kind, periods=periods, as_of=as_of, district=district)
     )
     return True
 

@@ -11,6 +11,7 @@ from services.common import czech
 from services.common.answers import answer_text
 from services.common.czech import local
 from services.common.errors import Conflict, ServiceError, ValidationError
+from services.common.orgname import organisation_key
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
 
@@ -104,35 +105,63 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     refusal (closed, full, already registered, the organisation's limit) is one person's alone:
     it writes nothing and the others go on.
 
+    A request may also be several colleagues of one organisation (``colleagues_in``: the key
+    ``attendees``): they are registered all or none, as one person would be (see ``_colleagues``),
+    and told together to whoever registered them (``colleagues_registered``).
+
+    The organisation limit counts the live registrations with the same IČO or the same
+    normalised name (``organisation_key``); a name typed without an IČO takes the IČO of the one
+    organisation of the register with that normalised name.
+
     Returns, for each request in order, ``(registration, event)`` for ``answer`` (the event as
-    it was after that person's seat), or the refusal, an exception not raised.
+    it was after that person's seat), or for colleagues a list of them, or the refusal, an
+    exception not raised.
     """
     event = store.lock_event(session, event_id)
-    keys = [domain.email_key(request["email"]) for request in requests]
-    icos = [(request.get("organisation_ico") or "").strip() or None for request in requests]
-    known = set(icos) - {None}
-    taken = store.live_email_keys(session, event_id, set(keys))
+    people = [person for request in requests for person in _people(request)]
+    keys = {domain.email_key(person["email"]) for person in people}
+    typed = {(person.get("organisation_ico") or "").strip() or None for person in people} - {None}
+    names = {organisation_key(person.get("organisation_name")) for person in people
+             if not (person.get("organisation_ico") or "").strip()} - {None}
+    named = store.organisations_named(session, names) if names else {}
+    found = {key: icos[0] for key, icos in named.items() if len(icos) == 1}  # two of one name: neither
+    taken = store.live_email_keys(session, event_id, keys)
+    organisations = store.get_organisations(session, typed | set(found.values()))
     limited = event is not None and event["max_per_organisation"] is not None
-    per_organisation = store.live_registrations_of_organisations(session, event_id, known) if limited else {}
-    organisations = store.get_organisations(session, known)
+    counts = store.live_registrations_of_organisations(
+        session, event_id, typed | set(found.values()),
+        {organisation_key(person.get("organisation_name")) for person in people}
+        | {organisation_key(o["name"]) for o in organisations.values()}) if limited else {}
     today = local(now).date()
 
+    def organisation_of(request):
+        """``(IČO, the register's organisation, name, name key)`` of a request's organisation."""
+        ico = (request.get("organisation_ico") or "").strip() or None
+        organisation_name = (request.get("organisation_name") or "").strip() or None
+        ico = ico or found.get(organisation_key(organisation_name))
+        organisation = organisations.get(ico)
+        organisation_name = organisation_name or (organisation or {}).get("name")
+        return ico, organisation, organisation_name, organisation_key(organisation_name)
+
     state = dict(event or {})
-    outcomes, rows, places = [], [], []
-    for request, key, ico in zip(requests, keys, icos, strict=True):
-        try:
-            answers = domain.check_can_register(event, request, now)
-            if key in taken:
-                raise ALREADY_REGISTERED()
-            if ico and limited:
-                domain.check_organisation_limit(event, per_organisation.get(ico, 0))
+    rows, places, outcomes = [], [], []
+
+    def admit(request, over_limit_waits=False):
+        """Check one person and keep their row; the state after their seat, or a refusal raised."""
+        ico, organisation, organisation_name, name_key = organisation_of(request)
+        key = domain.email_key(request["email"])
+        answers = domain.check_can_register(event, request, now)
+        if key in taken:
+            raise ALREADY_REGISTERED()
+        if limited and domain.over_organisation_limit(event, _registered(counts, ico, name_key)):
+            if not over_limit_waits:
+                domain.check_organisation_limit(event, _registered(counts, ico, name_key))
+            domain.check_waitlist(event)
+            status = "waitlisted"
+        else:
             status = domain.place_for_next(state)
-        except ServiceError as refusal:
-            outcomes.append(refusal)
-            continue
         taken.add(key)
-        if ico:
-            per_organisation[ico] = per_organisation.get(ico, 0) + 1
+        counts[(ico, name_key)] = counts.get((ico, name_key), 0) + 1
         place = None
         if status == "confirmed":
             state["seats_taken"] += 1
@@ -140,7 +169,6 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
             state["waitlist_taken"] += 1
             state["waitlist_length"] += 1
             place = state["waitlist_length"]
-        organisation = organisations.get(ico)
         member = domain.is_member(organisation, today)
         rows.append(dict(
             event_id=event_id, token=secrets.token_urlsafe(24), status=status,
@@ -148,12 +176,21 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
             first_name=request["first_name"].strip(), last_name=request["last_name"].strip(),
             email=request["email"].strip(), email_key=key, phone=request.get("phone"),
             position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
-            organisation_ico=ico,
-            organisation_name=(request.get("organisation_name") or "").strip() or (organisation or {}).get("name"),
+            organisation_ico=ico, organisation_name=organisation_name, organisation_key=name_key,
             is_member=member, price=domain.price(event, member), created_at=now, answers=answers or None,
         ))
         places.append(place)
-        outcomes.append(dict(state))
+        return dict(state)
+
+    for request in requests:
+        kept = dict(state), set(taken), dict(counts), len(rows)
+        try:
+            outcomes.append(_colleagues(event, request, admit, counts, organisation_of) if "attendees" in request
+                            else admit(request))
+        except ServiceError as refusal:  # nothing of this request is kept
+            state, taken, counts = kept[0], kept[1], kept[2]
+            del rows[kept[3]:], places[kept[3]:]
+            outcomes.append(refusal)
     if not rows:
         return outcomes
 
@@ -166,9 +203,8 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
 
     told = event_out.dump(event_view(state, now))  # every payload carries the event as the group left it
     announced, registered = [], iter(zip(ids, rows, places, strict=True))
-    for index, outcome in enumerate(outcomes):
-        if isinstance(outcome, ServiceError):
-            continue
+
+    def announce(outcome):
         registration_id, row, place = next(registered)
         registration = dict(row, id=registration_id, ticket_code=codes.get(registration_id),
                             waitlist_position=place, cancelled_at=None, checked_in_at=None, attended_at=None,
@@ -177,9 +213,69 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
         registration["webinar_url"] = domain.webinar_link(registration, event)
         dumped = registration_only_out.dump(registration_view(registration, None, now, base_url))
         announced.append((f"registration_{row['status']}", {"event": told, "registration": dumped}))
-        outcomes[index] = (dumped, outcome)
+        return dumped, outcome
+
+    for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
+        if isinstance(outcome, ServiceError):
+            continue
+        if isinstance(outcome, list):
+            outcomes[index] = [announce(one) for one in outcome]
+            announced.append(("colleagues_registered", {
+                "event": told, "registrant": request["registrant"],
+                "registrations": [dumped for dumped, _ in outcomes[index]]}))
+        else:
+            outcomes[index] = announce(outcome)
     outbox.add_many(session, announced)
     return outcomes
+
+
+def _people(request):
+    """The people a request registers: itself, or each colleague with the organisation."""
+    if "attendees" not in request:
+        return [request]
+    return [dict(attendee, organisation_ico=request.get("organisation_ico"),
+                 organisation_name=request.get("organisation_name")) for attendee in request["attendees"]]
+
+
+def _registered(counts, ico, name_key):
+    """Live registrations of the organisation: with its IČO, or with its normalised name."""
+    return sum(count for (other_ico, other_key), count in counts.items()
+               if (ico and other_ico == ico) or (name_key and other_key == name_key))
+
+
+def _colleagues(event, request, admit, counts, organisation_of):
+    """Colleagues of one organisation, all or none: a refusal of any of them refuses them all
+    (named, with the attendee's field, e.g. ``attendees.2.email``).
+
+    The organisation limit: by default the group is refused whole when the organisation's
+    registrations and the group together would pass it (the person learns how many may still
+    come, and may send fewer). With ``waitlist_rest`` those within the limit get a seat, or a
+    place on the waitlist when the seats are gone, as anyone would; the rest go on the waitlist
+    even while seats are free. There they wait as anyone waits: a seat freed later (a
+    cancellation, more capacity) goes to the first in line, whoever it is, and staff may give
+    one by hand (``promote``). An event without a waitlist refuses the group whole then. A
+    waitlisted colleague counts towards the limit as every live registration does, so the
+    organisation cannot add more people afterwards.
+    """
+    people = _people(request)
+    if event is not None and event["max_per_organisation"] is not None and not request.get("waitlist_rest"):
+        ico, _organisation, _name, name_key = organisation_of(request)
+        domain.check_group_within_limit(event, _registered(counts, ico, name_key), len(people))
+    admitted = []
+    for index, person in enumerate(people):
+        try:
+            admitted.append(admit(person, over_limit_waits=bool(request.get("waitlist_rest"))))
+        except ValidationError as refusal:  # the event asks for what this attendee did not give
+            raise ValidationError({f"attendees.{index}.{name}": message
+                                   for name, message in refusal.fields.items()}) from None
+        except Conflict as refusal:
+            if refusal.code != "already_registered":  # about the event, not this attendee
+                raise
+            raise Conflict(refusal.code, f"{person['first_name']} {person['last_name']} ({person['email']}) už je "
+                           "na tuto akci přihlášen/a.",
+                           {f"attendees.{index}.email": "S tímto e-mailem už je někdo na tuto akci přihlášen."}
+                           ) from None
+    return admitted
 
 
 def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
@@ -203,7 +299,7 @@ def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
     answers = []
     for (index, _request, key, request_hash), result in zip(group, results, strict=True):
         if key and not isinstance(result, ServiceError):
-            result = answer(*result, now)  # kept, and given to this caller as it is kept
+            result = answer_of(result, now)  # kept, and given to this caller as it is kept
             answers.append({"key": key, "request_hash": request_hash, "status": 201, "body": result,
                             "created_at": now})
         outcomes[index] = result
@@ -218,6 +314,17 @@ ALONE = "alone"
 def answer(registration, event, now):
     """The API's answer to a registration: the registration with its event as it is now."""
     return dict(registration, event=event_out.dump(event_view(event, now)))
+
+
+def group_answer(registered, now):
+    """The API's answer to colleagues registered: each registration, and the event as it is now."""
+    return {"registrations": [registration for registration, _ in registered],
+            "event": event_out.dump(event_view(registered[-1][1], now))}
+
+
+def answer_of(outcome, now):
+    """``answer`` for one person, ``group_answer`` for colleagues."""
+    return group_answer(outcome, now) if isinstance(outcome, list) else answer(*outcome, now)
 
 
 def event_payload(view):
@@ -444,7 +551,8 @@ def substitute(session, outbox, signing_key, data, now, base_url, registration_i
         first_name=data["first_name"].strip(), last_name=data["last_name"].strip(), email=data["email"].strip(),
         email_key=key, phone=data.get("phone"), position=data.get("position"), note=data.get("note"),
         birth_date=data.get("birth_date"), organisation_ico=old["organisation_ico"],
-        organisation_name=old["organisation_name"], is_member=old["is_member"], price=old["price"], created_at=now,
+        organisation_name=old["organisation_name"], organisation_key=old["organisation_key"],
+        is_member=old["is_member"], price=old["price"], created_at=now,
         payment=old["payment"], paid_at=old["paid_at"], release_warned_at=old["release_warned_at"],
         substitute_for=old["id"],
     )])

@@ -71,7 +71,8 @@ def test_limits_and_idempotency_hold_under_concurrency(service_config, replicas)
         cluster.registrations.publish_event(event["id"])
     url = f"/api/events/{event['id']}/registrations"
     same_town = load([{"method": "POST", "url": f"{(a, b)[n % 2].base}{url}",
-                       "json": dict(person(n), organisation_ico="00075370")} for n in range(12)], workers=12)
+                       "json": dict(person(n), organisation_ico="00075370", organisation_name="Plzeň")}
+                      for n in range(12)], workers=12)
     assert Counter(answer["status"] for answer in same_town) == {201: 3, 409: 9}
     assert {answer["body"]["error"] for answer in same_town if answer["status"] == 409} == {
         "organisation_limit_reached"}

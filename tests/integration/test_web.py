@@ -275,3 +275,39 @@ def test_the_privacy_page_says_what_is_kept_how_long_and_how_to_ask_for_erasure(
     text = " ".join(page.text.split())
     assert "do 3 let po skončení akce" in text and "90 dní" in text and "30 dní" in text
     assert "výmaz" in text and "seminare@smopk.example" in text
+
+
+def test_registering_colleagues_through_the_pages(site):
+    web, event, cluster = site
+    assert f"/events/{event['id']}/kolegove" in web.get(f"/events/{event['id']}").text
+    form = web.get(f"/events/{event['id']}/kolegove")
+    assert form.status_code == 200 and 'name="a4_email"' in form.text and 'name="a5_email"' not in form.text
+    assert 'name="a9_email"' in web.get(f"/events/{event['id']}/kolegove?osob=10").text
+    registrant = {"csrf": csrf_of(form), "first_name": "Eva", "last_name": "Tajemnice", "email": "eva@plzen.example",
+                  "organisation_name": "Plzeň", "gdpr_consent": "ano"}
+
+    wrong = web.post(f"/events/{event['id']}/kolegove", data=dict(
+        registrant, a0_first_name="Jan", a0_last_name="Novák", a0_email="jan@plzen.example",
+        a2_first_name="<b>Věra</b>", a2_last_name="", a2_email="vera"))  # row 2, the second attendee
+    assert wrong.status_code == 422
+    assert re.search(r'id="a2_email-error">Zadejte platnou e-mailovou adresu', wrong.text)
+    assert re.search(r'id="a2_last_name-error">', wrong.text) and 'id="a0_email-error"' not in wrong.text
+    assert 'value="jan@plzen.example"' in wrong.text and "&lt;b&gt;Věra&lt;/b&gt;" in wrong.text
+    empty = web.post(f"/events/{event['id']}/kolegove", data=registrant)
+    assert empty.status_code == 422 and "Vyplňte alespoň jednoho účastníka." in empty.text
+    assert cluster.registrations.list_registrations(event["id"]) == []
+
+    done = web.post(f"/events/{event['id']}/kolegove", data=dict(
+        registrant, a0_first_name="Jan", a0_last_name="Novák", a0_email="jan@plzen.example",
+        a3_first_name="Věra", a3_last_name="Malá", a3_email="vera@plzen.example"))
+    assert done.status_code == 200 and "kolegové jsou přihlášeni" in done.text
+    registrations = cluster.registrations.list_registrations(event["id"])
+    assert [(r["email"], r["status"], r["organisation_ico"]) for r in registrations] == [
+        ("jan@plzen.example", "confirmed", "00075370"), ("vera@plzen.example", "waitlisted", "00075370")]
+    for registration in registrations:
+        assert registration["manage_url"] in done.text
+    again = web.post(f"/events/{event['id']}/kolegove", data=dict(
+        registrant, csrf=csrf_of(web.get(f"/events/{event['id']}/kolegove")), a0_first_name="Jan",
+        a0_last_name="Novák", a0_email="JAN@plzen.example"))
+    assert again.status_code == 409 and 'id="a0_email-error"' in again.text
+    assert "Jan Novák (JAN@plzen.example) už je na tuto akci přihlášen/a." in again.text

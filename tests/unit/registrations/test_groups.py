@@ -72,8 +72,10 @@ def registrations_of(service, event_id):
 def test_in_one_group_each_refusal_is_one_persons_and_seats_and_places_go_in_order(service):
     event = published(service, capacity=2, max_per_organisation=2)
     service.register(event["id"], person(0))
-    group = [person(1, organisation_ico=PLZEN), person(0), person(2, organisation_ico=PLZEN),
-             person(3, organisation_ico=PLZEN), person(1, first_name="Jana znovu"), person(4), person(5)]
+    plzen = {"organisation_ico": PLZEN, "organisation_name": "Statutární město Plzeň"}
+    group = [person(1, **plzen), person(0), person(2, **plzen), person(3, **plzen),
+             person(1, first_name="Jana znovu"), person(4, organisation_name="Obec Dobřany"),
+             person(5, organisation_name="Obec Stod")]
     before = len(service.recorded())
     with service.database.transaction() as tx:
         outcomes = usecases.enrol(tx, service.outbox, service.signing_key, event["id"], group, NOW, BASE)

@@ -107,3 +107,37 @@ def test_a_payment_request_and_its_invoice_heard_at_once_are_both_kept(service):
     paying.wait()
     kept = service.get_registration(registration["id"])["payment"]
     assert kept["invoice_number"] == "FV-2026-0001" and kept["variable_symbol"] == payment["variable_symbol"]
+
+
+def test_two_groups_of_one_organisation_at_once_cannot_pass_its_limit(service):
+    """Colleagues sent twice at the same moment (two replicas, each with its own group commit):
+    the second group waits for the event's row, then sees the first group's registrations."""
+    event = published(service, capacity=20, max_per_organisation=3)
+
+    def group(*numbers, name="Obec Chotěšov"):
+        return {"registrant": {"first_name": "Eva", "last_name": "Tajemnice", "email": "eva@obec.example"},
+                "organisation_name": name, "gdpr_consent": True,
+                "attendees": [{"first_name": "Petr", "last_name": f"Kolega {n}", "email": f"kolega{n}@obec.example"}
+                              for n in numbers]}
+    release, first = holding_open(service, lambda tx: usecases.enrol(
+        tx, service.outbox, service.signing_key, event["id"], [group(1, 2)], NOW, BASE))
+    # another replica: its own group commit, so it is not batched with the first
+    second = eventlet.spawn(service.register_group, event["id"], group(3, 4, name="CHOTĚŠOV, obec"))
+    eventlet.sleep(0.5)  # it has read nothing yet: it waits for the event's row
+    assert not second.dead
+    release.send()
+    first.wait()
+    with pytest.raises(Conflict) as refused:
+        second.wait()
+    assert refused.value.code == "organisation_limit_reached"
+    assert sorted(r["email"] for r in service.list_registrations(event["id"])) == [
+        "kolega1@obec.example", "kolega2@obec.example"]
+    # the same two at once, the second choosing the rest on the waitlist: one seat, one waits
+    release, first = holding_open(service, lambda tx: usecases.enrol(
+        tx, service.outbox, service.signing_key, event["id"], [group(5, name="Chotěšov")], NOW, BASE))
+    second = eventlet.spawn(service.register_group, event["id"], dict(group(6, 7), waitlist_rest=True))
+    eventlet.sleep(0.5)
+    release.send()
+    first.wait()
+    assert [r["status"] for r in second.wait()["registrations"]] == ["waitlisted", "waitlisted"]
+    assert service.event_stats(event["id"])["confirmed"] == 3
