@@ -105,7 +105,7 @@ def main(console, public, password, secret, axe_js, artifacts):
         expect(office.locator("body")).to_contain_text("zveřejněna")
         event_id = office.url.rstrip("/").rsplit("/", 1)[1]
         body = json.dumps({"first_name": "Věra", "last_name": "Průchová", "email": "vera@obec.example",
-                           "organisation_name": "Obec Chotěšov", "gdpr_consent": True,
+                           "organisation_name": "Obec Kbelnice", "gdpr_consent": True,
                            "answers": {"strava": "bezlepková"}}).encode()
         answer = urllib.request.urlopen(urllib.request.Request(
             f"{public}/api/events/{event_id}/registrations", data=body, headers={"Content-Type": "application/json"}),
