@@ -30,6 +30,9 @@ SUBJECTS = {
     "payment_release_warning": "Zaplaťte prosím, jinak místo uvolníme: {title}",
     "refund_due": "Vrácení platby: {title}",
     "invoice_issued": "{document} {number}: {title}",
+    "attendee_message": "{subject}",
+    "materials_available": "Podklady z akce: {title}",
+    "feedback_request": "Jak se vám líbilo? {title}",
 }
 QR_PLATBA_CID = "<qr-platba@smopk>"
 FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo"}
