@@ -21,6 +21,7 @@ from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_text
 
 from . import domain, store, usecases
+from .after import AfterPages
 from .payments import PaymentPages
 from .schemas import account_in, event_form_in
 from .web import SESSION_COOKIE, Pages, document_response, page, render
@@ -43,10 +44,12 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "statement_imported": "nahrán bankovní výpis", "payment_matched": "ručně přiřazena platba",
            "payment_resolved": "vyřízena platba", "paid_in_cash": "zaplaceno hotově",
            "refund_settled": "vrácena platba", "invoice_issued": "vystavena faktura",
-           "invoice_cancelled": "stornována faktura"}
+           "invoice_cancelled": "stornována faktura", "attendees_messaged": "napsáno účastníkům akce",
+           "material_added": "nahrány podklady", "material_removed": "smazány podklady",
+           "materials_sent": "rozeslány podklady", "feedback_requested": "rozeslán dotazník"}
 
 
-class BackofficeService(PaymentPages, Pages, HealthCheck):
+class BackofficeService(PaymentPages, AfterPages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -262,7 +265,8 @@ class BackofficeService(PaymentPages, Pages, HealthCheck):
             registrations = [r for r in registrations if query in " ".join(
                 [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
         return self._page(request, "event.html", event=event, registrations=registrations,
-                          stats=self.registrations.event_stats(event_id), shown=status, query=query)
+                          stats=self.registrations.event_stats(event_id), shown=status, query=query,
+                          materials=self.registrations.list_materials(event_id))
 
     @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
     def publish_event(self, request, event_id):

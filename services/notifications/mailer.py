@@ -32,7 +32,7 @@ SUBJECTS = {
     "invoice_issued": "{document} {number}: {title}",
     "attendee_message": "{subject}",
     "materials_available": "Podklady z akce: {title}",
-    "feedback_request": "Jak se vám líbilo? {title}",
+    "feedback_request": "Zpětná vazba: {title}",
 }
 QR_PLATBA_CID = "<qr-platba@smopk>"
 FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo"}

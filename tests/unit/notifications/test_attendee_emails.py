@@ -46,9 +46,9 @@ def test_materials_and_feedback_carry_each_persons_link_once_per_registration(no
     notifications.clock_state["now"] = NOW + timedelta(seconds=10)
     notifications.deliver_due()
     by_subject = sorted((m["Subject"], m["To"]) for m in sink.messages())
-    assert by_subject == [("Jak se vám líbilo? Odpady v obci", "jana1@obec.example"),
-                          ("Podklady z akce: Odpady v obci", "jana1@obec.example"),
-                          ("Podklady z akce: Odpady v obci", "jana2@obec.example")]
+    assert by_subject == [("Podklady z akce: Odpady v obci", "jana1@obec.example"),
+                          ("Podklady z akce: Odpady v obci", "jana2@obec.example"),
+                          ("Zpětná vazba: Odpady v obci", "jana1@obec.example")]
     materials = next(m for m in sink.messages() if m["To"] == "jana2@obec.example")
     assert "https://akce.example/materials/2-x" in materials.get_body(("plain",)).get_content()
     assert 'href="https://akce.example/materials/2-x"' in materials.get_body(("html",)).get_content()
