@@ -76,14 +76,16 @@ class AfterPages:
         sent = self.registrations.send_materials(event_id)["sent"]
         self._audit(request, "materials_sent", {"event_id": event_id, "recipients": sent})
         return self._after_done(request, event_id, f"Odkaz na podklady odchází {sent} účastníkům." if sent else
-                                "Všichni, kdo přišli, už odkaz na podklady dostali.")
+                                "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
+                                "odbaveni, a každému jednou.")
 
     @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", "staff")
     def send_feedback_requests(self, request, event_id):
         sent = self.registrations.send_feedback_requests(event_id)["sent"]
         self._audit(request, "feedback_requested", {"event_id": event_id, "recipients": sent})
         return self._after_done(request, event_id, f"Dotazník odchází {sent} účastníkům." if sent else
-                                "Všichni, kdo přišli, už dotazník dostali.")
+                                "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
+                                "odbaveni, a každému jednou.")
 
     @page("GET", "/akce/<int:event_id>/zpetna-vazba", "staff")
     def feedback_results(self, request, event_id):

@@ -16,6 +16,7 @@ from services.notifications.service import NotificationsService
 from services.registrations import messaging, store
 from services.registrations.service import RegistrationsService
 from tests.conftest import wait_for
+from tests.integration.test_console import csrf_of, logged_in, whole_console  # noqa: F401 (a fixture)
 from tests.integration.test_system import published_event
 
 PDF = b"%PDF-1.7\n% slides of the seminar\n"
@@ -114,3 +115,39 @@ def test_materials_and_feedback_reach_only_those_who_came(runner_factory, servic
             2, 1, {"content_rating": 5.0, "lecturer_rating": 4.0, "organisation_rating": 4.0})
         csv = cluster.registrations.export_feedback(event["id"])
         assert csv.splitlines()[1].startswith("1;5;4;4;\"'=HYPERLINK(\"\"x\"\") a díky\";")
+
+
+def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_console):  # noqa: F811
+    base, cluster, secrets, smtp_sink = whole_console
+    event = published_event(cluster, capacity=1, price_non_member=0)
+    _first, waiting = (cluster.registrations.register(event["id"], person(n)) for n in (1, 2))
+    office = logged_in(base, "staff", secrets)
+    page = office.get(f"{base}/akce/{event['id']}")
+    assert "Napsat účastníkům" in page.text and "Zatím žádné podklady." in page.text
+    draft = {"csrf": csrf_of(page), "subject": "Parkování", "text": "Parkujte <b>za budovou</b>.",
+             "audience": "waitlisted"}
+    preview = office.post(f"{base}/akce/{event['id']}/zprava", data=draft)
+    assert "Takto zprávu uvidí adresáti" in preview.text and "Parkujte &lt;b&gt;za budovou&lt;/b&gt;." in preview.text
+    empty = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, text=" "))
+    assert empty.status_code == 422 and "Toto pole je povinné." in empty.text
+    sent = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, confirmed="ano"))
+    assert "Zpráva odchází 1 adresátům" in sent.text
+    wait_for(lambda: with_subject(smtp_sink, "Parkování"), timeout=60, message="the message to the waitlist")
+    assert [m["To"] for m in with_subject(smtp_sink, "Parkování")] == [waiting["email"]]
+
+    upload = office.post(f"{base}/akce/{event['id']}/podklady", data={"csrf": csrf_of(page)},
+                         files={"soubor": ("Přednáška.pdf", PDF, "application/pdf")})
+    assert upload.status_code == 200 and "Soubor Přednáška.pdf je nahraný." in upload.text
+    refused = office.post(f"{base}/akce/{event['id']}/podklady", data={"csrf": csrf_of(page)},
+                          files={"soubor": ("virus.exe", b"MZ", "application/octet-stream")})
+    assert refused.status_code == 422 and "Tento typ souboru nepřijímáme" in refused.text
+    assert "Přednáška.pdf (0,0 MB)" in office.get(f"{base}/akce/{event['id']}").text
+    nobody_came = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page)})
+    assert "Odkaz nedostal nikdo nový" in nobody_came.text
+    too_early = office.post(f"{base}/akce/{event['id']}/zpetna-vazba/odeslat", data={"csrf": csrf_of(page)})
+    assert too_early.status_code == 409 and "až po skončení akce" in too_early.text
+    results = office.get(f"{base}/akce/{event['id']}/zpetna-vazba")
+    assert "Dotazník dostalo 0 účastníků, odpovědělo 0." in results.text
+    export = office.get(f"{base}/akce/{event['id']}/zpetna-vazba.csv")
+    assert export.headers["Content-Type"].startswith("text/csv") and export.text.startswith("\ufeffOdpověď;")
+    assert "Zatím žádné odpovědi." in office.get(f"{base}/zpetna-vazba").text
