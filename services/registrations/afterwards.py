@@ -12,6 +12,7 @@ from services.common.errors import EXPECTED, Conflict, ValidationError
 from services.common.rpc import rpc
 
 from . import feedback, materials, messaging, pages, usecases
+from .http import api, read_json
 from .schemas import attendee_message_in, feedback_in
 from .site import CSRF_COOKIE, MAX_FORM_BYTES, STALE_FORM, _csrf_valid
 from .web import page_route
@@ -101,6 +102,27 @@ class AfterTheEvent:
     def export_feedback_by_lecturer(self):
         with self.db.transaction() as tx:
             return feedback.export_lecturers_csv(tx)
+
+    # The attendees' JSON API: the same personal links
+
+    @api("GET", "/api/materials/<token>")
+    def http_materials(self, request, token):
+        """The files of the event for someone who came, each with its download address."""
+        with self.db.transaction() as tx:
+            _registration, event, files = materials.for_attendee(tx, self.signing_key, token)
+        return 200, {"event_id": event["id"], "title": event["title"], "materials": [
+            dict(file, url=f"{self.base_url}/materials/{quote(token)}/{file['id']}") for file in files]}
+
+    @api("POST", "/api/feedback/<token>")
+    def http_feedback(self, request, token):
+        """The questionnaire's answer of the link's person; 409 ``feedback_already_given`` the second time."""
+        body = read_json(request)
+        with self.db.transaction() as tx:
+            feedback.questionnaire(tx, self.signing_key, token)  # a forged or foreign link first: 404, 403
+        answer = feedback_in.load_or_raise(body)
+        with self.db.transaction() as tx:
+            feedback.answer(tx, self.signing_key, token, answer, self.clock())
+        return 201, {"status": "saved"}
 
     # The attendees' pages
 

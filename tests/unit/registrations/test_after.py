@@ -212,3 +212,26 @@ def test_the_unique_key_keeps_one_answer_even_without_the_check(service):
         assert store.add_feedback(tx, dict(row, content_rating=1)) is False
         assert store.claim_follow_up(tx, people[0]["id"], "feedback", NOW) is True
         assert store.claim_follow_up(tx, people[0]["id"], "feedback", NOW) is False
+
+
+def test_the_json_api_serves_attendees_their_materials_and_takes_one_answer(service):
+    from tests.unit.registrations.test_service import call
+    event, people = event_with_people(service)
+    material = service.add_material(event["id"], "slides.pdf", b64(PDF))
+    token = messaging.signed_token(KEY, "materials", people[0]["id"])
+    status, body = call(service, "http_materials", method="GET", token=token)
+    assert status == 200 and body["materials"][0]["url"] == f"https://akce.example/materials/{token}/{material['id']}"
+    assert call(service, "http_materials", method="GET", token=token[:-1] + "x")[0] == 404
+    status, body = call(service, "http_materials", method="GET",
+                        token=messaging.signed_token(KEY, "materials", people[1]["id"]))
+    assert (status, body["error"]) == (403, "not_an_attendee")
+
+    link = messaging.signed_token(KEY, "feedback", people[0]["id"])
+    answer = {"content_rating": 5, "lecturer_rating": 5, "organisation_rating": 4, "comment": ""}
+    status, body = call(service, "http_feedback", body=dict(answer, content_rating=0), token=link)
+    assert (status, body["fields"]) == (422, {"content_rating": "Vyberte hodnocení 1 až 5."})
+    assert call(service, "http_feedback", body=answer, token=link) == (201, {"status": "saved"})
+    status, body = call(service, "http_feedback", body=answer, token=link)
+    assert (status, body["error"]) == (409, "feedback_already_given")
+    assert call(service, "http_feedback", body=answer, token="1-forged")[0] == 404
+    assert service.feedback_results(event["id"])["answers"] == 1
