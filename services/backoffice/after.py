@@ -13,6 +13,9 @@ from .web import page
 
 AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
              ("waitlisted", "jen čekací listině"))
+# The registrations service's limit for a file (``materials.MAX_BYTES``): a bigger upload is refused
+# here, before it would travel over RPC in a message larger than the broker takes.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 QUESTIONS = (("content_rating", "Obsah"), ("lecturer_rating", "Lektor"), ("organisation_rating", "Organizace"))
 
 
@@ -52,7 +55,9 @@ class AfterPages:
     @page("POST", "/akce/<int:event_id>/podklady", "staff")
     def add_material(self, request, event_id):
         upload = request.files.get("soubor")
-        data = upload.read() if upload else b""
+        data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+        if len(data) > MAX_UPLOAD_BYTES:
+            return self._after_done(request, event_id, "Soubor je příliš velký: nejvýše 10 MB.", status=422)
         try:
             added = self.registrations.add_material(event_id, upload.filename if upload else "",
                                                     base64.b64encode(data).decode("ascii"))

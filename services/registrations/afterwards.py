@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from services.common.errors import EXPECTED, Conflict, ValidationError
 from services.common.rpc import rpc
 
-from . import feedback, materials, messaging, pages, usecases
+from . import feedback, materials, messaging, pages, store, usecases
 from .http import api, read_json
 from .schemas import attendee_message_in, feedback_in
 from .site import CSRF_COOKIE, MAX_FORM_BYTES, STALE_FORM, _csrf_valid
@@ -53,7 +53,7 @@ class AfterTheEvent:
     def list_materials(self, event_id):
         with self.db.transaction() as tx:
             event, _view = self._event(tx, event_id)
-            return [materials.listed(row) for row in materials.store.list_materials(tx, event["id"])]
+            return [materials.listed(row) for row in store.list_materials(tx, event["id"])]
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_material(self, event_id, material_id):

@@ -70,7 +70,7 @@ def test_materials_are_checked_for_type_size_and_content(service):
     assert (added["filename"], added["content_type"], added["size"]) == ("Odpady – přednáška.pdf",
                                                                          "application/pdf", len(PDF))
     refusals = [("skript.exe", b"MZ..."), ("prezentace.pdf", b"<html>not a pdf"), ("prazdny.pdf", b""),
-                ("slides.pptx", PDF), ("velky.pdf", b"%PDF-" + b"x" * (15 * 1024 * 1024))]
+                ("slides.pptx", PDF), ("velky.pdf", b"%PDF-" + b"x" * (10 * 1024 * 1024))]
     for filename, data in refusals:
         with pytest.raises(ValidationError) as refused:
             service.add_material(event["id"], filename, b64(data))
