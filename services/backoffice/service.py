@@ -22,6 +22,7 @@ from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_text
 
 from . import domain, store, usecases
+from .after import AfterPages
 from .payments import PaymentPages
 from .records import RecordPages
 from .schemas import account_in, event_form_in
@@ -46,6 +47,9 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "payment_resolved": "vyřízena platba", "paid_in_cash": "zaplaceno hotově",
            "refund_settled": "vrácena platba", "invoice_issued": "vystavena faktura",
            "invoice_cancelled": "stornována faktura", "organisation_added": "přidána organizace z ARES",
+           "attendees_messaged": "napsáno účastníkům akce",
+           "material_added": "nahrány podklady", "material_removed": "smazány podklady",
+           "materials_sent": "rozeslány podklady", "feedback_requested": "rozeslán dotazník",
            "registration_substituted": "místo předáno náhradníkovi"}
 
 
@@ -53,7 +57,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
 SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
-class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
+class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -277,7 +281,8 @@ class BackofficeService(PaymentPages, RecordPages, Pages, HealthCheck):
             registrations = [r for r in registrations if query in " ".join(
                 [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
         return self._page(request, "event.html", event=event, registrations=registrations,
-                          stats=self.registrations.event_stats(event_id), shown=status, query=query)
+                          stats=self.registrations.event_stats(event_id), shown=status, query=query,
+                          materials=self.registrations.list_materials(event_id))
 
     @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
     def publish_event(self, request, event_id):

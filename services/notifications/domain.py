@@ -10,11 +10,20 @@ def dedup_key(kind: str, payload: dict) -> str:
     """One message per kind, registration and event version; one per announcement and contact."""
     if kind == "announcement":
         return f"announcement:{payload['announcement_id']}:{payload['contact']['id']}"
+    if kind == "attendee_message":  # one per staff message and registration
+        return f"attendee_message:{payload['batch_id']}:{payload['registration']['id']}"
+    if kind in ATTENDEE_FOLLOW_UPS.values():  # once per registration, whatever the batch
+        return f"{kind}:{payload['registration']['id']}"
     if kind == "invoice_issued":
         return f"invoice_issued:{payload['invoice']['number']}:{payload['recipient']}"
     if kind == "colleagues_registered":  # one summary per group: its first registration names it
         return f"colleagues_registered:{payload['registrations'][0]['id']}"
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"
+
+
+# What registrations' ``attendees_messaged`` asks for: the kind of email for each ``purpose``.
+ATTENDEE_FOLLOW_UPS = {"message": "attendee_message", "materials": "materials_available",
+                       "feedback": "feedback_request"}
 
 
 # A message about a registration is out of date, and is not sent, once one of these is known

@@ -33,6 +33,9 @@ SUBJECTS = {
     "refund_due": "Vrácení platby: {title}",
     "invoice_issued": "{document} {number}: {title}",
     "colleagues_registered": "Přihlášení kolegové: {title}",
+    "attendee_message": "{subject}",
+    "materials_available": "Podklady z akce: {title}",
+    "feedback_request": "Zpětná vazba: {title}",
 }
 QR_PLATBA_CID = "<qr-platba@smopk>"
 FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo", "sessions": "termíny"}

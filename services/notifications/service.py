@@ -129,6 +129,29 @@ class NotificationsService(HealthCheck):
         for recipient in payload["recipients"]:
             self._queue_and_send("invoice_issued", dict(payload, recipient=recipient), recipient)
 
+    @event_handler("registrations", "attendees_messaged")
+    def on_attendees_messaged(self, payload):
+        """Staff wrote to the people of one event, or sent them the materials or the feedback
+        questionnaire: one email per recipient, each with its own link, queued at the pace of
+        announcements (ANNOUNCE_PER_SECOND) and sent by ``deliver_due``.
+
+        All of them are queued in one transaction: failing halfway, none is, and the event comes
+        back. Redelivered, each email is already recorded (unique per message and registration,
+        or per registration for materials and feedback) and is not queued again."""
+        kind = domain.ATTENDEE_FOLLOW_UPS[payload["purpose"]]
+        now = self.clock()
+        recipients = payload["recipients"]
+        schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))
+        queued = 0
+        with self.db.transaction() as tx:
+            for recipient, not_before in zip(recipients, schedule, strict=True):
+                message = {"batch_id": payload["batch_id"], "subject": payload.get("subject", ""),
+                           "text": payload.get("text", ""), "event": payload["event"], "registration": recipient}
+                if usecases.queue(tx, kind, message, recipient["email"], self._message_id(kind, message), now,
+                                  not_before=not_before) is not None:
+                    queued += 1
+        log.info("%s for event %s: %d of %d queued", kind, payload["event"]["id"], queued, len(recipients))
+
     @timer(interval=RETRY_POLL_SECONDS)
     def deliver_due(self):
         """Send what waits: retries that are due, paced announcements, and messages whose sender died."""

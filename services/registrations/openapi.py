@@ -3,7 +3,16 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from .schemas import ColleaguesIn, EventOut, QuestionOut, RegistrationIn, RegistrationOut, SessionOut, SubstituteIn
+from .schemas import (
+    ColleaguesIn,
+    EventOut,
+    FeedbackIn,
+    QuestionOut,
+    RegistrationIn,
+    RegistrationOut,
+    SessionOut,
+    SubstituteIn,
+)
 
 
 class ErrorOut(Schema):
@@ -79,6 +88,26 @@ class TrainingRecordOut(Schema):
     trainings = fields.Integer(required=True)
 
 
+class MaterialOut(Schema):
+    id = fields.Integer(required=True)
+    event_id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class MaterialList(Schema):
+    event_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    materials = fields.List(fields.Nested(MaterialOut), required=True)
+
+
+class FeedbackSaved(Schema):
+    status = fields.String(required=True)
+
+
 def _errors(*statuses):
     return {str(status): {"description": "refused", "content": {"application/json": {"schema": "Error"}}}
             for status in statuses}
@@ -97,7 +126,8 @@ def build(base_url):
                          ("SubstituteRequest", SubstituteIn),
                          ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut),
                          ("OrganisationLookup", OrganisationLookup), ("ColleaguesRequest", ColleaguesIn),
-                         ("Colleagues", ColleaguesOut)):
+                         ("Colleagues", ColleaguesOut), ("MaterialList", MaterialList),
+                         ("FeedbackRequest", FeedbackIn), ("FeedbackSaved", FeedbackSaved)):
         spec.components.schema(name, schema=schema)
     event_id = {"name": "event_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
@@ -151,4 +181,14 @@ def build(base_url):
         "summary": "Name, address and DIČ by IČO: the register, else ARES; never slows the form",
         "parameters": [{"name": "ico", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _json("OrganisationLookup"), **_errors(422, 429)}}})
+    signed = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "the signed token of the personal link from the email"}
+    spec.path(path="/api/materials/{token}", operations={"get": {
+        "summary": "The materials of an event, for someone who attended (the link from the email)",
+        "parameters": [signed], "responses": {"200": _json("MaterialList"), **_errors(403, 404)}}})
+    spec.path(path="/api/feedback/{token}", operations={"post": {
+        "summary": "Answer the feedback questionnaire, once per attendee",
+        "parameters": [signed],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "FeedbackRequest"}}},
+        "responses": {"201": _json("FeedbackSaved", "saved"), **_errors(400, 403, 404, 409, 413, 415, 422)}}})
     return spec.to_dict()

@@ -368,6 +368,23 @@ class SubstituteIn(CzechSchema):
             raise ValidationError("Toto pole je povinné.")
 
 
+class AttendeeMessageIn(CzechSchema):
+    # One line: a line break in a subject would end the header and break every email.
+    subject = Text(required=True, validate=_length(200, 1))
+    text = Text(multiline=True, required=True, validate=_length(20000, 1))
+
+
+def _rating():
+    return Integer(required=True, validate=validate.Range(min=1, max=5, error="Vyberte hodnocení 1 až 5."))
+
+
+class FeedbackIn(CzechSchema):
+    content_rating = _rating()
+    lecturer_rating = _rating()
+    organisation_rating = _rating()
+    comment = Text(multiline=True, load_default="", validate=_length(5000))
+
+
 # Schemas are built once: building one deep-copies its fields, which costs more
 # than using it. Instances are safe to share; they keep no state between calls.
 event_in = EventIn()
@@ -382,3 +399,5 @@ colleagues_in = ColleaguesIn()
 registration_out = RegistrationOut()
 registration_only_out = RegistrationOut(exclude=("event",))
 registrations_out = RegistrationOut(many=True)
+attendee_message_in = AttendeeMessageIn()
+feedback_in = FeedbackIn()

@@ -20,6 +20,7 @@ from services.common.rpc import RpcClient, rpc
 from services.common.signing import TicketSigner
 
 from . import records, store, usecases
+from .afterwards import AfterTheEvent
 from .http import Announcements, HttpApi
 from .ratelimit import RateLimits
 from .schemas import (
@@ -44,7 +45,7 @@ IDEMPOTENCY_KEEP = timedelta(hours=48)
 RETENTION_SECONDS = 24 * 3600
 
 
-class RegistrationsService(HttpApi, Announcements, WebPages, HealthCheck):
+class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, HealthCheck):
     name = "registrations"
 
     call_log = CallLog()

@@ -9,7 +9,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from services.common.db import UTCDateTime
@@ -180,6 +183,51 @@ idempotency_keys = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# After the seminar (``materials.py``, ``feedback.py``, ``messaging.py``).
+
+# Files staff attach to an event for those who came. Kept here, in the service's own database,
+# rather than on a disk: every replica serves them without a shared volume, they are backed up
+# with the registrations, and deleting an event's data is one transaction. They are small
+# (``materials.MAX_BYTES``) and few per event, so a blob column costs little.
+materials = Table(
+    "materials",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("events.id"), nullable=False, index=True),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What was sent to a registration after the event, once each: the primary key, not only a
+# check before it, keeps a second staff action or a second replica from mailing anyone twice.
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("registration_id", Integer, ForeignKey("registrations.id"), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("registration_id", "purpose"),
+)
+
+# One answer to the questionnaire per registration, enforced by the unique key.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", Integer, ForeignKey("registrations.id"), nullable=False, unique=True),
+    Column("event_id", Integer, ForeignKey("events.id"), nullable=False, index=True),
+    # The event's lecturer when the answer came: results per lecturer survive an edit of the event.
+    Column("lecturer", String(200), nullable=False),
+    Column("content_rating", Integer, nullable=False),
+    Column("lecturer_rating", Integer, nullable=False),
+    Column("organisation_rating", Integer, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("answered_at", UTCDateTime, nullable=False),
+)
 
 
 # The statements of the registration path are built once: building and keying
@@ -534,3 +582,74 @@ def given_answers(session, event_id):
     them), those without answers left out."""
     return [answers for answers in session.scalars(
         select(registrations.c.answers).where(registrations.c.event_id == event_id)) if answers]
+
+
+# After the seminar
+
+_MATERIAL_LISTED = (materials.c.id, materials.c.event_id, materials.c.filename, materials.c.content_type,
+                    materials.c.size, materials.c.created_at)
+
+
+def add_material(session, values) -> int:
+    return session.execute(materials.insert().values(**values)).inserted_primary_key[0]
+
+
+def list_materials(session, event_id):
+    """An event's files, without their content, oldest first."""
+    return session.execute(select(*_MATERIAL_LISTED).where(materials.c.event_id == event_id)
+                           .order_by(materials.c.id)).mappings().all()
+
+
+def get_material(session, material_id):
+    return session.execute(select(materials).where(materials.c.id == material_id)).mappings().first()
+
+
+def delete_material(session, event_id, material_id) -> bool:
+    return session.execute(materials.delete().where(materials.c.id == material_id,
+                                                    materials.c.event_id == event_id)).rowcount == 1
+
+
+def claim_follow_up(session, registration_id, purpose, now) -> bool:
+    """Record that ``purpose`` goes to this registration now; False when it went before (the
+    primary key decides, also between two transactions at once)."""
+    try:
+        with session.begin_nested():
+            session.execute(follow_ups.insert().values(registration_id=registration_id, purpose=purpose, sent_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def count_follow_ups(session, event_id, purpose) -> int:
+    return session.execute(
+        select(func.count()).select_from(follow_ups)
+        .join(registrations, registrations.c.id == follow_ups.c.registration_id)
+        .where(registrations.c.event_id == event_id, follow_ups.c.purpose == purpose)).scalar_one()
+
+
+def add_feedback(session, values) -> bool:
+    """Keep one answer; False when this registration has answered before."""
+    try:
+        with session.begin_nested():
+            session.execute(feedback.insert().values(**values))
+        return True
+    except IntegrityError:
+        return False
+
+
+def get_feedback(session, registration_id):
+    return session.execute(select(feedback).where(feedback.c.registration_id == registration_id)).mappings().first()
+
+
+def feedback_of_event(session, event_id):
+    return session.execute(select(feedback).where(feedback.c.event_id == event_id)
+                           .order_by(feedback.c.id)).mappings().all()
+
+
+def feedback_by_lecturer(session):
+    """Per lecturer: ``(lecturer, events, answers, content, lecturer, organisation)`` with averages."""
+    return session.execute(
+        select(feedback.c.lecturer, func.count(func.distinct(feedback.c.event_id)), func.count(),
+               func.avg(feedback.c.content_rating), func.avg(feedback.c.lecturer_rating),
+               func.avg(feedback.c.organisation_rating))
+        .group_by(feedback.c.lecturer).order_by(feedback.c.lecturer)).all()

@@ -44,7 +44,7 @@ def matches(expected, printed):
 def _prepare(code, namespace, folder):
     """What a recipe finds in real life: the payment requests made (they follow the registrations'
     events), and the bank statement the office downloaded, paying Jana's fee, with Petr's payment
-    under a wrong symbol and the bank's own fee."""
+    under a wrong symbol and the bank's own fee; the lecturer's slides."""
     payments = namespace["n"].rpc.payments
     if code.startswith("unpaid(akce"):
         wait_for(lambda: len(payments.unpaid(namespace["akce"]["id"])) == 3, message="three payment requests")
@@ -56,6 +56,8 @@ def _prepare(code, namespace, folder):
             {"amount_halere": 90000, "variable_symbol": "123", "counter_name": "Petr Svoboda",
              "booked_on": "2026-11-27"},
             {"amount_halere": -2500, "counter_name": "Poplatek za vedení účtu", "booked_on": "2026-11-27"}]))
+    if "prezentace-gdpr.pdf" in code:  # the lecturer's slides, as the office saved them from the email
+        (folder / "prezentace-gdpr.pdf").write_bytes(b"%PDF-1.7\n% slides\n%%EOF\n")
     if code.startswith("refunds()"):
         wait_for(lambda: len(payments.refunds_due()) == 3, message="three refunds after the cancellation")
 

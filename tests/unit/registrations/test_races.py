@@ -141,3 +141,25 @@ def test_two_groups_of_one_organisation_at_once_cannot_pass_its_limit(service):
     first.wait()
     assert [r["status"] for r in second.wait()["registrations"]] == ["waitlisted", "waitlisted"]
     assert service.event_stats(event["id"])["confirmed"] == 3
+
+
+def test_two_presses_of_send_materials_at_once_mail_each_attendee_once(service):
+    import base64
+
+    from services.registrations import materials
+    event = published(service, capacity=5)
+    people = [service.register(event["id"], person(n)) for n in (1, 2)]
+    service.mark_attendance(event["id"], [p["id"] for p in people])
+    service.add_material(event["id"], "slides.pdf", base64.b64encode(b"%PDF-1.7\n").decode())
+    first = {}
+    release, sending = holding_open(service, lambda tx: first.update(sent=materials.send(
+        tx, service.outbox, b"k", event["id"], usecases.event_view(store.get_event(tx, event["id"]), NOW), BASE,
+        NOW)))
+    second = eventlet.spawn(service.send_materials, event["id"])
+    eventlet.sleep(0.5)  # it waits on the first one's follow-up rows
+    release.send()
+    sending.wait()
+    assert (first["sent"], second.wait()["sent"]) == (2, 0)
+    told = [payload for kind, payload in service.recorded() if kind == "attendees_messaged"]
+    assert [[r["email"] for r in payload["recipients"]] for payload in told] == [
+        ["jana1@obec.example", "jana2@obec.example"]]

@@ -1,0 +1,87 @@
+"""Feedback: a short questionnaire after an event (content, lecturer, organisation rated 1 to 5,
+and a comment), answered without logging in through a personal signed link
+(``/feedback/<signed>``), once per person.
+
+Staff send the requests when the event has ended ("send feedback requests"): each person who
+came gets one, once (``store.follow_ups``). One answer per registration is kept by the unique
+key of ``store.feedback``, not only by a check before it, so two tabs sending at once still
+leave one answer. Results are kept without names: staff see averages, counts and comments.
+"""
+from services.common import czech
+from services.common.errors import Conflict
+from services.common.spreadsheet import csv_text
+
+from . import messaging, store
+
+PURPOSE = "feedback"
+QUESTIONS = (("content_rating", "Obsah"), ("lecturer_rating", "Lektor"), ("organisation_rating", "Organizace"))
+ALREADY_ANSWERED = ("Děkujeme, odpověď z tohoto odkazu už máme. Každý účastník může dotazník vyplnit jen jednou; "
+                    "chcete-li něco doplnit, napište nám.")
+
+
+def send_requests(session, outbox, key, event, event_view, base_url, now):
+    """Email the questionnaire to everyone who came and has not had it; how many. Only once the
+    event has ended: asking during it would be too early."""
+    if now < event["ends_at"]:
+        raise Conflict("event_not_over", "Dotazník lze poslat až po skončení akce.")
+    people = [r for r in store.list_registrations(session, event["id"]) if messaging.attended(r)
+              and store.claim_follow_up(session, r["id"], PURPOSE, now)]
+    messaging.tell(session, outbox, PURPOSE, event_view, people,
+                   link=lambda person: f"{base_url}/feedback/{messaging.signed_token(key, PURPOSE, person['id'])}")
+    return len(people)
+
+
+def questionnaire(session, key, token):
+    """``(registration, event, answered)`` for the personal link; refused as ``registration_of``."""
+    registration, event = messaging.registration_of(session, key, PURPOSE, token)
+    return registration, event, store.get_feedback(session, registration["id"]) is not None
+
+
+def answer(session, key, token, values, now):
+    """Keep the answer of the link's person; ``Conflict`` when they answered before."""
+    registration, event = messaging.registration_of(session, key, PURPOSE, token)
+    if not store.add_feedback(session, dict(values, registration_id=registration["id"], event_id=event["id"],
+                                            lecturer=event["lecturer"] or "", answered_at=now)):
+        raise Conflict("feedback_already_given", ALREADY_ANSWERED)
+
+
+def _averages(rows):
+    return {name: round(sum(row[name] for row in rows) / len(rows), 2) if rows else None for name, _ in QUESTIONS}
+
+
+def results(session, event):
+    """An event's results: how many were asked and answered, the averages, the comments."""
+    rows = store.feedback_of_event(session, event["id"])
+    return {"event_id": event["id"], "title": event["title"], "lecturer": event["lecturer"] or "",
+            "requested": store.count_follow_ups(session, event["id"], PURPOSE), "answers": len(rows),
+            "averages": _averages(rows),
+            "comments": [row["comment"] for row in rows if row["comment"]]}
+
+
+def results_by_lecturer(session):
+    """Per lecturer (as named on the event when the answers came): events, answers, averages."""
+    return [{"lecturer": lecturer, "events": events, "answers": answers,
+             "averages": {"content_rating": round(float(content), 2), "lecturer_rating": round(float(lecturer_avg), 2),
+                          "organisation_rating": round(float(organisation), 2)}}
+            for lecturer, events, answers, content, lecturer_avg, organisation in store.feedback_by_lecturer(session)]
+
+
+def export_csv(session, event_id):
+    """The answers of an event, one a row, without names (Czech Excel's CSV)."""
+    return csv_text(["Odpověď", "Obsah", "Lektor", "Organizace", "Komentář", "Vyplněno"],
+                    ([number, row["content_rating"], row["lecturer_rating"], row["organisation_rating"],
+                      row["comment"], czech.date_time(row["answered_at"])]
+                     for number, row in enumerate(store.feedback_of_event(session, event_id), start=1)))
+
+
+def export_lecturers_csv(session):
+    """The results per lecturer as CSV."""
+    return csv_text(["Lektor", "Akcí", "Odpovědí", "Obsah (průměr)", "Lektor (průměr)", "Organizace (průměr)"],
+                    ([row["lecturer"], row["events"], row["answers"], *(czech_number(row["averages"][name])
+                                                                         for name, _ in QUESTIONS)]
+                     for row in results_by_lecturer(session)))
+
+
+def czech_number(value):
+    """A decimal as Czech Excel reads it: with a comma."""
+    return "" if value is None else f"{value:.2f}".replace(".", ",")

@@ -1,0 +1,90 @@
+"""Emails to the people of one event after staff ask for them: a message, the materials, the
+feedback questionnaire.
+
+Registrations knows who is registered, so it publishes ``attendees_messaged`` through its outbox
+with the recipients in the payload (each with a personal link where one is needed);
+notifications queues one email per recipient at the pace of announcements and delivers it as
+it delivers every email. Nobody calls back: the event carries all the handler needs, and the
+outbox keeps it until the broker has it, so a 200 from here means every email will go.
+
+Personal links are signed (``signed_token``): a registration number and an HMAC with a key made
+for that purpose alone, so a link of the materials does not open the questionnaire, a manage
+link opens neither, and no link can be made up. They are checked against the database when
+used, so a cancelled registration's link stops working.
+"""
+import base64
+import hashlib
+import hmac
+import re
+import uuid
+
+from services.common.errors import NotFound, ServiceError, ValidationError
+from services.common.signing import derived_key
+
+from . import store
+from .schemas import event_out
+
+# Who staff may write to: everyone registered, only those with a seat, or only those waiting.
+AUDIENCES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
+_TOKEN = re.compile(r"^([1-9][0-9]{0,11})-([a-z2-7]{26})$")
+FORGED = "Tento odkaz není platný. Zkontrolujte, že jste ho zkopírovali celý, nebo nám napište."
+NOT_FOR_YOU = "Tato stránka je jen pro ty, kdo se akce zúčastnili."
+
+
+class Forbidden(ServiceError):
+    """A genuine link of someone who may not have what it leads to (did not come, cancelled)."""
+
+    status = 403
+
+
+def _mac(key, purpose, registration_id):
+    digest = hmac.new(derived_key(key, f"after:{purpose}"), str(registration_id).encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:16]).decode().rstrip("=").lower()
+
+
+def signed_token(key, purpose, registration_id) -> str:
+    """The token of the personal link of ``purpose`` ("materials", "feedback") for a registration."""
+    return f"{registration_id}-{_mac(key, purpose, registration_id)}"
+
+
+def registration_of(session, key, purpose, token):
+    """The registration of a genuine token and its event; ``NotFound`` for a forged one,
+    ``Forbidden`` for one whose person did not come or cancelled."""
+    match = _TOKEN.match(token or "")
+    if not match or not hmac.compare_digest(match.group(2), _mac(key, purpose, int(match.group(1)))):
+        raise NotFound("link_invalid", FORGED)
+    registration = store.get_registration(session, registration_id=int(match.group(1)))
+    if registration is None:
+        raise NotFound("link_invalid", FORGED)
+    if not attended(registration):
+        raise Forbidden("not_an_attendee", NOT_FOR_YOU)
+    return registration, store.get_event(session, registration["event_id"])
+
+
+def attended(registration) -> bool:
+    """Came to the event: marked as attending or checked in at the door, and not cancelled."""
+    return registration["status"] == "confirmed" and (
+        registration["attended_at"] is not None or registration["checked_in_at"] is not None)
+
+
+def message_attendees(session, outbox, event_id, subject, text, audience, event_view):
+    """Write to the people of an event: ``audience`` is "all" (confirmed and waitlisted),
+    "confirmed" or "waitlisted". How many will get it."""
+    if audience not in AUDIENCES:
+        raise ValidationError({"audience": "Vyberte: všichni přihlášení (all), potvrzení (confirmed), "
+                                           "nebo čekací listina (waitlisted)."})
+    people = [r for r in store.live_registrations(session, event_id) if r["status"] in AUDIENCES[audience]]
+    tell(session, outbox, "message", event_view, people, subject=subject, text=text)
+    return len(people)
+
+
+def tell(session, outbox, purpose, event_view, people, link=None, **extra):
+    """Publish ``attendees_messaged``: one email of ``purpose`` to each of ``people``, each with
+    their ``link(registration)`` when one is given."""
+    if not people:
+        return
+    outbox.add(session, "attendees_messaged", dict(
+        extra, batch_id=str(uuid.uuid4()), purpose=purpose, event=event_out.dump(event_view),
+        registration_ids=[person["id"] for person in people],  # for a person's erasure (``delete_rows_about``)
+        recipients=[{"id": person["id"], "first_name": person["first_name"], "last_name": person["last_name"],
+                     "email": person["email"], "link": link(person) if link else None} for person in people]))
