@@ -7,6 +7,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from services.common.czech import plural
 from services.common.errors import ValidationError
 
 from .web import page
@@ -17,6 +18,11 @@ AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), (
 # here, before it would travel over RPC in a message larger than the broker takes.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 QUESTIONS = (("content_rating", "Obsah"), ("lecturer_rating", "Lektor"), ("organisation_rating", "Organizace"))
+
+
+def people(count):
+    """``1 účastník``, ``3 účastníci``, ``5 účastníků``."""
+    return plural(count, "účastník", "účastníci", "účastníků")
 
 
 class AfterPages:
@@ -80,7 +86,7 @@ class AfterPages:
     def send_materials(self, request, event_id):
         sent = self.registrations.send_materials(event_id)["sent"]
         self._audit(request, "materials_sent", {"event_id": event_id, "recipients": sent})
-        return self._after_done(request, event_id, f"Odkaz na podklady odchází {sent} účastníkům." if sent else
+        return self._after_done(request, event_id, f"Odkaz na podklady odchází: {people(sent)}." if sent else
                                 "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                                 "odbaveni, a každému jednou.")
 
@@ -88,7 +94,7 @@ class AfterPages:
     def send_feedback_requests(self, request, event_id):
         sent = self.registrations.send_feedback_requests(event_id)["sent"]
         self._audit(request, "feedback_requested", {"event_id": event_id, "recipients": sent})
-        return self._after_done(request, event_id, f"Dotazník odchází {sent} účastníkům." if sent else
+        return self._after_done(request, event_id, f"Dotazník odchází: {people(sent)}." if sent else
                                 "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                                 "odbaveni, a každému jednou.")
 

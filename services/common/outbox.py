@@ -60,19 +60,29 @@ def purge_published(session, table, before) -> int:
 
 def delete_rows_about(session, table, column, registration_ids):
     """Delete the rows of ``table`` whose JSON ``column`` is about one of ``registration_ids``
-    (a payload with ``registration.id`` or ``registration_ids``, or an answer with ``id``): a
+    (a payload with ``registration.id``, ``replaced.id`` (a substitute's predecessor),
+    ``registration_ids`` or ``registrations[].id`` (colleagues), or an answer with ``id``): a
     person's erasure. Read in Python: JSON paths differ between SQLite and PostgreSQL, and this
     runs only on a person's request or nightly."""
     wanted, doomed = set(registration_ids), []
     for row_key, value in session.execute(select(table.primary_key.columns[0], table.c[column])).all():
-        value = value or {}
-        about = value.get("registration", value) or {}
-        ids = {about.get("id")} if isinstance(about, dict) else set()
-        if ids & wanted or set(value.get("registration_ids") or ()) & wanted:
+        if _mentions(value or {}) & wanted:
             doomed.append(row_key)
     for start in range(0, len(doomed), 500):
         session.execute(table.delete().where(table.primary_key.columns[0].in_(doomed[start:start + 500])))
     return len(doomed)
+
+
+def _mentions(value) -> set:
+    """The registration ids a stored payload or answer names."""
+    about = value.get("registration", value) or {}
+    ids = {about.get("id")} if isinstance(about, dict) else set()
+    replaced = value.get("replaced")
+    if isinstance(replaced, dict):
+        ids.add(replaced.get("id"))
+    ids.update(value.get("registration_ids") or ())
+    ids.update(item.get("id") for item in value.get("registrations") or () if isinstance(item, dict))
+    return ids
 
 
 class Outbox:

@@ -52,7 +52,8 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 class Text(fields.String):
     """Text as a person types it, in NFC. Refused: lone surrogates, control characters other than
     tab and line breaks, and line breaks unless ``multiline``. Single-line text has its white
-    space (tabs pasted from a spreadsheet too) collapsed to single spaces."""
+    space (tabs pasted from a spreadsheet too) collapsed to single spaces; multiline text has its
+    line breaks as ``\n``."""
 
     default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Očekáváme text.",
                               "invalid_utf8": "Text není platný v kódování UTF-8.",
@@ -77,6 +78,8 @@ class Text(fields.String):
                 raise self.make_error("control")
         if not self.multiline:
             value = " ".join(value.split())
+        else:  # a browser sends CRLF from a textarea: paragraphs are split on "\n\n" everywhere
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
         return value
 
 

@@ -90,7 +90,7 @@ class DocumentsService(HealthCheck):
         """The staff's list: everyone confirmed or waiting, with contacts and check-in."""
         event = self.registrations.get_event(event_id)
         everyone = self.registrations.list_registrations(event_id)
-        attendees = sorted((r for r in everyone if r["status"] != "cancelled"),
+        attendees = sorted((r for r in everyone if r["status"] in ("confirmed", "waitlisted")),
                            key=lambda r: (r["status"] != "confirmed", r["waitlist_position"] or 0, _by_surname(r)))
         counts = {status: sum(1 for r in everyone if r["status"] == status) for status in ("confirmed", "waitlisted")}
         data = self.renderer.pdf("attendee_list.html", {

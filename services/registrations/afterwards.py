@@ -155,7 +155,8 @@ class AfterTheEvent:
             return pages.page("error.html", status=403, message=STALE_FORM)
         values = {name: request.form.get(name, "") for name, _ in feedback.QUESTIONS}
         # a rating left out is left out (required), a number is a number (the schema is strict)
-        data = {name: int(value) if value.isdigit() else value for name, value in values.items() if value}
+        data = {name: int(value) if value.isascii() and value.isdigit() and len(value) < 4 else value
+                for name, value in values.items() if value}
         values["comment"] = data["comment"] = request.form.get("comment", "")
         with self.db.transaction() as tx:
             registration, event, answered = feedback.questionnaire(tx, self.signing_key, token)

@@ -17,7 +17,7 @@ from services.common import metrics
 from services.common.errors import NotFound, ServiceError, ServiceUnavailable, ValidationError, outage
 from services.common.ico import ico_error
 
-from . import openapi, pages, usecases
+from . import openapi, pages, records, usecases
 from .schemas import colleagues_in, event_out, events_out, registration_in, registration_out, substitute_in
 from .web import http, page_route
 
@@ -234,6 +234,7 @@ class HttpApi:
         """The person's own training record: of this registration's address, at every event."""
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        records.check_own_record(registration)
         return 200, self._training_record(registration["email"])
 
 

@@ -9,11 +9,24 @@ from collections import Counter
 from datetime import datetime
 
 from services.common import czech
-from services.common.errors import ValidationError
+from services.common.errors import ServiceError, ValidationError
 from services.common.ico import ico_error
 from services.common.spreadsheet import csv_text
 
 from . import domain
+
+
+class RecordForbidden(ServiceError):
+    status = 403
+
+
+def check_own_record(registration):
+    """A person opens their record only from a registration they attended. A token proves only
+    that somebody registered that address (anyone may type anyone's); attendance was seen by
+    staff at the event, so the record of an address is not open to whoever registers it."""
+    if not domain.attended(registration):
+        raise RecordForbidden("record_not_available", "Evidenci vzdělávání lze otevřít jen z přihlášky na akci, "
+                                                      "které jste se zúčastnili.")
 
 NO_DISTRICT = "okres neuveden"
 NO_ICO = "organizace bez IČO"

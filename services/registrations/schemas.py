@@ -256,6 +256,7 @@ class AttendeeIn(CzechSchema):
     position = Text(load_default=None, allow_none=True, validate=_length(200))
     note = Text(multiline=True, load_default=None, allow_none=True, validate=_length(2000))
     birth_date = Date(load_default=None, allow_none=True)
+    answers = RegistrationIn._declared_fields["answers"]  # each colleague answers the event's questions
 
     @validates("first_name", "last_name")
     def _not_blank(self, value, data_key, **_kwargs):

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections import OrderedDict
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from werkzeug.wrappers import Response
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.signing import derived_key
 
-from . import domain, pages, usecases
+from . import domain, pages, records, usecases
 from .ratelimit import TooManyRequests
 from .schemas import MAX_COLLEAGUES, colleagues_in, registration_in, substitute_in
 from .web import page_route
@@ -60,12 +61,12 @@ def _csrf_valid(key, form_token, cookie_token):
 
 ATTENDEE_FIELDS = ("first_name", "last_name", "email", "birth_date")
 COLLEAGUE_ROWS = 5
+POSTED_ROW = re.compile(r"a([0-9]{1,2})_")  # an attendee row's field: a0_email, a12_q_strava
 
 
 def colleague_rows(form, args):
     """How many attendee rows the colleagues' form shows: 5, more when asked (``?osob=``) or posted."""
-    posted = max((int(name[1:].split("_", 1)[0]) + 1 for name in form
-                  if name[:1] == "a" and name[1:].split("_", 1)[0].isdigit()), default=0)
+    posted = max((int(found.group(1)) + 1 for found in map(POSTED_ROW.match, form) if found), default=0)
     try:
         asked = int(args.get("osob", COLLEAGUE_ROWS))
     except ValueError:
@@ -81,7 +82,9 @@ def colleagues_form_to_request(form, event, rows):
     for row in range(rows):
         attendee = {name: form.get(f"a{row}_{name}", "").strip() for name in fields}
         if any(attendee.values()):
-            attendees.append({name: value for name, value in attendee.items() if value or name != "birth_date"})
+            attendee = {name: value for name, value in attendee.items() if value or name != "birth_date"}
+            answers = form_answers(form, event, f"a{row}_")
+            attendees.append(dict(attendee, answers=answers) if answers else attendee)
             origin.append(row)
     data = {name: form.get(name, "").strip() for name in ("organisation_name", "organisation_ico")
             if form.get(name, "").strip()}
@@ -98,8 +101,8 @@ def colleagues_form_errors(fields, origin):
         parts = name.split(".")
         if parts[0] == "registrant" and len(parts) == 2:
             name = parts[1]
-        elif parts[0] == "attendees" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(origin):
-            name = f"a{origin[int(parts[1])]}_{parts[2]}"
+        elif parts[0] == "attendees" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(origin):
+            name = f"a{origin[int(parts[1])]}_{'.'.join(parts[2:])}"  # a2_email, a2_answers.strava
         elif parts[0] == "attendees" and len(parts) == 1:
             name = "a0_first_name" if not origin else "attendees"
             message = "Vyplňte alespoň jednoho účastníka." if not origin else message
@@ -113,9 +116,17 @@ def form_to_request(form, event):
     data["gdpr_consent"] = form.get("gdpr_consent") == "ano"
     if not event["collects_birth_date"]:
         data.pop("birth_date", None)
+    answers = form_answers(form, event)
+    if answers:
+        data["answers"] = answers
+    return data
+
+
+def form_answers(form, event, prefix=""):
+    """The answers of the form (of one attendee's row: ``prefix``) as the API takes them."""
     answers = {}
     for question in event["questions"] or []:
-        given = [value for value in form.getlist(question_input(question)) if value.strip()]
+        given = [value for value in form.getlist(question_input(question, prefix)) if value.strip()]
         if not given:
             continue
         if question["type"] == "choices":
@@ -124,9 +135,7 @@ def form_to_request(form, event):
             answers[question["id"]] = {"ano": True, "ne": False}.get(given[0], given[0])
         else:
             answers[question["id"]] = given[0]
-    if answers:
-        data["answers"] = answers
-    return data
+    return answers
 
 
 def answer_errors(event, data):
@@ -138,14 +147,14 @@ def answer_errors(event, data):
     return {}
 
 
-def question_input(question):
-    """The form's name for the answer to ``question``."""
-    return f"q_{question['id']}"
+def question_input(question, prefix=""):
+    """The form's name for the answer to ``question`` (in one attendee's row: ``prefix``)."""
+    return f"{prefix}q_{question['id']}"
 
 
-def typed_answers(form, event):
+def typed_answers(form, event, prefix=""):
     """What the person chose or typed for each question, to show the form again with it."""
-    return {question["id"]: form.getlist(question_input(question)) for question in event["questions"] or []}
+    return {question["id"]: form.getlist(question_input(question, prefix)) for question in event["questions"] or []}
 
 
 class RecentEvents(DependencyProvider):
@@ -251,6 +260,7 @@ class WebPages:
         rows = colleague_rows(form, request.args)
         data, origin = colleagues_form_to_request(form, event, rows)
         values = {name: value for name, value in form.items() if name != "csrf"}
+        values.update({f"a{row}_answers": typed_answers(form, event, f"a{row}_") for row in range(rows)})
         try:
             request_data = colleagues_in.load_or_raise(data)
             self.rate_limits.registering(request, request_data["registrant"]["email"])
@@ -375,8 +385,11 @@ class WebPages:
                                  **pages.SECURITY_HEADERS})
 
     def _registration_of(self, token):
+        """The registration behind a manage link, whose training record it may open."""
         with self.db.transaction() as tx:
-            return usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        records.check_own_record(registration)
+        return registration
 
     @page_route("GET", "/ochrana-osobnich-udaju")
     def page_privacy(self, request):

@@ -238,9 +238,11 @@ def _people(request):
 
 
 def _registered(counts, ico, name_key):
-    """Live registrations of the organisation: with its IČO, or with its normalised name."""
+    """Live registrations of the organisation: with its IČO, or with its normalised name unless
+    both IČOs are known and differ (two villages called Lhota are two organisations)."""
     return sum(count for (other_ico, other_key), count in counts.items()
-               if (ico and other_ico == ico) or (name_key and other_key == name_key))
+               if (ico and other_ico == ico)
+               or (name_key and other_key == name_key and not (ico and other_ico and other_ico != ico)))
 
 
 def _colleagues(event, request, admit, counts, organisation_of):
@@ -554,7 +556,7 @@ def substitute(session, outbox, signing_key, data, now, base_url, registration_i
         organisation_name=old["organisation_name"], organisation_key=old["organisation_key"],
         is_member=old["is_member"], price=old["price"], created_at=now,
         payment=old["payment"], paid_at=old["paid_at"], release_warned_at=old["release_warned_at"],
-        substitute_for=old["id"],
+        substitute_for=old["id"], answers=old["answers"],  # the seat's answers (a module chosen) go with it
     )])
     store.set_ticket_codes(session, {new_id: ticket_code(signing_key, new_id)})
     store.set_registration(session, old["id"], {"status": "substituted", "substituted_by": new_id,

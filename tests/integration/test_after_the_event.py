@@ -147,7 +147,7 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     too_early = office.post(f"{base}/akce/{event['id']}/zpetna-vazba/odeslat", data={"csrf": csrf_of(page)})
     assert too_early.status_code == 409 and "až po skončení akce" in too_early.text
     results = office.get(f"{base}/akce/{event['id']}/zpetna-vazba")
-    assert "Dotazník dostalo 0 účastníků, odpovědělo 0." in results.text
+    assert "Dotazník rozeslán: 0, odpovědi: 0." in results.text
     export = office.get(f"{base}/akce/{event['id']}/zpetna-vazba.csv")
     assert export.headers["Content-Type"].startswith("text/csv") and export.text.startswith("\ufeffOdpověď;")
     assert "Zatím žádné odpovědi." in office.get(f"{base}/zpetna-vazba").text

@@ -27,6 +27,10 @@ def recipes():
         text = guide.read()
     found = BLOCK.findall(text)
     assert len(found) == text.count("```python") > 0
+    fences = re.findall(r"^```(\w*)$", text, re.M)  # opened with a language, closed bare, in turn
+    assert len(fences) % 2 == 0
+    pairs = zip(fences[::2], fences[1::2], strict=True)
+    assert all(bool(opening) and not closing for opening, closing in pairs), "a stray fence"
     return found
 
 

@@ -80,7 +80,7 @@ def test_the_organisations_record_names_people_hours_and_certificate_numbers(doc
     assert "19. 4. 2026 Program 2 AK/PV-2/2026 4 dosud nevydáno" in jana
     assert "Další akce bez akreditace" in jana and "Setkání 3 setkání dobré praxe" in jana
     assert "2027/0001" in text[text.index("Čermák Petr"):text.index("Šťastná Jana")]
-    assert "Celkem 4 účastí na akreditovaných programech, 20 hodin." in text
+    assert "Účasti na akreditovaných programech: 4, hodin celkem: 20." in text
 
 
 def test_a_persons_record_and_a_bad_record(documents):
@@ -124,7 +124,7 @@ def test_the_annual_report_has_its_figures_and_charts(documents, tmp_path):
     assert "Míra účasti (zúčastnění / potvrzení) 83,3 %" in text
     assert "Účastníci z členských organizací 3" in text and "Účastníci z ostatních organizací 2" in text
     assert "10. 3. 2026 Stavební zákon AK/PV-1/2026 6 3 18" in text
-    assert "Odučeno celkem 18 akreditovaných hodin" in text
+    assert "hodiny programu × účastníci): 18." in text
     # the district chart: its labels and values are text drawn by the SVG (districts appear nowhere else)
     districts = text[text.index("Účastníci podle okresu"):text.index("Účastníci podle organizace")]
     assert re.search(r"Plzeň-město 3\b", districts) and re.search(r"Plzeň-jih 2\b", districts)

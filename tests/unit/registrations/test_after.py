@@ -174,6 +174,10 @@ def test_feedback_is_answered_once_and_summed_up(service):
     out_of_range = page(service, "page_feedback_answer", "POST", answer_form(csrf, content_rating="7"), cookie=csrf,
                         token=first)
     assert out_of_range.status_code == 422 and "Vyberte hodnocení 1 až 5." in out_of_range.get_data(as_text=True)
+    for odd in ("²", "9" * 5000):  # digits to str.isdigit, not to int(): a Czech refusal, not a 500
+        odd_answer = page(service, "page_feedback_answer", "POST", answer_form(csrf, content_rating=odd),
+                          cookie=csrf, token=first)
+        assert odd_answer.status_code == 422
     no_csrf = page(service, "page_feedback_answer", "POST", answer_form("x"), token=first)
     assert no_csrf.status_code == 403
 

@@ -196,3 +196,48 @@ def test_an_ico_given_with_a_name_counts_with_that_name_typed_alone(service):
     service.register(event["id"], person(1, organisation_name="Eko Plzeň, s.r.o."))
     with pytest.raises(Conflict):
         service.register(event["id"], person(2, organisation_ico="27981231", organisation_name="EKO PLZEŇ s. r. o."))
+
+
+def test_two_organisations_of_one_name_with_their_icos_keep_their_own_limits(service):
+    """The name key drops "obec": Lhota (one IČO) and Obec Lhota (another) are two organisations."""
+    event = published(service, capacity=10, max_per_organisation=1)
+    service.register(event["id"], person(1, organisation_name="Obec Lhota", organisation_ico="00573094"))
+    second = service.register(event["id"], person(2, organisation_name="Lhota", organisation_ico="00258997"))
+    assert second["status"] == "confirmed"
+    with pytest.raises(Conflict):  # the name alone still counts with either
+        service.register(event["id"], person(3, organisation_name="Lhota"))
+
+
+def test_each_colleague_answers_the_events_questions(service):
+    event = published(service, capacity=10, questions=[
+        {"id": "strava", "label": "Strava", "type": "choice", "options": ["běžná", "bezlepková"], "required": True}])
+    group = colleagues(1, 2)
+    group["attendees"][0]["answers"] = {"strava": "bezlepková"}
+    with pytest.raises(ValidationError) as missing:
+        service.register_group(event["id"], group)
+    assert set(missing.value.fields) == {"attendees.1.answers.strava"}
+    assert service.list_registrations(event["id"]) == []
+    group["attendees"][1]["answers"] = {"strava": "běžná"}
+    registrations = service.register_group(event["id"], group)["registrations"]
+    assert [r["answers"] for r in registrations] == [{"strava": "bezlepková"}, {"strava": "běžná"}]
+
+
+def test_the_colleagues_form_asks_each_row_the_questions_and_odd_field_names_are_no_error(service):
+    event = published(service, capacity=10, questions=[
+        {"id": "strava", "label": "Strava", "type": "choice", "options": ["běžná", "bezlepková"], "required": True}])
+    form = service.page_colleagues(EnvironBuilder(method="GET").get_request(), event_id=event["id"])
+    text = form.get_data(as_text=True)
+    assert 'name="a0_q_strava"' in text and 'name="a4_q_strava"' in text
+    csrf = form.headers["Set-Cookie"].split("=", 1)[1].split(";", 1)[0]
+    fields = {"csrf": csrf, "first_name": "Eva", "last_name": "Tajemnice", "email": "tajemnice@obec.example",
+              "organisation_name": "Obec Kbelnice", "gdpr_consent": "ano", "a0_first_name": "Petr",
+              "a0_last_name": "Kolega", "a0_email": "petr@obec.example", "a²_x": "1", "a" + "9" * 50 + "_x": "1"}
+    request = EnvironBuilder(method="POST", data=fields, headers={"Cookie": f"csrf={csrf}"}).get_request()
+    refused = service.page_register_colleagues(request, event_id=event["id"])
+    assert refused.status_code == 422
+    assert 'id="a0_q_strava-error"' in refused.get_data(as_text=True)
+    fields["a0_q_strava"] = "bezlepková"
+    request = EnvironBuilder(method="POST", data=fields, headers={"Cookie": f"csrf={csrf}"}).get_request()
+    assert service.page_register_colleagues(request, event_id=event["id"]).status_code == 200
+    [registration] = service.list_registrations(event["id"])
+    assert registration["answers"] == {"strava": "bezlepková"}

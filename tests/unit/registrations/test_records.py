@@ -260,3 +260,15 @@ def test_the_api_gives_the_person_their_own_record_only(service, held):
         ("AK/PV-1/2026", 6, "2026/0002")]
     missing = page(service, "http_training_record", token="not-a-token")
     assert missing.status_code == 404 and json.loads(missing.get_data())["error"] == "registration_not_found"
+
+
+def test_a_registration_not_attended_opens_no_record(service, held):
+    """Anyone may register anyone's address and get its token: the token of a registration nobody
+    attended opens no record of that address, on the page, as PDF or in the API."""
+    token = held["absent"]["token"]  # karel@plzen.example, registered, not marked as attending
+    for handler in ("page_training_record", "page_training_record_pdf", "http_training_record"):
+        refused = page(service, handler, token=token)
+        assert refused.status_code == 403, handler
+        assert "zúčastnili" in refused.get_data(as_text=True)
+    assert service.documents.rendered == []
+    assert "/vzdelavani" not in page(service, "page_registration", token=token).get_data(as_text=True)
