@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider
 from . import render
 
 POLL_SECONDS = 0.005
+WARM_UP_SECONDS = 30  # at most, then requests are taken anyway (a cold worker is slow, not broken)
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
@@ -90,7 +91,14 @@ class RenderPool(DependencyProvider):
         self.timings = {"count": 0, "seconds": 0.0}
 
     def start(self):
+        """The service takes requests once every render worker is started and warm: a worker is
+        spawned at its first task, and its start (Python, WeasyPrint, fonts) takes longer than the
+        web's 2 s wait for a ticket."""
         self.executor = make_executor(self.processes)
+        started = [self.executor.submit(os.getpid) for _ in range(self.processes)]
+        deadline = time.monotonic() + WARM_UP_SECONDS
+        while not all(future.done() for future in started) and time.monotonic() < deadline:
+            eventlet.sleep(POLL_SECONDS)
 
     def stop(self):
         if self.executor is not None:
