@@ -1,4 +1,6 @@
-"""A person's way through the site in headless Chromium, with a screenshot of each step.
+"""A person's way through the site in headless Chromium (registering, errors, the manage page, the
+ticket, cancelling; colleagues registered at once and a seat handed to a substitute), with a
+screenshot of each step.
 
     python tests/browser/flow.py http://127.0.0.1:8000 tests/artifacts/browser
 
@@ -82,6 +84,31 @@ def main(base, artifacts):
         page.get_by_role("button", name="Ano, zrušit přihlášku").click()
         expect(page.locator(".status")).to_have_text("zrušeno")
         shot(page, "cancelled")
+
+        # a town registers two colleagues at once, and one of them hands the seat to a substitute
+        page.goto(base + "/")
+        page.get_by_role("link", name="Veřejné zakázky malého rozsahu v praxi obcí").click()
+        page.get_by_role("link", name="Přihlásit několik kolegů najednou").click()
+        for field, value in (("#first_name", "Eva"), ("#last_name", "Tajemníková"), ("#email", "eva@kbelnice.example"),
+                             ("#organisation_name", "Obec Kbelnice"), ("#a0_first_name", "Petr"),
+                             ("#a0_last_name", "Kolega"), ("#a0_email", "petr@kbelnice.example"),
+                             ("#a1_first_name", "Lucie"), ("#a1_last_name", "Kolegová"),
+                             ("#a1_email", "lucie@kbelnice.example")):
+            page.locator(field).fill(value)
+        page.locator("#gdpr_consent").check()
+        page.get_by_role("button", name="Přihlásit kolegy").click()
+        expect(page.get_by_role("heading", name="Děkujeme, kolegové jsou přihlášeni")).to_be_visible()
+        expect(page.locator("ul.colleagues li")).to_have_count(2)
+        shot(page, "colleagues")
+        page.get_by_role("link", name="správa přihlášky").first.click()
+        page.get_by_role("link", name="Nemůžete přijít? Předat místo kolegovi (náhradníkovi)").click()
+        page.get_by_label("Jméno náhradníka").fill("Tomáš")
+        page.get_by_label("Příjmení náhradníka").fill("Náhradník")
+        page.get_by_label("E-mail náhradníka").fill("tomas@kbelnice.example")
+        page.locator("#gdpr_consent").check()
+        page.get_by_role("button", name="Předat místo").click()
+        expect(page.locator(".status")).to_contain_text("místo předáno náhradníkovi")
+        shot(page, "substituted")
 
         page.keyboard.press("Tab")  # the first link takes the keyboard focus
         focused = page.evaluate("document.activeElement.textContent")

@@ -22,4 +22,4 @@ def test_list_event_errors_confirmation_manage_ticket_cancel(database_urls):
                                ARTIFACTS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert flow.returncode == 0, flow.stdout[-3000:] + flow.stderr[-3000:]
     shots = sorted(name for name in os.listdir(ARTIFACTS) if name.endswith(".png"))
-    assert len(shots) == 8, shots
+    assert len(shots) == 10, shots
