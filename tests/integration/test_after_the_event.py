@@ -131,7 +131,7 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     empty = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, text=" "))
     assert empty.status_code == 422 and "Toto pole je povinné." in empty.text
     sent = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, confirmed="ano"))
-    assert "Zpráva odchází 1 adresátům" in sent.text
+    assert "Zpráva odchází postupně, jako oznámení; adresátů: 1." in sent.text
     wait_for(lambda: with_subject(smtp_sink, "Parkování"), timeout=60, message="the message to the waitlist")
     assert [m["To"] for m in with_subject(smtp_sink, "Parkování")] == [waiting["email"]]
 
