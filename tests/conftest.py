@@ -33,6 +33,20 @@ DATABASE_NAMES = SERVICE_NAMES + ("backoffice",)
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass runs the tests a database is part of. Those without one, and the
+    browser's walks through the pages, run once, in the SQLite pass."""
+    if DATABASE != "postgresql":
+        return
+    kept, left = [], []
+    for item in items:
+        once = "database_urls" not in item.fixturenames or item.get_closest_marker("browser") is not None
+        (left if once else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture
 def web_config(empty_config):
     """nameko's fixture, with a port that no outgoing connection can take meanwhile."""
@@ -140,7 +154,7 @@ def service_config(rabbit_config, web_config, database_urls, smtp_sink, tmp_path
     config.update(
         AMQP_URI=rabbit_config["AMQP_URI"],
         WEB_SERVER_ADDRESS=web_config["WEB_SERVER_ADDRESS"],
-        DATABASES=database_urls,
+        DATABASES=dict(database_urls),  # every service runs: every database is made
         TICKET_SIGNING_KEY="test-signing-key",
         MAIL_RETRY_DELAYS=[1, 1, 2],
         PUBLIC_BASE_URL=f"http://{web_config['WEB_SERVER_ADDRESS']}",
