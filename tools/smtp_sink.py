@@ -6,6 +6,7 @@ configuring a mail server; the tests start it to receive real messages.
     python -m tools.smtp_sink --port 8025 --directory var/mail
 """
 import argparse
+import asyncio
 import os
 import signal
 import ssl
@@ -19,10 +20,11 @@ from aiosmtpd.controller import Controller
 class KeepAsEml:
     """Writes each message atomically: a reader never sees half a file."""
 
-    def __init__(self, directory, reject=(), refuse_senders=False):
+    def __init__(self, directory, reject=(), refuse_senders=False, accept_delay=0.0):
         self.directory = directory
         self.reject = {address.lower() for address in reject}
         self.refuse_senders = refuse_senders
+        self.accept_delay = accept_delay
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.refuse_senders:
@@ -43,6 +45,7 @@ class KeepAsEml:
         with open(partial, "wb") as eml:
             eml.write(envelope.original_content or envelope.content)
         os.replace(partial, os.path.join(self.directory, f"{name}.eml"))
+        await asyncio.sleep(self.accept_delay)  # a slow server: it has the message, the answer comes later
         return "250 Message accepted"
 
 
@@ -55,6 +58,8 @@ def main():
                         help="answer 550 for this recipient (for tests of permanent failures)")
     parser.add_argument("--refuse-senders", action="store_true",
                         help="answer 553 to every sender (for tests of a misconfigured server)")
+    parser.add_argument("--accept-delay", type=float, default=0.0,
+                        help="keep each message, then answer only after this many seconds (for tests of a slow server)")
     parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's key (PEM)")
     args = parser.parse_args()
@@ -63,8 +68,8 @@ def main():
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
-    controller = Controller(KeepAsEml(args.directory, args.reject, args.refuse_senders), hostname=args.host,
-                            port=args.port, tls_context=tls)
+    handler = KeepAsEml(args.directory, args.reject, args.refuse_senders, args.accept_delay)
+    controller = Controller(handler, hostname=args.host, port=args.port, tls_context=tls)
     controller.start()
     print(f"SMTP sink on {args.host}:{args.port}, keeping messages in {args.directory}", flush=True)
     stopped = threading.Event()

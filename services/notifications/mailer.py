@@ -124,6 +124,27 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
     return message
 
 
+class _PatientData:
+    """The wait for the server's answer to a message's data is long (RFC 5321 §4.5.3.2 asks 10
+    minutes for it): by then the server may have the message and be delivering it, so giving up
+    early and sending again is how a person gets it twice (§6.1). The other commands keep the
+    short timeout, so a server that hangs before the data costs one timeout and nothing else."""
+
+    data_timeout = 60.0
+
+    def data(self, msg):
+        self.sock.settimeout(self.data_timeout)
+        return super().data(msg)
+
+
+class _Smtp(_PatientData, smtplib.SMTP):
+    pass
+
+
+class _SmtpSsl(_PatientData, smtplib.SMTP_SSL):
+    pass
+
+
 class Smtp:
     """Sends one message over a fresh SMTP connection, as configured."""
 
@@ -135,6 +156,9 @@ class Smtp:
         self.starttls = bool(settings.get("STARTTLS"))
         self.ssl = bool(settings.get("SSL"))
         self.timeout = float(settings.get("TIMEOUT", 10))
+        # Shorter than the claim a sender holds on a message (usecases.CLAIM_SECONDS): nobody
+        # else takes the message up while this one may still be getting through.
+        self.data_timeout = float(settings.get("DATA_TIMEOUT", 60))
         # The server's certificate is checked against the system's CAs, or the given file's
         # (a private mail server); Python's smtplib checks nothing unless given a context.
         self.tls = ssl.create_default_context(cafile=settings.get("CA_FILE") or None)
@@ -142,9 +166,10 @@ class Smtp:
     def send(self, message: EmailMessage):
         try:
             if self.ssl:
-                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls)
+                connection = _SmtpSsl(self.host, self.port, timeout=self.timeout, context=self.tls)
             else:
-                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                connection = _Smtp(self.host, self.port, timeout=self.timeout)
+            connection.data_timeout = self.data_timeout
             with connection as smtp:
                 if self.starttls:
                     smtp.starttls(context=self.tls)

@@ -1,8 +1,10 @@
 """The notifications service: every email, recorded first, sent once, retried until it goes."""
 import base64
 import logging
+import time
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
@@ -10,7 +12,7 @@ from nameko.timer import timer
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, Conflict, NotFound
+from services.common.errors import EXPECTED, Conflict, NotFound, outage
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 RETRY_POLL_SECONDS = 2
 RETENTION_SECONDS = 24 * 3600
+# How long before its claim lapses a sender stops trying to record what happened to a message.
+RECORD_MARGIN_SECONDS = 10
 
 
 # What goes with each email besides its text.
@@ -282,28 +286,51 @@ class NotificationsService(HealthCheck):
             message = usecases.claim(tx, message_id, self.clock())
         if message is None:
             return
+        claim_lapses = time.monotonic() + usecases.CLAIM_SECONDS
         try:
             self.smtp.send(self._compose(message))
         except PermanentFailure as error:
-            self._record_failure(message, error, permanent=True)
+            outcome = self._failure(message, error, permanent=True)
         except ServerRefused as error:
             log.error("the SMTP server refused message %s: %s; check the mail settings (SMTP_USER, MAIL_FROM)",
                       message_id, error)
-            self._record_failure(message, error, permanent=False)
+            outcome = self._failure(message, error, permanent=False)
         except TemporaryFailure as error:
-            self._record_failure(message, error, permanent=False)
+            outcome = self._failure(message, error, permanent=False)
         except Exception as error:  # documents away, a template bug: keep it and retry
             log.exception("message %s could not be prepared", message_id)
-            self._record_failure(message, error, permanent=False)
+            outcome = self._failure(message, error, permanent=False)
         else:
-            with self.db.transaction() as tx:
-                usecases.record_sent(tx, message, self.clock())
             log.info("message %s (%s) sent to %s", message_id, message["kind"], message["recipient"])
+            outcome = partial(usecases.record_sent, message=message)
+        self._record(message_id, outcome, claim_lapses)
 
-    def _record_failure(self, message, error, permanent):
+    def _failure(self, message, error, permanent):
         log.warning("message %s to %s not sent: %s", message["id"], message["recipient"], error)
-        with self.db.transaction() as tx:
-            usecases.record_failure(tx, message, error, permanent, self.clock(), self.config.get("MAIL_RETRY_DELAYS"))
+        return partial(usecases.record_failure, message=message, error=error, permanent=permanent,
+                       delays=self.config.get("MAIL_RETRY_DELAYS"))
+
+    def _record(self, message_id, outcome, claim_lapses):
+        """Record how sending a message went, while this worker still holds its claim.
+
+        The database away at that moment (a restart, a locked file) is waited for, until shortly
+        before the claim lapses: an email that went out but is not recorded as sent would be taken
+        up again by ``deliver_due`` and reach its recipient twice. Killed meanwhile, or the claim
+        lapsing first, the message is tried again: at least once, never lost."""
+        deadline = claim_lapses - RECORD_MARGIN_SECONDS
+        pause = 0.2
+        while True:
+            try:
+                with self.db.transaction() as tx:
+                    outcome(tx, now=self.clock())
+                return
+            except Exception as error:
+                left = deadline - time.monotonic()
+                if outage(error) is None or left <= 0:
+                    raise
+                log.warning("message %s: its outcome not recorded yet (%s); trying again", message_id, error)
+                time.sleep(min(pause, left))  # green: the process goes on meanwhile
+                pause = min(pause * 2, 5)
 
     def _compose(self, message):
         kind, payload, config = message["kind"], message["payload"], self.config

@@ -246,3 +246,36 @@ def test_an_email_builds_even_when_a_title_holds_a_line_break(notifications, sin
     [message] = sink.messages()
     assert message["Subject"] == "Potvrzení přihlášky: Odpady Bcc: vsichni@example.org"
     assert message["Bcc"] is None
+
+
+def test_an_email_sent_while_the_database_goes_away_is_recorded_when_it_is_back_and_sent_once(
+        notifications, sink, database_urls):
+    """The server took the email, then the database was away for a moment: the outcome waits for
+    the database, so the message never looks unsent (it would go again once its claim lapsed)."""
+    import eventlet
+
+    from services.common.db import Database
+    from services.notifications import store
+    from tests.faults import database_away
+
+    url = database_urls["notifications"]
+    notifications.db = Database(url, store.metadata, lock_wait=0.2)  # the same file, a short wait for its lock
+    send = notifications.smtp.send
+
+    def send_then_database_away(message):
+        send(message)
+        away = database_away(url)
+        away.__enter__()
+        eventlet.spawn_after(1.5, away.__exit__, None, None, None)
+
+    notifications.smtp.send = send_then_database_away
+    try:
+        notifications.on_registration_confirmed(confirmed(1))
+    finally:
+        notifications.db.dispose()
+    notifications.db = Database(url, store.metadata)
+    [record] = notifications.list_messages()
+    assert (record["status"], record["attempts"]) == ("sent", 1)
+    notifications.clock_state["now"] = NOW + timedelta(hours=1)  # every claim long lapsed
+    notifications.deliver_due()
+    assert [m["To"] for m in sink.messages()] == ["jana1@obec.example"]

@@ -75,3 +75,32 @@ def test_a_server_refusing_us_is_retried_and_raises_the_alarm(notifications, tmp
         assert notifications.list_messages()[0]["status"] == "sent"
     finally:
         fixed.stop()
+
+
+def test_a_server_slow_to_answer_the_data_gets_the_email_once(notifications, tmp_path):
+    """The server keeps the message, then answers after longer than the other commands' timeout:
+    giving up there and trying again would deliver it twice (RFC 5321 §6.1)."""
+    slow = SmtpSink(tmp_path / "slow", options=["--accept-delay", "2.5"])
+    slow.start()
+    try:
+        notifications.smtp = Smtp({"PORT": slow.port, "TIMEOUT": 1, "DATA_TIMEOUT": 10})
+        notifications.on_registration_confirmed(confirmed(1))
+        notifications.clock_state["now"] = NOW + timedelta(hours=1)
+        notifications.deliver_due()
+        assert [m["To"] for m in slow.messages()] == ["jana1@obec.example"]
+        [record] = notifications.list_messages()
+        assert (record["status"], record["attempts"]) == ("sent", 1)
+    finally:
+        slow.stop()
+
+
+def test_a_server_that_never_answers_the_data_is_given_up_after_the_data_timeout(notifications, tmp_path):
+    slow = SmtpSink(tmp_path / "slow", options=["--accept-delay", "30"])
+    slow.start()
+    try:
+        notifications.smtp = Smtp({"PORT": slow.port, "TIMEOUT": 1, "DATA_TIMEOUT": 1.5})
+        notifications.on_registration_confirmed(confirmed(1))
+        [record] = notifications.list_messages()
+        assert record["status"] == "awaiting_retry" and "timed out" in record["last_error"]
+    finally:
+        slow.stop()
