@@ -1,6 +1,5 @@
 # Run by `make shell` inside `nameko shell` (as PYTHONSTARTUP): ``n`` is already here.
-import base64
-
+from services.common.packed import pack
 from tools import personal_data
 from tools.staff import (  # noqa: F401
     events_table,
@@ -45,7 +44,7 @@ def unpaid(event_id=None):
 def import_statement(path):
     """Import a bank statement file (camt.053 XML or GPC/ABO) and pair its payments."""
     with open(path, "rb") as statement:
-        report = n.rpc.payments.import_statement(base64.b64encode(statement.read()).decode("ascii"))  # noqa: F821
+        report = n.rpc.payments.import_statement(pack(statement.read()))  # noqa: F821
     return statement_summary(report)
 
 

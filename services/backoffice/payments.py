@@ -3,18 +3,17 @@
 Thin: each page calls the payments service and shows what it answers; the
 rules (matching, numbering, credit notes) live there. Every change is audited.
 """
-import base64
-
 from werkzeug.utils import redirect
 
 from services.common.errors import ValidationError
+from services.common.packed import pack
 
 from .web import document_response, page
 
 
 class PaymentPages:
-    """Mixed into the console service (``staff``): it needs ``payments``, ``registrations``,
-    ``_page`` and ``_audit`` from it."""
+    """Mixed into the console service (``staff``): it needs ``payments``, ``statements``,
+    ``registrations``, ``_page`` and ``_audit`` from it."""
 
     @page("GET", "/platby", "staff")
     def payments_overview(self, request):
@@ -33,7 +32,7 @@ class PaymentPages:
         upload = request.files.get("soubor")
         data = upload.read() if upload else b""
         try:
-            report = self.payments.import_statement(base64.b64encode(data).decode("ascii"))
+            report = self.statements.import_statement(pack(data))
         except ValidationError as error:
             return self._refused(request, error)
         self._audit(request, "statement_imported", {key: report[key] for key in (
@@ -42,7 +41,7 @@ class PaymentPages:
 
     @page("POST", "/platby/banka", "staff")
     def fetch_from_bank(self, request):
-        report = self.payments.fetch_from_bank()
+        report = self.statements.fetch_from_bank()
         self._audit(request, "statement_imported", {"format": "fio", **report})
         return self._payments_page(request, report=dict(report, format="fio", statement_id=None))
 

@@ -69,6 +69,8 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     documents = RpcClient("documents")
     notifications = RpcClient("notifications")
     payments = RpcClient("payments")
+    # A bank statement of thousands of lines takes seconds to pair: its own, longer wait.
+    statements = RpcClient("payments", timeout_setting="STATEMENT_RPC_TIMEOUT_SECONDS")
 
     # Logging in and out
 

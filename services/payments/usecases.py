@@ -387,13 +387,16 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now, re
         "total_halere": document["total_halere"], "document": document, "recipients": invoice["recipients"],
         "issued_at": now})
     store.add_invoice_items(session, note_id, taking)
+    restored = {}  # what each registration pays again once the invoice is gone: its own request
     if set(covered) <= credited | set(taking):
         session.execute(store.invoices.update().where(store.invoices.c.id == invoice["id"])
                         .values(cancelled_at=now))
         for request in requests:
             if request["invoice_id"] == invoice["id"] and request["status"] == "open":
                 store.update_request(session, request["id"], {"invoice_id": None})
-    _tell_invoice(session, outbox, document, invoice["recipients"] if recipients is None else recipients, requests)
+                restored[request["registration_id"]] = domain.payment_block(settings["account"], request, now)
+    _tell_invoice(session, outbox, document, invoice["recipients"] if recipients is None else recipients, requests,
+                  restored)
     return document
 
 
@@ -429,12 +432,15 @@ def _recipients(customer, requests):
     return sorted({address.strip().lower() for address in found if address})
 
 
-def _tell_invoice(session, outbox, document, recipients, requests):
-    """``invoice_issued``: the document, its ISDOC, who gets it, and the registrations it covers."""
+def _tell_invoice(session, outbox, document, recipients, requests, restored=None):
+    """``invoice_issued``: the document, its ISDOC, who gets it, and the registrations it covers;
+    for a credit note that cancelled its invoice, ``restored`` is what each registration still
+    open pays again instead (its own request: symbol, amount, QR Platba), by registration id."""
     outbox.add(session, "invoice_issued", {
         "invoice": document, "isdoc": base64.b64encode(isdoc.isdoc(document)).decode("ascii"),
         "recipients": recipients, "registration_ids": [r["registration_id"] for r in requests],
         "event": requests[0]["payload"]["event"],
+        "restored": {str(registration_id): block for registration_id, block in (restored or {}).items()},
     })
 
 

@@ -387,7 +387,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def on_invoice_issued(self, payload):
         invoice = payload["invoice"]
         with self.db.transaction() as tx:
-            usecases.record_invoice(tx, payload["registration_ids"], invoice)
+            usecases.record_invoice(tx, payload["registration_ids"], invoice, payload.get("restored"))
 
     # The copy of the member register
 

@@ -365,16 +365,19 @@ def record_payment(session, registration_id, payment, paid_at=None):
         record_payment(session, kept["substituted_by"], payment, paid_at)
 
 
-def record_invoice(session, registration_ids, invoice):
+def record_invoice(session, registration_ids, invoice, restored=None):
     """An invoice covers these registrations, or a credit note took them back. One invoice for
     several people has a symbol of its own: from then on each person's page, ticket and emails
-    show paying that invoice (the organisation pays once), not their own share."""
+    show paying that invoice (the organisation pays once), not their own share. A credit note
+    that cancelled the invoice gives back, in ``restored`` (by registration id), what each
+    person pays again: their own symbol and QR Platba, not the dead invoice's."""
+    restored = restored or {}
     for registration_id in sorted(registration_ids):  # locked in one order: no deadlock with another invoice
         registration = store.lock_registration(session, registration_id)  # payment_requested changes it too
         if registration is None:
             continue
-        payment = dict(registration["payment"] or {}, invoice_number=invoice["number"]
-                       if invoice["kind"] == "invoice" else None)
+        payment = dict(registration["payment"] or {}, **restored.get(str(registration_id), {}))
+        payment["invoice_number"] = invoice["number"] if invoice["kind"] == "invoice" else None
         # (told before payment_requested, which comes on another queue: only the number is kept)
         if invoice["kind"] == "invoice" and payment.get("variable_symbol") not in (None, invoice["variable_symbol"]):
             payment.update(variable_symbol=invoice["variable_symbol"], spd=invoice["spd"], due_on=invoice["due_on"],

@@ -104,3 +104,28 @@ def test_the_office_settles_fees_in_the_console(office):
     assert kinds == [("credit_note", -180000), ("credit_note", -90000), ("invoice", 270000)]
     audit = browser.get(f"{base}/audit")
     assert audit.status_code == 403  # staff do not read the audit log; it is written all the same
+
+
+def test_a_statement_of_ten_thousand_lines_goes_through_the_console(office):
+    """As big as a year of the association's account: 20 MB of camt.053, more than RabbitMQ takes
+    in one message as plain base64; the console sends it packed, and waits for the pairing."""
+    base, cluster = office
+    event = published_event(cluster, capacity=10)
+    person = cluster.registrations.register(event["id"], {
+        "first_name": "Věra", "last_name": "Průchová", "email": "vera@kbelnice.example",
+        "organisation_name": "Obec Kbelnice", "gdpr_consent": True})
+    wait_for(lambda: cluster.payments.unpaid(event["id"]), message="the payment request")
+    [owed] = cluster.payments.unpaid(event["id"])
+    lines = [{"amount_halere": -(1000 + n), "message": f"Nájem sálu a služby, doklad {n}",
+              "counter_name": f"Dodavatel {n}"} for n in range(9_999)]
+    lines.append({"amount_halere": 90000, "variable_symbol": owed["variable_symbol"], "counter_name": "Věra P."})
+    statement = statements.camt053(lines)
+    assert len(statement) > 16 * 1024 * 1024 * 3 / 4  # plain base64 of it would not fit one message
+
+    browser = logged_in(base, "staff", {})
+    token = csrf_of(browser.get(f"{base}/platby"))
+    answer = browser.post(f"{base}/platby/vypis", data={"csrf": token},
+                          files={"soubor": ("vypis.xml", statement, "text/xml")})
+    assert answer.status_code == 200, answer.text[-500:]
+    assert "spárováno 1, ke kontrole 0" in answer.text
+    assert cluster.payments.payment_of(person["id"])["paid_at"]

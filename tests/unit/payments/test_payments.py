@@ -162,6 +162,10 @@ def test_cancelling_an_invoice_issues_a_credit_note_and_the_registrations_can_be
         payments.cancel_invoice(first["number"], "")
     note = payments.cancel_invoice(first["number"], "Chybný odběratel")
     assert note["corrects"]["number"] == first["number"] and note["total_halere"] == -180000
+    told = payments.recorded("invoice_issued")[-1]  # each person pays their own request again
+    assert told["invoice"]["number"] == note["number"] and set(told["restored"]) == {"41", "42"}
+    assert [told["restored"][r]["variable_symbol"] for r in ("41", "42")] == ["1000000041", "1000000042"]
+    assert spd_fields(told["restored"]["41"]["spd"])["X-VS"] == "1000000041"
     with pytest.raises(Conflict):
         payments.cancel_invoice(first["number"], "Znovu")
     second = payments.issue_invoice([41, 42])

@@ -81,3 +81,11 @@ def test_the_payment_copy_keeps_what_came_in_any_order(service):
     service.on_invoice_issued({"invoice": group, "registration_ids": [registration["id"]]})
     payment = service.get_registration(registration["id"])["payment"]  # the town pays the one invoice
     assert (payment["variable_symbol"], payment["outstanding_halere"]) == ("2000000001", 270000)
+    own = {"variable_symbol": f"1{registration['id']:09d}", "outstanding_halere": 90000, "spd": "SPD*1.0*own"}
+    credit_note = dict(group, number="OD-2026-0001", kind="credit_note", variable_symbol=None, spd=None)
+    service.on_invoice_issued({"invoice": credit_note, "registration_ids": [registration["id"]],
+                               "restored": {str(registration["id"]): own}})  # the group invoice cancelled
+    payment = service.get_registration(registration["id"])["payment"]  # its own request again, not a dead symbol
+    assert payment["invoice_number"] is None
+    assert (payment["variable_symbol"], payment["outstanding_halere"], payment["spd"]) == (
+        own["variable_symbol"], 90000, "SPD*1.0*own")
