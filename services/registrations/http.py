@@ -212,6 +212,11 @@ class HttpApi:
                                                token=token)
         return 201, registration_out.dump(registration)
 
+    @api("POST", "/api/registrations/<token>/invoice")
+    def http_request_invoice(self, request, token):
+        """An invoice to the organisation: 200 with the registration, whose payment names it."""
+        return 200, registration_out.dump(self._request_invoice(token))
+
     @api("GET", "/api/registrations/<token>")
     def http_get_registration(self, request, token):
         with self.db.transaction() as tx:

@@ -166,6 +166,13 @@ def build(base_url):
         "requestBody": {"required": True, "content": {"application/json": {"schema": "SubstituteRequest"}}},
         "responses": {"201": _json("Registration", "the substitute's registration"),
                       **_errors(400, 404, 409, 413, 415, 422, 429)}}})
+    spec.path(path="/api/registrations/{token}/invoice", operations={"post": {
+        "summary": "An invoice to the organisation (chci fakturu na organizaci)",
+        "description": "One invoice for every unpaid, not yet invoiced registration of the organisation for "
+                       "the event (one variable symbol, one payment), emailed as PDF and ISDOC; asked again, "
+                       "the same invoice. Answers the registration, whose payment names the invoice. Refused "
+                       "(404) when nothing is to be paid, (409) once paid or cancelled.",
+        "parameters": [token], "responses": {"200": _json("Registration"), **_errors(404, 409)}}})
     spec.path(path="/api/registrations/{token}/ticket.pdf", operations={"get": {
         "parameters": [token], "responses": {
             "200": {"description": "the PDF ticket", "content": {"application/pdf": {"schema": {

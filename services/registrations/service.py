@@ -370,6 +370,19 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         if people:
             log.info("retention: %d registrations of past events anonymised", people)
 
+    def _request_invoice(self, token):
+        """"Chci fakturu na organizaci" (the manage page or the API): payments issues one invoice
+        for the organisation's unpaid registrations for the event, or gives the one issued before,
+        and emails it. Its number and symbol are kept here at once, so the page shows them; the
+        ``invoice_issued`` that follows writes the same again. Fails halfway (after payments
+        issued it, before the copy here): the event writes it, and asking again gives the same one."""
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+        invoice = self.payments.request_invoice(registration["id"])
+        with self.db.transaction() as tx:
+            usecases.record_invoice(tx, [registration["id"]], invoice)
+            return usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+
     # What payments tells
 
     @event_handler("payments", "payment_requested")

@@ -359,14 +359,12 @@ class WebPages:
         registrations for the event) and emails it; the page then names its number."""
         if not _csrf_valid(self.signing_key, request.form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
             return pages.page("error.html", status=403, message=STALE_FORM)
-        with self.db.transaction() as tx:
-            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
         try:
-            invoice = self.payments.request_invoice(registration["id"])
+            self._request_invoice(token)
         except (Conflict, NotFound) as error:
+            if error.code == "registration_not_found":
+                raise
             return pages.page("error.html", status=409, message=error.message)
-        with self.db.transaction() as tx:
-            usecases.record_invoice(tx, [registration["id"]], invoice)
         return redirect(f"/r/{token}", code=303)
 
     @page_route("GET", "/r/<token>/vzdelavani")

@@ -13,6 +13,11 @@ from tests import statements
 from tests.conftest import wait_for
 from tests.helpers import image_qr_codes, pdf_attachment, pdf_text, qr_codes, spd_fields
 from tests.integration.test_system import ALL, seminar
+from tests.unit.payments.test_isdoc import XSD
+
+
+def isdoc_schema():
+    return etree.XMLSchema(etree.parse(XSD))
 
 TOWN = {"ico": "00257001", "name": "Obec Dolní Lhota", "kind": "obec", "address": "Náves 1, 330 01 Dolní Lhota",
         "dic": "CZ00257001", "billing_email": "ucetni@dolnilhota.example"}
@@ -111,3 +116,62 @@ def test_a_member_registering_for_free_gets_the_confirmation_without_payments(
     [message] = smtp_sink.wait_for_messages(1)
     assert "Variabilní symbol" not in message.get_body(("plain",)).get_content()
     assert answer.json()["payment"] is None
+
+
+def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and_over_the_api(
+        runner_factory, service_config, cluster, web_session, smtp_sink):
+    config = dict(service_config, INVOICE_MODE="on_request")
+    runner_factory(config, *ALL).start()
+    cluster.members.upsert_organisation(TOWN)  # in the register, not a member
+    event = cluster.registrations.create_event(seminar(capacity=10))
+    cluster.registrations.publish_event(event["id"])
+    people = []
+    for first, last in (("Věra", "Průchová"), ("Karel", "Lhotský"), ("Ivana", "Malá")):
+        answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
+            "first_name": first, "last_name": last, "email": f"{last.lower()}@dolnilhota.example",
+            "organisation_ico": TOWN["ico"], "gdpr_consent": True})
+        assert answer.status_code == 201, answer.text
+        people.append(answer.json())
+    smtp_sink.wait_for_messages(3)  # the confirmations, each with its own symbol; no invoice yet
+    assert not [m for m in smtp_sink.messages() if m["Subject"].startswith("Faktura")]
+    first = people[0]
+
+    # Věra asks on her manage page, once payments asked all three to pay.
+    wait_for(lambda: all(web_session.get(f"/api/registrations/{p['token']}").json()["payment"] for p in people),
+             message="the three payment requests")
+    page = web_session.get(f"/r/{first['token']}").text
+    assert "Chci fakturu na organizaci" in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    stale = web_session.post(f"/r/{first['token']}/faktura", data={"csrf": "forged"}, allow_redirects=False)
+    assert stale.status_code == 403
+    answer = web_session.post(f"/r/{first['token']}/faktura", data={"csrf": csrf}, allow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/r/{first['token']}")
+    page = web_session.get(f"/r/{first['token']}").text
+    number = re.search(r"Faktura (FV-\d{4}-\d{4}) byla vystavena", page).group(1)
+    assert "2000000001" in page and "platí se jednou za všechny přihlášky" in page
+
+    # Karel asks over the API: the same invoice, the one symbol the town pays.
+    answer = web_session.post(f"/api/registrations/{people[1]['token']}/invoice")
+    assert answer.status_code == 200, answer.text
+    payment = answer.json()["payment"]
+    assert (payment["invoice_number"], payment["variable_symbol"], payment["outstanding_halere"]) == (
+        number, "2000000001", 270000)
+    missing = web_session.post("/api/registrations/no-such-token/invoice")
+    assert missing.status_code == 404 and missing.json()["error"] == "registration_not_found"
+
+    # One invoice, to the accountant and the three people, its ISDOC valid against the official schema.
+    invoices = by_subject(smtp_sink, "Faktura", 3 + 4)
+    assert sorted(to for _subject, to in invoices) == sorted(
+        ["ucetni@dolnilhota.example"] + [f"{p['last_name'].lower()}@dolnilhota.example" for p in people])
+    assert {subject for subject, _to in invoices} == {f"Faktura {number}"}
+    message = invoices[(f"Faktura {number}", "ucetni@dolnilhota.example")]
+    _name, invoice_pdf = pdf_attachment(message)
+    text = " ".join(pdf_text(invoice_pdf).split())
+    assert "2000000001" in text and "2 700,00 Kč" in text.replace("\xa0", " ")
+    assert spd_fields(qr_codes(invoice_pdf)[0])["X-VS"] == "2000000001"
+    [isdoc] = [p for p in message.iter_attachments() if p.get_filename() == f"{number}.isdoc"]
+    content = isdoc.get_content()
+    document = etree.fromstring(content if isinstance(content, bytes) else content.encode())
+    isdoc_schema().assertValid(document)
+    assert len(document.findall(".//i:InvoiceLine", namespaces={"i": "http://isdoc.cz/namespace/2013"})) == 3
+    assert len(smtp_sink.messages()) == 7  # nothing twice
