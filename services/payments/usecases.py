@@ -240,6 +240,9 @@ def match_by_hand(session, outbox, settings, transaction_id, variable_symbol, no
     line = store.get_transaction(session, transaction_id, lock=True)
     if line is None:
         raise NotFound("transaction_not_found", "Platba nebyla nalezena.")
+    if line["outcome"] == domain.FOREIGN and line["resolved_at"] is None:
+        raise Conflict("foreign_currency", "Platbu v cizí měně nelze započítat na poplatek v korunách; "
+                                           "vyřiďte ji poznámkou (například vrácena plátci).")
     if line["outcome"] != domain.UNKNOWN or line["resolved_at"] is not None:
         raise Conflict("transaction_settled", "Tato platba už je přiřazená nebo vyřízená.")
     symbol = str(variable_symbol)

@@ -258,8 +258,9 @@ def test_money_without_a_symbol_waits_for_staff_and_a_symbol_in_the_message_is_r
     assert set(listed) == {"Chybí variabilní symbol", "Platba v jiné měně"}
     assert [p["registration"]["id"] for p in payments.recorded("payment_received")] == [102]
     payments.match_by_hand(listed["Chybí variabilní symbol"]["id"], "1000000101")
-    with pytest.raises(Conflict):  # crowns are what a request is paid in
+    with pytest.raises(Conflict) as refused:  # crowns are what a request is paid in
         payments.match_by_hand(listed["Platba v jiné měně"]["id"], "1000000101")
+    assert refused.value.code == "foreign_currency" and "cizí měně" in refused.value.message
 
 
 def test_a_statement_of_another_account_is_refused(payments):
