@@ -3,8 +3,8 @@
 Guarantee: a file that fits the receiver's limit, unpacked, fits the broker
 too, as long as it compresses as text does. RabbitMQ refuses a message over
 16 MiB (its default ``max_message_size``), and base64 adds a third: a bank
-statement of 10,000 lines is 20 MB of camt.053 XML, about 27 MB as plain base64,
-and under 1 MB gzipped. The receiver unpacks at most its own limit, so a small
+statement of 10,000 lines is 19 MB of camt.053 XML, 25 MB as plain base64, and
+0.35 MB gzipped. The receiver unpacks at most its own limit, so a small
 gzip that would unpack to gigabytes is refused before it is read whole; a file
 sent as plain base64 (not gzipped) is taken as it is.
 """
