@@ -95,3 +95,33 @@ def question_key(label: str) -> str:
     at most 40 characters (``Dotaz na lektora`` -> ``dotaz_na_lektora``)."""
     plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
     return "_".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("_")
+
+
+# What an action will do and did, as the confirmation and the message after it say it.
+
+def full_name(registration) -> str:
+    return f"{registration['first_name']} {registration['last_name']}"
+
+
+def cancel_consequences(registration, successor) -> list[str]:
+    """What cancelling ``registration`` sets off: the person's email, and the seat going to
+    ``successor`` (the first on the waitlist), who is told too."""
+    said = [f"{full_name(registration)} ({registration['email']}) dostane e-mail, že je přihláška zrušená."]
+    if registration["status"] == "waitlisted":
+        said.append("Na akci zatím nemá místo: uvolní se jen místo na čekací listině.")
+    elif successor is not None:
+        said.append(f"Místo dostane {full_name(successor)}, {successor['waitlist_position']}. na čekací listině, "
+                    "a dostane o tom e-mail se vstupenkou.")
+    else:
+        said.append("Místo se uvolní pro další přihlášky; na čekací listině nikdo není.")
+    if registration.get("paid_at"):
+        said.append("Přihláška je zaplacená: platba se objeví mezi platbami k vrácení.")
+    said.append("Zrušenou přihlášku lze potom obnovit, dokud akce nezačne.")
+    return said
+
+
+def cancel_done(registration, successor) -> str:
+    done = f"Přihláška je zrušená: {full_name(registration)}. E-mail odchází."
+    if successor is not None:
+        done += f" Místo dostal(a) {full_name(successor)} z čekací listiny."
+    return done

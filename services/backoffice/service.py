@@ -26,7 +26,7 @@ from .after import AfterPages
 from .payments import PaymentPages
 from .records import RecordPages
 from .schemas import account_in, event_form_in
-from .web import SESSION_COOKIE, Pages, document_response, page, render
+from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
@@ -356,10 +356,20 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
 
     @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
     def cancel_registration(self, request, registration_id):
-        registration = self.registrations.cancel_registration(registration_id)
-        self._audit(request, "registration_cancelled", {"registration_id": registration_id,
-                                                        "event_id": registration["event"]["id"]})
-        return redirect(f"/akce/{registration['event']['id']}", code=303)
+        """Cancel a registration (the person asked by phone): first what follows (the email, who
+        gets the seat), then, confirmed, done and said."""
+        registration = self.registrations.get_registration(registration_id)
+        event_id, name = registration["event"]["id"], domain.full_name(registration)
+        if registration["status"] not in ("confirmed", "waitlisted"):
+            return self._done(request, f"/akce/{event_id}", f"Přihláška: {name} už zrušená byla.")
+        successor = self._next_in_line(registration)
+        if not confirmed(request):
+            return self._confirm(request, f"Zrušit přihlášku: {name}?",
+                                 domain.cancel_consequences(registration, successor),
+                                 "Ano, zrušit přihlášku", back=f"/akce/{event_id}", danger=True)
+        self.registrations.cancel_registration(registration_id)
+        self._audit(request, "registration_cancelled", {"registration_id": registration_id, "event_id": event_id})
+        return self._done(request, f"/akce/{event_id}", domain.cancel_done(registration, successor))
 
     @page("GET", "/akce/<int:event_id>/prezencni-listina.pdf", "staff")
     def attendance_sheet(self, request, event_id):
@@ -573,6 +583,14 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
                     raise
                 found[name] = None
         return found
+
+    def _next_in_line(self, registration):
+        """Who gets the seat ``registration`` frees: the first on the event's waitlist (None when
+        the person waits themselves, or nobody does)."""
+        if registration["status"] != "confirmed":
+            return None
+        waiting = self.registrations.list_registrations(registration["event"]["id"], "waitlisted")
+        return min(waiting, key=lambda r: r["waitlist_position"] or 0, default=None)
 
     def _audit(self, request, action, details):
         with self.db.transaction() as tx:

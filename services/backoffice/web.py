@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import jinja2
 from nameko.web.handlers import HttpRequestHandler
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 SESSION_COOKIE = "konzole"
 LOGIN_CSRF_COOKIE = "konzole_prihlaseni"
+# What the last action did, said once on the next page (set by ``Pages._done``, read by ``Pages._page``).
+NOTICE_COOKIE = "konzole_hotovo"
 ROUTES = []
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -122,8 +124,25 @@ def document_response(document, disposition="inline"):
                     headers={"Content-Disposition": f'{disposition}; filename="{document["filename"]}"'})
 
 
+def confirmed(request):
+    """Whether the person already said yes on the confirmation page ``Pages._confirm`` showed."""
+    return request.form.get("confirmed") == "ano"
+
+
 class Pages:
-    """Mixed into the service: the gate every page with a right goes through."""
+    """Mixed into the service: the gate every page with a right goes through, and the two steps
+    around every action that sends, pays, changes a seat or cannot be undone:
+
+        if not confirmed(request):
+            return self._confirm(request, "Zrušit přihlášku Jany Novákové?", ["Dostane e-mail."],
+                                 "Ano, zrušit přihlášku", back=f"/akce/{event_id}")
+        ...                                   # the action, done once it was confirmed
+        return self._done(request, f"/akce/{event_id}", "Přihláška Jany Novákové je zrušena.")
+
+    ``_confirm`` shows the question with its consequences and a form that posts the same fields
+    again with ``confirmed=ano``; ``_done`` goes back with a message the next page reads out in
+    its status region (``role="status"``).
+"""
 
     def _admit(self, request, url, right):
         with self.db.transaction() as tx:
@@ -143,8 +162,28 @@ class Pages:
         return None
 
     def _page(self, request, template, status=200, **context):
-        """A page for the logged-in account, with its CSRF token in the forms."""
-        return render(template, status=status, account=request.account, csrf=request.login["csrf"], **context)
+        """A page for the logged-in account, with its CSRF token in the forms, and what the last
+        action did (``_done``), said once."""
+        notice = request.cookies.get(NOTICE_COOKIE)
+        context.setdefault("notice", unquote(notice)[:500] if notice else None)
+        response = render(template, status=status, account=request.account, csrf=request.login["csrf"], **context)
+        if notice:
+            response.delete_cookie(NOTICE_COOKIE)
+        return response
+
+    def _confirm(self, request, question, consequences, button, back, danger=False, status=200):
+        """Ask before acting: ``question`` with its ``consequences`` (sentences with names and
+        counts), a ``button`` that posts the same form again confirmed, and a way ``back``."""
+        fields = [(name, value) for name, values in request.form.lists() if name not in ("csrf", "confirmed")
+                  for value in values]
+        return self._page(request, "confirm.html", status=status, question=question, consequences=consequences,
+                          button=button, back=back, danger=danger, action=request.path, fields=fields)
+
+    def _done(self, request, location, message):
+        """After an action: back to ``location``, where ``message`` says what was done."""
+        response = redirect(location, code=303)
+        response.set_cookie(NOTICE_COOKIE, quote(message), httponly=True, samesite="Strict", secure=self._secure())
+        return response
 
     def _login_form(self, request, template, status=200, **context):
         """A login page with a CSRF token of its own (there is no session yet): double-submit."""
