@@ -125,3 +125,40 @@ def cancel_done(registration, successor) -> str:
     if successor is not None:
         done += f" Místo dostal(a) {full_name(successor)} z čekací listiny."
     return done
+
+
+def restore_consequences(registration, stats) -> list[str]:
+    """What taking back a cancellation does: a seat when one is free, else the end of the
+    waitlist (``stats``: the event's counts now); and what it cannot do."""
+    name = full_name(registration)
+    if registration["price"]:
+        return [f"Přihláška má poplatek {registration['price']} Kč: její platba a faktura jsou zrušené, proto ji "
+                "obnovit nelze. Přihlaste osobu znovu, dostane novou výzvu k platbě."]
+    if stats["confirmed"] < stats["capacity"]:
+        place = f"Volné místo je: {name} bude znovu potvrzen(a) a dostane e-mail se vstupenkou."
+    else:
+        place = (f"Akce je plná: {name} bude na čekací listině jako {stats['waitlisted'] + 1}. v pořadí "
+                 "a dostane o tom e-mail.")
+    return [place, "Vstupenka zůstává stejná jako před zrušením."]
+
+
+def restore_done(restored) -> str:
+    name = full_name(restored)
+    if restored["status"] == "confirmed":
+        return f"Přihláška je obnovená: {name} má znovu místo. E-mail se vstupenkou odchází."
+    return (f"Přihláška je obnovená: {name} je na čekací listině jako {restored['waitlist_position']}. "
+            "v pořadí. E-mail odchází.")
+
+
+def substitute_problems(data) -> dict:
+    """What the substitute form lacks, said before the confirmation (the registrations service
+    checks everything again when the seat is handed over)."""
+    problems = {}
+    for field, label in (("first_name", "jméno"), ("last_name", "příjmení"), ("email", "e-mail")):
+        if not data.get(field):
+            problems[field] = f"Vyplňte prosím {label} náhradníka."
+    if data.get("email") and "@" not in data["email"]:
+        problems["email"] = "Zadejte e-mail ve tvaru jmeno@obec.cz."
+    if not data.get("gdpr_consent"):
+        problems["gdpr_consent"] = "Náhradník musí souhlasit se zpracováním osobních údajů."
+    return problems

@@ -10,7 +10,7 @@ from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from services.common import deadletters, qr
+from services.common import czech, deadletters, qr
 from services.common.clock import Clock
 from services.common.czech import PRAGUE, local
 from services.common.db import DatabaseProvider
@@ -50,7 +50,8 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "attendees_messaged": "napsáno účastníkům akce",
            "material_added": "nahrány podklady", "material_removed": "smazány podklady",
            "materials_sent": "rozeslány podklady", "feedback_requested": "rozeslán dotazník",
-           "registration_substituted": "místo předáno náhradníkovi"}
+           "registration_substituted": "místo předáno náhradníkovi",
+           "registration_restored": "obnovena přihláška"}
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
@@ -155,7 +156,7 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
                                          request.form.get("password", ""), self.clock())
         except ValidationError as error:
             return self._page(request, "password.html", status=422, errors=error.fields, note=None)
-        return redirect("/", code=303)
+        return self._done(request, "/", "Heslo je změněné. Příště se přihlaste novým heslem.")
 
     @page("GET", "/kod", "door")
     def own_code_form(self, request):
@@ -284,7 +285,9 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
                 [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
         return self._page(request, "event.html", event=event, registrations=registrations,
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
-                          materials=self.registrations.list_materials(event_id))
+                          materials=self.registrations.list_materials(event_id),
+                          started=datetime.fromisoformat(event["starts_at"]) <= self.clock(),
+                          live_emails={r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")})
 
     @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
     def publish_event(self, request, event_id):
@@ -309,22 +312,55 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("POST", "/prihlasky/<int:registration_id>/povolit", "staff")
     def promote(self, request, registration_id):
         """A waitlisted person gets a seat of their own (one more seat)."""
-        registration = self.registrations.promote(registration_id)
-        self._audit(request, "registration_promoted", {"registration_id": registration_id,
-                                                       "event_id": registration["event"]["id"]})
-        return redirect(f"/akce/{registration['event']['id']}", code=303)
+        registration = self.registrations.get_registration(registration_id)
+        event, name = registration["event"], domain.full_name(registration)
+        if not confirmed(request):
+            return self._confirm(request, f"Přidat místo: {name}?", [
+                f"Kapacita akce se zvýší z {event['capacity']} na {event['capacity'] + 1}; nikdo jiný o místo nepřijde "
+                "ani se neposune v pořadí.",
+                f"{name} ({registration['email']}) dostane e-mail s potvrzením a vstupenkou"
+                + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")],
+                "Ano, přidat místo", back=f"/akce/{event['id']}")
+        self.registrations.promote(registration_id)
+        self._audit(request, "registration_promoted", {"registration_id": registration_id, "event_id": event["id"]})
+        return self._done(request, f"/akce/{event['id']}",
+                          f"{name} má místo na akci (kapacita je teď {event['capacity'] + 1}). "
+                          "Potvrzení odchází e-mailem.")
+
+    @page("POST", "/prihlasky/<int:registration_id>/obnovit", "staff")
+    def restore(self, request, registration_id):
+        """Take back a cancellation made by mistake: a seat when one is free, else the end of the
+        waitlist, which the question says before it is confirmed."""
+        registration = self.registrations.get_registration(registration_id)
+        event, name = registration["event"], domain.full_name(registration)
+        if not confirmed(request):
+            stats = self.registrations.event_stats(event["id"])
+            return self._confirm(request, f"Obnovit přihlášku: {name}?",
+                                 domain.restore_consequences(registration, stats), "Ano, obnovit přihlášku",
+                                 back=f"/akce/{event['id']}")
+        restored = self.registrations.restore_registration(registration_id)
+        self._audit(request, "registration_restored", {"registration_id": registration_id, "event_id": event["id"],
+                                                       "status": restored["status"]})
+        return self._done(request, f"/akce/{event['id']}", domain.restore_done(restored))
 
     @page("POST", "/prihlasky/<int:registration_id>/potvrzeni", "staff")
     def resend_confirmation(self, request, registration_id):
         """The confirmation with the ticket again (the person lost it)."""
         registration = self.registrations.get_registration(registration_id)
         sent = [m for m in self.notifications.list_messages(to=registration["email"])
-                if m["kind"] in ("registration_confirmed", "registration_promoted", "substitute_confirmed")]
+                if m["kind"] in ("registration_confirmed", "registration_promoted", "substitute_confirmed",
+                                 "registration_restored")]
         if registration["status"] != "confirmed" or not sent:
             raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
+        name, back = domain.full_name(registration), f"/akce/{registration['event']['id']}"
+        if not confirmed(request):
+            return self._confirm(request, f"Poslat potvrzení znovu: {name}?", [
+                f"Na adresu {registration['email']} odejde znovu potvrzení přihlášky se vstupenkou (PDF) "
+                "a položkou do kalendáře. Vstupenka zůstává stejná, dřívější platí dál."],
+                "Ano, poslat znovu", back=back)
         self.notifications.resend(sent[0]["id"])
         self._audit(request, "confirmation_resent", {"registration_id": registration_id})
-        return redirect(f"/akce/{registration['event']['id']}", code=303)
+        return self._done(request, back, f"Potvrzení se vstupenkou odchází znovu na {registration['email']}.")
 
     @page("GET", "/prihlasky/<int:registration_id>/nahradnik", "staff")
     def substitute_form(self, request, registration_id):
@@ -341,6 +377,19 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         if not registration["event"]["collects_birth_date"]:
             data.pop("birth_date", None)
         values["gdpr_consent"] = data["gdpr_consent"] = request.form.get("gdpr_consent") == "ano"
+        if not confirmed(request):
+            problems = domain.substitute_problems(data)
+            if problems:
+                return self._page(request, "substitute.html", status=422, registration=registration, values=values,
+                                  errors=problems, problem=None)
+            return self._confirm(request, f"Předat místo: {domain.full_name(registration)} → "
+                                 f"{data['first_name']} {data['last_name']}?", [
+                                     f"{data['first_name']} {data['last_name']} ({data['email']}) dostane potvrzení "
+                                     "s vlastní vstupenkou; místo, odpovědi i platba přecházejí na něj.",
+                                     f"{domain.full_name(registration)} ({registration['email']}) dostane e-mail, "
+                                     "že místo předal(a); jeho (její) vstupenka přestane platit.",
+                                     "Předání nelze vzít zpět."],
+                                 "Ano, předat místo", back=f"/prihlasky/{registration_id}/nahradnik")
         try:
             new = self.registrations.substitute(registration_id, data)
         except ValidationError as error:
@@ -352,7 +401,9 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         self._audit(request, "registration_substituted", {"registration_id": registration_id,
                                                           "substitute_id": new["id"],
                                                           "event_id": registration["event"]["id"]})
-        return redirect(f"/akce/{registration['event']['id']}", code=303)
+        return self._done(request, f"/akce/{registration['event']['id']}",
+                          f"Místo předáno: {domain.full_name(registration)} → {domain.full_name(new)}. "
+                          "Oba dostávají e-mail, náhradník se svou vstupenkou.")
 
     @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
     def cancel_registration(self, request, registration_id):
@@ -479,9 +530,14 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
 
     @page("POST", "/zpravy/<int:message_id>/znovu", "staff")
     def resend(self, request, message_id):
+        if not confirmed(request):
+            message = self.notifications.message_content(message_id)
+            return self._confirm(request, "Poslat e-mail znovu?", [
+                f"Na adresu {message['to']} odejde znovu e-mail „{message['subject']}“ se všemi přílohami."],
+                "Ano, poslat znovu", back=f"/zpravy/{message_id}")
         sent = self.notifications.resend(message_id)
         self._audit(request, "message_resent", {"message_id": message_id, "to": sent["to"]})
-        return redirect("/zpravy", code=303)
+        return self._done(request, "/zpravy", f"E-mail odchází znovu na {sent['to']}.")
 
     @page("GET", "/zpravy/udalosti", "staff")
     def dead_letters(self, request):
@@ -491,10 +547,22 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("POST", "/zpravy/udalosti", "staff")
     def replay_dead_letters(self, request):
         chosen = set(request.form.getlist("message_id"))
+        if not chosen:
+            return self._done(request, "/zpravy/udalosti", "Nevybrali jste žádnou událost, nic se neposlalo.")
+        if not confirmed(request):
+            events = czech.plural(len(chosen), "událost", "události", "událostí")
+            return self._confirm(request, f"Zpracovat znovu {events}?", [
+                "Každá vybraná událost se vrátí ke své obsluze, která ji zpracuje znovu: může tak odejít e-mail "
+                "nebo vzniknout platba, které se předtím nepovedly.",
+                "Obsluhy poznají, co už jednou udělaly, a podruhé to neudělají."],
+                "Ano, zpracovat znovu", back="/zpravy/udalosti")
         replayed = [entry["message_id"] for entry in deadletters.walk(
             self.config["AMQP_URI"], replay=lambda entry: entry["message_id"] in chosen)]
-        self._audit(request, "dead_letters_replayed", {"message_ids": sorted(chosen & set(replayed))})
-        return redirect("/zpravy/udalosti", code=303)
+        done = sorted(chosen & set(replayed))
+        self._audit(request, "dead_letters_replayed", {"message_ids": done})
+        return self._done(request, "/zpravy/udalosti", f"Znovu ke zpracování: "
+                          f"{czech.plural(len(done), 'událost', 'události', 'událostí')}."
+                          + ("" if len(done) == len(chosen) else " Ostatní už ve frontě nebyly."))
 
     # The door
 

@@ -32,6 +32,8 @@ OVERTAKEN_BY = {
     "registration_confirmed": {"registration_cancelled", "event_cancelled", "registration_substituted"},
     "registration_promoted": {"registration_cancelled", "event_cancelled", "registration_substituted"},
     "registration_waitlisted": {"registration_promoted", "registration_cancelled", "event_cancelled"},
+    "registration_restored": {"registration_promoted", "registration_cancelled", "event_cancelled",
+                              "registration_substituted"},
     "reminder_due": {"registration_cancelled", "event_cancelled", "registration_substituted"},
     "event_updated": {"registration_cancelled", "event_cancelled", "registration_substituted"},
     "payment_overdue": {"payment_received", "registration_cancelled", "event_cancelled", "registration_substituted"},

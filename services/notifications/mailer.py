@@ -20,6 +20,7 @@ SUBJECTS = {
     "registration_waitlisted": "Jste na čekací listině: {title}",
     "registration_promoted": "Uvolnilo se místo, jste přihlášeni: {title}",
     "registration_cancelled": "Přihláška zrušena: {title}",
+    "registration_restored": "Přihláška obnovena: {title}",
     "substitute_confirmed": "Jste přihlášeni místo kolegy: {title}",
     "registration_substituted": "Místo předáno náhradníkovi: {title}",
     "event_updated": "Změna akce: {title}",

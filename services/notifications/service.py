@@ -63,6 +63,11 @@ class NotificationsService(HealthCheck):
     def on_registration_waitlisted(self, payload):
         self._about_registration("registration_waitlisted", payload)
 
+    @event_handler("registrations", "registration_restored")
+    def on_registration_restored(self, payload):
+        """A cancellation taken back by staff: a seat again (with the ticket) or a place in line."""
+        self._about_registration("registration_restored", payload)
+
     @event_handler("registrations", "registration_promoted")
     def on_registration_promoted(self, payload):
         self._unless_paid_for("registration_promoted", payload)
@@ -335,7 +340,9 @@ class NotificationsService(HealthCheck):
     def _compose(self, message):
         kind, payload, config = message["kind"], message["payload"], self.config
         attachments, headers = [], {}
-        if kind in TICKET_ATTACHED:
+        seated = kind in TICKET_ATTACHED or (kind == "registration_restored"
+                                             and payload["registration"]["status"] == "confirmed")
+        if seated:
             attachments.append(_attachment(self.documents.render_ticket(payload)))
         if kind == "attendance_confirmed":
             certificate = self.documents.render_certificate(payload["registration"]["id"], original=True)
@@ -347,8 +354,8 @@ class NotificationsService(HealthCheck):
         payment = (payload.get("registration") or {}).get("payment") or {}
         qr_platba = payment.get("spd") if kind in PAYMENT_SHOWN and not payload["registration"].get("paid_at") \
             else None
-        if kind in CALENDAR_METHOD:
-            method = CALENDAR_METHOD[kind]
+        if kind in CALENDAR_METHOD or seated:
+            method = CALENDAR_METHOD.get(kind, "REQUEST")
             attachments.append(("pozvanka.ics" if method == "REQUEST" else "zruseni.ics",
                                 f"text/calendar; method={method}; charset=utf-8",
                                 calendar.ics(payload, method=method, sender=config["MAIL_FROM"],

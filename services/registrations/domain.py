@@ -260,6 +260,23 @@ def check_can_cancel(event, now):
         raise Conflict("too_late", "Akce už začala, přihlášku nelze zrušit.")
 
 
+def check_can_restore(registration, event, now, taken_by_email):
+    """A cancelled registration may come back while its event is published and has not begun,
+    nobody else holds the seat under that email, and no fee was asked (a fee's request and
+    invoice were cancelled with it: a new registration asks for them afresh)."""
+    if registration["status"] != "cancelled":
+        raise Conflict("not_cancelled", "Přihláška není zrušená, není co obnovit.")
+    if event["status"] != "published":
+        raise Conflict("event_not_open", "Akce není zveřejněná, přihlášku na ni nelze obnovit.")
+    if now >= event["starts_at"]:
+        raise Conflict("too_late", "Akce už začala, přihlášku nelze obnovit.")
+    if registration["price"]:
+        raise Conflict("restore_with_fee", "Přihlášku s poplatkem nelze obnovit: její platba a faktura jsou "
+                       "zrušené. Přihlaste osobu znovu, dostane novou výzvu k platbě.")
+    if taken_by_email:
+        raise Conflict("already_registered", "Na tento e-mail už je na akci jiná platná přihláška.")
+
+
 def check_capacity(new_capacity, seats_taken):
     """Nobody loses a seat by an edit."""
     if new_capacity < seats_taken:

@@ -214,6 +214,17 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
+    def restore_registration(self, registration_id):
+        """Take back a cancellation (staff): the person again, as a new registration, confirmed
+        when a seat is free, else at the end of the waitlist; refused for a registration with a
+        fee, after the start, or when the email holds another registration. One transaction: a
+        failure halfway leaves it cancelled. Returns the new registration."""
+        with self.db.transaction() as tx:
+            registration = usecases.restore_registration(tx, self.outbox, self.signing_key, int(registration_id),
+                                                         self.clock(), self.base_url)
+        return registration_out.dump(registration)
+
+    @rpc(expected_exceptions=EXPECTED)
     def substitute(self, registration_id, data):
         """Hand a confirmed seat to a substitute (staff): ``data`` as the registration form's person
         (first_name, last_name, email, optional phone, position, note, birth_date; gdpr_consent)."""

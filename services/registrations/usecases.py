@@ -465,6 +465,36 @@ def cancel_registration(session, outbox, signing_key, now, base_url, registratio
     return view
 
 
+def restore_registration(session, outbox, signing_key, registration_id, now, base_url):
+    """Take back a cancellation made by mistake. The person comes back as a new registration of
+    the same details and answers (its own token and ticket code, so that nothing said about the
+    cancelled one, such as its cancellation email, overtakes what is said now): confirmed when a
+    seat is free, otherwise at the end of the waitlist (refused when the event has none), told by
+    ``registration_restored``. One transaction with its outbox row: a failure halfway leaves the
+    cancellation as it was and nobody told. Returns the new registration."""
+    found = store.get_registration(session, registration_id=registration_id)
+    if found is None:
+        raise domain.REGISTRATION_NOT_FOUND()
+    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
+    old = store.lock_registration(session, registration_id)
+    taken = store.live_email_keys(session, event["id"], [old["email_key"]])
+    domain.check_can_restore(old, event, now, bool(taken))
+    seated = store.take_seat(session, event["id"]) is not None
+    if not seated and not event["waitlist_enabled"]:
+        raise Conflict("event_full", "Akce je plná a nemá čekací listinu; přihlášku nelze obnovit.")
+    if not seated:
+        store.count_in(session, event["id"], 0, 1)
+    copied = ("first_name", "last_name", "email", "email_key", "phone", "position", "note", "birth_date",
+              "organisation_ico", "organisation_name", "organisation_key", "is_member", "price", "answers")
+    [new_id] = store.insert_registrations(session, [dict(
+        {name: old[name] for name in copied}, event_id=event["id"], token=secrets.token_urlsafe(24),
+        status="confirmed" if seated else "waitlisted",
+        waitlist_position=None if seated else event["waitlist_taken"] + 1, created_at=now)])
+    if seated:
+        store.set_ticket_codes(session, {new_id: ticket_code(signing_key, new_id)})
+    return _announce(session, outbox, "registration_restored", new_id, now, base_url, restored_from=old["id"])
+
+
 def update_event(session, outbox, signing_key, event_id, changes, now, base_url):
     """Edit an event. Raising capacity promotes; a new time or venue is told to everyone registered."""
     event = store.lock_event(session, event_id)

@@ -235,8 +235,10 @@ def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(w
     [message_id] = re.findall(r'action="/zpravy/(\d+)/znovu"', emails.text)
     content = office.get(f"{base}/zpravy/{message_id}")
     assert "Potvrzení přihlášky: " in content.text and "Adam Šimek" in content.text
-    resent = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails)})
-    assert resent.status_code == 200 and "adam@obec.example" in resent.text
+    asked = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails)})
+    assert "Poslat e-mail znovu?" in asked.text and "adam@obec.example" in asked.text
+    resent = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails), "confirmed": "ano"})
+    assert resent.status_code == 200 and "E-mail odchází znovu na adam@obec.example." in resent.text
     assert sum(m["To"] == "adam@obec.example" for m in smtp_sink.wait_for_messages(4)) == 2
 
 
@@ -276,7 +278,12 @@ def test_staff_see_parked_events_and_send_them_back(console, service_config):
     assert "Nezpracované události: 1" in office.get(f"{base}/").text
     page = office.get(f"{base}/zpravy/udalosti")
     assert "evt-test-handler" in page.text and "KeyError: &#39;event&#39;" in page.text
-    office.post(f"{base}/zpravy/udalosti", data={"csrf": csrf_of(page), "message_id": "m-7"})
+    asked = office.post(f"{base}/zpravy/udalosti", data={"csrf": csrf_of(page), "message_id": "m-7"})
+    assert "Zpracovat znovu 1 událost?" in asked.text
+    assert channel.queue_declare("dead-letters", passive=True).method.message_count == 1  # not yet
+    done = office.post(f"{base}/zpravy/udalosti", data={"csrf": csrf_of(page), "message_id": "m-7",
+                                                        "confirmed": "ano"})
+    assert "Znovu ke zpracování: 1 událost." in done.text
     assert channel.queue_declare("evt-test-handler", passive=True).method.message_count == 1
     assert channel.queue_declare("dead-letters", passive=True).method.message_count == 0
     connection.close()
@@ -317,9 +324,9 @@ def test_the_office_adds_a_seat_resends_a_ticket_and_announces_to_a_district(who
     smtp_sink.wait_for_messages(2)
     office = logged_in(base, "staff", secrets)
     page = office.get(f"{base}/akce/{event['id']}")
-    office.post(f"{base}/prihlasky/{waiting['id']}/povolit", data={"csrf": csrf_of(page)})
+    office.post(f"{base}/prihlasky/{waiting['id']}/povolit", data={"csrf": csrf_of(page), "confirmed": "ano"})
     assert cluster.registrations.get_registration(waiting["id"])["status"] == "confirmed"
-    office.post(f"{base}/prihlasky/{first['id']}/potvrzeni", data={"csrf": csrf_of(page)})
+    office.post(f"{base}/prihlasky/{first['id']}/potvrzeni", data={"csrf": csrf_of(page), "confirmed": "ano"})
     got = smtp_sink.wait_for_messages(4)
     assert sum(m["To"] == "jana1@obec.example" and m["Subject"].startswith("Potvrzení přihlášky") for m in got) == 2
     assert any(m["To"] == "jana2@obec.example" and m["Subject"].startswith("Uvolnilo se místo") for m in got)

@@ -99,7 +99,7 @@ def test_a_seat_handed_to_a_substitute_and_the_link_of_an_online_event(whole_con
     form = office.get(f"{base}/prihlasky/{petr['id']}/nahradnik")
     used = office.post(f"{base}/prihlasky/{petr['id']}/nahradnik", data={
         "csrf": csrf_of(form), "first_name": "Eva", "last_name": "Malá", "email": "eva@obec.example",
-        "gdpr_consent": "ano"})
+        "gdpr_consent": "ano", "confirmed": "ano"})
     assert used.status_code == 409 and "odbaven" in used.text and 'value="Eva"' in used.text
 
 
@@ -131,11 +131,18 @@ def test_staff_hand_a_seat_over_in_the_console(whole_console):  # noqa: F811
     form = office.get(f"{base}/prihlasky/{jana['id']}/nahradnik")
     invalid = office.post(f"{base}/prihlasky/{jana['id']}/nahradnik", data={
         "csrf": csrf_of(form), "first_name": "Petr", "email": "petr@"})
-    assert invalid.status_code == 422 and "Toto pole je povinné." in invalid.text
-    done = office.post(f"{base}/prihlasky/{jana['id']}/nahradnik", data={
-        "csrf": csrf_of(form), "first_name": "Petr", "last_name": "Dvořák", "email": "petr@obec.example",
-        "gdpr_consent": "ano"})
+    assert invalid.status_code == 422 and "Vyplňte prosím příjmení náhradníka." in invalid.text
+    invalid = office.post(f"{base}/prihlasky/{jana['id']}/nahradnik", data={
+        "csrf": csrf_of(form), "first_name": "Petr", "email": "petr@", "confirmed": "ano"})
+    assert invalid.status_code == 422 and "Toto pole je povinné." in invalid.text  # the service's own check
+    fields = {"csrf": csrf_of(form), "first_name": "Petr", "last_name": "Dvořák", "email": "petr@obec.example",
+              "gdpr_consent": "ano"}
+    asked = office.post(f"{base}/prihlasky/{jana['id']}/nahradnik", data=fields)
+    assert "Předat místo: Jana Nováková → Petr Dvořák?" in asked.text and "nelze vzít zpět" in asked.text
+    assert cluster.registrations.get_registration(jana["id"])["status"] == "confirmed"
+    done = office.post(f"{base}/prihlasky/{jana['id']}/nahradnik", data=dict(fields, confirmed="ano"))
     assert done.status_code == 200 and done.url.endswith(f"/akce/{event_id}")
+    assert "Místo předáno: Jana Nováková → Petr Dvořák." in done.text
     assert "Dvořák Petr" in done.text and "předáno náhradníkovi" in done.text
     [petr] = cluster.registrations.list_registrations(event_id, "confirmed")
     assert petr["substitute_for"] == jana["id"]
