@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from services.common.ico import ico_error
 from services.common.schemas import Boolean, CzechSchema, Date, Email, Name, Text
 
-from .domain import DISTRICTS, KINDS
+from .domain import DISTRICTS, KINDS, MEMBERSHIPS
 
 
 def _check_ico(value):
@@ -31,6 +31,22 @@ class OrganisationIn(CzechSchema):
     def _name_not_blank(self, value, **_kwargs):
         if not value.strip():
             raise ValidationError("Název nesmí být prázdný.")
+
+
+class OrganisationEdit(OrganisationIn):
+    """The organisation's form: its fields and the last membership's first and last day."""
+
+    member_until = Date(load_default=None, allow_none=True)
+
+
+class ListQuery(CzechSchema):
+    district = Text(load_default=None, allow_none=True,
+                    validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
+    membership = Text(load_default=None, allow_none=True,
+                      validate=validate.OneOf(MEMBERSHIPS, error="Neznámý druh členství."))
+    query = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
 
 
 class OrganisationOut(CzechSchema):
@@ -75,6 +91,8 @@ class ContactOut(CzechSchema):
 
 organisation_in = OrganisationIn()
 organisation_changes_in = OrganisationIn(partial=True, exclude=("ico",))
+organisation_edit_in = OrganisationEdit(partial=True, exclude=("ico",))
+list_query_in = ListQuery()
 organisation_out = OrganisationOut()
 organisations_out = OrganisationOut(many=True)
 contact_in = ContactIn()
