@@ -4,6 +4,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from services.common import spreadsheet
 from services.common.errors import Conflict, ValidationError
 from services.common.membership import is_member_on
 
@@ -81,19 +82,9 @@ def column_label(field):
     return _LABELS.get(field, field)
 
 
-def garbled_line(text):
-    """The number of the first line holding a character no real register has: U+FFFD (what a
-    decoder puts for bytes it could not read) or a C1 control character (U+0080 to U+009F, what
-    Windows-1250 text read as Latin-1 turns into); None when the text is clean."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if any(character == "\ufffd" or "\x80" <= character <= "\x9f" for character in line):
-            return number
-    return None
-
-
 def check_register_text(text):
     """Refuse the whole file, naming its line, when it holds garbled characters: nothing is stored."""
-    line = garbled_line(text)
+    line = spreadsheet.garbled_line(text)
     if line is not None:
         message = (f"Soubor obsahuje na řádku {line} nečitelné znaky (špatné kódování). Uložte ho prosím "
                    f"z Excelu jako „CSV UTF-8“ nebo „CSV (oddělený středníkem)“; nic nebylo nahráno.")
