@@ -17,7 +17,7 @@ from services.common.rpc import rpc
 
 from . import domain, store, usecases
 from .ares import Ares, AresUnavailable
-from .domain import DISTRICTS
+from .domain import DISTRICTS, KINDS
 from .schemas import (
     contact_in,
     contact_out,
@@ -163,6 +163,11 @@ class MembersService(HealthCheck):
         with self.db.transaction() as tx:
             organisation = usecases.end_membership(tx, self.outbox, _ico(ico), _date(on_date, "on_date"))
         return organisation_out.dump(organisation)
+
+    @rpc
+    def kinds(self):
+        """The kinds of organisation the register knows, for the console's form."""
+        return list(KINDS)
 
     def _today(self):
         return local(self.clock()).date()
