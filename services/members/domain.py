@@ -78,6 +78,19 @@ _LABELS = {"ico": "IČO", "name": "název", "kind": "druh", "district": "okres",
            "dic": "DIČ", "billing_email": "e-mail pro faktury"}
 
 
+CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
+
+
+def iso_day(text):
+    """A day as Czech Excel saves it (``1.1.2005``, ``01. 01. 2005``) in ISO, ``2005-01-01``;
+    anything else as it was (checked as a date afterwards)."""
+    found = CZECH_DAY.fullmatch(text or "")
+    if not found:
+        return text
+    day, month, year = (int(part) for part in found.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def column_label(field):
     return _LABELS.get(field, field)
 

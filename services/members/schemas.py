@@ -19,9 +19,11 @@ class OrganisationIn(CzechSchema):
     kind = Text(load_default="obec", validate=validate.OneOf(KINDS, error="Neznámý druh organizace."))
     district = Text(load_default=None, allow_none=True,
                     validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
-    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    address = Text(load_default=None, allow_none=True,
+                   validate=validate.Length(max=300, error="Adresa má nejvýš 300 znaků."))
     email = Email(load_default=None, allow_none=True)
-    phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    phone = Text(load_default=None, allow_none=True,
+                 validate=validate.Length(max=40, error="Telefon má nejvýš 40 znaků."))
     dic = Text(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^CZ[0-9]{8,10}$", error="DIČ má tvar CZ a 8 až 10 číslic."))
     billing_email = Email(load_default=None, allow_none=True)
@@ -44,7 +46,8 @@ class ListQuery(CzechSchema):
                     validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
     membership = Text(load_default=None, allow_none=True,
                       validate=validate.OneOf(MEMBERSHIPS, error="Neznámý druh členství."))
-    query = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    query = Text(load_default=None, allow_none=True,
+                 validate=validate.Length(max=100, error="Hledaný text má nejvýš 100 znaků."))
     page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
 
@@ -70,9 +73,11 @@ class OrganisationOut(CzechSchema):
 class ContactIn(CzechSchema):
     first_name = Name(required=True, validate=validate.Length(min=1, max=100, error="Jméno má 1 až 100 znaků."))
     last_name = Name(required=True, validate=validate.Length(min=1, max=100, error="Příjmení má 1 až 100 znaků."))
-    role = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    role = Text(load_default=None, allow_none=True,
+                validate=validate.Length(max=100, error="Funkce má nejvýš 100 znaků."))
     email = Email(load_default=None, allow_none=True)
-    phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    phone = Text(load_default=None, allow_none=True,
+                 validate=validate.Length(max=40, error="Telefon má nejvýš 40 znaků."))
     wants_announcements = Boolean(load_default=True)
 
 

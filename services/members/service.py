@@ -52,6 +52,8 @@ def _load_register_row(row):
     ico = row.get("ico", "")
     if ico.isdigit() and len(ico) < 8:
         row = dict(row, ico=ico.zfill(8))
+    if "member_since" in row:  # Czech Excel writes its dates as 1.1.2005
+        row = dict(row, member_since=domain.iso_day(row["member_since"]))
     return organisation_in.load_or_raise(row, unknown=EXCLUDE)
 
 

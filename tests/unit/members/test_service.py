@@ -285,3 +285,11 @@ def test_a_membership_that_would_overlap_is_a_bad_row_not_a_failed_import(member
         assert (report["created"], report["failed"]) == (1, 1)
         assert report["errors"] == [{"line": 2, "reason": "členem od: Členství nemůže začít dříve, než skončilo "
                                                           "předchozí."}]
+
+
+def test_the_import_takes_days_as_czech_excel_writes_them(members):
+    text = f"IČO;název;členem od\n00075370;Statutární město Plzeň;1.1.2005\n{DOBRANY};Město Dobřany;01. 02. 2010\n"
+    assert members.import_organisations_csv(text)["created"] == 2
+    assert members.get_organisation(DOBRANY)["periods"] == [{"from": "2010-02-01", "to": None}]
+    bad = members.import_organisations_csv(f"IČO;název;členem od\n{CHOTESOV};Obec Chotěšov;31.2.2010\n")
+    assert bad["errors"] == [{"line": 2, "reason": "členem od: Zadejte datum ve tvaru RRRR-MM-DD."}]
