@@ -184,6 +184,8 @@ def set_membership(periods: list, since, until) -> list:
     if last is None or (last["to"] is not None and since > last["to"]):
         joined = join(periods, since)
         return leave(joined, until) if until is not None else joined
+    if last["to"] is None and since == last["from"] and until is not None:
+        return leave(periods, until)  # the open membership ends
     earlier = periods[:-1]
     if earlier and earlier[-1]["to"] is not None and since <= earlier[-1]["to"]:
         raise ValidationError({"member_since": "Členství nemůže začít dříve, než skončilo předchozí."})
