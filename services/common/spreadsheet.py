@@ -8,6 +8,7 @@ advice for CSV injection). Numbers are written as numbers.
 """
 import csv
 import io
+import unicodedata
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,10 +43,12 @@ class UnreadableText(ValueError):
 
 def garbled_line(text):
     """The first line (1-based) holding a character no spreadsheet of names and addresses has:
-    U+FFFD (left by an earlier conversion that lost bytes) or a C1 control character (U+0080 to
-    U+009F, what a mislabelled file turns into); None when the text is clean."""
+    U+FFFD (left by an earlier conversion that lost bytes), a C1 control character (U+0080 to
+    U+009F, what a mislabelled file turns into) or another control character than tab and line
+    breaks (a binary file such as .xlsx); None when the text is clean."""
     for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: it splits at U+0085
-        if any(character == "\ufffd" or "\x80" <= character <= "\x9f" for character in line):
+        if any(character == "\ufffd" or (unicodedata.category(character) == "Cc" and character not in "\t\r")
+               for character in line):
             return number
     return None
 

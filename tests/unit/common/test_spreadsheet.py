@@ -39,6 +39,8 @@ def test_what_czech_excel_saves_is_read_as_the_same_text(data):
     (REGISTER.encode("cp1250").decode("latin-1").encode("utf-8"), 2),
     # U+0085 (NEL) is C1 too, and is no line break here
     ("IČO;název\n00075370;Plze\x85ň\n".encode(), 2),
+    # a workbook (.xlsx is a zip) chosen instead of its CSV: control characters on the first line
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml", 1),
 ])
 def test_garbled_bytes_are_refused_with_their_line(data, line):
     with pytest.raises(UnreadableText) as refused:
