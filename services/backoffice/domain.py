@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from services.common.czech import local
+from services.common.czech import local, plural
 from services.common.errors import ValidationError
 
 # What each role may do. A page names the right it needs; a test walks every page with every role.
@@ -162,3 +162,88 @@ def substitute_problems(data) -> dict:
     if not data.get("gdpr_consent"):
         problems["gdpr_consent"] = "Náhradník musí souhlasit se zpracováním osobních údajů."
     return problems
+# The member register's pages: the filter's Czech words, the forms' days, the import's question.
+MEMBERSHIP_FILTERS = {"clenove": "member", "necleni": "non_member", "byvali": "former"}
+CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
+
+
+def form_day(text):
+    """A day typed in a form as the members service takes it: ISO as a date field sends it, or
+    ``1. 1. 2005`` as Czech write it (a browser without a date picker), else as typed (refused
+    there, in Czech); blank is None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    found = CZECH_DAY.fullmatch(text)
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return text
+
+
+def organisations_word(count: int) -> str:
+    """``1 organizaci``, ``3 organizace``, ``5 organizací`` (the accusative after a verb)."""
+    return plural(count, "organizaci", "organizace", "organizací")
+
+
+def import_question(report) -> str:
+    """``Nahrát 12 nových a změnit 3 organizace?``: what a register import would store."""
+    created, updated = report["created"], report["updated"]
+    if created and updated:
+        return (f"Nahrát {plural(created, 'novou', 'nové', 'nových')} a změnit "
+                f"{organisations_word(updated)}?")
+    if created:
+        return f"Nahrát {plural(created, 'novou organizaci', 'nové organizace', 'nových organizací')}?"
+    return f"Změnit {organisations_word(updated)}?"
+
+
+SHOWN_IMPORT_ERRORS = 20
+
+
+def import_consequences(report) -> list[str]:
+    """The sentences under the import's question: what stays, which lines are left out and why."""
+    sentences = []
+    if report["unchanged"]:
+        sentences.append(f"Beze změny: {report['unchanged']}.")
+    if report["failed"]:
+        sentences.append(f"Chybné řádky se nenahrají ({report['failed']}):")
+        sentences += [f"řádek {e['line']}: {e['reason']}" for e in report["errors"][:SHOWN_IMPORT_ERRORS]]
+        if len(report["errors"]) > SHOWN_IMPORT_ERRORS:
+            sentences.append(f"… a dalších {len(report['errors']) - SHOWN_IMPORT_ERRORS}.")
+    sentences.append("Organizace, které v souboru nejsou, ani kontakty se nemění.")
+    return sentences
+
+
+def import_done(report) -> str:
+    """What an import stored, said afterwards."""
+    said = f"Evidence nahrána: nové {report['created']}, změněné {report['updated']}, " \
+           f"beze změny {report['unchanged']}, chybné {report['failed']}."
+    if report["errors"]:
+        said += " Nenahrané řádky: " + ", ".join(str(e["line"]) for e in report["errors"][:SHOWN_IMPORT_ERRORS])
+        said += "." if len(report["errors"]) <= SHOWN_IMPORT_ERRORS else " a další."
+    return said
+
+
+def changed_text(changed) -> str:
+    """``název, okres`` (what a saved form changed), or that nothing did."""
+    return ", ".join(changed) if changed else "nic se nezměnilo"
+
+
+CONTACT_LABELS = {"first_name": "jméno", "last_name": "příjmení", "role": "funkce", "email": "e-mail",
+                  "phone": "telefon", "wants_announcements": "informační servis"}
+
+
+# Finding a training record: the search field offers organisations as ``Name (IČO)``.
+CHOSEN_ICO = re.compile(r"(?:.*\()?\s*(\d{8})\s*\)?\s*")
+
+
+def organisation_choice(organisation) -> str:
+    """How the search field offers an organisation: ``Obec Chotěšov (00256901)``."""
+    return f"{organisation['name']} ({organisation['ico']})"
+
+
+def chosen_ico(typed: str):
+    """The IČO in what was typed into the search field: a whole IČO, or an offered choice
+    ``Name (IČO)``; None for a name, to be searched for."""
+    found = CHOSEN_ICO.fullmatch(typed or "")
+    return found.group(1) if found else None

@@ -9,7 +9,9 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.common.czech import local, percent
+from services.common.errors import ServiceUnavailable, outage
 
+from . import domain
 from .web import document_response, page
 
 
@@ -24,13 +26,34 @@ class RecordPages:
 
     @page("GET", "/vzdelavani", "staff")
     def training_records(self, request):
-        """Find an organisation's record by IČO (and a year, or every year)."""
-        ico = (request.args.get("ico") or "").strip()
+        """Find a record: an organisation's by its name or IČO (``organizace``, offered from the
+        register as one types; a name typed without choosing lists the organisations it matches),
+        or a person's by their name or email (``osoba``). ``ico`` opens one straight away."""
+        year = (request.args.get("rok") or "").strip()
+        named = (request.args.get("organizace") or "").strip()
+        person = (request.args.get("osoba") or "").strip()
+        ico = (request.args.get("ico") or "").strip() or domain.chosen_ico(named)
         if ico:
-            year = (request.args.get("rok") or "").strip()
             return redirect(f"/vzdelavani/{quote(ico, safe='')}" + (f"?{urlencode({'rok': year})}" if year else ""),
                             code=303)
-        return self._page(request, "training_records.html", year=local(self.clock()).year)
+        if "@" in person:
+            return redirect(f"/vzdelavani/osoba?{urlencode({'email': person})}", code=303)
+        return self._page(request, "training_records.html", year=local(self.clock()).year, typed_year=year,
+                          named=named, person=person, names=self._organisation_names(),
+                          organisations=self.members.find_organisations(named, 30) if named else None,
+                          people=self.registrations.find_trainees(person, 30) if person else None,
+                          query=f"?{urlencode({'rok': year})}" if year else "")
+
+    @page("GET", "/vzdelavani/osoba", "staff")
+    def person_training_record(self, request):
+        """A person's record over all events, by their email (in any case)."""
+        record = self.registrations.training_record((request.args.get("email") or "").strip())
+        return self._page(request, "training_person.html", record=record)
+
+    @page("GET", "/vzdelavani/osoba/evidence.pdf", "staff")
+    def person_training_record_pdf(self, request):
+        record = self.registrations.training_record((request.args.get("email") or "").strip())
+        return document_response(self.documents.render_training_record(record), "attachment")
 
     @page("GET", "/vzdelavani/<ico>", "staff")
     def organisation_training_record(self, request, ico):
@@ -65,6 +88,18 @@ class RecordPages:
     def annual_report_pdf(self, request):
         year = _year(request) or local(self.clock()).year
         return document_response(self.documents.render_annual_report(year), "attachment")
+
+
+    def _organisation_names(self):
+        """Every organisation of the register as the search field offers it, ``Name (IČO)``; none
+        when the members service is away (the IČO still finds a record)."""
+        try:
+            register = self.members.membership_register()
+        except Exception as error:
+            if outage(error) is None and not isinstance(error, ServiceUnavailable):
+                raise
+            return []
+        return [domain.organisation_choice(o) for o in register]
 
 
 def _year(request):

@@ -16,7 +16,6 @@ from services.common.czech import PRAGUE, local
 from services.common.db import DatabaseProvider
 from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError, outage
 from services.common.health import HealthCheck
-from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_text
@@ -25,6 +24,7 @@ from . import domain, store, usecases
 from .after import AfterPages
 from .payments import PaymentPages
 from .records import RecordPages
+from .register import MemberPages
 from .schemas import account_in, event_form_in
 from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
 
@@ -51,14 +51,16 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "material_added": "nahrány podklady", "material_removed": "smazány podklady",
            "materials_sent": "rozeslány podklady", "feedback_requested": "rozeslán dotazník",
            "registration_substituted": "místo předáno náhradníkovi",
-           "registration_restored": "obnovena přihláška"}
+           "registration_restored": "obnovena přihláška",
+           "organisation_edited": "upravena organizace", "contact_added": "přidán kontakt",
+           "contact_edited": "upraven kontakt", "contact_removed": "odebrán kontakt"}
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
 SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
-class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthCheck):
+class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -474,46 +476,6 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
             "contact": {"first_name": "Jana", "last_name": "Nováková", "organisation_name": "Obec Ukázková"}})
         return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
                           queued=None)
-
-    # The member register (admin)
-
-    @page("GET", "/clenove", "admin")
-    def members_search(self, request):
-        query = (request.args.get("hledat") or "").strip()
-        found = self.members.find_organisations(query, 50) if len(query) >= 2 else []
-        # A whole IČO is also looked up: the register, else ARES (name, seat, DIČ), to add it from.
-        lookup = self.members.lookup_organisation(query) if ico_error(query) is None else None
-        return self._page(request, "members.html", query=query, found=found, report=None, lookup=lookup)
-
-    @page("POST", "/clenove/pridat", "admin")
-    def add_organisation(self, request):
-        """Add an organisation that is not in the register, as ARES has it (members kept ARES's
-        answer from the search, so ARES is not asked again); it is not a member until made one."""
-        ico = (request.form.get("ico") or "").strip()
-        if ico_error(ico):
-            raise ValidationError({"ico": ico_error(ico)})
-        found = self.members.lookup_organisation(ico)
-        if found["status"] != "found":
-            return self._page(request, "members.html", status=409, query=ico, found=[], report=None, lookup=found)
-        if found["source"] == "ares":
-            self.members.upsert_organisation({field: found[field] for field in (
-                "ico", "name", "kind", "district", "address", "dic")})
-            self._audit(request, "organisation_added", {"ico": ico, "name": found["name"]})
-        return redirect(f"/clenove/{ico}", code=303)
-
-    @page("GET", "/clenove/<ico>", "admin")
-    def organisation(self, request, ico):
-        return self._page(request, "organisation.html", organisation=self.members.get_organisation(ico),
-                          contacts=self.members.list_contacts(ico))
-
-    @page("POST", "/clenove/import", "admin")
-    def import_members(self, request):
-        upload = request.files.get("soubor")
-        text = upload.read().decode("utf-8-sig", errors="replace") if upload else ""
-        report = self.members.import_organisations_csv(text)
-        self._audit(request, "members_imported", {key: report[key] for key in ("created", "updated", "failed")
-                                                  if key in report})
-        return self._page(request, "members.html", query="", found=[], report=report, lookup=None)
 
     # Messages
 

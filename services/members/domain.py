@@ -4,7 +4,9 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from services.common import spreadsheet
 from services.common.errors import Conflict, ValidationError
+from services.common.membership import is_member_on
 
 DISTRICTS = ("Plzeň-město", "Plzeň-jih", "Plzeň-sever", "Rokycany", "Klatovy", "Domažlice", "Tachov")
 KINDS = ("obec", "městys", "město", "statutární město", "dobrovolný svazek obcí", "MAS", "jiný")
@@ -72,12 +74,34 @@ COLUMNS = {
 }
 _HEADER = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
 _LABELS = {"ico": "IČO", "name": "název", "kind": "druh", "district": "okres", "address": "adresa",
-           "email": "e-mail", "phone": "telefon", "member_since": "členem od", "dic": "DIČ",
-           "billing_email": "e-mail pro faktury"}
+           "email": "e-mail", "phone": "telefon", "member_since": "členem od", "member_until": "členem do",
+           "dic": "DIČ", "billing_email": "e-mail pro faktury"}
+
+
+CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
+
+
+def iso_day(text):
+    """A day as Czech Excel saves it (``1.1.2005``, ``01. 01. 2005``) in ISO, ``2005-01-01``;
+    anything else as it was (checked as a date afterwards)."""
+    found = CZECH_DAY.fullmatch(text or "")
+    if not found:
+        return text
+    day, month, year = (int(part) for part in found.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def column_label(field):
     return _LABELS.get(field, field)
+
+
+def check_register_text(text):
+    """Refuse the whole file, naming its line, when it holds garbled characters: nothing is stored."""
+    line = spreadsheet.garbled_line(text)
+    if line is not None:
+        message = (f"Soubor obsahuje na řádku {line} nečitelné znaky (špatné kódování). Uložte ho prosím "
+                   f"z Excelu jako „CSV UTF-8“ nebo „CSV (oddělený středníkem)“; nic nebylo nahráno.")
+        raise ValidationError({"file": message}, message, "bad_encoding")
 
 
 def read_register_csv(text):
@@ -113,3 +137,69 @@ def leave(periods: list, on_date: date) -> list:
     if on_date < current["from"]:
         raise ValidationError({"on_date": "Konec členství nemůže být dřív než jeho začátek."})
     return [period if period is not current else {"from": current["from"], "to": on_date} for period in periods]
+
+
+# Browsing the register: who is a member on a day, and pages of a list.
+MEMBERSHIPS = ("member", "non_member", "former")
+
+
+def membership_status(periods, on_date: date) -> str:
+    """``member`` on ``on_date``; ``former`` when a membership ended before it; else ``non_member``
+    (never a member, or one that starts later)."""
+    if is_member_on(periods, on_date):
+        return "member"
+    if any(period["to"] is not None and period["to"] < on_date for period in periods):
+        return "former"
+    return "non_member"
+
+
+def page_of(items: list, page, per_page) -> dict:
+    """One page of ``items``: ``items``, ``page`` (1-based, kept within the pages there are),
+    ``pages`` (at least 1), ``total``."""
+    per_page = max(1, min(int(per_page), 200))
+    pages = max(1, -(-len(items) // per_page))
+    page = max(1, min(int(page), pages))
+    return {"items": items[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
+            "per_page": per_page, "total": len(items)}
+
+
+def set_membership(periods: list, since, until) -> list:
+    """The periods after staff set the membership's start ``since`` and end ``until`` (its last
+    member day, None while open) on the organisation's form.
+
+    With no membership yet, or ``since`` after the last one ended, a new membership starts
+    (``join``) and ends on ``until`` (``leave``); otherwise the last membership is corrected to
+    these days, never overlapping the one before. A start cannot be cleared (that would erase
+    history): a membership is ended instead."""
+    if since is None:
+        if until is not None:
+            raise ValidationError({"member_since": "Zadejte, odkdy je organizace členem."})
+        if periods:
+            raise ValidationError({"member_since": "Začátek členství nelze smazat; chcete-li členství "
+                                                   "ukončit, vyplňte „Členem do“."})
+        return periods
+    if until is not None and until < since:
+        raise ValidationError({"member_until": "Konec členství nemůže být dřív než jeho začátek."})
+    last = periods[-1] if periods else None
+    if last is None or (last["to"] is not None and since > last["to"]):
+        joined = join(periods, since)
+        return leave(joined, until) if until is not None else joined
+    if last["to"] is None and since == last["from"] and until is not None:
+        return leave(periods, until)  # the open membership ends
+    earlier = periods[:-1]
+    if earlier and earlier[-1]["to"] is not None and since <= earlier[-1]["to"]:
+        raise ValidationError({"member_since": "Členství nemůže začít dříve, než skončilo předchozí."})
+    return earlier + [{"from": since, "to": until}]
+
+
+def membership_event(before: list, after: list):
+    """The event a change of periods announces: ``organisation_joined`` for a new membership,
+    ``organisation_left`` when the open one was ended, ``organisation_updated`` for a correction,
+    None when nothing changed."""
+    if before == after:
+        return None
+    if len(after) > len(before):
+        return "organisation_joined"
+    if before and before[-1]["to"] is None and after[-1]["to"] is not None:
+        return "organisation_left"
+    return "organisation_updated"

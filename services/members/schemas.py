@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from services.common.ico import ico_error
 from services.common.schemas import Boolean, CzechSchema, Date, Email, Name, Text
 
-from .domain import DISTRICTS, KINDS
+from .domain import DISTRICTS, KINDS, MEMBERSHIPS
 
 
 def _check_ico(value):
@@ -19,9 +19,11 @@ class OrganisationIn(CzechSchema):
     kind = Text(load_default="obec", validate=validate.OneOf(KINDS, error="Neznámý druh organizace."))
     district = Text(load_default=None, allow_none=True,
                     validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
-    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    address = Text(load_default=None, allow_none=True,
+                   validate=validate.Length(max=300, error="Adresa má nejvýš 300 znaků."))
     email = Email(load_default=None, allow_none=True)
-    phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    phone = Text(load_default=None, allow_none=True,
+                 validate=validate.Length(max=40, error="Telefon má nejvýš 40 znaků."))
     dic = Text(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^CZ[0-9]{8,10}$", error="DIČ má tvar CZ a 8 až 10 číslic."))
     billing_email = Email(load_default=None, allow_none=True)
@@ -31,6 +33,23 @@ class OrganisationIn(CzechSchema):
     def _name_not_blank(self, value, **_kwargs):
         if not value.strip():
             raise ValidationError("Název nesmí být prázdný.")
+
+
+class OrganisationEdit(OrganisationIn):
+    """The organisation's form: its fields and the last membership's first and last day."""
+
+    member_until = Date(load_default=None, allow_none=True)
+
+
+class ListQuery(CzechSchema):
+    district = Text(load_default=None, allow_none=True,
+                    validate=validate.OneOf(DISTRICTS, error="Neznámý okres Plzeňského kraje."))
+    membership = Text(load_default=None, allow_none=True,
+                      validate=validate.OneOf(MEMBERSHIPS, error="Neznámý druh členství."))
+    query = Text(load_default=None, allow_none=True,
+                 validate=validate.Length(max=100, error="Hledaný text má nejvýš 100 znaků."))
+    page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
 
 
 class OrganisationOut(CzechSchema):
@@ -54,9 +73,11 @@ class OrganisationOut(CzechSchema):
 class ContactIn(CzechSchema):
     first_name = Name(required=True, validate=validate.Length(min=1, max=100, error="Jméno má 1 až 100 znaků."))
     last_name = Name(required=True, validate=validate.Length(min=1, max=100, error="Příjmení má 1 až 100 znaků."))
-    role = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    role = Text(load_default=None, allow_none=True,
+                validate=validate.Length(max=100, error="Funkce má nejvýš 100 znaků."))
     email = Email(load_default=None, allow_none=True)
-    phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    phone = Text(load_default=None, allow_none=True,
+                 validate=validate.Length(max=40, error="Telefon má nejvýš 40 znaků."))
     wants_announcements = Boolean(load_default=True)
 
 
@@ -75,6 +96,8 @@ class ContactOut(CzechSchema):
 
 organisation_in = OrganisationIn()
 organisation_changes_in = OrganisationIn(partial=True, exclude=("ico",))
+organisation_edit_in = OrganisationEdit(partial=True, exclude=("ico",))
+list_query_in = ListQuery()
 organisation_out = OrganisationOut()
 organisations_out = OrganisationOut(many=True)
 contact_in = ContactIn()

@@ -6,6 +6,7 @@ from nameko.dependency_providers import Config
 
 from services.common import metrics
 from services.common.clock import Clock
+from services.common.czech import local
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
@@ -16,12 +17,14 @@ from services.common.rpc import rpc
 
 from . import domain, store, usecases
 from .ares import Ares, AresUnavailable
-from .domain import DISTRICTS
+from .domain import DISTRICTS, KINDS
 from .schemas import (
     contact_in,
     contact_out,
     contacts_out,
+    list_query_in,
     organisation_changes_in,
+    organisation_edit_in,
     organisation_in,
     organisation_out,
     organisations_out,
@@ -49,6 +52,8 @@ def _load_register_row(row):
     ico = row.get("ico", "")
     if ico.isdigit() and len(ico) < 8:
         row = dict(row, ico=ico.zfill(8))
+    if "member_since" in row:  # Czech Excel writes its dates as 1.1.2005
+        row = dict(row, member_since=domain.iso_day(row["member_since"]))
     return organisation_in.load_or_raise(row, unknown=EXCLUDE)
 
 
@@ -79,11 +84,36 @@ class MembersService(HealthCheck):
             return organisation_out.dump(usecases.update_organisation(tx, self.outbox, _ico(ico), request))
 
     @rpc(expected_exceptions=EXPECTED)
-    def import_organisations_csv(self, text):
-        """Upsert the register from CSV (`;` or `,`; English or Czech column names).
-        Returns counts and the bad rows with their line numbers and reasons."""
+    def edit_organisation(self, ico, changes):
+        """Change an organisation as its form in the console does: any of its fields, and its
+        membership by ``member_since`` and ``member_until`` (the last membership's first and last
+        day; see ``domain.set_membership``). Returns the organisation and ``changed``, the Czech
+        names of what changed (empty: nothing was written)."""
+        request = organisation_edit_in.load_or_raise(changes)
         with self.db.transaction() as tx:
-            return usecases.import_csv(tx, self.outbox, str(text), _load_register_row)
+            organisation, changed = usecases.edit_organisation(tx, self.outbox, _ico(ico), request, self._today())
+        return {"organisation": organisation_out.dump(organisation),
+                "changed": [domain.column_label(field) for field in changed]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_organisations(self, district=None, membership=None, page=1, per_page=50, query=None):
+        """A page of the register by name, filtered by district, by ``membership`` (member,
+        non_member: never a member, former) today and by a search ``query``: ``organisations``,
+        ``total``, ``page``, ``pages``, ``per_page``."""
+        request = list_query_in.load_or_raise({"district": district, "membership": membership, "page": page,
+                                               "per_page": per_page, "query": query})
+        with self.db.transaction() as tx:
+            found = usecases.list_organisations(tx, self._today(), **request)
+        return {"organisations": organisations_out.dump(found.pop("items")), **found}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_organisations_csv(self, text, dry_run=False):
+        """Upsert the register from CSV (`;` or `,`; English or Czech column names).
+        Returns counts and the bad rows with their line numbers and reasons; ``dry_run`` only
+        counts (nothing written). A text with garbled characters (U+FFFD, C1 controls) is
+        refused whole (``ValidationError`` naming the line)."""
+        with self.db.transaction() as tx:
+            return usecases.import_csv(tx, self.outbox, str(text), _load_register_row, dry_run=bool(dry_run))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_organisation(self, ico):
@@ -137,6 +167,14 @@ class MembersService(HealthCheck):
         return organisation_out.dump(organisation)
 
     @rpc
+    def kinds(self):
+        """The kinds of organisation the register knows, for the console's form."""
+        return list(KINDS)
+
+    def _today(self):
+        return local(self.clock()).date()
+
+    @rpc
     def districts(self):
         """The districts (okresy) of the association's region, for choosing an announcement's audience."""
         return list(DISTRICTS)
@@ -162,9 +200,22 @@ class MembersService(HealthCheck):
             return contacts_out.dump([dict(c, organisation_name=name) for c in usecases.list_contacts(tx, ico)])
 
     @rpc(expected_exceptions=EXPECTED)
-    def remove_contact(self, contact_id):
+    def update_contact(self, ico, contact_id, data):
+        """Replace the details of a contact of ``ico``; answers the contact and ``changed``
+        (field names)."""
+        request = contact_in.load_or_raise(data)
         with self.db.transaction() as tx:
-            usecases.remove_contact(tx, int(contact_id))
+            contact, changed = usecases.update_contact(tx, _ico(ico), int(contact_id), request)
+            name = usecases.get_organisation(tx, ico)["name"]
+        return {"contact": contact_out.dump(dict(contact, organisation_name=name)), "changed": changed}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_contact(self, contact_id, ico=None):
+        """Delete a contact (with ``ico``: only one of that organisation); answers the contact deleted."""
+        with self.db.transaction() as tx:
+            contact = usecases.remove_contact(tx, int(contact_id), _ico(ico) if ico is not None else None)
+            name = usecases.get_organisation(tx, contact["ico"])["name"]
+        return contact_out.dump(dict(contact, organisation_name=name))
 
     @rpc(expected_exceptions=EXPECTED)
     def announcement_recipients(self, district=None):

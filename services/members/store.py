@@ -141,6 +141,13 @@ def add_contact(session, values):
     return session.execute(contacts.insert().values(**values)).inserted_primary_key[0]
 
 
+CONTACT_FIELDS = ("first_name", "last_name", "role", "email", "phone", "wants_announcements")
+
+
+def update_contact(session, contact_id, values):
+    session.execute(contacts.update().where(contacts.c.id == contact_id).values(**values))
+
+
 def get_contact(session, contact_id):
     return session.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
 

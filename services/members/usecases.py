@@ -52,11 +52,14 @@ def update_organisation(session, outbox, ico, changes):
     return upsert_organisation(session, outbox, data)[0]
 
 
-def import_csv(session, outbox, text, load_row):
+def import_csv(session, outbox, text, load_row, dry_run=False):
     """Upsert every good row of a register export; report the bad ones by line, in Czech.
 
-    ``load_row`` validates one row (a dict) and raises ``ValidationError``.
+    ``load_row`` validates one row (a dict) and raises ``ValidationError``. A text with garbled
+    characters (``domain.check_register_text``) is refused whole. ``dry_run`` counts what the
+    import would do and writes nothing: what the console asks about before storing.
     """
+    domain.check_register_text(text)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     errors = []
     seen = {}
@@ -65,16 +68,37 @@ def import_csv(session, outbox, text, load_row):
             data = load_row(row)
         except ValidationError as error:
             counts["failed"] += 1
-            errors.append({"line": line, "reason": " ".join(f"{domain.column_label(f)}: {m}"
-                                                           for f, m in error.fields.items())})
+            errors.append({"line": line, "reason": _reasons(error)})
             continue
         if data["ico"] in seen:
             counts["failed"] += 1
             errors.append({"line": line, "reason": f"IČO {data['ico']} už je v souboru na řádku {seen[data['ico']]}."})
             continue
         seen[data["ico"]] = line
-        counts[upsert_organisation(session, outbox, data)[1]] += 1
-    return dict(counts, errors=errors)
+        try:
+            outcome = _import_outcome(session, data) if dry_run else upsert_organisation(session, outbox, data)[1]
+        except ValidationError as error:  # a membership that would overlap the one before
+            counts["failed"] += 1
+            errors.append({"line": line, "reason": _reasons(error)})
+            continue
+        counts[outcome] += 1
+    return dict(counts, errors=errors, dry_run=dry_run)
+
+
+def _reasons(error):
+    return " ".join(f"{domain.column_label(f)}: {m}" for f, m in error.fields.items())
+
+
+def _import_outcome(session, data):
+    """What ``upsert_organisation`` would answer for ``data`` (created, updated, unchanged), unwritten."""
+    current = store.get_organisation(session, data["ico"])
+    if current is None:
+        return "created"
+    joined = data.get("member_since") is not None and not any(p["to"] is None for p in current["periods"])
+    if joined:
+        domain.join(current["periods"], data["member_since"])  # raises as the import would
+    changed = any(current[f] != data.get(f) for f in store.ORGANISATION_FIELDS)
+    return "updated" if changed or joined else "unchanged"
 
 
 def end_membership(session, outbox, ico, on_date):
@@ -91,6 +115,50 @@ def get_organisation(session, ico):
     if organisation is None:
         raise NotFound("organisation_not_found", "Organizace s tímto IČO není v evidenci.")
     return _public(organisation)
+
+
+def list_organisations(session, on_date, district=None, membership=None, query=None, page=1, per_page=50):
+    """A page of the register by name: of one district, of one membership status on ``on_date``
+    (``domain.MEMBERSHIPS``), matching ``query`` (name word prefixes or an IČO prefix)."""
+    found = []
+    for organisation in store.all_organisations(session):
+        if district is not None and organisation["district"] != district:
+            continue
+        if membership is not None and domain.membership_status(organisation["periods"], on_date) != membership:
+            continue
+        if query and not domain.matches(query, organisation["ico"], organisation["name"]):
+            continue
+        found.append(_public(organisation, on_date))
+    return domain.page_of(found, page, per_page)
+
+
+EDITABLE = tuple(field for field in store.ORGANISATION_FIELDS if field != "ico")
+
+
+def edit_organisation(session, outbox, ico, changes, on_date):
+    """Change an organisation's fields and its membership (``member_since``, ``member_until``:
+    the last membership's first and last day, ``domain.set_membership``) in one go; fields not
+    in ``changes`` stay. Returns ``(organisation, changed field names)``; one event announces it
+    (joined, left or updated), none when nothing changed."""
+    current = get_organisation(session, ico)
+    last = current["periods"][-1] if current["periods"] else {"from": None, "to": None}
+    since = changes.get("member_since", last["from"])
+    until = changes.get("member_until", last["to"])
+    periods = domain.set_membership(current["periods"], since, until)
+    data = {field: changes.get(field, current[field]) for field in EDITABLE}
+    changed = [field for field in EDITABLE if data[field] != current[field]]
+    if since != last["from"]:
+        changed.append("member_since")
+    if until != last["to"]:
+        changed.append("member_until")
+    if not changed:
+        return _public(current, on_date), []
+    store.save_organisation(session, dict(data, ico=ico), domain.fold(data["name"]))
+    store.replace_periods(session, ico, periods)
+    organisation = store.get_organisation(session, ico)
+    _announce(outbox, session, domain.membership_event(current["periods"], periods) or "organisation_updated",
+              organisation)
+    return _public(organisation, on_date), changed
 
 
 def is_member(session, ico, on_date=None):
@@ -148,9 +216,29 @@ def list_contacts(session, ico):
     return store.list_contacts(session, ico=ico)
 
 
-def remove_contact(session, contact_id):
-    if not store.delete_contacts(session, [contact_id]):
+def get_contact(session, contact_id, ico=None):
+    """The contact, or NotFound; with ``ico``, only a contact of that organisation."""
+    contact = store.get_contact(session, contact_id)
+    if contact is None or (ico is not None and contact["ico"] != ico):
         raise NotFound("contact_not_found", "Kontakt nebyl nalezen.")
+    return contact
+
+
+def update_contact(session, ico, contact_id, data):
+    """Replace a contact's details (the form sends them all). Returns ``(contact, changed field names)``."""
+    current = get_contact(session, contact_id, ico)
+    values = {field: data.get(field) for field in store.CONTACT_FIELDS}
+    changed = [field for field in store.CONTACT_FIELDS if values[field] != current[field]]
+    if changed:
+        store.update_contact(session, contact_id, dict(values, email_key=domain.email_key(values["email"])))
+    return store.get_contact(session, contact_id), changed
+
+
+def remove_contact(session, contact_id, ico=None):
+    """Delete a contact; the deleted contact is returned (to say whom)."""
+    contact = get_contact(session, contact_id, ico)
+    store.delete_contacts(session, [contact_id])
+    return contact
 
 
 def announcement_recipients(session, district=None, on_date=None):

@@ -75,6 +75,35 @@ def person_key(row) -> tuple:
     return domain.email_key(row["email"]), organisation_key(row)
 
 
+def _folded_words(text):
+    plain = "".join(c for c in unicodedata.normalize("NFKD", str(text or "").casefold())
+                    if not unicodedata.combining(c))
+    return "".join(c if c.isalnum() or c in "@.-_+" else " " for c in plain).split()
+
+
+def trainees(rows, query, limit=20) -> list:
+    """The people with a record (``rows``: attended registrations, one a row) whom ``query``
+    names: every word of it the start of a word of their name (diacritics and case aside, so
+    "novak" finds "Nováková"), or a part of their email address. One entry a person (an address
+    at an organisation, as in ``training_record``), by surname, with the number of events attended."""
+    words = _folded_words(query)
+    if not words or len(" ".join(words)) < 2:
+        return []
+    people = {}
+    for row in rows:
+        name = _folded_words(f"{row['first_name']} {row['last_name']}")
+        email = domain.email_key(row["email"])
+        if not (all(any(word.startswith(part) for word in name) for part in words)
+                or (len(words) == 1 and words[0] in email)):
+            continue
+        person = people.setdefault(person_key(row), {"email": row["email"], "organisation_ico": row["organisation_ico"],
+                                                     "organisation_name": row["organisation_name"], "events": 0})
+        person.update(first_name=row["first_name"], last_name=row["last_name"], events=person["events"] + 1)
+    ordered = sorted(people.values(), key=lambda p: (p["last_name"].casefold(), p["first_name"].casefold(),
+                                                      domain.email_key(p["email"])))
+    return ordered[:max(1, min(int(limit), 100))]
+
+
 def _iso(moment):
     return czech.local(moment).isoformat() if moment is not None else None
 

@@ -331,6 +331,13 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         return self._training_record(email)
 
     @rpc(expected_exceptions=EXPECTED)
+    def find_trainees(self, query, limit=20):
+        """People with a training record whose name (without diacritics, word starts) or email
+        matches ``query``, to open their record (``training_record``) in the console."""
+        with self.db.transaction() as tx:
+            return usecases.find_trainees(tx, str(query or ""), limit)
+
+    @rpc(expected_exceptions=EXPECTED)
     def organisation_training_record(self, ico, year=None):
         """Who of the organisation ``ico`` attended what (events starting in ``year``, or ever)."""
         ico = records.checked_ico(ico)

@@ -754,6 +754,11 @@ def training_rows(session, email=None, ico=None, year=None):
                                         ico=ico, starts_from=starts_from, starts_before=starts_before)
 
 
+def find_trainees(session, query, limit=20):
+    """People with a training record whom ``query`` names (``records.trainees``)."""
+    return records.trainees(store.attended_registrations(session), query, limit)
+
+
 def organisation_of(session, ico, rows):
     """The organisation a record is about: from the copy of the register, else as registrations named it."""
     known = store.get_organisation(session, ico)

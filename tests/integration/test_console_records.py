@@ -74,3 +74,46 @@ def test_staff_download_an_organisations_record_and_the_annual_report(office):
     assert refused.status_code == 422 and "kontrolní číslici" in refused.text
     refused = browser.get(f"{base}/vyrocni-zprava", params={"rok": "loni"})
     assert refused.status_code == 422 and "Zadejte rok" in refused.text
+
+
+def test_staff_find_a_record_by_organisation_name_or_by_person(office):
+    base, cluster = office
+    cluster.members.upsert_organisation({"ico": PLZEN, "name": "Statutární město Plzeň", "kind": "statutární město",
+                                         "district": "Plzeň-město", "member_since": "2005-01-01"})
+    cluster.members.upsert_organisation({"ico": "00257231", "name": "Město Dobřany", "district": "Plzeň-jih"})
+    training = published_event(cluster, title="Stavební zákon pro obce", kind="training", capacity=10,
+                               accreditation_number="AK/PV-77/2026", hours=6)
+    jana = cluster.registrations.register(training["id"], {
+        "first_name": "Jana", "last_name": "Šťastná", "email": "Jana.Stastna@plzen.example",
+        "organisation_ico": PLZEN, "gdpr_consent": True})
+    cluster.registrations.mark_attendance(training["id"], [jana["id"]])
+    number = cluster.documents.render_certificate(jana["id"])["number"]
+    browser = logged_in(base, "staff", {})
+
+    page = browser.get(f"{base}/vzdelavani")
+    # the register offers the names as one types (a datalist: no script needed)
+    assert '<input id="organizace" name="organizace" list="organizace-z-evidence"' in page.text
+    assert f'<option value="Statutární město Plzeň ({PLZEN})">' in page.text
+    assert '<option value="Město Dobřany (00257231)">' in page.text
+    chosen = browser.get(f"{base}/vzdelavani", params={"organizace": f"Statutární město Plzeň ({PLZEN})"})
+    assert chosen.url.endswith(f"/vzdelavani/{PLZEN}") and "Šťastná Jana" in chosen.text
+    typed = browser.get(f"{base}/vzdelavani", params={"organizace": "plzen", "rok": ""})
+    assert typed.status_code == 200 and f'<a href="/vzdelavani/{PLZEN}">Statutární město Plzeň</a>' in typed.text
+    assert "Dobřany" not in typed.text.split("Organizace podle")[1].split("</section>")[0]
+    none = browser.get(f"{base}/vzdelavani", params={"organizace": "Brno"})
+    assert "Žádná organizace v evidenci členů tomu neodpovídá." in none.text
+    assert browser.get(f"{base}/vzdelavani", params={"organizace": PLZEN}).url.endswith(f"/vzdelavani/{PLZEN}")
+
+    people = browser.get(f"{base}/vzdelavani", params={"osoba": "stastna"})
+    link = "/vzdelavani/osoba?email=Jana.Stastna%40plzen.example"
+    assert f'<a href="{link}">Šťastná Jana</a>' in people.text and "Statutární město Plzeň (akcí: 1)" in people.text
+    record = browser.get(base + link)
+    assert record.status_code == 200 and "Evidence vzdělávání: Jana Šťastná" in record.text
+    assert number in record.text and "hodin celkem: 6" in record.text
+    by_email = browser.get(f"{base}/vzdelavani", params={"osoba": "jana.stastna@PLZEN.example"})
+    assert by_email.url.endswith("/vzdelavani/osoba?email=jana.stastna%40PLZEN.example") and number in by_email.text
+    pdf = browser.get(f"{base}/vzdelavani/osoba/evidence.pdf", params={"email": "jana.stastna@plzen.example"})
+    assert pdf.headers["Content-Type"] == "application/pdf" and "Šťastná Jana" in pdf_text(pdf.content)
+    nobody = browser.get(f"{base}/vzdelavani", params={"osoba": "Novák"})
+    assert "Nikdo takový nemá zaznamenanou účast na akci." in nobody.text
+    assert browser.get(f"{base}/vzdelavani/osoba", params={"email": "nikdo"}).status_code == 422

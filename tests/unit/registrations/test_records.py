@@ -272,3 +272,16 @@ def test_a_registration_not_attended_opens_no_record(service, held):
         assert "zúčastnili" in refused.get_data(as_text=True)
     assert service.documents.rendered == []
     assert "/vzdelavani" not in page(service, "page_registration", token=token).get_data(as_text=True)
+
+
+def test_staff_find_a_persons_record_by_name_or_email(service, held):
+    found = service.find_trainees("novakova")
+    assert [(p["last_name"], p["email"], p["events"]) for p in found] == [
+        ("Nováková 1", "Jana.Novakova@Plzen.example", 4), ("Nováková 3", "eva@chotesov.example", 1)]
+    assert [p["organisation_ico"] for p in found] == [PLZEN, CHOTESOV]
+    assert [p["last_name"] for p in service.find_trainees("DVOŘ")] == ["Dvořák"]
+    assert [p["email"] for p in service.find_trainees("petr dvo")] == ["petr@plzen.example"]
+    assert [p["email"] for p in service.find_trainees("plzen.example")] == [
+        "petr@plzen.example", "Jana.Novakova@Plzen.example"]
+    assert service.find_trainees("karel") == []  # registered, did not come: no record
+    assert service.find_trainees("") == [] and service.find_trainees("a") == []
