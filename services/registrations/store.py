@@ -138,6 +138,11 @@ registrations = Table(
     Column("substituted_at", UTCDateTime),
     # Answers to the event's questions: question id -> text, option, list of options, or bool.
     Column("answers", JSON),
+    # The certificate: when ``attendance_confirmed`` was recorded for it (once: a conditional
+    # update), and a fee's payment waived for it by staff (who, when).
+    Column("certificate_sent_at", UTCDateTime),
+    Column("certificate_released_at", UTCDateTime),
+    Column("certificate_released_by", String(200)),
 )
 
 # Statuses that hold nothing: no seat, no place in line, no claim on the email for the event.
