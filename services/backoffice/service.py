@@ -23,6 +23,7 @@ from services.common.spreadsheet import csv_text
 
 from . import domain, store, usecases
 from .after import AfterPages
+from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
 from .records import RecordPages
 from .schemas import account_in, event_form_in
@@ -38,7 +39,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
-           "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
+           "certificate_printed": "otevřeno osvědčení", "members_imported": "nahrána evidence členů",
            "message_resent": "znovu odeslán e-mail", "event_updated": "upravena akce",
            "dead_letters_replayed": "znovu zpracovány události",
            "registration_promoted": "přidáno místo z čekací listiny",
@@ -50,14 +51,17 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "attendees_messaged": "napsáno účastníkům akce",
            "material_added": "nahrány podklady", "material_removed": "smazány podklady",
            "materials_sent": "rozeslány podklady", "feedback_requested": "rozeslán dotazník",
-           "registration_substituted": "místo předáno náhradníkovi"}
+           "registration_substituted": "místo předáno náhradníkovi",
+           "attendance_unmarked": "zrušena potvrzená účast", "certificates_issued": "vydána osvědčení",
+           "certificate_released": "uvolněno osvědčení bez platby",
+           "certificate_duplicated": "vystaven duplikát osvědčení"}
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
 SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
-class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthCheck):
+class BackofficeService(PaymentPages, RecordPages, AfterPages, AttendancePages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -282,9 +286,14 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         if query:
             registrations = [r for r in registrations if query in " ".join(
                 [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+        plan = self.registrations.certificate_plan(event_id) if event["accreditation_number"] else None
+        issued = [r["id"] for r in registrations if r.get("certificate") == "issued"]
+        numbers = {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(issued)} \
+            if issued else {}
         return self._page(request, "event.html", event=event, registrations=registrations,
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
-                          materials=self.registrations.list_materials(event_id))
+                          materials=self.registrations.list_materials(event_id),
+                          window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
     @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
     def publish_event(self, request, event_id):
@@ -378,22 +387,6 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", "staff")
     def attendee_list(self, request, event_id):
         return document_response(self.documents.render_attendee_list(event_id))
-
-    @page("POST", "/akce/<int:event_id>/ucast", "staff")
-    def mark_attendance(self, request, event_id):
-        """The ticked registrations attended (an accredited training mails them their certificates)."""
-        chosen = [int(value) for value in request.form.getlist("attended") if value.isdigit()]
-        marked = self.registrations.mark_attendance(event_id, chosen)
-        self._audit(request, "attendance_marked",
-                    {"event_id": event_id, "registration_ids": marked["registration_ids"]})
-        return redirect(f"/akce/{event_id}", code=303)
-
-    @page("GET", "/prihlasky/<int:registration_id>/osvedceni.pdf", "staff")
-    def certificate(self, request, registration_id):
-        certificate = self.documents.render_certificate(registration_id)
-        self._audit(request, "certificate_printed", {"registration_id": registration_id,
-                                                     "number": certificate["number"]})
-        return document_response(certificate)
 
     # Announcements
 
