@@ -4,28 +4,14 @@ by "Vydat osvědčení", the unpaid one held until paid or released, attendance 
 before a certificate, and the certificate staff open is the one issued (a duplicate on purpose)."""
 import re
 import time
-from datetime import datetime, timedelta
 
-from sqlalchemy import update
-
-from services.common.czech import PRAGUE
-from services.common.db import Database
-from services.registrations import store
 from tests.conftest import wait_for
 from tests.helpers import pdf_attachment, pdf_text
 from tests.integration.test_console import csrf_of, logged_in, whole_console  # noqa: F401 (a fixture)
 from tests.integration.test_system import published_event
+from tests.integration.timetravel import begun, ended
 
 SUBJECT = "Osvědčení o absolvování: "
-
-
-def move_event(config, event_id, starts):
-    """Time passes: the event (four hours long) starts at ``starts``, straight in its database."""
-    database = Database(config["DATABASES"]["registrations"], store.metadata)
-    with database.transaction() as tx:
-        tx.execute(update(store.events).where(store.events.c.id == event_id).values(
-            starts_at=starts, ends_at=starts + timedelta(hours=4), registration_closes_at=starts - timedelta(days=1)))
-    database.dispose()
 
 
 def certificates_to(sink):
@@ -53,7 +39,7 @@ def test_certificates_wait_for_the_end_and_the_payment(whole_console, service_co
     assert early.status_code == 409 and "Akce ještě nezačala" in early.text
 
     # It has begun: marking asks first, names the people, and sends nothing.
-    move_event(service_config, event["id"], datetime.now(PRAGUE) - timedelta(hours=1))
+    begun(service_config, event["id"])
     page = office.get(page_url)
     assert f'name="attended" value="{alena["id"]}"' in page.text
     chosen = {"csrf": csrf_of(page), "attended": [alena["id"], bohumil["id"], cyril["id"]]}
@@ -79,7 +65,7 @@ def test_certificates_wait_for_the_end_and_the_payment(whole_console, service_co
 
     # Alena pays in cash; the event ends.
     wait_for(lambda: _paid(cluster, alena["id"]), timeout=60, message="Alena's payment recorded")
-    move_event(service_config, event["id"], datetime.now(PRAGUE) - timedelta(hours=5))
+    ended(service_config, event["id"])
     page = office.get(page_url)
     assert "Vydat osvědčení (1)" in page.text and "čeká na platbu" in page.text
     refused = office.get(f"{base}/prihlasky/{bohumil['id']}/osvedceni.pdf")
