@@ -122,7 +122,7 @@ class AttendancePages:
         back = f"/akce/{event['id']}"
         if not confirmed(request):
             plan = self.registrations.certificate_plan(event["id"])
-            when = ("Osvědčení odejde e-mailem hned: osvědčení této akce už byla vydána." if plan["issued"]
+            when = ("Osvědčení odejde e-mailem hned: osvědčení této akce už byla vydána." if plan["started"]
                     else "Osvědčení odejde s ostatními, až je vydáte tlačítkem „Vydat osvědčení“.")
             return self._confirm(request, f"Uvolnit osvědčení bez platby: {name}?",
                                  [f"Přihláška stojí {czech.price(registration['price'])} a není zaplacená. "

@@ -258,7 +258,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def certificate_plan(self, event_id):
         """Who ``issue_certificates`` would send a certificate to now, who waits for a payment, who
-        has one: ``{"due", "refusal", "issue": [{"id", "name"}], "waiting_payment": [...], "issued": [...]}``."""
+        has one: ``{"due", "refusal", "started", "issue": [{"id", "name"}], "waiting_payment": [...],
+        "issued": [...]}``."""
         with self.db.transaction() as tx:
             return usecases.certificate_plan(tx, int(event_id), self.clock())
 

@@ -91,6 +91,9 @@ events = Table(
     # (None: none). Answers are kept by question id (registrations.answers).
     Column("questions", JSON),
     Column("status", String(20), nullable=False, default="draft"),
+    # When staff first issued the event's certificates: from then on a held one goes out as soon
+    # as its payment arrives or staff release it.
+    Column("certificates_issued_at", UTCDateTime),
     Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
     Column("created_at", UTCDateTime, nullable=False),

@@ -53,7 +53,9 @@ def registration_view(registration, event, now, base_url, session=None):
         if view.get(field) is not None:
             view[field] = local(view[field])
     view["answers"] = registration["answers"] or {}
-    view["certificate"] = domain.certificate_state(registration)
+    # Where the certificate stands; an event without accreditation has none (known when the event is).
+    view["certificate"] = (domain.certificate_state(registration)
+                           if event is None or event["accreditation_number"] else None)
     if event is not None:
         view["event"] = event_view(event, now)
         view["webinar_url"] = domain.webinar_link(registration, event)
@@ -632,10 +634,12 @@ def _person(registration):
 def certificate_plan(session, event_id, now):
     """Who would get a certificate by ``issue_certificates`` now, who waits for the payment of a
     fee, who has one already; changes nothing. ``due`` says whether the event allows issuing now
-    (accredited and ended); ``refusal`` says why not (Czech) when it does not."""
+    (accredited and ended); ``refusal`` says why not (Czech) when it does not; ``started``, whether
+    staff issued the event's certificates already (a held one then goes out on its payment)."""
     event = get_event(session, event_id, public_only=False)
     plan = {"event_id": event_id, "accredited": bool(event["accreditation_number"]),
             "due": domain.certificates_due(event, now), "refusal": None,
+            "started": event["certificates_issued_at"] is not None,
             "issue": [], "waiting_payment": [], "issued": []}
     try:
         domain.check_certificates_due(event, now)
@@ -657,6 +661,8 @@ def issue_certificates(session, outbox, event_id, now, base_url):
     names), ``already_issued``."""
     event = get_event(session, event_id, public_only=False)
     domain.check_certificates_due(event, now)
+    if event["certificates_issued_at"] is None:
+        store.update_event(session, event_id, {"certificates_issued_at": now})
     issued, waiting, before = [], [], 0
     for registration in store.live_registrations(session, event_id):
         state = domain.certificate_state(registration)
@@ -679,13 +685,13 @@ def _issue_certificate(session, outbox, registration_id, now, base_url) -> bool:
 
 
 def _issue_if_due_now(session, outbox, registration_id, now, base_url):
-    """A payment arrived or staff released the certificate: once the event's certificates were
-    issued (some attendee has one) and the event allows it, this one's goes out too."""
+    """A payment arrived or staff released the certificate: once staff issued the event's
+    certificates (``certificates_issued_at``) and the event allows it, this one's goes out too."""
     registration = store.get_registration(session, registration_id=registration_id)
     if registration is None or domain.certificate_state(registration) != "due":
         return False
     event = store.get_event(session, registration["event_id"])
-    if not domain.certificates_due(event, now) or not store.count_marked(session, event["id"], "certificate_sent_at"):
+    if event["certificates_issued_at"] is None or not domain.certificates_due(event, now):
         return False
     return _issue_certificate(session, outbox, registration_id, now, base_url)
 

@@ -122,4 +122,17 @@ def test_no_certificates_for_an_event_without_accreditation(service):
         service.issue_certificates(event["id"])
     assert refused.value.code == "not_accredited"
     assert service.certificate_plan(event["id"])["due"] is False
+    assert service.get_registration(registration["id"])["certificate"] is None  # a record, no certificate
     assert sent(service) == []
+
+
+def test_a_payment_after_the_issue_sends_the_held_certificate_even_when_nobody_had_one(service):
+    event = training(service)
+    registration = service.register(event["id"], person(1))
+    service.clock_state["now"] = STARTS
+    service.mark_attendance(event["id"], [registration["id"]])
+    service.clock_state["now"] = ENDS
+    assert service.issue_certificates(event["id"])["waiting_payment"] == 1
+    assert service.certificate_plan(event["id"])["started"] is True
+    pay(service, registration["id"])
+    assert sent(service) == [registration["id"]]
