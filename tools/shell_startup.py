@@ -53,6 +53,17 @@ def to_check():
     transactions_table(n.rpc.payments.to_check())  # noqa: F821
 
 
+def certificates(event_id):
+    """Who of an event gets a certificate by issue_certificates now, who waits for the payment, who
+    has one (changes nothing; before the end it also says why it cannot be issued yet)."""
+    plan = n.rpc.registrations.certificate_plan(event_id)  # noqa: F821
+    if plan["refusal"]:
+        print(plan["refusal"])
+    table([{"kdo": person["name"], "osvědčení": label}
+           for key, label in (("issue", "vydat"), ("waiting_payment", "čeká na platbu"), ("issued", "vydáno"))
+           for person in plan[key]])
+
+
 def refunds():
     """Paid registrations that were cancelled: money to send back."""
     refunds_table(n.rpc.payments.refunds_due())  # noqa: F821
@@ -60,5 +71,5 @@ def refunds():
 
 print("Pomocníci: events(), who_comes(id), table(rows), save_pdf(dokument), save_text(text, soubor), "
       "messages_table(n.rpc.notifications.list_messages()), export_person(e-mail), erase_person(e-mail), "
-      "unpaid(id), import_statement(soubor), to_check(), refunds(); "
+      "unpaid(id), import_statement(soubor), to_check(), refunds(), certificates(id); "
       "návod: docs/staff-guide.md")

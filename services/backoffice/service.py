@@ -22,6 +22,7 @@ from services.common.spreadsheet import csv_text
 
 from . import domain, store, usecases
 from .after import AfterPages
+from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
@@ -38,7 +39,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
-           "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
+           "certificate_printed": "otevřeno osvědčení", "members_imported": "nahrána evidence členů",
            "message_resent": "znovu odeslán e-mail", "event_updated": "upravena akce",
            "dead_letters_replayed": "znovu zpracovány události",
            "registration_promoted": "přidáno místo z čekací listiny",
@@ -53,14 +54,17 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "registration_substituted": "místo předáno náhradníkovi",
            "registration_restored": "obnovena přihláška",
            "organisation_edited": "upravena organizace", "contact_added": "přidán kontakt",
-           "contact_edited": "upraven kontakt", "contact_removed": "odebrán kontakt"}
+           "contact_edited": "upraven kontakt", "contact_removed": "odebrán kontakt",
+           "attendance_unmarked": "zrušena potvrzená účast", "certificates_issued": "vydána osvědčení",
+           "certificate_released": "uvolněno osvědčení bez platby",
+           "certificate_duplicated": "vystaven duplikát osvědčení"}
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
 SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
-class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Pages, HealthCheck):
+class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -285,11 +289,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Page
         if query:
             registrations = [r for r in registrations if query in " ".join(
                 [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+        plan = self.registrations.certificate_plan(event_id) if event["accreditation_number"] else None
+        issued = [r["id"] for r in registrations if r.get("certificate") == "issued"]
+        numbers = {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(issued)} \
+            if issued else {}
         return self._page(request, "event.html", event=event, registrations=registrations,
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id),
-                          started=datetime.fromisoformat(event["starts_at"]) <= self.clock(),
-                          live_emails={r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")})
+                          live_emails={r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")},
+                          window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
     @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
     def publish_event(self, request, event_id):
@@ -431,22 +439,6 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Page
     @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", "staff")
     def attendee_list(self, request, event_id):
         return document_response(self.documents.render_attendee_list(event_id))
-
-    @page("POST", "/akce/<int:event_id>/ucast", "staff")
-    def mark_attendance(self, request, event_id):
-        """The ticked registrations attended (an accredited training mails them their certificates)."""
-        chosen = [int(value) for value in request.form.getlist("attended") if value.isdigit()]
-        marked = self.registrations.mark_attendance(event_id, chosen)
-        self._audit(request, "attendance_marked",
-                    {"event_id": event_id, "registration_ids": marked["registration_ids"]})
-        return redirect(f"/akce/{event_id}", code=303)
-
-    @page("GET", "/prihlasky/<int:registration_id>/osvedceni.pdf", "staff")
-    def certificate(self, request, registration_id):
-        certificate = self.documents.render_certificate(registration_id)
-        self._audit(request, "certificate_printed", {"registration_id": registration_id,
-                                                     "number": certificate["number"]})
-        return document_response(certificate)
 
     # Announcements
 

@@ -99,20 +99,36 @@ class DocumentsService(HealthCheck):
         return pdf_message(f"seznam-ucastniku-{event['id']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def render_certificate(self, registration_id, original=False):
-        """The certificate of attendance of an accredited training; issued again, a duplicate with the
-        same number. ``original=True`` renders the first issue again (an email being retried)."""
+    def render_certificate(self, registration_id, original=True):
+        """The certificate of attendance of an accredited training, as issued: numbered the first
+        time (when notifications mails it), the same certificate every time after, never marked as
+        a duplicate (``original`` is accepted for older callers and changes nothing). Refused
+        (``certificate_not_issued``) until registrations issued it after the event."""
         registration = self.registrations.get_registration(registration_id)
         event = registration["event"]
         certificates.check_certificate_due(registration, event)
-        certificate, duplicate = certificates.issue(self.db, registration["id"], self.clock(), count_copy=not original)
-        duplicate = duplicate and not original
+        certificate, _existed = certificates.issue(self.db, registration["id"], self.clock())
+        return self._certificate_pdf(registration, event, certificate, duplicate_on=None)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_duplicate_certificate(self, registration_id):
+        """A duplicate of an issued certificate (staff, deliberately): recorded in the register
+        with today's date, same number, marked "DUPLIKÁT vydaný d. m. rrrr"."""
+        registration = self.registrations.get_registration(registration_id)
+        event = registration["event"]
+        certificates.check_certificate_due(registration, event)
+        certificate = certificates.issue_duplicate(self.db, registration["id"], self.clock())
+        return self._certificate_pdf(registration, event, certificate, duplicate_on=certificate["duplicate_issued_at"])
+
+    def _certificate_pdf(self, registration, event, certificate, duplicate_on):
         number = certificates.certificate_number(certificate)
         data = self.renderer.pdf("certificate.html", {
-            "registration": registration, "event": event, "number": number, "duplicate": duplicate,
-            "issued_at": certificate["issued_at"], "organiser": self.config.get("ORGANISER_NAME", "")})
-        return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}.pdf", data), number=number,
-                    duplicate=duplicate)
+            "registration": registration, "event": event, "number": number, "duplicate": duplicate_on is not None,
+            "duplicate_on": duplicate_on, "issued_at": certificate["issued_at"],
+            "organiser": self.config.get("ORGANISER_NAME", "")})
+        suffix = "-duplikat" if duplicate_on is not None else ""
+        return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}{suffix}.pdf", data), number=number,
+                    duplicate=duplicate_on is not None)
 
     @rpc(expected_exceptions=EXPECTED)
     def certificate_numbers(self, registration_ids):
@@ -169,7 +185,9 @@ class DocumentsService(HealthCheck):
 
 def _certificate_view(certificate):
     return {"registration_id": certificate["registration_id"], "number": certificates.certificate_number(certificate),
-            "issued_at": certificate["issued_at"].isoformat(), "copies": certificate["copies"]}
+            "issued_at": certificate["issued_at"].isoformat(), "copies": certificate["copies"],
+            "duplicate_issued_at": (certificate["duplicate_issued_at"].isoformat()
+                                    if certificate["duplicate_issued_at"] else None)}
 
 
 def _by_surname(registration):

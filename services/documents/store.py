@@ -14,7 +14,9 @@ certificates = Table(
     Column("year", Integer, nullable=False),
     Column("number", Integer, nullable=False),
     Column("issued_at", UTCDateTime, nullable=False),
+    # Duplicates staff issued deliberately (the console's "Vydat duplikát"): how many, the last one's date.
     Column("copies", Integer, nullable=False, default=0),
+    Column("duplicate_issued_at", UTCDateTime),
     UniqueConstraint("year", "number"),
 )
 
@@ -44,9 +46,9 @@ def add_certificate(session, registration_id, year, number, issued_at):
     return get_certificate(session, registration_id)
 
 
-def count_copy(session, registration_id):
+def count_copy(session, registration_id, now):
     session.execute(update(certificates).where(certificates.c.registration_id == registration_id)
-                    .values(copies=certificates.c.copies + 1))
+                    .values(copies=certificates.c.copies + 1, duplicate_issued_at=now))
     return get_certificate(session, registration_id)
 
 

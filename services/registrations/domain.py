@@ -355,3 +355,66 @@ def release_step(payment: dict, warned_at, days: int, now) -> str | None:
     if warned_at is None:
         return "warn" if today >= release_on - timedelta(days=1) else None
     return "release" if today >= max(release_on, local(warned_at).date() + timedelta(days=1)) else None
+
+
+# Attendance and certificates
+
+def attendance_opens_at(event):
+    """From when attendance can be marked: the event's start (for an event with sessions, the
+    first session's start, which is the event's start)."""
+    return event["starts_at"]
+
+
+def check_can_mark_attendance(event, now):
+    """Attendance is a fact about an event that has begun: nobody is marked before the start."""
+    if event["status"] == "cancelled":
+        raise Conflict("event_cancelled", "Tato akce byla zrušena.")
+    if now < attendance_opens_at(event):
+        raise Conflict("not_started", "Akce ještě nezačala: účast lze potvrdit až od jejího začátku "
+                                      f"({czech.date_time(attendance_opens_at(event))}).")
+
+
+def check_can_unmark_attendance(registration):
+    """Attendance can be taken back until the certificate that rests on it is issued."""
+    if registration["certificate_sent_at"] is not None:
+        raise Conflict("certificate_issued", f"{registration['first_name']} {registration['last_name']} už má "
+                                             "vydané osvědčení: účast nelze zrušit.")
+
+
+def certificates_due(event, now) -> bool:
+    """Certificates go out only for an accredited event that has ended."""
+    return bool(event["accreditation_number"]) and event["status"] != "cancelled" and now >= event["ends_at"]
+
+
+def check_certificates_due(event, now):
+    if not event["accreditation_number"]:
+        raise Conflict("not_accredited", "Osvědčení se vydává jen u akreditovaných vzdělávacích programů.")
+    if event["status"] == "cancelled":
+        raise Conflict("event_cancelled", "Tato akce byla zrušena.")
+    if now < event["ends_at"]:
+        raise Conflict("not_ended", "Akce ještě neskončila: osvědčení lze vydat až po jejím konci "
+                                    f"({czech.date_time(event['ends_at'])}).")
+
+
+def certificate_state(registration) -> str | None:
+    """Where a registration's certificate stands: ``issued``; ``waiting_payment`` (attended, a fee
+    not paid and not released by staff); ``due`` (may be issued now); None (no attendance)."""
+    if registration["certificate_sent_at"] is not None:
+        return "issued"
+    if not attended(registration):
+        return None
+    unpaid = registration["price"] > 0 and registration["paid_at"] is None
+    if unpaid and registration["certificate_released_at"] is None:
+        return "waiting_payment"
+    return "due"
+
+
+def check_can_release_certificate(registration):
+    """Staff may let a certificate go without the payment: only for an attended, unpaid fee."""
+    state = certificate_state(registration)
+    if state is None:
+        raise Conflict("not_attended", "Účast této osoby na akci nebyla potvrzena.")
+    if state == "issued":
+        raise Conflict("certificate_issued", "Osvědčení už bylo vydáno.")
+    if registration["price"] == 0 or registration["paid_at"] is not None:
+        raise Conflict("nothing_to_release", "Přihláška nic nedluží: osvědčení na platbu nečeká.")

@@ -182,13 +182,18 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
     cancelled (drafts are no events); ``registrations``: every registration of those events;
     ``organisations``: IČO -> the copy of the member register (``name``, ``district``).
 
-    Rules: events by kind and topic, registrations, members and the rest count the events not
-    cancelled. The attendance rate is attended / confirmed, over the events that have ended and
-    whose attendance was recorded (at least one person marked as attended): an event where
-    nobody took attendance says nothing about who came, and is counted apart
-    (``events_without_record``). Attendees (by membership, district, organisation) are
-    attendances: a person at three events counts three times. Accredited hours delivered are
-    the event's hours times its attendees, for events with an accreditation number."""
+    Rules: events by kind and topic, registrations and confirmed members count the events not
+    cancelled. An event is held once it has ended (``ends_at <= now``); every figure about who
+    came counts the held events only, so they agree with each other: attendees (by membership,
+    district, organisation) are the attendances marked at held events, and the attendance rate
+    is those attendees / the confirmed registrations of the held events whose attendance was
+    recorded (at least one person marked). A held event where nobody took attendance says
+    nothing about who came and is counted apart (``events_without_record``); attendance marked
+    at an event that has not ended (the rules no longer allow it, old data may have it) is not
+    counted, only told (``not_ended_marked``). Attendees are attendances: a person at three
+    events counts three times. Accredited education, of held events with an accreditation
+    number: hours taught (the sum of the programmes' hours) and person-hours (hours × attendees)
+    apart."""
     live = [e for e in events if e["status"] != "cancelled"]
     live_ids = {e["id"] for e in live}
     by_event = {}
@@ -196,13 +201,15 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
         if registration["event_id"] in live_ids:
             by_event.setdefault(registration["event_id"], []).append(registration)
     statuses = Counter(r["status"] for rs in by_event.values() for r in rs)
-    attendees = [r for rs in by_event.values() for r in rs if domain.attended(r)]
     confirmed = [r for rs in by_event.values() for r in rs if r["status"] == "confirmed"]
 
-    recorded = [e for e in live if e["ends_at"] <= now and any(domain.attended(r) for r in by_event.get(e["id"], []))]
-    unrecorded = [e for e in live if e["ends_at"] <= now and e not in recorded]
+    held = [e for e in live if e["ends_at"] <= now]
+    attendees = [r for e in held for r in by_event.get(e["id"], []) if domain.attended(r)]
+    not_ended_marked = sum(1 for e in live if e["ends_at"] > now for r in by_event.get(e["id"], [])
+                           if domain.attended(r))
+    recorded = [e for e in held if any(domain.attended(r) for r in by_event.get(e["id"], []))]
     rate_confirmed = sum(1 for e in recorded for r in by_event[e["id"]] if r["status"] == "confirmed")
-    rate_attended = sum(1 for e in recorded for r in by_event[e["id"]] if domain.attended(r))
+    rate_attended = len(attendees)  # every attendee is at a recorded event
 
     districts = Counter(_district(r, organisations) for r in attendees)
     by_organisation, names = Counter(), {}
@@ -211,17 +218,17 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
         by_organisation[key] += 1
         names[key] = _organisation_name(r, organisations)
     accredited = []
-    for event in sorted(live, key=lambda e: (e["starts_at"], e["id"])):
+    for event in sorted(held, key=lambda e: (e["starts_at"], e["id"])):
         if event["accreditation_number"]:
             count = sum(1 for r in by_event.get(event["id"], []) if domain.attended(r))
             accredited.append({"id": event["id"], "title": event["title"], "starts_at": _iso(event["starts_at"]),
                                "accreditation_number": event["accreditation_number"], "hours": event["hours"],
-                               "attendees": count, "hours_delivered": event["hours"] * count})
+                               "attendees": count, "person_hours": event["hours"] * count})
     kinds = Counter(e["kind"] for e in live)
     return {
         "year": year,
         "events": {
-            "total": len(live), "held": sum(1 for e in live if e["ends_at"] <= now),
+            "total": len(live), "held": len(held),
             "cancelled": len(events) - len(live),
             "by_kind": [{"kind": kind, "label": czech.event_kind(kind), "count": kinds[kind]}
                         for kind in czech.EVENT_KINDS if kinds[kind]]
@@ -230,9 +237,10 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
         },
         "registrations": {"total": sum(statuses.values()), "confirmed": statuses["confirmed"],
                           "waitlisted": statuses["waitlisted"], "cancelled": statuses["cancelled"]},
-        "attendance": {"events_counted": len(recorded), "events_without_record": len(unrecorded),
+        "attendance": {"events_held": len(held), "events_counted": len(recorded),
+                       "events_without_record": len(held) - len(recorded),
                        "confirmed": rate_confirmed, "attended": rate_attended,
-                       "rate": attendance_rate(rate_confirmed, rate_attended)},
+                       "rate": attendance_rate(rate_confirmed, rate_attended), "not_ended_marked": not_ended_marked},
         "members": {"confirmed_members": sum(1 for r in confirmed if r["is_member"]),
                     "confirmed_non_members": sum(1 for r in confirmed if not r["is_member"]),
                     "attended_members": sum(1 for r in attendees if r["is_member"]),
@@ -243,7 +251,9 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
                            "attendees": count}
                           for key, count in sorted(by_organisation.items(),
                                                    key=lambda item: (-item[1], names[item[0]].casefold()))],
-        "accredited": {"events": accredited, "hours_delivered": sum(e["hours_delivered"] for e in accredited)},
+        "accredited": {"events": accredited, "events_held": len(accredited),
+                       "hours_taught": sum(e["hours"] for e in accredited),
+                       "person_hours": sum(e["person_hours"] for e in accredited)},
     }
 
 
@@ -275,11 +285,14 @@ def annual_report_csv(report) -> str:
     rows += [("Přihlášky", "celkem", registrations["total"]), ("Přihlášky", "potvrzené", registrations["confirmed"]),
              ("Přihlášky", "na čekací listině", registrations["waitlisted"]),
              ("Přihlášky", "zrušené", registrations["cancelled"])]
-    rows += [("Účast", "akce s evidencí účasti", attendance["events_counted"]),
-             ("Účast", "akce bez evidence účasti", attendance["events_without_record"]),
-             ("Účast", "potvrzení na akcích s evidencí", attendance["confirmed"]),
-             ("Účast", "zúčastnění", attendance["attended"]),
-             ("Účast", "míra účasti", czech.percent(attendance["rate"]))]
+    rows += [("Účast (jen konané akce)", "konané akce", attendance["events_held"]),
+             ("Účast (jen konané akce)", "konané akce s evidencí účasti", attendance["events_counted"]),
+             ("Účast (jen konané akce)", "konané akce bez evidence účasti", attendance["events_without_record"]),
+             ("Účast (jen konané akce)", "potvrzené přihlášky na akcích s evidencí", attendance["confirmed"]),
+             ("Účast (jen konané akce)", "účastníci (potvrzená účast)", attendance["attended"]),
+             ("Účast (jen konané akce)", "míra účasti", czech.percent(attendance["rate"])),
+             ("Účast (jen konané akce)", "nezapočtená účast u akcí, které ještě neskončily",
+              attendance["not_ended_marked"])]
     rows += [("Členové a nečlenové", "potvrzení – členové", members["confirmed_members"]),
              ("Členové a nečlenové", "potvrzení – nečlenové", members["confirmed_non_members"]),
              ("Členové a nečlenové", "zúčastnění – členové", members["attended_members"]),
@@ -287,7 +300,12 @@ def annual_report_csv(report) -> str:
     rows += [("Účastníci podle okresu", d["district"], d["count"]) for d in report["districts"]]
     rows += [("Účastníci podle organizace", o["name"] + (f" (IČO {o['ico']})" if o["ico"] else ""), o["attendees"])
              for o in report["organisations"]]
-    rows += [("Akreditované hodiny", f"{e['title']} ({e['accreditation_number']}, {e['hours']} h × "
-              f"{e['attendees']})", e["hours_delivered"]) for e in report["accredited"]["events"]]
-    rows += [("Akreditované hodiny", "celkem", report["accredited"]["hours_delivered"])]
+    accredited = report["accredited"]
+    rows += [("Akreditované vzdělávání (konané akce)", f"{e['title']} ({e['accreditation_number']}): "
+              f"{e['hours']} h, {e['attendees']} účastníků, osobohodiny", e["person_hours"])
+             for e in accredited["events"]]
+    rows += [("Akreditované vzdělávání (konané akce)", "konané akreditované akce", accredited["events_held"]),
+             ("Akreditované vzdělávání (konané akce)", "odučené akreditované hodiny", accredited["hours_taught"]),
+             ("Akreditované vzdělávání (konané akce)", "osobohodiny akreditovaného vzdělávání (hodiny × účastníci)",
+              accredited["person_hours"])]
     return csv_text(["Oddíl", "Položka", "Hodnota"], rows)

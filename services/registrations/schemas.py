@@ -346,6 +346,11 @@ class RegistrationOut(CzechSchema):
     substitute_for = fields.Integer(allow_none=True)
     substituted_by = fields.Integer(allow_none=True)
     substituted_at = fields.AwareDateTime(allow_none=True)
+    # The certificate of an accredited event: issued (sent), waiting_payment, due, or None.
+    certificate = fields.String(allow_none=True)
+    certificate_sent_at = fields.AwareDateTime(allow_none=True)
+    certificate_released_at = fields.AwareDateTime(allow_none=True)
+    certificate_released_by = fields.String(allow_none=True)
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER), metadata={
         "description": "answers to the event's questions by question id"})
     event = fields.Nested(EventOut)

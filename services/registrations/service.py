@@ -253,10 +253,45 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_attendance(self, event_id, registration_ids=None):
-        """Mark who attended: everyone checked in by default, or the given registration ids."""
+        """Mark who attended: everyone checked in by default, or the given registration ids; from
+        the event's start on (``not_started`` before). Sends nothing: ``{"marked", "registration_ids"}``."""
         with self.db.transaction() as tx:
             return usecases.mark_attendance(tx, self.outbox, int(event_id), self.clock(), self.base_url,
                                             registration_ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unmark_attendance(self, event_id, registration_ids):
+        """Take attendance back for these registrations, until their certificate is issued
+        (``certificate_issued``): ``{"unmarked", "registration_ids"}``."""
+        with self.db.transaction() as tx:
+            return usecases.unmark_attendance(tx, int(event_id), registration_ids, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def certificate_plan(self, event_id):
+        """Who ``issue_certificates`` would send a certificate to now, who waits for a payment, who
+        has one: ``{"due", "refusal", "started", "issue": [{"id", "name"}], "waiting_payment": [...],
+        "issued": [...]}``."""
+        with self.db.transaction() as tx:
+            return usecases.certificate_plan(tx, int(event_id), self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def issue_certificates(self, event_id):
+        """Send the certificates of an ended accredited event to those who attended and paid (or
+        were released): ``{"issued", "issued_to", "waiting_payment", "waiting", "already_issued"}``;
+        ``not_ended`` before its end, ``not_accredited`` for other events."""
+        with self.db.transaction() as tx:
+            return usecases.issue_certificates(tx, self.outbox, int(event_id), self.clock(), self.base_url)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def release_certificate(self, registration_id, by):
+        """Let an attended registration's certificate go without its fee paid (``by``: who decided);
+        sent at once when the event's certificates were issued already. The registration, with
+        ``certificate_issued_now``."""
+        with self.db.transaction() as tx:
+            registration = usecases.release_certificate(tx, self.outbox, int(registration_id), by, self.clock(),
+                                                        self.base_url)
+        issued_now = registration.pop("certificate_issued_now")
+        return dict(registration_out.dump(registration), certificate_issued_now=issued_now)
 
     @rpc(expected_exceptions=EXPECTED)
     def export_registrations(self, event_id):
@@ -412,7 +447,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def on_payment_received(self, payload):
         with self.db.transaction() as tx:
             usecases.record_payment(tx, payload["registration"]["id"], payload["payment"],
-                                    datetime.fromisoformat(payload["payment"]["paid_at"]))
+                                    datetime.fromisoformat(payload["payment"]["paid_at"]), self.outbox, self.clock(),
+                                    self.base_url)
 
     @event_handler("payments", "invoice_issued")
     def on_invoice_issued(self, payload):

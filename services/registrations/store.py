@@ -91,6 +91,9 @@ events = Table(
     # (None: none). Answers are kept by question id (registrations.answers).
     Column("questions", JSON),
     Column("status", String(20), nullable=False, default="draft"),
+    # When staff first issued the event's certificates: from then on a held one goes out as soon
+    # as its payment arrives or staff release it.
+    Column("certificates_issued_at", UTCDateTime),
     Column("cancel_reason", Text),
     Column("version", Integer, nullable=False, default=1),
     Column("created_at", UTCDateTime, nullable=False),
@@ -138,6 +141,11 @@ registrations = Table(
     Column("substituted_at", UTCDateTime),
     # Answers to the event's questions: question id -> text, option, list of options, or bool.
     Column("answers", JSON),
+    # The certificate: when ``attendance_confirmed`` was recorded for it (once: a conditional
+    # update), and a fee's payment waived for it by staff (who, when).
+    Column("certificate_sent_at", UTCDateTime),
+    Column("certificate_released_at", UTCDateTime),
+    Column("certificate_released_by", String(200)),
 )
 
 # Statuses that hold nothing: no seat, no place in line, no claim on the email for the event.

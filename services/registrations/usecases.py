@@ -48,10 +48,14 @@ def registration_view(registration, event, now, base_url, session=None):
     view["manage_url"] = f"{base_url}/r/{registration['token']}"
     view["ticket_url"] = (f"{base_url}/api/registrations/{registration['token']}/ticket.pdf"
                           if registration["status"] == "confirmed" else None)
-    for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at", "substituted_at"):
+    for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at", "substituted_at", "certificate_sent_at",
+                  "certificate_released_at"):
         if view.get(field) is not None:
             view[field] = local(view[field])
     view["answers"] = registration["answers"] or {}
+    # Where the certificate stands; an event without accreditation has none (known when the event is).
+    view["certificate"] = (domain.certificate_state(registration)
+                           if event is None or event["accreditation_number"] else None)
     if event is not None:
         view["event"] = event_view(event, now)
         view["webinar_url"] = domain.webinar_link(registration, event)
@@ -209,7 +213,8 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
         registration = dict(row, id=registration_id, ticket_code=codes.get(registration_id),
                             waitlist_position=place, cancelled_at=None, checked_in_at=None, attended_at=None,
                             reminded_at=None, payment=None, paid_at=None, substitute_for=None, substituted_by=None,
-                            substituted_at=None)
+                            substituted_at=None, certificate_sent_at=None, certificate_released_at=None,
+                            certificate_released_by=None)
         registration["webinar_url"] = domain.webinar_link(registration, event)
         dumped = registration_only_out.dump(registration_view(registration, None, now, base_url))
         announced.append((f"registration_{row['status']}", {"event": told, "registration": dumped}))
@@ -348,7 +353,7 @@ def list_registrations(session, event_id, now, base_url, status=None):
             for r in store.list_registrations(session, event_id, status)]
 
 
-def record_payment(session, registration_id, payment, paid_at=None):
+def record_payment(session, registration_id, payment, paid_at=None, outbox=None, now=None, base_url=None):
     """What payments asked this registration to pay (``payment_requested``), or that it was paid
     (``payment_received``): the manage page shows it without asking payments. Told twice, the
     same values are written twice. The row is locked: ``invoice_issued``, heard on another queue
@@ -362,7 +367,9 @@ def record_payment(session, registration_id, payment, paid_at=None):
         values["paid_at"] = paid_at
     store.set_registration(session, registration_id, values)
     if kept["status"] == "substituted" and kept["substituted_by"]:  # told late: what is owed went with the seat
-        record_payment(session, kept["substituted_by"], payment, paid_at)
+        record_payment(session, kept["substituted_by"], payment, paid_at, outbox, now, base_url)
+    elif paid_at is not None and outbox is not None:  # the certificate held for this payment goes out now
+        _issue_if_due_now(session, outbox, registration_id, now, base_url)
 
 
 def record_invoice(session, registration_ids, invoice, restored=None):
@@ -612,26 +619,125 @@ def check_in(session, signing_key, event_id, code, now, base_url):
 
 
 def mark_attendance(session, outbox, event_id, now, base_url, registration_ids=None):
-    """Mark who attended: everyone checked in, or the given registrations. For an accredited
-    event each newly marked attendee gets ``attendance_confirmed`` (a certificate is due)."""
+    """Mark who attended: everyone checked in, or the given registrations; only once the event
+    has begun (``not_started`` before). Marking sends nothing: certificates go out by
+    ``issue_certificates`` after the event has ended."""
     event = get_event(session, event_id, public_only=False)
+    domain.check_can_mark_attendance(event, now)
+    chosen = _chosen(session, event_id, registration_ids, lambda r: r["checked_in_at"] is not None)
+    marked = [r["id"] for r in chosen
+              if store.set_registration(session, r["id"], {"attended_at": now}, attended_at=None, status="confirmed")]
+    return {"marked": len(marked), "registration_ids": marked}
+
+
+def _chosen(session, event_id, registration_ids, default):
+    """The confirmed registrations of the event with these ids (``default`` picks them when None);
+    an id that is not a confirmed registration of this event refuses them all."""
     confirmed = [r for r in store.live_registrations(session, event_id) if r["status"] == "confirmed"]
     if registration_ids is None:
-        chosen = [r for r in confirmed if r["checked_in_at"] is not None]
-    else:
-        wanted = {int(i) for i in registration_ids}
-        chosen = [r for r in confirmed if r["id"] in wanted]
-        unknown = wanted - {r["id"] for r in chosen}
-        if unknown:
-            raise Conflict("not_confirmed_here", "Tyto přihlášky nejsou potvrzené na této akci: "
-                           + ", ".join(str(i) for i in sorted(unknown)) + ".")
-    marked = []
+        return [r for r in confirmed if default(r)]
+    wanted = {int(i) for i in registration_ids}
+    chosen = [r for r in confirmed if r["id"] in wanted]
+    unknown = wanted - {r["id"] for r in chosen}
+    if unknown:
+        raise Conflict("not_confirmed_here", "Tyto přihlášky nejsou potvrzené na této akci: "
+                       + ", ".join(str(i) for i in sorted(unknown)) + ".")
+    return chosen
+
+
+def unmark_attendance(session, event_id, registration_ids, now):
+    """Take attendance back (marked by mistake) for these registrations; refused for anyone whose
+    certificate was issued (``certificate_issued``), and then nobody's is taken back."""
+    get_event(session, event_id, public_only=False)
+    chosen = _chosen(session, event_id, registration_ids, lambda r: False)
     for registration in chosen:
-        if store.set_registration(session, registration["id"], {"attended_at": now}, attended_at=None):
-            marked.append(registration["id"])
-            if event["accreditation_number"]:
-                _announce(session, outbox, "attendance_confirmed", registration["id"], now, base_url)
-    return {"marked": len(marked), "registration_ids": marked}
+        domain.check_can_unmark_attendance(registration)
+    unmarked = [r["id"] for r in chosen if r["attended_at"] is not None and store.set_registration(
+        session, r["id"], {"attended_at": None}, certificate_sent_at=None)]
+    return {"unmarked": len(unmarked), "registration_ids": unmarked}
+
+
+def _person(registration):
+    return {"id": registration["id"], "name": f"{registration['first_name']} {registration['last_name']}"}
+
+
+def certificate_plan(session, event_id, now):
+    """Who would get a certificate by ``issue_certificates`` now, who waits for the payment of a
+    fee, who has one already; changes nothing. ``due`` says whether the event allows issuing now
+    (accredited and ended); ``refusal`` says why not (Czech) when it does not; ``started``, whether
+    staff issued the event's certificates already (a held one then goes out on its payment)."""
+    event = get_event(session, event_id, public_only=False)
+    plan = {"event_id": event_id, "accredited": bool(event["accreditation_number"]),
+            "due": domain.certificates_due(event, now), "refusal": None,
+            "started": event["certificates_issued_at"] is not None,
+            "issue": [], "waiting_payment": [], "issued": []}
+    try:
+        domain.check_certificates_due(event, now)
+    except Conflict as refusal:
+        plan["refusal"] = refusal.message
+    groups = {"due": "issue", "waiting_payment": "waiting_payment", "issued": "issued"}
+    for registration in store.live_registrations(session, event_id):
+        state = domain.certificate_state(registration)
+        if state in groups:
+            plan[groups[state]].append(_person(registration))
+    return plan
+
+
+def issue_certificates(session, outbox, event_id, now, base_url):
+    """Issue the certificates of an accredited event that has ended: one ``attendance_confirmed``
+    (notifications mails the certificate, documents numbers it) per attendee whose fee is paid,
+    waived or released. The conditional update on ``certificate_sent_at`` makes each once, also
+    with replicas or a retry. Returns the counts: ``issued`` now, ``waiting_payment`` (with
+    names), ``already_issued``."""
+    event = get_event(session, event_id, public_only=False)
+    domain.check_certificates_due(event, now)
+    if event["certificates_issued_at"] is None:
+        store.update_event(session, event_id, {"certificates_issued_at": now})
+    issued, waiting, before = [], [], 0
+    for registration in store.live_registrations(session, event_id):
+        state = domain.certificate_state(registration)
+        if state == "issued":
+            before += 1
+        elif state == "waiting_payment":
+            waiting.append(_person(registration))
+        elif state == "due" and _issue_certificate(session, outbox, registration["id"], now, base_url):
+            issued.append(_person(registration))
+    return {"issued": len(issued), "issued_to": issued, "waiting_payment": len(waiting),
+            "waiting": waiting, "already_issued": before}
+
+
+def _issue_certificate(session, outbox, registration_id, now, base_url) -> bool:
+    if not store.set_registration(session, registration_id, {"certificate_sent_at": now}, certificate_sent_at=None,
+                                  status="confirmed"):
+        return False
+    _announce(session, outbox, "attendance_confirmed", registration_id, now, base_url)
+    return True
+
+
+def _issue_if_due_now(session, outbox, registration_id, now, base_url):
+    """A payment arrived or staff released the certificate: once staff issued the event's
+    certificates (``certificates_issued_at``) and the event allows it, this one's goes out too."""
+    registration = store.get_registration(session, registration_id=registration_id)
+    if registration is None or domain.certificate_state(registration) != "due":
+        return False
+    event = store.get_event(session, registration["event_id"])
+    if event["certificates_issued_at"] is None or not domain.certificates_due(event, now):
+        return False
+    return _issue_certificate(session, outbox, registration_id, now, base_url)
+
+
+def release_certificate(session, outbox, registration_id, by, now, base_url):
+    """Staff let an unpaid attendee's certificate go without the payment (one recorded action:
+    who and when). If the event's certificates were issued already, it goes out at once;
+    otherwise with the others by ``issue_certificates``."""
+    registration = store.lock_registration(session, registration_id)
+    if registration is None:
+        raise domain.REGISTRATION_NOT_FOUND()
+    domain.check_can_release_certificate(registration)
+    store.set_registration(session, registration_id, {"certificate_released_at": now,
+                                                      "certificate_released_by": str(by)[:200]})
+    sent = _issue_if_due_now(session, outbox, registration_id, now, base_url)
+    return dict(get_registration(session, now, base_url, registration_id=registration_id), certificate_issued_now=sent)
 
 
 def send_due_reminders(session, outbox, now, days_before, base_url):

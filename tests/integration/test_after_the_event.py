@@ -18,6 +18,7 @@ from services.registrations.service import RegistrationsService
 from tests.conftest import wait_for
 from tests.integration.test_console import csrf_of, logged_in, whole_console  # noqa: F401 (a fixture)
 from tests.integration.test_system import published_event
+from tests.integration.timetravel import begun
 
 PDF = b"%PDF-1.7\n% slides of the seminar\n"
 KEY = b"test-signing-key"  # service_config's TICKET_SIGNING_KEY
@@ -66,6 +67,7 @@ def test_materials_and_feedback_reach_only_those_who_came(runner_factory, servic
         event = published_event(cluster, capacity=5, price_non_member=0)
         came, marked, away = [cluster.registrations.register(event["id"], person(n)) for n in range(3)]
         cluster.registrations.check_in(event["id"], came["ticket_code"])
+        begun(service_config, event["id"])  # attendance from the start on
         cluster.registrations.mark_attendance(event["id"], [marked["id"]])
         material = cluster.registrations.add_material(event["id"], "Přednáška.pdf", base64.b64encode(PDF).decode())
         assert cluster.registrations.send_materials(event["id"]) == {"sent": 2}

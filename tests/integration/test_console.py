@@ -209,8 +209,9 @@ def whole_console(runner_factory, service_config, smtp_sink):
         yield f"http://127.0.0.1:{port}", cluster, {"admin": secret}, smtp_sink
 
 
-def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(whole_console):
+def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(whole_console, service_config):
     from tests.helpers import pdf_text
+    from tests.integration.timetravel import begun, ended
     base, cluster, secrets, smtp_sink = whole_console
     event = published_event(cluster, capacity=5, accreditation_number="AK/PV-3/2026", hours=4,
                             price_non_member=0)  # free: the fees have their own console test
@@ -223,11 +224,16 @@ def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(w
     sheet = office.get(f"{base}/akce/{event['id']}/prezencni-listina.pdf")
     assert sheet.headers["Content-Type"] == "application/pdf"
     assert "Čermáková Žaneta" in pdf_text(sheet.content) and "Šimek Adam" in pdf_text(sheet.content)
+    begun(service_config, event["id"])  # attendance from the start on (tests/integration/test_certificates.py)
     listing = office.get(f"{base}/akce/{event['id']}")
-    office.post(f"{base}/akce/{event['id']}/ucast", data={"csrf": csrf_of(listing), "attended": [people[0]["id"]]})
+    office.post(f"{base}/akce/{event['id']}/ucast", data={"csrf": csrf_of(listing), "attended": [people[0]["id"]],
+                                                          "confirmed": "ano"})
+    after = office.get(f"{base}/akce/{event['id']}").text
+    assert f'name="attended" value="{people[1]["id"]}"' in after  # not marked: still to tick
+    ended(service_config, event["id"])
+    office.post(f"{base}/akce/{event['id']}/osvedceni", data={"csrf": csrf_of(listing), "confirmed": "ano"})
     after = office.get(f"{base}/akce/{event['id']}").text
     assert f"/prihlasky/{people[0]['id']}/osvedceni.pdf" in after
-    assert f'name="attended" value="{people[1]["id"]}"' in after  # not marked: still to tick
     certificate = office.get(f"{base}/prihlasky/{people[0]['id']}/osvedceni.pdf")
     text = " ".join(pdf_text(certificate.content).split())
     assert "Žaneta Čermáková" in text and "AK/PV-3/2026" in text

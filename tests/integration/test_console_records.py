@@ -17,6 +17,7 @@ from tests.conftest import free_port, wait_for
 from tests.helpers import pdf_text
 from tests.integration.test_console import PASSWORD, logged_in
 from tests.integration.test_system import PLZEN, published_event
+from tests.integration.timetravel import ended
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def office(runner_factory, service_config):
         yield f"http://127.0.0.1:{port}", cluster
 
 
-def test_staff_download_an_organisations_record_and_the_annual_report(office):
+def test_staff_download_an_organisations_record_and_the_annual_report(office, service_config):
     base, cluster = office
     cluster.members.upsert_organisation({"ico": PLZEN, "name": "Statutární město Plzeň", "kind": "statutární město",
                                          "district": "Plzeň-město", "member_since": "2005-01-01"})
@@ -41,11 +42,14 @@ def test_staff_download_an_organisations_record_and_the_annual_report(office):
              message="the district in the registrations' copy of the register")
     training = published_event(cluster, title="Stavební zákon pro obce", kind="training", capacity=10,
                                accreditation_number="AK/PV-77/2026", hours=6)
-    year = datetime.fromisoformat(training["starts_at"]).year
     people = [cluster.registrations.register(training["id"], {
         "first_name": first, "last_name": last, "email": f"{first.lower()}@plzen.example",
         "organisation_ico": PLZEN, "gdpr_consent": True}) for first, last in (("Jana", "Šťastná"), ("Petr", "Čermák"))]
+    ended(service_config, training["id"])  # held: attendance and its certificate
+    year = datetime.fromisoformat(cluster.registrations.get_event(training["id"])["starts_at"]).year
     cluster.registrations.mark_attendance(training["id"], [people[0]["id"]])
+    cluster.registrations.release_certificate(people[0]["id"], "staff@smopk.example")  # her fee: not paid here
+    assert cluster.registrations.issue_certificates(training["id"])["issued"] == 1
     number = cluster.documents.render_certificate(people[0]["id"])["number"]
     browser = logged_in(base, "staff", {})
 
@@ -65,10 +69,12 @@ def test_staff_download_an_organisations_record_and_the_annual_report(office):
     assert report.status_code == 200 and f"Výroční zpráva {year}" in report.text and "Plzeň-město" in report.text
     rows = list(csv.reader(io.StringIO(browser.get(f"{base}/vyrocni-zprava/zprava.csv", params={"rok": year})
                                        .content.decode("utf-8-sig")), delimiter=";"))
-    assert ["Účastníci podle okresu", "Plzeň-město", "1"] in rows and ["Akreditované hodiny", "celkem", "6"] in rows
+    assert ["Účastníci podle okresu", "Plzeň-město", "1"] in rows
+    assert ["Akreditované vzdělávání (konané akce)", "odučené akreditované hodiny", "6"] in rows
     pdf = browser.get(f"{base}/vyrocni-zprava/zprava.pdf", params={"rok": year})
     text = " ".join(pdf_text(pdf.content).split())
     assert f"za rok {year}" in text and "Plzeň-město 1" in text and "(hodiny programu × účastníci): 6." in text
+    assert "Odučené akreditované hodiny (součet hodin konaných programů): 6." in text
 
     refused = browser.get(f"{base}/vzdelavani/12345678")
     assert refused.status_code == 422 and "kontrolní číslici" in refused.text

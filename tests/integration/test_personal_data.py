@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, select
 from services.common.db import make_engine
 from tests.conftest import wait_for
 from tests.integration.test_system import ALL, _copied, published_event
+from tests.integration.timetravel import ended
 from tools import personal_data
 
 EMAIL = "Kvetoslava.Stastna@obec-chotesov.example"
@@ -79,7 +80,10 @@ def test_an_erased_person_is_in_no_table_of_any_service(runner_factory, service_
         waiting = web_session.post(f"/api/events/{full['id']}/registrations", json=person())
         assert waiting.json()["status"] == "waitlisted"
         cluster.registrations.check_in(training["id"], answer.json()["ticket_code"])
+        ended(service_config, training["id"])  # held: attendance, then the certificate (her fee released)
         cluster.registrations.mark_attendance(training["id"])
+        cluster.registrations.release_certificate(answer.json()["id"], "staff@smopk.example")
+        assert cluster.registrations.issue_certificates(training["id"])["issued"] == 1
         smtp_sink.wait_for_messages(4)  # two confirmations, the waitlist, the certificate
         wait_for(lambda: all(m["status"] == "sent" for m in cluster.notifications.list_messages()),
                  message="every email sent")

@@ -4,9 +4,12 @@ import contextlib
 import io
 import os
 import re
+from datetime import UTC, datetime
 
 from nameko.cli.shell import make_nameko_helper
 
+from services.common.clock import Clock
+from services.common.czech import PRAGUE
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
@@ -66,6 +69,30 @@ def _prepare(code, namespace, folder):
         wait_for(lambda: len(payments.refunds_due()) == 3, message="three refunds after the cancellation")
 
 
+# The recipes about the training of 12. 4. 2028 run as if it were over (attendance from its start,
+# certificates after its end): the clock of registrations and documents reads this meanwhile.
+AFTER_THE_TRAINING = datetime(2028, 4, 12, 16, 0, tzinfo=PRAGUE).astimezone(UTC)
+AFTER_THE_TRAINING_RECIPES = ('mark_attendance(skoleni["id"], prihlasky)', 'organisation_training_record("25704443"',
+                              "annual_report(2028)")
+
+
+def _time_machine(monkeypatch):
+    """Returns ``set(code)``: the clock of registrations and documents for the recipe ``code``."""
+    now = {"at": None}
+    real = Clock.get_dependency
+
+    def get_dependency(self, worker_ctx):
+        if now["at"] is not None and self.container.service_name in ("registrations", "documents"):
+            return lambda: now["at"]
+        return real(self, worker_ctx)
+
+    monkeypatch.setattr(Clock, "get_dependency", get_dependency)
+
+    def set_for(code):
+        now["at"] = AFTER_THE_TRAINING if any(marker in code for marker in AFTER_THE_TRAINING_RECIPES) else None
+    return set_for
+
+
 def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config, tmp_path, monkeypatch):
     ares = AresStandIn(PRAHA)  # what ARES says of Prague, without the internet
     service_config = dict(service_config, ARES_URL=ares.url)
@@ -81,8 +108,10 @@ def test_every_recipe_prints_what_the_guide_says(runner_factory, service_config,
             exec(compile(startup.read(), "shell_startup.py", "exec"), namespace)
     try:
         found = recipes()
+        clock_for = _time_machine(monkeypatch)
         for code, expected in found:
             _prepare(code, namespace, tmp_path)
+            clock_for(code)
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed):
                 exec(compile(code, GUIDE, "exec"), namespace)

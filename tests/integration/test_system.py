@@ -8,6 +8,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.czech import PRAGUE
+from services.common.errors import Conflict
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
@@ -15,6 +16,7 @@ from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests.conftest import wait_for
 from tests.helpers import pdf_attachment, pdf_text, spd_codes, spd_fields, ticket_codes
+from tests.integration.timetravel import begun, ended
 
 ALL = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
 PLZEN = "00075370"
@@ -239,16 +241,27 @@ def test_the_staff_day_check_in_from_the_emailed_ticket_attendance_and_certifica
     [code] = ticket_codes(pdf_attachment(message)[1])
     checked = cluster.registrations.check_in(event["id"], code)
     assert checked["id"] == registration["id"] and checked["checked_in_at"]
+    with pytest.raises(Conflict) as early:  # attendance only from the start on
+        cluster.registrations.mark_attendance(event["id"])
+    assert early.value.code == "not_started"
+    begun(service_config, event["id"])
     assert cluster.registrations.mark_attendance(event["id"])["marked"] == 1
 
     sheet = base64.b64decode(cluster.documents.render_attendance_sheet(event["id"])["data"])
     assert "Čermáková Žaneta" in pdf_text(sheet)
-    # attendance of an accredited training: the certificate comes by email
+    # after the event the certificates are issued: hers (a fee not paid) once staff release it
+    ended(service_config, event["id"])
+    assert cluster.registrations.issue_certificates(event["id"])["waiting_payment"] == 1
+    released = cluster.registrations.release_certificate(registration["id"], "staff@smopk.example")
+    assert released["certificate_issued_now"]  # the event's certificates were issued: hers goes at once
+    assert cluster.registrations.issue_certificates(event["id"])["already_issued"] == 1
     [mailed] = [m for m in smtp_sink.wait_for_messages(3) if m["Subject"].startswith("Osvědčení o absolvování: ")]
     filename, certificate_pdf = pdf_attachment(mailed)
     text = " ".join(pdf_text(certificate_pdf).split())
     assert "Žaneta Čermáková" in text and "narozen(a) 29. 2. 1984" in text and "AK/PV-9/2026" in text
     assert "DUPLIKÁT" not in text and filename.endswith("-0001.pdf")
-    # printed again by staff: a duplicate with the same number
+    # opened again by staff: the same certificate; a duplicate only when asked for
     copy = cluster.documents.render_certificate(registration["id"])
-    assert copy["number"].endswith("/0001") and copy["duplicate"]
+    assert copy["number"].endswith("/0001") and not copy["duplicate"]
+    duplicate = cluster.documents.render_duplicate_certificate(registration["id"])
+    assert duplicate["number"] == copy["number"] and duplicate["duplicate"]

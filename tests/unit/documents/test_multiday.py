@@ -73,7 +73,7 @@ def test_the_attendance_sheet_has_a_page_for_each_session_with_its_date(document
 
 
 def test_the_certificate_shows_the_range_of_days(documents, tmp_path):
-    service = documents([person(1, "Šťastný", attended_at=NOW.isoformat())])
+    service = documents([person(1, "Šťastný", attended_at=NOW.isoformat(), certificate_sent_at=NOW.isoformat())])
     data = pdf(service.render_certificate(1))
     check_pdf(data, tmp_path)
     text = " ".join(pdf_text(data).split())

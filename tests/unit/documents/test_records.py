@@ -124,7 +124,9 @@ def test_the_annual_report_has_its_figures_and_charts(documents, tmp_path):
     assert "Míra účasti (zúčastnění / potvrzení) 83,3 %" in text
     assert "Účastníci z členských organizací 3" in text and "Účastníci z ostatních organizací 2" in text
     assert "10. 3. 2026 Stavební zákon AK/PV-1/2026 6 3 18" in text
-    assert "hodiny programu × účastníci): 18." in text
+    assert "Osobohodiny akreditovaného vzdělávání (hodiny programu × účastníci): 18." in text
+    assert "Odučené akreditované hodiny (součet hodin konaných programů): 6." in text
+    assert "Účastníci konaných akcí (potvrzená účast) 5" in text and "Konané akce (už skončily) 2" in text
     # the district chart: its labels and values are text drawn by the SVG (districts appear nowhere else)
     districts = text[text.index("Účastníci podle okresu"):text.index("Účastníci podle organizace")]
     assert re.search(r"Plzeň-město 3\b", districts) and re.search(r"Plzeň-jih 2\b", districts)

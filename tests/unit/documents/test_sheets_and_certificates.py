@@ -111,11 +111,12 @@ def test_the_attendee_list_shows_who_waits(documents, tmp_path):
     assert "potvrzeno 1 z 400" in text
 
 
-def test_certificates_are_numbered_and_a_second_issue_is_a_duplicate(documents, tmp_path):
-    people = [person(1, "Šťastný", attended_at=NOW.isoformat()), person(2, "Řezáč", attended_at=NOW.isoformat()),
-              person(3, "Žák")]
+def test_certificates_are_numbered_and_a_duplicate_only_when_staff_issue_one(documents, tmp_path):
+    issued = {"attended_at": NOW.isoformat(), "certificate_sent_at": NOW.isoformat()}
+    people = [person(1, "Šťastný", **issued), person(2, "Řezáč", **issued), person(3, "Žák"),
+              person(4, "Adam", attended_at=NOW.isoformat())]
     service = documents(people)
-    first = service.render_certificate(1)
+    first = service.render_certificate(1, original=True)  # as notifications mails it
     assert (first["number"], first["duplicate"]) == ("2026/0001", False)
     data = pdf(first)
     check_pdf(data, tmp_path)
@@ -126,19 +127,31 @@ def test_certificates_are_numbered_and_a_second_issue_is_a_duplicate(documents, 
         assert expected in text, expected
     assert "DUPLIKÁT" not in text
     assert service.render_certificate(2)["number"] == "2026/0002"
-    again = service.render_certificate(1)
-    assert (again["number"], again["duplicate"]) == ("2026/0001", True)
-    assert "DUPLIKÁT" in pdf_text(pdf(again))
+    again = service.render_certificate(1)  # staff open it in the console: the same certificate
+    assert (again["number"], again["duplicate"]) == ("2026/0001", False)
+    assert "DUPLIKÁT" not in pdf_text(pdf(again))
+    duplicate = service.render_duplicate_certificate(1)
+    assert (duplicate["number"], duplicate["duplicate"]) == ("2026/0001", True)
+    assert duplicate["filename"] == "osvedceni-2026-0001-duplikat.pdf"
+    assert "DUPLIKÁT vydaný 27. 11. 2026" in " ".join(pdf_text(pdf(duplicate)).split())
+    [kept] = service.export_person([1])["certificates"]
+    assert kept["copies"] == 1 and kept["duplicate_issued_at"] == NOW.isoformat()
     with pytest.raises(Conflict) as refused:
         service.render_certificate(3)
     assert refused.value.code == "not_attended"
+    with pytest.raises(Conflict) as not_issued:  # attended, but the certificates were not issued yet
+        service.render_certificate(4)
+    assert not_issued.value.code == "certificate_not_issued"
+    with pytest.raises(Conflict) as no_duplicate:
+        service.render_duplicate_certificate(4)
+    assert no_duplicate.value.code == "certificate_not_issued"
 
 
 def test_numbers_stay_unique_and_gapless_when_issued_at_once(make_database):
     database = make_database("documents", store.metadata)
     pool = eventlet.GreenPool(10)
     issued = list(pool.imap(lambda n: certificates.issue(database, n % 12, NOW), range(40)))
-    originals = sorted(c["number"] for c, duplicate in issued if not duplicate)
+    originals = sorted(c["number"] for c, existed in issued if not existed)
     assert originals == list(range(1, 13))
     by_registration = {}
     for certificate, _ in issued:

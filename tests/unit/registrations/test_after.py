@@ -26,6 +26,11 @@ def event_with_people(service, **overrides):
     return event, people
 
 
+def during_the_event(service):
+    """Attendance is marked from the start on."""
+    service.clock_state["now"] = NOW + timedelta(days=10, minutes=1)
+
+
 def after_the_event(service, event):
     service.clock_state["now"] = NOW + timedelta(days=11)
 
@@ -92,6 +97,7 @@ def test_materials_go_once_to_those_who_came_with_a_personal_link(service):
     assert refused.value.code == "no_materials"
     service.add_material(event["id"], "slides.pdf", b64(PDF))
     assert service.send_materials(event["id"]) == {"sent": 1}  # only Jana 1 checked in
+    during_the_event(service)
     service.mark_attendance(event["id"], [people[1]["id"]])
     assert service.send_materials(event["id"]) == {"sent": 1}  # now Jana 2; Jana 1 not again
     assert service.send_materials(event["id"]) == {"sent": 0}
@@ -141,6 +147,7 @@ def test_the_materials_page_serves_attendees_and_refuses_everyone_else(service):
 
 def test_feedback_requests_wait_for_the_end_and_go_once(service):
     event, people = event_with_people(service)
+    during_the_event(service)
     service.mark_attendance(event["id"], [people[1]["id"]])
     with pytest.raises(Conflict) as refused:
         service.send_feedback_requests(event["id"])
@@ -160,6 +167,7 @@ def answer_form(csrf, **values):
 
 def test_feedback_is_answered_once_and_summed_up(service):
     event, people = event_with_people(service)
+    during_the_event(service)
     service.mark_attendance(event["id"], [people[1]["id"]])
     after_the_event(service, event)
     service.send_feedback_requests(event["id"])

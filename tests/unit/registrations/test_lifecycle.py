@@ -133,18 +133,20 @@ def test_check_in(service):
         service.check_in(other["id"], next_month["ticket_code"])
     assert cancelled.value.code == "ticket_cancelled"
     assert service.event_stats(event["id"])["checked_in"] == 1
+    service.clock_state["now"] = NOW + timedelta(days=10)  # attendance from the start on
     assert service.mark_attendance(event["id"])["marked"] == 1  # only the one checked in here
 
 
-def test_attendance_of_an_accredited_training_makes_certificates_due(service):
+def test_attendance_of_an_accredited_training_is_only_a_record(service):
+    """Certificates go out later, by ``issue_certificates`` (tests/unit/registrations/test_certificates.py)."""
     event = published(service, capacity=5, accreditation_number="AK/PV-1/2026", hours=6)
     people = [service.register(event["id"], person(n)) for n in range(1, 4)]
     service.check_in(event["id"], people[0]["ticket_code"])
+    service.clock_state["now"] = NOW + timedelta(days=10)
     assert service.mark_attendance(event["id"]) == {"marked": 1, "registration_ids": [people[0]["id"]]}
     assert service.mark_attendance(event["id"], [people[0]["id"], people[2]["id"]])["registration_ids"] == [
         people[2]["id"]]
-    due = [payload["registration"]["id"] for kind, payload in service.recorded() if kind == "attendance_confirmed"]
-    assert due == [people[0]["id"], people[2]["id"]]
+    assert [kind for kind, _ in service.recorded() if kind == "attendance_confirmed"] == []
     with pytest.raises(Conflict):
         service.mark_attendance(event["id"], [999])
     assert service.event_stats(event["id"])["attended"] == 2

@@ -111,8 +111,34 @@ def test_the_annual_figures_and_the_attendance_rate():
                                    {"district": "organizace bez IČO", "count": 1}]
     assert report["organisations"][0] == {"ico": PLZEN, "name": "Statutární město Plzeň", "attendees": 3}
     assert {"ico": None, "name": "Spolek X", "attendees": 1} in report["organisations"]
-    assert report["accredited"]["hours_delivered"] == 18
+    assert (report["accredited"]["hours_taught"], report["accredited"]["person_hours"]) == (6, 18)
     assert report["accredited"]["events"][0]["attendees"] == 3
+
+
+def test_the_figures_agree_when_a_future_event_has_attendance_marked():
+    """The rules no longer let anyone mark attendance before the start, but old data may hold it:
+    the event to come counts for nothing about who came, and every figure says the same."""
+    now = T0 + timedelta(days=30)
+    events = [event(1, accreditation="AK/1", hours=6), event(2, accreditation="AK/2", hours=6, day=9),
+              event(3, accreditation="AK/3", hours=4, day=60)]  # to come, yet two marked as attended
+    facts = ([fact(1, attended=True)] * 2 + [fact(1)] + [fact(2, attended=True, member=False)] * 3
+             + [fact(3, attended=True)] * 2)
+    report = records.annual_report(2026, events, facts, {PLZEN: {"name": "Plzeň", "district": "Plzeň-město"}}, now)
+    attendance, accredited = report["attendance"], report["accredited"]
+    assert report["events"]["held"] == attendance["events_held"] == 2
+    assert report["attendees"] == attendance["attended"] == 5
+    assert attendance["confirmed"] == 6 and attendance["rate"] == pytest.approx(5 / 6)
+    assert report["members"]["attended_members"] + report["members"]["attended_non_members"] == 5
+    assert sum(d["count"] for d in report["districts"]) == sum(o["attendees"] for o in report["organisations"]) == 5
+    assert [e["id"] for e in accredited["events"]] == [1, 2] and accredited["events_held"] == 2
+    assert sum(e["attendees"] for e in accredited["events"]) == report["attendees"]
+    assert accredited["hours_taught"] == 12  # hours taught: each held programme once
+    assert accredited["person_hours"] == 6 * 2 + 6 * 3  # hours × attendees, apart
+    assert attendance["not_ended_marked"] == 2  # said, not counted
+    table = [tuple(r) for r in csv.reader(io.StringIO(records.annual_report_csv(report)[1:]), delimiter=";")]
+    assert ("Účast (jen konané akce)", "účastníci (potvrzená účast)", "5") in table
+    assert ("Účast (jen konané akce)", "nezapočtená účast u akcí, které ještě neskončily", "2") in table
+    assert ("Akreditované vzdělávání (konané akce)", "odučené akreditované hodiny", "12") in table
 
 
 def test_the_annual_report_as_csv_reads_back():
@@ -120,15 +146,18 @@ def test_the_annual_report_as_csv_reads_back():
                                    [fact(1, attended=True), fact(1)], {}, T0 + timedelta(days=1))
     table = [tuple(r) for r in csv.reader(io.StringIO(records.annual_report_csv(report)[1:]), delimiter=";")]
     assert table[0] == ("Oddíl", "Položka", "Hodnota")
-    assert ("Účast", "míra účasti", "50\u00a0%") in table
+    assert ("Účast (jen konané akce)", "míra účasti", "50\u00a0%") in table
     assert ("Akce podle druhu", "školení", "1") in table
     assert ("Účastníci podle okresu", "okres neuveden", "1") in table
-    assert ("Akreditované hodiny", "celkem", "6") in table
+    assert ("Akreditované vzdělávání (konané akce)", "odučené akreditované hodiny", "6") in table
+    assert ("Akreditované vzdělávání (konané akce)", "osobohodiny akreditovaného vzdělávání (hodiny × účastníci)",
+            "6") in table
 
 
 def test_nothing_to_divide_gives_no_rate():
     report = records.annual_report(2026, [], [], {}, T0)
-    assert report["attendance"]["rate"] is None and report["accredited"]["hours_delivered"] == 0
+    assert report["attendance"]["rate"] is None and report["accredited"]["person_hours"] == 0
+    assert report["accredited"]["hours_taught"] == 0
 
 
 # Through the service
@@ -224,7 +253,8 @@ def test_the_annual_report_through_the_service(service, held):
     assert report["events"]["total"] == 3 and report["events"]["held"] == 3
     assert report["attendance"]["confirmed"] == 6 and report["attendance"]["attended"] == 5
     assert report["districts"][0] == {"district": "Plzeň-město", "count": 4}
-    assert report["accredited"]["hours_delivered"] == 6 * 3 + 4 * 1
+    assert report["accredited"]["hours_taught"] == 6 + 4  # next year's training is in 2027's report
+    assert report["accredited"]["person_hours"] == 6 * 3 + 4 * 1
     assert service.export_annual_report(2026).count("\r\n") > 10
 
 
