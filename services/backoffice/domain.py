@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from services.common.czech import local
+from services.common.czech import local, plural
 from services.common.errors import ValidationError
 
 # What each role may do. A page names the right it needs; a test walks every page with every role.
@@ -125,3 +125,62 @@ def cancel_done(registration, successor) -> str:
     if successor is not None:
         done += f" Místo dostal(a) {full_name(successor)} z čekací listiny."
     return done
+
+
+# The door: finding a person who forgot the ticket.
+
+def folded(text: str) -> str:
+    """``text`` as the door's search compares it: lower case, without diacritics."""
+    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().casefold()
+
+
+MIN_NAME_QUERY = 2
+MAX_DOOR_MATCHES = 20
+
+
+def door_matches(registrations, query: str) -> list:
+    """The confirmed registrations whose name holds every word of ``query`` (``nova jan`` finds
+    Jana Nováková), whatever the diacritics and the case; by surname, at most ``MAX_DOOR_MATCHES``.
+    A query shorter than ``MIN_NAME_QUERY`` letters finds nobody."""
+    words = folded(query).split()
+    if len("".join(words)) < MIN_NAME_QUERY:
+        return []
+    found = [r for r in registrations if r["status"] == "confirmed"
+             and all(word in folded(f"{r['first_name']} {r['last_name']}") for word in words)]
+    return sorted(found, key=lambda r: (folded(r["last_name"]), folded(r["first_name"]), r["id"]))[:MAX_DOOR_MATCHES]
+
+
+def with_organisation(registration) -> str:
+    """``Jana Nováková (Obec Chotěšov)``, or the name alone when no organisation was given."""
+    organisation = registration.get("organisation_name")
+    return f"{full_name(registration)} ({organisation})" if organisation else full_name(registration)
+
+
+def outside_days_question(message: str) -> str:
+    """The door's question when a ticket is genuine but the event is not today: the registrations
+    service's reason (``Akce je až 15. 12. 2026.``) with the question to admit all the same."""
+    return f"{message.rstrip('.')} – opravdu vpustit?"
+
+
+# Events: what publishing, cancelling and deleting set off.
+
+def cancel_event_consequences(stats, reason: str) -> list[str]:
+    """Who is told, with the reason, when a published event is cancelled."""
+    confirmed, waiting = stats["confirmed"], stats["waitlisted"]
+    if confirmed or waiting:
+        people = " a ".join(([plural(confirmed, "přihlášený", "přihlášení", "přihlášených")] if confirmed else [])
+                            + ([f"{waiting} na čekací listině"] if waiting else []))
+        verb = "dostane" if confirmed + waiting == 1 else "dostanou"
+        said = [f"{people} {verb} e-mail s důvodem: „{reason}“"]
+    else:
+        said = ["Nikdo není přihlášený, e-mail nikomu nepůjde."]
+    said.append("Všechny přihlášky se zruší a akce zmizí z webu. Zrušení nelze vrátit.")
+    return said
+
+
+def statement_problem(fields, message: str) -> str:
+    """A refusal's messages as one text for the page (a field may carry a list of them)."""
+    texts = []
+    for value in (fields or {}).values():
+        texts.extend(str(item) for item in (value if isinstance(value, (list, tuple)) else [value]))
+    return " ".join(texts) or message

@@ -31,11 +31,13 @@ from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, rend
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
 STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javascript; charset=utf-8",
+                "favicon.svg": "image/svg+xml", "event_form.js": "text/javascript; charset=utf-8",
                 "filter.js": "text/javascript; charset=utf-8",
                 "jsQR.js": "text/javascript; charset=utf-8"}
 ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
            "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
-           "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
+           "checked_in": "odbaven účastník", "checked_in_without_ticket": "odbaven účastník bez vstupenky",
+           "account_created": "založen účet", "password_changed": "změněno heslo",
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
            "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
@@ -510,15 +512,51 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
 
     @page("POST", "/vstup/<int:event_id>", "door")
     def check_in(self, request, event_id):
+        """A ticket's code (scanned or typed). A genuine ticket on a day the event does not take
+        place on is not admitted at once: the door asks, and the code comes again confirmed."""
         code = request.form.get("code", "")
+        any_day = confirmed(request)
         try:
-            registration = self.registrations.check_in(event_id, code)
+            registration = self.registrations.check_in(event_id, code, any_day=any_day)
         except (NotFound, Conflict) as refusal:
+            if refusal.code == "not_today":
+                return self._door(request, event_id, status=409, answer={
+                    "warning": domain.outside_days_question(refusal.message), "fields": {"code": code}})
             return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
                               status=409 if isinstance(refusal, Conflict) else 404)
-        self._audit(request, "checked_in", {"event_id": event_id, "registration_id": registration["id"]})
-        return self._door(request, event_id, answer={"ok": True, "name": f"{registration['first_name']} "
-                                                                          f"{registration['last_name']}"})
+        self._audit(request, "checked_in", dict({"event_id": event_id, "registration_id": registration["id"]},
+                                                **({"outside_event_days": True} if any_day else {})))
+        return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration)})
+
+    @page("POST", "/vstup/<int:event_id>/bez-vstupenky", "door")
+    def check_in_by_name(self, request, event_id):
+        """A person found by name who forgot the ticket: asked first, then admitted with the
+        ticket's refusals, and recorded as admitted without a ticket."""
+        registration_id = request.form.get("registration_id", type=int)
+        registration = self.registrations.get_registration(registration_id) if registration_id else None
+        if registration is None or registration["event"]["id"] != event_id:
+            raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
+        back = f"/vstup/{event_id}"
+        if not confirmed(request):
+            return self._confirm(request, f"Vpustit {domain.with_organisation(registration)} bez vstupenky?",
+                                 [f"Přihláška: {registration['email']}, potvrzená.",
+                                  "Vstup se zapíše do auditu jako vstup bez vstupenky."],
+                                 "Ano, vpustit", back=back)
+        any_day = request.form.get("jiny_den") == "ano"
+        try:
+            self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
+        except (NotFound, Conflict) as refusal:
+            if refusal.code == "not_today":
+                return self._door(request, event_id, status=409, answer={
+                    "warning": domain.outside_days_question(refusal.message), "action": f"{back}/bez-vstupenky",
+                    "fields": {"registration_id": registration["id"], "jiny_den": "ano"}})
+            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
+                              status=409 if isinstance(refusal, Conflict) else 404)
+        self._audit(request, "checked_in_without_ticket", dict(
+            {"event_id": event_id, "registration_id": registration["id"], "name": domain.full_name(registration)},
+            **({"outside_event_days": True} if any_day else {})))
+        return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
+                                                     "without_ticket": True})
 
     # Accounts and the audit log (admin)
 
@@ -559,6 +597,11 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
                 headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
         return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details)
 
+    @page("GET", "/favicon.ico", None)
+    def favicon(self, request):
+        """The icon browsers ask for by this name (an SVG; the pages link ``/static/favicon.svg``)."""
+        return self.static_file(request, "favicon.svg")
+
     @page("GET", "/static/<name>", None)
     def static_file(self, request, name):
         if name not in STATIC_FILES:
@@ -597,9 +640,15 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
             usecases.audit(tx, request.account, action, details, self.clock())
 
     def _door(self, request, event_id, answer, status=200):
+        """The door of an event: the answer to the last ticket or name, the scanner, the code, and
+        the search by name (``?jmeno=``) of confirmed people who forgot their ticket."""
         event = self.registrations.get_event(event_id)
         stats = self.registrations.event_stats(event_id)
-        return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer)
+        query = (request.args.get("jmeno") or "").strip()[:100]
+        found = domain.door_matches(self.registrations.list_registrations(event_id, "confirmed"), query) \
+            if query else []
+        return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
+                          query=query, found=found, min_query=domain.MIN_NAME_QUERY)
 
     def _pending(self, request, with_account=False):
         """The session waiting for its second factor; a login page otherwise."""
