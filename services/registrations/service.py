@@ -163,7 +163,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         (for staff: the page as it will look, with registering turned off), valid a day."""
         with self.db.transaction() as tx:
             usecases.get_event(tx, int(event_id), public_only=False)
-        return f"{self.base_url}/events/{int(event_id)}?nahled={preview_token(self.signing_key, int(event_id), self.clock())}"
+        token = preview_token(self.signing_key, int(event_id), self.clock())
+        return f"{self.base_url}/events/{int(event_id)}?nahled={token}"
 
     @rpc(expected_exceptions=EXPECTED)
     def event_stats(self, event_id):
