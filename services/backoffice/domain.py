@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
+from services.common import czech
 from services.common.czech import local, plural
 from services.common.errors import ValidationError
 
@@ -97,6 +98,24 @@ def question_key(label: str) -> str:
     return "_".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("_")
 
 
+def question_keys(kept, labels) -> list[str]:
+    """The keys of an event's questions: ``kept[i]`` where the question has one already, else made
+    from ``labels[i]`` (``question_key``, ``otazka`` for a label without letters), with ``_2``,
+    ``_3`` added where another question of the event has the key already."""
+    taken = {key for key in kept if key}
+    keys = []
+    for key, label in zip(kept, labels, strict=True):
+        if not key:
+            base = question_key(label) or "otazka"
+            key, number = base, 1
+            while key in taken:
+                number += 1
+                key = f"{base[:40 - len(str(number)) - 1]}_{number}"
+            taken.add(key)
+        keys.append(key)
+    return keys
+
+
 # What an action will do and did, as the confirmation and the message after it say it.
 
 def full_name(registration) -> str:
@@ -184,3 +203,58 @@ def statement_problem(fields, message: str) -> str:
     for value in (fields or {}).values():
         texts.extend(str(item) for item in (value if isinstance(value, (list, tuple)) else [value]))
     return " ".join(texts) or message
+
+
+def publish_consequences(event) -> list[str]:
+    """What publishing ``event`` sets off."""
+    closes = event.get("registration_closes_at")
+    said = ["Objeví se na webu a půjde se na ni přihlásit"
+            + (f" (do {czech.date_time(datetime.fromisoformat(closes))})." if closes else ".")]
+    said.append("Přihlášení dostanou e-mailem potvrzení se vstupenkou"
+                + (", nečlenové i výzvu k platbě." if event.get("price_non_member") or event.get("price_member")
+                   else "."))
+    said.append("Zveřejněnou akci už nelze smazat, jen zrušit (všem přihlášeným pak přijde e-mail).")
+    return said
+
+
+def cancel_event_done(event, stats) -> str:
+    told = stats["confirmed"] + stats["waitlisted"]
+    return f"Akce „{event['title']}“ je zrušená." + (
+        f" E-mail s důvodem odchází: {plural(told, 'osoba', 'osoby', 'osob')}." if told else "")
+
+
+# The event form's fields in Czech, for the message after an edit (in the form's order).
+EVENT_FIELDS = {
+    "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",
+    "webinar_url": "odkaz na webinář", "starts_at": "začátek", "ends_at": "konec", "sessions": "termíny",
+    "capacity": "počet míst", "price_member": "cena pro členy", "price_non_member": "cena pro ostatní",
+    "max_per_organisation": "nejvýše osob z organizace", "accreditation_number": "číslo akreditace",
+    "hours": "počet hodin", "release_unpaid_after_days": "uvolnění nezaplacených míst",
+    "waitlist_enabled": "čekací listina", "collects_birth_date": "datum narození", "description": "popis",
+    "questions": "otázky",
+}
+
+
+def saved_message(before, after, told: int) -> str:
+    """What an edit saved, by the form's Czech names of the fields it changed; who is told."""
+    changed = [label for field, label in EVENT_FIELDS.items() if _comparable(before.get(field)) !=
+               _comparable(after.get(field))]
+    said = (f"Změny akce „{after['title']}“ jsou uložené: {', '.join(changed)}." if changed
+            else f"Akce „{after['title']}“ je uložená beze změn.")
+    if told:
+        said += f" Přihlášení ({told}) dostanou e-mail o změně."
+    return said
+
+
+def _comparable(value):
+    """Times compared as moments (an ISO text with one offset or another), the rest as they are."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    return value

@@ -4,6 +4,7 @@ It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
 import os
+import re
 from datetime import datetime
 
 from nameko.dependency_providers import Config
@@ -35,7 +36,8 @@ STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javas
                 "filter.js": "text/javascript; charset=utf-8",
                 "jsQR.js": "text/javascript; charset=utf-8"}
 ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
-           "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
+           "event_cancelled": "zrušena akce", "draft_deleted": "smazán koncept akce",
+           "registration_cancelled": "zrušena přihláška",
            "checked_in": "odbaven účastník", "checked_in_without_ticket": "odbaven účastník bez vstupenky",
            "account_created": "založen účet", "password_changed": "změněno heslo",
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
@@ -127,21 +129,23 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("GET", "/prihlaseni/nastavit-kod", None)
     def code_setup_form(self, request):
         pending, account = self._pending(request, with_account=True)
-        secret = usecases.new_totp_secret()
+        with self.db.transaction() as tx:
+            secret = usecases.pending_totp_secret(tx, account)
         return self._totp_setup(account, pending["csrf"], secret)
 
     @page("POST", "/prihlaseni/nastavit-kod", None)
     def code_setup(self, request):
         pending, account = self._pending(request, with_account=True)
-        secret = request.form.get("secret", "")
         if request.form.get("csrf") != pending["csrf"] or account["totp_secret"] is not None:
             return render("error.html", status=403, account=None, csrf=None, message="Formulář vypršel.")
         try:
             with self.db.transaction() as tx:
-                usecases.enable_totp(tx, account, secret, request.form.get("code"), self.clock())
+                usecases.enable_totp(tx, account, request.form.get("code"), self.clock())
                 usecases.second_factor(tx, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
                                        self.clock(), request.remote_addr)
         except ValidationError as error:
+            with self.db.transaction() as tx:
+                secret = usecases.pending_totp_secret(tx, account)
             return self._totp_setup(account, pending["csrf"], secret, problem=error.fields["code"], status=422)
         return redirect("/", code=303)
 
@@ -164,16 +168,20 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         """Any account may add the second factor (an administrator's has it from the first login)."""
         if request.account["totp_secret"] is not None:
             return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
-        secret = usecases.new_totp_secret()
+        with self.db.transaction() as tx:
+            secret = usecases.pending_totp_secret(tx, request.account)
         return self._page(request, "code_setup.html", secret=secret, qr=_qr(secret, request.account), problem=None)
 
     @page("POST", "/kod", "door")
     def own_code(self, request):
-        secret = request.form.get("secret", "")
+        if request.account["totp_secret"] is not None:
+            return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
         try:
             with self.db.transaction() as tx:
-                usecases.enable_totp(tx, request.account, secret, request.form.get("code"), self.clock())
+                usecases.enable_totp(tx, request.account, request.form.get("code"), self.clock())
         except ValidationError as error:
+            with self.db.transaction() as tx:
+                secret = usecases.pending_totp_secret(tx, request.account)
             return self._page(request, "code_setup.html", status=422, secret=secret, qr=_qr(secret, request.account),
                               problem=error.fields["code"])
         return self._page(request, "password.html", errors={}, note="Ověřovací kód je zapnutý: od příštího "
@@ -231,6 +239,10 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
         values, rows = _form_input(request), _question_input(request)
+        changed_rows = _question_rows_changed(request)
+        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+            return self._page(request, "event_form.html", values=dict(values, questions=_question_rows(changed_rows)),
+                              errors={})
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
             event = self.registrations.create_event(dict(data, questions=_questions(rows)))
@@ -238,7 +250,8 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
             return self._page(request, "event_form.html", status=422,
                               values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
         self._audit(request, "event_created", {"event_id": event["id"], "title": event["title"]})
-        return redirect(f"/akce/{event['id']}", code=303)
+        return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
+                                                           "se objeví, až ho zveřejníte.")
 
     @page("GET", "/akce/<int:event_id>/upravit", "staff")
     def edit_form(self, request, event_id):
@@ -251,6 +264,10 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         them the email they will get, and save only once that is confirmed."""
         event = self.registrations.get_event(event_id)
         values, rows = _form_input(request), _question_input(request)
+        changed_rows = _question_rows_changed(request)
+        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+            return self._page(request, "event_form.html", event=event, errors={},
+                              values=dict(values, questions=_question_rows(changed_rows)))
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
             data["questions"] = _questions(rows)
@@ -270,10 +287,62 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
                     "manage_url": "…", "ticket_code": None}})
             return self._page(request, "event_preview.html", event=event, values=values, questions=rows,
                               preview=preview, email=email)
-        self.registrations.update_event(event_id, data)
+        saved = self.registrations.update_event(event_id, data)
         self._audit(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
                                                "told": preview["told"]})
-        return redirect(f"/akce/{event_id}", code=303)
+        return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"]))
+
+    @page("GET", "/akce/<int:event_id>/nahled", "staff")
+    def public_preview(self, request, event_id):
+        """The event's public page as it will look (a draft too): a signed link of the public site."""
+        return redirect(self.registrations.preview_url(event_id), code=303)
+
+    @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
+    def publish_event(self, request, event_id):
+        event = self.registrations.get_event(event_id)
+        if event["status"] != "draft":
+            return self._done(request, f"/akce/{event_id}", "Akce už zveřejněná byla." if event["status"] ==
+                              "published" else "Zrušenou akci nelze zveřejnit.")
+        if not confirmed(request):
+            return self._confirm(request, f"Zveřejnit akci „{event['title']}“?",
+                                 domain.publish_consequences(event), "Ano, zveřejnit", back=f"/akce/{event_id}")
+        event = self.registrations.publish_event(event_id)
+        self._audit(request, "event_published", {"event_id": event_id, "title": event["title"]})
+        return self._done(request, f"/akce/{event_id}", f"Akce „{event['title']}“ je zveřejněná: je na webu "
+                                                        "a lze se na ni přihlásit.")
+
+    @page("POST", "/akce/<int:event_id>/zrusit", "staff")
+    def cancel_event(self, request, event_id):
+        """Cancel a published event: first who will be emailed and why, then, confirmed, done."""
+        event = self.registrations.get_event(event_id)
+        if event["status"] == "draft":
+            raise Conflict("draft_not_cancelled", "Koncept se neruší, ale maže: použijte „Smazat koncept“.")
+        if event["status"] == "cancelled":
+            return self._done(request, f"/akce/{event_id}", "Akce už zrušená byla.")
+        reason = " ".join(request.form.get("reason", "").split())
+        if not reason:
+            raise Conflict("reason_needed", "Uveďte důvod zrušení: dostanou ho všichni přihlášení.")
+        stats = self.registrations.event_stats(event_id)
+        if not confirmed(request):
+            return self._confirm(request, f"Zrušit akci „{event['title']}“?",
+                                 domain.cancel_event_consequences(stats, reason), "Ano, zrušit akci",
+                                 back=f"/akce/{event_id}", danger=True)
+        event = self.registrations.cancel_event(event_id, reason)
+        self._audit(request, "event_cancelled", {"event_id": event_id, "title": event["title"], "reason": reason})
+        return self._done(request, f"/akce/{event_id}", domain.cancel_event_done(event, stats))
+
+    @page("POST", "/akce/<int:event_id>/smazat", "staff")
+    def delete_draft(self, request, event_id):
+        """Delete a draft (never published: nobody registered, nobody is told); asked first."""
+        event = self.registrations.get_event(event_id)
+        if not confirmed(request):
+            return self._confirm(request, f"Smazat koncept „{event['title']}“?",
+                                 ["Koncept nebyl zveřejněn, nikdo se na něj nepřihlásil a nikomu nic nepůjde.",
+                                  "Smazání nelze vrátit."], "Ano, smazat koncept", back=f"/akce/{event_id}",
+                                 danger=True)
+        self.registrations.delete_draft(event_id)
+        self._audit(request, "draft_deleted", {"event_id": event_id, "title": event["title"]})
+        return self._done(request, "/akce?ktere=koncepty", f"Koncept „{event['title']}“ je smazaný.")
 
     @page("GET", "/akce/<int:event_id>", "staff")
     def event(self, request, event_id):
@@ -287,21 +356,6 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         return self._page(request, "event.html", event=event, registrations=registrations,
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id))
-
-    @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
-    def publish_event(self, request, event_id):
-        event = self.registrations.publish_event(event_id)
-        self._audit(request, "event_published", {"event_id": event_id, "title": event["title"]})
-        return redirect(f"/akce/{event_id}", code=303)
-
-    @page("POST", "/akce/<int:event_id>/zrusit", "staff")
-    def cancel_event(self, request, event_id):
-        reason = " ".join(request.form.get("reason", "").split())
-        if not reason:
-            raise Conflict("reason_needed", "Uveďte důvod zrušení: dostanou ho všichni přihlášení.")
-        event = self.registrations.cancel_event(event_id, reason)
-        self._audit(request, "event_cancelled", {"event_id": event_id, "title": event["title"], "reason": reason})
-        return redirect(f"/akce/{event_id}", code=303)
 
     @page("GET", "/akce/<int:event_id>/export.csv", "staff")
     def export_event(self, request, event_id):
@@ -701,34 +755,50 @@ def _form_values(event):
 
 
 QUESTION_PARTS = ("id", "label", "type", "options", "required")
-SPARE_QUESTION_ROWS = 2
-MAX_QUESTION_ROWS = 40
+MAX_QUESTION_ROWS = 100
+QUESTION_ROW = re.compile(r"q([0-9]{1,3})_label")
+BLANK_QUESTION = {"id": "", "label": "", "type": "text", "options": "", "required": "ne"}
 
 
-def _question_input(request):
-    """The rows of the form's questions as typed, blank ones left out."""
+def _question_input(request, keep_blank=False, without=None):
+    """The rows of the form's questions as typed, in the order of their numbers (a row removed
+    in the browser leaves a gap); blank ones left out unless ``keep_blank`` (the form shown again),
+    and row number ``without`` left out (its "Odebrat" button was pressed)."""
+    numbers = sorted(int(found.group(1)) for found in map(QUESTION_ROW.fullmatch, request.form) if found)
     rows = []
-    for number in range(MAX_QUESTION_ROWS):
-        if f"q{number}_label" not in request.form:
-            break
+    for number in numbers[:MAX_QUESTION_ROWS]:
+        if number == without:
+            continue
         row = {part: request.form.get(f"q{number}_{part}", "") for part in QUESTION_PARTS}
         row["required"] = "ano" if row["required"] == "ano" else "ne"
-        if any(row[part].strip() for part in ("id", "label", "options")):
+        if keep_blank or any(row[part].strip() for part in ("label", "options")):
             rows.append(row)
     return rows
 
 
 def _question_rows(rows):
-    """The question rows the form shows: those given and a few blank ones for new questions."""
-    return list(rows) + [{"id": "", "label": "", "type": "text", "options": "", "required": "ne"}] * SPARE_QUESTION_ROWS
+    """The question rows the form shows: those given, or one blank row for a first question."""
+    return list(rows) or [dict(BLANK_QUESTION)]
+
+
+def _question_rows_changed(request):
+    """The form's rows after its "Přidat otázku" or "Odebrat" button (without JavaScript, the
+    form comes back with one more blank row, or without the one removed); None for a save."""
+    if request.form.get("pridat_otazku") is not None:
+        return _question_input(request, keep_blank=True) + [dict(BLANK_QUESTION)]
+    removed = request.form.get("odebrat_otazku", type=int)
+    if removed is not None:
+        return _question_input(request, keep_blank=True, without=removed)
+    return None
 
 
 def _questions(rows):
-    """The form's question rows as the registrations service takes them; a key left blank is
-    made from the question's text."""
-    return [{"id": row["id"].strip() or domain.question_key(row["label"]), "label": row["label"],
-             "type": row["type"], "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
-             "required": row["required"] == "ano"} for row in rows]
+    """The form's question rows as the registrations service takes them: a question keeps its key
+    (a hidden field); a new one gets a key made from its text, unlike any other of the event."""
+    keys = domain.question_keys([row["id"].strip() for row in rows], [row["label"] for row in rows])
+    return [{"id": key, "label": row["label"], "type": row["type"],
+             "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
+             "required": row["required"] == "ano"} for key, row in zip(keys, rows, strict=True)]
 
 
 CHECKBOXES = ("waitlist_enabled", "collects_birth_date")

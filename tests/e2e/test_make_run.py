@@ -53,7 +53,7 @@ def a_new_user_runs_a_seminar(console, public, one_time, sink):
     browser = requests.Session()
     setup = browser.post(f"{console}/prihlaseni", data={
         "csrf": _csrf(browser.get(f"{console}/prihlaseni")), "email": "spravce@smopk.example", "password": one_time})
-    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
     changing = browser.post(f"{console}/prihlaseni/nastavit-kod", data={
         "csrf": _csrf(setup), "secret": secret, "code": pyotp.TOTP(secret).now()})
     home = browser.post(f"{console}/heslo", data={"csrf": _csrf(changing), "old_password": one_time,

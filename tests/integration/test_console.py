@@ -101,7 +101,7 @@ def test_the_first_administrator_changes_the_password_and_sets_up_the_code(conso
                                                      "password": one_time, "dal": "/akce"})
     assert setup.url.endswith("/prihlaseni/nastavit-kod") and "QR kód" in setup.text
     assert browser.cookies.get("konzole", domain="127.0.0.1") != planted  # a new session id at login
-    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
     wrong = browser.post(f"{base}/prihlaseni/nastavit-kod", data={"csrf": csrf_of(setup), "secret": secret,
                                                                  "code": "000000"})
     assert wrong.status_code in (401, 422)
@@ -342,7 +342,8 @@ def test_any_account_can_add_the_code_from_the_phone(console):
     base, _, secrets = console[:3]
     staff = logged_in(base, "staff", secrets)
     setup = staff.get(f"{base}/kod")
-    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
+    assert f'<code class="secret">{secret}</code>' in staff.get(f"{base}/kod").text  # a reload: the same QR code
     wrong = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret, "code": "12345"})
     assert wrong.status_code == 422 and "Kód nesouhlasí" in wrong.text
     done = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret,
