@@ -654,7 +654,7 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("GET", "/favicon.ico", None)
     def favicon(self, request):
         """The icon browsers ask for by this name (an SVG; the pages link ``/static/favicon.svg``)."""
-        return self.static_file(request, "favicon.svg")
+        return self.static_file(request, name="favicon.svg")
 
     @page("GET", "/static/<name>", None)
     def static_file(self, request, name):

@@ -436,7 +436,7 @@ class WebPages:
     @page_route("GET", "/favicon.ico")
     def favicon(self, request):
         """The icon browsers ask for by this name (an SVG; the pages link it as ``/static/favicon.svg``)."""
-        return self.static_file(request, "favicon.svg")
+        return self.static_file(request, name="favicon.svg")
 
     @page_route("GET", "/static/<name>")
     def static_file(self, request, name):

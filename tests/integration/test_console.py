@@ -163,8 +163,11 @@ def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_i
     made = cluster.registrations.get_event(event_id)
     assert made["starts_at"] == "2026-12-30T09:00:00+01:00" and made["max_per_organisation"] == 1
     assert made["waitlist_enabled"] and not made["collects_birth_date"] and made["accreditation_number"] is None
-    published = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
-    assert "zveřejněna" in published.text
+    asked = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
+    assert "Zveřejnit akci „Zákon o obcích v praxi“?" in asked.text and "Objeví se na webu" in asked.text
+    assert cluster.registrations.get_event(event_id)["status"] == "draft"  # asked, not done
+    published = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created), "confirmed": "ano"})
+    assert "zveřejněna" in published.text and "Akce „Zákon o obcích v praxi“ je zveřejněná" in published.text
     jana = cluster.registrations.register(event_id, {"first_name": "Jana", "last_name": "Nováková",
                                                      "email": "jana@obec.example", "organisation_name": "Obec",
                                                      "gdpr_consent": True})
@@ -174,7 +177,11 @@ def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_i
     door = logged_in(base, "door", secrets)
     assert door.get(f"{base}/").url.endswith("/vstup")
     page = door.get(f"{base}/vstup/{event_id}")
-    admitted = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
+    early = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
+    assert early.status_code == 409 and "Akce je až 30. 12. 2026 – opravdu vpustit?" in early.text  # weeks ahead
+    assert "Uvnitř 0 z 1" in early.text
+    admitted = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"],
+                                                           "confirmed": "ano"})
     assert "Vstup povolen: Jana Nováková" in admitted.text and "Uvnitř 1 z 1" in admitted.text
     again = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
     assert again.status_code == 409 and "Vstupenka už byla odbavena" in again.text

@@ -123,7 +123,7 @@ def test_staff_hand_a_seat_over_in_the_console(whole_console):  # noqa: F811
     event_id = int(created.url.rsplit("/", 1)[1])
     made = cluster.registrations.get_event(event_id)
     assert (made["format"], made["venue"], made["webinar_url"]) == ("online", "Online", "https://meet.example.cz/gdpr")
-    office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
+    office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created), "confirmed": "ano"})
     jana = cluster.registrations.register(event_id, person("Jana", "Nováková", "jana@obec.example"))
 
     page = office.get(f"{base}/akce/{event_id}")
