@@ -211,7 +211,7 @@ def publish_consequences(event) -> list[str]:
     said = ["Objeví se na webu a půjde se na ni přihlásit"
             + (f" (do {czech.date_time(datetime.fromisoformat(closes))})." if closes else ".")]
     said.append("Přihlášení dostanou e-mailem potvrzení se vstupenkou"
-                + (", nečlenové i výzvu k platbě." if event.get("price_non_member") or event.get("price_member")
+                + (" a ti, kdo platí, i výzvu k platbě." if event.get("price_non_member") or event.get("price_member")
                    else "."))
     said.append("Zveřejněnou akci už nelze smazat, jen zrušit (všem přihlášeným pak přijde e-mail).")
     return said
