@@ -591,9 +591,10 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         if registration is None or registration["event"]["id"] != event_id:
             raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
         back = f"/vstup/{event_id}"
-        if not confirmed(request):
+        admissible = registration["status"] == "confirmed" and not registration["checked_in_at"]
+        if admissible and not confirmed(request):  # else straight to the refusal, as for a ticket
             return self._confirm(request, f"Vpustit {domain.with_organisation(registration)} bez vstupenky?",
-                                 [f"Přihláška: {registration['email']}, potvrzená.",
+                                 ["Přihláška je potvrzená, jen vstupenku u sebe nemá.",
                                   "Vstup se zapíše do auditu jako vstup bez vstupenky."],
                                  "Ano, vpustit", back=back)
         any_day = request.form.get("jiny_den") == "ano"
