@@ -36,10 +36,8 @@ STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javas
                 "filter.js": "text/javascript; charset=utf-8",
                 "jsQR.js": "text/javascript; charset=utf-8"}
 ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
-           "event_cancelled": "zrušena akce", "draft_deleted": "smazán koncept akce",
-           "registration_cancelled": "zrušena přihláška",
-           "checked_in": "odbaven účastník", "checked_in_without_ticket": "odbaven účastník bez vstupenky",
-           "account_created": "založen účet", "password_changed": "změněno heslo",
+           "event_cancelled": "zrušena akce", "registration_cancelled": "zrušena přihláška",
+           "checked_in": "odbaven účastník", "account_created": "založen účet", "password_changed": "změněno heslo",
            "totp_enabled": "zapnut druhý faktor", "logged_in": "přihlášení",
            "logged_out_everywhere": "odhlášení ze všech zařízení", "attendance_marked": "potvrzena účast",
            "certificate_printed": "vytištěno osvědčení", "members_imported": "nahrána evidence členů",
@@ -55,6 +53,8 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "material_added": "nahrány podklady", "material_removed": "smazány podklady",
            "materials_sent": "rozeslány podklady", "feedback_requested": "rozeslán dotazník",
            "registration_substituted": "místo předáno náhradníkovi"}
+ACTIONS.update({"checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
+                "draft_deleted": "smazán koncept akce"})
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
@@ -292,6 +292,19 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
                                                "told": preview["told"]})
         return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"]))
 
+    @page("GET", "/akce/<int:event_id>", "staff")
+    def event(self, request, event_id):
+        event = self.registrations.get_event(event_id)
+        status = request.args.get("stav") or None
+        registrations = self.registrations.list_registrations(event_id, status)
+        query = (request.args.get("hledat") or "").strip().casefold()
+        if query:
+            registrations = [r for r in registrations if query in " ".join(
+                [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+        return self._page(request, "event.html", event=event, registrations=registrations,
+                          stats=self.registrations.event_stats(event_id), shown=status, query=query,
+                          materials=self.registrations.list_materials(event_id))
+
     @page("GET", "/akce/<int:event_id>/nahled", "staff")
     def public_preview(self, request, event_id):
         """The event's public page as it will look (a draft too): a signed link of the public site."""
@@ -343,19 +356,6 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         self.registrations.delete_draft(event_id)
         self._audit(request, "draft_deleted", {"event_id": event_id, "title": event["title"]})
         return self._done(request, "/akce?ktere=koncepty", f"Koncept „{event['title']}“ je smazaný.")
-
-    @page("GET", "/akce/<int:event_id>", "staff")
-    def event(self, request, event_id):
-        event = self.registrations.get_event(event_id)
-        status = request.args.get("stav") or None
-        registrations = self.registrations.list_registrations(event_id, status)
-        query = (request.args.get("hledat") or "").strip().casefold()
-        if query:
-            registrations = [r for r in registrations if query in " ".join(
-                [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
-        return self._page(request, "event.html", event=event, registrations=registrations,
-                          stats=self.registrations.event_stats(event_id), shown=status, query=query,
-                          materials=self.registrations.list_materials(event_id))
 
     @page("GET", "/akce/<int:event_id>/export.csv", "staff")
     def export_event(self, request, event_id):
