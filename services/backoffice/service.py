@@ -278,6 +278,9 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         except Conflict as error:  # an answered question removed, a chosen option taken away
             if error.code not in ("question_answered", "option_chosen"):
                 raise
+            if error.code == "question_answered":  # the answered questions come back (their keys are hidden)
+                posted = {row["id"] for row in rows}
+                rows = rows + [row for row in _form_values(event)["questions"] if row["id"] and row["id"] not in posted]
             return self._page(request, "event_form.html", status=409, event=event,
                               values=dict(values, questions=_question_rows(rows)), errors={"questions": error.message})
         if preview["told"] and request.form.get("confirmed") != "ano":

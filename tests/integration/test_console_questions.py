@@ -63,6 +63,7 @@ def test_staff_define_questions_on_the_form_and_read_the_answers(console):  # no
     removed = office.post(f"{base}/akce/{event_id}/upravit", data=dict(EVENT, csrf=csrf_of(edit), **rows(
         dict(DOTAZ, id="dotaz_na_lektora"))))
     assert removed.status_code == 409 and "Na otázku „Strava“ už někdo odpověděl" in removed.text
+    assert 'name="q1_id" value="strava"' in removed.text  # it comes back to the form, with its key
     assert len(cluster.registrations.get_event(event_id)["questions"]) == 2
     relabelled = office.post(f"{base}/akce/{event_id}/upravit", data=dict(EVENT, csrf=csrf_of(edit), **rows(
         dict(STRAVA, id="strava", label="Jakou stravu?", options="běžná\nbezlepková\nveganská"),
