@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
+from services.common import czech
 from services.common.czech import local, plural
 from services.common.errors import ValidationError
 
@@ -95,6 +96,24 @@ def question_key(label: str) -> str:
     at most 40 characters (``Dotaz na lektora`` -> ``dotaz_na_lektora``)."""
     plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
     return "_".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("_")
+
+
+def question_keys(kept, labels) -> list[str]:
+    """The keys of an event's questions: ``kept[i]`` where the question has one already, else made
+    from ``labels[i]`` (``question_key``, ``otazka`` for a label without letters), with ``_2``,
+    ``_3`` added where another question of the event has the key already."""
+    taken = {key for key in kept if key}
+    keys = []
+    for key, label in zip(kept, labels, strict=True):
+        if not key:
+            base = question_key(label) or "otazka"
+            key, number = base, 1
+            while key in taken:
+                number += 1
+                key = f"{base[:40 - len(str(number)) - 1]}_{number}"
+            taken.add(key)
+        keys.append(key)
+    return keys
 
 
 # What an action will do and did, as the confirmation and the message after it say it.
@@ -247,3 +266,115 @@ def chosen_ico(typed: str):
     ``Name (IČO)``; None for a name, to be searched for."""
     found = CHOSEN_ICO.fullmatch(typed or "")
     return found.group(1) if found else None
+# The door: finding a person who forgot the ticket.
+
+def folded(text: str) -> str:
+    """``text`` as the door's search compares it: lower case, without diacritics."""
+    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().casefold()
+
+
+MIN_NAME_QUERY = 2
+MAX_DOOR_MATCHES = 20
+
+
+def door_matches(registrations, query: str) -> list:
+    """The confirmed registrations whose name holds every word of ``query`` (``nova jan`` finds
+    Jana Nováková), whatever the diacritics and the case; by surname, at most ``MAX_DOOR_MATCHES``.
+    A query shorter than ``MIN_NAME_QUERY`` letters finds nobody."""
+    words = folded(query).split()
+    if len("".join(words)) < MIN_NAME_QUERY:
+        return []
+    found = [r for r in registrations if r["status"] == "confirmed"
+             and all(word in folded(f"{r['first_name']} {r['last_name']}") for word in words)]
+    return sorted(found, key=lambda r: (folded(r["last_name"]), folded(r["first_name"]), r["id"]))[:MAX_DOOR_MATCHES]
+
+
+def with_organisation(registration) -> str:
+    """``Jana Nováková (Obec Chotěšov)``, or the name alone when no organisation was given."""
+    organisation = registration.get("organisation_name")
+    return f"{full_name(registration)} ({organisation})" if organisation else full_name(registration)
+
+
+def outside_days_question(message: str) -> str:
+    """The door's question when a ticket is genuine but the event is not today: the registrations
+    service's reason (``Akce je až 15. 12. 2026.``) with the question to admit all the same."""
+    return f"{message.rstrip('.')} – opravdu vpustit?"
+
+
+# Events: what publishing, cancelling and deleting set off.
+
+def cancel_event_consequences(stats, reason: str) -> list[str]:
+    """Who is told, with the reason, when a published event is cancelled."""
+    confirmed, waiting = stats["confirmed"], stats["waitlisted"]
+    if confirmed or waiting:
+        people = " a ".join(([plural(confirmed, "přihlášený", "přihlášení", "přihlášených")] if confirmed else [])
+                            + ([f"{waiting} na čekací listině"] if waiting else []))
+        verb = "dostane" if confirmed + waiting == 1 else "dostanou"
+        said = [f"{people} {verb} e-mail s důvodem: „{reason}“"]
+    else:
+        said = ["Nikdo není přihlášený, e-mail nikomu nepůjde."]
+    said.append("Všechny přihlášky se zruší a akce zmizí z webu. Zrušení nelze vrátit.")
+    return said
+
+
+def statement_problem(fields, message: str) -> str:
+    """A refusal's messages as one text for the page (a field may carry a list of them)."""
+    texts = []
+    for value in (fields or {}).values():
+        texts.extend(str(item) for item in (value if isinstance(value, (list, tuple)) else [value]))
+    return " ".join(texts) or message
+
+
+def publish_consequences(event) -> list[str]:
+    """What publishing ``event`` sets off."""
+    closes = event.get("registration_closes_at")
+    said = ["Objeví se na webu a půjde se na ni přihlásit"
+            + (f" (do {czech.date_time(datetime.fromisoformat(closes))})." if closes else ".")]
+    said.append("Přihlášení dostanou e-mailem potvrzení se vstupenkou"
+                + (" a ti, kdo platí, i výzvu k platbě." if event.get("price_non_member") or event.get("price_member")
+                   else "."))
+    said.append("Zveřejněnou akci už nelze smazat, jen zrušit (všem přihlášeným pak přijde e-mail).")
+    return said
+
+
+def cancel_event_done(event, stats) -> str:
+    told = stats["confirmed"] + stats["waitlisted"]
+    return f"Akce „{event['title']}“ je zrušená." + (
+        f" E-mail s důvodem odchází: {plural(told, 'osoba', 'osoby', 'osob')}." if told else "")
+
+
+# The event form's fields in Czech, for the message after an edit (in the form's order).
+EVENT_FIELDS = {
+    "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",
+    "webinar_url": "odkaz na webinář", "starts_at": "začátek", "ends_at": "konec", "sessions": "termíny",
+    "capacity": "počet míst", "price_member": "cena pro členy", "price_non_member": "cena pro ostatní",
+    "max_per_organisation": "nejvýše osob z organizace", "accreditation_number": "číslo akreditace",
+    "hours": "počet hodin", "release_unpaid_after_days": "uvolnění nezaplacených míst",
+    "waitlist_enabled": "čekací listina", "collects_birth_date": "datum narození", "description": "popis",
+    "questions": "otázky",
+}
+
+
+def saved_message(before, after, told: int) -> str:
+    """What an edit saved, by the form's Czech names of the fields it changed; who is told."""
+    changed = [label for field, label in EVENT_FIELDS.items() if _comparable(before.get(field)) !=
+               _comparable(after.get(field))]
+    said = (f"Změny akce „{after['title']}“ jsou uložené: {', '.join(changed)}." if changed
+            else f"Akce „{after['title']}“ je uložená beze změn.")
+    if told:
+        said += f" Přihlášení ({told}) dostanou e-mail o změně."
+    return said
+
+
+def _comparable(value):
+    """Times compared as moments (an ISO text with one offset or another), the rest as they are."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    return value

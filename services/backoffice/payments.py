@@ -8,6 +8,7 @@ from werkzeug.utils import redirect
 from services.common.errors import ValidationError
 from services.common.packed import pack
 
+from . import domain
 from .web import document_response, page
 
 
@@ -47,7 +48,7 @@ class PaymentPages:
 
     def _refused(self, request, error):
         """What staff typed was refused: the page again, saying why in Czech."""
-        return self._payments_page(request, problem=next(iter(error.fields.values()), error.message), status=422)
+        return self._payments_page(request, problem=domain.statement_problem(error.fields, error.message), status=422)
 
     @page("POST", "/platby/<int:transaction_id>/prirazeni", "staff")
     def match_by_hand(self, request, transaction_id):

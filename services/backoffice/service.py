@@ -4,6 +4,7 @@ It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
 import os
+import re
 from datetime import datetime
 
 from nameko.dependency_providers import Config
@@ -32,6 +33,7 @@ from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, rend
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
 STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javascript; charset=utf-8",
+                "favicon.svg": "image/svg+xml", "event_form.js": "text/javascript; charset=utf-8",
                 "filter.js": "text/javascript; charset=utf-8",
                 "jsQR.js": "text/javascript; charset=utf-8"}
 ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna akce",
@@ -58,6 +60,8 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "attendance_unmarked": "zrušena potvrzená účast", "certificates_issued": "vydána osvědčení",
            "certificate_released": "uvolněno osvědčení bez platby",
            "certificate_duplicated": "vystaven duplikát osvědčení"}
+ACTIONS.update({"checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
+                "draft_deleted": "smazán koncept akce"})
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
@@ -132,21 +136,23 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("GET", "/prihlaseni/nastavit-kod", None)
     def code_setup_form(self, request):
         pending, account = self._pending(request, with_account=True)
-        secret = usecases.new_totp_secret()
+        with self.db.transaction() as tx:
+            secret = usecases.pending_totp_secret(tx, account)
         return self._totp_setup(account, pending["csrf"], secret)
 
     @page("POST", "/prihlaseni/nastavit-kod", None)
     def code_setup(self, request):
         pending, account = self._pending(request, with_account=True)
-        secret = request.form.get("secret", "")
         if request.form.get("csrf") != pending["csrf"] or account["totp_secret"] is not None:
             return render("error.html", status=403, account=None, csrf=None, message="Formulář vypršel.")
         try:
             with self.db.transaction() as tx:
-                usecases.enable_totp(tx, account, secret, request.form.get("code"), self.clock())
+                usecases.enable_totp(tx, account, request.form.get("code"), self.clock())
                 usecases.second_factor(tx, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
                                        self.clock(), request.remote_addr)
         except ValidationError as error:
+            with self.db.transaction() as tx:
+                secret = usecases.pending_totp_secret(tx, account)
             return self._totp_setup(account, pending["csrf"], secret, problem=error.fields["code"], status=422)
         return redirect("/", code=303)
 
@@ -169,16 +175,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """Any account may add the second factor (an administrator's has it from the first login)."""
         if request.account["totp_secret"] is not None:
             return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
-        secret = usecases.new_totp_secret()
+        with self.db.transaction() as tx:
+            secret = usecases.pending_totp_secret(tx, request.account)
         return self._page(request, "code_setup.html", secret=secret, qr=_qr(secret, request.account), problem=None)
 
     @page("POST", "/kod", "door")
     def own_code(self, request):
-        secret = request.form.get("secret", "")
+        if request.account["totp_secret"] is not None:
+            return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
         try:
             with self.db.transaction() as tx:
-                usecases.enable_totp(tx, request.account, secret, request.form.get("code"), self.clock())
+                usecases.enable_totp(tx, request.account, request.form.get("code"), self.clock())
         except ValidationError as error:
+            with self.db.transaction() as tx:
+                secret = usecases.pending_totp_secret(tx, request.account)
             return self._page(request, "code_setup.html", status=422, secret=secret, qr=_qr(secret, request.account),
                               problem=error.fields["code"])
         return self._page(request, "password.html", errors={}, note="Ověřovací kód je zapnutý: od příštího "
@@ -236,6 +246,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
         values, rows = _form_input(request), _question_input(request)
+        changed_rows = _question_rows_changed(request)
+        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+            return self._page(request, "event_form.html", values=dict(values, questions=_question_rows(changed_rows)),
+                              errors={})
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
             event = self.registrations.create_event(dict(data, questions=_questions(rows)))
@@ -243,7 +257,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._page(request, "event_form.html", status=422,
                               values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
         self._audit(request, "event_created", {"event_id": event["id"], "title": event["title"]})
-        return redirect(f"/akce/{event['id']}", code=303)
+        return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
+                                                           "se objeví, až ho zveřejníte.")
 
     @page("GET", "/akce/<int:event_id>/upravit", "staff")
     def edit_form(self, request, event_id):
@@ -256,6 +271,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         them the email they will get, and save only once that is confirmed."""
         event = self.registrations.get_event(event_id)
         values, rows = _form_input(request), _question_input(request)
+        changed_rows = _question_rows_changed(request)
+        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+            return self._page(request, "event_form.html", event=event, errors={},
+                              values=dict(values, questions=_question_rows(changed_rows)))
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
             data["questions"] = _questions(rows)
@@ -266,6 +285,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         except Conflict as error:  # an answered question removed, a chosen option taken away
             if error.code not in ("question_answered", "option_chosen"):
                 raise
+            if error.code == "question_answered":  # the answered questions come back (their keys are hidden)
+                posted = {row["id"] for row in rows}
+                rows = rows + [row for row in _form_values(event)["questions"] if row["id"] and row["id"] not in posted]
             return self._page(request, "event_form.html", status=409, event=event,
                               values=dict(values, questions=_question_rows(rows)), errors={"questions": error.message})
         if preview["told"] and request.form.get("confirmed") != "ano":
@@ -275,10 +297,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                     "manage_url": "…", "ticket_code": None}})
             return self._page(request, "event_preview.html", event=event, values=values, questions=rows,
                               preview=preview, email=email)
-        self.registrations.update_event(event_id, data)
+        saved = self.registrations.update_event(event_id, data)
         self._audit(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
                                                "told": preview["told"]})
-        return redirect(f"/akce/{event_id}", code=303)
+        return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"]))
 
     @page("GET", "/akce/<int:event_id>", "staff")
     def event(self, request, event_id):
@@ -299,20 +321,57 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           live_emails={r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")},
                           window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
+    @page("GET", "/akce/<int:event_id>/nahled", "staff")
+    def public_preview(self, request, event_id):
+        """The event's public page as it will look (a draft too): a signed link of the public site."""
+        return redirect(self.registrations.preview_url(event_id), code=303)
+
     @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
     def publish_event(self, request, event_id):
+        event = self.registrations.get_event(event_id)
+        if event["status"] != "draft":
+            return self._done(request, f"/akce/{event_id}", "Akce už zveřejněná byla." if event["status"] ==
+                              "published" else "Zrušenou akci nelze zveřejnit.")
+        if not confirmed(request):
+            return self._confirm(request, f"Zveřejnit akci „{event['title']}“?",
+                                 domain.publish_consequences(event), "Ano, zveřejnit", back=f"/akce/{event_id}")
         event = self.registrations.publish_event(event_id)
         self._audit(request, "event_published", {"event_id": event_id, "title": event["title"]})
-        return redirect(f"/akce/{event_id}", code=303)
+        return self._done(request, f"/akce/{event_id}", f"Akce „{event['title']}“ je zveřejněná: je na webu "
+                                                        "a lze se na ni přihlásit.")
 
     @page("POST", "/akce/<int:event_id>/zrusit", "staff")
     def cancel_event(self, request, event_id):
+        """Cancel a published event: first who will be emailed and why, then, confirmed, done."""
+        event = self.registrations.get_event(event_id)
+        if event["status"] == "draft":
+            raise Conflict("draft_not_cancelled", "Koncept se neruší, ale maže: použijte „Smazat koncept“.")
+        if event["status"] == "cancelled":
+            return self._done(request, f"/akce/{event_id}", "Akce už zrušená byla.")
         reason = " ".join(request.form.get("reason", "").split())
         if not reason:
             raise Conflict("reason_needed", "Uveďte důvod zrušení: dostanou ho všichni přihlášení.")
+        stats = self.registrations.event_stats(event_id)
+        if not confirmed(request):
+            return self._confirm(request, f"Zrušit akci „{event['title']}“?",
+                                 domain.cancel_event_consequences(stats, reason), "Ano, zrušit akci",
+                                 back=f"/akce/{event_id}", danger=True)
         event = self.registrations.cancel_event(event_id, reason)
         self._audit(request, "event_cancelled", {"event_id": event_id, "title": event["title"], "reason": reason})
-        return redirect(f"/akce/{event_id}", code=303)
+        return self._done(request, f"/akce/{event_id}", domain.cancel_event_done(event, stats))
+
+    @page("POST", "/akce/<int:event_id>/smazat", "staff")
+    def delete_draft(self, request, event_id):
+        """Delete a draft (never published: nobody registered, nobody is told); asked first."""
+        event = self.registrations.get_event(event_id)
+        if not confirmed(request):
+            return self._confirm(request, f"Smazat koncept „{event['title']}“?",
+                                 ["Koncept nebyl zveřejněn, nikdo se na něj nepřihlásil a nikomu nic nepůjde.",
+                                  "Smazání nelze vrátit."], "Ano, smazat koncept", back=f"/akce/{event_id}",
+                                 danger=True)
+        self.registrations.delete_draft(event_id)
+        self._audit(request, "draft_deleted", {"event_id": event_id, "title": event["title"]})
+        return self._done(request, "/akce?ktere=koncepty", f"Koncept „{event['title']}“ je smazaný.")
 
     @page("GET", "/akce/<int:event_id>/export.csv", "staff")
     def export_event(self, request, event_id):
@@ -532,15 +591,52 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/vstup/<int:event_id>", "door")
     def check_in(self, request, event_id):
+        """A ticket's code (scanned or typed). A genuine ticket on a day the event does not take
+        place on is not admitted at once: the door asks, and the code comes again confirmed."""
         code = request.form.get("code", "")
+        any_day = confirmed(request)
         try:
-            registration = self.registrations.check_in(event_id, code)
+            registration = self.registrations.check_in(event_id, code, any_day=any_day)
         except (NotFound, Conflict) as refusal:
+            if refusal.code == "not_today":
+                return self._door(request, event_id, status=409, answer={
+                    "warning": domain.outside_days_question(refusal.message), "fields": {"code": code}})
             return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
                               status=409 if isinstance(refusal, Conflict) else 404)
-        self._audit(request, "checked_in", {"event_id": event_id, "registration_id": registration["id"]})
-        return self._door(request, event_id, answer={"ok": True, "name": f"{registration['first_name']} "
-                                                                          f"{registration['last_name']}"})
+        self._audit(request, "checked_in", dict({"event_id": event_id, "registration_id": registration["id"]},
+                                                **({"outside_event_days": True} if any_day else {})))
+        return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration)})
+
+    @page("POST", "/vstup/<int:event_id>/bez-vstupenky", "door")
+    def check_in_by_name(self, request, event_id):
+        """A person found by name who forgot the ticket: asked first, then admitted with the
+        ticket's refusals, and recorded as admitted without a ticket."""
+        registration_id = request.form.get("registration_id", type=int)
+        registration = self.registrations.get_registration(registration_id) if registration_id else None
+        if registration is None or registration["event"]["id"] != event_id:
+            raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
+        back = f"/vstup/{event_id}"
+        admissible = registration["status"] == "confirmed" and not registration["checked_in_at"]
+        if admissible and not confirmed(request):  # else straight to the refusal, as for a ticket
+            return self._confirm(request, f"Vpustit {domain.with_organisation(registration)} bez vstupenky?",
+                                 ["Přihláška je potvrzená, jen vstupenku u sebe nemá.",
+                                  "Vstup se zapíše do auditu jako vstup bez vstupenky."],
+                                 "Ano, vpustit", back=back)
+        any_day = request.form.get("jiny_den") == "ano"
+        try:
+            self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
+        except (NotFound, Conflict) as refusal:
+            if refusal.code == "not_today":
+                return self._door(request, event_id, status=409, answer={
+                    "warning": domain.outside_days_question(refusal.message), "action": f"{back}/bez-vstupenky",
+                    "fields": {"registration_id": registration["id"], "jiny_den": "ano"}})
+            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
+                              status=409 if isinstance(refusal, Conflict) else 404)
+        self._audit(request, "checked_in_without_ticket", dict(
+            {"event_id": event_id, "registration_id": registration["id"], "name": domain.full_name(registration)},
+            **({"outside_event_days": True} if any_day else {})))
+        return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
+                                                     "without_ticket": True})
 
     # Accounts and the audit log (admin)
 
@@ -581,6 +677,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
         return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details)
 
+    @page("GET", "/favicon.ico", None)
+    def favicon(self, request):
+        """The icon browsers ask for by this name (an SVG; the pages link ``/static/favicon.svg``)."""
+        return self.static_file(request, name="favicon.svg")
+
     @page("GET", "/static/<name>", None)
     def static_file(self, request, name):
         if name not in STATIC_FILES:
@@ -619,9 +720,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             usecases.audit(tx, request.account, action, details, self.clock())
 
     def _door(self, request, event_id, answer, status=200):
+        """The door of an event: the answer to the last ticket or name, the scanner, the code, and
+        the search by name (``?jmeno=``) of confirmed people who forgot their ticket."""
         event = self.registrations.get_event(event_id)
         stats = self.registrations.event_stats(event_id)
-        return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer)
+        query = (request.args.get("jmeno") or "").strip()[:100]
+        found = domain.door_matches(self.registrations.list_registrations(event_id, "confirmed"), query) \
+            if query else []
+        return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
+                          query=query, found=found, min_query=domain.MIN_NAME_QUERY)
 
     def _pending(self, request, with_account=False):
         """The session waiting for its second factor; a login page otherwise."""
@@ -674,34 +781,50 @@ def _form_values(event):
 
 
 QUESTION_PARTS = ("id", "label", "type", "options", "required")
-SPARE_QUESTION_ROWS = 2
-MAX_QUESTION_ROWS = 40
+MAX_QUESTION_ROWS = 100
+QUESTION_ROW = re.compile(r"q([0-9]{1,3})_label")
+BLANK_QUESTION = {"id": "", "label": "", "type": "text", "options": "", "required": "ne"}
 
 
-def _question_input(request):
-    """The rows of the form's questions as typed, blank ones left out."""
+def _question_input(request, keep_blank=False, without=None):
+    """The rows of the form's questions as typed, in the order of their numbers (a row removed
+    in the browser leaves a gap); blank ones left out unless ``keep_blank`` (the form shown again),
+    and row number ``without`` left out (its "Odebrat" button was pressed)."""
+    numbers = sorted(int(found.group(1)) for found in map(QUESTION_ROW.fullmatch, request.form) if found)
     rows = []
-    for number in range(MAX_QUESTION_ROWS):
-        if f"q{number}_label" not in request.form:
-            break
+    for number in numbers[:MAX_QUESTION_ROWS]:
+        if number == without:
+            continue
         row = {part: request.form.get(f"q{number}_{part}", "") for part in QUESTION_PARTS}
         row["required"] = "ano" if row["required"] == "ano" else "ne"
-        if any(row[part].strip() for part in ("id", "label", "options")):
+        if keep_blank or any(row[part].strip() for part in ("label", "options")):
             rows.append(row)
     return rows
 
 
 def _question_rows(rows):
-    """The question rows the form shows: those given and a few blank ones for new questions."""
-    return list(rows) + [{"id": "", "label": "", "type": "text", "options": "", "required": "ne"}] * SPARE_QUESTION_ROWS
+    """The question rows the form shows: those given, or one blank row for a first question."""
+    return list(rows) or [dict(BLANK_QUESTION)]
+
+
+def _question_rows_changed(request):
+    """The form's rows after its "Přidat otázku" or "Odebrat" button (without JavaScript, the
+    form comes back with one more blank row, or without the one removed); None for a save."""
+    if request.form.get("pridat_otazku") is not None:
+        return _question_input(request, keep_blank=True) + [dict(BLANK_QUESTION)]
+    removed = request.form.get("odebrat_otazku", type=int)
+    if removed is not None:
+        return _question_input(request, keep_blank=True, without=removed)
+    return None
 
 
 def _questions(rows):
-    """The form's question rows as the registrations service takes them; a key left blank is
-    made from the question's text."""
-    return [{"id": row["id"].strip() or domain.question_key(row["label"]), "label": row["label"],
-             "type": row["type"], "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
-             "required": row["required"] == "ano"} for row in rows]
+    """The form's question rows as the registrations service takes them: a question keeps its key
+    (a hidden field); a new one gets a key made from its text, unlike any other of the event."""
+    keys = domain.question_keys([row["id"].strip() for row in rows], [row["label"] for row in rows])
+    return [{"id": key, "label": row["label"], "type": row["type"],
+             "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
+             "required": row["required"] == "ano"} for key, row in zip(keys, rows, strict=True)]
 
 
 CHECKBOXES = ("waitlist_enabled", "collects_birth_date")

@@ -15,6 +15,9 @@ accounts = Table(
     Column("password_hash", Text, nullable=False),
     Column("must_change_password", Boolean, nullable=False),
     Column("totp_secret", String(64)),
+    # The second factor being set up: kept until a code made with it is right, so that reloading
+    # the page shows the same QR code (one scanned already keeps working).
+    Column("pending_totp_secret", String(64)),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
 )

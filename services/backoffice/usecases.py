@@ -137,11 +137,22 @@ def totp_uri(secret, email) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="SMOPK konzole")
 
 
-def enable_totp(session, account, secret, code, now):
-    """Keep ``secret`` as the account's second factor once a code made with it is right."""
-    if not pyotp.TOTP(secret).verify(str(code or "").strip(), valid_window=1):
+def pending_totp_secret(session, account) -> str:
+    """The secret the account is setting up its second factor with: the one made for it before,
+    until a code made with it is right (a reload shows the same QR code), else a new one."""
+    secret = store.get_account(session, account_id=account["id"])["pending_totp_secret"]
+    if secret is None:
+        secret = new_totp_secret()
+        store.update_account(session, account["id"], {"pending_totp_secret": secret})
+    return secret
+
+
+def enable_totp(session, account, code, now):
+    """Keep the pending secret as the account's second factor once a code made with it is right."""
+    secret = store.get_account(session, account_id=account["id"])["pending_totp_secret"]
+    if secret is None or not pyotp.TOTP(secret).verify(str(code or "").strip(), valid_window=1):
         raise ValidationError({"code": "Kód nesouhlasí. Zkontrolujte čas v telefonu a zadejte nový kód."})
-    store.update_account(session, account["id"], {"totp_secret": secret})
+    store.update_account(session, account["id"], {"totp_secret": secret, "pending_totp_secret": None})
     audit(session, account, "totp_enabled", {}, now)
 
 

@@ -49,7 +49,7 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
     event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
-    answer=answer_text)
+    answer=answer_text, event_format=czech.event_format)
 
 
 def render(template, status=200, **context):

@@ -293,24 +293,73 @@ def schedule_changes(event, values) -> dict:
             if field in values and values[field] != event[field]}
 
 
-def check_ticket(registration, ticket_event, event_id, now):
+def check_ticket(registration, ticket_event, event_id, now, any_day=False):
     """Refuse a ticket that does not admit anybody to event ``event_id`` now; ``ticket_event``
-    is the event the ticket was issued for."""
+    is the event the ticket was issued for. A genuine ticket on a day the event does not take
+    place on is refused last (``not_today``), unless ``any_day``: staff were asked and said yes."""
     if registration is None:
         raise INVALID_TICKET()
     if registration["event_id"] != event_id:
         raise Conflict("wrong_event", f"Vstupenka je na jinou akci: {ticket_event['title']} "
                                       f"({czech.date_time(ticket_event['starts_at'])}).")
+    check_admissible(registration, ticket_event, now, any_day)
+
+
+def check_person_at_door(registration, event, now, any_day=False):
+    """Refuse to admit ``registration`` to ``event`` without a ticket (staff found the person by
+    name) for the reasons a ticket would be refused."""
+    if registration is None or registration["event_id"] != event["id"]:
+        raise REGISTRATION_NOT_FOUND()
+    check_admissible(registration, event, now, any_day, ticket=False)
+
+
+def check_admissible(registration, event, now, any_day=False, ticket=True):
+    """The refusals a ticket and a name share: cancelled, handed on, waitlisted, already in (and
+    when), and, unless ``any_day``, a day ``event`` does not take place on."""
     if registration["status"] == "cancelled":
-        raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena, vstupenka neplatí.")
+        raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena" + (", vstupenka neplatí." if ticket else "."))
     if registration["status"] == "substituted":
         raise Conflict("ticket_substituted", "Místo bylo předáno náhradníkovi, tato vstupenka už neplatí. "
-                                             "Náhradník má vlastní vstupenku.")
+                                             "Náhradník má vlastní vstupenku." if ticket else
+                                             "Místo bylo předáno náhradníkovi, který má vlastní přihlášku.")
     if registration["status"] != "confirmed":
         raise Conflict("ticket_not_confirmed", "Přihláška není potvrzená (je na čekací listině).")
     if registration["checked_in_at"] is not None:
-        raise Conflict("already_checked_in",
-                       f"Vstupenka už byla odbavena ({czech.date_time(registration['checked_in_at'])}).")
+        when = czech.date_time(registration["checked_in_at"])
+        raise Conflict("already_checked_in", f"Vstupenka už byla odbavena ({when})." if ticket else
+                       f"{registration['first_name']} {registration['last_name']} už byl(a) odbaven(a) ({when}).")
+    if not any_day:
+        check_door_day(event, now)
+
+
+def event_days(event) -> list[date]:
+    """The calendar days in Prague on which ``event`` takes place: its sessions' days, or every
+    day from its start to its end; in order, each once."""
+    found = set()
+    for item in czech.schedule(event):
+        first, last = (local(item[field]).date() for field in ("starts_at", "ends_at"))
+        found.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+    return sorted(found)
+
+
+def check_door_day(event, now):
+    """Refuse (``not_today``) a check-in on a day the event does not take place on; the message
+    names the day that counts, for the door to ask whether to admit the person all the same."""
+    today, days = local(now).date(), event_days(event)
+    if today in days:
+        return
+    if today < days[0]:
+        raise Conflict("not_today", f"Akce je až {czech.day(days[0])}.")
+    if today > days[-1]:
+        raise Conflict("not_today", f"Akce už proběhla ({czech.day(days[-1])}).")
+    coming = min(day for day in days if day > today)
+    raise Conflict("not_today", f"Dnes akce neprobíhá, další termín je {czech.day(coming)}.")
+
+
+def check_can_delete(event):
+    """Only a draft is deleted; a published event is cancelled (people are told)."""
+    if event["status"] != "draft":
+        raise Conflict("not_a_draft", "Smazat lze jen koncept. Zveřejněnou akci lze jen zrušit.")
 
 
 def check_event_format(values):

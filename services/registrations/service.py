@@ -34,7 +34,7 @@ from .schemas import (
     staff_events_out,
     substitute_in,
 )
-from .site import WebPages
+from .site import WebPages, preview_token
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,21 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
                                                          self.base_url))
 
     @rpc(expected_exceptions=EXPECTED)
+    def delete_draft(self, event_id):
+        """Delete an event that was never published (``not_a_draft`` otherwise: cancel it instead)."""
+        with self.db.transaction() as tx:
+            return staff_event_out.dump(usecases.delete_draft(tx, int(event_id), self.clock()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_url(self, event_id):
+        """A signed address of the event's public page that shows it before it is published
+        (for staff: the page as it will look, with registering turned off), valid a day."""
+        with self.db.transaction() as tx:
+            usecases.get_event(tx, int(event_id), public_only=False)
+        token = preview_token(self.signing_key, int(event_id), self.clock())
+        return f"{self.base_url}/events/{int(event_id)}?nahled={token}"
+
+    @rpc(expected_exceptions=EXPECTED)
     def event_stats(self, event_id):
         with self.db.transaction() as tx:
             return usecases.event_stats(tx, int(event_id), self.clock())
@@ -243,12 +258,22 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
-    def check_in(self, event_id, ticket_code):
+    def check_in(self, event_id, ticket_code, any_day=False):
         """Admit the holder of ``ticket_code`` to event ``event_id``; a ticket of another event is
-        refused (``wrong_event``), as are forged, cancelled, waitlisted and used ones."""
+        refused (``wrong_event``), as are forged, cancelled, waitlisted and used ones, and a genuine
+        one on a day the event does not take place on (``not_today``) unless ``any_day``."""
         with self.db.transaction() as tx:
             registration = usecases.check_in(tx, self.signing_key, int(event_id), str(ticket_code), self.clock(),
-                                             self.base_url)
+                                             self.base_url, any_day=bool(any_day))
+        return registration_out.dump(registration)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def check_in_by_id(self, event_id, registration_id, any_day=False):
+        """Admit a person found by name at the door (the ticket forgotten), with the refusals of
+        ``check_in``: cancelled, waitlisted, already checked in (and when), ``not_today``."""
+        with self.db.transaction() as tx:
+            registration = usecases.check_in_by_id(tx, int(event_id), int(registration_id), self.clock(),
+                                                   self.base_url, any_day=bool(any_day))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)

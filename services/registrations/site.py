@@ -28,7 +28,7 @@ from .schemas import MAX_COLLEAGUES, colleagues_in, registration_in, substitute_
 from .web import page_route
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 CSRF_COOKIE = "csrf"
 MAX_FORM_BYTES = 64 * 1024
 STALE_FORM = "Formulář vypršel nebo nepochází z našeho webu. Načtěte stránku a zkuste to znovu."
@@ -57,6 +57,27 @@ def _csrf_valid(key, form_token, cookie_token):
     if not form_token or not cookie_token or not hmac.compare_digest(form_token, cookie_token):
         return False
     return _csrf_genuine(key, form_token)
+
+
+PREVIEW_VALID_SECONDS = 24 * 3600
+
+
+def _preview_mac(key, event_id, expires):
+    return hmac.new(derived_key(key, "preview"), f"{event_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def preview_token(key, event_id, now):
+    """What lets an event's public page show it before it is published (staff's preview):
+    signed for this event alone, valid ``PREVIEW_VALID_SECONDS``."""
+    expires = int(now.timestamp()) + PREVIEW_VALID_SECONDS
+    return f"{expires}.{_preview_mac(key, event_id, expires)}"
+
+
+def preview_allowed(key, event_id, token, now) -> bool:
+    expires, _, mac = (token or "").partition(".")
+    if not expires.isdigit() or int(expires) < now.timestamp():
+        return False
+    return hmac.compare_digest(mac, _preview_mac(key, event_id, int(expires)))
 
 
 ATTENDEE_FIELDS = ("first_name", "last_name", "email", "birth_date")
@@ -196,7 +217,20 @@ class WebPages:
 
     @page_route("GET", "/events/<int(max=2147483647):event_id>")
     def page_event(self, request, event_id):
+        token = request.args.get("nahled")
+        if token is not None and preview_allowed(self.signing_key, event_id, token, self.clock()):
+            return self._preview(event_id)
         return self._event_form(request, event_id, values={}, errors={})
+
+    def _preview(self, event_id):
+        """The event's page as it will look once published (a draft too), for staff who hold a
+        signed link: registering is off, and search engines are told to keep out."""
+        now = self.clock()
+        with self.db.transaction() as tx:
+            event = usecases.event_view(usecases.get_event(tx, event_id, public_only=False), now)
+        response = pages.page("event.html", event=event, values={}, errors={}, problem=None, csrf="", preview=True)
+        response.headers.update({"X-Robots-Tag": "noindex", "Cache-Control": "no-store"})
+        return response
 
     @page_route("POST", "/events/<int(max=2147483647):event_id>")
     def page_register(self, request, event_id):
@@ -398,6 +432,11 @@ class WebPages:
                           keep_years=int(config.get("REGISTRATIONS_KEEP_YEARS", 3)),
                           email_days=int(config.get("SENT_EMAIL_KEEP_DAYS", 90)),
                           outbox_days=int(config.get("OUTBOX_KEEP_DAYS", 30)))
+
+    @page_route("GET", "/favicon.ico")
+    def favicon(self, request):
+        """The icon browsers ask for by this name (an SVG; the pages link it as ``/static/favicon.svg``)."""
+        return self.static_file(request, name="favicon.svg")
 
     @page_route("GET", "/static/<name>")
     def static_file(self, request, name):

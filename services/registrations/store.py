@@ -281,6 +281,15 @@ def update_event(session, event_id, values):
     session.execute(update(events).where(events.c.id == event_id).values(**values))
 
 
+def delete_draft(session, event_id) -> bool:
+    """Delete a draft event with its materials (a draft has no registrations); True when it did."""
+    if session.execute(select(func.count()).select_from(registrations)
+                       .where(registrations.c.event_id == event_id)).scalar_one():
+        return False
+    session.execute(materials.delete().where(materials.c.event_id == event_id))
+    return session.execute(events.delete().where(events.c.id == event_id, events.c.status == "draft")).rowcount == 1
+
+
 def take_seat(session, event_id):
     """Take one seat if one is left: the seats now taken, or None when full. The condition in
     the UPDATE is the guard: PostgreSQL evaluates it again on the row as it is once the row lock

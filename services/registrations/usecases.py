@@ -608,14 +608,34 @@ def substitute(session, outbox, signing_key, data, now, base_url, registration_i
     return new_view
 
 
-def check_in(session, signing_key, event_id, code, now, base_url):
-    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once."""
+def check_in(session, signing_key, event_id, code, now, base_url, any_day=False):
+    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once; on a
+    day the event does not take place on only with ``any_day`` (staff asked and said yes)."""
     number = verify_ticket_code(signing_key, code)
     registration = store.lock_registration(session, number) if number is not None else None
     ticket_event = store.get_event(session, registration["event_id"]) if registration is not None else None
-    domain.check_ticket(registration, ticket_event, event_id, now)
+    domain.check_ticket(registration, ticket_event, event_id, now, any_day)
     store.set_registration(session, registration["id"], {"checked_in_at": now}, checked_in_at=None)
     return get_registration(session, now, base_url, registration_id=registration["id"])
+
+
+def check_in_by_id(session, event_id, registration_id, now, base_url, any_day=False):
+    """Admit a person staff found by name (the ticket forgotten), with a ticket's refusals."""
+    event = get_event(session, event_id, public_only=False)
+    registration = store.lock_registration(session, registration_id)
+    domain.check_person_at_door(registration, event, now, any_day)
+    store.set_registration(session, registration["id"], {"checked_in_at": now}, checked_in_at=None)
+    return get_registration(session, now, base_url, registration_id=registration["id"])
+
+
+def delete_draft(session, event_id, now):
+    """Delete an event never published (nobody could register, nobody is told); the event as it was."""
+    event = store.lock_event(session, event_id)
+    if event is None:
+        raise domain.EVENT_NOT_FOUND()
+    domain.check_can_delete(event)
+    store.delete_draft(session, event_id)
+    return event_view(event, now)
 
 
 def mark_attendance(session, outbox, event_id, now, base_url, registration_ids=None):

@@ -53,7 +53,7 @@ def a_new_user_runs_a_seminar(console, public, one_time, sink):
     browser = requests.Session()
     setup = browser.post(f"{console}/prihlaseni", data={
         "csrf": _csrf(browser.get(f"{console}/prihlaseni")), "email": "spravce@smopk.example", "password": one_time})
-    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
     changing = browser.post(f"{console}/prihlaseni/nastavit-kod", data={
         "csrf": _csrf(setup), "secret": secret, "code": pyotp.TOTP(secret).now()})
     home = browser.post(f"{console}/heslo", data={"csrf": _csrf(changing), "old_password": one_time,
@@ -66,7 +66,7 @@ def a_new_user_runs_a_seminar(console, public, one_time, sink):
         "waitlist_enabled": "ano"})
     event_id = created.url.rsplit("/", 1)[1]
     assert "zveřejněna" in browser.post(f"{console}/akce/{event_id}/zverejnit",
-                                        data={"csrf": _csrf(created)}).text
+                                        data={"csrf": _csrf(created), "confirmed": "ano"}).text
 
     visitor = requests.Session()
     page = visitor.get(f"{public}/events/{event_id}")
@@ -79,7 +79,9 @@ def a_new_user_runs_a_seminar(console, public, one_time, sink):
     [code] = ticket_codes(pdf_attachment(email)[1])
 
     door = browser.get(f"{console}/vstup/{event_id}")
-    admitted = browser.post(f"{console}/vstup/{event_id}", data={"csrf": _csrf(door), "code": code})
+    early = browser.post(f"{console}/vstup/{event_id}", data={"csrf": _csrf(door), "code": code})
+    assert "Akce je až 30. 12. 2026 – opravdu vpustit?" in early.text  # not today: asked first
+    admitted = browser.post(f"{console}/vstup/{event_id}", data={"csrf": _csrf(door), "code": code, "confirmed": "ano"})
     assert "Vstup povolen: Ema Zkoušková" in admitted.text
 
 

@@ -102,7 +102,7 @@ def test_the_first_administrator_changes_the_password_and_sets_up_the_code(conso
                                                      "password": one_time, "dal": "/akce"})
     assert setup.url.endswith("/prihlaseni/nastavit-kod") and "QR kód" in setup.text
     assert browser.cookies.get("konzole", domain="127.0.0.1") != planted  # a new session id at login
-    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
     wrong = browser.post(f"{base}/prihlaseni/nastavit-kod", data={"csrf": csrf_of(setup), "secret": secret,
                                                                  "code": "000000"})
     assert wrong.status_code in (401, 422)
@@ -164,8 +164,11 @@ def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_i
     made = cluster.registrations.get_event(event_id)
     assert made["starts_at"] == "2026-12-30T09:00:00+01:00" and made["max_per_organisation"] == 1
     assert made["waitlist_enabled"] and not made["collects_birth_date"] and made["accreditation_number"] is None
-    published = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
-    assert "zveřejněna" in published.text
+    asked = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created)})
+    assert "Zveřejnit akci „Zákon o obcích v praxi“?" in asked.text and "Objeví se na webu" in asked.text
+    assert cluster.registrations.get_event(event_id)["status"] == "draft"  # asked, not done
+    published = office.post(f"{base}/akce/{event_id}/zverejnit", data={"csrf": csrf_of(created), "confirmed": "ano"})
+    assert "zveřejněna" in published.text and "Akce „Zákon o obcích v praxi“ je zveřejněná" in published.text
     jana = cluster.registrations.register(event_id, {"first_name": "Jana", "last_name": "Nováková",
                                                      "email": "jana@obec.example", "organisation_name": "Obec",
                                                      "gdpr_consent": True})
@@ -175,7 +178,11 @@ def test_the_office_creates_and_publishes_a_seminar_and_the_door_checks_people_i
     door = logged_in(base, "door", secrets)
     assert door.get(f"{base}/").url.endswith("/vstup")
     page = door.get(f"{base}/vstup/{event_id}")
-    admitted = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
+    early = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
+    assert early.status_code == 409 and "Akce je až 30. 12. 2026 – opravdu vpustit?" in early.text  # weeks ahead
+    assert "Uvnitř 0 z 1" in early.text
+    admitted = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"],
+                                                           "confirmed": "ano"})
     assert "Vstup povolen: Jana Nováková" in admitted.text and "Uvnitř 1 z 1" in admitted.text
     again = door.post(f"{base}/vstup/{event_id}", data={"csrf": csrf_of(page), "code": jana["ticket_code"]})
     assert again.status_code == 409 and "Vstupenka už byla odbavena" in again.text
@@ -360,7 +367,8 @@ def test_any_account_can_add_the_code_from_the_phone(console):
     base, _, secrets = console[:3]
     staff = logged_in(base, "staff", secrets)
     setup = staff.get(f"{base}/kod")
-    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text).group(1)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text).group(1)
+    assert f'<code class="secret">{secret}</code>' in staff.get(f"{base}/kod").text  # a reload: the same QR code
     wrong = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret, "code": "12345"})
     assert wrong.status_code == 422 and "Kód nesouhlasí" in wrong.text
     done = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret,

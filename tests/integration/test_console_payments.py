@@ -80,6 +80,7 @@ def test_the_office_settles_fees_in_the_console(office):
     answer = browser.post(f"{base}/platby/vypis", data={"csrf": token},
                           files={"soubor": ("vypis.xml", b"<?xml version='1.0'?><a/>", "text/xml")})
     assert answer.status_code == 422 and "Výpis" in answer.text
+    assert "Výpis se nepodařilo přečíst: " in answer.text and "[&#39;" not in answer.text  # text, not a list
 
     # Cash at the door for a late registration; then Jana cancels: a refund and a credit note.
     late = cluster.registrations.register(event["id"], {

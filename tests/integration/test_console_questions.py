@@ -29,7 +29,8 @@ def test_staff_define_questions_on_the_form_and_read_the_answers(console):  # no
     base, cluster, secrets = console[:3]
     office = logged_in(base, "staff", secrets)
     form = office.get(f"{base}/akce/nova")
-    assert "Vlastní otázky v přihlášce" in form.text and 'name="q1_label"' in form.text  # two blank rows
+    assert "Vlastní otázky v přihlášce" in form.text and 'name="q0_label"' in form.text  # one blank row
+    assert "Klíč" not in form.text and 'name="q0_id" value=""' in form.text  # the key is made, not typed
 
     wrong = office.post(f"{base}/akce/nova", data=dict(EVENT, csrf=csrf_of(form), **rows(
         DOTAZ, dict(STRAVA, options="jen jedna"))))
@@ -50,6 +51,7 @@ def test_staff_define_questions_on_the_form_and_read_the_answers(console):  # no
 
     listing = office.get(f"{base}/akce/{event_id}")
     assert "<th>Odpovědi</th>" in listing.text and "Strava: bezlepková" in listing.text
+    assert '<span class="question-answer">Strava: bezlepková' in listing.text  # not the door's big white .answer
     assert "Dotaz na lektora: &lt;i&gt;Platí to i pro svazky?&lt;/i&gt;" in listing.text
     exported = list(csv.reader(io.StringIO(office.get(f"{base}/akce/{event_id}/export.csv").text[1:]),
                                delimiter=";"))
@@ -61,6 +63,7 @@ def test_staff_define_questions_on_the_form_and_read_the_answers(console):  # no
     removed = office.post(f"{base}/akce/{event_id}/upravit", data=dict(EVENT, csrf=csrf_of(edit), **rows(
         dict(DOTAZ, id="dotaz_na_lektora"))))
     assert removed.status_code == 409 and "Na otázku „Strava“ už někdo odpověděl" in removed.text
+    assert 'name="q1_id" value="strava"' in removed.text  # it comes back to the form, with its key
     assert len(cluster.registrations.get_event(event_id)["questions"]) == 2
     relabelled = office.post(f"{base}/akce/{event_id}/upravit", data=dict(EVENT, csrf=csrf_of(edit), **rows(
         dict(STRAVA, id="strava", label="Jakou stravu?", options="běžná\nbezlepková\nveganská"),

@@ -62,18 +62,31 @@ def test_failed_logins_lock_the_account_and_the_address_for_a_while(db):
 
 
 def test_an_administrator_needs_the_code_from_the_phone(db):
-    secret = usecases.new_totp_secret()
     with db.transaction() as tx:
         account, password = usecases.create_account(tx, "spravce@smopk.example", "Správce", "admin", NOW)
-        usecases.enable_totp(tx, account, secret, pyotp.TOTP(secret).now(), NOW)
+        secret = usecases.pending_totp_secret(tx, account)
+        usecases.enable_totp(tx, account, pyotp.TOTP(secret).now(), NOW)
         session_id, _ = usecases.log_in(tx, "spravce@smopk.example", password, "10.0.0.1", NOW)
         assert usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
         wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
         assert usecases.second_factor(tx, session_id, wrong, NOW, "10.0.0.1") is False
         assert usecases.second_factor(tx, session_id, pyotp.TOTP(secret).now(), NOW, "10.0.0.1") is True
         assert not usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
-    with db.transaction() as tx, pytest.raises(ValidationError):
-        usecases.enable_totp(tx, account, usecases.new_totp_secret(), "123456", NOW)
+    with db.transaction() as tx, pytest.raises(ValidationError):  # nothing pending: no code is right
+        usecases.enable_totp(tx, account, pyotp.TOTP(secret).now(), NOW)
+
+
+def test_the_secret_being_set_up_stays_the_same_until_a_code_confirms_it(db):
+    with db.transaction() as tx:
+        account, _ = usecases.create_account(tx, "jana@smopk.example", "Jana", "staff", NOW)
+        secret = usecases.pending_totp_secret(tx, account)
+        assert usecases.pending_totp_secret(tx, account) == secret  # the page reloaded: the same QR code
+        with pytest.raises(ValidationError):
+            usecases.enable_totp(tx, account, "12345", NOW)
+        assert usecases.pending_totp_secret(tx, account) == secret  # a wrong code does not change it
+        usecases.enable_totp(tx, account, pyotp.TOTP(secret).now(), NOW)
+        kept = store.get_account(tx, account_id=account["id"])
+    assert (kept["totp_secret"], kept["pending_totp_secret"]) == (secret, None)
 
 
 def test_a_new_password_is_long_enough_and_new(db):

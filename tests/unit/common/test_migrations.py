@@ -3,6 +3,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from services.backoffice import store as backoffice
 from services.common import migrations
 from services.common.db import Database
 from services.documents import store as documents
@@ -10,7 +11,7 @@ from services.members import store as members
 from services.notifications import store as notifications
 from services.registrations import store as registrations
 
-MODELS = {"members": members.metadata, "registrations": registrations.metadata,
+MODELS = {"backoffice": backoffice.metadata, "members": members.metadata, "registrations": registrations.metadata,
           "notifications": notifications.metadata, "documents": documents.metadata}
 
 
