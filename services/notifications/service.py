@@ -340,9 +340,8 @@ class NotificationsService(HealthCheck):
     def _compose(self, message):
         kind, payload, config = message["kind"], message["payload"], self.config
         attachments, headers = [], {}
-        seated = kind in TICKET_ATTACHED or (kind == "registration_restored"
-                                             and payload["registration"]["status"] == "confirmed")
-        if seated:
+        restored_seat = kind == "registration_restored" and payload["registration"]["status"] == "confirmed"
+        if kind in TICKET_ATTACHED or restored_seat:
             attachments.append(_attachment(self.documents.render_ticket(payload)))
         if kind == "attendance_confirmed":
             certificate = self.documents.render_certificate(payload["registration"]["id"], original=True)
@@ -354,7 +353,7 @@ class NotificationsService(HealthCheck):
         payment = (payload.get("registration") or {}).get("payment") or {}
         qr_platba = payment.get("spd") if kind in PAYMENT_SHOWN and not payload["registration"].get("paid_at") \
             else None
-        if kind in CALENDAR_METHOD or seated:
+        if kind in CALENDAR_METHOD or restored_seat:
             method = CALENDAR_METHOD.get(kind, "REQUEST")
             attachments.append(("pozvanka.ics" if method == "REQUEST" else "zruseni.ics",
                                 f"text/calendar; method={method}; charset=utf-8",
