@@ -2,9 +2,13 @@
 
 Plain functions and constants: no nameko, no database.
 """
+import hmac
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+import pyotp
 
 from services.common import czech
 from services.common.czech import local, plural
@@ -17,13 +21,25 @@ RIGHTS = {
     "door": {"door"},
 }
 ROLES = tuple(RIGHTS)
+ROLE_LABELS = {"admin": "správce", "staff": "kancelář", "door": "vstup"}
 
 MIN_PASSWORD_LENGTH = 12
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_LONGEST = timedelta(hours=12)
-# Login throttling: this many failures in the window lock the account (or the address) for the window.
+# Login throttling: this many failures in the window lock the account for the window.
 FAILURES_ALLOWED = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+# One address may fail this often in the window: much more than one account, because the whole
+# office can sit behind one VPN or proxy address (five typos of one person must not lock out
+# everyone), yet still few enough to stop a password spray over many accounts.
+ADDRESS_FAILURES_ALLOWED = 30
+# Wrong codes of the second factor: this many in the window lock the account's second factor
+# (a correct password does not clear the count; a correct code or the window's end does), and
+# one login (one session waiting for its code) may try this many before it must start again.
+CODE_FAILURES_ALLOWED = 5
+CODE_FAILURES_PER_LOGIN = 3
+# Codes one step before or after the current one are accepted (a phone's clock a little off).
+CODE_STEPS_ACCEPTED = 1
 
 
 def may(role: str, right: str) -> bool:
@@ -50,6 +66,79 @@ def session_alive(session, now) -> bool:
 def needs_second_factor(account) -> bool:
     """An administrator must have TOTP; anyone may."""
     return account["role"] == "admin" or account["totp_secret"] is not None
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def disable_consequences(account, own=False) -> list[str]:
+    """What disabling ``account`` does, as the confirmation says it."""
+    said = [f"{account['name']} se nebude moci přihlásit a všechna jeho přihlášení skončí hned.",
+            "Účet zůstane v seznamu (i se záznamy v auditu) a lze ho znovu zapnout."]
+    if own:
+        said.append("Jde o váš vlastní účet: budete hned odhlášeni.")
+    return said
+
+
+def role_consequences(account, role) -> list[str]:
+    said = [f"Role bude {role_label(role)} (dosud {role_label(account['role'])}). Všechna přihlášení účtu "
+            "skončí; při dalším přihlášení platí nová oprávnění."]
+    if role == "admin" and not account["totp_secret"]:
+        said.append("Správce musí mít ověřovací kód: při příštím přihlášení si ho nastaví.")
+    return said
+
+
+def code_reset_consequences(account) -> list[str]:
+    said = ["Ověřovací kód z dosavadního telefonu přestane platit a všechna přihlášení účtu skončí hned."]
+    if account["role"] == "admin":
+        said.append("Správce si nový kód nastaví při příštím přihlášení (bez něj se nepřihlásí).")
+    else:
+        said.append("Při příštím přihlášení stačí heslo; kód si může znovu zapnout na stránce se svým heslem.")
+    return said
+
+
+def code_step(secret: str, code, now, last_step=None):
+    """The TOTP time step ``code`` is right for at ``now`` (one step either way accepted), when it
+    is later than ``last_step``, the step of the code used last: a code is accepted once. None
+    when the code is wrong or was used already."""
+    code = str(code or "").strip().replace(" ", "")
+    if not secret or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in range(current - CODE_STEPS_ACCEPTED, current + CODE_STEPS_ACCEPTED + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step if last_step is None or step > last_step else None
+    return None
+
+
+def code_used(secret: str, code, now, last_step) -> bool:
+    """Whether ``code`` is right but its step was used already (to say so rather than "wrong")."""
+    return last_step is not None and code_step(secret, code, now) is not None and \
+        code_step(secret, code, now, last_step) is None
+
+
+def _unsafe(text: str) -> bool:
+    return "\\" in text or any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in text)
+
+
+def local_path(target) -> str:
+    """``target`` when it is a path of this console, else ``/``: never an address elsewhere (an
+    open redirect after login). One leading ``/`` and not two; no backslash (browsers read
+    ``/\\evil`` as ``//evil``), control character or white space, also once percent-decoded
+    (no ``/%5Cevil``); no scheme or host however the URL is parsed."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if _unsafe(target) or any(ch.isspace() for ch in target):
+        return "/"
+    decoded = unquote(target)
+    if _unsafe(decoded) or decoded.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or urlsplit(decoded).netloc:
+        return "/"
+    return target
 
 
 # One session a line in the event form: ``3. 3. 2027 9:00–16:00``, then optionally

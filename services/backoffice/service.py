@@ -12,6 +12,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.common import czech, deadletters, qr
+from services.common.addresses import client_address
 from services.common.clock import Clock
 from services.common.czech import PRAGUE, local
 from services.common.db import DatabaseProvider
@@ -62,6 +63,10 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "certificate_duplicated": "vystaven duplikát osvědčení"}
 ACTIONS.update({"checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
                 "draft_deleted": "smazán koncept akce"})
+# Staff accounts and logging in (issue 25).
+ACTIONS.update({"account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
+                "role_changed": "změněna role účtu", "password_reset": "nastaveno nové jednorázové heslo",
+                "totp_reset": "zrušen ověřovací kód účtu", "login_failed": "nepovedené přihlášení"})
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
@@ -87,24 +92,29 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/prihlaseni", None)
     def login_form(self, request):
-        return self._login_form(request, "login.html", next=request.args.get("dal", "/"), problem=None)
+        return self._login_form(request, "login.html", next=domain.local_path(request.args.get("dal", "/")),
+                                problem=None)
 
     @page("POST", "/prihlaseni", None)
     def login(self, request):
-        target = _local_path(request.form.get("dal", "/"))
+        target = domain.local_path(request.form.get("dal", "/"))
         if not self._login_csrf_valid(request):
             return self._login_form(request, "login.html", status=403, next=target,
                                     problem="Formulář vypršel. Zkuste to prosím znovu.")
+        address = self._client(request)
         try:
             with self.db.transaction() as tx:
-                found = usecases.log_in(tx, request.form.get("email"), request.form.get("password"),
-                                        request.remote_addr, self.clock())
+                found = usecases.log_in(tx, request.form.get("email"), request.form.get("password"), address,
+                                        self.clock())
                 if found is not None:
-                    usecases.audit(tx, found[1], "logged_in", {"address": request.remote_addr}, self.clock())
+                    usecases.audit(tx, found[1], "logged_in", {"address": address}, self.clock())
             if found is None:
                 raise usecases.LoginRefused()
             session_id = found[0]
         except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
+            if isinstance(refusal, usecases.TooManyAttempts):  # its transaction was rolled back
+                with self.db.transaction() as tx:
+                    usecases.failed_login(tx, request.form.get("email"), address, "throttled", self.clock())
             response = self._login_form(request, "login.html", status=refusal.status, next=target,
                                         problem=refusal.message)
             if getattr(refusal, "retry_after", None):
@@ -119,18 +129,28 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/prihlaseni/kod", None)
     def code(self, request):
-        pending = self._pending(request)
+        pending, account = self._pending(request, with_account=True)
         if request.form.get("csrf") != pending["csrf"]:
             return render("code.html", status=403, account=None, csrf=pending["csrf"], problem="Formulář vypršel.")
+        address, session_id = self._client(request), request.cookies.get(SESSION_COOKIE)
         try:
             with self.db.transaction() as tx:
-                passed = usecases.second_factor(tx, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
-                                                self.clock(), request.remote_addr)
+                passed = usecases.second_factor(tx, session_id, request.form.get("code"), self.clock(), address)
+                ended = not passed and usecases.current(tx, session_id, self.clock()) is None
+            if ended:  # too many wrong codes for one login: from the password again
+                return self._login_form(request, "login.html", status=401, next="/", problem=(
+                    "Příliš mnoho chybných kódů. Přihlaste se prosím znovu."))
             if not passed:
                 raise usecases.LoginRefused()
-        except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
-            return render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
-                          problem=refusal.message)
+        except (usecases.LoginRefused, usecases.CodeLocked, usecases.CodeUsed) as refusal:
+            if isinstance(refusal, usecases.CodeLocked):  # its transaction was rolled back
+                with self.db.transaction() as tx:
+                    usecases.failed_login(tx, account["email"], address, "code_locked", self.clock())
+            response = render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
+                              problem=refusal.message)
+            if getattr(refusal, "retry_after", None):
+                response.headers["Retry-After"] = str(refusal.retry_after)
+            return response
         return redirect("/", code=303)
 
     @page("GET", "/prihlaseni/nastavit-kod", None)
@@ -147,9 +167,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return render("error.html", status=403, account=None, csrf=None, message="Formulář vypršel.")
         try:
             with self.db.transaction() as tx:
-                usecases.enable_totp(tx, account, request.form.get("code"), self.clock())
-                usecases.second_factor(tx, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
-                                       self.clock(), request.remote_addr)
+                usecases.enable_totp(tx, account, request.form.get("code"), self.clock(),
+                                     session_id=request.cookies.get(SESSION_COOKIE))
         except ValidationError as error:
             with self.db.transaction() as tx:
                 secret = usecases.pending_totp_secret(tx, account)
@@ -165,10 +184,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         try:
             with self.db.transaction() as tx:
                 usecases.change_password(tx, request.account, request.form.get("old_password", ""),
-                                         request.form.get("password", ""), self.clock())
+                                         request.form.get("password", ""), self.clock(),
+                                         session_id=request.cookies.get(SESSION_COOKIE))
         except ValidationError as error:
             return self._page(request, "password.html", status=422, errors=error.fields, note=None)
-        return self._done(request, "/", "Heslo je změněné. Příště se přihlaste novým heslem.")
+        return self._done(request, "/", "Heslo je změněné. Příště se přihlaste novým heslem; na ostatních "
+                                        "zařízeních jste odhlášeni.")
 
     @page("GET", "/kod", "door")
     def own_code_form(self, request):
@@ -642,9 +663,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/ucty", "admin")
     def accounts(self, request):
-        with self.db.transaction() as tx:
-            accounts = store.list_accounts(tx)
-        return self._page(request, "accounts.html", accounts=accounts, values={}, errors={}, created=None)
+        return self._accounts_page(request)
 
     @page("POST", "/ucty", "admin")
     def create_account(self, request):
@@ -662,9 +681,82 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 accounts = store.list_accounts(tx)
             fields = error.fields if isinstance(error, ValidationError) else {"email": error.message}
             return self._page(request, "accounts.html", status=422, accounts=accounts, values=values, errors=fields,
-                              created=None)
+                              created=None, reset=None, problem=None, roles=domain.ROLE_LABELS)
         return self._page(request, "accounts.html", accounts=accounts, values={}, errors={},
-                          created={"email": account["email"], "password": password})
+                          created={"email": account["email"], "password": password}, reset=None, problem=None,
+                          roles=domain.ROLE_LABELS)
+
+    @page("POST", "/ucty/<int:account_id>/vypnout", "admin")
+    def disable_account(self, request, account_id):
+        """Disable an account: it cannot log in, and its sessions end at once."""
+        target = self._account(account_id)
+        if not target["active"]:
+            return self._done(request, "/ucty", f"Účet {target['email']} už vypnutý je.")
+        with self.db.transaction() as tx:
+            usecases.keeps_an_administrator(tx, target, target["role"], False)
+        if not confirmed(request):
+            return self._confirm(request, f"Vypnout účet {target['email']}?", domain.disable_consequences(
+                target, own=target["id"] == request.account["id"]), "Ano, vypnout účet", back="/ucty", danger=True)
+        with self.db.transaction() as tx:
+            usecases.set_active(tx, request.account, account_id, False, self.clock())
+        return self._done(request, "/ucty", f"Účet {target['email']} je vypnutý a jeho přihlášení skončila.")
+
+    @page("POST", "/ucty/<int:account_id>/zapnout", "admin")
+    def enable_account(self, request, account_id):
+        target = self._account(account_id)
+        if target["active"]:
+            return self._done(request, "/ucty", f"Účet {target['email']} už zapnutý je.")
+        if not confirmed(request):
+            return self._confirm(request, f"Znovu zapnout účet {target['email']}?", [
+                f"{target['name']} se bude moci znovu přihlásit se svou rolí ({domain.role_label(target['role'])})."],
+                "Ano, zapnout účet", back="/ucty")
+        with self.db.transaction() as tx:
+            usecases.set_active(tx, request.account, account_id, True, self.clock())
+        return self._done(request, "/ucty", f"Účet {target['email']} je znovu zapnutý.")
+
+    @page("POST", "/ucty/<int:account_id>/role", "admin")
+    def change_role(self, request, account_id):
+        target, role = self._account(account_id), request.form.get("role", "")
+        if role not in domain.ROLES:
+            return self._accounts_page(request, status=422, problem="Vyberte roli: správce, kancelář, nebo vstup.")
+        if role == target["role"]:
+            return self._done(request, "/ucty", f"Účet {target['email']} už má roli {domain.role_label(role)}.")
+        with self.db.transaction() as tx:
+            usecases.keeps_an_administrator(tx, target, role, target["active"])
+        if not confirmed(request):
+            return self._confirm(request, f"Změnit roli účtu {target['email']} na {domain.role_label(role)}?",
+                                 domain.role_consequences(target, role), "Ano, změnit roli", back="/ucty")
+        with self.db.transaction() as tx:
+            usecases.change_role(tx, request.account, account_id, role, self.clock())
+        return self._done(request, "/ucty", f"Účet {target['email']} má roli {domain.role_label(role)}; "
+                                            "jeho přihlášení skončila.")
+
+    @page("POST", "/ucty/<int:account_id>/heslo", "admin")
+    def reset_password(self, request, account_id):
+        """A new one-time password, shown once on this answer (never stored, never in a redirect)."""
+        target = self._account(account_id)
+        if not confirmed(request):
+            return self._confirm(request, f"Nastavit účtu {target['email']} nové heslo?", [
+                "Dosavadní heslo přestane platit a všechna přihlášení účtu skončí.",
+                "Nové jednorázové heslo se ukáže jen jednou: předejte ho osobně. Při přihlášení si ho změní."],
+                "Ano, nastavit nové heslo", back="/ucty", danger=True)
+        with self.db.transaction() as tx:
+            _, password = usecases.reset_password(tx, request.account, account_id, self.clock())
+        return self._accounts_page(request, reset={"email": target["email"], "password": password})
+
+    @page("POST", "/ucty/<int:account_id>/kod", "admin")
+    def reset_code(self, request, account_id):
+        target = self._account(account_id)
+        if target["totp_secret"] is None and target["pending_totp_secret"] is None:
+            return self._done(request, "/ucty", f"Účet {target['email']} ověřovací kód nemá.")
+        if not confirmed(request):
+            return self._confirm(request, f"Zrušit ověřovací kód účtu {target['email']}?",
+                                 domain.code_reset_consequences(target), "Ano, zrušit ověřovací kód",
+                                 back="/ucty", danger=True)
+        with self.db.transaction() as tx:
+            usecases.reset_second_factor(tx, request.account, account_id, self.clock())
+        return self._done(request, "/ucty", f"Ověřovací kód účtu {target['email']} je zrušený a jeho "
+                                            "přihlášení skončila.")
 
     @page("GET", "/audit", "admin")
     def audit_log(self, request):
@@ -730,6 +822,23 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
                           query=query, found=found, min_query=domain.MIN_NAME_QUERY)
 
+    def _account(self, account_id):
+        with self.db.transaction() as tx:
+            found = store.get_account(tx, account_id=account_id)
+        if found is None:
+            raise NotFound("account_not_found", "Takový účet neexistuje.")
+        return found
+
+    def _accounts_page(self, request, status=200, reset=None, problem=None):
+        with self.db.transaction() as tx:
+            accounts = store.list_accounts(tx)
+        return self._page(request, "accounts.html", status=status, accounts=accounts, values={}, errors={},
+                          created=None, reset=reset, problem=problem, roles=domain.ROLE_LABELS)
+
+    def _client(self, request):
+        """The client's address, behind the proxy too (``CLIENT_ADDRESS_HEADER``, as the public site)."""
+        return client_address(request, self.config.get("CLIENT_ADDRESS_HEADER") or None)
+
     def _pending(self, request, with_account=False):
         """The session waiting for its second factor; a login page otherwise."""
         with self.db.transaction() as tx:
@@ -750,11 +859,6 @@ def _qr(secret, account):
 
 def _day(moment):
     return datetime.fromisoformat(moment).date()
-
-
-def _local_path(target):
-    """Only a path on this site: never an address elsewhere (an open redirect)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
 def _details(details):

@@ -20,6 +20,11 @@ accounts = Table(
     Column("pending_totp_secret", String(64)),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The TOTP time step of the code used last: a code is accepted once, so only a later step is.
+    Column("totp_last_step", Integer),
+    # The last login that passed: the account's failed passwords before it no longer count
+    # (the failure records stay until their window ends; see usecases.log_in).
+    Column("failures_cleared_at", UTCDateTime),
 )
 
 sessions = Table(
@@ -39,7 +44,7 @@ login_failures = Table(
     "login_failures",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    # "account:<email>" or "address:<ip>"
+    # "account:<email>", "address:<ip>" (passwords), "code:<email>", "code-login:<session hash>" (TOTP codes)
     Column("key", String(300), nullable=False, index=True),
     Column("at", UTCDateTime, nullable=False),
 )
@@ -78,6 +83,20 @@ def update_account(session, account_id, values):
     session.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
 
 
+def use_code_step(session, account_id, step) -> bool:
+    """Record ``step`` as the account's last used TOTP step, when it is later than the one
+    recorded; False when it is not (the code was used already, maybe by a login at the same moment)."""
+    return session.execute(update(accounts).where(
+        accounts.c.id == account_id,
+        func.coalesce(accounts.c.totp_last_step, -1) < step).values(
+        totp_last_step=step)).rowcount == 1
+
+
+def count_active_admins(session) -> int:
+    return session.execute(select(func.count()).select_from(accounts).where(
+        accounts.c.role == "admin", accounts.c.active.is_(True))).scalar_one()
+
+
 def insert_session(session, values):
     session.execute(sessions.insert().values(**values))
 
@@ -90,10 +109,13 @@ def update_session(session, id_hash, values):
     session.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(**values))
 
 
-def delete_sessions(session, id_hash=None, account_id=None) -> int:
+def delete_sessions(session, id_hash=None, account_id=None, keep=None) -> int:
+    """End one session (``id_hash``) or all of an account's, but the one hashed ``keep``."""
     query = sessions.delete()
     query = query.where(sessions.c.id_hash == id_hash) if id_hash is not None else \
         query.where(sessions.c.account_id == account_id)
+    if keep is not None:
+        query = query.where(sessions.c.id_hash != keep)
     return session.execute(query).rowcount
 
 
@@ -108,6 +130,11 @@ def failures_since(session, key, since) -> int:
 
 def forget_failures(session, key):
     session.execute(login_failures.delete().where(login_failures.c.key == key))
+
+
+def forget_failures_before(session, before):
+    """Failures whose window has ended count for nothing: they go."""
+    session.execute(login_failures.delete().where(login_failures.c.at < before))
 
 
 def add_audit(session, at, who, action, details):

@@ -12,7 +12,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.common.errors import Conflict, ServiceError, ValidationError
+from services.common.errors import Conflict, NotFound, ServiceError, ValidationError
 
 from . import domain, store
 
@@ -34,6 +34,30 @@ class TooManyAttempts(ServiceError):
     def __init__(self):
         super().__init__("too_many_attempts", "Příliš mnoho nepovedených přihlášení. Zkuste to prosím za 15 minut.")
         self.retry_after = int(domain.FAILURE_WINDOW.total_seconds())
+
+
+class CodeLocked(ServiceError):
+    status = 429
+
+    def __init__(self):
+        super().__init__("code_locked", "Příliš mnoho chybných ověřovacích kódů: přihlášení tohoto účtu je na "
+                                        "15 minut zablokované. Zkuste to prosím potom znovu.")
+        self.retry_after = int(domain.FAILURE_WINDOW.total_seconds())
+
+
+class CodeUsed(ServiceError):
+    status = 401
+
+    def __init__(self):
+        super().__init__("code_used", "Tento kód už byl použitý. Počkejte prosím na další kód v aplikaci.")
+
+
+class LastAdministrator(ServiceError):
+    status = 409
+
+    def __init__(self):
+        super().__init__("last_administrator", "Jde o posledního aktivního správce: nejdřív jmenujte jiného "
+                                               "správce, jinak by konzoli nikdo nespravoval.")
 
 
 def _hash(session_id: str) -> str:
@@ -71,26 +95,52 @@ def bootstrap_admin(session, email, now):
 def log_in(session, email, password, address, now):
     """Check a password; a new session: ``(session id, account)``. The session still needs the
     second factor when the account has one, or is an administrator's. A wrong password is
-    counted and answers None (not an exception: the count must be committed)."""
+    counted and audited, and answers None (not an exception: the count must be committed).
+
+    Throttled by account first (``FAILURES_ALLOWED`` in ``FAILURE_WINDOW``) and by address only
+    far above that (``ADDRESS_FAILURES_ALLOWED``): the whole office may come through one proxy
+    address. A refused attempt raises ``TooManyAttempts``; its audit is ``refused_login``'s."""
     email = (email or "").strip().lower()
-    keys = (f"account:{email}", f"address:{address}")
+    account_key, address_key = f"account:{email}", f"address:{address}"
     since = now - domain.FAILURE_WINDOW
-    if any(store.failures_since(session, key, since) >= domain.FAILURES_ALLOWED for key in keys):
-        raise TooManyAttempts()
+    store.forget_failures_before(session, since)
     account = store.get_account(session, email=email)
-    if account is None or not account["active"] or not _password_matches(account, password):
-        for key in keys:
+    # A login that passed clears the account's count (not its records, which expire with their
+    # window): a person who mistyped four times and then got in is not one typo from a lock-out.
+    # Only someone with the password can pass, so this gives a guesser nothing; the address count
+    # is never cleared by a success (one good password must not hide a spray from the address).
+    account_since = max(since, account["failures_cleared_at"]) if account is not None and \
+        account["failures_cleared_at"] is not None else since
+    if store.failures_since(session, account_key, account_since) >= domain.FAILURES_ALLOWED:
+        raise TooManyAttempts()
+    if store.failures_since(session, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED:
+        raise TooManyAttempts()
+    reason = "unknown_account" if account is None else "account_disabled" if not account["active"] else None
+    if not _password_matches(account, password) and reason is None:
+        reason = "wrong_password"
+    if reason is not None:
+        for key in (account_key, address_key):
             store.add_failure(session, key, now)
+        failed_login(session, email, address, reason, now)
         return None
-    store.forget_failures(session, keys[0])
+    changes = {"failures_cleared_at": now}
     if HASHER.check_needs_rehash(account["password_hash"]):
-        store.update_account(session, account["id"], {"password_hash": HASHER.hash(password)})
+        changes["password_hash"] = HASHER.hash(password)
+    store.update_account(session, account["id"], changes)
     session_id = secrets.token_urlsafe(32)
     store.insert_session(session, {"id_hash": _hash(session_id), "account_id": account["id"],
                                    "csrf": secrets.token_urlsafe(24),
                                    "second_factor_due": domain.needs_second_factor(account),
                                    "created_at": now, "last_seen_at": now})
     return session_id, account
+
+
+def failed_login(session, email, address, reason, now):
+    """A failed or refused login in the audit log: the email typed (only when it looks like
+    one: a password typed into the wrong field is not kept), the address and why."""
+    typed = (email or "").strip().lower()[:254]
+    who = typed if "@" in typed and not any(ch.isspace() for ch in typed) else "(neplatný e-mail)"
+    store.add_audit(session, now, who, "login_failed", {"address": address, "reason": reason})
 
 
 def _password_matches(account, password) -> bool:
@@ -116,16 +166,33 @@ def current(session, session_id, now):
 
 
 def second_factor(session, session_id, code, now, address):
-    """Complete a login with a TOTP code: True; a wrong code is counted and answers False."""
-    found = store.get_session(session, _hash(session_id))
+    """Complete a login with a TOTP code: True; a wrong code is counted and answers False.
+
+    Wrong codes are counted per account (``code:<email>``, which a correct password does not
+    clear: only a correct code, or the window's end) and per login (its session): past
+    ``CODE_FAILURES_ALLOWED`` the account's second factor is locked (``CodeLocked``), past
+    ``CODE_FAILURES_PER_LOGIN`` this login ends (``LoginEnded``). A code is accepted once:
+    its time step must be later than the one used last."""
+    id_hash = _hash(session_id)
+    found = store.get_session(session, id_hash)
     account = store.get_account(session, account_id=found["account_id"])
-    key = f"account:{account['email']}"
-    if store.failures_since(session, key, now - domain.FAILURE_WINDOW) >= domain.FAILURES_ALLOWED:
-        raise TooManyAttempts()
-    if not pyotp.TOTP(account["totp_secret"]).verify(str(code or "").strip(), valid_window=1):
-        store.add_failure(session, key, now)
+    account_key, login_key = f"code:{account['email']}", f"code-login:{id_hash}"
+    since = now - domain.FAILURE_WINDOW
+    if store.failures_since(session, account_key, since) >= domain.CODE_FAILURES_ALLOWED:
+        raise CodeLocked()
+    step = domain.code_step(account["totp_secret"], code, now, account["totp_last_step"])
+    if step is None or not store.use_code_step(session, account["id"], step):
+        if domain.code_used(account["totp_secret"], code, now, account["totp_last_step"]):
+            raise CodeUsed()
+        for key in (account_key, login_key):
+            store.add_failure(session, key, now)
+        failed_login(session, account["email"], address, "wrong_code", now)
+        if store.failures_since(session, login_key, since) >= domain.CODE_FAILURES_PER_LOGIN:
+            store.delete_sessions(session, id_hash=id_hash)
         return False
-    store.update_session(session, found["id_hash"], {"second_factor_due": False})
+    store.forget_failures(session, account_key)
+    store.forget_failures(session, login_key)
+    store.update_session(session, id_hash, {"second_factor_due": False})
     return True
 
 
@@ -147,23 +214,33 @@ def pending_totp_secret(session, account) -> str:
     return secret
 
 
-def enable_totp(session, account, code, now):
-    """Keep the pending secret as the account's second factor once a code made with it is right."""
+def enable_totp(session, account, code, now, session_id=None):
+    """Keep the pending secret as the account's second factor once a code made with it is right;
+    that code is used (it logs in nowhere else). With ``session_id``, the login waiting for its
+    second factor is complete too."""
     secret = store.get_account(session, account_id=account["id"])["pending_totp_secret"]
-    if secret is None or not pyotp.TOTP(secret).verify(str(code or "").strip(), valid_window=1):
+    step = domain.code_step(secret, code, now)
+    if secret is None or step is None:
         raise ValidationError({"code": "Kód nesouhlasí. Zkontrolujte čas v telefonu a zadejte nový kód."})
-    store.update_account(session, account["id"], {"totp_secret": secret, "pending_totp_secret": None})
+    store.update_account(session, account["id"], {"totp_secret": secret, "pending_totp_secret": None,
+                                                  "totp_last_step": step})
+    if session_id is not None:
+        store.update_session(session, _hash(session_id), {"second_factor_due": False})
     audit(session, account, "totp_enabled", {}, now)
 
 
-def change_password(session, account, old, new, now):
+def change_password(session, account, old, new, now, session_id=None):
+    """The account's own new password; every other session of the account ends (the one
+    ``session_id`` names, where the change was made, stays)."""
     if not _password_matches(account, old):
         raise ValidationError({"old_password": "Současné heslo nesouhlasí."})
     domain.check_new_password(new or "", account["email"])
     if new == old:
         raise ValidationError({"password": "Nové heslo musí být jiné než dosavadní."})
     store.update_account(session, account["id"], {"password_hash": HASHER.hash(new), "must_change_password": False})
-    audit(session, account, "password_changed", {}, now)
+    ended = store.delete_sessions(session, account_id=account["id"],
+                                  keep=_hash(session_id) if session_id else None)
+    audit(session, account, "password_changed", {"sessions_ended": ended}, now)
 
 
 def log_out(session, session_id):
@@ -173,6 +250,81 @@ def log_out(session, session_id):
 def log_out_everywhere(session, account, now):
     audit(session, account, "logged_out_everywhere", {}, now)
     return store.delete_sessions(session, account_id=account["id"])
+
+
+# An administrator's changes to other accounts (the accounts page; tools/staff_user.py from a shell).
+# ``admin`` is whoever acts: an account, or ``{"id": None, "email": "..."}`` for the command line.
+
+def _target(session, account_id):
+    target = store.get_account(session, account_id=account_id)
+    if target is None:
+        raise NotFound("account_not_found", "Takový účet neexistuje.")
+    return target
+
+
+def keeps_an_administrator(session, target, role_after, active_after):
+    """Refuse to leave no active administrator: the last one cannot be disabled or demoted."""
+    if target["role"] == "admin" and target["active"] and (role_after != "admin" or not active_after) \
+            and store.count_active_admins(session) <= 1:
+        raise LastAdministrator()
+
+
+def set_active(session, admin, account_id, active, now):
+    """Disable an account (it cannot log in, its sessions end at once) or enable it again.
+    Returns the account as it was."""
+    target = _target(session, account_id)
+    if bool(target["active"]) == bool(active):
+        return target
+    keeps_an_administrator(session, target, target["role"], active)
+    store.update_account(session, target["id"], {"active": bool(active)})
+    ended = 0 if active else store.delete_sessions(session, account_id=target["id"])
+    audit(session, admin, "account_enabled" if active else "account_disabled",
+          {"email": target["email"], "sessions_ended": ended}, now)
+    return target
+
+
+def change_role(session, admin, account_id, role, now):
+    """A new role for an account; its sessions end, so that the next login has the new rights
+    (and a new administrator sets up the second factor). Returns the account as it was."""
+    domain.check_role(role)
+    target = _target(session, account_id)
+    if target["role"] == role:
+        return target
+    keeps_an_administrator(session, target, role, target["active"])
+    store.update_account(session, target["id"], {"role": role})
+    ended = store.delete_sessions(session, account_id=target["id"])
+    audit(session, admin, "role_changed", {"email": target["email"], "from": target["role"], "to": role,
+                                           "sessions_ended": ended}, now)
+    return target
+
+
+def reset_password(session, admin, account_id, now):
+    """A new one-time password for someone who forgot theirs: to be changed at the next login;
+    every session of the account ends. Returns ``(account, password)``."""
+    target = _target(session, account_id)
+    if admin.get("id") == target["id"]:
+        raise Conflict("own_account", "Vlastní heslo si změníte na stránce Heslo.")
+    password = one_time_password()
+    store.update_account(session, target["id"], {"password_hash": HASHER.hash(password),
+                                                 "must_change_password": True})
+    ended = store.delete_sessions(session, account_id=target["id"])
+    audit(session, admin, "password_reset", {"email": target["email"], "sessions_ended": ended}, now)
+    return target, password
+
+
+def reset_second_factor(session, admin, account_id, now):
+    """Forget the account's second factor (a phone lost or replaced): every session of the
+    account ends; at the next login an administrator sets it up again (it must have one),
+    anyone else may add it again on the page Ověřovací kód. Returns the account as it was."""
+    target = _target(session, account_id)
+    if admin.get("id") == target["id"]:
+        raise Conflict("own_account", "Vlastní druhý faktor nezrušíte: požádejte jiného správce.")
+    store.update_account(session, target["id"], {"totp_secret": None, "pending_totp_secret": None,
+                                                 "totp_last_step": None})
+    store.forget_failures(session, f"code:{target['email']}")
+    ended = store.delete_sessions(session, account_id=target["id"])
+    audit(session, admin, "totp_reset", {"email": target["email"], "sessions_ended": ended}, now)
+    return target
 
 
 def audit(session, account, action, details, now):

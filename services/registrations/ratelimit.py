@@ -19,6 +19,7 @@ import time
 
 from nameko.extensions import DependencyProvider
 
+from services.common.addresses import client_address
 from services.common.errors import ServiceError
 
 MAX_KEYS = 100_000
@@ -78,9 +79,7 @@ class RateLimits(DependencyProvider):
     def client(self, request):
         """The client's address: the connection's, or the last hop that our proxy added to the
         configured header (only the proxy's own addition can be trusted)."""
-        if self.client_header and request.headers.get(self.client_header):
-            return request.headers[self.client_header].split(",")[-1].strip()
-        return request.remote_addr or "unknown"
+        return client_address(request, self.client_header)
 
     def registering(self, request, email):
         if self.on:
