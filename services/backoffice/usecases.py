@@ -171,7 +171,7 @@ def second_factor(session, session_id, code, now, address):
     Wrong codes are counted per account (``code:<email>``, which a correct password does not
     clear: only a correct code, or the window's end) and per login (its session): past
     ``CODE_FAILURES_ALLOWED`` the account's second factor is locked (``CodeLocked``), past
-    ``CODE_FAILURES_PER_LOGIN`` this login ends (``LoginEnded``). A code is accepted once:
+    ``CODE_FAILURES_PER_LOGIN`` this login's session ends. A code is accepted once:
     its time step must be later than the one used last."""
     id_hash = _hash(session_id)
     found = store.get_session(session, id_hash)

@@ -1,6 +1,7 @@
 """The staff console over HTTP, with the services it calls: every page behind its right, logging in
 with a one-time password and a code from the phone, and the office's and the door's main paths."""
 import re
+import time
 
 import pyotp
 import pytest
@@ -47,9 +48,26 @@ def logged_in(base, role, secrets):
     if role in secrets:
         assert answer.url.endswith("/prihlaseni/kod")
         answer = browser.post(f"{base}/prihlaseni/kod", data={"csrf": csrf_of(answer),
-                                                              "code": pyotp.TOTP(secrets[role]).now()})
+                                                              "code": fresh_code(secrets[role])})
     assert answer.status_code == 200, answer.text[:500]
     return browser
+
+
+USED_STEPS = {}
+
+
+def fresh_code(secret):
+    """A code from the phone that was not used yet: the console accepts a code once, and one step
+    either side of now. A test logging in twice in one step takes the next step's code; a third
+    time waits for the step to pass."""
+    totp = pyotp.TOTP(secret)
+    while True:
+        now = totp.timecode(utcnow())
+        step = max(now, USED_STEPS.get(secret, now - 1) + 1)
+        if step <= now + 1:
+            USED_STEPS[secret] = step
+            return totp.generate_otp(step)
+        time.sleep(1)
 
 
 def csrf_of(page):
@@ -63,6 +81,7 @@ def test_every_page_lets_in_exactly_the_roles_it_should(console):
         "first_name": "Jana", "last_name": "Nováková", "email": "jana@obec.example", "organisation_name": "Obec",
         "gdpr_consent": True})
     values = {"event_id": event["id"], "registration_id": registration["id"], "name": "console.css",
+              "account_id": 2,
               "ico": "00075370", "contact_id": 1, "message_id": 1, "transaction_id": 1, "refund_id": 1,
               "number": "FV-2026-0001"}
     allowed = {"admin": {"door", "staff", "admin"}, "staff": {"door", "staff"}, "door": {"door"}}
@@ -107,7 +126,7 @@ def test_the_first_administrator_changes_the_password_and_sets_up_the_code(conso
                                                                  "code": "000000"})
     assert wrong.status_code in (401, 422)
     changing = browser.post(f"{base}/prihlaseni/nastavit-kod", data={
-        "csrf": csrf_of(setup), "secret": secret, "code": pyotp.TOTP(secret).now()})
+        "csrf": csrf_of(setup), "secret": secret, "code": fresh_code(secret)})
     assert changing.url.endswith("/heslo") and "platí jen pro první přihlášení" in changing.text
     assert browser.get(f"{base}/akce").url.endswith("/heslo")  # nothing else until the password is changed
     done = browser.post(f"{base}/heslo", data={"csrf": csrf_of(changing), "old_password": one_time,
@@ -115,7 +134,7 @@ def test_the_first_administrator_changes_the_password_and_sets_up_the_code(conso
     assert done.status_code == 200 and "Přehled" in done.text
 
 
-def test_login_is_throttled_per_account_and_per_address(console):
+def test_login_is_throttled_per_account_not_for_everyone_behind_the_address(console):
     base, _, secrets = console[:3]
     browser = requests.Session()
     form = browser.get(f"{base}/prihlaseni")
@@ -128,7 +147,7 @@ def test_login_is_throttled_per_account_and_per_address(console):
     assert locked.status_code == 429 and locked.headers["Retry-After"] == "900"
     other = browser.post(f"{base}/prihlaseni", data={"csrf": csrf_of(form), "email": "door@smopk.example",
                                                      "password": PASSWORD})
-    assert other.status_code == 429  # the address is held back too, whichever account it tries
+    assert other.status_code == 200 and other.url.endswith("/vstup")  # one colleague's typos lock out no one else
 
 
 def test_a_form_without_its_token_is_refused_and_logging_out_everywhere_ends_every_session(console):
@@ -372,6 +391,6 @@ def test_any_account_can_add_the_code_from_the_phone(console):
     wrong = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret, "code": "12345"})
     assert wrong.status_code == 422 and "Kód nesouhlasí" in wrong.text
     done = staff.post(f"{base}/kod", data={"csrf": csrf_of(setup), "secret": secret,
-                                           "code": pyotp.TOTP(secret).now()})
+                                           "code": fresh_code(secret)})
     assert "Ověřovací kód je zapnutý" in done.text
     assert logged_in(base, "staff", dict(secrets, staff=secret))  # from now on the code is asked for
