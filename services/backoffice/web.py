@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.common import czech
 from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
+from services.common.payment import payment_state
 from services.common.web import PagesApp
 
 from . import domain, usecases
@@ -49,7 +50,7 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
     event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
-    answer=answer_text)
+    answer=answer_text, payment_state=payment_state)
 
 
 def render(template, status=200, **context):

@@ -9,3 +9,42 @@ always carries the variable symbol and the QR Platba code.
 
 def requires_payment(registration: dict) -> bool:
     return registration.get("status") == "confirmed" and int(registration.get("price") or 0) > 0
+
+
+def _crowns(amount) -> str:
+    return f"{int(amount):,}".replace(",", "\u00a0") + "\u00a0Kč"
+
+
+def _day(value) -> str:
+    """``3. 12. 2026`` from a date, a datetime (as it is, local) or its ISO text."""
+    text = (value.isoformat() if hasattr(value, "isoformat") else str(value))[:10]
+    year, month, day = (int(part) for part in text.split("-"))
+    return f"{day}. {month}. {year}"
+
+
+def payment_state(registration: dict) -> str:
+    """What a registration pays and whether it has, as staff read it on a row of the event
+    page: ``zaplaceno 900 Kč``, ``nezaplaceno 900 Kč, splatné 20. 12. 2026``, ``zdarma``.
+    Registrations keeps a copy of the payment state (``payment``, ``paid_at``), told by payments."""
+    price = int(registration.get("price") or 0)
+    if not price:
+        return "zdarma"
+    if registration.get("paid_at"):
+        return f"zaplaceno {_crowns(price)} ({_day(registration['paid_at'])})"
+    status = registration.get("status")
+    if status == "waitlisted":
+        return f"{_crowns(price)}, platí se po získání místa"
+    if status in ("cancelled", "substituted"):
+        return f"nezaplaceno {_crowns(price)}, neplatí se"
+    due = (registration.get("payment") or {}).get("due_on")
+    return f"nezaplaceno {_crowns(price)}" + (f", splatné {_day(due)}" if due else "")
+
+
+def paid_column(registration: dict) -> str:
+    """The CSV's "Zaplaceno": ``ano (3. 12. 2026)``, ``ne``, or ``zdarma``."""
+    if not int(registration.get("price") or 0):
+        return "zdarma"
+    paid = registration.get("paid_at")
+    if paid:
+        return f"ano ({_day(paid)})"
+    return "ne"

@@ -28,7 +28,15 @@ from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
 
 from . import domain, fio, isdoc, statements, store, usecases
-from .schemas import cancel_invoice_in, invoice_in, mark_paid_in, match_in, resolve_in, statement_in
+from .schemas import (
+    cancel_invoice_in,
+    invoice_in,
+    mark_paid_in,
+    match_in,
+    received_in,
+    resolve_in,
+    statement_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +300,30 @@ class PaymentsService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_invoices(self, event_id=None):
+        """Invoices and credit notes, newest first, each with whether it is paid (``payment``)."""
+        today = usecases.today(self.clock())
         with self.db.transaction() as tx:
-            return [_invoice_view(row) for row in store.list_invoices(tx, int(event_id) if event_id else None)]
+            rows = store.list_invoices(tx, int(event_id) if event_id else None)
+            states = store.invoice_request_states(tx, [row["id"] for row in rows])
+        return [dict(_invoice_view(row), payment=domain.invoice_payment(
+            row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"], states.get(row["id"], []), today))
+            for row in rows]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def received_payments(self, since=None, until=None, page=1, per_page=50):
+        """Money received (bank lines, cash, recorded by hand), newest first, a page at a time,
+        optionally from ``since`` to ``until`` (ISO days): each with whom it paid (``paid``: the
+        registrations, and ``invoice_number`` when its symbol is an invoice's), or why it waits
+        for a check (``waiting``: the reason in Czech), or how staff settled it (``resolution``)."""
+        values = received_in.load_or_raise({"since": since, "until": until, "page": page, "per_page": per_page})
+        with self.db.transaction() as tx:
+            rows, total = store.received(tx, values["since"], values["until"],
+                                         (values["page"] - 1) * values["per_page"], values["per_page"])
+            paid = store.allocations_of(tx, [row["id"] for row in rows])
+            invoices = store.invoice_numbers_by_symbols(tx, {row["variable_symbol"] for row in rows})
+        return {"total": total, "page": values["page"], "per_page": values["per_page"],
+                "payments": [_received_view(row, paid.get(row["id"], []), invoices.get(row["variable_symbol"]))
+                             for row in rows]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_invoice(self, number):
@@ -386,6 +416,12 @@ def _transaction_view(row):
         "reason": row["reason"], "resolution": row["resolution"],
         "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
     }
+
+
+def _received_view(row, paid, invoice_number):
+    waiting = row["outcome"] not in ("matched", "ignored") and row["resolved_at"] is None
+    return dict(_transaction_view(row), invoice_number=invoice_number, waiting=row["reason"] if waiting else None,
+                paid=[dict(item, amount=domain.money(item["amount_halere"])) for item in paid])
 
 
 def _invoice_view(row):

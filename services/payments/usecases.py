@@ -147,7 +147,7 @@ def import_transactions(session, outbox, settings, lines, source, now):
     lines is one transaction of a few statements per thousand lines. Returns counts."""
     store.next_number(session, "statement-imports")  # one import at a time, until this one commits
     known = store.known_bank_ids(session, [line["bank_id"] for line in lines])
-    summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0}
+    summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0, "paid": []}
     fresh = []
     for line in lines:
         if line["bank_id"] in known:
@@ -171,6 +171,8 @@ def import_transactions(session, outbox, settings, lines, source, now):
             values.update(outcome=outcome, reason=reason)
             shares = _share(values["amount_halere"], requests, now, source) if outcome in PAYING else []
         summary[{"matched": "matched", "ignored": "ignored"}.get(values["outcome"], "to_check")] += 1
+        if shares:
+            summary["paid"].append(paid_line(values, shares))
         shares_of_lines.append(shares)
     ids = store.add_transactions(session, fresh)
     _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)), now)
@@ -178,6 +180,17 @@ def import_transactions(session, outbox, settings, lines, source, now):
 
 
 PAYING = (domain.MATCHED, domain.UNDERPAID, domain.OVERPAID)
+
+
+def paid_line(values, shares):
+    """Who a bank line paid, for the import's summary: the people (the requests' payers), the
+    line's amount and symbol, and why it still waits for a check when it paid too little or too
+    much (``reason``, None when it paid exactly)."""
+    return {"names": [request["payer_name"] for request, _share in shares],
+            "event_title": shares[0][0]["event_title"], "amount_halere": values["amount_halere"],
+            "amount": domain.money(values["amount_halere"]), "variable_symbol": values["variable_symbol"],
+            "counter_name": values["counter_name"],
+            "reason": None if values["outcome"] == domain.MATCHED else values["reason"]}
 
 
 def _payable(values):
