@@ -173,7 +173,7 @@ class PaymentsService(HealthCheck):
             log.warning("the bank's API did not answer: %s", refused)
             return  # the next tick tries again
         if summary["lines"]:
-            log.info("bank API: %s", summary)
+            log.info("bank API: %s", _counts(summary))
 
     # For staff
 
@@ -181,6 +181,38 @@ class PaymentsService(HealthCheck):
     def import_statement(self, data):
         """Import a bank statement (camt.053 XML or GPC/ABO; ``data`` in base64). Lines imported
         before are skipped. Returns the counts: lines, duplicates, matched, to_check, ignored."""
+        statement = self._read_statement(data)
+        summary = self._import(statement["transactions"], statement["format"])
+        log.info("statement %s imported: %s", statement.get("statement_id"), _counts(summary))
+        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stage_statement(self, data):
+        """Read a statement and say what importing it would do, writing none of its lines yet:
+        the summary ``import_statement`` would answer (whom it pays, what waits for a check),
+        and a ``token`` for ``import_staged``, which imports it once staff confirm (within an
+        hour; what changed in between, such as a payment by hand, is taken into account then)."""
+        statement = self._read_statement(data)
+        settings, now = self.settings, self.clock()
+        try:
+            with self.db.transaction() as tx:
+                usecases.preview_transactions(tx, self.outbox, settings, statement["transactions"],
+                                              statement["format"], now)
+        except usecases.Preview as preview:
+            summary = preview.summary
+        with self.db.transaction() as tx:
+            token = usecases.stage_statement(tx, statement, now)
+        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"), token=token)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_staged(self, token):
+        """Import the statement ``stage_statement`` read (once): the summary, as ``import_statement``."""
+        with self.db.transaction() as tx:
+            summary = usecases.import_staged(tx, self.outbox, self.settings, token, self.clock())
+        log.info("statement %s imported: %s", summary.get("statement_id"), _counts(summary))
+        return summary
+
+    def _read_statement(self, data):
         raw = statement_in.load_or_raise({"data": data})["data"]
         try:
             statement = statements.parse_statement(raw)
@@ -189,9 +221,7 @@ class PaymentsService(HealthCheck):
         wrong = domain.statement_account_error(statement.get("account"), self.settings["account"])
         if wrong:
             raise ValidationError({"data": [wrong]}, message=wrong, code="statement_of_another_account")
-        summary = self._import(statement["transactions"], statement["format"])
-        log.info("statement %s imported: %s", statement.get("statement_id"), summary)
-        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"))
+        return statement
 
     def _import(self, lines, source):
         with self.db.transaction() as tx:
@@ -381,6 +411,11 @@ class PaymentsService(HealthCheck):
         return [metrics.sample("smopk_payment_requests", "gauge", "Payment requests by state.",
                                counts.get(status, 0), status=status)
                 for status in ("open", "paid", "cancelled")] + [backlog]
+
+
+def _counts(summary):
+    """A summary for the log: the counts, not the names of who paid."""
+    return {key: value for key, value in summary.items() if key != "paid"}
 
 
 def _typed(registration):

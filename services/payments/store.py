@@ -140,6 +140,17 @@ counters = Table(
     Column("last_number", Integer, nullable=False),
 )
 
+# A statement read and shown to staff, kept until they confirm its import (or for an hour).
+staged_statements = Table(
+    "staged_statements",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("format", String(20), nullable=False),
+    Column("statement_id", String(120)),
+    Column("lines", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
 outbox = outbox_table(metadata)
 
 
@@ -451,3 +462,21 @@ def count_by_status(session):
     return dict(session.execute(select(payment_requests.c.status, func.count()).group_by(
         payment_requests.c.status)).all())
 
+
+
+# Statements waiting for staff to confirm their import
+
+def add_staged(session, values):
+    session.execute(staged_statements.insert().values(**values))
+
+
+def take_staged(session, token):
+    """The staged statement of ``token``, deleted (it is imported once); None when there is none."""
+    found = _one(session, select(staged_statements).where(staged_statements.c.token == token))
+    if found is not None:
+        session.execute(staged_statements.delete().where(staged_statements.c.token == token))
+    return found
+
+
+def forget_staged(session, before):
+    session.execute(staged_statements.delete().where(staged_statements.c.created_at < before))

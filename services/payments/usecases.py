@@ -6,8 +6,9 @@ payment request and its ``payment_requested``, a matched bank line and its
 ``payment_received``, an invoice and its ``invoice_issued``.
 """
 import base64
+import secrets
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from services.common.czech import local
 from services.common.errors import Conflict, NotFound, ValidationError
@@ -180,6 +181,42 @@ def import_transactions(session, outbox, settings, lines, source, now):
 
 
 PAYING = (domain.MATCHED, domain.UNDERPAID, domain.OVERPAID)
+STAGED_FOR = timedelta(hours=1)
+STAGED_GONE = ("Výpis už byl nahrán, nebo od jeho načtení uplynula víc než hodina. "
+               "Nahrajte ho prosím znovu.")
+
+
+class Preview(Exception):
+    """Raised inside a transaction to roll back an import tried only to see what it would do."""
+
+    def __init__(self, summary):
+        super().__init__("preview")
+        self.summary = summary
+
+
+def preview_transactions(session, outbox, settings, lines, source, now):
+    """What ``import_transactions`` would do with ``lines``, done and rolled back: raises
+    ``Preview`` with the summary (the caller's transaction must end with it)."""
+    raise Preview(import_transactions(session, outbox, settings, lines, source, now))
+
+
+def stage_statement(session, statement, now):
+    """Keep a read statement until staff confirm its import; its token."""
+    store.forget_staged(session, now - STAGED_FOR)
+    token = secrets.token_urlsafe(24)
+    store.add_staged(session, {"token": token, "format": statement["format"],
+                               "statement_id": statement.get("statement_id"),
+                               "lines": statement["transactions"], "created_at": now})
+    return token
+
+
+def import_staged(session, outbox, settings, token, now):
+    """Import the statement staged under ``token`` (once): the summary, with its format and id."""
+    staged = store.take_staged(session, str(token))
+    if staged is None or staged["created_at"] < now - STAGED_FOR:
+        raise Conflict("statement_gone", STAGED_GONE)
+    summary = import_transactions(session, outbox, settings, staged["lines"], staged["format"], now)
+    return dict(summary, format=staged["format"], statement_id=staged["statement_id"])
 
 
 def paid_line(values, shares):

@@ -72,3 +72,25 @@ def test_received_payments_say_whom_they_paid_or_why_they_wait(payments):
     assert by_symbol["5"]["paid"] == [] and by_symbol["5"]["waiting"] == domain.REASONS["unknown"]
     assert payments.received_payments(per_page=2, page=2)["payments"][0]["id"] == listed["payments"][2]["id"]
     assert payments.received_payments(since="2030-01-01")["total"] == 0
+
+
+def test_a_staged_statement_says_whom_it_would_pay_and_pays_only_once_confirmed(payments):
+    import pytest
+
+    from services.common.errors import Conflict
+    confirm(payments, 41, first_name="Jana", last_name="Nováková")
+    statement = b64(statements.gpc([{"bank_id": "2600000000031", "amount_halere": 90000,
+                                     "variable_symbol": "1000000041"}]))
+    staged = payments.stage_statement(statement)
+    assert [line["names"] for line in staged["paid"]] == [["Jana Nováková"]] and staged["matched"] == 1
+    assert payments.payment_of(41)["paid_at"] is None and payments.received_payments()["total"] == 0
+    assert payments.recorded("payment_received") == []  # nothing told: the try was rolled back
+    done = payments.import_staged(staged["token"])
+    assert done["matched"] == 1 and done["format"] == staged["format"] and payments.payment_of(41)["paid_at"]
+    with pytest.raises(Conflict):  # once
+        payments.import_staged(staged["token"])
+    later = payments.stage_statement(statement)
+    assert later["duplicates"] == 1 and later["paid"] == []
+    payments.clock_state["now"] += timedelta(hours=2)
+    with pytest.raises(Conflict):  # too late: read it again
+        payments.import_staged(later["token"])
