@@ -172,11 +172,13 @@ class Pages:
             response.delete_cookie(NOTICE_COOKIE)
         return response
 
-    def _confirm(self, request, question, consequences, button, back, danger=False, status=200):
+    def _confirm(self, request, question, consequences, button, back, danger=False, status=200, extra=None):
         """Ask before acting: ``question`` with its ``consequences`` (sentences with names and
-        counts), a ``button`` that posts the same form again confirmed, and a way ``back``."""
-        fields = [(name, value) for name, values in request.form.lists() if name not in ("csrf", "confirmed")
-                  for value in values]
+        counts), a ``button`` that posts the same form again confirmed, and a way ``back``;
+        ``extra`` fields (name -> value) go with it, such as what stands for an uploaded file."""
+        fields = [(name, value) for name, values in request.form.lists()
+                  if name not in ("csrf", "confirmed") and name not in (extra or {}) for value in values]
+        fields += list((extra or {}).items())
         return self._page(request, "confirm.html", status=status, question=question, consequences=consequences,
                           button=button, back=back, danger=danger, action=request.path, fields=fields)
 
