@@ -211,7 +211,7 @@ class PaymentPages:
             if len(owed) != len(set(ids)):
                 return self._refused(request, ValidationError({"registration_ids": "Některá vybraná přihláška už "
                                                                                    "nic nedluží."}))
-            organisation = owed[0]["organisation_name"] or owed[0]["payer_name"]
+            organisation = self._customer_name(owed[0])
             total = sum(p["amount_halere"] for p in owed)
             return self._confirm(request, f"Vystavit fakturu na {domain.crowns(total)}: {organisation}?", [
                 f"Za {domain.count_of(len(owed), 'přihlášku', 'přihlášky', 'přihlášek')}: "
@@ -228,6 +228,16 @@ class PaymentPages:
         return self._done(request, "/faktury", f"Faktura {invoice['number']} na "
                                                f"{domain.crowns(invoice['total_halere'])} je vystavená "
                                                f"({invoice['customer']['name']}); e-mail odchází.")
+
+    def _customer_name(self, owed):
+        """Whom an invoice for ``owed`` will name: the organisation as the register has it, else
+        as typed, else the person."""
+        if owed["organisation_ico"]:
+            try:
+                return self.members.get_organisation(owed["organisation_ico"])["name"]
+            except NotFound:
+                pass
+        return owed["organisation_name"] or owed["payer_name"]
 
     @page("GET", "/faktury/<number>.pdf", "staff")
     def invoice_pdf(self, request, number):
