@@ -31,7 +31,7 @@ def may(role: str, right: str) -> bool:
 
 def check_role(role):
     if role not in RIGHTS:
-        raise ValidationError({"role": "Role je admin, staff, nebo door."})
+        raise ValidationError({"role": "Vyberte roli: správce, kancelář, nebo vstup."})
 
 
 def check_new_password(password: str, email: str):
@@ -275,3 +275,33 @@ def statement_done(report) -> str:
 def owed_text(request) -> str:
     """One payment request as a sentence part: ``Jana Nováková, Seminář X, VS 1000000012``."""
     return f"{request['payer_name']}, {request['event_title']}, VS {request['variable_symbol']}"
+
+
+# Messages to people: the email greets each by name itself.
+
+GREETING = re.compile(r"(dobr[ýé] (den|ráno|odpoledne|večer)|vážen[áíéý]|mil[áíéý]|zdravím|ahoj|hezký den)\b",
+                      re.IGNORECASE)
+
+
+def without_greeting(text: str) -> tuple[str, str | None]:
+    """``text`` without a greeting line staff typed at its top (``Dobrý den,``, ``Vážení
+    účastníci,``): the email begins with ``Dobrý den, <name>,`` of its own, and two greetings
+    would read oddly. Returns the text and the line taken out (None when there was none). Only a
+    short first line that greets is taken; a first sentence that goes on is left as it is."""
+    lines = text.strip("\n").split("\n")
+    first = lines[0].strip() if lines else ""
+    if not GREETING.match(first) or len(first) > 60 or (len(lines) > 1 and not first.endswith((",", "!", "."))
+                                                       and lines[1].strip()):
+        return text, None
+    rest = "\n".join(lines[1:]).strip("\n")
+    return (rest, first) if rest.strip() else (text, None)
+
+
+def dative_people(count: int) -> str:
+    """``1 účastníkovi``, ``14 účastníkům``."""
+    return f"{count} {'účastníkovi' if count == 1 else 'účastníkům'}"
+
+
+def dative_recipients(count: int) -> str:
+    """``1 adresátovi``, ``3 adresátům``."""
+    return f"{count} {'adresátovi' if count == 1 else 'adresátům'}"

@@ -400,29 +400,49 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("GET", "/oznameni", "staff")
     def announcement_form(self, request):
         return self._page(request, "announcement.html", districts=self.members.districts(), values={}, errors={},
-                          email=None, queued=None)
+                          email=None, count=None, said=())
 
     @page("POST", "/oznameni", "staff")
     def announce(self, request):
-        """An announcement to members' contacts: first its preview, then, confirmed, it is queued."""
+        """An announcement to members' contacts: first its preview, made for a real contact, with
+        how many will get it; then, confirmed, it is queued. A greeting typed at the top is left
+        out: the email greets each contact by name."""
         values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
+        values["text"], greeting = domain.without_greeting(values["text"])
         districts = self.members.districts()
         audience = values["audience"] if values["audience"] in districts else "members"
-        if request.form.get("confirmed") == "ano":
+        missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
+        if missing:
+            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
+                              errors=missing, email=None, count=None, said=())
+        recipients = self.members.announcement_recipients(None if audience == "members" else audience)
+        whom = "všem členům" if audience == "members" else f"členům z okresu {audience}"
+        if not recipients:
+            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
+                              errors={"audience": f"Oznámení by nešlo nikomu: {whom} nemá nikdo kontakt, "
+                                                  "který oznámení chce."}, email=None, count=None, said=())
+        if confirmed(request):
             try:
                 queued = self.notifications.announce(values["subject"], values["text"], audience)
             except ValidationError as error:
                 return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                                  errors=error.fields, email=None, queued=None)
+                                  errors=error.fields, email=None, count=None, said=())
             self._audit(request, "announcement_sent", {"subject": values["subject"], "audience": audience,
                                                        "recipients": queued})
-            return self._page(request, "announcement.html", districts=districts, values={}, errors={}, email=None,
-                              queued=queued)
+            return self._done(request, "/oznameni", f"Oznámení „{values['subject']}“ odchází "
+                                                    f"{domain.dative_recipients(queued)} ({whom}), postupně, "
+                                                    "aby nezdrželo potvrzení přihlášek.")
+        shown = recipients[0]
         email = self.notifications.preview_email("announcement", {
-            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…",
-            "contact": {"first_name": "Jana", "last_name": "Nováková", "organisation_name": "Obec Ukázková"}})
+            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…", "contact": shown})
+        said = [f"Dostanou ho kontakty členů, které oznámení chtějí ({whom}): "
+                f"{domain.count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
+                f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
+                f"({shown['organisation_name']}); každý dostane oslovení svým jménem."]
+        if greeting:
+            said.append(f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
         return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
-                          queued=None)
+                          count=len(recipients), said=said)
 
     # The member register (admin)
 
@@ -471,7 +491,7 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
         status = request.args.get("stav") or None
         to = (request.args.get("komu") or "").strip() or None
         return self._page(request, "messages.html", messages=self.notifications.list_messages(to=to, status=status),
-                          shown=status, to=to or "")
+                          shown=status, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES)
 
     @page("GET", "/zpravy/<int:message_id>", "staff")
     def message(self, request, message_id):
@@ -629,7 +649,8 @@ def _local_path(target):
 
 
 def _details(details):
-    return ", ".join(f"{key}: {value}" for key, value in sorted((details or {}).items()))
+    """The audit log's details in Czech: ``komu: jen potvrzeným, přihlášky: 2, 3``."""
+    return domain.details_text(details)
 
 
 def _form_values(event):

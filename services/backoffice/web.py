@@ -50,7 +50,8 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
     event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
-    answer=answer_text, payment_state=payment_state)
+    answer=answer_text, payment_state=payment_state, email_kind=domain.email_kind, email_state=domain.email_state,
+    role_name=domain.role_name)
 
 
 def render(template, status=200, **context):
