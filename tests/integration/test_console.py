@@ -254,7 +254,7 @@ def test_the_administrator_searches_and_imports_the_member_register(whole_consol
     assert "Statutární město Plzeň" in found.text
     cluster.members.add_contact("00075370", {"first_name": "Jan", "last_name": "Radní", "email": "radni@plzen.example"})
     organisation = admin.get(f"{base}/clenove/00075370")
-    assert "od 2005-01-01" in organisation.text and "Jan Radní" in organisation.text
+    assert "od 1. 1. 2005" in organisation.text and "Jan Radní" in organisation.text
     assert "nahrána evidence členů" in admin.get(f"{base}/audit").text
 
 
