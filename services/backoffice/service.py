@@ -489,9 +489,12 @@ class BackofficeService(PaymentPages, RecordPages, AfterPages, Pages, HealthChec
     @page("GET", "/zpravy", "staff")
     def messages(self, request):
         status = request.args.get("stav") or None
+        kind = request.args.get("druh") if request.args.get("druh") in domain.EMAIL_KINDS else None
         to = (request.args.get("komu") or "").strip() or None
-        return self._page(request, "messages.html", messages=self.notifications.list_messages(to=to, status=status),
-                          shown=status, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES)
+        return self._page(request, "messages.html",
+                          messages=self.notifications.list_messages(to=to, kind=kind, status=status),
+                          shown=status, kind=kind, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES,
+                          kind_choices=sorted(domain.EMAIL_KINDS.items(), key=lambda item: item[1]))
 
     @page("GET", "/zpravy/<int:message_id>", "staff")
     def message(self, request, message_id):

@@ -83,3 +83,9 @@ def test_every_console_page_speaks_czech(whole_console):  # noqa: F811 (the fixt
     assert walked >= 25
     assert "Odbaven" in admin.get(f"{base}/akce/{event['id']}/export.csv").text.splitlines()[0]
     assert eva["status"] == "waitlisted"
+    emails = visible(admin.get(f"{base}/zpravy?druh=attendee_message")).split("Odesláno", 1)[1]  # the table
+    assert "zpráva účastníkům akce" in emails and "odeslán" in emails and "potvrzení přihlášky" not in emails
+    audit = visible(admin.get(f"{base}/audit"))
+    assert "komu: jen potvrzeným" in audit and f"přihlášky: {jana['id']}" in audit
+    assert "(správce)" in visible(admin.get(f"{base}/ucty"))
+    assert "od 1. 1. 2005" in visible(admin.get(f"{base}/clenove/{PLZEN}"))
