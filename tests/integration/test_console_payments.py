@@ -113,6 +113,10 @@ def test_the_office_settles_fees_in_the_console(office):
     answer = confirm_on(browser, base, asked)
     assert f"Platba 900 Kč je přiřazená k VS 1{ids[3]:09d}: Ivana Nováková." in visible(answer)
     assert cluster.payments.to_check() == [] and cluster.payments.unpaid(event["id"]) == []
+    wait_for(lambda: visible(browser.get(f"{base}/akce/{event['id']}")).count("zaplaceno 900 Kč (") == 4,
+             message="all four paid on the event page")
+    exported = browser.get(f"{base}/akce/{event['id']}/export.csv").text.splitlines()
+    assert ";Cena (Kč);Zaplaceno;" in exported[0] and all(";900;ano (" in row for row in exported[1:])
 
     # A garbage file is refused in Czech, and nothing is imported.
     answer = browser.post(f"{base}/platby/vypis", data={"csrf": token},
