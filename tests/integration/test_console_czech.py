@@ -43,19 +43,17 @@ def test_every_console_page_speaks_czech(whole_console):  # noqa: F811 (the fixt
     published_event(cluster, title="Setkání starostů", price_member=0, price_non_member=0)
     jana, eva, petr = (cluster.registrations.register(event["id"], {
         "first_name": first, "last_name": last, "email": f"{first.lower()}@obec.example",
-        "organisation_ico": PLZEN, "gdpr_consent": True}) for first, last in (
+        "organisation_name": "Obec Chotěšov", "gdpr_consent": True}) for first, last in (
         ("Jana", "Nováková"), ("Eva", "Malá"), ("Petr", "Dlouhý")))
-    wait_for(lambda: cluster.payments.unpaid(event["id"]), message="Jana's payment request")
+    # Not a member: 900 Kč, and an invoice issued with the request (INVOICE_MODE on_registration).
+    [invoice] = wait_for(lambda: cluster.payments.list_invoices(), message="Jana's invoice")
     admin = logged_in(base, "admin", secrets)
     token = csrf_of(admin.get(f"{base}/akce/{event['id']}"))
 
     # What staff do leaves emails, payments, an invoice and audit rows behind.
     confirm_on(admin, base, admin.post(f"{base}/prihlasky/{petr['id']}/zrusit", data={"csrf": token}))
-    confirm_on(admin, base, admin.post(f"{base}/faktury/nova", data={"csrf": token,
-                                                                     "registration_id": [str(jana["id"])]}))
-    [invoice] = cluster.payments.list_invoices()
     statement = statements.gpc([
-        {"bank_id": "2600000000001", "amount_halere": 30000, "variable_symbol": invoice["variable_symbol"]},
+        {"bank_id": "2600000000001", "amount_halere": 90000, "variable_symbol": invoice["variable_symbol"]},
         {"bank_id": "2600000000002", "amount_halere": 50000, "variable_symbol": "77", "counter_name": "Neznámý"}])
     confirm_on(admin, base, admin.post(f"{base}/platby/vypis", data={"csrf": token},
                                        files={"soubor": ("vypis.gpc", statement, "text/plain")}))
@@ -86,6 +84,9 @@ def test_every_console_page_speaks_czech(whole_console):  # noqa: F811 (the fixt
     emails = visible(admin.get(f"{base}/zpravy?druh=attendee_message")).split("Odesláno", 1)[1]  # the table
     assert "zpráva účastníkům akce" in emails and "odeslán" in emails and "potvrzení přihlášky" not in emails
     audit = visible(admin.get(f"{base}/audit"))
-    assert "komu: jen potvrzeným" in audit and f"přihlášky: {jana['id']}" in audit
+    assert "komu: jen potvrzeným" in audit and f"zrušena přihláška přihláška: {petr['id']}" in audit
+    audit_csv = admin.get(f"{base}/audit?format=csv").text
+    assert internal_names(audit_csv) == [] and "komu: jen potvrzeným" in audit_csv
+    assert re.search(r"(^|\n)\ufeff?[1-9]\d?\. [1-9]\d?\. 20\d\d \d{1,2}:\d\d:\d\d;", audit_csv)  # 6. 12. 2026
     assert "(správce)" in visible(admin.get(f"{base}/ucty"))
     assert "od 1. 1. 2005" in visible(admin.get(f"{base}/clenove/{PLZEN}"))
