@@ -262,8 +262,12 @@ def statement_consequences(report) -> list[str]:
 
 def statement_done(report) -> str:
     """What an imported statement did, said once after it."""
-    name = f"Výpis {report['statement_id']}" if report.get("statement_id") else "Výpis"
-    said = [f"{name} je nahraný ({count_of(report['lines'], 'řádek', 'řádky', 'řádků')})."]
+    lines = count_of(report["lines"], "řádek", "řádky", "řádků")
+    if report.get("format") == "fio":
+        said = [f"Z banky přišlo: {lines}."]
+    else:
+        name = f"Výpis {report['statement_id']}" if report.get("statement_id") else "Výpis"
+        said = [f"{name} je nahraný ({lines})."]
     said.append(f"Zaplatili: {paid_people(report['paid'])}." if report.get("paid") else "Nikoho nezaplatil.")
     if report["to_check"]:
         said.append(f"Na kontrolu čeká {count_of(report['to_check'], 'platba', 'platby', 'plateb')}.")

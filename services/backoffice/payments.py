@@ -61,12 +61,21 @@ class PaymentPages:
 
     @page("POST", "/platby/banka", "staff")
     def fetch_from_bank(self, request):
-        """New lines from the bank's API (the timer fetches them every few minutes anyway): done
-        at once, and said whom they paid."""
-        report = self.statements.fetch_from_bank()
-        self._audit(request, "statement_imported", {"format": "fio", **{key: report[key] for key in (
-            "lines", "duplicates", "matched", "to_check", "ignored")}})
-        return self._done(request, "/platby", domain.statement_done(dict(report, statement_id=None)))
+        """New lines from the bank's API, asked and told as a statement is (the timer imports them
+        every few minutes anyway; what it imported meanwhile is skipped then)."""
+        token = request.form.get("vypis")
+        if token and confirmed(request):
+            report = self.statements.import_staged(token)
+        else:
+            report = self.statements.stage_from_bank()
+            if report["paid"]:
+                paying = domain.count_of(len(report["paid"]), "platbu", "platby", "plateb")
+                return self._confirm(request, f"Započítat {paying} z banky?", domain.statement_consequences(report),
+                                     "Ano, započítat", back="/platby", extra={"vypis": report["token"]})
+            report = self.statements.import_staged(report["token"])
+        self._audit(request, "statement_imported", {key: report[key] for key in (
+            "format", "lines", "duplicates", "matched", "to_check", "ignored")})
+        return self._done(request, "/platby", domain.statement_done(report))
 
     def _refused(self, request, error):
         """What staff typed was refused: the page again, saying why in Czech."""

@@ -146,6 +146,15 @@ class PaymentsService(HealthCheck):
     def fetch_from_bank(self):
         """Import the last FIO_LOOKBACK_DAYS of the Fio account (FIO_API_TOKEN); lines imported
         before are skipped. The timer calls it every FIO_POLL_SECONDS."""
+        return self._import(self._bank_lines(), "fio")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stage_from_bank(self):
+        """Fetch the bank's new lines as ``fetch_from_bank`` does and say what importing them would
+        do, as ``stage_statement`` (a ``token`` for ``import_staged``)."""
+        return self._stage({"format": "fio", "statement_id": None, "transactions": self._bank_lines()})
+
+    def _bank_lines(self):
         token = self.config.get("FIO_API_TOKEN")
         if not token:
             raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
@@ -156,7 +165,7 @@ class PaymentsService(HealthCheck):
             lines = fio.fetch_new(str(token), since, today, self.config.get("FIO_API_URL") or None)
         except fio.FioUnavailable as error:  # the bank's own reason, in Czech, for staff
             raise Conflict("bank_unavailable", str(error)) from None
-        return self._import(lines, "fio")
+        return lines
 
     @timer(interval=60)
     def bank_timer(self):
@@ -192,7 +201,9 @@ class PaymentsService(HealthCheck):
         the summary ``import_statement`` would answer (whom it pays, what waits for a check),
         and a ``token`` for ``import_staged``, which imports it once staff confirm (within an
         hour; what changed in between, such as a payment by hand, is taken into account then)."""
-        statement = self._read_statement(data)
+        return self._stage(self._read_statement(data))
+
+    def _stage(self, statement):
         settings, now = self.settings, self.clock()
         try:
             with self.db.transaction() as tx:

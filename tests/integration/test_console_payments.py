@@ -1,12 +1,15 @@
 """The console's fee pages for the office (staff): a statement uploaded, a line matched by hand,
 cash at the door, one invoice for a town's three people, its PDF and ISDOC, cancelled with a
 credit note, a refund settled; bad input re-shows the page with a Czech message."""
+from datetime import datetime
+
 import lxml.html
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.backoffice import store, usecases
 from services.backoffice.service import BackofficeService
+from services.common.czech import PRAGUE
 from services.common.db import Database, utcnow
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
@@ -188,3 +191,38 @@ def test_a_statement_of_ten_thousand_lines_goes_through_the_console(office):
     confirmed = confirm_on(browser, base, answer)
     assert "Zaplatili: Věra Průchová" in visible(confirmed) and "Na kontrolu čeká" not in visible(confirmed)
     assert cluster.payments.payment_of(person["id"])["paid_at"]
+
+
+def test_new_payments_fetched_from_the_bank_are_asked_before_they_count(runner_factory, service_config):
+    from tests.fio_standin import FioStandIn
+    port = free_port()
+    with FioStandIn(token="tajny") as bank:
+        config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}", FIO_API_TOKEN="tajny",
+                      FIO_API_URL=bank.url)
+        runner_factory(config, BackofficeService, RegistrationsService, PaymentsService, MembersService,
+                       DocumentsService).start()
+        database = Database(config["DATABASES"]["backoffice"], store.metadata)
+        with database.transaction() as tx:
+            account, _ = usecases.create_account(tx, "staff@smopk.example", "Staff", "staff", utcnow(),
+                                                 password=PASSWORD)
+            store.update_account(tx, account["id"], {"must_change_password": False})
+        database.dispose()
+        base = f"http://127.0.0.1:{port}"
+        with ClusterRpcProxy(config, timeout=30) as cluster:
+            event = published_event(cluster, capacity=10)
+            person = cluster.registrations.register(event["id"], {
+                "first_name": "Věra", "last_name": "Průchová", "email": "vera@kbelnice.example",
+                "organisation_name": "Obec Kbelnice", "gdpr_consent": True})
+            [owed] = wait_for(lambda: cluster.payments.unpaid(event["id"]), message="the payment request")
+            browser = logged_in(base, "staff", {})
+            token = csrf_of(browser.get(f"{base}/platby"))
+            bank.add({"amount_halere": 90000, "variable_symbol": owed["variable_symbol"], "counter_name": "Věra P.",
+                      "booked_on": datetime.now(PRAGUE).date().isoformat()})  # within the window fetched
+            asked = browser.post(f"{base}/platby/banka", data={"csrf": token})
+            assert "Započítat 1 platbu z banky?" in visible(asked) and "Věra Průchová (900 Kč" in visible(asked)
+            assert cluster.payments.payment_of(person["id"])["paid_at"] is None
+            done = visible(confirm_on(browser, base, asked))
+            assert "Z banky přišlo: 1 řádek. Zaplatili: Věra Průchová (900 Kč" in done
+            assert cluster.payments.payment_of(person["id"])["paid_at"]
+            again = visible(browser.post(f"{base}/platby/banka", data={"csrf": token}))
+            assert "Z banky přišlo: 1 řádek. Nikoho nezaplatil. Už dříve nahraných řádků: 1." in again

@@ -94,3 +94,16 @@ def test_a_staged_statement_says_whom_it_would_pay_and_pays_only_once_confirmed(
     payments.clock_state["now"] += timedelta(hours=2)
     with pytest.raises(Conflict):  # too late: read it again
         payments.import_staged(later["token"])
+
+
+def test_the_bank_s_new_lines_are_staged_like_a_statement(payments):
+    from tests.fio_standin import FioStandIn
+
+    confirm(payments, 51, first_name="Jana", last_name="Nováková")
+    with FioStandIn(token="tajny") as bank:
+        payments.config.update(FIO_API_TOKEN="tajny", FIO_API_URL=bank.url)
+        bank.add({"amount_halere": 90000, "variable_symbol": "1000000051", "booked_on": "2026-11-26"})
+        staged = payments.stage_from_bank()
+        assert [line["names"] for line in staged["paid"]] == [["Jana Nováková"]] and staged["format"] == "fio"
+        assert payments.payment_of(51)["paid_at"] is None
+        assert payments.import_staged(staged["token"])["matched"] == 1 and payments.payment_of(51)["paid_at"]
