@@ -5,39 +5,29 @@ its payment request and says so (``payment_requested``); notifications sends
 such a person's confirmation with the payment details only then, so the email
 always carries the variable symbol and the QR Platba code.
 """
+from services.common.czech import day, price
 
 
 def requires_payment(registration: dict) -> bool:
     return registration.get("status") == "confirmed" and int(registration.get("price") or 0) > 0
 
 
-def _crowns(amount) -> str:
-    return f"{int(amount):,}".replace(",", "\u00a0") + "\u00a0Kč"
-
-
-def _day(value) -> str:
-    """``3. 12. 2026`` from a date, a datetime (as it is, local) or its ISO text."""
-    text = (value.isoformat() if hasattr(value, "isoformat") else str(value))[:10]
-    year, month, day = (int(part) for part in text.split("-"))
-    return f"{day}. {month}. {year}"
-
-
 def payment_state(registration: dict) -> str:
     """What a registration pays and whether it has, as staff read it on a row of the event
     page: ``zaplaceno 900 Kč``, ``nezaplaceno 900 Kč, splatné 20. 12. 2026``, ``zdarma``.
     Registrations keeps a copy of the payment state (``payment``, ``paid_at``), told by payments."""
-    price = int(registration.get("price") or 0)
-    if not price:
+    fee = int(registration.get("price") or 0)
+    if not fee:
         return "zdarma"
     if registration.get("paid_at"):
-        return f"zaplaceno {_crowns(price)} ({_day(registration['paid_at'])})"
+        return f"zaplaceno {price(fee)} ({day(registration['paid_at'])})"
     status = registration.get("status")
     if status == "waitlisted":
-        return f"{_crowns(price)}, platí se po získání místa"
+        return f"{price(fee)}, platí se po získání místa"
     if status in ("cancelled", "substituted"):
-        return f"nezaplaceno {_crowns(price)}, neplatí se"
+        return f"nezaplaceno {price(fee)}, neplatí se"
     due = (registration.get("payment") or {}).get("due_on")
-    return f"nezaplaceno {_crowns(price)}" + (f", splatné {_day(due)}" if due else "")
+    return f"nezaplaceno {price(fee)}" + (f", splatné {day(due)}" if due else "")
 
 
 def paid_column(registration: dict) -> str:
@@ -46,5 +36,5 @@ def paid_column(registration: dict) -> str:
         return "zdarma"
     paid = registration.get("paid_at")
     if paid:
-        return f"ano ({_day(paid)})"
+        return f"ano ({day(paid)})"
     return "ne"
