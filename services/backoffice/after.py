@@ -10,10 +10,13 @@ from werkzeug.wrappers import Response
 from services.common.czech import plural
 from services.common.errors import ValidationError
 
-from .web import page
+from . import domain
+from .web import confirmed, page
 
 AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
              ("waitlisted", "jen čekací listině"))
+# Who each audience is, as the registrations service reads it (``messaging.AUDIENCES``).
+AUDIENCE_STATUSES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
 # The registrations service's limit for a file (``materials.MAX_BYTES``): a bigger upload is refused
 # here, before it would travel over RPC in a message larger than the broker takes.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -31,15 +34,24 @@ class AfterPages:
 
     @page("POST", "/akce/<int:event_id>/zprava", "staff")
     def message_attendees(self, request, event_id):
-        """A message to the event's people: first its preview, then, confirmed, it is queued."""
+        """A message to the event's people: first its preview, made for a real person of the chosen
+        audience, with how many will get it; then, confirmed, it is queued. A greeting typed at the
+        top is left out: the email greets each person by name."""
         event = self.registrations.get_event(event_id)
         values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
         if values["audience"] not in dict(AUDIENCES):
             values["audience"] = "all"
+        values["text"], greeting = domain.without_greeting(values["text"])
         missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
         if missing:
             return self._message_page(request, event, values, errors=missing, status=422)
-        if request.form.get("confirmed") == "ano":
+        people = [r for r in self.registrations.list_registrations(event_id)
+                  if r["status"] in AUDIENCE_STATUSES[values["audience"]]]
+        audience = dict(AUDIENCES)[values["audience"]]
+        if not people:
+            return self._message_page(request, event, values, status=422, errors={
+                "audience": f"Na akci nikdo takový není ({audience}): zpráva by nešla nikomu."})
+        if confirmed(request):
             try:
                 queued = self.registrations.message_attendees(event_id, values["subject"], values["text"],
                                                               values["audience"])["queued"]
@@ -47,16 +59,25 @@ class AfterPages:
                 return self._message_page(request, event, values, errors=error.fields, status=422)
             self._audit(request, "attendees_messaged", {"event_id": event_id, "subject": values["subject"],
                                                         "audience": values["audience"], "recipients": queued})
-            return self._message_page(request, event, {}, queued=queued)
+            return self._done(request, f"/akce/{event_id}", f"Zpráva „{values['subject']}“ odchází "
+                                                            f"{domain.dative_people(queued)} (postupně).")
+        shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
         email = self.notifications.preview_email("attendee_message", {
             "subject": values["subject"], "text": values["text"], "event": event, "batch_id": "",
-            "registration": {"id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
-                             "link": None}})
-        return self._message_page(request, event, values, email=email)
+            "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
+                             "email": shown["email"], "link": None}})
+        names = ", ".join(domain.full_name(r) for r in people[:10]) + (f" a další ({len(people) - 10})"
+                                                                       if len(people) > 10 else "")
+        said = [f"Dostanou ji ({audience}): {names}.",
+                f"Náhled níže je e-mail, jak ho dostane {domain.full_name(shown)}; každý dostane oslovení svým jménem."]
+        if greeting:
+            said.append(f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
+        return self._message_page(request, event, values, email=email, count=len(people), said=said)
 
-    def _message_page(self, request, event, values, errors=None, email=None, queued=None, status=200):
+    def _message_page(self, request, event, values, errors=None, email=None, count=None, said=(), status=200):
         return self._page(request, "event_message.html", status=status, event=event, values=values,
-                          errors=errors or {}, email=email, queued=queued, audiences=AUDIENCES)
+                          errors=errors or {}, email=email, count=count, said=said, audiences=AUDIENCES,
+                          people=domain.dative_people)
 
     @page("POST", "/akce/<int:event_id>/podklady", "staff")
     def add_material(self, request, event_id):

@@ -71,8 +71,8 @@ def message_attendees(session, outbox, event_id, subject, text, audience, event_
     """Write to the people of an event: ``audience`` is "all" (confirmed and waitlisted),
     "confirmed" or "waitlisted". How many will get it."""
     if audience not in AUDIENCES:
-        raise ValidationError({"audience": "Vyberte: všichni přihlášení (all), potvrzení (confirmed), "
-                                           "nebo čekací listina (waitlisted)."})
+        raise ValidationError({"audience": "Vyberte, komu zprávu poslat: všem přihlášeným, jen potvrzeným, "
+                                           "nebo jen čekací listině."})
     people = [r for r in store.live_registrations(session, event_id) if r["status"] in AUDIENCES[audience]]
     tell(session, outbox, "message", event_view, people, subject=subject, text=text)
     return len(people)

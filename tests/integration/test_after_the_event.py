@@ -129,11 +129,13 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     draft = {"csrf": csrf_of(page), "subject": "Parkování", "text": "Parkujte <b>za budovou</b>.",
              "audience": "waitlisted"}
     preview = office.post(f"{base}/akce/{event['id']}/zprava", data=draft)
-    assert "Takto zprávu uvidí adresáti" in preview.text and "Parkujte &lt;b&gt;za budovou&lt;/b&gt;." in preview.text
+    assert "Odeslat zprávu 1 účastníkovi akce" in preview.text
+    assert "Parkujte &lt;b&gt;za budovou&lt;/b&gt;." in preview.text
+    assert f"Dobrý den, {waiting['first_name']} {waiting['last_name']}," in preview.text  # the one who gets it
     empty = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, text=" "))
     assert empty.status_code == 422 and "Toto pole je povinné." in empty.text
     sent = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, confirmed="ano"))
-    assert "Zpráva odchází postupně, jako oznámení; adresátů: 1." in sent.text
+    assert "Zpráva „Parkování“ odchází 1 účastníkovi (postupně)." in sent.text
     wait_for(lambda: with_subject(smtp_sink, "Parkování"), timeout=60, message="the message to the waitlist")
     assert [m["To"] for m in with_subject(smtp_sink, "Parkování")] == [waiting["email"]]
 
