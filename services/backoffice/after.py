@@ -99,25 +99,39 @@ class AfterPages:
         material_id = request.form.get("material_id", "")
         if not material_id.isdigit():
             return self._after_done(request, event_id, "Vyberte soubor ke smazání.", status=422)
+        listed = {m["id"]: m for m in self.registrations.list_materials(event_id)}
+        if int(material_id) not in listed:
+            return self._after_done(request, event_id, "Tento soubor u akce už není.", status=404)
+        filename = listed[int(material_id)]["filename"]
+        if not confirmed(request):
+            return self._confirm(request, f"Smazat podklady {filename}?", [
+                "Soubor zmizí i z odkazu, který už účastníci dostali; smazání nelze vrátit."],
+                "Ano, smazat soubor", back=f"/akce/{event_id}#po-akci", danger=True)
         self.registrations.remove_material(event_id, int(material_id))
-        self._audit(request, "material_removed", {"event_id": event_id, "material_id": int(material_id)})
-        return self._after_done(request, event_id, "Soubor je smazaný.")
+        self._audit(request, "material_removed", {"event_id": event_id, "material_id": int(material_id),
+                                                  "filename": filename})
+        return self._done(request, f"/akce/{event_id}#po-akci", f"Soubor {filename} je smazaný.")
 
     @page("POST", "/akce/<int:event_id>/podklady/odeslat", "staff")
     def send_materials(self, request, event_id):
+        if not confirmed(request):
+            return self._follow_up_question(request, event_id, "materials")
         sent = self.registrations.send_materials(event_id)["sent"]
         self._audit(request, "materials_sent", {"event_id": event_id, "recipients": sent})
-        return self._after_done(request, event_id, f"Odkaz na podklady odchází: {people(sent)}." if sent else
-                                "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
-                                "odbaveni, a každému jednou.")
+        return self._done(request, f"/akce/{event_id}#po-akci",
+                          f"Odkaz na podklady odchází: {people(sent)}." if sent else
+                          "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
+                          "odbaveni, a každému jednou.")
 
     @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", "staff")
     def send_feedback_requests(self, request, event_id):
+        if not confirmed(request):
+            return self._follow_up_question(request, event_id, "feedback")
         sent = self.registrations.send_feedback_requests(event_id)["sent"]
         self._audit(request, "feedback_requested", {"event_id": event_id, "recipients": sent})
-        return self._after_done(request, event_id, f"Dotazník odchází: {people(sent)}." if sent else
-                                "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
-                                "odbaveni, a každému jednou.")
+        return self._done(request, f"/akce/{event_id}#po-akci", f"Dotazník odchází: {people(sent)}." if sent else
+                          "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
+                          "odbaveni, a každému jednou.")
 
     @page("GET", "/akce/<int:event_id>/zpetna-vazba", "staff")
     def feedback_results(self, request, event_id):
@@ -138,6 +152,20 @@ class AfterPages:
     def export_feedback_by_lecturer(self, request):
         return Response(self.registrations.export_feedback_by_lecturer(), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="zpetna-vazba-lektori.csv"'})
+
+    def _follow_up_question(self, request, event_id, purpose):
+        """Before the materials link or the questionnaire goes: to whom, by name; nothing to ask
+        when nobody new would get it."""
+        due = self.registrations.follow_up_due(event_id, purpose)
+        what = "odkaz na podklady" if purpose == "materials" else "dotazník zpětné vazby"
+        if not due:
+            return self._after_done(request, event_id, f"Nikdo nový by {what} nedostal: jde jen těm, kdo mají "
+                                    "potvrzenou účast nebo byli odbaveni, a každému jednou.")
+        names = ", ".join(person["name"] for person in due[:20]) + (" a další" if len(due) > 20 else "")
+        return self._confirm(request, f"Poslat {what} {domain.dative_people(len(due))}?", [
+            f"E-mail s osobním odkazem dostanou: {names}.",
+            "Každý ho dostane jen jednou, i když tlačítko stisknete znovu."],
+            f"Ano, poslat {domain.dative_people(len(due))}", back=f"/akce/{event_id}#po-akci")
 
     def _after_done(self, request, event_id, message, status=200):
         return self._page(request, "after_done.html", status=status, event=self.registrations.get_event(event_id),

@@ -390,7 +390,7 @@ EMAIL_KINDS = {
     "payment_release_warning": "výzva k zaplacení před uvolněním místa", "refund_due": "vrácení platby",
     "invoice_issued": "faktura nebo dobropis", "colleagues_registered": "přihlášení kolegové",
     "attendee_message": "zpráva účastníkům akce", "materials_available": "podklady z akce",
-    "feedback_request": "žádost o zpětnou vazbu",
+    "feedback_request": "žádost o zpětnou vazbu", "registration_restored": "obnovení přihlášky",
 }
 EMAIL_STATES = {"queued": "ve frontě", "sending": "odesílá se", "sent": "odeslán",
                 "awaiting_retry": "čeká na další pokus", "failed": "nedoručitelný",
@@ -415,8 +415,11 @@ DETAIL_KEYS = {
     "ok": "v pořádku", "paid": "zaplatili", "note": "poznámka", "starts_at": "začátek", "ends_at": "konec",
     "venue": "místo", "sessions": "termíny", "capacity": "kapacita", "first_name": "jméno",
     "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky",
+    "outside_event_days": "mimo dny akce", "status": "stav", "contact_id": "kontakt č.",
 }
-DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES}
+REGISTRATION_STATUSES = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
+                         "substituted": "předáno náhradníkovi"}
+DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES}
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
 

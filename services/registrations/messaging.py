@@ -67,6 +67,13 @@ def attended(registration) -> bool:
         registration["attended_at"] is not None or registration["checked_in_at"] is not None)
 
 
+def follow_up_due(session, event_id, purpose) -> list:
+    """Who pressing the button for ``purpose`` (materials, feedback) would write to now: those
+    who came and have not had it. Changes nothing: the send claims each person itself."""
+    sent = store.followed_up(session, event_id, purpose)
+    return [r for r in store.list_registrations(session, event_id) if attended(r) and r["id"] not in sent]
+
+
 def message_attendees(session, outbox, event_id, subject, text, audience, event_view):
     """Write to the people of an event: ``audience`` is "all" (confirmed and waitlisted),
     "confirmed" or "waitlisted". How many will get it."""

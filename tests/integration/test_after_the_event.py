@@ -147,7 +147,7 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     assert refused.status_code == 422 and "Tento typ souboru nepřijímáme" in refused.text
     assert "Přednáška.pdf (0,0 MB)" in office.get(f"{base}/akce/{event['id']}").text
     nobody_came = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page)})
-    assert "Odkaz nedostal nikdo nový" in nobody_came.text
+    assert "Nikdo nový by odkaz na podklady nedostal" in nobody_came.text
     too_early = office.post(f"{base}/akce/{event['id']}/zpetna-vazba/odeslat", data={"csrf": csrf_of(page)})
     assert too_early.status_code == 409 and "až po skončení akce" in too_early.text
     results = office.get(f"{base}/akce/{event['id']}/zpetna-vazba")
@@ -155,3 +155,22 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     export = office.get(f"{base}/akce/{event['id']}/zpetna-vazba.csv")
     assert export.headers["Content-Type"].startswith("text/csv") and export.text.startswith("\ufeffOdpověď;")
     assert "Zatím žádné odpovědi." in office.get(f"{base}/zpetna-vazba").text
+
+    # someone came: the link goes to them by name, once asked, and the page says so afterwards
+    cluster.registrations.check_in(event["id"], _first["ticket_code"], any_day=True)
+    asked = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page)})
+    assert "Poslat odkaz na podklady 1 účastníkovi?" in asked.text
+    assert "E-mail s osobním odkazem dostanou: Marie Účastnice 1." in asked.text
+    assert cluster.registrations.follow_up_due(event["id"], "materials")  # nothing sent yet
+    done = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page), "confirmed": "ano"})
+    assert "Odkaz na podklady odchází: 1 účastník." in done.text
+    assert cluster.registrations.follow_up_due(event["id"], "materials") == []
+    wait_for(lambda: with_subject(smtp_sink, f"Podklady z akce: {event['title']}"), timeout=60,
+             message="the materials link")
+    material_id = cluster.registrations.list_materials(event["id"])[0]["id"]
+    asked = office.post(f"{base}/akce/{event['id']}/podklady/smazat",
+                        data={"csrf": csrf_of(page), "material_id": str(material_id)})
+    assert "Smazat podklady Přednáška.pdf?" in asked.text and cluster.registrations.list_materials(event["id"])
+    done = office.post(f"{base}/akce/{event['id']}/podklady/smazat",
+                       data={"csrf": csrf_of(page), "material_id": str(material_id), "confirmed": "ano"})
+    assert "Soubor Přednáška.pdf je smazaný." in done.text and not cluster.registrations.list_materials(event["id"])

@@ -65,7 +65,7 @@ def test_every_console_page_speaks_czech(whole_console):  # noqa: F811 (the fixt
     assert {"registration_confirmed", "registration_waitlisted", "attendee_message"} <= {m["kind"] for m in messages}
 
     values = {"event_id": event["id"], "registration_id": jana["id"], "ico": PLZEN, "message_id": messages[0]["id"],
-              "number": invoice["number"]}
+              "number": invoice["number"], "contact_id": cluster.members.list_contacts(PLZEN)[0]["id"]}
     offenders, walked = {}, 0
     for method, url, right in ROUTES:
         if method != "GET" or right is None or url.endswith((".pdf", ".isdoc")):
