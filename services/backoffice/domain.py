@@ -21,7 +21,6 @@ RIGHTS = {
     "door": {"door"},
 }
 ROLES = tuple(RIGHTS)
-ROLE_LABELS = {"admin": "správce", "staff": "kancelář", "door": "vstup"}
 
 MIN_PASSWORD_LENGTH = 12
 SESSION_IDLE = timedelta(minutes=30)
@@ -48,7 +47,7 @@ def may(role: str, right: str) -> bool:
 
 def check_role(role):
     if role not in RIGHTS:
-        raise ValidationError({"role": "Role je admin, staff, nebo door."})
+        raise ValidationError({"role": "Vyberte roli: správce, kancelář, nebo vstup."})
 
 
 def check_new_password(password: str, email: str):
@@ -68,10 +67,6 @@ def needs_second_factor(account) -> bool:
     return account["role"] == "admin" or account["totp_secret"] is not None
 
 
-def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
-
-
 def disable_consequences(account, own=False) -> list[str]:
     """What disabling ``account`` does, as the confirmation says it."""
     said = [f"{account['name']} se nebude moci přihlásit a všechna jeho přihlášení skončí hned.",
@@ -82,7 +77,7 @@ def disable_consequences(account, own=False) -> list[str]:
 
 
 def role_consequences(account, role) -> list[str]:
-    said = [f"Role bude {role_label(role)} (dosud {role_label(account['role'])}). Všechna přihlášení účtu "
+    said = [f"Role bude {role_name(role)} (dosud {role_name(account['role'])}). Všechna přihlášení účtu "
             "skončí; při dalším přihlášení platí nová oprávnění."]
     if role == "admin" and not account["totp_secret"]:
         said.append("Správce musí mít ověřovací kód: při příštím přihlášení si ho nastaví.")
@@ -467,3 +462,194 @@ def _comparable(value):
     if isinstance(value, dict):
         return {key: _comparable(item) for key, item in value.items()}
     return value
+# What people read instead of the system's own names: emails, their states, roles, audit details.
+
+EMAIL_KINDS = {
+    "registration_confirmed": "potvrzení přihlášky", "registration_waitlisted": "zařazení na čekací listinu",
+    "registration_promoted": "místo z čekací listiny", "registration_cancelled": "zrušení přihlášky",
+    "substitute_confirmed": "potvrzení náhradníka", "registration_substituted": "předání místa náhradníkovi",
+    "event_updated": "změna akce", "event_cancelled": "zrušení akce", "reminder_due": "připomínka akce",
+    "attendance_confirmed": "osvědčení o absolvování", "announcement": "oznámení",
+    "payment_received": "přijatá platba", "payment_overdue": "upomínka platby",
+    "payment_release_warning": "výzva k zaplacení před uvolněním místa", "refund_due": "vrácení platby",
+    "invoice_issued": "faktura nebo dobropis", "colleagues_registered": "přihlášení kolegové",
+    "attendee_message": "zpráva účastníkům akce", "materials_available": "podklady z akce",
+    "feedback_request": "žádost o zpětnou vazbu", "registration_restored": "obnovení přihlášky",
+}
+EMAIL_STATES = {"queued": "ve frontě", "sending": "odesílá se", "sent": "odeslán",
+                "awaiting_retry": "čeká na další pokus", "failed": "nedoručitelný",
+                "superseded": "neodeslán, předstižen novějším"}
+# The e-mail list's filter: the states as a choice says them.
+EMAIL_STATE_CHOICES = (("sent", "odeslané"), ("awaiting_retry", "čekají na další pokus"),
+                       ("failed", "nedoručitelné"), ("queued", "ve frontě"),
+                       ("superseded", "neodeslané, předstižené"))
+ROLE_NAMES = {"admin": "správce", "staff": "kancelář", "door": "vstup"}
+AUDIENCE_NAMES = {"all": "všem přihlášeným", "confirmed": "jen potvrzeným", "waitlisted": "jen čekací listině",
+                  "members": "všem členům"}
+DETAIL_KEYS = {
+    "event_id": "akce", "registration_id": "přihláška", "registration_ids": "přihlášky", "title": "název",
+    "reason": "důvod", "address": "adresa", "email": "e-mail", "role": "role", "created": "nové",
+    "updated": "změněné", "failed": "chybné", "message_id": "e-mail č.", "message_ids": "události",
+    "to": "komu", "changes": "změny", "told": "dostanou e-mail", "subject": "předmět", "audience": "komu",
+    "recipients": "adresátů", "format": "formát", "statement_id": "výpis", "lines": "řádků",
+    "duplicates": "již nahraných", "matched": "spárováno", "to_check": "ke kontrole", "ignored": "ostatních",
+    "transaction_id": "platba č.", "variable_symbol": "VS", "amount": "částka", "refund_id": "vratka č.",
+    "number": "číslo", "credit_note": "dobropis", "ico": "IČO", "name": "název", "filename": "soubor",
+    "size": "velikost (B)", "material_id": "podklad č.", "substitute_id": "náhradník (přihláška)",
+    "ok": "v pořádku", "paid": "zaplatili", "note": "poznámka", "starts_at": "začátek", "ends_at": "konec",
+    "venue": "místo", "sessions": "termíny", "capacity": "kapacita", "first_name": "jméno",
+    "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky",
+    "outside_event_days": "mimo dny akce", "status": "stav", "contact_id": "kontakt č.",
+}
+REGISTRATION_STATUSES = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
+                         "substituted": "předáno náhradníkovi"}
+DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES}
+# Staff accounts and logging in (issue 25): why a login failed, what an account change did.
+LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": "neznámý účet",
+                         "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
+                         "wrong_code": "špatný ověřovací kód", "code_locked": "ověřovací kód zablokovaný"}
+DETAIL_KEYS.update({"previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení"})
+DETAIL_VALUES.update({"previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS})
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
+
+
+def email_kind(kind) -> str:
+    return EMAIL_KINDS.get(kind, kind)
+
+
+def email_state(state) -> str:
+    return EMAIL_STATES.get(state, state)
+
+
+def role_name(role) -> str:
+    return ROLE_NAMES.get(role, role)
+
+
+def detail_value(value, key=None) -> str:
+    """A value of the audit log's details as Czech readers read it: lists joined by commas,
+    yes/no, dates as ``5. 1. 2027``, an audience or a role by its Czech name."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "ano" if value else "ne"
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2 and key in ("starts_at", "ends_at", "venue", "capacity", "sessions"):
+            return f"{detail_value(value[0], key)} → {detail_value(value[1], key)}"  # a change: before → after
+        return ", ".join(detail_value(item, key) for item in value) or "–"
+    if isinstance(value, dict):
+        return details_text(value, separator="; ")
+    if isinstance(value, str):
+        if key in DETAIL_VALUES:
+            return DETAIL_VALUES[key].get(value, value)
+        if ISO_MOMENT.fullmatch(value):
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return czech_day(moment) if len(value) == 10 else czech_moment(moment)
+    return str(value)
+
+
+def details_text(details, separator=", ") -> str:
+    """The audit log's details, ``komu: jen potvrzeným, přihlášky: 2, 3``: Czech keys and values."""
+    return separator.join(f"{DETAIL_KEYS.get(key, key.replace('_', ' '))}: {detail_value(value, key)}"
+                          for key, value in (details or {}).items())
+
+
+def czech_day(moment) -> str:
+    return f"{moment.day}. {moment.month}. {moment.year}"
+
+
+def czech_moment(moment) -> str:
+    m = local(moment)
+    return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}"
+
+
+# Money: what a payment action will do and did, with names and amounts.
+
+NAMES_SAID = 8  # a statement paying more people names the first ones and counts the rest
+
+
+def crowns(halere) -> str:
+    """``900 Kč``, ``1 234,50 Kč``: whole crowns without the haléře."""
+    whole, cents = divmod(abs(int(halere)), 100)
+    text = f"{whole:,}".replace(",", "\u00a0") + (f",{cents:02d}" if cents else "")
+    return ("−" if int(halere) < 0 else "") + text + "\u00a0Kč"
+
+
+def count_of(count, one, few, many) -> str:
+    return f"{count} {one if count == 1 else few if 2 <= count <= 4 else many}"
+
+
+def paid_people(paid) -> str:
+    """Who a statement pays: ``Jana Nováková (900 Kč, VS 1000000012); Obec Lhota za 3 osoby …``."""
+    said = []
+    for line in paid[:NAMES_SAID]:
+        names = ", ".join(line["names"])
+        text = f"{names} ({crowns(line['amount_halere'])}, VS {line['variable_symbol']})"
+        if line.get("reason"):
+            text += f" – {line['reason'].lower()}, čeká na kontrolu"
+        said.append(text)
+    if len(paid) > NAMES_SAID:
+        said.append(f"a {count_of(len(paid) - NAMES_SAID, 'další platba', 'další platby', 'dalších plateb')}")
+    return "; ".join(said)
+
+
+def statement_consequences(report) -> list[str]:
+    """What importing a read statement will do: whom it pays, what waits for a check."""
+    said = [f"Zaplatí: {paid_people(report['paid'])}.",
+            "Každý, kdo tím má zaplaceno celé, dostane e-mail, že platba došla."]
+    if report["to_check"]:
+        said.append(f"Ke kontrole zůstane {count_of(report['to_check'], 'platba', 'platby', 'plateb')} "
+                    "(neznámý symbol, nedoplatek, přeplatek): najdete je níže v Platbách ke kontrole.")
+    if report["duplicates"]:
+        said.append(f"Už dříve nahraných řádků: {report['duplicates']}; ty se znovu nezapočítají.")
+    return said
+
+
+def statement_done(report) -> str:
+    """What an imported statement did, said once after it."""
+    lines = count_of(report["lines"], "řádek", "řádky", "řádků")
+    if report.get("format") == "fio":
+        said = [f"Z banky přišlo: {lines}."]
+    else:
+        name = f"Výpis {report['statement_id']}" if report.get("statement_id") else "Výpis"
+        said = [f"{name} je nahraný ({lines})."]
+    said.append(f"Zaplatili: {paid_people(report['paid'])}." if report.get("paid") else "Nikoho nezaplatil.")
+    if report["to_check"]:
+        said.append(f"Na kontrolu čeká {count_of(report['to_check'], 'platba', 'platby', 'plateb')}.")
+    if report["duplicates"]:
+        said.append(f"Už dříve nahraných řádků: {report['duplicates']}.")
+    return " ".join(said)
+
+
+def owed_text(request) -> str:
+    """One payment request as a sentence part: ``Jana Nováková, Seminář X, VS 1000000012``."""
+    return f"{request['payer_name']}, {request['event_title']}, VS {request['variable_symbol']}"
+
+
+# Messages to people: the email greets each by name itself.
+
+GREETING = re.compile(r"(dobr[ýé] (den|ráno|odpoledne|večer)|vážen[áíéý]|mil[áíéý]|zdravím|ahoj|hezký den)\b",
+                      re.IGNORECASE)
+
+
+def without_greeting(text: str) -> tuple[str, str | None]:
+    """``text`` without a greeting line staff typed at its top (``Dobrý den,``, ``Vážení
+    účastníci,``): the email begins with ``Dobrý den, <name>,`` of its own, and two greetings
+    would read oddly. Returns the text and the line taken out (None when there was none). Only a
+    short first line that greets is taken; a first sentence that goes on is left as it is."""
+    lines = text.strip("\n").split("\n")
+    first = lines[0].strip() if lines else ""
+    if not GREETING.match(first) or len(first) > 60 or (len(lines) > 1 and not first.endswith((",", "!", "."))
+                                                       and lines[1].strip()):
+        return text, None
+    rest = "\n".join(lines[1:]).strip("\n")
+    return (rest, first) if rest.strip() else (text, None)
+
+
+def dative_people(count: int) -> str:
+    """``1 účastníkovi``, ``14 účastníkům``."""
+    return f"{count} {'účastníkovi' if count == 1 else 'účastníkům'}"
+
+
+def dative_recipients(count: int) -> str:
+    """``1 adresátovi``, ``3 adresátům``."""
+    return f"{count} {'adresátovi' if count == 1 else 'adresátům'}"

@@ -46,8 +46,11 @@ class RecordPages:
 
     @page("GET", "/vzdelavani/osoba", "staff")
     def person_training_record(self, request):
-        """A person's record over all events, by their email (in any case)."""
-        record = self.registrations.training_record((request.args.get("email") or "").strip())
+        """A person's record over all events, by their email (in any case); without one, the search."""
+        email = (request.args.get("email") or "").strip()
+        if not email:
+            return redirect("/vzdelavani", code=303)
+        record = self.registrations.training_record(email)
         return self._page(request, "training_person.html", record=record)
 
     @page("GET", "/vzdelavani/osoba/evidence.pdf", "staff")

@@ -525,38 +525,61 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("GET", "/oznameni", "staff")
     def announcement_form(self, request):
         return self._page(request, "announcement.html", districts=self.members.districts(), values={}, errors={},
-                          email=None, queued=None)
+                          email=None, count=None, said=())
 
     @page("POST", "/oznameni", "staff")
     def announce(self, request):
-        """An announcement to members' contacts: first its preview, then, confirmed, it is queued."""
+        """An announcement to members' contacts: first its preview, made for a real contact, with
+        how many will get it; then, confirmed, it is queued. A greeting typed at the top is left
+        out: the email greets each contact by name."""
         values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
+        values["text"], greeting = domain.without_greeting(values["text"])
         districts = self.members.districts()
         audience = values["audience"] if values["audience"] in districts else "members"
-        if request.form.get("confirmed") == "ano":
+        missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
+        if missing:
+            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
+                              errors=missing, email=None, count=None, said=())
+        recipients = self.members.announcement_recipients(None if audience == "members" else audience)
+        whom = "všem členům" if audience == "members" else f"členům z okresu {audience}"
+        if not recipients:
+            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
+                              errors={"audience": f"Oznámení by nešlo nikomu: {whom} nemá nikdo kontakt, "
+                                                  "který oznámení chce."}, email=None, count=None, said=())
+        if confirmed(request):
             try:
                 queued = self.notifications.announce(values["subject"], values["text"], audience)
             except ValidationError as error:
                 return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                                  errors=error.fields, email=None, queued=None)
+                                  errors=error.fields, email=None, count=None, said=())
             self._audit(request, "announcement_sent", {"subject": values["subject"], "audience": audience,
                                                        "recipients": queued})
-            return self._page(request, "announcement.html", districts=districts, values={}, errors={}, email=None,
-                              queued=queued)
+            return self._done(request, "/oznameni", f"Oznámení „{values['subject']}“ odchází "
+                                                    f"{domain.dative_recipients(queued)} ({whom}), postupně, "
+                                                    "aby nezdrželo potvrzení přihlášek.")
+        shown = recipients[0]
         email = self.notifications.preview_email("announcement", {
-            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…",
-            "contact": {"first_name": "Jana", "last_name": "Nováková", "organisation_name": "Obec Ukázková"}})
+            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…", "contact": shown})
+        said = [f"Dostanou ho kontakty členů, které oznámení chtějí ({whom}): "
+                f"{domain.count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
+                f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
+                f"({shown['organisation_name']}); každý dostane oslovení svým jménem."]
+        if greeting:
+            said.append(f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
         return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
-                          queued=None)
+                          count=len(recipients), said=said)
 
     # Messages
 
     @page("GET", "/zpravy", "staff")
     def messages(self, request):
         status = request.args.get("stav") or None
+        kind = request.args.get("druh") if request.args.get("druh") in domain.EMAIL_KINDS else None
         to = (request.args.get("komu") or "").strip() or None
-        return self._page(request, "messages.html", messages=self.notifications.list_messages(to=to, status=status),
-                          shown=status, to=to or "")
+        return self._page(request, "messages.html",
+                          messages=self.notifications.list_messages(to=to, kind=kind, status=status),
+                          shown=status, kind=kind, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES,
+                          kind_choices=sorted(domain.EMAIL_KINDS.items(), key=lambda item: item[1]))
 
     @page("GET", "/zpravy/<int:message_id>", "staff")
     def message(self, request, message_id):
@@ -681,10 +704,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 accounts = store.list_accounts(tx)
             fields = error.fields if isinstance(error, ValidationError) else {"email": error.message}
             return self._page(request, "accounts.html", status=422, accounts=accounts, values=values, errors=fields,
-                              created=None, reset=None, problem=None, roles=domain.ROLE_LABELS)
+                              created=None, reset=None, problem=None, roles=domain.ROLE_NAMES)
         return self._page(request, "accounts.html", accounts=accounts, values={}, errors={},
                           created={"email": account["email"], "password": password}, reset=None, problem=None,
-                          roles=domain.ROLE_LABELS)
+                          roles=domain.ROLE_NAMES)
 
     @page("POST", "/ucty/<int:account_id>/vypnout", "admin")
     def disable_account(self, request, account_id):
@@ -708,7 +731,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._done(request, "/ucty", f"Účet {target['email']} už zapnutý je.")
         if not confirmed(request):
             return self._confirm(request, f"Znovu zapnout účet {target['email']}?", [
-                f"{target['name']} se bude moci znovu přihlásit se svou rolí ({domain.role_label(target['role'])})."],
+                f"{target['name']} se bude moci znovu přihlásit se svou rolí ({domain.role_name(target['role'])})."],
                 "Ano, zapnout účet", back="/ucty")
         with self.db.transaction() as tx:
             usecases.set_active(tx, request.account, account_id, True, self.clock())
@@ -720,15 +743,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if role not in domain.ROLES:
             return self._accounts_page(request, status=422, problem="Vyberte roli: správce, kancelář, nebo vstup.")
         if role == target["role"]:
-            return self._done(request, "/ucty", f"Účet {target['email']} už má roli {domain.role_label(role)}.")
+            return self._done(request, "/ucty", f"Účet {target['email']} už má roli {domain.role_name(role)}.")
         with self.db.transaction() as tx:
             usecases.keeps_an_administrator(tx, target, role, target["active"])
         if not confirmed(request):
-            return self._confirm(request, f"Změnit roli účtu {target['email']} na {domain.role_label(role)}?",
+            return self._confirm(request, f"Změnit roli účtu {target['email']} na {domain.role_name(role)}?",
                                  domain.role_consequences(target, role), "Ano, změnit roli", back="/ucty")
         with self.db.transaction() as tx:
             usecases.change_role(tx, request.account, account_id, role, self.clock())
-        return self._done(request, "/ucty", f"Účet {target['email']} má roli {domain.role_label(role)}; "
+        return self._done(request, "/ucty", f"Účet {target['email']} má roli {domain.role_name(role)}; "
                                             "jeho přihlášení skončila.")
 
     @page("POST", "/ucty/<int:account_id>/heslo", "admin")
@@ -764,7 +787,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             entries = store.list_audit(tx)
         if request.args.get("format") == "csv":
             return Response(csv_text(["Kdy", "Kdo", "Co", "Podrobnosti"], (
-                [local(e["at"]).strftime("%d. %m. %Y %H:%M:%S"), e["who"], ACTIONS.get(e["action"], e["action"]),
+                [_moment(e["at"]), e["who"], ACTIONS.get(e["action"], e["action"]),
                  _details(e["details"])] for e in entries)), content_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
         return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details)
@@ -833,7 +856,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         with self.db.transaction() as tx:
             accounts = store.list_accounts(tx)
         return self._page(request, "accounts.html", status=status, accounts=accounts, values={}, errors={},
-                          created=None, reset=reset, problem=problem, roles=domain.ROLE_LABELS)
+                          created=None, reset=reset, problem=problem, roles=domain.ROLE_NAMES)
 
     def _client(self, request):
         """The client's address, behind the proxy too (``CLIENT_ADDRESS_HEADER``, as the public site)."""
@@ -861,8 +884,15 @@ def _day(moment):
     return datetime.fromisoformat(moment).date()
 
 
+def _moment(at):
+    """``5. 1. 2027 9:05:30``: the audit log's time, to the second, as Czech readers write it."""
+    m = local(at)
+    return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}:{m.second:02d}"
+
+
 def _details(details):
-    return ", ".join(f"{key}: {value}" for key, value in sorted((details or {}).items()))
+    """The audit log's details in Czech: ``komu: jen potvrzeným, přihlášky: 2, 3``."""
+    return domain.details_text(details)
 
 
 def _form_values(event):

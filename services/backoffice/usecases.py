@@ -293,8 +293,8 @@ def change_role(session, admin, account_id, role, now):
     keeps_an_administrator(session, target, role, target["active"])
     store.update_account(session, target["id"], {"role": role})
     ended = store.delete_sessions(session, account_id=target["id"])
-    audit(session, admin, "role_changed", {"email": target["email"], "from": target["role"], "to": role,
-                                           "sessions_ended": ended}, now)
+    audit(session, admin, "role_changed", {"email": target["email"], "role": role,
+                                           "previous_role": target["role"], "sessions_ended": ended}, now)
     return target
 
 

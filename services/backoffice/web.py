@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.common import czech
 from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
+from services.common.payment import payment_state
 from services.common.web import PagesApp
 
 from . import domain, usecases
@@ -49,7 +50,8 @@ environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), auto
 environment.filters.update(date_time=lambda moment: czech.date_time(
     datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
     event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
-    answer=answer_text, event_format=czech.event_format)
+    answer=answer_text, event_format=czech.event_format, payment_state=payment_state, email_kind=domain.email_kind,
+    email_state=domain.email_state, role_name=domain.role_name)
 
 
 def render(template, status=200, **context):
@@ -171,11 +173,13 @@ class Pages:
             response.delete_cookie(NOTICE_COOKIE)
         return response
 
-    def _confirm(self, request, question, consequences, button, back, danger=False, status=200):
+    def _confirm(self, request, question, consequences, button, back, danger=False, status=200, extra=None):
         """Ask before acting: ``question`` with its ``consequences`` (sentences with names and
-        counts), a ``button`` that posts the same form again confirmed, and a way ``back``."""
-        fields = [(name, value) for name, values in request.form.lists() if name not in ("csrf", "confirmed")
-                  for value in values]
+        counts), a ``button`` that posts the same form again confirmed, and a way ``back``;
+        ``extra`` fields (name -> value) go with it, such as what stands for an uploaded file."""
+        fields = [(name, value) for name, values in request.form.lists()
+                  if name not in ("csrf", "confirmed") and name not in (extra or {}) for value in values]
+        fields += list((extra or {}).items())
         return self._page(request, "confirm.html", status=status, question=question, consequences=consequences,
                           button=button, back=back, danger=danger, action=request.path, fields=fields)
 

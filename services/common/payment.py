@@ -5,7 +5,36 @@ its payment request and says so (``payment_requested``); notifications sends
 such a person's confirmation with the payment details only then, so the email
 always carries the variable symbol and the QR Platba code.
 """
+from services.common.czech import day, price
 
 
 def requires_payment(registration: dict) -> bool:
     return registration.get("status") == "confirmed" and int(registration.get("price") or 0) > 0
+
+
+def payment_state(registration: dict) -> str:
+    """What a registration pays and whether it has, as staff read it on a row of the event
+    page: ``zaplaceno 900 Kč``, ``nezaplaceno 900 Kč, splatné 20. 12. 2026``, ``zdarma``.
+    Registrations keeps a copy of the payment state (``payment``, ``paid_at``), told by payments."""
+    fee = int(registration.get("price") or 0)
+    if not fee:
+        return "zdarma"
+    if registration.get("paid_at"):
+        return f"zaplaceno {price(fee)} ({day(registration['paid_at'])})"
+    status = registration.get("status")
+    if status == "waitlisted":
+        return f"{price(fee)}, platí se po získání místa"
+    if status in ("cancelled", "substituted"):
+        return f"nezaplaceno {price(fee)}, neplatí se"
+    due = (registration.get("payment") or {}).get("due_on")
+    return f"nezaplaceno {price(fee)}" + (f", splatné {day(due)}" if due else "")
+
+
+def paid_column(registration: dict) -> str:
+    """The CSV's "Zaplaceno": ``ano (3. 12. 2026)``, ``ne``, or ``zdarma``."""
+    if not int(registration.get("price") or 0):
+        return "zdarma"
+    paid = registration.get("paid_at")
+    if paid:
+        return f"ano ({day(paid)})"
+    return "ne"

@@ -41,6 +41,26 @@ REASONS = {
     CANCELLED: "Přihláška je zrušená",
 }
 
+
+def invoice_payment(kind, cancelled, due_on, requests, today) -> dict:
+    """Whether an invoice is paid, as the list of invoices says it: ``state`` (``credit_note``,
+    ``cancelled``, ``paid``, ``overdue``, ``unpaid``) and its Czech ``label`` (``zaplaceno
+    3. 12. 2026``, ``nezaplaceno``, ``po splatnosti``, ``dobropis``, ``stornována``).
+    ``requests`` are ``(status, paid_at)`` of what it covers; a cancelled one does not count."""
+    if kind == "credit_note":
+        return {"state": "credit_note", "label": "dobropis", "paid_on": None}
+    if cancelled:
+        return {"state": "cancelled", "label": "stornována", "paid_on": None}
+    live = [(status, paid_at) for status, paid_at in requests if status != "cancelled"]
+    if live and all(status == "paid" for status, _ in live):
+        paid_on = max(local(paid_at).date() for _, paid_at in live if paid_at)
+        return {"state": "paid", "label": f"zaplaceno {paid_on.day}. {paid_on.month}. {paid_on.year}",
+                "paid_on": paid_on.isoformat()}
+    if date.fromisoformat(str(due_on)[:10]) < today:
+        return {"state": "overdue", "label": "po splatnosti", "paid_on": None}
+    return {"state": "unpaid", "label": "nezaplaceno", "paid_on": None}
+
+
 def registration_vs(registration_id: int) -> str:
     if not 0 < registration_id < 10 ** 9:
         raise ValueError(f"registration id {registration_id} does not fit a variable symbol")

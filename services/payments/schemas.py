@@ -61,7 +61,15 @@ class CancelInvoiceIn(CzechSchema):
     reason = Text(required=True, validate=validate.Length(min=1, max=200, error="Napište důvod storna."))
 
 
+class ReceivedIn(CzechSchema):
+    since = fields.Date(load_default=None, allow_none=True, error_messages={"invalid": "Datum od není platné."})
+    until = fields.Date(load_default=None, allow_none=True, error_messages={"invalid": "Datum do není platné."})
+    page = Integer(load_default=1, validate=validate.Range(min=1, error="Stránka je 1 nebo víc."))
+    per_page = Integer(load_default=50, validate=validate.Range(min=1, max=500, error="Nejvýše 500 plateb na stránku."))
+
+
 statement_in = StatementIn()
+received_in = ReceivedIn()
 match_in = MatchIn()
 resolve_in = ResolveIn()
 mark_paid_in = MarkPaidIn()

@@ -28,7 +28,15 @@ from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
 
 from . import domain, fio, isdoc, statements, store, usecases
-from .schemas import cancel_invoice_in, invoice_in, mark_paid_in, match_in, resolve_in, statement_in
+from .schemas import (
+    cancel_invoice_in,
+    invoice_in,
+    mark_paid_in,
+    match_in,
+    received_in,
+    resolve_in,
+    statement_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +146,15 @@ class PaymentsService(HealthCheck):
     def fetch_from_bank(self):
         """Import the last FIO_LOOKBACK_DAYS of the Fio account (FIO_API_TOKEN); lines imported
         before are skipped. The timer calls it every FIO_POLL_SECONDS."""
+        return self._import(self._bank_lines(), "fio")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stage_from_bank(self):
+        """Fetch the bank's new lines as ``fetch_from_bank`` does and say what importing them would
+        do, as ``stage_statement`` (a ``token`` for ``import_staged``)."""
+        return self._stage({"format": "fio", "statement_id": None, "transactions": self._bank_lines()})
+
+    def _bank_lines(self):
         token = self.config.get("FIO_API_TOKEN")
         if not token:
             raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
@@ -148,7 +165,7 @@ class PaymentsService(HealthCheck):
             lines = fio.fetch_new(str(token), since, today, self.config.get("FIO_API_URL") or None)
         except fio.FioUnavailable as error:  # the bank's own reason, in Czech, for staff
             raise Conflict("bank_unavailable", str(error)) from None
-        return self._import(lines, "fio")
+        return lines
 
     @timer(interval=60)
     def bank_timer(self):
@@ -165,7 +182,7 @@ class PaymentsService(HealthCheck):
             log.warning("the bank's API did not answer: %s", refused)
             return  # the next tick tries again
         if summary["lines"]:
-            log.info("bank API: %s", summary)
+            log.info("bank API: %s", _counts(summary))
 
     # For staff
 
@@ -173,6 +190,40 @@ class PaymentsService(HealthCheck):
     def import_statement(self, data):
         """Import a bank statement (camt.053 XML or GPC/ABO; ``data`` in base64). Lines imported
         before are skipped. Returns the counts: lines, duplicates, matched, to_check, ignored."""
+        statement = self._read_statement(data)
+        summary = self._import(statement["transactions"], statement["format"])
+        log.info("statement %s imported: %s", statement.get("statement_id"), _counts(summary))
+        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def stage_statement(self, data):
+        """Read a statement and say what importing it would do, writing none of its lines yet:
+        the summary ``import_statement`` would answer (whom it pays, what waits for a check),
+        and a ``token`` for ``import_staged``, which imports it once staff confirm (within an
+        hour; what changed in between, such as a payment by hand, is taken into account then)."""
+        return self._stage(self._read_statement(data))
+
+    def _stage(self, statement):
+        settings, now = self.settings, self.clock()
+        try:
+            with self.db.transaction() as tx:
+                usecases.preview_transactions(tx, self.outbox, settings, statement["transactions"],
+                                              statement["format"], now)
+        except usecases.Preview as preview:
+            summary = preview.summary
+        with self.db.transaction() as tx:
+            token = usecases.stage_statement(tx, statement, now)
+        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"), token=token)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_staged(self, token):
+        """Import the statement ``stage_statement`` read (once): the summary, as ``import_statement``."""
+        with self.db.transaction() as tx:
+            summary = usecases.import_staged(tx, self.outbox, self.settings, token, self.clock())
+        log.info("statement %s imported: %s", summary.get("statement_id"), _counts(summary))
+        return summary
+
+    def _read_statement(self, data):
         raw = statement_in.load_or_raise({"data": data})["data"]
         try:
             statement = statements.parse_statement(raw)
@@ -181,9 +232,7 @@ class PaymentsService(HealthCheck):
         wrong = domain.statement_account_error(statement.get("account"), self.settings["account"])
         if wrong:
             raise ValidationError({"data": [wrong]}, message=wrong, code="statement_of_another_account")
-        summary = self._import(statement["transactions"], statement["format"])
-        log.info("statement %s imported: %s", statement.get("statement_id"), summary)
-        return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"))
+        return statement
 
     def _import(self, lines, source):
         with self.db.transaction() as tx:
@@ -292,8 +341,30 @@ class PaymentsService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_invoices(self, event_id=None):
+        """Invoices and credit notes, newest first, each with whether it is paid (``payment``)."""
+        today = usecases.today(self.clock())
         with self.db.transaction() as tx:
-            return [_invoice_view(row) for row in store.list_invoices(tx, int(event_id) if event_id else None)]
+            rows = store.list_invoices(tx, int(event_id) if event_id else None)
+            states = store.invoice_request_states(tx, [row["id"] for row in rows])
+        return [dict(_invoice_view(row), payment=domain.invoice_payment(
+            row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"], states.get(row["id"], []), today))
+            for row in rows]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def received_payments(self, since=None, until=None, page=1, per_page=50):
+        """Money received (bank lines, cash, recorded by hand), newest first, a page at a time,
+        optionally from ``since`` to ``until`` (ISO days): each with whom it paid (``paid``: the
+        registrations, and ``invoice_number`` when its symbol is an invoice's), or why it waits
+        for a check (``waiting``: the reason in Czech), or how staff settled it (``resolution``)."""
+        values = received_in.load_or_raise({"since": since, "until": until, "page": page, "per_page": per_page})
+        with self.db.transaction() as tx:
+            rows, total = store.received(tx, values["since"], values["until"],
+                                         (values["page"] - 1) * values["per_page"], values["per_page"])
+            paid = store.allocations_of(tx, [row["id"] for row in rows])
+            invoices = store.invoice_numbers_by_symbols(tx, {row["variable_symbol"] for row in rows})
+        return {"total": total, "page": values["page"], "per_page": values["per_page"],
+                "payments": [_received_view(row, paid.get(row["id"], []), invoices.get(row["variable_symbol"]))
+                             for row in rows]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_invoice(self, number):
@@ -353,6 +424,11 @@ class PaymentsService(HealthCheck):
                 for status in ("open", "paid", "cancelled")] + [backlog]
 
 
+def _counts(summary):
+    """A summary for the log: the counts, not the names of who paid."""
+    return {key: value for key, value in summary.items() if key != "paid"}
+
+
 def _typed(registration):
     """The registration as a request-shaped dict, for the customer of its invoice."""
     return {"organisation_ico": registration.get("organisation_ico"),
@@ -386,6 +462,12 @@ def _transaction_view(row):
         "reason": row["reason"], "resolution": row["resolution"],
         "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
     }
+
+
+def _received_view(row, paid, invoice_number):
+    waiting = row["outcome"] not in ("matched", "ignored") and row["resolved_at"] is None
+    return dict(_transaction_view(row), invoice_number=invoice_number, waiting=row["reason"] if waiting else None,
+                paid=[dict(item, amount=domain.money(item["amount_halere"])) for item in paid])
 
 
 def _invoice_view(row):

@@ -140,6 +140,17 @@ counters = Table(
     Column("last_number", Integer, nullable=False),
 )
 
+# A statement read and shown to staff, kept until they confirm its import (or for an hour).
+staged_statements = Table(
+    "staged_statements",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("format", String(20), nullable=False),
+    Column("statement_id", String(120)),
+    Column("lines", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
 outbox = outbox_table(metadata)
 
 
@@ -348,6 +359,57 @@ def list_invoices(session, event_id=None):
     return _all(session, query)
 
 
+def invoice_request_states(session, invoice_ids) -> dict:
+    """invoice id -> ``[(status, paid_at)]`` of the requests it covers (what says it is paid)."""
+    found = {}
+    for chunk in _chunks(sorted(invoice_ids)):
+        rows = session.execute(select(invoice_items.c.invoice_id, payment_requests.c.status, payment_requests.c.paid_at)
+                               .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
+                               .where(invoice_items.c.invoice_id.in_(chunk)))
+        for invoice_id, status, paid_at in rows:
+            found.setdefault(invoice_id, []).append((status, paid_at))
+    return found
+
+
+def received(session, since=None, until=None, offset=0, limit=50):
+    """Money in (credits, cash, payments recorded by hand), newest first, with how many there are."""
+    conditions = [transactions.c.amount_halere > 0]
+    if since is not None:
+        conditions.append(transactions.c.booked_on >= since)
+    if until is not None:
+        conditions.append(transactions.c.booked_on <= until)
+    total = session.execute(select(func.count()).select_from(transactions).where(*conditions)).scalar_one()
+    rows = _all(session, select(transactions).where(*conditions)
+                .order_by(transactions.c.booked_on.desc(), transactions.c.id.desc()).offset(offset).limit(limit))
+    return rows, total
+
+
+def allocations_of(session, transaction_ids) -> dict:
+    """transaction id -> what it paid: ``[{registration_id, payer_name, event_title, variable_symbol,
+    amount_halere}]``."""
+    found = {}
+    for chunk in _chunks(sorted(transaction_ids)):
+        rows = session.execute(select(allocations.c.transaction_id, allocations.c.amount_halere,
+                                      payment_requests.c.registration_id, payment_requests.c.event_id,
+                                      payment_requests.c.payer_name, payment_requests.c.event_title,
+                                      payment_requests.c.variable_symbol)
+                               .join(payment_requests, payment_requests.c.id == allocations.c.request_id)
+                               .where(allocations.c.transaction_id.in_(chunk)).order_by(allocations.c.id)).mappings()
+        for row in rows:
+            found.setdefault(row["transaction_id"], []).append(
+                {key: row[key] for key in row.keys() if key != "transaction_id"})
+    return found
+
+
+def invoice_numbers_by_symbols(session, symbols) -> dict:
+    """variable symbol -> the number of the invoice that has it."""
+    found = {}
+    for chunk in _chunks(sorted(s for s in symbols if s)):
+        found.update(session.execute(select(invoices.c.variable_symbol, invoices.c.number).where(
+            invoices.c.variable_symbol.in_(chunk), invoices.c.kind == "invoice")).all())
+    return found
+
+
 def live_invoice_numbers(session, request_ids) -> dict:
     """request id -> the numbers of the invoices (not cancelled) that cover it."""
     found = {}
@@ -400,3 +462,21 @@ def count_by_status(session):
     return dict(session.execute(select(payment_requests.c.status, func.count()).group_by(
         payment_requests.c.status)).all())
 
+
+
+# Statements waiting for staff to confirm their import
+
+def add_staged(session, values):
+    session.execute(staged_statements.insert().values(**values))
+
+
+def take_staged(session, token):
+    """The staged statement of ``token``, deleted (it is imported once); None when there is none."""
+    found = _one(session, select(staged_statements).where(staged_statements.c.token == token))
+    if found is not None:
+        session.execute(staged_statements.delete().where(staged_statements.c.token == token))
+    return found
+
+
+def forget_staged(session, before):
+    session.execute(staged_statements.delete().where(staged_statements.c.created_at < before))

@@ -6,8 +6,9 @@ payment request and its ``payment_requested``, a matched bank line and its
 ``payment_received``, an invoice and its ``invoice_issued``.
 """
 import base64
+import secrets
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from services.common.czech import local
 from services.common.errors import Conflict, NotFound, ValidationError
@@ -147,7 +148,7 @@ def import_transactions(session, outbox, settings, lines, source, now):
     lines is one transaction of a few statements per thousand lines. Returns counts."""
     store.next_number(session, "statement-imports")  # one import at a time, until this one commits
     known = store.known_bank_ids(session, [line["bank_id"] for line in lines])
-    summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0}
+    summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0, "paid": []}
     fresh = []
     for line in lines:
         if line["bank_id"] in known:
@@ -171,6 +172,8 @@ def import_transactions(session, outbox, settings, lines, source, now):
             values.update(outcome=outcome, reason=reason)
             shares = _share(values["amount_halere"], requests, now, source) if outcome in PAYING else []
         summary[{"matched": "matched", "ignored": "ignored"}.get(values["outcome"], "to_check")] += 1
+        if shares:
+            summary["paid"].append(paid_line(values, shares))
         shares_of_lines.append(shares)
     ids = store.add_transactions(session, fresh)
     _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)), now)
@@ -178,6 +181,53 @@ def import_transactions(session, outbox, settings, lines, source, now):
 
 
 PAYING = (domain.MATCHED, domain.UNDERPAID, domain.OVERPAID)
+STAGED_FOR = timedelta(hours=1)
+STAGED_GONE = ("Výpis už byl nahrán, nebo od jeho načtení uplynula víc než hodina. "
+               "Nahrajte ho prosím znovu.")
+
+
+class Preview(Exception):
+    """Raised inside a transaction to roll back an import tried only to see what it would do."""
+
+    def __init__(self, summary):
+        super().__init__("preview")
+        self.summary = summary
+
+
+def preview_transactions(session, outbox, settings, lines, source, now):
+    """What ``import_transactions`` would do with ``lines``, done and rolled back: raises
+    ``Preview`` with the summary (the caller's transaction must end with it)."""
+    raise Preview(import_transactions(session, outbox, settings, lines, source, now))
+
+
+def stage_statement(session, statement, now):
+    """Keep a read statement until staff confirm its import; its token."""
+    store.forget_staged(session, now - STAGED_FOR)
+    token = secrets.token_urlsafe(24)
+    store.add_staged(session, {"token": token, "format": statement["format"],
+                               "statement_id": statement.get("statement_id"),
+                               "lines": statement["transactions"], "created_at": now})
+    return token
+
+
+def import_staged(session, outbox, settings, token, now):
+    """Import the statement staged under ``token`` (once): the summary, with its format and id."""
+    staged = store.take_staged(session, str(token))
+    if staged is None or staged["created_at"] < now - STAGED_FOR:
+        raise Conflict("statement_gone", STAGED_GONE)
+    summary = import_transactions(session, outbox, settings, staged["lines"], staged["format"], now)
+    return dict(summary, format=staged["format"], statement_id=staged["statement_id"])
+
+
+def paid_line(values, shares):
+    """Who a bank line paid, for the import's summary: the people (the requests' payers), the
+    line's amount and symbol, and why it still waits for a check when it paid too little or too
+    much (``reason``, None when it paid exactly)."""
+    return {"names": [request["payer_name"] for request, _share in shares],
+            "event_title": shares[0][0]["event_title"], "amount_halere": values["amount_halere"],
+            "amount": domain.money(values["amount_halere"]), "variable_symbol": values["variable_symbol"],
+            "counter_name": values["counter_name"],
+            "reason": None if values["outcome"] == domain.MATCHED else values["reason"]}
 
 
 def _payable(values):

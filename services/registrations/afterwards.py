@@ -62,6 +62,21 @@ class AfterTheEvent:
         return {"removed": int(material_id)}
 
     @rpc(expected_exceptions=EXPECTED)
+    def follow_up_due(self, event_id, purpose):
+        """Who the materials link (``purpose`` "materials") or the questionnaire ("feedback")
+        would go to now, as ``[{id, name, email}]``: the console says it before staff confirm."""
+        if purpose not in ("materials", "feedback"):
+            raise ValidationError({"purpose": "Neznámý druh e-mailu po akci."})
+        with self.db.transaction() as tx:
+            event, _view = self._event(tx, event_id)
+            if purpose == feedback.PURPOSE:
+                feedback.check_over(event, self.clock())
+            else:
+                materials.check_has_materials(tx, event["id"])
+            due = messaging.follow_up_due(tx, event["id"], purpose)
+        return [{"id": r["id"], "name": f"{r['first_name']} {r['last_name']}", "email": r["email"]} for r in due]
+
+    @rpc(expected_exceptions=EXPECTED)
     def send_materials(self, event_id):
         """Email a personal link to the materials to each person who came (once each)."""
         with self.db.transaction() as tx:

@@ -19,11 +19,16 @@ ALREADY_ANSWERED = ("Děkujeme, odpověď z tohoto odkazu už máme. Každý ú�
                     "chcete-li něco doplnit, napište nám.")
 
 
+def check_over(event, now):
+    """The questionnaire goes only once the event has ended: asking during it would be too early."""
+    if now < event["ends_at"]:
+        raise Conflict("event_not_over", "Dotazník lze poslat až po skončení akce.")
+
+
 def send_requests(session, outbox, key, event, event_view, base_url, now):
     """Email the questionnaire to everyone who came and has not had it; how many. Only once the
     event has ended: asking during it would be too early."""
-    if now < event["ends_at"]:
-        raise Conflict("event_not_over", "Dotazník lze poslat až po skončení akce.")
+    check_over(event, now)
     people = [r for r in store.list_registrations(session, event["id"]) if messaging.attended(r)
               and store.claim_follow_up(session, r["id"], PURPOSE, now)]
     messaging.tell(session, outbox, PURPOSE, event_view, people,

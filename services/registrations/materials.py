@@ -100,11 +100,15 @@ def listed(row):
             "content_type": row["content_type"], "size": row["size"], "created_at": row["created_at"].isoformat()}
 
 
+def check_has_materials(session, event_id):
+    if not store.list_materials(session, event_id):
+        raise Conflict("no_materials", "K akci zatím nejsou nahrané žádné podklady.")
+
+
 def send(session, outbox, key, event_id, event_view, base_url, now):
     """Email the link to the materials to everyone who came and has not had it yet; how many.
     Each person once (``store.follow_ups``), however often staff press the button."""
-    if not store.list_materials(session, event_id):
-        raise Conflict("no_materials", "K akci zatím nejsou nahrané žádné podklady.")
+    check_has_materials(session, event_id)
     people = [r for r in store.list_registrations(session, event_id) if messaging.attended(r)
               and store.claim_follow_up(session, r["id"], PURPOSE, now)]
     messaging.tell(session, outbox, PURPOSE, event_view, people,

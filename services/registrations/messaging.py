@@ -67,12 +67,19 @@ def attended(registration) -> bool:
         registration["attended_at"] is not None or registration["checked_in_at"] is not None)
 
 
+def follow_up_due(session, event_id, purpose) -> list:
+    """Who pressing the button for ``purpose`` (materials, feedback) would write to now: those
+    who came and have not had it. Changes nothing: the send claims each person itself."""
+    sent = store.followed_up(session, event_id, purpose)
+    return [r for r in store.list_registrations(session, event_id) if attended(r) and r["id"] not in sent]
+
+
 def message_attendees(session, outbox, event_id, subject, text, audience, event_view):
     """Write to the people of an event: ``audience`` is "all" (confirmed and waitlisted),
     "confirmed" or "waitlisted". How many will get it."""
     if audience not in AUDIENCES:
-        raise ValidationError({"audience": "Vyberte: všichni přihlášení (all), potvrzení (confirmed), "
-                                           "nebo čekací listina (waitlisted)."})
+        raise ValidationError({"audience": "Vyberte, komu zprávu poslat: všem přihlášeným, jen potvrzeným, "
+                                           "nebo jen čekací listině."})
     people = [r for r in store.live_registrations(session, event_id) if r["status"] in AUDIENCES[audience]]
     tell(session, outbox, "message", event_view, people, subject=subject, text=text)
     return len(people)

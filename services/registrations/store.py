@@ -637,6 +637,14 @@ def claim_follow_up(session, registration_id, purpose, now) -> bool:
         return False
 
 
+def followed_up(session, event_id, purpose) -> set:
+    """The registrations of the event that ``purpose`` went to already."""
+    return set(session.execute(
+        select(follow_ups.c.registration_id)
+        .join(registrations, registrations.c.id == follow_ups.c.registration_id)
+        .where(registrations.c.event_id == event_id, follow_ups.c.purpose == purpose)).scalars())
+
+
 def count_follow_ups(session, event_id, purpose) -> int:
     return session.execute(
         select(func.count()).select_from(follow_ups)

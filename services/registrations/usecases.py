@@ -12,6 +12,7 @@ from services.common.answers import answer_text
 from services.common.czech import local
 from services.common.errors import Conflict, ServiceError, ValidationError
 from services.common.orgname import organisation_key
+from services.common.payment import paid_column
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
 
@@ -840,11 +841,11 @@ def export_csv(session, event_id, now, base_url):
     registrations = list_registrations(session, event_id, now, base_url)
     return csv_text(
         ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
-         "Pořadí na čekací listině", "Cena (Kč)", "Člen", "Přihlášeno", "Check-in", "Účast"]
+         "Pořadí na čekací listině", "Cena (Kč)", "Zaplaceno", "Člen", "Přihlášeno", "Odbaven", "Účast"]
         + [question["label"] for question in questions],
         ([r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
           r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
-          r["waitlist_position"] or "", r["price"], "ano" if r["is_member"] else "ne",
+          r["waitlist_position"] or "", r["price"], paid_column(r), "ano" if r["is_member"] else "ne",
           czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
           "ano" if r["attended_at"] else ""] + [answer_text(question, r["answers"]) for question in questions]
          for r in registrations))

@@ -129,11 +129,13 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     draft = {"csrf": csrf_of(page), "subject": "Parkování", "text": "Parkujte <b>za budovou</b>.",
              "audience": "waitlisted"}
     preview = office.post(f"{base}/akce/{event['id']}/zprava", data=draft)
-    assert "Takto zprávu uvidí adresáti" in preview.text and "Parkujte &lt;b&gt;za budovou&lt;/b&gt;." in preview.text
+    assert "Odeslat zprávu 1 účastníkovi akce" in preview.text
+    assert "Parkujte &lt;b&gt;za budovou&lt;/b&gt;." in preview.text
+    assert f"Dobrý den, {waiting['first_name']} {waiting['last_name']}," in preview.text  # the one who gets it
     empty = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, text=" "))
     assert empty.status_code == 422 and "Toto pole je povinné." in empty.text
     sent = office.post(f"{base}/akce/{event['id']}/zprava", data=dict(draft, confirmed="ano"))
-    assert "Zpráva odchází postupně, jako oznámení; adresátů: 1." in sent.text
+    assert "Zpráva „Parkování“ odchází 1 účastníkovi (postupně)." in sent.text
     wait_for(lambda: with_subject(smtp_sink, "Parkování"), timeout=60, message="the message to the waitlist")
     assert [m["To"] for m in with_subject(smtp_sink, "Parkování")] == [waiting["email"]]
 
@@ -145,7 +147,7 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     assert refused.status_code == 422 and "Tento typ souboru nepřijímáme" in refused.text
     assert "Přednáška.pdf (0,0 MB)" in office.get(f"{base}/akce/{event['id']}").text
     nobody_came = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page)})
-    assert "Odkaz nedostal nikdo nový" in nobody_came.text
+    assert "Nikdo nový by odkaz na podklady nedostal" in nobody_came.text
     too_early = office.post(f"{base}/akce/{event['id']}/zpetna-vazba/odeslat", data={"csrf": csrf_of(page)})
     assert too_early.status_code == 409 and "až po skončení akce" in too_early.text
     results = office.get(f"{base}/akce/{event['id']}/zpetna-vazba")
@@ -153,3 +155,22 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     export = office.get(f"{base}/akce/{event['id']}/zpetna-vazba.csv")
     assert export.headers["Content-Type"].startswith("text/csv") and export.text.startswith("\ufeffOdpověď;")
     assert "Zatím žádné odpovědi." in office.get(f"{base}/zpetna-vazba").text
+
+    # someone came: the link goes to them by name, once asked, and the page says so afterwards
+    cluster.registrations.check_in(event["id"], _first["ticket_code"], any_day=True)
+    asked = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page)})
+    assert "Poslat odkaz na podklady 1 účastníkovi?" in asked.text
+    assert "E-mail s osobním odkazem dostanou: Marie Účastnice 1." in asked.text
+    assert cluster.registrations.follow_up_due(event["id"], "materials")  # nothing sent yet
+    done = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page), "confirmed": "ano"})
+    assert "Odkaz na podklady odchází: 1 účastník." in done.text
+    assert cluster.registrations.follow_up_due(event["id"], "materials") == []
+    wait_for(lambda: with_subject(smtp_sink, f"Podklady z akce: {event['title']}"), timeout=60,
+             message="the materials link")
+    material_id = cluster.registrations.list_materials(event["id"])[0]["id"]
+    asked = office.post(f"{base}/akce/{event['id']}/podklady/smazat",
+                        data={"csrf": csrf_of(page), "material_id": str(material_id)})
+    assert "Smazat podklady Přednáška.pdf?" in asked.text and cluster.registrations.list_materials(event["id"])
+    done = office.post(f"{base}/akce/{event['id']}/podklady/smazat",
+                       data={"csrf": csrf_of(page), "material_id": str(material_id), "confirmed": "ano"})
+    assert "Soubor Přednáška.pdf je smazaný." in done.text and not cluster.registrations.list_materials(event["id"])

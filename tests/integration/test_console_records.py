@@ -82,7 +82,7 @@ def test_staff_download_an_organisations_record_and_the_annual_report(office, se
     assert refused.status_code == 422 and "Zadejte rok" in refused.text
 
 
-def test_staff_find_a_record_by_organisation_name_or_by_person(office):
+def test_staff_find_a_record_by_organisation_name_or_by_person(office, service_config):
     base, cluster = office
     cluster.members.upsert_organisation({"ico": PLZEN, "name": "Statutární město Plzeň", "kind": "statutární město",
                                          "district": "Plzeň-město", "member_since": "2005-01-01"})
@@ -92,7 +92,10 @@ def test_staff_find_a_record_by_organisation_name_or_by_person(office):
     jana = cluster.registrations.register(training["id"], {
         "first_name": "Jana", "last_name": "Šťastná", "email": "Jana.Stastna@plzen.example",
         "organisation_ico": PLZEN, "gdpr_consent": True})
+    ended(service_config, training["id"])  # held: attendance, then the certificate
     cluster.registrations.mark_attendance(training["id"], [jana["id"]])
+    cluster.registrations.release_certificate(jana["id"], "staff@smopk.example")  # her fee: not paid here
+    assert cluster.registrations.issue_certificates(training["id"])["issued"] == 1
     number = cluster.documents.render_certificate(jana["id"])["number"]
     browser = logged_in(base, "staff", {})
 

@@ -182,7 +182,12 @@ def test_the_last_active_administrator_cannot_disable_or_demote_themself(db):
         assert store.get_account(tx, account_id=admin["id"])["role"] == "staff"
     with db.transaction() as tx, pytest.raises(usecases.LastAdministrator):
         usecases.set_active(tx, other, other["id"], False, NOW)
-    assert audit_of(db, "role_changed")[0]["details"]["from"] == "admin"
+    assert audit_of(db, "role_changed")[0]["details"] == {"email": "spravce@smopk.example", "role": "staff",
+                                                          "previous_role": "admin", "sessions_ended": 0}
+    assert domain.details_text(audit_of(db, "role_changed")[0]["details"]) == (
+        "e-mail: spravce@smopk.example, role: kancelář, dosavadní role: správce, ukončená přihlášení: 0")
+    assert domain.details_text({"address": "10.8.0.1", "reason": "wrong_code"}) == (
+        "adresa: 10.8.0.1, důvod: špatný ověřovací kód")
 
 
 def test_a_role_change_ends_the_sessions_so_the_new_rights_take_effect(db):

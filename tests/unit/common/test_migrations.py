@@ -9,10 +9,11 @@ from services.common.db import Database
 from services.documents import store as documents
 from services.members import store as members
 from services.notifications import store as notifications
+from services.payments import store as payments
 from services.registrations import store as registrations
 
 MODELS = {"backoffice": backoffice.metadata, "members": members.metadata, "registrations": registrations.metadata,
-          "notifications": notifications.metadata, "documents": documents.metadata}
+          "notifications": notifications.metadata, "documents": documents.metadata, "payments": payments.metadata}
 
 
 @pytest.mark.parametrize("service", sorted(MODELS))

@@ -176,6 +176,10 @@ def test_export_opens_in_czech_excel(service):
     assert rows[0][:4] == ["Číslo", "Příjmení", "Jméno", "Organizace"]
     assert [row[1] for row in rows[1:]] == ["Šťastná", "Řeháček"]
     assert rows[1][4] == "00075370" and rows[1][8] == "potvrzeno" and rows[2][8] == "čekací listina"
+    # Every header is Czech, and the fee is there with whether it is paid.
+    assert rows[0][10:15] == ["Cena (Kč)", "Zaplaceno", "Člen", "Přihlášeno", "Odbaven"]
+    assert "Check-in" not in rows[0]
+    assert rows[1][11] in ("ne", "zdarma")
 
 
 @pytest.mark.parametrize("typed", ['=HYPERLINK("http://x";"a")', "+420 777 123 456", "-1+1", "@SUM(A1)"])
