@@ -43,9 +43,10 @@ migration: setup
 	from services.common.migrations import alembic_config as c; \
 	command.upgrade(c('$(SERVICE)'), 'head'); command.revision(c('$(SERVICE)'), message='$(MESSAGE)', autogenerate=True)"
 
-# A console account: make staff-user EMAIL=jana@smopk.example ROLE=staff (admin, staff or door)
+# A console account: make staff-user EMAIL=jana@smopk.example ROLE=staff (admin, staff or door);
+# an existing one changed: make staff-user EMAIL=… DO=disable (enable, reset-password, reset-code)
 staff-user: setup
-	$(PY) -m tools.staff_user "$(EMAIL)" "$(ROLE)"
+	$(PY) -m tools.staff_user "$(EMAIL)" $(ROLE) $(if $(DO),--$(DO))
 
 topology: setup
 	$(PY) -m tools.topology --policy

@@ -2,9 +2,14 @@
 
     python -m tools.staff_user EMAIL ROLE [--name NAME]   # make staff-user EMAIL=… ROLE=…
     python -m tools.staff_user --bootstrap EMAIL          # the first administrator, once
+    python -m tools.staff_user EMAIL --disable            # make staff-user EMAIL=… DO=disable
+    python -m tools.staff_user EMAIL --enable | --reset-password | --reset-code
 
 Prints the one-time password, which must be changed at the first login. No
-account, and so no password, exists until one of these makes it.
+account, and so no password, exists until one of these makes it. The others
+change an existing account as the console's accounts page does (for when no
+administrator can log in: the last one lost the phone or is disabled), and
+record it in the audit log as done from the command line.
 """
 import argparse
 import os
@@ -15,6 +20,7 @@ from nameko.cli.main import setup_yaml_parser
 
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
+from services.common.errors import ServiceError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,13 +55,52 @@ def bootstrap(email):
         db.dispose()
 
 
+# Who acts, for the audit log, when the command line changes an account.
+COMMAND_LINE = {"id": None, "email": "příkazová řádka (make staff-user)"}
+
+
+def change(email, what):
+    """``what`` (disable, enable, reset-password, reset-code) done to the account of ``email``;
+    returns the new one-time password for reset-password, else None."""
+    db = database()
+    try:
+        with db.transaction() as tx:
+            account = store.get_account(tx, email=email.strip().lower())
+            if account is None:
+                raise SystemExit(f"No account {email}.")
+            if what in ("disable", "enable"):
+                usecases.set_active(tx, COMMAND_LINE, account["id"], what == "enable", utcnow())
+            elif what == "reset-password":
+                return usecases.reset_password(tx, COMMAND_LINE, account["id"], utcnow())[1]
+            else:
+                usecases.reset_second_factor(tx, COMMAND_LINE, account["id"], utcnow())
+        return None
+    except ServiceError as refused:  # the last active administrator, say
+        raise SystemExit(refused.message) from None
+    finally:
+        db.dispose()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("email")
     parser.add_argument("role", nargs="?", choices=("admin", "staff", "door"))
     parser.add_argument("--name")
     parser.add_argument("--bootstrap", action="store_true", help="make EMAIL the first administrator, if none exists")
+    changes = parser.add_mutually_exclusive_group()
+    for what, said in (("disable", "disable the account: no login, its sessions end"),
+                       ("enable", "enable a disabled account again"),
+                       ("reset-password", "a new one-time password; its sessions end"),
+                       ("reset-code", "forget the second factor: set up again at the next login; its sessions end")):
+        changes.add_argument(f"--{what}", action="store_const", const=what, dest="change", help=said)
     args = parser.parse_args()
+    if args.change:
+        password = change(args.email, args.change)
+        print(f"Account {args.email}: {args.change} done; its sessions ended." if args.change != "enable" else
+              f"Account {args.email}: enabled.")
+        if password:
+            print(f"One-time password: {password} (it must be changed at the next login)")
+        return 0
     if args.bootstrap:
         made = bootstrap(args.email)
         if made is None:

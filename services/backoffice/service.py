@@ -714,7 +714,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """Disable an account: it cannot log in, and its sessions end at once."""
         target = self._account(account_id)
         if not target["active"]:
-            return self._done(request, "/ucty", f"Účet {target['email']} už vypnutý je.")
+            return self._done(request, "/ucty", f"Účet {target['email']} je už vypnutý.")
         with self.db.transaction() as tx:
             usecases.keeps_an_administrator(tx, target, target["role"], False)
         if not confirmed(request):
@@ -728,7 +728,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def enable_account(self, request, account_id):
         target = self._account(account_id)
         if target["active"]:
-            return self._done(request, "/ucty", f"Účet {target['email']} už zapnutý je.")
+            return self._done(request, "/ucty", f"Účet {target['email']} je už zapnutý.")
         if not confirmed(request):
             return self._confirm(request, f"Znovu zapnout účet {target['email']}?", [
                 f"{target['name']} se bude moci znovu přihlásit se svou rolí ({domain.role_name(target['role'])})."],
@@ -771,7 +771,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def reset_code(self, request, account_id):
         target = self._account(account_id)
         if target["totp_secret"] is None and target["pending_totp_secret"] is None:
-            return self._done(request, "/ucty", f"Účet {target['email']} ověřovací kód nemá.")
+            return self._done(request, "/ucty", f"Účet {target['email']} nemá ověřovací kód.")
         if not confirmed(request):
             return self._confirm(request, f"Zrušit ověřovací kód účtu {target['email']}?",
                                  domain.code_reset_consequences(target), "Ano, zrušit ověřovací kód",

@@ -302,3 +302,21 @@ def test_the_client_address_behind_the_proxy_is_the_last_hop_it_added():
     assert client_address(request_from("10.0.0.1", "198.51.100.7"), None) == "10.0.0.1"  # not configured
     assert client_address(request_from("10.0.0.1"), "X-Forwarded-For") == "10.0.0.1"
     assert client_address(request_from(None), None) == "unknown"
+
+
+def test_the_command_line_disables_and_resets_when_no_administrator_can_log_in(db, monkeypatch):
+    from tools import staff_user
+    monkeypatch.setattr(staff_user, "database", lambda: db)
+    admin, password, _ = an_account(db, "spravce@smopk.example", "admin", code=True)
+    an_account(db, "jana@smopk.example")
+    with pytest.raises(SystemExit, match="posledního aktivního správce"):
+        staff_user.change("spravce@smopk.example", "disable")
+    staff_user.change("spravce@smopk.example", "reset-code")  # the phone is lost
+    new = staff_user.change("spravce@smopk.example", "reset-password")
+    staff_user.change("Jana@smopk.example", "disable")
+    with db.transaction() as tx:
+        assert store.get_account(tx, account_id=admin["id"])["totp_secret"] is None
+        assert not store.get_account(tx, email="jana@smopk.example")["active"]
+    assert log_in(db, "spravce@smopk.example", new) is not None
+    assert {e["who"] for e in audit_of(db, "totp_reset") + audit_of(db, "account_disabled")} == {
+        "příkazová řádka (make staff-user)"}
