@@ -99,7 +99,8 @@ def log_in(session, email, password, address, now):
 
     Throttled by account first (``FAILURES_ALLOWED`` in ``FAILURE_WINDOW``) and by address only
     far above that (``ADDRESS_FAILURES_ALLOWED``): the whole office may come through one proxy
-    address. A refused attempt raises ``TooManyAttempts``; its audit is ``refused_login``'s."""
+    address. A refused attempt raises ``TooManyAttempts`` (this transaction is rolled back: the
+    caller audits it with ``failed_login``, reason ``throttled``, in one of its own)."""
     email = (email or "").strip().lower()
     account_key, address_key = f"account:{email}", f"address:{address}"
     since = now - domain.FAILURE_WINDOW
@@ -181,7 +182,9 @@ def second_factor(session, session_id, code, now, address):
     if store.failures_since(session, account_key, since) >= domain.CODE_FAILURES_ALLOWED:
         raise CodeLocked()
     step = domain.code_step(account["totp_secret"], code, now, account["totp_last_step"])
-    if step is None or not store.use_code_step(session, account["id"], step):
+    if step is not None and not store.use_code_step(session, account["id"], step):
+        raise CodeUsed()  # another login used this code a moment ago
+    if step is None:
         if domain.code_used(account["totp_secret"], code, now, account["totp_last_step"]):
             raise CodeUsed()
         for key in (account_key, login_key):
