@@ -63,8 +63,9 @@ def session_alive(session, now) -> bool:
 
 
 def needs_second_factor(account) -> bool:
-    """An administrator must have TOTP; anyone may."""
-    return account["role"] == "admin" or account["totp_secret"] is not None
+    """An administrator must have TOTP; anyone may; one whose code an administrator reset sets it
+    up again at the next login."""
+    return account["role"] == "admin" or account["totp_secret"] is not None or bool(account.get("totp_required"))
 
 
 def disable_consequences(account, own=False) -> list[str]:
@@ -85,12 +86,9 @@ def role_consequences(account, role) -> list[str]:
 
 
 def code_reset_consequences(account) -> list[str]:
-    said = ["Ověřovací kód z dosavadního telefonu přestane platit a všechna přihlášení účtu skončí hned."]
-    if account["role"] == "admin":
-        said.append("Správce si nový kód nastaví při příštím přihlášení (bez něj se nepřihlásí).")
-    else:
-        said.append("Při příštím přihlášení stačí heslo; kód si může znovu zapnout na stránce se svým heslem.")
-    return said
+    return ["Ověřovací kód z dosavadního telefonu přestane platit a všechna přihlášení účtu skončí hned.",
+            f"{account['name']} si při příštím přihlášení nastaví nový kód (načte QR kód do telefonu); "
+            "bez něj se nepřihlásí."]
 
 
 def code_step(secret: str, code, now, last_step=None):

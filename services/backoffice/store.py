@@ -22,6 +22,8 @@ accounts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # The TOTP time step of the code used last: a code is accepted once, so only a later step is.
     Column("totp_last_step", Integer),
+    # The second factor must be set up at the next login (an administrator reset a lost one).
+    Column("totp_required", Boolean, nullable=False, default=False, server_default="0"),
     # The last login that passed: the account's failed passwords before it no longer count
     # (the failure records stay until their window ends; see usecases.log_in).
     Column("failures_cleared_at", UTCDateTime),

@@ -226,7 +226,7 @@ def enable_totp(session, account, code, now, session_id=None):
     if secret is None or step is None:
         raise ValidationError({"code": "Kód nesouhlasí. Zkontrolujte čas v telefonu a zadejte nový kód."})
     store.update_account(session, account["id"], {"totp_secret": secret, "pending_totp_secret": None,
-                                                  "totp_last_step": step})
+                                                  "totp_last_step": step, "totp_required": False})
     if session_id is not None:
         store.update_session(session, _hash(session_id), {"second_factor_due": False})
     audit(session, account, "totp_enabled", {}, now)
@@ -317,13 +317,12 @@ def reset_password(session, admin, account_id, now):
 
 def reset_second_factor(session, admin, account_id, now):
     """Forget the account's second factor (a phone lost or replaced): every session of the
-    account ends; at the next login an administrator sets it up again (it must have one),
-    anyone else may add it again on the page Ověřovací kód. Returns the account as it was."""
+    account ends, and the person sets up a new one at the next login. Returns the account as it was."""
     target = _target(session, account_id)
     if admin.get("id") == target["id"]:
         raise Conflict("own_account", "Vlastní druhý faktor nezrušíte: požádejte jiného správce.")
     store.update_account(session, target["id"], {"totp_secret": None, "pending_totp_secret": None,
-                                                 "totp_last_step": None})
+                                                 "totp_last_step": None, "totp_required": True})
     store.forget_failures(session, f"code:{target['email']}")
     ended = store.delete_sessions(session, account_id=target["id"])
     audit(session, admin, "totp_reset", {"email": target["email"], "sessions_ended": ended}, now)

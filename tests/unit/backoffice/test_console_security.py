@@ -234,6 +234,21 @@ def test_a_second_factor_reset_makes_an_administrator_set_it_up_again(db):
     assert audit_of(db, "totp_reset")[0]["details"]["email"] == "druhy@smopk.example"
 
 
+def test_a_colleague_whose_code_was_reset_sets_a_new_one_up_at_the_next_login(db):
+    admin, _, _ = an_account(db, "spravce@smopk.example", "admin", code=True)
+    jana, password, _ = an_account(db, "jana@smopk.example", code=True)
+    with db.transaction() as tx:
+        usecases.reset_second_factor(tx, admin, jana["id"], NOW)
+    session_id = log_in(db, "jana@smopk.example", password)
+    with db.transaction() as tx:
+        account, login = usecases.current(tx, session_id, NOW)
+        assert login["second_factor_due"] and account["totp_secret"] is None
+        secret = usecases.pending_totp_secret(tx, account)
+        usecases.enable_totp(tx, account, pyotp.TOTP(secret).at(NOW), NOW, session_id=session_id)
+        assert not store.get_account(tx, account_id=jana["id"])["totp_required"]
+        assert not usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
+
+
 def test_a_changed_password_ends_the_other_sessions_and_keeps_this_one(db):
     jana, password, _ = an_account(db, "jana@smopk.example")
     here, elsewhere = log_in(db, "jana@smopk.example", password), log_in(db, "jana@smopk.example", password)

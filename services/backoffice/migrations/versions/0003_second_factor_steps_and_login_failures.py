@@ -1,4 +1,4 @@
-"""a TOTP code is accepted once (the last used time step); a good login clears the account's failed passwords without deleting them
+"""a TOTP code is accepted once (the last used time step); a reset second factor is set up again at the next login; a good login clears the account's failed passwords without deleting them
 
 Revision ID: 0003
 Revises: 0002
@@ -24,6 +24,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('totp_required', sa.Boolean(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('failures_cleared_at', services.common.db.UTCDateTime(), nullable=True))
 
 
@@ -31,4 +32,5 @@ def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_column('failures_cleared_at')
+        batch_op.drop_column('totp_required')
         batch_op.drop_column('totp_last_step')
