@@ -58,7 +58,7 @@ class AfterPages:
         return self._page(request, "event_message.html", status=status, event=event, values=values,
                           errors=errors or {}, email=email, queued=queued, audiences=AUDIENCES)
 
-    @page("POST", "/akce/<int:event_id>/podklady", "staff")
+    @page("POST", "/akce/<int:event_id>/podklady", "staff", upload=MAX_UPLOAD_BYTES)
     def add_material(self, request, event_id):
         upload = request.files.get("soubor")
         data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""

@@ -6,7 +6,7 @@ rules (matching, numbering, credit notes) live there. Every change is audited.
 from werkzeug.utils import redirect
 
 from services.common.errors import ValidationError
-from services.common.packed import pack
+from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
 
 from . import domain
 from .web import document_response, page
@@ -28,10 +28,12 @@ class PaymentPages:
                           refunds=self.payments.refunds_due(), overdue=self.payments.overdue(), report=report,
                           problem=problem, bank_api=bool(self.config.get("FIO_API_TOKEN")))
 
-    @page("POST", "/platby/vypis", "staff")
+    @page("POST", "/platby/vypis", "staff", upload=STATEMENT_MAX_BYTES)
     def import_statement(self, request):
         upload = request.files.get("soubor")
-        data = upload.read() if upload else b""
+        data = upload.read(STATEMENT_MAX_BYTES + 1) if upload else b""
+        if len(data) > STATEMENT_MAX_BYTES:
+            return self._payments_page(request, problem=STATEMENT_TOO_LARGE, status=413)
         try:
             report = self.statements.import_statement(pack(data))
         except ValidationError as error:
