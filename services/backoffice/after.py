@@ -27,7 +27,7 @@ def people(count):
 
 class AfterPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``notifications``,
-    ``_page`` and ``_audit`` from it."""
+    ``_page`` and ``_audited`` from it."""
 
     @page("POST", "/akce/<int:event_id>/zprava", "staff")
     def message_attendees(self, request, event_id):
@@ -41,12 +41,13 @@ class AfterPages:
             return self._message_page(request, event, values, errors=missing, status=422)
         if request.form.get("confirmed") == "ano":
             try:
-                queued = self.registrations.message_attendees(event_id, values["subject"], values["text"],
-                                                              values["audience"])["queued"]
+                with self._audited(request, "attendees_messaged", {"event_id": event_id, "subject": values["subject"],
+                                                                   "audience": values["audience"]}) as entry:
+                    queued = self.registrations.message_attendees(event_id, values["subject"], values["text"],
+                                                                  values["audience"])["queued"]
+                    entry.details["recipients"] = queued
             except ValidationError as error:
                 return self._message_page(request, event, values, errors=error.fields, status=422)
-            self._audit(request, "attendees_messaged", {"event_id": event_id, "subject": values["subject"],
-                                                        "audience": values["audience"], "recipients": queued})
             return self._message_page(request, event, {}, queued=queued)
         email = self.notifications.preview_email("attendee_message", {
             "subject": values["subject"], "text": values["text"], "event": event, "batch_id": "",
@@ -65,12 +66,12 @@ class AfterPages:
         if len(data) > MAX_UPLOAD_BYTES:
             return self._after_done(request, event_id, "Soubor je příliš velký: nejvýše 10 MB.", status=422)
         try:
-            added = self.registrations.add_material(event_id, upload.filename if upload else "",
-                                                    base64.b64encode(data).decode("ascii"))
+            with self._audited(request, "material_added", {"event_id": event_id, "size": len(data)}) as entry:
+                added = self.registrations.add_material(event_id, upload.filename if upload else "",
+                                                        base64.b64encode(data).decode("ascii"))
+                entry.details.update(filename=added["filename"], size=added["size"])
         except ValidationError as error:
             return self._after_done(request, event_id, " ".join(error.fields.values()), status=422)
-        self._audit(request, "material_added", {"event_id": event_id, "filename": added["filename"],
-                                                "size": added["size"]})
         return self._after_done(request, event_id, f"Soubor {added['filename']} je nahraný.")
 
     @page("POST", "/akce/<int:event_id>/podklady/smazat", "staff")
@@ -78,22 +79,22 @@ class AfterPages:
         material_id = request.form.get("material_id", "")
         if not material_id.isdigit():
             return self._after_done(request, event_id, "Vyberte soubor ke smazání.", status=422)
-        self.registrations.remove_material(event_id, int(material_id))
-        self._audit(request, "material_removed", {"event_id": event_id, "material_id": int(material_id)})
+        with self._audited(request, "material_removed", {"event_id": event_id, "material_id": int(material_id)}):
+            self.registrations.remove_material(event_id, int(material_id))
         return self._after_done(request, event_id, "Soubor je smazaný.")
 
     @page("POST", "/akce/<int:event_id>/podklady/odeslat", "staff")
     def send_materials(self, request, event_id):
-        sent = self.registrations.send_materials(event_id)["sent"]
-        self._audit(request, "materials_sent", {"event_id": event_id, "recipients": sent})
+        with self._audited(request, "materials_sent", {"event_id": event_id}) as entry:
+            sent = entry.details["recipients"] = self.registrations.send_materials(event_id)["sent"]
         return self._after_done(request, event_id, f"Odkaz na podklady odchází: {people(sent)}." if sent else
                                 "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                                 "odbaveni, a každému jednou.")
 
     @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", "staff")
     def send_feedback_requests(self, request, event_id):
-        sent = self.registrations.send_feedback_requests(event_id)["sent"]
-        self._audit(request, "feedback_requested", {"event_id": event_id, "recipients": sent})
+        with self._audited(request, "feedback_requested", {"event_id": event_id}) as entry:
+            sent = entry.details["recipients"] = self.registrations.send_feedback_requests(event_id)["sent"]
         return self._after_done(request, event_id, f"Dotazník odchází: {people(sent)}." if sent else
                                 "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                                 "odbaveni, a každému jednou.")

@@ -14,7 +14,7 @@ from .web import document_response, page
 
 class PaymentPages:
     """Mixed into the console service (``staff``): it needs ``payments``, ``statements``,
-    ``registrations``, ``_page`` and ``_audit`` from it."""
+    ``registrations``, ``_page`` and ``_audited`` from it."""
 
     @page("GET", "/platby", "staff")
     def payments_overview(self, request):
@@ -35,17 +35,20 @@ class PaymentPages:
         if len(data) > STATEMENT_MAX_BYTES:
             return self._payments_page(request, problem=STATEMENT_TOO_LARGE, status=413)
         try:
-            report = self.statements.import_statement(pack(data))
+            with self._audited(request, "statement_imported", {
+                    "file": upload.filename if upload else "", "size": len(data)}) as entry:
+                report = self.statements.import_statement(pack(data))
+                entry.details.update({key: report[key] for key in (
+                    "format", "statement_id", "lines", "duplicates", "matched", "to_check")})
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "statement_imported", {key: report[key] for key in (
-            "format", "statement_id", "lines", "duplicates", "matched", "to_check")})
         return self._payments_page(request, report=report)
 
     @page("POST", "/platby/banka", "staff")
     def fetch_from_bank(self, request):
-        report = self.statements.fetch_from_bank()
-        self._audit(request, "statement_imported", {"format": "fio", **report})
+        with self._audited(request, "statement_imported", {"format": "fio"}) as entry:
+            report = self.statements.fetch_from_bank()
+            entry.details.update(report)
         return self._payments_page(request, report=dict(report, format="fio", statement_id=None))
 
     def _refused(self, request, error):
@@ -54,33 +57,36 @@ class PaymentPages:
 
     @page("POST", "/platby/<int:transaction_id>/prirazeni", "staff")
     def match_by_hand(self, request, transaction_id):
+        symbol = (request.form.get("vs") or "").strip()
         try:
-            line = self.payments.match_by_hand(transaction_id, (request.form.get("vs") or "").strip())
+            with self._audited(request, "payment_matched", {"transaction_id": transaction_id,
+                                                            "variable_symbol": symbol}) as entry:
+                line = self.payments.match_by_hand(transaction_id, symbol)
+                entry.details["variable_symbol"] = line["variable_symbol"]
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "payment_matched", {"transaction_id": transaction_id,
-                                                 "variable_symbol": line["variable_symbol"]})
         return redirect("/platby", code=303)
 
     @page("POST", "/platby/<int:transaction_id>/vyrizeno", "staff")
     def resolve_payment(self, request, transaction_id):
         try:
-            self.payments.resolve(transaction_id, request.form.get("poznamka", ""))
+            with self._audited(request, "payment_resolved", {"transaction_id": transaction_id}):
+                self.payments.resolve(transaction_id, request.form.get("poznamka", ""))
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "payment_resolved", {"transaction_id": transaction_id})
         return redirect("/platby", code=303)
 
     @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", "staff")
     def paid_in_cash(self, request, registration_id):
-        paid = self.payments.mark_paid(registration_id, "cash")
-        self._audit(request, "paid_in_cash", {"registration_id": registration_id, "amount": paid["amount"]})
+        with self._audited(request, "paid_in_cash", {"registration_id": registration_id}) as entry:
+            paid = self.payments.mark_paid(registration_id, "cash")
+            entry.details["amount"] = paid["amount"]
         return redirect(f"/platby?akce={paid['event_id']}", code=303)
 
     @page("POST", "/platby/vratky/<int:refund_id>", "staff")
     def settle_refund(self, request, refund_id):
-        self.payments.settle_refund(refund_id, request.form.get("poznamka") or "Vráceno převodem")
-        self._audit(request, "refund_settled", {"refund_id": refund_id})
+        with self._audited(request, "refund_settled", {"refund_id": refund_id}):
+            self.payments.settle_refund(refund_id, request.form.get("poznamka") or "Vráceno převodem")
         return redirect("/platby", code=303)
 
     # Invoices
@@ -93,25 +99,29 @@ class PaymentPages:
     def issue_invoice(self, request):
         ids = [int(value) for value in request.form.getlist("registration_id") if value.isdigit()]
         try:
-            invoice = self.payments.issue_invoice(ids)
+            with self._audited(request, "invoice_issued", {"registration_ids": ids}) as entry:
+                invoice = self.payments.issue_invoice(ids)
+                entry.details["number"] = invoice["number"]
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "invoice_issued", {"number": invoice["number"], "registration_ids": ids})
         return redirect("/faktury", code=303)
 
     @page("GET", "/faktury/<number>.pdf", "staff")
     def invoice_pdf(self, request, number):
-        return document_response(self.payments.invoice_pdf(number), "inline")
+        with self._audited(request, "invoice_read", {"number": number, "format": "pdf"}):
+            return document_response(self.payments.invoice_pdf(number), "inline")
 
     @page("GET", "/faktury/<number>.isdoc", "staff")
     def invoice_isdoc(self, request, number):
-        return document_response(self.payments.invoice_isdoc(number), "attachment")
+        with self._audited(request, "invoice_read", {"number": number, "format": "isdoc"}):
+            return document_response(self.payments.invoice_isdoc(number), "attachment")
 
     @page("POST", "/faktury/<number>/storno", "staff")
     def cancel_invoice(self, request, number):
         try:
-            note = self.payments.cancel_invoice(number, request.form.get("duvod", ""))
+            with self._audited(request, "invoice_cancelled", {"number": number}) as entry:
+                note = self.payments.cancel_invoice(number, request.form.get("duvod", ""))
+                entry.details["credit_note"] = note["number"]
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "invoice_cancelled", {"number": number, "credit_note": note["number"]})
         return redirect("/faktury", code=303)
