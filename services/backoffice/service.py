@@ -721,12 +721,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             number = min(number, pages)
             entries = store.list_audit(tx, limit=domain.AUDIT_PER_PAGE,
                                        offset=(number - 1) * domain.AUDIT_PER_PAGE, **filters)
+            logged = sorted(store.audit_actions(tx), key=lambda key: ACTIONS.get(key, key))
         kept = {name: value for name, value in values.items() if value}
 
         def link(page_number, **extra):
             return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {}), **extra))
         return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details,
-                          outcome=auditing.outcome_text, values=values, problems=problems, total=total,
+                          outcome=auditing.outcome_text, values=values, problems=problems, total=total, logged=logged,
                           number=number, pages=pages, outcomes=AUDIT_OUTCOME_LABELS,
                           previous=link(number - 1) if number > 1 else None,
                           next=link(number + 1) if number < pages else None,

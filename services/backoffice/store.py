@@ -159,6 +159,11 @@ def _audit_filters(query, who=None, action=None, since=None, until=None, outcome
     return query
 
 
+def audit_actions(session) -> list[str]:
+    """The actions the log holds (what its filter offers)."""
+    return session.execute(select(audit.c.action).distinct()).scalars().all()
+
+
 def count_audit(session, **filters) -> int:
     return session.execute(_audit_filters(select(func.count()).select_from(audit), **filters)).scalar_one()
 
