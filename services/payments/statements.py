@@ -46,6 +46,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE
+
 
 class StatementError(ValueError):
     """A statement that cannot be read. The message is in Czech, for the person who uploaded it."""
@@ -61,9 +63,12 @@ def parse_statement(data: bytes) -> dict:
     Returns ``{"format": "camt.053" | "gpc", "account", "statement_id", "transactions"}``; each
     transaction is ``{"bank_id", "booked_on" (YYYY-MM-DD), "amount_halere" (credits positive),
     "currency", "variable_symbol", "constant_symbol", "specific_symbol", "counter_account",
-    "counter_name", "message"}``. Raises ``StatementError`` for anything it cannot read.
+    "counter_name", "message"}``. Raises ``StatementError`` for anything it cannot read, and for
+    more than ``STATEMENT_MAX_BYTES`` (``services.common.packed``).
     """
     data = bytes(data)
+    if len(data) > STATEMENT_MAX_BYTES:  # never more than this into one lxml tree
+        raise StatementError(STATEMENT_TOO_LARGE)
     head = data[:64].lstrip()
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:].lstrip()

@@ -423,3 +423,16 @@ def test_fio_not_listening_is_unavailable():
         fetch_new(TOKEN, SINCE, UNTIL, base_url=f"http://127.0.0.1:{port}/v1/rest/", timeout=5)
     assert caught.value.status is None
     assert TOKEN not in str(caught.value)
+
+
+def test_a_statement_over_the_console_limit_is_refused_in_czech_before_lxml_reads_it():
+    from services.common.errors import ValidationError
+    from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
+    from services.payments.schemas import statement_in
+    big = b"<?xml version='1.0'?><Document>" + b" " * STATEMENT_MAX_BYTES + b"</Document>"
+    with pytest.raises(StatementError) as refused:
+        parse_statement(big)
+    assert str(refused.value) == STATEMENT_TOO_LARGE and "nejvýše 30 MB" in STATEMENT_TOO_LARGE
+    with pytest.raises(ValidationError) as refused:
+        statement_in.load_or_raise({"data": pack(big)})
+    assert refused.value.fields == {"data": STATEMENT_TOO_LARGE}
