@@ -238,6 +238,28 @@ def invoice_item(request: dict, vat_rate: int, sign: int = 1) -> dict:
     }, **item_amounts(gross, vat_rate))
 
 
+def taxable_on(vat_payer: bool, issued_on: date, supply_on: date, paid_on: list[date]) -> date:
+    """The tax date (DUZP, datum uskutečnění zdanitelného plnění) of an invoice of seminar fees.
+
+    For a VAT payer it is the day of the supply, the seminar's first day (zákon o DPH, § 21);
+    when the fee was received in full before that, the day it was received (§ 21 odst. 1: a
+    payment before the supply is taxed when received; ``paid_on`` are the days of the full payment
+    of each registration on the invoice, empty when any is still unpaid, and the latest counts).
+    An invoice issued before both therefore carries a tax date in the future, which the law allows.
+    What the system does not do: a payment received before the seminar on an invoice issued
+    earlier (with the seminar's day as its DUZP) gets no separate tax document for the received
+    payment (daňový doklad k přijaté platbě, § 28); the association's accountant issues it from
+    the received payments list when needed. For a supplier that is no VAT payer there is no tax
+    date (the invoice prints none; ISDOC writes none) and this returns the issue day unchanged."""
+    if not vat_payer:
+        return issued_on
+    if paid_on:
+        received = max(paid_on)
+        if received < supply_on:
+            return received
+    return supply_on
+
+
 def check_invoiceable(requests: list[dict]):
     """Several registrations go on one invoice when they are of one organisation (or one
     person), for one event, unpaid, live and not invoiced yet."""

@@ -400,6 +400,9 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
                             release_after_days=event.get("release_unpaid_after_days")))
     number = domain.document_number("invoice", year, sequence)
     document = _document(settings, "invoice", number, customer, items, now, due, vs)
+    paid_on = ([local(r["paid_at"]).date() for r in requests] if all(r["paid_at"] for r in requests) else [])
+    document["taxable_on"] = domain.taxable_on(
+        settings["supplier"]["vat_payer"], today(now), local(requests[0]["event_starts_at"]).date(), paid_on).isoformat()
     document["spd"] = domain.spd(settings["account"], owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
     recipients = _recipients(customer, requests)
     invoice_id = store.add_invoice(session, {
@@ -471,6 +474,7 @@ def _document(settings, kind, number, customer, items, now, due, vs):
     issued = today(now).isoformat()
     return {
         "number": number, "kind": kind, "uuid": str(uuid.uuid4()).upper(), "corrects": None,
+        # The tax date of a credit note is the day of the correction; an invoice sets its own.
         "issued_on": issued, "taxable_on": issued, "due_on": due.isoformat(),
         "variable_symbol": vs, "currency": "CZK", "supplier": settings["supplier"], "customer": customer,
         "items": items, "total_halere": sum(item["total_halere"] for item in items),

@@ -50,3 +50,35 @@ def test_the_same_fio_movement_by_the_api_and_by_a_statement_file_counts_once(pa
     assert payments.import_statement(b64(camt))["duplicates"] == 1
     assert payments.import_statement(b64(gpc))["duplicates"] == 1
     assert sorted(p["registration"]["id"] for p in payments.recorded("payment_received")) == [21, 22]
+
+
+# 8. The tax date
+
+def test_a_vat_payers_invoice_is_taxable_on_the_seminars_day_not_on_its_issue(payments):
+    payments.config.update(VAT_PAYER=True, VAT_RATE=21, ORGANISER_DIC="CZ12345678")
+    confirm(payments, 31)  # invoiced at registration, on 27. 11., for a seminar on 8. 12.
+    [issued] = payments.recorded("invoice_issued")
+    invoice = issued["invoice"]
+    assert (invoice["issued_on"], invoice["taxable_on"]) == ("2026-11-27", "2026-12-08")
+    assert b"<TaxPointDate>2026-12-08</TaxPointDate>" in base64.b64decode(issued["isdoc"])
+    note = payments.cancel_invoice(invoice["number"], "Chybný odběratel")
+    assert note["taxable_on"] == note["issued_on"] == "2026-11-27"  # a correction: the day it is made
+
+
+def test_the_tax_date_is_the_day_of_payment_when_paid_before_the_seminar():
+    from datetime import date
+
+    from services.payments import domain
+    seminar, issued = date(2026, 12, 8), date(2026, 11, 27)
+    assert domain.taxable_on(True, issued, seminar, [date(2026, 11, 20)]) == date(2026, 11, 20)
+    assert domain.taxable_on(True, issued, seminar, [date(2026, 11, 20), date(2026, 11, 25)]) == date(2026, 11, 25)
+    assert domain.taxable_on(True, issued, seminar, [date(2026, 12, 9)]) == seminar
+    assert domain.taxable_on(True, issued, seminar, []) == seminar
+    assert domain.taxable_on(False, issued, seminar, []) == issued
+
+
+def test_a_supplier_that_is_no_vat_payer_keeps_no_tax_date_on_the_invoice(payments):
+    confirm(payments, 32)
+    [issued] = payments.recorded("invoice_issued")
+    assert issued["invoice"]["vat_note"] == "Dodavatel není plátcem DPH."
+    assert b"TaxPointDate" not in base64.b64decode(issued["isdoc"])
