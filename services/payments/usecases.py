@@ -502,8 +502,18 @@ def _tell_invoice(session, outbox, document, recipients, requests, restored=None
 
 
 def request_invoice(session, outbox, settings, registration_id, customer_for, now):
-    """The person asked for an invoice to their organisation on the manage page: one invoice
-    for every unpaid, not yet invoiced registration of that organisation for the event."""
+    """The person asked for an invoice to their organisation on the manage page: an invoice for
+    their own registration alone, to the organisation as the member register (or ARES) names it,
+    sent to the person and to the organisation's billing address from the register.
+
+    Why alone: the manage link proves who the person is, not that they may speak for the
+    organisation. An IČO is only typed; if one person's request invoiced every open registration
+    of the event with the same IČO, anyone could put strangers on an invoice, email it to them and
+    to the organisation's accountant, and stop their payment reminders (issue 25/4). One invoice
+    for several people is issued by staff, who check whom it covers (the console's "Vystavit
+    jednu fakturu za vybrané", ``issue_invoice``). Colleagues registered together by one person
+    are not told apart from colleagues who registered separately (registrations keeps no group
+    on the rows), so they too ask for their own invoices or ask staff for one."""
     request = store.get_request(session, registration_id=registration_id, lock=True)  # a second click waits
     if request is None:
         raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
@@ -511,9 +521,7 @@ def request_invoice(session, outbox, settings, registration_id, customer_for, no
         return store.get_invoice(session, invoice_id=request["invoice_id"])["document"]
     if request["status"] != "open":
         raise Conflict("invoice_not_open", "Přihláška je zaplacená nebo zrušená; fakturu už nelze vystavit.")
-    requests = (store.open_requests_for(session, request["event_id"], request["organisation_ico"], lock=True)
-                if request["organisation_ico"] else [request])
-    return issue_invoice(session, outbox, settings, requests, customer_for(request), now)
+    return issue_invoice(session, outbox, settings, [request], customer_for(request), now)
 
 
 # Personal data

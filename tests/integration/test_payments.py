@@ -118,8 +118,11 @@ def test_a_member_registering_for_free_gets_the_confirmation_without_payments(
     assert answer.json()["payment"] is None
 
 
-def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and_over_the_api(
+def test_a_person_asks_for_an_invoice_for_their_own_registration_and_strangers_of_the_same_ico_stay_off_it(
         runner_factory, service_config, cluster, web_session, smtp_sink):
+    """Issue 25/4: a typed IČO proves nothing; a second person of the town who registered
+    separately is not on the invoice another person asked for, gets no email about it, and keeps
+    their own payment (and its reminder)."""
     config = dict(service_config, INVOICE_MODE="on_request")
     runner_factory(config, *ALL).start()
     cluster.members.upsert_organisation(TOWN)  # in the register, not a member
@@ -135,10 +138,11 @@ def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and
     smtp_sink.wait_for_messages(3)  # the confirmations, each with its own symbol; no invoice yet
     assert not [m for m in smtp_sink.messages() if m["Subject"].startswith("Faktura")]
     first = people[0]
-
-    # Věra asks on her manage page, once payments asked all three to pay.
     wait_for(lambda: all(web_session.get(f"/api/registrations/{p['token']}").json()["payment"] for p in people),
              message="the three payment requests")
+    own_symbol = web_session.get(f"/api/registrations/{first['token']}").json()["payment"]["variable_symbol"]
+
+    # Věra asks on her manage page: an invoice to the town for her registration alone.
     page = web_session.get(f"/r/{first['token']}").text
     assert "Chci fakturu na organizaci" in page
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -148,30 +152,37 @@ def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/r/{first['token']}")
     page = web_session.get(f"/r/{first['token']}").text
     number = re.search(r"Faktura (FV-\d{4}-\d{4}) byla vystavena", page).group(1)
-    assert "2000000001" in page and "platí se jednou za všechny přihlášky" in page
+    assert own_symbol in page and "platí se jednou za všechny přihlášky" not in page
 
-    # Karel asks over the API: the same invoice, the one symbol the town pays.
-    answer = web_session.post(f"/api/registrations/{people[1]['token']}/invoice")
-    assert answer.status_code == 200, answer.text
-    payment = answer.json()["payment"]
-    assert (payment["invoice_number"], payment["variable_symbol"], payment["outstanding_halere"]) == (
-        number, "2000000001", 270000)
-    missing = web_session.post("/api/registrations/no-such-token/invoice")
-    assert missing.status_code == 404 and missing.json()["error"] == "registration_not_found"
-
-    # One invoice, to the accountant and the three people, its ISDOC valid against the official schema.
-    invoices = by_subject(smtp_sink, "Faktura", 3 + 4)
-    assert sorted(to for _subject, to in invoices) == sorted(
-        ["ucetni@dolnilhota.example"] + [f"{p['last_name'].lower()}@dolnilhota.example" for p in people])
-    assert {subject for subject, _to in invoices} == {f"Faktura {number}"}
+    # To the town's accountant (from the register) and to Věra: nobody else.
+    invoices = by_subject(smtp_sink, "Faktura", 3 + 2)
+    assert sorted(to for _subject, to in invoices) == ["pruchova@dolnilhota.example", "ucetni@dolnilhota.example"]
     message = invoices[(f"Faktura {number}", "ucetni@dolnilhota.example")]
     _name, invoice_pdf = pdf_attachment(message)
     text = " ".join(pdf_text(invoice_pdf).split())
-    assert "2000000001" in text and "2 700,00 Kč" in text.replace("\xa0", " ")
-    assert spd_fields(qr_codes(invoice_pdf)[0])["X-VS"] == "2000000001"
+    assert own_symbol in text and "900,00 Kč" in text.replace("\xa0", " ") and "Obec Dolní Lhota" in text
+    assert "Lhotský" not in text and "Malá" not in text
     [isdoc] = [p for p in message.iter_attachments() if p.get_filename() == f"{number}.isdoc"]
     content = isdoc.get_content()
     document = etree.fromstring(content if isinstance(content, bytes) else content.encode())
     isdoc_schema().assertValid(document)
-    assert len(document.findall(".//i:InvoiceLine", namespaces={"i": "http://isdoc.cz/namespace/2013"})) == 3
-    assert len(smtp_sink.messages()) == 7  # nothing twice
+    assert len(document.findall(".//i:InvoiceLine", namespaces={"i": "http://isdoc.cz/namespace/2013"})) == 1
+
+    # Karel keeps his own payment: not invoiced, his own symbol, his reminder still due.
+    karel = web_session.get(f"/api/registrations/{people[1]['token']}").json()["payment"]
+    assert karel["invoice_number"] is None and karel["variable_symbol"] != own_symbol
+    [unpaid] = [p for p in cluster.payments.unpaid(event["id"]) if p["registration_id"] == people[1]["id"]]
+    assert unpaid["invoices"] == [] and unpaid["reminded_at"] is None
+
+    # Karel asks over the API: an invoice of his own, with his own symbol.
+    answer = web_session.post(f"/api/registrations/{people[1]['token']}/invoice")
+    assert answer.status_code == 200, answer.text
+    payment = answer.json()["payment"]
+    assert payment["invoice_number"] not in (None, number) and payment["variable_symbol"] == karel["variable_symbol"]
+    assert payment["outstanding_halere"] == 90000
+    missing = web_session.post("/api/registrations/no-such-token/invoice")
+    assert missing.status_code == 404 and missing.json()["error"] == "registration_not_found"
+    by_subject(smtp_sink, "Faktura", 3 + 2 + 2)
+    assert len(smtp_sink.messages()) == 7  # nothing twice, nothing to Ivana
+    assert not [m for m in smtp_sink.messages() if m["To"] == "mala@dolnilhota.example"
+                and m["Subject"].startswith("Faktura")]

@@ -1,9 +1,10 @@
 """Issue 25 (a review of the money): statement ids, reversals, the tax date, invoices asked for
 on the manage page, payments that arrive after the seat was released."""
 import base64
+from datetime import timedelta
 
 from tests import statements
-from tests.unit.payments.conftest import payload
+from tests.unit.payments.conftest import EVENT, payload
 
 
 def confirm(payments, registration_id, **options):
@@ -82,3 +83,23 @@ def test_a_supplier_that_is_no_vat_payer_keeps_no_tax_date_on_the_invoice(paymen
     [issued] = payments.recorded("invoice_issued")
     assert issued["invoice"]["vat_note"] == "Dodavatel není plátcem DPH."
     assert b"TaxPointDate" not in base64.b64decode(issued["isdoc"])
+
+
+# 4. An invoice asked for on the manage page
+
+def test_a_second_person_of_the_same_ico_is_not_on_the_invoice_another_asked_for(payments):
+    payments.config["INVOICE_MODE"] = "on_request"
+    later = dict(EVENT, starts_at="2027-01-20T09:00:00+01:00", ends_at="2027-01-20T13:00:00+01:00")
+    confirm(payments, 41, email="vera@dolnilhota.example", event=later)
+    confirm(payments, 42, email="karel@dolnilhota.example", event=later)  # the same IČO, registered separately
+    invoice = payments.request_invoice(41)
+    assert invoice["variable_symbol"] == "1000000041" and invoice["total_halere"] == 90000
+    assert len(invoice["items"]) == 1 and "Průchová" in invoice["items"][0]["description"]
+    assert invoice["customer"]["name"] == "Obec Dolní Lhota"  # named by the register, not as typed
+    [issued] = payments.recorded("invoice_issued")
+    assert issued["registration_ids"] == [41]
+    assert issued["recipients"] == ["ucetni@dolnilhota.example", "vera@dolnilhota.example"]
+    assert payments.payment_of(42)["invoices"] == []
+    payments.clock_state["now"] += timedelta(days=16)  # after the due date, before the seminar
+    assert payments.remind_overdue() == 2
+    assert sorted(p["registration"]["id"] for p in payments.recorded("payment_overdue")) == [41, 42]
