@@ -31,7 +31,13 @@ ALREADY_PAID = "already_paid"
 CANCELLED = "cancelled"
 FOREIGN = "foreign_currency"
 MATCHED = "matched"
+REVERSED = "reversed"
 REASONS = {
+    REVERSED: "Banka platbu vrátila (storno)",
+    "reversal_unmatched": "Banka platbu vrátila (storno); původní platbu jsme nenašli",
+    "reversed_debit": "Banka vrátila odchozí platbu (storno)",
+    "paid_in_time_after_release": "Platba došla včas (do splatnosti), místo ale bylo mezitím uvolněno",
+    "late_full": "Platba došla včas, ale místo už bylo obsazené",
     UNKNOWN: "Neznámý variabilní symbol",
     "no_symbol": "Chybí variabilní symbol",
     FOREIGN: "Platba v jiné měně",

@@ -103,3 +103,90 @@ def test_a_second_person_of_the_same_ico_is_not_on_the_invoice_another_asked_for
     payments.clock_state["now"] += timedelta(days=16)  # after the due date, before the seminar
     assert payments.remind_overdue() == 2
     assert sorted(p["registration"]["id"] for p in payments.recorded("payment_overdue")) == [41, 42]
+
+
+# 3. A reversed payment
+
+def test_a_gpc_credit_and_its_reversal_leave_the_request_unpaid_and_on_the_staff_list(payments):
+    confirm(payments, 51)
+    statement = statements.gpc([
+        {"bank_id": "7001", "amount_halere": 90000, "variable_symbol": "1000000051"},
+        {"bank_id": "7002", "amount_halere": -90000, "variable_symbol": "1000000051", "code": 5},
+    ])
+    summary = payments.import_statement(b64(statement))
+    assert (summary["matched"], summary["to_check"], summary["ignored"]) == (1, 1, 0)
+    request = payments.payment_of(51)
+    assert (request["status"], request["paid_halere"], request["paid_at"]) == ("open", 0, None)
+    [line] = payments.to_check()
+    assert line["amount_halere"] == -90000 and line["outcome"] == "reversed"
+    assert line["reason"].startswith("Banka platbu vrátila (storno)") and line["reversal_of"] is not None
+    [received] = payments.recorded("payment_received")
+    [reversed_] = payments.recorded("payment_reversed")
+    assert reversed_["registration"]["id"] == 51 and reversed_["payment"]["status"] == "open"
+    assert reversed_["payment"]["paid_at"] is None and reversed_["reversed_halere"] == 90000
+    assert received["registration"]["id"] == 51
+    # Paid again later: paid again, and the reversal is not paired twice.
+    payments.import_statement(b64(statements.gpc([{"bank_id": "7003", "amount_halere": 90000,
+                                                    "variable_symbol": "1000000051"}])))
+    assert payments.payment_of(51)["status"] == "paid"
+
+
+def test_a_camt_reversal_in_a_later_statement_undoes_the_credit(payments):
+    confirm(payments, 52)
+    payments.import_statement(b64(statements.camt053([{"bank_id": "K1", "amount_halere": 90000,
+                                                       "variable_symbol": "1000000052"}])))
+    assert payments.payment_of(52)["status"] == "paid"
+    payments.import_statement(b64(statements.camt053(
+        [{"bank_id": "K2", "amount_halere": -90000, "variable_symbol": "1000000052", "reversal": True,
+          "booked_on": "2026-11-28"}], statement_id="0192000145399-2026-11-28")))
+    assert payments.payment_of(52)["status"] == "open"
+    [line] = payments.to_check()
+    assert line["reason"] == "Banka platbu vrátila (storno): platba 900,00\u00a0Kč z 27. 11. 2026"
+
+
+def test_a_reversal_that_matches_nothing_goes_to_the_staff_list(payments):
+    summary = payments.import_statement(b64(statements.gpc([
+        {"bank_id": "7101", "amount_halere": -50000, "variable_symbol": "1000000099", "code": 5}])))
+    assert summary["to_check"] == 1
+    [line] = payments.to_check()
+    assert line["reason"] == "Banka platbu vrátila (storno); původní platbu jsme nenašli"
+    assert payments.recorded("payment_reversed") == []
+
+
+# 12. A payment made by the due date whose statement came after the seat was released
+
+def release(payments, registration_id):
+    payments.on_registration_cancelled(dict(payload(registration_id), released_unpaid=True))
+
+
+def test_a_released_seat_paid_by_the_due_date_is_paid_and_told_to_registrations(payments):
+    confirm(payments, 61)
+    due_on = payments.payment_of(61)["due_on"]
+    release(payments, 61)
+    assert payments.payment_of(61)["status"] == "cancelled"
+    summary = payments.import_statement(b64(statements.gpc([
+        {"bank_id": "8001", "amount_halere": 90000, "variable_symbol": "1000000061", "booked_on": due_on}])))
+    assert (summary["matched"], summary["to_check"]) == (1, 0)
+    assert payments.payment_of(61)["status"] == "paid"
+    [told] = payments.recorded("payment_received_after_release")
+    assert told["registration"]["id"] == 61 and told["payment"]["paid_at"]
+    assert payments.recorded("payment_received") == []
+    # registrations had no seat left: the money goes back, with the reason for staff
+    payments.on_late_payment_refused(payload(61))
+    payments.on_late_payment_refused(payload(61))  # told twice: one refund
+    [refund] = payments.refunds_due()
+    assert refund["registration_id"] == 61 and refund["amount_halere"] == 90000
+    assert refund["reason"] == "Platba došla včas, ale místo už bylo obsazené"
+    [due] = payments.recorded("refund_due")
+    assert due["reason"] == refund["reason"] and due["refund_halere"] == 90000
+    assert payments.payment_of(61)["status"] == "cancelled"
+
+
+def test_a_released_seat_paid_after_the_due_date_stays_on_the_staff_list(payments):
+    confirm(payments, 62)
+    release(payments, 62)
+    payments.import_statement(b64(statements.gpc([
+        {"bank_id": "8002", "amount_halere": 90000, "variable_symbol": "1000000062", "booked_on": "2026-12-09"}])))
+    assert payments.recorded("payment_received_after_release") == []
+    [line] = payments.to_check()
+    assert line["reason"] == "Přihláška je zrušená"
