@@ -525,6 +525,8 @@ def reinstate_paid(session, outbox, registration_id, payment, paid_at, now, base
     if registration["status"] != "cancelled":
         record_payment(session, registration_id, payment, paid_at)
         return None
+    if (registration["payment"] or {}).get("late_refused"):
+        return None  # refused before: payments refunds it, a seat freed since must not bring it back
     taken = store.live_email_keys(session, event["id"], [registration["email_key"]])
     if (event["status"] == "published" and now < event["starts_at"] and not taken
             and store.take_seat(session, event["id"]) is not None):
@@ -534,6 +536,8 @@ def reinstate_paid(session, outbox, registration_id, payment, paid_at, now, base
         _announce(session, outbox, "registration_restored", registration_id, now, base_url,
                   restored_from=registration_id, paid_in_time=True)
         return "reinstated"
+    store.set_registration(session, registration_id, {"payment": dict(registration["payment"] or {},
+                                                                      late_refused=True)})
     _announce(session, outbox, "late_payment_refused", registration_id, now, base_url)
     return "refused"
 

@@ -186,3 +186,77 @@ def test_a_person_asks_for_an_invoice_for_their_own_registration_and_strangers_o
     assert len(smtp_sink.messages()) == 7  # nothing twice, nothing to Ivana
     assert not [m for m in smtp_sink.messages() if m["To"] == "malá@dolnilhota.example"
                 and m["Subject"].startswith("Faktura")]
+
+
+def _released_as_if_days_passed(config, cluster, registration_id):
+    """The payment was asked for ten days ago (the event releases after 3), its due date was
+    yesterday and the warning went out two days ago: the release timer's next run releases it."""
+    from datetime import date, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from services.common.czech import PRAGUE
+    from services.common.db import Database
+    from services.payments import store as payments_store
+    from services.registrations import store as registrations_store
+
+    yesterday = date.today() - timedelta(days=1)
+    database = Database(config["DATABASES"]["registrations"], registrations_store.metadata)
+    with database.transaction() as tx:
+        table = registrations_store.registrations
+        payment = tx.execute(table.select().where(table.c.id == registration_id)).mappings().one()["payment"]
+        tx.execute(update(table).where(table.c.id == registration_id).values(
+            payment=dict(payment, requested_on=(date.today() - timedelta(days=10)).isoformat()),
+            release_warned_at=datetime.now(PRAGUE) - timedelta(days=2)))
+    database.dispose()
+    database = Database(config["DATABASES"]["payments"], payments_store.metadata)
+    with database.transaction() as tx:
+        tx.execute(update(payments_store.payment_requests).where(
+            payments_store.payment_requests.c.registration_id == registration_id).values(due_on=yesterday))
+    database.dispose()
+    assert cluster.registrations.release_unpaid_seats()["released"] == 1
+    wait_for(lambda: cluster.payments.payment_of(registration_id)["status"] == "cancelled",
+             message="payments to hear of the release")
+    return yesterday
+
+
+@pytest.mark.parametrize("seat_free", [True, False], ids=["seat_free", "event_full"])
+def test_a_payment_booked_on_the_due_date_and_imported_after_the_release(
+        runner_factory, service_config, cluster, web_session, seat_free):
+    """Issue 25/12: the seat comes back when one is free; otherwise the payment is refunded with
+    the reason, and staff see it on the refunds list."""
+    runner_factory(dict(service_config, INVOICE_MODE="on_request"), *ALL).start()
+    event = cluster.registrations.create_event(seminar(capacity=1, waitlist_enabled=True,
+                                                       release_unpaid_after_days=3))
+    cluster.registrations.publish_event(event["id"])
+    answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Věra", "last_name": "Průchová", "email": "vera@dolnilhota.example",
+        "organisation_ico": TOWN["ico"], "gdpr_consent": True})
+    assert answer.status_code == 201, answer.text
+    late = answer.json()
+    if not seat_free:
+        waiting = web_session.post(f"/api/events/{event['id']}/registrations", json={
+            "first_name": "Karel", "last_name": "Lhotský", "email": "karel@dolnilhota.example",
+            "organisation_ico": TOWN["ico"], "gdpr_consent": True}).json()
+        assert waiting["status"] == "waitlisted"
+    wait_for(lambda: web_session.get(f"/api/registrations/{late['token']}").json()["payment"],
+             message="the payment request")
+    symbol = web_session.get(f"/api/registrations/{late['token']}").json()["payment"]["variable_symbol"]
+    due_on = _released_as_if_days_passed(service_config, cluster, late["id"])
+
+    statement = statements.gpc([{"bank_id": "991", "amount_halere": 90000, "variable_symbol": symbol,
+                                 "booked_on": due_on.isoformat()}])
+    summary = cluster.payments.import_statement(base64.b64encode(statement).decode())
+    assert summary["matched"] == 1 and summary["to_check"] == 0
+    if seat_free:
+        wait_for(lambda: web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "confirmed",
+                 message="the seat back")
+        assert cluster.payments.payment_of(late["id"])["status"] == "paid"
+        assert cluster.payments.refunds_due() == []
+    else:
+        wait_for(lambda: cluster.payments.refunds_due(), message="the refund")
+        [refund] = cluster.payments.refunds_due()
+        assert refund["registration_id"] == late["id"] and refund["amount_halere"] == 90000
+        assert refund["reason"] == "Platba došla včas, ale místo už bylo obsazené"
+        assert web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "cancelled"
+        assert web_session.get(f"/api/registrations/{waiting['token']}").json()["status"] == "confirmed"

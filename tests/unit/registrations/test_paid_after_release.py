@@ -47,6 +47,10 @@ def test_a_seat_released_and_taken_by_another_is_refunded(service):
     [refused] = told(service, "late_payment_refused")
     assert refused["registration"]["id"] == late["id"]
     assert told(service, "registration_restored") == []
+    service.cancel_registration(waiting["id"])  # a seat frees up after the refusal: the refund stands
+    paid_in_time(service, late)  # the event delivered again
+    assert service.get_registration(late["id"])["status"] == "cancelled"
+    assert len(told(service, "late_payment_refused")) == 1 and told(service, "registration_restored") == []
 
 
 def test_a_reversed_payment_takes_the_paid_flag_back(service):
