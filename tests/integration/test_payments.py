@@ -260,3 +260,27 @@ def test_a_payment_booked_on_the_due_date_and_imported_after_the_release(
         assert refund["reason"] == "Platba došla včas, ale místo už bylo obsazené"
         assert web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "cancelled"
         assert web_session.get(f"/api/registrations/{waiting['token']}").json()["status"] == "confirmed"
+
+
+def test_a_reversed_payment_takes_the_paid_flag_back_and_waits_on_the_staff_list(
+        runner_factory, service_config, cluster, web_session):
+    """Issue 25/3: a credit and its reversal (GPC code 5) leave the seat unpaid, and staff see it."""
+    runner_factory(dict(service_config, INVOICE_MODE="on_request"), *ALL).start()
+    event = cluster.registrations.create_event(seminar())
+    cluster.registrations.publish_event(event["id"])
+    person = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Věra", "last_name": "Průchová", "email": "vera@dolnilhota.example",
+        "organisation_ico": TOWN["ico"], "gdpr_consent": True}).json()
+    url = f"/api/registrations/{person['token']}"
+    wait_for(lambda: web_session.get(url).json()["payment"], message="the payment request")
+    symbol = web_session.get(url).json()["payment"]["variable_symbol"]
+    credit = {"bank_id": "501", "amount_halere": 90000, "variable_symbol": symbol}
+    cluster.payments.import_statement(base64.b64encode(statements.gpc([credit])).decode())
+    wait_for(lambda: web_session.get(url).json()["paid_at"], message="the paid flag")
+    reversal = {"bank_id": "502", "amount_halere": -90000, "variable_symbol": symbol, "code": 5}
+    summary = cluster.payments.import_statement(base64.b64encode(statements.gpc([reversal])).decode())
+    assert summary["to_check"] == 1 and summary["ignored"] == 0
+    wait_for(lambda: web_session.get(url).json()["paid_at"] is None, message="the paid flag taken back")
+    assert cluster.payments.payment_of(person["id"])["status"] == "open"
+    [line] = cluster.payments.to_check()
+    assert line["reason"].startswith("Banka platbu vrátila (storno)")
