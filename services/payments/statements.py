@@ -27,7 +27,9 @@ fetched by the API and read again from a statement file has one id and counts on
 
 Reversals: a GPC line of accounting code 5 (reversal of a credit) or 4 (reversal of a debit),
 and a camt.053 entry with ``RvslInd`` true, are marked ``reversal: True``; their amount has the
-sign of the money's direction (a reversed credit takes money out, so it is negative).
+sign of the money's direction (a reversed credit takes money out, so it is negative). A camt.053
+reversal's bank reference, which some banks copy from the payment it takes back, is kept as its
+``original_ref`` and its id is ``storno:<reference>``.
 Symbols are digits without leading zeros (``0308`` → ``308``) wherever they come from.
 
 GPC (ABO) is the fixed-width text of Czech banks, 128 characters a record. Positions as the
@@ -335,6 +337,10 @@ class _Camt:
                     f"{entry_reference}/{ordinal}" if entry_reference else None)
             else:
                 reference = entry_reference or self.text(refs, "AcctSvcrRef")
+            if reversal and reference:
+                # Some banks give a reversal the reference of the payment it takes back: it pairs
+                # them, and the reversal gets an id of its own, or it would be skipped as the payment.
+                transaction["original_ref"], reference = reference, f"storno:{reference}"
             transaction["bank_id"] = reference
             transactions.append(transaction)
             # Without the bank's reference: the money and where in which statement it stands.
@@ -485,6 +491,9 @@ def _parse_gpc(data: bytes) -> dict:
             raise _unreadable(f"řádek {number} není záznam formátu GPC (typ „{record.strip()[:3]}“)")
     for transaction, parts in zip(transactions, messages, strict=True):
         transaction["message"] = " ".join(" ".join(parts).split()) or None
-    _assign_bank_ids(transactions, [_fingerprint(line, *parts) for line, parts in zip(raw_lines, messages,
-                                                                                     strict=True)])
+    # A line without a transaction id: its money and its place in this statement (number and date).
+    _assign_bank_ids(transactions, [
+        _fingerprint(account, t["booked_on"], t["amount_halere"], t["variable_symbol"], t["counter_account"],
+                     t["counter_name"], statement_id, statement_date, position, line, *parts)
+        for position, (t, line, parts) in enumerate(zip(transactions, raw_lines, messages, strict=True), start=1)])
     return {"format": "gpc", "account": account, "statement_id": statement_id, "transactions": transactions}

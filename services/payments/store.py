@@ -314,12 +314,18 @@ def unresolved(session):
     ).order_by(transactions.c.booked_on, transactions.c.id))
 
 
-def original_of_reversal(session, reversal) -> dict | None:
-    """The credit a reversal takes back: money in of the same amount and variable symbol (or,
-    without a symbol, from the same account), not taken back before, the latest first; locked."""
+def original_of_reversal(session, reversal, original_ref=None) -> dict | None:
+    """The credit a reversal takes back: the line with the bank's reference ``original_ref`` when
+    there is one, else money in of the same amount and variable symbol (or, without a symbol, from
+    the same account); not taken back before, the latest first; locked."""
     taken_back = select(transactions.c.reversal_of).where(transactions.c.reversal_of.is_not(None))
     conditions = [transactions.c.amount_halere == -reversal["amount_halere"], transactions.c.amount_halere > 0,
                   transactions.c.id.not_in(taken_back), transactions.c.currency == reversal["currency"]]
+    if original_ref:
+        found = _one(session, select(transactions).where(*conditions, transactions.c.bank_id == original_ref)
+                     .with_for_update())
+        if found is not None:
+            return found
     if reversal["variable_symbol"]:
         conditions.append(transactions.c.variable_symbol == reversal["variable_symbol"])
     elif reversal["counter_account"]:

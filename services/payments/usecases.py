@@ -154,7 +154,7 @@ def import_transactions(session, outbox, settings, lines, source, now):
     store.next_number(session, "statement-imports")  # one import at a time, until this one commits
     known = store.known_bank_ids(session, [line["bank_id"] for line in lines])
     summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0, "paid": []}
-    fresh, reversals, in_time = [], [], []
+    fresh, reversals, in_time, original_refs = [], [], [], []
     for line in lines:
         if line["bank_id"] in known:
             summary["duplicates"] += 1
@@ -162,6 +162,7 @@ def import_transactions(session, outbox, settings, lines, source, now):
             known.add(line["bank_id"])
             fresh.append(_transaction_values(line, source, now))
             reversals.append(bool(line.get("reversal")))
+            original_refs.append(line.get("original_ref"))
     targets = store.requests_by_symbols(session, {v["variable_symbol"] for v, reversal in
                                                   zip(fresh, reversals, strict=True) if _payable(v) and not reversal})
     shares_of_lines = []
@@ -192,22 +193,23 @@ def import_transactions(session, outbox, settings, lines, source, now):
     ids = store.add_transactions(session, fresh)
     _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)), now,
                    after_release=set(in_time))
-    for transaction_id, values, reversal in zip(ids, fresh, reversals, strict=True):
+    for transaction_id, values, reversal, original_ref in zip(ids, fresh, reversals, original_refs, strict=True):
         if reversal:
-            _reverse(session, outbox, settings, transaction_id, values, now)
+            _reverse(session, outbox, settings, transaction_id, values, now, original_ref)
     return summary
 
 
-def _reverse(session, outbox, settings, transaction_id, values, now):
-    """A reversal of a credit: it is paired with the credit it takes back (the same amount and
-    variable symbol, or account, not taken back before, the latest first), and what that credit
+def _reverse(session, outbox, settings, transaction_id, values, now, original_ref=None):
+    """A reversal of a credit: it is paired with the credit it takes back (by the bank's
+    reference of that credit when the reversal carries it, else the same amount and variable
+    symbol, or account, not taken back before, the latest first), and what that credit
     paid is undone: each request it paid owes it again (``open`` when it no longer has all, with
     ``payment_reversed``, so registrations' copy of the paid flag goes back too). The reversal
     stays on the staff's list with its reason, paired or not: someone has to ask the payer."""
     if values["amount_halere"] >= 0:  # a payment of ours taken back: money returned to the account
         store.update_transaction(session, transaction_id, {"reason": domain.REASONS["reversed_debit"]})
         return
-    original = store.original_of_reversal(session, dict(values, id=transaction_id))
+    original = store.original_of_reversal(session, dict(values, id=transaction_id), original_ref)
     if original is None:
         store.update_transaction(session, transaction_id, {"reason": domain.REASONS["reversal_unmatched"]})
         return

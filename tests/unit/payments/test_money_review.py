@@ -190,3 +190,20 @@ def test_a_released_seat_paid_after_the_due_date_stays_on_the_staff_list(payment
     assert payments.recorded("payment_received_after_release") == []
     [line] = payments.to_check()
     assert line["reason"] == "Přihláška je zrušená"
+
+
+def test_a_camt_reversal_with_the_credits_own_reference_is_not_a_duplicate_and_pairs_by_it(payments):
+    confirm(payments, 53)
+    confirm(payments, 54)
+    payments.import_statement(b64(statements.camt053([
+        {"bank_id": "REF-53", "amount_halere": 90000, "variable_symbol": "1000000053"},
+        {"bank_id": "REF-54", "amount_halere": 90000, "variable_symbol": "1000000054"}])))
+    # The bank repeats the credit's reference on its reversal, and drops the symbol.
+    summary = payments.import_statement(b64(statements.camt053(
+        [{"bank_id": "REF-53", "amount_halere": -90000, "reversal": True, "booked_on": "2026-11-28"}],
+        statement_id="0192000145399-2026-11-28")))
+    assert (summary["duplicates"], summary["to_check"]) == (0, 1)
+    # the same account paid both: the reference, not the latest payment from it, says which
+    assert payments.payment_of(53)["status"] == "open" and payments.payment_of(54)["status"] == "paid"
+    [reversed_] = payments.recorded("payment_reversed")
+    assert reversed_["registration"]["id"] == 53
