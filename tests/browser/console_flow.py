@@ -57,13 +57,14 @@ class Walk:
         context = self.browser.new_context(viewport={"width": width, "height": height}, locale="cs-CZ",
                                            bypass_csp=True, accept_downloads=True)
         page = context.new_page()
-        page.set_default_timeout(20000)
+        page.set_default_timeout(30000)
         return page
 
     def check(self, page, name):
         """A screenshot, and axe-core's serious and critical findings on the page as it is."""
         self.step += 1
-        page.screenshot(path=os.path.join(self.artifacts, f"{self.step:02d}-{name}.png"), full_page=True)
+        page.screenshot(path=os.path.join(self.artifacts, f"{self.step:02d}-{name}.png"), full_page=True,
+                        timeout=90000)  # a long page on a busy machine
         page.add_script_tag(path=self.axe_js)
         results = page.evaluate("async () => { const r = await axe.run(document); "
                                 "return {violations: r.violations, passes: r.passes.length}; }")
