@@ -8,7 +8,10 @@ Options the camt builder reads from a line: ``vs_place`` (where the variable sym
 ``"ref"`` the creditor reference as bare digits, the default; ``"ref_tagged"`` ``VS:123`` there;
 ``"end_to_end"`` ``/VS/123``; ``"end_to_end_short"`` ``VS123``; ``"ustrd"`` ``VS:123`` and
 ``"ustrd_slash"`` ``/VS/123`` in an unstructured remittance line of its own), ``entry_ref``
-(an ``NtryRef``), ``end_to_end_id``, ``status`` (``BOOK``, or ``PDNG`` for a pending entry).
+(an ``NtryRef``), ``end_to_end_id``, ``status`` (``BOOK``, or ``PDNG`` for a pending entry),
+``reversal`` (``RvslInd`` true on the entry), ``tx_ref`` (an ``AcctSvcrRef`` in the transaction's
+``Refs`` rather than on the entry), ``account_name_only`` (the other party's name only in
+``DbtrAcct/Nm`` or ``CdtrAcct/Nm``, as Raiffeisenbank CZ writes it).
 The GPC builder reads ``code`` (accounting code, default 1 or 2 by the sign) and ``value_date``.
 """
 from datetime import date, timedelta
@@ -27,6 +30,7 @@ DEFAULTS = {
     "counter_account": "2900233333/2010",
     "counter_name": "Obec Zkušební",
     "message": None,
+    "reversal": False,
 }
 
 
@@ -123,8 +127,10 @@ def _entry(statement, line, our_iban):
     _el(entry, "Sts", line.get("status", "BOOK"))
     _path(entry, "BookgDt/Dt", line["booked_on"])
     _path(entry, "ValDt/Dt", line.get("value_date", line["booked_on"]))
-    if line["bank_id"] is not None:
+    if line["bank_id"] is not None and not line.get("tx_ref"):
         _el(entry, "AcctSvcrRef", line["bank_id"])
+    if line.get("reversal"):
+        _el(entry, "RvslInd", "true")
     code = _el(entry, "BkTxCd")
     domain = _el(code, "Domn")
     _el(domain, "Cd", "PMNT")
@@ -140,18 +146,24 @@ def _entry(statement, line, our_iban):
     end_to_end = line.get("end_to_end_id")
     if end_to_end is None:
         end_to_end = {"end_to_end": f"/VS/{vs}", "end_to_end_short": f"VS{vs}"}.get(place) if vs else None
-    _path(detail, "Refs/EndToEndId", end_to_end or "NOTPROVIDED")
+    refs = _el(detail, "Refs")
+    if line["bank_id"] is not None and line.get("tx_ref"):
+        _el(refs, "AcctSvcrRef", line["bank_id"])
+    _el(refs, "EndToEndId", end_to_end or "NOTPROVIDED")
     _el(_path(detail, "AmtDtls/TxAmt"), "Amt", _money(halere), Ccy=line["currency"])
 
     counter_number, counter_bank = _split_account(line["counter_account"])
     parties = _el(detail, "RltdPties")
     them = (line["counter_name"], line["counter_account"] if counter_number else None)
     us = (OUR_NAME, our_iban)
-    for role, (name, account) in zip(("Dbtr", "Cdtr"), (them, us) if credit else (us, them), strict=True):
-        if name:
+    credit_in = credit != bool(line.get("reversal"))  # a reversed credit is booked as a debit
+    for role, (name, account) in zip(("Dbtr", "Cdtr"), (them, us) if credit_in else (us, them), strict=True):
+        if name and not (line.get("account_name_only") and (name, account) == them):
             _path(parties, f"{role}/Nm", name)
         if account:
             _account_id(parties, f"{role}Acct", account)
+            if name and line.get("account_name_only") and (name, account) == them:
+                _el(parties.find(f"{{{CAMT_053_001_02}}}{role}Acct"), "Nm", name)
     if counter_bank:
         agent = "DbtrAgt" if credit else "CdtrAgt"
         _path(detail, f"RltdAgts/{agent}/FinInstnId/ClrSysMmbId/MmbId", counter_bank)

@@ -30,7 +30,7 @@ def people(count):
 
 class AfterPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``notifications``,
-    ``_page`` and ``_audit`` from it."""
+    ``_page`` and ``_audited`` from it."""
 
     @page("POST", "/akce/<int:event_id>/zprava", "staff")
     def message_attendees(self, request, event_id):
@@ -53,12 +53,13 @@ class AfterPages:
                 "audience": f"Na akci nikdo takový není ({audience}): zpráva by nešla nikomu."})
         if confirmed(request):
             try:
-                queued = self.registrations.message_attendees(event_id, values["subject"], values["text"],
-                                                              values["audience"])["queued"]
+                with self._audited(request, "attendees_messaged", {"event_id": event_id, "subject": values["subject"],
+                                                                   "audience": values["audience"]}) as entry:
+                    queued = self.registrations.message_attendees(event_id, values["subject"], values["text"],
+                                                                  values["audience"])["queued"]
+                    entry.details["recipients"] = queued
             except ValidationError as error:
                 return self._message_page(request, event, values, errors=error.fields, status=422)
-            self._audit(request, "attendees_messaged", {"event_id": event_id, "subject": values["subject"],
-                                                        "audience": values["audience"], "recipients": queued})
             return self._done(request, f"/akce/{event_id}", f"Zpráva „{values['subject']}“ odchází "
                                                             f"{domain.dative_people(queued)} (postupně).")
         shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
@@ -79,19 +80,19 @@ class AfterPages:
                           errors=errors or {}, email=email, count=count, said=said, audiences=AUDIENCES,
                           people=domain.dative_people)
 
-    @page("POST", "/akce/<int:event_id>/podklady", "staff")
+    @page("POST", "/akce/<int:event_id>/podklady", "staff", upload=MAX_UPLOAD_BYTES)
     def add_material(self, request, event_id):
         upload = request.files.get("soubor")
         data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
         if len(data) > MAX_UPLOAD_BYTES:
             return self._after_done(request, event_id, "Soubor je příliš velký: nejvýše 10 MB.", status=422)
         try:
-            added = self.registrations.add_material(event_id, upload.filename if upload else "",
-                                                    base64.b64encode(data).decode("ascii"))
+            with self._audited(request, "material_added", {"event_id": event_id, "size": len(data)}) as entry:
+                added = self.registrations.add_material(event_id, upload.filename if upload else "",
+                                                        base64.b64encode(data).decode("ascii"))
+                entry.details.update(filename=added["filename"], size=added["size"])
         except ValidationError as error:
             return self._after_done(request, event_id, " ".join(error.fields.values()), status=422)
-        self._audit(request, "material_added", {"event_id": event_id, "filename": added["filename"],
-                                                "size": added["size"]})
         return self._after_done(request, event_id, f"Soubor {added['filename']} je nahraný.")
 
     @page("POST", "/akce/<int:event_id>/podklady/smazat", "staff")
@@ -107,17 +108,17 @@ class AfterPages:
             return self._confirm(request, f"Smazat podklady {filename}?", [
                 "Soubor zmizí i z odkazu, který už účastníci dostali; smazání nelze vrátit."],
                 "Ano, smazat soubor", back=f"/akce/{event_id}#po-akci", danger=True)
-        self.registrations.remove_material(event_id, int(material_id))
-        self._audit(request, "material_removed", {"event_id": event_id, "material_id": int(material_id),
-                                                  "filename": filename})
+        with self._audited(request, "material_removed", {"event_id": event_id, "material_id": int(material_id),
+                                                         "filename": filename}):
+            self.registrations.remove_material(event_id, int(material_id))
         return self._done(request, f"/akce/{event_id}#po-akci", f"Soubor {filename} je smazaný.")
 
     @page("POST", "/akce/<int:event_id>/podklady/odeslat", "staff")
     def send_materials(self, request, event_id):
         if not confirmed(request):
             return self._follow_up_question(request, event_id, "materials")
-        sent = self.registrations.send_materials(event_id)["sent"]
-        self._audit(request, "materials_sent", {"event_id": event_id, "recipients": sent})
+        with self._audited(request, "materials_sent", {"event_id": event_id}) as entry:
+            sent = entry.details["recipients"] = self.registrations.send_materials(event_id)["sent"]
         return self._done(request, f"/akce/{event_id}#po-akci",
                           f"Odkaz na podklady odchází: {people(sent)}." if sent else
                           "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
@@ -127,8 +128,8 @@ class AfterPages:
     def send_feedback_requests(self, request, event_id):
         if not confirmed(request):
             return self._follow_up_question(request, event_id, "feedback")
-        sent = self.registrations.send_feedback_requests(event_id)["sent"]
-        self._audit(request, "feedback_requested", {"event_id": event_id, "recipients": sent})
+        with self._audited(request, "feedback_requested", {"event_id": event_id}) as entry:
+            sent = entry.details["recipients"] = self.registrations.send_feedback_requests(event_id)["sent"]
         return self._done(request, f"/akce/{event_id}#po-akci", f"Dotazník odchází: {people(sent)}." if sent else
                           "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                           "odbaveni, a každému jednou.")

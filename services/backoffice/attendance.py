@@ -39,7 +39,7 @@ def attendance_window(event, now) -> dict:
 
 class AttendancePages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``documents``,
-    ``clock``, ``_confirm``, ``_done`` and ``_audit`` from it."""
+    ``clock``, ``_confirm``, ``_done`` and ``_audited`` from it."""
 
     @page("POST", "/akce/<int:event_id>/ucast", "staff")
     def mark_attendance(self, request, event_id):
@@ -57,9 +57,9 @@ class AttendancePages:
             said.append("Účast lze zrušit, dokud dotyčný nedostane osvědčení.")
             return self._confirm(request, f"Potvrdit účast {of_people(len(people))}: {names(people)}?", said,
                                  "Ano, potvrdit účast", back=back)
-        marked = self.registrations.mark_attendance(event_id, sorted(chosen))
-        self._audit(request, "attendance_marked",
-                    {"event_id": event_id, "registration_ids": marked["registration_ids"]})
+        with self._audited(request, "attendance_marked", {"event_id": event_id, "chosen": sorted(chosen)}) as entry:
+            marked = self.registrations.mark_attendance(event_id, sorted(chosen))
+            entry.details["registration_ids"] = marked["registration_ids"]
         done = [r for r in people if r["id"] in marked["registration_ids"]]
         message = (f"Účast potvrzena: {names(done)}. Nic se neposílalo." if done
                    else "Účast těchto lidí už byla potvrzená; nic se nezměnilo.")
@@ -78,8 +78,8 @@ class AttendancePages:
                                   "do evidence vzdělávání.",
                                   "Nikomu se nic neposílá. Účast lze později potvrdit znovu."],
                                  "Ano, zrušit účast", back=back, danger=True)
-        self.registrations.unmark_attendance(event_id, [registration_id])
-        self._audit(request, "attendance_unmarked", {"event_id": event_id, "registration_id": registration_id})
+        with self._audited(request, "attendance_unmarked", {"event_id": event_id, "registration_id": registration_id}):
+            self.registrations.unmark_attendance(event_id, [registration_id])
         return self._done(request, back, f"Účast zrušena: {name}.")
 
     @page("POST", "/akce/<int:event_id>/osvedceni", "staff")
@@ -104,10 +104,10 @@ class AttendancePages:
                 said.append(f"Už vydaná osvědčení ({len(plan['issued'])}) se znovu neposílají.")
             return self._confirm(request, f"Odeslat osvědčení {to_attendees(len(plan['issue']))}?", said,
                                  f"Ano, odeslat osvědčení ({len(plan['issue'])})", back=back)
-        done = self.registrations.issue_certificates(event_id)
-        self._audit(request, "certificates_issued", {"event_id": event_id, "issued": done["issued"],
-                                                     "registration_ids": [p["id"] for p in done["issued_to"]],
-                                                     "waiting_payment": [p["id"] for p in done["waiting"]]})
+        with self._audited(request, "certificates_issued", {"event_id": event_id}) as entry:
+            done = self.registrations.issue_certificates(event_id)
+            entry.details.update(issued=done["issued"], registration_ids=[p["id"] for p in done["issued_to"]],
+                                 waiting_payment=[p["id"] for p in done["waiting"]])
         message = f"Osvědčení odeslána {to_attendees(done['issued'])}: {names(done['issued_to'])}." \
             if done["issued"] else "Žádné nové osvědčení se neodeslalo."
         if done["waiting"]:
@@ -129,8 +129,9 @@ class AttendancePages:
                                   "Dluh trvá dál; jen osvědčení už na platbu nečeká.", when,
                                   "Rozhodnutí se zapíše i s vaším jménem."],
                                  "Ano, uvolnit osvědčení", back=back)
-        released = self.registrations.release_certificate(registration_id, request.account["email"])
-        self._audit(request, "certificate_released", {"registration_id": registration_id, "event_id": event["id"]})
+        with self._audited(request, "certificate_released", {"registration_id": registration_id,
+                                                             "event_id": event["id"]}):
+            released = self.registrations.release_certificate(registration_id, request.account["email"])
         return self._done(request, back, f"Osvědčení uvolněno bez platby: {name}." + (
             " Osvědčení odešlo e-mailem." if released["certificate_issued_now"]
             else " Odejde s ostatními po vydání osvědčení."))
@@ -139,9 +140,9 @@ class AttendancePages:
     def certificate(self, request, registration_id):
         """The certificate as it was issued (same number, not a duplicate); before it was issued,
         a page saying so."""
-        certificate = self.documents.render_certificate(registration_id)
-        self._audit(request, "certificate_printed", {"registration_id": registration_id,
-                                                     "number": certificate["number"]})
+        with self._audited(request, "certificate_printed", {"registration_id": registration_id}) as entry:
+            certificate = self.documents.render_certificate(registration_id)
+            entry.details["number"] = certificate["number"]
         return document_response(certificate)
 
     @page("POST", "/prihlasky/<int:registration_id>/osvedceni/duplikat", "staff")
@@ -155,7 +156,7 @@ class AttendancePages:
                                   "Zapíše se do evidence osvědčení. Nikomu se nic neposílá: PDF se otevře "
                                   "k vytištění."],
                                  "Ano, vystavit duplikát", back=f"/akce/{registration['event']['id']}")
-        duplicate = self.documents.render_duplicate_certificate(registration_id)
-        self._audit(request, "certificate_duplicated", {"registration_id": registration_id,
-                                                        "number": duplicate["number"]})
+        with self._audited(request, "certificate_duplicated", {"registration_id": registration_id}) as entry:
+            duplicate = self.documents.render_duplicate_certificate(registration_id)
+            entry.details["number"] = duplicate["number"]
         return document_response(duplicate)

@@ -651,3 +651,47 @@ def dative_people(count: int) -> str:
 def dative_recipients(count: int) -> str:
     """``1 adresátovi``, ``3 adresátům``."""
     return f"{count} {'adresátovi' if count == 1 else 'adresátům'}"
+
+
+AUDIT_PER_PAGE = 50
+AUDIT_OUTCOME_FILTERS = {"provedeno": "done", "odmitnuto": "refused", "nezdarilo": "failed",
+                         "nedokonceno": "started"}
+
+
+def audit_filters(args, actions) -> tuple[dict, dict, list[str]]:
+    """The audit page's filters from its query (``kdo``, ``co``, ``od``, ``do``, ``vysledek``):
+    ``(filters for store.list_audit, values for the form, problems in Czech)``. Days are
+    Prague's; ``do`` includes its whole day. An unknown action or a day that is none is left
+    out and said."""
+    values = {name: (args.get(name) or "").strip()[:254] for name in ("kdo", "co", "od", "do", "vysledek")}
+    filters, problems = {}, []
+    if values["kdo"]:
+        filters["who"] = values["kdo"]
+    if values["co"]:
+        if values["co"] in actions:
+            filters["action"] = values["co"]
+        else:
+            problems.append("Takovou činnost audit nezná; zobrazuje se vše.")
+            values["co"] = ""
+    if values["vysledek"] in AUDIT_OUTCOME_FILTERS:
+        filters["outcome"] = AUDIT_OUTCOME_FILTERS[values["vysledek"]]
+    else:
+        values["vysledek"] = ""
+    for name, key, shift in (("od", "since", 0), ("do", "until", 1)):
+        if not values[name]:
+            continue
+        try:
+            day = datetime.strptime(form_day(values[name]), "%Y-%m-%d").date()
+        except (TypeError, ValueError):
+            problems.append(f"Datum „{values[name]}“ neznáme: zadejte ho jako 27. 11. 2026.")
+            values[name] = ""
+            continue
+        values[name] = day.isoformat()
+        filters[key] = datetime.combine(day + timedelta(days=shift), datetime.min.time(), tzinfo=czech.PRAGUE)
+    return filters, values, problems
+
+
+def audit_page_number(text) -> int:
+    """The page asked for (``?strana=``); anything else is the first."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 10**6 else 1

@@ -10,7 +10,7 @@ from datetime import date
 
 from services.common.czech import day
 from services.common.errors import NotFound, ValidationError
-from services.common.packed import pack
+from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
 
 from . import domain
 from .web import confirmed, document_response, page
@@ -20,7 +20,7 @@ RECEIVED_PER_PAGE = 50
 
 class PaymentPages:
     """Mixed into the console service (``staff``): it needs ``payments``, ``statements``,
-    ``registrations``, ``_page``, ``_confirm``, ``_done`` and ``_audit`` from it."""
+    ``registrations``, ``_page``, ``_confirm``, ``_done`` and ``_audited`` from it."""
 
     @page("GET", "/platby", "staff")
     def payments_overview(self, request):
@@ -34,7 +34,7 @@ class PaymentPages:
                           refunds=self.payments.refunds_due(), overdue=self.payments.overdue(),
                           problem=problem, bank_api=bool(self.config.get("FIO_API_TOKEN")))
 
-    @page("POST", "/platby/vypis", "staff")
+    @page("POST", "/platby/vypis", "staff", upload=STATEMENT_MAX_BYTES)
     def import_statement(self, request):
         """A statement is read first; when it pays anybody, the office is asked (who is paid, what
         waits for a check), and it is imported once confirmed. One that pays nobody is imported
@@ -42,21 +42,22 @@ class PaymentPages:
         token = request.form.get("vypis")
         try:
             if token and confirmed(request):
-                report = self.statements.import_staged(token)
+                report = self._import_staged(request, token)
             else:
                 upload = request.files.get("soubor")
-                report = self.statements.stage_statement(pack(upload.read() if upload else b""))
+                data = upload.read(STATEMENT_MAX_BYTES + 1) if upload else b""
+                if len(data) > STATEMENT_MAX_BYTES:
+                    return self._payments_page(request, problem=STATEMENT_TOO_LARGE, status=413)
+                report = self.statements.stage_statement(pack(data))
                 if report["paid"]:
                     paying = domain.count_of(len(report["paid"]), "platbu", "platby", "plateb")
                     return self._confirm(
                         request, f"Nahrát výpis a započítat {paying}?",
                         domain.statement_consequences(report), "Ano, nahrát a započítat", back="/platby",
                         extra={"vypis": report["token"]})
-                report = self.statements.import_staged(report["token"])
+                report = self._import_staged(request, report["token"])
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "statement_imported", {key: report[key] for key in (
-            "format", "statement_id", "lines", "duplicates", "matched", "to_check")})
         return self._done(request, "/platby", domain.statement_done(report))
 
     @page("POST", "/platby/banka", "staff")
@@ -65,17 +66,23 @@ class PaymentPages:
         every few minutes anyway; what it imported meanwhile is skipped then)."""
         token = request.form.get("vypis")
         if token and confirmed(request):
-            report = self.statements.import_staged(token)
+            report = self._import_staged(request, token)
         else:
             report = self.statements.stage_from_bank()
             if report["paid"]:
                 paying = domain.count_of(len(report["paid"]), "platbu", "platby", "plateb")
                 return self._confirm(request, f"Započítat {paying} z banky?", domain.statement_consequences(report),
                                      "Ano, započítat", back="/platby", extra={"vypis": report["token"]})
-            report = self.statements.import_staged(report["token"])
-        self._audit(request, "statement_imported", {key: report[key] for key in (
-            "format", "lines", "duplicates", "matched", "to_check", "ignored")})
+            report = self._import_staged(request, report["token"])
         return self._done(request, "/platby", domain.statement_done(report))
+
+    def _import_staged(self, request, token):
+        """Import a statement read before (``stage_statement``, ``stage_from_bank``), audited."""
+        with self._audited(request, "statement_imported", {}) as entry:
+            report = self.statements.import_staged(token)
+            entry.details.update({key: report[key] for key in (
+                "format", "statement_id", "lines", "duplicates", "matched", "to_check", "ignored") if key in report})
+        return report
 
     def _refused(self, request, error):
         """What staff typed was refused: the page again, saying why in Czech."""
@@ -112,11 +119,11 @@ class PaymentPages:
             return self._confirm(request, f"Přiřadit platbu {domain.crowns(line['amount_halere'])}: {names}?", said,
                                  "Ano, přiřadit platbu", back="/platby")
         try:
-            matched = self.payments.match_by_hand(transaction_id, symbol)
+            with self._audited(request, "payment_matched", {"transaction_id": transaction_id,
+                                                            "variable_symbol": symbol}):
+                self.payments.match_by_hand(transaction_id, symbol)
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "payment_matched", {"transaction_id": transaction_id,
-                                                 "variable_symbol": matched["variable_symbol"]})
         return self._done(request, "/platby", f"Platba {domain.crowns(line['amount_halere'])} je přiřazená "
                                               f"k VS {symbol}: {names}.")
 
@@ -145,10 +152,10 @@ class PaymentPages:
                 "Platba zmizí ze seznamu ke kontrole; nic se nezapočítá a nikomu nic neodejde. "
                 "Peníze (přeplatek, vratku) pošlete sami."], "Ano, vyřízeno", back="/platby")
         try:
-            self.payments.resolve(transaction_id, note)
+            with self._audited(request, "payment_resolved", {"transaction_id": transaction_id, "note": note}):
+                self.payments.resolve(transaction_id, note)
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "payment_resolved", {"transaction_id": transaction_id, "note": note})
         return self._done(request, "/platby", f"Platba {what} je vyřízená: {note}.")
 
     @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", "staff")
@@ -167,8 +174,8 @@ class PaymentPages:
                 *([f"Je na faktuře {', '.join(owed['invoices'])}: ta zůstane vystavená; "
                    "zaplacení v hotovosti nic nestornuje."] if owed["invoices"] else [])],
                 "Ano, zaplaceno hotově", back=back)
-        paid = self.payments.mark_paid(registration_id, "cash")
-        self._audit(request, "paid_in_cash", {"registration_id": registration_id, "amount": paid["amount"]})
+        with self._audited(request, "paid_in_cash", {"registration_id": registration_id}) as entry:
+            entry.details["amount"] = self.payments.mark_paid(registration_id, "cash")["amount"]
         return self._done(request, back, f"Zaplaceno hotově: {owed['payer_name']}, "
                                          f"{domain.crowns(owed['owed_halere'])}. E-mail odchází.")
 
@@ -185,8 +192,8 @@ class PaymentPages:
                 f"zmizí ze seznamu s poznámkou „{note}“.",
                 "Systém sám peníze neposílá: potvrďte, až je pošlete z účtu sdružení. Nikomu nic neodejde."],
                 "Ano, peníze jsou vrácené", back="/platby")
-        self.payments.settle_refund(refund_id, note)
-        self._audit(request, "refund_settled", {"refund_id": refund_id, "amount": refund["amount"]})
+        with self._audited(request, "refund_settled", {"refund_id": refund_id, "amount": refund["amount"]}):
+            self.payments.settle_refund(refund_id, note)
         return self._done(request, "/platby", f"Vratka je vyřízená: {refund['payer_name']}, "
                                               f"{domain.crowns(refund['amount_halere'])}.")
 
@@ -230,10 +237,11 @@ class PaymentPages:
                 *(["Více přihlášek dostane společný variabilní symbol faktury."] if len(owed) > 1 else [])],
                 "Ano, vystavit fakturu", back="/platby")
         try:
-            invoice = self.payments.issue_invoice(ids)
+            with self._audited(request, "invoice_issued", {"registration_ids": ids}) as entry:
+                invoice = self.payments.issue_invoice(ids)
+                entry.details["number"] = invoice["number"]
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "invoice_issued", {"number": invoice["number"], "registration_ids": ids})
         return self._done(request, "/faktury", f"Faktura {invoice['number']} na "
                                                f"{domain.crowns(invoice['total_halere'])} je vystavená "
                                                f"({invoice['customer']['name']}); e-mail odchází.")
@@ -250,11 +258,13 @@ class PaymentPages:
 
     @page("GET", "/faktury/<number>.pdf", "staff")
     def invoice_pdf(self, request, number):
-        return document_response(self.payments.invoice_pdf(number), "inline")
+        with self._audited(request, "invoice_read", {"number": number, "format": "pdf"}):
+            return document_response(self.payments.invoice_pdf(number), "inline")
 
     @page("GET", "/faktury/<number>.isdoc", "staff")
     def invoice_isdoc(self, request, number):
-        return document_response(self.payments.invoice_isdoc(number), "attachment")
+        with self._audited(request, "invoice_read", {"number": number, "format": "isdoc"}):
+            return document_response(self.payments.invoice_isdoc(number), "attachment")
 
     @page("POST", "/faktury/<number>/storno", "staff")
     def cancel_invoice(self, request, number):
@@ -274,10 +284,11 @@ class PaymentPages:
                 "co už bylo zaplaceno, zůstává zaplacené.", "Storno nelze vzít zpět."],
                 "Ano, stornovat fakturu", back="/faktury", danger=True)
         try:
-            note = self.payments.cancel_invoice(number, reason)
+            with self._audited(request, "invoice_cancelled", {"number": number}) as entry:
+                note = self.payments.cancel_invoice(number, reason)
+                entry.details["credit_note"] = note["number"]
         except ValidationError as error:
             return self._refused(request, error)
-        self._audit(request, "invoice_cancelled", {"number": number, "credit_note": note["number"]})
         return self._done(request, "/faktury", f"Faktura {number} je stornovaná dobropisem {note['number']}; "
                                                "e-mail odchází.")
 

@@ -22,7 +22,7 @@ def _csv(text, filename):
 
 class RecordPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``documents``,
-    ``clock`` and ``_page`` from it."""
+    ``clock``, ``_page`` and ``_audited`` (a record is a person's personal data) from it."""
 
     @page("GET", "/vzdelavani", "staff")
     def training_records(self, request):
@@ -50,31 +50,38 @@ class RecordPages:
         email = (request.args.get("email") or "").strip()
         if not email:
             return redirect("/vzdelavani", code=303)
-        record = self.registrations.training_record(email)
+        with self._audited(request, "training_record_viewed", {"email": email}):
+            record = self.registrations.training_record(email)
         return self._page(request, "training_person.html", record=record)
 
     @page("GET", "/vzdelavani/osoba/evidence.pdf", "staff")
     def person_training_record_pdf(self, request):
-        record = self.registrations.training_record((request.args.get("email") or "").strip())
-        return document_response(self.documents.render_training_record(record), "attachment")
+        email = (request.args.get("email") or "").strip()
+        with self._audited(request, "training_record_downloaded", {"email": email, "format": "pdf"}):
+            record = self.registrations.training_record(email)
+            return document_response(self.documents.render_training_record(record), "attachment")
 
     @page("GET", "/vzdelavani/<ico>", "staff")
     def organisation_training_record(self, request, ico):
         year = _year(request)
-        record = self.registrations.organisation_training_record(ico, year)
+        with self._audited(request, "training_record_viewed", {"ico": ico, "year": year}):
+            record = self.registrations.organisation_training_record(ico, year)
         return self._page(request, "training_record.html", record=record,
                           query=f"?{urlencode({'rok': year})}" if year else "")
 
     @page("GET", "/vzdelavani/<ico>/evidence.csv", "staff")
     def organisation_training_record_csv(self, request, ico):
         year = _year(request)
-        return _csv(self.registrations.export_organisation_training_record(ico, year),
-                    f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
+        with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "csv"}):
+            return _csv(self.registrations.export_organisation_training_record(ico, year),
+                        f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
 
     @page("GET", "/vzdelavani/<ico>/evidence.pdf", "staff")
     def organisation_training_record_pdf(self, request, ico):
-        record = self.registrations.organisation_training_record(ico, _year(request))
-        return document_response(self.documents.render_training_record(record), "attachment")
+        year = _year(request)
+        with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "pdf"}):
+            record = self.registrations.organisation_training_record(ico, year)
+            return document_response(self.documents.render_training_record(record), "attachment")
 
     @page("GET", "/vyrocni-zprava", "staff")
     def annual_report(self, request):

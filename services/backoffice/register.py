@@ -19,6 +19,9 @@ from . import domain
 from .web import confirmed, page
 
 PER_PAGE = 50
+# The register as Czech Excel saves it: some 200 organisations are a few dozen kB; the confirmation
+# posts the file back as base64 (a third larger), so the page takes that much.
+MEMBERS_CSV_MAX_BYTES = 2 * 1024 * 1024
 ORGANISATION_FORM = ("name", "kind", "district", "address", "email", "phone", "dic", "billing_email",
                      "member_since", "member_until")
 CONTACT_FORM = ("first_name", "last_name", "role", "email", "phone")
@@ -26,7 +29,7 @@ CONTACT_FORM = ("first_name", "last_name", "role", "email", "phone")
 
 class MemberPages:
     """Mixed into the console service (``admin``): it needs ``members``, ``_page``, ``_confirm``,
-    ``_done`` and ``_audit`` from it."""
+    ``_done`` and ``_audited`` from it."""
 
     @page("GET", "/clenove", "admin")
     def members_search(self, request):
@@ -43,15 +46,18 @@ class MemberPages:
         if found["status"] != "found":
             return self._members_page(request, status=409, query=ico, lookup=found)
         if found["source"] == "ares":
-            self.members.upsert_organisation({field: found[field] for field in (
-                "ico", "name", "kind", "district", "address", "dic")})
-            self._audit(request, "organisation_added", {"ico": ico, "name": found["name"]})
+            with self._audited(request, "organisation_added", {"ico": ico, "name": found["name"]}):
+                self.members.upsert_organisation({field: found[field] for field in (
+                    "ico", "name", "kind", "district", "address", "dic")})
         return redirect(f"/clenove/{ico}", code=303)
 
     @page("GET", "/clenove/<ico>", "admin")
     def organisation(self, request, ico):
-        return self._page(request, "organisation.html", organisation=self.members.get_organisation(ico),
-                          contacts=self.members.list_contacts(ico))
+        organisation = self.members.get_organisation(ico)
+        with self._audited(request, "contacts_viewed", {"ico": ico, "name": organisation["name"]}) as entry:
+            contacts = self.members.list_contacts(ico)
+            entry.details["contacts"] = len(contacts)
+        return self._page(request, "organisation.html", organisation=organisation, contacts=contacts)
 
     @page("GET", "/clenove/<ico>/upravit", "admin")
     def organisation_form(self, request, ico):
@@ -68,13 +74,13 @@ class MemberPages:
         changes.update(name=values["name"], member_since=domain.form_day(values["member_since"]),
                        member_until=domain.form_day(values["member_until"]))
         try:
-            answer = self.members.edit_organisation(ico, changes)
+            with self._audited(request, "organisation_edited", {"ico": ico, "name": organisation["name"]}) as entry:
+                answer = self.members.edit_organisation(ico, changes)
+                entry.details.update(name=answer["organisation"]["name"],
+                                     changed=domain.changed_text(answer["changed"]))
         except ValidationError as error:
             return self._organisation_form(request, organisation, values, error.fields, status=422)
         saved = answer["organisation"]
-        if answer["changed"]:
-            self._audit(request, "organisation_edited", {"ico": ico, "name": saved["name"],
-                                                         "changed": domain.changed_text(answer["changed"])})
         return self._done(request, f"/clenove/{ico}",
                           f"Organizace {saved['name']} je uložena: {domain.changed_text(answer['changed'])}.")
 
@@ -88,17 +94,20 @@ class MemberPages:
         organisation = self.members.get_organisation(ico)
         values, data = _contact_input(request)
         try:
-            contact = self.members.add_contact(ico, data)
+            with self._audited(request, "contact_added", {"ico": ico}) as entry:
+                contact = self.members.add_contact(ico, data)
+                entry.details.update(contact_id=contact["id"], name=domain.full_name(contact))
         except ValidationError as error:
             return self._contact_form(request, organisation, None, values, error.fields, status=422)
         name = domain.full_name(contact)
-        self._audit(request, "contact_added", {"ico": ico, "contact_id": contact["id"], "name": name})
         return self._done(request, f"/clenove/{ico}", f"Kontakt {name} je přidán k organizaci {organisation['name']}.")
 
     @page("GET", "/clenove/<ico>/kontakty/<int:contact_id>", "admin")
     def contact_form(self, request, ico, contact_id):
         organisation = self.members.get_organisation(ico)
-        contact = _contact_of(self.members.list_contacts(ico), contact_id)
+        with self._audited(request, "contact_viewed", {"ico": ico, "contact_id": contact_id}) as entry:
+            contact = _contact_of(self.members.list_contacts(ico), contact_id)
+            entry.details["name"] = domain.full_name(contact)
         values = {name: contact[name] or "" for name in CONTACT_FORM}
         values["wants_announcements"] = "ano" if contact["wants_announcements"] else "ne"
         return self._contact_form(request, organisation, contact, values, {})
@@ -109,14 +118,14 @@ class MemberPages:
         contact = _contact_of(self.members.list_contacts(ico), contact_id)
         values, data = _contact_input(request)
         try:
-            answer = self.members.update_contact(ico, contact_id, data)
+            with self._audited(request, "contact_edited", {"ico": ico, "contact_id": contact_id,
+                                                           "name": domain.full_name(contact)}) as entry:
+                answer = self.members.update_contact(ico, contact_id, data)
+                name = domain.full_name(answer["contact"])
+                changed = domain.changed_text([domain.CONTACT_LABELS[field] for field in answer["changed"]])
+                entry.details.update(name=name, changed=changed)
         except ValidationError as error:
             return self._contact_form(request, organisation, contact, values, error.fields, status=422)
-        name = domain.full_name(answer["contact"])
-        changed = domain.changed_text([domain.CONTACT_LABELS[field] for field in answer["changed"]])
-        if answer["changed"]:
-            self._audit(request, "contact_edited", {"ico": ico, "contact_id": contact_id, "name": name,
-                                                    "changed": changed})
         return self._done(request, f"/clenove/{ico}", f"Kontakt {name} je uložen: {changed}.")
 
     @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>/odebrat", "admin")
@@ -133,11 +142,11 @@ class MemberPages:
                 consequences.append("Přestane dostávat oznámení sdružení.")
             return self._confirm(request, f"Odebrat kontakt {name}?", consequences, "Ano, odebrat kontakt",
                                  back=f"/clenove/{ico}", danger=True)
-        self.members.remove_contact(contact_id, ico)
-        self._audit(request, "contact_removed", {"ico": ico, "contact_id": contact_id, "name": name})
+        with self._audited(request, "contact_removed", {"ico": ico, "contact_id": contact_id, "name": name}):
+            self.members.remove_contact(contact_id, ico)
         return self._done(request, f"/clenove/{ico}", f"Kontakt {name} je odebrán z organizace {organisation['name']}.")
 
-    @page("POST", "/clenove/import", "admin")
+    @page("POST", "/clenove/import", "admin", upload=MEMBERS_CSV_MAX_BYTES * 4 // 3)
     def import_members(self, request):
         """Import the register from CSV: first read it (UTF-8 or Windows-1250, as Excel saves it)
         and ask with the counts of what would be stored; confirmed, store it and say what was."""
@@ -146,15 +155,19 @@ class MemberPages:
                 text = base64.b64decode(request.form.get("obsah", ""), validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 return self._members_page(request, status=422, problem="Formulář vypršel. Nahrajte soubor znovu.")
-            report = self.members.import_organisations_csv(text)
-            counts = {key: report[key] for key in ("created", "updated", "failed")}
-            self._audit(request, "members_imported", dict(counts, file=request.form.get("nazev", "")))
+            with self._audited(request, "members_imported", {"file": request.form.get("nazev", "")}) as entry:
+                report = self.members.import_organisations_csv(text)
+                entry.details.update({key: report[key] for key in ("created", "updated", "failed")})
             return self._done(request, "/clenove", domain.import_done(report))
         upload = request.files.get("soubor")
         if upload is None or not upload.filename:
             return self._members_page(request, status=422, problem="Vyberte soubor CSV s evidencí.")
+        data = upload.read(MEMBERS_CSV_MAX_BYTES + 1)
+        if len(data) > MEMBERS_CSV_MAX_BYTES:
+            return self._members_page(request, status=413, problem="Soubor je příliš velký: evidence může mít "
+                                      f"nejvýše {MEMBERS_CSV_MAX_BYTES // (1024 * 1024)} MB.")
         try:
-            text = spreadsheet_text(upload.read())
+            text = spreadsheet_text(data)
             plan = self.members.import_organisations_csv(text, dry_run=True)
         except UnreadableText as unreadable:
             return self._members_page(request, status=422, problem=unreadable.message)

@@ -6,6 +6,7 @@ shell does. Its own database holds staff accounts, their sessions and the audit 
 import os
 import re
 from datetime import datetime
+from urllib.parse import urlencode
 
 from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
@@ -20,9 +21,9 @@ from services.common.errors import Conflict, NotFound, ServiceUnavailable, Valid
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient
-from services.common.spreadsheet import csv_text
+from services.common.spreadsheet import csv_rows, csv_text
 
-from . import domain, store, usecases
+from . import auditing, domain, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
@@ -67,6 +68,22 @@ ACTIONS.update({"checked_in_without_ticket": "odbaven účastník bez vstupenky 
 ACTIONS.update({"account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
                 "role_changed": "změněna role účtu", "password_reset": "nastaveno nové jednorázové heslo",
                 "totp_reset": "zrušen ověřovací kód účtu", "login_failed": "nepovedené přihlášení"})
+# Reads of personal data (issue 25): recorded like the actions, before the data is fetched.
+ACTIONS.update({"registrations_exported": "stažen export přihlášek (CSV)",
+                "attendance_sheet_printed": "otevřena prezenční listina",
+                "attendee_list_printed": "otevřen seznam účastníků",
+                "message_read": "přečten obsah e-mailu",
+                "dead_letters_viewed": "zobrazeny nezpracované události",
+                "training_record_viewed": "zobrazena evidence vzdělávání",
+                "training_record_downloaded": "stažena evidence vzdělávání",
+                "contacts_viewed": "zobrazeny kontakty organizace",
+                "contact_viewed": "zobrazen kontakt",
+                "invoice_read": "otevřena faktura",
+                "audit_exported": "stažen audit (CSV)"})
+AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
+                        ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
+# The CSV of the audit log is read this many rows at a time, each in its own short transaction.
+AUDIT_CSV_CHUNK = 1000
 
 
 # What the substitute form sends on (the registrations service reads and checks it).
@@ -273,11 +290,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                               errors={})
         try:
             data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
-            event = self.registrations.create_event(dict(data, questions=_questions(rows)))
+            with self._audited(request, "event_created", {"title": data.get("title")}) as entry:
+                event = self.registrations.create_event(dict(data, questions=_questions(rows)))
+                entry.details.update(event_id=event["id"], title=event["title"])
         except ValidationError as error:
             return self._page(request, "event_form.html", status=422,
                               values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
-        self._audit(request, "event_created", {"event_id": event["id"], "title": event["title"]})
         return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
                                                            "se objeví, až ho zveřejníte.")
 
@@ -318,9 +336,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                     "manage_url": "…", "ticket_code": None}})
             return self._page(request, "event_preview.html", event=event, values=values, questions=rows,
                               preview=preview, email=email)
-        saved = self.registrations.update_event(event_id, data)
-        self._audit(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
-                                               "told": preview["told"]})
+        with self._audited(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
+                                                      "told": preview["told"]}):
+            saved = self.registrations.update_event(event_id, data)
         return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"]))
 
     @page("GET", "/akce/<int:event_id>", "staff")
@@ -356,8 +374,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if not confirmed(request):
             return self._confirm(request, f"Zveřejnit akci „{event['title']}“?",
                                  domain.publish_consequences(event), "Ano, zveřejnit", back=f"/akce/{event_id}")
-        event = self.registrations.publish_event(event_id)
-        self._audit(request, "event_published", {"event_id": event_id, "title": event["title"]})
+        with self._audited(request, "event_published", {"event_id": event_id, "title": event["title"]}):
+            event = self.registrations.publish_event(event_id)
         return self._done(request, f"/akce/{event_id}", f"Akce „{event['title']}“ je zveřejněná: je na webu "
                                                         "a lze se na ni přihlásit.")
 
@@ -377,8 +395,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._confirm(request, f"Zrušit akci „{event['title']}“?",
                                  domain.cancel_event_consequences(stats, reason), "Ano, zrušit akci",
                                  back=f"/akce/{event_id}", danger=True)
-        event = self.registrations.cancel_event(event_id, reason)
-        self._audit(request, "event_cancelled", {"event_id": event_id, "title": event["title"], "reason": reason})
+        with self._audited(request, "event_cancelled", {"event_id": event_id, "title": event["title"],
+                                                        "reason": reason}):
+            event = self.registrations.cancel_event(event_id, reason)
         return self._done(request, f"/akce/{event_id}", domain.cancel_event_done(event, stats))
 
     @page("POST", "/akce/<int:event_id>/smazat", "staff")
@@ -390,13 +409,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                                  ["Koncept nebyl zveřejněn, nikdo se na něj nepřihlásil a nikomu nic nepůjde.",
                                   "Smazání nelze vrátit."], "Ano, smazat koncept", back=f"/akce/{event_id}",
                                  danger=True)
-        self.registrations.delete_draft(event_id)
-        self._audit(request, "draft_deleted", {"event_id": event_id, "title": event["title"]})
+        with self._audited(request, "draft_deleted", {"event_id": event_id, "title": event["title"]}):
+            self.registrations.delete_draft(event_id)
         return self._done(request, "/akce?ktere=koncepty", f"Koncept „{event['title']}“ je smazaný.")
 
     @page("GET", "/akce/<int:event_id>/export.csv", "staff")
     def export_event(self, request, event_id):
-        return Response(self.registrations.export_registrations(event_id), content_type="text/csv; charset=utf-8",
+        with self._audited(request, "registrations_exported", {"event_id": event_id}):
+            exported = self.registrations.export_registrations(event_id)
+        return Response(exported, content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="prihlasky-{event_id}.csv"'})
 
     @page("POST", "/prihlasky/<int:registration_id>/povolit", "staff")
@@ -411,8 +432,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 f"{name} ({registration['email']}) dostane e-mail s potvrzením a vstupenkou"
                 + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")],
                 "Ano, přidat místo", back=f"/akce/{event['id']}")
-        self.registrations.promote(registration_id)
-        self._audit(request, "registration_promoted", {"registration_id": registration_id, "event_id": event["id"]})
+        with self._audited(request, "registration_promoted", {"registration_id": registration_id,
+                                                              "event_id": event["id"]}):
+            self.registrations.promote(registration_id)
         return self._done(request, f"/akce/{event['id']}",
                           f"{name} má místo na akci (kapacita je teď {event['capacity'] + 1}). "
                           "Potvrzení odchází e-mailem.")
@@ -428,9 +450,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._confirm(request, f"Obnovit přihlášku: {name}?",
                                  domain.restore_consequences(registration, stats), "Ano, obnovit přihlášku",
                                  back=f"/akce/{event['id']}")
-        restored = self.registrations.restore_registration(registration_id)
-        self._audit(request, "registration_restored", {"registration_id": registration_id, "event_id": event["id"],
-                                                       "status": restored["status"]})
+        with self._audited(request, "registration_restored", {"registration_id": registration_id,
+                                                              "event_id": event["id"]}) as entry:
+            restored = self.registrations.restore_registration(registration_id)
+            entry.details["status"] = restored["status"]
         return self._done(request, f"/akce/{event['id']}", domain.restore_done(restored))
 
     @page("POST", "/prihlasky/<int:registration_id>/potvrzeni", "staff")
@@ -448,8 +471,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 f"Na adresu {registration['email']} odejde znovu potvrzení přihlášky se vstupenkou (PDF) "
                 "a položkou do kalendáře. Vstupenka zůstává stejná, dřívější platí dál."],
                 "Ano, poslat znovu", back=back)
-        self.notifications.resend(sent[0]["id"])
-        self._audit(request, "confirmation_resent", {"registration_id": registration_id})
+        with self._audited(request, "confirmation_resent", {"registration_id": registration_id}):
+            self.notifications.resend(sent[0]["id"])
         return self._done(request, back, f"Potvrzení se vstupenkou odchází znovu na {registration['email']}.")
 
     @page("GET", "/prihlasky/<int:registration_id>/nahradnik", "staff")
@@ -481,16 +504,16 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                                      "Předání nelze vzít zpět."],
                                  "Ano, předat místo", back=f"/prihlasky/{registration_id}/nahradnik")
         try:
-            new = self.registrations.substitute(registration_id, data)
+            with self._audited(request, "registration_substituted", {
+                    "registration_id": registration_id, "event_id": registration["event"]["id"]}) as entry:
+                new = self.registrations.substitute(registration_id, data)
+                entry.details["substitute_id"] = new["id"]
         except ValidationError as error:
             return self._page(request, "substitute.html", status=422, registration=registration, values=values,
                               errors=error.fields, problem=None)
         except Conflict as error:
             return self._page(request, "substitute.html", status=409, registration=registration, values=values,
                               errors={}, problem=error.message)
-        self._audit(request, "registration_substituted", {"registration_id": registration_id,
-                                                          "substitute_id": new["id"],
-                                                          "event_id": registration["event"]["id"]})
         return self._done(request, f"/akce/{registration['event']['id']}",
                           f"Místo předáno: {domain.full_name(registration)} → {domain.full_name(new)}. "
                           "Oba dostávají e-mail, náhradník se svou vstupenkou.")
@@ -508,17 +531,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._confirm(request, f"Zrušit přihlášku: {name}?",
                                  domain.cancel_consequences(registration, successor),
                                  "Ano, zrušit přihlášku", back=f"/akce/{event_id}", danger=True)
-        self.registrations.cancel_registration(registration_id)
-        self._audit(request, "registration_cancelled", {"registration_id": registration_id, "event_id": event_id})
+        with self._audited(request, "registration_cancelled", {"registration_id": registration_id,
+                                                               "event_id": event_id}):
+            self.registrations.cancel_registration(registration_id)
         return self._done(request, f"/akce/{event_id}", domain.cancel_done(registration, successor))
 
     @page("GET", "/akce/<int:event_id>/prezencni-listina.pdf", "staff")
     def attendance_sheet(self, request, event_id):
-        return document_response(self.documents.render_attendance_sheet(event_id))
+        with self._audited(request, "attendance_sheet_printed", {"event_id": event_id}):
+            return document_response(self.documents.render_attendance_sheet(event_id))
 
     @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", "staff")
     def attendee_list(self, request, event_id):
-        return document_response(self.documents.render_attendee_list(event_id))
+        with self._audited(request, "attendee_list_printed", {"event_id": event_id}):
+            return document_response(self.documents.render_attendee_list(event_id))
 
     # Announcements
 
@@ -548,12 +574,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                                                   "který oznámení chce."}, email=None, count=None, said=())
         if confirmed(request):
             try:
-                queued = self.notifications.announce(values["subject"], values["text"], audience)
+                with self._audited(request, "announcement_sent", {"subject": values["subject"],
+                                                                  "audience": audience}) as entry:
+                    queued = self.notifications.announce(values["subject"], values["text"], audience)
+                    entry.details["recipients"] = queued
             except ValidationError as error:
                 return self._page(request, "announcement.html", status=422, districts=districts, values=values,
                                   errors=error.fields, email=None, count=None, said=())
-            self._audit(request, "announcement_sent", {"subject": values["subject"], "audience": audience,
-                                                       "recipients": queued})
             return self._done(request, "/oznameni", f"Oznámení „{values['subject']}“ odchází "
                                                     f"{domain.dative_recipients(queued)} ({whom}), postupně, "
                                                     "aby nezdrželo potvrzení přihlášek.")
@@ -583,7 +610,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/zpravy/<int:message_id>", "staff")
     def message(self, request, message_id):
-        return self._page(request, "message.html", message=self.notifications.message_content(message_id))
+        with self._audited(request, "message_read", {"message_id": message_id}) as entry:
+            message = self.notifications.message_content(message_id)
+            entry.details["to"] = message["to"]
+        return self._page(request, "message.html", message=message)
 
     @page("POST", "/zpravy/<int:message_id>/znovu", "staff")
     def resend(self, request, message_id):
@@ -592,14 +622,18 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._confirm(request, "Poslat e-mail znovu?", [
                 f"Na adresu {message['to']} odejde znovu e-mail „{message['subject']}“ se všemi přílohami."],
                 "Ano, poslat znovu", back=f"/zpravy/{message_id}")
-        sent = self.notifications.resend(message_id)
-        self._audit(request, "message_resent", {"message_id": message_id, "to": sent["to"]})
+        with self._audited(request, "message_resent", {"message_id": message_id}) as entry:
+            sent = self.notifications.resend(message_id)
+            entry.details["to"] = sent["to"]
         return self._done(request, "/zpravy", f"E-mail odchází znovu na {sent['to']}.")
 
     @page("GET", "/zpravy/udalosti", "staff")
     def dead_letters(self, request):
         """Events a handler gave up on after its last try: where from, why, how often tried."""
-        return self._page(request, "dead_letters.html", letters=deadletters.walk(self.config["AMQP_URI"]))
+        with self._audited(request, "dead_letters_viewed", {}) as entry:
+            letters = deadletters.walk(self.config["AMQP_URI"])
+            entry.details["message_ids"] = [letter["message_id"] for letter in letters]
+        return self._page(request, "dead_letters.html", letters=letters)
 
     @page("POST", "/zpravy/udalosti", "staff")
     def replay_dead_letters(self, request):
@@ -613,10 +647,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 "nebo vzniknout platba, které se předtím nepovedly.",
                 "Obsluhy poznají, co už jednou udělaly, a podruhé to neudělají."],
                 "Ano, zpracovat znovu", back="/zpravy/udalosti")
-        replayed = [entry["message_id"] for entry in deadletters.walk(
-            self.config["AMQP_URI"], replay=lambda entry: entry["message_id"] in chosen)]
-        done = sorted(chosen & set(replayed))
-        self._audit(request, "dead_letters_replayed", {"message_ids": done})
+        with self._audited(request, "dead_letters_replayed", {"chosen": sorted(chosen)}) as audit_entry:
+            replayed = [entry["message_id"] for entry in deadletters.walk(
+                self.config["AMQP_URI"], replay=lambda entry: entry["message_id"] in chosen)]
+            done = sorted(chosen & set(replayed))
+            audit_entry.details["message_ids"] = done
         return self._done(request, "/zpravy/udalosti", f"Znovu ke zpracování: "
                           f"{czech.plural(len(done), 'událost', 'události', 'událostí')}."
                           + ("" if len(done) == len(chosen) else " Ostatní už ve frontě nebyly."))
@@ -640,15 +675,17 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         code = request.form.get("code", "")
         any_day = confirmed(request)
         try:
-            registration = self.registrations.check_in(event_id, code, any_day=any_day)
+            with self._audited(request, "checked_in", dict({"event_id": event_id},
+                                                           **({"outside_event_days": True} if any_day else {}))
+                               ) as entry:
+                registration = self.registrations.check_in(event_id, code, any_day=any_day)
+                entry.details["registration_id"] = registration["id"]
         except (NotFound, Conflict) as refusal:
             if refusal.code == "not_today":
                 return self._door(request, event_id, status=409, answer={
                     "warning": domain.outside_days_question(refusal.message), "fields": {"code": code}})
             return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
                               status=409 if isinstance(refusal, Conflict) else 404)
-        self._audit(request, "checked_in", dict({"event_id": event_id, "registration_id": registration["id"]},
-                                                **({"outside_event_days": True} if any_day else {})))
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration)})
 
     @page("POST", "/vstup/<int:event_id>/bez-vstupenky", "door")
@@ -668,7 +705,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                                  "Ano, vpustit", back=back)
         any_day = request.form.get("jiny_den") == "ano"
         try:
-            self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
+            with self._audited(request, "checked_in_without_ticket", dict(
+                    {"event_id": event_id, "registration_id": registration["id"],
+                     "name": domain.full_name(registration)}, **({"outside_event_days": True} if any_day else {}))):
+                self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
         except (NotFound, Conflict) as refusal:
             if refusal.code == "not_today":
                 return self._door(request, event_id, status=409, answer={
@@ -676,9 +716,6 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                     "fields": {"registration_id": registration["id"], "jiny_den": "ano"}})
             return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
                               status=409 if isinstance(refusal, Conflict) else 404)
-        self._audit(request, "checked_in_without_ticket", dict(
-            {"event_id": event_id, "registration_id": registration["id"], "name": domain.full_name(registration)},
-            **({"outside_event_days": True} if any_day else {})))
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
                                                      "without_ticket": True})
 
@@ -783,14 +820,33 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/audit", "admin")
     def audit_log(self, request):
-        with self.db.transaction() as tx:
-            entries = store.list_audit(tx)
+        """The whole audit log a page at a time, newest first, filtered by who, what, when and
+        how it ended; ``format=csv`` is every row of the filter, read and sent in chunks."""
+        filters, values, problems = domain.audit_filters(request.args, ACTIONS)
         if request.args.get("format") == "csv":
-            return Response(csv_text(["Kdy", "Kdo", "Co", "Podrobnosti"], (
-                [_moment(e["at"]), e["who"], ACTIONS.get(e["action"], e["action"]),
-                 _details(e["details"])] for e in entries)), content_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
-        return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details)
+            with self._audited(request, "audit_exported", {k: v for k, v in values.items() if v}) as entry:
+                with self.db.transaction() as tx:
+                    entry.details["rows"] = store.count_audit(tx, **filters)
+            return Response(_audit_csv(self.db, filters), content_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+        number = domain.audit_page_number(request.args.get("strana"))
+        with self.db.transaction() as tx:
+            total = store.count_audit(tx, **filters)
+            pages = max(1, -(-total // domain.AUDIT_PER_PAGE))
+            number = min(number, pages)
+            entries = store.list_audit(tx, limit=domain.AUDIT_PER_PAGE,
+                                       offset=(number - 1) * domain.AUDIT_PER_PAGE, **filters)
+            logged = sorted(store.audit_actions(tx), key=lambda key: ACTIONS.get(key, key))
+        kept = {name: value for name, value in values.items() if value}
+
+        def link(page_number, **extra):
+            return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {}), **extra))
+        return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details,
+                          outcome=auditing.outcome_text, values=values, problems=problems, total=total, logged=logged,
+                          number=number, pages=pages, outcomes=AUDIT_OUTCOME_LABELS,
+                          previous=link(number - 1) if number > 1 else None,
+                          next=link(number + 1) if number < pages else None,
+                          csv="/audit?" + urlencode(dict(kept, format="csv")))
 
     @page("GET", "/favicon.ico", None)
     def favicon(self, request):
@@ -830,9 +886,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         waiting = self.registrations.list_registrations(registration["event"]["id"], "waitlisted")
         return min(waiting, key=lambda r: r["waitlist_position"] or 0, default=None)
 
-    def _audit(self, request, action, details):
-        with self.db.transaction() as tx:
-            usecases.audit(tx, request.account, action, details, self.clock())
+    def _audited(self, request, action, details):
+        """The audit row around an action or a read of personal data, written before it
+        (``auditing``): ``with self._audited(request, action, details) as entry: ...``."""
+        return auditing.audited(self.db, self.clock, request.account, action, details)
 
     def _door(self, request, event_id, answer, status=200):
         """The door of an event: the answer to the last ticket or name, the scanner, the code, and
@@ -888,6 +945,22 @@ def _moment(at):
     """``5. 1. 2027 9:05:30``: the audit log's time, to the second, as Czech readers write it."""
     m = local(at)
     return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}:{m.second:02d}"
+
+
+def _audit_csv(database, filters):
+    """Every audit row of ``filters`` as CSV for Czech Excel, newest first, produced while sent:
+    the rows are read ``AUDIT_CSV_CHUNK`` at a time (older than the last one sent)."""
+    yield csv_text(["Kdy", "Kdo", "Co", "Výsledek", "Podrobnosti"], [])
+    before = None
+    while True:
+        with database.transaction() as tx:
+            rows = store.list_audit(tx, limit=AUDIT_CSV_CHUNK, before_id=before, **filters)
+        if not rows:
+            return
+        yield csv_rows([_moment(e["at"]), e["who"],
+                               ACTIONS.get(e["action"], e["action"]), auditing.outcome_text(e),
+                               _details(e["details"])] for e in rows)
+        before = rows[-1]["id"]
 
 
 def _details(details):

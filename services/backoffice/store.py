@@ -1,5 +1,19 @@
 """The console's own tables: staff accounts, their sessions, login failures and the audit log."""
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from services.common.db import UTCDateTime
 
@@ -56,10 +70,17 @@ audit = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False, index=True),
-    Column("who", String(254), nullable=False),
-    Column("action", String(60), nullable=False),
+    Column("who", String(254), nullable=False, index=True),
+    Column("action", String(60), nullable=False, index=True),
     Column("details", JSON, nullable=False),
+    # ``auditing``: "started" (written before the action, not yet known how it ended), "done",
+    # "refused" or "failed" (with ``error``, the refusal's code); NULL for the rows written
+    # after their action, before the outcome was kept: they were done.
+    Column("outcome", String(20)),
+    Column("error", String(60)),
+    Column("finished_at", UTCDateTime),
 )
+AUDIT_OUTCOMES = ("started", "done", "refused", "failed")
 
 
 def count_accounts(session) -> int:
@@ -139,9 +160,47 @@ def forget_failures_before(session, before):
     session.execute(login_failures.delete().where(login_failures.c.at < before))
 
 
-def add_audit(session, at, who, action, details):
-    session.execute(audit.insert().values(at=at, who=who, action=action, details=details))
+def add_audit(session, at, who, action, details, outcome="done") -> int:
+    return session.execute(audit.insert().values(at=at, who=who, action=action, details=details, outcome=outcome,
+                                                 finished_at=at if outcome != "started" else None)
+                           ).inserted_primary_key[0]
 
 
-def list_audit(session, limit=500):
-    return session.execute(select(audit).order_by(audit.c.id.desc()).limit(limit)).mappings().all()
+def finish_audit(session, entry_id, outcome, details, at, error=None):
+    session.execute(update(audit).where(audit.c.id == entry_id).values(outcome=outcome, details=details, error=error,
+                                                                      finished_at=at))
+
+
+def _audit_filters(query, who=None, action=None, since=None, until=None, outcome=None):
+    """``who``: part of the email; ``action``: its key; ``since`` inclusive, ``until`` exclusive."""
+    if who:
+        query = query.where(audit.c.who.contains(who.strip().lower(), autoescape=True))
+    if action:
+        query = query.where(audit.c.action == action)
+    if since is not None:
+        query = query.where(audit.c.at >= since)
+    if until is not None:
+        query = query.where(audit.c.at < until)
+    if outcome == "done":
+        query = query.where(or_(audit.c.outcome == "done", audit.c.outcome.is_(None)))
+    elif outcome:
+        query = query.where(audit.c.outcome == outcome)
+    return query
+
+
+def audit_actions(session) -> list[str]:
+    """The actions the log holds (what its filter offers)."""
+    return session.execute(select(audit.c.action).distinct()).scalars().all()
+
+
+def count_audit(session, **filters) -> int:
+    return session.execute(_audit_filters(select(func.count()).select_from(audit), **filters)).scalar_one()
+
+
+def list_audit(session, limit=50, offset=0, before_id=None, **filters):
+    """The audit rows matching ``filters``, newest first: a page (``limit``, ``offset``), or the
+    ``limit`` rows older than ``before_id`` (the CSV reads everything in such chunks)."""
+    query = _audit_filters(select(audit), **filters)
+    if before_id is not None:
+        query = query.where(audit.c.id < before_id)
+    return session.execute(query.order_by(audit.c.id.desc()).limit(limit).offset(offset)).mappings().all()

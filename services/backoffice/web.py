@@ -4,6 +4,11 @@
 the account's role must allow (``domain.RIGHTS``), or None for the login pages.
 Every page is listed in ``ROUTES``, which the role-matrix test walks, so a new
 page cannot forget its check.
+
+Request bodies are limited before anything parses them (``ConsoleApp.admit``): a form
+takes at most ``FORM_MAX_BYTES``; only a page made with ``upload=`` takes more (its file),
+and only from someone who carries a session cookie; a file part sent to a page that
+takes no file is refused, never spooled to disk. Over the limit: a Czech 413 page.
 """
 import base64
 import functools
@@ -17,8 +22,9 @@ from urllib.parse import quote, unquote
 import jinja2
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import redirect
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from services.common import czech
 from services.common.answers import answer_text
@@ -36,6 +42,11 @@ LOGIN_CSRF_COOKIE = "konzole_prihlaseni"
 # What the last action did, said once on the next page (set by ``Pages._done``, read by ``Pages._page``).
 NOTICE_COOKIE = "konzole_hotovo"
 ROUTES = []
+# The most a request body may be: an ordinary form (and anything anonymous), and the upload
+# pages' own limits (``page(..., upload=)``: the file's bytes), plus what multipart adds around a file.
+FORM_MAX_BYTES = 64 * 1024
+MULTIPART_SLACK = 64 * 1024
+UPLOADS = {}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "media-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -71,6 +82,51 @@ def refusal_page(error, account):
     return response
 
 
+def _size(limit) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} kB"
+
+
+class BodyTooLarge(RequestEntityTooLarge):
+    """A body over the page's limit, or a file sent to a page that takes none (``description`` in Czech)."""
+
+    def __init__(self, limit=None, message=None):
+        super().__init__(message or f"Požadavek je příliš velký: tato stránka přijme nejvýše {_size(limit)}.")
+
+
+def too_large_page(error, account=None):
+    description = error.description if isinstance(error, BodyTooLarge) else "Požadavek je příliš velký."
+    return error_page(413, description, account)
+
+
+class ConsoleRequest(Request):
+    """A request whose file parts are refused unless its page takes a file (``takes_files``)."""
+
+    takes_files = False
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        if not self.takes_files:
+            raise BodyTooLarge(message="Tato stránka nepřijímá soubory.")
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+
+
+class ConsoleApp(PagesApp):
+    """The console's WSGI app: every body limited before its page runs (see the module's docstring)."""
+
+    request_class = ConsoleRequest
+
+    def admit(self, request, provider):
+        upload = UPLOADS.get((provider.method, provider.url))
+        if upload and SESSION_COOKIE in request.cookies:  # checked by the page; anonymous gets the small limit
+            limit = upload + MULTIPART_SLACK
+            request.takes_files, request.max_form_memory_size = True, limit
+        else:
+            limit = FORM_MAX_BYTES
+        request.max_content_length = limit  # a body without Content-Length stops there while read
+        if request.content_length is not None and request.content_length > limit:
+            return too_large_page(BodyTooLarge(limit))
+        return None
+
+
 class ConsoleServer(WebServer):
     """The console's own server, on ``BACKOFFICE_ADDRESS``: never on the public address."""
 
@@ -81,7 +137,7 @@ class ConsoleServer(WebServer):
         return parse_address(self.container.config.get("BACKOFFICE_ADDRESS", "127.0.0.1:8001"))
 
     def get_wsgi_app(self):
-        return PagesApp(self)
+        return ConsoleApp(self)
 
     def error_response(self, request, exc, environ):
         return error_page(exc.code, "Tato stránka neexistuje." if exc.code == 404 else "Požadavek nelze zpracovat.")
@@ -94,20 +150,25 @@ class ConsoleRequestHandler(HttpRequestHandler):
 http = ConsoleRequestHandler.decorator
 
 
-def page(method, url, right):
-    """A console page needing ``right`` (None: reachable without a session)."""
+def page(method, url, right, upload=None):
+    """A console page needing ``right`` (None: reachable without a session); ``upload``: the
+    bytes of the file it takes (else its body is an ordinary form's, ``FORM_MAX_BYTES``)."""
     def decorator(handler):
         ROUTES.append((method, url, right))
+        if upload:
+            UPLOADS[(method, url)] = upload
 
         @functools.wraps(handler)
         def entrypoint(self, request, **kwargs):
             request.account = request.login = None
-            if right is not None:
-                refusal = self._admit(request, url, right)
-                if refusal is not None:
-                    return refusal
             try:
+                if right is not None:
+                    refusal = self._admit(request, url, right)
+                    if refusal is not None:
+                        return refusal
                 return handler(self, request, **kwargs)
+            except RequestEntityTooLarge as error:  # read past the limit (no Content-Length), or a file
+                return too_large_page(error, request.account)
             except ServiceError as error:
                 return refusal_page(error, request.account)
             except Exception as error:

@@ -1,7 +1,8 @@
 """Logging: one line per entrypoint call with its id; readable or JSON (LOG_FORMAT).
 
 Guarantee: no log line carries a secret link. The manage token of a
-registration and the unsubscribe token of a contact travel in URL paths, which
+registration, the unsubscribe token of a contact and the personal links to an
+event's materials and feedback questionnaire travel in URL paths, which
 the web server's access log and our error logs print; ``MaskSecrets`` (a
 filter on every handler, see ``deploy/config.yaml``) replaces them with ``***``
 in the message and in any traceback before a line is written.
@@ -16,7 +17,8 @@ from nameko.extensions import DependencyProvider
 log = logging.getLogger("calls")
 
 
-SECRET_PATHS = re.compile(r"(/r/|/api/registrations/|/announcements/unsubscribe/)[A-Za-z0-9_\-]{6,}")
+SECRET_PATHS = re.compile(r"(/r/|/api/registrations/|/announcements/unsubscribe/|/materials/|/feedback/)"
+                          r"[A-Za-z0-9_\-]{6,}")
 
 
 def mask(text: str) -> str:

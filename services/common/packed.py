@@ -14,6 +14,12 @@ import gzip
 import zlib
 
 GZIP_MAGIC = b"\x1f\x8b"
+# The largest bank statement taken, in one place for the console (its upload limit) and payments
+# (what it unpacks and parses into one XML tree): a year of the association's account, 10,000
+# lines, is about 19 MB of camt.053.
+STATEMENT_MAX_BYTES = 30 * 1024 * 1024
+STATEMENT_TOO_LARGE = (f"Výpis je příliš velký: nejvýše {STATEMENT_MAX_BYTES // (1024 * 1024)} MB. "
+                       "Stáhněte prosím z banky výpis za kratší období a nahrajte ho po částech.")
 
 
 class Refused(ValueError):

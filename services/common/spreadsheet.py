@@ -22,11 +22,16 @@ def cell(value):
 
 def csv_text(header, rows) -> str:
     """UTF-8 with BOM, ``;`` between cells, CRLF between rows: how Czech Excel reads CSV."""
+    return "\ufeff" + csv_rows([header]) + csv_rows(rows)
+
+
+def csv_rows(rows) -> str:
+    """``rows`` as ``csv_text`` writes them, without the BOM and the header: the next chunk of a
+    CSV sent a part at a time."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
     writer.writerows([cell(value) for value in row] for row in rows)
-    return "\ufeff" + out.getvalue()
+    return out.getvalue()
 
 
 class UnreadableText(ValueError):

@@ -7,17 +7,26 @@ from werkzeug.wrappers import Request
 class PagesApp(WsgiApp):
     """An unknown path or a wrong method gets the server's ``error_response(request, exc, environ)``
     instead of werkzeug's English HTML; every response gets the server's ``headers`` where it
-    has not set them itself."""
+    has not set them itself. ``admit(request, provider)`` may answer a request before its
+    entrypoint runs (before anything reads its body): the console refuses a body too large there."""
+
+    request_class = Request
 
     def __call__(self, environ, start_response):
-        request = Request(environ, shallow=True)
+        request = self.request_class(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
             request.path_values = values
-            response = provider.handle_request(request)
+            response = self.admit(request, provider)
+            if response is None:
+                response = provider.handle_request(request)
         except HTTPException as exc:
             response = self.server.error_response(request, exc, environ)
         for name, value in self.server.headers.items():
             response.headers.setdefault(name, value)
         return response(environ, start_response)
+
+    def admit(self, request, provider):
+        """A response refusing ``request`` for the entrypoint ``provider`` before it runs; None to go on."""
+        return None

@@ -74,13 +74,19 @@ def _claimable(now):
 
 
 def facts_since(session, message):
-    """``(kind, event_version)`` of the other messages about the same registration."""
+    """``(kind, event_version)`` of the other messages about the same registration. A restored
+    registration (``registration_restored``: staff took a cancellation back, or a payment in time
+    brought a released seat back) begins anew: what was said before its latest restoration, such
+    as the cancellation, never overtakes what is said after it."""
     if message["registration_id"] is None:
         return []
-    return session.execute(
-        select(messages.c.kind, messages.c.event_version)
-        .where(messages.c.registration_id == message["registration_id"], messages.c.id != message["id"])
-    ).all()
+    about = messages.c.registration_id == message["registration_id"]
+    restored = session.execute(select(func.max(messages.c.id)).where(
+        about, messages.c.kind == "registration_restored", messages.c.id <= message["id"])).scalar()
+    query = select(messages.c.kind, messages.c.event_version).where(about, messages.c.id != message["id"])
+    if restored is not None:
+        query = query.where(messages.c.id > restored)
+    return session.execute(query).all()
 
 
 def get_message(session, message_id):

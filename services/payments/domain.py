@@ -31,7 +31,13 @@ ALREADY_PAID = "already_paid"
 CANCELLED = "cancelled"
 FOREIGN = "foreign_currency"
 MATCHED = "matched"
+REVERSED = "reversed"
 REASONS = {
+    REVERSED: "Banka platbu vrátila (storno)",
+    "reversal_unmatched": "Banka platbu vrátila (storno); původní platbu jsme nenašli",
+    "reversed_debit": "Banka vrátila odchozí platbu (storno)",
+    "paid_in_time_after_release": "Platba došla včas (do splatnosti), místo ale bylo mezitím uvolněno",
+    "late_full": "Platba došla včas, ale místo už bylo obsazené",
     UNKNOWN: "Neznámý variabilní symbol",
     "no_symbol": "Chybí variabilní symbol",
     FOREIGN: "Platba v jiné měně",
@@ -120,11 +126,31 @@ def statement_account_error(given: str | None, account: dict) -> str | None:
     return None if same else f"Výpis je z účtu {given}, ne z účtu sdružení {account['czech']}."
 
 
+# Letters that have no ASCII decomposition in Unicode (NFKD keeps them whole), as people write
+# them without diacritics. A table of our own rather than ``unidecode``: the names that reach a
+# seminar of Czech municipalities are Latin-script, these few letters are all NFKD misses there,
+# and a new dependency for them is not worth it. Anything else non-ASCII becomes "?" rather than
+# vanishing, so a name never loses a letter unseen.
+_LATIN = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss", "Æ": "AE",
+                        "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "Th", "þ": "th", "Ð": "D", "ð": "d", "ı": "i",
+                        "Ħ": "H", "ħ": "h", "Ŀ": "L", "ŀ": "l", "Ŧ": "T", "ŧ": "t", "ĸ": "k", "Ŋ": "N", "ŋ": "n",
+                        "–": "-", "—": "-", "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'"})
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in ASCII letters: diacritics dropped (``Průchová`` → ``Pruchova``), letters without
+    a decomposition transliterated (``Łukasz Żółć`` → ``Lukasz Zolc``), anything else ``?``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LATIN))
+    return "".join(char if char.isascii() else "" if unicodedata.combining(char) else "?" for char in decomposed)
+
+
 def spd_message(text: str) -> str:
-    """A QR Platba message: no diacritics (some banking apps mangle them), no ``*`` (the
-    format's separator), at most 60 characters."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return " ".join(plain.replace("*", " ").split())[:SPD_MESSAGE_LENGTH].strip()
+    """A QR Platba message: ASCII (some banking apps mangle diacritics; see ``ascii_text``), at most
+    60 characters, and escaped as the SPAYD specification asks: ``%`` as ``%25`` and ``*`` (the
+    format's separator) as ``%2A``. qrplatba (1.2.0) writes values as given, so it is done here;
+    the reference decoder refuses a bare ``%`` ("Firma 100% s.r.o.")."""
+    plain = " ".join(ascii_text(text).split())[:SPD_MESSAGE_LENGTH].strip()
+    return plain.replace("%", "%25").replace("*", "%2A")
 
 
 def spd(account: dict, amount_halere: int, vs: str, message: str, due: date | None = None) -> str:
@@ -216,6 +242,28 @@ def invoice_item(request: dict, vat_rate: int, sign: int = 1) -> dict:
                        f" – {request['payer_name']}",
         "quantity": 1, "unit_price_halere": gross, "total_halere": gross,
     }, **item_amounts(gross, vat_rate))
+
+
+def taxable_on(vat_payer: bool, issued_on: date, supply_on: date, paid_on: list[date]) -> date:
+    """The tax date (DUZP, datum uskutečnění zdanitelného plnění) of an invoice of seminar fees.
+
+    For a VAT payer it is the day of the supply, the seminar's first day (zákon o DPH, § 21);
+    when the fee was received in full before that, the day it was received (§ 21 odst. 1: a
+    payment before the supply is taxed when received; ``paid_on`` are the days of the full payment
+    of each registration on the invoice, empty when any is still unpaid, and the latest counts).
+    An invoice issued before both therefore carries a tax date in the future, which the law allows.
+    What the system does not do: a payment received before the seminar on an invoice issued
+    earlier (with the seminar's day as its DUZP) gets no separate tax document for the received
+    payment (daňový doklad k přijaté platbě, § 28); the association's accountant issues it from
+    the received payments list when needed. For a supplier that is no VAT payer there is no tax
+    date (the invoice prints none; ISDOC writes none) and this returns the issue day unchanged."""
+    if not vat_payer:
+        return issued_on
+    if paid_on:
+        received = max(paid_on)
+        if received < supply_on:
+            return received
+    return supply_on
 
 
 def check_invoiceable(requests: list[dict]):

@@ -116,4 +116,5 @@ def _line(transaction: dict) -> dict:
         "counter_account": transaction.get("account_number_full") or transaction.get("account_number"),
         "counter_name": transaction.get("account_name"),
         "message": transaction.get("recipient_message"),
+        "reversal": False,
     }

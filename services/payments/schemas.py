@@ -1,19 +1,18 @@
 """The payments service's wire formats: what staff send, checked before anything is written."""
 from marshmallow import ValidationError, fields, validate
 
-from services.common.packed import Refused, unpack
+from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, Refused, unpack
 from services.common.schemas import CzechSchema, Integer, Text
 
 # A statement of 10,000 lines is about 20 MB of camt.053 (under 1 MB as sent, gzipped: common.packed);
-# far more is a mistake.
-STATEMENT_MAX_BYTES = 64 * 1024 * 1024
+# the limit (``STATEMENT_MAX_BYTES``) is the console's, stated in common.packed.
 
 
 class PackedFile(fields.String):
     """A file from ``services.common.packed.pack`` (or plain base64), as bytes."""
 
     default_error_messages = {"required": "Vyberte soubor s výpisem.", "invalid": "Soubor se nepodařilo přenést.",
-                              "too_large": "Soubor je příliš velký.", "empty": "Soubor je prázdný."}
+                              "too_large": STATEMENT_TOO_LARGE, "empty": "Soubor je prázdný."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -83,6 +83,12 @@ class PaymentsService(HealthCheck):
     def on_registration_cancelled(self, payload):
         self._cancel(payload)
 
+    @event_handler("registrations", "late_payment_refused")
+    def on_late_payment_refused(self, payload):
+        """A released seat paid in time could not be given back: refund it, with the reason."""
+        with self.db.transaction() as tx:
+            usecases.refuse_late_payment(tx, self.outbox, self.settings, payload, self.clock())
+
     @event_handler("registrations", "registration_substituted")
     def on_registration_substituted(self, payload):
         with self.db.transaction() as tx:
@@ -461,6 +467,7 @@ def _transaction_view(row):
         "counter_name": row["counter_name"], "message": row["message"], "outcome": row["outcome"],
         "reason": row["reason"], "resolution": row["resolution"],
         "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
+        "reversal_of": row["reversal_of"],
     }
 
 
@@ -485,5 +492,5 @@ def _refund_view(row):
         "id": row["id"], "registration_id": row["registration_id"], "payer_name": row["payer_name"],
         "email": row["email"], "event_title": row["event_title"], "variable_symbol": row["variable_symbol"],
         "amount_halere": row["amount_halere"], "amount": domain.money(row["amount_halere"]),
-        "created_at": row["created_at"].isoformat(),
+        "created_at": row["created_at"].isoformat(), "reason": row["reason"] or "Zrušená zaplacená přihláška",
     }

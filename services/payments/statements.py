@@ -11,12 +11,25 @@ agents; it lets a structured reference replace the first unstructured message li
 takes camt.052 reports and any XML with a ``Stmt`` in it, failing with whatever lxml or an
 ``AttributeError`` raises. What it would save is a thin layer over lxml anyway.
 
-A line's ``bank_id`` is, in camt.053, the bank's ``AcctSvcrRef``, else the entry's ``NtryRef``,
-else the ``TxId`` (a batch entry's lines get ``<entry reference>/1``, ``/2``, … when they have
-none of their own). The ``EndToEndId`` is not used as an id: the payer chooses it, and Czech
-payers often send the same ``/VS/…`` twice when paying an amount in two parts; it is one of the
-fields a line without any reference is fingerprinted by (see ``_assign_bank_ids``). In GPC it
-is the transaction id without its leading zeros, which is how the Fio API gives the same id.
+A line's ``bank_id`` is, in camt.053, the bank's own unique reference: the entry's
+``AcctSvcrRef``, else its transaction's ``AcctSvcrRef`` (a batch entry's lines without one of
+their own get ``<entry AcctSvcrRef>/1``, ``/2``, …). ``NtryRef`` and ``TxId`` are never ids:
+some banks number ``NtryRef`` per statement (1, 2, 3, … every day), so tomorrow's line 1 would
+be skipped as today's, and ``TxId`` is the payer's bank's. The ``EndToEndId`` is not used either:
+the payer chooses it, and Czech payers often send the same ``/VS/…`` twice when paying an amount
+in two parts. A line without an ``AcctSvcrRef`` gets a fingerprint (``sha256:…``) of the
+statement's account, the booking date, the amount, the symbol, the counterparty and the line's
+position in the statement, which is named by its id (``Stmt/Id``): the same statement read
+again gives the same ids, two statements give different ones. In GPC the id is the transaction
+id without its leading zeros. Fio gives its movement id (``ID pohybu``) as the Fio API's
+``transaction_id``, as the camt.053's ``AcctSvcrRef`` and as GPC's transaction id, so a movement
+fetched by the API and read again from a statement file has one id and counts once.
+
+Reversals: a GPC line of accounting code 5 (reversal of a credit) or 4 (reversal of a debit),
+and a camt.053 entry with ``RvslInd`` true, are marked ``reversal: True``; their amount has the
+sign of the money's direction (a reversed credit takes money out, so it is negative). A camt.053
+reversal's bank reference, which some banks copy from the payment it takes back, is kept as its
+``original_ref`` and its id is ``storno:<reference>``.
 Symbols are digits without leading zeros (``0308`` → ``308``) wherever they come from.
 
 GPC (ABO) is the fixed-width text of Czech banks, 128 characters a record. Positions as the
@@ -46,6 +59,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE
+
 
 class StatementError(ValueError):
     """A statement that cannot be read. The message is in Czech, for the person who uploaded it."""
@@ -61,9 +76,12 @@ def parse_statement(data: bytes) -> dict:
     Returns ``{"format": "camt.053" | "gpc", "account", "statement_id", "transactions"}``; each
     transaction is ``{"bank_id", "booked_on" (YYYY-MM-DD), "amount_halere" (credits positive),
     "currency", "variable_symbol", "constant_symbol", "specific_symbol", "counter_account",
-    "counter_name", "message"}``. Raises ``StatementError`` for anything it cannot read.
+    "counter_name", "message", "reversal"}``. Raises ``StatementError`` for anything it cannot read,
+    and for more than ``STATEMENT_MAX_BYTES`` (``services.common.packed``).
     """
     data = bytes(data)
+    if len(data) > STATEMENT_MAX_BYTES:  # never more than this into one lxml tree
+        raise StatementError(STATEMENT_TOO_LARGE)
     head = data[:64].lstrip()
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:].lstrip()
@@ -130,6 +148,13 @@ def _account(identifier: str | None, bank: str | None = None) -> str | None:
     if bank and "/" not in identifier and not identifier[:2].isalpha():
         return f"{identifier}/{bank}"
     return identifier.upper() if identifier[:2].isalpha() else identifier
+
+
+def _bank_code(value: str | None) -> str | None:
+    """A Czech bank code (four digits, ``0800``) or None: a servicer's ``Othr/Id`` may be anything
+    else (a VAT id, a registration number), which is no part of an account number."""
+    value = (value or "").strip()
+    return value if len(value) == 4 and value.isascii() and value.isdigit() else None
 
 
 # Ids
@@ -200,8 +225,10 @@ class _Camt:
             if index and this_account != account:
                 raise _unreadable("soubor obsahuje výpisy více účtů; nahrajte prosím každý účet zvlášť")
             account = this_account
-            for entry in statement.iterchildren(self.tag("Ntry")):
+            self.statement_id = self.text(statement, "Id")
+            for position, entry in enumerate(statement.iterchildren(self.tag("Ntry")), start=1):
                 number += 1
+                self.position = position
                 self.entry(entry, number, account, transactions, fingerprints)
         _assign_bank_ids(transactions, fingerprints)
         return {"format": "camt.053", "account": account, "statement_id": self.text(statements[0], "Id"),
@@ -243,7 +270,7 @@ class _Camt:
         bank = None
         if own:
             servicer = self.child(element, "Svcr/FinInstnId")
-            bank = self.text(servicer, "ClrSysMmbId/MmbId") or self.text(servicer, "Othr/Id")
+            bank = _bank_code(self.text(servicer, "ClrSysMmbId/MmbId")) or _bank_code(self.text(servicer, "Othr/Id"))
         return _account(self.text(identification, "Othr/Id"), bank)
 
     def amount(self, element, number: int) -> tuple[int, str] | None:
@@ -287,7 +314,8 @@ class _Camt:
                      or self.day(self.child(entry, "ValDt"), number))
         if booked_on is None:
             raise _unreadable(f"pohyb č. {number} nemá datum zaúčtování")
-        entry_reference = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
+        entry_reference = self.text(entry, "AcctSvcrRef")  # never NtryRef: some banks number it per statement
+        reversal = (self.text(entry, "RvslInd") or "").lower() in ("true", "1")
 
         details = self.every(entry, "NtryDtls/TxDtls")
         parts = [(details[0] if details else None, amount, sign)]
@@ -305,23 +333,36 @@ class _Camt:
             # The entry's own description ("Poplatek za vedení účtu") is a message only for an
             # entry without details: for a payment it is the bank's "Příchozí platba".
             entry_message = self.text(entry, "AddtlNtryInf") if detail is None else None
-            transaction, fingerprint = self.transaction(detail, direction * halere, currency, booked_on, entry_message)
+            transaction, _content = self.transaction(detail, direction * halere, currency, booked_on, entry_message,
+                                                   reversal)
+            transaction["reversal"] = reversal
             refs = self.child(detail, "Refs")
             if batch:
-                reference = self.text(refs, "AcctSvcrRef") or self.text(refs, "TxId") or (
+                reference = self.text(refs, "AcctSvcrRef") or (
                     f"{entry_reference}/{ordinal}" if entry_reference else None)
             else:
-                reference = entry_reference or self.text(refs, "AcctSvcrRef") or self.text(refs, "TxId")
+                reference = entry_reference or self.text(refs, "AcctSvcrRef")
+            if reversal and reference:
+                # Some banks give a reversal the reference of the payment it takes back: it pairs
+                # them, and the reversal gets an id of its own, or it would be skipped as the payment.
+                transaction["original_ref"], reference = reference, f"storno:{reference}"
             transaction["bank_id"] = reference
             transactions.append(transaction)
-            fingerprints.append(_fingerprint(account, fingerprint))
+            # Without the bank's reference: the money and where in which statement it stands.
+            fingerprints.append(_fingerprint(
+                account, booked_on, transaction["amount_halere"], transaction["variable_symbol"],
+                transaction["counter_account"], transaction["counter_name"], self.statement_id,
+                self.position, ordinal))
 
-    def transaction(self, detail, amount_halere: int, currency: str, booked_on: str, entry_message):
-        # The other party is the debtor of money coming in and the creditor of money going out.
-        party, agent = ("Dbtr", "DbtrAgt") if amount_halere > 0 else ("Cdtr", "CdtrAgt")
+    def transaction(self, detail, amount_halere: int, currency: str, booked_on: str, entry_message, reversal=False):
+        # The other party is the debtor of money coming in and the creditor of money going out;
+        # a reversal keeps the parties of the payment it takes back.
+        party, agent = ("Dbtr", "DbtrAgt") if (amount_halere > 0) != reversal else ("Cdtr", "CdtrAgt")
         parties = self.child(detail, "RltdPties")
         # camt.053.001.08 and later put the name one level down, in Pty.
+        # Raiffeisenbank CZ names the other party on its account only (``DbtrAcct/Nm``, valid in .001.02).
         counter_name = (self.text(parties, f"{party}/Nm") or self.text(parties, f"{party}/Pty/Nm")
+                        or self.text(parties, f"{party}Acct/Nm")
                         or self.text(parties, f"Ultmt{party}/Nm") or self.text(parties, f"Ultmt{party}/Pty/Nm"))
         counter_account = self.account(self.child(parties, f"{party}Acct"))
         if counter_account is not None and "/" not in counter_account and counter_account[:2].isdigit():
@@ -436,6 +477,7 @@ def _parse_gpc(data: bytes) -> dict:
                 "counter_account": czech_account(counter[:6], counter[6:], constant[2:6]),
                 "counter_name": line[97:117].strip() or None,
                 "message": None,
+                "reversal": code in ("4", "5"),
             })
             raw_lines.append(line.rstrip())
             messages.append([])
@@ -454,6 +496,9 @@ def _parse_gpc(data: bytes) -> dict:
             raise _unreadable(f"řádek {number} není záznam formátu GPC (typ „{record.strip()[:3]}“)")
     for transaction, parts in zip(transactions, messages, strict=True):
         transaction["message"] = " ".join(" ".join(parts).split()) or None
-    _assign_bank_ids(transactions, [_fingerprint(line, *parts) for line, parts in zip(raw_lines, messages,
-                                                                                     strict=True)])
+    # A line without a transaction id: its money and its place in this statement (number and date).
+    _assign_bank_ids(transactions, [
+        _fingerprint(account, t["booked_on"], t["amount_halere"], t["variable_symbol"], t["counter_account"],
+                     t["counter_name"], statement_id, statement_date, position, line, *parts)
+        for position, (t, line, parts) in enumerate(zip(transactions, raw_lines, messages, strict=True), start=1)])
     return {"format": "gpc", "account": account, "statement_id": statement_id, "transactions": transactions}

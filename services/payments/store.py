@@ -107,6 +107,8 @@ transactions = Table(
     Column("imported_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
     Column("resolution", String(300)),
+    # A reversal (the bank took a credit back): the line it takes back, when found.
+    Column("reversal_of", Integer, ForeignKey("transactions.id", name="fk_transactions_reversal_of"), index=True),
 )
 
 # How much of a bank line went to which request.
@@ -129,6 +131,8 @@ refunds = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("settled_at", UTCDateTime),
     Column("note", String(300)),
+    # Why, when it is not simply a paid registration cancelled (Czech, for staff).
+    Column("reason", String(300)),
 )
 
 # The last number given in each register (invoices of a year, credit notes of a year, group
@@ -310,6 +314,37 @@ def unresolved(session):
     ).order_by(transactions.c.booked_on, transactions.c.id))
 
 
+def original_of_reversal(session, reversal, original_ref=None) -> dict | None:
+    """The credit a reversal takes back: the line with the bank's reference ``original_ref`` when
+    there is one, else money in of the same amount and variable symbol (or, without a symbol, from
+    the same account); not taken back before, the latest first; locked."""
+    taken_back = select(transactions.c.reversal_of).where(transactions.c.reversal_of.is_not(None))
+    conditions = [transactions.c.amount_halere == -reversal["amount_halere"], transactions.c.amount_halere > 0,
+                  transactions.c.id.not_in(taken_back), transactions.c.currency == reversal["currency"]]
+    if original_ref:
+        found = _one(session, select(transactions).where(*conditions, transactions.c.bank_id == original_ref)
+                     .with_for_update())
+        if found is not None:
+            return found
+    if reversal["variable_symbol"]:
+        conditions.append(transactions.c.variable_symbol == reversal["variable_symbol"])
+    elif reversal["counter_account"]:
+        conditions.append(transactions.c.counter_account == reversal["counter_account"])
+    else:
+        return None
+    return _one(session, select(transactions).where(*conditions)
+                .order_by(transactions.c.booked_on.desc(), transactions.c.id.desc()).limit(1).with_for_update())
+
+
+def allocated_by(session, transaction_id) -> dict:
+    """request id -> what bank line ``transaction_id`` paid it (its allocations, summed)."""
+    found = {}
+    for request_id, amount in session.execute(select(allocations.c.request_id, allocations.c.amount_halere)
+                                              .where(allocations.c.transaction_id == transaction_id)):
+        found[request_id] = found.get(request_id, 0) + amount
+    return found
+
+
 def add_transactions(session, rows) -> list[int]:
     """Insert bank lines in bulk; their ids, in the order given."""
     if not rows:
@@ -424,11 +459,11 @@ def live_invoice_numbers(session, request_ids) -> dict:
 
 # Refunds
 
-def add_refund(session, request_id, amount_halere, now) -> bool:
+def add_refund(session, request_id, amount_halere, now, reason=None) -> bool:
     try:
         with session.begin_nested():
             session.execute(refunds.insert().values(request_id=request_id, amount_halere=amount_halere,
-                                                    created_at=now))
+                                                    created_at=now, reason=reason))
         return True
     except IntegrityError:
         return False

@@ -126,7 +126,10 @@ def cancel_registration(session, outbox, settings, payload, now):
         return None
     store.update_request(session, found["id"], {"status": "cancelled", "cancelled_at": now,
                                                 "payload": {"registration": payload["registration"],
-                                                            "event": payload["event"]}})
+                                                            "event": payload["event"],
+                                                            # a seat released as unpaid: a payment made
+                                                            # by the due date may still bring it back
+                                                            "released_unpaid": bool(payload.get("released_unpaid"))}})
     request = store.get_request(session, request_id=found["id"])
     if request["paid_halere"] > 0 and store.add_refund(session, request["id"], request["paid_halere"], now):
         outbox.add(session, "refund_due", _about(request, settings, now, refund_halere=request["paid_halere"]))
@@ -145,28 +148,40 @@ def import_transactions(session, outbox, settings, lines, source, now):
     turns (a counter row's lock), so two at once cannot both take a line. A credit in crowns is
     matched by its variable symbol and amount; anything else is kept and ignored. The lines'
     requests are read and locked at once, and the rows written in bulk: a statement of 10,000
-    lines is one transaction of a few statements per thousand lines. Returns counts."""
+    lines is one transaction of a few statements per thousand lines. A reversal (the bank took a
+    credit back: ``reversal`` on the line) undoes what the credit paid, after the other lines, so
+    a credit and its reversal in one statement pair up (``_reverse``). Returns counts."""
     store.next_number(session, "statement-imports")  # one import at a time, until this one commits
     known = store.known_bank_ids(session, [line["bank_id"] for line in lines])
     summary = {"lines": len(lines), "duplicates": 0, "matched": 0, "to_check": 0, "ignored": 0, "paid": []}
-    fresh = []
+    fresh, reversals, in_time, original_refs = [], [], [], []
     for line in lines:
         if line["bank_id"] in known:
             summary["duplicates"] += 1
         else:
             known.add(line["bank_id"])
             fresh.append(_transaction_values(line, source, now))
-    targets = store.requests_by_symbols(session, {v["variable_symbol"] for v in fresh if _payable(v)})
+            reversals.append(bool(line.get("reversal")))
+            original_refs.append(line.get("original_ref"))
+    targets = store.requests_by_symbols(session, {v["variable_symbol"] for v, reversal in
+                                                  zip(fresh, reversals, strict=True) if _payable(v) and not reversal})
     shares_of_lines = []
-    for values in fresh:
+    for values, reversal in zip(fresh, reversals, strict=True):
         requests = targets.get(values["variable_symbol"], []) if _payable(values) else None
-        if values["amount_halere"] <= 0:
+        if reversal:  # on the staff's list whatever it undoes (``_reverse``, below)
+            values.update(outcome=domain.REVERSED, reason=domain.REASONS[domain.REVERSED])
+            shares = []
+        elif values["amount_halere"] <= 0:
             values.update(outcome="ignored", reason="Odchozí platba")
             shares = []
         elif requests is None:  # money in that no symbol can place: for a person to look at
             values.update(outcome=domain.UNKNOWN if values["currency"] == "CZK" else domain.FOREIGN,
                           reason=domain.REASONS["no_symbol" if values["currency"] == "CZK" else domain.FOREIGN])
             shares = []
+        elif _paid_in_time_after_release(values, requests):
+            values.update(outcome=domain.MATCHED, reason=domain.REASONS["paid_in_time_after_release"])
+            shares = _reopen_paid_in_time(values, requests[0], now, source)
+            in_time.append(requests[0]["id"])
         else:
             outcome, reason = domain.outcome(values["amount_halere"], requests)
             values.update(outcome=outcome, reason=reason)
@@ -176,8 +191,45 @@ def import_transactions(session, outbox, settings, lines, source, now):
             summary["paid"].append(paid_line(values, shares))
         shares_of_lines.append(shares)
     ids = store.add_transactions(session, fresh)
-    _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)), now)
+    _record_shares(session, outbox, settings, list(zip(ids, shares_of_lines, strict=True)), now,
+                   after_release=set(in_time))
+    for transaction_id, values, reversal, original_ref in zip(ids, fresh, reversals, original_refs, strict=True):
+        if reversal:
+            _reverse(session, outbox, settings, transaction_id, values, now, original_ref)
     return summary
+
+
+def _reverse(session, outbox, settings, transaction_id, values, now, original_ref=None):
+    """A reversal of a credit: it is paired with the credit it takes back (by the bank's
+    reference of that credit when the reversal carries it, else the same amount and variable
+    symbol, or account, not taken back before, the latest first), and what that credit
+    paid is undone: each request it paid owes it again (``open`` when it no longer has all, with
+    ``payment_reversed``, so registrations' copy of the paid flag goes back too). The reversal
+    stays on the staff's list with its reason, paired or not: someone has to ask the payer."""
+    if values["amount_halere"] >= 0:  # a payment of ours taken back: money returned to the account
+        store.update_transaction(session, transaction_id, {"reason": domain.REASONS["reversed_debit"]})
+        return
+    original = store.original_of_reversal(session, dict(values, id=transaction_id), original_ref)
+    if original is None:
+        store.update_transaction(session, transaction_id, {"reason": domain.REASONS["reversal_unmatched"]})
+        return
+    booked = original["booked_on"]
+    store.update_transaction(session, transaction_id, {
+        "reversal_of": original["id"],
+        "reason": f"{domain.REASONS[domain.REVERSED]}: platba {domain.money(original['amount_halere'])} "
+                  f"z {booked.day}. {booked.month}. {booked.year}"})
+    undone = []
+    for request_id, amount in sorted(store.allocated_by(session, original["id"]).items()):
+        request = store.get_request(session, request_id=request_id, lock=True)
+        changes = {"paid_halere": request["paid_halere"] - amount}
+        if request["status"] == "paid" and changes["paid_halere"] < request["amount_halere"]:
+            changes.update(status="open", paid_at=None, paid_by=None)
+        store.update_request(session, request_id, changes)
+        undone.append({"transaction_id": transaction_id, "request_id": request_id, "amount_halere": -amount})
+        if changes.get("status") == "open":
+            outbox.add(session, "payment_reversed", _about(dict(request, **changes), settings, now,
+                                                           reversed_halere=amount))
+    store.add_allocations(session, undone)
 
 
 PAYING = (domain.MATCHED, domain.UNDERPAID, domain.OVERPAID)
@@ -223,7 +275,7 @@ def paid_line(values, shares):
     """Who a bank line paid, for the import's summary: the people (the requests' payers), the
     line's amount and symbol, and why it still waits for a check when it paid too little or too
     much (``reason``, None when it paid exactly)."""
-    return {"names": [request["payer_name"] for request, _share in shares],
+    return {"names": [request["payer_name"] for request, _share in sorted(shares, key=lambda share: share[0]["id"])],
             "event_title": shares[0][0]["event_title"], "amount_halere": values["amount_halere"],
             "amount": domain.money(values["amount_halere"]), "variable_symbol": values["variable_symbol"],
             "counter_name": values["counter_name"],
@@ -261,9 +313,45 @@ def _share(amount_halere, requests, now, how):
     return shares
 
 
-def _record_shares(session, outbox, settings, lines, now):
+def _paid_in_time_after_release(values, requests):
+    """A payment of a registration whose unpaid seat was released, booked by the bank by its due
+    date (the statement's booking date, not the day it was imported), for all of it."""
+    if len(requests) != 1 or values["currency"] != "CZK":
+        return False
+    request = requests[0]
+    return (request["status"] == "cancelled" and request["payload"].get("released_unpaid")
+            and request["paid_halere"] == 0 and values["booked_on"] <= request["due_on"]
+            and values["amount_halere"] == request["amount_halere"])
+
+
+def _reopen_paid_in_time(values, request, now, how):
+    """The released request paid in time: paid, in memory (``_record_shares`` writes it and tells
+    registrations, which gives the seat back or has it refunded)."""
+    request.update(status="paid", paid_halere=values["amount_halere"], paid_at=now, paid_by=how)
+    return [(request, values["amount_halere"])]
+
+
+def refuse_late_payment(session, outbox, settings, payload, now):
+    """Registrations could not give the seat back (``late_payment_refused``: no seat free, or
+    the event began): the request is cancelled again and the payment refunded, with the reason
+    on the refunds list. Told twice, it finds the refund made (one per request)."""
+    request = store.get_request(session, registration_id=payload["registration"]["id"], lock=True)
+    if request is None or request["paid_halere"] <= 0:
+        return None
+    if request["status"] != "cancelled":
+        store.update_request(session, request["id"], {"status": "cancelled", "cancelled_at": now})
+        request = store.get_request(session, request_id=request["id"])
+    if store.add_refund(session, request["id"], request["paid_halere"], now, reason=domain.REASONS["late_full"]):
+        outbox.add(session, "refund_due", _about(request, settings, now, refund_halere=request["paid_halere"],
+                                                 reason=domain.REASONS["late_full"]))
+    return request
+
+
+def _record_shares(session, outbox, settings, lines, now, after_release=frozenset()):
     """Write what ``_share`` decided for ``[(transaction id, shares)]``: the allocations, each
-    request's new state once, and ``payment_received`` for each request paid in full."""
+    request's new state once, and ``payment_received`` for each request paid in full
+    (``payment_received_after_release`` for those in ``after_release``: a released seat paid in
+    time, which registrations gives back when it can)."""
     allocations, changed, paid_now = [], {}, {}
     for transaction_id, shares in lines:
         for request, share in shares:
@@ -276,7 +364,8 @@ def _record_shares(session, outbox, settings, lines, now):
     store.update_requests(session, [{"id": r["id"], "paid_halere": r["paid_halere"], "status": r["status"],
                                      "paid_at": r["paid_at"], "paid_by": r["paid_by"]} for r in changed.values()])
     for request_id, share in paid_now.items():
-        outbox.add(session, "payment_received", _about(changed[request_id], settings, now, paid_now_halere=share))
+        kind = "payment_received_after_release" if request_id in after_release else "payment_received"
+        outbox.add(session, kind, _about(changed[request_id], settings, now, paid_now_halere=share))
 
 
 def _pay(session, outbox, settings, transaction_id, amount_halere, requests, how, now):
@@ -400,6 +489,10 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
                             release_after_days=event.get("release_unpaid_after_days")))
     number = domain.document_number("invoice", year, sequence)
     document = _document(settings, "invoice", number, customer, items, now, due, vs)
+    paid_on = ([local(r["paid_at"]).date() for r in requests] if all(r["paid_at"] for r in requests) else [])
+    supply_on = local(requests[0]["event_starts_at"]).date()
+    document["taxable_on"] = domain.taxable_on(settings["supplier"]["vat_payer"], today(now), supply_on,
+                                               paid_on).isoformat()
     document["spd"] = domain.spd(settings["account"], owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
     recipients = _recipients(customer, requests)
     invoice_id = store.add_invoice(session, {
@@ -471,6 +564,7 @@ def _document(settings, kind, number, customer, items, now, due, vs):
     issued = today(now).isoformat()
     return {
         "number": number, "kind": kind, "uuid": str(uuid.uuid4()).upper(), "corrects": None,
+        # The tax date of a credit note is the day of the correction; an invoice sets its own.
         "issued_on": issued, "taxable_on": issued, "due_on": due.isoformat(),
         "variable_symbol": vs, "currency": "CZK", "supplier": settings["supplier"], "customer": customer,
         "items": items, "total_halere": sum(item["total_halere"] for item in items),
@@ -498,8 +592,18 @@ def _tell_invoice(session, outbox, document, recipients, requests, restored=None
 
 
 def request_invoice(session, outbox, settings, registration_id, customer_for, now):
-    """The person asked for an invoice to their organisation on the manage page: one invoice
-    for every unpaid, not yet invoiced registration of that organisation for the event."""
+    """The person asked for an invoice to their organisation on the manage page: an invoice for
+    their own registration alone, to the organisation as the member register (or ARES) names it,
+    sent to the person and to the organisation's billing address from the register.
+
+    Why alone: the manage link proves who the person is, not that they may speak for the
+    organisation. An IČO is only typed; if one person's request invoiced every open registration
+    of the event with the same IČO, anyone could put strangers on an invoice, email it to them and
+    to the organisation's accountant, and stop their payment reminders (issue 25/4). One invoice
+    for several people is issued by staff, who check whom it covers (the console's "Vystavit
+    jednu fakturu za vybrané", ``issue_invoice``). Colleagues registered together by one person
+    are not told apart from colleagues who registered separately (registrations keeps no group
+    on the rows), so they too ask for their own invoices or ask staff for one."""
     request = store.get_request(session, registration_id=registration_id, lock=True)  # a second click waits
     if request is None:
         raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
@@ -507,9 +611,7 @@ def request_invoice(session, outbox, settings, registration_id, customer_for, no
         return store.get_invoice(session, invoice_id=request["invoice_id"])["document"]
     if request["status"] != "open":
         raise Conflict("invoice_not_open", "Přihláška je zaplacená nebo zrušená; fakturu už nelze vystavit.")
-    requests = (store.open_requests_for(session, request["event_id"], request["organisation_ico"], lock=True)
-                if request["organisation_ico"] else [request])
-    return issue_invoice(session, outbox, settings, requests, customer_for(request), now)
+    return issue_invoice(session, outbox, settings, [request], customer_for(request), now)
 
 
 # Personal data

@@ -21,6 +21,11 @@ from .web import page_route
 class AfterTheEvent:
     """RPC for staff (the shell and the console) and the attendees' pages."""
 
+    def _expiry(self, purpose):
+        """When a personal link of ``purpose`` stops working, for ``messaging.registration_of``."""
+        return {"now": self.clock(), "days": messaging.link_days(self.config, purpose),
+                "contact": self.config.get("ORGANISER_CONTACT", "")}
+
     def _event(self, tx, event_id):
         event = usecases.get_event(tx, int(event_id), public_only=False)
         return event, usecases.event_view(event, self.clock())
@@ -124,7 +129,8 @@ class AfterTheEvent:
     def http_materials(self, request, token):
         """The files of the event for someone who came, each with its download address."""
         with self.db.transaction() as tx:
-            _registration, event, files = materials.for_attendee(tx, self.signing_key, token)
+            _registration, event, files = materials.for_attendee(tx, self.signing_key, token,
+                                                                 self._expiry(materials.PURPOSE))
         return 200, {"event_id": event["id"], "title": event["title"], "materials": [
             dict(file, url=f"{self.base_url}/materials/{quote(token)}/{file['id']}") for file in files]}
 
@@ -133,10 +139,11 @@ class AfterTheEvent:
         """The questionnaire's answer of the link's person; 409 ``feedback_already_given`` the second time."""
         body = read_json(request)
         with self.db.transaction() as tx:
-            feedback.questionnaire(tx, self.signing_key, token)  # a forged or foreign link first: 404, 403
+            # a forged or foreign link first: 404, 403; an expired one 410
+            feedback.questionnaire(tx, self.signing_key, token, self._expiry(feedback.PURPOSE))
         answer = feedback_in.load_or_raise(body)
         with self.db.transaction() as tx:
-            feedback.answer(tx, self.signing_key, token, answer, self.clock())
+            feedback.answer(tx, self.signing_key, token, answer, self.clock(), self._expiry(feedback.PURPOSE))
         return 201, {"status": "saved"}
 
     # The attendees' pages
@@ -144,14 +151,16 @@ class AfterTheEvent:
     @page_route("GET", "/materials/<token>")
     def page_materials(self, request, token):
         with self.db.transaction() as tx:
-            registration, event, files = materials.for_attendee(tx, self.signing_key, token)
+            registration, event, files = materials.for_attendee(tx, self.signing_key, token,
+                                                                self._expiry(materials.PURPOSE))
         return pages.page("materials.html", registration=registration,
                           event=usecases.event_view(event, self.clock()), files=files, token=quote(token))
 
     @page_route("GET", "/materials/<token>/<int(max=2147483647):material_id>")
     def page_material_file(self, request, token, material_id):
         with self.db.transaction() as tx:
-            row = materials.file_for_attendee(tx, self.signing_key, token, material_id)
+            row = materials.file_for_attendee(tx, self.signing_key, token, material_id,
+                                               self._expiry(materials.PURPOSE))
         return Response(bytes(row["data"]), content_type=row["content_type"], headers={
             "Content-Disposition": materials.content_disposition(row["filename"]),
             "Cache-Control": "private, no-store"})
@@ -159,7 +168,8 @@ class AfterTheEvent:
     @page_route("GET", "/feedback/<token>")
     def page_feedback(self, request, token):
         with self.db.transaction() as tx:
-            registration, event, answered = feedback.questionnaire(tx, self.signing_key, token)
+            registration, event, answered = feedback.questionnaire(tx, self.signing_key, token,
+                                                                   self._expiry(feedback.PURPOSE))
         return self._feedback_form(request, token, registration, event, answered, values={}, errors={})
 
     @page_route("POST", "/feedback/<token>")
@@ -174,11 +184,12 @@ class AfterTheEvent:
                 for name, value in values.items() if value}
         values["comment"] = data["comment"] = request.form.get("comment", "")
         with self.db.transaction() as tx:
-            registration, event, answered = feedback.questionnaire(tx, self.signing_key, token)
+            registration, event, answered = feedback.questionnaire(tx, self.signing_key, token,
+                                                                   self._expiry(feedback.PURPOSE))
         try:
             answer = feedback_in.load_or_raise(data)
             with self.db.transaction() as tx:
-                feedback.answer(tx, self.signing_key, token, answer, self.clock())
+                feedback.answer(tx, self.signing_key, token, answer, self.clock(), self._expiry(feedback.PURPOSE))
         except ValidationError as error:
             return self._feedback_form(request, token, registration, event, answered, values=values,
                                        errors=error.fields, status=422)

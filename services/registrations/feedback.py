@@ -36,15 +36,16 @@ def send_requests(session, outbox, key, event, event_view, base_url, now):
     return len(people)
 
 
-def questionnaire(session, key, token):
-    """``(registration, event, answered)`` for the personal link; refused as ``registration_of``."""
-    registration, event = messaging.registration_of(session, key, PURPOSE, token)
+def questionnaire(session, key, token, expiry=None):
+    """``(registration, event, answered)`` for the personal link; refused as ``registration_of``
+    (``expiry``: its ``now``, ``days`` and ``contact``; an expired link is ``Gone``)."""
+    registration, event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
     return registration, event, store.get_feedback(session, registration["id"]) is not None
 
 
-def answer(session, key, token, values, now):
+def answer(session, key, token, values, now, expiry=None):
     """Keep the answer of the link's person; ``Conflict`` when they answered before."""
-    registration, event = messaging.registration_of(session, key, PURPOSE, token)
+    registration, event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
     if not store.add_feedback(session, dict(values, registration_id=registration["id"], event_id=event["id"],
                                             lecturer=event["lecturer"] or "", answered_at=now)):
         raise Conflict("feedback_already_given", ALREADY_ANSWERED)

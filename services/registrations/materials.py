@@ -116,15 +116,16 @@ def send(session, outbox, key, event_id, event_view, base_url, now):
     return len(people)
 
 
-def for_attendee(session, key, token):
-    """What the personal link shows: the registration, its event and the files."""
-    registration, event = messaging.registration_of(session, key, PURPOSE, token)
+def for_attendee(session, key, token, expiry=None):
+    """What the personal link shows: the registration, its event and the files. ``expiry``:
+    ``now``, ``days`` and ``contact`` for ``messaging.registration_of`` (an expired link is ``Gone``)."""
+    registration, event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
     return registration, event, [listed(row) for row in store.list_materials(session, event["id"])]
 
 
-def file_for_attendee(session, key, token, material_id):
-    """One file of the event, to someone who came."""
-    registration, _event = messaging.registration_of(session, key, PURPOSE, token)
+def file_for_attendee(session, key, token, material_id, expiry=None):
+    """One file of the event, to someone who came (while the link has not expired)."""
+    registration, _event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
     row = store.get_material(session, material_id)
     if row is None or row["event_id"] != registration["event_id"]:
         raise NotFound("material_not_found", "Tento soubor u akce není.")

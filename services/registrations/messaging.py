@@ -10,13 +10,17 @@ outbox keeps it until the broker has it, so a 200 from here means every email wi
 Personal links are signed (``signed_token``): a registration number and an HMAC with a key made
 for that purpose alone, so a link of the materials does not open the questionnaire, a manage
 link opens neither, and no link can be made up. They are checked against the database when
-used, so a cancelled registration's link stops working.
+used, so a cancelled registration's link stops working, and they expire: a materials link some
+days after the event's end (``MATERIALS_LINK_DAYS``), a feedback link when the questionnaire
+closes (``FEEDBACK_LINK_DAYS``); the defaults are ``LINK_DAYS``. An expired link answers
+``Gone`` (410 ``link_expired``) with whom to ask.
 """
 import base64
 import hashlib
 import hmac
 import re
 import uuid
+from datetime import timedelta
 
 from services.common.errors import NotFound, ServiceError, ValidationError
 from services.common.signing import derived_key
@@ -29,6 +33,31 @@ AUDIENCES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "w
 _TOKEN = re.compile(r"^([1-9][0-9]{0,11})-([a-z2-7]{26})$")
 FORGED = "Tento odkaz není platný. Zkontrolujte, že jste ho zkopírovali celý, nebo nám napište."
 NOT_FOR_YOU = "Tato stránka je jen pro ty, kdo se akce zúčastnili."
+# How many days after the event's end a personal link works, by purpose: the defaults, in one place,
+# and the settings that change them.
+LINK_DAYS = {"materials": 90, "feedback": 30}
+LINK_DAYS_SETTINGS = {"materials": "MATERIALS_LINK_DAYS", "feedback": "FEEDBACK_LINK_DAYS"}
+EXPIRED = {
+    "materials": "Odkaz už vypršel: podklady k akci byly k dispozici {days} dní po jejím skončení. "
+                 "Potřebujete-li je, napište prosím pořadateli akce{contact}.",
+    "feedback": "Odkaz už vypršel: dotazník k akci se uzavřel {days} dní po jejím skončení. "
+                "Chcete-li nám přesto něco sdělit, napište prosím pořadateli akce{contact}.",
+}
+
+
+class Gone(ServiceError):
+    """A genuine link that has expired (``link_expired``)."""
+
+    status = 410
+
+
+def link_days(config, purpose) -> int:
+    """How many days after the event's end the link of ``purpose`` works (its setting, else the default)."""
+    return int(config.get(LINK_DAYS_SETTINGS[purpose]) or LINK_DAYS[purpose])
+
+
+def expiry_message(purpose, days, contact="") -> str:
+    return EXPIRED[purpose].format(days=days, contact=f" ({contact})" if contact else "")
 
 
 class Forbidden(ServiceError):
@@ -47,18 +76,22 @@ def signed_token(key, purpose, registration_id) -> str:
     return f"{registration_id}-{_mac(key, purpose, registration_id)}"
 
 
-def registration_of(session, key, purpose, token):
+def registration_of(session, key, purpose, token, now=None, days=None, contact=""):
     """The registration of a genuine token and its event; ``NotFound`` for a forged one,
-    ``Forbidden`` for one whose person did not come or cancelled."""
+    ``Gone`` once ``days`` after the event's end have passed (at ``now``), ``Forbidden`` for one
+    whose person did not come or cancelled."""
     match = _TOKEN.match(token or "")
     if not match or not hmac.compare_digest(match.group(2), _mac(key, purpose, int(match.group(1)))):
         raise NotFound("link_invalid", FORGED)
     registration = store.get_registration(session, registration_id=int(match.group(1)))
     if registration is None:
         raise NotFound("link_invalid", FORGED)
+    event = store.get_event(session, registration["event_id"])
+    if now is not None and now > event["ends_at"] + timedelta(days=LINK_DAYS[purpose] if days is None else days):
+        raise Gone("link_expired", expiry_message(purpose, LINK_DAYS[purpose] if days is None else days, contact))
     if not attended(registration):
         raise Forbidden("not_an_attendee", NOT_FOR_YOU)
-    return registration, store.get_event(session, registration["event_id"])
+    return registration, event
 
 
 def attended(registration) -> bool:

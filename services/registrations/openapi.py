@@ -189,13 +189,18 @@ def build(base_url):
         "parameters": [{"name": "ico", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _json("OrganisationLookup"), **_errors(422, 429)}}})
     signed = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
-              "description": "the signed token of the personal link from the email"}
+              "description": "the signed token of the personal link from the email; it expires (410 link_expired) "
+                             "MATERIALS_LINK_DAYS (materials) or FEEDBACK_LINK_DAYS (feedback) days after the "
+                             "event's end"}
+    expired = {"410": {"description": "link_expired: the personal link has expired (a Czech message says whom "
+                                      "to ask)", "content": {"application/json": {"schema": "Error"}}}}
     spec.path(path="/api/materials/{token}", operations={"get": {
         "summary": "The materials of an event, for someone who attended (the link from the email)",
-        "parameters": [signed], "responses": {"200": _json("MaterialList"), **_errors(403, 404)}}})
+        "parameters": [signed], "responses": {"200": _json("MaterialList"), **_errors(403, 404), **expired}}})
     spec.path(path="/api/feedback/{token}", operations={"post": {
         "summary": "Answer the feedback questionnaire, once per attendee",
         "parameters": [signed],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "FeedbackRequest"}}},
-        "responses": {"201": _json("FeedbackSaved", "saved"), **_errors(400, 403, 404, 409, 413, 415, 422)}}})
+        "responses": {"201": _json("FeedbackSaved", "saved"), **_errors(400, 403, 404, 409, 413, 415, 422),
+                      **expired}}})
     return spec.to_dict()

@@ -475,6 +475,23 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
                                     datetime.fromisoformat(payload["payment"]["paid_at"]), self.outbox, self.clock(),
                                     self.base_url)
 
+    @event_handler("payments", "payment_received_after_release")
+    def on_payment_received_after_release(self, payload):
+        """A seat released as unpaid was paid by its due date: the seat back when one is free,
+        else payments is told to refund (``usecases.reinstate_paid``)."""
+        with self.db.transaction() as tx:
+            done = usecases.reinstate_paid(tx, self.outbox, payload["registration"]["id"], payload["payment"],
+                                           datetime.fromisoformat(payload["payment"]["paid_at"]), self.clock(),
+                                           self.base_url)
+        if done:
+            log.info("registration %s paid in time after its release: %s", payload["registration"]["id"], done)
+
+    @event_handler("payments", "payment_reversed")
+    def on_payment_reversed(self, payload):
+        """The bank took a payment back: the copy of the payment loses its paid flag."""
+        with self.db.transaction() as tx:
+            usecases.record_payment(tx, payload["registration"]["id"], payload["payment"], unpaid=True)
+
     @event_handler("payments", "invoice_issued")
     def on_invoice_issued(self, payload):
         invoice = payload["invoice"]

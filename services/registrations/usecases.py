@@ -354,11 +354,13 @@ def list_registrations(session, event_id, now, base_url, status=None):
             for r in store.list_registrations(session, event_id, status)]
 
 
-def record_payment(session, registration_id, payment, paid_at=None, outbox=None, now=None, base_url=None):
+def record_payment(session, registration_id, payment, paid_at=None, outbox=None, now=None, base_url=None,
+                   unpaid=False):
     """What payments asked this registration to pay (``payment_requested``), or that it was paid
-    (``payment_received``): the manage page shows it without asking payments. Told twice, the
-    same values are written twice. The row is locked: ``invoice_issued``, heard on another queue
-    at the same moment, changes the same column."""
+    (``payment_received``), or that the bank took the payment back (``payment_reversed``:
+    ``unpaid``, the paid flag goes back): the manage page shows it without asking payments. Told
+    twice, the same values are written twice. The row is locked: ``invoice_issued``, heard on
+    another queue at the same moment, changes the same column."""
     kept = store.lock_registration(session, registration_id)
     if kept is None:
         return
@@ -366,9 +368,11 @@ def record_payment(session, registration_id, payment, paid_at=None, outbox=None,
     values = {"payment": dict(payment, invoice_number=payment.get("invoice_number", invoice))}
     if paid_at is not None:
         values["paid_at"] = paid_at
+    elif unpaid:
+        values["paid_at"] = None
     store.set_registration(session, registration_id, values)
     if kept["status"] == "substituted" and kept["substituted_by"]:  # told late: what is owed went with the seat
-        record_payment(session, kept["substituted_by"], payment, paid_at, outbox, now, base_url)
+        record_payment(session, kept["substituted_by"], payment, paid_at, outbox, now, base_url, unpaid)
     elif paid_at is not None and outbox is not None:  # the certificate held for this payment goes out now
         _issue_if_due_now(session, outbox, registration_id, now, base_url)
 
@@ -501,6 +505,41 @@ def restore_registration(session, outbox, signing_key, registration_id, now, bas
     if seated:
         store.set_ticket_codes(session, {new_id: ticket_code(signing_key, new_id)})
     return _announce(session, outbox, "registration_restored", new_id, now, base_url, restored_from=old["id"])
+
+
+def reinstate_paid(session, outbox, registration_id, payment, paid_at, now, base_url):
+    """A seat released as unpaid was paid in time after all (``payment_received_after_release``:
+    the bank booked it by the due date, its statement came after the release). The registration
+    itself comes back, confirmed, with its token, ticket code and payment (payments keeps its
+    request and its variable symbol: nothing is asked again), told by ``registration_restored``
+    (its ticket again), when the event is published and has not begun, a seat is free and its
+    email holds no other registration; otherwise it stays cancelled and payments is told to
+    refund (``late_payment_refused``). Returns ``"reinstated"``, ``"refused"`` or None when told
+    before (the registration is not cancelled any more, or was refused: payments refunds once).
+    One transaction with its outbox row: a failure halfway changes nothing and is tried again."""
+    found = store.get_registration(session, registration_id=registration_id)
+    if found is None:
+        return None
+    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
+    registration = store.lock_registration(session, registration_id)
+    if registration["status"] != "cancelled":
+        record_payment(session, registration_id, payment, paid_at)
+        return None
+    if (registration["payment"] or {}).get("late_refused"):
+        return None  # refused before: payments refunds it, a seat freed since must not bring it back
+    taken = store.live_email_keys(session, event["id"], [registration["email_key"]])
+    if (event["status"] == "published" and now < event["starts_at"] and not taken
+            and store.take_seat(session, event["id"]) is not None):
+        store.set_registration(session, registration_id, {"status": "confirmed", "cancelled_at": None},
+                               status="cancelled")
+        record_payment(session, registration_id, payment, paid_at)
+        _announce(session, outbox, "registration_restored", registration_id, now, base_url,
+                  restored_from=registration_id, paid_in_time=True)
+        return "reinstated"
+    store.set_registration(session, registration_id, {"payment": dict(registration["payment"] or {},
+                                                                      late_refused=True)})
+    _announce(session, outbox, "late_payment_refused", registration_id, now, base_url)
+    return "refused"
 
 
 def update_event(session, outbox, signing_key, event_id, changes, now, base_url):

@@ -4,7 +4,7 @@ The same walk runs both ways. With ``keyboard=True`` nothing is clicked or fille
 the walk presses Tab until the wanted control has the focus (so a control that Tab never
 reaches fails the walk), then Enter, Space, arrows or typed characters, as a person would.
 """
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 MOST_TABS = 400
 
@@ -26,9 +26,17 @@ class Hands:
 
     def start(self):
         """Begin at the top of the page (after a reload the focus is wherever the browser left it)."""
-        if self.keyboard:
-            self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
-                               "window.getSelection().removeAllRanges(); }")
+        if not self.keyboard:
+            return
+        for _ in range(20):  # a page the last Enter is still loading
+            try:
+                self.page.wait_for_load_state()
+                self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
+                                   "window.getSelection().removeAllRanges(); }")
+                return
+            except Error:
+                self.page.wait_for_timeout(100)
+        raise AssertionError("the page never settled")
 
     def click(self, locator):
         if not self.keyboard:
@@ -41,6 +49,14 @@ class Hands:
         if not self.keyboard:
             locator.first.check()
             return
+        if locator.first.get_attribute("type") == "radio":  # Tab stops once in a group; arrows choose
+            self.focus(self.page.locator(f"input[type=radio][name='{locator.first.get_attribute('name')}']"
+                                         ":not([disabled])").first)
+            for _ in range(20):
+                if locator.first.is_checked():
+                    return
+                self.page.keyboard.press("ArrowDown")
+            raise AssertionError(f"the arrows never chose {locator}")
         self.focus(locator)
         if not locator.first.is_checked():
             self.page.keyboard.press("Space")
@@ -60,15 +76,19 @@ class Hands:
         expect(locator.first).to_have_value(text)
 
     def moment(self, locator, value):
-        """A ``datetime-local`` field (``2026-12-30T09:00``), typed segment by segment as Czech
-        Chromium shows it: day, month, year, hours, minutes."""
+        """A ``datetime-local`` field (``2026-12-30T09:00``), typed segment by segment as this
+        Chromium shows it whatever the page's language (its own, en-US: month, day, year, then
+        hours, minutes and AM/PM); the year takes six digits, so an arrow moves on from it."""
         if not self.keyboard:
             locator.first.fill(value)
             return
         day, clock = value.split("T")
         year, month, date = day.split("-")
+        hours, minutes = (int(part) for part in clock.split(":"))
         self.focus(locator)
-        self.page.keyboard.type(date + month + year + clock.replace(":", ""))
+        self.page.keyboard.type(month + date + year)
+        self.page.keyboard.press("ArrowRight")
+        self.page.keyboard.type(f"{(hours - 1) % 12 + 1:02d}{minutes:02d}" + ("P" if hours >= 12 else "A"))
         expect(locator.first).to_have_value(value)
 
     def select(self, locator, value):
@@ -81,3 +101,13 @@ class Hands:
         for _ in range(values.index(value)):
             self.page.keyboard.press("ArrowDown")
         expect(locator.first).to_have_value(value)
+
+    def upload(self, locator, path):
+        """A file input: with the keyboard, Space on it opens the chooser, which takes the file."""
+        if not self.keyboard:
+            locator.first.set_input_files(path)
+            return
+        self.focus(locator)
+        with self.page.expect_file_chooser() as chooser:
+            self.page.keyboard.press("Space")
+        chooser.value.set_files(path)

@@ -109,8 +109,11 @@ def test_an_organisation_is_edited_refused_in_czech_and_audited(console):
     again = admin.post(f"{base}/clenove/{PLZEN}/upravit", data=dict(
         values, dic="CZ00075370", billing_email="faktury@plzen.example", member_until="2025-12-31"))
     assert notice(again) == "Organizace Statutární město Plzeň je uložena: nic se nezměnilo."
-    audit = admin.get(f"{base}/audit").text
-    assert audit.count("upravena organizace") == 1 and "changed: adresa, DIČ, e-mail pro faktury, členem do" in audit
+    audit = admin.get(f"{base}/audit", params={"co": "organisation_edited"}).text
+    # every attempt has its row, written before it: two refused, one saved, one that changed nothing
+    assert audit.count('<td class="action">upravena organizace</td>') == 4
+    assert audit.count("odmítnuto (validation_error)") == 2 and audit.count("<td>provedeno</td>") == 2
+    assert "changed: adresa, DIČ, e-mail pro faktury, členem do" in audit and "changed: nic se nezměnilo" in audit
     assert admin.get(f"{base}/clenove/12345678/upravit").status_code == 422
 
 

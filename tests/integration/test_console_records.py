@@ -87,6 +87,8 @@ def test_staff_find_a_record_by_organisation_name_or_by_person(office, service_c
     cluster.members.upsert_organisation({"ico": PLZEN, "name": "Statutární město Plzeň", "kind": "statutární město",
                                          "district": "Plzeň-město", "member_since": "2005-01-01"})
     cluster.members.upsert_organisation({"ico": "00257231", "name": "Město Dobřany", "district": "Plzeň-jih"})
+    wait_for(lambda: cluster.registrations.organisation_training_record(PLZEN)["organisation"]["district"],
+             message="the organisation in the registrations' copy of the register")  # her row names it
     training = published_event(cluster, title="Stavební zákon pro obce", kind="training", capacity=10,
                                accreditation_number="AK/PV-77/2026", hours=6)
     jana = cluster.registrations.register(training["id"], {

@@ -57,10 +57,15 @@ def test_no_log_line_carries_a_secret_link(service_processes, service_config):
             "first_name": "Eva", "last_name": "Malá", "email": "eva@obec.example", "organisation_name": "Obec",
             "gdpr_consent": True})
     token = registration["token"]
+    # the personal links to materials and feedback (a forged one is logged as a genuine one would be)
+    after = f"{registration['id']}-abcdefghijklmnopqrstuvwxyz"
     for path in (f"/r/{token}", f"/api/registrations/{token}", f"/api/registrations/{token}/ticket.pdf",
-                 f"/r/{token}/zrusit", "/announcements/unsubscribe/abcdefghijklmnop"):
+                 f"/r/{token}/zrusit", "/announcements/unsubscribe/abcdefghijklmnop", f"/materials/{after}",
+                 f"/materials/{after}/1", f"/api/materials/{after}", f"/feedback/{after}"):
         requests.get(process.base + path, timeout=10)
+    requests.post(f"{process.base}/api/feedback/{after}", json={}, timeout=10)
     requests.post(f"{process.base}/api/registrations/{token}/cancel", timeout=10)
     output = wait_for(lambda: "/cancel" in process.output() and process.output(), message="the access log")
-    assert token not in output and "abcdefghijklmnop" not in output
+    assert token not in output and "abcdefghijklmnop" not in output and after not in output
     assert "/api/registrations/***/cancel" in output and "/r/***" in output
+    assert "/materials/***/1" in output and "/api/feedback/***" in output and "/feedback/***" in output

@@ -118,8 +118,11 @@ def test_a_member_registering_for_free_gets_the_confirmation_without_payments(
     assert answer.json()["payment"] is None
 
 
-def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and_over_the_api(
+def test_a_person_asks_for_an_invoice_for_their_own_registration_and_strangers_of_the_same_ico_stay_off_it(
         runner_factory, service_config, cluster, web_session, smtp_sink):
+    """Issue 25/4: a typed IČO proves nothing; a second person of the town who registered
+    separately is not on the invoice another person asked for, gets no email about it, and keeps
+    their own payment (and its reminder)."""
     config = dict(service_config, INVOICE_MODE="on_request")
     runner_factory(config, *ALL).start()
     cluster.members.upsert_organisation(TOWN)  # in the register, not a member
@@ -135,10 +138,11 @@ def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and
     smtp_sink.wait_for_messages(3)  # the confirmations, each with its own symbol; no invoice yet
     assert not [m for m in smtp_sink.messages() if m["Subject"].startswith("Faktura")]
     first = people[0]
-
-    # Věra asks on her manage page, once payments asked all three to pay.
     wait_for(lambda: all(web_session.get(f"/api/registrations/{p['token']}").json()["payment"] for p in people),
              message="the three payment requests")
+    own_symbol = web_session.get(f"/api/registrations/{first['token']}").json()["payment"]["variable_symbol"]
+
+    # Věra asks on her manage page: an invoice to the town for her registration alone.
     page = web_session.get(f"/r/{first['token']}").text
     assert "Chci fakturu na organizaci" in page
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -148,30 +152,135 @@ def test_a_town_asks_for_one_invoice_for_its_three_people_on_the_manage_page_and
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/r/{first['token']}")
     page = web_session.get(f"/r/{first['token']}").text
     number = re.search(r"Faktura (FV-\d{4}-\d{4}) byla vystavena", page).group(1)
-    assert "2000000001" in page and "platí se jednou za všechny přihlášky" in page
+    assert own_symbol in page and "platí se jednou za všechny přihlášky" not in page
 
-    # Karel asks over the API: the same invoice, the one symbol the town pays.
-    answer = web_session.post(f"/api/registrations/{people[1]['token']}/invoice")
-    assert answer.status_code == 200, answer.text
-    payment = answer.json()["payment"]
-    assert (payment["invoice_number"], payment["variable_symbol"], payment["outstanding_halere"]) == (
-        number, "2000000001", 270000)
-    missing = web_session.post("/api/registrations/no-such-token/invoice")
-    assert missing.status_code == 404 and missing.json()["error"] == "registration_not_found"
-
-    # One invoice, to the accountant and the three people, its ISDOC valid against the official schema.
-    invoices = by_subject(smtp_sink, "Faktura", 3 + 4)
-    assert sorted(to for _subject, to in invoices) == sorted(
-        ["ucetni@dolnilhota.example"] + [f"{p['last_name'].lower()}@dolnilhota.example" for p in people])
-    assert {subject for subject, _to in invoices} == {f"Faktura {number}"}
+    # To the town's accountant (from the register) and to Věra: nobody else.
+    invoices = by_subject(smtp_sink, "Faktura", 3 + 2)
+    assert sorted(to for _subject, to in invoices) == ["průchová@dolnilhota.example", "ucetni@dolnilhota.example"]
     message = invoices[(f"Faktura {number}", "ucetni@dolnilhota.example")]
     _name, invoice_pdf = pdf_attachment(message)
     text = " ".join(pdf_text(invoice_pdf).split())
-    assert "2000000001" in text and "2 700,00 Kč" in text.replace("\xa0", " ")
-    assert spd_fields(qr_codes(invoice_pdf)[0])["X-VS"] == "2000000001"
+    assert own_symbol in text and "900,00 Kč" in text.replace("\xa0", " ") and "Obec Dolní Lhota" in text
+    assert "Lhotský" not in text and "Malá" not in text
     [isdoc] = [p for p in message.iter_attachments() if p.get_filename() == f"{number}.isdoc"]
     content = isdoc.get_content()
     document = etree.fromstring(content if isinstance(content, bytes) else content.encode())
     isdoc_schema().assertValid(document)
-    assert len(document.findall(".//i:InvoiceLine", namespaces={"i": "http://isdoc.cz/namespace/2013"})) == 3
-    assert len(smtp_sink.messages()) == 7  # nothing twice
+    assert len(document.findall(".//i:InvoiceLine", namespaces={"i": "http://isdoc.cz/namespace/2013"})) == 1
+
+    # Karel keeps his own payment: not invoiced, his own symbol, his reminder still due.
+    karel = web_session.get(f"/api/registrations/{people[1]['token']}").json()["payment"]
+    assert karel["invoice_number"] is None and karel["variable_symbol"] != own_symbol
+    [unpaid] = [p for p in cluster.payments.unpaid(event["id"]) if p["registration_id"] == people[1]["id"]]
+    assert unpaid["invoices"] == [] and unpaid["reminded_at"] is None
+
+    # Karel asks over the API: an invoice of his own, with his own symbol.
+    answer = web_session.post(f"/api/registrations/{people[1]['token']}/invoice")
+    assert answer.status_code == 200, answer.text
+    payment = answer.json()["payment"]
+    assert payment["invoice_number"] not in (None, number) and payment["variable_symbol"] == karel["variable_symbol"]
+    assert payment["outstanding_halere"] == 90000
+    missing = web_session.post("/api/registrations/no-such-token/invoice")
+    assert missing.status_code == 404 and missing.json()["error"] == "registration_not_found"
+    by_subject(smtp_sink, "Faktura", 3 + 2 + 2)
+    assert len(smtp_sink.messages()) == 7  # nothing twice, nothing to Ivana
+    assert not [m for m in smtp_sink.messages() if m["To"] == "malá@dolnilhota.example"
+                and m["Subject"].startswith("Faktura")]
+
+
+def _released_as_if_days_passed(config, cluster, registration_id):
+    """The payment was asked for ten days ago (the event releases after 3), its due date was
+    yesterday and the warning went out two days ago: the release timer's next run releases it."""
+    from datetime import date, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from services.common.czech import PRAGUE
+    from services.common.db import Database
+    from services.payments import store as payments_store
+    from services.registrations import store as registrations_store
+
+    yesterday = date.today() - timedelta(days=1)
+    database = Database(config["DATABASES"]["registrations"], registrations_store.metadata)
+    with database.transaction() as tx:
+        table = registrations_store.registrations
+        payment = tx.execute(table.select().where(table.c.id == registration_id)).mappings().one()["payment"]
+        tx.execute(update(table).where(table.c.id == registration_id).values(
+            payment=dict(payment, requested_on=(date.today() - timedelta(days=10)).isoformat()),
+            release_warned_at=datetime.now(PRAGUE) - timedelta(days=2)))
+    database.dispose()
+    database = Database(config["DATABASES"]["payments"], payments_store.metadata)
+    with database.transaction() as tx:
+        tx.execute(update(payments_store.payment_requests).where(
+            payments_store.payment_requests.c.registration_id == registration_id).values(due_on=yesterday))
+    database.dispose()
+    assert cluster.registrations.release_unpaid_seats()["released"] == 1
+    wait_for(lambda: cluster.payments.payment_of(registration_id)["status"] == "cancelled",
+             message="payments to hear of the release")
+    return yesterday
+
+
+@pytest.mark.parametrize("seat_free", [True, False], ids=["seat_free", "event_full"])
+def test_a_payment_booked_on_the_due_date_and_imported_after_the_release(
+        runner_factory, service_config, cluster, web_session, seat_free):
+    """Issue 25/12: the seat comes back when one is free; otherwise the payment is refunded with
+    the reason, and staff see it on the refunds list."""
+    runner_factory(dict(service_config, INVOICE_MODE="on_request"), *ALL).start()
+    event = cluster.registrations.create_event(seminar(capacity=1, waitlist_enabled=True,
+                                                       release_unpaid_after_days=3))
+    cluster.registrations.publish_event(event["id"])
+    answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Věra", "last_name": "Průchová", "email": "vera@dolnilhota.example",
+        "organisation_ico": TOWN["ico"], "gdpr_consent": True})
+    assert answer.status_code == 201, answer.text
+    late = answer.json()
+    if not seat_free:
+        waiting = web_session.post(f"/api/events/{event['id']}/registrations", json={
+            "first_name": "Karel", "last_name": "Lhotský", "email": "karel@dolnilhota.example",
+            "organisation_ico": TOWN["ico"], "gdpr_consent": True}).json()
+        assert waiting["status"] == "waitlisted"
+    wait_for(lambda: web_session.get(f"/api/registrations/{late['token']}").json()["payment"],
+             message="the payment request")
+    symbol = web_session.get(f"/api/registrations/{late['token']}").json()["payment"]["variable_symbol"]
+    due_on = _released_as_if_days_passed(service_config, cluster, late["id"])
+
+    statement = statements.gpc([{"bank_id": "991", "amount_halere": 90000, "variable_symbol": symbol,
+                                 "booked_on": due_on.isoformat()}])
+    summary = cluster.payments.import_statement(base64.b64encode(statement).decode())
+    assert summary["matched"] == 1 and summary["to_check"] == 0
+    if seat_free:
+        wait_for(lambda: web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "confirmed",
+                 message="the seat back")
+        assert cluster.payments.payment_of(late["id"])["status"] == "paid"
+        assert cluster.payments.refunds_due() == []
+    else:
+        wait_for(lambda: cluster.payments.refunds_due(), message="the refund")
+        [refund] = cluster.payments.refunds_due()
+        assert refund["registration_id"] == late["id"] and refund["amount_halere"] == 90000
+        assert refund["reason"] == "Platba došla včas, ale místo už bylo obsazené"
+        assert web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "cancelled"
+        assert web_session.get(f"/api/registrations/{waiting['token']}").json()["status"] == "confirmed"
+
+
+def test_a_reversed_payment_takes_the_paid_flag_back_and_waits_on_the_staff_list(
+        runner_factory, service_config, cluster, web_session):
+    """Issue 25/3: a credit and its reversal (GPC code 5) leave the seat unpaid, and staff see it."""
+    runner_factory(dict(service_config, INVOICE_MODE="on_request"), *ALL).start()
+    event = cluster.registrations.create_event(seminar())
+    cluster.registrations.publish_event(event["id"])
+    person = web_session.post(f"/api/events/{event['id']}/registrations", json={
+        "first_name": "Věra", "last_name": "Průchová", "email": "vera@dolnilhota.example",
+        "organisation_ico": TOWN["ico"], "gdpr_consent": True}).json()
+    url = f"/api/registrations/{person['token']}"
+    wait_for(lambda: web_session.get(url).json()["payment"], message="the payment request")
+    symbol = web_session.get(url).json()["payment"]["variable_symbol"]
+    credit = {"bank_id": "501", "amount_halere": 90000, "variable_symbol": symbol}
+    cluster.payments.import_statement(base64.b64encode(statements.gpc([credit])).decode())
+    wait_for(lambda: web_session.get(url).json()["paid_at"], message="the paid flag")
+    reversal = {"bank_id": "502", "amount_halere": -90000, "variable_symbol": symbol, "code": 5}
+    summary = cluster.payments.import_statement(base64.b64encode(statements.gpc([reversal])).decode())
+    assert summary["to_check"] == 1 and summary["ignored"] == 0
+    wait_for(lambda: web_session.get(url).json()["paid_at"] is None, message="the paid flag taken back")
+    assert cluster.payments.payment_of(person["id"])["status"] == "open"
+    [line] = cluster.payments.to_check()
+    assert line["reason"].startswith("Banka platbu vrátila (storno)")

@@ -206,6 +206,16 @@ def test_a_message_waiting_for_a_retry_is_not_sent_once_overtaken(notifications,
     assert overtaken["status"] == "superseded" and "overtaken by" in overtaken["last_error"]
 
 
+def test_a_restored_registration_begins_anew_its_cancellation_overtakes_nothing_said_after(notifications, sink):
+    notifications.on_registration_cancelled(confirmed(1))  # a released seat, or a cancellation by mistake
+    notifications.on_registration_restored(dict(confirmed(1, status="confirmed"), paid_in_time=True))
+    notifications.on_reminder_due(dict(confirmed(1), days_before=2))
+    notifications.deliver_due()
+    assert sorted(m["Subject"].split(":")[0] for m in sink.messages()) == [
+        "Přihláška obnovena", "Přihláška zrušena", "Připomínka"], [(m["kind"], m["status"], m["last_error"])
+                                                                 for m in notifications.list_messages()]
+
+
 def test_an_older_change_of_time_is_not_sent_after_a_newer_one(notifications, sink):
     sink.stop()
     older = dict(confirmed(1), changes={"starts_at": ["2026-12-08T09:00:00+01:00", "2026-12-09T09:00:00+01:00"]})

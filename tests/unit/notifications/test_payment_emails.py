@@ -69,3 +69,16 @@ def test_an_invoice_goes_to_each_recipient_once_with_its_pdf_and_isdoc(notificat
     assert messages[0]["Subject"] == "Faktura FV-2026-0001: Odpady v obci"
     names = sorted(part.get_filename() for part in messages[0].iter_attachments())
     assert names == ["FV-2026-0001.isdoc", "faktura-FV-2026-0001.pdf"]
+
+
+def test_a_seat_paid_in_time_after_its_release_is_told_why_and_a_refund_gives_its_reason(notifications, sink):
+    """Issue 25/12: the person learns why the seat came back, or why the money goes back."""
+    restored = dict(paid_for(6, paid_halere=90000, status="paid"), restored_from=6, paid_in_time=True)
+    notifications.on_registration_restored(restored)
+    notifications.on_refund_due(dict(paid_for(7, paid_halere=90000), refund_halere=90000,
+                                     reason="Platba došla včas, ale místo už bylo obsazené"))
+    [back] = [m for m in sink.messages() if not m["Subject"].startswith("Vrácení platby")]
+    text = back.get_body(("plain",)).get_content()
+    assert "připsala banka včas" in text and "omylem" not in text
+    refund = only(sink, "Vrácení platby").get_body(("plain",)).get_content()
+    assert "Platba došla včas, ale místo už bylo obsazené." in refund

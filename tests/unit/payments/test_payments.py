@@ -143,7 +143,7 @@ def test_one_invoice_for_three_people_of_a_town_is_paid_by_one_transfer(payments
     for registration_id in (31, 32, 33):
         confirm(payments, registration_id)
     assert payments.recorded("invoice_issued") == []
-    invoice = payments.request_invoice(32)
+    invoice = payments.issue_invoice([31, 32, 33])  # staff, who check whom it covers
     assert invoice["variable_symbol"] == "2000000001" and invoice["total_halere"] == 270000
     assert [item["description"].rsplit(" – ", 1)[0] for item in invoice["items"]] == [
         "Účastnický poplatek: Veřejné zakázky malého rozsahu (8. 12. 2026)"] * 3

@@ -12,7 +12,7 @@ from tests.fio_standin import FioStandIn
 from tests.statements import camt053, complete, gpc
 
 KEYS = ("bank_id", "booked_on", "amount_halere", "currency", "variable_symbol", "constant_symbol", "specific_symbol",
-        "counter_account", "counter_name", "message")
+        "counter_account", "counter_name", "message", "reversal")
 
 # A week on the account of a seminar that costs 1 200 Kč (VS 2026001 and on).
 WEEK = [
@@ -87,9 +87,56 @@ def test_camt_reads_only_booked_entries():
     assert [line["variable_symbol"] for line in parse_statement(camt053(lines))["transactions"]] == ["2026001"]
 
 
-def test_camt_falls_back_to_the_entry_reference():
-    lines = [{"amount_halere": 120000, "bank_id": None, "entry_ref": "NTRY-77"}]
-    assert parse_statement(camt053(lines))["transactions"][0]["bank_id"] == "NTRY-77"
+def test_camt_never_takes_the_entry_reference_as_an_id():
+    """Issue 25/10: a bank that numbers NtryRef per statement (1, 2, … every day)."""
+    monday = parse_statement(camt053([{"amount_halere": 120000, "bank_id": None, "entry_ref": "1"}],
+                                     statement_id="2026-11-30/1"))["transactions"]
+    tuesday = parse_statement(camt053([{"amount_halere": 90000, "bank_id": None, "entry_ref": "1"}],
+                                      statement_id="2026-12-01/1"))["transactions"]
+    assert monday[0]["bank_id"].startswith("sha256:") and monday[0]["bank_id"] != tuesday[0]["bank_id"]
+    again = parse_statement(camt053([{"amount_halere": 120000, "bank_id": None, "entry_ref": "1"}],
+                                     statement_id="2026-11-30/1"))["transactions"]
+    assert again[0]["bank_id"] == monday[0]["bank_id"]  # the same statement read again: the same id
+
+
+def test_camt_takes_the_transactions_own_bank_reference():
+    """Issue 25/10: Fio writes its movement id (ID pohybu) as AcctSvcrRef; here in TxDtls/Refs."""
+    [line] = parse_statement(camt053([{"amount_halere": 120000, "bank_id": "26962199069", "tx_ref": True,
+                                       "entry_ref": "1"}]))["transactions"]
+    assert line["bank_id"] == "26962199069"
+
+
+def test_camt_reads_the_name_raiffeisenbank_puts_on_the_account():
+    """Issue 25/13: Raiffeisenbank CZ names the payer in DbtrAcct/Nm only."""
+    [line] = parse_statement(camt053([{"amount_halere": 120000, "counter_name": "Obec Kozolupy",
+                                       "counter_account": "19-123457/0100", "account_name_only": True}]))[
+        "transactions"]
+    assert line["counter_name"] == "Obec Kozolupy" and line["counter_account"] == "19-123457/0100"
+    [out] = parse_statement(camt053([{"amount_halere": -5000, "counter_name": "Jana Nováková",
+                                      "account_name_only": True}]))["transactions"]
+    assert out["counter_name"] == "Jana Nováková"
+
+
+def test_camt_own_bank_code_only_from_a_czech_bank_code():
+    """Issue 25/14: a servicer's Othr/Id that is a VAT id is no bank code."""
+    def own(servicer):
+        document = BANK_EXPORT.replace(
+            "<Svcr><FinInstnId><BICFI>KOMBCZPPXXX</BICFI><ClrSysMmbId><MmbId>0100</MmbId></ClrSysMmbId></FinInstnId>",
+            f"<Svcr><FinInstnId>{servicer}</FinInstnId>")
+        return parse_statement(document.encode())["account"]
+    assert own("<Othr><Id>CZ45317054</Id><Issr>ID</Issr></Othr>") == "19-2000145399"
+    assert own("<Othr><Id>ID</Id></Othr>") == "19-2000145399"
+    assert own("<Othr><Id>0100</Id></Othr>") == "19-2000145399/0100"
+
+
+def test_camt_reversal_indicator():
+    """Issue 25/3: RvslInd true on a debit entry is a credit taken back."""
+    lines = parse_statement(camt053([{"amount_halere": 120000, "variable_symbol": "2026001"},
+                                     {"amount_halere": -120000, "variable_symbol": "2026001", "reversal": True}]))[
+        "transactions"]
+    assert [(line["amount_halere"], line["reversal"], line["variable_symbol"]) for line in lines] == [
+        (120000, False, "2026001"), (-120000, True, "2026001")]
+    assert lines[1]["counter_name"] == "Obec Zkušební"
 
 
 @pytest.mark.parametrize("version", ["03", "04", "05", "06", "07", "08"])
@@ -223,7 +270,10 @@ def test_a_bank_export_written_by_hand():
     assert statement["format"] == "camt.053"
     assert statement["account"] == "19-2000145399/0100"
     assert statement["statement_id"] == "123-1130-2026-0231"
-    none = dict.fromkeys(KEYS)
+    none = dict.fromkeys(KEYS, None) | {"reversal": False}
+    # The batch has no AcctSvcrRef, only an NtryRef: its lines are fingerprinted (never NtryRef).
+    ids = [line["bank_id"] for line in statement["transactions"]]
+    assert ids[2].startswith("sha256:") and ids[3].startswith("sha256:") and ids[2] != ids[3]
     assert statement["transactions"] == [
         dict(none, bank_id="5120261127I8K42", booked_on="2026-11-27", amount_halere=120000, currency="CZK",
              variable_symbol="2026001", constant_symbol="308", specific_symbol="77",
@@ -231,9 +281,9 @@ def test_a_bank_export_written_by_hand():
              message="Úhrada semináře Účetnictví obcí 2027"),
         dict(none, bank_id="5120261128FEE01", booked_on="2026-11-28", amount_halere=-4500, currency="CZK",
              message="Poplatek za vedení účtu"),
-        dict(none, bank_id="000004/1", booked_on="2026-11-28", amount_halere=120000, currency="CZK",
+        dict(none, bank_id=ids[2], booked_on="2026-11-28", amount_halere=120000, currency="CZK",
              variable_symbol="2026005", counter_account="CZ2403000000000123456789", counter_name="Město Stod"),
-        dict(none, bank_id="000004/2", booked_on="2026-11-28", amount_halere=120000, currency="CZK",
+        dict(none, bank_id=ids[3], booked_on="2026-11-28", amount_halere=120000, currency="CZK",
              variable_symbol="2026006", counter_account="CZ2403000000000123456789", counter_name="Město Stod"),
         dict(none, bank_id="5120261129OUT77", booked_on="2026-11-29", amount_halere=-30050, currency="CZK",
              variable_symbol="2026003", counter_account="CZ5508000000001234567899", counter_name="Nováková Jana",
@@ -285,7 +335,8 @@ def test_gpc_fixed_widths():
 def test_gpc_reversals_and_lf_line_ends():
     lines = [{"amount_halere": 5000, "code": 4}, {"amount_halere": -7000, "code": 5}]
     data = gpc(lines).replace(b"\r\n", b"\n")
-    assert [line["amount_halere"] for line in parse_statement(data)["transactions"]] == [5000, -7000]
+    assert [(line["amount_halere"], line["reversal"]) for line in parse_statement(data)["transactions"]] == [
+        (5000, True), (-7000, True)]
 
 
 def test_gpc_076_text_joins_the_message():
@@ -423,3 +474,16 @@ def test_fio_not_listening_is_unavailable():
         fetch_new(TOKEN, SINCE, UNTIL, base_url=f"http://127.0.0.1:{port}/v1/rest/", timeout=5)
     assert caught.value.status is None
     assert TOKEN not in str(caught.value)
+
+
+def test_a_statement_over_the_console_limit_is_refused_in_czech_before_lxml_reads_it():
+    from services.common.errors import ValidationError
+    from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
+    from services.payments.schemas import statement_in
+    big = b"<?xml version='1.0'?><Document>" + b" " * STATEMENT_MAX_BYTES + b"</Document>"
+    with pytest.raises(StatementError) as refused:
+        parse_statement(big)
+    assert str(refused.value) == STATEMENT_TOO_LARGE and "nejvýše 30 MB" in STATEMENT_TOO_LARGE
+    with pytest.raises(ValidationError) as refused:
+        statement_in.load_or_raise({"data": pack(big)})
+    assert refused.value.fields == {"data": STATEMENT_TOO_LARGE}

@@ -247,3 +247,51 @@ def test_the_json_api_serves_attendees_their_materials_and_takes_one_answer(serv
     assert (status, body["error"]) == (409, "feedback_already_given")
     assert call(service, "http_feedback", body=answer, token="1-forged")[0] == 404
     assert service.feedback_results(event["id"])["answers"] == 1
+
+
+def test_materials_and_feedback_links_expire_with_a_czech_410_on_the_page_and_the_api(service):
+    from tests.unit.registrations.test_service import call
+    event, people = event_with_people(service)
+    material = service.add_material(event["id"], "slides.pdf", b64(PDF))
+    materials_link = messaging.signed_token(KEY, "materials", people[0]["id"])
+    feedback_link = messaging.signed_token(KEY, "feedback", people[0]["id"])
+    ends = NOW + timedelta(days=10, hours=4)  # published(): ten days ahead, four hours long
+    service.clock_state["now"] = ends + timedelta(days=messaging.LINK_DAYS["feedback"] - 1)
+    assert page(service, "page_feedback", token=feedback_link, cookie=_csrf_new(KEY)).status_code == 200
+    assert page(service, "page_materials", token=materials_link).status_code == 200
+
+    service.clock_state["now"] = ends + timedelta(days=messaging.LINK_DAYS["feedback"] + 1)
+    expired = page(service, "page_feedback", token=feedback_link, cookie=_csrf_new(KEY))
+    assert expired.status_code == 410 and "Odkaz už vypršel" in expired.get_data(as_text=True)
+    csrf = _csrf_new(KEY)
+    answered = page(service, "page_feedback_answer", "POST", answer_form(csrf), cookie=csrf, token=feedback_link)
+    assert answered.status_code == 410 and "Odkaz už vypršel" in answered.get_data(as_text=True)
+    answer = {"content_rating": 5, "lecturer_rating": 5, "organisation_rating": 4, "comment": ""}
+    status, body = call(service, "http_feedback", body=answer, token=feedback_link)
+    assert (status, body["error"]) == (410, "link_expired") and "vypršel" in body["message"]
+    assert service.feedback_results(event["id"])["answers"] == 0
+    assert page(service, "page_materials", token=materials_link).status_code == 200  # materials stay longer
+
+    service.clock_state["now"] = ends + timedelta(days=messaging.LINK_DAYS["materials"] + 1)
+    for handler, kwargs in (("page_materials", {}), ("page_material_file", {"material_id": material["id"]})):
+        gone = page(service, handler, token=materials_link, **kwargs)
+        assert gone.status_code == 410 and gone.get_data() != PDF
+        assert "Odkaz už vypršel" in gone.get_data(as_text=True)
+    status, body = call(service, "http_materials", method="GET", token=materials_link)
+    assert (status, body["error"]) == (410, "link_expired") and "pořadateli" in body["message"]
+    # a forged link stays a forged link
+    assert call(service, "http_materials", method="GET", token=materials_link[:-1] + "x")[0] == 404
+
+
+def test_the_link_lifetimes_are_settings():
+    assert messaging.link_days({}, "materials") == messaging.LINK_DAYS["materials"]
+    assert messaging.link_days({"MATERIALS_LINK_DAYS": "7", "FEEDBACK_LINK_DAYS": 3}, "materials") == 7
+    assert messaging.link_days({"FEEDBACK_LINK_DAYS": 3}, "feedback") == 3
+
+
+def test_the_openapi_document_lists_the_expired_link():
+    from services.registrations import openapi
+    paths = openapi.build("https://akce.example")["paths"]
+    assert "410" in paths["/api/materials/{token}"]["get"]["responses"]
+    assert "410" in paths["/api/feedback/{token}"]["post"]["responses"]
+    assert "link_expired" in paths["/api/materials/{token}"]["get"]["responses"]["410"]["description"]
