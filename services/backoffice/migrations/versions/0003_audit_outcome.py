@@ -1,6 +1,6 @@
 """the audit row is written before the action and keeps its outcome; who and action indexed for the filters
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002 (0003, another branch's, comes between them at the merge)
 Create Date: 2026-12-06 17:30:00
 
@@ -14,7 +14,7 @@ import services.common.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0004'
+revision: str = '0003'
 down_revision: Union[str, Sequence[str], None] = '0002'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

@@ -1,7 +1,7 @@
 """a TOTP code is accepted once (the last used time step); a reset second factor is set up again at the next login; a good login clears the account's failed passwords without deleting them
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06 17:40:00
 
 """
@@ -14,8 +14,8 @@ import services.common.db
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0005'
-down_revision: Union[str, Sequence[str], None] = '0004'
+revision: str = '0004'
+down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
