@@ -1,7 +1,7 @@
 """the audit row is written before the action and keeps its outcome; who and action indexed for the filters
 
 Revision ID: 0003
-Revises: 0002 (0003, another branch's, comes between them at the merge)
+Revises: 0002
 Create Date: 2026-12-06 17:30:00
 
 """
