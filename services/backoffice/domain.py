@@ -263,6 +263,8 @@ def substitute_problems(data) -> dict:
     if not data.get("gdpr_consent"):
         problems["gdpr_consent"] = "Náhradník musí souhlasit se zpracováním osobních údajů."
     return problems
+
+
 # The member register's pages: the filter's Czech words, the forms' days, the import's question.
 MEMBERSHIP_FILTERS = {"clenove": "member", "necleni": "non_member", "byvali": "former"}
 CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
@@ -348,6 +350,8 @@ def chosen_ico(typed: str):
     ``Name (IČO)``; None for a name, to be searched for."""
     found = CHOSEN_ICO.fullmatch(typed or "")
     return found.group(1) if found else None
+
+
 # The door: finding a person who forgot the ticket.
 
 def folded(text: str) -> str:
@@ -460,6 +464,8 @@ def _comparable(value):
     if isinstance(value, dict):
         return {key: _comparable(item) for key, item in value.items()}
     return value
+
+
 # What people read instead of the system's own names: emails, their states, roles, audit details.
 
 EMAIL_KINDS = {
