@@ -216,7 +216,9 @@ def requests_by_symbols(session, symbols) -> dict:
         for row in _all(session, select(payment_requests).where(payment_requests.c.id.in_(chunk))
                         .order_by(payment_requests.c.id).with_for_update()):
             by_id[row["id"]] = row
-    return {symbol: [by_id[i] for i in sorted(ids) if i in by_id] for symbol, ids in request_ids_of.items()}
+    # in the order people registered (requests are made as their events arrive, in any order)
+    return {symbol: sorted((by_id[i] for i in ids if i in by_id), key=lambda row: row["registration_id"])
+            for symbol, ids in request_ids_of.items()}
 
 
 def _chunks(values, size=500):

@@ -275,7 +275,7 @@ def paid_line(values, shares):
     """Who a bank line paid, for the import's summary: the people (the requests' payers), the
     line's amount and symbol, and why it still waits for a check when it paid too little or too
     much (``reason``, None when it paid exactly)."""
-    return {"names": [request["payer_name"] for request, _share in sorted(shares, key=lambda share: share[0]["id"])],
+    return {"names": [request["payer_name"] for request, _share in shares],
             "event_title": shares[0][0]["event_title"], "amount_halere": values["amount_halere"],
             "amount": domain.money(values["amount_halere"]), "variable_symbol": values["variable_symbol"],
             "counter_name": values["counter_name"],
