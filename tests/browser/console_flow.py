@@ -349,6 +349,7 @@ def administrator(walk, console, settings):
     expect(admin.locator("main")).to_contain_text("strana 1 z")  # the register without a search
     hands.select(admin.locator("#okres"), "Plzeň-jih")
     hands.click(admin.get_by_role("button", name="Zobrazit"))
+    admin.wait_for_url(re.compile(r"okres="))
     walk.check(admin, "members")
     hands.click(admin.locator("main table a").first)
     name = admin.locator("h1").inner_text()

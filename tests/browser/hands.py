@@ -7,6 +7,9 @@ reaches fails the walk), then Enter, Space, arrows or typed characters, as a per
 from playwright.sync_api import Error, expect
 
 MOST_TABS = 400
+# Enter on these loads another page: a link, or a form's submit button.
+NAVIGATES = ("element => element.matches('a[href]') || (!!element.form && element.matches("
+             "'button:not([type]), button[type=submit], input[type=submit]'))")
 
 
 class Hands:
@@ -43,7 +46,11 @@ class Hands:
             locator.first.click()
             return
         self.focus(locator)
-        self.page.keyboard.press("Enter")
+        if locator.first.evaluate(NAVIGATES):  # wait for the next page, as a click does
+            with self.page.expect_navigation(wait_until="load"):
+                self.page.keyboard.press("Enter")
+        else:
+            self.page.keyboard.press("Enter")
 
     def check(self, locator):
         if not self.keyboard:
