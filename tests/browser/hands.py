@@ -15,6 +15,13 @@ NAVIGATES = ("element => element.matches('a[href]') || (!!element.form && elemen
 class Hands:
     def __init__(self, page, keyboard=False):
         self.page, self.keyboard = page, keyboard
+        self.choosers = []
+        if keyboard:
+            # Playwright asks Chromium to hand it file choosers without waiting for the answer, so
+            # a chooser listened for only around the key press can open unseen on a slow machine:
+            # listen for the whole walk, and make one round trip so that the request has landed.
+            page.on("filechooser", lambda chooser: self.choosers.append(chooser))
+            page.evaluate("() => true")
 
     def focus(self, locator):
         """Tab from where the focus is until ``locator`` has it (a failure names the control)."""
@@ -115,6 +122,11 @@ class Hands:
             locator.first.set_input_files(path)
             return
         self.focus(locator)
-        with self.page.expect_file_chooser() as chooser:
-            self.page.keyboard.press("Space")
-        chooser.value.set_files(path)
+        self.choosers.clear()
+        self.page.keyboard.press("Space")
+        for _ in range(300):
+            if self.choosers:
+                self.choosers.pop().set_files(path)
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"Space on {locator} opened no file chooser")
