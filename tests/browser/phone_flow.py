@@ -63,6 +63,10 @@ MEASURE = r"""
     if (!shown(element) || clipped(element)) continue;
     const box = element.getBoundingClientRect();
     if (box.right > width + 0.5) past.push(`${name(element)} reaches ${Math.round(box.right)} px`);
+    // text wider than its box (an unbroken address) spills out of a box that itself fits
+    else if (getComputedStyle(element).overflowX === 'visible' && element.scrollWidth > element.clientWidth + 1
+             && box.left + element.scrollWidth > width + 0.5)
+      past.push(`${name(element)}: its text reaches ${Math.round(box.left + element.scrollWidth)} px`);
   }
 
   // Inline links (WCAG 2.5.8's exception "in a sentence"), exactly: an <a> laid out inline that
