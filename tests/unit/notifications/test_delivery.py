@@ -63,11 +63,16 @@ def test_a_refused_recipient_fails_without_holding_back_the_others(notifications
 
 
 def test_names_with_markup_are_text_in_the_html_part(notifications, sink):
-    notifications.on_registration_confirmed(confirmed(1, first_name="<b>Jana</b>", last_name="<script>x</script>"))
-    [message] = sink.messages()
-    html = message.get_body(("html",)).get_content()
-    assert "&lt;b&gt;Jana&lt;/b&gt;" in html and "<script>" not in html
-    assert "<b>Jana</b>" in message.get_body(("plain",)).get_content()
+    told = {"event": confirmed()["event"], "registration": confirmed(1)["registration"],
+            "replaced": confirmed(1)["registration"],
+            "substitute": {"first_name": "<b>Jana</b>", "last_name": "<script>x</script>"}}
+    notifications.on_registration_confirmed(confirmed(2, first_name="<b>Jana</b>", last_name="<script>x</script>"))
+    notifications._queue_and_send("registration_substituted", told, "jana1@obec.example")
+    greeted, named = sorted(sink.messages(), key=lambda m: m["To"], reverse=True)
+    assert greeted.get_body(("plain",)).get_content().splitlines()[0] == "Dobrý den,"  # no name to greet by
+    html = named.get_body(("html",)).get_content()
+    assert "&lt;b&gt;Jana&lt;/b&gt; &lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    assert "<b>Jana</b> <script>x</script>" in named.get_body(("plain",)).get_content()
 
 
 def attachments(message):
