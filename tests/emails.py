@@ -10,6 +10,9 @@ LONG_TITLE = ("Ochrana osobních údajů (GDPR) na obecním úřadě v praxi: ka
               "a zveřejňování usnesení zastupitelstva")
 LONG_ORGANISATION = ("Dobrovolný svazek obcí Mikroregion Horní Berounka a Úhlavsko – společné zařízení "
                      "pro nakládání s odpady")
+# A Microsoft Teams link of an online event, as lecturers send them: long runs with nothing to break at.
+WEBINAR = ("https://teams.microsoft.com/l/meetup-join/19%3ameeting_NjA2ZGQ5ZjYtYzE0ZS00ZWM3LWJmYzAtZTRmNjFkYzA2ZmE2"
+           "%40thread.v2/0?context=%7b%22Tid%22%3a%2285f6a7b8-1c2d-4e5f-9a0b-c1d2e3f4a5b6%22%7d")
 # A real manage link: the public address and a token of 32 random bytes (secrets.token_urlsafe(24) is 32
 # characters; the longest public address seen is the association's own).
 MANAGE = "https://registrace.smopk-plzensky-kraj.example/r/"
@@ -22,7 +25,7 @@ PAYMENT = {"variable_symbol": "1000000001", "amount": 1500, "amount_halere": 150
 
 def event(title=LONG_TITLE, **values):
     return dict({
-        "id": 7, "version": 1, "title": title, "kind": "training", "topic": "gdpr", "seats_left": 0,
+        "id": 7, "version": 1, "title": title, "kind": "training", "topic": "gdpr", "seats_left": 0, "format": "hybrid",
         "venue": "Krajský úřad Plzeňského kraje, Škroupova 1760/18, Plzeň, zasedací místnost č. 112",
         "lecturer": "JUDr. Mgr. Kateřina Horáčková-Vondrášková, Ph.D., pověřenec pro ochranu osobních údajů",
         "starts_at": "2026-12-08T09:00:00+01:00", "ends_at": "2026-12-08T15:30:00+01:00"}, **values)
@@ -34,7 +37,7 @@ def registration(n=1, first_name="Ivana", last_name="Procházková", **values):
         "email": f"ivana.prochazkova{n}@novaves-u-testu.example", "organisation_name": LONG_ORGANISATION,
         "price": 1500, "is_member": False, "waitlist_position": None, "ticket_code": f"T{n}-KQ3JKWB7536OJ3BR",
         "manage_url": f"{MANAGE}Zx9-kP2qLm7RtV4wYb8NcD1fGh6JsA0e{n}",
-        "link": f"{MANAGE}podklady/Zx9-kP2qLm7RtV4wYb8NcD1fGh6JsA0e{n}"}, **values)
+        "link": f"{MANAGE}podklady/Zx9-kP2qLm7RtV4wYb8NcD1fGh6JsA0e{n}", "webinar_url": WEBINAR}, **values)
 
 
 def every_email(title=LONG_TITLE, first_name="Ivana", last_name="Procházková"):
