@@ -22,6 +22,30 @@ def qr_codes(data: bytes, resolution=150) -> list:
     return [line for line in found.stdout.decode().splitlines() if line]
 
 
+def photographed_qr_codes(data: bytes, resolution=100, blur=1.0, angle=3, quality=60) -> list:
+    """Every QR code on a PDF's first page as a phone might photograph a printout of it: the page
+    at ``resolution`` dpi, out of focus by ``blur`` pixels, turned by ``angle`` degrees, on grey
+    paper and saved as a JPEG of ``quality``; decoded with zbarimg."""
+    import io
+
+    from PIL import Image, ImageFilter
+
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = os.path.join(folder, "doc.pdf")
+        with open(pdf, "wb") as out:
+            out.write(data)
+        subprocess.run(["pdftoppm", "-r", str(resolution), "-png", "-singlefile", pdf, os.path.join(folder, "page")],
+                       check=True)
+        page = Image.open(os.path.join(folder, "page.png")).convert("L")
+    page = page.point(lambda value: 40 + value * 170 // 255)  # grey paper, grey ink
+    page = page.filter(ImageFilter.GaussianBlur(blur)).rotate(angle, resample=Image.BICUBIC, expand=True,
+                                                              fillcolor=210)
+    photo = io.BytesIO()
+    page.save(photo, "JPEG", quality=quality)
+    found = subprocess.run(["zbarimg", "--quiet", "--raw", "-"], input=photo.getvalue(), capture_output=True)
+    return [line for line in found.stdout.decode().splitlines() if line]
+
+
 def ticket_codes(data: bytes) -> list:
     """The ticket codes among a PDF's QR codes (a ticket of an unpaid fee also has a QR Platba)."""
     return [code for code in qr_codes(data) if not code.startswith("SPD*")]

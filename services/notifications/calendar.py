@@ -1,10 +1,22 @@
 """Calendar entries (.ics) that Google Calendar, Outlook and Thunderbird accept.
 
-One UID per registration and session: every update of the event replaces the entry
-(SEQUENCE is the event's version, so a newer entry wins), METHOD:CANCEL
-removes it, and registering again after a cancellation is a new registration
-with a new entry, not a cancelled one revived at the same SEQUENCE. Times are
-in Europe/Prague with its VTIMEZONE, as RFC 5545 wants for every TZID used.
+Every entry is published (RFC 5546 ``METHOD:PUBLISH``): an ORGANIZER, as PUBLISH asks, and no
+ATTENDEE, so a calendar adds it as an appointment and offers no Accept/Decline whose replies
+nobody reads. The email's attachment says the same method in its Content-Type.
+
+A cancellation is a PUBLISH of the same UID with ``STATUS:CANCELLED`` and a higher SEQUENCE.
+RFC 5546 §3.2.1 lets an organiser update a published entry with another PUBLISH or cancel it with
+a CANCEL; CANCEL is the scheduling method, whose component lists the ATTENDEEs it withdraws
+(§3.2.5) and which calendars show as a meeting's cancellation: a published entry has no attendees
+and is no meeting, so the whole life of an entry stays in one method, and the attachment of every
+email says ``method=PUBLISH``.
+
+One UID per registration and session: every update of the event replaces the entry. SEQUENCE
+grows with each revision (``sequence``): three per version of the event, the entry, its
+withdrawal and its return (a seat released as unpaid and paid in time after all comes back under
+the same UID); a newer version of the event outranks all three. Registering again after a
+cancellation is a new registration with a new entry. Times are in Europe/Prague with its
+VTIMEZONE, as RFC 5545 wants for every TZID used.
 
 A multi-day event or a series is one VEVENT per session. The first session keeps
 the registration's UID, the n-th has ``prihlaska-<id>-<n>@…``: an event that gets
@@ -27,16 +39,27 @@ def entry_uid(registration_id, sender, number=1) -> str:
     return f"prihlaska-{registration_id}{suffix}@{domain}"
 
 
-def ics(payload, *, method, sender, organiser, now) -> bytes:
-    """An iTIP calendar entry for the attendee of ``payload`` (``REQUEST`` or ``CANCEL``)."""
+METHOD = "PUBLISH"
+# The revisions of one entry at one version of the event, in the order they can happen.
+ENTRY, WITHDRAWN, RETURNED = range(3)
+
+
+def sequence(event_version, revision=ENTRY) -> int:
+    """The SEQUENCE of an entry's ``revision`` at ``event_version``: higher for every later one."""
+    return 3 * int(event_version or 1) + revision
+
+
+def ics(payload, *, revision, sender, organiser, now) -> bytes:
+    """The published calendar entry of the attendee of ``payload``: the entry (``ENTRY``, or
+    ``RETURNED`` after a withdrawal) or its withdrawal (``WITHDRAWN``, STATUS:CANCELLED)."""
     event, registration = payload["event"], payload["registration"]
     calendar = Calendar()
     calendar.add("prodid", "-//SMOPK//Registrace na akce//CS")
     calendar.add("version", "2.0")
-    calendar.add("method", method)
+    calendar.add("method", METHOD)
     sessions = schedule(event)
     for number, session in enumerate(sessions, start=1):
-        calendar.add_component(_entry(event, registration, session, number, len(sessions), method=method,
+        calendar.add_component(_entry(event, registration, session, number, len(sessions), revision=revision,
                                       sender=sender, organiser=organiser, now=now))
     starts = local(datetime.fromisoformat(event["starts_at"]))
     ends = local(datetime.fromisoformat(event["ends_at"]))
@@ -46,10 +69,10 @@ def ics(payload, *, method, sender, organiser, now) -> bytes:
     return calendar.to_ical()
 
 
-def _entry(event, registration, session, number, count, *, method, sender, organiser, now):
+def _entry(event, registration, session, number, count, *, revision, sender, organiser, now):
     entry = CalendarEvent()
     entry.add("uid", entry_uid(registration["id"], sender, number))
-    entry.add("sequence", int(event.get("version", 1)))
+    entry.add("sequence", sequence(event.get("version", 1), revision))
     entry.add("dtstamp", now)
     entry.add("dtstart", local(datetime.fromisoformat(session["starts_at"])))
     entry.add("dtend", local(datetime.fromisoformat(session["ends_at"])))
@@ -60,10 +83,6 @@ def _entry(event, registration, session, number, count, *, method, sender, organ
         entry.add("description", f"Lektor: {event['lecturer']}\n{registration.get('manage_url', '')}")
     organiser_address = vCalAddress(f"mailto:{parseaddr(sender)[1]}")
     organiser_address.params["cn"] = vText(organiser)
-    entry.add("organizer", organiser_address)
-    attendee = vCalAddress(f"mailto:{registration['email']}")
-    attendee.params["cn"] = vText(f"{registration['first_name']} {registration['last_name']}")
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    entry.add("attendee", attendee)
-    entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    entry.add("organizer", organiser_address)  # PUBLISH asks for it; no ATTENDEE, so nothing to answer
+    entry.add("status", "CANCELLED" if revision == WITHDRAWN else "CONFIRMED")
     return entry

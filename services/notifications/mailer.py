@@ -1,4 +1,5 @@
 """Composing the Czech emails and handing them to the SMTP server."""
+import base64
 import hashlib
 import os
 import smtplib
@@ -12,6 +13,8 @@ from nameko.extensions import DependencyProvider
 
 from services.common import czech, qr
 from services.common.db import utcnow
+
+from .domain import greeting
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -60,6 +63,7 @@ _environment.filters.update(
     event_kind=czech.event_kind,
     event_format=czech.event_format,
 )
+_environment.globals["greeting"] = greeting  # every email opens with it: "Dobrý den, pane Svobodo,"
 
 
 def _moment(value):
@@ -97,6 +101,48 @@ def subject(kind, payload):
     return " ".join(line.split())
 
 
+# 42 bytes of UTF-8 are 56 characters of base64, an encoded word of 68 (RFC 2047 allows 75): the
+# first line, "Subject: " and one word, stays within 78 characters, so nothing folds it again.
+_ENCODED_WORD_BYTES = 42
+
+
+def subject_header(text: str) -> str:
+    """The Subject header's value for ``text``, as it goes on the wire: the text itself when it is
+    printable ASCII that fits on the header's one line, otherwise RFC 2047 encoded words of whole
+    words, each with the space that follows it, on lines of at most 78 characters.
+
+    Python's own folding (3.11, any policy) sometimes moves the space between two words into the
+    folding white space between two encoded words, where a reader drops it ("obecnímúřadě"), and
+    cuts a long ASCII word badly: here every space sits inside an encoded word, the folds between
+    them carry nothing, and ``email.message_from_bytes`` reads back ``text`` exactly."""
+    if text.isascii() and text.isprintable() and "=?" not in text and len("Subject: ") + len(text) <= 78:
+        return text
+    chunks, current = [], b""
+    for piece in _pieces(text):
+        if current and len(current) + len(piece) > _ENCODED_WORD_BYTES:
+            chunks.append(current)
+            current = b""
+        current += piece
+    if current:
+        chunks.append(current)
+    return "\n ".join(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks)
+
+
+def _pieces(text):
+    """The words of ``text`` in UTF-8, each with its following space; a word too long for one
+    encoded word is cut between characters (never inside one)."""
+    words = text.split(" ")
+    for index, word in enumerate(words):
+        piece = b""
+        for char in word if index == len(words) - 1 else word + " ":
+            if len(piece) + len(char.encode()) > _ENCODED_WORD_BYTES:
+                yield piece
+                piece = b""
+            piece += char.encode()
+        if piece:
+            yield piece
+
+
 def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
             headers=None, qr_platba=None):
     """The email of ``kind`` about ``payload``: plain text and HTML, with attachments; with
@@ -104,7 +150,7 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
     context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES,
                    qr_platba_cid=QR_PLATBA_CID.strip("<>") if qr_platba else None)
     message = EmailMessage()
-    message["Subject"] = subject(kind, payload)
+    message.set_raw("Subject", subject_header(subject(kind, payload)))  # folded as it is to be sent
     message["From"] = sender
     message["To"] = recipient
     message["Reply-To"] = reply_to

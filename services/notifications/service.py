@@ -36,9 +36,11 @@ TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_
 # Emails that show how to pay, with a QR Platba picture, while the registration is unpaid.
 PAYMENT_SHOWN = {"registration_confirmed", "registration_promoted", "reminder_due", "payment_overdue",
                  "payment_release_warning", "substitute_confirmed"}
-CALENDAR_METHOD = {"registration_confirmed": "REQUEST", "registration_promoted": "REQUEST",
-                   "event_updated": "REQUEST", "registration_cancelled": "CANCEL", "event_cancelled": "CANCEL",
-                   "substitute_confirmed": "REQUEST", "registration_substituted": "CANCEL"}
+# The calendar entry each email carries (see calendar.py): the entry, or its withdrawal.
+CALENDAR_REVISION = {"registration_confirmed": calendar.ENTRY, "registration_promoted": calendar.ENTRY,
+                     "event_updated": calendar.ENTRY, "substitute_confirmed": calendar.ENTRY,
+                     "registration_cancelled": calendar.WITHDRAWN, "event_cancelled": calendar.WITHDRAWN,
+                     "registration_substituted": calendar.WITHDRAWN}
 
 
 class NotificationsService(HealthCheck):
@@ -353,11 +355,13 @@ class NotificationsService(HealthCheck):
         payment = (payload.get("registration") or {}).get("payment") or {}
         qr_platba = payment.get("spd") if kind in PAYMENT_SHOWN and not payload["registration"].get("paid_at") \
             else None
-        if kind in CALENDAR_METHOD or restored_seat:
-            method = CALENDAR_METHOD.get(kind, "REQUEST")
-            attachments.append(("pozvanka.ics" if method == "REQUEST" else "zruseni.ics",
-                                f"text/calendar; method={method}; charset=utf-8",
-                                calendar.ics(payload, method=method, sender=config["MAIL_FROM"],
+        if kind in CALENDAR_REVISION or restored_seat:
+            revision = CALENDAR_REVISION.get(kind, calendar.ENTRY)
+            if restored_seat and payload.get("restored_from") == payload["registration"]["id"]:
+                revision = calendar.RETURNED  # the same entry again, after its withdrawal
+            attachments.append(("zruseni.ics" if revision == calendar.WITHDRAWN else "pozvanka.ics",
+                                f"text/calendar; method={calendar.METHOD}; charset=utf-8",
+                                calendar.ics(payload, revision=revision, sender=config["MAIL_FROM"],
                                              organiser=config.get("ORGANISER_NAME", ""), now=self.clock())))
         if kind == "announcement":
             headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"

@@ -377,7 +377,7 @@ def test_the_office_adds_a_seat_resends_a_ticket_and_announces_to_a_district(who
              "audience": "Plzeň-město"}
     preview = office.post(f"{base}/oznameni", data=draft)
     assert "Odeslat oznámení 1 adresátovi?" in preview.text and "vypsali jsme dotace" in preview.text
-    assert "Dobrý den, Jan Radní," in preview.text  # the real contact who gets it
+    assert "Dobrý den, pane Radní," in preview.text  # the real contact who gets it
     sent = office.post(f"{base}/oznameni", data=dict(draft, confirmed="ano"))
     assert "Oznámení „Nové dotace“ odchází 1 adresátovi" in sent.text
     assert any(m["To"] == "radni@plzen.example" for m in smtp_sink.wait_for_messages(5))

@@ -27,7 +27,7 @@ def test_a_message_is_previewed_for_a_real_recipient_and_counted_before_it_goes(
     said = visible(preview)
     assert f"Odeslat zprávu 2 účastníkům akce {event['title']}?" in said
     assert "Dostanou ji (jen potvrzeným): Božena Bílá, Cyril Cibulka." in said
-    assert "Dobrý den, Božena Bílá," in said and "Adam" not in said  # a real, confirmed person
+    assert "Dobrý den, paní Bílá," in said and "Adam" not in said  # a real, confirmed person
     assert "Vaše úvodní oslovení „Dobrý den,“ jsme vynechali" in said
     [email] = lxml.html.fromstring(preview.text).xpath("//article[@class='preview']//pre")
     assert email.text_content().count("Dobrý den") == 1  # the email's own greeting, not staff's too

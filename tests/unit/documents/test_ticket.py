@@ -13,7 +13,7 @@ from services.common.signing import ticket_code, verify_ticket_code
 from services.documents.pool import Renderer
 from services.documents.render import warm_up
 from services.documents.service import DocumentsService
-from tests.helpers import pdf_text, qr_codes
+from tests.helpers import pdf_text, photographed_qr_codes, qr_codes
 
 KEY = b"unit-test-key"
 
@@ -65,6 +65,32 @@ def test_the_ticket_reads_back_in_czech_with_a_qr_code_that_verifies(documents, 
     fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
     font_rows = fonts.splitlines()[2:]
     assert font_rows and all(row.split()[-5] == "yes" for row in font_rows)  # the "emb" column
+
+
+# The longest QR Platba a ticket carries: an account with its BIC, a due date, a message of the
+# 60 characters payments allows and a ten-digit variable symbol (version 8 at level M).
+LONG_SPD = ("SPD*1.0*ACC:CZ6508000000192000145399+GIBACZPX*AM:1500.00*CC:CZK*DT:20261208"
+            "*MSG:1000000001 Ivana Prochazkova Obec Nova Ves u Testu Plzen*X-VS:1000000001")
+
+
+def unpaid(**registration):
+    return payload(payment={"outstanding_halere": 150000, "account": "19-2000145399/0800",
+                            "iban": "CZ6508000000192000145399", "variable_symbol": "1000000001",
+                            "due_on": "2026-12-08", "spd": LONG_SPD}, **registration)
+
+
+def test_both_codes_of_an_unpaid_ticket_decode_from_a_page_printed_at_100_dpi(documents):
+    _, pdf = render(documents, unpaid())
+    assert sorted(qr_codes(pdf, resolution=100)) == sorted([LONG_SPD, ticket_code(KEY, 42)])
+
+
+@pytest.mark.parametrize("blur, angle, quality", [(1.0, 3, 60), (1.2, -5, 50), (0.8, 8, 70)])
+def test_both_codes_of_an_unpaid_ticket_decode_from_a_phone_photo_of_the_printout(documents, blur, angle, quality):
+    """At 45 mm the QR Platba needed a sharp picture: 0.8 px of blur at 100 dpi lost it."""
+    _, pdf = render(documents, unpaid())
+    assert sorted(photographed_qr_codes(pdf, resolution=100, blur=blur, angle=angle, quality=quality)) == sorted(
+        [LONG_SPD, ticket_code(KEY, 42)])
+    assert "1000000001" in pdf_text(pdf) and pdf_text(pdf).count("\f") == 1  # still one page
 
 
 def test_typed_markup_prints_as_text_and_fetches_nothing(documents):

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 
 from services.common.errors import Conflict, NotFound, ValidationError
+from services.notifications import calendar
 from tests.unit.notifications.conftest import NOW
 
 
@@ -63,11 +64,16 @@ def test_a_refused_recipient_fails_without_holding_back_the_others(notifications
 
 
 def test_names_with_markup_are_text_in_the_html_part(notifications, sink):
-    notifications.on_registration_confirmed(confirmed(1, first_name="<b>Jana</b>", last_name="<script>x</script>"))
-    [message] = sink.messages()
-    html = message.get_body(("html",)).get_content()
-    assert "&lt;b&gt;Jana&lt;/b&gt;" in html and "<script>" not in html
-    assert "<b>Jana</b>" in message.get_body(("plain",)).get_content()
+    told = {"event": confirmed()["event"], "registration": confirmed(1)["registration"],
+            "replaced": confirmed(1)["registration"],
+            "substitute": {"first_name": "<b>Jana</b>", "last_name": "<script>x</script>"}}
+    notifications.on_registration_confirmed(confirmed(2, first_name="<b>Jana</b>", last_name="<script>x</script>"))
+    notifications._queue_and_send("registration_substituted", told, "jana1@obec.example")
+    greeted, named = sorted(sink.messages(), key=lambda m: m["To"], reverse=True)
+    assert greeted.get_body(("plain",)).get_content().splitlines()[0] == "Dobrý den,"  # no name to greet by
+    html = named.get_body(("html",)).get_content()
+    assert "&lt;b&gt;Jana&lt;/b&gt; &lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    assert "<b>Jana</b> <script>x</script>" in named.get_body(("plain",)).get_content()
 
 
 def attachments(message):
@@ -94,19 +100,20 @@ def calendar_of(message):
     return Calendar.from_ical(part.get_payload(decode=True))
 
 
-@pytest.mark.parametrize("kind, subject, words, files, method", [
+@pytest.mark.parametrize("kind, subject, words, files, status", [
     ("registration_confirmed", "Potvrzení přihlášky: Odpady v obci", "Vaše místo na akci je",
-     {"vstupenka-1.pdf", "pozvanka.ics"}, "REQUEST"),
+     {"vstupenka-1.pdf", "pozvanka.ics"}, "CONFIRMED"),
     ("registration_waitlisted", "Jste na čekací listině: Odpady v obci", "jako 3. v pořadí", set(), None),
     ("registration_promoted", "Uvolnilo se místo, jste přihlášeni: Odpady v obci", "uvolnilo se místo a",
-     {"vstupenka-1.pdf", "pozvanka.ics"}, "REQUEST"),
-    ("registration_cancelled", "Přihláška zrušena: Odpady v obci", "vaše přihláška byla", {"zruseni.ics"}, "CANCEL"),
-    ("event_cancelled", "Akce se ruší: Odpady v obci", "Důvod: Lektor onemocněl.", {"zruseni.ics"}, "CANCEL"),
+     {"vstupenka-1.pdf", "pozvanka.ics"}, "CONFIRMED"),
+    ("registration_cancelled", "Přihláška zrušena: Odpady v obci", "vaše přihláška byla", {"zruseni.ics"},
+     "CANCELLED"),
+    ("event_cancelled", "Akce se ruší: Odpady v obci", "Důvod: Lektor onemocněl.", {"zruseni.ics"}, "CANCELLED"),
     ("reminder_due", "Připomínka: Odpady v obci (8. 12. 2026)", "připomínáme", {"vstupenka-1.pdf"}, None),
     ("attendance_confirmed", "Osvědčení o absolvování: Odpady v obci", "osvědčení o absolvování",
      {"osvedceni-2026-0001.pdf"}, None),
 ])
-def test_each_kind_of_email(notifications, sink, kind, subject, words, files, method):
+def test_each_kind_of_email(notifications, sink, kind, subject, words, files, status):
     payload = confirmed(1, waitlist_position=3)
     payload["reason"] = "Lektor onemocněl."
     getattr(notifications, f"on_{kind}")(payload)
@@ -116,12 +123,14 @@ def test_each_kind_of_email(notifications, sink, kind, subject, words, files, me
     assert words in plain and words in message.get_body(("html",)).get_content()
     assert "Sdružení měst a obcí Plzeňského kraje" in plain  # the footer
     assert set(attachments(message)) == files
-    if method:
-        calendar = calendar_of(message)
-        assert calendar["METHOD"] == method
-        [entry] = calendar.walk("VEVENT")
+    if status:  # published, so that a calendar adds it with nothing to accept or decline (issue 31)
+        published = calendar_of(message)
+        assert published["METHOD"] == "PUBLISH"
+        [entry] = published.walk("VEVENT")
         assert str(entry["SUMMARY"]) == "Odpady v obci" and str(entry["UID"]) == "prihlaska-1@smopk.example"
-        assert_valid_calendar(message, method)
+        assert str(entry["STATUS"]) == status and "ATTENDEE" not in entry
+        assert str(entry["ORGANIZER"]) == "mailto:seminare@smopk.example"
+        assert_valid_calendar(message, "PUBLISH")
     if kind == "attendance_confirmed":
         notifications.documents.render_certificate.assert_called_with(1, original=True)
 
@@ -136,19 +145,45 @@ def test_a_change_of_time_says_what_changed_and_updates_the_calendar(notificatio
     plain = message.get_body(("plain",)).get_content()
     assert "začátek: st 9. 12. 2026 v 10:00 (dříve út 8. 12. 2026 v 9:00)" in plain
     [entry] = calendar_of(message).walk("VEVENT")
-    assert entry["SEQUENCE"] == 2
+    assert entry["SEQUENCE"] == calendar.sequence(2)
     payload["event"]["version"] = 3
     notifications.on_event_updated(payload)
     assert len(sink.messages()) == 2  # a newer version is news again
+
+
+def test_each_revision_of_a_calendar_entry_outranks_the_one_before(notifications, sink):
+    """Confirmed, released as unpaid (withdrawn), paid in time after all (back under the same UID),
+    then the event moved: a calendar takes the entry of a higher SEQUENCE as the newer one, so
+    each step must be higher than the last, the withdrawal too (RFC 5546 PUBLISH)."""
+    notifications.on_registration_confirmed(confirmed(1))
+    notifications.on_registration_cancelled(dict(confirmed(1, status="cancelled"), released_unpaid=True))
+    notifications.on_registration_restored(dict(confirmed(1, status="confirmed"), restored_from=1,
+                                                paid_in_time=True))
+    moved = confirmed(1, status="confirmed")
+    moved["event"] = dict(moved["event"], version=2, starts_at="2026-12-09T09:00:00+01:00")
+    moved["changes"] = {"starts_at": ["2026-12-08T09:00:00+01:00", "2026-12-09T09:00:00+01:00"]}
+    notifications.on_event_updated(moved)
+    by_subject = {m["Subject"].split(":")[0]: m for m in sink.messages()}
+    steps = [by_subject[name] for name in ("Potvrzení přihlášky", "Přihláška zrušena", "Přihláška obnovena",
+                                           "Změna akce")]
+    entries = [calendar_of(message).walk("VEVENT")[0] for message in steps]
+    assert {str(entry["UID"]) for entry in entries} == {"prihlaska-1@smopk.example"}
+    assert [str(entry["STATUS"]) for entry in entries] == ["CONFIRMED", "CANCELLED", "CONFIRMED", "CONFIRMED"]
+    sequences = [int(entry["SEQUENCE"]) for entry in entries]
+    assert sequences == sorted(set(sequences)), sequences
+    for message in steps:
+        [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+        assert part.get_param("method") == "PUBLISH" and calendar_of(message)["METHOD"] == "PUBLISH"
 
 
 def test_registering_again_after_cancelling_makes_a_new_calendar_entry(notifications, sink):
     notifications.on_registration_confirmed(confirmed(1))
     notifications.on_registration_cancelled(confirmed(1))
     notifications.on_registration_confirmed(confirmed(2, email="jana1@obec.example"))  # the same person again
-    entries = [(str(calendar_of(m)["METHOD"]), str(calendar_of(m).walk("VEVENT")[0]["UID"])) for m in sink.messages()]
-    [cancelled] = [uid for method, uid in entries if method == "CANCEL"]
-    requested = sorted(uid for method, uid in entries if method == "REQUEST")
+    entries = [(str(calendar_of(m).walk("VEVENT")[0]["STATUS"]), str(calendar_of(m).walk("VEVENT")[0]["UID"]))
+               for m in sink.messages()]
+    [cancelled] = [uid for status, uid in entries if status == "CANCELLED"]
+    requested = sorted(uid for status, uid in entries if status == "CONFIRMED")
     assert requested == ["prihlaska-1@smopk.example", "prihlaska-2@smopk.example"]
     assert cancelled == "prihlaska-1@smopk.example"  # the new entry is not the cancelled one
 

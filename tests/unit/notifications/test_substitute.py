@@ -26,7 +26,7 @@ def test_the_substitute_gets_a_ticket_and_the_old_holder_is_told_once(notificati
     assert "Jana Nováková vám předal(a) své místo" in plain and "https://akce.example/r/t2" in plain
     assert set(attachments(new)) == {"vstupenka-1.pdf", "pozvanka.ics"}
     assert str(calendar_of(new).walk("VEVENT")[0]["UID"]) == "prihlaska-2@smopk.example"
-    assert_valid_calendar(new, "REQUEST")
+    assert_valid_calendar(new, "PUBLISH")
     [ticket_payload] = [call.args[0] for call in notifications.documents.render_ticket.call_args_list]
     assert ticket_payload["registration"]["id"] == 2
 
