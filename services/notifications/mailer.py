@@ -13,8 +13,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common import czech, qr
 from services.common.db import utcnow
-
-from .domain import greeting
+from services.common.greeting import greeting
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from services.common import czech, qr
 from services.common.answers import answer_text
+from services.common.greeting import greeting
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -38,6 +39,7 @@ environment.filters.update(
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),
     answer=answer_text,
 )
+environment.globals["greeting"] = greeting  # "Dobrý den, pane Svobodo," as the emails greet
 
 
 def page(template, status=200, **context):

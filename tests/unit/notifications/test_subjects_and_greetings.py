@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from services.notifications.domain import NEUTRAL_GREETING, greeting
+from services.common.greeting import NEUTRAL_GREETING, greeting
 from services.notifications.mailer import SUBJECTS, subject
 from tests.emails import LONG_TITLE, every_email, recipient
 

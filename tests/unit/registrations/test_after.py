@@ -145,6 +145,19 @@ def test_the_materials_page_serves_attendees_and_refuses_everyone_else(service):
     assert page(service, "page_material_file", token=token, material_id=material["id"]).status_code == 403
 
 
+def test_the_materials_page_greets_as_the_emails_do(service):
+    event = published(service, capacity=5)
+    greeted = {("Petr", "Svoboda"): "Dobrý den, pane Svobodo, děkujeme za účast.",
+               ("Jana", "Nováková"): "Dobrý den, paní Nováková, děkujeme za účast.",
+               ("Kim", "Nguyen"): "Dobrý den, děkujeme za účast."}
+    people = {name: service.register(event["id"], person(n, first_name=name[0], last_name=name[1]))
+              for n, name in enumerate(greeted)}
+    for name, registration in people.items():
+        service.check_in(event["id"], registration["ticket_code"], any_day=True)
+        shown = page(service, "page_materials", token=messaging.signed_token(KEY, "materials", registration["id"]))
+        assert greeted[name] in shown.get_data(as_text=True)
+
+
 def test_feedback_requests_wait_for_the_end_and_go_once(service):
     event, people = event_with_people(service)
     during_the_event(service)
