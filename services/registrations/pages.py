@@ -34,6 +34,7 @@ environment.filters.update(
     days=czech.days,
     sessions=czech.sessions,
     money=czech.money,
+    file_size=czech.file_size,
     qr=qr.svg_data_uri,
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),
     answer=answer_text,
