@@ -8,6 +8,8 @@ from werkzeug.wrappers import Response
 from services.common import czech, qr
 from services.common.answers import answer_text
 
+from . import error_summary
+
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
 SECURITY_HEADERS = {
@@ -38,6 +40,13 @@ environment.filters.update(
     qr=qr.svg_data_uri,
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),
     answer=answer_text,
+)
+environment.globals.update(
+    wrong_fields=error_summary.summary,
+    registration_fields=error_summary.registration_fields,
+    colleagues_fields=error_summary.colleagues_fields,
+    substitute_fields=error_summary.substitute_fields,
+    feedback_fields=error_summary.feedback_fields,
 )
 
 

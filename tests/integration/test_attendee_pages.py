@@ -1,0 +1,135 @@
+"""The attendee's pages as a person meets them (issue 31): addresses the mail servers would refuse,
+error summaries that lead to each field, the waitlist said on a full event's form, the manage
+page's calendar entry and what it offers after the event began, and the payment details to copy."""
+import re
+
+from services.registrations import messaging
+from tests.integration.test_system import seminar
+from tests.integration.test_web import csrf_of, site  # noqa: F401 (a fixture)
+from tests.integration.timetravel import begun
+
+KEY = b"test-signing-key"  # service_config's TICKET_SIGNING_KEY
+
+ACCENTED = "dvořák@nyrany.example"
+LOCAL_PART = ("Adresa nesmí mít před zavináčem písmena s diakritikou: poštovní servery mnoha úřadů takovou "
+              "adresu nepřijmou a e-mail by nedošel. Zadejte ji bez háčků a čárek, například dvorak@nyrany.example.")
+DOMAIN = ("Název domény za zavináčem nesmí obsahovat písmena s diakritikou (domény .cz je nemají) a e-mail by "
+          "nedošel. Zkontrolujte adresu, například dvorak@nyrany.example.")
+
+
+def applicant(**overrides):
+    return dict({"first_name": "Petr", "last_name": "Dvořák", "email": "petr@nyrany.example",
+                 "organisation_name": "Obec Nýřany", "gdpr_consent": True}, **overrides)
+
+
+def test_an_address_with_accents_is_refused_on_every_form_and_in_the_api_with_why(site):  # noqa: F811
+    web, event, cluster = site
+    form = web.get(f"/events/{event['id']}")
+    refused = web.post(f"/events/{event['id']}", data={
+        "csrf": csrf_of(form), "first_name": "Petr", "last_name": "Dvořák", "email": ACCENTED,
+        "organisation_name": "Obec Nýřany", "gdpr_consent": "ano"})
+    assert refused.status_code == 422
+    assert f'<p class="error" id="email-error">{LOCAL_PART}</p>' in refused.text
+    assert f'value="{ACCENTED}"' in refused.text  # kept to be corrected
+
+    colleagues = web.get(f"/events/{event['id']}/kolegove")
+    refused = web.post(f"/events/{event['id']}/kolegove", data={
+        "csrf": csrf_of(colleagues), "first_name": "Eva", "last_name": "Tajemnice", "email": "eva@nyrany.example",
+        "organisation_name": "Obec Nýřany", "gdpr_consent": "ano", "a0_first_name": "Jan",
+        "a0_last_name": "Novák", "a0_email": "jan@nyrany.example", "a1_first_name": "Petr",
+        "a1_last_name": "Dvořák", "a1_email": ACCENTED})
+    assert refused.status_code == 422
+    assert f'<p class="error" id="a1_email-error">{LOCAL_PART}</p>' in refused.text
+    assert 'id="a0_email-error"' not in refused.text
+
+    api = web.post(f"/api/events/{event['id']}/registrations", json=applicant(email=ACCENTED))
+    assert api.status_code == 422 and api.json()["error"] == "validation_error"
+    assert api.json()["fields"] == {"email": LOCAL_PART}
+    idn = web.post(f"/api/events/{event['id']}/registrations", json=applicant(email="dvorak@nýrany.example"))
+    assert idn.status_code == 422 and idn.json()["fields"] == {"email": DOMAIN}
+    group = web.post(f"/api/events/{event['id']}/group-registrations", json={
+        "registrant": {"first_name": "Eva", "last_name": "Tajemnice", "email": "eva@nyrany.example"},
+        "organisation_name": "Obec Nýřany", "gdpr_consent": True,
+        "attendees": [{"first_name": "Petr", "last_name": "Dvořák", "email": ACCENTED}]})
+    assert group.status_code == 422 and group.json()["fields"] == {"attendees.0.email": LOCAL_PART}
+    assert cluster.registrations.list_registrations(event["id"]) == []  # nothing written
+
+    holder = web.post(f"/api/events/{event['id']}/registrations", json=applicant()).json()
+    substitute = web.get(f"/r/{holder['token']}/nahradnik")
+    refused = web.post(f"/r/{holder['token']}/nahradnik", data={
+        "csrf": csrf_of(substitute), "first_name": "Petr", "last_name": "Dvořák", "email": ACCENTED,
+        "gdpr_consent": "ano"})
+    assert refused.status_code == 422 and f'id="email-error">{LOCAL_PART}</p>' in refused.text
+    api = web.post(f"/api/registrations/{holder['token']}/substitute", json={
+        "first_name": "Petr", "last_name": "Dvořák", "email": ACCENTED, "gdpr_consent": True})
+    assert api.status_code == 422 and api.json()["fields"] == {"email": LOCAL_PART}
+    [kept] = cluster.registrations.list_registrations(event["id"])
+    assert (kept["email"], kept["status"]) == ("petr@nyrany.example", "confirmed")  # not handed over
+
+    fine = web.post(f"/api/events/{event['id']}/registrations",
+                    json=applicant(first_name="Jana", email="dvorak@nyrany.example"))
+    assert fine.status_code == 201, fine.text  # the suggested form goes through
+
+
+def summary_links(page):
+    """The error summary's links as ``(target id, text)``, checking that it takes the focus and
+    that each link leads to an element of the page."""
+    found = re.search(r'<div class="error-summary" id="chyby" role="alert" tabindex="-1" autofocus[^>]*>(.*?)</div>',
+                      page.text, re.S)
+    assert found, "no error summary that takes the focus"
+    links = [(target, " ".join(text.split())) for target, text in re.findall(r'<a href="#([^"]+)">([^<]+)</a>',
+                                                                              found.group(1))]
+    for target, _text in links:
+        assert f'id="{target}"' in page.text, f"the summary links to #{target}, which is not on the page"
+    return links
+
+
+def test_the_error_summary_links_each_wrong_field_and_takes_the_focus_on_every_form(site, service_config):  # noqa: F811
+    web, event, cluster = site
+    questions = [{"id": "strava", "label": "Strava", "type": "choice", "options": ["běžná", "bezlepková"],
+                  "required": True}]
+    asking = cluster.registrations.publish_event(cluster.registrations.create_event(
+        seminar(title="Kronika obce", questions=questions))["id"])
+    form = web.get(f"/events/{asking['id']}")
+    assert 'class="error-summary"' not in form.text  # nothing to say before the first try
+    wrong = web.post(f"/events/{asking['id']}", data={"csrf": csrf_of(form), "first_name": "Jiří", "email": "spatne",
+                                                       "organisation_name": "Obec Nýřany"})
+    assert wrong.status_code == 422
+    assert summary_links(wrong) == [
+        ("last_name", "Příjmení: Toto pole je povinné."),
+        ("email", "E-mail: Zadejte platnou e-mailovou adresu."),
+        ("q_strava-1", "Strava: Odpovězte prosím na tuto otázku."),
+        ("gdpr_consent", "Souhlas se zpracováním osobních údajů: Bez souhlasu se zpracováním osobních údajů vás "
+                         "nemůžeme přihlásit.")]
+    assert cluster.registrations.list_registrations(asking["id"]) == []
+
+    colleagues = web.get(f"/events/{event['id']}/kolegove")
+    wrong = web.post(f"/events/{event['id']}/kolegove", data={
+        "csrf": csrf_of(colleagues), "first_name": "Eva", "last_name": "Tajemnice", "email": "eva@nyrany.example",
+        "organisation_name": "Obec Nýřany", "a0_first_name": "Jan", "a0_last_name": "Novák",
+        "a0_email": "jan@nyrany.example", "a2_first_name": "Věra", "a2_email": "vera"})
+    assert wrong.status_code == 422
+    assert summary_links(wrong) == [
+        ("a2_last_name", "Účastník 3: příjmení: Délka musí být 1 až 100 znaků."),
+        ("a2_email", "Účastník 3: e-mail: Zadejte platnou e-mailovou adresu."),
+        ("gdpr_consent", "Souhlas se zpracováním osobních údajů: Bez souhlasu se zpracováním osobních údajů vás "
+                         "nemůžeme přihlásit.")]
+
+    holder = web.post(f"/api/events/{event['id']}/registrations", json=applicant()).json()
+    substitute = web.get(f"/r/{holder['token']}/nahradnik")
+    wrong = web.post(f"/r/{holder['token']}/nahradnik", data={"csrf": csrf_of(substitute), "first_name": "Petr",
+                                                              "last_name": "Dvořák", "email": "petr@nyrany.cz"})
+    assert wrong.status_code == 422
+    assert summary_links(wrong) == [
+        ("gdpr_consent", "Souhlas náhradníka se zpracováním osobních údajů: Bez souhlasu se zpracováním osobních "
+                         "údajů náhradníka nemůžeme přihlásit.")]
+    assert cluster.registrations.list_registrations(event["id"])[0]["status"] == "confirmed"
+
+    begun(service_config, event["id"])  # the questionnaire is for those who came
+    cluster.registrations.mark_attendance(event["id"], [holder["id"]])
+    link = f"/feedback/{messaging.signed_token(KEY, 'feedback', holder['id'])}"
+    questionnaire = web.get(link)
+    assert questionnaire.status_code == 200, questionnaire.text
+    wrong = web.post(link, data={"csrf": csrf_of(questionnaire), "content_rating": "5", "lecturer_rating": "9"})
+    assert wrong.status_code == 422
+    assert [target for target, _text in summary_links(wrong)] == ["lecturer_rating-1", "organisation_rating-1"]
