@@ -133,3 +133,26 @@ def test_the_error_summary_links_each_wrong_field_and_takes_the_focus_on_every_f
     wrong = web.post(link, data={"csrf": csrf_of(questionnaire), "content_rating": "5", "lecturer_rating": "9"})
     assert wrong.status_code == 422
     assert [target for target, _text in summary_links(wrong)] == ["lecturer_rating-1", "organisation_rating-1"]
+
+
+def test_a_full_event_says_the_form_joins_the_waitlist_and_its_button_says_so(site):  # noqa: F811
+    web, event, cluster = site  # one seat
+    form = web.get(f"/events/{event['id']}")
+    assert ">Odeslat přihlášku</button>" in form.text and "čekací listinu</button>" not in form.text
+    assert "Kdo se nevejde mezi volná místa (1), bude zapsán na čekací listinu." in \
+        web.get(f"/events/{event['id']}/kolegove").text
+    assert web.post(f"/api/events/{event['id']}/registrations", json=applicant()).json()["status"] == "confirmed"
+
+    full = web.get(f"/events/{event['id']}")
+    assert re.search(r'<p class="notice waitlist-note" id="cekaci-listina">Akce je plně obsazena\. Tímto formulářem '
+                     r'se zapíšete\s+na čekací listinu', full.text)
+    assert re.search(r'<button type="submit"\s*aria-describedby="cekaci-listina">Zapsat se na čekací listinu</button>',
+                     full.text) and "Odeslat přihlášku" not in full.text
+    colleagues = web.get(f"/events/{event['id']}/kolegove").text
+    assert "Tímto formulářem zapíšete\n  kolegy na čekací listinu" in colleagues
+    assert ">Zapsat kolegy na čekací listinu</button>" in colleagues and ">Přihlásit kolegy</button>" not in colleagues
+
+    joined = web.post(f"/events/{event['id']}", data={
+        "csrf": csrf_of(full), "first_name": "Jana", "last_name": "Dvořáková", "email": "jana@nyrany.example",
+        "organisation_name": "Obec Nýřany", "gdpr_consent": "ano"})
+    assert joined.status_code == 200 and "Jste na čekací listině" in joined.text and "Jste 1. v pořadí" in joined.text
