@@ -2,11 +2,14 @@
 error summaries that lead to each field, the waitlist said on a full event's form, the manage
 page's calendar entry and what it offers after the event began, and the payment details to copy."""
 import re
+from datetime import datetime
+
+import vobject
 
 from services.registrations import messaging
 from tests.integration.test_system import seminar
 from tests.integration.test_web import csrf_of, site  # noqa: F401 (a fixture)
-from tests.integration.timetravel import begun
+from tests.integration.timetravel import begun, ended
 
 KEY = b"test-signing-key"  # service_config's TICKET_SIGNING_KEY
 
@@ -156,3 +159,55 @@ def test_a_full_event_says_the_form_joins_the_waitlist_and_its_button_says_so(si
         "csrf": csrf_of(full), "first_name": "Jana", "last_name": "Dvořáková", "email": "jana@nyrany.example",
         "organisation_name": "Obec Nýřany", "gdpr_consent": "ano"})
     assert joined.status_code == 200 and "Jste na čekací listině" in joined.text and "Jste 1. v pořadí" in joined.text
+
+
+def test_the_manage_page_adds_the_seat_to_a_calendar_and_offers_nothing_the_server_would_refuse(
+        site, service_config):  # noqa: F811
+    web, event, cluster = site  # one seat, in ten days
+    seat = web.post(f"/api/events/{event['id']}/registrations", json=applicant()).json()
+    waiting = web.post(f"/api/events/{event['id']}/registrations",
+                       json=applicant(first_name="Jana", email="jana@nyrany.example")).json()
+    manage = web.get(f"/r/{seat['token']}").text
+    assert f'<a href="/r/{seat["token"]}/kalendar.ics" download>Přidat do kalendáře</a>' in manage
+    assert "Předat místo kolegovi" in manage and "Zrušit přihlášku" in manage
+
+    download = web.get(f"/r/{seat['token']}/kalendar.ics")
+    assert download.status_code == 200 and download.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert download.headers["Content-Disposition"] == f'attachment; filename="akce-{event["id"]}.ics"'
+    parsed = vobject.readOne(download.content.decode())  # a second parser than the one that wrote it
+    assert parsed.method.value == "PUBLISH"  # nobody is asked to accept or decline
+    [entry] = parsed.vevent_list
+    assert entry.uid.value == f"prihlaska-{seat['id']}@smopk.example"  # the emailed entry's UID
+    assert entry.summary.value == event["title"] and entry.location.value == event["venue"]
+    assert entry.dtstart.value == datetime.fromisoformat(event["starts_at"])
+    assert not hasattr(entry, "attendee") and seat["manage_url"] in entry.description.value
+
+    assert "Přidat do kalendáře" not in web.get(f"/r/{waiting['token']}").text
+    refused = web.get(f"/r/{waiting['token']}/kalendar.ics")
+    assert refused.status_code == 409 and "Do kalendáře lze přidat jen potvrzenou přihlášku." in refused.text
+
+    csrf = csrf_of(web.get(f"/r/{seat['token']}/nahradnik"))  # the form as it was opened before the start
+    begun(service_config, event["id"])  # attendance can be marked from the start on
+    cluster.registrations.mark_attendance(event["id"], [seat["id"]])
+    manage = web.get(f"/r/{seat['token']}").text
+    assert "Přidat do kalendáře" in manage  # still running
+    assert "Předat místo" not in manage and "Zrušit přihlášku" not in manage and "/zrusit" not in manage
+    for path, message in ((f"/r/{seat['token']}/zrusit", "Akce už začala, přihlášku nelze zrušit."),
+                          (f"/r/{seat['token']}/nahradnik", "Akce už začala, místo nelze předat náhradníkovi.")):
+        shown = web.get(path)
+        assert shown.status_code == 409 and message in shown.text, path
+    cancelled = web.post(f"/r/{seat['token']}/zrusit", data={"csrf": csrf})
+    assert cancelled.status_code == 409 and "Akce už začala, přihlášku nelze zrušit." in cancelled.text
+    handed = web.post(f"/r/{seat['token']}/nahradnik", data={
+        "csrf": csrf, "first_name": "Petr", "last_name": "Novák", "email": "novak@nyrany.example",
+        "gdpr_consent": "ano"})
+    assert handed.status_code == 409 and "Akce už začala, místo nelze předat náhradníkovi." in handed.text
+    api = web.post(f"/api/registrations/{seat['token']}/cancel")
+    assert api.status_code == 409 and api.json()["error"] == "too_late"
+    assert "Zrušit přihlášku" not in web.get(f"/r/{waiting['token']}").text  # the waitlist too
+    assert cluster.registrations.get_registration(seat["id"])["status"] == "confirmed"
+
+    ended(service_config, event["id"])
+    assert "Přidat do kalendáře" not in web.get(f"/r/{seat['token']}").text
+    over = web.get(f"/r/{seat['token']}/kalendar.ics")
+    assert over.status_code == 409 and "Akce už skončila." in over.text
