@@ -67,6 +67,13 @@ def money(halere: int) -> str:
     return f"{sign}{crowns:,}".replace(",", "\u00a0") + f",{cents:02d}\u00a0Kč"
 
 
+def money_typed(halere: int) -> str:
+    """An amount as a person types it into a bank's payment form: ``1500``, ``1234,50``
+    (no spaces, no currency: pasted into the amount field, it goes through)."""
+    crowns, cents = divmod(int(halere), 100)
+    return f"{crowns}" if not cents else f"{crowns},{cents:02d}"
+
+
 FILE_SIZE_UNITS = ("kB", "MB", "GB")
 
 

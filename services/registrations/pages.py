@@ -36,6 +36,7 @@ environment.filters.update(
     days=czech.days,
     sessions=czech.sessions,
     money=czech.money,
+    money_typed=czech.money_typed,
     file_size=czech.file_size,
     qr=qr.svg_data_uri,
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),

@@ -5,9 +5,11 @@ import re
 from datetime import datetime
 
 import vobject
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.registrations import messaging
-from tests.integration.test_system import seminar
+from tests.conftest import wait_for
+from tests.integration.test_system import ALL, published_event, seminar
 from tests.integration.test_web import csrf_of, site  # noqa: F401 (a fixture)
 from tests.integration.timetravel import begun, ended
 
@@ -211,3 +213,36 @@ def test_the_manage_page_adds_the_seat_to_a_calendar_and_offers_nothing_the_serv
     assert "Přidat do kalendáře" not in web.get(f"/r/{seat['token']}").text
     over = web.get(f"/r/{seat['token']}/kalendar.ics")
     assert over.status_code == 409 and "Akce už skončila." in over.text
+
+
+def test_the_payment_details_can_be_copied_on_the_phone_that_would_have_to_scan_the_code(
+        runner_factory, service_config, web_session):
+    runner_factory(service_config, *ALL).start()
+    with ClusterRpcProxy(service_config, timeout=30) as cluster:
+        event = published_event(cluster)  # 900 Kč for a non-member
+    seat = web_session.post(f"/api/events/{event['id']}/registrations", json=applicant()).json()
+    payment = wait_for(lambda: web_session.get(f"/api/registrations/{seat['token']}").json()["payment"],
+                       message="the payment request")
+    page = web_session.get(f"/r/{seat['token']}")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page.text)  # no inline script: the CSP would block it
+    assert '<script src="/static/copy.js"></script>' in page.text
+
+    def offered(name):
+        """The value shown (plain text to select, without JavaScript too) and what its button copies."""
+        found = re.search(rf'<span class="copy-value" id="{name}">([^<]+)</span>\s*<button type="button" class="copy" '
+                          rf'data-copy="([^"]+)" data-copy-of="{name}" aria-describedby="{name}" hidden>Kopírovat'
+                          rf'</button>', page.text)
+        assert found, f"no {name} to copy"
+        return found.groups()
+
+    assert offered("castka") == ("900,00\xa0Kč", "900")  # the amount as the page shows it, as a bank's form takes it
+    assert offered("ucet") == ("19-2000145399/0800", "19-2000145399/0800")
+    assert offered("iban") == (payment["iban"], payment["iban"].replace(" ", ""))
+    assert offered("vs") == (payment["variable_symbol"], payment["variable_symbol"])
+    caption = " ".join(re.search(r"<figcaption>(.*?)</figcaption>", page.text, re.S).group(1).split())
+    assert caption.startswith("QR Platba je pro jiné zařízení") and "„načíst z obrázku“" in caption
+
+    script = web_session.get("/static/copy.js")
+    assert script.status_code == 200 and script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "navigator.clipboard.writeText" in script.text and "button.hidden = false" in script.text
