@@ -67,6 +67,29 @@ def money(halere: int) -> str:
     return f"{sign}{crowns:,}".replace(",", "\u00a0") + f",{cents:02d}\u00a0Kč"
 
 
+def money_typed(halere: int) -> str:
+    """An amount as a person types it into a bank's payment form: ``1500``, ``1234,50``
+    (no spaces, no currency: pasted into the amount field, it goes through)."""
+    crowns, cents = divmod(int(halere), 100)
+    return f"{crowns}" if not cents else f"{crowns},{cents:02d}"
+
+
+FILE_SIZE_UNITS = ("kB", "MB", "GB")
+
+
+def file_size(size: int) -> str:
+    """A file's size as Czech readers write it: ``512 B``, ``12 kB``, ``1,4 MB``. Steps of 1024,
+    as the upload limit (``10 MB``) is counted, so a file at the limit reads ``10 MB``; one
+    decimal below ten, none above."""
+    if size < 1024:
+        return f"{size}\u00a0B"
+    value, units = size / 1024, list(FILE_SIZE_UNITS)
+    while round(value, 1) >= 1024 and len(units) > 1:  # 1 048 575 B is 1 MB, not 1024 kB
+        value, units = value / 1024, units[1:]
+    shown = f"{value:.1f}" if round(value, 1) < 10 else f"{value:.0f}"
+    return shown.replace(".", ",").removesuffix(",0") + "\u00a0" + units[0]
+
+
 EVENT_KINDS = {"seminar": "seminář", "training": "školení", "good_practice": "setkání dobré praxe"}
 
 

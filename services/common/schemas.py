@@ -98,14 +98,38 @@ class Name(Text):
         return value
 
 
-class Email(fields.Email):
-    """An address, trimmed of the spaces that copying it from elsewhere brings."""
+def without_diacritics(text: str) -> str:
+    """``dvořák`` as ``dvorak``: letters stripped of their accents (others left as they are)."""
+    return "".join(character for character in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(character))
 
-    default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Zadejte platnou e-mailovou adresu."}
+
+class Email(fields.Email):
+    """An address, trimmed of the spaces that copying it from elsewhere brings, and in ASCII.
+
+    ``dvořák@nyrany.example`` is refused: an address with letters outside ASCII can only be
+    delivered by servers that speak SMTPUTF8 (RFC 6531), which most municipal mail servers do
+    not, so the confirmation and the ticket would never arrive. A domain with accents
+    (IDN) is refused likewise: nothing here turns it into its ``xn--`` form, and .cz domains
+    have no accents. The message says why and suggests the address without them."""
+
+    default_error_messages = {
+        "required": REQUIRED, "null": NULL, "invalid": "Zadejte platnou e-mailovou adresu.",
+        "local_not_ascii": "Adresa nesmí mít před zavináčem písmena s diakritikou: poštovní servery mnoha úřadů "
+                           "takovou adresu nepřijmou a e-mail by nedošel. Zadejte ji bez háčků a čárek{example}.",
+        "domain_not_ascii": "Název domény za zavináčem nesmí obsahovat písmena s diakritikou (domény .cz je "
+                            "nemají) a e-mail by nedošel. Zkontrolujte adresu{example}.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = value.strip()
+            local, at, domain = value.rpartition("@")
+            if at and local and domain and not value.isascii():
+                suggestion = without_diacritics(value)
+                example = f", například {suggestion}" if suggestion.isascii() else ""
+                raise self.make_error("local_not_ascii" if not local.isascii() else "domain_not_ascii",
+                                      example=example)
         return super()._deserialize(value, attr, data, **kwargs)
 
 

@@ -9,7 +9,7 @@ from functools import partial
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from services.common import metrics
+from services.common import calendar, metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, Conflict, NotFound, outage
@@ -19,7 +19,7 @@ from services.common.logs import CallLog
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
 
-from . import calendar, domain, store, usecases
+from . import domain, store, usecases
 from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
 from .schemas import announcement_in
 

@@ -391,6 +391,37 @@ def check_can_substitute(registration, event, now):
         raise Conflict("too_late", "Akce už začala, místo nelze předat náhradníkovi.")
 
 
+def check_can_add_to_calendar(registration, event, now):
+    """The manage page's calendar entry: of a confirmed seat, for an event still to come or running."""
+    if registration["status"] != "confirmed":
+        raise Conflict("not_confirmed", "Do kalendáře lze přidat jen potvrzenou přihlášku.")
+    if event["status"] == "cancelled":
+        raise Conflict("event_cancelled", "Tato akce byla zrušena.")
+    if now >= event["ends_at"]:
+        raise Conflict("event_over", "Akce už skončila.")
+
+
+def manage_offers(registration, event, now) -> frozenset:
+    """What the manage page offers (``substitute``, ``cancel``, ``calendar``): exactly what the
+    checks above would let through now, so the page never offers what the server refuses (after
+    the start, so after attendance is marked, neither handing over nor cancelling)."""
+    def cancel():
+        if registration["status"] not in ("confirmed", "waitlisted"):
+            raise Conflict("not_live", "")
+        check_can_cancel(event, now)
+
+    checks = {"substitute": lambda: check_can_substitute(registration, event, now), "cancel": cancel,
+              "calendar": lambda: check_can_add_to_calendar(registration, event, now)}
+    offers = set()
+    for name, check in checks.items():
+        try:
+            check()
+        except Conflict:
+            continue
+        offers.add(name)
+    return frozenset(offers)
+
+
 INVALID_TICKET = partial(NotFound, "invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")
 
 

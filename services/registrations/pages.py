@@ -9,6 +9,8 @@ from services.common import czech, qr
 from services.common.answers import answer_text
 from services.common.greeting import greeting
 
+from . import error_summary
+
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
 SECURITY_HEADERS = {
@@ -35,11 +37,20 @@ environment.filters.update(
     days=czech.days,
     sessions=czech.sessions,
     money=czech.money,
+    money_typed=czech.money_typed,
+    file_size=czech.file_size,
     qr=qr.svg_data_uri,
     iso_date=lambda value: czech.date(datetime.fromisoformat(value)),
     answer=answer_text,
 )
 environment.globals["greeting"] = greeting  # "Dobrý den, pane Svobodo," as the emails greet
+environment.globals.update(
+    wrong_fields=error_summary.summary,
+    registration_fields=error_summary.registration_fields,
+    colleagues_fields=error_summary.colleagues_fields,
+    substitute_fields=error_summary.substitute_fields,
+    feedback_fields=error_summary.feedback_fields,
+)
 
 
 def page(template, status=200, **context):

@@ -19,6 +19,7 @@ from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
+from services.common import calendar
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.signing import derived_key
 
@@ -321,15 +322,37 @@ class WebPages:
 
     @page_route("GET", "/r/<token>")
     def page_registration(self, request, token):
+        now = self.clock()
         with self.db.transaction() as tx:
-            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+            registration = usecases.get_registration(tx, now, self.base_url, token=token)
         return self._with_csrf(request, "registration.html", registration=registration,
-                               new=request.args.get("nova") == "1")
+                               new=request.args.get("nova") == "1",
+                               offers=domain.manage_offers(registration, registration["event"], now))
+
+    @page_route("GET", "/r/<token>/kalendar.ics")
+    def page_calendar(self, request, token):
+        """The registration's calendar entry to download ("Přidat do kalendáře"): the seat as it is now, with
+        the UIDs of the entry the emails attach, so importing both keeps one entry. Read-only:
+        failing halfway leaves nothing behind."""
+        now = self.clock()
+        with self.db.transaction() as tx:
+            registration = usecases.get_registration(tx, now, self.base_url, token=token)
+        domain.check_can_add_to_calendar(registration, registration["event"], now)
+        entry = calendar.ics({"event": registration["event"], "registration": registration}, revision=calendar.CURRENT,
+                             sender=self.config["MAIL_FROM"], organiser=self.config.get("ORGANISER_NAME", ""),
+                             now=now)
+        kind = f"text/calendar; method={calendar.METHOD}; charset=utf-8"
+        return Response(entry, status=200, content_type=kind, headers={
+            **pages.SECURITY_HEADERS, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="akce-{registration["event"]["id"]}.ics"'})
 
     @page_route("GET", "/r/<token>/zrusit")
     def page_cancel_confirm(self, request, token):
+        now = self.clock()
         with self.db.transaction() as tx:
-            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+            registration = usecases.get_registration(tx, now, self.base_url, token=token)
+        if registration["status"] in ("confirmed", "waitlisted"):
+            domain.check_can_cancel(registration["event"], now)  # after the start: said now, not after the click
         return self._with_csrf(request, "cancel.html", registration=registration)
 
     @page_route("POST", "/r/<token>/zrusit")
@@ -348,8 +371,10 @@ class WebPages:
 
     @page_route("GET", "/r/<token>/nahradnik")
     def page_substitute_form(self, request, token):
+        now = self.clock()
         with self.db.transaction() as tx:
-            registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
+            registration = usecases.get_registration(tx, now, self.base_url, token=token)
+        domain.check_can_substitute(registration, registration["event"], now)  # the form only if it can succeed
         return self._with_csrf(request, "substitute.html", registration=registration, values={}, errors={},
                                problem=None)
 

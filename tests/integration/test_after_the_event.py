@@ -70,6 +70,8 @@ def test_materials_and_feedback_reach_only_those_who_came(runner_factory, servic
         begun(service_config, event["id"])  # attendance from the start on
         cluster.registrations.mark_attendance(event["id"], [marked["id"]])
         material = cluster.registrations.add_material(event["id"], "Přednáška.pdf", base64.b64encode(PDF).decode())
+        for name, size in (("Program.pdf", 12 * 1024), ("Sborník.pdf", 1468006)):  # 12 kB, 1,4 MB
+            cluster.registrations.add_material(event["id"], name, base64.b64encode(PDF.ljust(size, b" ")).decode())
         assert cluster.registrations.send_materials(event["id"]) == {"sent": 2}
         assert cluster.registrations.send_materials(event["id"]) == {"sent": 0}
 
@@ -80,6 +82,8 @@ def test_materials_and_feedback_reach_only_those_who_came(runner_factory, servic
         link = link_in(mails[0], "materials")
         listing = requests.get(link, timeout=10)
         assert listing.status_code == 200 and "Přednáška.pdf" in listing.text
+        sizes = re.findall(r'download>([^<]+)</a>\s*\(([^)]+)\)', listing.text)  # sizes as Czech write them
+        assert sizes == [("Přednáška.pdf", "33\xa0B"), ("Program.pdf", "12\xa0kB"), ("Sborník.pdf", "1,4\xa0MB")]
         served = requests.get(f"{link}/{material['id']}", timeout=10)
         assert served.status_code == 200 and served.content == PDF
         assert served.headers["Content-Type"] == "application/pdf"
@@ -146,7 +150,7 @@ def test_the_office_writes_uploads_and_reads_the_feedback_in_the_console(whole_c
     refused = office.post(f"{base}/akce/{event['id']}/podklady", data={"csrf": csrf_of(page)},
                           files={"soubor": ("virus.exe", b"MZ", "application/octet-stream")})
     assert refused.status_code == 422 and "Tento typ souboru nepřijímáme" in refused.text
-    assert "Přednáška.pdf (0,0 MB)" in office.get(f"{base}/akce/{event['id']}").text
+    assert f"Přednáška.pdf ({len(PDF)}\xa0B)" in office.get(f"{base}/akce/{event['id']}").text
     nobody_came = office.post(f"{base}/akce/{event['id']}/podklady/odeslat", data={"csrf": csrf_of(page)})
     assert "Nikdo nový by odkaz na podklady nedostal" in nobody_came.text
     too_early = office.post(f"{base}/akce/{event['id']}/zpetna-vazba/odeslat", data={"csrf": csrf_of(page)})

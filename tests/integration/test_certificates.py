@@ -5,6 +5,7 @@ before a certificate, and the certificate staff open is the one issued (a duplic
 import re
 import time
 
+from services.common.schemas import without_diacritics
 from tests.conftest import wait_for
 from tests.helpers import pdf_attachment, pdf_text
 from tests.integration.test_console import csrf_of, logged_in, whole_console  # noqa: F401 (a fixture)
@@ -19,7 +20,7 @@ def certificates_to(sink):
 
 
 def person(first, last):
-    return {"first_name": first, "last_name": last, "email": f"{first.lower()}@obec.example",
+    return {"first_name": first, "last_name": last, "email": f"{without_diacritics(first).lower()}@obec.example",
             "organisation_name": "Obec Chotěšov", "gdpr_consent": True}
 
 

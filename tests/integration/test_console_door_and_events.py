@@ -9,12 +9,13 @@ import requests
 
 from services.common.czech import PRAGUE
 from services.common.errors import NotFound
+from services.common.schemas import without_diacritics
 from tests.integration.test_console import console, csrf_of, logged_in  # noqa: F401 (the fixture)
 from tests.integration.test_system import published_event
 
 
 def person(first, last, organisation="Obec Chotěšov"):
-    return {"first_name": first, "last_name": last, "email": f"{last.lower()}@obec.example",
+    return {"first_name": first, "last_name": last, "email": f"{without_diacritics(last).lower()}@obec.example",
             "organisation_name": organisation, "gdpr_consent": True}
 
 

@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common.schemas import without_diacritics
 from tests import statements
 from tests.conftest import wait_for
 from tests.helpers import image_qr_codes, pdf_attachment, pdf_text, qr_codes, spd_fields
@@ -131,7 +132,7 @@ def test_a_person_asks_for_an_invoice_for_their_own_registration_and_strangers_o
     people = []
     for first, last in (("Věra", "Průchová"), ("Karel", "Lhotský"), ("Ivana", "Malá")):
         answer = web_session.post(f"/api/events/{event['id']}/registrations", json={
-            "first_name": first, "last_name": last, "email": f"{last.lower()}@dolnilhota.example",
+            "first_name": first, "last_name": last, "email": f"{without_diacritics(last).lower()}@dolnilhota.example",
             "organisation_ico": TOWN["ico"], "gdpr_consent": True})
         assert answer.status_code == 201, answer.text
         people.append(answer.json())
@@ -156,7 +157,7 @@ def test_a_person_asks_for_an_invoice_for_their_own_registration_and_strangers_o
 
     # To the town's accountant (from the register) and to Věra: nobody else.
     invoices = by_subject(smtp_sink, "Faktura", 3 + 2)
-    assert sorted(to for _subject, to in invoices) == ["průchová@dolnilhota.example", "ucetni@dolnilhota.example"]
+    assert sorted(to for _subject, to in invoices) == ["pruchova@dolnilhota.example", "ucetni@dolnilhota.example"]
     message = invoices[(f"Faktura {number}", "ucetni@dolnilhota.example")]
     _name, invoice_pdf = pdf_attachment(message)
     text = " ".join(pdf_text(invoice_pdf).split())
@@ -184,7 +185,7 @@ def test_a_person_asks_for_an_invoice_for_their_own_registration_and_strangers_o
     assert missing.status_code == 404 and missing.json()["error"] == "registration_not_found"
     by_subject(smtp_sink, "Faktura", 3 + 2 + 2)
     assert len(smtp_sink.messages()) == 7  # nothing twice, nothing to Ivana
-    assert not [m for m in smtp_sink.messages() if m["To"] == "malá@dolnilhota.example"
+    assert not [m for m in smtp_sink.messages() if m["To"] == "mala@dolnilhota.example"
                 and m["Subject"].startswith("Faktura")]
 
 

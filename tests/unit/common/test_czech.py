@@ -19,3 +19,11 @@ def test_plurals():
 def test_prices():
     assert czech.price(0) == "zdarma"
     assert czech.price(1200) == "1\u00a0200\u00a0Kč"
+
+
+def test_file_sizes_read_as_czech_write_them():
+    sizes = {0: "0 B", 33: "33 B", 1023: "1023 B", 1024: "1 kB", 1536: "1,5 kB", 12 * 1024: "12 kB",
+             10239: "10 kB", 1047552: "1023 kB", 1048575: "1 MB", 1468006: "1,4 MB", 10 * 1048576: "10 MB",
+             5 * 1024 ** 3: "5 GB"}
+    assert {size: czech.file_size(size).replace("\u00a0", " ") for size in sizes} == sizes
+    assert czech.file_size(12 * 1024) == "12\u00a0kB"  # the number never parts from its unit

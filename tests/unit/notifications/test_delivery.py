@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
+from services.common import calendar
 from services.common.errors import Conflict, NotFound, ValidationError
-from services.notifications import calendar
 from tests.unit.notifications.conftest import NOW
 
 

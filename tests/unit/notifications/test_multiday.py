@@ -1,7 +1,7 @@
 """Emails and calendar entries of a multi-day event: every session, in Prague time."""
 from datetime import UTC, datetime
 
-from services.notifications import calendar
+from services.common import calendar
 from tests.unit.notifications.test_delivery import calendar_of, confirmed
 
 SESSIONS = [{"starts_at": "2027-03-03T13:00:00+01:00", "ends_at": "2027-03-03T16:30:00+01:00", "title": "Úvod",

@@ -22,6 +22,10 @@ A multi-day event or a series is one VEVENT per session. The first session keeps
 the registration's UID, the n-th has ``prihlaska-<id>-<n>@…``: an event that gets
 sessions later updates its entry and adds the others. Sessions removed from the end
 of a series are not withdrawn from calendars that already hold them.
+
+Shared by notifications (the entry attached to each email) and registrations (the manage page's
+"Přidat do kalendáře" download, which states the seat as it is now: ``CURRENT``): both give the
+same UIDs, so an entry imported from the page and one from an email are the same entry.
 """
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -42,11 +46,19 @@ def entry_uid(registration_id, sender, number=1) -> str:
 METHOD = "PUBLISH"
 # The revisions of one entry at one version of the event, in the order they can happen.
 ENTRY, WITHDRAWN, RETURNED = range(3)
+# The manage page's download: the seat as it is now, outranking every email of the same version
+# (after a withdrawal and return too); a later version of the event outranks it in turn.
+CURRENT = RETURNED
 
 
 def sequence(event_version, revision=ENTRY) -> int:
     """The SEQUENCE of an entry's ``revision`` at ``event_version``: higher for every later one."""
     return 3 * int(event_version or 1) + revision
+
+
+def _moment(value) -> datetime:
+    """An event's time as a datetime in Prague (the payloads carry ISO texts, the pages datetimes)."""
+    return local(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def ics(payload, *, revision, sender, organiser, now) -> bytes:
@@ -61,8 +73,7 @@ def ics(payload, *, revision, sender, organiser, now) -> bytes:
     for number, session in enumerate(sessions, start=1):
         calendar.add_component(_entry(event, registration, session, number, len(sessions), revision=revision,
                                       sender=sender, organiser=organiser, now=now))
-    starts = local(datetime.fromisoformat(event["starts_at"]))
-    ends = local(datetime.fromisoformat(event["ends_at"]))
+    starts, ends = _moment(event["starts_at"]), _moment(event["ends_at"])
     # the rules of the year around the event only: the whole history would make the entry long
     calendar.add_missing_timezones(first_date=(starts - timedelta(days=366)).date(),
                                    last_date=(ends + timedelta(days=366)).date())
@@ -74,8 +85,8 @@ def _entry(event, registration, session, number, count, *, revision, sender, org
     entry.add("uid", entry_uid(registration["id"], sender, number))
     entry.add("sequence", sequence(event.get("version", 1), revision))
     entry.add("dtstamp", now)
-    entry.add("dtstart", local(datetime.fromisoformat(session["starts_at"])))
-    entry.add("dtend", local(datetime.fromisoformat(session["ends_at"])))
+    entry.add("dtstart", _moment(session["starts_at"]))
+    entry.add("dtend", _moment(session["ends_at"]))
     title = event["title"] if count == 1 else f"{event['title']} ({number}/{count})"
     entry.add("summary", f"{title}: {session['title']}" if session["title"] else title)
     entry.add("location", session["venue"])
