@@ -43,10 +43,17 @@ def main(base, artifacts):
         page.get_by_label("Jméno").fill("Jiří")
         page.get_by_label("E-mail").fill("tohle-neni-adresa")
         page.get_by_role("button", name="Odeslat přihlášku").click()
-        expect(page.get_by_text("Zadejte platnou e-mailovou adresu.")).to_be_visible()
-        expect(page.get_by_text("Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit.")).to_be_visible()
+        expect(page.locator("#email-error")).to_have_text("Zadejte platnou e-mailovou adresu.")
+        expect(page.locator("#gdpr_consent-error")).to_have_text(
+            "Bez souhlasu se zpracováním osobních údajů vás nemůžeme přihlásit.")
         expect(page.get_by_label("Jméno")).to_have_value("Jiří")
+        # the summary above the form has the focus and leads to each wrong field, the consent too
+        summary = page.locator("#chyby")
+        expect(summary).to_be_focused()
+        expect(summary.get_by_role("link")).to_have_count(3)  # surname, email, consent
         shot(page, "errors")
+        summary.get_by_role("link", name="E-mail: Zadejte platnou e-mailovou adresu.").click()
+        expect(page.get_by_label("E-mail")).to_be_focused()
 
         page.get_by_label("Příjmení").fill("Šťastný-Řeháček")
         page.get_by_label("E-mail").fill("jiri.stastny@obec.example")
