@@ -22,10 +22,23 @@ def email_key(email: str) -> str:
 
 
 def attended(registration) -> bool:
-    """Came to the event: a confirmed registration whose attendance staff marked (by check-in or
-    by hand). A check-in alone is not attendance until it is marked; a waitlisted or cancelled
-    registration never counts."""
+    """Attendance, the evidence: a confirmed registration whose attendance staff marked (by
+    check-in or by hand). A check-in alone is not attendance until it is marked; a waitlisted or
+    cancelled registration never counts. The training records, the certificates and the annual
+    report count this, because it is what the association vouches for (zákon č. 312/2002 Sb.).
+    For who may have the materials and the questionnaire, see ``came_in``."""
     return registration["status"] == "confirmed" and registration["attended_at"] is not None
+
+
+def came_in(registration) -> bool:
+    """Came in: a confirmed registration checked in at the door, or whose attendance is marked.
+    Wider than ``attended`` on purpose: it decides who gets the materials and the feedback
+    questionnaire (and whose personal link to them works), and someone let in at the door came,
+    whether or not staff have marked attendance yet, or ever do (marking is needed only for
+    certificates and records, so at a seminar it is often never done). Pressing the button again
+    after attendance is marked reaches only those it adds."""
+    return registration["status"] == "confirmed" and (
+        registration["attended_at"] is not None or registration["checked_in_at"] is not None)
 
 
 def is_public(event) -> bool:

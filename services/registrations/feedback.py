@@ -11,7 +11,7 @@ from services.common import czech
 from services.common.errors import Conflict
 from services.common.spreadsheet import csv_text
 
-from . import messaging, store
+from . import domain, messaging, store
 
 PURPOSE = "feedback"
 QUESTIONS = (("content_rating", "Obsah"), ("lecturer_rating", "Lektor"), ("organisation_rating", "Organizace"))
@@ -29,7 +29,7 @@ def send_requests(session, outbox, key, event, event_view, base_url, now):
     """Email the questionnaire to everyone who came and has not had it; how many. Only once the
     event has ended: asking during it would be too early."""
     check_over(event, now)
-    people = [r for r in store.list_registrations(session, event["id"]) if messaging.attended(r)
+    people = [r for r in store.list_registrations(session, event["id"]) if domain.came_in(r)
               and store.claim_follow_up(session, r["id"], PURPOSE, now)]
     messaging.tell(session, outbox, PURPOSE, event_view, people,
                    link=lambda person: f"{base_url}/feedback/{messaging.signed_token(key, PURPOSE, person['id'])}")

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from services.common.errors import Conflict, NotFound, ValidationError
 
-from . import messaging, store
+from . import domain, messaging, store
 
 # Base64 over RPC makes a file a third larger, and RabbitMQ 4 refuses messages over 16 MiB by
 # default (``max_message_size``): 10 MB keeps an upload well inside it.
@@ -109,7 +109,7 @@ def send(session, outbox, key, event_id, event_view, base_url, now):
     """Email the link to the materials to everyone who came and has not had it yet; how many.
     Each person once (``store.follow_ups``), however often staff press the button."""
     check_has_materials(session, event_id)
-    people = [r for r in store.list_registrations(session, event_id) if messaging.attended(r)
+    people = [r for r in store.list_registrations(session, event_id) if domain.came_in(r)
               and store.claim_follow_up(session, r["id"], PURPOSE, now)]
     messaging.tell(session, outbox, PURPOSE, event_view, people,
                    link=lambda person: f"{base_url}/materials/{messaging.signed_token(key, PURPOSE, person['id'])}")

@@ -25,7 +25,7 @@ from datetime import timedelta
 from services.common.errors import NotFound, ServiceError, ValidationError
 from services.common.signing import derived_key
 
-from . import store
+from . import domain, store
 from .schemas import event_out
 
 # Who staff may write to: everyone registered, only those with a seat, or only those waiting.
@@ -89,22 +89,17 @@ def registration_of(session, key, purpose, token, now=None, days=None, contact="
     event = store.get_event(session, registration["event_id"])
     if now is not None and now > event["ends_at"] + timedelta(days=LINK_DAYS[purpose] if days is None else days):
         raise Gone("link_expired", expiry_message(purpose, LINK_DAYS[purpose] if days is None else days, contact))
-    if not attended(registration):
+    if not domain.came_in(registration):
         raise Forbidden("not_an_attendee", NOT_FOR_YOU)
     return registration, event
 
 
-def attended(registration) -> bool:
-    """Came to the event: marked as attending or checked in at the door, and not cancelled."""
-    return registration["status"] == "confirmed" and (
-        registration["attended_at"] is not None or registration["checked_in_at"] is not None)
-
-
 def follow_up_due(session, event_id, purpose) -> list:
     """Who pressing the button for ``purpose`` (materials, feedback) would write to now: those
-    who came and have not had it. Changes nothing: the send claims each person itself."""
+    who came in (``domain.came_in``) and have not had it. Changes nothing: the send claims each
+    person itself."""
     sent = store.followed_up(session, event_id, purpose)
-    return [r for r in store.list_registrations(session, event_id) if attended(r) and r["id"] not in sent]
+    return [r for r in store.list_registrations(session, event_id) if domain.came_in(r) and r["id"] not in sent]
 
 
 def message_attendees(session, outbox, event_id, subject, text, audience, event_view):

@@ -38,6 +38,21 @@ def test_who_counts_as_having_attended(status, attended_at, counts):
     assert domain.attended({"status": status, "attended_at": attended_at}) is counts
 
 
+@pytest.mark.parametrize("status, checked_in_at, attended_at, came_in, attended", [
+    ("confirmed", T0, None, True, False),   # let in at the door, attendance not marked (yet)
+    ("confirmed", None, T0, True, True),    # marked by hand
+    ("confirmed", T0, T0, True, True),
+    ("confirmed", None, None, False, False),
+    ("cancelled", T0, T0, False, False),
+    ("waitlisted", T0, None, False, False),
+])
+def test_came_in_is_the_wider_word_and_attended_the_evidence(status, checked_in_at, attended_at, came_in, attended):
+    """Materials and the questionnaire go to whoever came in; records, certificates and the
+    report count only marked attendance: a check-in alone is the one case where they differ."""
+    registration = {"status": status, "checked_in_at": checked_in_at, "attended_at": attended_at}
+    assert (domain.came_in(registration), domain.attended(registration)) == (came_in, attended)
+
+
 def test_a_person_is_an_address_in_any_case_at_one_organisation():
     rows = [row(1, email="Jana@Obec.example", event_id=1), row(2, email=" jana@obec.EXAMPLE", event_id=2, day=30),
             row(3, event_id=3, day=60, accreditation=None, hours=3),
