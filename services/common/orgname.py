@@ -45,3 +45,10 @@ def organisation_key(name) -> str | None:
         else:
             index += len(form)
     return " ".join(kept or words)[:200]
+
+
+def registered_organisation(ico, name) -> str:
+    """Which organisation a registration was made for, one key for the organisation limit, the
+    training records and the annual report: its IČO, or without one ``organisation_key`` of its
+    name ("Obec Kbelnice" and "KBELNICE" are one); "" when neither was given."""
+    return (ico or "").strip() or organisation_key(name) or ""

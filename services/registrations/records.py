@@ -1,7 +1,8 @@
 """Training records of officials and the annual report: plain rules, no nameko, no SQL.
 
 Who counts as having attended is ``domain.attended``. A person is one email address
-(compared as ``domain.email_key``) at one organisation (its IČO, or without one its name):
+(compared as ``domain.email_key``) at one organisation (its IČO, or without one its name's
+``orgname.organisation_key``, as for the organisation limit):
 an official who moved to another municipality has a record at each employer.
 """
 import unicodedata
@@ -11,6 +12,7 @@ from datetime import datetime
 from services.common import czech
 from services.common.errors import ServiceError, ValidationError
 from services.common.ico import ico_error
+from services.common.orgname import registered_organisation
 from services.common.spreadsheet import csv_text
 
 from . import domain
@@ -63,16 +65,14 @@ def checked_email(email) -> str:
     return email
 
 
-def organisation_key(row) -> str:
-    """The organisation a registration was made for: its IČO, or its name folded when none was given."""
-    if row["organisation_ico"]:
-        return row["organisation_ico"]
-    name = unicodedata.normalize("NFKC", row["organisation_name"] or "")
-    return " ".join(name.casefold().split())
+def organisation_of(row) -> str:
+    """The organisation a registration was made for (``orgname.registered_organisation``: its
+    IČO, or its name's key), as the organisation limit tells organisations apart."""
+    return registered_organisation(row["organisation_ico"], row["organisation_name"])
 
 
 def person_key(row) -> tuple:
-    return domain.email_key(row["email"]), organisation_key(row)
+    return domain.email_key(row["email"]), organisation_of(row)
 
 
 def _folded_words(text):
@@ -214,7 +214,7 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
     districts = Counter(_district(r, organisations) for r in attendees)
     by_organisation, names = Counter(), {}
     for r in attendees:
-        key = organisation_key(r)
+        key = organisation_of(r)
         by_organisation[key] += 1
         names[key] = _organisation_name(r, organisations)
     accredited = []

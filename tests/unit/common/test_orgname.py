@@ -1,7 +1,7 @@
 """The normalised name by which the organisation limit recognises an organisation typed without an IČO."""
 import pytest
 
-from services.common.orgname import organisation_key
+from services.common.orgname import organisation_key, registered_organisation
 
 
 @pytest.mark.parametrize("typed", [
@@ -44,3 +44,9 @@ def test_a_name_of_only_a_legal_form_keeps_it_and_no_name_has_no_key():
     assert organisation_key("") is None
     assert organisation_key("  ,. ") is None
     assert organisation_key(None) is None
+
+
+def test_a_registration_is_for_its_ico_else_for_its_names_key():
+    assert registered_organisation(" 00257206 ", "Obec Chotěšov") == "00257206"
+    assert registered_organisation(None, "Obec Kbelnice") == registered_organisation("", "KBELNICE") == "kbelnice"
+    assert registered_organisation(None, None) == registered_organisation("", " ") == ""

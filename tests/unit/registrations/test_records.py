@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from services.common.errors import ValidationError
+from services.common.errors import Conflict, ValidationError
 from services.registrations import domain, records
-from tests.unit.registrations.test_service import NOW, PLZEN, event_data, person
+from tests.unit.registrations.test_service import NOW, PLZEN, event_data, person, published
 
 CHOTESOV = "00257206"
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -173,6 +173,30 @@ def test_nothing_to_divide_gives_no_rate():
     report = records.annual_report(2026, [], [], {}, T0)
     assert report["attendance"]["rate"] is None and report["accredited"]["person_hours"] == 0
     assert report["accredited"]["hours_taught"] == 0
+
+
+def test_the_report_counts_an_organisation_typed_two_ways_once():
+    """The bug of two keys: the report folded names (NFKC + casefold) while the limit dropped
+    legal forms and diacritics, so "Obec Kbelnice" and "KBELNICE" were two organisations here."""
+    events = [event(1)]
+    facts = [fact(1, attended=True, ico=None, name="Obec Kbelnice"), fact(1, attended=True, ico=None, name="KBELNICE"),
+             fact(1, attended=True, ico=None, name="Obec Kbelnice, okres Plzeň-jih")]
+    report = records.annual_report(2026, events, facts, {}, T0 + timedelta(days=1))
+    assert [(o["ico"], o["name"], o["attendees"]) for o in report["organisations"]] == [
+        (None, "KBELNICE", 2), (None, "Obec Kbelnice, okres Plzeň-jih", 1)]
+
+
+def test_the_limit_the_record_and_the_report_tell_organisations_apart_alike(service):
+    event = published(service, capacity=10, max_per_organisation=2)
+    typed = ["Obec Kbelnice", "KBELNICE", "obec  Kbelnice"]
+    came = [service.register(event["id"], person(n, organisation_name=name)) for n, name in enumerate(typed[:2])]
+    with pytest.raises(Conflict) as refused:  # the limit: the two above are one organisation
+        service.register(event["id"], person(2, organisation_name=typed[2]))
+    assert refused.value.code == "organisation_limit_reached"
+    service.clock_state["now"] = NOW + timedelta(days=11)
+    service.mark_attendance(event["id"], [r["id"] for r in came])
+    report = service.annual_report(2026)
+    assert [o["attendees"] for o in report["organisations"]] == [2]  # was [1, 1]
 
 
 # Through the service
