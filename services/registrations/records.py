@@ -195,28 +195,89 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
     number: hours taught (the sum of the programmes' hours) and person-hours (hours × attendees)
     apart."""
     live = [e for e in events if e["status"] != "cancelled"]
+    held = [e for e in live if e["ends_at"] <= now]
+    by_event = _registrations_by_event(live, registrations)
+    attendees = [r for e in held for r in by_event.get(e["id"], []) if domain.attended(r)]
+    return {
+        "year": year,
+        "events": _event_figures(events, live, held),
+        "registrations": _registration_figures(by_event),
+        "attendance": _attendance_figures(live, held, by_event, now),
+        "members": _member_figures(by_event, attendees),
+        "attendees": len(attendees),
+        "districts": _ranked(Counter(_district(r, organisations) for r in attendees), "district"),
+        "organisations": _organisation_figures(attendees, organisations),
+        "accredited": _accredited_figures(held, by_event),
+    }
+
+
+def _registrations_by_event(live, registrations) -> dict:
+    """Event id -> its registrations, of the events not cancelled (in the order given)."""
     live_ids = {e["id"] for e in live}
     by_event = {}
     for registration in registrations:
         if registration["event_id"] in live_ids:
             by_event.setdefault(registration["event_id"], []).append(registration)
+    return by_event
+
+
+def _event_figures(events, live, held) -> dict:
+    """Events not cancelled, held and cancelled; by kind (known kinds in their order, then others) and topic."""
+    kinds = Counter(e["kind"] for e in live)
+    return {
+        "total": len(live), "held": len(held),
+        "cancelled": len(events) - len(live),
+        "by_kind": [{"kind": kind, "label": czech.event_kind(kind), "count": kinds[kind]}
+                    for kind in czech.EVENT_KINDS if kinds[kind]]
+        + [{"kind": k, "label": k, "count": n} for k, n in sorted(kinds.items()) if k not in czech.EVENT_KINDS],
+        "by_topic": _ranked(Counter(e["topic"] for e in live), "topic"),
+    }
+
+
+def _registration_figures(by_event) -> dict:
+    """The registrations of the events not cancelled, by status."""
     statuses = Counter(r["status"] for rs in by_event.values() for r in rs)
+    return {"total": sum(statuses.values()), "confirmed": statuses["confirmed"],
+            "waitlisted": statuses["waitlisted"], "cancelled": statuses["cancelled"]}
+
+
+def _attendance_figures(live, held, by_event, now) -> dict:
+    """The attendance rate over the held events whose attendance was recorded; the held events
+    without a record, and attendance marked at events not ended, told apart."""
+    attended = {e["id"]: sum(1 for r in by_event.get(e["id"], []) if domain.attended(r)) for e in live}
+    recorded = [e for e in held if attended[e["id"]]]
+    confirmed = sum(1 for e in recorded for r in by_event[e["id"]] if r["status"] == "confirmed")
+    counted = sum(attended[e["id"]] for e in recorded)  # every attendee is at a recorded event
+    return {"events_held": len(held), "events_counted": len(recorded),
+            "events_without_record": len(held) - len(recorded),
+            "confirmed": confirmed, "attended": counted,
+            "rate": attendance_rate(confirmed, counted),
+            "not_ended_marked": sum(attended[e["id"]] for e in live if e["ends_at"] > now)}
+
+
+def _member_figures(by_event, attendees) -> dict:
+    """Members and non-members, among the confirmed (events not cancelled) and the attendees (held events)."""
     confirmed = [r for rs in by_event.values() for r in rs if r["status"] == "confirmed"]
+    return {"confirmed_members": sum(1 for r in confirmed if r["is_member"]),
+            "confirmed_non_members": sum(1 for r in confirmed if not r["is_member"]),
+            "attended_members": sum(1 for r in attendees if r["is_member"]),
+            "attended_non_members": sum(1 for r in attendees if not r["is_member"])}
 
-    held = [e for e in live if e["ends_at"] <= now]
-    attendees = [r for e in held for r in by_event.get(e["id"], []) if domain.attended(r)]
-    not_ended_marked = sum(1 for e in live if e["ends_at"] > now for r in by_event.get(e["id"], [])
-                           if domain.attended(r))
-    recorded = [e for e in held if any(domain.attended(r) for r in by_event.get(e["id"], []))]
-    rate_confirmed = sum(1 for e in recorded for r in by_event[e["id"]] if r["status"] == "confirmed")
-    rate_attended = len(attendees)  # every attendee is at a recorded event
 
-    districts = Counter(_district(r, organisations) for r in attendees)
+def _organisation_figures(attendees, organisations) -> list:
+    """Attendees by organisation (``organisation_of``), most first, each named as the register
+    names it (else as last typed)."""
     by_organisation, names = Counter(), {}
     for r in attendees:
         key = organisation_of(r)
         by_organisation[key] += 1
         names[key] = _organisation_name(r, organisations)
+    return [{"ico": key if key.isdigit() and len(key) == 8 else None, "name": names[key], "attendees": count}
+            for key, count in sorted(by_organisation.items(), key=lambda item: (-item[1], names[item[0]].casefold()))]
+
+
+def _accredited_figures(held, by_event) -> dict:
+    """The held events with an accreditation number, in order: hours taught and person-hours."""
     accredited = []
     for event in sorted(held, key=lambda e: (e["starts_at"], e["id"])):
         if event["accreditation_number"]:
@@ -224,37 +285,9 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
             accredited.append({"id": event["id"], "title": event["title"], "starts_at": _iso(event["starts_at"]),
                                "accreditation_number": event["accreditation_number"], "hours": event["hours"],
                                "attendees": count, "person_hours": event["hours"] * count})
-    kinds = Counter(e["kind"] for e in live)
-    return {
-        "year": year,
-        "events": {
-            "total": len(live), "held": len(held),
-            "cancelled": len(events) - len(live),
-            "by_kind": [{"kind": kind, "label": czech.event_kind(kind), "count": kinds[kind]}
-                        for kind in czech.EVENT_KINDS if kinds[kind]]
-            + [{"kind": k, "label": k, "count": n} for k, n in sorted(kinds.items()) if k not in czech.EVENT_KINDS],
-            "by_topic": _ranked(Counter(e["topic"] for e in live), "topic"),
-        },
-        "registrations": {"total": sum(statuses.values()), "confirmed": statuses["confirmed"],
-                          "waitlisted": statuses["waitlisted"], "cancelled": statuses["cancelled"]},
-        "attendance": {"events_held": len(held), "events_counted": len(recorded),
-                       "events_without_record": len(held) - len(recorded),
-                       "confirmed": rate_confirmed, "attended": rate_attended,
-                       "rate": attendance_rate(rate_confirmed, rate_attended), "not_ended_marked": not_ended_marked},
-        "members": {"confirmed_members": sum(1 for r in confirmed if r["is_member"]),
-                    "confirmed_non_members": sum(1 for r in confirmed if not r["is_member"]),
-                    "attended_members": sum(1 for r in attendees if r["is_member"]),
-                    "attended_non_members": sum(1 for r in attendees if not r["is_member"])},
-        "attendees": len(attendees),
-        "districts": _ranked(districts, "district"),
-        "organisations": [{"ico": key if key.isdigit() and len(key) == 8 else None, "name": names[key],
-                           "attendees": count}
-                          for key, count in sorted(by_organisation.items(),
-                                                   key=lambda item: (-item[1], names[item[0]].casefold()))],
-        "accredited": {"events": accredited, "events_held": len(accredited),
-                       "hours_taught": sum(e["hours"] for e in accredited),
-                       "person_hours": sum(e["person_hours"] for e in accredited)},
-    }
+    return {"events": accredited, "events_held": len(accredited),
+            "hours_taught": sum(e["hours"] for e in accredited),
+            "person_hours": sum(e["person_hours"] for e in accredited)}
 
 
 def _ranked(counter, name):
