@@ -1,4 +1,5 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 
@@ -6,7 +7,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from services.common import czech
 from services.common.czech import local, plural
-from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ServiceError, ValidationError
 from services.common.membership import is_member_on
 from services.common.schemas import Text
 
@@ -14,6 +15,7 @@ from services.common.schemas import Text
 # traceback, and the frames' locals with it.
 EVENT_NOT_FOUND = partial(NotFound, "event_not_found", "Akce nebyla nalezena.")
 REGISTRATION_NOT_FOUND = partial(NotFound, "registration_not_found", "Přihláška nebyla nalezena.")
+ALREADY_REGISTERED = partial(Conflict, "already_registered", "S tímto e-mailem už jste na tuto akci přihlášeni.")
 
 
 def email_key(email: str) -> str:
@@ -206,6 +208,152 @@ def place_for_next(event) -> str:
     if event["waitlist_enabled"]:
         return "waitlisted"
     raise Conflict("event_full", "Akce je plně obsazena.")
+
+
+def registered_of_organisation(counts, ico, name_key) -> int:
+    """Live registrations of an organisation, from ``counts`` ((IČO, name key) -> how many): with
+    its IČO, or with its name's key (``orgname.organisation_key``) unless both IČOs are known and
+    differ (two villages called Lhota are two organisations)."""
+    return sum(count for (other_ico, other_key), count in counts.items()
+               if (ico and other_ico == ico)
+               or (name_key and other_key == name_key and not (ico and other_ico and other_ico != ico)))
+
+
+def people_of(request) -> list:
+    """The people a request registers: itself, or each colleague (``attendees``) with the organisation."""
+    if "attendees" not in request:
+        return [request]
+    return [dict(attendee, organisation_ico=request.get("organisation_ico"),
+                 organisation_name=request.get("organisation_name"),
+                 organisation_key=request.get("organisation_key")) for attendee in request["attendees"]]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One person given a seat or a place in line: their request, ``confirmed`` or ``waitlisted``,
+    the answers as kept, the event's queue number (``waitlist_position``, None with a seat), the
+    place in line told now (``place``, None with a seat), and the event as their seat left it."""
+
+    person: dict
+    status: str
+    answers: dict | None
+    waitlist_position: int | None
+    place: int | None
+    event: dict
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``plan_enrolment`` decided. ``outcomes``: for each request in order, a ``Placed``, a
+    tuple of them for colleagues, or the refusal (a ``ServiceError``, not raised); ``event``: the
+    event as the whole group leaves it (seats, queue numbers and the waitlist counted in);
+    ``placed``: everyone placed, in order (the rows to write)."""
+
+    outcomes: tuple
+    event: dict
+    placed: tuple = field(init=False)
+
+    def __post_init__(self):
+        placed = [one for outcome in self.outcomes if not isinstance(outcome, ServiceError)
+                  for one in (outcome if isinstance(outcome, tuple) else (outcome,))]
+        object.__setattr__(self, "placed", tuple(placed))
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """What the people planned so far took: the event's counters, addresses, organisations' counts."""
+
+    event: dict
+    taken: frozenset
+    counts: dict
+
+
+def plan_enrolment(event, people, counts, taken, now) -> Plan:
+    """Decide, for a group of requests in the order given, who gets a seat while one is left,
+    who a place on the waitlist, and who is refused (closed, full, already registered, the
+    organisation's limit, a wrong answer). Plain values only: ``event`` as locked (None when
+    there is none), ``people`` the requests (one person, or colleagues under ``attendees``) with
+    their organisation resolved (``organisation_ico``, ``organisation_name``, ``organisation_key``),
+    ``counts`` the live registrations of their organisations ((IČO, name key) -> how many),
+    ``taken`` the email keys registered already, ``now`` for the registration window.
+
+    A refusal is one request's alone and leaves nothing behind: the next request is planned as
+    if the refused one had never come. Colleagues are all or none (``_plan_colleagues``)."""
+    tally = _Tally(dict(event or {}), frozenset(taken), dict(counts))
+    outcomes = []
+    for request in people:
+        try:
+            tally, placed = (_plan_colleagues(event, request, tally, now) if "attendees" in request
+                             else _plan_person(event, request, tally, now))
+        except ServiceError as refusal:
+            placed = refusal
+        outcomes.append(placed)
+    return Plan(tuple(outcomes), dict(tally.event))
+
+
+def _plan_person(event, person, tally, now, over_limit_waits=False):
+    """One person: ``(the tally with them, Placed)``, or a refusal raised."""
+    key = email_key(person["email"])
+    answers = check_can_register(event, person, now)
+    if key in tally.taken:
+        raise ALREADY_REGISTERED()
+    ico, name_key = person.get("organisation_ico"), person.get("organisation_key")
+    if event["max_per_organisation"] is not None and over_organisation_limit(
+            event, registered_of_organisation(tally.counts, ico, name_key)):
+        if not over_limit_waits:
+            check_organisation_limit(event, registered_of_organisation(tally.counts, ico, name_key))
+        check_waitlist(event)
+        status = "waitlisted"
+    else:
+        status = place_for_next(tally.event)
+    state = dict(tally.event)
+    if status == "confirmed":
+        state["seats_taken"] += 1
+    else:
+        state["waitlist_taken"] += 1
+        state["waitlist_length"] += 1
+    counts = dict(tally.counts)
+    counts[(ico, name_key)] = counts.get((ico, name_key), 0) + 1
+    waiting = status == "waitlisted"
+    placed = Placed(person, status, answers or None, state["waitlist_taken"] if waiting else None,
+                    state["waitlist_length"] if waiting else None, dict(state))
+    return _Tally(state, tally.taken | {key}, counts), placed
+
+
+def _plan_colleagues(event, request, tally, now):
+    """Colleagues of one organisation, all or none: a refusal of any of them refuses them all
+    (named, with the attendee's field, e.g. ``attendees.2.email``).
+
+    The organisation limit: by default the group is refused whole when the organisation's
+    registrations and the group together would pass it (the person learns how many may still
+    come, and may send fewer). With ``waitlist_rest`` those within the limit get a seat, or a
+    place on the waitlist when the seats are gone, as anyone would; the rest go on the waitlist
+    even while seats are free. There they wait as anyone waits: a seat freed later (a
+    cancellation, more capacity) goes to the first in line, whoever it is, and staff may give
+    one by hand (``promote``). An event without a waitlist refuses the group whole then. A
+    waitlisted colleague counts towards the limit as every live registration does, so the
+    organisation cannot add more people afterwards."""
+    people = people_of(request)
+    if event is not None and event["max_per_organisation"] is not None and not request.get("waitlist_rest"):
+        already = registered_of_organisation(tally.counts, request.get("organisation_ico"),
+                                             request.get("organisation_key"))
+        check_group_within_limit(event, already, len(people))
+    placed = []
+    for index, person in enumerate(people):
+        try:
+            tally, one = _plan_person(event, person, tally, now, over_limit_waits=bool(request.get("waitlist_rest")))
+        except ValidationError as refusal:  # the event asks for what this attendee did not give
+            raise ValidationError({f"attendees.{index}.{name}": message
+                                   for name, message in refusal.fields.items()}) from None
+        except Conflict as refusal:
+            if refusal.code != "already_registered":  # about the event, not this attendee
+                raise
+            raise Conflict(refusal.code, f"{person['first_name']} {person['last_name']} ({person['email']}) už je "
+                           "na tuto akci přihlášen/a.",
+                           {f"attendees.{index}.email": "S tímto e-mailem už je někdo na tuto akci přihlášen."}
+                           ) from None
+        placed.append(one)
+    return tally, tuple(placed)
 
 
 def is_member(organisation, on_date: date) -> bool:

@@ -184,7 +184,7 @@ class HttpApi:
 
     @api("POST", "/api/events/<int(max=2147483647):event_id>/group-registrations")
     def http_register_colleagues(self, request, event_id):
-        """Several colleagues of one organisation, all or none (see ``usecases._colleagues``)."""
+        """Several colleagues of one organisation, all or none (see ``domain._plan_colleagues``)."""
         body = read_json(request)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:

@@ -216,7 +216,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def register_group(self, event_id, data):
         """Register several colleagues of one organisation, all or none (staff; see
-        ``usecases._colleagues``): ``data`` has ``registrant`` (who gets the summary),
+        ``domain._plan_colleagues``): ``data`` has ``registrant`` (who gets the summary),
         ``organisation_ico`` or ``organisation_name``, ``attendees``, ``gdpr_consent`` and
         optionally ``waitlist_rest``."""
         return self._register(int(event_id), colleagues_in.load_or_raise(data))[1]

@@ -283,7 +283,7 @@ class WebPages:
 
     @page_route("POST", "/events/<int(max=2147483647):event_id>/kolegove")
     def page_register_colleagues(self, request, event_id):
-        """Several colleagues at once (``usecases._colleagues``); the page then lists each one with
+        """Several colleagues at once (``domain._plan_colleagues``); the page then lists each one with
         their manage link, as the summary email does."""
         if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
             return pages.page("error.html", status=413, message="Formulář je příliš velký.")

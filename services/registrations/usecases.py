@@ -5,7 +5,6 @@ its event in the outbox within the same transaction.
 """
 import secrets
 from datetime import date, timedelta
-from functools import partial
 
 from services.common import czech
 from services.common.answers import answer_text
@@ -19,8 +18,7 @@ from services.common.spreadsheet import csv_text
 from . import domain, records, store
 from .schemas import event_out, registration_only_out, registration_out
 
-ALREADY_REGISTERED = partial(Conflict, "already_registered",
-                             "S tímto e-mailem už jste na tuto akci přihlášeni.")
+ALREADY_REGISTERED = domain.ALREADY_REGISTERED
 
 
 def event_view(event, now):
@@ -101,189 +99,127 @@ def all_events(session, now):
 
 def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     """Register a group of people for one event in one transaction, in the order given: a seat
-    while one is left, then the waitlist, else a refusal.
+    while one is left, then the waitlist, else a refusal (``domain.plan_enrolment`` decides; a
+    refusal is one person's alone, writes nothing, and the others go on). A request may be
+    several colleagues of one organisation (``attendees``), registered all or none and told
+    together to whoever registered them (``colleagues_registered``).
 
     The event's row is locked first and held to the commit, so that groups (of this process or
     of another replica) take turns: seats and places in line go in the order of the commits, and
     within a group in the order of the requests. Everyone with a lower queue number committed
-    before, so the place in line told is the number waiting now, and it never gets worse. A
-    refusal (closed, full, already registered, the organisation's limit) is one person's alone:
-    it writes nothing and the others go on.
+    before, so the place in line told is the number waiting now, and it never gets worse.
 
-    A request may also be several colleagues of one organisation (``colleagues_in``: the key
-    ``attendees``): they are registered all or none, as one person would be (see ``_colleagues``),
-    and told together to whoever registered them (``colleagues_registered``).
-
-    The organisation limit counts the live registrations with the same IČO or the same
-    normalised name (``organisation_key``); a name typed without an IČO takes the IČO of the one
-    organisation of the register with that normalised name.
+    The organisation limit counts the live registrations with the same IČO or the same name's
+    key (``orgname.organisation_key``); a name typed without an IČO takes the IČO of the one
+    organisation of the register with that key. Failing halfway (the database, the outbox), the
+    transaction is rolled back whole: nobody is registered and nothing is announced.
 
     Returns, for each request in order, ``(registration, event)`` for ``answer`` (the event as
     it was after that person's seat), or for colleagues a list of them, or the refusal, an
     exception not raised.
     """
     event = store.lock_event(session, event_id)
-    people = [person for request in requests for person in _people(request)]
-    keys = {domain.email_key(person["email"]) for person in people}
+    found, organisations = _register_entries(session, requests)
+    people = [_with_organisation(request, found, organisations) for request in requests]
+    everyone = [person for request in people for person in domain.people_of(request)]
+    taken = store.live_email_keys(session, event_id, {domain.email_key(person["email"]) for person in everyone})
+    counts = _organisation_counts(session, event, everyone, organisations)
+    plan = domain.plan_enrolment(event, people, counts, taken, now)
+    if not plan.placed:
+        return list(plan.outcomes)
+
+    rows = [_row(event, placed, organisations, now) for placed in plan.placed]
+    ids = store.insert_registrations(session, rows)
+    codes = {registration_id: ticket_code(signing_key, registration_id)
+             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == "confirmed"}
+    store.set_ticket_codes(session, codes)
+    store.count_in(session, event_id, plan.event["seats_taken"] - event["seats_taken"],
+                   plan.event["waitlist_taken"] - event["waitlist_taken"])
+    registered = [_registered(event, row, registration_id, codes.get(registration_id), placed.place, now, base_url)
+                  for registration_id, row, placed in zip(ids, rows, plan.placed, strict=True)]
+    outcomes, announced = _announcements(people, plan, registered, event_out.dump(event_view(plan.event, now)))
+    outbox.add_many(session, announced)
+    return outcomes
+
+
+def _register_entries(session, requests):
+    """``(name key -> the IČO of the one organisation of the register with it, IČO -> the
+    register's organisation)`` for the organisations the requests name or give the IČO of."""
+    people = [person for request in requests for person in domain.people_of(request)]
     typed = {(person.get("organisation_ico") or "").strip() or None for person in people} - {None}
     names = {organisation_key(person.get("organisation_name")) for person in people
              if not (person.get("organisation_ico") or "").strip()} - {None}
     named = store.organisations_named(session, names) if names else {}
     found = {key: icos[0] for key, icos in named.items() if len(icos) == 1}  # two of one name: neither
-    taken = store.live_email_keys(session, event_id, keys)
-    organisations = store.get_organisations(session, typed | set(found.values()))
-    limited = event is not None and event["max_per_organisation"] is not None
-    counts = store.live_registrations_of_organisations(
-        session, event_id, typed | set(found.values()),
-        {organisation_key(person.get("organisation_name")) for person in people}
-        | {organisation_key(o["name"]) for o in organisations.values()}) if limited else {}
-    today = local(now).date()
+    return found, store.get_organisations(session, typed | set(found.values()))
 
-    def organisation_of(request):
-        """``(IČO, the register's organisation, name, name key)`` of a request's organisation."""
-        ico = (request.get("organisation_ico") or "").strip() or None
-        organisation_name = (request.get("organisation_name") or "").strip() or None
-        ico = ico or found.get(organisation_key(organisation_name))
-        organisation = organisations.get(ico)
-        organisation_name = organisation_name or (organisation or {}).get("name")
-        return ico, organisation, organisation_name, organisation_key(organisation_name)
 
-    state = dict(event or {})
-    rows, places, outcomes = [], [], []
+def _with_organisation(request, found, organisations):
+    """The request with its organisation resolved: its IČO (typed, or found by the name), its
+    name (typed, or the register's) and its name's key."""
+    ico = (request.get("organisation_ico") or "").strip() or None
+    name = (request.get("organisation_name") or "").strip() or None
+    ico = ico or found.get(organisation_key(name))
+    name = name or (organisations.get(ico) or {}).get("name")
+    return dict(request, organisation_ico=ico, organisation_name=name, organisation_key=organisation_key(name))
 
-    def admit(request, over_limit_waits=False):
-        """Check one person and keep their row; the state after their seat, or a refusal raised."""
-        ico, organisation, organisation_name, name_key = organisation_of(request)
-        key = domain.email_key(request["email"])
-        answers = domain.check_can_register(event, request, now)
-        if key in taken:
-            raise ALREADY_REGISTERED()
-        if limited and domain.over_organisation_limit(event, _registered(counts, ico, name_key)):
-            if not over_limit_waits:
-                domain.check_organisation_limit(event, _registered(counts, ico, name_key))
-            domain.check_waitlist(event)
-            status = "waitlisted"
-        else:
-            status = domain.place_for_next(state)
-        taken.add(key)
-        counts[(ico, name_key)] = counts.get((ico, name_key), 0) + 1
-        place = None
-        if status == "confirmed":
-            state["seats_taken"] += 1
-        else:
-            state["waitlist_taken"] += 1
-            state["waitlist_length"] += 1
-            place = state["waitlist_length"]
-        member = domain.is_member(organisation, today)
-        rows.append(dict(
-            event_id=event_id, token=secrets.token_urlsafe(24), status=status,
-            waitlist_position=state["waitlist_taken"] if place else None,
-            first_name=request["first_name"].strip(), last_name=request["last_name"].strip(),
-            email=request["email"].strip(), email_key=key, phone=request.get("phone"),
-            position=request.get("position"), note=request.get("note"), birth_date=request.get("birth_date"),
-            organisation_ico=ico, organisation_name=organisation_name, organisation_key=name_key,
-            is_member=member, price=domain.price(event, member), created_at=now, answers=answers or None,
-        ))
-        places.append(place)
-        return dict(state)
 
-    for request in requests:
-        kept = dict(state), set(taken), dict(counts), len(rows)
-        try:
-            outcomes.append(_colleagues(event, request, admit, counts, organisation_of) if "attendees" in request
-                            else admit(request))
-        except ServiceError as refusal:  # nothing of this request is kept
-            state, taken, counts = kept[0], kept[1], kept[2]
-            del rows[kept[3]:], places[kept[3]:]
-            outcomes.append(refusal)
-    if not rows:
-        return outcomes
+def _organisation_counts(session, event, people, organisations):
+    """(IČO, name key) -> live registrations, for the organisations of ``people`` (by IČO, by
+    the keys of their names and of the register's names); nothing when the event has no limit."""
+    if event is None or event["max_per_organisation"] is None:
+        return {}
+    icos = {person["organisation_ico"] for person in people} - {None}
+    keys = ({person["organisation_key"] for person in people}
+            | {organisation_key(organisation["name"]) for organisation in organisations.values()})
+    return store.live_registrations_of_organisations(session, event["id"], icos, keys)
 
-    ids = store.insert_registrations(session, rows)
-    codes = {registration_id: ticket_code(signing_key, registration_id)
-             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == "confirmed"}
-    store.set_ticket_codes(session, codes)
-    store.count_in(session, event_id, state["seats_taken"] - event["seats_taken"],
-                   state["waitlist_taken"] - event["waitlist_taken"])
 
-    told = event_out.dump(event_view(state, now))  # every payload carries the event as the group left it
-    announced, registered = [], iter(zip(ids, rows, places, strict=True))
+def _row(event, placed, organisations, now):
+    """The row of one person the plan placed."""
+    person = placed.person
+    member = domain.is_member(organisations.get(person["organisation_ico"]), local(now).date())
+    return dict(
+        event_id=event["id"], token=secrets.token_urlsafe(24), status=placed.status,
+        waitlist_position=placed.waitlist_position,
+        first_name=person["first_name"].strip(), last_name=person["last_name"].strip(),
+        email=person["email"].strip(), email_key=domain.email_key(person["email"]), phone=person.get("phone"),
+        position=person.get("position"), note=person.get("note"), birth_date=person.get("birth_date"),
+        organisation_ico=person["organisation_ico"], organisation_name=person["organisation_name"],
+        organisation_key=person["organisation_key"], is_member=member, price=domain.price(event, member),
+        created_at=now, answers=placed.answers,
+    )
 
-    def announce(outcome):
-        registration_id, row, place = next(registered)
-        registration = dict(row, id=registration_id, ticket_code=codes.get(registration_id),
-                            waitlist_position=place, cancelled_at=None, checked_in_at=None, attended_at=None,
-                            reminded_at=None, payment=None, paid_at=None, substitute_for=None, substituted_by=None,
-                            substituted_at=None, certificate_sent_at=None, certificate_released_at=None,
-                            certificate_released_by=None)
-        registration["webinar_url"] = domain.webinar_link(registration, event)
-        dumped = registration_only_out.dump(registration_view(registration, None, now, base_url))
-        announced.append((f"registration_{row['status']}", {"event": told, "registration": dumped}))
-        return dumped, outcome
 
-    for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
+def _registered(event, row, registration_id, code, place, now, base_url):
+    """A new registration as its announcement carries it (``registration_only_out``)."""
+    registration = dict(row, id=registration_id, ticket_code=code, waitlist_position=place, cancelled_at=None,
+                        checked_in_at=None, attended_at=None, reminded_at=None, payment=None, paid_at=None,
+                        substitute_for=None, substituted_by=None, substituted_at=None, certificate_sent_at=None,
+                        certificate_released_at=None, certificate_released_by=None)
+    registration["webinar_url"] = domain.webinar_link(registration, event)
+    return registration_only_out.dump(registration_view(registration, None, now, base_url))
+
+
+def _announcements(requests, plan, registered, told):
+    """``(outcomes, events to announce)``: each request's outcome (``enrol``'s answer) and a
+    ``registration_confirmed`` or ``_waitlisted`` for each person placed, then for colleagues
+    ``colleagues_registered``; ``registered``: the dumped registrations in the plan's order,
+    ``told``: the event as the group left it, which every payload carries."""
+    outcomes, announced, dumped = [], [], iter(registered)
+    for request, outcome in zip(requests, plan.outcomes, strict=True):
         if isinstance(outcome, ServiceError):
+            outcomes.append(outcome)
             continue
-        if isinstance(outcome, list):
-            outcomes[index] = [announce(one) for one in outcome]
-            announced.append(("colleagues_registered", {
-                "event": told, "registrant": request["registrant"],
-                "registrations": [dumped for dumped, _ in outcomes[index]]}))
-        else:
-            outcomes[index] = announce(outcome)
-    outbox.add_many(session, announced)
-    return outcomes
-
-
-def _people(request):
-    """The people a request registers: itself, or each colleague with the organisation."""
-    if "attendees" not in request:
-        return [request]
-    return [dict(attendee, organisation_ico=request.get("organisation_ico"),
-                 organisation_name=request.get("organisation_name")) for attendee in request["attendees"]]
-
-
-def _registered(counts, ico, name_key):
-    """Live registrations of the organisation: with its IČO, or with its normalised name unless
-    both IČOs are known and differ (two villages called Lhota are two organisations)."""
-    return sum(count for (other_ico, other_key), count in counts.items()
-               if (ico and other_ico == ico)
-               or (name_key and other_key == name_key and not (ico and other_ico and other_ico != ico)))
-
-
-def _colleagues(event, request, admit, counts, organisation_of):
-    """Colleagues of one organisation, all or none: a refusal of any of them refuses them all
-    (named, with the attendee's field, e.g. ``attendees.2.email``).
-
-    The organisation limit: by default the group is refused whole when the organisation's
-    registrations and the group together would pass it (the person learns how many may still
-    come, and may send fewer). With ``waitlist_rest`` those within the limit get a seat, or a
-    place on the waitlist when the seats are gone, as anyone would; the rest go on the waitlist
-    even while seats are free. There they wait as anyone waits: a seat freed later (a
-    cancellation, more capacity) goes to the first in line, whoever it is, and staff may give
-    one by hand (``promote``). An event without a waitlist refuses the group whole then. A
-    waitlisted colleague counts towards the limit as every live registration does, so the
-    organisation cannot add more people afterwards.
-    """
-    people = _people(request)
-    if event is not None and event["max_per_organisation"] is not None and not request.get("waitlist_rest"):
-        ico, _organisation, _name, name_key = organisation_of(request)
-        domain.check_group_within_limit(event, _registered(counts, ico, name_key), len(people))
-    admitted = []
-    for index, person in enumerate(people):
-        try:
-            admitted.append(admit(person, over_limit_waits=bool(request.get("waitlist_rest"))))
-        except ValidationError as refusal:  # the event asks for what this attendee did not give
-            raise ValidationError({f"attendees.{index}.{name}": message
-                                   for name, message in refusal.fields.items()}) from None
-        except Conflict as refusal:
-            if refusal.code != "already_registered":  # about the event, not this attendee
-                raise
-            raise Conflict(refusal.code, f"{person['first_name']} {person['last_name']} ({person['email']}) už je "
-                           "na tuto akci přihlášen/a.",
-                           {f"attendees.{index}.email": "S tímto e-mailem už je někdo na tuto akci přihlášen."}
-                           ) from None
-    return admitted
+        group = outcome if isinstance(outcome, tuple) else (outcome,)
+        given = [(next(dumped), placed.event) for placed in group]
+        announced += [(f"registration_{placed.status}", {"event": told, "registration": registration})
+                      for (registration, _), placed in zip(given, group, strict=True)]
+        if isinstance(outcome, tuple):
+            announced.append(("colleagues_registered", {"event": told, "registrant": request["registrant"],
+                                                        "registrations": [registration for registration, _ in given]}))
+        outcomes.append(given if isinstance(outcome, tuple) else given[0])
+    return outcomes, announced
 
 
 def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
