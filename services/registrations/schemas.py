@@ -272,7 +272,7 @@ class RegistrantIn(CzechSchema):
 
 
 class ColleaguesIn(CzechSchema):
-    """Several colleagues of one organisation, registered all or none (``usecases._colleagues``);
+    """Several colleagues of one organisation, registered all or none (``domain._plan_colleagues``);
     ``waitlist_rest``: those past the organisation's limit go on the waitlist instead."""
     organisation_ico = RegistrationIn._declared_fields["organisation_ico"]
     organisation_name = RegistrationIn._declared_fields["organisation_name"]

@@ -135,8 +135,8 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     store.set_ticket_codes(session, codes)
     store.count_in(session, event_id, plan.event["seats_taken"] - event["seats_taken"],
                    plan.event["waitlist_taken"] - event["waitlist_taken"])
-    registered = [_registered(event, row, registration_id, codes.get(registration_id), placed.place, now, base_url)
-                  for registration_id, row, placed in zip(ids, rows, plan.placed, strict=True)]
+    registered = [_announced_registration(event, row, number, codes.get(number), placed.place, now, base_url)
+                  for number, row, placed in zip(ids, rows, plan.placed, strict=True)]
     outcomes, announced = _announcements(people, plan, registered, event_out.dump(event_view(plan.event, now)))
     outbox.add_many(session, announced)
     return outcomes
@@ -191,7 +191,7 @@ def _row(event, placed, organisations, now):
     )
 
 
-def _registered(event, row, registration_id, code, place, now, base_url):
+def _announced_registration(event, row, registration_id, code, place, now, base_url):
     """A new registration as its announcement carries it (``registration_only_out``)."""
     registration = dict(row, id=registration_id, ticket_code=code, waitlist_position=place, cancelled_at=None,
                         checked_in_at=None, attended_at=None, reminded_at=None, payment=None, paid_at=None,
