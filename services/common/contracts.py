@@ -543,7 +543,7 @@ CONTRACTS = {
 }
 
 # What the contracts table of docs/architecture.md says of every event (checked by a test).
-GUARANTEE = "at least once (outbox); consumers deduplicate"
+GUARANTEE = "at least once via the outbox; checked at publish and at consume; idempotent handlers"
 
 _schemas = {event_type: contract() for event_type, contract in CONTRACTS.items()}
 

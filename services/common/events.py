@@ -76,11 +76,16 @@ class ReliableEventHandler(EventHandler):
     def handle_message(self, body, message):
         """Run the handler on an event that fits its contract; park one that does not."""
         try:
-            contracts.check(self.event_type, body)
+            self.load(body)
         except contracts.ContractViolation as violation:
             self._refuse(message, violation)
             return
         super().handle_message(body, message)
+
+    def load(self, body):
+        """The payload as the handler gets it, when it fits the contract of this handler's event
+        type (``contracts.check``); ``ContractViolation`` otherwise."""
+        return contracts.check(self.event_type, body)
 
     def _refuse(self, message, violation):
         attempts = int((message.headers or {}).get(ATTEMPTS, 0)) + 1
