@@ -196,7 +196,8 @@ class RegistrationShape(Shape):
     """One person's registration as registrations describes it (``RegistrationOut`` without its
     event): who to write to, what they pay, their ticket and manage link."""
     id = Int(required=True)  # the registration's id in registrations
-    status = Str(required=True)  # confirmed, waitlisted, cancelled or substituted
+    # confirmed, waitlisted, cancelled or substituted; read with a default (no status: nothing to pay)
+    status = Str()
     first_name = Str(required=True)
     last_name = Str(required=True)
     email = Str(required=True)  # where notifications writes
@@ -286,8 +287,9 @@ class InvoiceShape(Shape):
 class Contract(Shape):
     """The envelope every event carries (added by the outbox)."""
     message_id = Str(required=True)  # a UUID, the same on a redelivery: consumers deduplicate by it
-    event_type = Str(required=True)
-    occurred_at = Moment(required=True)  # when the use case recorded it (UTC)
+    # The outbox always adds these two; no handler but the register's copy (below) reads them.
+    event_type = Str()
+    occurred_at = Moment()  # when the use case recorded it (UTC)
 
     publisher = ""
     consumers = ()
@@ -499,6 +501,7 @@ class AboutOrganisation(Contract):
     publisher = "members"
     consumers = ("registrations",)
     organisation = _nested(OrganisationShape, required=True)
+    occurred_at = Moment(required=True)  # the copy of the register is as of this moment
 
 
 class OrganisationJoined(AboutOrganisation):
