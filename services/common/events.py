@@ -18,6 +18,14 @@ RabbitMQ delivers it again; so does a retry that could not be published (the
 broker away): the event is requeued. Either way an event can be handled
 twice, so every handler makes a second run harmless (see
 ``docs/architecture.md``, handler by handler).
+
+Each event is loaded through its contract (``contracts.py``) before its
+handler runs. One that does not fit is never handed to the handler and not
+retried (the same payload would fail the same way every time): it is parked
+at once in the dead-letter queue, its last error the contract's complaint,
+logged as an error, then acked; ``make dead-letters`` replays it once the
+publisher or the contract is fixed. A handler of an event type without a
+contract stops its service from starting.
 """
 import logging
 
@@ -25,6 +33,8 @@ import eventlet
 from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
+
+from . import contracts
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +67,41 @@ class ReliableEventHandler(EventHandler):
     """nameko's ``event_handler`` that retries a failed event with growing delays, then parks it."""
 
     def setup(self):
+        contracts.schema(self.event_type)  # no contract, no start: ContractViolation
         super().setup()
         config = self.container.config
         self.delays = [float(delay) for delay in (config.get("EVENT_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)]
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True)
+
+    def handle_message(self, body, message):
+        """Run the handler on an event that fits its contract; park one that does not."""
+        try:
+            self.load(body)
+        except contracts.ContractViolation as violation:
+            self._refuse(message, violation)
+            return
+        super().handle_message(body, message)
+
+    def load(self, body):
+        """The payload as the handler gets it, when it fits the contract of this handler's event
+        type (``contracts.check``); ``ContractViolation`` otherwise."""
+        return contracts.check(self.event_type, body)
+
+    def _refuse(self, message, violation):
+        attempts = int((message.headers or {}).get(ATTEMPTS, 0)) + 1
+        error = f"ContractViolation: {violation}"[:500]
+        exchange, queue = dead_letter_queue()
+        try:
+            self._publish(message, exchange, {ATTEMPTS: attempts, LAST_ERROR: error, PARKED_FROM: self.queue.name},
+                          declare=[exchange, queue])
+        except Exception:
+            log.exception("event from %s breaks its contract and could not be parked; requeued", self.queue.name)
+            eventlet.sleep(1)  # no tight loop while the broker is away
+            self.queue_consumer.requeue_message(message)
+            return
+        log.error("event from %s breaks its contract (%s); parked in the dead-letter queue, not handled",
+                  self.queue.name, error)
+        self.queue_consumer.ack_message(message)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:

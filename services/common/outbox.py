@@ -10,6 +10,11 @@ would receive yet (its consumer has never started) stays in the table and is
 tried again, instead of being confirmed into nothing. A row is marked published
 only after the broker confirmed it; consumers deduplicate by ``message_id``
 the rare event published twice (a relay killed between the two steps).
+
+Only events that fit their contract are stored: ``add`` checks each payload
+with its envelope against ``contracts.py`` first and raises
+``ContractViolation`` (a programming error) before writing anything, so the
+use case's transaction rolls back whole.
 """
 import logging
 import time
@@ -22,6 +27,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, Column, Integer, String, Table, Text, cast, or_, select, update
 
+from . import contracts
 from .confirms import ConfirmedPublisher
 from .db import DatabaseProvider, UTCDateTime, after_commit, utcnow
 
@@ -99,13 +105,15 @@ class Outbox:
 
     def add_many(self, session, events) -> list:
         """Record each ``(event_type, payload)`` of ``events`` in the caller's transaction, in one
-        statement, in order; their message ids."""
+        statement, in order; their message ids. Each is checked against its contract first
+        (``contracts.check``): one that does not fit raises ``ContractViolation`` and none is written."""
         now = utcnow()
         occurred_at = now.isoformat()
         rows = []
         for event_type, payload in events:
             message_id = str(uuid.uuid4())
-            body = dict(payload, message_id=message_id, event_type=event_type, occurred_at=occurred_at)
+            body = contracts.check(
+                event_type, dict(payload, message_id=message_id, event_type=event_type, occurred_at=occurred_at))
             rows.append({"message_id": message_id, "event_type": event_type, "payload": body, "created_at": now})
         if rows:
             session.execute(self._insert, rows)

@@ -59,7 +59,7 @@ def test_a_failing_handler_retries_with_growing_delays_then_parks_and_is_replaye
     config = dict(service_config, EVENT_RETRY_DELAYS=[0.3, 0.9])
     runner = runner_factory(config, FlakyService, SteadyService)
     runner.start()
-    event_dispatcher(config)("registrations", "registration_confirmed", {"message_id": "m1"})
+    event_dispatcher(config)("registrations", "registration_confirmed", payload(1))
 
     wait_for(lambda: waiting(config["AMQP_URI"], "dead-letters") == 1, message="the event parked")
     first, second, third = CALLS["flaky"]
