@@ -76,7 +76,8 @@ def test_registration_over_http_ends_as_one_email_with_the_ticket(
     [message] = smtp_sink.wait_for_messages(1)
     assert message["To"] == "Jiri.Stastny@Example.cz"
     assert message["Subject"] == "Potvrzení přihlášky: Odpady v obci: nový zákon"
-    assert "Jiří Šťastný-Řeháček" in message.get_body(("plain",)).get_content()
+    # which part of a man's double surname declines is not for a rule to guess: a neutral greeting
+    assert message.get_body(("plain",)).get_content().startswith("Dobrý den,\n")
     filename, pdf = pdf_attachment(message)
     assert filename == f"vstupenka-{registration['id']}.pdf"
     assert "Jiří Šťastný-Řeháček" in pdf_text(pdf)
