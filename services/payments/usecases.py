@@ -482,8 +482,16 @@ def settle_refund(session, refund_id, note, now):
 # Invoices
 
 def person_customer(request):
-    """An invoice's customer when the organisation is not in the register: what was typed."""
-    if request["organisation_ico"] or request["organisation_name"]:
+    """An invoice's customer when neither the member register nor ARES knows the organisation.
+
+    With an IČO typed, the organisation of that IČO (named as typed): the IČO identifies it, and
+    the accountant can read its address from the public register. With only a name typed
+    ("Obec Nová Ves u Testu"), the person who registered: an invoice to an organisation that it
+    does not identify (no IČO, no address) cannot be booked by the association's accountant nor
+    claimed from anybody, while the person who ordered the seat is a customer the invoice does
+    identify (name and email). An organisation that pays asks for an invoice with its IČO
+    (the manage page says how); staff then cancel this one and issue that."""
+    if request["organisation_ico"]:
         return {"name": request["organisation_name"] or request["payer_name"], "address": None,
                 "ico": request["organisation_ico"], "dic": None, "email": None}
     return {"name": request["payer_name"], "address": None, "ico": None, "dic": None, "email": request["email"]}

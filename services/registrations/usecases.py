@@ -400,7 +400,8 @@ def record_invoice(session, registration_ids, invoice, restored=None, owed_on=No
         # (told before payment_requested, which comes on another queue: only the number is kept)
         if (not owed and invoice["kind"] == "invoice"
                 and payment.get("variable_symbol") not in (None, invoice["variable_symbol"])):
-            payment.update(variable_symbol=invoice["variable_symbol"], spd=invoice["spd"], due_on=invoice["due_on"],
+            payment.update(group_invoice=invoice["number"], variable_symbol=invoice["variable_symbol"],
+                           spd=invoice["spd"], due_on=invoice["due_on"],
                            outstanding_halere=invoice["total_halere"], account=invoice["supplier"]["account"],
                            iban=invoice["supplier"]["iban"])
         store.set_registration(session, registration_id, {"payment": payment})
