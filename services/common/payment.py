@@ -12,6 +12,14 @@ def requires_payment(registration: dict) -> bool:
     return registration.get("status") == "confirmed" and int(registration.get("price") or 0) > 0
 
 
+def awaits_payment_details(registration: dict) -> bool:
+    """A registration that is paid for and not paid, whose payment details (account, variable
+    symbol, QR Platba) have not come yet: payments makes the request on hearing of the
+    registration, a moment after it was saved, and tells registrations (``payment_requested``)."""
+    return (requires_payment(registration) and not registration.get("paid_at")
+            and not (registration.get("payment") or {}).get("variable_symbol"))
+
+
 def payment_state(registration: dict) -> str:
     """What a registration pays and whether it has, as staff read it on a row of the event
     page: ``zaplaceno 900 Kč``, ``nezaplaceno 900 Kč, splatné 20. 12. 2026``, ``zdarma``.

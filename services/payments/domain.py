@@ -48,23 +48,29 @@ REASONS = {
 }
 
 
-def invoice_payment(kind, cancelled, due_on, requests, today) -> dict:
+def invoice_payment(kind, cancelled, due_on, requests, today, total_halere=None) -> dict:
     """Whether an invoice is paid, as the list of invoices says it: ``state`` (``credit_note``,
-    ``cancelled``, ``paid``, ``overdue``, ``unpaid``) and its Czech ``label`` (``zaplaceno
-    3. 12. 2026``, ``nezaplaceno``, ``po splatnosti``, ``dobropis``, ``stornována``).
-    ``requests`` are ``(status, paid_at)`` of what it covers; a cancelled one does not count."""
+    ``cancelled``, ``paid``, ``overdue``, ``unpaid``), its Czech ``label`` (``zaplaceno
+    3. 12. 2026``, ``nezaplaceno``, ``po splatnosti``, ``dobropis``, ``stornována``) and what is
+    still owed on it (``owed_halere``, ``owed``). ``requests`` are the payment requests it covers
+    (``status``, ``paid_at``, ``amount_halere``, ``paid_halere``); a cancelled one (taken back by a
+    credit note) does not count. When that leaves less to pay than the invoice's ``total_halere``,
+    the label says how much: ``nezaplaceno, zbývá 1 000,00 Kč``."""
     if kind == "credit_note":
-        return {"state": "credit_note", "label": "dobropis", "paid_on": None}
+        return {"state": "credit_note", "label": "dobropis", "paid_on": None, "owed_halere": 0, "owed": money(0)}
     if cancelled:
-        return {"state": "cancelled", "label": "stornována", "paid_on": None}
-    live = [(status, paid_at) for status, paid_at in requests if status != "cancelled"]
-    if live and all(status == "paid" for status, _ in live):
-        paid_on = max(local(paid_at).date() for _, paid_at in live if paid_at)
+        return {"state": "cancelled", "label": "stornována", "paid_on": None, "owed_halere": 0, "owed": money(0)}
+    due = owed(requests)
+    live = [r for r in requests if r["status"] != "cancelled"]
+    if live and all(r["status"] == "paid" for r in live):
+        paid_on = max(local(r["paid_at"]).date() for r in live if r["paid_at"])
         return {"state": "paid", "label": f"zaplaceno {paid_on.day}. {paid_on.month}. {paid_on.year}",
-                "paid_on": paid_on.isoformat()}
-    if date.fromisoformat(str(due_on)[:10]) < today:
-        return {"state": "overdue", "label": "po splatnosti", "paid_on": None}
-    return {"state": "unpaid", "label": "nezaplaceno", "paid_on": None}
+                "paid_on": paid_on.isoformat(), "owed_halere": due, "owed": money(due)}
+    state, label = (("overdue", "po splatnosti") if date.fromisoformat(str(due_on)[:10]) < today
+                    else ("unpaid", "nezaplaceno"))
+    if total_halere is not None and due != total_halere:
+        label += f", zbývá {money(due)}"
+    return {"state": state, "label": label, "paid_on": None, "owed_halere": due, "owed": money(due)}
 
 
 def registration_vs(registration_id: int) -> str:
@@ -160,19 +166,39 @@ def spd(account: dict, amount_halere: int, vs: str, message: str, due: date | No
     return generator.get_text()
 
 
-def payment_block(account: dict, request: dict, now) -> dict:
+def owed(requests: list[dict]) -> int:
+    """What is still to pay, in haléře, for ``requests`` paid together under one variable symbol
+    (one registration's own, or all those on an invoice for several people): each live request's
+    amount less what it was paid. A cancelled request owes nothing: its fee was taken back by a
+    credit note (or never invoiced), and what was paid on it is refunded. On an invoice this is
+    therefore its amount less its credit notes less what was paid: the one rule behind every
+    amount asked for (pages, API, QR Platba, emails, the ticket) and the matching of payments."""
+    return sum(max(r["amount_halere"] - r["paid_halere"], 0) for r in requests if r["status"] != "cancelled")
+
+
+def payment_block(account: dict, request: dict, now, invoice: dict | None = None,
+                  together: list[dict] | None = None) -> dict:
     """What people are shown to pay a request: account, amount, symbol, due date, QR Platba (whose
-    due date is left out once it has passed: a banking app would refuse a date in the past)."""
-    outstanding = request["amount_halere"] - request["paid_halere"]
-    due = request["due_on"] if request["due_on"] >= local(now).date() else None
+    due date is left out once it has passed: a banking app would refuse a date in the past).
+
+    ``amount``/``amount_halere`` are the person's own fee; ``outstanding_halere`` is what is owed
+    under ``variable_symbol`` (``owed``). On a live invoice for several people (``invoice``, with
+    the requests it covers as ``together``) the symbol, due date and amount owed are the
+    invoice's, and ``group_invoice`` names it: the organisation pays once for all of them."""
+    group = invoice is not None and invoice["variable_symbol"] != request["variable_symbol"]
+    symbol = invoice["variable_symbol"] if group else request["variable_symbol"]
+    due_on = date.fromisoformat(invoice["document"]["due_on"]) if group else request["due_on"]
+    outstanding = owed(together if group else [request])
+    due = due_on if due_on >= local(now).date() else None
+    message = f"{symbol} faktura {invoice['number']}" if group else f"{symbol} {request['payer_name']}"
     return {
-        "variable_symbol": request["variable_symbol"], "amount": request["amount_halere"] // HALERE,
+        "variable_symbol": symbol, "amount": request["amount_halere"] // HALERE,
         "amount_halere": request["amount_halere"], "outstanding_halere": outstanding,
-        "due_on": request["due_on"].isoformat(), "requested_on": local(request["created_at"]).date().isoformat(),
+        "group_invoice": invoice["number"] if group else None,
+        "due_on": due_on.isoformat(), "requested_on": local(request["created_at"]).date().isoformat(),
         "account": account["czech"], "iban": account["iban"],
         "bic": account.get("bic"),
-        "spd": spd(account, outstanding, request["variable_symbol"],
-                   f"{request['variable_symbol']} {request['payer_name']}", due),
+        "spd": spd(account, outstanding, symbol, message, due) if outstanding > 0 else None,
     }
 
 
@@ -181,8 +207,7 @@ def allocate(amount_halere: int, requests: list[dict]):
     Each request takes what it still owes; what is left over is an overpayment."""
     shares, left = [], amount_halere
     for request in requests:
-        owed = request["amount_halere"] - request["paid_halere"]
-        take = min(owed, left)
+        take = min(request["amount_halere"] - request["paid_halere"], left)
         if take > 0:
             shares.append((request, take))
             left -= take
@@ -194,16 +219,15 @@ def outcome(amount_halere: int, requests: list[dict]):
     ``(outcome, czech_reason or None)``."""
     if not requests:
         return UNKNOWN, REASONS[UNKNOWN]
-    live = [r for r in requests if r["status"] != "cancelled"]
-    if not live:
+    if all(r["status"] == "cancelled" for r in requests):
         return CANCELLED, REASONS[CANCELLED]
-    owed = sum(r["amount_halere"] - r["paid_halere"] for r in live)
-    if owed <= 0:
+    due = owed(requests)  # a cancelled colleague's fee, taken back by a credit note, is not asked for
+    if due <= 0:
         return ALREADY_PAID, REASONS[ALREADY_PAID]
-    if amount_halere < owed:
-        return UNDERPAID, f"{REASONS[UNDERPAID]} {money(owed - amount_halere)}"
-    if amount_halere > owed:
-        return OVERPAID, f"{REASONS[OVERPAID]} {money(amount_halere - owed)}"
+    if amount_halere < due:
+        return UNDERPAID, f"{REASONS[UNDERPAID]} {money(due - amount_halere)}"
+    if amount_halere > due:
+        return OVERPAID, f"{REASONS[OVERPAID]} {money(amount_halere - due)}"
     return MATCHED, None
 
 

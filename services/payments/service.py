@@ -251,7 +251,8 @@ class PaymentsService(HealthCheck):
             if request is None:
                 raise NotFound("payment_not_found", usecases.REQUEST_NOT_FOUND)
             numbers = store.live_invoice_numbers(tx, [request["id"]])
-        return _request_view(request, self.settings, self.clock(), numbers.get(request["id"], ()))
+            block = usecases.payment_block(tx, self.settings, request, self.clock())
+        return _request_view(request, block, numbers.get(request["id"], ()))
 
     @rpc(expected_exceptions=EXPECTED)
     def unpaid(self, event_id=None):
@@ -259,8 +260,8 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             rows = store.list_requests(tx, int(event_id) if event_id is not None else None, status="open")
             numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
-        settings = self.settings
-        return [_request_view(row, settings, self.clock(), numbers.get(row["id"], ())) for row in rows]
+            blocks = usecases.payment_blocks(tx, self.settings, rows, self.clock())
+        return [_request_view(row, blocks[row["id"]], numbers.get(row["id"], ())) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_payments(self, event_id):
@@ -268,8 +269,8 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             rows = store.list_requests(tx, int(event_id))
             numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
-        settings = self.settings
-        return [_request_view(row, settings, self.clock(), numbers.get(row["id"], ())) for row in rows]
+            blocks = usecases.payment_blocks(tx, self.settings, rows, self.clock())
+        return [_request_view(row, blocks[row["id"]], numbers.get(row["id"], ())) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def to_check(self):
@@ -282,8 +283,8 @@ class PaymentsService(HealthCheck):
         """Requests unpaid after their due date whose one reminder went out: for staff to call."""
         with self.db.transaction() as tx:
             rows = store.overdue(tx, usecases.today(self.clock()), self.clock())
-        settings = self.settings
-        return [_request_view(row, settings, self.clock()) for row in rows]
+            blocks = usecases.payment_blocks(tx, self.settings, rows, self.clock())
+        return [_request_view(row, blocks[row["id"]]) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def match_by_hand(self, transaction_id, variable_symbol):
@@ -306,7 +307,8 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             request = usecases.mark_paid(tx, self.outbox, self.settings, values["registration_id"], values["how"],
                                          self.clock(), values["note"])
-        return _request_view(request, self.settings, self.clock())
+            block = usecases.payment_block(tx, self.settings, request, self.clock())
+        return _request_view(request, block)
 
     @rpc(expected_exceptions=EXPECTED)
     def issue_invoice(self, registration_ids):
@@ -353,7 +355,8 @@ class PaymentsService(HealthCheck):
             rows = store.list_invoices(tx, int(event_id) if event_id else None)
             states = store.invoice_request_states(tx, [row["id"] for row in rows])
         return [dict(_invoice_view(row), payment=domain.invoice_payment(
-            row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"], states.get(row["id"], []), today))
+            row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"], states.get(row["id"], []), today,
+            row["total_halere"]))
             for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -442,20 +445,22 @@ def _typed(registration):
             "payer_name": f"{registration['first_name']} {registration['last_name']}", "email": registration["email"]}
 
 
-def _request_view(request, settings, now, invoices=()):
+def _request_view(request, block, invoices=()):
+    """A payment request for staff: the person's own fee and what they still owe of it (``owed``),
+    and how it is paid (``payment``, ``usecases.payment_blocks``): on an invoice for several
+    people, its symbol and what is still owed on the whole invoice after its credit notes."""
     return {
         "registration_id": request["registration_id"], "event_id": request["event_id"],
         "event_title": request["event_title"], "payer_name": request["payer_name"], "email": request["email"],
         "organisation_ico": request["organisation_ico"], "organisation_name": request["organisation_name"],
         "variable_symbol": request["variable_symbol"], "amount_halere": request["amount_halere"],
-        "paid_halere": request["paid_halere"], "owed_halere": max(request["amount_halere"] - request["paid_halere"], 0),
-        "amount": domain.money(request["amount_halere"]),
-        "owed": domain.money(max(request["amount_halere"] - request["paid_halere"], 0)),
+        "paid_halere": request["paid_halere"], "owed_halere": domain.owed([request]),
+        "amount": domain.money(request["amount_halere"]), "owed": domain.money(domain.owed([request])),
         "due_on": request["due_on"].isoformat(), "status": request["status"],
         "paid_at": request["paid_at"].isoformat() if request["paid_at"] else None, "paid_by": request["paid_by"],
         "reminded_at": request["reminded_at"].isoformat() if request["reminded_at"] else None,
         "invoices": list(invoices),
-        "spd": domain.payment_block(settings["account"], request, now)["spd"] if request["status"] == "open" else None,
+        "payment": block, "spd": block["spd"] if request["status"] == "open" else None,
     }
 
 

@@ -389,6 +389,24 @@ def credited_request_ids(session, invoice_id):
         invoice_items.c.invoice_id.in_(notes))).scalars())
 
 
+def live_group_invoices(session, invoice_ids) -> dict:
+    """invoice id -> ``(invoice, [the requests it covers])`` for those of ``invoice_ids`` that are
+    live invoices (not cancelled, not credit notes): what a payment under their symbol pays."""
+    found = {}
+    for chunk in _chunks(sorted(set(invoice_ids))):
+        for invoice in _all(session, select(invoices).where(invoices.c.id.in_(chunk), invoices.c.kind == "invoice",
+                                                            invoices.c.cancelled_at.is_(None))):
+            found[invoice["id"]] = (invoice, [])
+        rows = _all(session, select(invoice_items.c.invoice_id.label("on_invoice"), payment_requests)
+                    .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
+                    .where(invoice_items.c.invoice_id.in_(chunk)).order_by(payment_requests.c.registration_id))
+        for row in rows:
+            on_invoice = row.pop("on_invoice")
+            if on_invoice in found:
+                found[on_invoice][1].append(row)
+    return found
+
+
 def list_invoices(session, event_id=None):
     query = select(invoices).order_by(invoices.c.id.desc())
     if event_id is not None:
@@ -397,14 +415,17 @@ def list_invoices(session, event_id=None):
 
 
 def invoice_request_states(session, invoice_ids) -> dict:
-    """invoice id -> ``[(status, paid_at)]`` of the requests it covers (what says it is paid)."""
+    """invoice id -> the requests it covers, as far as says whether it is paid and what is owed:
+    ``[{status, paid_at, amount_halere, paid_halere}]``."""
     found = {}
     for chunk in _chunks(sorted(invoice_ids)):
-        rows = session.execute(select(invoice_items.c.invoice_id, payment_requests.c.status, payment_requests.c.paid_at)
+        rows = session.execute(select(invoice_items.c.invoice_id, payment_requests.c.status, payment_requests.c.paid_at,
+                                      payment_requests.c.amount_halere, payment_requests.c.paid_halere)
                                .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
-                               .where(invoice_items.c.invoice_id.in_(chunk)))
-        for invoice_id, status, paid_at in rows:
-            found.setdefault(invoice_id, []).append((status, paid_at))
+                               .where(invoice_items.c.invoice_id.in_(chunk))).mappings()
+        for row in rows:
+            found.setdefault(row["invoice_id"], []).append({key: row[key] for key in (
+                "status", "paid_at", "amount_halere", "paid_halere")})
     return found
 
 

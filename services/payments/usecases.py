@@ -68,10 +68,33 @@ def _moment(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _about(request, settings, now, **extra):
-    """An event payload about a request: its registration and event as last told, and the payment."""
+def payment_blocks(session, settings, requests, now) -> dict:
+    """request id -> what people are shown to pay it (``domain.payment_block``): its own symbol,
+    or, for a live request on a live invoice for several people, the invoice's symbol and what is
+    still owed on the whole invoice (its amount less its credit notes less what was paid)."""
+    groups = store.live_group_invoices(session, [r["invoice_id"] for r in requests
+                                                 if r["invoice_id"] is not None and r["status"] != "cancelled"])
+    blocks = {}
+    for request in requests:
+        invoice, together = groups.get(request["invoice_id"], (None, None)) if request["status"] != "cancelled" \
+            else (None, None)
+        blocks[request["id"]] = domain.payment_block(settings["account"], request, now, invoice, together)
+    return blocks
+
+
+def payment_block(session, settings, request, now) -> dict:
+    """``payment_blocks`` of one request."""
+    return payment_blocks(session, settings, [request], now)[request["id"]]
+
+
+def _about(request, settings, now, session=None, block=None, **extra):
+    """An event payload about a request: its registration and event as last told, and the payment
+    (``block``, else ``payment_block``; without a session, the request's own)."""
     request_payload = request["payload"]
-    block = domain.payment_block(settings["account"], request, now)
+    if block is None:
+        block = (payment_block(session, settings, request, now) if session is not None
+                 else domain.payment_block(settings["account"], request, now))
+    block = dict(block)
     block.update(paid_halere=request["paid_halere"], status=request["status"],
                  paid_at=request["paid_at"].isoformat() if request["paid_at"] else None)
     return dict({"registration": dict(request_payload["registration"], payment=block),
@@ -132,7 +155,8 @@ def cancel_registration(session, outbox, settings, payload, now):
                                                             "released_unpaid": bool(payload.get("released_unpaid"))}})
     request = store.get_request(session, request_id=found["id"])
     if request["paid_halere"] > 0 and store.add_refund(session, request["id"], request["paid_halere"], now):
-        outbox.add(session, "refund_due", _about(request, settings, now, refund_halere=request["paid_halere"]))
+        outbox.add(session, "refund_due", _about(request, settings, now, session,
+                                                 refund_halere=request["paid_halere"]))
     if request["invoice_id"] is not None:
         invoice = store.get_invoice(session, invoice_id=request["invoice_id"], lock=True)
         if invoice["cancelled_at"] is None:
@@ -227,7 +251,7 @@ def _reverse(session, outbox, settings, transaction_id, values, now, original_re
         store.update_request(session, request_id, changes)
         undone.append({"transaction_id": transaction_id, "request_id": request_id, "amount_halere": -amount})
         if changes.get("status") == "open":
-            outbox.add(session, "payment_reversed", _about(dict(request, **changes), settings, now,
+            outbox.add(session, "payment_reversed", _about(dict(request, **changes), settings, now, session,
                                                            reversed_halere=amount))
     store.add_allocations(session, undone)
 
@@ -342,7 +366,8 @@ def refuse_late_payment(session, outbox, settings, payload, now):
         store.update_request(session, request["id"], {"status": "cancelled", "cancelled_at": now})
         request = store.get_request(session, request_id=request["id"])
     if store.add_refund(session, request["id"], request["paid_halere"], now, reason=domain.REASONS["late_full"]):
-        outbox.add(session, "refund_due", _about(request, settings, now, refund_halere=request["paid_halere"],
+        outbox.add(session, "refund_due", _about(request, settings, now, session,
+                                                 refund_halere=request["paid_halere"],
                                                  reason=domain.REASONS["late_full"]))
     return request
 
@@ -363,9 +388,11 @@ def _record_shares(session, outbox, settings, lines, now, after_release=frozense
     store.add_allocations(session, allocations)
     store.update_requests(session, [{"id": r["id"], "paid_halere": r["paid_halere"], "status": r["status"],
                                      "paid_at": r["paid_at"], "paid_by": r["paid_by"]} for r in changed.values()])
+    blocks = payment_blocks(session, settings, [changed[request_id] for request_id in paid_now], now)
     for request_id, share in paid_now.items():
         kind = "payment_received_after_release" if request_id in after_release else "payment_received"
-        outbox.add(session, kind, _about(changed[request_id], settings, now, paid_now_halere=share))
+        outbox.add(session, kind, _about(changed[request_id], settings, now, block=blocks[request_id],
+                                         paid_now_halere=share))
 
 
 def _pay(session, outbox, settings, transaction_id, amount_halere, requests, how, now):
@@ -440,7 +467,7 @@ def remind_overdue(session, outbox, settings, now):
         invoice = store.get_invoice(session, invoice_id=request["invoice_id"]) if request["invoice_id"] else None
         if invoice is not None and invoice["variable_symbol"] != request["variable_symbol"]:
             continue  # on an invoice for several people: the organisation pays it; staff see it overdue
-        outbox.add(session, "payment_overdue", _about(dict(request, reminded_at=now), settings, now))
+        outbox.add(session, "payment_overdue", _about(dict(request, reminded_at=now), settings, now, session))
         sent += 1
     return sent
 
@@ -455,8 +482,16 @@ def settle_refund(session, refund_id, note, now):
 # Invoices
 
 def person_customer(request):
-    """An invoice's customer when the organisation is not in the register: what was typed."""
-    if request["organisation_ico"] or request["organisation_name"]:
+    """An invoice's customer when neither the member register nor ARES knows the organisation.
+
+    With an IČO typed, the organisation of that IČO (named as typed): the IČO identifies it, and
+    the accountant can read its address from the public register. With only a name typed
+    ("Obec Nová Ves u Testu"), the person who registered: an invoice to an organisation that it
+    does not identify (no IČO, no address) cannot be booked by the association's accountant nor
+    claimed from anybody, while the person who ordered the seat is a customer the invoice does
+    identify (name and email). An organisation that pays asks for an invoice with its IČO
+    (the manage page says how); staff then cancel this one and issue that."""
+    if request["organisation_ico"]:
         return {"name": request["organisation_name"] or request["payer_name"], "address": None,
                 "ico": request["organisation_ico"], "dic": None, "email": None}
     return {"name": request["payer_name"], "address": None, "ico": None, "dic": None, "email": request["email"]}
@@ -480,7 +515,7 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
           else domain.group_vs(store.next_number(session, "group-vs")))
     items = [domain.invoice_item(r, settings["vat_rate"]) for r in requests]
     total = sum(item["total_halere"] for item in items)
-    owed = sum(r["amount_halere"] - r["paid_halere"] for r in requests)
+    owed = domain.owed(requests)
     # The requests' own due date; an invoice issued later (on request, for several people) gives
     # time to pay from its own issue, by the same rule.
     event = requests[0]["payload"]["event"]
@@ -502,8 +537,22 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
     store.add_invoice_items(session, invoice_id, [r["id"] for r in requests])
     for request in requests:
         store.update_request(session, request["id"], {"invoice_id": invoice_id})
-    _tell_invoice(session, outbox, document, recipients, requests)
+    _tell_invoice(session, outbox, document, recipients, requests, owed_on=_owed_on(session, settings, invoice_id, now))
     return document
+
+
+def _owed_on(session, settings, invoice_id, now):
+    """What is still owed on live invoice ``invoice_id`` and who pays under its symbol, as
+    ``invoice_issued`` tells it: ``{"number", "registration_ids", "payment"}`` (each live
+    registration's payment block, ``payment_blocks``), or None once the invoice is cancelled."""
+    found = store.live_group_invoices(session, [invoice_id]).get(invoice_id)
+    if found is None:
+        return None
+    invoice, together = found
+    live = [r for r in together if r["status"] != "cancelled"]
+    blocks = payment_blocks(session, settings, live, now)
+    return {"number": invoice["number"], "registration_ids": [r["registration_id"] for r in live],
+            "payment": {str(r["registration_id"]): blocks[r["id"]] for r in live}}
 
 
 def credit_note(session, outbox, settings, invoice, request_ids, reason, now, recipients=None):
@@ -542,7 +591,7 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now, re
                 store.update_request(session, request["id"], {"invoice_id": None})
                 restored[request["registration_id"]] = domain.payment_block(settings["account"], request, now)
     _tell_invoice(session, outbox, document, invoice["recipients"] if recipients is None else recipients, requests,
-                  restored)
+                  restored, owed_on=_owed_on(session, settings, invoice["id"], now))
     return document
 
 
@@ -579,11 +628,15 @@ def _recipients(customer, requests):
     return sorted({address.strip().lower() for address in found if address})
 
 
-def _tell_invoice(session, outbox, document, recipients, requests, restored=None):
+def _tell_invoice(session, outbox, document, recipients, requests, restored=None, owed_on=None):
     """``invoice_issued``: the document, its ISDOC, who gets it, and the registrations it covers;
     for a credit note that cancelled its invoice, ``restored`` is what each registration still
-    open pays again instead (its own request: symbol, amount, QR Platba), by registration id."""
+    open pays again instead (its own request: symbol, amount, QR Platba), by registration id.
+    ``owed_on`` is what is still owed on the invoice (the one issued, or the one a credit note
+    corrects while it stays live: its amount less its credit notes), and by whom (``_owed_on``):
+    the registrations still on it show and encode that amount, not the invoice's total."""
     outbox.add(session, "invoice_issued", {
+        "owed_on": owed_on,
         "invoice": document, "isdoc": base64.b64encode(isdoc.isdoc(document)).decode("ascii"),
         "recipients": recipients, "registration_ids": [r["registration_id"] for r in requests],
         "event": requests[0]["payload"]["event"],

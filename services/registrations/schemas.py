@@ -339,7 +339,13 @@ class RegistrationOut(CzechSchema):
     checked_in_at = fields.AwareDateTime(allow_none=True)
     attended_at = fields.AwareDateTime(allow_none=True)
     # Set once payments asked for a fee: variable_symbol, amount, due_on, account, iban, spd.
-    payment = fields.Dict(allow_none=True)
+    payment = fields.Dict(allow_none=True, metadata={"description": (
+        "How to pay, once payments asked for the fee (null before that, and for free registrations): "
+        "variable_symbol, account, iban, due_on; amount / amount_halere: this person's own fee; "
+        "outstanding_halere: what is still owed under variable_symbol, which on an invoice for several "
+        "people (group_invoice: its number) is the invoice's amount less its credit notes less what was "
+        "paid; spd: the QR Platba text asking for outstanding_halere (null when nothing is owed); "
+        "invoice_number: the invoice covering this registration, if any")})
     paid_at = fields.AwareDateTime(allow_none=True)
     # The event's webinar link, only while the registration is confirmed (None otherwise).
     webinar_url = fields.String(allow_none=True)

@@ -496,7 +496,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def on_invoice_issued(self, payload):
         invoice = payload["invoice"]
         with self.db.transaction() as tx:
-            usecases.record_invoice(tx, payload["registration_ids"], invoice, payload.get("restored"))
+            usecases.record_invoice(tx, payload["registration_ids"], invoice, payload.get("restored"),
+                                    payload.get("owed_on"))
 
     # The copy of the member register
 

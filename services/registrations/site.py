@@ -12,7 +12,9 @@ import hmac
 import os
 import re
 import secrets
+import time
 from collections import OrderedDict
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from nameko.extensions import DependencyProvider
@@ -21,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from services.common import calendar
 from services.common.errors import Conflict, NotFound, ValidationError, outage
+from services.common.payment import awaits_payment_details
 from services.common.signing import derived_key
 
 from . import domain, pages, records, usecases
@@ -35,6 +38,13 @@ MAX_FORM_BYTES = 64 * 1024
 STALE_FORM = "Formulář vypršel nebo nepochází z našeho webu. Načtěte stránku a zkuste to znovu."
 TRY_AGAIN = ("Přihlášku se teď nepodařilo uložit, systém je na chvíli nedostupný. Vaše údaje zůstaly ve formuláři, "
              "odešlete ho prosím za okamžik znovu.")
+# The thank-you page waits this long for payments to make the payment request (usually a few
+# hundred milliseconds away), so that most people see how to pay on first view; failing that, it
+# says the details follow by email and reloads itself every few seconds while they may still come.
+PAYMENT_DETAILS_WAIT_SECONDS = 2.0
+PAYMENT_DETAILS_POLL_SECONDS = 0.1
+PAYMENT_DETAILS_RELOAD_SECONDS = 5
+PAYMENT_DETAILS_RELOAD_FOR = timedelta(minutes=10)
 SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 FORM_FIELDS = ("first_name", "last_name", "email", "phone", "position", "organisation_name", "organisation_ico",
                "note", "birth_date")
@@ -322,12 +332,28 @@ class WebPages:
 
     @page_route("GET", "/r/<token>")
     def page_registration(self, request, token):
-        now = self.clock()
+        """The manage page (``?nova=1``: the thank-you page after registering). A paid-for
+        registration whose payment details have not come from payments yet: the thank-you page
+        waits for them briefly (``PAYMENT_DETAILS_WAIT_SECONDS``); still missing, the page says
+        they follow by email and reloads itself until they are there (for a few minutes)."""
+        new = request.args.get("nova") == "1"
+        registration = self._registration(token)
+        deadline = time.monotonic() + PAYMENT_DETAILS_WAIT_SECONDS
+        while new and awaits_payment_details(registration) and time.monotonic() < deadline:
+            time.sleep(PAYMENT_DETAILS_POLL_SECONDS)  # green: the process serves others meanwhile
+            registration = self._registration(token)
+        pending = awaits_payment_details(registration)
+        created = registration["created_at"]
+        created = datetime.fromisoformat(created) if isinstance(created, str) else created
+        young = self.clock() - created < PAYMENT_DETAILS_RELOAD_FOR
+        return self._with_csrf(request, "registration.html", registration=registration, new=new,
+                               offers=domain.manage_offers(registration, registration["event"], self.clock()),
+                               payment_pending=pending,
+                               reload_seconds=PAYMENT_DETAILS_RELOAD_SECONDS if pending and young else None)
+
+    def _registration(self, token):
         with self.db.transaction() as tx:
-            registration = usecases.get_registration(tx, now, self.base_url, token=token)
-        return self._with_csrf(request, "registration.html", registration=registration,
-                               new=request.args.get("nova") == "1",
-                               offers=domain.manage_offers(registration, registration["event"], now))
+            return usecases.get_registration(tx, self.clock(), self.base_url, token=token)
 
     @page_route("GET", "/r/<token>/kalendar.ics")
     def page_calendar(self, request, token):

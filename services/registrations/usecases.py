@@ -313,22 +313,31 @@ def record_payment(session, registration_id, payment, paid_at=None, outbox=None,
         _issue_if_due_now(session, outbox, registration_id, now, base_url)
 
 
-def record_invoice(session, registration_ids, invoice, restored=None):
+def record_invoice(session, registration_ids, invoice, restored=None, owed_on=None):
     """An invoice covers these registrations, or a credit note took them back. One invoice for
     several people has a symbol of its own: from then on each person's page, ticket and emails
     show paying that invoice (the organisation pays once), not their own share. A credit note
     that cancelled the invoice gives back, in ``restored`` (by registration id), what each
-    person pays again: their own symbol and QR Platba, not the dead invoice's."""
+    person pays again: their own symbol and QR Platba, not the dead invoice's. ``owed_on`` is
+    what payments says is still owed on the invoice (the one issued, or the one the credit note
+    corrects) for each registration still on it, by ``services.payments.domain.owed``: its amount
+    less its credit notes, so a colleague's cancellation lowers what the others are asked for."""
     restored = restored or {}
-    for registration_id in sorted(registration_ids):  # locked in one order: no deadlock with another invoice
+    owed = (owed_on or {}).get("payment") or {}
+    for registration_id in sorted(set(registration_ids) | {int(r) for r in owed}):  # one order: no deadlock
         registration = store.lock_registration(session, registration_id)  # payment_requested changes it too
         if registration is None:
             continue
         payment = dict(registration["payment"] or {}, **restored.get(str(registration_id), {}))
-        payment["invoice_number"] = invoice["number"] if invoice["kind"] == "invoice" else None
+        if str(registration_id) in owed:  # still on the invoice: what is owed on it now
+            payment.update(owed[str(registration_id)], invoice_number=owed_on["number"])
+        else:
+            payment["invoice_number"] = invoice["number"] if invoice["kind"] == "invoice" else None
         # (told before payment_requested, which comes on another queue: only the number is kept)
-        if invoice["kind"] == "invoice" and payment.get("variable_symbol") not in (None, invoice["variable_symbol"]):
-            payment.update(variable_symbol=invoice["variable_symbol"], spd=invoice["spd"], due_on=invoice["due_on"],
+        if (not owed and invoice["kind"] == "invoice"
+                and payment.get("variable_symbol") not in (None, invoice["variable_symbol"])):
+            payment.update(group_invoice=invoice["number"], variable_symbol=invoice["variable_symbol"],
+                           spd=invoice["spd"], due_on=invoice["due_on"],
                            outstanding_halere=invoice["total_halere"], account=invoice["supplier"]["account"],
                            iban=invoice["supplier"]["iban"])
         store.set_registration(session, registration_id, {"payment": payment})

@@ -82,6 +82,9 @@ def unpaid(**registration):
 def test_both_codes_of_an_unpaid_ticket_decode_from_a_page_printed_at_100_dpi(documents):
     _, pdf = render(documents, unpaid())
     assert sorted(qr_codes(pdf, resolution=100)) == sorted([LONG_SPD, ticket_code(KEY, 42)])
+    # beside the larger code, each payment detail still reads on one line, its label unbroken
+    text = " ".join(pdf_text(pdf).split())
+    assert "IBAN CZ6508000000192000145399 Variabilní symbol 1000000001 Splatnost" in text
 
 
 @pytest.mark.parametrize("blur, angle, quality", [(1.0, 3, 60), (1.2, -5, 50), (0.8, 8, 70)])
