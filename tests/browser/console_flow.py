@@ -31,11 +31,11 @@ from services.common.czech import PRAGUE
 from services.common.db import Database
 from services.payments.domain import registration_vs
 from services.registrations import store as registrations_store
+from tests.browser.axe import serious_findings
 from tests.browser.flow import CHROMIUM, FLAGS
 from tests.browser.hands import Hands
 from tests.statements import camt053
 
-SERIOUS = ("serious", "critical")
 # Each way through (by mouse, by keyboard) has its own training and people, in the same system.
 PEOPLE = {False: (("Věra", "Průchová"), ("Petr", "Dvořák"), ("Eva", "Svobodová")),
           True: (("Alena", "Malá"), ("Jan", "Novotný"), ("Lucie", "Černá"))}
@@ -65,15 +65,7 @@ class Walk:
         self.step += 1
         page.screenshot(path=os.path.join(self.artifacts, f"{self.step:02d}-{name}.png"), full_page=True,
                         timeout=90000)  # a long page on a busy machine
-        page.add_script_tag(path=self.axe_js)
-        results = page.evaluate("async () => { const r = await axe.run(document); "
-                                "return {violations: r.violations, passes: r.passes.length}; }")
-        if not results["passes"]:
-            self.problems.append(f"{name}: axe checked nothing")
-        for violation in results["violations"]:
-            if violation["impact"] in SERIOUS:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                self.problems.append(f"{name}: {violation['id']} ({violation['impact']}) {targets}")
+        self.problems += [f"{name}: {finding}" for finding in serious_findings(page, self.axe_js)]
 
 
 def asked(walk, hands, question, *consequences, answer):

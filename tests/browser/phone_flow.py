@@ -24,9 +24,9 @@ import sys
 
 from playwright.sync_api import expect, sync_playwright
 
+from tests.browser.axe import serious_findings
 from tests.browser.flow import CHROMIUM, FLAGS
 
-SERIOUS = ("serious", "critical")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 TARGET, MAIN_CONTROL = 24, 44
 GDPR = "GDPR na obecním úřadě: co se změnilo"
@@ -148,15 +148,7 @@ class Walk:
         if found["exempt"]:
             self.exempt[name] = found["exempt"]
         page.screenshot(path=os.path.join(self.artifacts, f"{name}.png"), full_page=True, timeout=90000)
-        page.add_script_tag(path=self.axe_js)
-        results = page.evaluate("async () => { const r = await axe.run(document); "
-                                "return {violations: r.violations, passes: r.passes.length}; }")
-        if not results["passes"]:
-            self.problems.append(f"{name}: axe checked nothing")
-        for violation in results["violations"]:
-            if violation["impact"] in SERIOUS:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                self.problems.append(f"{name}: axe {violation['id']} ({violation['impact']}) {targets}")
+        self.problems += [f"{name}: {finding}" for finding in serious_findings(page, self.axe_js)]
 
 
 def shown_soon(page, selector, text=None):
