@@ -201,6 +201,10 @@ def _announced_registration(event, row, registration_id, code, place, now, base_
     return registration_only_out.dump(registration_view(registration, None, now, base_url))
 
 
+# What a person placed by ``enrol`` is announced as, by the status the plan gave them.
+PLACED_EVENT = {"confirmed": "registration_confirmed", "waitlisted": "registration_waitlisted"}
+
+
 def _announcements(requests, plan, registered, told):
     """``(outcomes, events to announce)``: each request's outcome (``enrol``'s answer) and a
     ``registration_confirmed`` or ``_waitlisted`` for each person placed, then for colleagues
@@ -213,8 +217,8 @@ def _announcements(requests, plan, registered, told):
             continue
         group = outcome if isinstance(outcome, tuple) else (outcome,)
         given = [(next(dumped), placed.event) for placed in group]
-        announced += [(f"registration_{placed.status}", {"event": told, "registration": registration})
-                      for (registration, _), placed in zip(given, group, strict=True)]
+        for (registration, _), placed in zip(given, group, strict=True):
+            announced.append((PLACED_EVENT[placed.status], {"event": told, "registration": registration}))
         if isinstance(outcome, tuple):
             announced.append(("colleagues_registered", {"event": told, "registrant": request["registrant"],
                                                         "registrations": [registration for registration, _ in given]}))

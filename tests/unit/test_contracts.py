@@ -79,13 +79,17 @@ def test_every_handler_has_the_contract_of_its_event_naming_its_publisher_and_it
     assert {event_type: set(contract.consumers) for event_type, contract in contracts.CONTRACTS.items()} == declared
 
 
-def _event_types_named(node):
-    """The event types an argument names: a text, either branch of ``a if c else b``, or each
-    possible value of ``f"registration_{row['status']}"`` (a new registration's statuses)."""
+def _event_types_named(node, tables=None):
+    """The event types an argument names: a text, either branch of ``a if c else b``, each value
+    of a module's table looked up (``PLACED_EVENT[status]``, ``tables``: the module's dicts of
+    texts by name), or each possible value of ``f"registration_{row['status']}"`` (a new
+    registration's statuses)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return {node.value}
     if isinstance(node, ast.IfExp):
-        return _event_types_named(node.body) | _event_types_named(node.orelse)
+        return _event_types_named(node.body, tables) | _event_types_named(node.orelse, tables)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in (tables or {}):
+        return set(tables[node.value.id])
     if isinstance(node, ast.JoinedStr):
         prefix = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
         return {prefix + status for status in ("confirmed", "waitlisted")}
@@ -99,7 +103,14 @@ def published_in_the_code():
     computed elsewhere (``kind``, ``domain.membership_event``) are met in the run above."""
     found = {}
     for path in sorted((ROOT / "services").glob("*/*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        tables = {statement.targets[0].id: [value.value for value in statement.value.values]
+                  for statement in module.body
+                  if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict)
+                  and isinstance(statement.targets[0], ast.Name)
+                  and all(isinstance(value, ast.Constant) and isinstance(value.value, str)
+                          for value in statement.value.values)}
+        for node in ast.walk(module):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
@@ -111,7 +122,7 @@ def published_in_the_code():
             elif name == "append" and node.args and isinstance(node.args[0], ast.Tuple) \
                     and "announced" in ast.unparse(node.func):
                 argument = node.args[0].elts[0]
-            for event_type in _event_types_named(argument):
+            for event_type in _event_types_named(argument, tables):
                 found.setdefault(event_type, set()).add(path.relative_to(ROOT).as_posix())
     return found
 
