@@ -5,7 +5,6 @@ A new revision: ``make migration SERVICE=registrations MESSAGE="what changed"``.
 """
 import os
 import threading
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
