@@ -57,6 +57,7 @@ dead-letters: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --config-file pyproject.toml
 
 bench: setup
 	@tools/system_packages.sh wrk

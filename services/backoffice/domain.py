@@ -405,7 +405,7 @@ def cancel_event_consequences(stats, reason: str) -> list[str]:
 
 def statement_problem(fields, message: str) -> str:
     """A refusal's messages as one text for the page (a field may carry a list of them)."""
-    texts = []
+    texts: list[str] = []
     for value in (fields or {}).values():
         texts.extend(str(item) for item in (value if isinstance(value, (list, tuple)) else [value]))
     return " ".join(texts) or message

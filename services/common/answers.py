@@ -1,7 +1,9 @@
 """Answers to an event's own questions as people read them: in exports, lists and pages."""
+from collections.abc import Mapping
+from typing import Any
 
 
-def answer_text(question, answers) -> str:
+def answer_text(question: Mapping[str, Any], answers: Mapping[str, Any] | None) -> str:
     """The answer to ``question`` among ``answers`` (question id -> answer) as text: a yes/no
     question as ``ano`` or ``ne``, several options joined by commas, nothing when unanswered."""
     value = (answers or {}).get(question["id"])
@@ -11,4 +13,4 @@ def answer_text(question, answers) -> str:
         return "ano" if value else "ne"
     if question["type"] == "choices":
         return ", ".join(value)
-    return value
+    return str(value)

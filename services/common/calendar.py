@@ -27,8 +27,10 @@ Shared by notifications (the entry attached to each email) and registrations (th
 "Přidat do kalendáře" download, which states the seat as it is now: ``CURRENT``): both give the
 same UIDs, so an entry imported from the page and one from an email are the same entry.
 """
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as CalendarEvent
@@ -36,7 +38,7 @@ from icalendar import Event as CalendarEvent
 from services.common.czech import local, schedule
 
 
-def entry_uid(registration_id, sender, number=1) -> str:
+def entry_uid(registration_id: int, sender: str, number: int = 1) -> str:
     """The UID of the ``number``-th session's entry (the first's is the registration's)."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     suffix = f"-{number}" if number > 1 else ""
@@ -51,17 +53,17 @@ ENTRY, WITHDRAWN, RETURNED = range(3)
 CURRENT = RETURNED
 
 
-def sequence(event_version, revision=ENTRY) -> int:
+def sequence(event_version: int | None, revision: int = ENTRY) -> int:
     """The SEQUENCE of an entry's ``revision`` at ``event_version``: higher for every later one."""
     return 3 * int(event_version or 1) + revision
 
 
-def _moment(value) -> datetime:
+def _moment(value: datetime | str) -> datetime:
     """An event's time as a datetime in Prague (the payloads carry ISO texts, the pages datetimes)."""
     return local(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def ics(payload, *, revision, sender, organiser, now) -> bytes:
+def ics(payload: Mapping[str, Any], *, revision: int, sender: str, organiser: str, now: datetime) -> bytes:
     """The published calendar entry of the attendee of ``payload``: the entry (``ENTRY``, or
     ``RETURNED`` after a withdrawal) or its withdrawal (``WITHDRAWN``, STATUS:CANCELLED)."""
     event, registration = payload["event"], payload["registration"]
@@ -77,10 +79,12 @@ def ics(payload, *, revision, sender, organiser, now) -> bytes:
     # the rules of the year around the event only: the whole history would make the entry long
     calendar.add_missing_timezones(first_date=(starts - timedelta(days=366)).date(),
                                    last_date=(ends + timedelta(days=366)).date())
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
-def _entry(event, registration, session, number, count, *, revision, sender, organiser, now):
+def _entry(event: Mapping[str, Any], registration: Mapping[str, Any], session: Mapping[str, Any], number: int,
+           count: int, *, revision: int, sender: str, organiser: str, now: datetime) -> CalendarEvent:
     entry = CalendarEvent()
     entry.add("uid", entry_uid(registration["id"], sender, number))
     entry.add("sequence", sequence(event.get("version", 1), revision))

@@ -13,26 +13,32 @@ it but the acknowledgement was lost with the connection); consumers deduplicate 
 After any failure the connection is closed and the next batch opens a new one.
 """
 import time
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 from amqp import Message
-from kombu import Connection
+from kombu import Connection, Exchange
 
 PERSISTENT = 2
 
+# (key, routing key, message id, JSON text)
+Outgoing = tuple[Hashable, str, str, str]
+
 
 class ConfirmedPublisher:
-    def __init__(self, amqp_uri, exchange, timeout=10.0):
+    def __init__(self, amqp_uri: str, exchange: Exchange, timeout: float = 10.0) -> None:
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self.timeout = timeout
-        self._connection = None
-        self._channel = None
+        self._connection: Connection | None = None
+        self._channel: Any = None
         self._sent = 0  # delivery tags on the current channel: 1, 2, … in the order sent
-        self._waiting = {}  # delivery tag -> key
-        self._confirmed, self._returned = [], set()
-        self._keys_by_message_id = {}
+        self._waiting: dict[int, Hashable] = {}  # delivery tag -> key
+        self._confirmed: list[Hashable] = []
+        self._returned: set[Hashable] = set()
+        self._keys_by_message_id: dict[str, Hashable] = {}
 
-    def publish(self, messages):
+    def publish(self, messages: Sequence[Outgoing]) -> tuple[list[Hashable], list[Hashable]]:
         """Publish ``messages``, each ``(key, routing_key, message_id, JSON text)``; returns
         ``(confirmed keys, unroutable keys)``, in the order given."""
         if not messages:
@@ -43,7 +49,7 @@ class ConfirmedPublisher:
             self.close()
             raise
 
-    def _publish(self, messages):
+    def _publish(self, messages: Sequence[Outgoing]) -> tuple[list[Hashable], list[Hashable]]:
         channel = self._open()
         self._waiting.clear()
         self._confirmed, self._returned = [], set()
@@ -62,6 +68,7 @@ class ConfirmedPublisher:
             try:
                 if remaining <= 0:
                     raise TimeoutError()
+                assert self._connection is not None  # opened above, closed only on leaving
                 self._connection.drain_events(timeout=remaining)
             except TimeoutError:
                 self.close()  # late acknowledgements would meet tags of a batch that is over
@@ -69,9 +76,9 @@ class ConfirmedPublisher:
         order = {key: n for n, (key, *_rest) in enumerate(messages)}
         confirmed = [key for key in self._confirmed if key not in self._returned]
         unroutable = [key for key in self._confirmed if key in self._returned]
-        return sorted(confirmed, key=order.get), sorted(unroutable, key=order.get)
+        return sorted(confirmed, key=order.__getitem__), sorted(unroutable, key=order.__getitem__)
 
-    def _open(self):
+    def _open(self) -> Any:
         if self._channel is not None:
             return self._channel
         self._connection = Connection(self.amqp_uri)
@@ -85,22 +92,22 @@ class ConfirmedPublisher:
         self._channel, self._sent = channel, 0
         return channel
 
-    def _settle(self, delivery_tag, multiple):
+    def _settle(self, delivery_tag: int, multiple: bool) -> list[Hashable]:
         tags = [tag for tag in self._waiting if tag <= delivery_tag] if multiple else [delivery_tag]
         return [self._waiting.pop(tag) for tag in tags if tag in self._waiting]
 
-    def _on_ack(self, delivery_tag, multiple):
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
         self._confirmed.extend(self._settle(delivery_tag, multiple))
 
-    def _on_nack(self, delivery_tag, multiple):
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
         self._settle(delivery_tag, multiple)  # neither confirmed nor unroutable: tried again later
 
-    def _on_return(self, _error, _exchange, _routing_key, message):
+    def _on_return(self, _error: object, _exchange: object, _routing_key: object, message: Any) -> None:
         key = self._keys_by_message_id.get(message.properties.get("message_id"))
         if key is not None:
             self._returned.add(key)
 
-    def close(self):
+    def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None:
             try:

@@ -35,7 +35,9 @@ Delivery is at least once through the outbox (``outbox.py``), each handler
 retried and parked on failure (``events.py``); consumers deduplicate by
 ``message_id`` or by a key of their own (``docs/architecture.md``).
 """
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
@@ -45,10 +47,10 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 class Int(fields.Integer):
     """A whole number; not a bool, not a numeric text."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
         if isinstance(value, bool):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -57,7 +59,7 @@ class Int(fields.Integer):
 class Bool(fields.Boolean):
     """true or false; not 1, "yes" or "on"."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
@@ -72,15 +74,15 @@ class Moment(fields.String):
 
     default_error_messages = {"moment": "Not an ISO 8601 date and time with an offset."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(text)
         except ValueError:
             raise self.make_error("moment") from None
         if moment.tzinfo is None:
             raise self.make_error("moment")
-        return value
+        return text
 
 
 class Day(fields.String):
@@ -88,20 +90,23 @@ class Day(fields.String):
 
     default_error_messages = {"day": "Not an ISO 8601 date."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
         try:
-            date.fromisoformat(value)
+            date.fromisoformat(text)
         except ValueError:
             raise self.make_error("day") from None
-        return value
+        return text
 
 
-def _nested(shape, **kwargs):
+def _nested(shape: type[Schema], **kwargs: Any) -> fields.Nested:
     return fields.Nested(shape, **kwargs)
 
 
-def _optional(field):
+_F = TypeVar("_F", bound=fields.Field[Any])
+
+
+def _optional(field: _F) -> _F:
     """``field`` that may be absent or null."""
     field.required = False
     field.allow_none = True
@@ -291,8 +296,8 @@ class Contract(Shape):
     event_type = Str()
     occurred_at = Moment()  # when the use case recorded it (UTC)
 
-    publisher = ""
-    consumers = ()
+    publisher: ClassVar[str] = ""
+    consumers: ClassVar[tuple[str, ...]] = ()
 
 
 class AboutRegistration(Contract):
@@ -445,7 +450,7 @@ class PaymentReceived(AboutPayment):
     """A request is paid in full. Publisher: payments. Consumers: notifications (the receipt),
     registrations (the paid flag; a held certificate goes out)."""
     publisher = "payments"
-    consumers = ("notifications", "registrations")
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "registrations")
     payment = _nested(PaidShape, required=True)
     paid_now_halere = Int(required=True)  # what this payment added
 
@@ -518,7 +523,7 @@ class OrganisationUpdated(AboutOrganisation):
     registrations."""
 
 
-CONTRACTS = {
+CONTRACTS: dict[str, type[Contract]] = {
     "registration_confirmed": RegistrationConfirmed,
     "registration_waitlisted": RegistrationWaitlisted,
     "registration_promoted": RegistrationPromoted,
@@ -555,13 +560,13 @@ class ContractViolation(Exception):
     """A payload does not fit its event's contract, or the event type has none: a programming
     error in the publisher (or a stale consumer), never a person's mistake."""
 
-    def __init__(self, event_type, problems):
+    def __init__(self, event_type: str, problems: str | dict[str, Any] | list[Any]) -> None:
         self.event_type = event_type
         self.problems = problems
         super().__init__(f"{event_type}: {problems}")
 
 
-def schema(event_type):
+def schema(event_type: str) -> Contract:
     """The contract of ``event_type``; ``ContractViolation`` when it has none."""
     try:
         return _schemas[event_type]
@@ -569,7 +574,7 @@ def schema(event_type):
         raise ContractViolation(event_type, "no contract declared in services/common/contracts.py") from None
 
 
-def check(event_type, payload):
+def check(event_type: str, payload: object) -> dict[str, Any]:
     """``payload`` (with its envelope) as it is, when it fits the contract of ``event_type``;
     otherwise ``ContractViolation`` naming each field that does not fit and why."""
     contract = schema(event_type)
@@ -584,6 +589,6 @@ def check(event_type, payload):
     return payload
 
 
-def required_fields(event_type):
+def required_fields(event_type: str) -> list[str]:
     """The top-level fields of ``event_type`` that a consumer relies on."""
     return sorted(name for name, field in schema(event_type).fields.items() if field.required)

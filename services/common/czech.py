@@ -1,6 +1,8 @@
 """Dates and amounts the way Czech readers write them, in Europe/Prague."""
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from datetime import date as calendar_date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -26,7 +28,7 @@ def date(moment: datetime) -> str:
     return f"{m.day}. {m.month}. {m.year}"
 
 
-def day(value) -> str:
+def day(value: calendar_date | datetime | str) -> str:
     """A calendar day, ``8. 12. 2026``, from a date or its ISO text."""
     d = calendar_date.fromisoformat(value[:10]) if isinstance(value, str) else value
     return f"{d.day}. {d.month}. {d.year}"
@@ -98,7 +100,7 @@ def event_kind(kind: str) -> str:
     return EVENT_KINDS.get(kind, kind)
 
 
-def percent(rate) -> str:
+def percent(rate: float | None) -> str:
     """A share as Czech write it, ``87,5 %`` (``100 %``), or a dash when there is none (None)."""
     if rate is None:
         return "–"
@@ -106,11 +108,11 @@ def percent(rate) -> str:
     return (text[:-2] if text.endswith(",0") else text) + "\u00a0%"
 
 
-def _when(value) -> datetime:
+def _when(value: datetime | str) -> datetime:
     return local(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def schedule(event) -> list[dict]:
+def schedule(event: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An event's sessions in order (``starts_at``, ``ends_at``, ``title``, ``venue``); an event
     without sessions is one session from its start to its end. Values stay as given (datetimes
     or ISO texts); a session without a venue takes the event's."""
@@ -119,14 +121,14 @@ def schedule(event) -> list[dict]:
             for item in sessions]
 
 
-def session(starts, ends) -> str:
+def session(starts: datetime | str, ends: datetime | str) -> str:
     """One session as the event's time is written everywhere: ``st 3. 3. 2027 v 9:00 – 16:00``,
     with both days when it passes midnight (``pá 4. 12. 2026 v 18:00 – so 5. 12. 2026 v 12:00``)."""
     s, e = _when(starts), _when(ends)
     return f"{weekday_date_time(s)} – {time(e) if s.date() == e.date() else weekday_date_time(e)}"
 
 
-def days(sessions) -> str:
+def days(sessions: Sequence[Mapping[str, Any]]) -> str:
     """The days a set of sessions spans, as Czech readers write a range: ``3. 3. 2027`` for one
     day, ``3. 3. – 17. 3. 2027`` within a year, ``30. 12. 2026 – 2. 1. 2027`` across one.
     ``sessions`` are dicts with ``starts_at`` and ``ends_at`` (datetimes or ISO texts)."""
@@ -140,10 +142,10 @@ def days(sessions) -> str:
     return f"{day(first)} – {day(last)}"
 
 
-def sessions(event) -> list[str]:
+def sessions(event: Mapping[str, Any]) -> list[str]:
     """The lines of an event's programme, one a session: ``st 3. 3. 2027 v 9:00 – 16:00``, then its
     title and its venue where it is not the event's (``… · Modul 2 · Rokycany``)."""
-    lines = []
+    lines: list[str] = []
     for item in schedule(event):
         parts = [session(item["starts_at"], item["ends_at"]), item["title"]]
         parts.append(item["venue"] if item["venue"] != event.get("venue") else None)

@@ -19,29 +19,31 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
@@ -58,7 +60,7 @@ SQLITE_LOCK_WAIT_SECONDS = 5.0
 MAX_POOL = 20
 
 
-def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WAIT_SECONDS):
+def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WAIT_SECONDS) -> Engine:
     """An engine for ``url``; SQLite files get their folder and the locking recipe."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
@@ -74,7 +76,7 @@ def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WA
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         _use_wal(cursor)
@@ -83,13 +85,13 @@ def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WA
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         _begin_immediate(connection.connection.driver_connection, lock_wait)
 
     return engine
 
 
-def _begin_immediate(dbapi_connection, lock_wait):
+def _begin_immediate(dbapi_connection: Any, lock_wait: float) -> None:
     """Take SQLite's write lock, waiting for another writer at most ``lock_wait`` seconds."""
     deadline = time.monotonic() + lock_wait
     pause = 0.01
@@ -104,7 +106,7 @@ def _begin_immediate(dbapi_connection, lock_wait):
         pause = min(pause * 2, 0.2)
 
 
-def _use_wal(cursor, attempts=100):
+def _use_wal(cursor: sqlite3.Cursor, attempts: int = 100) -> None:
     """Switch the file to write-ahead logging (it stays so). The switch takes a lock that
     SQLite does not wait for, so processes starting together try again shortly."""
     for _ in range(attempts):
@@ -120,7 +122,7 @@ def _use_wal(cursor, attempts=100):
 _AFTER_COMMIT = "after_commit"
 
 
-def after_commit(connection, hook):
+def after_commit(connection: Connection, hook: Callable[[], None]) -> None:
     """Call ``hook()`` once the transaction of ``connection`` (from ``Database.transaction``) has
     committed; never when it rolls back."""
     hooks = connection.info[_AFTER_COMMIT]
@@ -131,7 +133,8 @@ def after_commit(connection, hook):
 class Database:
     """An engine and a way to run one transaction on it."""
 
-    def __init__(self, url: str, metadata, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WAIT_SECONDS):
+    def __init__(self, url: str, metadata: MetaData, pool_size: int = 10,
+                 lock_wait: float = SQLITE_LOCK_WAIT_SECONDS) -> None:
         self.engine = make_engine(url, pool_size, lock_wait)
         self.metadata = metadata
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -140,10 +143,10 @@ class Database:
         self.lock_wait = lock_wait
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
-    def _count(self, *_args):
+    def _count(self, *_args: object) -> None:
         self.statements += 1
 
-    def create_schema(self, service=None):
+    def create_schema(self, service: str | None = None) -> None:
         """Apply the service's migrations; replicas starting together take turns (a lock per
         database). Without a service name, create the tables straight from the models."""
         from . import migrations
@@ -157,13 +160,14 @@ class Database:
                 migrations.upgrade(connection, service)
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[Connection]:
         """A connection inside one transaction: committed on success, rolled back on error.
         A Core connection, not an ORM session: the services run Core statements only, and the
         session's bookkeeping cost a tenth of the registration path's time."""
         with self._turn():
             with self.engine.begin() as connection:
-                hooks = connection.info[_AFTER_COMMIT] = []
+                hooks: list[Callable[[], None]] = []
+                connection.info[_AFTER_COMMIT] = hooks
                 try:
                     yield connection
                 finally:
@@ -173,7 +177,7 @@ class Database:
             hook()
 
     @contextmanager
-    def _turn(self):
+    def _turn(self) -> Iterator[None]:
         """This process's turn at the SQLite file, waited for no longer than the file's lock."""
         if self._write_lock is None:
             yield
@@ -185,17 +189,17 @@ class Database:
         finally:
             self._write_lock.release()
 
-    def dispose(self):
+    def dispose(self) -> None:
         self.engine.dispose()
 
 
 class DatabaseProvider(DependencyProvider):
     """The service's own database, from ``DATABASES[<service name>]`` in the config."""
 
-    def __init__(self, metadata):
+    def __init__(self, metadata: MetaData) -> None:
         self.metadata = metadata
 
-    def setup(self):
+    def setup(self) -> None:
         config = self.container.config
         url = config["DATABASES"][self.container.service_name]
         workers = int(config.get("max_workers", 10))
@@ -205,11 +209,11 @@ class DatabaseProvider(DependencyProvider):
         self.database = Database(url, self.metadata, pool_size=min(workers + 2, MAX_POOL), lock_wait=lock_wait)
         self.database.create_schema(self.container.service_name)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: object) -> Database:
         return self.database
 
-    def stop(self):
+    def stop(self) -> None:
         self.database.dispose()
 
-    def kill(self):
+    def kill(self) -> None:
         self.database.dispose()

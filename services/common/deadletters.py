@@ -8,6 +8,8 @@ it came from, so only the handler that failed runs again, with a fresh set of
 retries; the rest stay in the queue, in their order (they are read without
 being acknowledged, and go back when the connection closes).
 """
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlparse
 
 import pika
@@ -15,7 +17,7 @@ import pika
 from .events import ATTEMPTS, DEAD_LETTER_QUEUE, LAST_ERROR, PARKED_FROM
 
 
-def connection_parameters(amqp_uri):
+def connection_parameters(amqp_uri: str) -> Any:
     url = urlparse(amqp_uri)
     vhost = url.path[1:] or "/"
     return pika.ConnectionParameters(host=url.hostname or "127.0.0.1", port=url.port or 5672, virtual_host=vhost,
@@ -23,11 +25,11 @@ def connection_parameters(amqp_uri):
                                                                        url.password or "guest"))
 
 
-def walk(amqp_uri, replay=lambda entry: False):
+def walk(amqp_uri: str, replay: Callable[[dict[str, Any]], bool] = lambda entry: False) -> list[dict[str, Any]]:
     """Every dead letter as ``{number, queue, reason, attempts, message_id, preview, replayed}``;
     those for which ``replay(entry)`` is true are sent back into their queue."""
     connection = pika.BlockingConnection(connection_parameters(amqp_uri))
-    listed = []
+    listed: list[dict[str, Any]] = []
     try:
         channel = connection.channel()
         channel.confirm_delivery()
@@ -54,7 +56,7 @@ def walk(amqp_uri, replay=lambda entry: False):
     return listed
 
 
-def _origin(properties):
+def _origin(properties: Any) -> tuple[str, str, int | None]:
     """``(queue it came from, why it is here, tries)``."""
     headers = properties.headers or {}
     if PARKED_FROM in headers:
@@ -63,5 +65,5 @@ def _origin(properties):
     return _text(death.get("queue", "")), _text(death.get("reason", "")), None
 
 
-def _text(value):
+def _text(value: object) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)

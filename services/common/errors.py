@@ -7,6 +7,7 @@ with nameko, so a caller gets the refusal itself (``NotFound``, ``Conflict``,
 nameko can build it again on the caller's side.
 """
 import sqlite3
+from typing import Any
 
 from kombu.exceptions import OperationalError as BrokerError
 from nameko.exceptions import deserialize_to_instance
@@ -18,19 +19,19 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, code, message, fields=None):
+    def __init__(self, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
         super().__init__(code, message, fields or {})
         self.code = code
         self.message = message
         self.fields = fields or {}
 
-    def as_dict(self):
-        body = {"error": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
         return body
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
 
@@ -45,7 +46,8 @@ class Conflict(ServiceError):
 class ValidationError(ServiceError):
     status = 422
 
-    def __init__(self, fields, message="Některé údaje nejsou vyplněny správně.", code="validation_error"):
+    def __init__(self, fields: dict[str, Any] | None, message: str = "Některé údaje nejsou vyplněny správně.",
+                 code: str = "validation_error") -> None:
         super().__init__(code, message, fields)
         self.args = (fields, message, code)
 
@@ -59,7 +61,8 @@ class ServiceUnavailable(ServiceError):
     status = 503
     retry_after = 5
 
-    def __init__(self, part, message="Služba je na chvíli nedostupná. Zkuste to prosím za okamžik znovu."):
+    def __init__(self, part: str,
+                 message: str = "Služba je na chvíli nedostupná. Zkuste to prosím za okamžik znovu.") -> None:
         super().__init__("service_unavailable", message)
         self.part = part
         self.args = (part, message)
@@ -69,7 +72,7 @@ for _refusal in (NotFound, Conflict, ValidationError, ServiceUnavailable):
     deserialize_to_instance(_refusal)
 
 
-def outage(error):
+def outage(error: BaseException) -> ServiceUnavailable | None:
     """``error`` as a ``ServiceUnavailable`` when it says that a database or the broker is away
     (worth trying again shortly), or None when the request or the code is at fault."""
     if isinstance(error, ServiceUnavailable):

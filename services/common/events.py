@@ -28,6 +28,7 @@ publisher or the contract is fixed. A handler of an event type without a
 contract stops its service from starting.
 """
 import logging
+from typing import Any
 
 import eventlet
 from kombu import Exchange, Queue
@@ -48,7 +49,7 @@ LAST_ERROR = "x-last-error"
 PARKED_FROM = "x-parked-from"
 
 
-def retry_queue(delay_seconds: float):
+def retry_queue(delay_seconds: float) -> tuple[Exchange, Queue]:
     """The exchange and queue that hold an event for ``delay_seconds``, then hand it back to the
     queue named by its routing key (through the default exchange)."""
     milliseconds = max(1, int(round(delay_seconds * 1000)))
@@ -58,7 +59,7 @@ def retry_queue(delay_seconds: float):
                            queue_arguments={"x-message-ttl": milliseconds, "x-dead-letter-exchange": ""})
 
 
-def dead_letter_queue():
+def dead_letter_queue() -> tuple[Exchange, Queue]:
     exchange = Exchange(DEAD_LETTER_EXCHANGE, type="fanout", durable=True, auto_delete=False)
     return exchange, Queue(DEAD_LETTER_QUEUE, exchange=exchange, durable=True, auto_delete=False)
 
@@ -66,14 +67,14 @@ def dead_letter_queue():
 class ReliableEventHandler(EventHandler):
     """nameko's ``event_handler`` that retries a failed event with growing delays, then parks it."""
 
-    def setup(self):
+    def setup(self) -> None:
         contracts.schema(self.event_type)  # no contract, no start: ContractViolation
         super().setup()
         config = self.container.config
         self.delays = [float(delay) for delay in (config.get("EVENT_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)]
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True)
 
-    def handle_message(self, body, message):
+    def handle_message(self, body: object, message: Any) -> None:
         """Run the handler on an event that fits its contract; park one that does not."""
         try:
             self.load(body)
@@ -82,12 +83,12 @@ class ReliableEventHandler(EventHandler):
             return
         super().handle_message(body, message)
 
-    def load(self, body):
+    def load(self, body: object) -> dict[str, Any]:
         """The payload as the handler gets it, when it fits the contract of this handler's event
         type (``contracts.check``); ``ContractViolation`` otherwise."""
         return contracts.check(self.event_type, body)
 
-    def _refuse(self, message, violation):
+    def _refuse(self, message: Any, violation: contracts.ContractViolation) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS, 0)) + 1
         error = f"ContractViolation: {violation}"[:500]
         exchange, queue = dead_letter_queue()
@@ -103,7 +104,7 @@ class ReliableEventHandler(EventHandler):
                   self.queue.name, error)
         self.queue_consumer.ack_message(message)
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message: Any, result: object = None, exc_info: Any = None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
@@ -121,21 +122,22 @@ class ReliableEventHandler(EventHandler):
             return
         self.queue_consumer.ack_message(message)
 
-    def _send_round(self, message, attempts, error):
+    def _send_round(self, message: Any, attempts: int, error: str) -> None:
         delay = self.delays[attempts - 1]
         exchange, queue = retry_queue(delay)
         self._publish(message, exchange, {ATTEMPTS: attempts, LAST_ERROR: error}, declare=[exchange, queue])
         log.warning("event from %s failed (try %d, %s); trying again in %s s", self.queue.name, attempts, error,
                     delay)
 
-    def _park(self, message, attempts, error):
+    def _park(self, message: Any, attempts: int, error: str) -> None:
         exchange, queue = dead_letter_queue()
         self._publish(message, exchange, {ATTEMPTS: attempts, LAST_ERROR: error, PARKED_FROM: self.queue.name},
                       declare=[exchange, queue])
         log.error("event from %s failed %d times (%s); parked in the dead-letter queue", self.queue.name,
                   attempts, error)
 
-    def _publish(self, message, exchange, headers, declare):
+    def _publish(self, message: Any, exchange: Exchange, headers: dict[str, object],
+                 declare: list[Exchange | Queue]) -> None:
         properties = message.properties
         # RabbitMQ's own record of the retry queue's dead-lettering is not carried on: ATTEMPTS counts
         kept = {name: value for name, value in (message.headers or {}).items() if not name.startswith("x-")}

@@ -18,7 +18,7 @@ _CZECH_WORD = re.compile(r"[a-záčďéěíňóřšťúůýž]+(-[a-záčďéě�
 _FOREIGN_SPELLING = re.compile(r"[qwx]|th|sh|ph|ck|gh|ee|oo|uy|^ng")
 
 
-def greeting(first_name, last_name="") -> str:
+def greeting(first_name: str | None, last_name: str | None = "") -> str:
     """The opening line of an email to a person: "Dobrý den, pane Svobodo," for a man,
     "Dobrý den, paní Svobodová," for a woman, "Dobrý den," when the name does not tell.
 
@@ -39,7 +39,7 @@ def greeting(first_name, last_name="") -> str:
         return f"Dobrý den, paní {_as_written(last.lower(), last)},"
     if "-" in last:  # which part a man's double surname declines is not for a rule to guess
         return NEUTRAL_GREETING
-    return f"Dobrý den, pane {_as_written(vokativ(last.lower(), woman=False, last_name=True), last)},"
+    return f"Dobrý den, pane {_as_written(str(vokativ(last.lower(), woman=False, last_name=True)), last)},"
 
 
 def _czech(word: str) -> bool:

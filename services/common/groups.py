@@ -16,6 +16,9 @@ the exception given for it alone (raised in its caller), or, when ``run`` itself
 item of the group. A group is one transaction: it commits for all of its items or for none.
 A failure never leaves the key busy: the lead passes on in a ``finally``.
 """
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
@@ -23,11 +26,14 @@ LIMIT = 100
 
 _LEAD = object()
 
+# run(key, items) -> one outcome per item, in order (an exception instance for an item refused alone)
+Run = Callable[[Hashable, list[Any]], Sequence[Any]]
+
 
 class _Waiting:
     __slots__ = ("item", "signal")
 
-    def __init__(self, item):
+    def __init__(self, item: Any) -> None:
         self.item = item
         self.signal = Event()
 
@@ -36,14 +42,14 @@ class Groups:
     """``submit(key, item, run)``: ``run(key, items)`` returns one outcome per item, in order
     (an exception instance for an item refused alone)."""
 
-    def __init__(self, limit=LIMIT):
+    def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
-        self._waiting = {}  # key -> items waiting for the next group
-        self._busy = set()  # keys whose group is running
+        self._waiting: dict[Hashable, list[_Waiting]] = {}  # key -> items waiting for the next group
+        self._busy: set[Hashable] = set()  # keys whose group is running
         self.runs = 0  # groups run, and the items in them: their ratio is the mean group size
         self.items = 0
 
-    def submit(self, key, item, run):
+    def submit(self, key: Hashable, item: Any, run: Run) -> Any:
         mine = _Waiting(item)
         self._waiting.setdefault(key, []).append(mine)
         if key in self._busy:
@@ -58,12 +64,12 @@ class Groups:
             self._busy.add(key)
         return _unwrap(self._lead(key, run))
 
-    def _lead(self, key, run):
+    def _lead(self, key: Hashable, run: Run) -> Any:
         """Run the next group for ``key`` (it starts with the caller's own item); returns the
         caller's outcome, after handing every other member theirs and the lead to whoever waits."""
         queue = self._waiting[key]
         group, queue[:] = queue[:self.limit], queue[self.limit:]
-        outcomes = None
+        outcomes: Sequence[Any] = ()
         try:
             outcomes = run(key, [member.item for member in group])
             if len(outcomes) != len(group):
@@ -80,7 +86,7 @@ class Groups:
             self.items += len(group)
         return outcomes[0]
 
-    def _leave(self, key, mine):
+    def _leave(self, key: Hashable, mine: _Waiting) -> None:
         """Take a stopped caller out of the line; if the lead had just been passed to it, pass it on."""
         queue = self._waiting.get(key, [])
         if mine in queue:
@@ -88,7 +94,7 @@ class Groups:
         if mine.signal.ready() and mine.signal.wait() is _LEAD:
             self._pass_lead(key)
 
-    def _pass_lead(self, key):
+    def _pass_lead(self, key: Hashable) -> None:
         queue = self._waiting.get(key)
         if queue:
             queue[0].signal.send(_LEAD)
@@ -102,11 +108,11 @@ class _Failed:
 
     __slots__ = ("error",)
 
-    def __init__(self, error):
+    def __init__(self, error: BaseException) -> None:
         self.error = error
 
 
-def _unwrap(outcome):
+def _unwrap(outcome: Any) -> Any:
     if isinstance(outcome, _Failed):
         raise outcome.error
     if isinstance(outcome, BaseException):
@@ -117,8 +123,8 @@ def _unwrap(outcome):
 class GroupCommit(DependencyProvider):
     """One ``Groups`` per service process, shared by its workers."""
 
-    def setup(self):
+    def setup(self) -> None:
         self.groups = Groups(int(self.container.config.get("REGISTRATION_GROUP_LIMIT", LIMIT)))
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Groups:
         return self.groups

@@ -1,5 +1,6 @@
 """The health check that every service answers: over RPC, and over HTTP where it serves HTTP."""
 import logging
+from typing import Any
 
 from kombu import Connection
 from sqlalchemy import text
@@ -14,14 +15,19 @@ BROKER_CHECK_SECONDS = 2
 class HealthCheck:
     """Mixed into each service: which of its parts answer now."""
 
+    # What the service it is mixed into has (annotations only: nothing is set here).
+    name: str
+    db: Any  # db.DatabaseProvider's dependency
+    config: dict[str, Any]
+
     @rpc
-    def health(self):
+    def health(self) -> dict[str, str]:
         """Answered over RPC, so the broker delivered the call; says how the database is."""
         return dict(self.parts_health(), service=self.name)
 
-    def parts_health(self):
+    def parts_health(self) -> dict[str, str]:
         """``{"database": "ok" | "unavailable", "broker": ...}``: a query, and a fresh connection."""
-        parts = {}
+        parts: dict[str, str] = {}
         try:
             with self.db.transaction() as tx:
                 tx.execute(text("SELECT 1"))

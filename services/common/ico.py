@@ -15,7 +15,7 @@ def ico_check_digit(first_seven: str) -> int:
     return 11 - remainder
 
 
-def ico_error(ico) -> str | None:
+def ico_error(ico: object) -> str | None:
     """A Czech reason why ``ico`` is not a valid IČO, or None when it is."""
     if not isinstance(ico, str) or not _ICO.match(ico):
         return "IČO má přesně 8 číslic."

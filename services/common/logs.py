@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
@@ -29,7 +30,7 @@ def mask(text: str) -> str:
 class MaskSecrets(logging.Filter):
     """Masks secret links in a record's message and traceback; lets every record through."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask(message)
         if masked != message:
@@ -46,8 +47,8 @@ class JsonFormatter(logging.Formatter):
 
     FIELDS = ("service", "entrypoint", "call_id", "message_id", "duration_ms", "outcome")
 
-    def format(self, record):
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
                  "logger": record.name, "message": record.getMessage()}
         for field in self.FIELDS:
             if hasattr(record, field):
@@ -60,13 +61,13 @@ class JsonFormatter(logging.Formatter):
 class CallLog(DependencyProvider):
     """Logs every RPC, event and timer call of the service: what, its id, how long, how it ended."""
 
-    def setup(self):
-        self._started = {}
+    def setup(self) -> None:
+        self._started: dict[str, float] = {}
 
-    def worker_setup(self, worker_ctx):
+    def worker_setup(self, worker_ctx: Any) -> None:
         self._started[worker_ctx.call_id] = time.perf_counter()
 
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
+    def worker_result(self, worker_ctx: Any, result: object = None, exc_info: Any = None) -> None:
         started = self._started.pop(worker_ctx.call_id, None)
         if worker_ctx.entrypoint.__class__.__name__ == "SiteRequestHandler":
             return  # the web server writes its own line per request

@@ -10,11 +10,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, MetaData
 
 SERVICES = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def alembic_config(service, connection=None):
+def alembic_config(service: str, connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", os.path.join(SERVICES, service, "migrations"))
     config.set_main_option("service", service)
@@ -27,18 +28,18 @@ def alembic_config(service, connection=None):
 _one_at_a_time = threading.Lock()
 
 
-def upgrade(connection, service):
+def upgrade(connection: Connection, service: str) -> None:
     """Bring the service's database to the newest revision, on ``connection`` (in its transaction)."""
     with _one_at_a_time:
         command.upgrade(alembic_config(service, connection), "head")
 
 
-def is_current(connection, service):
+def is_current(connection: Connection, service: str) -> bool:
     heads = ScriptDirectory.from_config(alembic_config(service)).get_heads()
     return set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
 
 
-def run_env(metadata):
+def run_env(metadata: MetaData) -> None:
     """The body of every service's ``migrations/env.py``."""
     from alembic import context
 

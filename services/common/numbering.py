@@ -6,18 +6,19 @@ table; taking a number is one ``UPDATE … RETURNING`` that holds the row's lock
 caller's transaction ends, so a second taker waits, and a transaction that rolls back gives its
 number back with everything else it did.
 """
-from sqlalchemy import update
+from sqlalchemy import Connection, Table, update
 from sqlalchemy.exc import IntegrityError
 
 
-def next_number(session, counters, key_column, key) -> int:
+def next_number(session: Connection, counters: Table, key_column: str, key: str) -> int:
     """The next number of the register ``key`` in table ``counters`` (``key_column``, ``last_number``)."""
     try:
         with session.begin_nested():
             session.execute(counters.insert().values({key_column: key, "last_number": 0}))
     except IntegrityError:
         pass  # the register exists
-    return session.execute(
+    number: int = session.execute(
         update(counters).where(counters.c[key_column] == key).values(last_number=counters.c.last_number + 1)
         .returning(counters.c.last_number)
     ).scalar_one()
+    return number

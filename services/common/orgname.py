@@ -23,20 +23,21 @@ LEGAL_FORMS = sorted((tuple(words.split()) for words in (
 )), key=len, reverse=True)
 
 
-def _words(name):
+def _words(name: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return "".join(c if c.isalnum() else " " for c in plain).split()
 
 
-def organisation_key(name) -> str | None:
+def organisation_key(name: str | None) -> str | None:
     """The normalised form of an organisation's name (None for no name). The words of a legal
     form are dropped wherever they stand; a name made of nothing else keeps them (“Obec” stays
     “obec”)."""
     words = _words(name or "")
     if not words:
         return None
-    kept, index = [], 0
+    kept: list[str] = []
+    index = 0
     while index < len(words):
         form = next((form for form in LEGAL_FORMS if tuple(words[index:index + len(form)]) == form), None)
         if form is None:
@@ -47,7 +48,7 @@ def organisation_key(name) -> str | None:
     return " ".join(kept or words)[:200]
 
 
-def registered_organisation(ico, name) -> str:
+def registered_organisation(ico: str | None, name: str | None) -> str:
     """Which organisation a registration was made for, one key for the organisation limit, the
     training records and the annual report: its IČO, or without one ``organisation_key`` of its
     name ("Obec Kbelnice" and "KBELNICE" are one); "" when neither was given."""

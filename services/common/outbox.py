@@ -19,17 +19,19 @@ use case's transaction rolls back whole.
 import logging
 import time
 import uuid
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, Column, Integer, String, Table, Text, cast, or_, select, update
+from sqlalchemy import JSON, Column, Connection, Integer, MetaData, Row, String, Table, Text, cast, or_, select, update
 
 from . import contracts
 from .confirms import ConfirmedPublisher
-from .db import DatabaseProvider, UTCDateTime, after_commit, utcnow
+from .db import Database, DatabaseProvider, UTCDateTime, after_commit, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ GATHER_SECONDS = 0.02
 PURGE_EVERY_SECONDS = 3600
 
 
-def outbox_table(metadata) -> Table:
+def outbox_table(metadata: MetaData) -> Table:
     """The outbox table in a service's own schema."""
     return Table(
         "outbox",
@@ -58,19 +60,19 @@ def outbox_table(metadata) -> Table:
     )
 
 
-def purge_published(session, table, before) -> int:
+def purge_published(session: Connection, table: Table, before: datetime) -> int:
     """Forget the events published before ``before``: they were delivered, and their payloads
     carry personal data that must not outlive its purpose (``OUTBOX_KEEP_DAYS``)."""
     return session.execute(table.delete().where(table.c.published_at < before)).rowcount
 
 
-def delete_rows_about(session, table, column, registration_ids):
+def delete_rows_about(session: Connection, table: Table, column: str, registration_ids: Iterable[int]) -> int:
     """Delete the rows of ``table`` whose JSON ``column`` is about one of ``registration_ids``
     (a payload with ``registration.id``, ``replaced.id`` (a substitute's predecessor),
     ``registration_ids`` or ``registrations[].id`` (colleagues), or an answer with ``id``): a
     person's erasure. Read in Python: JSON paths differ between SQLite and PostgreSQL, and this
     runs only on a person's request or nightly."""
-    wanted, doomed = set(registration_ids), []
+    wanted, doomed = set(registration_ids), list[Any]()
     for row_key, value in session.execute(select(table.primary_key.columns[0], table.c[column])).all():
         if _mentions(value or {}) & wanted:
             doomed.append(row_key)
@@ -79,7 +81,7 @@ def delete_rows_about(session, table, column, registration_ids):
     return len(doomed)
 
 
-def _mentions(value) -> set:
+def _mentions(value: Mapping[str, Any]) -> set[object]:
     """The registration ids a stored payload or answer names."""
     about = value.get("registration", value) or {}
     ids = {about.get("id")} if isinstance(about, dict) else set()
@@ -94,22 +96,22 @@ def _mentions(value) -> set:
 class Outbox:
     """What an entrypoint sees: ``add(session, event_type, payload)``."""
 
-    def __init__(self, table, wake):
+    def __init__(self, table: Table, wake: Callable[[], None]) -> None:
         self.table = table
         self._wake = wake
         self._insert = table.insert()
 
-    def add(self, session, event_type: str, payload: dict) -> str:
+    def add(self, session: Connection, event_type: str, payload: Mapping[str, Any]) -> str:
         """Record ``event_type`` with ``payload`` in the caller's transaction; its message id."""
         return self.add_many(session, [(event_type, payload)])[0]
 
-    def add_many(self, session, events) -> list:
+    def add_many(self, session: Connection, events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
         """Record each ``(event_type, payload)`` of ``events`` in the caller's transaction, in one
         statement, in order; their message ids. Each is checked against its contract first
         (``contracts.check``): one that does not fit raises ``ContractViolation`` and none is written."""
         now = utcnow()
         occurred_at = now.isoformat()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for event_type, payload in events:
             message_id = str(uuid.uuid4())
             body = contracts.check(
@@ -124,57 +126,57 @@ class Outbox:
 class OutboxRelay(DependencyProvider):
     """Owns the relay green thread of a service; gives workers an ``Outbox``."""
 
-    def __init__(self, table):
+    def __init__(self, table: Table) -> None:
         self.table = table
 
-    def setup(self):
+    def setup(self) -> None:
         config = self.container.config
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 0.5))
         self.keep = timedelta(days=float(config.get("OUTBOX_KEEP_DAYS", 30)))
-        self._purged_at = None
+        self._purged_at: float | None = None
         self.exchange = get_event_exchange(self.container.service_name, config)
         self.publisher = ConfirmedPublisher(config["AMQP_URI"], self.exchange)
         self._signals = LightQueue(maxsize=1)
         self._running = False
         self._thread = None
 
-    def start(self):
+    def start(self) -> None:
         if self.container.config.get("OUTBOX_RELAY", True) is False:
             log.info("outbox relay off in this process (OUTBOX_RELAY=false)")
             return
         self._running = True
         self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
 
-    def stop(self):
+    def stop(self) -> None:
         self._running = False
         self.wake()
         if self._thread is not None:
             self._thread.wait()
         self.publisher.close()
 
-    def kill(self):
+    def kill(self) -> None:
         self._running = False
         if self._thread is not None:
             self._thread.kill()
         self.publisher.close()
 
-    def wake(self):
+    def wake(self) -> None:
         try:
             self._signals.put_nowait(True)
         except eventlet.queue.Full:
             pass
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: object) -> Outbox:
         return Outbox(self.table, self.wake)
 
     @property
-    def database(self):
+    def database(self) -> Database:
         for dependency in self.container.dependencies:
             if isinstance(dependency, DatabaseProvider):
                 return dependency.database
         raise RuntimeError("OutboxRelay needs a DatabaseProvider in the same service")
 
-    def _run(self):
+    def _run(self) -> None:
         while self._running:
             try:
                 self._purge_when_due()
@@ -191,7 +193,7 @@ class OutboxRelay(DependencyProvider):
             except Empty:
                 pass
 
-    def _purge_when_due(self):
+    def _purge_when_due(self) -> None:
         moment = time.monotonic()
         if self._purged_at is not None and moment - self._purged_at < PURGE_EVERY_SECONDS:
             return
@@ -216,7 +218,7 @@ class OutboxRelay(DependencyProvider):
             log.warning("%d event(s) have no queue to go to yet; kept for later", len(unroutable))
         return len(published)
 
-    def _claim(self):
+    def _claim(self) -> list[Row[Any]]:
         t = self.table
         now = utcnow()
         token = str(uuid.uuid4())
@@ -230,7 +232,7 @@ class OutboxRelay(DependencyProvider):
             ).all()
         return sorted(rows, key=lambda row: row.id)
 
-    def _settle(self, published, unroutable):
+    def _settle(self, published: Iterable[object], unroutable: Iterable[object]) -> None:
         t = self.table
         if not published and not unroutable:
             return

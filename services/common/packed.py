@@ -25,7 +25,7 @@ STATEMENT_TOO_LARGE = (f"Výpis je příliš velký: nejvýše {STATEMENT_MAX_BY
 class Refused(ValueError):
     """Why the packed file cannot be taken: ``reason`` is "invalid" or "too_large"."""
 
-    def __init__(self, reason):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 

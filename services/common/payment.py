@@ -5,14 +5,20 @@ its payment request and says so (``payment_requested``); notifications sends
 such a person's confirmation with the payment details only then, so the email
 always carries the variable symbol and the QR Platba code.
 """
+from collections.abc import Mapping
+from typing import Any
+
 from services.common.czech import day, price
 
+# A registration as registrations describes it (contracts.RegistrationShape): JSON.
+Registration = Mapping[str, Any]
 
-def requires_payment(registration: dict) -> bool:
+
+def requires_payment(registration: Registration) -> bool:
     return registration.get("status") == "confirmed" and int(registration.get("price") or 0) > 0
 
 
-def awaits_payment_details(registration: dict) -> bool:
+def awaits_payment_details(registration: Registration) -> bool:
     """A registration that is paid for and not paid, whose payment details (account, variable
     symbol, QR Platba) have not come yet: payments makes the request on hearing of the
     registration, a moment after it was saved, and tells registrations (``payment_requested``)."""
@@ -20,7 +26,7 @@ def awaits_payment_details(registration: dict) -> bool:
             and not (registration.get("payment") or {}).get("variable_symbol"))
 
 
-def payment_state(registration: dict) -> str:
+def payment_state(registration: Registration) -> str:
     """What a registration pays and whether it has, as staff read it on a row of the event
     page: ``zaplaceno 900 Kč``, ``nezaplaceno 900 Kč, splatné 20. 12. 2026``, ``zdarma``.
     Registrations keeps a copy of the payment state (``payment``, ``paid_at``), told by payments."""
@@ -38,7 +44,7 @@ def payment_state(registration: dict) -> str:
     return f"nezaplaceno {price(fee)}" + (f", splatné {day(due)}" if due else "")
 
 
-def paid_column(registration: dict) -> str:
+def paid_column(registration: Registration) -> str:
     """The CSV's "Zaplaceno": ``ano (3. 12. 2026)``, ``ne``, or ``zdarma``."""
     if not int(registration.get("price") or 0):
         return "zdarma"

@@ -13,6 +13,8 @@ away is logged, and the request, never acked, is delivered again; nameko
 would instead let the error end the whole process.
 """
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import eventlet
 from nameko.exceptions import UnknownService
@@ -28,9 +30,10 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 class SurvivingRpc(Rpc):
     """nameko's ``rpc`` entrypoint, whose process outlives a reply lost to a broker outage."""
 
-    def handle_result(self, message, worker_ctx, result, exc_info):
+    def handle_result(self, message: Any, worker_ctx: Any, result: object, exc_info: Any) -> tuple[object, Any]:
         try:
-            return super().handle_result(message, worker_ctx, result, exc_info)
+            handled: tuple[object, Any] = super().handle_result(message, worker_ctx, result, exc_info)
+            return handled
         except Exception as error:
             if outage(error) is None:
                 raise
@@ -44,26 +47,26 @@ rpc = SurvivingRpc.decorator
 class RpcClient(RpcProxy):
     """An ``RpcProxy`` whose every call ends within the timeout named by ``timeout_setting``."""
 
-    def __init__(self, target_service, timeout_setting="RPC_TIMEOUT_SECONDS"):
+    def __init__(self, target_service: str, timeout_setting: str = "RPC_TIMEOUT_SECONDS") -> None:
         super().__init__(target_service)
         self.timeout_setting = timeout_setting
 
-    def setup(self):
+    def setup(self) -> None:
         self.timeout = float(self.container.config.get(self.timeout_setting, DEFAULT_TIMEOUT_SECONDS))
         self.options["expiration"] = self.timeout
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> "_TimedProxy":
         return _TimedProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout)
 
 
 class _TimedProxy:
-    def __init__(self, proxy, service, timeout):
+    def __init__(self, proxy: Any, service: str, timeout: float) -> None:
         self._proxy, self._service, self._timeout = proxy, service, timeout
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         method = getattr(self._proxy, name)
 
-        def call(*args, **kwargs):
+        def call(*args: Any, **kwargs: Any) -> Any:
             timeout = eventlet.Timeout(self._timeout)
             try:
                 return method(*args, **kwargs)

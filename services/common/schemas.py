@@ -1,5 +1,7 @@
 """Marshmallow building blocks that speak Czech and raise our ValidationError."""
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import RAISE, Schema, fields
 from marshmallow import ValidationError as MarshmallowError
@@ -21,7 +23,7 @@ class CzechSchema(Schema):
         "type": "Očekáváme objekt JSON.",
     }
 
-    def load_or_raise(self, data, **kwargs):
+    def load_or_raise(self, data: Any, **kwargs: Any) -> Any:
         """``load``, with marshmallow's error turned into our ``ValidationError``."""
         try:
             return self.load(data, **kwargs)
@@ -32,9 +34,9 @@ class CzechSchema(Schema):
             raise ValidationError(_flatten(messages)) from None
 
 
-def _flatten(messages):
+def _flatten(messages: Mapping[str, Any]) -> dict[str, str]:
     """Field name -> first message, as the web form and the API show them."""
-    flat = {}
+    flat: dict[str, str] = {}
     for name, value in messages.items():
         while isinstance(value, (list, tuple)) and value:
             value = value[0]
@@ -60,11 +62,11 @@ class Text(fields.String):
                               "control": "Text obsahuje nepovolené řídicí znaky.",
                               "line_break": "Text musí být na jednom řádku."}
 
-    def __init__(self, multiline=False, **kwargs):
+    def __init__(self, multiline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.multiline = multiline
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         value = super()._deserialize(value, attr, data, **kwargs)
         try:
             value.encode("utf-8")
@@ -89,7 +91,7 @@ class Name(Text):
     default_error_messages = {"bidi": "Jméno obsahuje znaky, které mění pořadí písmen.",
                               "invisible": "Jméno musí obsahovat viditelné znaky."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         value = super()._deserialize(value, attr, data, **kwargs)
         if any(character in BIDI_CONTROLS for character in value):
             raise self.make_error("bidi")
@@ -121,7 +123,7 @@ class Email(fields.Email):
                             "nemají) a e-mail by nedošel. Zkontrolujte adresu{example}.",
     }
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         if isinstance(value, str):
             value = value.strip()
             local, at, domain = value.rpartition("@")
@@ -137,7 +139,7 @@ class Integer(fields.Integer):
     default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Očekáváme celé číslo.",
                               "too_large": "Číslo je příliš velké."}
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
 
 
@@ -146,7 +148,7 @@ class Boolean(fields.Boolean):
 
     default_error_messages = {"required": REQUIRED, "null": NULL, "invalid": "Očekáváme ano, nebo ne."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value

@@ -25,7 +25,7 @@ def ticket_code(key: bytes, number: int) -> str:
     return f"T{number}-{_mac(key, number)}"
 
 
-def verify_ticket_code(key: bytes, code: str):
+def verify_ticket_code(key: bytes, code: str) -> int | None:
     """The ticket number of a genuine code, or None for a forged or garbled one."""
     match = _CODE.match((code or "").strip().upper())
     if not match:
@@ -80,11 +80,11 @@ def derived_key(key: bytes, label: str) -> bytes:
 class TicketSigner(DependencyProvider):
     """Gives entrypoints the ticket signing key from configuration."""
 
-    def setup(self):
+    def setup(self) -> None:
         config = self.container.config
         key_file = config.get("TICKET_SIGNING_KEY_FILE", "var/ticket-signing.key")
         os.makedirs(os.path.dirname(key_file) or ".", exist_ok=True)
         self.key = load_or_create_key(config.get("TICKET_SIGNING_KEY") or "", key_file)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: object) -> bytes:
         return self.key

@@ -9,23 +9,24 @@ advice for CSV injection). Numbers are written as numbers.
 import csv
 import io
 import unicodedata
+from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def cell(value):
+def cell(value: object) -> object:
     """``value`` as a cell: text that would start a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def csv_text(header, rows) -> str:
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     """UTF-8 with BOM, ``;`` between cells, CRLF between rows: how Czech Excel reads CSV."""
     return "\ufeff" + csv_rows([header]) + csv_rows(rows)
 
 
-def csv_rows(rows) -> str:
+def csv_rows(rows: Iterable[Sequence[object]]) -> str:
     """``rows`` as ``csv_text`` writes them, without the BOM and the header: the next chunk of a
     CSV sent a part at a time."""
     out = io.StringIO()
@@ -38,7 +39,7 @@ class UnreadableText(ValueError):
     """A file that is no text in UTF-8 or Windows-1250; ``line`` is where it first goes wrong
     (1-based) and ``message`` says so in Czech."""
 
-    def __init__(self, line):
+    def __init__(self, line: int) -> None:
         self.line = line
         self.message = (f"Soubor nelze přečíst: na řádku {line} jsou znaky, které nejsou v kódování UTF-8 "
                         f"ani Windows-1250. Uložte ho prosím z Excelu jako „CSV UTF-8“ nebo "
@@ -46,7 +47,7 @@ class UnreadableText(ValueError):
         super().__init__(self.message)
 
 
-def garbled_line(text):
+def garbled_line(text: str) -> int | None:
     """The first line (1-based) holding a character no spreadsheet of names and addresses has:
     U+FFFD (left by an earlier conversion that lost bytes), a C1 control character (U+0080 to
     U+009F, what a mislabelled file turns into) or another control character than tab and line
@@ -61,7 +62,7 @@ def garbled_line(text):
 CZECH_LETTERS = frozenset("áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽ")
 
 
-def _line_at(data, offset):
+def _line_at(data: bytes, offset: int) -> int:
     return data[:offset].count(b"\n") + 1
 
 

@@ -1,7 +1,10 @@
 """nameko's web server answering in our own words, for the public site and the staff console."""
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from nameko.web.server import WsgiApp
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 
 class PagesApp(WsgiApp):
@@ -12,12 +15,12 @@ class PagesApp(WsgiApp):
 
     request_class = Request
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = self.request_class(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
-            request.path_values = values
+            request.path_values = values  # type: ignore[attr-defined]  # nameko reads it
             response = self.admit(request, provider)
             if response is None:
                 response = provider.handle_request(request)
@@ -27,6 +30,6 @@ class PagesApp(WsgiApp):
             response.headers.setdefault(name, value)
         return response(environ, start_response)
 
-    def admit(self, request, provider):
+    def admit(self, request: Request, provider: Any) -> Response | None:
         """A response refusing ``request`` for the entrypoint ``provider`` before it runs; None to go on."""
         return None

@@ -186,15 +186,15 @@ def payment_block(account: dict, request: dict, now, invoice: dict | None = None
     the requests it covers as ``together``) the symbol, due date and amount owed are the
     invoice's, and ``group_invoice`` names it: the organisation pays once for all of them."""
     group = invoice is not None and invoice["variable_symbol"] != request["variable_symbol"]
-    symbol = invoice["variable_symbol"] if group else request["variable_symbol"]
-    due_on = date.fromisoformat(invoice["document"]["due_on"]) if group else request["due_on"]
-    outstanding = owed(together if group else [request])
+    symbol = invoice["variable_symbol"] if group else request["variable_symbol"]  # type: ignore[index]
+    due_on = date.fromisoformat(invoice["document"]["due_on"]) if group else request["due_on"]  # type: ignore[index]
+    outstanding = owed(together if group else [request])  # type: ignore[arg-type]
     due = due_on if due_on >= local(now).date() else None
-    message = f"{symbol} faktura {invoice['number']}" if group else f"{symbol} {request['payer_name']}"
+    message = f"{symbol} faktura {invoice['number']}" if group else f"{symbol} {request['payer_name']}"  # type: ignore[index]
     return {
         "variable_symbol": symbol, "amount": request["amount_halere"] // HALERE,
         "amount_halere": request["amount_halere"], "outstanding_halere": outstanding,
-        "group_invoice": invoice["number"] if group else None,
+        "group_invoice": invoice["number"] if group else None,  # type: ignore[index]
         "due_on": due_on.isoformat(), "requested_on": local(request["created_at"]).date().isoformat(),
         "account": account["czech"], "iban": account["iban"],
         "bic": account.get("bic"),
@@ -249,7 +249,7 @@ def negated(item: dict) -> dict:
 
 
 def vat_lines(items: list[dict]) -> list[dict]:
-    lines = {}
+    lines: dict = {}
     for item in items:
         if item["vat_rate"]:
             line = lines.setdefault(item["vat_rate"], {"rate": item["vat_rate"], "base_halere": 0, "vat_halere": 0})

@@ -496,7 +496,7 @@ def check_admissible(registration, event, now, any_day=False, ticket=True):
 def event_days(event) -> list[date]:
     """The calendar days in Prague on which ``event`` takes place: its sessions' days, or every
     day from its start to its end; in order, each once."""
-    found = set()
+    found: set[date] = set()
     for item in czech.schedule(event):
         first, last = (local(item[field]).date() for field in ("starts_at", "ends_at"))
         found.update(first + timedelta(days=n) for n in range((last - first).days + 1))
