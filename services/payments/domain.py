@@ -185,16 +185,18 @@ def payment_block(account: dict, request: dict, now, invoice: dict | None = None
     under ``variable_symbol`` (``owed``). On a live invoice for several people (``invoice``, with
     the requests it covers as ``together``) the symbol, due date and amount owed are the
     invoice's, and ``group_invoice`` names it: the organisation pays once for all of them."""
-    group = invoice is not None and invoice["variable_symbol"] != request["variable_symbol"]
-    symbol = invoice["variable_symbol"] if group else request["variable_symbol"]  # type: ignore[index]
-    due_on = date.fromisoformat(invoice["document"]["due_on"]) if group else request["due_on"]  # type: ignore[index]
-    outstanding = owed(together if group else [request])  # type: ignore[arg-type]
+    group = invoice if invoice is not None and invoice["variable_symbol"] != request["variable_symbol"] else None
+    if group is not None and together is None:
+        raise ValueError("the payment details of an invoice need the requests it covers")
+    symbol = group["variable_symbol"] if group else request["variable_symbol"]
+    due_on = date.fromisoformat(group["document"]["due_on"]) if group else request["due_on"]
+    outstanding = owed(together if group is not None and together is not None else [request])
     due = due_on if due_on >= local(now).date() else None
-    message = f"{symbol} faktura {invoice['number']}" if group else f"{symbol} {request['payer_name']}"  # type: ignore[index]
+    message = f"{symbol} faktura {group['number']}" if group else f"{symbol} {request['payer_name']}"
     return {
         "variable_symbol": symbol, "amount": request["amount_halere"] // HALERE,
         "amount_halere": request["amount_halere"], "outstanding_halere": outstanding,
-        "group_invoice": invoice["number"] if group else None,  # type: ignore[index]
+        "group_invoice": group["number"] if group else None,
         "due_on": due_on.isoformat(), "requested_on": local(request["created_at"]).date().isoformat(),
         "account": account["czech"], "iban": account["iban"],
         "bic": account.get("bic"),
