@@ -4,7 +4,6 @@ It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
 import os
-import re
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from werkzeug.wrappers import Response
 from services.common import czech, deadletters, qr
 from services.common.addresses import client_address
 from services.common.clock import Clock
-from services.common.czech import PRAGUE, local
+from services.common.czech import local
 from services.common.db import DatabaseProvider
 from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError, outage
 from services.common.health import HealthCheck
@@ -23,13 +22,13 @@ from services.common.logs import CallLog
 from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_rows, csv_text
 
-from . import auditing, domain, store, usecases
+from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
-from .schemas import account_in, event_form_in
+from .schemas import account_in
 from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -277,64 +276,61 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/akce/nova", "staff")
     def event_form(self, request):
-        return self._page(request, "event_form.html", errors={}, values={
-            "kind": "seminar", "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne",
-            "questions": _question_rows([])})
+        return self._page(request, "event_form.html", errors={}, values=forms.new_event_values())
 
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
-        values, rows = _form_input(request), _question_input(request)
-        changed_rows = _question_rows_changed(request)
-        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
-            return self._page(request, "event_form.html", values=dict(values, questions=_question_rows(changed_rows)),
+        """A new draft; the form again with Czech messages when it is refused. Failing halfway
+        (the registrations service away after the audit row is written): the row is marked failed
+        and staff see the outage page; as ``auditing`` says, a timed-out call may have made the draft."""
+        post = forms.event_post(request.form)
+        if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+            return self._page(request, "event_form.html", values=forms.shown_again(post, post.changed_rows),
                               errors={})
         try:
-            data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
+            data = forms.event_data(post)
             with self._audited(request, "event_created", {"title": data.get("title")}) as entry:
-                event = self.registrations.create_event(dict(data, questions=_questions(rows)))
+                event = self.registrations.create_event(data)
                 entry.details.update(event_id=event["id"], title=event["title"])
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422,
-                              values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
+            return self._page(request, "event_form.html", status=422, values=forms.shown_again(post),
+                              errors=forms.event_errors(error))
         return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
                                                            "se objeví, až ho zveřejníte.")
 
     @page("GET", "/akce/<int:event_id>/upravit", "staff")
     def edit_form(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        return self._page(request, "event_form.html", event=event, values=_form_values(event), errors={})
+        return self._page(request, "event_form.html", event=event, values=forms.event_values(event), errors={})
 
     @page("POST", "/akce/<int:event_id>/upravit", "staff")
     def edit(self, request, event_id):
         """Save an edit; when people registered would be told of a new time or place, first show
         them the email they will get, and save only once that is confirmed."""
         event = self.registrations.get_event(event_id)
-        values, rows = _form_input(request), _question_input(request)
-        changed_rows = _question_rows_changed(request)
-        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+        post = forms.event_post(request.form)
+        if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
             return self._page(request, "event_form.html", event=event, errors={},
-                              values=dict(values, questions=_question_rows(changed_rows)))
+                              values=forms.shown_again(post, post.changed_rows))
         try:
-            data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
-            data["questions"] = _questions(rows)
+            data = forms.event_data(post)
             preview = self.registrations.preview_event_update(event_id, data)
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, event=event,
-                              values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
+            return self._page(request, "event_form.html", status=422, event=event, values=forms.shown_again(post),
+                              errors=forms.event_errors(error))
         except Conflict as error:  # an answered question removed, a chosen option taken away
             if error.code not in ("question_answered", "option_chosen"):
                 raise
-            if error.code == "question_answered":  # the answered questions come back (their keys are hidden)
-                posted = {row["id"] for row in rows}
-                rows = rows + [row for row in _form_values(event)["questions"] if row["id"] and row["id"] not in posted]
+            rows = forms.with_answered_questions(post.rows, event) if error.code == "question_answered" \
+                else post.rows  # the answered questions come back (their keys are hidden)
             return self._page(request, "event_form.html", status=409, event=event,
-                              values=dict(values, questions=_question_rows(rows)), errors={"questions": error.message})
+                              values=forms.shown_again(post, rows), errors={"questions": error.message})
         if preview["told"] and request.form.get("confirmed") != "ano":
             email = self.notifications.preview_email("event_updated", {
                 "event": preview["event"], "changes": preview["changes"], "registration": {
                     "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
                     "manage_url": "…", "ticket_code": None}})
-            return self._page(request, "event_preview.html", event=event, values=values, questions=rows,
+            return self._page(request, "event_preview.html", event=event, values=post.values, questions=post.rows,
                               preview=preview, email=email)
         with self._audited(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
                                                       "told": preview["told"]}):
@@ -966,101 +962,3 @@ def _audit_csv(database, filters):
 def _details(details):
     """The audit log's details in Czech: ``komu: jen potvrzeným, přihlášky: 2, 3``."""
     return domain.details_text(details)
-
-
-def _form_values(event):
-    """An event as the form shows it: times in Prague as ``datetime-local`` wants them."""
-    values = {name: event.get(name) for name in ("title", "kind", "topic", "lecturer", "venue", "capacity",
-                                                 "price_member", "price_non_member", "description",
-                                                 "max_per_organisation", "accreditation_number", "hours",
-                                                 "release_unpaid_after_days", "format", "webinar_url")}
-    for flag in CHECKBOXES:
-        values[flag] = "ano" if event.get(flag) else "ne"
-    for field, source in (("starts", "starts_at"), ("ends", "ends_at")):
-        values[field] = local(datetime.fromisoformat(event[source])).strftime("%Y-%m-%dT%H:%M")
-    values["sessions"] = domain.sessions_text(event.get("sessions"), event["venue"])
-    values = {name: "" if value is None else str(value) for name, value in values.items()}
-    values["questions"] = _question_rows([
-        {"id": question["id"], "label": question["label"], "type": question["type"],
-         "options": "\n".join(question["options"]), "required": "ano" if question["required"] else "ne"}
-        for question in event.get("questions") or []])
-    return values
-
-
-QUESTION_PARTS = ("id", "label", "type", "options", "required")
-MAX_QUESTION_ROWS = 100
-QUESTION_ROW = re.compile(r"q([0-9]{1,3})_label")
-BLANK_QUESTION = {"id": "", "label": "", "type": "text", "options": "", "required": "ne"}
-
-
-def _question_input(request, keep_blank=False, without=None):
-    """The rows of the form's questions as typed, in the order of their numbers (a row removed
-    in the browser leaves a gap); blank ones left out unless ``keep_blank`` (the form shown again),
-    and row number ``without`` left out (its "Odebrat" button was pressed)."""
-    numbers = sorted(int(found.group(1)) for found in map(QUESTION_ROW.fullmatch, request.form) if found)
-    rows = []
-    for number in numbers[:MAX_QUESTION_ROWS]:
-        if number == without:
-            continue
-        row = {part: request.form.get(f"q{number}_{part}", "") for part in QUESTION_PARTS}
-        row["required"] = "ano" if row["required"] == "ano" else "ne"
-        if keep_blank or any(row[part].strip() for part in ("label", "options")):
-            rows.append(row)
-    return rows
-
-
-def _question_rows(rows):
-    """The question rows the form shows: those given, or one blank row for a first question."""
-    return list(rows) or [dict(BLANK_QUESTION)]
-
-
-def _question_rows_changed(request):
-    """The form's rows after its "Přidat otázku" or "Odebrat" button (without JavaScript, the
-    form comes back with one more blank row, or without the one removed); None for a save."""
-    if request.form.get("pridat_otazku") is not None:
-        return _question_input(request, keep_blank=True) + [dict(BLANK_QUESTION)]
-    removed = request.form.get("odebrat_otazku", type=int)
-    if removed is not None:
-        return _question_input(request, keep_blank=True, without=removed)
-    return None
-
-
-def _questions(rows):
-    """The form's question rows as the registrations service takes them: a question keeps its key
-    (a hidden field); a new one gets a key made from its text, unlike any other of the event."""
-    keys = domain.question_keys([row["id"].strip() for row in rows], [row["label"] for row in rows])
-    return [{"id": key, "label": row["label"], "type": row["type"],
-             "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
-             "required": row["required"] == "ano"} for key, row in zip(keys, rows, strict=True)]
-
-
-CHECKBOXES = ("waitlist_enabled", "collects_birth_date")
-
-
-def _form_input(request):
-    """The event form's fields as typed; an unticked box is "ne"."""
-    values = {name: request.form.get(name, "") for name in event_form_in.fields}
-    for flag in CHECKBOXES:
-        values[flag] = "ano" if request.form.get(flag) == "ano" else "ne"
-    return values
-
-
-def _form_fields(error):
-    """The registrations service's field names mapped back onto the form's."""
-    renamed = {"starts_at": "starts", "ends_at": "ends"}
-    return {renamed.get(name, name): message for name, message in error.fields.items()}
-
-
-def _event_data(values):
-    """The form's values as the registrations service takes them: times in Prague, with their offset."""
-    data = dict(values)
-    data["sessions"] = [dict(session, starts_at=session["starts_at"].replace(tzinfo=PRAGUE).isoformat(),
-                             ends_at=session["ends_at"].replace(tzinfo=PRAGUE).isoformat())
-                        for session in domain.parse_sessions(data.get("sessions") or "")]
-    for field, target in (("starts", "starts_at"), ("ends", "ends_at")):
-        moment = data.pop(field, None)
-        if moment is not None and not data["sessions"]:  # with sessions, the times are theirs
-            data[target] = moment.replace(tzinfo=PRAGUE).isoformat()
-    return {name: value for name, value in data.items() if value not in ("", None)}
-
-
