@@ -429,6 +429,40 @@ def cancel_event_done(event, stats) -> str:
         f" E-mail s důvodem odchází: {plural(told, 'osoba', 'osoby', 'osob')}." if told else "")
 
 
+# The lists of events and registrations as the pages filter them.
+
+def events_shown(events, which: str, topic, now):
+    """The list of events filtered: ``which`` (``probehle``: ended before ``now``, ``koncepty``:
+    drafts; anything else as given) and then ``topic`` (None: every one). Returns ``(shown,
+    topics)``, the topics being those of the events before the topic is chosen, sorted."""
+    if which == "probehle":
+        events = [e for e in events if datetime.fromisoformat(e["ends_at"]) < now]
+    elif which == "koncepty":
+        events = [e for e in events if e["status"] == "draft"]
+    topics = sorted({e["topic"] for e in events})
+    return [e for e in events if topic is None or e["topic"] == topic], topics
+
+
+def registrations_matching(registrations, query: str) -> list:
+    """The registrations whose name, email or organisation holds ``query`` (folded to lower case
+    by the caller); all of them for an empty query."""
+    if not query:
+        return registrations
+    return [r for r in registrations if query in " ".join(
+        [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+
+
+def live_emails(registrations) -> set:
+    """The addresses of the registrations still in play (confirmed or waiting)."""
+    return {r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")}
+
+
+def events_on(events, day) -> list:
+    """The events taking place on ``day`` (a date in Prague): the door's list."""
+    return [e for e in events
+            if datetime.fromisoformat(e["starts_at"]).date() <= day <= datetime.fromisoformat(e["ends_at"]).date()]
+
+
 # The event form's fields in Czech, for the message after an edit (in the form's order).
 EVENT_FIELDS = {
     "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",

@@ -28,7 +28,6 @@ from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
-from .schemas import account_in
 from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -83,10 +82,6 @@ AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnu
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
 AUDIT_CSV_CHUNK = 1000
-
-
-# What the substitute form sends on (the registrations service reads and checks it).
-SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
 class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, Pages, HealthCheck):
@@ -263,15 +258,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("GET", "/akce", "staff")
     def events(self, request):
         which = request.args.get("ktere", "nadchazejici")
-        events = self.registrations.list_events(include_past=which != "nadchazejici")
-        now = self.clock()
-        if which == "probehle":
-            events = [e for e in events if datetime.fromisoformat(e["ends_at"]) < now]
-        elif which == "koncepty":
-            events = [e for e in events if e["status"] == "draft"]
         topic = request.args.get("tema") or None
-        topics = sorted({e["topic"] for e in events})
-        shown = [e for e in events if topic is None or e["topic"] == topic]
+        shown, topics = domain.events_shown(self.registrations.list_events(include_past=which != "nadchazejici"),
+                                            which, topic, self.clock())
         return self._page(request, "events.html", events=shown, which=which, topics=topics, topic=topic)
 
     @page("GET", "/akce/nova", "staff")
@@ -340,12 +329,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("GET", "/akce/<int:event_id>", "staff")
     def event(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        status = request.args.get("stav") or None
-        registrations = self.registrations.list_registrations(event_id, status)
-        query = (request.args.get("hledat") or "").strip().casefold()
-        if query:
-            registrations = [r for r in registrations if query in " ".join(
-                [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+        status, query = forms.registration_filters(request.args)
+        registrations = domain.registrations_matching(self.registrations.list_registrations(event_id, status), query)
         plan = self.registrations.certificate_plan(event_id) if event["accreditation_number"] else None
         issued = [r["id"] for r in registrations if r.get("certificate") == "issued"]
         numbers = {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(issued)} \
@@ -353,7 +338,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._page(request, "event.html", event=event, registrations=registrations,
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id),
-                          live_emails={r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")},
+                          live_emails=domain.live_emails(registrations),
                           window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
     @page("GET", "/akce/<int:event_id>/nahled", "staff")
@@ -383,7 +368,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             raise Conflict("draft_not_cancelled", "Koncept se neruší, ale maže: použijte „Smazat koncept“.")
         if event["status"] == "cancelled":
             return self._done(request, f"/akce/{event_id}", "Akce už zrušená byla.")
-        reason = " ".join(request.form.get("reason", "").split())
+        reason = forms.reason(request.form)
         if not reason:
             raise Conflict("reason_needed", "Uveďte důvod zrušení: dostanou ho všichni přihlášení.")
         stats = self.registrations.event_stats(event_id)
@@ -481,11 +466,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """Hand the seat to a substitute (the person asked by phone): the form again with Czech
         messages when it is refused."""
         registration = self.registrations.get_registration(registration_id)
-        values = {name: request.form.get(name, "") for name in SUBSTITUTE_FIELDS}
-        data = {name: value.strip() for name, value in values.items() if value.strip()}
-        if not registration["event"]["collects_birth_date"]:
-            data.pop("birth_date", None)
-        values["gdpr_consent"] = data["gdpr_consent"] = request.form.get("gdpr_consent") == "ano"
+        values, data = forms.substitute(request.form, registration["event"]["collects_birth_date"])
         if not confirmed(request):
             problems = domain.substitute_problems(data)
             if problems:
@@ -554,14 +535,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """An announcement to members' contacts: first its preview, made for a real contact, with
         how many will get it; then, confirmed, it is queued. A greeting typed at the top is left
         out: the email greets each contact by name."""
-        values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
-        values["text"], greeting = domain.without_greeting(values["text"])
         districts = self.members.districts()
-        audience = values["audience"] if values["audience"] in districts else "members"
-        missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
-        if missing:
+        post = forms.announcement(request.form, districts)
+        values, audience = post.values, post.audience
+        if post.errors:
             return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                              errors=missing, email=None, count=None, said=())
+                              errors=post.errors, email=None, count=None, said=())
         recipients = self.members.announcement_recipients(None if audience == "members" else audience)
         whom = "všem členům" if audience == "members" else f"členům z okresu {audience}"
         if not recipients:
@@ -587,8 +566,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 f"{domain.count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
                 f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
                 f"({shown['organisation_name']}); každý dostane oslovení svým jménem."]
-        if greeting:
-            said.append(f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
+        if post.greeting:
+            said.append(f"Vaše úvodní oslovení „{post.greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
         return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
                           count=len(recipients), said=said)
 
@@ -596,9 +575,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/zpravy", "staff")
     def messages(self, request):
-        status = request.args.get("stav") or None
-        kind = request.args.get("druh") if request.args.get("druh") in domain.EMAIL_KINDS else None
-        to = (request.args.get("komu") or "").strip() or None
+        status, kind, to = forms.message_filters(request.args)
         return self._page(request, "messages.html",
                           messages=self.notifications.list_messages(to=to, kind=kind, status=status),
                           shown=status, kind=kind, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES,
@@ -656,8 +633,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/vstup", "door")
     def door(self, request):
-        today = local(self.clock()).date()
-        events = [e for e in self.registrations.list_events() if _day(e["starts_at"]) <= today <= _day(e["ends_at"])]
+        events = domain.events_on(self.registrations.list_events(), local(self.clock()).date())
         return self._page(request, "door.html", events=events)
 
     @page("GET", "/vstup/<int:event_id>", "door")
@@ -723,9 +699,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/ucty", "admin")
     def create_account(self, request):
-        values = {name: request.form.get(name, "") for name in ("email", "name", "role")}
+        values = forms.account_values(request.form)
         try:
-            data = account_in.load_or_raise(values)
+            data = forms.account(values)
             with self.db.transaction() as tx:
                 account, password = usecases.create_account(tx, data["email"], data["name"], data["role"],
                                                             self.clock())
@@ -931,10 +907,6 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 def _qr(secret, account):
     """The QR code a phone app reads to add the account's second factor, as a data URL."""
     return qr.png_data_uri(usecases.totp_uri(secret, account["email"]))
-
-
-def _day(moment):
-    return datetime.fromisoformat(moment).date()
 
 
 def _moment(at):
