@@ -6,7 +6,7 @@ import hmac
 import re
 import unicodedata
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import pyotp
 
@@ -735,3 +735,21 @@ def audit_page_number(text) -> int:
     """The page asked for (``?strana=``); anything else is the first."""
     text = (text or "").strip()
     return int(text) if text.isdigit() and 0 < int(text) < 10**6 else 1
+
+
+def audit_pages(total: int, number: int) -> tuple[int, int]:
+    """``(pages, number)``: how many pages ``total`` rows make (at least one), and the page
+    asked for, kept within them."""
+    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    return pages, min(number, pages)
+
+
+def audit_links(values, number: int, pages: int) -> dict:
+    """The audit page's links that keep its filter (the ``values`` given): the previous and
+    the next page (None where there is none) and the CSV of the whole filter."""
+    kept = {name: value for name, value in values.items() if value}
+
+    def link(page_number):
+        return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {})))
+    return {"previous": link(number - 1) if number > 1 else None, "next": link(number + 1) if number < pages else None,
+            "csv": "/audit?" + urlencode(dict(kept, format="csv"))}

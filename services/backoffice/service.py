@@ -5,7 +5,6 @@ shell does. Its own database holds staff accounts, their sessions and the audit 
 """
 import os
 from datetime import datetime
-from urllib.parse import urlencode
 
 from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
@@ -801,24 +800,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                     entry.details["rows"] = store.count_audit(tx, **filters)
             return Response(_audit_csv(self.db, filters), content_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
-        number = domain.audit_page_number(request.args.get("strana"))
         with self.db.transaction() as tx:
-            total = store.count_audit(tx, **filters)
-            pages = max(1, -(-total // domain.AUDIT_PER_PAGE))
-            number = min(number, pages)
-            entries = store.list_audit(tx, limit=domain.AUDIT_PER_PAGE,
-                                       offset=(number - 1) * domain.AUDIT_PER_PAGE, **filters)
-            logged = sorted(store.audit_actions(tx), key=lambda key: ACTIONS.get(key, key))
-        kept = {name: value for name, value in values.items() if value}
-
-        def link(page_number, **extra):
-            return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {}), **extra))
+            entries, total, pages, number, logged = usecases.audit_page(
+                tx, filters, domain.audit_page_number(request.args.get("strana")))
         return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details,
-                          outcome=auditing.outcome_text, values=values, problems=problems, total=total, logged=logged,
-                          number=number, pages=pages, outcomes=AUDIT_OUTCOME_LABELS,
-                          previous=link(number - 1) if number > 1 else None,
-                          next=link(number + 1) if number < pages else None,
-                          csv="/audit?" + urlencode(dict(kept, format="csv")))
+                          outcome=auditing.outcome_text, values=values, problems=problems, total=total,
+                          logged=sorted(logged, key=lambda key: ACTIONS.get(key, key)), number=number, pages=pages,
+                          outcomes=AUDIT_OUTCOME_LABELS, **domain.audit_links(values, number, pages))
 
     @page("GET", "/favicon.ico", None)
     def favicon(self, request):

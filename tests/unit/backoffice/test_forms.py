@@ -120,3 +120,14 @@ def test_registrations_are_found_by_name_email_or_organisation():
     assert domain.registrations_matching(people, "chotěšov") == [people[1]]
     assert domain.registrations_matching(people, "nováková") == [people[0]]
     assert domain.live_emails(people) == {"jana@obec.cz"}
+
+
+def test_the_audit_pages_keep_their_filter_in_their_links():
+    assert domain.audit_pages(0, 3) == (1, 1)
+    assert domain.audit_pages(domain.AUDIT_PER_PAGE * 2 + 1, 2) == (3, 2)
+    assert domain.audit_pages(domain.AUDIT_PER_PAGE * 2, 7) == (2, 2)
+    links = domain.audit_links({"kdo": "jana@obec.cz", "co": "", "od": "1. 3. 2027"}, 2, 3)
+    assert links == {"previous": "/audit?kdo=jana%40obec.cz&od=1.+3.+2027",
+                     "next": "/audit?kdo=jana%40obec.cz&od=1.+3.+2027&strana=3",
+                     "csv": "/audit?kdo=jana%40obec.cz&od=1.+3.+2027&format=csv"}
+    assert domain.audit_links({}, 1, 1) == {"previous": None, "next": None, "csv": "/audit?format=csv"}
