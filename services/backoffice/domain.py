@@ -463,6 +463,20 @@ def events_on(events, day) -> list:
             if datetime.fromisoformat(e["starts_at"]).date() <= day <= datetime.fromisoformat(e["ends_at"]).date()]
 
 
+def days_to(events, today) -> dict:
+    """How many days each event's first day is from ``today`` (a date in Prague), by its id."""
+    return {e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - today).days for e in events}
+
+
+# The emails that carry a registration's ticket (one of them is sent again when it is lost).
+TICKET_EMAILS = ("registration_confirmed", "registration_promoted", "substitute_confirmed", "registration_restored")
+
+
+def ticket_emails(messages) -> list:
+    """The ``messages`` that carried a ticket, in the order given."""
+    return [m for m in messages if m["kind"] in TICKET_EMAILS]
+
+
 # The event form's fields in Czech, for the message after an edit (in the form's order).
 EVENT_FIELDS = {
     "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",

@@ -4,7 +4,6 @@ It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
 import os
-from datetime import datetime
 
 from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
@@ -249,10 +248,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return redirect("/vstup", code=303)
         events = self.registrations.list_events()
         stats = {event["id"]: self.registrations.event_stats(event["id"]) for event in events}
-        now = local(self.clock())
         return self._page(request, "dashboard.html", events=events, stats=stats, attention=self._attention(),
-                          days={e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - now.date()).days
-                                for e in events})
+                          days=domain.days_to(events, local(self.clock()).date()))
 
     @page("GET", "/akce", "staff")
     def events(self, request):
@@ -440,9 +437,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def resend_confirmation(self, request, registration_id):
         """The confirmation with the ticket again (the person lost it)."""
         registration = self.registrations.get_registration(registration_id)
-        sent = [m for m in self.notifications.list_messages(to=registration["email"])
-                if m["kind"] in ("registration_confirmed", "registration_promoted", "substitute_confirmed",
-                                 "registration_restored")]
+        sent = domain.ticket_emails(self.notifications.list_messages(to=registration["email"]))
         if registration["status"] != "confirmed" or not sent:
             raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
         name, back = domain.full_name(registration), f"/akce/{registration['event']['id']}"
@@ -652,11 +647,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 registration = self.registrations.check_in(event_id, code, any_day=any_day)
                 entry.details["registration_id"] = registration["id"]
         except (NotFound, Conflict) as refusal:
-            if refusal.code == "not_today":
-                return self._door(request, event_id, status=409, answer={
-                    "warning": domain.outside_days_question(refusal.message), "fields": {"code": code}})
-            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
-                              status=409 if isinstance(refusal, Conflict) else 404)
+            return self._door_refused(request, event_id, refusal, {"fields": {"code": code}})
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration)})
 
     @page("POST", "/vstup/<int:event_id>/bez-vstupenky", "door")
@@ -681,12 +672,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                      "name": domain.full_name(registration)}, **({"outside_event_days": True} if any_day else {}))):
                 self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
         except (NotFound, Conflict) as refusal:
-            if refusal.code == "not_today":
-                return self._door(request, event_id, status=409, answer={
-                    "warning": domain.outside_days_question(refusal.message), "action": f"{back}/bez-vstupenky",
-                    "fields": {"registration_id": registration["id"], "jiny_den": "ano"}})
-            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
-                              status=409 if isinstance(refusal, Conflict) else 404)
+            return self._door_refused(request, event_id, refusal, {"action": f"{back}/bez-vstupenky", "fields": {
+                "registration_id": registration["id"], "jiny_den": "ano"}})
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
                                                      "without_ticket": True})
 
@@ -861,6 +848,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             if query else []
         return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
                           query=query, found=found, min_query=domain.MIN_NAME_QUERY)
+
+    def _door_refused(self, request, event_id, refusal, again):
+        """The door after a refused check-in: on a day the event does not take place on, the
+        question whether to admit anyway (the form sent again with ``again``); else the refusal."""
+        if refusal.code == "not_today":
+            return self._door(request, event_id, status=409,
+                              answer=dict(again, warning=domain.outside_days_question(refusal.message)))
+        return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
+                          status=409 if isinstance(refusal, Conflict) else 404)
 
     def _account(self, account_id):
         with self.db.transaction() as tx:

@@ -131,3 +131,11 @@ def test_the_audit_pages_keep_their_filter_in_their_links():
                      "next": "/audit?kdo=jana%40obec.cz&od=1.+3.+2027&strana=3",
                      "csv": "/audit?kdo=jana%40obec.cz&od=1.+3.+2027&format=csv"}
     assert domain.audit_links({}, 1, 1) == {"previous": None, "next": None, "csv": "/audit?format=csv"}
+
+
+def test_the_dashboard_counts_days_and_a_lost_ticket_is_found_among_the_emails():
+    events = [{"id": 4, "starts_at": "2027-03-10T09:00:00+01:00"}, {"id": 5, "starts_at": "2027-03-01T09:00:00+01:00"}]
+    assert domain.days_to(events, date(2027, 3, 3)) == {4: 7, 5: -2}
+    messages = [{"id": 1, "kind": "payment_reminder"}, {"id": 2, "kind": "registration_restored"},
+                {"id": 3, "kind": "registration_confirmed"}]
+    assert [m["id"] for m in domain.ticket_emails(messages)] == [2, 3]
