@@ -6,7 +6,7 @@ import hmac
 import re
 import unicodedata
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import pyotp
 
@@ -429,6 +429,54 @@ def cancel_event_done(event, stats) -> str:
         f" E-mail s důvodem odchází: {plural(told, 'osoba', 'osoby', 'osob')}." if told else "")
 
 
+# The lists of events and registrations as the pages filter them.
+
+def events_shown(events, which: str, topic, now):
+    """The list of events filtered: ``which`` (``probehle``: ended before ``now``, ``koncepty``:
+    drafts; anything else as given) and then ``topic`` (None: every one). Returns ``(shown,
+    topics)``, the topics being those of the events before the topic is chosen, sorted."""
+    if which == "probehle":
+        events = [e for e in events if datetime.fromisoformat(e["ends_at"]) < now]
+    elif which == "koncepty":
+        events = [e for e in events if e["status"] == "draft"]
+    topics = sorted({e["topic"] for e in events})
+    return [e for e in events if topic is None or e["topic"] == topic], topics
+
+
+def registrations_matching(registrations, query: str) -> list:
+    """The registrations whose name, email or organisation holds ``query`` (folded to lower case
+    by the caller); all of them for an empty query."""
+    if not query:
+        return registrations
+    return [r for r in registrations if query in " ".join(
+        [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+
+
+def live_emails(registrations) -> set:
+    """The addresses of the registrations still in play (confirmed or waiting)."""
+    return {r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")}
+
+
+def events_on(events, day) -> list:
+    """The events taking place on ``day`` (a date in Prague): the door's list."""
+    return [e for e in events
+            if datetime.fromisoformat(e["starts_at"]).date() <= day <= datetime.fromisoformat(e["ends_at"]).date()]
+
+
+def days_to(events, today) -> dict:
+    """How many days each event's first day is from ``today`` (a date in Prague), by its id."""
+    return {e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - today).days for e in events}
+
+
+# The emails that carry a registration's ticket (one of them is sent again when it is lost).
+TICKET_EMAILS = ("registration_confirmed", "registration_promoted", "substitute_confirmed", "registration_restored")
+
+
+def ticket_emails(messages) -> list:
+    """The ``messages`` that carried a ticket, in the order given."""
+    return [m for m in messages if m["kind"] in TICKET_EMAILS]
+
+
 # The event form's fields in Czech, for the message after an edit (in the form's order).
 EVENT_FIELDS = {
     "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",
@@ -701,3 +749,21 @@ def audit_page_number(text) -> int:
     """The page asked for (``?strana=``); anything else is the first."""
     text = (text or "").strip()
     return int(text) if text.isdigit() and 0 < int(text) < 10**6 else 1
+
+
+def audit_pages(total: int, number: int) -> tuple[int, int]:
+    """``(pages, number)``: how many pages ``total`` rows make (at least one), and the page
+    asked for, kept within them."""
+    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    return pages, min(number, pages)
+
+
+def audit_links(values, number: int, pages: int) -> dict:
+    """The audit page's links that keep its filter (the ``values`` given): the previous and
+    the next page (None where there is none) and the CSV of the whole filter."""
+    kept = {name: value for name, value in values.items() if value}
+
+    def link(page_number):
+        return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {})))
+    return {"previous": link(number - 1) if number > 1 else None, "next": link(number + 1) if number < pages else None,
+            "csv": "/audit?" + urlencode(dict(kept, format="csv"))}

@@ -4,9 +4,6 @@ It owns no seminar data: its pages call the other services over RPC, as the
 shell does. Its own database holds staff accounts, their sessions and the audit log.
 """
 import os
-import re
-from datetime import datetime
-from urllib.parse import urlencode
 
 from nameko.dependency_providers import Config
 from werkzeug.utils import redirect
@@ -15,7 +12,7 @@ from werkzeug.wrappers import Response
 from services.common import czech, deadletters, qr
 from services.common.addresses import client_address
 from services.common.clock import Clock
-from services.common.czech import PRAGUE, local
+from services.common.czech import local
 from services.common.db import DatabaseProvider
 from services.common.errors import Conflict, NotFound, ServiceUnavailable, ValidationError, outage
 from services.common.health import HealthCheck
@@ -23,13 +20,12 @@ from services.common.logs import CallLog
 from services.common.rpc import RpcClient
 from services.common.spreadsheet import csv_rows, csv_text
 
-from . import auditing, domain, store, usecases
+from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
-from .schemas import account_in, event_form_in
 from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -84,10 +80,6 @@ AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnu
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
 AUDIT_CSV_CHUNK = 1000
-
-
-# What the substitute form sends on (the registrations service reads and checks it).
-SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "phone", "position", "birth_date")
 
 
 class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, Pages, HealthCheck):
@@ -256,85 +248,74 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return redirect("/vstup", code=303)
         events = self.registrations.list_events()
         stats = {event["id"]: self.registrations.event_stats(event["id"]) for event in events}
-        now = local(self.clock())
         return self._page(request, "dashboard.html", events=events, stats=stats, attention=self._attention(),
-                          days={e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - now.date()).days
-                                for e in events})
+                          days=domain.days_to(events, local(self.clock()).date()))
 
     @page("GET", "/akce", "staff")
     def events(self, request):
         which = request.args.get("ktere", "nadchazejici")
-        events = self.registrations.list_events(include_past=which != "nadchazejici")
-        now = self.clock()
-        if which == "probehle":
-            events = [e for e in events if datetime.fromisoformat(e["ends_at"]) < now]
-        elif which == "koncepty":
-            events = [e for e in events if e["status"] == "draft"]
         topic = request.args.get("tema") or None
-        topics = sorted({e["topic"] for e in events})
-        shown = [e for e in events if topic is None or e["topic"] == topic]
+        shown, topics = domain.events_shown(self.registrations.list_events(include_past=which != "nadchazejici"),
+                                            which, topic, self.clock())
         return self._page(request, "events.html", events=shown, which=which, topics=topics, topic=topic)
 
     @page("GET", "/akce/nova", "staff")
     def event_form(self, request):
-        return self._page(request, "event_form.html", errors={}, values={
-            "kind": "seminar", "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne",
-            "questions": _question_rows([])})
+        return self._page(request, "event_form.html", errors={}, values=forms.new_event_values())
 
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
-        values, rows = _form_input(request), _question_input(request)
-        changed_rows = _question_rows_changed(request)
-        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
-            return self._page(request, "event_form.html", values=dict(values, questions=_question_rows(changed_rows)),
+        """A new draft; the form again with Czech messages when it is refused. Failing halfway
+        (the registrations service away after the audit row is written): the row is marked failed
+        and staff see the outage page; as ``auditing`` says, a timed-out call may have made the draft."""
+        post = forms.event_post(request.form)
+        if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+            return self._page(request, "event_form.html", values=forms.shown_again(post, post.changed_rows),
                               errors={})
         try:
-            data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
+            data = forms.event_data(post)
             with self._audited(request, "event_created", {"title": data.get("title")}) as entry:
-                event = self.registrations.create_event(dict(data, questions=_questions(rows)))
+                event = self.registrations.create_event(data)
                 entry.details.update(event_id=event["id"], title=event["title"])
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422,
-                              values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
+            return self._page(request, "event_form.html", status=422, values=forms.shown_again(post),
+                              errors=forms.event_errors(error))
         return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
                                                            "se objeví, až ho zveřejníte.")
 
     @page("GET", "/akce/<int:event_id>/upravit", "staff")
     def edit_form(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        return self._page(request, "event_form.html", event=event, values=_form_values(event), errors={})
+        return self._page(request, "event_form.html", event=event, values=forms.event_values(event), errors={})
 
     @page("POST", "/akce/<int:event_id>/upravit", "staff")
     def edit(self, request, event_id):
         """Save an edit; when people registered would be told of a new time or place, first show
         them the email they will get, and save only once that is confirmed."""
         event = self.registrations.get_event(event_id)
-        values, rows = _form_input(request), _question_input(request)
-        changed_rows = _question_rows_changed(request)
-        if changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
+        post = forms.event_post(request.form)
+        if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
             return self._page(request, "event_form.html", event=event, errors={},
-                              values=dict(values, questions=_question_rows(changed_rows)))
+                              values=forms.shown_again(post, post.changed_rows))
         try:
-            data = _event_data(event_form_in.load_or_raise({k: v for k, v in values.items() if v.strip()}))
-            data["questions"] = _questions(rows)
+            data = forms.event_data(post)
             preview = self.registrations.preview_event_update(event_id, data)
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, event=event,
-                              values=dict(values, questions=_question_rows(rows)), errors=_form_fields(error))
+            return self._page(request, "event_form.html", status=422, event=event, values=forms.shown_again(post),
+                              errors=forms.event_errors(error))
         except Conflict as error:  # an answered question removed, a chosen option taken away
             if error.code not in ("question_answered", "option_chosen"):
                 raise
-            if error.code == "question_answered":  # the answered questions come back (their keys are hidden)
-                posted = {row["id"] for row in rows}
-                rows = rows + [row for row in _form_values(event)["questions"] if row["id"] and row["id"] not in posted]
+            rows = forms.with_answered_questions(post.rows, event) if error.code == "question_answered" \
+                else post.rows  # the answered questions come back (their keys are hidden)
             return self._page(request, "event_form.html", status=409, event=event,
-                              values=dict(values, questions=_question_rows(rows)), errors={"questions": error.message})
+                              values=forms.shown_again(post, rows), errors={"questions": error.message})
         if preview["told"] and request.form.get("confirmed") != "ano":
             email = self.notifications.preview_email("event_updated", {
                 "event": preview["event"], "changes": preview["changes"], "registration": {
                     "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
                     "manage_url": "…", "ticket_code": None}})
-            return self._page(request, "event_preview.html", event=event, values=values, questions=rows,
+            return self._page(request, "event_preview.html", event=event, values=post.values, questions=post.rows,
                               preview=preview, email=email)
         with self._audited(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
                                                       "told": preview["told"]}):
@@ -344,12 +325,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("GET", "/akce/<int:event_id>", "staff")
     def event(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        status = request.args.get("stav") or None
-        registrations = self.registrations.list_registrations(event_id, status)
-        query = (request.args.get("hledat") or "").strip().casefold()
-        if query:
-            registrations = [r for r in registrations if query in " ".join(
-                [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
+        status, query = forms.registration_filters(request.args)
+        registrations = domain.registrations_matching(self.registrations.list_registrations(event_id, status), query)
         plan = self.registrations.certificate_plan(event_id) if event["accreditation_number"] else None
         issued = [r["id"] for r in registrations if r.get("certificate") == "issued"]
         numbers = {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(issued)} \
@@ -357,7 +334,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._page(request, "event.html", event=event, registrations=registrations,
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id),
-                          live_emails={r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")},
+                          live_emails=domain.live_emails(registrations),
                           window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
     @page("GET", "/akce/<int:event_id>/nahled", "staff")
@@ -387,7 +364,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             raise Conflict("draft_not_cancelled", "Koncept se neruší, ale maže: použijte „Smazat koncept“.")
         if event["status"] == "cancelled":
             return self._done(request, f"/akce/{event_id}", "Akce už zrušená byla.")
-        reason = " ".join(request.form.get("reason", "").split())
+        reason = forms.reason(request.form)
         if not reason:
             raise Conflict("reason_needed", "Uveďte důvod zrušení: dostanou ho všichni přihlášení.")
         stats = self.registrations.event_stats(event_id)
@@ -460,9 +437,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def resend_confirmation(self, request, registration_id):
         """The confirmation with the ticket again (the person lost it)."""
         registration = self.registrations.get_registration(registration_id)
-        sent = [m for m in self.notifications.list_messages(to=registration["email"])
-                if m["kind"] in ("registration_confirmed", "registration_promoted", "substitute_confirmed",
-                                 "registration_restored")]
+        sent = domain.ticket_emails(self.notifications.list_messages(to=registration["email"]))
         if registration["status"] != "confirmed" or not sent:
             raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
         name, back = domain.full_name(registration), f"/akce/{registration['event']['id']}"
@@ -485,11 +460,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """Hand the seat to a substitute (the person asked by phone): the form again with Czech
         messages when it is refused."""
         registration = self.registrations.get_registration(registration_id)
-        values = {name: request.form.get(name, "") for name in SUBSTITUTE_FIELDS}
-        data = {name: value.strip() for name, value in values.items() if value.strip()}
-        if not registration["event"]["collects_birth_date"]:
-            data.pop("birth_date", None)
-        values["gdpr_consent"] = data["gdpr_consent"] = request.form.get("gdpr_consent") == "ano"
+        values, data = forms.substitute(request.form, registration["event"]["collects_birth_date"])
         if not confirmed(request):
             problems = domain.substitute_problems(data)
             if problems:
@@ -558,14 +529,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """An announcement to members' contacts: first its preview, made for a real contact, with
         how many will get it; then, confirmed, it is queued. A greeting typed at the top is left
         out: the email greets each contact by name."""
-        values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
-        values["text"], greeting = domain.without_greeting(values["text"])
         districts = self.members.districts()
-        audience = values["audience"] if values["audience"] in districts else "members"
-        missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
-        if missing:
+        post = forms.announcement(request.form, districts)
+        values, audience = post.values, post.audience
+        if post.errors:
             return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                              errors=missing, email=None, count=None, said=())
+                              errors=post.errors, email=None, count=None, said=())
         recipients = self.members.announcement_recipients(None if audience == "members" else audience)
         whom = "všem členům" if audience == "members" else f"členům z okresu {audience}"
         if not recipients:
@@ -591,8 +560,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 f"{domain.count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
                 f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
                 f"({shown['organisation_name']}); každý dostane oslovení svým jménem."]
-        if greeting:
-            said.append(f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
+        if post.greeting:
+            said.append(f"Vaše úvodní oslovení „{post.greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
         return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
                           count=len(recipients), said=said)
 
@@ -600,9 +569,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/zpravy", "staff")
     def messages(self, request):
-        status = request.args.get("stav") or None
-        kind = request.args.get("druh") if request.args.get("druh") in domain.EMAIL_KINDS else None
-        to = (request.args.get("komu") or "").strip() or None
+        status, kind, to = forms.message_filters(request.args)
         return self._page(request, "messages.html",
                           messages=self.notifications.list_messages(to=to, kind=kind, status=status),
                           shown=status, kind=kind, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES,
@@ -660,8 +627,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/vstup", "door")
     def door(self, request):
-        today = local(self.clock()).date()
-        events = [e for e in self.registrations.list_events() if _day(e["starts_at"]) <= today <= _day(e["ends_at"])]
+        events = domain.events_on(self.registrations.list_events(), local(self.clock()).date())
         return self._page(request, "door.html", events=events)
 
     @page("GET", "/vstup/<int:event_id>", "door")
@@ -681,11 +647,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 registration = self.registrations.check_in(event_id, code, any_day=any_day)
                 entry.details["registration_id"] = registration["id"]
         except (NotFound, Conflict) as refusal:
-            if refusal.code == "not_today":
-                return self._door(request, event_id, status=409, answer={
-                    "warning": domain.outside_days_question(refusal.message), "fields": {"code": code}})
-            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
-                              status=409 if isinstance(refusal, Conflict) else 404)
+            return self._door_refused(request, event_id, refusal, {"fields": {"code": code}})
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration)})
 
     @page("POST", "/vstup/<int:event_id>/bez-vstupenky", "door")
@@ -710,12 +672,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                      "name": domain.full_name(registration)}, **({"outside_event_days": True} if any_day else {}))):
                 self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
         except (NotFound, Conflict) as refusal:
-            if refusal.code == "not_today":
-                return self._door(request, event_id, status=409, answer={
-                    "warning": domain.outside_days_question(refusal.message), "action": f"{back}/bez-vstupenky",
-                    "fields": {"registration_id": registration["id"], "jiny_den": "ano"}})
-            return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
-                              status=409 if isinstance(refusal, Conflict) else 404)
+            return self._door_refused(request, event_id, refusal, {"action": f"{back}/bez-vstupenky", "fields": {
+                "registration_id": registration["id"], "jiny_den": "ano"}})
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
                                                      "without_ticket": True})
 
@@ -727,9 +685,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/ucty", "admin")
     def create_account(self, request):
-        values = {name: request.form.get(name, "") for name in ("email", "name", "role")}
+        values = forms.account_values(request.form)
         try:
-            data = account_in.load_or_raise(values)
+            data = forms.account(values)
             with self.db.transaction() as tx:
                 account, password = usecases.create_account(tx, data["email"], data["name"], data["role"],
                                                             self.clock())
@@ -829,24 +787,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                     entry.details["rows"] = store.count_audit(tx, **filters)
             return Response(_audit_csv(self.db, filters), content_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
-        number = domain.audit_page_number(request.args.get("strana"))
         with self.db.transaction() as tx:
-            total = store.count_audit(tx, **filters)
-            pages = max(1, -(-total // domain.AUDIT_PER_PAGE))
-            number = min(number, pages)
-            entries = store.list_audit(tx, limit=domain.AUDIT_PER_PAGE,
-                                       offset=(number - 1) * domain.AUDIT_PER_PAGE, **filters)
-            logged = sorted(store.audit_actions(tx), key=lambda key: ACTIONS.get(key, key))
-        kept = {name: value for name, value in values.items() if value}
-
-        def link(page_number, **extra):
-            return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {}), **extra))
+            entries, total, pages, number, logged = usecases.audit_page(
+                tx, filters, domain.audit_page_number(request.args.get("strana")))
         return self._page(request, "audit.html", entries=entries, actions=ACTIONS, details=_details,
-                          outcome=auditing.outcome_text, values=values, problems=problems, total=total, logged=logged,
-                          number=number, pages=pages, outcomes=AUDIT_OUTCOME_LABELS,
-                          previous=link(number - 1) if number > 1 else None,
-                          next=link(number + 1) if number < pages else None,
-                          csv="/audit?" + urlencode(dict(kept, format="csv")))
+                          outcome=auditing.outcome_text, values=values, problems=problems, total=total,
+                          logged=sorted(logged, key=lambda key: ACTIONS.get(key, key)), number=number, pages=pages,
+                          outcomes=AUDIT_OUTCOME_LABELS, **domain.audit_links(values, number, pages))
 
     @page("GET", "/favicon.ico", None)
     def favicon(self, request):
@@ -902,6 +849,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
                           query=query, found=found, min_query=domain.MIN_NAME_QUERY)
 
+    def _door_refused(self, request, event_id, refusal, again):
+        """The door after a refused check-in: on a day the event does not take place on, the
+        question whether to admit anyway (the form sent again with ``again``); else the refusal."""
+        if refusal.code == "not_today":
+            return self._door(request, event_id, status=409,
+                              answer=dict(again, warning=domain.outside_days_question(refusal.message)))
+        return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
+                          status=409 if isinstance(refusal, Conflict) else 404)
+
     def _account(self, account_id):
         with self.db.transaction() as tx:
             found = store.get_account(tx, account_id=account_id)
@@ -937,10 +893,6 @@ def _qr(secret, account):
     return qr.png_data_uri(usecases.totp_uri(secret, account["email"]))
 
 
-def _day(moment):
-    return datetime.fromisoformat(moment).date()
-
-
 def _moment(at):
     """``5. 1. 2027 9:05:30``: the audit log's time, to the second, as Czech readers write it."""
     m = local(at)
@@ -966,101 +918,3 @@ def _audit_csv(database, filters):
 def _details(details):
     """The audit log's details in Czech: ``komu: jen potvrzeným, přihlášky: 2, 3``."""
     return domain.details_text(details)
-
-
-def _form_values(event):
-    """An event as the form shows it: times in Prague as ``datetime-local`` wants them."""
-    values = {name: event.get(name) for name in ("title", "kind", "topic", "lecturer", "venue", "capacity",
-                                                 "price_member", "price_non_member", "description",
-                                                 "max_per_organisation", "accreditation_number", "hours",
-                                                 "release_unpaid_after_days", "format", "webinar_url")}
-    for flag in CHECKBOXES:
-        values[flag] = "ano" if event.get(flag) else "ne"
-    for field, source in (("starts", "starts_at"), ("ends", "ends_at")):
-        values[field] = local(datetime.fromisoformat(event[source])).strftime("%Y-%m-%dT%H:%M")
-    values["sessions"] = domain.sessions_text(event.get("sessions"), event["venue"])
-    values = {name: "" if value is None else str(value) for name, value in values.items()}
-    values["questions"] = _question_rows([
-        {"id": question["id"], "label": question["label"], "type": question["type"],
-         "options": "\n".join(question["options"]), "required": "ano" if question["required"] else "ne"}
-        for question in event.get("questions") or []])
-    return values
-
-
-QUESTION_PARTS = ("id", "label", "type", "options", "required")
-MAX_QUESTION_ROWS = 100
-QUESTION_ROW = re.compile(r"q([0-9]{1,3})_label")
-BLANK_QUESTION = {"id": "", "label": "", "type": "text", "options": "", "required": "ne"}
-
-
-def _question_input(request, keep_blank=False, without=None):
-    """The rows of the form's questions as typed, in the order of their numbers (a row removed
-    in the browser leaves a gap); blank ones left out unless ``keep_blank`` (the form shown again),
-    and row number ``without`` left out (its "Odebrat" button was pressed)."""
-    numbers = sorted(int(found.group(1)) for found in map(QUESTION_ROW.fullmatch, request.form) if found)
-    rows = []
-    for number in numbers[:MAX_QUESTION_ROWS]:
-        if number == without:
-            continue
-        row = {part: request.form.get(f"q{number}_{part}", "") for part in QUESTION_PARTS}
-        row["required"] = "ano" if row["required"] == "ano" else "ne"
-        if keep_blank or any(row[part].strip() for part in ("label", "options")):
-            rows.append(row)
-    return rows
-
-
-def _question_rows(rows):
-    """The question rows the form shows: those given, or one blank row for a first question."""
-    return list(rows) or [dict(BLANK_QUESTION)]
-
-
-def _question_rows_changed(request):
-    """The form's rows after its "Přidat otázku" or "Odebrat" button (without JavaScript, the
-    form comes back with one more blank row, or without the one removed); None for a save."""
-    if request.form.get("pridat_otazku") is not None:
-        return _question_input(request, keep_blank=True) + [dict(BLANK_QUESTION)]
-    removed = request.form.get("odebrat_otazku", type=int)
-    if removed is not None:
-        return _question_input(request, keep_blank=True, without=removed)
-    return None
-
-
-def _questions(rows):
-    """The form's question rows as the registrations service takes them: a question keeps its key
-    (a hidden field); a new one gets a key made from its text, unlike any other of the event."""
-    keys = domain.question_keys([row["id"].strip() for row in rows], [row["label"] for row in rows])
-    return [{"id": key, "label": row["label"], "type": row["type"],
-             "options": [line.strip() for line in row["options"].splitlines() if line.strip()],
-             "required": row["required"] == "ano"} for key, row in zip(keys, rows, strict=True)]
-
-
-CHECKBOXES = ("waitlist_enabled", "collects_birth_date")
-
-
-def _form_input(request):
-    """The event form's fields as typed; an unticked box is "ne"."""
-    values = {name: request.form.get(name, "") for name in event_form_in.fields}
-    for flag in CHECKBOXES:
-        values[flag] = "ano" if request.form.get(flag) == "ano" else "ne"
-    return values
-
-
-def _form_fields(error):
-    """The registrations service's field names mapped back onto the form's."""
-    renamed = {"starts_at": "starts", "ends_at": "ends"}
-    return {renamed.get(name, name): message for name, message in error.fields.items()}
-
-
-def _event_data(values):
-    """The form's values as the registrations service takes them: times in Prague, with their offset."""
-    data = dict(values)
-    data["sessions"] = [dict(session, starts_at=session["starts_at"].replace(tzinfo=PRAGUE).isoformat(),
-                             ends_at=session["ends_at"].replace(tzinfo=PRAGUE).isoformat())
-                        for session in domain.parse_sessions(data.get("sessions") or "")]
-    for field, target in (("starts", "starts_at"), ("ends", "ends_at")):
-        moment = data.pop(field, None)
-        if moment is not None and not data["sessions"]:  # with sessions, the times are theirs
-            data[target] = moment.replace(tzinfo=PRAGUE).isoformat()
-    return {name: value for name, value in data.items() if value not in ("", None)}
-
-

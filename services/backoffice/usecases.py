@@ -332,3 +332,13 @@ def reset_second_factor(session, admin, account_id, now):
 def audit(session, account, action, details, now):
     """Record who did what and when."""
     store.add_audit(session, now, account["email"], action, details)
+
+
+def audit_page(session, filters, number):
+    """One page of the audit log under ``filters``, newest first: ``(entries, total, pages,
+    number, actions)``, ``number`` kept within the pages, ``actions`` those the log holds."""
+    total = store.count_audit(session, **filters)
+    pages, number = domain.audit_pages(total, number)
+    entries = store.list_audit(session, limit=domain.AUDIT_PER_PAGE, offset=(number - 1) * domain.AUDIT_PER_PAGE,
+                               **filters)
+    return entries, total, pages, number, store.audit_actions(session)
