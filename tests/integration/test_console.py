@@ -268,7 +268,7 @@ def test_the_office_prints_the_sheet_marks_attendance_and_gets_the_certificate(w
     emails = office.get(f"{base}/zpravy?komu=adam@obec.example")
     [message_id] = re.findall(r'action="/zpravy/(\d+)/znovu"', emails.text)
     content = office.get(f"{base}/zpravy/{message_id}")
-    assert "Potvrzení přihlášky: " in content.text and "Adam Šimek" in content.text
+    assert "Potvrzení přihlášky: " in content.text and "Dobrý den, pane Šimku," in content.text
     asked = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails)})
     assert "Poslat e-mail znovu?" in asked.text and "adam@obec.example" in asked.text
     resent = office.post(f"{base}/zpravy/{message_id}/znovu", data={"csrf": csrf_of(emails), "confirmed": "ano"})
