@@ -19,6 +19,8 @@ A failure never leaves the key busy: the lead passes on in a ``finally``.
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
+from services.common.settings import setting
+
 LIMIT = 100
 
 _LEAD = object()
@@ -118,7 +120,7 @@ class GroupCommit(DependencyProvider):
     """One ``Groups`` per service process, shared by its workers."""
 
     def setup(self):
-        self.groups = Groups(int(self.container.config.get("REGISTRATION_GROUP_LIMIT", LIMIT)))
+        self.groups = Groups(int(setting(self.container.config, "REGISTRATION_GROUP_LIMIT")))
 
     def get_dependency(self, worker_ctx):
         return self.groups

@@ -3,7 +3,7 @@ settings once, when it starts.
 
 ``deploy/config.yaml`` is the only place a setting's default is written (``${KEY:default}``).
 A service declares its settings as a frozen dataclass and a ``load(config)`` that reads each key
-through ``value``: the key as configured, else config.yaml's default (a test's configuration
+through ``setting``: the key as configured, else config.yaml's default (a test's configuration
 often names only the keys it changes). Code never writes a second default.
 """
 import functools
@@ -47,7 +47,7 @@ def file_defaults(path: str = CONFIG_FILE) -> dict:
         return yaml.load(config_file, Loader=_DefaultsLoader)
 
 
-def value(config: Mapping, key: str, blank_is_default: bool = False) -> Any:
+def setting(config: Mapping, key: str, blank_is_default: bool = False) -> Any:
     """The setting ``key``: as configured, else config.yaml's default (also when it is
     configured blank, None or "", and ``blank_is_default``). A key config.yaml lacks is a
     KeyError: every setting is declared there."""
@@ -57,6 +57,11 @@ def value(config: Mapping, key: str, blank_is_default: bool = False) -> Any:
     if key in config and not (blank_is_default and config[key] in (None, "")):
         return config[key]
     return defaults[key]
+
+
+def section(configured: Mapping, key: str) -> dict:
+    """A block of settings (``SMTP``): the keys given, and config.yaml's defaults for the rest."""
+    return {**file_defaults()[key], **configured}
 
 
 def flag(setting: Any) -> bool:

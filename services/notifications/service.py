@@ -18,6 +18,7 @@ from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
+from services.common.settings import setting
 
 from . import domain, store, usecases
 from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
@@ -152,7 +153,7 @@ class NotificationsService(HealthCheck):
         kind = domain.ATTENDEE_FOLLOW_UPS[payload["purpose"]]
         now = self.clock()
         recipients = payload["recipients"]
-        schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))
+        schedule = domain.announcement_schedule(len(recipients), now, setting(self.config, "ANNOUNCE_PER_SECOND"))
         queued = 0
         with self.db.transaction() as tx:
             for recipient, not_before in zip(recipients, schedule, strict=True):
@@ -181,7 +182,7 @@ class NotificationsService(HealthCheck):
         subject, text = values["subject"], values["text"]
         recipients = self.members.announcement_recipients(None if audience == "members" else audience)
         now, announcement_id = self.clock(), str(uuid.uuid4())
-        schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))
+        schedule = domain.announcement_schedule(len(recipients), now, setting(self.config, "ANNOUNCE_PER_SECOND"))
         base_url = self.config["PUBLIC_BASE_URL"].rstrip("/")
         with self.db.transaction() as tx:
             for contact, not_before in zip(recipients, schedule, strict=True):
@@ -237,8 +238,8 @@ class NotificationsService(HealthCheck):
         """The subject and plain text of the email of ``kind`` about ``payload``, as it would be sent
         (for staff to read before they change an event); nothing is queued or sent."""
         message = compose(kind, payload, sender=self.config["MAIL_FROM"], reply_to=self.config.get("MAIL_REPLY_TO"),
-                          organiser=self.config.get("ORGANISER_NAME", ""),
-                          contact=self.config.get("ORGANISER_CONTACT", ""), recipient="ukazka@example.invalid",
+                          organiser=setting(self.config, "ORGANISER_NAME"),
+                          contact=setting(self.config, "ORGANISER_CONTACT"), recipient="ukazka@example.invalid",
                           message_id="<ukazka@example.invalid>")
         return {"subject": str(message["Subject"]), "text": message.get_body(("plain",)).get_content()}
 
@@ -260,7 +261,7 @@ class NotificationsService(HealthCheck):
     @timer(interval=RETENTION_SECONDS)
     def forget_sent_bodies(self):
         """Retention: what a sent email said is kept SENT_EMAIL_KEEP_DAYS (for a resend), then dropped."""
-        days = float(self.config.get("SENT_EMAIL_KEEP_DAYS", 90))
+        days = float(setting(self.config, "SENT_EMAIL_KEEP_DAYS"))
         with self.db.transaction() as tx:
             purged = store.purge_sent_bodies(tx, self.clock() - timedelta(days=days))
         if purged:
@@ -315,7 +316,7 @@ class NotificationsService(HealthCheck):
     def _failure(self, message, error, permanent):
         log.warning("message %s to %s not sent: %s", message["id"], message["recipient"], error)
         return partial(usecases.record_failure, message=message, error=error, permanent=permanent,
-                       delays=self.config.get("MAIL_RETRY_DELAYS"))
+                       delays=setting(self.config, "MAIL_RETRY_DELAYS"))
 
     def _record(self, message_id, outcome, claim_lapses):
         """Record how sending a message went, while this worker still holds its claim.
@@ -362,13 +363,13 @@ class NotificationsService(HealthCheck):
             attachments.append(("zruseni.ics" if revision == calendar.WITHDRAWN else "pozvanka.ics",
                                 f"text/calendar; method={calendar.METHOD}; charset=utf-8",
                                 calendar.ics(payload, revision=revision, sender=config["MAIL_FROM"],
-                                             organiser=config.get("ORGANISER_NAME", ""), now=self.clock())))
+                                             organiser=setting(config, "ORGANISER_NAME"), now=self.clock())))
         if kind == "announcement":
             headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return compose(
             kind, payload, sender=config["MAIL_FROM"], reply_to=config.get("MAIL_REPLY_TO"),
-            organiser=config.get("ORGANISER_NAME", ""), contact=config.get("ORGANISER_CONTACT", ""),
+            organiser=setting(config, "ORGANISER_NAME"), contact=setting(config, "ORGANISER_CONTACT"),
             recipient=message["recipient"], message_id=message["message_id_header"], attachments=attachments,
             headers=headers, qr_platba=qr_platba,
         )

@@ -28,7 +28,6 @@ from services.common.rpc import RpcClient, rpc
 from services.common.settings import SettingsProvider
 
 from . import domain, isdoc, statements, store, usecases
-from .settings import load as load_settings
 from .schemas import (
     cancel_invoice_in,
     invoice_in,
@@ -38,6 +37,7 @@ from .schemas import (
     resolve_in,
     statement_in,
 )
+from .settings import load as load_settings
 
 log = logging.getLogger(__name__)
 

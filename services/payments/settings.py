@@ -1,13 +1,13 @@
 """The payments service's settings, parsed once when it starts (``SettingsProvider``).
 
-Every default is deploy/config.yaml's (``services.common.settings.value``); a wrong IBAN or
+Every default is deploy/config.yaml's (``services.common.settings.setting``); a wrong IBAN or
 invoice mode stops the service at start rather than failing the first registration's handler.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.common.settings import flag, text, value
+from services.common.settings import flag, setting, text
 
 from .domain import INVOICE_MODES, bank_account
 
@@ -28,27 +28,27 @@ class Settings:
 
 def load(config: Mapping) -> Settings:
     """What paying and invoicing need from the configuration, checked."""
-    account = bank_account(text(value(config, "BANK_IBAN")), value(config, "BANK_BIC") or None)
-    mode = value(config, "INVOICE_MODE", blank_is_default=True)
+    account = bank_account(text(setting(config, "BANK_IBAN")), setting(config, "BANK_BIC") or None)
+    mode = setting(config, "INVOICE_MODE", blank_is_default=True)
     if mode not in INVOICE_MODES:
         raise ValueError(f"INVOICE_MODE must be one of {INVOICE_MODES}, not {mode!r}")
-    vat_payer = flag(value(config, "VAT_PAYER"))
+    vat_payer = flag(setting(config, "VAT_PAYER"))
     return Settings(
         account=account,
-        days_to_pay=int(value(config, "PAYMENT_DAYS")),
-        due_after_start=flag(value(config, "PAYMENT_DUE_AFTER_START")),
+        days_to_pay=int(setting(config, "PAYMENT_DAYS")),
+        due_after_start=flag(setting(config, "PAYMENT_DUE_AFTER_START")),
         invoice_mode=mode,
-        vat_rate=int(value(config, "VAT_RATE")) if vat_payer else 0,
+        vat_rate=int(setting(config, "VAT_RATE")) if vat_payer else 0,
         supplier={
-            "name": value(config, "ORGANISER_NAME"), "address": value(config, "ORGANISER_ADDRESS"),
-            "ico": text(value(config, "ORGANISER_ICO")) or None,
-            "dic": text(value(config, "ORGANISER_DIC")) or None,
-            "register_entry": value(config, "ORGANISER_REGISTER_ENTRY"), "iban": account["iban"],
-            "bic": account["bic"], "account": account["czech"], "email": value(config, "MAIL_REPLY_TO") or None,
+            "name": setting(config, "ORGANISER_NAME"), "address": setting(config, "ORGANISER_ADDRESS"),
+            "ico": text(setting(config, "ORGANISER_ICO")) or None,
+            "dic": text(setting(config, "ORGANISER_DIC")) or None,
+            "register_entry": setting(config, "ORGANISER_REGISTER_ENTRY"), "iban": account["iban"],
+            "bic": account["bic"], "account": account["czech"], "email": setting(config, "MAIL_REPLY_TO") or None,
             "phone": None, "vat_payer": vat_payer,
         },
-        fio_api_token=text(value(config, "FIO_API_TOKEN")),
-        fio_api_url=value(config, "FIO_API_URL") or None,
-        fio_poll_every=timedelta(seconds=float(value(config, "FIO_POLL_SECONDS"))),
-        fio_lookback=timedelta(days=int(value(config, "FIO_LOOKBACK_DAYS"))),
+        fio_api_token=text(setting(config, "FIO_API_TOKEN")),
+        fio_api_url=setting(config, "FIO_API_URL") or None,
+        fio_poll_every=timedelta(seconds=float(setting(config, "FIO_POLL_SECONDS"))),
+        fio_lookback=timedelta(days=int(setting(config, "FIO_LOOKBACK_DAYS"))),
     )

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from services.common.errors import EXPECTED, Conflict, ValidationError
 from services.common.rpc import rpc
+from services.common.settings import setting
 
 from . import feedback, materials, messaging, pages, store, usecases
 from .http import api, read_json
@@ -24,7 +25,7 @@ class AfterTheEvent:
     def _expiry(self, purpose):
         """When a personal link of ``purpose`` stops working, for ``messaging.registration_of``."""
         return {"now": self.clock(), "days": messaging.link_days(self.config, purpose),
-                "contact": self.config.get("ORGANISER_CONTACT", "")}
+                "contact": setting(self.config, "ORGANISER_CONTACT")}
 
     def _event(self, tx, event_id):
         event = usecases.get_event(tx, int(event_id), public_only=False)

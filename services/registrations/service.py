@@ -17,6 +17,7 @@ from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import RpcClient, rpc
+from services.common.settings import setting
 from services.common.signing import TicketSigner
 
 from . import records, store, usecases
@@ -327,7 +328,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def send_due_reminders(self):
         """Emit the reminders that are due now; the timer calls it every minute."""
-        days = int(self.config.get("REMINDER_DAYS_BEFORE", 2))
+        days = int(setting(self.config, "REMINDER_DAYS_BEFORE"))
         with self.db.transaction() as tx:
             return usecases.send_due_reminders(tx, self.outbox, self.clock(), days, self.base_url)
 
@@ -442,7 +443,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def anonymise_past_registrations(self):
         """Retention: registrations of events that ended REGISTRATIONS_KEEP_YEARS ago keep their
         facts, not the person (published events go by the outbox's own OUTBOX_KEEP_DAYS)."""
-        years = int(self.config.get("REGISTRATIONS_KEEP_YEARS", 3))
+        years = int(setting(self.config, "REGISTRATIONS_KEEP_YEARS"))
         with self.db.transaction() as tx:
             people = usecases.anonymise_past(tx, self.clock() - timedelta(days=365 * years))
         if people:
