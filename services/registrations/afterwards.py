@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from services.common.errors import EXPECTED, Conflict, ValidationError
 from services.common.rpc import rpc
-from services.common.settings import setting
 
 from . import feedback, materials, messaging, pages, store, usecases
 from .http import api, read_json
@@ -25,7 +24,7 @@ class AfterTheEvent:
     def _expiry(self, purpose):
         """When a personal link of ``purpose`` stops working, for ``messaging.registration_of``."""
         return {"now": self.clock(), "days": messaging.link_days(self.config, purpose),
-                "contact": setting(self.config, "ORGANISER_CONTACT")}
+                "contact": self.settings.organiser_contact}
 
     def _event(self, tx, event_id):
         event = usecases.get_event(tx, int(event_id), public_only=False)

@@ -136,3 +136,15 @@ def test_payments_parse_their_settings_once_when_the_container_starts():
     with pytest.raises(ValueError, match="not a valid IBAN"):  # a wrong account stops the start
         container, provider = settings_of({"BANK_IBAN": "CZ6508000000192000145398"})
         provider.setup()
+
+
+@pytest.mark.parametrize("module", ["documents", "notifications", "registrations", "payments"])
+def test_each_services_settings_load_from_an_empty_config_with_config_yamls_values(module):
+    import importlib
+
+    loaded = importlib.import_module(f"services.{module}.settings").load({})
+    assert loaded == importlib.import_module(f"services.{module}.settings").load(file_defaults())
+    if hasattr(loaded, "organiser_name"):
+        assert loaded.organiser_name == "Sdružení měst a obcí Plzeňského kraje"
+    with pytest.raises(AttributeError):  # frozen: no use case changes a setting
+        loaded.days_to_pay = loaded.organiser_name = 1
