@@ -14,6 +14,7 @@ from services.common.db import Database
 from services.common.outbox import Outbox
 from services.documents import render
 from services.payments import domain, statements, store, usecases
+from services.payments import settings as payment_settings
 from tests.conftest import load_config
 from tests.statements import camt053
 
@@ -34,7 +35,7 @@ def statement_import(url=None, count=LINES):
     folder = tempfile.mkdtemp(prefix="smopk-bench-payments-")
     database = Database(url or f"sqlite:///{folder}/payments.sqlite", store.metadata)
     database.create_schema("payments")
-    settings = domain.settings(load_config())
+    settings = payment_settings.load(load_config())
     outbox = Outbox(store.outbox, wake=lambda: None)
     with database.transaction() as tx:
         for n in range(1, count + 1):
@@ -58,17 +59,17 @@ def statement_import(url=None, count=LINES):
 
 
 def invoice_document(n):
-    settings = domain.settings(load_config())
+    settings = payment_settings.load(load_config())
     request = {"amount_halere": 90000, "paid_halere": 0, "event_title": EVENT["title"],
                "event_starts_at": datetime.fromisoformat(EVENT["starts_at"]), "payer_name": f"Jana Nováková {n}"}
     items = [domain.invoice_item(request, 0)]
     return {"number": f"FV-2026-{n:04d}", "kind": "invoice", "uuid": "00000000-0000-4000-8000-000000000000",
             "corrects": None, "issued_on": "2026-11-27", "taxable_on": "2026-11-27", "due_on": "2026-12-08",
-            "variable_symbol": domain.registration_vs(n), "currency": "CZK", "supplier": settings["supplier"],
+            "variable_symbol": domain.registration_vs(n), "currency": "CZK", "supplier": settings.supplier,
             "customer": {"name": f"Obec {n}", "address": "Náves 1, 330 01 Dolní Lhota", "ico": "00257001",
                          "dic": None, "email": None},
             "items": items, "total_halere": 90000, "vat_lines": [], "vat_note": domain.NOT_A_VAT_PAYER,
-            "spd": domain.spd(settings["account"], 90000, domain.registration_vs(n), "faktura", None),
+            "spd": domain.spd(settings.account, 90000, domain.registration_vs(n), "faktura", None),
             "reason": None}
 
 

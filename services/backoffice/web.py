@@ -30,6 +30,7 @@ from services.common import czech
 from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
 from services.common.payment import payment_state
+from services.common.settings import setting
 from services.common.web import PagesApp
 
 from . import domain, usecases
@@ -134,7 +135,7 @@ class ConsoleServer(WebServer):
 
     @property
     def bind_addr(self):
-        return parse_address(self.container.config.get("BACKOFFICE_ADDRESS", "127.0.0.1:8001"))
+        return parse_address(setting(self.container.config, "BACKOFFICE_ADDRESS"))
 
     def get_wsgi_app(self):
         return ConsoleApp(self)
@@ -266,4 +267,4 @@ class Pages:
         return response
 
     def _secure(self):
-        return str(self.config.get("BACKOFFICE_BASE_URL", "")).startswith("https://")
+        return str(setting(self.config, "BACKOFFICE_BASE_URL")).startswith("https://")

@@ -29,6 +29,8 @@ from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_e
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 
+from services.common.settings import setting
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere."""
@@ -202,8 +204,8 @@ class DatabaseProvider(DependencyProvider):
     def setup(self) -> None:
         config = self.container.config
         url = config["DATABASES"][self.container.service_name]
-        workers = int(config.get("max_workers", 10))
-        lock_wait = float(config.get("SQLITE_LOCK_WAIT_SECONDS", SQLITE_LOCK_WAIT_SECONDS))
+        workers = int(setting(config, "max_workers"))
+        lock_wait = float(setting(config, "SQLITE_LOCK_WAIT_SECONDS"))
         # A connection per worker, up to a point: many workers (registrations under a rush) mostly
         # wait for their group, not for a connection, and PostgreSQL's connections are few.
         self.database = Database(url, self.metadata, pool_size=min(workers + 2, MAX_POOL), lock_wait=lock_wait)

@@ -36,13 +36,12 @@ from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
 from . import contracts
+from .settings import setting
 
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_EXCHANGE = "dead-letters"
 DEAD_LETTER_QUEUE = "dead-letters"
-# Seconds before each new try; after the last, the event is parked (about 40 minutes in all).
-DEFAULT_RETRY_DELAYS = (1, 5, 30, 120, 600, 1800)
 # Headers this module adds to an event it sends round again or parks.
 ATTEMPTS = "x-attempts"
 LAST_ERROR = "x-last-error"
@@ -71,7 +70,7 @@ class ReliableEventHandler(EventHandler):
         contracts.schema(self.event_type)  # no contract, no start: ContractViolation
         super().setup()
         config = self.container.config
-        self.delays = [float(delay) for delay in (config.get("EVENT_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)]
+        self.delays = [float(delay) for delay in setting(config, "EVENT_RETRY_DELAYS", blank_is_default=True)]
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True)
 
     def handle_message(self, body: object, message: Any) -> None:

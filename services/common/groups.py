@@ -22,6 +22,8 @@ from typing import Any
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
+from services.common.settings import setting
+
 LIMIT = 100
 
 _LEAD = object()
@@ -124,7 +126,7 @@ class GroupCommit(DependencyProvider):
     """One ``Groups`` per service process, shared by its workers."""
 
     def setup(self) -> None:
-        self.groups = Groups(int(self.container.config.get("REGISTRATION_GROUP_LIMIT", LIMIT)))
+        self.groups = Groups(int(setting(self.container.config, "REGISTRATION_GROUP_LIMIT")))
 
     def get_dependency(self, worker_ctx: Any) -> Groups:
         return self.groups

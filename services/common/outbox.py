@@ -29,6 +29,8 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, Column, Connection, Integer, MetaData, Row, String, Table, Text, cast, or_, select, update
 
+from services.common.settings import setting
+
 from . import contracts
 from .confirms import ConfirmedPublisher
 from .db import Database, DatabaseProvider, UTCDateTime, after_commit, utcnow
@@ -131,8 +133,8 @@ class OutboxRelay(DependencyProvider):
 
     def setup(self) -> None:
         config = self.container.config
-        self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 0.5))
-        self.keep = timedelta(days=float(config.get("OUTBOX_KEEP_DAYS", 30)))
+        self.poll_seconds = float(setting(config, "OUTBOX_POLL_SECONDS"))
+        self.keep = timedelta(days=float(setting(config, "OUTBOX_KEEP_DAYS")))
         self._purged_at: float | None = None
         self.exchange = get_event_exchange(self.container.service_name, config)
         self.publisher = ConfirmedPublisher(config["AMQP_URI"], self.exchange)
@@ -141,7 +143,7 @@ class OutboxRelay(DependencyProvider):
         self._thread = None
 
     def start(self) -> None:
-        if self.container.config.get("OUTBOX_RELAY", True) is False:
+        if setting(self.container.config, "OUTBOX_RELAY") is False:
             log.info("outbox relay off in this process (OUTBOX_RELAY=false)")
             return
         self._running = True

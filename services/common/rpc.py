@@ -20,12 +20,11 @@ import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import Rpc, RpcProxy
 
+from services.common.settings import setting
+
 from .errors import ServiceUnavailable, outage
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT_SECONDS = 10.0
-
 
 class SurvivingRpc(Rpc):
     """nameko's ``rpc`` entrypoint, whose process outlives a reply lost to a broker outage."""
@@ -52,7 +51,7 @@ class RpcClient(RpcProxy):
         self.timeout_setting = timeout_setting
 
     def setup(self) -> None:
-        self.timeout = float(self.container.config.get(self.timeout_setting, DEFAULT_TIMEOUT_SECONDS))
+        self.timeout = float(setting(self.container.config, self.timeout_setting))
         self.options["expiration"] = self.timeout
 
     def get_dependency(self, worker_ctx: Any) -> "_TimedProxy":

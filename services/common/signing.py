@@ -12,6 +12,8 @@ import secrets
 
 from nameko.extensions import DependencyProvider
 
+from services.common.settings import setting
+
 _CODE = re.compile(r"^T([1-9][0-9]{0,11})-([A-Z2-7]{16})$")
 
 
@@ -82,7 +84,7 @@ class TicketSigner(DependencyProvider):
 
     def setup(self) -> None:
         config = self.container.config
-        key_file = config.get("TICKET_SIGNING_KEY_FILE", "var/ticket-signing.key")
+        key_file = setting(config, "TICKET_SIGNING_KEY_FILE")
         os.makedirs(os.path.dirname(key_file) or ".", exist_ok=True)
         self.key = load_or_create_key(config.get("TICKET_SIGNING_KEY") or "", key_file)
 

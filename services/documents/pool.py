@@ -18,6 +18,8 @@ from multiprocessing import resource_tracker
 import eventlet
 from nameko.extensions import DependencyProvider
 
+from services.common.settings import setting
+
 from . import render
 
 POLL_SECONDS = 0.005
@@ -86,7 +88,7 @@ def shut_down(executor, wait):
 
 class RenderPool(DependencyProvider):
     def setup(self):
-        self.processes = int(self.container.config.get("DOCUMENTS_RENDER_PROCESSES", 2))
+        self.processes = int(setting(self.container.config, "DOCUMENTS_RENDER_PROCESSES"))
         self.executor = None
         self.timings = {"count": 0, "seconds": 0.0}
 

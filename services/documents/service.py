@@ -1,5 +1,6 @@
 """The documents service: every PDF the association hands out."""
 import base64
+from functools import cached_property
 
 from nameko.dependency_providers import Config
 
@@ -13,6 +14,7 @@ from services.common.rpc import RpcClient, rpc
 
 from . import certificates, charts, collation, render, store
 from .pool import RenderPool
+from .settings import load as load_settings
 
 
 def pdf_message(filename: str, data: bytes) -> dict:
@@ -31,6 +33,11 @@ class DocumentsService(HealthCheck):
     registrations = RpcClient("registrations")
     config = Config()
     clock = Clock()
+
+    @cached_property
+    def settings(self):
+        """Read from the configuration once per worker; config.yaml's defaults for what it lacks."""
+        return load_settings(self.config)
 
     @rpc
     def metrics(self):
@@ -62,7 +69,7 @@ class DocumentsService(HealthCheck):
             "qr": render.qr_data_uri(registration["ticket_code"]),
             "payment": payment if unpaid else None,
             "qr_platba": render.qr_data_uri(payment["spd"]) if unpaid else None,
-            "organiser": self.config.get("ORGANISER_NAME", ""),
+            "organiser": self.settings.organiser_name,
         }
         data = self.renderer.pdf("ticket.html", context)
         return pdf_message(f"vstupenka-{registration['id']}.pdf", data)
@@ -82,7 +89,7 @@ class DocumentsService(HealthCheck):
         event = self.registrations.get_event(event_id)
         attendees = sorted(self.registrations.list_registrations(event_id, "confirmed"), key=_by_surname)
         data = self.renderer.pdf("attendance_sheet.html", {
-            "event": event, "attendees": attendees, "organiser": self.config.get("ORGANISER_NAME", "")})
+            "event": event, "attendees": attendees, "organiser": self.settings.organiser_name})
         return pdf_message(f"prezencni-listina-{event['id']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -95,7 +102,7 @@ class DocumentsService(HealthCheck):
         counts = {status: sum(1 for r in everyone if r["status"] == status) for status in ("confirmed", "waitlisted")}
         data = self.renderer.pdf("attendee_list.html", {
             "event": event, "attendees": attendees, "counts": counts,
-            "organiser": self.config.get("ORGANISER_NAME", "")})
+            "organiser": self.settings.organiser_name})
         return pdf_message(f"seznam-ucastniku-{event['id']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -125,7 +132,7 @@ class DocumentsService(HealthCheck):
         data = self.renderer.pdf("certificate.html", {
             "registration": registration, "event": event, "number": number, "duplicate": duplicate_on is not None,
             "duplicate_on": duplicate_on, "issued_at": certificate["issued_at"],
-            "organiser": self.config.get("ORGANISER_NAME", "")})
+            "organiser": self.settings.organiser_name})
         suffix = "-duplikat" if duplicate_on is not None else ""
         return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}{suffix}.pdf", data), number=number,
                     duplicate=duplicate_on is not None)
@@ -154,7 +161,7 @@ class DocumentsService(HealthCheck):
         organisation = record.get("organisation")
         data = self.renderer.pdf("training_record.html", {
             "record": record, "people": people, "organisation": organisation, "year": record.get("year"),
-            "issued_at": self.clock(), "organiser": self.config.get("ORGANISER_NAME", "")})
+            "issued_at": self.clock(), "organiser": self.settings.organiser_name})
         suffix = "osobni"
         if organisation:
             suffix = organisation["ico"] + (f"-{record['year']}" if record.get("year") else "")
@@ -179,7 +186,7 @@ class DocumentsService(HealthCheck):
         }
         data = self.renderer.pdf("annual_report.html", {
             "report": report, "charts": figures, "rate": czech.percent(report["attendance"]["rate"]),
-            "issued_at": self.clock(), "organiser": self.config.get("ORGANISER_NAME", "")})
+            "issued_at": self.clock(), "organiser": self.settings.organiser_name})
         return pdf_message(f"vyrocni-zprava-{report['year']}.pdf", data)
 
 

@@ -13,6 +13,8 @@ import eventlet
 import requests
 from nameko.extensions import DependencyProvider
 
+from services.common.settings import setting
+
 from .domain import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -154,10 +156,10 @@ def _unavailable(message: str, detail: str) -> AresUnavailable:
 
 
 class Ares(DependencyProvider):
-    """The ARES client, at ``ARES_URL`` (the API root; default the real one)."""
+    """The ARES client, at ``ARES_URL`` (the API root; blank: the real one)."""
 
     def setup(self):
-        self.client = AresClient(self.container.config.get("ARES_URL") or None)
+        self.client = AresClient(setting(self.container.config, "ARES_URL") or None)
 
     def get_dependency(self, worker_ctx):
         return self.client

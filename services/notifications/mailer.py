@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 from services.common import czech, qr
 from services.common.db import utcnow
 from services.common.greeting import greeting
+from services.common.settings import section, setting
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
@@ -194,17 +195,18 @@ class _SmtpSsl(_PatientData, smtplib.SMTP_SSL):
 class Smtp:
     """Sends one message over a fresh SMTP connection, as configured."""
 
-    def __init__(self, settings):
-        self.host = settings.get("HOST", "127.0.0.1")
-        self.port = int(settings.get("PORT", 25))
+    def __init__(self, configured):
+        settings = section(configured, "SMTP")  # config.yaml's SMTP defaults for the keys not given
+        self.host = settings["HOST"]
+        self.port = int(settings["PORT"])
         self.user = settings.get("USER") or None
         self.password = settings.get("PASSWORD") or ""
         self.starttls = bool(settings.get("STARTTLS"))
         self.ssl = bool(settings.get("SSL"))
-        self.timeout = float(settings.get("TIMEOUT", 10))
+        self.timeout = float(settings["TIMEOUT"])
         # Shorter than the claim a sender holds on a message (usecases.CLAIM_SECONDS): nobody
         # else takes the message up while this one may still be getting through.
-        self.data_timeout = float(settings.get("DATA_TIMEOUT", 60))
+        self.data_timeout = float(settings["DATA_TIMEOUT"])
         # The server's certificate is checked against the system's CAs, or the given file's
         # (a private mail server); Python's smtplib checks nothing unless given a context.
         self.tls = ssl.create_default_context(cafile=settings.get("CA_FILE") or None)
@@ -243,7 +245,7 @@ class Smtp:
 
 class SmtpProvider(DependencyProvider):
     def setup(self):
-        self.smtp = Smtp(self.container.config.get("SMTP", {}))
+        self.smtp = Smtp(setting(self.container.config, "SMTP"))
 
     def get_dependency(self, worker_ctx):
         return self.smtp

@@ -4,7 +4,7 @@ import logging
 import time
 import uuid
 from datetime import timedelta
-from functools import partial
+from functools import cached_property, partial
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
@@ -22,6 +22,7 @@ from services.common.rpc import RpcClient, rpc
 from . import domain, store, usecases
 from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
 from .schemas import announcement_in
+from .settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,11 @@ class NotificationsService(HealthCheck):
     documents = RpcClient("documents")
     members = RpcClient("members")
     config = Config()
+
+    @cached_property
+    def settings(self):
+        """Read from the configuration once per worker; config.yaml's defaults for what it lacks."""
+        return load_settings(self.config)
     clock = Clock()
 
     # One handler per event of the registrations service; each email once.
@@ -152,7 +158,7 @@ class NotificationsService(HealthCheck):
         kind = domain.ATTENDEE_FOLLOW_UPS[payload["purpose"]]
         now = self.clock()
         recipients = payload["recipients"]
-        schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))
+        schedule = domain.announcement_schedule(len(recipients), now, self.settings.announce_per_second)
         queued = 0
         with self.db.transaction() as tx:
             for recipient, not_before in zip(recipients, schedule, strict=True):
@@ -181,8 +187,8 @@ class NotificationsService(HealthCheck):
         subject, text = values["subject"], values["text"]
         recipients = self.members.announcement_recipients(None if audience == "members" else audience)
         now, announcement_id = self.clock(), str(uuid.uuid4())
-        schedule = domain.announcement_schedule(len(recipients), now, self.config.get("ANNOUNCE_PER_SECOND", 5))
-        base_url = self.config["PUBLIC_BASE_URL"].rstrip("/")
+        schedule = domain.announcement_schedule(len(recipients), now, self.settings.announce_per_second)
+        base_url = self.settings.public_base_url
         with self.db.transaction() as tx:
             for contact, not_before in zip(recipients, schedule, strict=True):
                 payload = {"announcement_id": announcement_id, "subject": subject, "text": text, "contact": contact,
@@ -236,10 +242,10 @@ class NotificationsService(HealthCheck):
     def preview_email(self, kind, payload):
         """The subject and plain text of the email of ``kind`` about ``payload``, as it would be sent
         (for staff to read before they change an event); nothing is queued or sent."""
-        message = compose(kind, payload, sender=self.config["MAIL_FROM"], reply_to=self.config.get("MAIL_REPLY_TO"),
-                          organiser=self.config.get("ORGANISER_NAME", ""),
-                          contact=self.config.get("ORGANISER_CONTACT", ""), recipient="ukazka@example.invalid",
-                          message_id="<ukazka@example.invalid>")
+        settings = self.settings
+        message = compose(kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
+                          organiser=settings.organiser_name, contact=settings.organiser_contact,
+                          recipient="ukazka@example.invalid", message_id="<ukazka@example.invalid>")
         return {"subject": str(message["Subject"]), "text": message.get_body(("plain",)).get_content()}
 
     # Personal data
@@ -260,7 +266,7 @@ class NotificationsService(HealthCheck):
     @timer(interval=RETENTION_SECONDS)
     def forget_sent_bodies(self):
         """Retention: what a sent email said is kept SENT_EMAIL_KEEP_DAYS (for a resend), then dropped."""
-        days = float(self.config.get("SENT_EMAIL_KEEP_DAYS", 90))
+        days = self.settings.sent_email_keep_days
         with self.db.transaction() as tx:
             purged = store.purge_sent_bodies(tx, self.clock() - timedelta(days=days))
         if purged:
@@ -278,7 +284,7 @@ class NotificationsService(HealthCheck):
         self._queue_and_send(kind, payload, payload["registration"]["email"])
 
     def _message_id(self, kind, payload):
-        return message_id_for(domain.dedup_key(kind, payload), self.config["MAIL_FROM"])
+        return message_id_for(domain.dedup_key(kind, payload), self.settings.mail_from)
 
     def _queue_and_send(self, kind, payload, recipient):
         with self.db.transaction() as tx:
@@ -315,7 +321,7 @@ class NotificationsService(HealthCheck):
     def _failure(self, message, error, permanent):
         log.warning("message %s to %s not sent: %s", message["id"], message["recipient"], error)
         return partial(usecases.record_failure, message=message, error=error, permanent=permanent,
-                       delays=self.config.get("MAIL_RETRY_DELAYS"))
+                       delays=self.settings.retry_delays)
 
     def _record(self, message_id, outcome, claim_lapses):
         """Record how sending a message went, while this worker still holds its claim.
@@ -340,7 +346,7 @@ class NotificationsService(HealthCheck):
                 pause = min(pause * 2, 5)
 
     def _compose(self, message):
-        kind, payload, config = message["kind"], message["payload"], self.config
+        kind, payload, settings = message["kind"], message["payload"], self.settings
         attachments, headers = [], {}
         restored_seat = kind == "registration_restored" and payload["registration"]["status"] == "confirmed"
         if kind in TICKET_ATTACHED or restored_seat:
@@ -361,14 +367,14 @@ class NotificationsService(HealthCheck):
                 revision = calendar.RETURNED  # the same entry again, after its withdrawal
             attachments.append(("zruseni.ics" if revision == calendar.WITHDRAWN else "pozvanka.ics",
                                 f"text/calendar; method={calendar.METHOD}; charset=utf-8",
-                                calendar.ics(payload, revision=revision, sender=config["MAIL_FROM"],
-                                             organiser=config.get("ORGANISER_NAME", ""), now=self.clock())))
+                                calendar.ics(payload, revision=revision, sender=settings.mail_from,
+                                             organiser=settings.organiser_name, now=self.clock())))
         if kind == "announcement":
             headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return compose(
-            kind, payload, sender=config["MAIL_FROM"], reply_to=config.get("MAIL_REPLY_TO"),
-            organiser=config.get("ORGANISER_NAME", ""), contact=config.get("ORGANISER_CONTACT", ""),
+            kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
+            organiser=settings.organiser_name, contact=settings.organiser_contact,
             recipient=message["recipient"], message_id=message["message_id_header"], attachments=attachments,
             headers=headers, qr_platba=qr_platba,
         )

@@ -309,31 +309,3 @@ def check_invoiceable(requests: list[dict]):
 
 
 INVOICE_MODES = ("on_registration", "on_request")
-
-
-def settings(config) -> dict:
-    """What paying and invoicing need from the configuration, checked once at start."""
-    account = bank_account(str(config.get("BANK_IBAN") or ""), config.get("BANK_BIC") or None)
-    mode = config.get("INVOICE_MODE") or "on_registration"
-    if mode not in INVOICE_MODES:
-        raise ValueError(f"INVOICE_MODE must be one of {INVOICE_MODES}, not {mode!r}")
-    vat_payer = _flag(config.get("VAT_PAYER", False))
-    return {
-        "account": account,
-        "days_to_pay": int(config.get("PAYMENT_DAYS", 14)),
-        "due_after_start": _flag(config.get("PAYMENT_DUE_AFTER_START", False)),
-        "invoice_mode": mode,
-        "vat_rate": int(config.get("VAT_RATE", 21)) if vat_payer else 0,
-        "supplier": {
-            "name": config.get("ORGANISER_NAME", ""), "address": config.get("ORGANISER_ADDRESS", ""),
-            "ico": str(config.get("ORGANISER_ICO") or "") or None,
-            "dic": str(config.get("ORGANISER_DIC") or "") or None,
-            "register_entry": config.get("ORGANISER_REGISTER_ENTRY", ""), "iban": account["iban"],
-            "bic": account["bic"], "account": account["czech"], "email": config.get("MAIL_REPLY_TO") or None,
-            "phone": None, "vat_payer": vat_payer,
-        },
-    }
-
-
-def _flag(value) -> bool:
-    return value is True or str(value).strip().lower() in ("1", "true", "yes", "ano")

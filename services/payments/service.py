@@ -10,7 +10,6 @@ request), so nothing is made twice.
 """
 import base64
 import logging
-from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -26,8 +25,9 @@ from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
+from services.common.settings import SettingsProvider
 
-from . import domain, fio, isdoc, statements, store, usecases
+from . import domain, isdoc, statements, store, usecases
 from .schemas import (
     cancel_invoice_in,
     invoice_in,
@@ -37,19 +37,29 @@ from .schemas import (
     resolve_in,
     statement_in,
 )
+from .settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
 OVERDUE_POLL_SECONDS = 600
-_bank_fetched_at = []
 
 
-class CheckedSettings(DependencyProvider):
-    """Checks the payment settings (the IBAN above all) when the service starts: a wrong account
-    stops it there, rather than failing the first registration's handler."""
+class BankPoll(DependencyProvider):
+    """When this process last called the bank's API (it allows one call in 30 s): kept by the
+    container, shared by its workers, forgotten when the process ends (the next one calls at once)."""
 
     def setup(self):
-        domain.settings(self.container.config)
+        self.fetched_at = None
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def claim(self, moment, every) -> bool:
+        """Whether a call is due at ``moment``; if so it is counted as made then."""
+        if self.fetched_at is not None and moment - self.fetched_at < every:
+            return False
+        self.fetched_at = moment
+        return True
 
 
 class PaymentsService(HealthCheck):
@@ -63,11 +73,8 @@ class PaymentsService(HealthCheck):
     documents = RpcClient("documents")
     config = Config()
     clock = Clock()
-    checked_settings = CheckedSettings()
-
-    @property
-    def settings(self):
-        return domain.settings(self.config)
+    settings = SettingsProvider(load_settings)  # parsed and checked (the IBAN above all) at start
+    bank_poll = BankPoll()
 
     # What registrations tell
 
@@ -109,7 +116,7 @@ class PaymentsService(HealthCheck):
     def _request_payment(self, payload, after):
         registration, settings = payload["registration"], self.settings
         customer = None
-        if (requires_payment(registration) and settings["invoice_mode"] == "on_registration"
+        if (requires_payment(registration) and settings.invoice_mode == "on_registration"
                 and not registration.get("is_member") and registration.get("organisation_ico")):
             customer = self._organisation(registration["organisation_ico"])  # before the transaction
         with self.db.transaction() as tx:
@@ -161,27 +168,12 @@ class PaymentsService(HealthCheck):
         return self._stage({"format": "fio", "statement_id": None, "transactions": self._bank_lines()})
 
     def _bank_lines(self):
-        token = self.config.get("FIO_API_TOKEN")
-        if not token:
-            raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
-                                  code="bank_api_not_configured", message="Přístup k API banky není nastaven.")
-        today = usecases.today(self.clock())
-        since = today - timedelta(days=int(self.config.get("FIO_LOOKBACK_DAYS", 7)))
-        try:
-            lines = fio.fetch_new(str(token), since, today, self.config.get("FIO_API_URL") or None)
-        except fio.FioUnavailable as error:  # the bank's own reason, in Czech, for staff
-            raise Conflict("bank_unavailable", str(error)) from None
-        return lines
+        return usecases.bank_lines(self.settings, self.clock())
 
     @timer(interval=60)
     def bank_timer(self):
-        if not self.config.get("FIO_API_TOKEN"):
+        if not self.settings.fio_api_token or not self.bank_poll.claim(self.clock(), self.settings.fio_poll_every):
             return
-        moment = self.clock()
-        every = timedelta(seconds=float(self.config.get("FIO_POLL_SECONDS", 600)))
-        if _bank_fetched_at and moment - _bank_fetched_at[-1] < every:
-            return
-        _bank_fetched_at[:] = [moment]  # this process's last call: the API allows one in 30 s
         try:
             summary = self.fetch_from_bank()
         except Conflict as refused:
@@ -235,7 +227,7 @@ class PaymentsService(HealthCheck):
             statement = statements.parse_statement(raw)
         except statements.StatementError as error:
             raise ValidationError({"data": [str(error)]}, message=str(error), code="statement_unreadable") from None
-        wrong = domain.statement_account_error(statement.get("account"), self.settings["account"])
+        wrong = domain.statement_account_error(statement.get("account"), self.settings.account)
         if wrong:
             raise ValidationError({"data": [wrong]}, message=wrong, code="statement_of_another_account")
         return statement
@@ -247,44 +239,36 @@ class PaymentsService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def payment_of(self, registration_id):
         with self.db.transaction() as tx:
-            request = store.get_request(tx, registration_id=int(registration_id))
-            if request is None:
-                raise NotFound("payment_not_found", usecases.REQUEST_NOT_FOUND)
-            numbers = store.live_invoice_numbers(tx, [request["id"]])
-            block = usecases.payment_block(tx, self.settings, request, self.clock())
-        return _request_view(request, block, numbers.get(request["id"], ()))
+            request, block, numbers = usecases.payment_of(tx, self.settings, int(registration_id), self.clock())
+        return _request_view(request, block, numbers)
 
     @rpc(expected_exceptions=EXPECTED)
     def unpaid(self, event_id=None):
         """What is still owed, by event: every open request."""
         with self.db.transaction() as tx:
-            rows = store.list_requests(tx, int(event_id) if event_id is not None else None, status="open")
-            numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
-            blocks = usecases.payment_blocks(tx, self.settings, rows, self.clock())
-        return [_request_view(row, blocks[row["id"]], numbers.get(row["id"], ())) for row in rows]
+            rows = usecases.requests_of_event(tx, self.settings, int(event_id) if event_id is not None else None,
+                                              self.clock(), status="open")
+        return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_payments(self, event_id):
         """Every payment request of an event: open, paid and cancelled."""
         with self.db.transaction() as tx:
-            rows = store.list_requests(tx, int(event_id))
-            numbers = store.live_invoice_numbers(tx, [row["id"] for row in rows])
-            blocks = usecases.payment_blocks(tx, self.settings, rows, self.clock())
-        return [_request_view(row, blocks[row["id"]], numbers.get(row["id"], ())) for row in rows]
+            rows = usecases.requests_of_event(tx, self.settings, int(event_id), self.clock())
+        return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def to_check(self):
         """Bank lines waiting for a person, each with its reason (unknown symbol, under- or overpaid)."""
         with self.db.transaction() as tx:
-            return [_transaction_view(row) for row in store.unresolved(tx)]
+            return [_transaction_view(row) for row in usecases.lines_to_check(tx)]
 
     @rpc(expected_exceptions=EXPECTED)
     def overdue(self):
         """Requests unpaid after their due date whose one reminder went out: for staff to call."""
         with self.db.transaction() as tx:
-            rows = store.overdue(tx, usecases.today(self.clock()), self.clock())
-            blocks = usecases.payment_blocks(tx, self.settings, rows, self.clock())
-        return [_request_view(row, blocks[row["id"]]) for row in rows]
+            rows = usecases.overdue_requests(tx, self.settings, self.clock())
+        return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def match_by_hand(self, transaction_id, variable_symbol):
@@ -316,20 +300,16 @@ class PaymentsService(HealthCheck):
         as the member register has it."""
         ids = invoice_in.load_or_raise({"registration_ids": list(registration_ids or [])})["registration_ids"]
         with self.db.transaction() as tx:
-            requests = store.requests_of(tx, ids)
-        if len(requests) != len(set(ids)):
-            missing = sorted(set(ids) - {r["registration_id"] for r in requests})
-            raise NotFound("payment_not_found", f"{usecases.REQUEST_NOT_FOUND} ({', '.join(map(str, missing))})")
-        customer = self._customer(requests[0])
+            requests = usecases.requests_to_invoice(tx, ids)
+        customer = self._customer(requests[0])  # outside a transaction: it may ask ARES
         with self.db.transaction() as tx:
-            requests = store.requests_of(tx, ids, lock=True)
-            return usecases.issue_invoice(tx, self.outbox, self.settings, requests, customer, self.clock())
+            return usecases.issue_invoice_for(tx, self.outbox, self.settings, ids, customer, self.clock())
 
     @rpc(expected_exceptions=EXPECTED)
     def request_invoice(self, registration_id):
         """The person asked for an invoice on the manage page (registrations checked their link)."""
         with self.db.transaction() as tx:
-            request = store.get_request(tx, registration_id=int(registration_id))
+            request = usecases.find_request(tx, int(registration_id))
         customer = self._customer(request) if request is not None else None
         with self.db.transaction() as tx:
             return usecases.request_invoice(tx, self.outbox, self.settings, int(registration_id),
@@ -350,14 +330,9 @@ class PaymentsService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def list_invoices(self, event_id=None):
         """Invoices and credit notes, newest first, each with whether it is paid (``payment``)."""
-        today = usecases.today(self.clock())
         with self.db.transaction() as tx:
-            rows = store.list_invoices(tx, int(event_id) if event_id else None)
-            states = store.invoice_request_states(tx, [row["id"] for row in rows])
-        return [dict(_invoice_view(row), payment=domain.invoice_payment(
-            row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"], states.get(row["id"], []), today,
-            row["total_halere"]))
-            for row in rows]
+            rows = usecases.list_invoices(tx, int(event_id) if event_id else None, self.clock())
+        return [dict(_invoice_view(row), payment=payment) for row, payment in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def received_payments(self, since=None, until=None, page=1, per_page=50):
@@ -367,13 +342,10 @@ class PaymentsService(HealthCheck):
         for a check (``waiting``: the reason in Czech), or how staff settled it (``resolution``)."""
         values = received_in.load_or_raise({"since": since, "until": until, "page": page, "per_page": per_page})
         with self.db.transaction() as tx:
-            rows, total = store.received(tx, values["since"], values["until"],
-                                         (values["page"] - 1) * values["per_page"], values["per_page"])
-            paid = store.allocations_of(tx, [row["id"] for row in rows])
-            invoices = store.invoice_numbers_by_symbols(tx, {row["variable_symbol"] for row in rows})
+            total, rows = usecases.received_page(tx, values["since"], values["until"], values["page"],
+                                                 values["per_page"])
         return {"total": total, "page": values["page"], "per_page": values["per_page"],
-                "payments": [_received_view(row, paid.get(row["id"], []), invoices.get(row["variable_symbol"]))
-                             for row in rows]}
+                "payments": [_received_view(*row) for row in rows]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_invoice(self, number):
@@ -392,16 +364,13 @@ class PaymentsService(HealthCheck):
 
     def _invoice(self, number):
         with self.db.transaction() as tx:
-            invoice = store.get_invoice(tx, number=str(number))
-        if invoice is None:
-            raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
-        return invoice
+            return usecases.find_invoice(tx, str(number))
 
     @rpc(expected_exceptions=EXPECTED)
     def refunds_due(self):
         """Paid registrations that were cancelled: money to send back."""
         with self.db.transaction() as tx:
-            return [_refund_view(row) for row in store.list_refunds(tx)]
+            return [_refund_view(row) for row in usecases.refunds_to_send(tx)]
 
     @rpc(expected_exceptions=EXPECTED)
     def settle_refund(self, refund_id, note="Vráceno převodem"):
@@ -426,7 +395,7 @@ class PaymentsService(HealthCheck):
     @rpc
     def metrics(self):
         with self.db.transaction() as tx:
-            counts = store.count_by_status(tx)
+            counts = usecases.request_counts(tx)
             backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
         return [metrics.sample("smopk_payment_requests", "gauge", "Payment requests by state.",
                                counts.get(status, 0), status=status)

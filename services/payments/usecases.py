@@ -15,7 +15,7 @@ from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.outbox import delete_rows_about
 from services.common.payment import requires_payment
 
-from . import domain, isdoc, statements, store
+from . import domain, fio, isdoc, statements, store
 
 HALERE = domain.HALERE
 REQUEST_NOT_FOUND = "Pro tuto přihlášku nebyla platba požadována."
@@ -39,10 +39,10 @@ def request_payment(session, outbox, settings, payload, after, now, customer=Non
     request = store.add_request(session, _request_values(settings, payload, now, "open"))
     if request is None:  # made before, or the registration was cancelled before it was confirmed here
         return None
-    block = domain.payment_block(settings["account"], request, now)
+    block = domain.payment_block(settings.account, request, now)
     outbox.add(session, "payment_requested", {
         "registration": dict(registration, payment=block), "event": event, "payment": block, "after": after})
-    if settings["invoice_mode"] == "on_registration" and not registration.get("is_member"):
+    if settings.invoice_mode == "on_registration" and not registration.get("is_member"):
         issue_invoice(session, outbox, settings, [request], customer or person_customer(request), now)
     return request
 
@@ -50,7 +50,7 @@ def request_payment(session, outbox, settings, payload, after, now, customer=Non
 def _request_values(settings, payload, now, status):
     registration, event = payload["registration"], payload["event"]
     starts_at = local(_moment(event["starts_at"]))
-    due = domain.due_on(now, starts_at, settings["days_to_pay"], settings["due_after_start"],
+    due = domain.due_on(now, starts_at, settings.days_to_pay, settings.due_after_start,
                         release_after_days=event.get("release_unpaid_after_days"))
     return {
         "registration_id": registration["id"], "event_id": event["id"], "event_title": event["title"],
@@ -78,7 +78,7 @@ def payment_blocks(session, settings, requests, now) -> dict:
     for request in requests:
         invoice, together = groups.get(request["invoice_id"], (None, None)) if request["status"] != "cancelled" \
             else (None, None)
-        blocks[request["id"]] = domain.payment_block(settings["account"], request, now, invoice, together)
+        blocks[request["id"]] = domain.payment_block(settings.account, request, now, invoice, together)
     return blocks
 
 
@@ -93,7 +93,7 @@ def _about(request, settings, now, session=None, block=None, **extra):
     request_payload = request["payload"]
     if block is None:
         block = (payment_block(session, settings, request, now) if session is not None
-                 else domain.payment_block(settings["account"], request, now))
+                 else domain.payment_block(settings.account, request, now))
     block = dict(block)
     block.update(paid_halere=request["paid_halere"], status=request["status"],
                  paid_at=request["paid_at"].isoformat() if request["paid_at"] else None)
@@ -513,22 +513,22 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
     sequence = store.next_number(session, f"invoice-{year}")
     vs = (requests[0]["variable_symbol"] if len(requests) == 1
           else domain.group_vs(store.next_number(session, "group-vs")))
-    items = [domain.invoice_item(r, settings["vat_rate"]) for r in requests]
+    items = [domain.invoice_item(r, settings.vat_rate) for r in requests]
     total = sum(item["total_halere"] for item in items)
     owed = domain.owed(requests)
     # The requests' own due date; an invoice issued later (on request, for several people) gives
     # time to pay from its own issue, by the same rule.
     event = requests[0]["payload"]["event"]
     due = max(min(r["due_on"] for r in requests),
-              domain.due_on(now, requests[0]["event_starts_at"], settings["days_to_pay"], settings["due_after_start"],
+              domain.due_on(now, requests[0]["event_starts_at"], settings.days_to_pay, settings.due_after_start,
                             release_after_days=event.get("release_unpaid_after_days")))
     number = domain.document_number("invoice", year, sequence)
     document = _document(settings, "invoice", number, customer, items, now, due, vs)
     paid_on = ([local(r["paid_at"]).date() for r in requests] if all(r["paid_at"] for r in requests) else [])
     supply_on = local(requests[0]["event_starts_at"]).date()
-    document["taxable_on"] = domain.taxable_on(settings["supplier"]["vat_payer"], today(now), supply_on,
+    document["taxable_on"] = domain.taxable_on(settings.supplier["vat_payer"], today(now), supply_on,
                                                paid_on).isoformat()
-    document["spd"] = domain.spd(settings["account"], owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
+    document["spd"] = domain.spd(settings.account, owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
     recipients = _recipients(customer, requests)
     invoice_id = store.add_invoice(session, {
         "kind": "invoice", "year": year, "sequence": sequence, "number": number, "variable_symbol": vs,
@@ -589,7 +589,7 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now, re
         for request in requests:
             if request["invoice_id"] == invoice["id"] and request["status"] == "open":
                 store.update_request(session, request["id"], {"invoice_id": None})
-                restored[request["registration_id"]] = domain.payment_block(settings["account"], request, now)
+                restored[request["registration_id"]] = domain.payment_block(settings.account, request, now)
     _tell_invoice(session, outbox, document, invoice["recipients"] if recipients is None else recipients, requests,
                   restored, owed_on=_owed_on(session, settings, invoice["id"], now))
     return document
@@ -615,10 +615,10 @@ def _document(settings, kind, number, customer, items, now, due, vs):
         "number": number, "kind": kind, "uuid": str(uuid.uuid4()).upper(), "corrects": None,
         # The tax date of a credit note is the day of the correction; an invoice sets its own.
         "issued_on": issued, "taxable_on": issued, "due_on": due.isoformat(),
-        "variable_symbol": vs, "currency": "CZK", "supplier": settings["supplier"], "customer": customer,
+        "variable_symbol": vs, "currency": "CZK", "supplier": dict(settings.supplier), "customer": customer,
         "items": items, "total_halere": sum(item["total_halere"] for item in items),
         "vat_lines": domain.vat_lines(items),
-        "vat_note": None if settings["supplier"]["vat_payer"] else domain.NOT_A_VAT_PAYER, "spd": None,
+        "vat_note": None if settings.supplier["vat_payer"] else domain.NOT_A_VAT_PAYER, "spd": None,
         "reason": None,
     }
 
@@ -712,3 +712,108 @@ def erase_person(session, outbox, settings, email, now):
             "payload": {"registration": dict(registration, first_name=ERASED, last_name="", email=""),
                         "event": payload["event"]}})
     return {"requests_anonymised": len(ids), "events_deleted": deleted}
+
+
+# What staff and the other services read (one transaction each, nothing written)
+
+def find_request(session, registration_id):
+    """A registration's payment request, or None when none was made."""
+    return store.get_request(session, registration_id=registration_id)
+
+
+def payment_of(session, settings, registration_id, now):
+    """A registration's request, how it is paid and the numbers of its live invoices."""
+    request = find_request(session, registration_id)
+    if request is None:
+        raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
+    numbers = store.live_invoice_numbers(session, [request["id"]])
+    return request, payment_block(session, settings, request, now), numbers.get(request["id"], ())
+
+
+def requests_of_event(session, settings, event_id, now, status=None):
+    """The requests (of one event, or of all when ``event_id`` is None; of one ``status`` or any),
+    each as ``(request, how it is paid, its live invoices' numbers)``."""
+    rows = store.list_requests(session, event_id, status=status)
+    numbers = store.live_invoice_numbers(session, [row["id"] for row in rows])
+    blocks = payment_blocks(session, settings, rows, now)
+    return [(row, blocks[row["id"]], numbers.get(row["id"], ())) for row in rows]
+
+
+def lines_to_check(session):
+    """Bank lines waiting for a person."""
+    return store.unresolved(session)
+
+
+def overdue_requests(session, settings, now):
+    """Requests unpaid after their due date whose one reminder went out, each with how it is paid."""
+    rows = store.overdue(session, today(now), now)
+    blocks = payment_blocks(session, settings, rows, now)
+    return [(row, blocks[row["id"]]) for row in rows]
+
+
+def requests_to_invoice(session, registration_ids):
+    """The requests of these registrations; NotFound names the registrations without one."""
+    requests = store.requests_of(session, registration_ids)
+    if len(requests) != len(set(registration_ids)):
+        missing = sorted(set(registration_ids) - {r["registration_id"] for r in requests})
+        raise NotFound("payment_not_found", f"{REQUEST_NOT_FOUND} ({', '.join(map(str, missing))})")
+    return requests
+
+
+def issue_invoice_for(session, outbox, settings, registration_ids, customer, now):
+    """``issue_invoice`` for these registrations' requests, locked for this transaction."""
+    return issue_invoice(session, outbox, settings, store.requests_of(session, registration_ids, lock=True),
+                         customer, now)
+
+
+def list_invoices(session, event_id, now):
+    """Invoices and credit notes (of one event, or all), newest first, each as ``(invoice, payment)``
+    where payment says whether it is paid (``domain.invoice_payment``)."""
+    rows = store.list_invoices(session, event_id)
+    states = store.invoice_request_states(session, [row["id"] for row in rows])
+    day = today(now)
+    return [(row, domain.invoice_payment(row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"],
+                                         states.get(row["id"], []), day, row["total_halere"]))
+            for row in rows]
+
+
+def received_page(session, since, until, page, per_page):
+    """One page of the money received, newest first: ``(total, [(line, allocations, invoice number)])``."""
+    rows, total = store.received(session, since, until, (page - 1) * per_page, per_page)
+    paid = store.allocations_of(session, [row["id"] for row in rows])
+    numbers = store.invoice_numbers_by_symbols(session, {row["variable_symbol"] for row in rows})
+    return total, [(row, paid.get(row["id"], []), numbers.get(row["variable_symbol"])) for row in rows]
+
+
+def find_invoice(session, number):
+    """The invoice or credit note ``number``; NotFound when there is none."""
+    found = store.get_invoice(session, number=number)
+    if found is None:
+        raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
+    return found
+
+
+def refunds_to_send(session):
+    """Paid registrations that were cancelled: money to send back."""
+    return store.list_refunds(session)
+
+
+def request_counts(session):
+    """How many requests are open, paid and cancelled."""
+    return store.count_by_status(session)
+
+
+# The bank's API
+
+def bank_lines(settings, now):
+    """The Fio account's lines of the last FIO_LOOKBACK_DAYS (nothing is written: importing them
+    is ``import_transactions``). Without a token, a ValidationError; the bank away, a Conflict
+    with the bank's own reason in Czech, for staff."""
+    if not settings.fio_api_token:
+        raise ValidationError({"FIO_API_TOKEN": ["Přístup k API banky není nastaven."]},
+                              code="bank_api_not_configured", message="Přístup k API banky není nastaven.")
+    until = today(now)
+    try:
+        return fio.fetch_new(settings.fio_api_token, until - settings.fio_lookback, until, settings.fio_api_url)
+    except fio.FioUnavailable as error:
+        raise Conflict("bank_unavailable", str(error)) from None

@@ -24,7 +24,7 @@ class AfterTheEvent:
     def _expiry(self, purpose):
         """When a personal link of ``purpose`` stops working, for ``messaging.registration_of``."""
         return {"now": self.clock(), "days": messaging.link_days(self.config, purpose),
-                "contact": self.config.get("ORGANISER_CONTACT", "")}
+                "contact": self.settings.organiser_contact}
 
     def _event(self, tx, event_id):
         event = usecases.get_event(tx, int(event_id), public_only=False)

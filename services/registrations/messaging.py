@@ -23,6 +23,7 @@ import uuid
 from datetime import timedelta
 
 from services.common.errors import NotFound, ServiceError, ValidationError
+from services.common.settings import file_defaults, setting
 from services.common.signing import derived_key
 
 from . import domain, store
@@ -33,10 +34,10 @@ AUDIENCES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "w
 _TOKEN = re.compile(r"^([1-9][0-9]{0,11})-([a-z2-7]{26})$")
 FORGED = "Tento odkaz není platný. Zkontrolujte, že jste ho zkopírovali celý, nebo nám napište."
 NOT_FOR_YOU = "Tato stránka je jen pro ty, kdo se akce zúčastnili."
-# How many days after the event's end a personal link works, by purpose: the defaults, in one place,
-# and the settings that change them.
-LINK_DAYS = {"materials": 90, "feedback": 30}
+# How many days after the event's end a personal link works, by purpose: the settings, and their
+# defaults as deploy/config.yaml gives them.
 LINK_DAYS_SETTINGS = {"materials": "MATERIALS_LINK_DAYS", "feedback": "FEEDBACK_LINK_DAYS"}
+LINK_DAYS = {purpose: int(file_defaults()[key]) for purpose, key in LINK_DAYS_SETTINGS.items()}
 EXPIRED = {
     "materials": "Odkaz už vypršel: podklady k akci byly k dispozici {days} dní po jejím skončení. "
                  "Potřebujete-li je, napište prosím pořadateli akce{contact}.",
@@ -53,7 +54,7 @@ class Gone(ServiceError):
 
 def link_days(config, purpose) -> int:
     """How many days after the event's end the link of ``purpose`` works (its setting, else the default)."""
-    return int(config.get(LINK_DAYS_SETTINGS[purpose]) or LINK_DAYS[purpose])
+    return int(setting(config, LINK_DAYS_SETTINGS[purpose], blank_is_default=True))
 
 
 def expiry_message(purpose, days, contact="") -> str:

@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.addresses import client_address
 from services.common.errors import ServiceError
+from services.common.settings import setting
 
 MAX_KEYS = 100_000
 
@@ -64,13 +65,13 @@ class RateLimits(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.on = str(config.get("RATE_LIMITS", True)).lower() not in ("false", "0", "no", "off")
-        self.by_address = Window(config.get("RATE_LIMIT_PER_ADDRESS", 60),
-                                 config.get("RATE_LIMIT_ADDRESS_SECONDS", 600))
+        self.on = str(setting(config, "RATE_LIMITS")).lower() not in ("false", "0", "no", "off")
+        self.by_address = Window(setting(config, "RATE_LIMIT_PER_ADDRESS"),
+                                 setting(config, "RATE_LIMIT_ADDRESS_SECONDS"))
         # Lookups by IČO count apart from registrations: a form may look up a few, and each may ask ARES.
-        self.lookups_by_address = Window(config.get("RATE_LIMIT_PER_ADDRESS", 60),
-                                         config.get("RATE_LIMIT_ADDRESS_SECONDS", 600))
-        self.by_email = Window(config.get("RATE_LIMIT_PER_EMAIL", 6), config.get("RATE_LIMIT_EMAIL_SECONDS", 3600))
+        self.lookups_by_address = Window(setting(config, "RATE_LIMIT_PER_ADDRESS"),
+                                         setting(config, "RATE_LIMIT_ADDRESS_SECONDS"))
+        self.by_email = Window(setting(config, "RATE_LIMIT_PER_EMAIL"), setting(config, "RATE_LIMIT_EMAIL_SECONDS"))
         self.client_header = config.get("CLIENT_ADDRESS_HEADER") or None
 
     def get_dependency(self, worker_ctx):

@@ -1,6 +1,7 @@
 """The registrations service: events, seats, waitlist and the public HTTP API."""
 import logging
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from nameko.dependency_providers import Config
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -34,6 +35,7 @@ from .schemas import (
     staff_events_out,
     substitute_in,
 )
+from .settings import load as load_settings
 from .site import WebPages, preview_token
 
 log = logging.getLogger(__name__)
@@ -64,9 +66,14 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     # Issuing an invoice renders nothing while the person waits, but numbers it: a little longer.
     payments = RpcClient("payments")
 
+    @cached_property
+    def settings(self):
+        """Read from the configuration once per worker; config.yaml's defaults for what it lacks."""
+        return load_settings(self.config)
+
     @property
     def base_url(self):
-        return self.config["PUBLIC_BASE_URL"].rstrip("/")
+        return self.settings.public_base_url
 
     def _register(self, event_id, request, idempotency_key=None, request_hash=None):
         """Register one person (``registration_in``) or colleagues (``colleagues_in``); with an
@@ -327,7 +334,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def send_due_reminders(self):
         """Emit the reminders that are due now; the timer calls it every minute."""
-        days = int(self.config.get("REMINDER_DAYS_BEFORE", 2))
+        days = self.settings.reminder_days_before
         with self.db.transaction() as tx:
             return usecases.send_due_reminders(tx, self.outbox, self.clock(), days, self.base_url)
 
@@ -442,7 +449,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def anonymise_past_registrations(self):
         """Retention: registrations of events that ended REGISTRATIONS_KEEP_YEARS ago keep their
         facts, not the person (published events go by the outbox's own OUTBOX_KEEP_DAYS)."""
-        years = int(self.config.get("REGISTRATIONS_KEEP_YEARS", 3))
+        years = self.settings.registrations_keep_years
         with self.db.transaction() as tx:
             people = usecases.anonymise_past(tx, self.clock() - timedelta(days=365 * years))
         if people:

@@ -365,7 +365,7 @@ class WebPages:
             registration = usecases.get_registration(tx, now, self.base_url, token=token)
         domain.check_can_add_to_calendar(registration, registration["event"], now)
         entry = calendar.ics({"event": registration["event"], "registration": registration}, revision=calendar.CURRENT,
-                             sender=self.config["MAIL_FROM"], organiser=self.config.get("ORGANISER_NAME", ""),
+                             sender=self.settings.mail_from, organiser=self.settings.organiser_name,
                              now=now)
         kind = f"text/calendar; method={calendar.METHOD}; charset=utf-8"
         return Response(entry, status=200, content_type=kind, headers={
@@ -477,12 +477,10 @@ class WebPages:
     @page_route("GET", "/ochrana-osobnich-udaju")
     def page_privacy(self, request):
         """What is kept and how long, from the same settings the retention timers use."""
-        config = self.config
-        return pages.page("privacy.html", organiser=config.get("ORGANISER_NAME", ""),
-                          contact=config.get("ORGANISER_CONTACT", ""),
-                          keep_years=int(config.get("REGISTRATIONS_KEEP_YEARS", 3)),
-                          email_days=int(config.get("SENT_EMAIL_KEEP_DAYS", 90)),
-                          outbox_days=int(config.get("OUTBOX_KEEP_DAYS", 30)))
+        settings = self.settings
+        return pages.page("privacy.html", organiser=settings.organiser_name, contact=settings.organiser_contact,
+                          keep_years=settings.registrations_keep_years, email_days=settings.sent_email_keep_days,
+                          outbox_days=settings.outbox_keep_days)
 
     @page_route("GET", "/favicon.ico")
     def favicon(self, request):

@@ -6,7 +6,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.errors import NotFound
-from services.payments import store
+from services.payments import settings, store
 from services.payments.service import PaymentsService
 from tests.conftest import RecordingOutbox, load_config
 
@@ -28,6 +28,16 @@ def payload(registration_id, price=900, is_member=False, ico=TOWN["ico"], status
     }, "event": dict(event)}
 
 
+class PaymentsWorker(PaymentsService):
+    """The service whose settings are read from its ``config`` at each use, so that a test may
+    change a setting between calls; the running service parses them once, at start
+    (``SettingsProvider``), which tests/unit/common/test_settings.py checks."""
+
+    @property
+    def settings(self):
+        return settings.load(self.config)
+
+
 @pytest.fixture
 def payments(make_database):
     database = make_database("payments", store.metadata)
@@ -38,7 +48,7 @@ def payments(make_database):
         NotFound("organisation_not_found", "Organizace nebyla nalezena."))
     documents = mock.Mock()
     config = load_config()
-    worker = worker_factory(PaymentsService, db=database, outbox=outbox, members=members, documents=documents,
+    worker = worker_factory(PaymentsWorker, db=database, outbox=outbox, members=members, documents=documents,
                             config=config, clock=lambda: clock["now"])
     worker.recorded = lambda kind=None: [p for t, p in outbox.events(database) if kind is None or t == kind]
     worker.database = database
