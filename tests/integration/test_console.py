@@ -20,12 +20,10 @@ from tests.integration.test_system import published_event
 PASSWORD = "Dlouhé heslo pro test 2026"
 
 
-@pytest.fixture
-def console(runner_factory, service_config, web_config_port):
-    port = free_port()
-    config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}")
-    runner_factory(config, BackofficeService, RegistrationsService).start()
-    database = Database(config["DATABASES"]["backoffice"], store.metadata)
+def staff_accounts(database_url):
+    """An admin, a staff and a door account, each with ``PASSWORD`` already changed; the admin
+    with a second factor. Returns the TOTP secrets by role."""
+    database = Database(database_url, store.metadata)
     secrets = {}
     with database.transaction() as tx:
         for role in ("admin", "staff", "door"):
@@ -36,6 +34,15 @@ def console(runner_factory, service_config, web_config_port):
         store.update_account(tx, store.get_account(tx, email="admin@smopk.example")["id"],
                              {"totp_secret": secrets["admin"]})
     database.dispose()
+    return secrets
+
+
+@pytest.fixture
+def console(runner_factory, service_config, web_config_port):
+    port = free_port()
+    config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}")
+    runner_factory(config, BackofficeService, RegistrationsService).start()
+    secrets = staff_accounts(config["DATABASES"]["backoffice"])
     with ClusterRpcProxy(config, timeout=30) as cluster:
         yield (f"http://127.0.0.1:{port}", cluster, secrets, f"http://127.0.0.1:{web_config_port}",
                config["DATABASES"]["backoffice"])

@@ -14,7 +14,7 @@ from services.backoffice.service import BackofficeService
 from services.common.db import Database, utcnow
 from services.registrations.service import RegistrationsService
 from tests.conftest import free_port
-from tests.integration.test_console import PASSWORD, csrf_of, fresh_code, logged_in
+from tests.integration.test_console import PASSWORD, csrf_of, fresh_code, logged_in, staff_accounts
 
 
 @pytest.fixture
@@ -23,17 +23,7 @@ def console(runner_factory, service_config):
     port = free_port()
     config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}", CLIENT_ADDRESS_HEADER="X-Forwarded-For")
     runner_factory(config, BackofficeService, RegistrationsService).start()
-    database = Database(config["DATABASES"]["backoffice"], store.metadata)
-    secrets = {}
-    with database.transaction() as tx:
-        for role in ("admin", "staff", "door"):
-            account, _ = usecases.create_account(tx, f"{role}@smopk.example", role.title(), role, utcnow(),
-                                                 password=PASSWORD)
-            store.update_account(tx, account["id"], {"must_change_password": False})
-        secrets["admin"] = usecases.new_totp_secret()
-        store.update_account(tx, store.get_account(tx, email="admin@smopk.example")["id"],
-                             {"totp_secret": secrets["admin"]})
-    database.dispose()
+    secrets = staff_accounts(config["DATABASES"]["backoffice"])
     yield f"http://127.0.0.1:{port}", secrets, config["DATABASES"]["backoffice"]
 
 
