@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from services.common.errors import ServiceError, ServiceUnavailable, outage
 
 from . import store
+from .domain import REFUSAL
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,20 @@ class Entry:
         self.details = details
 
 
+# Why an action failed, as staff read it; the error column keeps the code for filtering.
+FAILURES = {"service_unavailable": "služba byla nedostupná"}
+
+
 def outcome_text(row) -> str:
-    """``provedeno``, ``odmítnuto (event_full)``, ...; a row from before outcomes were kept was done."""
+    """``provedeno``, ``odmítnuto: Akce je plná.``, ``nezdařilo se (služba byla nedostupná)``; a
+    row from before outcomes were kept was done, and one from before refusals were kept in Czech
+    shows its code."""
     text = OUTCOMES.get(row.get("outcome") or "done", row.get("outcome"))
+    refusal = (row.get("details") or {}).get(REFUSAL)
+    if refusal:
+        return f"{text}: {refusal}"
+    if row.get("outcome") == "failed":
+        return f"{text} ({FAILURES.get(row.get('error'), 'chyba v systému')})"
     return f"{text} ({row['error']})" if row.get("error") else text
 
 
@@ -69,6 +81,7 @@ def audited(database, clock, account, action, details):
         yield entry
     except BaseException as error:
         if isinstance(error, ServiceError) and not isinstance(error, ServiceUnavailable):
+            entry.details[REFUSAL] = error.message
             _finish(database, clock, entry, "refused", error.code)
         else:
             unavailable = outage(error) if isinstance(error, Exception) else None

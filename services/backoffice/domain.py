@@ -489,14 +489,25 @@ EVENT_FIELDS = {
 }
 
 
-def saved_message(before, after, told: int) -> str:
-    """What an edit saved, by the form's Czech names of the fields it changed; who is told."""
+def promoted_by(before, after, in_line) -> list:
+    """Who of those first in line (``in_line``, as the edit's preview named them) a saved edit
+    gave a seat: as many as the seats taken grew by."""
+    taken = (after["capacity"] - after["seats_left"]) - (before["capacity"] - before["seats_left"])
+    return list(in_line[:max(0, taken)])
+
+
+def saved_message(before, after, told: int, promoted=()) -> str:
+    """What an edit saved, by the form's Czech names of the fields it changed; who is told and
+    who got a seat from the waitlist."""
     changed = [label for field, label in EVENT_FIELDS.items() if _comparable(before.get(field)) !=
                _comparable(after.get(field))]
     said = (f"Změny akce „{after['title']}“ jsou uložené: {', '.join(changed)}." if changed
             else f"Akce „{after['title']}“ je uložená beze změn.")
     if told:
         said += f" Přihlášení ({told}) dostanou e-mail o změně."
+    if promoted:
+        said += (f" Místo z čekací listiny {'dostal' if len(promoted) == 1 else 'dostali'}: "
+                 f"{', '.join(person['name'] for person in promoted)}; e-mail se vstupenkou odchází.")
     return said
 
 
@@ -561,6 +572,11 @@ LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": 
                          "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
                          "wrong_code": "špatný ověřovací kód", "code_locked": "ověřovací kód zablokovaný"}
 DETAIL_KEYS.update({"previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení"})
+# Keys added after the first list: what an edit changed, a file read, people chosen, rows exported.
+DETAIL_KEYS.update({"changed": "změněno", "file": "soubor", "chosen": "vybrané přihlášky", "issued": "vydáno",
+                    "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
+                    "fields": "údaje", "code": "kód"})
+REFUSAL = "refusal"  # the details' key of a refusal's Czech message, shown as the audit's outcome
 DETAIL_VALUES.update({"previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS})
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
@@ -600,9 +616,10 @@ def detail_value(value, key=None) -> str:
 
 
 def details_text(details, separator=", ") -> str:
-    """The audit log's details, ``komu: jen potvrzeným, přihlášky: 2, 3``: Czech keys and values."""
+    """The audit log's details, ``komu: jen potvrzeným, přihlášky: 2, 3``: Czech keys and values
+    (a refusal's message is not repeated here: the outcome says it)."""
     return separator.join(f"{DETAIL_KEYS.get(key, key.replace('_', ' '))}: {detail_value(value, key)}"
-                          for key, value in (details or {}).items())
+                          for key, value in (details or {}).items() if key != REFUSAL)
 
 
 def czech_day(moment) -> str:
@@ -638,6 +655,8 @@ def paid_people(paid) -> str:
         text = f"{names} ({crowns(line['amount_halere'])}, VS {line['variable_symbol']})"
         if line.get("reason"):
             text += f" – {line['reason'].lower()}, čeká na kontrolu"
+        elif line.get("note"):
+            text += f" – {line['note']}"
         said.append(text)
     if len(paid) > NAMES_SAID:
         said.append(f"a {count_of(len(paid) - NAMES_SAID, 'další platba', 'další platby', 'dalších plateb')}")

@@ -16,7 +16,8 @@ INTERNAL = ("confirmed", "waitlisted", "cancelled", "substituted", "queued", "se
             "awaiting_retry", "superseded", "attendee_message", "registration_confirmed", "registration_waitlisted",
             "registration_promoted", "registration_cancelled", "payment_received", "payment_requested",
             "invoice_issued", "credit_note", "underpaid", "overpaid", "unknown", "admin", "staff", "door", "None",
-            "True", "False", "event_id", "registration_id", "registration_ids", "audience")
+            "True", "False", "event_id", "registration_id", "registration_ids", "audience", "validation_error",
+            "changed", "waiting_payment")
 INTERNAL_WORD = re.compile(r"(?<![\w@./-])(" + "|".join(INTERNAL) + r")(?![\w@/-])")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")

@@ -42,7 +42,7 @@ def test_a_refusal_is_marked_refused_with_its_code_and_an_outage_failed(db):
         raise ServiceUnavailable("registrations")
     failed, refused = rows(db)
     assert (refused["outcome"], refused["error"]) == ("refused", "too_late")
-    assert auditing.outcome_text(refused) == "odmítnuto (too_late)"
+    assert auditing.outcome_text(refused) == "odmítnuto: Akce už začala."
     assert (failed["outcome"], failed["error"]) == ("failed", "service_unavailable")
 
 
