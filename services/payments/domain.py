@@ -47,6 +47,23 @@ REASONS = {
     CANCELLED: "Přihláška je zrušená",
 }
 
+PAID_IN_TIME_NOTES = {
+    None: "platba došla včas, ale po uvolnění místa: přihláška se obnoví, je-li volné místo, jinak se platba vrátí",
+    "paid": "platba došla včas, ale po uvolnění místa: přihláška je obnovená",
+    CANCELLED: "platba došla včas, ale místo už bylo obsazené: platba se vrací (najdete ji ve Vratkách)",
+}
+
+
+def paid_in_time_note(reason: str | None, statuses: list[str] | None = None) -> str | None:
+    """What staff read of a payment booked by its due date for a seat already released, once
+    registrations has answered (``statuses``: its requests' states now; none yet: what will
+    happen), or None for any other payment."""
+    if reason != REASONS["paid_in_time_after_release"]:
+        return None
+    if statuses is None:
+        return PAID_IN_TIME_NOTES[None]
+    return PAID_IN_TIME_NOTES[CANCELLED if CANCELLED in statuses else "paid"]
+
 
 def invoice_payment(kind, cancelled, due_on, requests, today, total_halere=None) -> dict:
     """Whether an invoice is paid, as the list of invoices says it: ``state`` (``credit_note``,

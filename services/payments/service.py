@@ -448,7 +448,8 @@ def _transaction_view(row):
 def _received_view(row, paid, invoice_number):
     waiting = row["outcome"] not in ("matched", "ignored") and row["resolved_at"] is None
     return dict(_transaction_view(row), invoice_number=invoice_number, waiting=row["reason"] if waiting else None,
-                paid=[dict(item, amount=domain.money(item["amount_halere"])) for item in paid])
+                paid=[dict(item, amount=domain.money(item["amount_halere"])) for item in paid],
+                note=domain.paid_in_time_note(row["reason"], [item["status"] for item in paid]))
 
 
 def _invoice_view(row):

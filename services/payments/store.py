@@ -444,13 +444,13 @@ def received(session, since=None, until=None, offset=0, limit=50):
 
 def allocations_of(session, transaction_ids) -> dict:
     """transaction id -> what it paid: ``[{registration_id, payer_name, event_title, variable_symbol,
-    amount_halere}]``."""
+    amount_halere, status}]`` (``status``: the request's now)."""
     found = {}
     for chunk in _chunks(sorted(transaction_ids)):
         rows = session.execute(select(allocations.c.transaction_id, allocations.c.amount_halere,
                                       payment_requests.c.registration_id, payment_requests.c.event_id,
                                       payment_requests.c.payer_name, payment_requests.c.event_title,
-                                      payment_requests.c.variable_symbol)
+                                      payment_requests.c.variable_symbol, payment_requests.c.status)
                                .join(payment_requests, payment_requests.c.id == allocations.c.request_id)
                                .where(allocations.c.transaction_id.in_(chunk)).order_by(allocations.c.id)).mappings()
         for row in rows:

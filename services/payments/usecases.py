@@ -303,7 +303,8 @@ def paid_line(values, shares):
             "event_title": shares[0][0]["event_title"], "amount_halere": values["amount_halere"],
             "amount": domain.money(values["amount_halere"]), "variable_symbol": values["variable_symbol"],
             "counter_name": values["counter_name"],
-            "reason": None if values["outcome"] == domain.MATCHED else values["reason"]}
+            "reason": None if values["outcome"] == domain.MATCHED else values["reason"],
+            "note": domain.paid_in_time_note(values["reason"])}
 
 
 def _payable(values):

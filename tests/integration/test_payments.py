@@ -249,11 +249,18 @@ def test_a_payment_booked_on_the_due_date_and_imported_after_the_release(
                                  "booked_on": due_on.isoformat()}])
     summary = cluster.payments.import_statement(base64.b64encode(statement).decode())
     assert summary["matched"] == 1 and summary["to_check"] == 0
+    [paid] = summary["paid"]  # what the console's import summary says of it
+    assert paid["note"] == ("platba došla včas, ale po uvolnění místa: přihláška se obnoví, je-li volné místo, "
+                            "jinak se platba vrátí")
+
+    def received_note():  # what the console's page of received payments says of it
+        return cluster.payments.received_payments()["payments"][0]["note"]
     if seat_free:
         wait_for(lambda: web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "confirmed",
                  message="the seat back")
         assert cluster.payments.payment_of(late["id"])["status"] == "paid"
         assert cluster.payments.refunds_due() == []
+        assert received_note() == "platba došla včas, ale po uvolnění místa: přihláška je obnovená"
     else:
         wait_for(lambda: cluster.payments.refunds_due(), message="the refund")
         [refund] = cluster.payments.refunds_due()
@@ -261,6 +268,8 @@ def test_a_payment_booked_on_the_due_date_and_imported_after_the_release(
         assert refund["reason"] == "Platba došla včas, ale místo už bylo obsazené"
         assert web_session.get(f"/api/registrations/{late['token']}").json()["status"] == "cancelled"
         assert web_session.get(f"/api/registrations/{waiting['token']}").json()["status"] == "confirmed"
+        assert received_note() == ("platba došla včas, ale místo už bylo obsazené: platba se vrací "
+                                   "(najdete ji ve Vratkách)")
 
 
 def test_a_reversed_payment_takes_the_paid_flag_back_and_waits_on_the_staff_list(
