@@ -7,7 +7,8 @@ from datetime import timedelta
 from services.backoffice import store
 from services.common.db import Database, utcnow
 from services.registrations.service import RegistrationsService
-from tests.integration.test_console import console, csrf_of, logged_in  # noqa: F401 (the fixture)
+from tests.conftest import wait_for
+from tests.integration.test_console import console, csrf_of, logged_in, whole_console  # noqa: F401 (fixtures)
 from tests.integration.test_system import published_event
 
 
@@ -67,7 +68,34 @@ def test_reads_of_personal_data_are_recorded(console):  # noqa: F811
                                                                {"event_id": event["id"]})
     assert (refused["outcome"], refused["error"]) == ("refused", "event_not_found")
     page = logged_in(base, "admin", secrets).get(f"{base}/audit")
-    assert "stažen export přihlášek (CSV)" in page.text and "odmítnuto (event_not_found)" in page.text
+    assert "stažen export přihlášek (CSV)" in page.text and "odmítnuto: Akce nebyla nalezena." in page.text
+
+
+def test_reading_the_attendee_pdfs_an_emails_content_and_the_parked_events_is_recorded(
+        whole_console, service_config):  # noqa: F811
+    base, cluster, secrets, _smtp = whole_console
+    url = service_config["DATABASES"]["backoffice"]
+    event = published_event(cluster, capacity=5)
+    cluster.registrations.register(event["id"], {"first_name": "Jana", "last_name": "Nováková",
+                                                 "email": "jana@obec.example", "organisation_name": "Obec",
+                                                 "gdpr_consent": True})
+    office = logged_in(base, "staff", secrets)
+    for path in ("prezencni-listina.pdf", "seznam-ucastniku.pdf"):
+        answer = office.get(f"{base}/akce/{event['id']}/{path}")
+        assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    [message] = wait_for(lambda: cluster.notifications.list_messages(
+        to="jana@obec.example", kind="registration_confirmed"), message="the email")
+    assert "Nováková" in office.get(f"{base}/zpravy/{message['id']}").text
+    assert office.get(f"{base}/zpravy/udalosti").status_code == 200
+    read = {row["action"]: row for row in audit_rows(url) if row["who"] == "staff@smopk.example"}
+    assert read["attendance_sheet_printed"]["details"] == {"event_id": event["id"]}
+    assert read["attendee_list_printed"]["details"] == {"event_id": event["id"]}
+    assert read["message_read"]["details"] == {"message_id": message["id"], "to": "jana@obec.example"}
+    assert read["dead_letters_viewed"]["details"] == {"message_ids": []}
+    assert {row["outcome"] for row in read.values()} == {"done"}
+    page = logged_in(base, "admin", secrets).get(f"{base}/audit").text
+    assert all(label in page for label in ("otevřena prezenční listina", "otevřen seznam účastníků",
+                                           "přečten obsah e-mailu", "zobrazeny nezpracované události"))
 
 
 def test_the_row_comes_before_the_call_and_without_it_nothing_is_done(console, monkeypatch):  # noqa: F811
@@ -114,4 +142,4 @@ def test_the_row_comes_before_the_call_and_without_it_nothing_is_done(console, m
     [refused] = audit_rows(url, action="checked_in")
     assert refused["outcome"] == "refused" and refused["error"]
     audit = logged_in(base, "admin", secrets).get(f"{base}/audit").text
-    assert "odmítnuto (" in audit and "provedeno" in audit
+    assert "odmítnuto: " in audit and "provedeno" in audit
