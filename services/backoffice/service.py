@@ -310,17 +310,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 else post.rows  # the answered questions come back (their keys are hidden)
             return self._page(request, "event_form.html", status=409, event=event,
                               values=forms.shown_again(post, rows), errors={"questions": error.message})
-        if preview["told"] and request.form.get("confirmed") != "ano":
+        if (preview["told"] or preview["promoted"]) and request.form.get("confirmed") != "ano":
             email = self.notifications.preview_email("event_updated", {
                 "event": preview["event"], "changes": preview["changes"], "registration": {
                     "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
-                    "manage_url": "…", "ticket_code": None}})
+                    "manage_url": "…", "ticket_code": None}}) if preview["told"] else None
             return self._page(request, "event_preview.html", event=event, values=post.values, questions=post.rows,
                               preview=preview, email=email)
         with self._audited(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
-                                                      "told": preview["told"]}):
+                                                      "told": preview["told"]}) as entry:
             saved = self.registrations.update_event(event_id, data)
-        return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"]))
+            promoted = domain.promoted_by(event, saved, preview["promoted"])
+            if promoted:
+                entry.details["registration_ids"] = [person["id"] for person in promoted]
+        return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"], promoted))
 
     @page("GET", "/akce/<int:event_id>", "staff")
     def event(self, request, event_id):

@@ -439,6 +439,15 @@ def first_waitlisted(session, event_id):
     ).mappings().first()
 
 
+def waitlisted_in_line(conn, event_id, limit):
+    """The first ``limit`` waiting, in line (read, not locked: what a promotion would take)."""
+    return conn.execute(
+        select(registrations)
+        .where(registrations.c.event_id == event_id, registrations.c.status == "waitlisted")
+        .order_by(registrations.c.waitlist_position, registrations.c.id).limit(limit)
+    ).mappings().all()
+
+
 def live_registrations(session, event_id):
     return session.execute(
         select(registrations)

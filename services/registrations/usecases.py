@@ -521,8 +521,9 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
 
 def preview_update(session, event_id, changes, now):
     """What ``update_event`` would tell attendees, without changing anything: the changed time
-    or place (``field -> [before, after]``), how many registrations would be told, and the event
-    as it would then be."""
+    or place (``field -> [before, after]``), how many registrations would be told, who on the
+    waitlist a raised capacity would give a seat (``promoted``: ``[{id, name}]``, in line), and
+    the event as it would then be."""
     event = get_event(session, event_id, public_only=False)
     changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
@@ -532,8 +533,11 @@ def preview_update(session, event_id, changes, now):
         domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
     changed = domain.schedule_changes(event, changes)
     told = len(store.live_registrations(session, event_id)) if changed and event["status"] == "published" else 0
+    seats = merged["capacity"] - event["seats_taken"] if merged["capacity"] > event["capacity"] else 0
+    promoted = store.waitlisted_in_line(session, event_id, seats) if seats > 0 else []
     return {"changes": {field: [_told(before), _told(after)] for field, (before, after) in changed.items()},
-            "told": told, "event": event_out.dump(event_view(dict(merged, version=event["version"] + 1), now))}
+            "told": told, "promoted": [_person(registration) for registration in promoted],
+            "event": event_out.dump(event_view(dict(merged, version=event["version"] + 1), now))}
 
 
 def _told(value):

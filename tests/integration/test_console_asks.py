@@ -151,3 +151,35 @@ def test_restoring_is_refused_for_a_registration_with_a_fee(office):
     refused = browser.post(f"{base}/prihlasky/{vera['id']}/obnovit", data={"csrf": csrf_of(page), "confirmed": "ano"})
     assert refused.status_code == 409 and "Přihlášku s poplatkem nelze obnovit" in refused.text
     assert cluster.registrations.get_registration(vera["id"])["status"] == "cancelled"
+
+
+def test_raising_the_capacity_names_who_gets_a_seat_before_it_is_saved_and_after(office):
+    base, browser, cluster, smtp = office
+    event = published_event(cluster, capacity=1, price_non_member=0)
+    cluster.registrations.register(event["id"], person("Jana", "Nováková", "jana@obec.example"))
+    eva = cluster.registrations.register(event["id"], person("Eva", "Svobodová", "eva@obec.example"))
+    petr = cluster.registrations.register(event["id"], person("Petr", "Malý", "petr@obec.example"))
+    karel = cluster.registrations.register(event["id"], person("Karel", "Dlouhý", "karel@obec.example"))
+    smtp.wait_for_messages(4)
+    form = browser.get(f"{base}/akce/{event['id']}/upravit")
+    values = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', form.text))
+    raised = dict(values, kind="seminar", description="", csrf=csrf_of(form), waitlist_enabled="ano", capacity="3")
+    asked = browser.post(f"{base}/akce/{event['id']}/upravit", data=raised)
+    assert "Vyšší kapacita dá místo prvním z čekací listiny (2): Eva Svobodová, Petr Malý." in \
+        " ".join(asked.text.split())
+    assert "Dostanou e-mail se vstupenkou." in asked.text and "Přihlášení (" not in asked.text  # no change to tell
+    assert cluster.registrations.get_event(event["id"])["capacity"] == 1  # nothing saved yet
+    assert cluster.registrations.get_registration(eva["id"])["status"] == "waitlisted"
+    assert len(smtp.messages()) == 4
+
+    saved = browser.post(f"{base}/akce/{event['id']}/upravit", data=dict(raised, confirmed="ano"))
+    assert notice(saved) == (f"Změny akce „{event['title']}“ jsou uložené: počet míst. Místo z čekací listiny "
+                             "dostali: Eva Svobodová, Petr Malý; e-mail se vstupenkou odchází.")
+    assert [cluster.registrations.get_registration(r["id"])["status"] for r in (eva, petr, karel)] == [
+        "confirmed", "confirmed", "waitlisted"]
+    smtp.wait_for_messages(6)
+
+    form = browser.get(f"{base}/akce/{event['id']}/upravit")
+    renamed = dict(raised, csrf=csrf_of(form), title="Nový název")  # no seat to give: saved at once
+    assert notice(browser.post(f"{base}/akce/{event['id']}/upravit", data=renamed)) == \
+        "Změny akce „Nový název“ jsou uložené: název."
