@@ -51,6 +51,7 @@ class Walk:
         self.browser, self.settings = browser, settings
         self.artifacts, self.axe_js = settings["artifacts"], settings["axe"]
         self.step, self.problems = 0, []
+        self.visited, self.checked = [], set()  # [(page, the addresses it showed)]; those checked
 
     def page(self, width=1200, height=900):
         # bypass_csp: axe is injected as a script the pages' own CSP would refuse
@@ -58,6 +59,9 @@ class Walk:
                                            bypass_csp=True, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(30000)
+        shown = []
+        page.on("framenavigated", lambda frame: shown.append(frame.url) if frame.parent_frame is None else None)
+        self.visited.append((page, shown))
         return page
 
     def check(self, page, name):
@@ -66,6 +70,24 @@ class Walk:
         page.screenshot(path=os.path.join(self.artifacts, f"{self.step:02d}-{name}.png"), full_page=True,
                         timeout=90000)  # a long page on a busy machine
         self.problems += [f"{name}: {finding}" for finding in serious_findings(page, self.axe_js)]
+        self.checked.add(page.url.split("#")[0])
+
+    def sweep(self):
+        """axe-core on every other page the walk showed (those passed on the way: lists, searches,
+        the page under a message), opened again in the same browser, so the same person's."""
+        for page, shown in self.visited:
+            if page.is_closed():  # a page opened for one file: what it showed was the file
+                continue
+            for url in dict.fromkeys(address.split("#")[0] for address in shown):
+                if url in self.checked or not url.startswith("http") or SWEEP_SKIPS.search(url):
+                    continue
+                self.checked.add(url)
+                page.goto(url)
+                self.problems += [f"{url}: {finding}" for finding in serious_findings(page, self.axe_js)]
+
+
+# Not opened again: files, logging in and out (the session would change).
+SWEEP_SKIPS = re.compile(r"\.(pdf|csv|ics|isdoc)(\?|$)|/(prihlaseni|odhlaseni)")
 
 
 def asked(walk, hands, question, *consequences, answer):
@@ -309,6 +331,9 @@ def office_seminar(walk, console, public, settings):
     hands.select(office.locator("#message-audience"), "confirmed")
     hands.fill(office.locator("#message-subject"), "Prezentace ze školení")
     hands.fill(office.locator("#message-text"), "Děkujeme za účast.\nPrezentaci pošleme zvlášť.")
+    font = office.locator("#message-text").evaluate("area => getComputedStyle(area).fontFamily")
+    assert "mono" not in font.lower() and font == office.locator("body").evaluate(
+        "body => getComputedStyle(body).fontFamily"), font  # a letter is typed in the page's own font
     hands.click(office.get_by_role("button", name="Náhled"))
     expect(office.get_by_role("heading", name=re.compile("Odeslat zprávu 2 účastníkům akce"))).to_be_visible()
     expect(office.locator("main")).not_to_contain_text(petr)  # the cancelled one is nobody's preview
@@ -370,11 +395,12 @@ def main(console, public, settings_file):
         walk.check(visitor, "public-list")
         visitor.goto(f"{public}/events/{event_id}")
         walk.check(visitor, "public-event")
+        walk.sweep()
         browser.close()
     if walk.problems:
         sys.exit("accessibility:\n" + "\n".join(walk.problems))
     print(f"console: {walk.step} pages walked {'by keyboard' if settings['keyboard'] else 'by mouse'}, "
-          "no serious or critical accessibility finding")
+          f"{len(walk.checked)} checked by axe-core, no serious or critical accessibility finding")
 
 
 if __name__ == "__main__":
