@@ -32,7 +32,7 @@ class PaymentPages:
         return self._page(request, "payments.html", status=status, events=events, event_id=event_id,
                           unpaid=self.payments.unpaid(event_id), to_check=self.payments.to_check(),
                           refunds=self.payments.refunds_due(), overdue=self.payments.overdue(),
-                          problem=problem, bank_api=bool(self.config.get("FIO_API_TOKEN")))
+                          problem=problem, bank_api=self.settings.bank_api)
 
     @page("POST", "/platby/vypis", "staff", upload=STATEMENT_MAX_BYTES)
     def import_statement(self, request):

@@ -18,6 +18,7 @@ from services.common.errors import Conflict, NotFound, ServiceUnavailable, Valid
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient
+from services.common.settings import SettingsProvider
 from services.common.spreadsheet import csv_rows, csv_text
 
 from . import auditing, domain, forms, store, usecases
@@ -26,6 +27,7 @@ from .attendance import AttendancePages, attendance_window
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
+from .settings import load as load_settings
 from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -88,7 +90,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     call_log = CallLog()
     db = DatabaseProvider(store.metadata)
     clock = Clock()
-    config = Config()
+    config = Config()  # the broker's address for the health check (HealthCheck)
+    settings = SettingsProvider(load_settings)
     registrations = RpcClient("registrations")
     members = RpcClient("members")
     documents = RpcClient("documents")
@@ -598,7 +601,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def dead_letters(self, request):
         """Events a handler gave up on after its last try: where from, why, how often tried."""
         with self._audited(request, "dead_letters_viewed", {}) as entry:
-            letters = deadletters.walk(self.config["AMQP_URI"])
+            letters = deadletters.walk(self.settings.amqp_uri)
             entry.details["message_ids"] = [letter["message_id"] for letter in letters]
         return self._page(request, "dead_letters.html", letters=letters)
 
@@ -616,7 +619,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 "Ano, zpracovat znovu", back="/zpravy/udalosti")
         with self._audited(request, "dead_letters_replayed", {"chosen": sorted(chosen)}) as audit_entry:
             replayed = [entry["message_id"] for entry in deadletters.walk(
-                self.config["AMQP_URI"], replay=lambda entry: entry["message_id"] in chosen)]
+                self.settings.amqp_uri, replay=lambda entry: entry["message_id"] in chosen)]
             done = sorted(chosen & set(replayed))
             audit_entry.details["message_ids"] = done
         return self._done(request, "/zpravy/udalosti", f"Znovu ke zpracování: "
@@ -816,7 +819,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         found = {}
         for name, count in (("failed", lambda: len(self.notifications.list_messages(status="failed"))),
                             ("retrying", lambda: len(self.notifications.list_messages(status="awaiting_retry"))),
-                            ("dead_letters", lambda: len(deadletters.walk(self.config["AMQP_URI"])))):
+                            ("dead_letters", lambda: len(deadletters.walk(self.settings.amqp_uri)))):
             try:
                 found[name] = count()
             except Exception as error:  # the service or the broker away: the rest of the page still shows
@@ -873,7 +876,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     def _client(self, request):
         """The client's address, behind the proxy too (``CLIENT_ADDRESS_HEADER``, as the public site)."""
-        return client_address(request, self.config.get("CLIENT_ADDRESS_HEADER") or None)
+        return client_address(request, self.settings.client_address_header)
 
     def _pending(self, request, with_account=False):
         """The session waiting for its second factor; a login page otherwise."""

@@ -30,10 +30,10 @@ from services.common import czech
 from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
 from services.common.payment import payment_state
-from services.common.settings import setting
 from services.common.web import PagesApp
 
 from . import domain, usecases
+from .settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class ConsoleServer(WebServer):
 
     @property
     def bind_addr(self):
-        return parse_address(setting(self.container.config, "BACKOFFICE_ADDRESS"))
+        return parse_address(load_settings(self.container.config).address)
 
     def get_wsgi_app(self):
         return ConsoleApp(self)
@@ -267,4 +267,4 @@ class Pages:
         return response
 
     def _secure(self):
-        return str(setting(self.config, "BACKOFFICE_BASE_URL")).startswith("https://")
+        return self.settings.secure_cookies
