@@ -477,6 +477,14 @@ def ticket_emails(messages) -> list:
     return [m for m in messages if m["kind"] in TICKET_EMAILS]
 
 
+def event_update_sample(preview) -> dict:
+    """What the preview of the email about an edit is made for: the event as it will be, its
+    changes, and a sample person registered."""
+    return {"event": preview["event"], "changes": preview["changes"], "registration": {
+        "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
+        "manage_url": "…", "ticket_code": None}}
+
+
 # The event form's fields in Czech, for the message after an edit (in the form's order).
 EVENT_FIELDS = {
     "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",
@@ -552,16 +560,17 @@ DETAIL_KEYS = {
     "venue": "místo", "sessions": "termíny", "capacity": "kapacita", "first_name": "jméno",
     "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky",
     "outside_event_days": "mimo dny akce", "status": "stav", "contact_id": "kontakt č.",
+    # Staff accounts (issue 25): what an account change did.
+    "previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení",
 }
 REGISTRATION_STATUSES = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
                          "substituted": "předáno náhradníkovi"}
-DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES}
-# Staff accounts and logging in (issue 25): why a login failed, what an account change did.
+# Staff accounts and logging in (issue 25): why a login failed.
 LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": "neznámý účet",
                          "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
                          "wrong_code": "špatný ověřovací kód", "code_locked": "ověřovací kód zablokovaný"}
-DETAIL_KEYS.update({"previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení"})
-DETAIL_VALUES.update({"previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS})
+DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES,
+                 "previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS}
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
 

@@ -8,9 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.common.czech import PRAGUE, local
+from services.common.errors import ValidationError
 
 from . import domain
 from .schemas import account_in, event_form_in
+
+# Logging in
+
+@dataclass
+class Login:
+    """The login form: where to go after it (a path of the console only), the email and password typed."""
+    target: str
+    email: str | None
+    password: str | None
+
+
+def login(form) -> Login:
+    return Login(domain.local_path(form.get("dal", "/")), form.get("email"), form.get("password"))
+
 
 # The event form
 
@@ -54,6 +69,19 @@ def event_errors(error) -> dict:
     """The registrations service's field names mapped back onto the form's."""
     renamed = {"starts_at": "starts", "ends_at": "ends"}
     return {renamed.get(name, name): message for name, message in error.fields.items()}
+
+
+def event_refusal(post: EventPost, error, event=None) -> tuple[dict, dict, int]:
+    """The event form shown again after the registrations service refused it: ``(values,
+    errors, status)``. A refusal the form does not show (a ``Conflict`` other than an answered
+    question removed or a chosen option taken away) is raised again, for the refusal page."""
+    if isinstance(error, ValidationError):
+        return shown_again(post), event_errors(error), 422
+    if error.code == "question_answered":  # the answered questions come back (their keys are hidden)
+        return shown_again(post, with_answered_questions(post.rows, event)), {"questions": error.message}, 409
+    if error.code == "option_chosen":
+        return shown_again(post), {"questions": error.message}, 409
+    raise error
 
 
 def shown_again(post: EventPost, rows=None) -> dict:

@@ -28,7 +28,7 @@ from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
 from .settings import load as load_settings
-from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
+from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render, routes, with_retry_after
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
@@ -59,25 +59,25 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "contact_edited": "upraven kontakt", "contact_removed": "odebrán kontakt",
            "attendance_unmarked": "zrušena potvrzená účast", "certificates_issued": "vydána osvědčení",
            "certificate_released": "uvolněno osvědčení bez platby",
-           "certificate_duplicated": "vystaven duplikát osvědčení"}
-ACTIONS.update({"checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
-                "draft_deleted": "smazán koncept akce"})
-# Staff accounts and logging in (issue 25).
-ACTIONS.update({"account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
-                "role_changed": "změněna role účtu", "password_reset": "nastaveno nové jednorázové heslo",
-                "totp_reset": "zrušen ověřovací kód účtu", "login_failed": "nepovedené přihlášení"})
-# Reads of personal data (issue 25): recorded like the actions, before the data is fetched.
-ACTIONS.update({"registrations_exported": "stažen export přihlášek (CSV)",
-                "attendance_sheet_printed": "otevřena prezenční listina",
-                "attendee_list_printed": "otevřen seznam účastníků",
-                "message_read": "přečten obsah e-mailu",
-                "dead_letters_viewed": "zobrazeny nezpracované události",
-                "training_record_viewed": "zobrazena evidence vzdělávání",
-                "training_record_downloaded": "stažena evidence vzdělávání",
-                "contacts_viewed": "zobrazeny kontakty organizace",
-                "contact_viewed": "zobrazen kontakt",
-                "invoice_read": "otevřena faktura",
-                "audit_exported": "stažen audit (CSV)"})
+           "certificate_duplicated": "vystaven duplikát osvědčení",
+           "checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
+           "draft_deleted": "smazán koncept akce",
+           # Staff accounts and logging in (issue 25).
+           "account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
+           "role_changed": "změněna role účtu", "password_reset": "nastaveno nové jednorázové heslo",
+           "totp_reset": "zrušen ověřovací kód účtu", "login_failed": "nepovedené přihlášení",
+           # Reads of personal data (issue 25): recorded like the actions, before the data is fetched.
+           "registrations_exported": "stažen export přihlášek (CSV)",
+           "attendance_sheet_printed": "otevřena prezenční listina",
+           "attendee_list_printed": "otevřen seznam účastníků",
+           "message_read": "přečten obsah e-mailu",
+           "dead_letters_viewed": "zobrazeny nezpracované události",
+           "training_record_viewed": "zobrazena evidence vzdělávání",
+           "training_record_downloaded": "stažena evidence vzdělávání",
+           "contacts_viewed": "zobrazeny kontakty organizace",
+           "contact_viewed": "zobrazen kontakt",
+           "invoice_read": "otevřena faktura",
+           "audit_exported": "stažen audit (CSV)"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
@@ -109,31 +109,17 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/prihlaseni", None)
     def login(self, request):
-        target = domain.local_path(request.form.get("dal", "/"))
+        typed = forms.login(request.form)
         if not self._login_csrf_valid(request):
-            return self._login_form(request, "login.html", status=403, next=target,
+            return self._login_form(request, "login.html", status=403, next=typed.target,
                                     problem="Formulář vypršel. Zkuste to prosím znovu.")
-        address = self._client(request)
         try:
-            with self.db.transaction() as tx:
-                found = usecases.log_in(tx, request.form.get("email"), request.form.get("password"), address,
-                                        self.clock())
-                if found is not None:
-                    usecases.audit(tx, found[1], "logged_in", {"address": address}, self.clock())
-            if found is None:
-                raise usecases.LoginRefused()
-            session_id = found[0]
+            session_id = usecases.sign_in(self.db, typed.email, typed.password, self._client(request), self.clock())
         except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
-            if isinstance(refusal, usecases.TooManyAttempts):  # its transaction was rolled back
-                with self.db.transaction() as tx:
-                    usecases.failed_login(tx, request.form.get("email"), address, "throttled", self.clock())
-            response = self._login_form(request, "login.html", status=refusal.status, next=target,
-                                        problem=refusal.message)
-            if getattr(refusal, "retry_after", None):
-                response.headers["Retry-After"] = str(refusal.retry_after)
-            return response
+            return with_retry_after(self._login_form(request, "login.html", status=refusal.status, next=typed.target,
+                                                     problem=refusal.message), refusal)
         # A new session id at every login: one planted beforehand is never the one that logs in.
-        return self._with_session(redirect(target, code=303), session_id)
+        return self._with_session(redirect(typed.target, code=303), session_id)
 
     @page("GET", "/prihlaseni/kod", None)
     def code_form(self, request):
@@ -144,25 +130,14 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         pending, account = self._pending(request, with_account=True)
         if request.form.get("csrf") != pending["csrf"]:
             return render("code.html", status=403, account=None, csrf=pending["csrf"], problem="Formulář vypršel.")
-        address, session_id = self._client(request), request.cookies.get(SESSION_COOKIE)
         try:
-            with self.db.transaction() as tx:
-                passed = usecases.second_factor(tx, session_id, request.form.get("code"), self.clock(), address)
-                ended = not passed and usecases.current(tx, session_id, self.clock()) is None
-            if ended:  # too many wrong codes for one login: from the password again
-                return self._login_form(request, "login.html", status=401, next="/", problem=(
-                    "Příliš mnoho chybných kódů. Přihlaste se prosím znovu."))
-            if not passed:
-                raise usecases.LoginRefused()
+            usecases.complete_login(self.db, account, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
+                                    self._client(request), self.clock())
+        except usecases.LoginEnded as ended:  # too many wrong codes for one login: from the password again
+            return self._login_form(request, "login.html", status=ended.status, next="/", problem=ended.message)
         except (usecases.LoginRefused, usecases.CodeLocked, usecases.CodeUsed) as refusal:
-            if isinstance(refusal, usecases.CodeLocked):  # its transaction was rolled back
-                with self.db.transaction() as tx:
-                    usecases.failed_login(tx, account["email"], address, "code_locked", self.clock())
-            response = render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
-                              problem=refusal.message)
-            if getattr(refusal, "retry_after", None):
-                response.headers["Retry-After"] = str(refusal.retry_after)
-            return response
+            return with_retry_after(render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
+                                           problem=refusal.message), refusal)
         return redirect("/", code=303)
 
     @page("GET", "/prihlaseni/nastavit-kod", None)
@@ -264,7 +239,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/akce/nova", "staff")
     def event_form(self, request):
-        return self._page(request, "event_form.html", errors={}, values=forms.new_event_values())
+        return self._event_form(request, forms.new_event_values())
 
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
@@ -273,23 +248,21 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         and staff see the outage page; as ``auditing`` says, a timed-out call may have made the draft."""
         post = forms.event_post(request.form)
         if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
-            return self._page(request, "event_form.html", values=forms.shown_again(post, post.changed_rows),
-                              errors={})
+            return self._event_form(request, forms.shown_again(post, post.changed_rows))
         try:
             data = forms.event_data(post)
             with self._audited(request, "event_created", {"title": data.get("title")}) as entry:
                 event = self.registrations.create_event(data)
                 entry.details.update(event_id=event["id"], title=event["title"])
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, values=forms.shown_again(post),
-                              errors=forms.event_errors(error))
+            return self._event_form(request, *forms.event_refusal(post, error))
         return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
                                                            "se objeví, až ho zveřejníte.")
 
     @page("GET", "/akce/<int:event_id>/upravit", "staff")
     def edit_form(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        return self._page(request, "event_form.html", event=event, values=forms.event_values(event), errors={})
+        return self._event_form(request, forms.event_values(event), event=event)
 
     @page("POST", "/akce/<int:event_id>/upravit", "staff")
     def edit(self, request, event_id):
@@ -298,26 +271,14 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         event = self.registrations.get_event(event_id)
         post = forms.event_post(request.form)
         if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
-            return self._page(request, "event_form.html", event=event, errors={},
-                              values=forms.shown_again(post, post.changed_rows))
+            return self._event_form(request, forms.shown_again(post, post.changed_rows), event=event)
         try:
             data = forms.event_data(post)
             preview = self.registrations.preview_event_update(event_id, data)
-        except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, event=event, values=forms.shown_again(post),
-                              errors=forms.event_errors(error))
-        except Conflict as error:  # an answered question removed, a chosen option taken away
-            if error.code not in ("question_answered", "option_chosen"):
-                raise
-            rows = forms.with_answered_questions(post.rows, event) if error.code == "question_answered" \
-                else post.rows  # the answered questions come back (their keys are hidden)
-            return self._page(request, "event_form.html", status=409, event=event,
-                              values=forms.shown_again(post, rows), errors={"questions": error.message})
-        if preview["told"] and request.form.get("confirmed") != "ano":
-            email = self.notifications.preview_email("event_updated", {
-                "event": preview["event"], "changes": preview["changes"], "registration": {
-                    "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
-                    "manage_url": "…", "ticket_code": None}})
+        except (ValidationError, Conflict) as error:  # Conflict: an answered question removed, an option chosen
+            return self._event_form(request, *forms.event_refusal(post, error, event), event=event)
+        if preview["told"] and not confirmed(request):
+            email = self.notifications.preview_email("event_updated", domain.event_update_sample(preview))
             return self._page(request, "event_preview.html", event=event, values=post.values, questions=post.rows,
                               preview=preview, email=email)
         with self._audited(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
@@ -861,6 +822,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
                           status=409 if isinstance(refusal, Conflict) else 404)
 
+    def _event_form(self, request, values, errors=None, status=200, event=None):
+        """The event form: a new event's, or ``event``'s to edit."""
+        return self._page(request, "event_form.html", status=status, values=values, errors=errors or {},
+                          **({"event": event} if event is not None else {}))
+
     def _account(self, account_id):
         with self.db.transaction() as tx:
             found = store.get_account(tx, account_id=account_id)
@@ -889,6 +855,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def _totp_setup(self, account, csrf, secret, problem=None, status=200):
         return render("code_setup.html", status=status, account=None, csrf=csrf, secret=secret,
                       qr=_qr(secret, account), problem=problem)
+
+
+# Every page of the console: ``(method, url, right)``.
+ROUTES = routes(BackofficeService)
 
 
 def _qr(secret, account):

@@ -52,6 +52,14 @@ class CodeUsed(ServiceError):
         super().__init__("code_used", "Tento kód už byl použitý. Počkejte prosím na další kód v aplikaci.")
 
 
+class LoginEnded(ServiceError):
+    """Too many wrong codes for one login: it starts again from the password."""
+    status = 401
+
+    def __init__(self):
+        super().__init__("login_ended", "Příliš mnoho chybných kódů. Přihlaste se prosím znovu.")
+
+
 class LastAdministrator(ServiceError):
     status = 409
 
@@ -136,6 +144,24 @@ def log_in(session, email, password, address, now):
     return session_id, account
 
 
+def sign_in(database, email, password, address, now):
+    """A login by the login form, audited: the new session's id. A wrong password raises
+    ``LoginRefused`` once its failure is committed; a throttled attempt raises ``TooManyAttempts``
+    once it is recorded (``throttled``) in a transaction of its own (``log_in``'s rolled back)."""
+    try:
+        with database.transaction() as tx:
+            found = log_in(tx, email, password, address, now)
+            if found is not None:
+                audit(tx, found[1], "logged_in", {"address": address}, now)
+    except TooManyAttempts:
+        with database.transaction() as tx:
+            failed_login(tx, email, address, "throttled", now)
+        raise
+    if found is None:
+        raise LoginRefused()
+    return found[0]
+
+
 def failed_login(session, email, address, reason, now):
     """A failed or refused login in the audit log: the email typed (only when it looks like
     one: a password typed into the wrong field is not kept), the address and why."""
@@ -197,6 +223,25 @@ def second_factor(session, session_id, code, now, address):
     store.forget_failures(session, login_key)
     store.update_session(session, id_hash, {"second_factor_due": False})
     return True
+
+
+def complete_login(database, account, session_id, code, address, now):
+    """The second factor of ``account``'s login by the code form. A wrong code raises
+    ``LoginRefused`` once it is counted, or ``LoginEnded`` when it ended the login; a locked
+    second factor raises ``CodeLocked`` once it is recorded (``code_locked``) in a transaction of
+    its own (``second_factor``'s rolled back); a code used before ``CodeUsed``."""
+    try:
+        with database.transaction() as tx:
+            passed = second_factor(tx, session_id, code, now, address)
+            ended = not passed and current(tx, session_id, now) is None
+    except CodeLocked:
+        with database.transaction() as tx:
+            failed_login(tx, account["email"], address, "code_locked", now)
+        raise
+    if ended:
+        raise LoginEnded()
+    if not passed:
+        raise LoginRefused()
 
 
 def new_totp_secret() -> str:
