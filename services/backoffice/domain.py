@@ -228,6 +228,20 @@ def cancel_done(registration, successor) -> str:
     return done
 
 
+def promote_consequences(registration) -> list[str]:
+    """What giving a waitlisted ``registration`` a seat of its own sets off."""
+    event, name = registration["event"], full_name(registration)
+    return [f"Kapacita akce se zvýší z {event['capacity']} na {event['capacity'] + 1}; nikdo jiný o místo nepřijde "
+            "ani se neposune v pořadí.",
+            f"{name} ({registration['email']}) dostane e-mail s potvrzením a vstupenkou"
+            + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")]
+
+
+def promote_done(registration) -> str:
+    return (f"{full_name(registration)} má místo na akci (kapacita je teď {registration['event']['capacity'] + 1}). "
+            "Potvrzení odchází e-mailem.")
+
+
 def restore_consequences(registration, stats) -> list[str]:
     """What taking back a cancellation does: a seat when one is free, else the end of the
     waitlist (``stats``: the event's counts now); and what it cannot do."""
@@ -263,6 +277,24 @@ def substitute_problems(data) -> dict:
     if not data.get("gdpr_consent"):
         problems["gdpr_consent"] = "Náhradník musí souhlasit se zpracováním osobních údajů."
     return problems
+
+
+def substitute_question(registration, data) -> str:
+    return f"Předat místo: {full_name(registration)} → {data['first_name']} {data['last_name']}?"
+
+
+def substitute_consequences(registration, data) -> list[str]:
+    """What handing ``registration``'s seat to the substitute of the form (``data``) sets off."""
+    return [f"{data['first_name']} {data['last_name']} ({data['email']}) dostane potvrzení "
+            "s vlastní vstupenkou; místo, odpovědi i platba přecházejí na něj.",
+            f"{full_name(registration)} ({registration['email']}) dostane e-mail, "
+            "že místo předal(a); jeho (její) vstupenka přestane platit.",
+            "Předání nelze vzít zpět."]
+
+
+def substitute_done(registration, new) -> str:
+    return (f"Místo předáno: {full_name(registration)} → {full_name(new)}. "
+            "Oba dostávají e-mail, náhradník se svou vstupenkou.")
 
 
 # The member register's pages: the filter's Czech words, the forms' days, the import's question.
@@ -379,6 +411,22 @@ def with_organisation(registration) -> str:
     """``Jana Nováková (Obec Chotěšov)``, or the name alone when no organisation was given."""
     organisation = registration.get("organisation_name")
     return f"{full_name(registration)} ({organisation})" if organisation else full_name(registration)
+
+
+def door_details(event_id, any_day: bool, **known) -> dict:
+    """The audit details of a check-in: the event, what is known of the person, and whether the
+    door admitted them on a day the event does not take place on."""
+    return {"event_id": event_id, **known, **({"outside_event_days": True} if any_day else {})}
+
+
+def admissible(registration) -> bool:
+    """Whether the door may admit ``registration`` (confirmed, not checked in yet)."""
+    return registration["status"] == "confirmed" and not registration["checked_in_at"]
+
+
+# What the door's question says before a person without a ticket is admitted.
+WITHOUT_TICKET_SAID = ("Přihláška je potvrzená, jen vstupenku u sebe nemá.",
+                       "Vstup se zapíše do auditu jako vstup bez vstupenky.")
 
 
 def outside_days_question(message: str) -> str:
@@ -704,6 +752,41 @@ def without_greeting(text: str) -> tuple[str, str | None]:
         return text, None
     rest = "\n".join(lines[1:]).strip("\n")
     return (rest, first) if rest.strip() else (text, None)
+
+
+def greeting_left_out(greeting) -> list[str]:
+    """The sentence saying that the greeting typed at the top was left out (none when none was)."""
+    return [f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám."] \
+        if greeting else []
+
+
+def announced_to(audience: str) -> str:
+    """Whom an announcement goes to: ``všem členům`` or ``členům z okresu Rokycany``."""
+    return "všem členům" if audience == "members" else f"členům z okresu {audience}"
+
+
+def nobody_to_announce_to(audience: str) -> str:
+    return (f"Oznámení by nešlo nikomu: {announced_to(audience)} nemá nikdo kontakt, "
+            "který oznámení chce.")
+
+
+def announcement_sample(values, contact) -> dict:
+    """What the preview of an announcement is made for: its subject and text, for ``contact``."""
+    return {"subject": values["subject"], "text": values["text"], "unsubscribe_url": "…", "contact": contact}
+
+
+def announcement_said(audience: str, recipients, greeting) -> list[str]:
+    """What the preview of an announcement says: who gets it, whose email is shown, the greeting left out."""
+    shown = recipients[0]
+    return [f"Dostanou ho kontakty členů, které oznámení chtějí ({announced_to(audience)}): "
+            f"{count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
+            f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
+            f"({shown['organisation_name']}); každý dostane oslovení svým jménem.", *greeting_left_out(greeting)]
+
+
+def announcement_done(subject: str, queued: int, audience: str) -> str:
+    return (f"Oznámení „{subject}“ odchází {dative_recipients(queued)} ({announced_to(audience)}), postupně, "
+            "aby nezdrželo potvrzení přihlášek.")
 
 
 def dative_people(count: int) -> str:

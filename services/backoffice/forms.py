@@ -242,3 +242,8 @@ def account_values(form) -> dict:
 def account(values) -> dict:
     """A new account's form read: email, name and role; ``ValidationError`` with Czech messages."""
     return account_in.load_or_raise(values)
+
+
+def account_errors(error) -> dict:
+    """A refused new account's messages by field (an email taken: at the email)."""
+    return error.fields if isinstance(error, ValidationError) else {"email": error.message}

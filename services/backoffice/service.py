@@ -367,18 +367,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         registration = self.registrations.get_registration(registration_id)
         event, name = registration["event"], domain.full_name(registration)
         if not confirmed(request):
-            return self._confirm(request, f"Přidat místo: {name}?", [
-                f"Kapacita akce se zvýší z {event['capacity']} na {event['capacity'] + 1}; nikdo jiný o místo nepřijde "
-                "ani se neposune v pořadí.",
-                f"{name} ({registration['email']}) dostane e-mail s potvrzením a vstupenkou"
-                + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")],
-                "Ano, přidat místo", back=f"/akce/{event['id']}")
+            return self._confirm(request, f"Přidat místo: {name}?", domain.promote_consequences(registration),
+                                 "Ano, přidat místo", back=f"/akce/{event['id']}")
         with self._audited(request, "registration_promoted", {"registration_id": registration_id,
                                                               "event_id": event["id"]}):
             self.registrations.promote(registration_id)
-        return self._done(request, f"/akce/{event['id']}",
-                          f"{name} má místo na akci (kapacita je teď {event['capacity'] + 1}). "
-                          "Potvrzení odchází e-mailem.")
+        return self._done(request, f"/akce/{event['id']}", domain.promote_done(registration))
 
     @page("POST", "/prihlasky/<int:registration_id>/obnovit", "staff")
     def restore(self, request, registration_id):
@@ -416,8 +410,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/prihlasky/<int:registration_id>/nahradnik", "staff")
     def substitute_form(self, request, registration_id):
-        registration = self.registrations.get_registration(registration_id)
-        return self._page(request, "substitute.html", registration=registration, values={}, errors={}, problem=None)
+        return self._substitute_form(request, self.registrations.get_registration(registration_id), {})
 
     @page("POST", "/prihlasky/<int:registration_id>/nahradnik", "staff")
     def substitute(self, request, registration_id):
@@ -428,30 +421,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if not confirmed(request):
             problems = domain.substitute_problems(data)
             if problems:
-                return self._page(request, "substitute.html", status=422, registration=registration, values=values,
-                                  errors=problems, problem=None)
-            return self._confirm(request, f"Předat místo: {domain.full_name(registration)} → "
-                                 f"{data['first_name']} {data['last_name']}?", [
-                                     f"{data['first_name']} {data['last_name']} ({data['email']}) dostane potvrzení "
-                                     "s vlastní vstupenkou; místo, odpovědi i platba přecházejí na něj.",
-                                     f"{domain.full_name(registration)} ({registration['email']}) dostane e-mail, "
-                                     "že místo předal(a); jeho (její) vstupenka přestane platit.",
-                                     "Předání nelze vzít zpět."],
-                                 "Ano, předat místo", back=f"/prihlasky/{registration_id}/nahradnik")
+                return self._substitute_form(request, registration, values, errors=problems, status=422)
+            return self._confirm(request, domain.substitute_question(registration, data),
+                                 domain.substitute_consequences(registration, data), "Ano, předat místo",
+                                 back=f"/prihlasky/{registration_id}/nahradnik")
         try:
             with self._audited(request, "registration_substituted", {
                     "registration_id": registration_id, "event_id": registration["event"]["id"]}) as entry:
                 new = self.registrations.substitute(registration_id, data)
                 entry.details["substitute_id"] = new["id"]
         except ValidationError as error:
-            return self._page(request, "substitute.html", status=422, registration=registration, values=values,
-                              errors=error.fields, problem=None)
+            return self._substitute_form(request, registration, values, errors=error.fields, status=422)
         except Conflict as error:
-            return self._page(request, "substitute.html", status=409, registration=registration, values=values,
-                              errors={}, problem=error.message)
-        return self._done(request, f"/akce/{registration['event']['id']}",
-                          f"Místo předáno: {domain.full_name(registration)} → {domain.full_name(new)}. "
-                          "Oba dostávají e-mail, náhradník se svou vstupenkou.")
+            return self._substitute_form(request, registration, values, problem=error.message, status=409)
+        return self._done(request, f"/akce/{registration['event']['id']}", domain.substitute_done(registration, new))
 
     @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
     def cancel_registration(self, request, registration_id):
@@ -485,8 +468,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/oznameni", "staff")
     def announcement_form(self, request):
-        return self._page(request, "announcement.html", districts=self.members.districts(), values={}, errors={},
-                          email=None, count=None, said=())
+        return self._announcement_page(request, self.members.districts(), {})
 
     @page("POST", "/oznameni", "staff")
     def announce(self, request):
@@ -495,39 +477,24 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         out: the email greets each contact by name."""
         districts = self.members.districts()
         post = forms.announcement(request.form, districts)
-        values, audience = post.values, post.audience
         if post.errors:
-            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                              errors=post.errors, email=None, count=None, said=())
-        recipients = self.members.announcement_recipients(None if audience == "members" else audience)
-        whom = "všem členům" if audience == "members" else f"členům z okresu {audience}"
+            return self._announcement_page(request, districts, post.values, errors=post.errors, status=422)
+        recipients = self.members.announcement_recipients(None if post.audience == "members" else post.audience)
         if not recipients:
-            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                              errors={"audience": f"Oznámení by nešlo nikomu: {whom} nemá nikdo kontakt, "
-                                                  "který oznámení chce."}, email=None, count=None, said=())
-        if confirmed(request):
-            try:
-                with self._audited(request, "announcement_sent", {"subject": values["subject"],
-                                                                  "audience": audience}) as entry:
-                    queued = self.notifications.announce(values["subject"], values["text"], audience)
-                    entry.details["recipients"] = queued
-            except ValidationError as error:
-                return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                                  errors=error.fields, email=None, count=None, said=())
-            return self._done(request, "/oznameni", f"Oznámení „{values['subject']}“ odchází "
-                                                    f"{domain.dative_recipients(queued)} ({whom}), postupně, "
-                                                    "aby nezdrželo potvrzení přihlášek.")
-        shown = recipients[0]
-        email = self.notifications.preview_email("announcement", {
-            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…", "contact": shown})
-        said = [f"Dostanou ho kontakty členů, které oznámení chtějí ({whom}): "
-                f"{domain.count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
-                f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
-                f"({shown['organisation_name']}); každý dostane oslovení svým jménem."]
-        if post.greeting:
-            said.append(f"Vaše úvodní oslovení „{post.greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
-        return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
-                          count=len(recipients), said=said)
+            return self._announcement_page(request, districts, post.values, status=422,
+                                           errors={"audience": domain.nobody_to_announce_to(post.audience)})
+        if not confirmed(request):
+            email = self.notifications.preview_email("announcement", domain.announcement_sample(post.values,
+                                                                                                recipients[0]))
+            return self._announcement_page(request, districts, post.values, email=email, count=len(recipients),
+                                           said=domain.announcement_said(post.audience, recipients, post.greeting))
+        subject, text = post.values["subject"], post.values["text"]
+        try:
+            with self._audited(request, "announcement_sent", {"subject": subject, "audience": post.audience}) as entry:
+                queued = entry.details["recipients"] = self.notifications.announce(subject, text, post.audience)
+        except ValidationError as error:
+            return self._announcement_page(request, districts, post.values, errors=error.fields, status=422)
+        return self._done(request, "/oznameni", domain.announcement_done(subject, queued, post.audience))
 
     # Messages
 
@@ -605,9 +572,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         code = request.form.get("code", "")
         any_day = confirmed(request)
         try:
-            with self._audited(request, "checked_in", dict({"event_id": event_id},
-                                                           **({"outside_event_days": True} if any_day else {}))
-                               ) as entry:
+            with self._audited(request, "checked_in", domain.door_details(event_id, any_day)) as entry:
                 registration = self.registrations.check_in(event_id, code, any_day=any_day)
                 entry.details["registration_id"] = registration["id"]
         except (NotFound, Conflict) as refusal:
@@ -618,28 +583,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def check_in_by_name(self, request, event_id):
         """A person found by name who forgot the ticket: asked first, then admitted with the
         ticket's refusals, and recorded as admitted without a ticket."""
-        registration_id = request.form.get("registration_id", type=int)
-        registration = self.registrations.get_registration(registration_id) if registration_id else None
-        if registration is None or registration["event"]["id"] != event_id:
-            raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
-        back = f"/vstup/{event_id}"
-        admissible = registration["status"] == "confirmed" and not registration["checked_in_at"]
-        if admissible and not confirmed(request):  # else straight to the refusal, as for a ticket
+        registration = self._registration_at(event_id, request.form.get("registration_id", type=int))
+        back, name = f"/vstup/{event_id}", domain.full_name(registration)
+        if domain.admissible(registration) and not confirmed(request):  # else straight to the refusal, as for a ticket
             return self._confirm(request, f"Vpustit {domain.with_organisation(registration)} bez vstupenky?",
-                                 ["Přihláška je potvrzená, jen vstupenku u sebe nemá.",
-                                  "Vstup se zapíše do auditu jako vstup bez vstupenky."],
-                                 "Ano, vpustit", back=back)
+                                 domain.WITHOUT_TICKET_SAID, "Ano, vpustit", back=back)
         any_day = request.form.get("jiny_den") == "ano"
         try:
-            with self._audited(request, "checked_in_without_ticket", dict(
-                    {"event_id": event_id, "registration_id": registration["id"],
-                     "name": domain.full_name(registration)}, **({"outside_event_days": True} if any_day else {}))):
+            with self._audited(request, "checked_in_without_ticket", domain.door_details(
+                    event_id, any_day, registration_id=registration["id"], name=name)):
                 self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
         except (NotFound, Conflict) as refusal:
             return self._door_refused(request, event_id, refusal, {"action": f"{back}/bez-vstupenky", "fields": {
                 "registration_id": registration["id"], "jiny_den": "ano"}})
-        return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
-                                                     "without_ticket": True})
+        return self._door(request, event_id, answer={"ok": True, "name": name, "without_ticket": True})
 
     # Accounts and the audit log (admin)
 
@@ -653,20 +610,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         try:
             data = forms.account(values)
             with self.db.transaction() as tx:
-                account, password = usecases.create_account(tx, data["email"], data["name"], data["role"],
-                                                            self.clock())
-                usecases.audit(tx, request.account, "account_created", {"email": account["email"],
-                                                                        "role": account["role"]}, self.clock())
-                accounts = store.list_accounts(tx)
+                account, password = usecases.add_account(tx, request.account, data, self.clock())
         except (ValidationError, Conflict) as error:
-            with self.db.transaction() as tx:
-                accounts = store.list_accounts(tx)
-            fields = error.fields if isinstance(error, ValidationError) else {"email": error.message}
-            return self._page(request, "accounts.html", status=422, accounts=accounts, values=values, errors=fields,
-                              created=None, reset=None, problem=None, roles=domain.ROLE_NAMES)
-        return self._page(request, "accounts.html", accounts=accounts, values={}, errors={},
-                          created={"email": account["email"], "password": password}, reset=None, problem=None,
-                          roles=domain.ROLE_NAMES)
+            return self._accounts_page(request, status=422, values=values, errors=forms.account_errors(error))
+        return self._accounts_page(request, created={"email": account["email"], "password": password})
 
     @page("POST", "/ucty/<int:account_id>/vypnout", "admin")
     def disable_account(self, request, account_id):
@@ -749,7 +696,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             with self._audited(request, "audit_exported", {k: v for k, v in values.items() if v}) as entry:
                 with self.db.transaction() as tx:
                     entry.details["rows"] = store.count_audit(tx, **filters)
-            return Response(_audit_csv(self.db, filters), content_type="text/csv; charset=utf-8",
+            return Response(_audit_csv(usecases.audit_chunks(self.db, filters, AUDIT_CSV_CHUNK)),
+                            content_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
         with self.db.transaction() as tx:
             entries, total, pages, number, logged = usecases.audit_page(
@@ -827,6 +775,23 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._page(request, "event_form.html", status=status, values=values, errors=errors or {},
                           **({"event": event} if event is not None else {}))
 
+    def _substitute_form(self, request, registration, values, errors=None, problem=None, status=200):
+        return self._page(request, "substitute.html", status=status, registration=registration, values=values,
+                          errors=errors or {}, problem=problem)
+
+    def _announcement_page(self, request, districts, values, errors=None, email=None, count=None, said=(),
+                           status=200):
+        """The announcement form: as typed, with its problems, or with the preview and who gets it."""
+        return self._page(request, "announcement.html", status=status, districts=districts, values=values,
+                          errors=errors or {}, email=email, count=count, said=said)
+
+    def _registration_at(self, event_id, registration_id):
+        """A registration for ``event_id`` chosen in a form (its id, or None); NotFound otherwise."""
+        registration = self.registrations.get_registration(registration_id) if registration_id else None
+        if registration is None or registration["event"]["id"] != event_id:
+            raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
+        return registration
+
     def _account(self, account_id):
         with self.db.transaction() as tx:
             found = store.get_account(tx, account_id=account_id)
@@ -834,11 +799,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             raise NotFound("account_not_found", "Takový účet neexistuje.")
         return found
 
-    def _accounts_page(self, request, status=200, reset=None, problem=None):
+    def _accounts_page(self, request, status=200, values=None, errors=None, created=None, reset=None, problem=None):
         with self.db.transaction() as tx:
             accounts = store.list_accounts(tx)
-        return self._page(request, "accounts.html", status=status, accounts=accounts, values={}, errors={},
-                          created=None, reset=reset, problem=problem, roles=domain.ROLE_NAMES)
+        return self._page(request, "accounts.html", status=status, accounts=accounts, values=values or {},
+                          errors=errors or {}, created=created, reset=reset, problem=problem, roles=domain.ROLE_NAMES)
 
     def _client(self, request):
         """The client's address, behind the proxy too (``CLIENT_ADDRESS_HEADER``, as the public site)."""
@@ -872,20 +837,13 @@ def _moment(at):
     return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}:{m.second:02d}"
 
 
-def _audit_csv(database, filters):
-    """Every audit row of ``filters`` as CSV for Czech Excel, newest first, produced while sent:
-    the rows are read ``AUDIT_CSV_CHUNK`` at a time (older than the last one sent)."""
+def _audit_csv(chunks):
+    """The audit rows (``usecases.audit_chunks``) as CSV for Czech Excel, produced while sent."""
     yield csv_text(["Kdy", "Kdo", "Co", "Výsledek", "Podrobnosti"], [])
-    before = None
-    while True:
-        with database.transaction() as tx:
-            rows = store.list_audit(tx, limit=AUDIT_CSV_CHUNK, before_id=before, **filters)
-        if not rows:
-            return
+    for rows in chunks:
         yield csv_rows([_moment(e["at"]), e["who"],
                                ACTIONS.get(e["action"], e["action"]), auditing.outcome_text(e),
                                _details(e["details"])] for e in rows)
-        before = rows[-1]["id"]
 
 
 def _details(details):

@@ -93,6 +93,14 @@ def create_account(session, email, name, role, now, password=None):
     return store.get_account(session, account_id=account_id), password
 
 
+def add_account(session, admin, data, now):
+    """A new account made by ``admin`` on the accounts page (``data``: email, name and role),
+    audited: ``(account, one-time password)``."""
+    account, password = create_account(session, data["email"], data["name"], data["role"], now)
+    audit(session, admin, "account_created", {"email": account["email"], "role": account["role"]}, now)
+    return account, password
+
+
 def bootstrap_admin(session, email, now):
     """The first administrator when there is no account at all: ``(account, one-time password)``, else None."""
     if store.count_accounts(session):
@@ -387,3 +395,17 @@ def audit_page(session, filters, number):
     entries = store.list_audit(session, limit=domain.AUDIT_PER_PAGE, offset=(number - 1) * domain.AUDIT_PER_PAGE,
                                **filters)
     return entries, total, pages, number, store.audit_actions(session)
+
+
+def audit_chunks(database, filters, size):
+    """Every audit row of ``filters``, newest first, ``size`` rows at a time, each chunk read in a
+    short transaction of its own (the rows older than the last one read): an export of the whole
+    log holds no transaction open while it is sent."""
+    before = None
+    while True:
+        with database.transaction() as tx:
+            rows = store.list_audit(tx, limit=size, before_id=before, **filters)
+        if not rows:
+            return
+        yield rows
+        before = rows[-1]["id"]
