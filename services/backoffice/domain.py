@@ -297,6 +297,89 @@ def substitute_done(registration, new) -> str:
             "Oba dostávají e-mail, náhradník se svou vstupenkou.")
 
 
+# Attendance and certificates: what marking, taking back, issuing and releasing set off.
+
+def names(people) -> str:
+    """``Jana Nováková, Petr Malý`` (everyone: staff must see whom an action touches)."""
+    return ", ".join(person["name"] if "name" in person else full_name(person) for person in people)
+
+
+def of_people(count) -> str:
+    """``1 osoby``, ``3 osob`` (genitive: účast 3 osob)."""
+    return plural(count, "osoby", "osob", "osob")
+
+
+def to_attendees(count) -> str:
+    """``1 účastníkovi``, ``3 účastníkům`` (dative: odeslat osvědčení 3 účastníkům)."""
+    return plural(count, "účastníkovi", "účastníkům", "účastníkům")
+
+
+def attendance_window(event, now) -> dict:
+    """What the event page offers: attendance from the start, certificates after the end."""
+    starts, ends = (datetime.fromisoformat(event[field]) for field in ("starts_at", "ends_at"))
+    return {"started": now >= starts, "ended": now >= ends, "opens": czech.date_time(starts),
+            "ends": czech.date_time(ends)}
+
+
+def attendance_consequences(people, event) -> list[str]:
+    """What marking ``people`` (the ticked confirmed registrations) as attended does: it sends nothing."""
+    said = [f"Účast se zapíše: {names(people)}." if people else "Zaškrtnuté přihlášky nejsou potvrzené."]
+    said.append("Osvědčení se zatím neposílají: vydávají se po skončení akce tlačítkem „Vydat osvědčení“."
+                if event["accreditation_number"] else "Nikomu se nic neposílá; je to jen záznam.")
+    said.append("Účast lze zrušit, dokud dotyčný nedostane osvědčení.")
+    return said
+
+
+def attendance_marked(people, marked_ids) -> str:
+    """What marking did: whose attendance is new (``marked_ids``), or that nothing changed."""
+    done = [r for r in people if r["id"] in marked_ids]
+    return (f"Účast potvrzena: {names(done)}. Nic se neposílalo." if done
+            else "Účast těchto lidí už byla potvrzená; nic se nezměnilo.")
+
+
+def unmark_consequences(registration) -> list[str]:
+    name = full_name(registration)
+    return [f"Účast se smaže: {name} se nebude vést jako účastník akce "
+            f"{registration['event']['title']}, nedostane osvědčení a akce se nezapočte "
+            "do evidence vzdělávání.",
+            "Nikomu se nic neposílá. Účast lze později potvrdit znovu."]
+
+
+def nobody_to_certify(plan) -> str:
+    waiting = f" Na zaplacení čeká: {names(plan['waiting_payment'])}." if plan["waiting_payment"] else ""
+    return "Není komu vydat osvědčení." + waiting
+
+
+def certificates_consequences(plan) -> list[str]:
+    """What issuing the certificates of ``plan`` (registrations' ``certificate_plan``) sets off."""
+    said = [f"E-mail s osvědčením v PDF dostanou: {names(plan['issue'])}.",
+            "Každé osvědčení dostane své číslo v evidenci osvědčení; odeslané nelze vzít zpět."]
+    if plan["waiting_payment"]:
+        said.append(f"{plural(len(plan['waiting_payment']), 'čeká', 'čekají', 'čeká')} na zaplacení: "
+                    f"{names(plan['waiting_payment'])}. Osvědčení dostanou automaticky, jakmile zaplatí, "
+                    "nebo když je uvolníte bez platby.")
+    if plan["issued"]:
+        said.append(f"Už vydaná osvědčení ({len(plan['issued'])}) se znovu neposílají.")
+    return said
+
+
+def certificates_done(done) -> str:
+    message = f"Osvědčení odeslána {to_attendees(done['issued'])}: {names(done['issued_to'])}." \
+        if done["issued"] else "Žádné nové osvědčení se neodeslalo."
+    if done["waiting"]:
+        message += f" Na zaplacení čeká: {names(done['waiting'])}."
+    return message
+
+
+def release_consequences(registration, plan) -> list[str]:
+    """What releasing an unpaid ``registration``'s certificate does; when it goes depends on ``plan``."""
+    when = ("Osvědčení odejde e-mailem hned: osvědčení této akce už byla vydána." if plan["started"]
+            else "Osvědčení odejde s ostatními, až je vydáte tlačítkem „Vydat osvědčení“.")
+    return [f"Přihláška stojí {czech.price(registration['price'])} a není zaplacená. "
+            "Dluh trvá dál; jen osvědčení už na platbu nečeká.", when,
+            "Rozhodnutí se zapíše i s vaším jménem."]
+
+
 # The member register's pages: the filter's Czech words, the forms' days, the import's question.
 MEMBERSHIP_FILTERS = {"clenove": "member", "necleni": "non_member", "byvali": "former"}
 CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
@@ -787,6 +870,76 @@ def announcement_said(audience: str, recipients, greeting) -> list[str]:
 def announcement_done(subject: str, queued: int, audience: str) -> str:
     return (f"Oznámení „{subject}“ odchází {dative_recipients(queued)} ({announced_to(audience)}), postupně, "
             "aby nezdrželo potvrzení přihlášek.")
+
+
+# A message to an event's people: whom each audience is, as the form offers it and as the
+# registrations service reads it (``messaging.AUDIENCES``).
+AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
+             ("waitlisted", "jen čekací listině"))
+AUDIENCE_STATUSES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
+
+
+def audience_of(registrations, audience: str) -> list:
+    """The registrations a message to ``audience`` goes to."""
+    return [r for r in registrations if r["status"] in AUDIENCE_STATUSES[audience]]
+
+
+def nobody_in_audience(audience: str) -> str:
+    return f"Na akci nikdo takový není ({dict(AUDIENCES)[audience]}): zpráva by nešla nikomu."
+
+
+def shown_person(people):
+    """Whose email the preview of a message shows: the first confirmed by name, else the first waiting."""
+    return min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
+
+
+def attendee_message_sample(values, event, shown) -> dict:
+    """What the preview of a message to an event's people is made for: its subject and text, for ``shown``."""
+    return {"subject": values["subject"], "text": values["text"], "event": event, "batch_id": "",
+            "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
+                             "email": shown["email"], "link": None}}
+
+
+def attendee_message_said(audience: str, people, shown, greeting) -> list[str]:
+    """What the preview of a message says: who gets it (the first ten by name), whose email is shown."""
+    names = ", ".join(full_name(r) for r in people[:10]) + (f" a další ({len(people) - 10})"
+                                                           if len(people) > 10 else "")
+    return [f"Dostanou ji ({dict(AUDIENCES)[audience]}): {names}.",
+            f"Náhled níže je e-mail, jak ho dostane {full_name(shown)}; každý dostane oslovení svým jménem.",
+            *greeting_left_out(greeting)]
+
+
+# After the event: materials, and the materials link or the questionnaire sent to who attended.
+
+def material_of(materials, material_id: int):
+    """The event's material ``material_id`` (None when the event has none such)."""
+    return next((m for m in materials if m["id"] == material_id), None)
+
+
+FOLLOW_UPS = {"materials": "odkaz na podklady", "feedback": "dotazník zpětné vazby"}
+
+
+def attendees(count: int) -> str:
+    """``1 účastník``, ``3 účastníci``, ``5 účastníků``."""
+    return plural(count, "účastník", "účastníci", "účastníků")
+
+
+def nobody_to_follow_up(purpose: str) -> str:
+    return (f"Nikdo nový by {FOLLOW_UPS[purpose]} nedostal: jde jen těm, kdo mají "
+            "potvrzenou účast nebo byli odbaveni, a každému jednou.")
+
+
+def follow_up_names(due) -> str:
+    """Who gets the materials link or the questionnaire: the first twenty by name."""
+    return ", ".join(person["name"] for person in due[:20]) + (" a další" if len(due) > 20 else "")
+
+
+def follow_up_done(purpose: str, sent: int) -> str:
+    """What sending the materials link or the questionnaire did."""
+    if sent:
+        return f"{'Odkaz na podklady' if purpose == 'materials' else 'Dotazník'} odchází: {attendees(sent)}."
+    return (f"{'Odkaz' if purpose == 'materials' else 'Dotazník'} nedostal nikdo nový: jde jen těm, kdo mají "
+            "potvrzenou účast nebo byli odbaveni, a každému jednou.")
 
 
 def dative_people(count: int) -> str:

@@ -199,21 +199,33 @@ def reason(form) -> str:
 # Announcements and messages
 
 @dataclass
-class AnnouncementPost:
-    """The announcement form: ``values`` as shown again (the text without a typed greeting),
-    the ``greeting`` left out, the ``audience`` (``members`` or a district) and the ``errors``."""
+class MessagePost:
+    """A message to people as typed: ``values`` as shown again (the text without a typed
+    greeting), the ``greeting`` left out, its ``audience`` and the ``errors``."""
     values: dict
     greeting: str | None
     audience: str
     errors: dict
 
 
-def announcement(form, districts) -> AnnouncementPost:
+def announcement(form, districts) -> MessagePost:
+    """An announcement to members' contacts: its ``audience`` is ``members`` or one of ``districts``."""
     values = {name: form.get(name, "") for name in ("subject", "text", "audience")}
+    return _message(values, values["audience"] if values["audience"] in districts else "members")
+
+
+def attendee_message(form) -> MessagePost:
+    """A message to an event's people: its ``audience`` one of ``domain.AUDIENCES`` (else everyone)."""
+    values = {name: form.get(name, "") for name in ("subject", "text", "audience")}
+    if values["audience"] not in domain.AUDIENCE_STATUSES:
+        values["audience"] = "all"
+    return _message(values, values["audience"])
+
+
+def _message(values, audience) -> MessagePost:
     values["text"], greeting = domain.without_greeting(values["text"])
-    audience = values["audience"] if values["audience"] in districts else "members"
     missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
-    return AnnouncementPost(values, greeting, audience, missing)
+    return MessagePost(values, greeting, audience, missing)
 
 
 def message_filters(args):
@@ -227,6 +239,34 @@ def message_filters(args):
 def registration_filters(args):
     """An event's list of registrations filtered: ``(status, query)``, the query folded to lower case."""
     return args.get("stav") or None, (args.get("hledat") or "").strip().casefold()
+
+
+# What many forms send: a chosen id, ticked ids, an uploaded file
+
+def chosen_id(form, name):
+    """The id chosen in the form's field ``name``; None when none (or no number) was sent."""
+    value = form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def ids(form, name) -> list[int]:
+    """The ids ticked in the form's boxes ``name``, in their order (anything else left out)."""
+    return [int(value) for value in form.getlist(name) if value.isdigit()]
+
+
+@dataclass
+class Upload:
+    """A file sent by an upload form: its name ("" without one), its bytes read up to the page's
+    limit and one more, and whether it is larger than the limit."""
+    filename: str
+    data: bytes
+    too_large: bool
+
+
+def upload(files, limit: int, name: str = "soubor") -> Upload:
+    sent = files.get(name)
+    data = sent.read(limit + 1) if sent else b""
+    return Upload((sent.filename or "") if sent else "", data, len(data) > limit)
 
 
 # Accounts

@@ -6,18 +6,12 @@ Thin: registrations gathers the data, documents renders the PDFs.
 from urllib.parse import quote, urlencode
 
 from werkzeug.utils import redirect
-from werkzeug.wrappers import Response
 
 from services.common.czech import local, percent
 from services.common.errors import ServiceUnavailable, outage
 
 from . import domain
-from .web import document_response, page
-
-
-def _csv(text, filename):
-    return Response(text, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+from .web import csv_response, document_response, page
 
 
 class RecordPages:
@@ -73,8 +67,8 @@ class RecordPages:
     def organisation_training_record_csv(self, request, ico):
         year = _year(request)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "csv"}):
-            return _csv(self.registrations.export_organisation_training_record(ico, year),
-                        f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
+            return csv_response(self.registrations.export_organisation_training_record(ico, year),
+                                f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
 
     @page("GET", "/vzdelavani/<ico>/evidence.pdf", "staff")
     def organisation_training_record_pdf(self, request, ico):
@@ -92,7 +86,7 @@ class RecordPages:
     @page("GET", "/vyrocni-zprava/zprava.csv", "staff")
     def annual_report_csv(self, request):
         year = _year(request) or local(self.clock()).year
-        return _csv(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
+        return csv_response(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
 
     @page("GET", "/vyrocni-zprava/zprava.pdf", "staff")
     def annual_report_pdf(self, request):

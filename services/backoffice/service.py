@@ -23,12 +23,22 @@ from services.common.spreadsheet import csv_rows, csv_text
 
 from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
-from .attendance import AttendancePages, attendance_window
+from .attendance import AttendancePages
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
 from .settings import load as load_settings
-from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render, routes, with_retry_after
+from .web import (
+    SESSION_COOKIE,
+    Pages,
+    confirmed,
+    csv_response,
+    document_response,
+    page,
+    render,
+    routes,
+    with_retry_after,
+)
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
@@ -299,7 +309,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id),
                           live_emails=domain.live_emails(registrations),
-                          window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
+                          window=domain.attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
     @page("GET", "/akce/<int:event_id>/nahled", "staff")
     def public_preview(self, request, event_id):
@@ -358,8 +368,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def export_event(self, request, event_id):
         with self._audited(request, "registrations_exported", {"event_id": event_id}):
             exported = self.registrations.export_registrations(event_id)
-        return Response(exported, content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="prihlasky-{event_id}.csv"'})
+        return csv_response(exported, f"prihlasky-{event_id}.csv")
 
     @page("POST", "/prihlasky/<int:registration_id>/povolit", "staff")
     def promote(self, request, registration_id):

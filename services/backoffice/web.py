@@ -204,6 +204,12 @@ def document_response(document, disposition="inline"):
                     headers={"Content-Disposition": f'{disposition}; filename="{document["filename"]}"'})
 
 
+def csv_response(text, filename):
+    """A CSV download (its text as the other services make it for Czech Excel)."""
+    return Response(text, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 def confirmed(request):
     """Whether the person already said yes on the confirmation page ``Pages._confirm`` showed."""
     return request.form.get("confirmed") == "ano"
