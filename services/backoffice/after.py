@@ -74,7 +74,7 @@ class AfterPages:
         material_id = forms.chosen_id(request.form, "material_id")
         if material_id is None:
             return self._after_done(request, event_id, "Vyberte soubor ke smazání.", status=422)
-        material = domain.material_of(self.registrations.list_materials(event_id), material_id)
+        material = domain.by_id(self.registrations.list_materials(event_id), material_id)
         if material is None:
             return self._after_done(request, event_id, "Tento soubor u akce už není.", status=404)
         filename = material["filename"]

@@ -6,13 +6,13 @@ import hmac
 import re
 import unicodedata
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pyotp
 
 from services.common import czech
 from services.common.czech import local, plural
-from services.common.errors import ValidationError
+from services.common.errors import NotFound, ValidationError
 
 # What each role may do. A page names the right it needs; a test walks every page with every role.
 RIGHTS = {
@@ -451,6 +451,43 @@ CONTACT_LABELS = {"first_name": "jméno", "last_name": "příjmení", "role": "f
                   "phone": "telefon", "wants_announcements": "informační servis"}
 
 
+def contact_changes(changed) -> str:
+    """What a saved contact form changed (the members service's field names), in Czech."""
+    return changed_text([CONTACT_LABELS[field] for field in changed])
+
+
+def contact_of(contacts, contact_id):
+    """The organisation's contact ``contact_id``; NotFound when it has none such."""
+    found = by_id(contacts, contact_id)
+    if found is None:
+        raise NotFound("contact_not_found", "Kontakt nebyl nalezen.")
+    return found
+
+
+def remove_contact_consequences(contact, organisation) -> list[str]:
+    said = [f"Kontakt {full_name(contact)} ({contact['role'] or 'bez funkce'}, {contact['email'] or 'bez e-mailu'}) "
+            f"se z evidence organizace {organisation['name']} smaže; vrátit to nelze, jen ho "
+            f"přidat znovu."]
+    if contact["wants_announcements"] and contact["email"]:
+        said.append("Přestane dostávat oznámení sdružení.")
+    return said
+
+
+def ares_organisation(found) -> dict:
+    """An organisation as ARES has it (members' lookup), as the register stores it."""
+    return {field: found[field] for field in ("ico", "name", "kind", "district", "address", "dic")}
+
+
+def register_links(shown, listing) -> dict:
+    """The register page's links to the previous and the next page (None where there is none)
+    that keep its filter (``shown``: ``forms.RegisterFilter``)."""
+    def link(number):
+        kept = {"hledat": shown.query, "okres": shown.district or "", "clenstvi": shown.membership, "strana": number}
+        return "/clenove?" + urlencode({key: value for key, value in kept.items() if value})
+    return {"previous": link(listing["page"] - 1) if listing["page"] > 1 else None,
+            "next": link(listing["page"] + 1) if listing["page"] < listing["pages"] else None}
+
+
 # Finding a training record: the search field offers organisations as ``Name (IČO)``.
 CHOSEN_ICO = re.compile(r"(?:.*\()?\s*(\d{8})\s*\)?\s*")
 
@@ -465,6 +502,22 @@ def chosen_ico(typed: str):
     ``Name (IČO)``; None for a name, to be searched for."""
     found = CHOSEN_ICO.fullmatch(typed or "")
     return found.group(1) if found else None
+
+
+def year_query(year) -> str:
+    """``?rok=2026`` to keep the year asked for in a link; "" without one."""
+    return f"?{urlencode({'rok': year})}" if year else ""
+
+
+def record_address(search):
+    """Where a search for a training record (``forms.RecordSearch``) goes straight away: the
+    organisation's record for an IČO typed or chosen, the person's for an email; None: the
+    search page lists what the names match."""
+    if search.ico:
+        return f"/vzdelavani/{quote(search.ico, safe='')}" + year_query(search.year)
+    if "@" in search.person:
+        return f"/vzdelavani/osoba?{urlencode({'email': search.person})}"
+    return None
 
 
 # The door: finding a person who forgot the ticket.
@@ -817,6 +870,110 @@ def owed_text(request) -> str:
     return f"{request['payer_name']}, {request['event_title']}, VS {request['variable_symbol']}"
 
 
+def statement_question(report, from_bank: bool) -> str:
+    """The question before a read statement that pays somebody is imported."""
+    paying = count_of(len(report["paid"]), "platbu", "platby", "plateb")
+    return f"Započítat {paying} z banky?" if from_bank else f"Nahrát výpis a započítat {paying}?"
+
+
+def line_text(line) -> str:
+    """A bank line: ``900 Kč ze dne 5. 1. 2027 od Obec Lhota, VS 1000000012``."""
+    return (f"{crowns(line['amount_halere'])} ze dne {czech.day(line['booked_on'])}"
+            f"{' od ' + line['counter_name'] if line['counter_name'] else ''}"
+            f"{', VS ' + line['variable_symbol'] if line['variable_symbol'] else ''}")
+
+
+def owed_by_symbol(unpaid, symbol: str) -> list:
+    """The open payment requests a variable symbol is a registration's own for."""
+    return [p for p in unpaid if p["variable_symbol"] == symbol]
+
+
+def owed_by_invoice(unpaid, invoices, symbol: str) -> list:
+    """The open payment requests on the invoice (not cancelled) whose variable symbol is ``symbol``."""
+    numbers = {i["number"] for i in invoices
+               if i["kind"] == "invoice" and not i["cancelled"] and i["variable_symbol"] == symbol}
+    return [p for p in unpaid if numbers & set(p["invoices"])]
+
+
+def _payers(owed) -> str:
+    return ", ".join(p["payer_name"] for p in owed)
+
+
+def match_question(line, owed) -> str:
+    return f"Přiřadit platbu {crowns(line['amount_halere'])}: {_payers(owed)}?"
+
+
+def match_consequences(line, symbol: str, owed) -> list[str]:
+    """What pairing a bank line with what ``symbol`` owes does: who is paid, and whether it fits."""
+    due = sum(p["owed_halere"] for p in owed)
+    said = [f"Platba {crowns(line['amount_halere'])} ze dne {czech.day(line['booked_on'])} "
+            f"od {line['counter_name'] or 'neznámého plátce'} se započítá na VS {symbol}: "
+            + "; ".join(owed_text(p) for p in owed) + f". Dluží {crowns(due)}.",
+            "Kdo tím má zaplaceno celé, dostane e-mail, že platba došla."]
+    if line["amount_halere"] != due:
+        said.append("Částka nesedí: platba zůstane ke kontrole jako "
+                    + ("nedoplatek." if line["amount_halere"] < due else "přeplatek."))
+    return said
+
+
+def match_done(line, symbol: str, owed) -> str:
+    return f"Platba {crowns(line['amount_halere'])} je přiřazená k VS {symbol}: {_payers(owed)}."
+
+
+def resolve_consequences(line, note: str) -> list[str]:
+    return [f"Důvod na seznamu: {line['reason']}. Jak vyřízeno: „{note}“.",
+            "Platba zmizí ze seznamu ke kontrole; nic se nezapočítá a nikomu nic neodejde. "
+            "Peníze (přeplatek, vratku) pošlete sami."]
+
+
+def not_payable(owed) -> str:
+    """Why a payment request that is not open takes no cash."""
+    return f"{owed['payer_name']}: " + ("už je zaplaceno." if owed["status"] == "paid" else
+                                        "přihláška je zrušená, platbu nelze přijmout.")
+
+
+def cash_consequences(owed) -> list[str]:
+    return [f"Přihláška na akci {owed['event_title']} (VS {owed['variable_symbol']}) bude zaplacená.",
+            f"{owed['payer_name']} ({owed['email']}) dostane e-mail, že platba došla.",
+            *([f"Je na faktuře {', '.join(owed['invoices'])}: ta zůstane vystavená; "
+               "zaplacení v hotovosti nic nestornuje."] if owed["invoices"] else [])]
+
+
+def refund_consequences(refund, note: str) -> list[str]:
+    return [f"Vratka za zrušenou přihlášku na akci {refund['event_title']} (VS {refund['variable_symbol']}) "
+            f"zmizí ze seznamu s poznámkou „{note}“.",
+            "Systém sám peníze neposílá: potvrďte, až je pošlete z účtu sdružení. Nikomu nic neodejde."]
+
+
+def owed_by_registrations(unpaid, ids) -> list:
+    """The open payment requests of the registrations ``ids``."""
+    return [p for p in unpaid if p["registration_id"] in ids]
+
+
+def invoice_consequences(owed) -> list[str]:
+    """What issuing an invoice for the payment requests ``owed`` sets off."""
+    return [f"Za {count_of(len(owed), 'přihlášku', 'přihlášky', 'přihlášek')}: "
+            + "; ".join(owed_text(p) for p in owed) + ".",
+            "Faktura dostane další číslo v řadě a odejde e-mailem odběrateli i účastníkům; "
+            "smazat ji nelze, jen stornovat dobropisem.",
+            *(["Více přihlášek dostane společný variabilní symbol faktury."] if len(owed) > 1 else [])]
+
+
+def invoice_numbered(invoices, number: str):
+    """The invoice (not a credit note) ``number``; NotFound when there is none."""
+    for invoice in invoices:
+        if invoice["number"] == number and invoice["kind"] == "invoice":
+            return invoice
+    raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
+
+
+def storno_consequences(invoice, reason: str) -> list[str]:
+    return [f"Vystaví se dobropis na {crowns(-invoice['total_halere'])} s důvodem „{reason}“ "
+            f"a odejde e-mailem na: {', '.join(invoice['recipients']) or 'nikoho'}.",
+            "Přihlášky z faktury budou znovu platit každá svým vlastním variabilním symbolem; "
+            "co už bylo zaplaceno, zůstává zaplacené.", "Storno nelze vzít zpět."]
+
+
 # Messages to people: the email greets each by name itself.
 
 GREETING = re.compile(r"(dobr[ýé] (den|ráno|odpoledne|večer)|vážen[áíéý]|mil[áíéý]|zdravím|ahoj|hezký den)\b",
@@ -872,6 +1029,16 @@ def announcement_done(subject: str, queued: int, audience: str) -> str:
             "aby nezdrželo potvrzení přihlášek.")
 
 
+def by_id(items, item_id):
+    """The item of a list the other services gave whose ``id`` is ``item_id``; None when there is none."""
+    return next((item for item in items if item["id"] == item_id), None)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` rows make, at least one."""
+    return max((total + per_page - 1) // per_page, 1)
+
+
 # A message to an event's people: whom each audience is, as the form offers it and as the
 # registrations service reads it (``messaging.AUDIENCES``).
 AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
@@ -910,11 +1077,6 @@ def attendee_message_said(audience: str, people, shown, greeting) -> list[str]:
 
 
 # After the event: materials, and the materials link or the questionnaire sent to who attended.
-
-def material_of(materials, material_id: int):
-    """The event's material ``material_id`` (None when the event has none such)."""
-    return next((m for m in materials if m["id"] == material_id), None)
-
 
 FOLLOW_UPS = {"materials": "odkaz na podklady", "feedback": "dotazník zpětné vazby"}
 

@@ -3,12 +3,15 @@ query, a werkzeug ``MultiDict``) and returns the values as typed (to show the fo
 clean values, or raises ``ValidationError`` with Czech messages by field. No I/O here: the pages
 call the other services with what these return.
 """
+import base64
+import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from services.common.czech import PRAGUE, local
 from services.common.errors import ValidationError
+from services.common.ico import ico_error
 
 from . import domain
 from .schemas import account_in, event_form_in
@@ -239,6 +242,182 @@ def message_filters(args):
 def registration_filters(args):
     """An event's list of registrations filtered: ``(status, query)``, the query folded to lower case."""
     return args.get("stav") or None, (args.get("hledat") or "").strip().casefold()
+
+
+# The member register
+
+ORGANISATION_FORM = ("name", "kind", "district", "address", "email", "phone", "dic", "billing_email",
+                     "member_since", "member_until")
+CONTACT_FORM = ("first_name", "last_name", "role", "email", "phone")
+
+
+def ico(form) -> str:
+    """The IČO typed to add an organisation from ARES."""
+    typed = (form.get("ico") or "").strip()
+    if ico_error(typed):
+        raise ValidationError({"ico": ico_error(typed)})
+    return typed
+
+
+def organisation_values(organisation) -> dict:
+    """The organisation as its form shows it; the membership is its last period's days (ISO)."""
+    values = {name: organisation.get(name) or "" for name in ORGANISATION_FORM[:-2]}
+    last = organisation["periods"][-1] if organisation["periods"] else {"from": None, "to": None}
+    values.update(member_since=last["from"] or "", member_until=last["to"] or "")
+    return values
+
+
+def organisation(form):
+    """The organisation's form: ``(values, changes)``, as typed and as the members service takes
+    them (blank is none; the membership's days ISO, see ``domain.form_day``)."""
+    values = {name: form.get(name, "") for name in ORGANISATION_FORM}
+    changes = {name: value.strip() or None for name, value in values.items()}
+    changes.update(name=values["name"], member_since=domain.form_day(values["member_since"]),
+                   member_until=domain.form_day(values["member_until"]))
+    return values, changes
+
+
+def contact_values(contact) -> dict:
+    """A contact as its form shows it."""
+    values = {name: contact[name] or "" for name in CONTACT_FORM}
+    values["wants_announcements"] = "ano" if contact["wants_announcements"] else "ne"
+    return values
+
+
+def contact(form):
+    """The contact form: ``(values, data)``, as typed and as the members service takes it (blank is none)."""
+    values = {name: form.get(name, "") for name in CONTACT_FORM}
+    values["wants_announcements"] = "ano" if form.get("wants_announcements") == "ano" else "ne"
+    data = {name: values[name].strip() or None for name in CONTACT_FORM}
+    data.update(first_name=values["first_name"], last_name=values["last_name"],
+                wants_announcements=values["wants_announcements"] == "ano")
+    return values, data
+
+
+@dataclass
+class RegisterFilter:
+    """The register's list as filtered: the search ``query``, a ``district`` (None: all),
+    ``membership`` (a key of ``domain.MEMBERSHIP_FILTERS``, "" for all) and the ``page``."""
+    query: str
+    district: str | None
+    membership: str
+    page: int
+
+
+def register_filter(args, districts, query=None) -> RegisterFilter:
+    """The register's filter from its query (``hledat``, ``okres``, ``clenstvi``, ``strana``);
+    ``query``, when given, instead of the one typed."""
+    return RegisterFilter((args.get("hledat") or "").strip() if query is None else query,
+                          args.get("okres") if args.get("okres") in districts else None,
+                          args.get("clenstvi") if args.get("clenstvi") in domain.MEMBERSHIP_FILTERS else "",
+                          _page_number(args.get("strana")))
+
+
+def _page_number(text) -> int:
+    """The page asked for (``?strana=``); anything else is the first."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 100000 else 1
+
+
+def carried(text: str) -> str:
+    """A file read before a confirmation, as the confirmation's form carries it back (base64)."""
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def carried_back(form, name: str):
+    """The file a confirmation carried back (``carried``); None when it is not one."""
+    try:
+        return base64.b64decode(form.get(name, ""), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+# Training records
+
+@dataclass
+class RecordSearch:
+    """The search for a training record as typed: the ``year``, an organisation's name (``named``),
+    a person's name or email, and the IČO typed or chosen ("" when none)."""
+    year: str
+    named: str
+    person: str
+    ico: str
+
+
+def record_search(args) -> RecordSearch:
+    named = (args.get("organizace") or "").strip()
+    return RecordSearch((args.get("rok") or "").strip(), named, (args.get("osoba") or "").strip(),
+                        (args.get("ico") or "").strip() or domain.chosen_ico(named) or "")
+
+
+def year(args):
+    """The year asked for (``?rok=``) as typed, or None; registrations says when it is no year."""
+    return (args.get("rok") or "").strip() or None
+
+
+def trainee_email(args) -> str:
+    """The email whose training record is asked for (``?email=``), "" when none."""
+    return (args.get("email") or "").strip()
+
+
+# Payments
+
+def variable_symbol(form) -> str:
+    """The variable symbol typed to pair a bank line by hand: 1 to 10 digits."""
+    symbol = (form.get("vs") or "").strip()
+    if not (symbol.isdigit() and len(symbol) <= 10):
+        raise ValidationError({"variable_symbol": "Variabilní symbol má 1 až 10 číslic."})
+    return symbol
+
+
+def resolution_note(form) -> str:
+    """How a bank line to check was resolved, on one line; it must be said."""
+    note = _one_line(form.get("poznamka"))
+    if not note:
+        raise ValidationError({"note": "Napište, jak byla platba vyřízena."})
+    return note
+
+
+def refund_note(form) -> str:
+    """The note a settled refund leaves the list with."""
+    return form.get("poznamka") or "Vráceno převodem"
+
+
+def storno_reason(form) -> str:
+    """Why an invoice is cancelled, on one line; it must be said."""
+    reason = _one_line(form.get("duvod"))
+    if not reason:
+        raise ValidationError({"reason": "Napište důvod storna."})
+    return reason
+
+
+def received_filter(args):
+    """The list of payments received filtered: ``(since, until, page)``, the days ISO (None when
+    not typed or unreadable), the page at least the first."""
+    since, until = (_day(args.get(name)) for name in ("od", "do"))
+    return (since.isoformat() if since else None, until.isoformat() if until else None,
+            max(args.get("strana", 1, type=int) or 1, 1))
+
+
+def _day(value):
+    """A day typed in the filter (``5. 1. 2027`` or as a date input sends it); None when empty or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    parts = [part for part in value.replace(" ", "").split(".") if part]
+    try:
+        day, month, year = (int(part) for part in parts)
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _one_line(text) -> str:
+    return " ".join((text or "").split())
 
 
 # What many forms send: a chosen id, ticked ids, an uploaded file
