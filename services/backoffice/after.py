@@ -34,11 +34,9 @@ class AfterPages:
             return self._message_page(request, event, post.values, status=422,
                                       errors={"audience": domain.nobody_in_audience(post.audience)})
         if not confirmed(request):
-            shown = domain.shown_person(people)
-            email = self.notifications.preview_email("attendee_message",
-                                                     domain.attendee_message_sample(post.values, event, shown))
-            return self._message_page(request, event, post.values, email=email, count=len(people),
-                                      said=domain.attendee_message_said(post.audience, people, shown, post.greeting))
+            sample, said = domain.attendee_message_preview(post, event, people)
+            email = self.notifications.preview_email("attendee_message", sample)
+            return self._message_page(request, event, post.values, email=email, count=len(people), said=said)
         subject, text = post.values["subject"], post.values["text"]
         try:
             with self._audited(request, "attendees_messaged", {"event_id": event_id, "subject": subject,

@@ -1010,18 +1010,18 @@ def nobody_to_announce_to(audience: str) -> str:
             "který oznámení chce.")
 
 
-def announcement_sample(values, contact) -> dict:
-    """What the preview of an announcement is made for: its subject and text, for ``contact``."""
-    return {"subject": values["subject"], "text": values["text"], "unsubscribe_url": "…", "contact": contact}
-
-
-def announcement_said(audience: str, recipients, greeting) -> list[str]:
-    """What the preview of an announcement says: who gets it, whose email is shown, the greeting left out."""
+def announcement_preview(post, recipients) -> tuple[dict, list[str]]:
+    """The preview of an announcement (``forms.MessagePost``): what its email is made for (the
+    first of ``recipients``), and what the page says (who gets it, whose email is shown, the
+    greeting left out)."""
     shown = recipients[0]
-    return [f"Dostanou ho kontakty členů, které oznámení chtějí ({announced_to(audience)}): "
-            f"{count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
-            f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
-            f"({shown['organisation_name']}); každý dostane oslovení svým jménem.", *greeting_left_out(greeting)]
+    sample = {"subject": post.values["subject"], "text": post.values["text"], "unsubscribe_url": "…",
+              "contact": shown}
+    return sample, [f"Dostanou ho kontakty členů, které oznámení chtějí ({announced_to(post.audience)}): "
+                    f"{count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
+                    f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
+                    f"({shown['organisation_name']}); každý dostane oslovení svým jménem.",
+                    *greeting_left_out(post.greeting)]
 
 
 def announcement_done(subject: str, queued: int, audience: str) -> str:
@@ -1055,25 +1055,19 @@ def nobody_in_audience(audience: str) -> str:
     return f"Na akci nikdo takový není ({dict(AUDIENCES)[audience]}): zpráva by nešla nikomu."
 
 
-def shown_person(people):
-    """Whose email the preview of a message shows: the first confirmed by name, else the first waiting."""
-    return min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
-
-
-def attendee_message_sample(values, event, shown) -> dict:
-    """What the preview of a message to an event's people is made for: its subject and text, for ``shown``."""
-    return {"subject": values["subject"], "text": values["text"], "event": event, "batch_id": "",
-            "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
-                             "email": shown["email"], "link": None}}
-
-
-def attendee_message_said(audience: str, people, shown, greeting) -> list[str]:
-    """What the preview of a message says: who gets it (the first ten by name), whose email is shown."""
+def attendee_message_preview(post, event, people) -> tuple[dict, list[str]]:
+    """The preview of a message to an event's ``people`` (``forms.MessagePost``): what its email is
+    made for (the first confirmed by name, else the first waiting), and what the page says (who
+    gets it, the first ten by name; whose email is shown; the greeting left out)."""
+    shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
+    sample = {"subject": post.values["subject"], "text": post.values["text"], "event": event, "batch_id": "",
+              "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
+                               "email": shown["email"], "link": None}}
     names = ", ".join(full_name(r) for r in people[:10]) + (f" a další ({len(people) - 10})"
                                                            if len(people) > 10 else "")
-    return [f"Dostanou ji ({dict(AUDIENCES)[audience]}): {names}.",
-            f"Náhled níže je e-mail, jak ho dostane {full_name(shown)}; každý dostane oslovení svým jménem.",
-            *greeting_left_out(greeting)]
+    return sample, [f"Dostanou ji ({dict(AUDIENCES)[post.audience]}): {names}.",
+                    f"Náhled níže je e-mail, jak ho dostane {full_name(shown)}; každý dostane oslovení svým jménem.",
+                    *greeting_left_out(post.greeting)]
 
 
 # After the event: materials, and the materials link or the questionnaire sent to who attended.

@@ -493,10 +493,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._announcement_page(request, districts, post.values, status=422,
                                            errors={"audience": domain.nobody_to_announce_to(post.audience)})
         if not confirmed(request):
-            email = self.notifications.preview_email("announcement", domain.announcement_sample(post.values,
-                                                                                                recipients[0]))
+            sample, said = domain.announcement_preview(post, recipients)
+            email = self.notifications.preview_email("announcement", sample)
             return self._announcement_page(request, districts, post.values, email=email, count=len(recipients),
-                                           said=domain.announcement_said(post.audience, recipients, post.greeting))
+                                           said=said)
         subject, text = post.values["subject"], post.values["text"]
         try:
             with self._audited(request, "announcement_sent", {"subject": subject, "audience": post.audience}) as entry:

@@ -122,15 +122,7 @@ def log_in(session, email, password, address, now):
     since = now - domain.FAILURE_WINDOW
     store.forget_failures_before(session, since)
     account = store.get_account(session, email=email)
-    # A login that passed clears the account's count (not its records, which expire with their
-    # window): a person who mistyped four times and then got in is not one typo from a lock-out.
-    # Only someone with the password can pass, so this gives a guesser nothing; the address count
-    # is never cleared by a success (one good password must not hide a spray from the address).
-    account_since = max(since, account["failures_cleared_at"]) if account is not None and \
-        account["failures_cleared_at"] is not None else since
-    if store.failures_since(session, account_key, account_since) >= domain.FAILURES_ALLOWED:
-        raise TooManyAttempts()
-    if store.failures_since(session, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED:
+    if _throttled(session, account, account_key, address_key, since):
         raise TooManyAttempts()
     reason = "unknown_account" if account is None else "account_disabled" if not account["active"] else None
     if not _password_matches(account, password) and reason is None:
@@ -150,6 +142,19 @@ def log_in(session, email, password, address, now):
                                    "second_factor_due": domain.needs_second_factor(account),
                                    "created_at": now, "last_seen_at": now})
     return session_id, account
+
+
+def _throttled(session, account, account_key, address_key, since) -> bool:
+    """Whether the account (``account_key``; ``account`` None when there is none) or the address
+    failed to log in too often since ``since``, the window's start."""
+    # A login that passed clears the account's count (not its records, which expire with their
+    # window): a person who mistyped four times and then got in is not one typo from a lock-out.
+    # Only someone with the password can pass, so this gives a guesser nothing; the address count
+    # is never cleared by a success (one good password must not hide a spray from the address).
+    account_since = max(since, account["failures_cleared_at"]) if account is not None and \
+        account["failures_cleared_at"] is not None else since
+    return (store.failures_since(session, account_key, account_since) >= domain.FAILURES_ALLOWED
+            or store.failures_since(session, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED)
 
 
 def sign_in(database, email, password, address, now):
