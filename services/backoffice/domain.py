@@ -1,6 +1,8 @@
-"""The console's rules: who may do what, what makes a password, when a session or an account rests.
+"""The console's rules: who may do what, what makes a password, when a session or an account rests;
+which of the lists other services give a page shows, and what a page's question before an action
+and its message after it say, with names and counts.
 
-Plain functions and constants: no nameko, no database.
+Plain functions and constants: no nameko, no database, no call to another service.
 """
 import hmac
 import re
