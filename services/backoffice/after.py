@@ -5,27 +5,15 @@ what, once, file limits) live there. Every change is audited.
 """
 import base64
 
-from werkzeug.wrappers import Response
-
-from services.common.czech import plural
 from services.common.errors import ValidationError
 
-from . import domain
-from .web import confirmed, page
+from . import domain, forms
+from .web import confirmed, csv_response, page
 
-AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
-             ("waitlisted", "jen čekací listině"))
-# Who each audience is, as the registrations service reads it (``messaging.AUDIENCES``).
-AUDIENCE_STATUSES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
 # The registrations service's limit for a file (``materials.MAX_BYTES``): a bigger upload is refused
 # here, before it would travel over RPC in a message larger than the broker takes.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 QUESTIONS = (("content_rating", "Obsah"), ("lecturer_rating", "Lektor"), ("organisation_rating", "Organizace"))
-
-
-def people(count):
-    """``1 účastník``, ``3 účastníci``, ``5 účastníků``."""
-    return plural(count, "účastník", "účastníci", "účastníků")
 
 
 class AfterPages:
@@ -38,58 +26,42 @@ class AfterPages:
         audience, with how many will get it; then, confirmed, it is queued. A greeting typed at the
         top is left out: the email greets each person by name."""
         event = self.registrations.get_event(event_id)
-        values = {name: request.form.get(name, "") for name in ("subject", "text", "audience")}
-        if values["audience"] not in dict(AUDIENCES):
-            values["audience"] = "all"
-        values["text"], greeting = domain.without_greeting(values["text"])
-        missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
-        if missing:
-            return self._message_page(request, event, values, errors=missing, status=422)
-        people = [r for r in self.registrations.list_registrations(event_id)
-                  if r["status"] in AUDIENCE_STATUSES[values["audience"]]]
-        audience = dict(AUDIENCES)[values["audience"]]
+        post = forms.attendee_message(request.form)
+        if post.errors:
+            return self._message_page(request, event, post.values, errors=post.errors, status=422)
+        people = domain.audience_of(self.registrations.list_registrations(event_id), post.audience)
         if not people:
-            return self._message_page(request, event, values, status=422, errors={
-                "audience": f"Na akci nikdo takový není ({audience}): zpráva by nešla nikomu."})
-        if confirmed(request):
-            try:
-                with self._audited(request, "attendees_messaged", {"event_id": event_id, "subject": values["subject"],
-                                                                   "audience": values["audience"]}) as entry:
-                    queued = self.registrations.message_attendees(event_id, values["subject"], values["text"],
-                                                                  values["audience"])["queued"]
-                    entry.details["recipients"] = queued
-            except ValidationError as error:
-                return self._message_page(request, event, values, errors=error.fields, status=422)
-            return self._done(request, f"/akce/{event_id}", f"Zpráva „{values['subject']}“ odchází "
-                                                            f"{domain.dative_people(queued)} (postupně).")
-        shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
-        email = self.notifications.preview_email("attendee_message", {
-            "subject": values["subject"], "text": values["text"], "event": event, "batch_id": "",
-            "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
-                             "email": shown["email"], "link": None}})
-        names = ", ".join(domain.full_name(r) for r in people[:10]) + (f" a další ({len(people) - 10})"
-                                                                       if len(people) > 10 else "")
-        said = [f"Dostanou ji ({audience}): {names}.",
-                f"Náhled níže je e-mail, jak ho dostane {domain.full_name(shown)}; každý dostane oslovení svým jménem."]
-        if greeting:
-            said.append(f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
-        return self._message_page(request, event, values, email=email, count=len(people), said=said)
+            return self._message_page(request, event, post.values, status=422,
+                                      errors={"audience": domain.nobody_in_audience(post.audience)})
+        if not confirmed(request):
+            sample, said = domain.attendee_message_preview(post, event, people)
+            email = self.notifications.preview_email("attendee_message", sample)
+            return self._message_page(request, event, post.values, email=email, count=len(people), said=said)
+        subject, text = post.values["subject"], post.values["text"]
+        try:
+            with self._audited(request, "attendees_messaged", {"event_id": event_id, "subject": subject,
+                                                               "audience": post.audience}) as entry:
+                queued = entry.details["recipients"] = self.registrations.message_attendees(
+                    event_id, subject, text, post.audience)["queued"]
+        except ValidationError as error:
+            return self._message_page(request, event, post.values, errors=error.fields, status=422)
+        return self._done(request, f"/akce/{event_id}", f"Zpráva „{subject}“ odchází "
+                                                        f"{domain.dative_people(queued)} (postupně).")
 
     def _message_page(self, request, event, values, errors=None, email=None, count=None, said=(), status=200):
         return self._page(request, "event_message.html", status=status, event=event, values=values,
-                          errors=errors or {}, email=email, count=count, said=said, audiences=AUDIENCES,
+                          errors=errors or {}, email=email, count=count, said=said, audiences=domain.AUDIENCES,
                           people=domain.dative_people)
 
     @page("POST", "/akce/<int:event_id>/podklady", "staff", upload=MAX_UPLOAD_BYTES)
     def add_material(self, request, event_id):
-        upload = request.files.get("soubor")
-        data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
-        if len(data) > MAX_UPLOAD_BYTES:
+        upload = forms.upload(request.files, MAX_UPLOAD_BYTES)
+        if upload.too_large:
             return self._after_done(request, event_id, "Soubor je příliš velký: nejvýše 10 MB.", status=422)
         try:
-            with self._audited(request, "material_added", {"event_id": event_id, "size": len(data)}) as entry:
-                added = self.registrations.add_material(event_id, upload.filename if upload else "",
-                                                        base64.b64encode(data).decode("ascii"))
+            with self._audited(request, "material_added", {"event_id": event_id, "size": len(upload.data)}) as entry:
+                added = self.registrations.add_material(event_id, upload.filename,
+                                                        base64.b64encode(upload.data).decode("ascii"))
                 entry.details.update(filename=added["filename"], size=added["size"])
         except ValidationError as error:
             return self._after_done(request, event_id, " ".join(error.fields.values()), status=422)
@@ -97,20 +69,20 @@ class AfterPages:
 
     @page("POST", "/akce/<int:event_id>/podklady/smazat", "staff")
     def remove_material(self, request, event_id):
-        material_id = request.form.get("material_id", "")
-        if not material_id.isdigit():
+        material_id = forms.chosen_id(request.form, "material_id")
+        if material_id is None:
             return self._after_done(request, event_id, "Vyberte soubor ke smazání.", status=422)
-        listed = {m["id"]: m for m in self.registrations.list_materials(event_id)}
-        if int(material_id) not in listed:
+        material = domain.by_id(self.registrations.list_materials(event_id), material_id)
+        if material is None:
             return self._after_done(request, event_id, "Tento soubor u akce už není.", status=404)
-        filename = listed[int(material_id)]["filename"]
+        filename = material["filename"]
         if not confirmed(request):
             return self._confirm(request, f"Smazat podklady {filename}?", [
                 "Soubor zmizí i z odkazu, který už účastníci dostali; smazání nelze vrátit."],
                 "Ano, smazat soubor", back=f"/akce/{event_id}#po-akci", danger=True)
-        with self._audited(request, "material_removed", {"event_id": event_id, "material_id": int(material_id),
+        with self._audited(request, "material_removed", {"event_id": event_id, "material_id": material_id,
                                                          "filename": filename}):
-            self.registrations.remove_material(event_id, int(material_id))
+            self.registrations.remove_material(event_id, material_id)
         return self._done(request, f"/akce/{event_id}#po-akci", f"Soubor {filename} je smazaný.")
 
     @page("POST", "/akce/<int:event_id>/podklady/odeslat", "staff")
@@ -119,10 +91,7 @@ class AfterPages:
             return self._follow_up_question(request, event_id, "materials")
         with self._audited(request, "materials_sent", {"event_id": event_id}) as entry:
             sent = entry.details["recipients"] = self.registrations.send_materials(event_id)["sent"]
-        return self._done(request, f"/akce/{event_id}#po-akci",
-                          f"Odkaz na podklady odchází: {people(sent)}." if sent else
-                          "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
-                          "odbaveni, a každému jednou.")
+        return self._done(request, f"/akce/{event_id}#po-akci", domain.follow_up_done("materials", sent))
 
     @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", "staff")
     def send_feedback_requests(self, request, event_id):
@@ -130,9 +99,7 @@ class AfterPages:
             return self._follow_up_question(request, event_id, "feedback")
         with self._audited(request, "feedback_requested", {"event_id": event_id}) as entry:
             sent = entry.details["recipients"] = self.registrations.send_feedback_requests(event_id)["sent"]
-        return self._done(request, f"/akce/{event_id}#po-akci", f"Dotazník odchází: {people(sent)}." if sent else
-                          "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
-                          "odbaveni, a každému jednou.")
+        return self._done(request, f"/akce/{event_id}#po-akci", domain.follow_up_done("feedback", sent))
 
     @page("GET", "/akce/<int:event_id>/zpetna-vazba", "staff")
     def feedback_results(self, request, event_id):
@@ -141,8 +108,7 @@ class AfterPages:
 
     @page("GET", "/akce/<int:event_id>/zpetna-vazba.csv", "staff")
     def export_feedback(self, request, event_id):
-        return Response(self.registrations.export_feedback(event_id), content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="zpetna-vazba-{event_id}.csv"'})
+        return csv_response(self.registrations.export_feedback(event_id), f"zpetna-vazba-{event_id}.csv")
 
     @page("GET", "/zpetna-vazba", "staff")
     def feedback_by_lecturer(self, request):
@@ -151,20 +117,16 @@ class AfterPages:
 
     @page("GET", "/zpetna-vazba.csv", "staff")
     def export_feedback_by_lecturer(self, request):
-        return Response(self.registrations.export_feedback_by_lecturer(), content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="zpetna-vazba-lektori.csv"'})
+        return csv_response(self.registrations.export_feedback_by_lecturer(), "zpetna-vazba-lektori.csv")
 
     def _follow_up_question(self, request, event_id, purpose):
         """Before the materials link or the questionnaire goes: to whom, by name; nothing to ask
         when nobody new would get it."""
         due = self.registrations.follow_up_due(event_id, purpose)
-        what = "odkaz na podklady" if purpose == "materials" else "dotazník zpětné vazby"
         if not due:
-            return self._after_done(request, event_id, f"Nikdo nový by {what} nedostal: jde jen těm, kdo mají "
-                                    "potvrzenou účast nebo byli odbaveni, a každému jednou.")
-        names = ", ".join(person["name"] for person in due[:20]) + (" a další" if len(due) > 20 else "")
-        return self._confirm(request, f"Poslat {what} {domain.dative_people(len(due))}?", [
-            f"E-mail s osobním odkazem dostanou: {names}.",
+            return self._after_done(request, event_id, domain.nobody_to_follow_up(purpose))
+        return self._confirm(request, f"Poslat {domain.FOLLOW_UPS[purpose]} {domain.dative_people(len(due))}?", [
+            f"E-mail s osobním odkazem dostanou: {domain.follow_up_names(due)}.",
             "Každý ho dostane jen jednou, i když tlačítko stisknete znovu."],
             f"Ano, poslat {domain.dative_people(len(due))}", back=f"/akce/{event_id}#po-akci")
 

@@ -1,18 +1,20 @@
-"""The console's rules: who may do what, what makes a password, when a session or an account rests.
+"""The console's rules: who may do what, what makes a password, when a session or an account rests;
+which of the lists other services give a page shows, and what a page's question before an action
+and its message after it say, with names and counts.
 
-Plain functions and constants: no nameko, no database.
+Plain functions and constants: no nameko, no database, no call to another service.
 """
 import hmac
 import re
 import unicodedata
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pyotp
 
 from services.common import czech
 from services.common.czech import local, plural
-from services.common.errors import ValidationError
+from services.common.errors import NotFound, ValidationError
 
 # What each role may do. A page names the right it needs; a test walks every page with every role.
 RIGHTS = {
@@ -228,6 +230,20 @@ def cancel_done(registration, successor) -> str:
     return done
 
 
+def promote_consequences(registration) -> list[str]:
+    """What giving a waitlisted ``registration`` a seat of its own sets off."""
+    event, name = registration["event"], full_name(registration)
+    return [f"Kapacita akce se zvýší z {event['capacity']} na {event['capacity'] + 1}; nikdo jiný o místo nepřijde "
+            "ani se neposune v pořadí.",
+            f"{name} ({registration['email']}) dostane e-mail s potvrzením a vstupenkou"
+            + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")]
+
+
+def promote_done(registration) -> str:
+    return (f"{full_name(registration)} má místo na akci (kapacita je teď {registration['event']['capacity'] + 1}). "
+            "Potvrzení odchází e-mailem.")
+
+
 def restore_consequences(registration, stats) -> list[str]:
     """What taking back a cancellation does: a seat when one is free, else the end of the
     waitlist (``stats``: the event's counts now); and what it cannot do."""
@@ -263,6 +279,107 @@ def substitute_problems(data) -> dict:
     if not data.get("gdpr_consent"):
         problems["gdpr_consent"] = "Náhradník musí souhlasit se zpracováním osobních údajů."
     return problems
+
+
+def substitute_question(registration, data) -> str:
+    return f"Předat místo: {full_name(registration)} → {data['first_name']} {data['last_name']}?"
+
+
+def substitute_consequences(registration, data) -> list[str]:
+    """What handing ``registration``'s seat to the substitute of the form (``data``) sets off."""
+    return [f"{data['first_name']} {data['last_name']} ({data['email']}) dostane potvrzení "
+            "s vlastní vstupenkou; místo, odpovědi i platba přecházejí na něj.",
+            f"{full_name(registration)} ({registration['email']}) dostane e-mail, "
+            "že místo předal(a); jeho (její) vstupenka přestane platit.",
+            "Předání nelze vzít zpět."]
+
+
+def substitute_done(registration, new) -> str:
+    return (f"Místo předáno: {full_name(registration)} → {full_name(new)}. "
+            "Oba dostávají e-mail, náhradník se svou vstupenkou.")
+
+
+# Attendance and certificates: what marking, taking back, issuing and releasing set off.
+
+def names(people) -> str:
+    """``Jana Nováková, Petr Malý`` (everyone: staff must see whom an action touches)."""
+    return ", ".join(person["name"] if "name" in person else full_name(person) for person in people)
+
+
+def of_people(count) -> str:
+    """``1 osoby``, ``3 osob`` (genitive: účast 3 osob)."""
+    return plural(count, "osoby", "osob", "osob")
+
+
+def to_attendees(count) -> str:
+    """``1 účastníkovi``, ``3 účastníkům`` (dative: odeslat osvědčení 3 účastníkům)."""
+    return plural(count, "účastníkovi", "účastníkům", "účastníkům")
+
+
+def attendance_window(event, now) -> dict:
+    """What the event page offers: attendance from the start, certificates after the end."""
+    starts, ends = (datetime.fromisoformat(event[field]) for field in ("starts_at", "ends_at"))
+    return {"started": now >= starts, "ended": now >= ends, "opens": czech.date_time(starts),
+            "ends": czech.date_time(ends)}
+
+
+def attendance_consequences(people, event) -> list[str]:
+    """What marking ``people`` (the ticked confirmed registrations) as attended does: it sends nothing."""
+    said = [f"Účast se zapíše: {names(people)}." if people else "Zaškrtnuté přihlášky nejsou potvrzené."]
+    said.append("Osvědčení se zatím neposílají: vydávají se po skončení akce tlačítkem „Vydat osvědčení“."
+                if event["accreditation_number"] else "Nikomu se nic neposílá; je to jen záznam.")
+    said.append("Účast lze zrušit, dokud dotyčný nedostane osvědčení.")
+    return said
+
+
+def attendance_marked(people, marked_ids) -> str:
+    """What marking did: whose attendance is new (``marked_ids``), or that nothing changed."""
+    done = [r for r in people if r["id"] in marked_ids]
+    return (f"Účast potvrzena: {names(done)}. Nic se neposílalo." if done
+            else "Účast těchto lidí už byla potvrzená; nic se nezměnilo.")
+
+
+def unmark_consequences(registration) -> list[str]:
+    name = full_name(registration)
+    return [f"Účast se smaže: {name} se nebude vést jako účastník akce "
+            f"{registration['event']['title']}, nedostane osvědčení a akce se nezapočte "
+            "do evidence vzdělávání.",
+            "Nikomu se nic neposílá. Účast lze později potvrdit znovu."]
+
+
+def nobody_to_certify(plan) -> str:
+    waiting = f" Na zaplacení čeká: {names(plan['waiting_payment'])}." if plan["waiting_payment"] else ""
+    return "Není komu vydat osvědčení." + waiting
+
+
+def certificates_consequences(plan) -> list[str]:
+    """What issuing the certificates of ``plan`` (registrations' ``certificate_plan``) sets off."""
+    said = [f"E-mail s osvědčením v PDF dostanou: {names(plan['issue'])}.",
+            "Každé osvědčení dostane své číslo v evidenci osvědčení; odeslané nelze vzít zpět."]
+    if plan["waiting_payment"]:
+        said.append(f"{plural(len(plan['waiting_payment']), 'čeká', 'čekají', 'čeká')} na zaplacení: "
+                    f"{names(plan['waiting_payment'])}. Osvědčení dostanou automaticky, jakmile zaplatí, "
+                    "nebo když je uvolníte bez platby.")
+    if plan["issued"]:
+        said.append(f"Už vydaná osvědčení ({len(plan['issued'])}) se znovu neposílají.")
+    return said
+
+
+def certificates_done(done) -> str:
+    message = f"Osvědčení odeslána {to_attendees(done['issued'])}: {names(done['issued_to'])}." \
+        if done["issued"] else "Žádné nové osvědčení se neodeslalo."
+    if done["waiting"]:
+        message += f" Na zaplacení čeká: {names(done['waiting'])}."
+    return message
+
+
+def release_consequences(registration, plan) -> list[str]:
+    """What releasing an unpaid ``registration``'s certificate does; when it goes depends on ``plan``."""
+    when = ("Osvědčení odejde e-mailem hned: osvědčení této akce už byla vydána." if plan["started"]
+            else "Osvědčení odejde s ostatními, až je vydáte tlačítkem „Vydat osvědčení“.")
+    return [f"Přihláška stojí {czech.price(registration['price'])} a není zaplacená. "
+            "Dluh trvá dál; jen osvědčení už na platbu nečeká.", when,
+            "Rozhodnutí se zapíše i s vaším jménem."]
 
 
 # The member register's pages: the filter's Czech words, the forms' days, the import's question.
@@ -336,6 +453,43 @@ CONTACT_LABELS = {"first_name": "jméno", "last_name": "příjmení", "role": "f
                   "phone": "telefon", "wants_announcements": "informační servis"}
 
 
+def contact_changes(changed) -> str:
+    """What a saved contact form changed (the members service's field names), in Czech."""
+    return changed_text([CONTACT_LABELS[field] for field in changed])
+
+
+def contact_of(contacts, contact_id):
+    """The organisation's contact ``contact_id``; NotFound when it has none such."""
+    found = by_id(contacts, contact_id)
+    if found is None:
+        raise NotFound("contact_not_found", "Kontakt nebyl nalezen.")
+    return found
+
+
+def remove_contact_consequences(contact, organisation) -> list[str]:
+    said = [f"Kontakt {full_name(contact)} ({contact['role'] or 'bez funkce'}, {contact['email'] or 'bez e-mailu'}) "
+            f"se z evidence organizace {organisation['name']} smaže; vrátit to nelze, jen ho "
+            f"přidat znovu."]
+    if contact["wants_announcements"] and contact["email"]:
+        said.append("Přestane dostávat oznámení sdružení.")
+    return said
+
+
+def ares_organisation(found) -> dict:
+    """An organisation as ARES has it (members' lookup), as the register stores it."""
+    return {field: found[field] for field in ("ico", "name", "kind", "district", "address", "dic")}
+
+
+def register_links(shown, listing) -> dict:
+    """The register page's links to the previous and the next page (None where there is none)
+    that keep its filter (``shown``: ``forms.RegisterFilter``)."""
+    def link(number):
+        kept = {"hledat": shown.query, "okres": shown.district or "", "clenstvi": shown.membership, "strana": number}
+        return "/clenove?" + urlencode({key: value for key, value in kept.items() if value})
+    return {"previous": link(listing["page"] - 1) if listing["page"] > 1 else None,
+            "next": link(listing["page"] + 1) if listing["page"] < listing["pages"] else None}
+
+
 # Finding a training record: the search field offers organisations as ``Name (IČO)``.
 CHOSEN_ICO = re.compile(r"(?:.*\()?\s*(\d{8})\s*\)?\s*")
 
@@ -350,6 +504,22 @@ def chosen_ico(typed: str):
     ``Name (IČO)``; None for a name, to be searched for."""
     found = CHOSEN_ICO.fullmatch(typed or "")
     return found.group(1) if found else None
+
+
+def year_query(year) -> str:
+    """``?rok=2026`` to keep the year asked for in a link; "" without one."""
+    return f"?{urlencode({'rok': year})}" if year else ""
+
+
+def record_address(search):
+    """Where a search for a training record (``forms.RecordSearch``) goes straight away: the
+    organisation's record for an IČO typed or chosen, the person's for an email; None: the
+    search page lists what the names match."""
+    if search.ico:
+        return f"/vzdelavani/{quote(search.ico, safe='')}" + year_query(search.year)
+    if "@" in search.person:
+        return f"/vzdelavani/osoba?{urlencode({'email': search.person})}"
+    return None
 
 
 # The door: finding a person who forgot the ticket.
@@ -379,6 +549,22 @@ def with_organisation(registration) -> str:
     """``Jana Nováková (Obec Chotěšov)``, or the name alone when no organisation was given."""
     organisation = registration.get("organisation_name")
     return f"{full_name(registration)} ({organisation})" if organisation else full_name(registration)
+
+
+def door_details(event_id, any_day: bool, **known) -> dict:
+    """The audit details of a check-in: the event, what is known of the person, and whether the
+    door admitted them on a day the event does not take place on."""
+    return {"event_id": event_id, **known, **({"outside_event_days": True} if any_day else {})}
+
+
+def admissible(registration) -> bool:
+    """Whether the door may admit ``registration`` (confirmed, not checked in yet)."""
+    return registration["status"] == "confirmed" and not registration["checked_in_at"]
+
+
+# What the door's question says before a person without a ticket is admitted.
+WITHOUT_TICKET_SAID = ("Přihláška je potvrzená, jen vstupenku u sebe nemá.",
+                       "Vstup se zapíše do auditu jako vstup bez vstupenky.")
 
 
 def outside_days_question(message: str) -> str:
@@ -477,6 +663,14 @@ def ticket_emails(messages) -> list:
     return [m for m in messages if m["kind"] in TICKET_EMAILS]
 
 
+def event_update_sample(preview) -> dict:
+    """What the preview of the email about an edit is made for: the event as it will be, its
+    changes, and a sample person registered."""
+    return {"event": preview["event"], "changes": preview["changes"], "registration": {
+        "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
+        "manage_url": "…", "ticket_code": None}}
+
+
 # The event form's fields in Czech, for the message after an edit (in the form's order).
 EVENT_FIELDS = {
     "title": "název", "kind": "druh", "topic": "téma", "lecturer": "lektor", "venue": "místo", "format": "forma",
@@ -563,21 +757,22 @@ DETAIL_KEYS = {
     "venue": "místo", "sessions": "termíny", "capacity": "kapacita", "first_name": "jméno",
     "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky",
     "outside_event_days": "mimo dny akce", "status": "stav", "contact_id": "kontakt č.",
+    # Staff accounts (issue 25): what an account change did.
+    "previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení",
+    # What an edit changed, a file read, people chosen, rows exported.
+    "changed": "změněno", "file": "soubor", "chosen": "vybrané přihlášky", "issued": "vydáno",
+    "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
+    "fields": "údaje", "code": "kód",
 }
 REGISTRATION_STATUSES = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
                          "substituted": "předáno náhradníkovi"}
-DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES}
-# Staff accounts and logging in (issue 25): why a login failed, what an account change did.
+# Staff accounts and logging in (issue 25): why a login failed.
 LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": "neznámý účet",
                          "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
                          "wrong_code": "špatný ověřovací kód", "code_locked": "ověřovací kód zablokovaný"}
-DETAIL_KEYS.update({"previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení"})
-# Keys added after the first list: what an edit changed, a file read, people chosen, rows exported.
-DETAIL_KEYS.update({"changed": "změněno", "file": "soubor", "chosen": "vybrané přihlášky", "issued": "vydáno",
-                    "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
-                    "fields": "údaje", "code": "kód"})
+DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES,
+                 "previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS}
 REFUSAL = "refusal"  # the details' key of a refusal's Czech message, shown as the audit's outcome
-DETAIL_VALUES.update({"previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS})
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
 
@@ -696,6 +891,110 @@ def owed_text(request) -> str:
     return f"{request['payer_name']}, {request['event_title']}, VS {request['variable_symbol']}"
 
 
+def statement_question(report, from_bank: bool) -> str:
+    """The question before a read statement that pays somebody is imported."""
+    paying = count_of(len(report["paid"]), "platbu", "platby", "plateb")
+    return f"Započítat {paying} z banky?" if from_bank else f"Nahrát výpis a započítat {paying}?"
+
+
+def line_text(line) -> str:
+    """A bank line: ``900 Kč ze dne 5. 1. 2027 od Obec Lhota, VS 1000000012``."""
+    return (f"{crowns(line['amount_halere'])} ze dne {czech.day(line['booked_on'])}"
+            f"{' od ' + line['counter_name'] if line['counter_name'] else ''}"
+            f"{', VS ' + line['variable_symbol'] if line['variable_symbol'] else ''}")
+
+
+def owed_by_symbol(unpaid, symbol: str) -> list:
+    """The open payment requests a variable symbol is a registration's own for."""
+    return [p for p in unpaid if p["variable_symbol"] == symbol]
+
+
+def owed_by_invoice(unpaid, invoices, symbol: str) -> list:
+    """The open payment requests on the invoice (not cancelled) whose variable symbol is ``symbol``."""
+    numbers = {i["number"] for i in invoices
+               if i["kind"] == "invoice" and not i["cancelled"] and i["variable_symbol"] == symbol}
+    return [p for p in unpaid if numbers & set(p["invoices"])]
+
+
+def _payers(owed) -> str:
+    return ", ".join(p["payer_name"] for p in owed)
+
+
+def match_question(line, owed) -> str:
+    return f"Přiřadit platbu {crowns(line['amount_halere'])}: {_payers(owed)}?"
+
+
+def match_consequences(line, symbol: str, owed) -> list[str]:
+    """What pairing a bank line with what ``symbol`` owes does: who is paid, and whether it fits."""
+    due = sum(p["owed_halere"] for p in owed)
+    said = [f"Platba {crowns(line['amount_halere'])} ze dne {czech.day(line['booked_on'])} "
+            f"od {line['counter_name'] or 'neznámého plátce'} se započítá na VS {symbol}: "
+            + "; ".join(owed_text(p) for p in owed) + f". Dluží {crowns(due)}.",
+            "Kdo tím má zaplaceno celé, dostane e-mail, že platba došla."]
+    if line["amount_halere"] != due:
+        said.append("Částka nesedí: platba zůstane ke kontrole jako "
+                    + ("nedoplatek." if line["amount_halere"] < due else "přeplatek."))
+    return said
+
+
+def match_done(line, symbol: str, owed) -> str:
+    return f"Platba {crowns(line['amount_halere'])} je přiřazená k VS {symbol}: {_payers(owed)}."
+
+
+def resolve_consequences(line, note: str) -> list[str]:
+    return [f"Důvod na seznamu: {line['reason']}. Jak vyřízeno: „{note}“.",
+            "Platba zmizí ze seznamu ke kontrole; nic se nezapočítá a nikomu nic neodejde. "
+            "Peníze (přeplatek, vratku) pošlete sami."]
+
+
+def not_payable(owed) -> str:
+    """Why a payment request that is not open takes no cash."""
+    return f"{owed['payer_name']}: " + ("už je zaplaceno." if owed["status"] == "paid" else
+                                        "přihláška je zrušená, platbu nelze přijmout.")
+
+
+def cash_consequences(owed) -> list[str]:
+    return [f"Přihláška na akci {owed['event_title']} (VS {owed['variable_symbol']}) bude zaplacená.",
+            f"{owed['payer_name']} ({owed['email']}) dostane e-mail, že platba došla.",
+            *([f"Je na faktuře {', '.join(owed['invoices'])}: ta zůstane vystavená; "
+               "zaplacení v hotovosti nic nestornuje."] if owed["invoices"] else [])]
+
+
+def refund_consequences(refund, note: str) -> list[str]:
+    return [f"Vratka za zrušenou přihlášku na akci {refund['event_title']} (VS {refund['variable_symbol']}) "
+            f"zmizí ze seznamu s poznámkou „{note}“.",
+            "Systém sám peníze neposílá: potvrďte, až je pošlete z účtu sdružení. Nikomu nic neodejde."]
+
+
+def owed_by_registrations(unpaid, ids) -> list:
+    """The open payment requests of the registrations ``ids``."""
+    return [p for p in unpaid if p["registration_id"] in ids]
+
+
+def invoice_consequences(owed) -> list[str]:
+    """What issuing an invoice for the payment requests ``owed`` sets off."""
+    return [f"Za {count_of(len(owed), 'přihlášku', 'přihlášky', 'přihlášek')}: "
+            + "; ".join(owed_text(p) for p in owed) + ".",
+            "Faktura dostane další číslo v řadě a odejde e-mailem odběrateli i účastníkům; "
+            "smazat ji nelze, jen stornovat dobropisem.",
+            *(["Více přihlášek dostane společný variabilní symbol faktury."] if len(owed) > 1 else [])]
+
+
+def invoice_numbered(invoices, number: str):
+    """The invoice (not a credit note) ``number``; NotFound when there is none."""
+    for invoice in invoices:
+        if invoice["number"] == number and invoice["kind"] == "invoice":
+            return invoice
+    raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
+
+
+def storno_consequences(invoice, reason: str) -> list[str]:
+    return [f"Vystaví se dobropis na {crowns(-invoice['total_halere'])} s důvodem „{reason}“ "
+            f"a odejde e-mailem na: {', '.join(invoice['recipients']) or 'nikoho'}.",
+            "Přihlášky z faktury budou znovu platit každá svým vlastním variabilním symbolem; "
+            "co už bylo zaplaceno, zůstává zaplacené.", "Storno nelze vzít zpět."]
+
+
 # Messages to people: the email greets each by name itself.
 
 GREETING = re.compile(r"(dobr[ýé] (den|ráno|odpoledne|večer)|vážen[áíéý]|mil[áíéý]|zdravím|ahoj|hezký den)\b",
@@ -714,6 +1013,110 @@ def without_greeting(text: str) -> tuple[str, str | None]:
         return text, None
     rest = "\n".join(lines[1:]).strip("\n")
     return (rest, first) if rest.strip() else (text, None)
+
+
+def greeting_left_out(greeting) -> list[str]:
+    """The sentence saying that the greeting typed at the top was left out (none when none was)."""
+    return [f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám."] \
+        if greeting else []
+
+
+def announced_to(audience: str) -> str:
+    """Whom an announcement goes to: ``všem členům`` or ``členům z okresu Rokycany``."""
+    return "všem členům" if audience == "members" else f"členům z okresu {audience}"
+
+
+def nobody_to_announce_to(audience: str) -> str:
+    return (f"Oznámení by nešlo nikomu: {announced_to(audience)} nemá nikdo kontakt, "
+            "který oznámení chce.")
+
+
+def announcement_preview(post, recipients) -> tuple[dict, list[str]]:
+    """The preview of an announcement (``forms.MessagePost``): what its email is made for (the
+    first of ``recipients``), and what the page says (who gets it, whose email is shown, the
+    greeting left out)."""
+    shown = recipients[0]
+    sample = {"subject": post.values["subject"], "text": post.values["text"], "unsubscribe_url": "…",
+              "contact": shown}
+    return sample, [f"Dostanou ho kontakty členů, které oznámení chtějí ({announced_to(post.audience)}): "
+                    f"{count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
+                    f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
+                    f"({shown['organisation_name']}); každý dostane oslovení svým jménem.",
+                    *greeting_left_out(post.greeting)]
+
+
+def announcement_done(subject: str, queued: int, audience: str) -> str:
+    return (f"Oznámení „{subject}“ odchází {dative_recipients(queued)} ({announced_to(audience)}), postupně, "
+            "aby nezdrželo potvrzení přihlášek.")
+
+
+def by_id(items, item_id):
+    """The item of a list the other services gave whose ``id`` is ``item_id``; None when there is none."""
+    return next((item for item in items if item["id"] == item_id), None)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` rows make, at least one."""
+    return max((total + per_page - 1) // per_page, 1)
+
+
+# A message to an event's people: whom each audience is, as the form offers it and as the
+# registrations service reads it (``messaging.AUDIENCES``).
+AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
+             ("waitlisted", "jen čekací listině"))
+AUDIENCE_STATUSES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
+
+
+def audience_of(registrations, audience: str) -> list:
+    """The registrations a message to ``audience`` goes to."""
+    return [r for r in registrations if r["status"] in AUDIENCE_STATUSES[audience]]
+
+
+def nobody_in_audience(audience: str) -> str:
+    return f"Na akci nikdo takový není ({dict(AUDIENCES)[audience]}): zpráva by nešla nikomu."
+
+
+def attendee_message_preview(post, event, people) -> tuple[dict, list[str]]:
+    """The preview of a message to an event's ``people`` (``forms.MessagePost``): what its email is
+    made for (the first confirmed by name, else the first waiting), and what the page says (who
+    gets it, the first ten by name; whose email is shown; the greeting left out)."""
+    shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
+    sample = {"subject": post.values["subject"], "text": post.values["text"], "event": event, "batch_id": "",
+              "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
+                               "email": shown["email"], "link": None}}
+    names = ", ".join(full_name(r) for r in people[:10]) + (f" a další ({len(people) - 10})"
+                                                           if len(people) > 10 else "")
+    return sample, [f"Dostanou ji ({dict(AUDIENCES)[post.audience]}): {names}.",
+                    f"Náhled níže je e-mail, jak ho dostane {full_name(shown)}; každý dostane oslovení svým jménem.",
+                    *greeting_left_out(post.greeting)]
+
+
+# After the event: materials, and the materials link or the questionnaire sent to who attended.
+
+FOLLOW_UPS = {"materials": "odkaz na podklady", "feedback": "dotazník zpětné vazby"}
+
+
+def attendees(count: int) -> str:
+    """``1 účastník``, ``3 účastníci``, ``5 účastníků``."""
+    return plural(count, "účastník", "účastníci", "účastníků")
+
+
+def nobody_to_follow_up(purpose: str) -> str:
+    return (f"Nikdo nový by {FOLLOW_UPS[purpose]} nedostal: jde jen těm, kdo mají "
+            "potvrzenou účast nebo byli odbaveni, a každému jednou.")
+
+
+def follow_up_names(due) -> str:
+    """Who gets the materials link or the questionnaire: the first twenty by name."""
+    return ", ".join(person["name"] for person in due[:20]) + (" a další" if len(due) > 20 else "")
+
+
+def follow_up_done(purpose: str, sent: int) -> str:
+    """What sending the materials link or the questionnaire did."""
+    if sent:
+        return f"{'Odkaz na podklady' if purpose == 'materials' else 'Dotazník'} odchází: {attendees(sent)}."
+    return (f"{'Odkaz' if purpose == 'materials' else 'Dotazník'} nedostal nikdo nový: jde jen těm, kdo mají "
+            "potvrzenou účast nebo byli odbaveni, a každému jednou.")
 
 
 def dative_people(count: int) -> str:

@@ -3,14 +3,32 @@ query, a werkzeug ``MultiDict``) and returns the values as typed (to show the fo
 clean values, or raises ``ValidationError`` with Czech messages by field. No I/O here: the pages
 call the other services with what these return.
 """
+import base64
+import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from services.common.czech import PRAGUE, local
+from services.common.errors import ValidationError
+from services.common.ico import ico_error
 
 from . import domain
 from .schemas import account_in, event_form_in
+
+# Logging in
+
+@dataclass
+class Login:
+    """The login form: where to go after it (a path of the console only), the email and password typed."""
+    target: str
+    email: str | None
+    password: str | None
+
+
+def login(form) -> Login:
+    return Login(domain.local_path(form.get("dal", "/")), form.get("email"), form.get("password"))
+
 
 # The event form
 
@@ -54,6 +72,19 @@ def event_errors(error) -> dict:
     """The registrations service's field names mapped back onto the form's."""
     renamed = {"starts_at": "starts", "ends_at": "ends"}
     return {renamed.get(name, name): message for name, message in error.fields.items()}
+
+
+def event_refusal(post: EventPost, error, event=None) -> tuple[dict, dict, int]:
+    """The event form shown again after the registrations service refused it: ``(values,
+    errors, status)``. A refusal the form does not show (a ``Conflict`` other than an answered
+    question removed or a chosen option taken away) is raised again, for the refusal page."""
+    if isinstance(error, ValidationError):
+        return shown_again(post), event_errors(error), 422
+    if error.code == "question_answered":  # the answered questions come back (their keys are hidden)
+        return shown_again(post, with_answered_questions(post.rows, event)), {"questions": error.message}, 409
+    if error.code == "option_chosen":
+        return shown_again(post), {"questions": error.message}, 409
+    raise error
 
 
 def shown_again(post: EventPost, rows=None) -> dict:
@@ -171,21 +202,33 @@ def reason(form) -> str:
 # Announcements and messages
 
 @dataclass
-class AnnouncementPost:
-    """The announcement form: ``values`` as shown again (the text without a typed greeting),
-    the ``greeting`` left out, the ``audience`` (``members`` or a district) and the ``errors``."""
+class MessagePost:
+    """A message to people as typed: ``values`` as shown again (the text without a typed
+    greeting), the ``greeting`` left out, its ``audience`` and the ``errors``."""
     values: dict
     greeting: str | None
     audience: str
     errors: dict
 
 
-def announcement(form, districts) -> AnnouncementPost:
+def announcement(form, districts) -> MessagePost:
+    """An announcement to members' contacts: its ``audience`` is ``members`` or one of ``districts``."""
     values = {name: form.get(name, "") for name in ("subject", "text", "audience")}
+    return _message(values, values["audience"] if values["audience"] in districts else "members")
+
+
+def attendee_message(form) -> MessagePost:
+    """A message to an event's people: its ``audience`` one of ``domain.AUDIENCES`` (else everyone)."""
+    values = {name: form.get(name, "") for name in ("subject", "text", "audience")}
+    if values["audience"] not in domain.AUDIENCE_STATUSES:
+        values["audience"] = "all"
+    return _message(values, values["audience"])
+
+
+def _message(values, audience) -> MessagePost:
     values["text"], greeting = domain.without_greeting(values["text"])
-    audience = values["audience"] if values["audience"] in districts else "members"
     missing = {name: "Toto pole je povinné." for name in ("subject", "text") if not values[name].strip()}
-    return AnnouncementPost(values, greeting, audience, missing)
+    return MessagePost(values, greeting, audience, missing)
 
 
 def message_filters(args):
@@ -201,6 +244,210 @@ def registration_filters(args):
     return args.get("stav") or None, (args.get("hledat") or "").strip().casefold()
 
 
+# The member register
+
+ORGANISATION_FORM = ("name", "kind", "district", "address", "email", "phone", "dic", "billing_email",
+                     "member_since", "member_until")
+CONTACT_FORM = ("first_name", "last_name", "role", "email", "phone")
+
+
+def ico(form) -> str:
+    """The IČO typed to add an organisation from ARES."""
+    typed = (form.get("ico") or "").strip()
+    if ico_error(typed):
+        raise ValidationError({"ico": ico_error(typed)})
+    return typed
+
+
+def organisation_values(organisation) -> dict:
+    """The organisation as its form shows it; the membership is its last period's days (ISO)."""
+    values = {name: organisation.get(name) or "" for name in ORGANISATION_FORM[:-2]}
+    last = organisation["periods"][-1] if organisation["periods"] else {"from": None, "to": None}
+    values.update(member_since=last["from"] or "", member_until=last["to"] or "")
+    return values
+
+
+def organisation(form):
+    """The organisation's form: ``(values, changes)``, as typed and as the members service takes
+    them (blank is none; the membership's days ISO, see ``domain.form_day``)."""
+    values = {name: form.get(name, "") for name in ORGANISATION_FORM}
+    changes = {name: value.strip() or None for name, value in values.items()}
+    changes.update(name=values["name"], member_since=domain.form_day(values["member_since"]),
+                   member_until=domain.form_day(values["member_until"]))
+    return values, changes
+
+
+def contact_values(contact) -> dict:
+    """A contact as its form shows it."""
+    values = {name: contact[name] or "" for name in CONTACT_FORM}
+    values["wants_announcements"] = "ano" if contact["wants_announcements"] else "ne"
+    return values
+
+
+def contact(form):
+    """The contact form: ``(values, data)``, as typed and as the members service takes it (blank is none)."""
+    values = {name: form.get(name, "") for name in CONTACT_FORM}
+    values["wants_announcements"] = "ano" if form.get("wants_announcements") == "ano" else "ne"
+    data = {name: values[name].strip() or None for name in CONTACT_FORM}
+    data.update(first_name=values["first_name"], last_name=values["last_name"],
+                wants_announcements=values["wants_announcements"] == "ano")
+    return values, data
+
+
+@dataclass
+class RegisterFilter:
+    """The register's list as filtered: the search ``query``, a ``district`` (None: all),
+    ``membership`` (a key of ``domain.MEMBERSHIP_FILTERS``, "" for all) and the ``page``."""
+    query: str
+    district: str | None
+    membership: str
+    page: int
+
+
+def register_filter(args, districts, query=None) -> RegisterFilter:
+    """The register's filter from its query (``hledat``, ``okres``, ``clenstvi``, ``strana``);
+    ``query``, when given, instead of the one typed."""
+    return RegisterFilter((args.get("hledat") or "").strip() if query is None else query,
+                          args.get("okres") if args.get("okres") in districts else None,
+                          args.get("clenstvi") if args.get("clenstvi") in domain.MEMBERSHIP_FILTERS else "",
+                          _page_number(args.get("strana")))
+
+
+def _page_number(text) -> int:
+    """The page asked for (``?strana=``); anything else is the first."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 100000 else 1
+
+
+def carried(text: str) -> str:
+    """A file read before a confirmation, as the confirmation's form carries it back (base64)."""
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def carried_back(form, name: str):
+    """The file a confirmation carried back (``carried``); None when it is not one."""
+    try:
+        return base64.b64decode(form.get(name, ""), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+# Training records
+
+@dataclass
+class RecordSearch:
+    """The search for a training record as typed: the ``year``, an organisation's name (``named``),
+    a person's name or email, and the IČO typed or chosen ("" when none)."""
+    year: str
+    named: str
+    person: str
+    ico: str
+
+
+def record_search(args) -> RecordSearch:
+    named = (args.get("organizace") or "").strip()
+    return RecordSearch((args.get("rok") or "").strip(), named, (args.get("osoba") or "").strip(),
+                        (args.get("ico") or "").strip() or domain.chosen_ico(named) or "")
+
+
+def year(args):
+    """The year asked for (``?rok=``) as typed, or None; registrations says when it is no year."""
+    return (args.get("rok") or "").strip() or None
+
+
+def trainee_email(args) -> str:
+    """The email whose training record is asked for (``?email=``), "" when none."""
+    return (args.get("email") or "").strip()
+
+
+# Payments
+
+def variable_symbol(form) -> str:
+    """The variable symbol typed to pair a bank line by hand: 1 to 10 digits."""
+    symbol = (form.get("vs") or "").strip()
+    if not (symbol.isdigit() and len(symbol) <= 10):
+        raise ValidationError({"variable_symbol": "Variabilní symbol má 1 až 10 číslic."})
+    return symbol
+
+
+def resolution_note(form) -> str:
+    """How a bank line to check was resolved, on one line; it must be said."""
+    note = _one_line(form.get("poznamka"))
+    if not note:
+        raise ValidationError({"note": "Napište, jak byla platba vyřízena."})
+    return note
+
+
+def refund_note(form) -> str:
+    """The note a settled refund leaves the list with."""
+    return form.get("poznamka") or "Vráceno převodem"
+
+
+def storno_reason(form) -> str:
+    """Why an invoice is cancelled, on one line; it must be said."""
+    reason = _one_line(form.get("duvod"))
+    if not reason:
+        raise ValidationError({"reason": "Napište důvod storna."})
+    return reason
+
+
+def received_filter(args):
+    """The list of payments received filtered: ``(since, until, page)``, the days ISO (None when
+    not typed or unreadable), the page at least the first."""
+    since, until = (_day(args.get(name)) for name in ("od", "do"))
+    return (since.isoformat() if since else None, until.isoformat() if until else None,
+            max(args.get("strana", 1, type=int) or 1, 1))
+
+
+def _day(value):
+    """A day typed in the filter (``5. 1. 2027`` or as a date input sends it); None when empty or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    parts = [part for part in value.replace(" ", "").split(".") if part]
+    try:
+        day, month, year = (int(part) for part in parts)
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _one_line(text) -> str:
+    return " ".join((text or "").split())
+
+
+# What many forms send: a chosen id, ticked ids, an uploaded file
+
+def chosen_id(form, name):
+    """The id chosen in the form's field ``name``; None when none (or no number) was sent."""
+    value = form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def ids(form, name) -> list[int]:
+    """The ids ticked in the form's boxes ``name``, in their order (anything else left out)."""
+    return [int(value) for value in form.getlist(name) if value.isdigit()]
+
+
+@dataclass
+class Upload:
+    """A file sent by an upload form: its name ("" without one), its bytes read up to the page's
+    limit and one more, and whether it is larger than the limit."""
+    filename: str
+    data: bytes
+    too_large: bool
+
+
+def upload(files, limit: int, name: str = "soubor") -> Upload:
+    sent = files.get(name)
+    data = sent.read(limit + 1) if sent else b""
+    return Upload((sent.filename or "") if sent else "", data, len(data) > limit)
+
+
 # Accounts
 
 ACCOUNT_FIELDS = ("email", "name", "role")
@@ -214,3 +461,8 @@ def account_values(form) -> dict:
 def account(values) -> dict:
     """A new account's form read: email, name and role; ``ValidationError`` with Czech messages."""
     return account_in.load_or_raise(values)
+
+
+def account_errors(error) -> dict:
+    """A refused new account's messages by field (an email taken: at the email)."""
+    return error.fields if isinstance(error, ValidationError) else {"email": error.message}

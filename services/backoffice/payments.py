@@ -6,13 +6,10 @@ numbering, credit notes) live there. Every action that pays, settles or issues a
 names and amounts, and says afterwards what it did (``Pages._confirm``, ``Pages._done``); every
 change is audited.
 """
-from datetime import date
-
-from services.common.czech import day
 from services.common.errors import NotFound, ValidationError
 from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
 
-from . import domain
+from . import domain, forms
 from .web import confirmed, document_response, page
 
 RECEIVED_PER_PAGE = 50
@@ -32,7 +29,7 @@ class PaymentPages:
         return self._page(request, "payments.html", status=status, events=events, event_id=event_id,
                           unpaid=self.payments.unpaid(event_id), to_check=self.payments.to_check(),
                           refunds=self.payments.refunds_due(), overdue=self.payments.overdue(),
-                          problem=problem, bank_api=bool(self.config.get("FIO_API_TOKEN")))
+                          problem=problem, bank_api=self.settings.bank_api)
 
     @page("POST", "/platby/vypis", "staff", upload=STATEMENT_MAX_BYTES)
     def import_statement(self, request):
@@ -42,23 +39,13 @@ class PaymentPages:
         token = request.form.get("vypis")
         try:
             if token and confirmed(request):
-                report = self._import_staged(request, token)
-            else:
-                upload = request.files.get("soubor")
-                data = upload.read(STATEMENT_MAX_BYTES + 1) if upload else b""
-                if len(data) > STATEMENT_MAX_BYTES:
-                    return self._payments_page(request, problem=STATEMENT_TOO_LARGE, status=413)
-                report = self.statements.stage_statement(pack(data))
-                if report["paid"]:
-                    paying = domain.count_of(len(report["paid"]), "platbu", "platby", "plateb")
-                    return self._confirm(
-                        request, f"Nahrát výpis a započítat {paying}?",
-                        domain.statement_consequences(report), "Ano, nahrát a započítat", back="/platby",
-                        extra={"vypis": report["token"]})
-                report = self._import_staged(request, report["token"])
+                return self._done(request, "/platby", domain.statement_done(self._import_staged(request, token)))
+            upload = forms.upload(request.files, STATEMENT_MAX_BYTES)
+            if upload.too_large:
+                return self._payments_page(request, problem=STATEMENT_TOO_LARGE, status=413)
+            return self._staged(request, self.statements.stage_statement(pack(upload.data)))
         except ValidationError as error:
             return self._refused(request, error)
-        return self._done(request, "/platby", domain.statement_done(report))
 
     @page("POST", "/platby/banka", "staff")
     def fetch_from_bank(self, request):
@@ -66,15 +53,18 @@ class PaymentPages:
         every few minutes anyway; what it imported meanwhile is skipped then)."""
         token = request.form.get("vypis")
         if token and confirmed(request):
-            report = self._import_staged(request, token)
-        else:
-            report = self.statements.stage_from_bank()
-            if report["paid"]:
-                paying = domain.count_of(len(report["paid"]), "platbu", "platby", "plateb")
-                return self._confirm(request, f"Započítat {paying} z banky?", domain.statement_consequences(report),
-                                     "Ano, započítat", back="/platby", extra={"vypis": report["token"]})
-            report = self._import_staged(request, report["token"])
-        return self._done(request, "/platby", domain.statement_done(report))
+            return self._done(request, "/platby", domain.statement_done(self._import_staged(request, token)))
+        return self._staged(request, self.statements.stage_from_bank(), from_bank=True)
+
+    def _staged(self, request, report, from_bank=False):
+        """After a statement was read (``stage_statement``, ``stage_from_bank``): when it pays
+        anybody, the question; else it is imported at once."""
+        if report["paid"]:
+            return self._confirm(request, domain.statement_question(report, from_bank),
+                                 domain.statement_consequences(report),
+                                 "Ano, započítat" if from_bank else "Ano, nahrát a započítat", back="/platby",
+                                 extra={"vypis": report["token"]})
+        return self._done(request, "/platby", domain.statement_done(self._import_staged(request, report["token"])))
 
     def _import_staged(self, request, token):
         """Import a statement read before (``stage_statement``, ``stage_from_bank``), audited."""
@@ -90,90 +80,66 @@ class PaymentPages:
 
     def _line(self, transaction_id):
         """A bank line on the list to check."""
-        found = [line for line in self.payments.to_check() if line["id"] == transaction_id]
-        if not found:
+        line = domain.by_id(self.payments.to_check(), transaction_id)
+        if line is None:
             raise NotFound("transaction_not_found", "Platba není mezi platbami ke kontrole: "
                                                     "už je přiřazená nebo vyřízená.")
-        return found[0]
+        return line
 
     @page("POST", "/platby/<int:transaction_id>/prirazeni", "staff")
     def match_by_hand(self, request, transaction_id):
-        symbol = (request.form.get("vs") or "").strip()
-        if not (symbol.isdigit() and len(symbol) <= 10):
-            return self._refused(request, ValidationError({"variable_symbol": "Variabilní symbol má 1 až 10 číslic."}))
-        line = self._line(transaction_id)
-        owed = self._owed_by_symbol(symbol)
+        try:
+            symbol = forms.variable_symbol(request.form)
+        except ValidationError as error:
+            return self._refused(request, error)
+        line, owed = self._line(transaction_id), self._owed_by_symbol(symbol)
         if not owed:
             return self._refused(request, ValidationError({"vs": "S tímto variabilním symbolem nic nezaplaceného "
                                                                  "neevidujeme."}))
-        names = ", ".join(p["payer_name"] for p in owed)
         if not confirmed(request):
-            due = sum(p["owed_halere"] for p in owed)
-            said = [f"Platba {domain.crowns(line['amount_halere'])} ze dne {day(line['booked_on'])} "
-                    f"od {line['counter_name'] or 'neznámého plátce'} se započítá na VS {symbol}: "
-                    + "; ".join(domain.owed_text(p) for p in owed) + f". Dluží {domain.crowns(due)}.",
-                    "Kdo tím má zaplaceno celé, dostane e-mail, že platba došla."]
-            if line["amount_halere"] != due:
-                said.append("Částka nesedí: platba zůstane ke kontrole jako "
-                            + ("nedoplatek." if line["amount_halere"] < due else "přeplatek."))
-            return self._confirm(request, f"Přiřadit platbu {domain.crowns(line['amount_halere'])}: {names}?", said,
-                                 "Ano, přiřadit platbu", back="/platby")
+            return self._confirm(request, domain.match_question(line, owed),
+                                 domain.match_consequences(line, symbol, owed), "Ano, přiřadit platbu", back="/platby")
         try:
             with self._audited(request, "payment_matched", {"transaction_id": transaction_id,
                                                             "variable_symbol": symbol}):
                 self.payments.match_by_hand(transaction_id, symbol)
         except ValidationError as error:
             return self._refused(request, error)
-        return self._done(request, "/platby", f"Platba {domain.crowns(line['amount_halere'])} je přiřazená "
-                                              f"k VS {symbol}: {names}.")
+        return self._done(request, "/platby", domain.match_done(line, symbol, owed))
 
     def _owed_by_symbol(self, symbol):
         """What a variable symbol pays that is still open: one registration's, or an invoice's."""
         unpaid = self.payments.unpaid()
-        own = [p for p in unpaid if p["variable_symbol"] == symbol]
-        if own:
-            return own
-        numbers = {i["number"] for i in self.payments.list_invoices()
-                   if i["kind"] == "invoice" and not i["cancelled"] and i["variable_symbol"] == symbol}
-        return [p for p in unpaid if numbers & set(p["invoices"])]
+        return domain.owed_by_symbol(unpaid, symbol) or domain.owed_by_invoice(unpaid, self.payments.list_invoices(),
+                                                                               symbol)
 
     @page("POST", "/platby/<int:transaction_id>/vyrizeno", "staff")
     def resolve_payment(self, request, transaction_id):
-        note = " ".join((request.form.get("poznamka") or "").split())
-        if not note:
-            return self._refused(request, ValidationError({"note": "Napište, jak byla platba vyřízena."}))
+        try:
+            note = forms.resolution_note(request.form)
+        except ValidationError as error:
+            return self._refused(request, error)
         line = self._line(transaction_id)
-        what = (f"{domain.crowns(line['amount_halere'])} ze dne {day(line['booked_on'])}"
-                f"{' od ' + line['counter_name'] if line['counter_name'] else ''}"
-                f"{', VS ' + line['variable_symbol'] if line['variable_symbol'] else ''}")
         if not confirmed(request):
-            return self._confirm(request, f"Označit platbu {what} za vyřízenou?", [
-                f"Důvod na seznamu: {line['reason']}. Jak vyřízeno: „{note}“.",
-                "Platba zmizí ze seznamu ke kontrole; nic se nezapočítá a nikomu nic neodejde. "
-                "Peníze (přeplatek, vratku) pošlete sami."], "Ano, vyřízeno", back="/platby")
+            return self._confirm(request, f"Označit platbu {domain.line_text(line)} za vyřízenou?",
+                                 domain.resolve_consequences(line, note), "Ano, vyřízeno", back="/platby")
         try:
             with self._audited(request, "payment_resolved", {"transaction_id": transaction_id, "note": note}):
                 self.payments.resolve(transaction_id, note)
         except ValidationError as error:
             return self._refused(request, error)
-        return self._done(request, "/platby", f"Platba {what} je vyřízená: {note}.")
+        return self._done(request, "/platby", f"Platba {domain.line_text(line)} je vyřízená: {note}.")
 
     @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", "staff")
     def paid_in_cash(self, request, registration_id):
         owed = self.payments.payment_of(registration_id)
         back = f"/platby?akce={owed['event_id']}"
         if owed["status"] != "open":
-            return self._done(request, back, f"{owed['payer_name']}: "
-                                             + ("už je zaplaceno." if owed["status"] == "paid" else
-                                                "přihláška je zrušená, platbu nelze přijmout."))
+            return self._done(request, back, domain.not_payable(owed))
         if not confirmed(request):
             return self._confirm(request, f"Přijmout hotově {domain.crowns(owed['owed_halere'])} "
-                                          f"od {owed['payer_name']}?", [
-                f"Přihláška na akci {owed['event_title']} (VS {owed['variable_symbol']}) bude zaplacená.",
-                f"{owed['payer_name']} ({owed['email']}) dostane e-mail, že platba došla.",
-                *([f"Je na faktuře {', '.join(owed['invoices'])}: ta zůstane vystavená; "
-                   "zaplacení v hotovosti nic nestornuje."] if owed["invoices"] else [])],
-                "Ano, zaplaceno hotově", back=back)
+                                          f"od {owed['payer_name']}?", domain.cash_consequences(owed),
+                                 "Ano, zaplaceno hotově", back=back)
         with self._audited(request, "paid_in_cash", {"registration_id": registration_id}) as entry:
             entry.details["amount"] = self.payments.mark_paid(registration_id, "cash")["amount"]
         return self._done(request, back, f"Zaplaceno hotově: {owed['payer_name']}, "
@@ -181,17 +147,13 @@ class PaymentPages:
 
     @page("POST", "/platby/vratky/<int:refund_id>", "staff")
     def settle_refund(self, request, refund_id):
-        found = [r for r in self.payments.refunds_due() if r["id"] == refund_id]
-        if not found:
+        refund = domain.by_id(self.payments.refunds_due(), refund_id)
+        if refund is None:
             return self._done(request, "/platby", "Tato vratka už je vyřízená.")
-        refund, note = found[0], request.form.get("poznamka") or "Vráceno převodem"
+        note = forms.refund_note(request.form)
         if not confirmed(request):
-            amount = domain.crowns(refund["amount_halere"])
-            return self._confirm(request, f"Vráceno {amount}: {refund['payer_name']}?", [
-                f"Vratka za zrušenou přihlášku na akci {refund['event_title']} (VS {refund['variable_symbol']}) "
-                f"zmizí ze seznamu s poznámkou „{note}“.",
-                "Systém sám peníze neposílá: potvrďte, až je pošlete z účtu sdružení. Nikomu nic neodejde."],
-                "Ano, peníze jsou vrácené", back="/platby")
+            return self._confirm(request, f"Vráceno {domain.crowns(refund['amount_halere'])}: {refund['payer_name']}?",
+                                 domain.refund_consequences(refund, note), "Ano, peníze jsou vrácené", back="/platby")
         with self._audited(request, "refund_settled", {"refund_id": refund_id, "amount": refund["amount"]}):
             self.payments.settle_refund(refund_id, note)
         return self._done(request, "/platby", f"Vratka je vyřízená: {refund['payer_name']}, "
@@ -202,13 +164,10 @@ class PaymentPages:
     @page("GET", "/platby/prijate", "staff")
     def received_payments(self, request):
         """Every payment received, newest first: whom it paid, or why it waits."""
-        since, until = (_date_arg(request.args.get(name)) for name in ("od", "do"))
-        page_number = max(request.args.get("strana", 1, type=int) or 1, 1)
-        listed = self.payments.received_payments(since.isoformat() if since else None,
-                                                 until.isoformat() if until else None, page_number,
-                                                 RECEIVED_PER_PAGE)
-        pages = max((listed["total"] + RECEIVED_PER_PAGE - 1) // RECEIVED_PER_PAGE, 1)
-        return self._page(request, "payments_received.html", listed=listed, pages=pages, page_number=page_number,
+        since, until, page_number = forms.received_filter(request.args)
+        listed = self.payments.received_payments(since, until, page_number, RECEIVED_PER_PAGE)
+        return self._page(request, "payments_received.html", listed=listed,
+                          pages=domain.page_count(listed["total"], RECEIVED_PER_PAGE), page_number=page_number,
                           since=request.args.get("od", ""), until=request.args.get("do", ""))
 
     # Invoices
@@ -219,23 +178,11 @@ class PaymentPages:
 
     @page("POST", "/faktury/nova", "staff")
     def issue_invoice(self, request):
-        ids = [int(value) for value in request.form.getlist("registration_id") if value.isdigit()]
+        ids = forms.ids(request.form, "registration_id")
         if not ids:
             return self._refused(request, ValidationError({"registration_ids": "Vyberte přihlášky na fakturu."}))
         if not confirmed(request):
-            owed = [p for p in self.payments.unpaid() if p["registration_id"] in ids]
-            if len(owed) != len(set(ids)):
-                return self._refused(request, ValidationError({"registration_ids": "Některá vybraná přihláška už "
-                                                                                   "nic nedluží."}))
-            organisation = self._customer_name(owed[0])
-            total = sum(p["amount_halere"] for p in owed)
-            return self._confirm(request, f"Vystavit fakturu na {domain.crowns(total)}: {organisation}?", [
-                f"Za {domain.count_of(len(owed), 'přihlášku', 'přihlášky', 'přihlášek')}: "
-                + "; ".join(domain.owed_text(p) for p in owed) + ".",
-                "Faktura dostane další číslo v řadě a odejde e-mailem odběrateli i účastníkům; "
-                "smazat ji nelze, jen stornovat dobropisem.",
-                *(["Více přihlášek dostane společný variabilní symbol faktury."] if len(owed) > 1 else [])],
-                "Ano, vystavit fakturu", back="/platby")
+            return self._invoice_question(request, ids)
         try:
             with self._audited(request, "invoice_issued", {"registration_ids": ids}) as entry:
                 invoice = self.payments.issue_invoice(ids)
@@ -245,6 +192,16 @@ class PaymentPages:
         return self._done(request, "/faktury", f"Faktura {invoice['number']} na "
                                                f"{domain.crowns(invoice['total_halere'])} je vystavená "
                                                f"({invoice['customer']['name']}); e-mail odchází.")
+
+    def _invoice_question(self, request, ids):
+        """Before an invoice for the registrations ``ids``: for whom, how much, what follows."""
+        owed = domain.owed_by_registrations(self.payments.unpaid(), ids)
+        if len(owed) != len(set(ids)):
+            return self._refused(request, ValidationError({"registration_ids": "Některá vybraná přihláška už "
+                                                                               "nic nedluží."}))
+        total = sum(p["amount_halere"] for p in owed)
+        return self._confirm(request, f"Vystavit fakturu na {domain.crowns(total)}: {self._customer_name(owed[0])}?",
+                             domain.invoice_consequences(owed), "Ano, vystavit fakturu", back="/platby")
 
     def _customer_name(self, owed):
         """Whom an invoice for ``owed`` will name: the organisation as the register has it, else
@@ -268,21 +225,16 @@ class PaymentPages:
 
     @page("POST", "/faktury/<number>/storno", "staff")
     def cancel_invoice(self, request, number):
-        reason = " ".join((request.form.get("duvod") or "").split())
-        if not reason:
-            return self._refused(request, ValidationError({"reason": "Napište důvod storna."}))
+        try:
+            reason = forms.storno_reason(request.form)
+        except ValidationError as error:
+            return self._refused(request, error)
         if not confirmed(request):
-            found = [i for i in self.payments.list_invoices() if i["number"] == number and i["kind"] == "invoice"]
-            if not found:
-                raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
-            invoice = found[0]
+            invoice = domain.invoice_numbered(self.payments.list_invoices(), number)
             return self._confirm(request, f"Stornovat fakturu {number} ({invoice['customer_name']}, "
-                                          f"{domain.crowns(invoice['total_halere'])})?", [
-                f"Vystaví se dobropis na {domain.crowns(-invoice['total_halere'])} s důvodem „{reason}“ "
-                f"a odejde e-mailem na: {', '.join(invoice['recipients']) or 'nikoho'}.",
-                "Přihlášky z faktury budou znovu platit každá svým vlastním variabilním symbolem; "
-                "co už bylo zaplaceno, zůstává zaplacené.", "Storno nelze vzít zpět."],
-                "Ano, stornovat fakturu", back="/faktury", danger=True)
+                                          f"{domain.crowns(invoice['total_halere'])})?",
+                                 domain.storno_consequences(invoice, reason), "Ano, stornovat fakturu",
+                                 back="/faktury", danger=True)
         try:
             with self._audited(request, "invoice_cancelled", {"number": number}) as entry:
                 note = self.payments.cancel_invoice(number, reason)
@@ -291,20 +243,3 @@ class PaymentPages:
             return self._refused(request, error)
         return self._done(request, "/faktury", f"Faktura {number} je stornovaná dobropisem {note['number']}; "
                                                "e-mail odchází.")
-
-
-def _date_arg(value):
-    """A day typed in the filter (``5. 1. 2027`` or as a date input sends it); None when empty or unreadable."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    parts = [part for part in value.replace(" ", "").split(".") if part]
-    try:
-        day, month, year = (int(part) for part in parts)
-        return date(year, month, day)
-    except ValueError:
-        return None

@@ -3,21 +3,13 @@ and the annual report for the general assembly, each to read and to download as 
 
 Thin: registrations gathers the data, documents renders the PDFs.
 """
-from urllib.parse import quote, urlencode
-
 from werkzeug.utils import redirect
-from werkzeug.wrappers import Response
 
 from services.common.czech import local, percent
 from services.common.errors import ServiceUnavailable, outage
 
-from . import domain
-from .web import document_response, page
-
-
-def _csv(text, filename):
-    return Response(text, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+from . import domain, forms
+from .web import csv_response, document_response, page
 
 
 class RecordPages:
@@ -29,25 +21,21 @@ class RecordPages:
         """Find a record: an organisation's by its name or IČO (``organizace``, offered from the
         register as one types; a name typed without choosing lists the organisations it matches),
         or a person's by their name or email (``osoba``). ``ico`` opens one straight away."""
-        year = (request.args.get("rok") or "").strip()
-        named = (request.args.get("organizace") or "").strip()
-        person = (request.args.get("osoba") or "").strip()
-        ico = (request.args.get("ico") or "").strip() or domain.chosen_ico(named)
-        if ico:
-            return redirect(f"/vzdelavani/{quote(ico, safe='')}" + (f"?{urlencode({'rok': year})}" if year else ""),
-                            code=303)
-        if "@" in person:
-            return redirect(f"/vzdelavani/osoba?{urlencode({'email': person})}", code=303)
-        return self._page(request, "training_records.html", year=local(self.clock()).year, typed_year=year,
+        search = forms.record_search(request.args)
+        found = domain.record_address(search)
+        if found:
+            return redirect(found, code=303)
+        named, person = search.named, search.person
+        return self._page(request, "training_records.html", year=local(self.clock()).year, typed_year=search.year,
                           named=named, person=person, names=self._organisation_names(),
                           organisations=self.members.find_organisations(named, 30) if named else None,
                           people=self.registrations.find_trainees(person, 30) if person else None,
-                          query=f"?{urlencode({'rok': year})}" if year else "")
+                          query=domain.year_query(search.year))
 
     @page("GET", "/vzdelavani/osoba", "staff")
     def person_training_record(self, request):
         """A person's record over all events, by their email (in any case); without one, the search."""
-        email = (request.args.get("email") or "").strip()
+        email = forms.trainee_email(request.args)
         if not email:
             return redirect("/vzdelavani", code=303)
         with self._audited(request, "training_record_viewed", {"email": email}):
@@ -56,47 +44,46 @@ class RecordPages:
 
     @page("GET", "/vzdelavani/osoba/evidence.pdf", "staff")
     def person_training_record_pdf(self, request):
-        email = (request.args.get("email") or "").strip()
+        email = forms.trainee_email(request.args)
         with self._audited(request, "training_record_downloaded", {"email": email, "format": "pdf"}):
             record = self.registrations.training_record(email)
             return document_response(self.documents.render_training_record(record), "attachment")
 
     @page("GET", "/vzdelavani/<ico>", "staff")
     def organisation_training_record(self, request, ico):
-        year = _year(request)
+        year = forms.year(request.args)
         with self._audited(request, "training_record_viewed", {"ico": ico, "year": year}):
             record = self.registrations.organisation_training_record(ico, year)
-        return self._page(request, "training_record.html", record=record,
-                          query=f"?{urlencode({'rok': year})}" if year else "")
+        return self._page(request, "training_record.html", record=record, query=domain.year_query(year))
 
     @page("GET", "/vzdelavani/<ico>/evidence.csv", "staff")
     def organisation_training_record_csv(self, request, ico):
-        year = _year(request)
+        year = forms.year(request.args)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "csv"}):
-            return _csv(self.registrations.export_organisation_training_record(ico, year),
-                        f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
+            return csv_response(self.registrations.export_organisation_training_record(ico, year),
+                                f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
 
     @page("GET", "/vzdelavani/<ico>/evidence.pdf", "staff")
     def organisation_training_record_pdf(self, request, ico):
-        year = _year(request)
+        year = forms.year(request.args)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "pdf"}):
             record = self.registrations.organisation_training_record(ico, year)
             return document_response(self.documents.render_training_record(record), "attachment")
 
     @page("GET", "/vyrocni-zprava", "staff")
     def annual_report(self, request):
-        year = _year(request) or local(self.clock()).year
+        year = forms.year(request.args) or local(self.clock()).year
         report = self.registrations.annual_report(year)
         return self._page(request, "annual_report.html", report=report, rate=percent(report["attendance"]["rate"]))
 
     @page("GET", "/vyrocni-zprava/zprava.csv", "staff")
     def annual_report_csv(self, request):
-        year = _year(request) or local(self.clock()).year
-        return _csv(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
+        year = forms.year(request.args) or local(self.clock()).year
+        return csv_response(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
 
     @page("GET", "/vyrocni-zprava/zprava.pdf", "staff")
     def annual_report_pdf(self, request):
-        year = _year(request) or local(self.clock()).year
+        year = forms.year(request.args) or local(self.clock()).year
         return document_response(self.documents.render_annual_report(year), "attachment")
 
 
@@ -110,8 +97,3 @@ class RecordPages:
                 raise
             return []
         return [domain.organisation_choice(o) for o in register]
-
-
-def _year(request):
-    """The year asked for (``?rok=``) as typed, or None; registrations says when it is no year."""
-    return (request.args.get("rok") or "").strip() or None

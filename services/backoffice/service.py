@@ -18,15 +18,27 @@ from services.common.errors import Conflict, NotFound, ServiceUnavailable, Valid
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient
+from services.common.settings import SettingsProvider
 from services.common.spreadsheet import csv_rows, csv_text
 
 from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
-from .attendance import AttendancePages, attendance_window
+from .attendance import AttendancePages
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
-from .web import SESSION_COOKIE, Pages, confirmed, document_response, page, render
+from .settings import load as load_settings
+from .web import (
+    SESSION_COOKIE,
+    Pages,
+    confirmed,
+    csv_response,
+    document_response,
+    page,
+    render,
+    routes,
+    with_retry_after,
+)
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
@@ -57,25 +69,25 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "contact_edited": "upraven kontakt", "contact_removed": "odebrán kontakt",
            "attendance_unmarked": "zrušena potvrzená účast", "certificates_issued": "vydána osvědčení",
            "certificate_released": "uvolněno osvědčení bez platby",
-           "certificate_duplicated": "vystaven duplikát osvědčení"}
-ACTIONS.update({"checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
-                "draft_deleted": "smazán koncept akce"})
-# Staff accounts and logging in (issue 25).
-ACTIONS.update({"account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
-                "role_changed": "změněna role účtu", "password_reset": "nastaveno nové jednorázové heslo",
-                "totp_reset": "zrušen ověřovací kód účtu", "login_failed": "nepovedené přihlášení"})
-# Reads of personal data (issue 25): recorded like the actions, before the data is fetched.
-ACTIONS.update({"registrations_exported": "stažen export přihlášek (CSV)",
-                "attendance_sheet_printed": "otevřena prezenční listina",
-                "attendee_list_printed": "otevřen seznam účastníků",
-                "message_read": "přečten obsah e-mailu",
-                "dead_letters_viewed": "zobrazeny nezpracované události",
-                "training_record_viewed": "zobrazena evidence vzdělávání",
-                "training_record_downloaded": "stažena evidence vzdělávání",
-                "contacts_viewed": "zobrazeny kontakty organizace",
-                "contact_viewed": "zobrazen kontakt",
-                "invoice_read": "otevřena faktura",
-                "audit_exported": "stažen audit (CSV)"})
+           "certificate_duplicated": "vystaven duplikát osvědčení",
+           "checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
+           "draft_deleted": "smazán koncept akce",
+           # Staff accounts and logging in (issue 25).
+           "account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
+           "role_changed": "změněna role účtu", "password_reset": "nastaveno nové jednorázové heslo",
+           "totp_reset": "zrušen ověřovací kód účtu", "login_failed": "nepovedené přihlášení",
+           # Reads of personal data (issue 25): recorded like the actions, before the data is fetched.
+           "registrations_exported": "stažen export přihlášek (CSV)",
+           "attendance_sheet_printed": "otevřena prezenční listina",
+           "attendee_list_printed": "otevřen seznam účastníků",
+           "message_read": "přečten obsah e-mailu",
+           "dead_letters_viewed": "zobrazeny nezpracované události",
+           "training_record_viewed": "zobrazena evidence vzdělávání",
+           "training_record_downloaded": "stažena evidence vzdělávání",
+           "contacts_viewed": "zobrazeny kontakty organizace",
+           "contact_viewed": "zobrazen kontakt",
+           "invoice_read": "otevřena faktura",
+           "audit_exported": "stažen audit (CSV)"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
@@ -88,7 +100,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     call_log = CallLog()
     db = DatabaseProvider(store.metadata)
     clock = Clock()
-    config = Config()
+    config = Config()  # the broker's address for the health check (HealthCheck)
+    settings = SettingsProvider(load_settings)
     registrations = RpcClient("registrations")
     members = RpcClient("members")
     documents = RpcClient("documents")
@@ -106,31 +119,17 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/prihlaseni", None)
     def login(self, request):
-        target = domain.local_path(request.form.get("dal", "/"))
+        typed = forms.login(request.form)
         if not self._login_csrf_valid(request):
-            return self._login_form(request, "login.html", status=403, next=target,
+            return self._login_form(request, "login.html", status=403, next=typed.target,
                                     problem="Formulář vypršel. Zkuste to prosím znovu.")
-        address = self._client(request)
         try:
-            with self.db.transaction() as tx:
-                found = usecases.log_in(tx, request.form.get("email"), request.form.get("password"), address,
-                                        self.clock())
-                if found is not None:
-                    usecases.audit(tx, found[1], "logged_in", {"address": address}, self.clock())
-            if found is None:
-                raise usecases.LoginRefused()
-            session_id = found[0]
+            session_id = usecases.sign_in(self.db, typed.email, typed.password, self._client(request), self.clock())
         except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
-            if isinstance(refusal, usecases.TooManyAttempts):  # its transaction was rolled back
-                with self.db.transaction() as tx:
-                    usecases.failed_login(tx, request.form.get("email"), address, "throttled", self.clock())
-            response = self._login_form(request, "login.html", status=refusal.status, next=target,
-                                        problem=refusal.message)
-            if getattr(refusal, "retry_after", None):
-                response.headers["Retry-After"] = str(refusal.retry_after)
-            return response
+            return with_retry_after(self._login_form(request, "login.html", status=refusal.status, next=typed.target,
+                                                     problem=refusal.message), refusal)
         # A new session id at every login: one planted beforehand is never the one that logs in.
-        return self._with_session(redirect(target, code=303), session_id)
+        return self._with_session(redirect(typed.target, code=303), session_id)
 
     @page("GET", "/prihlaseni/kod", None)
     def code_form(self, request):
@@ -141,25 +140,14 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         pending, account = self._pending(request, with_account=True)
         if request.form.get("csrf") != pending["csrf"]:
             return render("code.html", status=403, account=None, csrf=pending["csrf"], problem="Formulář vypršel.")
-        address, session_id = self._client(request), request.cookies.get(SESSION_COOKIE)
         try:
-            with self.db.transaction() as tx:
-                passed = usecases.second_factor(tx, session_id, request.form.get("code"), self.clock(), address)
-                ended = not passed and usecases.current(tx, session_id, self.clock()) is None
-            if ended:  # too many wrong codes for one login: from the password again
-                return self._login_form(request, "login.html", status=401, next="/", problem=(
-                    "Příliš mnoho chybných kódů. Přihlaste se prosím znovu."))
-            if not passed:
-                raise usecases.LoginRefused()
+            usecases.complete_login(self.db, account, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
+                                    self._client(request), self.clock())
+        except usecases.LoginEnded as ended:  # too many wrong codes for one login: from the password again
+            return self._login_form(request, "login.html", status=ended.status, next="/", problem=ended.message)
         except (usecases.LoginRefused, usecases.CodeLocked, usecases.CodeUsed) as refusal:
-            if isinstance(refusal, usecases.CodeLocked):  # its transaction was rolled back
-                with self.db.transaction() as tx:
-                    usecases.failed_login(tx, account["email"], address, "code_locked", self.clock())
-            response = render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
-                              problem=refusal.message)
-            if getattr(refusal, "retry_after", None):
-                response.headers["Retry-After"] = str(refusal.retry_after)
-            return response
+            return with_retry_after(render("code.html", status=refusal.status, account=None, csrf=pending["csrf"],
+                                           problem=refusal.message), refusal)
         return redirect("/", code=303)
 
     @page("GET", "/prihlaseni/nastavit-kod", None)
@@ -261,7 +249,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/akce/nova", "staff")
     def event_form(self, request):
-        return self._page(request, "event_form.html", errors={}, values=forms.new_event_values())
+        return self._event_form(request, forms.new_event_values())
 
     @page("POST", "/akce/nova", "staff")
     def create_event(self, request):
@@ -270,23 +258,21 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         and staff see the outage page; as ``auditing`` says, a timed-out call may have made the draft."""
         post = forms.event_post(request.form)
         if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
-            return self._page(request, "event_form.html", values=forms.shown_again(post, post.changed_rows),
-                              errors={})
+            return self._event_form(request, forms.shown_again(post, post.changed_rows))
         try:
             data = forms.event_data(post)
             with self._audited(request, "event_created", {"title": data.get("title")}) as entry:
                 event = self.registrations.create_event(data)
                 entry.details.update(event_id=event["id"], title=event["title"])
         except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, values=forms.shown_again(post),
-                              errors=forms.event_errors(error))
+            return self._event_form(request, *forms.event_refusal(post, error))
         return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
                                                            "se objeví, až ho zveřejníte.")
 
     @page("GET", "/akce/<int:event_id>/upravit", "staff")
     def edit_form(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        return self._page(request, "event_form.html", event=event, values=forms.event_values(event), errors={})
+        return self._event_form(request, forms.event_values(event), event=event)
 
     @page("POST", "/akce/<int:event_id>/upravit", "staff")
     def edit(self, request, event_id):
@@ -295,26 +281,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         event = self.registrations.get_event(event_id)
         post = forms.event_post(request.form)
         if post.changed_rows is not None:  # "Přidat otázku" or "Odebrat" without JavaScript
-            return self._page(request, "event_form.html", event=event, errors={},
-                              values=forms.shown_again(post, post.changed_rows))
+            return self._event_form(request, forms.shown_again(post, post.changed_rows), event=event)
         try:
             data = forms.event_data(post)
             preview = self.registrations.preview_event_update(event_id, data)
-        except ValidationError as error:
-            return self._page(request, "event_form.html", status=422, event=event, values=forms.shown_again(post),
-                              errors=forms.event_errors(error))
-        except Conflict as error:  # an answered question removed, a chosen option taken away
-            if error.code not in ("question_answered", "option_chosen"):
-                raise
-            rows = forms.with_answered_questions(post.rows, event) if error.code == "question_answered" \
-                else post.rows  # the answered questions come back (their keys are hidden)
-            return self._page(request, "event_form.html", status=409, event=event,
-                              values=forms.shown_again(post, rows), errors={"questions": error.message})
-        if (preview["told"] or preview["promoted"]) and request.form.get("confirmed") != "ano":
-            email = self.notifications.preview_email("event_updated", {
-                "event": preview["event"], "changes": preview["changes"], "registration": {
-                    "id": 0, "first_name": "Jana", "last_name": "Nováková", "email": "ukazka@example.invalid",
-                    "manage_url": "…", "ticket_code": None}}) if preview["told"] else None
+        except (ValidationError, Conflict) as error:  # Conflict: an answered question removed, an option chosen
+            return self._event_form(request, *forms.event_refusal(post, error, event), event=event)
+        if (preview["told"] or preview["promoted"]) and not confirmed(request):
+            email = self.notifications.preview_email("event_updated", domain.event_update_sample(preview)) \
+                if preview["told"] else None
             return self._page(request, "event_preview.html", event=event, values=post.values, questions=post.rows,
                               preview=preview, email=email)
         with self._audited(request, "event_updated", {"event_id": event_id, "changes": preview["changes"],
@@ -338,7 +313,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id),
                           live_emails=domain.live_emails(registrations),
-                          window=attendance_window(event, self.clock()), plan=plan, numbers=numbers)
+                          window=domain.attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
     @page("GET", "/akce/<int:event_id>/nahled", "staff")
     def public_preview(self, request, event_id):
@@ -397,8 +372,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def export_event(self, request, event_id):
         with self._audited(request, "registrations_exported", {"event_id": event_id}):
             exported = self.registrations.export_registrations(event_id)
-        return Response(exported, content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="prihlasky-{event_id}.csv"'})
+        return csv_response(exported, f"prihlasky-{event_id}.csv")
 
     @page("POST", "/prihlasky/<int:registration_id>/povolit", "staff")
     def promote(self, request, registration_id):
@@ -406,18 +380,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         registration = self.registrations.get_registration(registration_id)
         event, name = registration["event"], domain.full_name(registration)
         if not confirmed(request):
-            return self._confirm(request, f"Přidat místo: {name}?", [
-                f"Kapacita akce se zvýší z {event['capacity']} na {event['capacity'] + 1}; nikdo jiný o místo nepřijde "
-                "ani se neposune v pořadí.",
-                f"{name} ({registration['email']}) dostane e-mail s potvrzením a vstupenkou"
-                + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")],
-                "Ano, přidat místo", back=f"/akce/{event['id']}")
+            return self._confirm(request, f"Přidat místo: {name}?", domain.promote_consequences(registration),
+                                 "Ano, přidat místo", back=f"/akce/{event['id']}")
         with self._audited(request, "registration_promoted", {"registration_id": registration_id,
                                                               "event_id": event["id"]}):
             self.registrations.promote(registration_id)
-        return self._done(request, f"/akce/{event['id']}",
-                          f"{name} má místo na akci (kapacita je teď {event['capacity'] + 1}). "
-                          "Potvrzení odchází e-mailem.")
+        return self._done(request, f"/akce/{event['id']}", domain.promote_done(registration))
 
     @page("POST", "/prihlasky/<int:registration_id>/obnovit", "staff")
     def restore(self, request, registration_id):
@@ -455,8 +423,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/prihlasky/<int:registration_id>/nahradnik", "staff")
     def substitute_form(self, request, registration_id):
-        registration = self.registrations.get_registration(registration_id)
-        return self._page(request, "substitute.html", registration=registration, values={}, errors={}, problem=None)
+        return self._substitute_form(request, self.registrations.get_registration(registration_id), {})
 
     @page("POST", "/prihlasky/<int:registration_id>/nahradnik", "staff")
     def substitute(self, request, registration_id):
@@ -467,30 +434,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if not confirmed(request):
             problems = domain.substitute_problems(data)
             if problems:
-                return self._page(request, "substitute.html", status=422, registration=registration, values=values,
-                                  errors=problems, problem=None)
-            return self._confirm(request, f"Předat místo: {domain.full_name(registration)} → "
-                                 f"{data['first_name']} {data['last_name']}?", [
-                                     f"{data['first_name']} {data['last_name']} ({data['email']}) dostane potvrzení "
-                                     "s vlastní vstupenkou; místo, odpovědi i platba přecházejí na něj.",
-                                     f"{domain.full_name(registration)} ({registration['email']}) dostane e-mail, "
-                                     "že místo předal(a); jeho (její) vstupenka přestane platit.",
-                                     "Předání nelze vzít zpět."],
-                                 "Ano, předat místo", back=f"/prihlasky/{registration_id}/nahradnik")
+                return self._substitute_form(request, registration, values, errors=problems, status=422)
+            return self._confirm(request, domain.substitute_question(registration, data),
+                                 domain.substitute_consequences(registration, data), "Ano, předat místo",
+                                 back=f"/prihlasky/{registration_id}/nahradnik")
         try:
             with self._audited(request, "registration_substituted", {
                     "registration_id": registration_id, "event_id": registration["event"]["id"]}) as entry:
                 new = self.registrations.substitute(registration_id, data)
                 entry.details["substitute_id"] = new["id"]
         except ValidationError as error:
-            return self._page(request, "substitute.html", status=422, registration=registration, values=values,
-                              errors=error.fields, problem=None)
+            return self._substitute_form(request, registration, values, errors=error.fields, status=422)
         except Conflict as error:
-            return self._page(request, "substitute.html", status=409, registration=registration, values=values,
-                              errors={}, problem=error.message)
-        return self._done(request, f"/akce/{registration['event']['id']}",
-                          f"Místo předáno: {domain.full_name(registration)} → {domain.full_name(new)}. "
-                          "Oba dostávají e-mail, náhradník se svou vstupenkou.")
+            return self._substitute_form(request, registration, values, problem=error.message, status=409)
+        return self._done(request, f"/akce/{registration['event']['id']}", domain.substitute_done(registration, new))
 
     @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
     def cancel_registration(self, request, registration_id):
@@ -524,8 +481,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("GET", "/oznameni", "staff")
     def announcement_form(self, request):
-        return self._page(request, "announcement.html", districts=self.members.districts(), values={}, errors={},
-                          email=None, count=None, said=())
+        return self._announcement_page(request, self.members.districts(), {})
 
     @page("POST", "/oznameni", "staff")
     def announce(self, request):
@@ -534,39 +490,24 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         out: the email greets each contact by name."""
         districts = self.members.districts()
         post = forms.announcement(request.form, districts)
-        values, audience = post.values, post.audience
         if post.errors:
-            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                              errors=post.errors, email=None, count=None, said=())
-        recipients = self.members.announcement_recipients(None if audience == "members" else audience)
-        whom = "všem členům" if audience == "members" else f"členům z okresu {audience}"
+            return self._announcement_page(request, districts, post.values, errors=post.errors, status=422)
+        recipients = self.members.announcement_recipients(None if post.audience == "members" else post.audience)
         if not recipients:
-            return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                              errors={"audience": f"Oznámení by nešlo nikomu: {whom} nemá nikdo kontakt, "
-                                                  "který oznámení chce."}, email=None, count=None, said=())
-        if confirmed(request):
-            try:
-                with self._audited(request, "announcement_sent", {"subject": values["subject"],
-                                                                  "audience": audience}) as entry:
-                    queued = self.notifications.announce(values["subject"], values["text"], audience)
-                    entry.details["recipients"] = queued
-            except ValidationError as error:
-                return self._page(request, "announcement.html", status=422, districts=districts, values=values,
-                                  errors=error.fields, email=None, count=None, said=())
-            return self._done(request, "/oznameni", f"Oznámení „{values['subject']}“ odchází "
-                                                    f"{domain.dative_recipients(queued)} ({whom}), postupně, "
-                                                    "aby nezdrželo potvrzení přihlášek.")
-        shown = recipients[0]
-        email = self.notifications.preview_email("announcement", {
-            "subject": values["subject"], "text": values["text"], "unsubscribe_url": "…", "contact": shown})
-        said = [f"Dostanou ho kontakty členů, které oznámení chtějí ({whom}): "
-                f"{domain.count_of(len(recipients), 'adresát', 'adresáti', 'adresátů')}.",
-                f"Náhled níže je e-mail, jak ho dostane {shown['first_name']} {shown['last_name']} "
-                f"({shown['organisation_name']}); každý dostane oslovení svým jménem."]
-        if post.greeting:
-            said.append(f"Vaše úvodní oslovení „{post.greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám.")
-        return self._page(request, "announcement.html", districts=districts, values=values, errors={}, email=email,
-                          count=len(recipients), said=said)
+            return self._announcement_page(request, districts, post.values, status=422,
+                                           errors={"audience": domain.nobody_to_announce_to(post.audience)})
+        if not confirmed(request):
+            sample, said = domain.announcement_preview(post, recipients)
+            email = self.notifications.preview_email("announcement", sample)
+            return self._announcement_page(request, districts, post.values, email=email, count=len(recipients),
+                                           said=said)
+        subject, text = post.values["subject"], post.values["text"]
+        try:
+            with self._audited(request, "announcement_sent", {"subject": subject, "audience": post.audience}) as entry:
+                queued = entry.details["recipients"] = self.notifications.announce(subject, text, post.audience)
+        except ValidationError as error:
+            return self._announcement_page(request, districts, post.values, errors=error.fields, status=422)
+        return self._done(request, "/oznameni", domain.announcement_done(subject, queued, post.audience))
 
     # Messages
 
@@ -601,7 +542,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def dead_letters(self, request):
         """Events a handler gave up on after its last try: where from, why, how often tried."""
         with self._audited(request, "dead_letters_viewed", {}) as entry:
-            letters = deadletters.walk(self.config["AMQP_URI"])
+            letters = deadletters.walk(self.settings.amqp_uri)
             entry.details["message_ids"] = [letter["message_id"] for letter in letters]
         return self._page(request, "dead_letters.html", letters=letters)
 
@@ -619,7 +560,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 "Ano, zpracovat znovu", back="/zpravy/udalosti")
         with self._audited(request, "dead_letters_replayed", {"chosen": sorted(chosen)}) as audit_entry:
             replayed = [entry["message_id"] for entry in deadletters.walk(
-                self.config["AMQP_URI"], replay=lambda entry: entry["message_id"] in chosen)]
+                self.settings.amqp_uri, replay=lambda entry: entry["message_id"] in chosen)]
             done = sorted(chosen & set(replayed))
             audit_entry.details["message_ids"] = done
         return self._done(request, "/zpravy/udalosti", f"Znovu ke zpracování: "
@@ -644,9 +585,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         code = request.form.get("code", "")
         any_day = confirmed(request)
         try:
-            with self._audited(request, "checked_in", dict({"event_id": event_id},
-                                                           **({"outside_event_days": True} if any_day else {}))
-                               ) as entry:
+            with self._audited(request, "checked_in", domain.door_details(event_id, any_day)) as entry:
                 registration = self.registrations.check_in(event_id, code, any_day=any_day)
                 entry.details["registration_id"] = registration["id"]
         except (NotFound, Conflict) as refusal:
@@ -657,28 +596,20 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def check_in_by_name(self, request, event_id):
         """A person found by name who forgot the ticket: asked first, then admitted with the
         ticket's refusals, and recorded as admitted without a ticket."""
-        registration_id = request.form.get("registration_id", type=int)
-        registration = self.registrations.get_registration(registration_id) if registration_id else None
-        if registration is None or registration["event"]["id"] != event_id:
-            raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
-        back = f"/vstup/{event_id}"
-        admissible = registration["status"] == "confirmed" and not registration["checked_in_at"]
-        if admissible and not confirmed(request):  # else straight to the refusal, as for a ticket
+        registration = self._registration_at(event_id, request.form.get("registration_id", type=int))
+        back, name = f"/vstup/{event_id}", domain.full_name(registration)
+        if domain.admissible(registration) and not confirmed(request):  # else straight to the refusal, as for a ticket
             return self._confirm(request, f"Vpustit {domain.with_organisation(registration)} bez vstupenky?",
-                                 ["Přihláška je potvrzená, jen vstupenku u sebe nemá.",
-                                  "Vstup se zapíše do auditu jako vstup bez vstupenky."],
-                                 "Ano, vpustit", back=back)
+                                 domain.WITHOUT_TICKET_SAID, "Ano, vpustit", back=back)
         any_day = request.form.get("jiny_den") == "ano"
         try:
-            with self._audited(request, "checked_in_without_ticket", dict(
-                    {"event_id": event_id, "registration_id": registration["id"],
-                     "name": domain.full_name(registration)}, **({"outside_event_days": True} if any_day else {}))):
+            with self._audited(request, "checked_in_without_ticket", domain.door_details(
+                    event_id, any_day, registration_id=registration["id"], name=name)):
                 self.registrations.check_in_by_id(event_id, registration["id"], any_day=any_day)
         except (NotFound, Conflict) as refusal:
             return self._door_refused(request, event_id, refusal, {"action": f"{back}/bez-vstupenky", "fields": {
                 "registration_id": registration["id"], "jiny_den": "ano"}})
-        return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration),
-                                                     "without_ticket": True})
+        return self._door(request, event_id, answer={"ok": True, "name": name, "without_ticket": True})
 
     # Accounts and the audit log (admin)
 
@@ -692,20 +623,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         try:
             data = forms.account(values)
             with self.db.transaction() as tx:
-                account, password = usecases.create_account(tx, data["email"], data["name"], data["role"],
-                                                            self.clock())
-                usecases.audit(tx, request.account, "account_created", {"email": account["email"],
-                                                                        "role": account["role"]}, self.clock())
-                accounts = store.list_accounts(tx)
+                account, password = usecases.add_account(tx, request.account, data, self.clock())
         except (ValidationError, Conflict) as error:
-            with self.db.transaction() as tx:
-                accounts = store.list_accounts(tx)
-            fields = error.fields if isinstance(error, ValidationError) else {"email": error.message}
-            return self._page(request, "accounts.html", status=422, accounts=accounts, values=values, errors=fields,
-                              created=None, reset=None, problem=None, roles=domain.ROLE_NAMES)
-        return self._page(request, "accounts.html", accounts=accounts, values={}, errors={},
-                          created={"email": account["email"], "password": password}, reset=None, problem=None,
-                          roles=domain.ROLE_NAMES)
+            return self._accounts_page(request, status=422, values=values, errors=forms.account_errors(error))
+        return self._accounts_page(request, created={"email": account["email"], "password": password})
 
     @page("POST", "/ucty/<int:account_id>/vypnout", "admin")
     def disable_account(self, request, account_id):
@@ -788,7 +709,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             with self._audited(request, "audit_exported", {k: v for k, v in values.items() if v}) as entry:
                 with self.db.transaction() as tx:
                     entry.details["rows"] = store.count_audit(tx, **filters)
-            return Response(_audit_csv(self.db, filters), content_type="text/csv; charset=utf-8",
+            return Response(_audit_csv(usecases.audit_chunks(self.db, filters, AUDIT_CSV_CHUNK)),
+                            content_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
         with self.db.transaction() as tx:
             entries, total, pages, number, logged = usecases.audit_page(
@@ -819,7 +741,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         found = {}
         for name, count in (("failed", lambda: len(self.notifications.list_messages(status="failed"))),
                             ("retrying", lambda: len(self.notifications.list_messages(status="awaiting_retry"))),
-                            ("dead_letters", lambda: len(deadletters.walk(self.config["AMQP_URI"])))):
+                            ("dead_letters", lambda: len(deadletters.walk(self.settings.amqp_uri)))):
             try:
                 found[name] = count()
             except Exception as error:  # the service or the broker away: the rest of the page still shows
@@ -861,6 +783,28 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._door(request, event_id, answer={"ok": False, "reason": refusal.message, "code": refusal.code},
                           status=409 if isinstance(refusal, Conflict) else 404)
 
+    def _event_form(self, request, values, errors=None, status=200, event=None):
+        """The event form: a new event's, or ``event``'s to edit."""
+        return self._page(request, "event_form.html", status=status, values=values, errors=errors or {},
+                          **({"event": event} if event is not None else {}))
+
+    def _substitute_form(self, request, registration, values, errors=None, problem=None, status=200):
+        return self._page(request, "substitute.html", status=status, registration=registration, values=values,
+                          errors=errors or {}, problem=problem)
+
+    def _announcement_page(self, request, districts, values, errors=None, email=None, count=None, said=(),
+                           status=200):
+        """The announcement form: as typed, with its problems, or with the preview and who gets it."""
+        return self._page(request, "announcement.html", status=status, districts=districts, values=values,
+                          errors=errors or {}, email=email, count=count, said=said)
+
+    def _registration_at(self, event_id, registration_id):
+        """A registration for ``event_id`` chosen in a form (its id, or None); NotFound otherwise."""
+        registration = self.registrations.get_registration(registration_id) if registration_id else None
+        if registration is None or registration["event"]["id"] != event_id:
+            raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
+        return registration
+
     def _account(self, account_id):
         with self.db.transaction() as tx:
             found = store.get_account(tx, account_id=account_id)
@@ -868,15 +812,15 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             raise NotFound("account_not_found", "Takový účet neexistuje.")
         return found
 
-    def _accounts_page(self, request, status=200, reset=None, problem=None):
+    def _accounts_page(self, request, status=200, values=None, errors=None, created=None, reset=None, problem=None):
         with self.db.transaction() as tx:
             accounts = store.list_accounts(tx)
-        return self._page(request, "accounts.html", status=status, accounts=accounts, values={}, errors={},
-                          created=None, reset=reset, problem=problem, roles=domain.ROLE_NAMES)
+        return self._page(request, "accounts.html", status=status, accounts=accounts, values=values or {},
+                          errors=errors or {}, created=created, reset=reset, problem=problem, roles=domain.ROLE_NAMES)
 
     def _client(self, request):
         """The client's address, behind the proxy too (``CLIENT_ADDRESS_HEADER``, as the public site)."""
-        return client_address(request, self.config.get("CLIENT_ADDRESS_HEADER") or None)
+        return client_address(request, self.settings.client_address_header)
 
     def _pending(self, request, with_account=False):
         """The session waiting for its second factor; a login page otherwise."""
@@ -891,6 +835,10 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                       qr=_qr(secret, account), problem=problem)
 
 
+# Every page of the console: ``(method, url, right)``.
+ROUTES = routes(BackofficeService)
+
+
 def _qr(secret, account):
     """The QR code a phone app reads to add the account's second factor, as a data URL."""
     return qr.png_data_uri(usecases.totp_uri(secret, account["email"]))
@@ -902,20 +850,13 @@ def _moment(at):
     return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}:{m.second:02d}"
 
 
-def _audit_csv(database, filters):
-    """Every audit row of ``filters`` as CSV for Czech Excel, newest first, produced while sent:
-    the rows are read ``AUDIT_CSV_CHUNK`` at a time (older than the last one sent)."""
+def _audit_csv(chunks):
+    """The audit rows (``usecases.audit_chunks``) as CSV for Czech Excel, produced while sent."""
     yield csv_text(["Kdy", "Kdo", "Co", "Výsledek", "Podrobnosti"], [])
-    before = None
-    while True:
-        with database.transaction() as tx:
-            rows = store.list_audit(tx, limit=AUDIT_CSV_CHUNK, before_id=before, **filters)
-        if not rows:
-            return
+    for rows in chunks:
         yield csv_rows([_moment(e["at"]), e["who"],
                                ACTIONS.get(e["action"], e["action"]), auditing.outcome_text(e),
                                _details(e["details"])] for e in rows)
-        before = rows[-1]["id"]
 
 
 def _details(details):

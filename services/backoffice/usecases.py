@@ -52,6 +52,14 @@ class CodeUsed(ServiceError):
         super().__init__("code_used", "Tento kód už byl použitý. Počkejte prosím na další kód v aplikaci.")
 
 
+class LoginEnded(ServiceError):
+    """Too many wrong codes for one login: it starts again from the password."""
+    status = 401
+
+    def __init__(self):
+        super().__init__("login_ended", "Příliš mnoho chybných kódů. Přihlaste se prosím znovu.")
+
+
 class LastAdministrator(ServiceError):
     status = 409
 
@@ -85,6 +93,14 @@ def create_account(session, email, name, role, now, password=None):
     return store.get_account(session, account_id=account_id), password
 
 
+def add_account(session, admin, data, now):
+    """A new account made by ``admin`` on the accounts page (``data``: email, name and role),
+    audited: ``(account, one-time password)``."""
+    account, password = create_account(session, data["email"], data["name"], data["role"], now)
+    audit(session, admin, "account_created", {"email": account["email"], "role": account["role"]}, now)
+    return account, password
+
+
 def bootstrap_admin(session, email, now):
     """The first administrator when there is no account at all: ``(account, one-time password)``, else None."""
     if store.count_accounts(session):
@@ -106,15 +122,7 @@ def log_in(session, email, password, address, now):
     since = now - domain.FAILURE_WINDOW
     store.forget_failures_before(session, since)
     account = store.get_account(session, email=email)
-    # A login that passed clears the account's count (not its records, which expire with their
-    # window): a person who mistyped four times and then got in is not one typo from a lock-out.
-    # Only someone with the password can pass, so this gives a guesser nothing; the address count
-    # is never cleared by a success (one good password must not hide a spray from the address).
-    account_since = max(since, account["failures_cleared_at"]) if account is not None and \
-        account["failures_cleared_at"] is not None else since
-    if store.failures_since(session, account_key, account_since) >= domain.FAILURES_ALLOWED:
-        raise TooManyAttempts()
-    if store.failures_since(session, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED:
+    if _throttled(session, account, account_key, address_key, since):
         raise TooManyAttempts()
     reason = "unknown_account" if account is None else "account_disabled" if not account["active"] else None
     if not _password_matches(account, password) and reason is None:
@@ -134,6 +142,37 @@ def log_in(session, email, password, address, now):
                                    "second_factor_due": domain.needs_second_factor(account),
                                    "created_at": now, "last_seen_at": now})
     return session_id, account
+
+
+def _throttled(session, account, account_key, address_key, since) -> bool:
+    """Whether the account (``account_key``; ``account`` None when there is none) or the address
+    failed to log in too often since ``since``, the window's start."""
+    # A login that passed clears the account's count (not its records, which expire with their
+    # window): a person who mistyped four times and then got in is not one typo from a lock-out.
+    # Only someone with the password can pass, so this gives a guesser nothing; the address count
+    # is never cleared by a success (one good password must not hide a spray from the address).
+    account_since = max(since, account["failures_cleared_at"]) if account is not None and \
+        account["failures_cleared_at"] is not None else since
+    return (store.failures_since(session, account_key, account_since) >= domain.FAILURES_ALLOWED
+            or store.failures_since(session, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED)
+
+
+def sign_in(database, email, password, address, now):
+    """A login by the login form, audited: the new session's id. A wrong password raises
+    ``LoginRefused`` once its failure is committed; a throttled attempt raises ``TooManyAttempts``
+    once it is recorded (``throttled``) in a transaction of its own (``log_in``'s rolled back)."""
+    try:
+        with database.transaction() as tx:
+            found = log_in(tx, email, password, address, now)
+            if found is not None:
+                audit(tx, found[1], "logged_in", {"address": address}, now)
+    except TooManyAttempts:
+        with database.transaction() as tx:
+            failed_login(tx, email, address, "throttled", now)
+        raise
+    if found is None:
+        raise LoginRefused()
+    return found[0]
 
 
 def failed_login(session, email, address, reason, now):
@@ -197,6 +236,25 @@ def second_factor(session, session_id, code, now, address):
     store.forget_failures(session, login_key)
     store.update_session(session, id_hash, {"second_factor_due": False})
     return True
+
+
+def complete_login(database, account, session_id, code, address, now):
+    """The second factor of ``account``'s login by the code form. A wrong code raises
+    ``LoginRefused`` once it is counted, or ``LoginEnded`` when it ended the login; a locked
+    second factor raises ``CodeLocked`` once it is recorded (``code_locked``) in a transaction of
+    its own (``second_factor``'s rolled back); a code used before ``CodeUsed``."""
+    try:
+        with database.transaction() as tx:
+            passed = second_factor(tx, session_id, code, now, address)
+            ended = not passed and current(tx, session_id, now) is None
+    except CodeLocked:
+        with database.transaction() as tx:
+            failed_login(tx, account["email"], address, "code_locked", now)
+        raise
+    if ended:
+        raise LoginEnded()
+    if not passed:
+        raise LoginRefused()
 
 
 def new_totp_secret() -> str:
@@ -342,3 +400,17 @@ def audit_page(session, filters, number):
     entries = store.list_audit(session, limit=domain.AUDIT_PER_PAGE, offset=(number - 1) * domain.AUDIT_PER_PAGE,
                                **filters)
     return entries, total, pages, number, store.audit_actions(session)
+
+
+def audit_chunks(database, filters, size):
+    """Every audit row of ``filters``, newest first, ``size`` rows at a time, each chunk read in a
+    short transaction of its own (the rows older than the last one read): an export of the whole
+    log holds no transaction open while it is sent."""
+    before = None
+    while True:
+        with database.transaction() as tx:
+            rows = store.list_audit(tx, limit=size, before_id=before, **filters)
+        if not rows:
+            return
+        yield rows
+        before = rows[-1]["id"]

@@ -2,8 +2,8 @@
 
 ``page(method, url, right)`` is the one way to make a page: ``right`` is what
 the account's role must allow (``domain.RIGHTS``), or None for the login pages.
-Every page is listed in ``ROUTES``, which the role-matrix test walks, so a new
-page cannot forget its check.
+Every page is listed by ``routes(service)`` (from its entrypoints: nothing is registered
+at import), which the role-matrix test walks, so a new page cannot forget its check.
 
 Request bodies are limited before anything parses them (``ConsoleApp.admit``): a form
 takes at most ``FORM_MAX_BYTES``; only a page made with ``upload=`` takes more (its file),
@@ -20,6 +20,7 @@ from datetime import datetime
 from urllib.parse import quote, unquote
 
 import jinja2
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -30,10 +31,10 @@ from services.common import czech
 from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
 from services.common.payment import payment_state
-from services.common.settings import setting
 from services.common.web import PagesApp
 
 from . import domain, usecases
+from .settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,10 @@ SESSION_COOKIE = "konzole"
 LOGIN_CSRF_COOKIE = "konzole_prihlaseni"
 # What the last action did, said once on the next page (set by ``Pages._done``, read by ``Pages._page``).
 NOTICE_COOKIE = "konzole_hotovo"
-ROUTES = []
 # The most a request body may be: an ordinary form (and anything anonymous), and the upload
 # pages' own limits (``page(..., upload=)``: the file's bytes), plus what multipart adds around a file.
 FORM_MAX_BYTES = 64 * 1024
 MULTIPART_SLACK = 64 * 1024
-UPLOADS = {}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "media-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -77,7 +76,11 @@ def error_page(status, message, account=None):
 
 def refusal_page(error, account):
     """A ``ServiceError`` as a page; an outage or a throttle says when to try again."""
-    response = error_page(error.status, error.message, account)
+    return with_retry_after(error_page(error.status, error.message, account), error)
+
+
+def with_retry_after(response, error):
+    """``response``, saying when to try again where ``error`` (an outage, a throttle) knows it."""
     if getattr(error, "retry_after", None):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -116,7 +119,7 @@ class ConsoleApp(PagesApp):
     request_class = ConsoleRequest
 
     def admit(self, request, provider):
-        upload = UPLOADS.get((provider.method, provider.url))
+        upload = provider.upload
         if upload and SESSION_COOKIE in request.cookies:  # checked by the page; anonymous gets the small limit
             limit = upload + MULTIPART_SLACK
             request.takes_files, request.max_form_memory_size = True, limit
@@ -135,7 +138,7 @@ class ConsoleServer(WebServer):
 
     @property
     def bind_addr(self):
-        return parse_address(setting(self.container.config, "BACKOFFICE_ADDRESS"))
+        return parse_address(load_settings(self.container.config).address)
 
     def get_wsgi_app(self):
         return ConsoleApp(self)
@@ -145,7 +148,14 @@ class ConsoleServer(WebServer):
 
 
 class ConsoleRequestHandler(HttpRequestHandler):
+    """A console page's entrypoint: its method and URL, the ``right`` it needs (None: reachable
+    without a session) and ``upload``, the bytes of the file it takes (None: a form only)."""
+
     server = ConsoleServer()
+
+    def __init__(self, method, url, right=None, upload=None, **kwargs):
+        super().__init__(method, url, **kwargs)
+        self.right, self.upload = right, upload
 
 
 http = ConsoleRequestHandler.decorator
@@ -155,10 +165,6 @@ def page(method, url, right, upload=None):
     """A console page needing ``right`` (None: reachable without a session); ``upload``: the
     bytes of the file it takes (else its body is an ordinary form's, ``FORM_MAX_BYTES``)."""
     def decorator(handler):
-        ROUTES.append((method, url, right))
-        if upload:
-            UPLOADS[(method, url)] = upload
-
         @functools.wraps(handler)
         def entrypoint(self, request, **kwargs):
             request.account = request.login = None
@@ -178,14 +184,30 @@ def page(method, url, right, upload=None):
                     log.exception("%s %s failed", request.method, request.path)
                     return error_page(500, "Omlouváme se, nastala chyba. Zkuste to prosím znovu.", request.account)
                 return refusal_page(unavailable, request.account)
-        return http(method, url)(entrypoint)
+        return http(method, url, right=right, upload=upload)(entrypoint)
     return decorator
+
+
+def routes(service_cls) -> tuple[tuple[str, str, str | None], ...]:
+    """Every page of ``service_cls`` as ``(method, url, right)``, in the order they are defined."""
+    members: dict = {}
+    for cls in reversed(service_cls.__mro__):
+        members.update(vars(cls))
+    return tuple((entrypoint.method, entrypoint.url, entrypoint.right) for member in members.values()
+                 for entrypoint in getattr(member, ENTRYPOINT_EXTENSIONS_ATTR, ())
+                 if isinstance(entrypoint, ConsoleRequestHandler))
 
 
 def document_response(document, disposition="inline"):
     """A document as it travels over RPC (``filename``, ``content_type``, ``data`` in base64)."""
     return Response(base64.b64decode(document["data"]), content_type=document["content_type"],
                     headers={"Content-Disposition": f'{disposition}; filename="{document["filename"]}"'})
+
+
+def csv_response(text, filename):
+    """A CSV download (its text as the other services make it for Czech Excel)."""
+    return Response(text, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def confirmed(request):
@@ -267,4 +289,4 @@ class Pages:
         return response
 
     def _secure(self):
-        return str(setting(self.config, "BACKOFFICE_BASE_URL")).startswith("https://")
+        return self.settings.secure_cookies

@@ -9,8 +9,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.backoffice import store, usecases
-from services.backoffice.service import BackofficeService
-from services.backoffice.web import ROUTES
+from services.backoffice.service import ROUTES, BackofficeService
 from services.common.db import Database, utcnow
 from services.common.schemas import without_diacritics
 from services.registrations.service import RegistrationsService

@@ -3,7 +3,7 @@ events, a waitlist, a cancellation, emails, payments, an invoice, audit rows and
 internal name (a status or an email kind, a role code, None, an ISO date, a Python list)."""
 import re
 
-from services.backoffice.web import ROUTES
+from services.backoffice.service import ROUTES
 from services.common.schemas import without_diacritics
 from tests import statements
 from tests.conftest import wait_for

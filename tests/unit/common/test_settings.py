@@ -138,7 +138,7 @@ def test_payments_parse_their_settings_once_when_the_container_starts():
         provider.setup()
 
 
-@pytest.mark.parametrize("module", ["documents", "notifications", "registrations", "payments"])
+@pytest.mark.parametrize("module", ["documents", "notifications", "registrations", "payments", "backoffice"])
 def test_each_services_settings_load_from_an_empty_config_with_config_yamls_values(module):
     import importlib
 
