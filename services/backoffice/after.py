@@ -9,14 +9,17 @@ from werkzeug.wrappers import Response
 
 from services.common.czech import plural
 from services.common.errors import ValidationError
+from services.common.vocabulary import LIVE, EmailKind, MessagePurpose, RegistrationStatus
 
 from . import domain
+from .domain import StaffRole
 from .web import confirmed, page
 
 AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), ("confirmed", "jen potvrzeným"),
              ("waitlisted", "jen čekací listině"))
 # Who each audience is, as the registrations service reads it (``messaging.AUDIENCES``).
-AUDIENCE_STATUSES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
+AUDIENCE_STATUSES = {"all": LIVE, "confirmed": (RegistrationStatus.CONFIRMED,),
+                     "waitlisted": (RegistrationStatus.WAITLISTED,)}
 # The registrations service's limit for a file (``materials.MAX_BYTES``): a bigger upload is refused
 # here, before it would travel over RPC in a message larger than the broker takes.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -32,7 +35,7 @@ class AfterPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``notifications``,
     ``_page`` and ``_audited`` from it."""
 
-    @page("POST", "/akce/<int:event_id>/zprava", "staff")
+    @page("POST", "/akce/<int:event_id>/zprava", StaffRole.STAFF)
     def message_attendees(self, request, event_id):
         """A message to the event's people: first its preview, made for a real person of the chosen
         audience, with how many will get it; then, confirmed, it is queued. A greeting typed at the
@@ -62,8 +65,9 @@ class AfterPages:
                 return self._message_page(request, event, values, errors=error.fields, status=422)
             return self._done(request, f"/akce/{event_id}", f"Zpráva „{values['subject']}“ odchází "
                                                             f"{domain.dative_people(queued)} (postupně).")
-        shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
-        email = self.notifications.preview_email("attendee_message", {
+        shown = min(people, key=lambda r: (r["status"] != RegistrationStatus.CONFIRMED, r["last_name"],
+                                           r["first_name"]))
+        email = self.notifications.preview_email(EmailKind.ATTENDEE_MESSAGE, {
             "subject": values["subject"], "text": values["text"], "event": event, "batch_id": "",
             "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
                              "email": shown["email"], "link": None}})
@@ -80,7 +84,7 @@ class AfterPages:
                           errors=errors or {}, email=email, count=count, said=said, audiences=AUDIENCES,
                           people=domain.dative_people)
 
-    @page("POST", "/akce/<int:event_id>/podklady", "staff", upload=MAX_UPLOAD_BYTES)
+    @page("POST", "/akce/<int:event_id>/podklady", StaffRole.STAFF, upload=MAX_UPLOAD_BYTES)
     def add_material(self, request, event_id):
         upload = request.files.get("soubor")
         data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
@@ -95,7 +99,7 @@ class AfterPages:
             return self._after_done(request, event_id, " ".join(error.fields.values()), status=422)
         return self._after_done(request, event_id, f"Soubor {added['filename']} je nahraný.")
 
-    @page("POST", "/akce/<int:event_id>/podklady/smazat", "staff")
+    @page("POST", "/akce/<int:event_id>/podklady/smazat", StaffRole.STAFF)
     def remove_material(self, request, event_id):
         material_id = request.form.get("material_id", "")
         if not material_id.isdigit():
@@ -113,10 +117,10 @@ class AfterPages:
             self.registrations.remove_material(event_id, int(material_id))
         return self._done(request, f"/akce/{event_id}#po-akci", f"Soubor {filename} je smazaný.")
 
-    @page("POST", "/akce/<int:event_id>/podklady/odeslat", "staff")
+    @page("POST", "/akce/<int:event_id>/podklady/odeslat", StaffRole.STAFF)
     def send_materials(self, request, event_id):
         if not confirmed(request):
-            return self._follow_up_question(request, event_id, "materials")
+            return self._follow_up_question(request, event_id, MessagePurpose.MATERIALS)
         with self._audited(request, "materials_sent", {"event_id": event_id}) as entry:
             sent = entry.details["recipients"] = self.registrations.send_materials(event_id)["sent"]
         return self._done(request, f"/akce/{event_id}#po-akci",
@@ -124,32 +128,32 @@ class AfterPages:
                           "Odkaz nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                           "odbaveni, a každému jednou.")
 
-    @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", "staff")
+    @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", StaffRole.STAFF)
     def send_feedback_requests(self, request, event_id):
         if not confirmed(request):
-            return self._follow_up_question(request, event_id, "feedback")
+            return self._follow_up_question(request, event_id, MessagePurpose.FEEDBACK)
         with self._audited(request, "feedback_requested", {"event_id": event_id}) as entry:
             sent = entry.details["recipients"] = self.registrations.send_feedback_requests(event_id)["sent"]
         return self._done(request, f"/akce/{event_id}#po-akci", f"Dotazník odchází: {people(sent)}." if sent else
                           "Dotazník nedostal nikdo nový: jde jen těm, kdo mají potvrzenou účast nebo byli "
                           "odbaveni, a každému jednou.")
 
-    @page("GET", "/akce/<int:event_id>/zpetna-vazba", "staff")
+    @page("GET", "/akce/<int:event_id>/zpetna-vazba", StaffRole.STAFF)
     def feedback_results(self, request, event_id):
         return self._page(request, "feedback.html", event=self.registrations.get_event(event_id),
                           results=self.registrations.feedback_results(event_id), questions=QUESTIONS)
 
-    @page("GET", "/akce/<int:event_id>/zpetna-vazba.csv", "staff")
+    @page("GET", "/akce/<int:event_id>/zpetna-vazba.csv", StaffRole.STAFF)
     def export_feedback(self, request, event_id):
         return Response(self.registrations.export_feedback(event_id), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="zpetna-vazba-{event_id}.csv"'})
 
-    @page("GET", "/zpetna-vazba", "staff")
+    @page("GET", "/zpetna-vazba", StaffRole.STAFF)
     def feedback_by_lecturer(self, request):
         return self._page(request, "feedback_lecturers.html", lecturers=self.registrations.feedback_by_lecturer(),
                           questions=QUESTIONS)
 
-    @page("GET", "/zpetna-vazba.csv", "staff")
+    @page("GET", "/zpetna-vazba.csv", StaffRole.STAFF)
     def export_feedback_by_lecturer(self, request):
         return Response(self.registrations.export_feedback_by_lecturer(), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="zpetna-vazba-lektori.csv"'})
@@ -158,7 +162,7 @@ class AfterPages:
         """Before the materials link or the questionnaire goes: to whom, by name; nothing to ask
         when nobody new would get it."""
         due = self.registrations.follow_up_due(event_id, purpose)
-        what = "odkaz na podklady" if purpose == "materials" else "dotazník zpětné vazby"
+        what = "odkaz na podklady" if purpose == MessagePurpose.MATERIALS else "dotazník zpětné vazby"
         if not due:
             return self._after_done(request, event_id, f"Nikdo nový by {what} nedostal: jde jen těm, kdo mají "
                                     "potvrzenou účast nebo byli odbaveni, a každému jednou.")

@@ -32,12 +32,13 @@ from contextlib import contextmanager
 from services.common.errors import ServiceError, ServiceUnavailable, outage
 
 from . import store
+from .domain import AuditOutcome
 
 log = logging.getLogger(__name__)
 
 # How each outcome reads on the audit page and in its CSV.
-OUTCOMES = {"done": "provedeno", "refused": "odmítnuto", "failed": "nezdařilo se",
-            "started": "nedokončeno (výsledek nejistý)"}
+OUTCOMES = {AuditOutcome.DONE: "provedeno", AuditOutcome.REFUSED: "odmítnuto", AuditOutcome.FAILED: "nezdařilo se",
+            AuditOutcome.STARTED: "nedokončeno (výsledek nejistý)"}
 
 
 class Entry:
@@ -50,7 +51,7 @@ class Entry:
 
 def outcome_text(row) -> str:
     """``provedeno``, ``odmítnuto (event_full)``, ...; a row from before outcomes were kept was done."""
-    text = OUTCOMES.get(row.get("outcome") or "done", row.get("outcome"))
+    text = OUTCOMES.get(row.get("outcome") or AuditOutcome.DONE, row.get("outcome"))
     return f"{text} ({row['error']})" if row.get("error") else text
 
 
@@ -60,7 +61,7 @@ def audited(database, clock, account, action, details):
     details = dict(details or {})
     try:
         with database.transaction() as tx:
-            entry = Entry(store.add_audit(tx, clock(), account["email"], action, details, outcome="started"),
+            entry = Entry(store.add_audit(tx, clock(), account["email"], action, details, outcome=AuditOutcome.STARTED),
                           details)
     except Exception as error:  # no row, no action: the block does not run
         log.warning("audit row of %s not written, the action is not performed: %s", action, error)
@@ -69,12 +70,13 @@ def audited(database, clock, account, action, details):
         yield entry
     except BaseException as error:
         if isinstance(error, ServiceError) and not isinstance(error, ServiceUnavailable):
-            _finish(database, clock, entry, "refused", error.code)
+            _finish(database, clock, entry, AuditOutcome.REFUSED, error.code)
         else:
             unavailable = outage(error) if isinstance(error, Exception) else None
-            _finish(database, clock, entry, "failed", unavailable.code if unavailable else type(error).__name__)
+            _finish(database, clock, entry, AuditOutcome.FAILED,
+                    unavailable.code if unavailable else type(error).__name__)
         raise
-    _finish(database, clock, entry, "done")
+    _finish(database, clock, entry, AuditOutcome.DONE)
 
 
 def _finish(database, clock, entry, outcome, error=None):

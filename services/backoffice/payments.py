@@ -11,8 +11,10 @@ from datetime import date
 from services.common.czech import day
 from services.common.errors import NotFound, ValidationError
 from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
+from services.common.vocabulary import InvoiceKind, PaymentStatus
 
 from . import domain
+from .domain import StaffRole
 from .web import confirmed, document_response, page
 
 RECEIVED_PER_PAGE = 50
@@ -22,7 +24,7 @@ class PaymentPages:
     """Mixed into the console service (``staff``): it needs ``payments``, ``statements``,
     ``registrations``, ``_page``, ``_confirm``, ``_done`` and ``_audited`` from it."""
 
-    @page("GET", "/platby", "staff")
+    @page("GET", "/platby", StaffRole.STAFF)
     def payments_overview(self, request):
         return self._payments_page(request)
 
@@ -34,7 +36,7 @@ class PaymentPages:
                           refunds=self.payments.refunds_due(), overdue=self.payments.overdue(),
                           problem=problem, bank_api=bool(self.config.get("FIO_API_TOKEN")))
 
-    @page("POST", "/platby/vypis", "staff", upload=STATEMENT_MAX_BYTES)
+    @page("POST", "/platby/vypis", StaffRole.STAFF, upload=STATEMENT_MAX_BYTES)
     def import_statement(self, request):
         """A statement is read first; when it pays anybody, the office is asked (who is paid, what
         waits for a check), and it is imported once confirmed. One that pays nobody is imported
@@ -60,7 +62,7 @@ class PaymentPages:
             return self._refused(request, error)
         return self._done(request, "/platby", domain.statement_done(report))
 
-    @page("POST", "/platby/banka", "staff")
+    @page("POST", "/platby/banka", StaffRole.STAFF)
     def fetch_from_bank(self, request):
         """New lines from the bank's API, asked and told as a statement is (the timer imports them
         every few minutes anyway; what it imported meanwhile is skipped then)."""
@@ -96,7 +98,7 @@ class PaymentPages:
                                                     "už je přiřazená nebo vyřízená.")
         return found[0]
 
-    @page("POST", "/platby/<int:transaction_id>/prirazeni", "staff")
+    @page("POST", "/platby/<int:transaction_id>/prirazeni", StaffRole.STAFF)
     def match_by_hand(self, request, transaction_id):
         symbol = (request.form.get("vs") or "").strip()
         if not (symbol.isdigit() and len(symbol) <= 10):
@@ -134,10 +136,10 @@ class PaymentPages:
         if own:
             return own
         numbers = {i["number"] for i in self.payments.list_invoices()
-                   if i["kind"] == "invoice" and not i["cancelled"] and i["variable_symbol"] == symbol}
+                   if i["kind"] == InvoiceKind.INVOICE and not i["cancelled"] and i["variable_symbol"] == symbol}
         return [p for p in unpaid if numbers & set(p["invoices"])]
 
-    @page("POST", "/platby/<int:transaction_id>/vyrizeno", "staff")
+    @page("POST", "/platby/<int:transaction_id>/vyrizeno", StaffRole.STAFF)
     def resolve_payment(self, request, transaction_id):
         note = " ".join((request.form.get("poznamka") or "").split())
         if not note:
@@ -158,13 +160,13 @@ class PaymentPages:
             return self._refused(request, error)
         return self._done(request, "/platby", f"Platba {what} je vyřízená: {note}.")
 
-    @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", "staff")
+    @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", StaffRole.STAFF)
     def paid_in_cash(self, request, registration_id):
         owed = self.payments.payment_of(registration_id)
         back = f"/platby?akce={owed['event_id']}"
-        if owed["status"] != "open":
+        if owed["status"] != PaymentStatus.OPEN:
             return self._done(request, back, f"{owed['payer_name']}: "
-                                             + ("už je zaplaceno." if owed["status"] == "paid" else
+                                             + ("už je zaplaceno." if owed["status"] == PaymentStatus.PAID else
                                                 "přihláška je zrušená, platbu nelze přijmout."))
         if not confirmed(request):
             return self._confirm(request, f"Přijmout hotově {domain.crowns(owed['owed_halere'])} "
@@ -179,7 +181,7 @@ class PaymentPages:
         return self._done(request, back, f"Zaplaceno hotově: {owed['payer_name']}, "
                                          f"{domain.crowns(owed['owed_halere'])}. E-mail odchází.")
 
-    @page("POST", "/platby/vratky/<int:refund_id>", "staff")
+    @page("POST", "/platby/vratky/<int:refund_id>", StaffRole.STAFF)
     def settle_refund(self, request, refund_id):
         found = [r for r in self.payments.refunds_due() if r["id"] == refund_id]
         if not found:
@@ -199,7 +201,7 @@ class PaymentPages:
 
     # Money received
 
-    @page("GET", "/platby/prijate", "staff")
+    @page("GET", "/platby/prijate", StaffRole.STAFF)
     def received_payments(self, request):
         """Every payment received, newest first: whom it paid, or why it waits."""
         since, until = (_date_arg(request.args.get(name)) for name in ("od", "do"))
@@ -213,11 +215,11 @@ class PaymentPages:
 
     # Invoices
 
-    @page("GET", "/faktury", "staff")
+    @page("GET", "/faktury", StaffRole.STAFF)
     def invoices(self, request):
         return self._page(request, "invoices.html", invoices=self.payments.list_invoices())
 
-    @page("POST", "/faktury/nova", "staff")
+    @page("POST", "/faktury/nova", StaffRole.STAFF)
     def issue_invoice(self, request):
         ids = [int(value) for value in request.form.getlist("registration_id") if value.isdigit()]
         if not ids:
@@ -256,23 +258,24 @@ class PaymentPages:
                 pass
         return owed["organisation_name"] or owed["payer_name"]
 
-    @page("GET", "/faktury/<number>.pdf", "staff")
+    @page("GET", "/faktury/<number>.pdf", StaffRole.STAFF)
     def invoice_pdf(self, request, number):
         with self._audited(request, "invoice_read", {"number": number, "format": "pdf"}):
             return document_response(self.payments.invoice_pdf(number), "inline")
 
-    @page("GET", "/faktury/<number>.isdoc", "staff")
+    @page("GET", "/faktury/<number>.isdoc", StaffRole.STAFF)
     def invoice_isdoc(self, request, number):
         with self._audited(request, "invoice_read", {"number": number, "format": "isdoc"}):
             return document_response(self.payments.invoice_isdoc(number), "attachment")
 
-    @page("POST", "/faktury/<number>/storno", "staff")
+    @page("POST", "/faktury/<number>/storno", StaffRole.STAFF)
     def cancel_invoice(self, request, number):
         reason = " ".join((request.form.get("duvod") or "").split())
         if not reason:
             return self._refused(request, ValidationError({"reason": "Napište důvod storna."}))
         if not confirmed(request):
-            found = [i for i in self.payments.list_invoices() if i["number"] == number and i["kind"] == "invoice"]
+            found = [i for i in self.payments.list_invoices()
+                     if i["number"] == number and i["kind"] == InvoiceKind.INVOICE]
             if not found:
                 raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
             invoice = found[0]

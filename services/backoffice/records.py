@@ -12,6 +12,7 @@ from services.common.czech import local, percent
 from services.common.errors import ServiceUnavailable, outage
 
 from . import domain
+from .domain import StaffRole
 from .web import document_response, page
 
 
@@ -24,7 +25,7 @@ class RecordPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``documents``,
     ``clock``, ``_page`` and ``_audited`` (a record is a person's personal data) from it."""
 
-    @page("GET", "/vzdelavani", "staff")
+    @page("GET", "/vzdelavani", StaffRole.STAFF)
     def training_records(self, request):
         """Find a record: an organisation's by its name or IČO (``organizace``, offered from the
         register as one types; a name typed without choosing lists the organisations it matches),
@@ -44,7 +45,7 @@ class RecordPages:
                           people=self.registrations.find_trainees(person, 30) if person else None,
                           query=f"?{urlencode({'rok': year})}" if year else "")
 
-    @page("GET", "/vzdelavani/osoba", "staff")
+    @page("GET", "/vzdelavani/osoba", StaffRole.STAFF)
     def person_training_record(self, request):
         """A person's record over all events, by their email (in any case); without one, the search."""
         email = (request.args.get("email") or "").strip()
@@ -54,14 +55,14 @@ class RecordPages:
             record = self.registrations.training_record(email)
         return self._page(request, "training_person.html", record=record)
 
-    @page("GET", "/vzdelavani/osoba/evidence.pdf", "staff")
+    @page("GET", "/vzdelavani/osoba/evidence.pdf", StaffRole.STAFF)
     def person_training_record_pdf(self, request):
         email = (request.args.get("email") or "").strip()
         with self._audited(request, "training_record_downloaded", {"email": email, "format": "pdf"}):
             record = self.registrations.training_record(email)
             return document_response(self.documents.render_training_record(record), "attachment")
 
-    @page("GET", "/vzdelavani/<ico>", "staff")
+    @page("GET", "/vzdelavani/<ico>", StaffRole.STAFF)
     def organisation_training_record(self, request, ico):
         year = _year(request)
         with self._audited(request, "training_record_viewed", {"ico": ico, "year": year}):
@@ -69,32 +70,32 @@ class RecordPages:
         return self._page(request, "training_record.html", record=record,
                           query=f"?{urlencode({'rok': year})}" if year else "")
 
-    @page("GET", "/vzdelavani/<ico>/evidence.csv", "staff")
+    @page("GET", "/vzdelavani/<ico>/evidence.csv", StaffRole.STAFF)
     def organisation_training_record_csv(self, request, ico):
         year = _year(request)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "csv"}):
             return _csv(self.registrations.export_organisation_training_record(ico, year),
                         f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
 
-    @page("GET", "/vzdelavani/<ico>/evidence.pdf", "staff")
+    @page("GET", "/vzdelavani/<ico>/evidence.pdf", StaffRole.STAFF)
     def organisation_training_record_pdf(self, request, ico):
         year = _year(request)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "pdf"}):
             record = self.registrations.organisation_training_record(ico, year)
             return document_response(self.documents.render_training_record(record), "attachment")
 
-    @page("GET", "/vyrocni-zprava", "staff")
+    @page("GET", "/vyrocni-zprava", StaffRole.STAFF)
     def annual_report(self, request):
         year = _year(request) or local(self.clock()).year
         report = self.registrations.annual_report(year)
         return self._page(request, "annual_report.html", report=report, rate=percent(report["attendance"]["rate"]))
 
-    @page("GET", "/vyrocni-zprava/zprava.csv", "staff")
+    @page("GET", "/vyrocni-zprava/zprava.csv", StaffRole.STAFF)
     def annual_report_csv(self, request):
         year = _year(request) or local(self.clock()).year
         return _csv(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
 
-    @page("GET", "/vyrocni-zprava/zprava.pdf", "staff")
+    @page("GET", "/vyrocni-zprava/zprava.pdf", StaffRole.STAFF)
     def annual_report_pdf(self, request):
         year = _year(request) or local(self.clock()).year
         return document_response(self.documents.render_annual_report(year), "attachment")

@@ -405,7 +405,9 @@ class PaymentsService(HealthCheck):
 
 def _counts(summary):
     """A summary for the log: the counts, not the names of who paid."""
-    return {key: value for key, value in summary.items() if key != "paid"}
+    counts = dict(summary)
+    counts.pop("paid", None)
+    return counts
 
 
 def _typed(registration):
