@@ -6,8 +6,10 @@ what, once, file limits) live there. Every change is audited.
 import base64
 
 from services.common.errors import ValidationError
+from services.common.vocabulary import EmailKind, MessagePurpose
 
 from . import domain, forms
+from .domain import StaffRole
 from .web import confirmed, csv_response, page
 
 # The registrations service's limit for a file (``materials.MAX_BYTES``): a bigger upload is refused
@@ -20,7 +22,7 @@ class AfterPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``notifications``,
     ``_page`` and ``_audited`` from it."""
 
-    @page("POST", "/akce/<int:event_id>/zprava", "staff")
+    @page("POST", "/akce/<int:event_id>/zprava", StaffRole.STAFF)
     def message_attendees(self, request, event_id):
         """A message to the event's people: first its preview, made for a real person of the chosen
         audience, with how many will get it; then, confirmed, it is queued. A greeting typed at the
@@ -35,7 +37,7 @@ class AfterPages:
                                       errors={"audience": domain.nobody_in_audience(post.audience)})
         if not confirmed(request):
             sample, said = domain.attendee_message_preview(post, event, people)
-            email = self.notifications.preview_email("attendee_message", sample)
+            email = self.notifications.preview_email(EmailKind.ATTENDEE_MESSAGE, sample)
             return self._message_page(request, event, post.values, email=email, count=len(people), said=said)
         subject, text = post.values["subject"], post.values["text"]
         try:
@@ -53,7 +55,7 @@ class AfterPages:
                           errors=errors or {}, email=email, count=count, said=said, audiences=domain.AUDIENCES,
                           people=domain.dative_people)
 
-    @page("POST", "/akce/<int:event_id>/podklady", "staff", upload=MAX_UPLOAD_BYTES)
+    @page("POST", "/akce/<int:event_id>/podklady", StaffRole.STAFF, upload=MAX_UPLOAD_BYTES)
     def add_material(self, request, event_id):
         upload = forms.upload(request.files, MAX_UPLOAD_BYTES)
         if upload.too_large:
@@ -67,7 +69,7 @@ class AfterPages:
             return self._after_done(request, event_id, " ".join(error.fields.values()), status=422)
         return self._after_done(request, event_id, f"Soubor {added['filename']} je nahraný.")
 
-    @page("POST", "/akce/<int:event_id>/podklady/smazat", "staff")
+    @page("POST", "/akce/<int:event_id>/podklady/smazat", StaffRole.STAFF)
     def remove_material(self, request, event_id):
         material_id = forms.chosen_id(request.form, "material_id")
         if material_id is None:
@@ -85,37 +87,37 @@ class AfterPages:
             self.registrations.remove_material(event_id, material_id)
         return self._done(request, f"/akce/{event_id}#po-akci", f"Soubor {filename} je smazaný.")
 
-    @page("POST", "/akce/<int:event_id>/podklady/odeslat", "staff")
+    @page("POST", "/akce/<int:event_id>/podklady/odeslat", StaffRole.STAFF)
     def send_materials(self, request, event_id):
         if not confirmed(request):
-            return self._follow_up_question(request, event_id, "materials")
+            return self._follow_up_question(request, event_id, MessagePurpose.MATERIALS)
         with self._audited(request, "materials_sent", {"event_id": event_id}) as entry:
             sent = entry.details["recipients"] = self.registrations.send_materials(event_id)["sent"]
         return self._done(request, f"/akce/{event_id}#po-akci", domain.follow_up_done("materials", sent))
 
-    @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", "staff")
+    @page("POST", "/akce/<int:event_id>/zpetna-vazba/odeslat", StaffRole.STAFF)
     def send_feedback_requests(self, request, event_id):
         if not confirmed(request):
-            return self._follow_up_question(request, event_id, "feedback")
+            return self._follow_up_question(request, event_id, MessagePurpose.FEEDBACK)
         with self._audited(request, "feedback_requested", {"event_id": event_id}) as entry:
             sent = entry.details["recipients"] = self.registrations.send_feedback_requests(event_id)["sent"]
         return self._done(request, f"/akce/{event_id}#po-akci", domain.follow_up_done("feedback", sent))
 
-    @page("GET", "/akce/<int:event_id>/zpetna-vazba", "staff")
+    @page("GET", "/akce/<int:event_id>/zpetna-vazba", StaffRole.STAFF)
     def feedback_results(self, request, event_id):
         return self._page(request, "feedback.html", event=self.registrations.get_event(event_id),
                           results=self.registrations.feedback_results(event_id), questions=QUESTIONS)
 
-    @page("GET", "/akce/<int:event_id>/zpetna-vazba.csv", "staff")
+    @page("GET", "/akce/<int:event_id>/zpetna-vazba.csv", StaffRole.STAFF)
     def export_feedback(self, request, event_id):
         return csv_response(self.registrations.export_feedback(event_id), f"zpetna-vazba-{event_id}.csv")
 
-    @page("GET", "/zpetna-vazba", "staff")
+    @page("GET", "/zpetna-vazba", StaffRole.STAFF)
     def feedback_by_lecturer(self, request):
         return self._page(request, "feedback_lecturers.html", lecturers=self.registrations.feedback_by_lecturer(),
                           questions=QUESTIONS)
 
-    @page("GET", "/zpetna-vazba.csv", "staff")
+    @page("GET", "/zpetna-vazba.csv", StaffRole.STAFF)
     def export_feedback_by_lecturer(self, request):
         return csv_response(self.registrations.export_feedback_by_lecturer(), "zpetna-vazba-lektori.csv")
 

@@ -6,9 +6,10 @@ Thin: the registrations service decides (``not_started``, ``certificate_issued``
 and the documents service renders; every action asks first, is audited, and says what it did.
 """
 from services.common.errors import Conflict
+from services.common.vocabulary import RegistrationStatus
 
 from . import domain, forms
-from .domain import names, of_people, to_attendees
+from .domain import StaffRole, names, of_people, to_attendees
 from .web import confirmed, document_response, page
 
 
@@ -16,14 +17,15 @@ class AttendancePages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``documents``,
     ``clock``, ``_confirm``, ``_done`` and ``_audited`` from it."""
 
-    @page("POST", "/akce/<int:event_id>/ucast", "staff")
+    @page("POST", "/akce/<int:event_id>/ucast", StaffRole.STAFF)
     def mark_attendance(self, request, event_id):
         """The ticked registrations attended: asked first, with their names; sends nothing."""
         back = f"/akce/{event_id}"
         chosen = set(forms.ids(request.form, "attended"))
         if not chosen:
             return self._done(request, back, "Nikdo nebyl zaškrtnutý: účast se nezměnila.")
-        people = [r for r in self.registrations.list_registrations(event_id, "confirmed") if r["id"] in chosen]
+        people = [r for r in self.registrations.list_registrations(event_id, RegistrationStatus.CONFIRMED)
+                  if r["id"] in chosen]
         event = self.registrations.get_event(event_id)
         if not confirmed(request):
             return self._confirm(request, f"Potvrdit účast {of_people(len(people))}: {names(people)}?",
@@ -33,7 +35,7 @@ class AttendancePages:
             entry.details["registration_ids"] = marked["registration_ids"]
         return self._done(request, back, domain.attendance_marked(people, marked["registration_ids"]))
 
-    @page("POST", "/prihlasky/<int:registration_id>/ucast/zrusit", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/ucast/zrusit", StaffRole.STAFF)
     def unmark_attendance(self, request, registration_id):
         """Attendance marked by mistake is taken back: until the certificate is issued."""
         registration = self.registrations.get_registration(registration_id)
@@ -47,7 +49,7 @@ class AttendancePages:
             self.registrations.unmark_attendance(event_id, [registration_id])
         return self._done(request, back, f"Účast zrušena: {name}.")
 
-    @page("POST", "/akce/<int:event_id>/osvedceni", "staff")
+    @page("POST", "/akce/<int:event_id>/osvedceni", StaffRole.STAFF)
     def issue_certificates(self, request, event_id):
         """After the event: the certificates go by email to those who attended and paid (or were
         released); asked first with the counts and the names of those waiting for payment."""
@@ -67,7 +69,7 @@ class AttendancePages:
                                  waiting_payment=[p["id"] for p in done["waiting"]])
         return self._done(request, back, domain.certificates_done(done))
 
-    @page("POST", "/prihlasky/<int:registration_id>/osvedceni/uvolnit", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/osvedceni/uvolnit", StaffRole.STAFF)
     def release_certificate(self, request, registration_id):
         """An unpaid attendee's certificate goes without the payment: one explicit, audited decision."""
         registration = self.registrations.get_registration(registration_id)
@@ -84,7 +86,7 @@ class AttendancePages:
             " Osvědčení odešlo e-mailem." if released["certificate_issued_now"]
             else " Odejde s ostatními po vydání osvědčení."))
 
-    @page("GET", "/prihlasky/<int:registration_id>/osvedceni.pdf", "staff")
+    @page("GET", "/prihlasky/<int:registration_id>/osvedceni.pdf", StaffRole.STAFF)
     def certificate(self, request, registration_id):
         """The certificate as it was issued (same number, not a duplicate); before it was issued,
         a page saying so."""
@@ -93,7 +95,7 @@ class AttendancePages:
             entry.details["number"] = certificate["number"]
         return document_response(certificate)
 
-    @page("POST", "/prihlasky/<int:registration_id>/osvedceni/duplikat", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/osvedceni/duplikat", StaffRole.STAFF)
     def certificate_duplicate(self, request, registration_id):
         """A duplicate (the person lost the certificate): asked first, recorded, then the PDF."""
         registration = self.registrations.get_registration(registration_id)

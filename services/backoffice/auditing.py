@@ -32,13 +32,13 @@ from contextlib import contextmanager
 from services.common.errors import ServiceError, ServiceUnavailable, outage
 
 from . import store
-from .domain import REFUSAL
+from .domain import REFUSAL, AuditOutcome
 
 log = logging.getLogger(__name__)
 
 # How each outcome reads on the audit page and in its CSV.
-OUTCOMES = {"done": "provedeno", "refused": "odmítnuto", "failed": "nezdařilo se",
-            "started": "nedokončeno (výsledek nejistý)"}
+OUTCOMES = {AuditOutcome.DONE: "provedeno", AuditOutcome.REFUSED: "odmítnuto", AuditOutcome.FAILED: "nezdařilo se",
+            AuditOutcome.STARTED: "nedokončeno (výsledek nejistý)"}
 
 
 class Entry:
@@ -61,7 +61,7 @@ def outcome_text(row) -> str:
     refusal = (row.get("details") or {}).get(REFUSAL)
     if refusal:
         return f"{text}: {refusal}"
-    if row.get("outcome") == "failed":
+    if row.get("outcome") == AuditOutcome.FAILED:
         return f"{text} ({FAILURES.get(row.get('error'), 'chyba v systému')})"
     return f"{text} ({row['error']})" if row.get("error") else text
 
@@ -72,7 +72,7 @@ def audited(database, clock, account, action, details):
     details = dict(details or {})
     try:
         with database.transaction() as tx:
-            entry = Entry(store.add_audit(tx, clock(), account["email"], action, details, outcome="started"),
+            entry = Entry(store.add_audit(tx, clock(), account["email"], action, details, outcome=AuditOutcome.STARTED),
                           details)
     except Exception as error:  # no row, no action: the block does not run
         log.warning("audit row of %s not written, the action is not performed: %s", action, error)
@@ -85,9 +85,10 @@ def audited(database, clock, account, action, details):
             _finish(database, clock, entry, "refused", error.code)
         else:
             unavailable = outage(error) if isinstance(error, Exception) else None
-            _finish(database, clock, entry, "failed", unavailable.code if unavailable else type(error).__name__)
+            _finish(database, clock, entry, AuditOutcome.FAILED,
+                    unavailable.code if unavailable else type(error).__name__)
         raise
-    _finish(database, clock, entry, "done")
+    _finish(database, clock, entry, AuditOutcome.DONE)
 
 
 def _finish(database, clock, entry, outcome, error=None):

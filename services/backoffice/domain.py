@@ -8,6 +8,7 @@ import hmac
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pyotp
@@ -15,12 +16,41 @@ import pyotp
 from services.common import czech
 from services.common.czech import local, plural
 from services.common.errors import NotFound, ValidationError
+from services.common.vocabulary import (
+    LIVE,
+    EmailKind,
+    EmailStatus,
+    EventStatus,
+    InvoiceKind,
+    MessagePurpose,
+    PaymentStatus,
+    RegistrationStatus,
+    StatementFormat,
+)
+
+
+class StaffRole(StrEnum):
+    """A staff account's role, and the right a page needs (a role has its own right and those below)."""
+
+    ADMIN = "admin"  # accounts, the member register, the audit
+    STAFF = "staff"  # events, registrations, payments, emails
+    DOOR = "door"  # check-in at the door
+
+
+class AuditOutcome(StrEnum):
+    """How an audited action ended (``audit.outcome``; NULL on rows from before it was kept: done)."""
+
+    STARTED = "started"  # written before the action; not yet known how it ended
+    DONE = "done"
+    REFUSED = "refused"  # with the refusal's code as ``error``
+    FAILED = "failed"  # with the error's code or type as ``error``
+
 
 # What each role may do. A page names the right it needs; a test walks every page with every role.
-RIGHTS = {
-    "admin": {"door", "staff", "admin"},
-    "staff": {"door", "staff"},
-    "door": {"door"},
+RIGHTS: dict[str, set[StaffRole]] = {
+    StaffRole.ADMIN: {StaffRole.DOOR, StaffRole.STAFF, StaffRole.ADMIN},
+    StaffRole.STAFF: {StaffRole.DOOR, StaffRole.STAFF},
+    StaffRole.DOOR: {StaffRole.DOOR},
 }
 ROLES = tuple(RIGHTS)
 
@@ -67,7 +97,8 @@ def session_alive(session, now) -> bool:
 def needs_second_factor(account) -> bool:
     """An administrator must have TOTP; anyone may; one whose code an administrator reset sets it
     up again at the next login."""
-    return account["role"] == "admin" or account["totp_secret"] is not None or bool(account.get("totp_required"))
+    return (account["role"] == StaffRole.ADMIN or account["totp_secret"] is not None
+            or bool(account.get("totp_required")))
 
 
 def disable_consequences(account, own=False) -> list[str]:
@@ -82,7 +113,7 @@ def disable_consequences(account, own=False) -> list[str]:
 def role_consequences(account, role) -> list[str]:
     said = [f"Role bude {role_name(role)} (dosud {role_name(account['role'])}). Všechna přihlášení účtu "
             "skončí; při dalším přihlášení platí nová oprávnění."]
-    if role == "admin" and not account["totp_secret"]:
+    if role == StaffRole.ADMIN and not account["totp_secret"]:
         said.append("Správce musí mít ověřovací kód: při příštím přihlášení si ho nastaví.")
     return said
 
@@ -210,7 +241,7 @@ def cancel_consequences(registration, successor) -> list[str]:
     """What cancelling ``registration`` sets off: the person's email, and the seat going to
     ``successor`` (the first on the waitlist), who is told too."""
     said = [f"{full_name(registration)} ({registration['email']}) dostane e-mail, že je přihláška zrušená."]
-    if registration["status"] == "waitlisted":
+    if registration["status"] == RegistrationStatus.WAITLISTED:
         said.append("Na akci zatím nemá místo: uvolní se jen místo na čekací listině.")
     elif successor is not None:
         said.append(f"Místo dostane {full_name(successor)}, {successor['waitlist_position']}. na čekací listině, "
@@ -261,7 +292,7 @@ def restore_consequences(registration, stats) -> list[str]:
 
 def restore_done(restored) -> str:
     name = full_name(restored)
-    if restored["status"] == "confirmed":
+    if restored["status"] == RegistrationStatus.CONFIRMED:
         return f"Přihláška je obnovená: {name} má znovu místo. E-mail se vstupenkou odchází."
     return (f"Přihláška je obnovená: {name} je na čekací listině jako {restored['waitlist_position']}. "
             "v pořadí. E-mail odchází.")
@@ -540,7 +571,7 @@ def door_matches(registrations, query: str) -> list:
     words = folded(query).split()
     if len("".join(words)) < MIN_NAME_QUERY:
         return []
-    found = [r for r in registrations if r["status"] == "confirmed"
+    found = [r for r in registrations if r["status"] == RegistrationStatus.CONFIRMED
              and all(word in folded(f"{r['first_name']} {r['last_name']}") for word in words)]
     return sorted(found, key=lambda r: (folded(r["last_name"]), folded(r["first_name"]), r["id"]))[:MAX_DOOR_MATCHES]
 
@@ -559,7 +590,7 @@ def door_details(event_id, any_day: bool, **known) -> dict:
 
 def admissible(registration) -> bool:
     """Whether the door may admit ``registration`` (confirmed, not checked in yet)."""
-    return registration["status"] == "confirmed" and not registration["checked_in_at"]
+    return registration["status"] == RegistrationStatus.CONFIRMED and not registration["checked_in_at"]
 
 
 # What the door's question says before a person without a ticket is admitted.
@@ -624,7 +655,7 @@ def events_shown(events, which: str, topic, now):
     if which == "probehle":
         events = [e for e in events if datetime.fromisoformat(e["ends_at"]) < now]
     elif which == "koncepty":
-        events = [e for e in events if e["status"] == "draft"]
+        events = [e for e in events if e["status"] == EventStatus.DRAFT]
     topics = sorted({e["topic"] for e in events})
     return [e for e in events if topic is None or e["topic"] == topic], topics
 
@@ -640,7 +671,7 @@ def registrations_matching(registrations, query: str) -> list:
 
 def live_emails(registrations) -> set:
     """The addresses of the registrations still in play (confirmed or waiting)."""
-    return {r["email"] for r in registrations if r["status"] in ("confirmed", "waitlisted")}
+    return {r["email"] for r in registrations if r["status"] in LIVE}
 
 
 def events_on(events, day) -> list:
@@ -655,7 +686,8 @@ def days_to(events, today) -> dict:
 
 
 # The emails that carry a registration's ticket (one of them is sent again when it is lost).
-TICKET_EMAILS = ("registration_confirmed", "registration_promoted", "substitute_confirmed", "registration_restored")
+TICKET_EMAILS = (EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_PROMOTED, EmailKind.SUBSTITUTE_CONFIRMED,
+                 EmailKind.REGISTRATION_RESTORED)
 
 
 def ticket_emails(messages) -> list:
@@ -721,26 +753,31 @@ def _comparable(value):
 
 # What people read instead of the system's own names: emails, their states, roles, audit details.
 
-EMAIL_KINDS = {
-    "registration_confirmed": "potvrzení přihlášky", "registration_waitlisted": "zařazení na čekací listinu",
-    "registration_promoted": "místo z čekací listiny", "registration_cancelled": "zrušení přihlášky",
-    "substitute_confirmed": "potvrzení náhradníka", "registration_substituted": "předání místa náhradníkovi",
-    "event_updated": "změna akce", "event_cancelled": "zrušení akce", "reminder_due": "připomínka akce",
-    "attendance_confirmed": "osvědčení o absolvování", "announcement": "oznámení",
-    "payment_received": "přijatá platba", "payment_overdue": "upomínka platby",
-    "payment_release_warning": "výzva k zaplacení před uvolněním místa", "refund_due": "vrácení platby",
-    "invoice_issued": "faktura nebo dobropis", "colleagues_registered": "přihlášení kolegové",
-    "attendee_message": "zpráva účastníkům akce", "materials_available": "podklady z akce",
-    "feedback_request": "žádost o zpětnou vazbu", "registration_restored": "obnovení přihlášky",
+EMAIL_KINDS: dict[str, str] = {
+    EmailKind.REGISTRATION_CONFIRMED: "potvrzení přihlášky",
+    EmailKind.REGISTRATION_WAITLISTED: "zařazení na čekací listinu",
+    EmailKind.REGISTRATION_PROMOTED: "místo z čekací listiny", EmailKind.REGISTRATION_CANCELLED: "zrušení přihlášky",
+    EmailKind.SUBSTITUTE_CONFIRMED: "potvrzení náhradníka",
+    EmailKind.REGISTRATION_SUBSTITUTED: "předání místa náhradníkovi",
+    EmailKind.EVENT_UPDATED: "změna akce", EmailKind.EVENT_CANCELLED: "zrušení akce",
+    EmailKind.REMINDER_DUE: "připomínka akce", EmailKind.ATTENDANCE_CONFIRMED: "osvědčení o absolvování",
+    EmailKind.ANNOUNCEMENT: "oznámení", EmailKind.PAYMENT_RECEIVED: "přijatá platba",
+    EmailKind.PAYMENT_OVERDUE: "upomínka platby",
+    EmailKind.PAYMENT_RELEASE_WARNING: "výzva k zaplacení před uvolněním místa",
+    EmailKind.REFUND_DUE: "vrácení platby", EmailKind.INVOICE_ISSUED: "faktura nebo dobropis",
+    EmailKind.COLLEAGUES_REGISTERED: "přihlášení kolegové", EmailKind.ATTENDEE_MESSAGE: "zpráva účastníkům akce",
+    EmailKind.MATERIALS_AVAILABLE: "podklady z akce", EmailKind.FEEDBACK_REQUEST: "žádost o zpětnou vazbu",
+    EmailKind.REGISTRATION_RESTORED: "obnovení přihlášky",
 }
-EMAIL_STATES = {"queued": "ve frontě", "sending": "odesílá se", "sent": "odeslán",
-                "awaiting_retry": "čeká na další pokus", "failed": "nedoručitelný",
-                "superseded": "neodeslán, předstižen novějším"}
+EMAIL_STATES: dict[str, str] = {
+    EmailStatus.QUEUED: "ve frontě", EmailStatus.SENDING: "odesílá se", EmailStatus.SENT: "odeslán",
+    EmailStatus.AWAITING_RETRY: "čeká na další pokus", EmailStatus.FAILED: "nedoručitelný",
+    EmailStatus.SUPERSEDED: "neodeslán, předstižen novějším"}
 # The e-mail list's filter: the states as a choice says them.
-EMAIL_STATE_CHOICES = (("sent", "odeslané"), ("awaiting_retry", "čekají na další pokus"),
-                       ("failed", "nedoručitelné"), ("queued", "ve frontě"),
-                       ("superseded", "neodeslané, předstižené"))
-ROLE_NAMES = {"admin": "správce", "staff": "kancelář", "door": "vstup"}
+EMAIL_STATE_CHOICES = ((EmailStatus.SENT, "odeslané"), (EmailStatus.AWAITING_RETRY, "čekají na další pokus"),
+                       (EmailStatus.FAILED, "nedoručitelné"), (EmailStatus.QUEUED, "ve frontě"),
+                       (EmailStatus.SUPERSEDED, "neodeslané, předstižené"))
+ROLE_NAMES: dict[str, str] = {StaffRole.ADMIN: "správce", StaffRole.STAFF: "kancelář", StaffRole.DOOR: "vstup"}
 AUDIENCE_NAMES = {"all": "všem přihlášeným", "confirmed": "jen potvrzeným", "waitlisted": "jen čekací listině",
                   "members": "všem členům"}
 DETAIL_KEYS = {
@@ -764,8 +801,9 @@ DETAIL_KEYS = {
     "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
     "fields": "údaje", "code": "kód",
 }
-REGISTRATION_STATUSES = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
-                         "substituted": "předáno náhradníkovi"}
+REGISTRATION_STATUSES: dict[str, str] = {
+    RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.WAITLISTED: "čekací listina",
+    RegistrationStatus.CANCELLED: "zrušeno", RegistrationStatus.SUBSTITUTED: "předáno náhradníkovi"}
 # Staff accounts and logging in (issue 25): why a login failed.
 LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": "neznámý účet",
                          "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
@@ -873,7 +911,7 @@ def statement_consequences(report) -> list[str]:
 def statement_done(report) -> str:
     """What an imported statement did, said once after it."""
     lines = count_of(report["lines"], "řádek", "řádky", "řádků")
-    if report.get("format") == "fio":
+    if report.get("format") == StatementFormat.FIO:
         said = [f"Z banky přišlo: {lines}."]
     else:
         name = f"Výpis {report['statement_id']}" if report.get("statement_id") else "Výpis"
@@ -912,7 +950,7 @@ def owed_by_symbol(unpaid, symbol: str) -> list:
 def owed_by_invoice(unpaid, invoices, symbol: str) -> list:
     """The open payment requests on the invoice (not cancelled) whose variable symbol is ``symbol``."""
     numbers = {i["number"] for i in invoices
-               if i["kind"] == "invoice" and not i["cancelled"] and i["variable_symbol"] == symbol}
+               if i["kind"] == InvoiceKind.INVOICE and not i["cancelled"] and i["variable_symbol"] == symbol}
     return [p for p in unpaid if numbers & set(p["invoices"])]
 
 
@@ -949,7 +987,7 @@ def resolve_consequences(line, note: str) -> list[str]:
 
 def not_payable(owed) -> str:
     """Why a payment request that is not open takes no cash."""
-    return f"{owed['payer_name']}: " + ("už je zaplaceno." if owed["status"] == "paid" else
+    return f"{owed['payer_name']}: " + ("už je zaplaceno." if owed["status"] == PaymentStatus.PAID else
                                         "přihláška je zrušená, platbu nelze přijmout.")
 
 
@@ -983,7 +1021,7 @@ def invoice_consequences(owed) -> list[str]:
 def invoice_numbered(invoices, number: str):
     """The invoice (not a credit note) ``number``; NotFound when there is none."""
     for invoice in invoices:
-        if invoice["number"] == number and invoice["kind"] == "invoice":
+        if invoice["number"] == number and invoice["kind"] == InvoiceKind.INVOICE:
             return invoice
     raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
 
@@ -1080,7 +1118,7 @@ def attendee_message_preview(post, event, people) -> tuple[dict, list[str]]:
     """The preview of a message to an event's ``people`` (``forms.MessagePost``): what its email is
     made for (the first confirmed by name, else the first waiting), and what the page says (who
     gets it, the first ten by name; whose email is shown; the greeting left out)."""
-    shown = min(people, key=lambda r: (r["status"] != "confirmed", r["last_name"], r["first_name"]))
+    shown = min(people, key=lambda r: (r["status"] != RegistrationStatus.CONFIRMED, r["last_name"], r["first_name"]))
     sample = {"subject": post.values["subject"], "text": post.values["text"], "event": event, "batch_id": "",
               "registration": {"id": shown["id"], "first_name": shown["first_name"], "last_name": shown["last_name"],
                                "email": shown["email"], "link": None}}
@@ -1113,9 +1151,10 @@ def follow_up_names(due) -> str:
 
 def follow_up_done(purpose: str, sent: int) -> str:
     """What sending the materials link or the questionnaire did."""
+    materials = purpose == MessagePurpose.MATERIALS
     if sent:
-        return f"{'Odkaz na podklady' if purpose == 'materials' else 'Dotazník'} odchází: {attendees(sent)}."
-    return (f"{'Odkaz' if purpose == 'materials' else 'Dotazník'} nedostal nikdo nový: jde jen těm, kdo mají "
+        return f"{'Odkaz na podklady' if materials else 'Dotazník'} odchází: {attendees(sent)}."
+    return (f"{'Odkaz' if materials else 'Dotazník'} nedostal nikdo nový: jde jen těm, kdo mají "
             "potvrzenou účast nebo byli odbaveni, a každému jednou.")
 
 
@@ -1130,8 +1169,8 @@ def dative_recipients(count: int) -> str:
 
 
 AUDIT_PER_PAGE = 50
-AUDIT_OUTCOME_FILTERS = {"provedeno": "done", "odmitnuto": "refused", "nezdarilo": "failed",
-                         "nedokonceno": "started"}
+AUDIT_OUTCOME_FILTERS = {"provedeno": AuditOutcome.DONE, "odmitnuto": AuditOutcome.REFUSED,
+                         "nezdarilo": AuditOutcome.FAILED, "nedokonceno": AuditOutcome.STARTED}
 
 
 def audit_filters(args, actions) -> tuple[dict, dict, list[str]]:

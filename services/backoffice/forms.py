@@ -12,6 +12,7 @@ from datetime import date, datetime
 from services.common.czech import PRAGUE, local
 from services.common.errors import ValidationError
 from services.common.ico import ico_error
+from services.common.vocabulary import EventKind, QuestionType
 
 from . import domain
 from .schemas import account_in, event_form_in
@@ -36,7 +37,7 @@ CHECKBOXES = ("waitlist_enabled", "collects_birth_date")
 QUESTION_PARTS = ("id", "label", "type", "options", "required")
 MAX_QUESTION_ROWS = 100
 QUESTION_ROW = re.compile(r"q([0-9]{1,3})_label")
-BLANK_QUESTION = {"id": "", "label": "", "type": "text", "options": "", "required": "ne"}
+BLANK_QUESTION = {"id": "", "label": "", "type": QuestionType.TEXT, "options": "", "required": "ne"}
 EVENT_VALUES = ("title", "kind", "topic", "lecturer", "venue", "capacity", "price_member", "price_non_member",
                 "description", "max_per_organisation", "accreditation_number", "hours",
                 "release_unpaid_after_days", "format", "webinar_url")
@@ -53,7 +54,7 @@ class EventPost:
 
 def new_event_values() -> dict:
     """What the form for a new event shows at first."""
-    return {"kind": "seminar", "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne",
+    return {"kind": EventKind.SEMINAR, "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne",
             "questions": question_rows([])}
 
 

@@ -8,8 +8,10 @@ change is audited.
 """
 from services.common.errors import NotFound, ValidationError
 from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
+from services.common.vocabulary import PaymentStatus
 
 from . import domain, forms
+from .domain import StaffRole
 from .web import confirmed, document_response, page
 
 RECEIVED_PER_PAGE = 50
@@ -19,7 +21,7 @@ class PaymentPages:
     """Mixed into the console service (``staff``): it needs ``payments``, ``statements``,
     ``registrations``, ``_page``, ``_confirm``, ``_done`` and ``_audited`` from it."""
 
-    @page("GET", "/platby", "staff")
+    @page("GET", "/platby", StaffRole.STAFF)
     def payments_overview(self, request):
         return self._payments_page(request)
 
@@ -31,7 +33,7 @@ class PaymentPages:
                           refunds=self.payments.refunds_due(), overdue=self.payments.overdue(),
                           problem=problem, bank_api=self.settings.bank_api)
 
-    @page("POST", "/platby/vypis", "staff", upload=STATEMENT_MAX_BYTES)
+    @page("POST", "/platby/vypis", StaffRole.STAFF, upload=STATEMENT_MAX_BYTES)
     def import_statement(self, request):
         """A statement is read first; when it pays anybody, the office is asked (who is paid, what
         waits for a check), and it is imported once confirmed. One that pays nobody is imported
@@ -47,7 +49,7 @@ class PaymentPages:
         except ValidationError as error:
             return self._refused(request, error)
 
-    @page("POST", "/platby/banka", "staff")
+    @page("POST", "/platby/banka", StaffRole.STAFF)
     def fetch_from_bank(self, request):
         """New lines from the bank's API, asked and told as a statement is (the timer imports them
         every few minutes anyway; what it imported meanwhile is skipped then)."""
@@ -86,7 +88,7 @@ class PaymentPages:
                                                     "už je přiřazená nebo vyřízená.")
         return line
 
-    @page("POST", "/platby/<int:transaction_id>/prirazeni", "staff")
+    @page("POST", "/platby/<int:transaction_id>/prirazeni", StaffRole.STAFF)
     def match_by_hand(self, request, transaction_id):
         try:
             symbol = forms.variable_symbol(request.form)
@@ -113,7 +115,7 @@ class PaymentPages:
         return domain.owed_by_symbol(unpaid, symbol) or domain.owed_by_invoice(unpaid, self.payments.list_invoices(),
                                                                                symbol)
 
-    @page("POST", "/platby/<int:transaction_id>/vyrizeno", "staff")
+    @page("POST", "/platby/<int:transaction_id>/vyrizeno", StaffRole.STAFF)
     def resolve_payment(self, request, transaction_id):
         try:
             note = forms.resolution_note(request.form)
@@ -130,11 +132,11 @@ class PaymentPages:
             return self._refused(request, error)
         return self._done(request, "/platby", f"Platba {domain.line_text(line)} je vyřízená: {note}.")
 
-    @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", "staff")
+    @page("POST", "/platby/prihlaska/<int:registration_id>/hotove", StaffRole.STAFF)
     def paid_in_cash(self, request, registration_id):
         owed = self.payments.payment_of(registration_id)
         back = f"/platby?akce={owed['event_id']}"
-        if owed["status"] != "open":
+        if owed["status"] != PaymentStatus.OPEN:
             return self._done(request, back, domain.not_payable(owed))
         if not confirmed(request):
             return self._confirm(request, f"Přijmout hotově {domain.crowns(owed['owed_halere'])} "
@@ -145,7 +147,7 @@ class PaymentPages:
         return self._done(request, back, f"Zaplaceno hotově: {owed['payer_name']}, "
                                          f"{domain.crowns(owed['owed_halere'])}. E-mail odchází.")
 
-    @page("POST", "/platby/vratky/<int:refund_id>", "staff")
+    @page("POST", "/platby/vratky/<int:refund_id>", StaffRole.STAFF)
     def settle_refund(self, request, refund_id):
         refund = domain.by_id(self.payments.refunds_due(), refund_id)
         if refund is None:
@@ -161,7 +163,7 @@ class PaymentPages:
 
     # Money received
 
-    @page("GET", "/platby/prijate", "staff")
+    @page("GET", "/platby/prijate", StaffRole.STAFF)
     def received_payments(self, request):
         """Every payment received, newest first: whom it paid, or why it waits."""
         since, until, page_number = forms.received_filter(request.args)
@@ -172,11 +174,11 @@ class PaymentPages:
 
     # Invoices
 
-    @page("GET", "/faktury", "staff")
+    @page("GET", "/faktury", StaffRole.STAFF)
     def invoices(self, request):
         return self._page(request, "invoices.html", invoices=self.payments.list_invoices())
 
-    @page("POST", "/faktury/nova", "staff")
+    @page("POST", "/faktury/nova", StaffRole.STAFF)
     def issue_invoice(self, request):
         ids = forms.ids(request.form, "registration_id")
         if not ids:
@@ -213,17 +215,17 @@ class PaymentPages:
                 pass
         return owed["organisation_name"] or owed["payer_name"]
 
-    @page("GET", "/faktury/<number>.pdf", "staff")
+    @page("GET", "/faktury/<number>.pdf", StaffRole.STAFF)
     def invoice_pdf(self, request, number):
         with self._audited(request, "invoice_read", {"number": number, "format": "pdf"}):
             return document_response(self.payments.invoice_pdf(number), "inline")
 
-    @page("GET", "/faktury/<number>.isdoc", "staff")
+    @page("GET", "/faktury/<number>.isdoc", StaffRole.STAFF)
     def invoice_isdoc(self, request, number):
         with self._audited(request, "invoice_read", {"number": number, "format": "isdoc"}):
             return document_response(self.payments.invoice_isdoc(number), "attachment")
 
-    @page("POST", "/faktury/<number>/storno", "staff")
+    @page("POST", "/faktury/<number>/storno", StaffRole.STAFF)
     def cancel_invoice(self, request, number):
         try:
             reason = forms.storno_reason(request.form)

@@ -9,6 +9,7 @@ from services.common.czech import local, percent
 from services.common.errors import ServiceUnavailable, outage
 
 from . import domain, forms
+from .domain import StaffRole
 from .web import csv_response, document_response, page
 
 
@@ -16,7 +17,7 @@ class RecordPages:
     """Mixed into the console service (``staff``): it needs ``registrations``, ``documents``,
     ``clock``, ``_page`` and ``_audited`` (a record is a person's personal data) from it."""
 
-    @page("GET", "/vzdelavani", "staff")
+    @page("GET", "/vzdelavani", StaffRole.STAFF)
     def training_records(self, request):
         """Find a record: an organisation's by its name or IČO (``organizace``, offered from the
         register as one types; a name typed without choosing lists the organisations it matches),
@@ -32,7 +33,7 @@ class RecordPages:
                           people=self.registrations.find_trainees(person, 30) if person else None,
                           query=domain.year_query(search.year))
 
-    @page("GET", "/vzdelavani/osoba", "staff")
+    @page("GET", "/vzdelavani/osoba", StaffRole.STAFF)
     def person_training_record(self, request):
         """A person's record over all events, by their email (in any case); without one, the search."""
         email = forms.trainee_email(request.args)
@@ -42,46 +43,46 @@ class RecordPages:
             record = self.registrations.training_record(email)
         return self._page(request, "training_person.html", record=record)
 
-    @page("GET", "/vzdelavani/osoba/evidence.pdf", "staff")
+    @page("GET", "/vzdelavani/osoba/evidence.pdf", StaffRole.STAFF)
     def person_training_record_pdf(self, request):
         email = forms.trainee_email(request.args)
         with self._audited(request, "training_record_downloaded", {"email": email, "format": "pdf"}):
             record = self.registrations.training_record(email)
             return document_response(self.documents.render_training_record(record), "attachment")
 
-    @page("GET", "/vzdelavani/<ico>", "staff")
+    @page("GET", "/vzdelavani/<ico>", StaffRole.STAFF)
     def organisation_training_record(self, request, ico):
         year = forms.year(request.args)
         with self._audited(request, "training_record_viewed", {"ico": ico, "year": year}):
             record = self.registrations.organisation_training_record(ico, year)
         return self._page(request, "training_record.html", record=record, query=domain.year_query(year))
 
-    @page("GET", "/vzdelavani/<ico>/evidence.csv", "staff")
+    @page("GET", "/vzdelavani/<ico>/evidence.csv", StaffRole.STAFF)
     def organisation_training_record_csv(self, request, ico):
         year = forms.year(request.args)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "csv"}):
             return csv_response(self.registrations.export_organisation_training_record(ico, year),
                                 f"evidence-vzdelavani-{ico}{f'-{year}' if year else ''}.csv")
 
-    @page("GET", "/vzdelavani/<ico>/evidence.pdf", "staff")
+    @page("GET", "/vzdelavani/<ico>/evidence.pdf", StaffRole.STAFF)
     def organisation_training_record_pdf(self, request, ico):
         year = forms.year(request.args)
         with self._audited(request, "training_record_downloaded", {"ico": ico, "year": year, "format": "pdf"}):
             record = self.registrations.organisation_training_record(ico, year)
             return document_response(self.documents.render_training_record(record), "attachment")
 
-    @page("GET", "/vyrocni-zprava", "staff")
+    @page("GET", "/vyrocni-zprava", StaffRole.STAFF)
     def annual_report(self, request):
         year = forms.year(request.args) or local(self.clock()).year
         report = self.registrations.annual_report(year)
         return self._page(request, "annual_report.html", report=report, rate=percent(report["attendance"]["rate"]))
 
-    @page("GET", "/vyrocni-zprava/zprava.csv", "staff")
+    @page("GET", "/vyrocni-zprava/zprava.csv", StaffRole.STAFF)
     def annual_report_csv(self, request):
         year = forms.year(request.args) or local(self.clock()).year
         return csv_response(self.registrations.export_annual_report(year), f"vyrocni-zprava-{year}.csv")
 
-    @page("GET", "/vyrocni-zprava/zprava.pdf", "staff")
+    @page("GET", "/vyrocni-zprava/zprava.pdf", StaffRole.STAFF)
     def annual_report_pdf(self, request):
         year = forms.year(request.args) or local(self.clock()).year
         return document_response(self.documents.render_annual_report(year), "attachment")

@@ -10,8 +10,10 @@ from werkzeug.utils import redirect
 from services.common.errors import ValidationError
 from services.common.ico import ico_error
 from services.common.spreadsheet import UnreadableText, spreadsheet_text
+from services.common.vocabulary import LookupSource, LookupStatus
 
 from . import domain, forms
+from .domain import StaffRole
 from .web import confirmed, page
 
 PER_PAGE = 50
@@ -24,24 +26,24 @@ class MemberPages:
     """Mixed into the console service (``admin``): it needs ``members``, ``_page``, ``_confirm``,
     ``_done`` and ``_audited`` from it."""
 
-    @page("GET", "/clenove", "admin")
+    @page("GET", "/clenove", StaffRole.ADMIN)
     def members_search(self, request):
         return self._members_page(request)
 
-    @page("POST", "/clenove/pridat", "admin")
+    @page("POST", "/clenove/pridat", StaffRole.ADMIN)
     def add_organisation(self, request):
         """Add an organisation that is not in the register, as ARES has it (members kept ARES's
         answer from the search, so ARES is not asked again); it is not a member until made one."""
         ico = forms.ico(request.form)
         found = self.members.lookup_organisation(ico)
-        if found["status"] != "found":
+        if found["status"] != LookupStatus.FOUND:
             return self._members_page(request, status=409, query=ico, lookup=found)
-        if found["source"] == "ares":
+        if found["source"] == LookupSource.ARES:
             with self._audited(request, "organisation_added", {"ico": ico, "name": found["name"]}):
                 self.members.upsert_organisation(domain.ares_organisation(found))
         return redirect(f"/clenove/{ico}", code=303)
 
-    @page("GET", "/clenove/<ico>", "admin")
+    @page("GET", "/clenove/<ico>", StaffRole.ADMIN)
     def organisation(self, request, ico):
         organisation = self.members.get_organisation(ico)
         with self._audited(request, "contacts_viewed", {"ico": ico, "name": organisation["name"]}) as entry:
@@ -49,12 +51,12 @@ class MemberPages:
             entry.details["contacts"] = len(contacts)
         return self._page(request, "organisation.html", organisation=organisation, contacts=contacts)
 
-    @page("GET", "/clenove/<ico>/upravit", "admin")
+    @page("GET", "/clenove/<ico>/upravit", StaffRole.ADMIN)
     def organisation_form(self, request, ico):
         organisation = self.members.get_organisation(ico)
         return self._organisation_form(request, organisation, forms.organisation_values(organisation), {})
 
-    @page("POST", "/clenove/<ico>/upravit", "admin")
+    @page("POST", "/clenove/<ico>/upravit", StaffRole.ADMIN)
     def edit_organisation(self, request, ico):
         """Save the organisation's form (it can be changed back, so it is not asked first), then
         say what changed; a refusal shows the form again with Czech messages at its fields."""
@@ -71,12 +73,12 @@ class MemberPages:
         return self._done(request, f"/clenove/{ico}",
                           f"Organizace {saved['name']} je uložena: {domain.changed_text(answer['changed'])}.")
 
-    @page("GET", "/clenove/<ico>/kontakty/novy", "admin")
+    @page("GET", "/clenove/<ico>/kontakty/novy", StaffRole.ADMIN)
     def contact_new_form(self, request, ico):
         organisation = self.members.get_organisation(ico)
         return self._contact_form(request, organisation, None, {"wants_announcements": "ano"}, {})
 
-    @page("POST", "/clenove/<ico>/kontakty/novy", "admin")
+    @page("POST", "/clenove/<ico>/kontakty/novy", StaffRole.ADMIN)
     def add_contact(self, request, ico):
         organisation = self.members.get_organisation(ico)
         values, data = forms.contact(request.form)
@@ -89,7 +91,7 @@ class MemberPages:
         name = domain.full_name(contact)
         return self._done(request, f"/clenove/{ico}", f"Kontakt {name} je přidán k organizaci {organisation['name']}.")
 
-    @page("GET", "/clenove/<ico>/kontakty/<int:contact_id>", "admin")
+    @page("GET", "/clenove/<ico>/kontakty/<int:contact_id>", StaffRole.ADMIN)
     def contact_form(self, request, ico, contact_id):
         organisation = self.members.get_organisation(ico)
         with self._audited(request, "contact_viewed", {"ico": ico, "contact_id": contact_id}) as entry:
@@ -97,7 +99,7 @@ class MemberPages:
             entry.details["name"] = domain.full_name(contact)
         return self._contact_form(request, organisation, contact, forms.contact_values(contact), {})
 
-    @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>", "admin")
+    @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>", StaffRole.ADMIN)
     def edit_contact(self, request, ico, contact_id):
         organisation = self.members.get_organisation(ico)
         contact = domain.contact_of(self.members.list_contacts(ico), contact_id)
@@ -112,7 +114,7 @@ class MemberPages:
             return self._contact_form(request, organisation, contact, values, error.fields, status=422)
         return self._done(request, f"/clenove/{ico}", f"Kontakt {name} je uložen: {changed}.")
 
-    @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>/odebrat", "admin")
+    @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>/odebrat", StaffRole.ADMIN)
     def remove_contact(self, request, ico, contact_id):
         """Remove a contact: it cannot be undone, so it is asked first."""
         organisation = self.members.get_organisation(ico)
@@ -126,7 +128,7 @@ class MemberPages:
             self.members.remove_contact(contact_id, ico)
         return self._done(request, f"/clenove/{ico}", f"Kontakt {name} je odebrán z organizace {organisation['name']}.")
 
-    @page("POST", "/clenove/import", "admin", upload=MEMBERS_CSV_MAX_BYTES * 4 // 3)
+    @page("POST", "/clenove/import", StaffRole.ADMIN, upload=MEMBERS_CSV_MAX_BYTES * 4 // 3)
     def import_members(self, request):
         """Import the register from CSV: first read it (UTF-8 or Windows-1250, as Excel saves it)
         and ask with the counts of what would be stored; confirmed, store it and say what was."""

@@ -2,6 +2,7 @@
 from marshmallow import fields, validate
 
 from services.common.schemas import REQUIRED, CzechSchema, Email, Name, Text
+from services.common.vocabulary import EventFormat, EventKind
 
 from .domain import ROLES
 
@@ -18,8 +19,7 @@ class LocalDateTime(fields.NaiveDateTime):
 
 class EventForm(CzechSchema):
     title = Text(required=True, validate=validate.Length(min=1, max=200, error="Název má 1 až 200 znaků."))
-    kind = Text(required=True, validate=validate.OneOf(("seminar", "training", "good_practice"),
-                                                        error="Vyberte druh akce."))
+    kind = Text(required=True, validate=validate.OneOf(tuple(EventKind), error="Vyberte druh akce."))
     topic = Text(required=True, validate=validate.Length(min=1, max=100, error="Téma má 1 až 100 znaků."))
     lecturer = Text(validate=validate.Length(max=200))
     # An online event needs no venue: the registrations service decides (and says so in Czech).
@@ -37,7 +37,7 @@ class EventForm(CzechSchema):
     release_unpaid_after_days = fields.Integer(error_messages={"invalid": "Zadejte počet dní číslem."})
     waitlist_enabled = fields.Boolean(truthy={"ano"}, falsy={"ne"})
     collects_birth_date = fields.Boolean(truthy={"ano"}, falsy={"ne"})
-    format = Text(validate=validate.OneOf(("in_person", "online", "hybrid"), error="Vyberte formu akce."))
+    format = Text(validate=validate.OneOf(tuple(EventFormat), error="Vyberte formu akce."))
     webinar_url = Text(validate=validate.Length(max=500, error="Odkaz má nejvýše 500 znaků."))
 
 

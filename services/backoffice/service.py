@@ -20,10 +20,19 @@ from services.common.logs import CallLog
 from services.common.rpc import RpcClient
 from services.common.settings import SettingsProvider
 from services.common.spreadsheet import csv_rows, csv_text
+from services.common.vocabulary import (
+    LIVE,
+    CertificateState,
+    EmailKind,
+    EmailStatus,
+    EventStatus,
+    RegistrationStatus,
+)
 
 from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages
+from .domain import StaffRole
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
@@ -172,11 +181,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._totp_setup(account, pending["csrf"], secret, problem=error.fields["code"], status=422)
         return redirect("/", code=303)
 
-    @page("GET", "/heslo", "door")
+    @page("GET", "/heslo", StaffRole.DOOR)
     def password_form(self, request):
         return self._page(request, "password.html", errors={}, note=None)
 
-    @page("POST", "/heslo", "door")
+    @page("POST", "/heslo", StaffRole.DOOR)
     def password(self, request):
         try:
             with self.db.transaction() as tx:
@@ -188,7 +197,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._done(request, "/", "Heslo je změněné. Příště se přihlaste novým heslem; na ostatních "
                                         "zařízeních jste odhlášeni.")
 
-    @page("GET", "/kod", "door")
+    @page("GET", "/kod", StaffRole.DOOR)
     def own_code_form(self, request):
         """Any account may add the second factor (an administrator's has it from the first login)."""
         if request.account["totp_secret"] is not None:
@@ -197,7 +206,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             secret = usecases.pending_totp_secret(tx, request.account)
         return self._page(request, "code_setup.html", secret=secret, qr=_qr(secret, request.account), problem=None)
 
-    @page("POST", "/kod", "door")
+    @page("POST", "/kod", StaffRole.DOOR)
     def own_code(self, request):
         if request.account["totp_secret"] is not None:
             return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
@@ -212,7 +221,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._page(request, "password.html", errors={}, note="Ověřovací kód je zapnutý: od příštího "
                                                                      "přihlášení ho budete zadávat.")
 
-    @page("POST", "/odhlasit", "door")
+    @page("POST", "/odhlasit", StaffRole.DOOR)
     def logout(self, request):
         with self.db.transaction() as tx:
             usecases.log_out(tx, request.cookies.get(SESSION_COOKIE))
@@ -220,7 +229,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         response.delete_cookie(SESSION_COOKIE)
         return response
 
-    @page("POST", "/odhlasit-vsude", "door")
+    @page("POST", "/odhlasit-vsude", StaffRole.DOOR)
     def logout_everywhere(self, request):
         with self.db.transaction() as tx:
             usecases.log_out_everywhere(tx, request.account, self.clock())
@@ -230,16 +239,16 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     # The office
 
-    @page("GET", "/", "door")
+    @page("GET", "/", StaffRole.DOOR)
     def dashboard(self, request):
-        if not domain.may(request.account["role"], "staff"):
+        if not domain.may(request.account["role"], StaffRole.STAFF):
             return redirect("/vstup", code=303)
         events = self.registrations.list_events()
         stats = {event["id"]: self.registrations.event_stats(event["id"]) for event in events}
         return self._page(request, "dashboard.html", events=events, stats=stats, attention=self._attention(),
                           days=domain.days_to(events, local(self.clock()).date()))
 
-    @page("GET", "/akce", "staff")
+    @page("GET", "/akce", StaffRole.STAFF)
     def events(self, request):
         which = request.args.get("ktere", "nadchazejici")
         topic = request.args.get("tema") or None
@@ -247,11 +256,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                                             which, topic, self.clock())
         return self._page(request, "events.html", events=shown, which=which, topics=topics, topic=topic)
 
-    @page("GET", "/akce/nova", "staff")
+    @page("GET", "/akce/nova", StaffRole.STAFF)
     def event_form(self, request):
         return self._event_form(request, forms.new_event_values())
 
-    @page("POST", "/akce/nova", "staff")
+    @page("POST", "/akce/nova", StaffRole.STAFF)
     def create_event(self, request):
         """A new draft; the form again with Czech messages when it is refused. Failing halfway
         (the registrations service away after the audit row is written): the row is marked failed
@@ -269,12 +278,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._done(request, f"/akce/{event['id']}", f"Koncept akce „{event['title']}“ je uložený. Na webu "
                                                            "se objeví, až ho zveřejníte.")
 
-    @page("GET", "/akce/<int:event_id>/upravit", "staff")
+    @page("GET", "/akce/<int:event_id>/upravit", StaffRole.STAFF)
     def edit_form(self, request, event_id):
         event = self.registrations.get_event(event_id)
         return self._event_form(request, forms.event_values(event), event=event)
 
-    @page("POST", "/akce/<int:event_id>/upravit", "staff")
+    @page("POST", "/akce/<int:event_id>/upravit", StaffRole.STAFF)
     def edit(self, request, event_id):
         """Save an edit; when people registered would be told of a new time or place, first show
         them the email they will get, and save only once that is confirmed."""
@@ -288,7 +297,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         except (ValidationError, Conflict) as error:  # Conflict: an answered question removed, an option chosen
             return self._event_form(request, *forms.event_refusal(post, error, event), event=event)
         if (preview["told"] or preview["promoted"]) and not confirmed(request):
-            email = self.notifications.preview_email("event_updated", domain.event_update_sample(preview)) \
+            email = self.notifications.preview_email(EmailKind.EVENT_UPDATED, domain.event_update_sample(preview)) \
                 if preview["told"] else None
             return self._page(request, "event_preview.html", event=event, values=post.values, questions=post.rows,
                               preview=preview, email=email)
@@ -300,13 +309,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 entry.details["registration_ids"] = [person["id"] for person in promoted]
         return self._done(request, f"/akce/{event_id}", domain.saved_message(event, saved, preview["told"], promoted))
 
-    @page("GET", "/akce/<int:event_id>", "staff")
+    @page("GET", "/akce/<int:event_id>", StaffRole.STAFF)
     def event(self, request, event_id):
         event = self.registrations.get_event(event_id)
         status, query = forms.registration_filters(request.args)
         registrations = domain.registrations_matching(self.registrations.list_registrations(event_id, status), query)
         plan = self.registrations.certificate_plan(event_id) if event["accreditation_number"] else None
-        issued = [r["id"] for r in registrations if r.get("certificate") == "issued"]
+        issued = [r["id"] for r in registrations if r.get("certificate") == CertificateState.ISSUED]
         numbers = {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(issued)} \
             if issued else {}
         return self._page(request, "event.html", event=event, registrations=registrations,
@@ -315,17 +324,17 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           live_emails=domain.live_emails(registrations),
                           window=domain.attendance_window(event, self.clock()), plan=plan, numbers=numbers)
 
-    @page("GET", "/akce/<int:event_id>/nahled", "staff")
+    @page("GET", "/akce/<int:event_id>/nahled", StaffRole.STAFF)
     def public_preview(self, request, event_id):
         """The event's public page as it will look (a draft too): a signed link of the public site."""
         return redirect(self.registrations.preview_url(event_id), code=303)
 
-    @page("POST", "/akce/<int:event_id>/zverejnit", "staff")
+    @page("POST", "/akce/<int:event_id>/zverejnit", StaffRole.STAFF)
     def publish_event(self, request, event_id):
         event = self.registrations.get_event(event_id)
-        if event["status"] != "draft":
+        if event["status"] != EventStatus.DRAFT:
             return self._done(request, f"/akce/{event_id}", "Akce už zveřejněná byla." if event["status"] ==
-                              "published" else "Zrušenou akci nelze zveřejnit.")
+                              EventStatus.PUBLISHED else "Zrušenou akci nelze zveřejnit.")
         if not confirmed(request):
             return self._confirm(request, f"Zveřejnit akci „{event['title']}“?",
                                  domain.publish_consequences(event), "Ano, zveřejnit", back=f"/akce/{event_id}")
@@ -334,13 +343,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._done(request, f"/akce/{event_id}", f"Akce „{event['title']}“ je zveřejněná: je na webu "
                                                         "a lze se na ni přihlásit.")
 
-    @page("POST", "/akce/<int:event_id>/zrusit", "staff")
+    @page("POST", "/akce/<int:event_id>/zrusit", StaffRole.STAFF)
     def cancel_event(self, request, event_id):
         """Cancel a published event: first who will be emailed and why, then, confirmed, done."""
         event = self.registrations.get_event(event_id)
-        if event["status"] == "draft":
+        if event["status"] == EventStatus.DRAFT:
             raise Conflict("draft_not_cancelled", "Koncept se neruší, ale maže: použijte „Smazat koncept“.")
-        if event["status"] == "cancelled":
+        if event["status"] == EventStatus.CANCELLED:
             return self._done(request, f"/akce/{event_id}", "Akce už zrušená byla.")
         reason = forms.reason(request.form)
         if not reason:
@@ -355,7 +364,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             event = self.registrations.cancel_event(event_id, reason)
         return self._done(request, f"/akce/{event_id}", domain.cancel_event_done(event, stats))
 
-    @page("POST", "/akce/<int:event_id>/smazat", "staff")
+    @page("POST", "/akce/<int:event_id>/smazat", StaffRole.STAFF)
     def delete_draft(self, request, event_id):
         """Delete a draft (never published: nobody registered, nobody is told); asked first."""
         event = self.registrations.get_event(event_id)
@@ -368,13 +377,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             self.registrations.delete_draft(event_id)
         return self._done(request, "/akce?ktere=koncepty", f"Koncept „{event['title']}“ je smazaný.")
 
-    @page("GET", "/akce/<int:event_id>/export.csv", "staff")
+    @page("GET", "/akce/<int:event_id>/export.csv", StaffRole.STAFF)
     def export_event(self, request, event_id):
         with self._audited(request, "registrations_exported", {"event_id": event_id}):
             exported = self.registrations.export_registrations(event_id)
         return csv_response(exported, f"prihlasky-{event_id}.csv")
 
-    @page("POST", "/prihlasky/<int:registration_id>/povolit", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/povolit", StaffRole.STAFF)
     def promote(self, request, registration_id):
         """A waitlisted person gets a seat of their own (one more seat)."""
         registration = self.registrations.get_registration(registration_id)
@@ -387,7 +396,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             self.registrations.promote(registration_id)
         return self._done(request, f"/akce/{event['id']}", domain.promote_done(registration))
 
-    @page("POST", "/prihlasky/<int:registration_id>/obnovit", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/obnovit", StaffRole.STAFF)
     def restore(self, request, registration_id):
         """Take back a cancellation made by mistake: a seat when one is free, else the end of the
         waitlist, which the question says before it is confirmed."""
@@ -404,12 +413,12 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             entry.details["status"] = restored["status"]
         return self._done(request, f"/akce/{event['id']}", domain.restore_done(restored))
 
-    @page("POST", "/prihlasky/<int:registration_id>/potvrzeni", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/potvrzeni", StaffRole.STAFF)
     def resend_confirmation(self, request, registration_id):
         """The confirmation with the ticket again (the person lost it)."""
         registration = self.registrations.get_registration(registration_id)
         sent = domain.ticket_emails(self.notifications.list_messages(to=registration["email"]))
-        if registration["status"] != "confirmed" or not sent:
+        if registration["status"] != RegistrationStatus.CONFIRMED or not sent:
             raise Conflict("no_confirmation", "Tato přihláška nemá potvrzení s vstupenkou, které by šlo poslat znovu.")
         name, back = domain.full_name(registration), f"/akce/{registration['event']['id']}"
         if not confirmed(request):
@@ -421,11 +430,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             self.notifications.resend(sent[0]["id"])
         return self._done(request, back, f"Potvrzení se vstupenkou odchází znovu na {registration['email']}.")
 
-    @page("GET", "/prihlasky/<int:registration_id>/nahradnik", "staff")
+    @page("GET", "/prihlasky/<int:registration_id>/nahradnik", StaffRole.STAFF)
     def substitute_form(self, request, registration_id):
         return self._substitute_form(request, self.registrations.get_registration(registration_id), {})
 
-    @page("POST", "/prihlasky/<int:registration_id>/nahradnik", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/nahradnik", StaffRole.STAFF)
     def substitute(self, request, registration_id):
         """Hand the seat to a substitute (the person asked by phone): the form again with Czech
         messages when it is refused."""
@@ -449,13 +458,13 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._substitute_form(request, registration, values, problem=error.message, status=409)
         return self._done(request, f"/akce/{registration['event']['id']}", domain.substitute_done(registration, new))
 
-    @page("POST", "/prihlasky/<int:registration_id>/zrusit", "staff")
+    @page("POST", "/prihlasky/<int:registration_id>/zrusit", StaffRole.STAFF)
     def cancel_registration(self, request, registration_id):
         """Cancel a registration (the person asked by phone): first what follows (the email, who
         gets the seat), then, confirmed, done and said."""
         registration = self.registrations.get_registration(registration_id)
         event_id, name = registration["event"]["id"], domain.full_name(registration)
-        if registration["status"] not in ("confirmed", "waitlisted"):
+        if registration["status"] not in LIVE:
             return self._done(request, f"/akce/{event_id}", f"Přihláška: {name} už zrušená byla.")
         successor = self._next_in_line(registration)
         if not confirmed(request):
@@ -467,23 +476,23 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             self.registrations.cancel_registration(registration_id)
         return self._done(request, f"/akce/{event_id}", domain.cancel_done(registration, successor))
 
-    @page("GET", "/akce/<int:event_id>/prezencni-listina.pdf", "staff")
+    @page("GET", "/akce/<int:event_id>/prezencni-listina.pdf", StaffRole.STAFF)
     def attendance_sheet(self, request, event_id):
         with self._audited(request, "attendance_sheet_printed", {"event_id": event_id}):
             return document_response(self.documents.render_attendance_sheet(event_id))
 
-    @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", "staff")
+    @page("GET", "/akce/<int:event_id>/seznam-ucastniku.pdf", StaffRole.STAFF)
     def attendee_list(self, request, event_id):
         with self._audited(request, "attendee_list_printed", {"event_id": event_id}):
             return document_response(self.documents.render_attendee_list(event_id))
 
     # Announcements
 
-    @page("GET", "/oznameni", "staff")
+    @page("GET", "/oznameni", StaffRole.STAFF)
     def announcement_form(self, request):
         return self._announcement_page(request, self.members.districts(), {})
 
-    @page("POST", "/oznameni", "staff")
+    @page("POST", "/oznameni", StaffRole.STAFF)
     def announce(self, request):
         """An announcement to members' contacts: first its preview, made for a real contact, with
         how many will get it; then, confirmed, it is queued. A greeting typed at the top is left
@@ -498,7 +507,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                                            errors={"audience": domain.nobody_to_announce_to(post.audience)})
         if not confirmed(request):
             sample, said = domain.announcement_preview(post, recipients)
-            email = self.notifications.preview_email("announcement", sample)
+            email = self.notifications.preview_email(EmailKind.ANNOUNCEMENT, sample)
             return self._announcement_page(request, districts, post.values, email=email, count=len(recipients),
                                            said=said)
         subject, text = post.values["subject"], post.values["text"]
@@ -511,7 +520,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     # Messages
 
-    @page("GET", "/zpravy", "staff")
+    @page("GET", "/zpravy", StaffRole.STAFF)
     def messages(self, request):
         status, kind, to = forms.message_filters(request.args)
         return self._page(request, "messages.html",
@@ -519,14 +528,14 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           shown=status, kind=kind, to=to or "", state_choices=domain.EMAIL_STATE_CHOICES,
                           kind_choices=sorted(domain.EMAIL_KINDS.items(), key=lambda item: item[1]))
 
-    @page("GET", "/zpravy/<int:message_id>", "staff")
+    @page("GET", "/zpravy/<int:message_id>", StaffRole.STAFF)
     def message(self, request, message_id):
         with self._audited(request, "message_read", {"message_id": message_id}) as entry:
             message = self.notifications.message_content(message_id)
             entry.details["to"] = message["to"]
         return self._page(request, "message.html", message=message)
 
-    @page("POST", "/zpravy/<int:message_id>/znovu", "staff")
+    @page("POST", "/zpravy/<int:message_id>/znovu", StaffRole.STAFF)
     def resend(self, request, message_id):
         if not confirmed(request):
             message = self.notifications.message_content(message_id)
@@ -538,7 +547,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             entry.details["to"] = sent["to"]
         return self._done(request, "/zpravy", f"E-mail odchází znovu na {sent['to']}.")
 
-    @page("GET", "/zpravy/udalosti", "staff")
+    @page("GET", "/zpravy/udalosti", StaffRole.STAFF)
     def dead_letters(self, request):
         """Events a handler gave up on after its last try: where from, why, how often tried."""
         with self._audited(request, "dead_letters_viewed", {}) as entry:
@@ -546,7 +555,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             entry.details["message_ids"] = [letter["message_id"] for letter in letters]
         return self._page(request, "dead_letters.html", letters=letters)
 
-    @page("POST", "/zpravy/udalosti", "staff")
+    @page("POST", "/zpravy/udalosti", StaffRole.STAFF)
     def replay_dead_letters(self, request):
         chosen = set(request.form.getlist("message_id"))
         if not chosen:
@@ -569,16 +578,16 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     # The door
 
-    @page("GET", "/vstup", "door")
+    @page("GET", "/vstup", StaffRole.DOOR)
     def door(self, request):
         events = domain.events_on(self.registrations.list_events(), local(self.clock()).date())
         return self._page(request, "door.html", events=events)
 
-    @page("GET", "/vstup/<int:event_id>", "door")
+    @page("GET", "/vstup/<int:event_id>", StaffRole.DOOR)
     def door_event(self, request, event_id):
         return self._door(request, event_id, answer=None)
 
-    @page("POST", "/vstup/<int:event_id>", "door")
+    @page("POST", "/vstup/<int:event_id>", StaffRole.DOOR)
     def check_in(self, request, event_id):
         """A ticket's code (scanned or typed). A genuine ticket on a day the event does not take
         place on is not admitted at once: the door asks, and the code comes again confirmed."""
@@ -592,7 +601,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._door_refused(request, event_id, refusal, {"fields": {"code": code}})
         return self._door(request, event_id, answer={"ok": True, "name": domain.full_name(registration)})
 
-    @page("POST", "/vstup/<int:event_id>/bez-vstupenky", "door")
+    @page("POST", "/vstup/<int:event_id>/bez-vstupenky", StaffRole.DOOR)
     def check_in_by_name(self, request, event_id):
         """A person found by name who forgot the ticket: asked first, then admitted with the
         ticket's refusals, and recorded as admitted without a ticket."""
@@ -613,11 +622,11 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     # Accounts and the audit log (admin)
 
-    @page("GET", "/ucty", "admin")
+    @page("GET", "/ucty", StaffRole.ADMIN)
     def accounts(self, request):
         return self._accounts_page(request)
 
-    @page("POST", "/ucty", "admin")
+    @page("POST", "/ucty", StaffRole.ADMIN)
     def create_account(self, request):
         values = forms.account_values(request.form)
         try:
@@ -628,7 +637,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._accounts_page(request, status=422, values=values, errors=forms.account_errors(error))
         return self._accounts_page(request, created={"email": account["email"], "password": password})
 
-    @page("POST", "/ucty/<int:account_id>/vypnout", "admin")
+    @page("POST", "/ucty/<int:account_id>/vypnout", StaffRole.ADMIN)
     def disable_account(self, request, account_id):
         """Disable an account: it cannot log in, and its sessions end at once."""
         target = self._account(account_id)
@@ -643,7 +652,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             usecases.set_active(tx, request.account, account_id, False, self.clock())
         return self._done(request, "/ucty", f"Účet {target['email']} je vypnutý a jeho přihlášení skončila.")
 
-    @page("POST", "/ucty/<int:account_id>/zapnout", "admin")
+    @page("POST", "/ucty/<int:account_id>/zapnout", StaffRole.ADMIN)
     def enable_account(self, request, account_id):
         target = self._account(account_id)
         if target["active"]:
@@ -656,7 +665,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             usecases.set_active(tx, request.account, account_id, True, self.clock())
         return self._done(request, "/ucty", f"Účet {target['email']} je znovu zapnutý.")
 
-    @page("POST", "/ucty/<int:account_id>/role", "admin")
+    @page("POST", "/ucty/<int:account_id>/role", StaffRole.ADMIN)
     def change_role(self, request, account_id):
         target, role = self._account(account_id), request.form.get("role", "")
         if role not in domain.ROLES:
@@ -673,7 +682,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._done(request, "/ucty", f"Účet {target['email']} má roli {domain.role_name(role)}; "
                                             "jeho přihlášení skončila.")
 
-    @page("POST", "/ucty/<int:account_id>/heslo", "admin")
+    @page("POST", "/ucty/<int:account_id>/heslo", StaffRole.ADMIN)
     def reset_password(self, request, account_id):
         """A new one-time password, shown once on this answer (never stored, never in a redirect)."""
         target = self._account(account_id)
@@ -686,7 +695,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             _, password = usecases.reset_password(tx, request.account, account_id, self.clock())
         return self._accounts_page(request, reset={"email": target["email"], "password": password})
 
-    @page("POST", "/ucty/<int:account_id>/kod", "admin")
+    @page("POST", "/ucty/<int:account_id>/kod", StaffRole.ADMIN)
     def reset_code(self, request, account_id):
         target = self._account(account_id)
         if target["totp_secret"] is None and target["pending_totp_secret"] is None:
@@ -700,7 +709,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         return self._done(request, "/ucty", f"Ověřovací kód účtu {target['email']} je zrušený a jeho "
                                             "přihlášení skončila.")
 
-    @page("GET", "/audit", "admin")
+    @page("GET", "/audit", StaffRole.ADMIN)
     def audit_log(self, request):
         """The whole audit log a page at a time, newest first, filtered by who, what, when and
         how it ended; ``format=csv`` is every row of the filter, read and sent in chunks."""
@@ -739,8 +748,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         """What needs someone: failing emails and parked events; None where it cannot be told now,
         so that one service away does not take the whole dashboard with it."""
         found = {}
-        for name, count in (("failed", lambda: len(self.notifications.list_messages(status="failed"))),
-                            ("retrying", lambda: len(self.notifications.list_messages(status="awaiting_retry"))),
+        for name, count in (("failed", lambda: len(self.notifications.list_messages(status=EmailStatus.FAILED))),
+                            ("retrying",
+                             lambda: len(self.notifications.list_messages(status=EmailStatus.AWAITING_RETRY))),
                             ("dead_letters", lambda: len(deadletters.walk(self.settings.amqp_uri)))):
             try:
                 found[name] = count()
@@ -753,9 +763,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     def _next_in_line(self, registration):
         """Who gets the seat ``registration`` frees: the first on the event's waitlist (None when
         the person waits themselves, or nobody does)."""
-        if registration["status"] != "confirmed":
+        if registration["status"] != RegistrationStatus.CONFIRMED:
             return None
-        waiting = self.registrations.list_registrations(registration["event"]["id"], "waitlisted")
+        waiting = self.registrations.list_registrations(registration["event"]["id"], RegistrationStatus.WAITLISTED)
         return min(waiting, key=lambda r: r["waitlist_position"] or 0, default=None)
 
     def _audited(self, request, action, details):
@@ -769,8 +779,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         event = self.registrations.get_event(event_id)
         stats = self.registrations.event_stats(event_id)
         query = (request.args.get("jmeno") or "").strip()[:100]
-        found = domain.door_matches(self.registrations.list_registrations(event_id, "confirmed"), query) \
-            if query else []
+        found = domain.door_matches(self.registrations.list_registrations(event_id, RegistrationStatus.CONFIRMED),
+                                    query) if query else []
         return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
                           query=query, found=found, min_query=domain.MIN_NAME_QUERY)
 

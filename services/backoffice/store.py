@@ -17,6 +17,8 @@ from sqlalchemy import (
 
 from services.common.db import UTCDateTime
 
+from .domain import AuditOutcome, StaffRole
+
 metadata = MetaData()
 
 accounts = Table(
@@ -73,14 +75,12 @@ audit = Table(
     Column("who", String(254), nullable=False, index=True),
     Column("action", String(60), nullable=False, index=True),
     Column("details", JSON, nullable=False),
-    # ``auditing``: "started" (written before the action, not yet known how it ended), "done",
-    # "refused" or "failed" (with ``error``, the refusal's code); NULL for the rows written
-    # after their action, before the outcome was kept: they were done.
+    # ``domain.AuditOutcome`` (``auditing`` writes it); NULL for the rows written after their
+    # action, before the outcome was kept: they were done.
     Column("outcome", String(20)),
     Column("error", String(60)),
     Column("finished_at", UTCDateTime),
 )
-AUDIT_OUTCOMES = ("started", "done", "refused", "failed")
 
 
 def count_accounts(session) -> int:
@@ -117,7 +117,7 @@ def use_code_step(session, account_id, step) -> bool:
 
 def count_active_admins(session) -> int:
     return session.execute(select(func.count()).select_from(accounts).where(
-        accounts.c.role == "admin", accounts.c.active.is_(True))).scalar_one()
+        accounts.c.role == StaffRole.ADMIN, accounts.c.active.is_(True))).scalar_one()
 
 
 def insert_session(session, values):
@@ -160,9 +160,9 @@ def forget_failures_before(session, before):
     session.execute(login_failures.delete().where(login_failures.c.at < before))
 
 
-def add_audit(session, at, who, action, details, outcome="done") -> int:
+def add_audit(session, at, who, action, details, outcome=AuditOutcome.DONE) -> int:
     return session.execute(audit.insert().values(at=at, who=who, action=action, details=details, outcome=outcome,
-                                                 finished_at=at if outcome != "started" else None)
+                                                 finished_at=at if outcome != AuditOutcome.STARTED else None)
                            ).inserted_primary_key[0]
 
 
@@ -181,8 +181,8 @@ def _audit_filters(query, who=None, action=None, since=None, until=None, outcome
         query = query.where(audit.c.at >= since)
     if until is not None:
         query = query.where(audit.c.at < until)
-    if outcome == "done":
-        query = query.where(or_(audit.c.outcome == "done", audit.c.outcome.is_(None)))
+    if outcome == AuditOutcome.DONE:
+        query = query.where(or_(audit.c.outcome == AuditOutcome.DONE, audit.c.outcome.is_(None)))
     elif outcome:
         query = query.where(audit.c.outcome == outcome)
     return query

@@ -105,7 +105,7 @@ def bootstrap_admin(session, email, now):
     """The first administrator when there is no account at all: ``(account, one-time password)``, else None."""
     if store.count_accounts(session):
         return None
-    return create_account(session, email, "Správce", "admin", now)
+    return create_account(session, email, "Správce", domain.StaffRole.ADMIN, now)
 
 
 def log_in(session, email, password, address, now):
@@ -325,7 +325,8 @@ def _target(session, account_id):
 
 def keeps_an_administrator(session, target, role_after, active_after):
     """Refuse to leave no active administrator: the last one cannot be disabled or demoted."""
-    if target["role"] == "admin" and target["active"] and (role_after != "admin" or not active_after) \
+    if target["role"] == domain.StaffRole.ADMIN and target["active"] \
+            and (role_after != domain.StaffRole.ADMIN or not active_after) \
             and store.count_active_admins(session) <= 1:
         raise LastAdministrator()
 

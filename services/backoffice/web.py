@@ -204,6 +204,10 @@ def document_response(document, disposition="inline"):
                     headers={"Content-Disposition": f'{disposition}; filename="{document["filename"]}"'})
 
 
+# The field that the confirmation page (``Pages._confirm``) adds to the form it posts again.
+CONFIRMED_FIELD = "confirmed"
+
+
 def csv_response(text, filename):
     """A CSV download (its text as the other services make it for Czech Excel)."""
     return Response(text, content_type="text/csv; charset=utf-8",
@@ -212,7 +216,7 @@ def csv_response(text, filename):
 
 def confirmed(request):
     """Whether the person already said yes on the confirmation page ``Pages._confirm`` showed."""
-    return request.form.get("confirmed") == "ano"
+    return request.form.get(CONFIRMED_FIELD) == "ano"
 
 
 class Pages:
@@ -262,7 +266,7 @@ class Pages:
         counts), a ``button`` that posts the same form again confirmed, and a way ``back``;
         ``extra`` fields (name -> value) go with it, such as what stands for an uploaded file."""
         fields = [(name, value) for name, values in request.form.lists()
-                  if name not in ("csrf", "confirmed") and name not in (extra or {}) for value in values]
+                  if name not in ("csrf", CONFIRMED_FIELD) and name not in (extra or {}) for value in values]
         fields += list((extra or {}).items())
         return self._page(request, "confirm.html", status=status, question=question, consequences=consequences,
                           button=button, back=back, danger=danger, action=request.path, fields=fields)

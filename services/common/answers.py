@@ -2,6 +2,8 @@
 from collections.abc import Mapping
 from typing import Any
 
+from services.common.vocabulary import QuestionType
+
 
 def answer_text(question: Mapping[str, Any], answers: Mapping[str, Any] | None) -> str:
     """The answer to ``question`` among ``answers`` (question id -> answer) as text: a yes/no
@@ -9,8 +11,8 @@ def answer_text(question: Mapping[str, Any], answers: Mapping[str, Any] | None) 
     value = (answers or {}).get(question["id"])
     if value is None:
         return ""
-    if question["type"] == "yes_no":
+    if question["type"] == QuestionType.YES_NO:
         return "ano" if value else "ne"
-    if question["type"] == "choices":
+    if question["type"] == QuestionType.CHOICES:
         return ", ".join(value)
     return str(value)

@@ -37,9 +37,22 @@ retried and parked on failure (``events.py``); consumers deduplicate by
 """
 from collections.abc import Mapping
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+from services.common.vocabulary import (
+    CertificateState,
+    EmailKind,
+    EventFormat,
+    EventKind,
+    EventStatus,
+    InvoiceKind,
+    MessagePurpose,
+    PaymentStatus,
+    RegistrationStatus,
+)
 
 # --- Field types: strict, with English messages (a contract's complaint is read in logs) ---
 
@@ -99,6 +112,11 @@ class Day(fields.String):
         return text
 
 
+def _one_of(*words: StrEnum) -> validate.OneOf:
+    """A word of a vocabulary (``vocabulary.py``): one of ``words``."""
+    return validate.OneOf(words)
+
+
 def _nested(shape: type[Schema], **kwargs: Any) -> fields.Nested:
     return fields.Nested(shape, **kwargs)
 
@@ -140,7 +158,7 @@ class EventShape(Shape):
     starts_at = Moment(required=True)  # the start (of the first session)
     ends_at = Moment(required=True)  # the end (of the last session)
     version = Int(required=True)  # grows when the time or venue changes: emails deduplicate by it
-    kind = Str()  # seminar, training or good_practice
+    kind = Str(validate=_one_of(*EventKind))
     topic = Str()
     description = Str()
     lecturer = Str()
@@ -158,9 +176,9 @@ class EventShape(Shape):
     hours = Int()  # the length the certificate states
     collects_birth_date = Bool()
     release_unpaid_after_days = _optional(Int())  # payments' due date is no later than this
-    format = Str()  # in_person, online or hybrid
+    format = Str(validate=_one_of(*EventFormat))
     questions = fields.List(fields.Dict())  # the event's own questions (id, label, type, options, required)
-    status = Str()  # draft, published or cancelled
+    status = Str(validate=_one_of(*EventStatus))
 
 
 class PaymentShape(Shape):
@@ -177,7 +195,7 @@ class PaymentShape(Shape):
     bic = _optional(Str())
     spd = _optional(Str())  # the QR Platba text; null once paid or on an invoice
     paid_halere = _optional(Int())
-    status = _optional(Str())  # open, paid or cancelled
+    status = _optional(Str(validate=_one_of(*PaymentStatus)))
     paid_at = _optional(Moment())
     invoice_number = _optional(Str())  # the invoice that covers it, when one does
 
@@ -201,8 +219,8 @@ class RegistrationShape(Shape):
     """One person's registration as registrations describes it (``RegistrationOut`` without its
     event): who to write to, what they pay, their ticket and manage link."""
     id = Int(required=True)  # the registration's id in registrations
-    # confirmed, waitlisted, cancelled or substituted; read with a default (no status: nothing to pay)
-    status = Str()
+    # read with a default (no status: nothing to pay)
+    status = Str(validate=_one_of(*RegistrationStatus))
     first_name = Str(required=True)
     last_name = Str(required=True)
     email = Str(required=True)  # where notifications writes
@@ -229,7 +247,7 @@ class RegistrationShape(Shape):
     substitute_for = _optional(Int())  # the registration whose seat this one took
     substituted_by = _optional(Int())
     substituted_at = _optional(Moment())
-    certificate = _optional(Str())  # issued, waiting_payment, due, or null
+    certificate = _optional(Str(validate=_one_of(*CertificateState)))  # null: attendance not marked
     certificate_sent_at = _optional(Moment())
     certificate_released_at = _optional(Moment())
     certificate_released_by = _optional(Str())
@@ -270,7 +288,7 @@ class OrganisationShape(Shape):
 class InvoiceShape(Shape):
     """An invoice or credit note as payments issued it (the document documents renders)."""
     number = Str(required=True)
-    kind = Str(required=True, validate=validate.OneOf(("invoice", "credit_note")))
+    kind = Str(required=True, validate=_one_of(*InvoiceKind))
     variable_symbol = _optional(Str())  # the invoice's own symbol; null on a credit note
     spd = _optional(Str())  # its QR Platba text, or null
     due_on = Day(required=True)
@@ -423,7 +441,7 @@ class AttendeesMessaged(Contract):
     publisher = "registrations"
     consumers = ("notifications",)
     batch_id = Str(required=True)  # one per button press
-    purpose = Str(required=True, validate=validate.OneOf(("message", "materials", "feedback")))
+    purpose = Str(required=True, validate=_one_of(*MessagePurpose))
     event = _nested(EventShape, required=True)
     recipients = fields.List(_nested(RecipientShape), required=True)
     registration_ids = fields.List(Int(), required=True)  # for a person's erasure of the row
@@ -443,7 +461,8 @@ class PaymentRequested(AboutPayment):
     registrations (keeps a copy for the manage page)."""
     publisher = "payments"
     consumers = ("notifications", "registrations")
-    after = Str(required=True, validate=validate.OneOf(("registration_confirmed", "registration_promoted")))
+    # the email that waited for the payment details
+    after = Str(required=True, validate=_one_of(EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_PROMOTED))
 
 
 class PaymentReceived(AboutPayment):

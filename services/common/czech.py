@@ -5,6 +5,8 @@ from datetime import date as calendar_date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.common.vocabulary import EventFormat, EventKind
+
 PRAGUE = ZoneInfo("Europe/Prague")
 WEEKDAYS = ("po", "út", "st", "čt", "pá", "so", "ne")
 
@@ -92,7 +94,8 @@ def file_size(size: int) -> str:
     return shown.replace(".", ",").removesuffix(",0") + "\u00a0" + units[0]
 
 
-EVENT_KINDS = {"seminar": "seminář", "training": "školení", "good_practice": "setkání dobré praxe"}
+EVENT_KINDS: dict[str, str] = {EventKind.SEMINAR: "seminář", EventKind.TRAINING: "školení",
+                               EventKind.GOOD_PRACTICE: "setkání dobré praxe"}
 
 
 def event_kind(kind: str) -> str:
@@ -153,7 +156,8 @@ def sessions(event: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-EVENT_FORMATS = {"in_person": "prezenčně", "online": "online (webinář)", "hybrid": "hybridně (na místě i online)"}
+EVENT_FORMATS: dict[str, str] = {EventFormat.IN_PERSON: "prezenčně", EventFormat.ONLINE: "online (webinář)",
+                                 EventFormat.HYBRID: "hybridně (na místě i online)"}
 
 
 def event_format(event_format: str) -> str:

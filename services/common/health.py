@@ -1,5 +1,6 @@
 """The health check that every service answers: over RPC, and over HTTP where it serves HTTP."""
 import logging
+from enum import StrEnum
 from typing import Any
 
 from kombu import Connection
@@ -10,6 +11,13 @@ from .rpc import rpc
 log = logging.getLogger(__name__)
 
 BROKER_CHECK_SECONDS = 2
+
+
+class Health(StrEnum):
+    """How one part of a service (its database, the broker) answers, and so the service."""
+
+    OK = "ok"
+    UNAVAILABLE = "unavailable"
 
 
 class HealthCheck:
@@ -23,23 +31,23 @@ class HealthCheck:
     @rpc
     def health(self) -> dict[str, str]:
         """Answered over RPC, so the broker delivered the call; says how the database is."""
-        return dict(self.parts_health(), service=self.name)
+        return {**self.parts_health(), "service": self.name}
 
-    def parts_health(self) -> dict[str, str]:
+    def parts_health(self) -> dict[str, Health]:
         """``{"database": "ok" | "unavailable", "broker": ...}``: a query, and a fresh connection."""
-        parts: dict[str, str] = {}
+        parts: dict[str, Health] = {}
         try:
             with self.db.transaction() as tx:
                 tx.execute(text("SELECT 1"))
-            parts["database"] = "ok"
+            parts["database"] = Health.OK
         except Exception as error:
             log.warning("health: the database does not answer: %s", error)
-            parts["database"] = "unavailable"
+            parts["database"] = Health.UNAVAILABLE
         try:
             with Connection(self.config["AMQP_URI"], connect_timeout=BROKER_CHECK_SECONDS) as connection:
                 connection.ensure_connection(max_retries=1, timeout=BROKER_CHECK_SECONDS)
-            parts["broker"] = "ok"
+            parts["broker"] = Health.OK
         except Exception as error:
             log.warning("health: the broker does not answer: %s", error)
-            parts["broker"] = "unavailable"
+            parts["broker"] = Health.UNAVAILABLE
         return parts

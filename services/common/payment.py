@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.common.czech import day, price
+from services.common.vocabulary import NOT_LIVE, RegistrationStatus
 
 # A registration as registrations describes it (contracts.RegistrationShape): JSON.
 Registration = Mapping[str, Any]
 
 
 def requires_payment(registration: Registration) -> bool:
-    return registration.get("status") == "confirmed" and int(registration.get("price") or 0) > 0
+    return registration.get("status") == RegistrationStatus.CONFIRMED and int(registration.get("price") or 0) > 0
 
 
 def awaits_payment_details(registration: Registration) -> bool:
@@ -36,9 +37,9 @@ def payment_state(registration: Registration) -> str:
     if registration.get("paid_at"):
         return f"zaplaceno {price(fee)} ({day(registration['paid_at'])})"
     status = registration.get("status")
-    if status == "waitlisted":
+    if status == RegistrationStatus.WAITLISTED:
         return f"{price(fee)}, platí se po získání místa"
-    if status in ("cancelled", "substituted"):
+    if status in NOT_LIVE:
         return f"nezaplaceno {price(fee)}, neplatí se"
     due = (registration.get("payment") or {}).get("due_on")
     return f"nezaplaceno {price(fee)}" + (f", splatné {day(due)}" if due else "")

@@ -3,6 +3,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.czech import local
 from services.common.errors import Conflict
+from services.common.vocabulary import RegistrationStatus
 
 from . import store
 
@@ -16,7 +17,7 @@ def check_certificate_due(registration, event):
     ``certificate_sent_at``); before that nothing is rendered, not even for staff."""
     if not event.get("accreditation_number"):
         raise Conflict("not_accredited", "Osvědčení se vydává jen u akreditovaných vzdělávacích programů.")
-    if registration["status"] != "confirmed" or not registration.get("attended_at"):
+    if registration["status"] != RegistrationStatus.CONFIRMED or not registration.get("attended_at"):
         raise Conflict("not_attended", "Účast této osoby na akci nebyla potvrzena.")
     if not registration.get("certificate_sent_at"):
         raise Conflict("certificate_not_issued", "Osvědčení této osobě zatím nebylo vydáno. Vydává se po skončení "

@@ -11,6 +11,7 @@ from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient, rpc
+from services.common.vocabulary import LIVE, InvoiceKind, RegistrationStatus
 
 from . import certificates, charts, collation, render, store
 from .pool import RenderPool
@@ -80,14 +81,15 @@ class DocumentsService(HealthCheck):
         with the QR Platba code when ``invoice["spd"]`` asks for a payment."""
         qr = render.qr_data_uri(invoice["spd"]) if invoice["spd"] else None
         data = self.renderer.pdf("invoice.html", {"invoice": invoice, "qr": qr})
-        prefix = "opravny-doklad" if invoice["kind"] == "credit_note" else "faktura"
+        prefix = "opravny-doklad" if invoice["kind"] == InvoiceKind.CREDIT_NOTE else "faktura"
         return pdf_message(f"{prefix}-{invoice['number']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
     def render_attendance_sheet(self, event_id):
         """The sheet people sign at the door: confirmed attendees by surname, in Czech order."""
         event = self.registrations.get_event(event_id)
-        attendees = sorted(self.registrations.list_registrations(event_id, "confirmed"), key=_by_surname)
+        attendees = sorted(self.registrations.list_registrations(event_id, RegistrationStatus.CONFIRMED),
+                           key=_by_surname)
         data = self.renderer.pdf("attendance_sheet.html", {
             "event": event, "attendees": attendees, "organiser": self.settings.organiser_name})
         return pdf_message(f"prezencni-listina-{event['id']}.pdf", data)
@@ -97,9 +99,10 @@ class DocumentsService(HealthCheck):
         """The staff's list: everyone confirmed or waiting, with contacts and check-in."""
         event = self.registrations.get_event(event_id)
         everyone = self.registrations.list_registrations(event_id)
-        attendees = sorted((r for r in everyone if r["status"] in ("confirmed", "waitlisted")),
-                           key=lambda r: (r["status"] != "confirmed", r["waitlist_position"] or 0, _by_surname(r)))
-        counts = {status: sum(1 for r in everyone if r["status"] == status) for status in ("confirmed", "waitlisted")}
+        attendees = sorted((r for r in everyone if r["status"] in LIVE),
+                           key=lambda r: (r["status"] != RegistrationStatus.CONFIRMED, r["waitlist_position"] or 0,
+                                          _by_surname(r)))
+        counts = {status: sum(1 for r in everyone if r["status"] == status) for status in LIVE}
         data = self.renderer.pdf("attendee_list.html", {
             "event": event, "attendees": attendees, "counts": counts,
             "organiser": self.settings.organiser_name})

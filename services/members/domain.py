@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from services.common import spreadsheet
 from services.common.errors import Conflict, ValidationError
 from services.common.membership import is_member_on
+from services.common.vocabulary import LookupSource, LookupStatus
 
 DISTRICTS = ("Plzeň-město", "Plzeň-jih", "Plzeň-sever", "Rokycany", "Klatovy", "Domažlice", "Tachov")
 KINDS = ("obec", "městys", "město", "statutární město", "dobrovolný svazek obcí", "MAS", "jiný")
@@ -24,7 +25,8 @@ def ares_fresh(kept: dict, now) -> bool:
     return now - kept["fetched_at"] < (ARES_FOUND_KEPT if kept["found"] else ARES_NOT_FOUND_KEPT)
 
 
-def lookup_answer(ico, status, source=None, found=None, is_member=False, fetched_at=None, message=None) -> dict:
+def lookup_answer(ico, status: LookupStatus, source: LookupSource | None = None, found=None, is_member=False,
+                  fetched_at=None, message=None) -> dict:
     """The answer of a lookup by IČO: ``status`` found, not_found or unavailable; ``source``
     register or ares; the fields of ``found`` (a dict), the rest None."""
     return dict({field: (found or {}).get(field) for field in _LOOKUP_FIELDS}, ico=ico, status=status,
@@ -35,8 +37,8 @@ def lookup_answer(ico, status, source=None, found=None, is_member=False, fetched
 def ares_lookup_answer(ico, kept: dict) -> dict:
     """The answer from a kept ARES answer (a row: ``found``, the fields, ``fetched_at``)."""
     if kept["found"]:
-        return lookup_answer(ico, "found", "ares", kept, fetched_at=kept["fetched_at"])
-    return lookup_answer(ico, "not_found", "ares", fetched_at=kept["fetched_at"],
+        return lookup_answer(ico, LookupStatus.FOUND, LookupSource.ARES, kept, fetched_at=kept["fetched_at"])
+    return lookup_answer(ico, LookupStatus.NOT_FOUND, LookupSource.ARES, fetched_at=kept["fetched_at"],
                          message=f"Organizace s IČO {ico} není v evidenci sdružení ani v registru ARES.")
 def fold(text: str) -> str:
     """Lower case without diacritics: ``Plzeň`` and ``plzen`` fold alike."""

@@ -14,6 +14,7 @@ from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
+from services.common.vocabulary import LookupStatus
 
 from . import domain, store, usecases
 from .ares import Ares, AresUnavailable
@@ -141,7 +142,7 @@ class MembersService(HealthCheck):
         except AresUnavailable as error:
             if kept is not None and kept["found"]:
                 return domain.ares_lookup_answer(ico, kept)
-            return domain.lookup_answer(ico, "unavailable", message=f"{error} Vyplňte prosím údaje sami.")
+            return domain.lookup_answer(ico, LookupStatus.UNAVAILABLE, message=f"{error} Vyplňte prosím údaje sami.")
         with self.db.transaction() as tx:
             return usecases.remember_ares(tx, ico, subject, self.clock())
 

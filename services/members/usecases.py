@@ -4,6 +4,7 @@ from datetime import date
 
 from services.common.errors import NotFound, ValidationError
 from services.common.membership import is_member_on
+from services.common.vocabulary import LookupSource, LookupStatus
 
 from . import domain, store
 
@@ -180,7 +181,7 @@ def known_lookup(session, ico, now):
     organisation = store.get_organisation(session, ico)
     if organisation is not None:
         organisation = _public(organisation)
-        return domain.lookup_answer(ico, "found", "register", organisation,
+        return domain.lookup_answer(ico, LookupStatus.FOUND, LookupSource.REGISTER, organisation,
                                     is_member=organisation["is_member"]), None
     kept = store.get_ares_lookup(session, ico)
     if kept is not None and domain.ares_fresh(kept, now):

@@ -1,57 +1,116 @@
-"""Delivery rules: what makes messages the same, and when to try again."""
+"""Delivery rules: what each kind of email carries, what makes messages the same, and when to
+try again."""
+from dataclasses import dataclass
 from datetime import timedelta
+
+from services.common import calendar
+from services.common.vocabulary import EmailKind, MessagePurpose
 
 DEFAULT_RETRY_DELAYS = (10, 30, 120, 600, 3600)
 # With the default delays, about two days of retrying at the last pace.
 MAX_ATTEMPTS = 50
 
 
-def dedup_key(kind: str, payload: dict) -> str:
+@dataclass(frozen=True)
+class Email:
+    """One kind of email: its text is the templates ``<kind>.txt`` and ``<kind>.html``, its
+    subject a format of the payload's words (``{title}`` the event's, ``{date}`` its day,
+    ``{subject}`` staff's, ``{number}`` and ``{document}`` the invoice's); the rest says what goes
+    with it besides its text."""
+
+    kind: EmailKind
+    subject: str
+    ticket: bool = False  # the ticket (a PDF from documents)
+    certificate: bool = False  # the certificate (a PDF from documents, which numbers it)
+    invoice: bool = False  # the invoice or credit note: its PDF and its ISDOC
+    payment: bool = False  # how to pay, with the QR Platba picture, while the registration is unpaid
+    calendar: int | None = None  # the calendar entry (``calendar.ENTRY``) or its withdrawal (``WITHDRAWN``)
+    # The ticket and the calendar entry only when the registration has a seat (a restored one
+    # may be back on the waitlist).
+    seat_only: bool = False
+    unsubscribe: bool = False  # the List-Unsubscribe headers (announcements to the members' contacts)
+
+    @property
+    def template(self) -> str:
+        return self.kind.value
+
+
+EMAILS = {email.kind: email for email in (
+    Email(EmailKind.REGISTRATION_CONFIRMED, "Potvrzení přihlášky: {title}", ticket=True, payment=True,
+          calendar=calendar.ENTRY),
+    Email(EmailKind.REGISTRATION_WAITLISTED, "Jste na čekací listině: {title}"),
+    Email(EmailKind.REGISTRATION_PROMOTED, "Uvolnilo se místo, jste přihlášeni: {title}", ticket=True, payment=True,
+          calendar=calendar.ENTRY),
+    Email(EmailKind.REGISTRATION_CANCELLED, "Přihláška zrušena: {title}", calendar=calendar.WITHDRAWN),
+    Email(EmailKind.REGISTRATION_RESTORED, "Přihláška obnovena: {title}", ticket=True, calendar=calendar.ENTRY,
+          seat_only=True),
+    Email(EmailKind.SUBSTITUTE_CONFIRMED, "Jste přihlášeni místo kolegy: {title}", ticket=True, payment=True,
+          calendar=calendar.ENTRY),
+    Email(EmailKind.REGISTRATION_SUBSTITUTED, "Místo předáno náhradníkovi: {title}", calendar=calendar.WITHDRAWN),
+    Email(EmailKind.EVENT_UPDATED, "Změna akce: {title}", calendar=calendar.ENTRY),
+    Email(EmailKind.EVENT_CANCELLED, "Akce se ruší: {title}", calendar=calendar.WITHDRAWN),
+    Email(EmailKind.REMINDER_DUE, "Připomínka: {title} ({date})", ticket=True, payment=True),
+    Email(EmailKind.ATTENDANCE_CONFIRMED, "Osvědčení o absolvování: {title}", certificate=True),
+    Email(EmailKind.ANNOUNCEMENT, "{subject}", unsubscribe=True),
+    Email(EmailKind.PAYMENT_RECEIVED, "Platba přijata: {title}"),
+    Email(EmailKind.PAYMENT_OVERDUE, "Připomínka platby: {title}", payment=True),
+    Email(EmailKind.PAYMENT_RELEASE_WARNING, "Zaplaťte prosím, jinak místo uvolníme: {title}", payment=True),
+    Email(EmailKind.REFUND_DUE, "Vrácení platby: {title}"),
+    Email(EmailKind.INVOICE_ISSUED, "{document} {number}: {title}", invoice=True),
+    Email(EmailKind.COLLEAGUES_REGISTERED, "Přihlášení kolegové: {title}"),
+    Email(EmailKind.ATTENDEE_MESSAGE, "{subject}"),
+    Email(EmailKind.MATERIALS_AVAILABLE, "Podklady z akce: {title}"),
+    Email(EmailKind.FEEDBACK_REQUEST, "Zpětná vazba: {title}"),
+)}
+
+
+def dedup_key(kind: EmailKind, payload: dict) -> str:
     """One message per kind, registration and event version; one per announcement and contact."""
-    if kind == "announcement":
-        return f"announcement:{payload['announcement_id']}:{payload['contact']['id']}"
-    if kind == "attendee_message":  # one per staff message and registration
-        return f"attendee_message:{payload['batch_id']}:{payload['registration']['id']}"
+    if kind == EmailKind.ANNOUNCEMENT:
+        return f"{kind}:{payload['announcement_id']}:{payload['contact']['id']}"
+    if kind == EmailKind.ATTENDEE_MESSAGE:  # one per staff message and registration
+        return f"{kind}:{payload['batch_id']}:{payload['registration']['id']}"
     if kind in ATTENDEE_FOLLOW_UPS.values():  # once per registration, whatever the batch
         return f"{kind}:{payload['registration']['id']}"
-    if kind == "invoice_issued":
-        return f"invoice_issued:{payload['invoice']['number']}:{payload['recipient']}"
-    if kind == "colleagues_registered":  # one summary per group: its first registration names it
-        return f"colleagues_registered:{payload['registrations'][0]['id']}"
+    if kind == EmailKind.INVOICE_ISSUED:
+        return f"{kind}:{payload['invoice']['number']}:{payload['recipient']}"
+    if kind == EmailKind.COLLEAGUES_REGISTERED:  # one summary per group: its first registration names it
+        return f"{kind}:{payload['registrations'][0]['id']}"
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"
 
 
 # What registrations' ``attendees_messaged`` asks for: the kind of email for each ``purpose``.
-ATTENDEE_FOLLOW_UPS = {"message": "attendee_message", "materials": "materials_available",
-                       "feedback": "feedback_request"}
+ATTENDEE_FOLLOW_UPS = {MessagePurpose.MESSAGE: EmailKind.ATTENDEE_MESSAGE,
+                       MessagePurpose.MATERIALS: EmailKind.MATERIALS_AVAILABLE,
+                       MessagePurpose.FEEDBACK: EmailKind.FEEDBACK_REQUEST}
 
-
+# What ends a registration's life as it was: a message about it that comes earlier is not sent.
+_ENDED = frozenset({EmailKind.REGISTRATION_CANCELLED, EmailKind.EVENT_CANCELLED, EmailKind.REGISTRATION_SUBSTITUTED})
 # A message about a registration is out of date, and is not sent, once one of these is known
 # about the same registration (each of them comes later in a registration's life).
-OVERTAKEN_BY = {
-    "registration_confirmed": {"registration_cancelled", "event_cancelled", "registration_substituted"},
-    "registration_promoted": {"registration_cancelled", "event_cancelled", "registration_substituted"},
-    "registration_waitlisted": {"registration_promoted", "registration_cancelled", "event_cancelled"},
-    "registration_restored": {"registration_promoted", "registration_cancelled", "event_cancelled",
-                              "registration_substituted"},
-    "reminder_due": {"registration_cancelled", "event_cancelled", "registration_substituted"},
-    "event_updated": {"registration_cancelled", "event_cancelled", "registration_substituted"},
-    "payment_overdue": {"payment_received", "registration_cancelled", "event_cancelled", "registration_substituted"},
-    "payment_release_warning": {"payment_received", "registration_cancelled", "event_cancelled",
-                                "registration_substituted"},
-    "substitute_confirmed": {"registration_cancelled", "event_cancelled", "registration_substituted"},
+OVERTAKEN_BY: dict[str, frozenset[EmailKind]] = {
+    EmailKind.REGISTRATION_CONFIRMED: _ENDED,
+    EmailKind.REGISTRATION_PROMOTED: _ENDED,
+    EmailKind.REGISTRATION_WAITLISTED: frozenset({EmailKind.REGISTRATION_PROMOTED, EmailKind.REGISTRATION_CANCELLED,
+                                                  EmailKind.EVENT_CANCELLED}),
+    EmailKind.REGISTRATION_RESTORED: _ENDED | {EmailKind.REGISTRATION_PROMOTED},
+    EmailKind.REMINDER_DUE: _ENDED,
+    EmailKind.EVENT_UPDATED: _ENDED,
+    EmailKind.PAYMENT_OVERDUE: _ENDED | {EmailKind.PAYMENT_RECEIVED},
+    EmailKind.PAYMENT_RELEASE_WARNING: _ENDED | {EmailKind.PAYMENT_RECEIVED},
+    EmailKind.SUBSTITUTE_CONFIRMED: _ENDED,
 }
 # These tell the event's time and place, so a later version of the event makes them out of date.
-TELLS_THE_SCHEDULE = {"event_updated", "reminder_due"}
+TELLS_THE_SCHEDULE = {EmailKind.EVENT_UPDATED, EmailKind.REMINDER_DUE}
 
 
 def overtaken_by(kind: str, event_version, facts) -> str | None:
     """What makes a ``kind`` message about an event at ``event_version`` out of date, given the
     ``(kind, event_version)`` of the other messages about the same registration; None if nothing."""
     for other_kind, other_version in facts:
-        if other_kind in OVERTAKEN_BY.get(kind, ()):
+        if other_kind in OVERTAKEN_BY.get(kind, frozenset()):
             return other_kind
-        if (kind in TELLS_THE_SCHEDULE and other_kind == "event_updated" and other_version is not None
+        if (kind in TELLS_THE_SCHEDULE and other_kind == EmailKind.EVENT_UPDATED and other_version is not None
                 and event_version is not None and other_version > event_version):
             return f"event_updated to version {other_version}"
     return None

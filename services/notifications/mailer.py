@@ -15,32 +15,12 @@ from services.common import czech, qr
 from services.common.db import utcnow
 from services.common.greeting import greeting
 from services.common.settings import section, setting
+from services.common.vocabulary import InvoiceKind
+
+from .domain import EMAILS
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
-SUBJECTS = {
-    "registration_confirmed": "Potvrzení přihlášky: {title}",
-    "registration_waitlisted": "Jste na čekací listině: {title}",
-    "registration_promoted": "Uvolnilo se místo, jste přihlášeni: {title}",
-    "registration_cancelled": "Přihláška zrušena: {title}",
-    "registration_restored": "Přihláška obnovena: {title}",
-    "substitute_confirmed": "Jste přihlášeni místo kolegy: {title}",
-    "registration_substituted": "Místo předáno náhradníkovi: {title}",
-    "event_updated": "Změna akce: {title}",
-    "event_cancelled": "Akce se ruší: {title}",
-    "reminder_due": "Připomínka: {title} ({date})",
-    "attendance_confirmed": "Osvědčení o absolvování: {title}",
-    "announcement": "{subject}",
-    "payment_received": "Platba přijata: {title}",
-    "payment_overdue": "Připomínka platby: {title}",
-    "payment_release_warning": "Zaplaťte prosím, jinak místo uvolníme: {title}",
-    "refund_due": "Vrácení platby: {title}",
-    "invoice_issued": "{document} {number}: {title}",
-    "colleagues_registered": "Přihlášení kolegové: {title}",
-    "attendee_message": "{subject}",
-    "materials_available": "Podklady z akce: {title}",
-    "feedback_request": "Zpětná vazba: {title}",
-}
 QR_PLATBA_CID = "<qr-platba@smopk>"
 FIELD_NAMES = {"starts_at": "začátek", "ends_at": "konec", "venue": "místo", "sessions": "termíny"}
 
@@ -94,10 +74,10 @@ def subject(kind, payload):
     make the header, and so every email of the event, impossible to build)."""
     event = payload.get("event") or {}
     invoice = payload.get("invoice") or {}
-    line = SUBJECTS[kind].format(title=event.get("title", ""), subject=payload.get("subject", ""),
-                                 number=invoice.get("number", ""),
-                                 document="Opravný doklad" if invoice.get("kind") == "credit_note" else "Faktura",
-                                 date=czech.date(_moment(event["starts_at"])) if event.get("starts_at") else "")
+    document = "Opravný doklad" if invoice.get("kind") == InvoiceKind.CREDIT_NOTE else "Faktura"
+    line = EMAILS[kind].subject.format(title=event.get("title", ""), subject=payload.get("subject", ""),
+                                       number=invoice.get("number", ""), document=document,
+                                       date=czech.date(_moment(event["starts_at"])) if event.get("starts_at") else "")
     return " ".join(line.split())
 
 
@@ -158,8 +138,9 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
     message["Message-ID"] = message_id
     for name, value in (headers or {}).items():
         message[name] = value
-    message.set_content(_environment.get_template(f"{kind}.txt").render(**context))
-    message.add_alternative(_environment.get_template(f"{kind}.html").render(**context), subtype="html")
+    template = EMAILS[kind].template
+    message.set_content(_environment.get_template(f"{template}.txt").render(**context))
+    message.add_alternative(_environment.get_template(f"{template}.html").render(**context), subtype="html")
     if qr_platba:
         message.get_body(("html",)).add_related(qr.png(qr_platba, scale=4), maintype="image", subtype="png",
                                                 cid=QR_PLATBA_CID, filename="qr-platba.png")

@@ -18,6 +18,7 @@ from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
+from services.common.vocabulary import EmailKind, EmailStatus, RegistrationStatus
 
 from . import domain, store, usecases
 from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
@@ -30,18 +31,6 @@ RETRY_POLL_SECONDS = 2
 RETENTION_SECONDS = 24 * 3600
 # How long before its claim lapses a sender stops trying to record what happened to a message.
 RECORD_MARGIN_SECONDS = 10
-
-
-# What goes with each email besides its text.
-TICKET_ATTACHED = {"registration_confirmed", "registration_promoted", "reminder_due", "substitute_confirmed"}
-# Emails that show how to pay, with a QR Platba picture, while the registration is unpaid.
-PAYMENT_SHOWN = {"registration_confirmed", "registration_promoted", "reminder_due", "payment_overdue",
-                 "payment_release_warning", "substitute_confirmed"}
-# The calendar entry each email carries (see calendar.py): the entry, or its withdrawal.
-CALENDAR_REVISION = {"registration_confirmed": calendar.ENTRY, "registration_promoted": calendar.ENTRY,
-                     "event_updated": calendar.ENTRY, "substitute_confirmed": calendar.ENTRY,
-                     "registration_cancelled": calendar.WITHDRAWN, "event_cancelled": calendar.WITHDRAWN,
-                     "registration_substituted": calendar.WITHDRAWN}
 
 
 class NotificationsService(HealthCheck):
@@ -65,61 +54,61 @@ class NotificationsService(HealthCheck):
 
     @event_handler("registrations", "registration_confirmed")
     def on_registration_confirmed(self, payload):
-        self._unless_paid_for("registration_confirmed", payload)
+        self._unless_paid_for(EmailKind.REGISTRATION_CONFIRMED, payload)
 
     @event_handler("registrations", "registration_waitlisted")
     def on_registration_waitlisted(self, payload):
-        self._about_registration("registration_waitlisted", payload)
+        self._about_registration(EmailKind.REGISTRATION_WAITLISTED, payload)
 
     @event_handler("registrations", "registration_restored")
     def on_registration_restored(self, payload):
         """A cancellation taken back by staff: a seat again (with the ticket) or a place in line."""
-        self._about_registration("registration_restored", payload)
+        self._about_registration(EmailKind.REGISTRATION_RESTORED, payload)
 
     @event_handler("registrations", "registration_promoted")
     def on_registration_promoted(self, payload):
-        self._unless_paid_for("registration_promoted", payload)
+        self._unless_paid_for(EmailKind.REGISTRATION_PROMOTED, payload)
 
     @event_handler("registrations", "registration_cancelled")
     def on_registration_cancelled(self, payload):
-        self._about_registration("registration_cancelled", payload)
+        self._about_registration(EmailKind.REGISTRATION_CANCELLED, payload)
 
     @event_handler("registrations", "registration_substituted")
     def on_registration_substituted(self, payload):
         """Two emails: the substitute's confirmation with their own ticket (not held for payment
         details: the payment came over with the seat), and the old holder's notice. Each is queued
         once by its own message id, so a redelivery after the first was queued sends the second only."""
-        self._queue_and_send("substitute_confirmed", payload, payload["registration"]["email"])
+        self._queue_and_send(EmailKind.SUBSTITUTE_CONFIRMED, payload, payload["registration"]["email"])
         told = {"event": payload["event"], "registration": payload["replaced"],
                 "substitute": {field: payload["registration"][field] for field in ("first_name", "last_name")}}
-        self._queue_and_send("registration_substituted", told, payload["replaced"]["email"])
+        self._queue_and_send(EmailKind.REGISTRATION_SUBSTITUTED, told, payload["replaced"]["email"])
 
     @event_handler("registrations", "event_updated")
     def on_event_updated(self, payload):
-        self._about_registration("event_updated", payload)
+        self._about_registration(EmailKind.EVENT_UPDATED, payload)
 
     @event_handler("registrations", "event_cancelled")
     def on_event_cancelled(self, payload):
-        self._about_registration("event_cancelled", payload)
+        self._about_registration(EmailKind.EVENT_CANCELLED, payload)
 
     @event_handler("registrations", "payment_release_warning")
     def on_payment_release_warning(self, payload):
-        self._about_registration("payment_release_warning", payload)
+        self._about_registration(EmailKind.PAYMENT_RELEASE_WARNING, payload)
 
     @event_handler("registrations", "reminder_due")
     def on_reminder_due(self, payload):
-        self._about_registration("reminder_due", payload)
+        self._about_registration(EmailKind.REMINDER_DUE, payload)
 
     @event_handler("registrations", "attendance_confirmed")
     def on_attendance_confirmed(self, payload):
-        self._about_registration("attendance_confirmed", payload)
+        self._about_registration(EmailKind.ATTENDANCE_CONFIRMED, payload)
 
     @event_handler("registrations", "colleagues_registered")
     def on_colleagues_registered(self, payload):
         """One summary to whoever registered colleagues, with every attendee's manage link (each
         attendee has their own email too). Recorded once by its group's first registration: a
         redelivery, or a retry after a failure halfway, finds it recorded and sends nothing twice."""
-        self._queue_and_send("colleagues_registered", payload, payload["registrant"]["email"])
+        self._queue_and_send(EmailKind.COLLEAGUES_REGISTERED, payload, payload["registrant"]["email"])
 
     # From payments: the confirmation of a registration that is paid for waits for its payment
     # details, so that the one email carries the variable symbol and the QR Platba code.
@@ -130,21 +119,21 @@ class NotificationsService(HealthCheck):
 
     @event_handler("payments", "payment_received")
     def on_payment_received(self, payload):
-        self._about_registration("payment_received", payload)
+        self._about_registration(EmailKind.PAYMENT_RECEIVED, payload)
 
     @event_handler("payments", "payment_overdue")
     def on_payment_overdue(self, payload):
-        self._about_registration("payment_overdue", payload)
+        self._about_registration(EmailKind.PAYMENT_OVERDUE, payload)
 
     @event_handler("payments", "refund_due")
     def on_refund_due(self, payload):
-        self._about_registration("refund_due", payload)
+        self._about_registration(EmailKind.REFUND_DUE, payload)
 
     @event_handler("payments", "invoice_issued")
     def on_invoice_issued(self, payload):
         """The invoice (or credit note) to the organisation's billing address and to each registrant."""
         for recipient in payload["recipients"]:
-            self._queue_and_send("invoice_issued", dict(payload, recipient=recipient), recipient)
+            self._queue_and_send(EmailKind.INVOICE_ISSUED, dict(payload, recipient=recipient), recipient)
 
     @event_handler("registrations", "attendees_messaged")
     def on_attendees_messaged(self, payload):
@@ -193,8 +182,8 @@ class NotificationsService(HealthCheck):
             for contact, not_before in zip(recipients, schedule, strict=True):
                 payload = {"announcement_id": announcement_id, "subject": subject, "text": text, "contact": contact,
                            "unsubscribe_url": f"{base_url}/announcements/unsubscribe/{contact['unsubscribe_token']}"}
-                usecases.queue(tx, "announcement", payload, contact["email"], self._message_id("announcement", payload),
-                               now, not_before=not_before)
+                usecases.queue(tx, EmailKind.ANNOUNCEMENT, payload, contact["email"],
+                               self._message_id(EmailKind.ANNOUNCEMENT, payload), now, not_before=not_before)
         return len(recipients)
 
     @rpc
@@ -204,7 +193,7 @@ class NotificationsService(HealthCheck):
             refused = store.count_refused_by_server(tx)
         return [metrics.sample("smopk_emails", "gauge", "Emails by delivery state.", counts.get(status, 0),
                                status=status)
-                for status in (store.QUEUED, store.SENDING, store.SENT, store.RETRY, store.FAILED, store.SUPERSEDED)
+                for status in EmailStatus
                 ] + [metrics.sample("smopk_emails_refused_by_server", "gauge",
                                     "Emails waiting because the SMTP server refused us (5xx): an alarm.", refused)]
 
@@ -347,29 +336,30 @@ class NotificationsService(HealthCheck):
 
     def _compose(self, message):
         kind, payload, settings = message["kind"], message["payload"], self.settings
+        email = domain.EMAILS[kind]
+        registration = payload.get("registration") or {}
+        # A restored registration may be back in line rather than in a seat: then no ticket, no entry.
+        seat = not email.seat_only or registration["status"] == RegistrationStatus.CONFIRMED
         attachments, headers = [], {}
-        restored_seat = kind == "registration_restored" and payload["registration"]["status"] == "confirmed"
-        if kind in TICKET_ATTACHED or restored_seat:
+        if email.ticket and seat:
             attachments.append(_attachment(self.documents.render_ticket(payload)))
-        if kind == "attendance_confirmed":
-            certificate = self.documents.render_certificate(payload["registration"]["id"], original=True)
-            attachments.append(_attachment(certificate))
-        if kind == "invoice_issued":
+        if email.certificate:
+            attachments.append(_attachment(self.documents.render_certificate(registration["id"], original=True)))
+        if email.invoice:
             attachments.append(_attachment(self.documents.render_invoice(payload["invoice"])))
             attachments.append((f"{payload['invoice']['number']}.isdoc", "application/xml",
                                 base64.b64decode(payload["isdoc"])))
-        payment = (payload.get("registration") or {}).get("payment") or {}
-        qr_platba = payment.get("spd") if kind in PAYMENT_SHOWN and not payload["registration"].get("paid_at") \
-            else None
-        if kind in CALENDAR_REVISION or restored_seat:
-            revision = CALENDAR_REVISION.get(kind, calendar.ENTRY)
-            if restored_seat and payload.get("restored_from") == payload["registration"]["id"]:
+        payment = registration.get("payment") or {}
+        qr_platba = payment.get("spd") if email.payment and not registration.get("paid_at") else None
+        if email.calendar is not None and seat:
+            revision = email.calendar
+            if revision == calendar.ENTRY and payload.get("restored_from") == registration.get("id"):
                 revision = calendar.RETURNED  # the same entry again, after its withdrawal
             attachments.append(("zruseni.ics" if revision == calendar.WITHDRAWN else "pozvanka.ics",
                                 f"text/calendar; method={calendar.METHOD}; charset=utf-8",
                                 calendar.ics(payload, revision=revision, sender=settings.mail_from,
                                              organiser=settings.organiser_name, now=self.clock())))
-        if kind == "announcement":
+        if email.unsubscribe:
             headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return compose(

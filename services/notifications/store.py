@@ -3,13 +3,9 @@ from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, fun
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import UTCDateTime
+from services.common.vocabulary import EmailKind, EmailStatus
 
 metadata = MetaData()
-
-QUEUED, SENDING, SENT, RETRY, FAILED = "queued", "sending", "sent", "awaiting_retry", "failed"
-# Not sent because what it says was overtaken before it went (a confirmation of a registration
-# cancelled meanwhile): see ``domain.overtaken_by``.
-SUPERSEDED = "superseded"
 
 messages = Table(
     "messages",
@@ -49,7 +45,7 @@ def claim(session, message_id, now, until) -> bool:
     """Take a message for sending, unless it is sent, failed, or being sent by someone else."""
     result = session.execute(
         update(messages).where(messages.c.id == message_id, *_claimable(now))
-        .values(status=SENDING, claimed_until=until)
+        .values(status=EmailStatus.SENDING, claimed_until=until)
     )
     return result.rowcount == 1
 
@@ -64,11 +60,11 @@ def _claimable(now):
     return (
         or_(
             # queued, now or from a paced time on (announcements)
-            (messages.c.status == QUEUED)
+            (messages.c.status == EmailStatus.QUEUED)
             & (messages.c.next_attempt_at.is_(None) | (messages.c.next_attempt_at <= now)),
-            (messages.c.status == RETRY) & (messages.c.next_attempt_at <= now),
+            (messages.c.status == EmailStatus.AWAITING_RETRY) & (messages.c.next_attempt_at <= now),
             # a sender that died mid-way: its claim has lapsed
-            (messages.c.status == SENDING) & (messages.c.claimed_until < now),
+            (messages.c.status == EmailStatus.SENDING) & (messages.c.claimed_until < now),
         ),
     )
 
@@ -82,7 +78,7 @@ def facts_since(session, message):
         return []
     about = messages.c.registration_id == message["registration_id"]
     restored = session.execute(select(func.max(messages.c.id)).where(
-        about, messages.c.kind == "registration_restored", messages.c.id <= message["id"])).scalar()
+        about, messages.c.kind == EmailKind.REGISTRATION_RESTORED, messages.c.id <= message["id"])).scalar()
     query = select(messages.c.kind, messages.c.event_version).where(about, messages.c.id != message["id"])
     if restored is not None:
         query = query.where(messages.c.id > restored)
@@ -112,7 +108,7 @@ def requeue(session, message_id) -> bool:
     """Put a message back in the queue to be sent again now, whatever became of it."""
     return session.execute(
         update(messages).where(messages.c.id == message_id)
-        .values(status=QUEUED, next_attempt_at=None, claimed_until=None)
+        .values(status=EmailStatus.QUEUED, next_attempt_at=None, claimed_until=None)
     ).rowcount == 1
 
 
@@ -123,7 +119,7 @@ def count_by_status(session):
 def count_refused_by_server(session) -> int:
     """Emails waiting because the server answered 5xx about us (authentication, the sender)."""
     return session.execute(select(func.count()).select_from(messages).where(
-        messages.c.status == RETRY, messages.c.last_error.like("5%"))).scalar_one()
+        messages.c.status == EmailStatus.AWAITING_RETRY, messages.c.last_error.like("5%"))).scalar_one()
 
 
 def messages_to(session, address):
@@ -138,7 +134,8 @@ def delete_messages(session, message_ids):
 
 def purge_sent_bodies(session, sent_before):
     """Forget what sent emails said (their payload) after their time; the delivery record stays."""
-    return session.execute(update(messages).where(messages.c.status == SENT, messages.c.sent_at < sent_before)
+    return session.execute(update(messages)
+                           .where(messages.c.status == EmailStatus.SENT, messages.c.sent_at < sent_before)
                            .values(payload=PURGED)).rowcount
 
 

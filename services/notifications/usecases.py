@@ -1,6 +1,8 @@
 """The notifications service's use cases around its message table."""
 from datetime import timedelta
 
+from services.common.vocabulary import EmailStatus
+
 from . import domain, store
 
 CLAIM_SECONDS = 120
@@ -12,7 +14,7 @@ def queue(session, kind, payload, recipient, message_id_header, now, not_before=
     return store.add_message(session, dict(
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
         registration_id=about.get("id"), event_version=(payload.get("event") or {}).get("version"),
-        message_id_header=message_id_header, status=store.QUEUED, attempts=0, created_at=now,
+        message_id_header=message_id_header, status=EmailStatus.QUEUED, attempts=0, created_at=now,
         next_attempt_at=not_before,
     ))
 
@@ -25,7 +27,7 @@ def claim(session, message_id, now):
     message = store.get_message(session, message_id)
     reason = domain.overtaken_by(message["kind"], message["event_version"], store.facts_since(session, message))
     if reason is not None:
-        store.record_outcome(session, message_id, {"status": store.SUPERSEDED, "next_attempt_at": None,
+        store.record_outcome(session, message_id, {"status": EmailStatus.SUPERSEDED, "next_attempt_at": None,
                                                    "last_error": f"not sent: overtaken by {reason}"})
         return None
     return message
@@ -33,7 +35,7 @@ def claim(session, message_id, now):
 
 def record_sent(session, message, now):
     store.record_outcome(session, message["id"], {
-        "status": store.SENT, "attempts": message["attempts"] + 1, "sent_at": now, "last_error": None,
+        "status": EmailStatus.SENT, "attempts": message["attempts"] + 1, "sent_at": now, "last_error": None,
         "next_attempt_at": None,
     })
 
@@ -41,7 +43,8 @@ def record_sent(session, message, now):
 def record_failure(session, message, error, permanent, now, delays):
     attempts = message["attempts"] + 1
     if permanent or domain.gives_up(attempts):
-        values = {"status": store.FAILED, "next_attempt_at": None}
+        values = {"status": EmailStatus.FAILED, "next_attempt_at": None}
     else:
-        values = {"status": store.RETRY, "next_attempt_at": domain.next_attempt_at(attempts, now, delays)}
+        values = {"status": EmailStatus.AWAITING_RETRY,
+                  "next_attempt_at": domain.next_attempt_at(attempts, now, delays)}
     store.record_outcome(session, message["id"], dict(values, attempts=attempts, last_error=str(error)[:2000]))

@@ -5,6 +5,7 @@ in this service; prices come from registrations in whole crowns.
 """
 import unicodedata
 from datetime import date, timedelta
+from enum import StrEnum
 
 from qrplatba import QRPlatbaGenerator
 from schwifty import IBAN
@@ -12,6 +13,7 @@ from schwifty.exceptions import SchwiftyException
 
 from services.common.czech import local, money
 from services.common.errors import Conflict, ValidationError
+from services.common.vocabulary import InvoiceKind, PaymentStatus
 
 HALERE = 100
 # A registration's own variable symbol is 1 and its id; an invoice for several people gets 2
@@ -20,37 +22,50 @@ REGISTRATION_VS_PREFIX = "1"
 GROUP_VS_PREFIX = "2"
 SPD_MESSAGE_LENGTH = 60
 
-INVOICE_PREFIX = {"invoice": "FV", "credit_note": "OD"}
+INVOICE_PREFIX = {InvoiceKind.INVOICE: "FV", InvoiceKind.CREDIT_NOTE: "OD"}
 NOT_A_VAT_PAYER = "Dodavatel není plátcem DPH."
 
-# What a bank line that does not simply pay what is due is put on the staff's list for.
-UNKNOWN = "unknown"
-UNDERPAID = "underpaid"
-OVERPAID = "overpaid"
-ALREADY_PAID = "already_paid"
-CANCELLED = "cancelled"
-FOREIGN = "foreign_currency"
-MATCHED = "matched"
-REVERSED = "reversed"
+
+
+class LineOutcome(StrEnum):
+    """How a bank line ended (``transactions.outcome``): it paid what was due (matched), it is not
+    money in (ignored), or it is on the staff's list, for the reason ``REASONS`` gives."""
+
+    MATCHED = "matched"
+    IGNORED = "ignored"  # money out: not ours to match
+    UNKNOWN = "unknown"  # no symbol, or one of no request
+    UNDERPAID = "underpaid"
+    OVERPAID = "overpaid"
+    ALREADY_PAID = "already_paid"
+    CANCELLED = "cancelled"  # it pays a cancelled registration
+    FOREIGN = "foreign_currency"
+    REVERSED = "reversed"  # the bank took a payment back
+
+
+# Lines that pay requests (an underpayment pays part, an overpayment all and more).
+PAYING = (LineOutcome.MATCHED, LineOutcome.UNDERPAID, LineOutcome.OVERPAID)
+# Lines nobody needs to look at.
+SETTLED = (LineOutcome.MATCHED, LineOutcome.IGNORED)
+
 REASONS = {
-    REVERSED: "Banka platbu vrátila (storno)",
+    LineOutcome.REVERSED: "Banka platbu vrátila (storno)",
     "reversal_unmatched": "Banka platbu vrátila (storno); původní platbu jsme nenašli",
     "reversed_debit": "Banka vrátila odchozí platbu (storno)",
     "paid_in_time_after_release": "Platba došla včas (do splatnosti), místo ale bylo mezitím uvolněno",
     "late_full": "Platba došla včas, ale místo už bylo obsazené",
-    UNKNOWN: "Neznámý variabilní symbol",
+    LineOutcome.UNKNOWN: "Neznámý variabilní symbol",
     "no_symbol": "Chybí variabilní symbol",
-    FOREIGN: "Platba v jiné měně",
-    UNDERPAID: "Nedoplatek",
-    OVERPAID: "Přeplatek",
-    ALREADY_PAID: "Už zaplaceno, platba navíc",
-    CANCELLED: "Přihláška je zrušená",
+    LineOutcome.FOREIGN: "Platba v jiné měně",
+    LineOutcome.UNDERPAID: "Nedoplatek",
+    LineOutcome.OVERPAID: "Přeplatek",
+    LineOutcome.ALREADY_PAID: "Už zaplaceno, platba navíc",
+    LineOutcome.CANCELLED: "Přihláška je zrušená",
 }
 
 PAID_IN_TIME_NOTES = {
     None: "platba došla včas, ale po uvolnění místa: přihláška se obnoví, je-li volné místo, jinak se platba vrátí",
-    "paid": "platba došla včas, ale po uvolnění místa: přihláška je obnovená",
-    CANCELLED: "platba došla včas, ale místo už bylo obsazené: platba se vrací (najdete ji ve Vratkách)",
+    PaymentStatus.PAID: "platba došla včas, ale po uvolnění místa: přihláška je obnovená",
+    PaymentStatus.CANCELLED: "platba došla včas, ale místo už bylo obsazené: platba se vrací (najdete ji ve Vratkách)",
 }
 
 
@@ -62,7 +77,25 @@ def paid_in_time_note(reason: str | None, statuses: list[str] | None = None) -> 
         return None
     if statuses is None:
         return PAID_IN_TIME_NOTES[None]
-    return PAID_IN_TIME_NOTES[CANCELLED if CANCELLED in statuses else "paid"]
+    return PAID_IN_TIME_NOTES[PaymentStatus.CANCELLED if PaymentStatus.CANCELLED in statuses else PaymentStatus.PAID]
+
+
+class InvoiceState(StrEnum):
+    """Whether an invoice is paid, as the list of invoices says it (``invoice_payment``)."""
+
+    CREDIT_NOTE = "credit_note"  # a credit note: nothing to pay
+    CANCELLED = "cancelled"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    UNPAID = "unpaid"
+
+
+class InvoiceMode(StrEnum):
+    """When invoices are issued (``INVOICE_MODE``): a non-member's at registration, or only when
+    staff ask."""
+
+    ON_REGISTRATION = "on_registration"
+    ON_REQUEST = "on_request"
 
 
 def invoice_payment(kind, cancelled, due_on, requests, today, total_halere=None) -> dict:
@@ -73,18 +106,20 @@ def invoice_payment(kind, cancelled, due_on, requests, today, total_halere=None)
     (``status``, ``paid_at``, ``amount_halere``, ``paid_halere``); a cancelled one (taken back by a
     credit note) does not count. When that leaves less to pay than the invoice's ``total_halere``,
     the label says how much: ``nezaplaceno, zbývá 1 000,00 Kč``."""
-    if kind == "credit_note":
-        return {"state": "credit_note", "label": "dobropis", "paid_on": None, "owed_halere": 0, "owed": money(0)}
+    if kind == InvoiceKind.CREDIT_NOTE:
+        return {"state": InvoiceState.CREDIT_NOTE, "label": "dobropis", "paid_on": None, "owed_halere": 0,
+                "owed": money(0)}
     if cancelled:
-        return {"state": "cancelled", "label": "stornována", "paid_on": None, "owed_halere": 0, "owed": money(0)}
+        return {"state": InvoiceState.CANCELLED, "label": "stornována", "paid_on": None, "owed_halere": 0,
+                "owed": money(0)}
     due = owed(requests)
-    live = [r for r in requests if r["status"] != "cancelled"]
-    if live and all(r["status"] == "paid" for r in live):
+    live = [r for r in requests if r["status"] != PaymentStatus.CANCELLED]
+    if live and all(r["status"] == PaymentStatus.PAID for r in live):
         paid_on = max(local(r["paid_at"]).date() for r in live if r["paid_at"])
-        return {"state": "paid", "label": f"zaplaceno {paid_on.day}. {paid_on.month}. {paid_on.year}",
+        return {"state": InvoiceState.PAID, "label": f"zaplaceno {paid_on.day}. {paid_on.month}. {paid_on.year}",
                 "paid_on": paid_on.isoformat(), "owed_halere": due, "owed": money(due)}
-    state, label = (("overdue", "po splatnosti") if date.fromisoformat(str(due_on)[:10]) < today
-                    else ("unpaid", "nezaplaceno"))
+    state, label = ((InvoiceState.OVERDUE, "po splatnosti") if date.fromisoformat(str(due_on)[:10]) < today
+                    else (InvoiceState.UNPAID, "nezaplaceno"))
     if total_halere is not None and due != total_halere:
         label += f", zbývá {money(due)}"
     return {"state": state, "label": label, "paid_on": None, "owed_halere": due, "owed": money(due)}
@@ -190,7 +225,8 @@ def owed(requests: list[dict]) -> int:
     credit note (or never invoiced), and what was paid on it is refunded. On an invoice this is
     therefore its amount less its credit notes less what was paid: the one rule behind every
     amount asked for (pages, API, QR Platba, emails, the ticket) and the matching of payments."""
-    return sum(max(r["amount_halere"] - r["paid_halere"], 0) for r in requests if r["status"] != "cancelled")
+    return sum(max(r["amount_halere"] - r["paid_halere"], 0) for r in requests
+               if r["status"] != PaymentStatus.CANCELLED)
 
 
 def payment_block(account: dict, request: dict, now, invoice: dict | None = None,
@@ -233,24 +269,24 @@ def allocate(amount_halere: int, requests: list[dict]):
     return shares, left
 
 
-def outcome(amount_halere: int, requests: list[dict]):
+def outcome(amount_halere: int, requests: list[dict]) -> tuple[LineOutcome, str | None]:
     """How a payment of ``amount_halere`` to these requests (open ones first) ends:
     ``(outcome, czech_reason or None)``."""
     if not requests:
-        return UNKNOWN, REASONS[UNKNOWN]
-    if all(r["status"] == "cancelled" for r in requests):
-        return CANCELLED, REASONS[CANCELLED]
+        return LineOutcome.UNKNOWN, REASONS[LineOutcome.UNKNOWN]
+    if all(r["status"] == PaymentStatus.CANCELLED for r in requests):
+        return LineOutcome.CANCELLED, REASONS[LineOutcome.CANCELLED]
     due = owed(requests)  # a cancelled colleague's fee, taken back by a credit note, is not asked for
     if due <= 0:
-        return ALREADY_PAID, REASONS[ALREADY_PAID]
+        return LineOutcome.ALREADY_PAID, REASONS[LineOutcome.ALREADY_PAID]
     if amount_halere < due:
-        return UNDERPAID, f"{REASONS[UNDERPAID]} {money(due - amount_halere)}"
+        return LineOutcome.UNDERPAID, f"{REASONS[LineOutcome.UNDERPAID]} {money(due - amount_halere)}"
     if amount_halere > due:
-        return OVERPAID, f"{REASONS[OVERPAID]} {money(amount_halere - due)}"
-    return MATCHED, None
+        return LineOutcome.OVERPAID, f"{REASONS[LineOutcome.OVERPAID]} {money(amount_halere - due)}"
+    return LineOutcome.MATCHED, None
 
 
-def document_number(kind: str, year: int, sequence: int) -> str:
+def document_number(kind: InvoiceKind, year: int, sequence: int) -> str:
     return f"{INVOICE_PREFIX[kind]}-{year}-{sequence:04d}"
 
 
@@ -319,10 +355,8 @@ def check_invoiceable(requests: list[dict]):
     if len({r["organisation_ico"] or r["email"] for r in requests}) > 1:
         raise Conflict("invoice_mixed_customers", "Jedna faktura může pokrýt jen přihlášky jedné organizace.")
     for request in requests:
-        if request["status"] != "open":
+        if request["status"] != PaymentStatus.OPEN:
             raise Conflict("invoice_not_open", f"Přihláška {request['registration_id']} je zaplacená nebo zrušená.")
         if request["invoice_id"] is not None:
             raise Conflict("already_invoiced", f"Přihláška {request['registration_id']} už je vyfakturovaná.")
 
-
-INVOICE_MODES = ("on_registration", "on_request")

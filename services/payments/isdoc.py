@@ -16,10 +16,12 @@ from lxml import etree
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from services.common.vocabulary import InvoiceKind
+
 NAMESPACE = "http://isdoc.cz/namespace/2013"
 VERSION = "6.0.2"
 ISSUING_SYSTEM = "SMOPK přihlášky na akce"
-DOCUMENT_TYPES = {"invoice": "1", "credit_note": "2"}
+DOCUMENT_TYPES = {InvoiceKind.INVOICE: "1", InvoiceKind.CREDIT_NOTE: "2"}
 # "0" is "from the bottom" (tax computed from the base), as the documents service was asked to write.
 VAT_CALCULATION_METHOD = "0"
 TRANSFER_TO_ACCOUNT = "42"
@@ -37,7 +39,7 @@ _BUILDING_NUMBER = re.compile(
 def isdoc(invoice: dict) -> bytes:
     """The ISDOC 6.0.2 document of ``invoice`` (the payments service's invoice dict), UTF-8 XML."""
     supplier, customer = invoice["supplier"], invoice["customer"]
-    credit = invoice["kind"] == "credit_note"
+    credit = invoice["kind"] == InvoiceKind.CREDIT_NOTE
     sign = -1 if credit else 1
     vat_payer = bool(supplier["vat_payer"])
 

@@ -26,6 +26,7 @@ from services.common.outbox import OutboxRelay
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
 from services.common.settings import SettingsProvider
+from services.common.vocabulary import LookupStatus, PaymentStatus, StatementFormat
 
 from . import domain, isdoc, statements, store, usecases
 from .schemas import (
@@ -116,7 +117,7 @@ class PaymentsService(HealthCheck):
     def _request_payment(self, payload, after):
         registration, settings = payload["registration"], self.settings
         customer = None
-        if (requires_payment(registration) and settings.invoice_mode == "on_registration"
+        if (requires_payment(registration) and settings.invoice_mode == domain.InvoiceMode.ON_REGISTRATION
                 and not registration.get("is_member") and registration.get("organisation_ico")):
             customer = self._organisation(registration["organisation_ico"])  # before the transaction
         with self.db.transaction() as tx:
@@ -139,7 +140,7 @@ class PaymentsService(HealthCheck):
         except NotFound:
             pass
         found = self.members.lookup_organisation(ico)
-        return found if found.get("status") == "found" else None
+        return found if found.get("status") == LookupStatus.FOUND else None
 
     # Timers
 
@@ -159,13 +160,13 @@ class PaymentsService(HealthCheck):
     def fetch_from_bank(self):
         """Import the last FIO_LOOKBACK_DAYS of the Fio account (FIO_API_TOKEN); lines imported
         before are skipped. The timer calls it every FIO_POLL_SECONDS."""
-        return self._import(self._bank_lines(), "fio")
+        return self._import(self._bank_lines(), StatementFormat.FIO)
 
     @rpc(expected_exceptions=EXPECTED)
     def stage_from_bank(self):
         """Fetch the bank's new lines as ``fetch_from_bank`` does and say what importing them would
         do, as ``stage_statement`` (a ``token`` for ``import_staged``)."""
-        return self._stage({"format": "fio", "statement_id": None, "transactions": self._bank_lines()})
+        return self._stage({"format": StatementFormat.FIO, "statement_id": None, "transactions": self._bank_lines()})
 
     def _bank_lines(self):
         return usecases.bank_lines(self.settings, self.clock())
@@ -247,7 +248,7 @@ class PaymentsService(HealthCheck):
         """What is still owed, by event: every open request."""
         with self.db.transaction() as tx:
             rows = usecases.requests_of_event(tx, self.settings, int(event_id) if event_id is not None else None,
-                                              self.clock(), status="open")
+                                              self.clock(), status=PaymentStatus.OPEN)
         return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -399,12 +400,14 @@ class PaymentsService(HealthCheck):
             backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
         return [metrics.sample("smopk_payment_requests", "gauge", "Payment requests by state.",
                                counts.get(status, 0), status=status)
-                for status in ("open", "paid", "cancelled")] + [backlog]
+                for status in PaymentStatus] + [backlog]
 
 
 def _counts(summary):
     """A summary for the log: the counts, not the names of who paid."""
-    return {key: value for key, value in summary.items() if key != "paid"}
+    counts = dict(summary)
+    counts.pop("paid", None)
+    return counts
 
 
 def _typed(registration):
@@ -429,7 +432,7 @@ def _request_view(request, block, invoices=()):
         "paid_at": request["paid_at"].isoformat() if request["paid_at"] else None, "paid_by": request["paid_by"],
         "reminded_at": request["reminded_at"].isoformat() if request["reminded_at"] else None,
         "invoices": list(invoices),
-        "payment": block, "spd": block["spd"] if request["status"] == "open" else None,
+        "payment": block, "spd": block["spd"] if request["status"] == PaymentStatus.OPEN else None,
     }
 
 
@@ -446,7 +449,7 @@ def _transaction_view(row):
 
 
 def _received_view(row, paid, invoice_number):
-    waiting = row["outcome"] not in ("matched", "ignored") and row["resolved_at"] is None
+    waiting = row["outcome"] not in domain.SETTLED and row["resolved_at"] is None
     return dict(_transaction_view(row), invoice_number=invoice_number, waiting=row["reason"] if waiting else None,
                 paid=[dict(item, amount=domain.money(item["amount_halere"])) for item in paid],
                 note=domain.paid_in_time_note(row["reason"], [item["status"] for item in paid]))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from services.common.settings import flag, setting, text
 
-from .domain import INVOICE_MODES, bank_account
+from .domain import InvoiceMode, bank_account
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Settings:
     account: dict  # domain.bank_account: the IBAN checked, and its Czech form
     days_to_pay: int
     due_after_start: bool
-    invoice_mode: str  # one of domain.INVOICE_MODES
+    invoice_mode: InvoiceMode
     vat_rate: int  # 0 unless the association is a VAT payer
     supplier: dict  # the invoice's supplier block, as documents and ISDOC print it
     fio_api_token: str  # "" when the bank API is not used
@@ -30,14 +30,15 @@ def load(config: Mapping) -> Settings:
     """What paying and invoicing need from the configuration, checked."""
     account = bank_account(text(setting(config, "BANK_IBAN")), setting(config, "BANK_BIC") or None)
     mode = setting(config, "INVOICE_MODE", blank_is_default=True)
-    if mode not in INVOICE_MODES:
-        raise ValueError(f"INVOICE_MODE must be one of {INVOICE_MODES}, not {mode!r}")
+    modes = tuple(known.value for known in InvoiceMode)
+    if mode not in modes:
+        raise ValueError(f"INVOICE_MODE must be one of {modes}, not {mode!r}")
     vat_payer = flag(setting(config, "VAT_PAYER"))
     return Settings(
         account=account,
         days_to_pay=int(setting(config, "PAYMENT_DAYS")),
         due_after_start=flag(setting(config, "PAYMENT_DUE_AFTER_START")),
-        invoice_mode=mode,
+        invoice_mode=InvoiceMode(mode),
         vat_rate=int(setting(config, "VAT_RATE")) if vat_payer else 0,
         supplier={
             "name": setting(config, "ORGANISER_NAME"), "address": setting(config, "ORGANISER_ADDRESS"),

@@ -60,6 +60,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE
+from services.common.vocabulary import StatementFormat
 
 
 class StatementError(ValueError):
@@ -231,7 +232,7 @@ class _Camt:
                 self.position = position
                 self.entry(entry, number, account, transactions, fingerprints)
         _assign_bank_ids(transactions, fingerprints)
-        return {"format": "camt.053", "account": account, "statement_id": self.text(statements[0], "Id"),
+        return {"format": StatementFormat.CAMT_053, "account": account, "statement_id": self.text(statements[0], "Id"),
                 "transactions": transactions}
 
     def tag(self, name: str) -> str:
@@ -501,4 +502,5 @@ def _parse_gpc(data: bytes) -> dict:
         _fingerprint(account, t["booked_on"], t["amount_halere"], t["variable_symbol"], t["counter_account"],
                      t["counter_name"], statement_id, statement_date, position, line, *parts)
         for position, (t, line, parts) in enumerate(zip(transactions, raw_lines, messages, strict=True), start=1)])
-    return {"format": "gpc", "account": account, "statement_id": statement_id, "transactions": transactions}
+    return {"format": StatementFormat.GPC, "account": account, "statement_id": statement_id,
+            "transactions": transactions}

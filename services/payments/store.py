@@ -21,6 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from services.common import numbering
 from services.common.db import UTCDateTime
 from services.common.outbox import outbox_table
+from services.common.vocabulary import InvoiceKind, PaymentStatus
+
+from .domain import SETTLED
 
 metadata = MetaData()
 
@@ -43,7 +46,7 @@ payment_requests = Table(
     Column("paid_halere", Integer, nullable=False, default=0),
     Column("due_on", Date, nullable=False),
     # open -> paid | cancelled
-    Column("status", String(20), nullable=False, default="open"),
+    Column("status", String(20), nullable=False, default=PaymentStatus.OPEN),
     Column("invoice_id", Integer, ForeignKey("invoices.id"), index=True),
     # The registration and its event as registrations last told us: what later events carry.
     Column("payload", JSON, nullable=False),
@@ -199,7 +202,7 @@ def requests_by_symbols(session, symbols) -> dict:
     invoice_of, request_ids_of = {}, {}
     for chunk in _chunks(symbols):
         invoice_of.update(session.execute(select(invoices.c.variable_symbol, invoices.c.id).where(
-            invoices.c.variable_symbol.in_(chunk), invoices.c.kind == "invoice",
+            invoices.c.variable_symbol.in_(chunk), invoices.c.kind == InvoiceKind.INVOICE,
             invoices.c.cancelled_at.is_(None))).all())
         for request_id, symbol in session.execute(select(payment_requests.c.id, payment_requests.c.variable_symbol)
                                                   .where(payment_requests.c.variable_symbol.in_(chunk))):
@@ -242,7 +245,7 @@ def requests_of(session, registration_ids, lock=False):
 def open_requests_for(session, event_id, organisation_ico, lock=False):
     query = select(payment_requests).where(
         payment_requests.c.event_id == event_id, payment_requests.c.organisation_ico == organisation_ico,
-        payment_requests.c.status == "open", payment_requests.c.invoice_id.is_(None),
+        payment_requests.c.status == PaymentStatus.OPEN, payment_requests.c.invoice_id.is_(None),
     ).order_by(payment_requests.c.id)
     return _all(session, query.with_for_update() if lock else query)
 
@@ -267,7 +270,7 @@ def due_for_reminder(session, today, now):
     """Open requests past their due date, not reminded, of events still to come (after the event
     a reminder would ask to cancel what can no longer be cancelled: staff see them in ``overdue``)."""
     return _all(session, select(payment_requests).where(
-        payment_requests.c.status == "open", payment_requests.c.due_on < today,
+        payment_requests.c.status == PaymentStatus.OPEN, payment_requests.c.due_on < today,
         payment_requests.c.reminded_at.is_(None), payment_requests.c.event_starts_at > now,
     ).order_by(payment_requests.c.id))
 
@@ -275,7 +278,7 @@ def due_for_reminder(session, today, now):
 def overdue(session, today, now):
     """Open requests past their due date whose reminder went out, or whose event has begun."""
     return _all(session, select(payment_requests).where(
-        payment_requests.c.status == "open", payment_requests.c.due_on < today,
+        payment_requests.c.status == PaymentStatus.OPEN, payment_requests.c.due_on < today,
         or_(payment_requests.c.reminded_at.is_not(None), payment_requests.c.event_starts_at <= now),
     ).order_by(payment_requests.c.due_on, payment_requests.c.id))
 
@@ -312,7 +315,7 @@ def update_transaction(session, transaction_id, values):
 def unresolved(session):
     """Bank lines that wait for a person: not matched exactly and not settled by hand."""
     return _all(session, select(transactions).where(
-        transactions.c.outcome.not_in(("matched", "ignored")), transactions.c.resolved_at.is_(None),
+        transactions.c.outcome.not_in(SETTLED), transactions.c.resolved_at.is_(None),
     ).order_by(transactions.c.booked_on, transactions.c.id))
 
 
@@ -394,7 +397,8 @@ def live_group_invoices(session, invoice_ids) -> dict:
     live invoices (not cancelled, not credit notes): what a payment under their symbol pays."""
     found = {}
     for chunk in _chunks(sorted(set(invoice_ids))):
-        for invoice in _all(session, select(invoices).where(invoices.c.id.in_(chunk), invoices.c.kind == "invoice",
+        for invoice in _all(session, select(invoices).where(invoices.c.id.in_(chunk),
+                                                            invoices.c.kind == InvoiceKind.INVOICE,
                                                             invoices.c.cancelled_at.is_(None))):
             found[invoice["id"]] = (invoice, [])
         rows = _all(session, select(invoice_items.c.invoice_id.label("on_invoice"), payment_requests)
@@ -464,7 +468,7 @@ def invoice_numbers_by_symbols(session, symbols) -> dict:
     found = {}
     for chunk in _chunks(sorted(s for s in symbols if s)):
         found.update(session.execute(select(invoices.c.variable_symbol, invoices.c.number).where(
-            invoices.c.variable_symbol.in_(chunk), invoices.c.kind == "invoice")).all())
+            invoices.c.variable_symbol.in_(chunk), invoices.c.kind == InvoiceKind.INVOICE)).all())
     return found
 
 
@@ -473,8 +477,9 @@ def live_invoice_numbers(session, request_ids) -> dict:
     found = {}
     rows = session.execute(select(invoice_items.c.request_id, invoices.c.number)
                            .join(invoices, invoices.c.id == invoice_items.c.invoice_id)
-                           .where(invoice_items.c.request_id.in_(list(request_ids)), invoices.c.kind == "invoice",
-                                  invoices.c.cancelled_at.is_(None)).order_by(invoices.c.id))
+                           .where(invoice_items.c.request_id.in_(list(request_ids)),
+                                  invoices.c.kind == InvoiceKind.INVOICE, invoices.c.cancelled_at.is_(None))
+                           .order_by(invoices.c.id))
     for request_id, number in rows:
         found.setdefault(request_id, []).append(number)
     return found

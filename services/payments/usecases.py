@@ -14,6 +14,7 @@ from services.common.czech import local
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.outbox import delete_rows_about
 from services.common.payment import requires_payment
+from services.common.vocabulary import InvoiceKind, PaymentStatus
 
 from . import domain, fio, isdoc, statements, store
 
@@ -36,13 +37,13 @@ def request_payment(session, outbox, settings, payload, after, now, customer=Non
     registration, event = payload["registration"], payload["event"]
     if not requires_payment(registration):
         return None
-    request = store.add_request(session, _request_values(settings, payload, now, "open"))
+    request = store.add_request(session, _request_values(settings, payload, now, PaymentStatus.OPEN))
     if request is None:  # made before, or the registration was cancelled before it was confirmed here
         return None
     block = domain.payment_block(settings.account, request, now)
     outbox.add(session, "payment_requested", {
         "registration": dict(registration, payment=block), "event": event, "payment": block, "after": after})
-    if settings.invoice_mode == "on_registration" and not registration.get("is_member"):
+    if settings.invoice_mode == domain.InvoiceMode.ON_REGISTRATION and not registration.get("is_member"):
         issue_invoice(session, outbox, settings, [request], customer or person_customer(request), now)
     return request
 
@@ -60,7 +61,7 @@ def _request_values(settings, payload, now, status):
         "variable_symbol": domain.registration_vs(registration["id"]),
         "amount_halere": int(registration.get("price") or 0) * HALERE, "paid_halere": 0, "due_on": due,
         "status": status, "payload": {"registration": registration, "event": event}, "created_at": now,
-        "cancelled_at": now if status == "cancelled" else None,
+        "cancelled_at": now if status == PaymentStatus.CANCELLED else None,
     }
 
 
@@ -72,12 +73,12 @@ def payment_blocks(session, settings, requests, now) -> dict:
     """request id -> what people are shown to pay it (``domain.payment_block``): its own symbol,
     or, for a live request on a live invoice for several people, the invoice's symbol and what is
     still owed on the whole invoice (its amount less its credit notes less what was paid)."""
-    groups = store.live_group_invoices(session, [r["invoice_id"] for r in requests
-                                                 if r["invoice_id"] is not None and r["status"] != "cancelled"])
+    groups = store.live_group_invoices(session, [r["invoice_id"] for r in requests if r["invoice_id"] is not None
+                                                 and r["status"] != PaymentStatus.CANCELLED])
     blocks = {}
     for request in requests:
-        invoice, together = groups.get(request["invoice_id"], (None, None)) if request["status"] != "cancelled" \
-            else (None, None)
+        invoice, together = (groups.get(request["invoice_id"], (None, None))
+                             if request["status"] != PaymentStatus.CANCELLED else (None, None))
         blocks[request["id"]] = domain.payment_block(settings.account, request, now, invoice, together)
     return blocks
 
@@ -143,11 +144,11 @@ def cancel_registration(session, outbox, settings, payload, now):
         # The cancellation came first (the confirmation's handler is being retried): a cancelled
         # request keeps the late confirmation from asking for money or issuing an invoice.
         if int(payload["registration"].get("price") or 0) > 0:
-            store.add_request(session, _request_values(settings, payload, now, "cancelled"))
+            store.add_request(session, _request_values(settings, payload, now, PaymentStatus.CANCELLED))
         return None
-    if found["status"] == "cancelled":
+    if found["status"] == PaymentStatus.CANCELLED:
         return None
-    store.update_request(session, found["id"], {"status": "cancelled", "cancelled_at": now,
+    store.update_request(session, found["id"], {"status": PaymentStatus.CANCELLED, "cancelled_at": now,
                                                 "payload": {"registration": payload["registration"],
                                                             "event": payload["event"],
                                                             # a seat released as unpaid: a payment made
@@ -193,24 +194,25 @@ def import_transactions(session, outbox, settings, lines, source, now):
     for values, reversal in zip(fresh, reversals, strict=True):
         requests = targets.get(values["variable_symbol"], []) if _payable(values) else None
         if reversal:  # on the staff's list whatever it undoes (``_reverse``, below)
-            values.update(outcome=domain.REVERSED, reason=domain.REASONS[domain.REVERSED])
+            values.update(outcome=domain.LineOutcome.REVERSED, reason=domain.REASONS[domain.LineOutcome.REVERSED])
             shares = []
         elif values["amount_halere"] <= 0:
-            values.update(outcome="ignored", reason="Odchozí platba")
+            values.update(outcome=domain.LineOutcome.IGNORED, reason="Odchozí platba")
             shares = []
         elif requests is None:  # money in that no symbol can place: for a person to look at
-            values.update(outcome=domain.UNKNOWN if values["currency"] == "CZK" else domain.FOREIGN,
-                          reason=domain.REASONS["no_symbol" if values["currency"] == "CZK" else domain.FOREIGN])
+            crowns = values["currency"] == "CZK"
+            values.update(outcome=domain.LineOutcome.UNKNOWN if crowns else domain.LineOutcome.FOREIGN,
+                          reason=domain.REASONS["no_symbol" if crowns else domain.LineOutcome.FOREIGN])
             shares = []
         elif _paid_in_time_after_release(values, requests):
-            values.update(outcome=domain.MATCHED, reason=domain.REASONS["paid_in_time_after_release"])
+            values.update(outcome=domain.LineOutcome.MATCHED, reason=domain.REASONS["paid_in_time_after_release"])
             shares = _reopen_paid_in_time(values, requests[0], now, source)
             in_time.append(requests[0]["id"])
         else:
             outcome, reason = domain.outcome(values["amount_halere"], requests)
             values.update(outcome=outcome, reason=reason)
-            shares = _share(values["amount_halere"], requests, now, source) if outcome in PAYING else []
-        summary[{"matched": "matched", "ignored": "ignored"}.get(values["outcome"], "to_check")] += 1
+            shares = _share(values["amount_halere"], requests, now, source) if outcome in domain.PAYING else []
+        summary[values["outcome"] if values["outcome"] in domain.SETTLED else "to_check"] += 1
         if shares:
             summary["paid"].append(paid_line(values, shares))
         shares_of_lines.append(shares)
@@ -240,23 +242,22 @@ def _reverse(session, outbox, settings, transaction_id, values, now, original_re
     booked = original["booked_on"]
     store.update_transaction(session, transaction_id, {
         "reversal_of": original["id"],
-        "reason": f"{domain.REASONS[domain.REVERSED]}: platba {domain.money(original['amount_halere'])} "
+        "reason": f"{domain.REASONS[domain.LineOutcome.REVERSED]}: platba {domain.money(original['amount_halere'])} "
                   f"z {booked.day}. {booked.month}. {booked.year}"})
     undone = []
     for request_id, amount in sorted(store.allocated_by(session, original["id"]).items()):
         request = store.get_request(session, request_id=request_id, lock=True)
         changes = {"paid_halere": request["paid_halere"] - amount}
-        if request["status"] == "paid" and changes["paid_halere"] < request["amount_halere"]:
-            changes.update(status="open", paid_at=None, paid_by=None)
+        if request["status"] == PaymentStatus.PAID and changes["paid_halere"] < request["amount_halere"]:
+            changes.update(status=PaymentStatus.OPEN, paid_at=None, paid_by=None)
         store.update_request(session, request_id, changes)
         undone.append({"transaction_id": transaction_id, "request_id": request_id, "amount_halere": -amount})
-        if changes.get("status") == "open":
+        if changes.get("status") == PaymentStatus.OPEN:
             outbox.add(session, "payment_reversed", _about(dict(request, **changes), settings, now, session,
                                                            reversed_halere=amount))
     store.add_allocations(session, undone)
 
 
-PAYING = (domain.MATCHED, domain.UNDERPAID, domain.OVERPAID)
 STAGED_FOR = timedelta(hours=1)
 STAGED_GONE = ("Výpis už byl nahrán, nebo od jeho načtení uplynula víc než hodina. "
                "Nahrajte ho prosím znovu.")
@@ -303,7 +304,7 @@ def paid_line(values, shares):
             "event_title": shares[0][0]["event_title"], "amount_halere": values["amount_halere"],
             "amount": domain.money(values["amount_halere"]), "variable_symbol": values["variable_symbol"],
             "counter_name": values["counter_name"],
-            "reason": None if values["outcome"] == domain.MATCHED else values["reason"],
+            "reason": None if values["outcome"] == domain.LineOutcome.MATCHED else values["reason"],
             "note": domain.paid_in_time_note(values["reason"])}
 
 
@@ -330,11 +331,11 @@ def _cut(text, length):
 def _share(amount_halere, requests, now, how):
     """Share a payment among the open ``requests`` it pays (``domain.allocate``), updating them in
     memory, so a later line of the same statement sees what this one paid: ``[(request, share)]``."""
-    shares, _left = domain.allocate(amount_halere, [r for r in requests if r["status"] == "open"])
+    shares, _left = domain.allocate(amount_halere, [r for r in requests if r["status"] == PaymentStatus.OPEN])
     for request, share in shares:
         request["paid_halere"] += share
         if request["paid_halere"] >= request["amount_halere"]:
-            request.update(status="paid", paid_at=now, paid_by=how)
+            request.update(status=PaymentStatus.PAID, paid_at=now, paid_by=how)
     return shares
 
 
@@ -344,7 +345,7 @@ def _paid_in_time_after_release(values, requests):
     if len(requests) != 1 or values["currency"] != "CZK":
         return False
     request = requests[0]
-    return (request["status"] == "cancelled" and request["payload"].get("released_unpaid")
+    return (request["status"] == PaymentStatus.CANCELLED and request["payload"].get("released_unpaid")
             and request["paid_halere"] == 0 and values["booked_on"] <= request["due_on"]
             and values["amount_halere"] == request["amount_halere"])
 
@@ -352,7 +353,7 @@ def _paid_in_time_after_release(values, requests):
 def _reopen_paid_in_time(values, request, now, how):
     """The released request paid in time: paid, in memory (``_record_shares`` writes it and tells
     registrations, which gives the seat back or has it refunded)."""
-    request.update(status="paid", paid_halere=values["amount_halere"], paid_at=now, paid_by=how)
+    request.update(status=PaymentStatus.PAID, paid_halere=values["amount_halere"], paid_at=now, paid_by=how)
     return [(request, values["amount_halere"])]
 
 
@@ -363,8 +364,8 @@ def refuse_late_payment(session, outbox, settings, payload, now):
     request = store.get_request(session, registration_id=payload["registration"]["id"], lock=True)
     if request is None or request["paid_halere"] <= 0:
         return None
-    if request["status"] != "cancelled":
-        store.update_request(session, request["id"], {"status": "cancelled", "cancelled_at": now})
+    if request["status"] != PaymentStatus.CANCELLED:
+        store.update_request(session, request["id"], {"status": PaymentStatus.CANCELLED, "cancelled_at": now})
         request = store.get_request(session, request_id=request["id"])
     if store.add_refund(session, request["id"], request["paid_halere"], now, reason=domain.REASONS["late_full"]):
         outbox.add(session, "refund_due", _about(request, settings, now, session,
@@ -384,7 +385,7 @@ def _record_shares(session, outbox, settings, lines, now, after_release=frozense
             allocations.append({"transaction_id": transaction_id, "request_id": request["id"],
                                 "amount_halere": share})
             changed[request["id"]] = request
-            if request["status"] == "paid" and request["paid_halere"] - share < request["amount_halere"]:
+            if request["status"] == PaymentStatus.PAID and request["paid_halere"] - share < request["amount_halere"]:
                 paid_now[request["id"]] = share
     store.add_allocations(session, allocations)
     store.update_requests(session, [{"id": r["id"], "paid_halere": r["paid_halere"], "status": r["status"],
@@ -407,19 +408,20 @@ def match_by_hand(session, outbox, settings, transaction_id, variable_symbol, no
     line = store.get_transaction(session, transaction_id, lock=True)
     if line is None:
         raise NotFound("transaction_not_found", "Platba nebyla nalezena.")
-    if line["outcome"] == domain.FOREIGN and line["resolved_at"] is None:
+    if line["outcome"] == domain.LineOutcome.FOREIGN and line["resolved_at"] is None:
         raise Conflict("foreign_currency", "Platbu v cizí měně nelze započítat na poplatek v korunách; "
                                            "vyřiďte ji poznámkou (například vrácena plátci).")
-    if line["outcome"] != domain.UNKNOWN or line["resolved_at"] is not None:
+    if line["outcome"] != domain.LineOutcome.UNKNOWN or line["resolved_at"] is not None:
         raise Conflict("transaction_settled", "Tato platba už je přiřazená nebo vyřízená.")
     symbol = str(variable_symbol)
-    requests = [r for r in store.requests_by_symbols(session, {symbol}).get(symbol, []) if r["status"] == "open"]
+    requests = [r for r in store.requests_by_symbols(session, {symbol}).get(symbol, [])
+                if r["status"] == PaymentStatus.OPEN]
     if not requests:
         raise NotFound("payment_not_found", "S tímto variabilním symbolem nic nezaplaceného neevidujeme.")
     outcome, reason = domain.outcome(line["amount_halere"], requests)
     store.update_transaction(session, transaction_id, {
         "variable_symbol": str(variable_symbol), "outcome": outcome, "reason": reason,
-        "resolved_at": now if outcome == domain.MATCHED else None,
+        "resolved_at": now if outcome == domain.LineOutcome.MATCHED else None,
         "resolution": f"Přiřazeno ručně k VS {variable_symbol}"})
     _pay(session, outbox, settings, transaction_id, line["amount_halere"], requests, "hand", now)
     return store.get_transaction(session, transaction_id)
@@ -443,7 +445,7 @@ def mark_paid(session, outbox, settings, registration_id, how, now, note=None):
     request = store.get_request(session, registration_id=registration_id, lock=True)
     if request is None:
         raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
-    if request["status"] == "cancelled":
+    if request["status"] == PaymentStatus.CANCELLED:
         raise Conflict("registration_cancelled", "Přihláška je zrušená; platbu nelze přijmout.")
     owed = request["amount_halere"] - request["paid_halere"]
     if owed <= 0:
@@ -453,7 +455,7 @@ def mark_paid(session, outbox, settings, registration_id, how, now, note=None):
         "booked_on": today(now), "amount_halere": owed, "currency": "CZK",
         "variable_symbol": request["variable_symbol"], "counter_name": request["payer_name"],
         "message": (note or {"cash": "Hotově na místě"}.get(how, "Zaznamenáno ručně"))[:400],
-        "outcome": domain.MATCHED, "imported_at": now})
+        "outcome": domain.LineOutcome.MATCHED, "imported_at": now})
     _pay(session, outbox, settings, transaction_id, owed, [request], how, now)
     return store.get_request(session, request_id=request["id"])
 
@@ -463,7 +465,8 @@ def remind_overdue(session, outbox, settings, now):
     request is on the staff's overdue list. The conditional update keeps it one with replicas."""
     sent = 0
     for request in store.due_for_reminder(session, today(now), now):
-        if not store.update_request(session, request["id"], {"reminded_at": now}, reminded_at=None, status="open"):
+        if not store.update_request(session, request["id"], {"reminded_at": now}, reminded_at=None,
+                                    status=PaymentStatus.OPEN):
             continue
         invoice = store.get_invoice(session, invoice_id=request["invoice_id"]) if request["invoice_id"] else None
         if invoice is not None and invoice["variable_symbol"] != request["variable_symbol"]:
@@ -523,8 +526,8 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
     due = max(min(r["due_on"] for r in requests),
               domain.due_on(now, requests[0]["event_starts_at"], settings.days_to_pay, settings.due_after_start,
                             release_after_days=event.get("release_unpaid_after_days")))
-    number = domain.document_number("invoice", year, sequence)
-    document = _document(settings, "invoice", number, customer, items, now, due, vs)
+    number = domain.document_number(InvoiceKind.INVOICE, year, sequence)
+    document = _document(settings, InvoiceKind.INVOICE, number, customer, items, now, due, vs)
     paid_on = ([local(r["paid_at"]).date() for r in requests] if all(r["paid_at"] for r in requests) else [])
     supply_on = local(requests[0]["event_starts_at"]).date()
     document["taxable_on"] = domain.taxable_on(settings.supplier["vat_payer"], today(now), supply_on,
@@ -532,7 +535,7 @@ def issue_invoice(session, outbox, settings, requests, customer, now):
     document["spd"] = domain.spd(settings.account, owed, vs, f"{vs} faktura {number}", due) if owed > 0 else None
     recipients = _recipients(customer, requests)
     invoice_id = store.add_invoice(session, {
-        "kind": "invoice", "year": year, "sequence": sequence, "number": number, "variable_symbol": vs,
+        "kind": InvoiceKind.INVOICE, "year": year, "sequence": sequence, "number": number, "variable_symbol": vs,
         "event_id": requests[0]["event_id"], "customer_name": customer["name"][:200], "total_halere": total,
         "document": document, "recipients": recipients, "issued_at": now})
     store.add_invoice_items(session, invoice_id, [r["id"] for r in requests])
@@ -550,7 +553,7 @@ def _owed_on(session, settings, invoice_id, now):
     if found is None:
         return None
     invoice, together = found
-    live = [r for r in together if r["status"] != "cancelled"]
+    live = [r for r in together if r["status"] != PaymentStatus.CANCELLED]
     blocks = payment_blocks(session, settings, live, now)
     return {"number": invoice["number"], "registration_ids": [r["registration_id"] for r in live],
             "payment": {str(r["registration_id"]): blocks[r["id"]] for r in live}}
@@ -567,18 +570,18 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now, re
     requests = [store.get_request(session, request_id=r) for r in taking]
     year = local(now).year
     sequence = store.next_number(session, f"credit_note-{year}")
-    number = domain.document_number("credit_note", year, sequence)
+    number = domain.document_number(InvoiceKind.CREDIT_NOTE, year, sequence)
     original = invoice["document"]
     # The items as the invoice has them (its items follow its requests in order), negated: the VAT
     # rate or a name may have changed since, the correction of what was issued may not.
     items = [domain.negated(original["items"][covered.index(r)]) for r in taking]
-    document = _document(settings, "credit_note", number, original["customer"], items, now, today(now),
+    document = _document(settings, InvoiceKind.CREDIT_NOTE, number, original["customer"], items, now, today(now),
                          invoice["variable_symbol"])
     document.update(spd=None, reason=reason, supplier=original["supplier"], vat_note=original["vat_note"],
                     corrects={"number": original["number"], "uuid": original["uuid"],
                               "issued_on": original["issued_on"]})
     note_id = store.add_invoice(session, {
-        "kind": "credit_note", "year": year, "sequence": sequence, "number": number, "variable_symbol": None,
+        "kind": InvoiceKind.CREDIT_NOTE, "year": year, "sequence": sequence, "number": number, "variable_symbol": None,
         "corrects_id": invoice["id"], "event_id": invoice["event_id"], "customer_name": invoice["customer_name"],
         "total_halere": document["total_halere"], "document": document, "recipients": invoice["recipients"],
         "issued_at": now})
@@ -588,7 +591,7 @@ def credit_note(session, outbox, settings, invoice, request_ids, reason, now, re
         session.execute(store.invoices.update().where(store.invoices.c.id == invoice["id"])
                         .values(cancelled_at=now))
         for request in requests:
-            if request["invoice_id"] == invoice["id"] and request["status"] == "open":
+            if request["invoice_id"] == invoice["id"] and request["status"] == PaymentStatus.OPEN:
                 store.update_request(session, request["id"], {"invoice_id": None})
                 restored[request["registration_id"]] = domain.payment_block(settings.account, request, now)
     _tell_invoice(session, outbox, document, invoice["recipients"] if recipients is None else recipients, requests,
@@ -600,7 +603,7 @@ def cancel_invoice(session, outbox, settings, number, reason, now):
     """Cancel an invoice with a credit note for everything on it; its registrations can then be
     invoiced again (to the right customer, say)."""
     invoice = store.get_invoice(session, number=str(number), lock=True)
-    if invoice is None or invoice["kind"] != "invoice":
+    if invoice is None or invoice["kind"] != InvoiceKind.INVOICE:
         raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
     if invoice["cancelled_at"] is not None:
         raise Conflict("invoice_cancelled", "Faktura už je stornovaná.")
@@ -663,7 +666,7 @@ def request_invoice(session, outbox, settings, registration_id, customer_for, no
         raise NotFound("payment_not_found", REQUEST_NOT_FOUND)
     if request["invoice_id"] is not None:
         return store.get_invoice(session, invoice_id=request["invoice_id"])["document"]
-    if request["status"] != "open":
+    if request["status"] != PaymentStatus.OPEN:
         raise Conflict("invoice_not_open", "Přihláška je zaplacená nebo zrušená; fakturu už nelze vystavit.")
     return issue_invoice(session, outbox, settings, [request], customer_for(request), now)
 
@@ -694,7 +697,7 @@ def erase_person(session, outbox, settings, email, now):
     ids = [r["registration_id"] for r in requests]
     deleted = delete_rows_about(session, store.outbox, "payload", ids) if ids else 0
     for request in requests:
-        if request["status"] != "cancelled" and request["event_starts_at"] > now:
+        if request["status"] != PaymentStatus.CANCELLED and request["event_starts_at"] > now:
             # registrations cancels the seats to come without telling anyone: what a cancellation
             # owes is done here, and told to nobody but staff and the organisation's accountant
             if request["paid_halere"] > 0:
@@ -706,8 +709,8 @@ def erase_person(session, outbox, settings, email, now):
                             recipients=[r for r in invoice["recipients"] if r != email.strip().lower()])
         payload = request["payload"]
         registration = {key: value for key, value in payload["registration"].items() if key not in PERSON_FIELDS}
-        cancelled = {"status": "cancelled", "cancelled_at": now} if request["status"] == "open" or \
-            request["event_starts_at"] > now else {}
+        cancelled = {"status": PaymentStatus.CANCELLED, "cancelled_at": now} \
+            if request["status"] == PaymentStatus.OPEN or request["event_starts_at"] > now else {}
         store.update_request(session, request["id"], {
             **cancelled, "payer_name": ERASED, "email": f"vymazano-{request['registration_id']}@example.invalid",
             "payload": {"registration": dict(registration, first_name=ERASED, last_name="", email=""),

@@ -70,7 +70,7 @@ class AfterTheEvent:
     def follow_up_due(self, event_id, purpose):
         """Who the materials link (``purpose`` "materials") or the questionnaire ("feedback")
         would go to now, as ``[{id, name, email}]``: the console says it before staff confirm."""
-        if purpose not in ("materials", "feedback"):
+        if purpose not in (materials.PURPOSE, feedback.PURPOSE):
             raise ValidationError({"purpose": "Neznámý druh e-mailu po akci."})
         with self.db.transaction() as tx:
             event, _view = self._event(tx, event_id)

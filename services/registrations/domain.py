@@ -1,6 +1,7 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import partial
 
 from marshmallow import ValidationError as MarshmallowError
@@ -10,6 +11,14 @@ from services.common.czech import local, plural
 from services.common.errors import Conflict, NotFound, ServiceError, ValidationError
 from services.common.membership import is_member_on
 from services.common.schemas import Text
+from services.common.vocabulary import (
+    LIVE,
+    CertificateState,
+    EventFormat,
+    EventStatus,
+    QuestionType,
+    RegistrationStatus,
+)
 
 # Refusals are made fresh at each raise: an exception object raised again keeps every earlier
 # traceback, and the frames' locals with it.
@@ -29,7 +38,7 @@ def attended(registration) -> bool:
     cancelled registration never counts. The training records, the certificates and the annual
     report count this, because it is what the association vouches for (zákon č. 312/2002 Sb.).
     For who may have the materials and the questionnaire, see ``came_in``."""
-    return registration["status"] == "confirmed" and registration["attended_at"] is not None
+    return registration["status"] == RegistrationStatus.CONFIRMED and registration["attended_at"] is not None
 
 
 def came_in(registration) -> bool:
@@ -39,12 +48,12 @@ def came_in(registration) -> bool:
     whether or not staff have marked attendance yet, or ever do (marking is needed only for
     certificates and records, so at a seminar it is often never done). Pressing the button again
     after attendance is marked reaches only those it adds."""
-    return registration["status"] == "confirmed" and (
+    return registration["status"] == RegistrationStatus.CONFIRMED and (
         registration["attended_at"] is not None or registration["checked_in_at"] is not None)
 
 
 def is_public(event) -> bool:
-    return event is not None and event["status"] == "published"
+    return event is not None and event["status"] == EventStatus.PUBLISHED
 
 
 def registration_open(event, now) -> bool:
@@ -58,7 +67,7 @@ def registration_open(event, now) -> bool:
 
 def check_can_register(event, request, now):
     """Refuse a registration that the event cannot take, whatever the seats."""
-    if event is not None and event["status"] == "cancelled":
+    if event is not None and event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
     if not is_public(event):
         raise EVENT_NOT_FOUND()
@@ -110,11 +119,11 @@ def _answer(question, value):
     if value is None:
         return None
     kind, options = question["type"], question["options"]
-    if kind == "yes_no":
+    if kind == QuestionType.YES_NO:
         if not isinstance(value, bool):
             raise ValueError("Odpovězte ano (true), nebo ne (false).")
         return value
-    if kind == "choices":
+    if kind == QuestionType.CHOICES:
         if not isinstance(value, list) or not all(isinstance(option, str) for option in value):
             raise ValueError("Odpověď je seznam vybraných možností.")
         if any(option not in options for option in value):
@@ -122,7 +131,7 @@ def _answer(question, value):
         return [option for option in options if option in value] or None
     if not isinstance(value, str):
         raise ValueError("Odpověď má být text.")
-    if kind == "choice":
+    if kind == QuestionType.CHOICE:
         if value == "":
             return None
         if value not in options:
@@ -164,9 +173,9 @@ def _chosen(question, given_answers):
     answered = [answers[question["id"]] for answers in given_answers if question["id"] in answers]
     if not answered:
         return None
-    if question["type"] == "choice":
+    if question["type"] == QuestionType.CHOICE:
         return set(answered)
-    if question["type"] == "choices":
+    if question["type"] == QuestionType.CHOICES:
         return {option for chosen in answered for option in chosen}
     return set()
 
@@ -200,13 +209,13 @@ def check_waitlist(event):
                        "na kterou by mohli přijít ostatní.")
 
 
-def place_for_next(event) -> str:
+def place_for_next(event) -> RegistrationStatus:
     """Where the next person goes: ``confirmed`` while a seat is left, then ``waitlisted``, else
     refused. ``event`` carries the seats taken so far, including the group being registered."""
     if event["seats_taken"] < event["capacity"]:
-        return "confirmed"
+        return RegistrationStatus.CONFIRMED
     if event["waitlist_enabled"]:
-        return "waitlisted"
+        return RegistrationStatus.WAITLISTED
     raise Conflict("event_full", "Akce je plně obsazena.")
 
 
@@ -235,7 +244,7 @@ class Placed:
     place in line told now (``place``, None with a seat), and the event as their seat left it."""
 
     person: dict
-    status: str
+    status: RegistrationStatus
     answers: dict | None
     waitlist_position: int | None
     place: int | None
@@ -303,18 +312,18 @@ def _plan_person(event, person, tally, now, over_limit_waits=False):
         if not over_limit_waits:
             check_organisation_limit(event, registered_of_organisation(tally.counts, ico, name_key))
         check_waitlist(event)
-        status = "waitlisted"
+        status = RegistrationStatus.WAITLISTED
     else:
         status = place_for_next(tally.event)
     state = dict(tally.event)
-    if status == "confirmed":
+    if status == RegistrationStatus.CONFIRMED:
         state["seats_taken"] += 1
     else:
         state["waitlist_taken"] += 1
         state["waitlist_length"] += 1
     counts = dict(tally.counts)
     counts[(ico, name_key)] = counts.get((ico, name_key), 0) + 1
-    waiting = status == "waitlisted"
+    waiting = status == RegistrationStatus.WAITLISTED
     placed = Placed(person, status, answers or None, state["waitlist_taken"] if waiting else None,
                     state["waitlist_length"] if waiting else None, dict(state))
     return _Tally(state, tally.taken | {key}, counts), placed
@@ -425,9 +434,9 @@ def check_can_restore(registration, event, now, taken_by_email):
     """A cancelled registration may come back while its event is published and has not begun,
     nobody else holds the seat under that email, and no fee was asked (a fee's request and
     invoice were cancelled with it: a new registration asks for them afresh)."""
-    if registration["status"] != "cancelled":
+    if registration["status"] != RegistrationStatus.CANCELLED:
         raise Conflict("not_cancelled", "Přihláška není zrušená, není co obnovit.")
-    if event["status"] != "published":
+    if event["status"] != EventStatus.PUBLISHED:
         raise Conflict("event_not_open", "Akce není zveřejněná, přihlášku na ni nelze obnovit.")
     if now >= event["starts_at"]:
         raise Conflict("too_late", "Akce už začala, přihlášku nelze obnovit.")
@@ -477,13 +486,13 @@ def check_person_at_door(registration, event, now, any_day=False):
 def check_admissible(registration, event, now, any_day=False, ticket=True):
     """The refusals a ticket and a name share: cancelled, handed on, waitlisted, already in (and
     when), and, unless ``any_day``, a day ``event`` does not take place on."""
-    if registration["status"] == "cancelled":
+    if registration["status"] == RegistrationStatus.CANCELLED:
         raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena" + (", vstupenka neplatí." if ticket else "."))
-    if registration["status"] == "substituted":
+    if registration["status"] == RegistrationStatus.SUBSTITUTED:
         raise Conflict("ticket_substituted", "Místo bylo předáno náhradníkovi, tato vstupenka už neplatí. "
                                              "Náhradník má vlastní vstupenku." if ticket else
                                              "Místo bylo předáno náhradníkovi, který má vlastní přihlášku.")
-    if registration["status"] != "confirmed":
+    if registration["status"] != RegistrationStatus.CONFIRMED:
         raise Conflict("ticket_not_confirmed", "Přihláška není potvrzená (je na čekací listině).")
     if registration["checked_in_at"] is not None:
         when = czech.date_time(registration["checked_in_at"])
@@ -519,32 +528,33 @@ def check_door_day(event, now):
 
 def check_can_delete(event):
     """Only a draft is deleted; a published event is cancelled (people are told)."""
-    if event["status"] != "draft":
+    if event["status"] != EventStatus.DRAFT:
         raise Conflict("not_a_draft", "Smazat lze jen koncept. Zveřejněnou akci lze jen zrušit.")
 
 
 def check_event_format(values):
     """A webinar link belongs to an online or hybrid event only."""
-    if values.get("webinar_url") and values.get("format", "in_person") == "in_person":
+    if values.get("webinar_url") and values.get("format", EventFormat.IN_PERSON) == EventFormat.IN_PERSON:
         raise ValidationError({"webinar_url": "Odkaz na webinář patří jen k online nebo hybridní akci."})
 
 
 def webinar_link(registration, event):
     """The event's webinar link for this registration: only while it is confirmed."""
-    if event is None or registration["status"] != "confirmed" or event.get("format", "in_person") == "in_person":
+    if event is None or registration["status"] != RegistrationStatus.CONFIRMED \
+            or event.get("format", EventFormat.IN_PERSON) == EventFormat.IN_PERSON:
         return None
     return event.get("webinar_url") or None
 
 
 def check_can_substitute(registration, event, now):
     """Refuse handing this seat to a substitute: only a confirmed seat, not yet used, before the start."""
-    if registration["status"] == "substituted":
+    if registration["status"] == RegistrationStatus.SUBSTITUTED:
         raise Conflict("already_substituted", "Toto místo už bylo předáno náhradníkovi.")
-    if registration["status"] == "cancelled":
+    if registration["status"] == RegistrationStatus.CANCELLED:
         raise Conflict("registration_cancelled", "Zrušenou přihlášku nelze předat náhradníkovi.")
-    if registration["status"] != "confirmed":
+    if registration["status"] != RegistrationStatus.CONFIRMED:
         raise Conflict("not_confirmed", "Náhradníkovi lze předat jen potvrzené místo, ne místo na čekací listině.")
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
     if registration["checked_in_at"] is not None:
         raise Conflict("already_checked_in", "Účastník už byl u vstupu odbaven, místo nelze předat náhradníkovi.")
@@ -554,9 +564,9 @@ def check_can_substitute(registration, event, now):
 
 def check_can_add_to_calendar(registration, event, now):
     """The manage page's calendar entry: of a confirmed seat, for an event still to come or running."""
-    if registration["status"] != "confirmed":
+    if registration["status"] != RegistrationStatus.CONFIRMED:
         raise Conflict("not_confirmed", "Do kalendáře lze přidat jen potvrzenou přihlášku.")
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
     if now >= event["ends_at"]:
         raise Conflict("event_over", "Akce už skončila.")
@@ -567,7 +577,7 @@ def manage_offers(registration, event, now) -> frozenset:
     checks above would let through now, so the page never offers what the server refuses (after
     the start, so after attendance is marked, neither handing over nor cancelling)."""
     def cancel():
-        if registration["status"] not in ("confirmed", "waitlisted"):
+        if registration["status"] not in LIVE:
             raise Conflict("not_live", "")
         check_can_cancel(event, now)
 
@@ -586,16 +596,23 @@ def manage_offers(registration, event, now) -> frozenset:
 INVALID_TICKET = partial(NotFound, "invalid_ticket", "Neplatná vstupenka: kód není náš, nebo je poškozený.")
 
 
-def release_step(payment: dict, warned_at, days: int, now) -> str | None:
-    """What an unpaid seat of an event that releases them is due now: ``"warn"`` on the day
-    before ``days`` after the payment was asked for, ``"release"`` from that day on (and never
+class ReleaseStep(StrEnum):
+    """What an unpaid seat of an event that releases them is due (``release_step``)."""
+
+    WARN = "warn"  # tell the person that the seat goes unless paid
+    RELEASE = "release"  # cancel the registration, released unpaid
+
+
+def release_step(payment: dict, warned_at, days: int, now) -> ReleaseStep | None:
+    """What an unpaid seat of an event that releases them is due now: ``WARN`` on the day
+    before ``days`` after the payment was asked for, ``RELEASE`` from that day on (and never
     sooner than a day after the warning went out), else None."""
     requested_on = date.fromisoformat(payment.get("requested_on") or local(now).date().isoformat())
     release_on = requested_on + timedelta(days=days)
     today = local(now).date()
     if warned_at is None:
-        return "warn" if today >= release_on - timedelta(days=1) else None
-    return "release" if today >= max(release_on, local(warned_at).date() + timedelta(days=1)) else None
+        return ReleaseStep.WARN if today >= release_on - timedelta(days=1) else None
+    return ReleaseStep.RELEASE if today >= max(release_on, local(warned_at).date() + timedelta(days=1)) else None
 
 
 # Attendance and certificates
@@ -608,7 +625,7 @@ def attendance_opens_at(event):
 
 def check_can_mark_attendance(event, now):
     """Attendance is a fact about an event that has begun: nobody is marked before the start."""
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
     if now < attendance_opens_at(event):
         raise Conflict("not_started", "Akce ještě nezačala: účast lze potvrdit až od jejího začátku "
@@ -624,30 +641,31 @@ def check_can_unmark_attendance(registration):
 
 def certificates_due(event, now) -> bool:
     """Certificates go out only for an accredited event that has ended."""
-    return bool(event["accreditation_number"]) and event["status"] != "cancelled" and now >= event["ends_at"]
+    return bool(event["accreditation_number"]) and event["status"] != EventStatus.CANCELLED \
+        and now >= event["ends_at"]
 
 
 def check_certificates_due(event, now):
     if not event["accreditation_number"]:
         raise Conflict("not_accredited", "Osvědčení se vydává jen u akreditovaných vzdělávacích programů.")
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
     if now < event["ends_at"]:
         raise Conflict("not_ended", "Akce ještě neskončila: osvědčení lze vydat až po jejím konci "
                                     f"({czech.date_time(event['ends_at'])}).")
 
 
-def certificate_state(registration) -> str | None:
+def certificate_state(registration) -> CertificateState | None:
     """Where a registration's certificate stands: ``issued``; ``waiting_payment`` (attended, a fee
     not paid and not released by staff); ``due`` (may be issued now); None (no attendance)."""
     if registration["certificate_sent_at"] is not None:
-        return "issued"
+        return CertificateState.ISSUED
     if not attended(registration):
         return None
     unpaid = registration["price"] > 0 and registration["paid_at"] is None
     if unpaid and registration["certificate_released_at"] is None:
-        return "waiting_payment"
-    return "due"
+        return CertificateState.WAITING_PAYMENT
+    return CertificateState.DUE
 
 
 def check_can_release_certificate(registration):
@@ -655,7 +673,7 @@ def check_can_release_certificate(registration):
     state = certificate_state(registration)
     if state is None:
         raise Conflict("not_attended", "Účast této osoby na akci nebyla potvrzena.")
-    if state == "issued":
+    if state == CertificateState.ISSUED:
         raise Conflict("certificate_issued", "Osvědčení už bylo vydáno.")
     if registration["price"] == 0 or registration["paid_at"] is not None:
         raise Conflict("nothing_to_release", "Přihláška nic nedluží: osvědčení na platbu nečeká.")

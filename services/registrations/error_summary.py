@@ -3,6 +3,7 @@ as a link to its input (``#email``) with its message, in the order of the form, 
 on a phone or with a screen reader reaches every mistake, the consent box two screens lower too.
 The summary takes the focus when the page loads (``tabindex=-1`` and ``autofocus``), so it is read
 out first. The labels are the forms' own (templates), said here once more for the summary."""
+from services.common.vocabulary import QuestionType
 
 PERSON = (("first_name", "Jméno"), ("last_name", "Příjmení"), ("email", "E-mail"), ("phone", "Telefon"),
           ("position", "Pracovní pozice"))
@@ -17,7 +18,7 @@ def _questions(event, prefix="", label_prefix=""):
     """``(error key, input id, label)`` of the event's questions: a text answer is its textarea,
     a choice its first option."""
     return [(f"{prefix}answers.{question['id']}",
-             f"{prefix}q_{question['id']}" + ("" if question["type"] == "text" else "-1"),
+             f"{prefix}q_{question['id']}" + ("" if question["type"] == QuestionType.TEXT else "-1"),
              label_prefix + question["label"]) for question in event["questions"] or []]
 
 

@@ -10,10 +10,11 @@ leave one answer. Results are kept without names: staff see averages, counts and
 from services.common import czech
 from services.common.errors import Conflict
 from services.common.spreadsheet import csv_text
+from services.common.vocabulary import MessagePurpose
 
 from . import domain, messaging, store
 
-PURPOSE = "feedback"
+PURPOSE = MessagePurpose.FEEDBACK
 QUESTIONS = (("content_rating", "Obsah"), ("lecturer_rating", "Lektor"), ("organisation_rating", "Organizace"))
 ALREADY_ANSWERED = ("Děkujeme, odpověď z tohoto odkazu už máme. Každý účastník může dotazník vyplnit jen jednou; "
                     "chcete-li něco doplnit, napište nám.")

@@ -15,7 +15,9 @@ from werkzeug.wrappers import Response
 
 from services.common import metrics
 from services.common.errors import NotFound, ServiceError, ServiceUnavailable, ValidationError, outage
+from services.common.health import Health
 from services.common.ico import ico_error
+from services.common.vocabulary import LookupStatus, RegistrationStatus
 
 from . import openapi, pages, records, usecases
 from .schemas import colleagues_in, event_out, events_out, registration_in, registration_out, substitute_in
@@ -97,7 +99,7 @@ class HttpApi:
     @api("GET", "/health/live")
     def live(self, request):
         """Liveness: the process answers HTTP; touches nothing else."""
-        return 200, {"status": "ok"}
+        return 200, {"status": Health.OK}
 
     @api("GET", "/api/openapi.json")
     def http_openapi(self, request):
@@ -129,7 +131,7 @@ class HttpApi:
             found = self.members.lookup_organisation(ico)
         except (ServiceError, RemoteError) as failure:
             log.warning("organisation lookup unavailable: %s", type(failure).__name__)
-            found = {"status": "unavailable", "message": LOOKUP_UNAVAILABLE}
+            found = {"status": LookupStatus.UNAVAILABLE, "message": LOOKUP_UNAVAILABLE}
         return 200, {"ico": ico, "status": found["status"], "source": found.get("source"), "name": found.get("name"),
                      "address": found.get("address"), "dic": found.get("dic"), "message": found.get("message")}
 
@@ -153,9 +155,9 @@ class HttpApi:
     def http_health(self, request):
         """Readiness: 200 when this service's database and the broker answer; else 503 naming what is down."""
         parts = self.parts_health()
-        if all(state == "ok" for state in parts.values()):
-            return 200, dict(parts, status="ok")
-        return json_response(503, dict(parts, status="unavailable", error="service_unavailable",
+        if all(state == Health.OK for state in parts.values()):
+            return 200, dict(parts, status=Health.OK)
+        return json_response(503, dict(parts, status=Health.UNAVAILABLE, error="service_unavailable",
                                        message=ServiceUnavailable("health").message),
                              {"Retry-After": str(ServiceUnavailable.retry_after)})
 
@@ -227,7 +229,7 @@ class HttpApi:
     def http_ticket(self, request, token):
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, self.clock(), self.base_url, token=token)
-        if registration["status"] != "confirmed":
+        if registration["status"] != RegistrationStatus.CONFIRMED:
             raise ServiceErrorWithStatus(404, "ticket_not_available", "Vstupenka je jen pro potvrzenou přihlášku.")
         pdf = self.documents.render_ticket(usecases.event_payload(registration))
         return Response(base64.b64decode(pdf["data"]), status=200, content_type=pdf["content_type"],

@@ -17,6 +17,7 @@ import unicodedata
 from urllib.parse import quote
 
 from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.vocabulary import MessagePurpose
 
 from . import domain, messaging, store
 
@@ -24,7 +25,7 @@ from . import domain, messaging, store
 # default (``max_message_size``): 10 MB keeps an upload well inside it.
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 20
-PURPOSE = "materials"
+PURPOSE = MessagePurpose.MATERIALS
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old Office formats (.doc, .ppt, .xls)
 ZIP = b"PK\x03\x04"  # Office Open XML and OpenDocument
 # The types accepted, by extension: the type served, and how such a file begins. The content

@@ -25,23 +25,25 @@ from datetime import timedelta
 from services.common.errors import NotFound, ServiceError, ValidationError
 from services.common.settings import file_defaults, setting
 from services.common.signing import derived_key
+from services.common.vocabulary import LIVE, MessagePurpose, RegistrationStatus
 
 from . import domain, store
 from .schemas import event_out
 
 # Who staff may write to: everyone registered, only those with a seat, or only those waiting.
-AUDIENCES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
+AUDIENCES = {"all": LIVE, "confirmed": (RegistrationStatus.CONFIRMED,),
+             "waitlisted": (RegistrationStatus.WAITLISTED,)}
 _TOKEN = re.compile(r"^([1-9][0-9]{0,11})-([a-z2-7]{26})$")
 FORGED = "Tento odkaz není platný. Zkontrolujte, že jste ho zkopírovali celý, nebo nám napište."
 NOT_FOR_YOU = "Tato stránka je jen pro ty, kdo se akce zúčastnili."
 # How many days after the event's end a personal link works, by purpose: the settings, and their
 # defaults as deploy/config.yaml gives them.
-LINK_DAYS_SETTINGS = {"materials": "MATERIALS_LINK_DAYS", "feedback": "FEEDBACK_LINK_DAYS"}
+LINK_DAYS_SETTINGS = {MessagePurpose.MATERIALS: "MATERIALS_LINK_DAYS", MessagePurpose.FEEDBACK: "FEEDBACK_LINK_DAYS"}
 LINK_DAYS = {purpose: int(file_defaults()[key]) for purpose, key in LINK_DAYS_SETTINGS.items()}
 EXPIRED = {
-    "materials": "Odkaz už vypršel: podklady k akci byly k dispozici {days} dní po jejím skončení. "
+    MessagePurpose.MATERIALS: "Odkaz už vypršel: podklady k akci byly k dispozici {days} dní po jejím skončení. "
                  "Potřebujete-li je, napište prosím pořadateli akce{contact}.",
-    "feedback": "Odkaz už vypršel: dotazník k akci se uzavřel {days} dní po jejím skončení. "
+    MessagePurpose.FEEDBACK: "Odkaz už vypršel: dotazník k akci se uzavřel {days} dní po jejím skončení. "
                 "Chcete-li nám přesto něco sdělit, napište prosím pořadateli akce{contact}.",
 }
 
@@ -110,7 +112,7 @@ def message_attendees(session, outbox, event_id, subject, text, audience, event_
         raise ValidationError({"audience": "Vyberte, komu zprávu poslat: všem přihlášeným, jen potvrzeným, "
                                            "nebo jen čekací listině."})
     people = [r for r in store.live_registrations(session, event_id) if r["status"] in AUDIENCES[audience]]
-    tell(session, outbox, "message", event_view, people, subject=subject, text=text)
+    tell(session, outbox, MessagePurpose.MESSAGE, event_view, people, subject=subject, text=text)
     return len(people)
 
 

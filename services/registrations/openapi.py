@@ -3,6 +3,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
+from services.common.vocabulary import LookupStatus
+
 from .schemas import (
     ColleaguesIn,
     EventOut,
@@ -38,7 +40,7 @@ class OrganisationOut(Schema):
 
 class OrganisationLookup(Schema):
     ico = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(("found", "not_found", "unavailable")),
+    status = fields.String(required=True, validate=validate.OneOf(tuple(LookupStatus)),
                            metadata={"description": "unavailable: the register or ARES did not answer in time"})
     source = fields.String(allow_none=True, metadata={"description": "register (the association's) or ares"})
     name = fields.String(allow_none=True)

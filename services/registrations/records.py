@@ -14,6 +14,7 @@ from services.common.errors import ServiceError, ValidationError
 from services.common.ico import ico_error
 from services.common.orgname import registered_organisation
 from services.common.spreadsheet import csv_text
+from services.common.vocabulary import EventStatus, RegistrationStatus
 
 from . import domain
 
@@ -194,7 +195,7 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
     events counts three times. Accredited education, of held events with an accreditation
     number: hours taught (the sum of the programmes' hours) and person-hours (hours × attendees)
     apart."""
-    live = [e for e in events if e["status"] != "cancelled"]
+    live = [e for e in events if e["status"] != EventStatus.CANCELLED]
     held = [e for e in live if e["ends_at"] <= now]
     by_event = _registrations_by_event(live, registrations)
     attendees = [r for e in held for r in by_event.get(e["id"], []) if domain.attended(r)]
@@ -237,8 +238,8 @@ def _event_figures(events, live, held) -> dict:
 def _registration_figures(by_event) -> dict:
     """The registrations of the events not cancelled, by status."""
     statuses = Counter(r["status"] for rs in by_event.values() for r in rs)
-    return {"total": sum(statuses.values()), "confirmed": statuses["confirmed"],
-            "waitlisted": statuses["waitlisted"], "cancelled": statuses["cancelled"]}
+    return {"total": sum(statuses.values()), "confirmed": statuses[RegistrationStatus.CONFIRMED],
+            "waitlisted": statuses[RegistrationStatus.WAITLISTED], "cancelled": statuses[RegistrationStatus.CANCELLED]}
 
 
 def _attendance_figures(live, held, by_event, now) -> dict:
@@ -246,7 +247,7 @@ def _attendance_figures(live, held, by_event, now) -> dict:
     without a record, and attendance marked at events not ended, told apart."""
     attended = {e["id"]: sum(1 for r in by_event.get(e["id"], []) if domain.attended(r)) for e in live}
     recorded = [e for e in held if attended[e["id"]]]
-    confirmed = sum(1 for e in recorded for r in by_event[e["id"]] if r["status"] == "confirmed")
+    confirmed = sum(1 for e in recorded for r in by_event[e["id"]] if r["status"] == RegistrationStatus.CONFIRMED)
     counted = sum(attended[e["id"]] for e in recorded)  # every attendee is at a recorded event
     return {"events_held": len(held), "events_counted": len(recorded),
             "events_without_record": len(held) - len(recorded),
@@ -257,7 +258,7 @@ def _attendance_figures(live, held, by_event, now) -> dict:
 
 def _member_figures(by_event, attendees) -> dict:
     """Members and non-members, among the confirmed (events not cancelled) and the attendees (held events)."""
-    confirmed = [r for rs in by_event.values() for r in rs if r["status"] == "confirmed"]
+    confirmed = [r for rs in by_event.values() for r in rs if r["status"] == RegistrationStatus.CONFIRMED]
     return {"confirmed_members": sum(1 for r in confirmed if r["is_member"]),
             "confirmed_non_members": sum(1 for r in confirmed if not r["is_member"]),
             "attended_members": sum(1 for r in attendees if r["is_member"]),

@@ -5,13 +5,14 @@ from services.common import errors
 from services.common.errors import ValidationError as FieldsError
 from services.common.ico import ico_error
 from services.common.schemas import REQUIRED, AwareDateTime, Boolean, CzechSchema, Date, Email, Integer, Name, Text
+from services.common.vocabulary import EventFormat, EventKind, QuestionType
 
-KINDS = ("seminar", "training", "good_practice")
+KINDS = tuple(EventKind)
 MAX_SESSIONS = 60
-FORMATS = ("in_person", "online", "hybrid")
+FORMATS = tuple(EventFormat)
 # Where an online event takes place when staff give no venue.
 ONLINE_VENUE = "Online"
-QUESTION_TYPES = ("text", "choice", "choices", "yes_no")
+QUESTION_TYPES = tuple(QuestionType)
 MAX_QUESTIONS = 30
 MAX_OPTIONS = 50
 
@@ -51,7 +52,7 @@ class QuestionIn(CzechSchema):
     @validates_schema
     def _options_fit_type(self, data, **_kwargs):
         options = data.get("options") or []
-        if data["type"] not in ("choice", "choices"):
+        if data["type"] not in (QuestionType.CHOICE, QuestionType.CHOICES):
             if options:
                 raise ValidationError("Možnosti patří jen k otázkám typu choice a choices.", "options")
             return
@@ -138,7 +139,7 @@ class EventIn(CzechSchema):
     release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
     questions = Questions(load_default=list)
-    format = Text(load_default="in_person", validate=validate.OneOf(
+    format = Text(load_default=EventFormat.IN_PERSON, validate=validate.OneOf(
         FORMATS, error="Forma akce je in_person (prezenčně), online, nebo hybrid."))
     webinar_url = Text(load_default=None, allow_none=True, validate=[_length(500), validate.URL(
         schemes={"http", "https"}, error="Odkaz na webinář musí být úplná adresa http:// nebo https://.")])
@@ -148,7 +149,7 @@ class EventIn(CzechSchema):
         """An online event needs no venue; any other does (a partial change keeps the one it has)."""
         if self.partial or kwargs.get("partial") or data.get("venue"):
             return data
-        if data.get("format") == "online":
+        if data.get("format") == EventFormat.ONLINE:
             return dict(data, venue=ONLINE_VENUE)
         raise ValidationError(REQUIRED, "venue")
 

@@ -25,6 +25,7 @@ from services.common import calendar
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.payment import awaits_payment_details
 from services.common.signing import derived_key
+from services.common.vocabulary import LIVE, QuestionType
 
 from . import domain, pages, records, usecases
 from .ratelimit import TooManyRequests
@@ -161,9 +162,9 @@ def form_answers(form, event, prefix=""):
         given = [value for value in form.getlist(question_input(question, prefix)) if value.strip()]
         if not given:
             continue
-        if question["type"] == "choices":
+        if question["type"] == QuestionType.CHOICES:
             answers[question["id"]] = given
-        elif question["type"] == "yes_no":
+        elif question["type"] == QuestionType.YES_NO:
             answers[question["id"]] = {"ano": True, "ne": False}.get(given[0], given[0])
         else:
             answers[question["id"]] = given[0]
@@ -377,7 +378,7 @@ class WebPages:
         now = self.clock()
         with self.db.transaction() as tx:
             registration = usecases.get_registration(tx, now, self.base_url, token=token)
-        if registration["status"] in ("confirmed", "waitlisted"):
+        if registration["status"] in LIVE:
             domain.check_can_cancel(registration["event"], now)  # after the start: said now, not after the click
         return self._with_csrf(request, "cancel.html", registration=registration)
 

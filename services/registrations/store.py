@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 from services.common.db import UTCDateTime
 from services.common.orgname import organisation_key
 from services.common.outbox import delete_rows_about, outbox_table  # noqa: F401 (used as store.delete_rows_about)
+from services.common.vocabulary import NOT_LIVE, EventFormat, EventStatus, RegistrationStatus
 
 metadata = MetaData()
 
@@ -85,12 +86,12 @@ events = Table(
     # the person is warned the day before.
     Column("release_unpaid_after_days", Integer),
     # in_person, online or hybrid; the webinar link goes to confirmed attendees only, never public.
-    Column("format", String(20), nullable=False, default="in_person", server_default="in_person"),
+    Column("format", String(20), nullable=False, default=EventFormat.IN_PERSON, server_default=EventFormat.IN_PERSON),
     Column("webinar_url", String(500)),
     # The event's own questions on the form: a list of {id, label, type, options, required}
     # (None: none). Answers are kept by question id (registrations.answers).
     Column("questions", JSON),
-    Column("status", String(20), nullable=False, default="draft"),
+    Column("status", String(20), nullable=False, default=EventStatus.DRAFT),
     # When staff first issued the event's certificates: from then on a held one goes out as soon
     # as its payment arrives or staff release it.
     Column("certificates_issued_at", UTCDateTime),
@@ -147,9 +148,6 @@ registrations = Table(
     Column("certificate_released_at", UTCDateTime),
     Column("certificate_released_by", String(200)),
 )
-
-# Statuses that hold nothing: no seat, no place in line, no claim on the email for the event.
-NOT_LIVE = ("cancelled", "substituted")
 
 # The same email may hold one live registration per event; this index, not
 # only the check before it, is what makes the rule hold under concurrency.
@@ -287,7 +285,8 @@ def delete_draft(session, event_id) -> bool:
                        .where(registrations.c.event_id == event_id)).scalar_one():
         return False
     session.execute(materials.delete().where(materials.c.event_id == event_id))
-    return session.execute(events.delete().where(events.c.id == event_id, events.c.status == "draft")).rowcount == 1
+    draft = events.delete().where(events.c.id == event_id, events.c.status == EventStatus.DRAFT)
+    return session.execute(draft).rowcount == 1
 
 
 def take_seat(session, event_id):
@@ -400,7 +399,7 @@ def waitlist_rank(session, event_id, waitlist_position) -> int:
     """The place in line now: how many still wait with this number or a lower one."""
     return session.execute(
         select(func.count()).select_from(registrations).where(
-            registrations.c.event_id == event_id, registrations.c.status == "waitlisted",
+            registrations.c.event_id == event_id, registrations.c.status == RegistrationStatus.WAITLISTED,
             registrations.c.waitlist_position <= waitlist_position,
         )
     ).scalar_one()
@@ -433,7 +432,7 @@ def first_waitlisted(session, event_id):
     """The first in line, locked; concurrent promoters skip it and take the next."""
     return session.execute(
         select(registrations)
-        .where(registrations.c.event_id == event_id, registrations.c.status == "waitlisted")
+        .where(registrations.c.event_id == event_id, registrations.c.status == RegistrationStatus.WAITLISTED)
         .order_by(registrations.c.waitlist_position, registrations.c.id)
         .limit(1).with_for_update(skip_locked=True)
     ).mappings().first()
@@ -443,7 +442,7 @@ def waitlisted_in_line(conn, event_id, limit):
     """The first ``limit`` waiting, in line (read, not locked: what a promotion would take)."""
     return conn.execute(
         select(registrations)
-        .where(registrations.c.event_id == event_id, registrations.c.status == "waitlisted")
+        .where(registrations.c.event_id == event_id, registrations.c.status == RegistrationStatus.WAITLISTED)
         .order_by(registrations.c.waitlist_position, registrations.c.id).limit(limit)
     ).mappings().all()
 
@@ -476,8 +475,8 @@ def due_reminders(session, starts_before, now, limit=500):
     return session.execute(
         select(registrations.c.id, registrations.c.event_id)
         .join(events, events.c.id == registrations.c.event_id)
-        .where(registrations.c.status == "confirmed", registrations.c.reminded_at.is_(None),
-               events.c.status == "published", events.c.starts_at > now, events.c.starts_at <= starts_before)
+        .where(registrations.c.status == RegistrationStatus.CONFIRMED, registrations.c.reminded_at.is_(None),
+               events.c.status == EventStatus.PUBLISHED, events.c.starts_at > now, events.c.starts_at <= starts_before)
         .order_by(registrations.c.id).limit(limit)
     ).all()
 
@@ -489,9 +488,9 @@ def unpaid_on_releasing_events(session, now, limit=500):
         select(registrations.c.id, registrations.c.payment, registrations.c.release_warned_at,
                events.c.release_unpaid_after_days)
         .join(events, events.c.id == registrations.c.event_id)
-        .where(registrations.c.status == "confirmed", registrations.c.paid_at.is_(None),
+        .where(registrations.c.status == RegistrationStatus.CONFIRMED, registrations.c.paid_at.is_(None),
                registrations.c.payment.is_not(None), events.c.release_unpaid_after_days.is_not(None),
-               events.c.status == "published", events.c.starts_at > now)
+               events.c.status == EventStatus.PUBLISHED, events.c.starts_at > now)
         .order_by(registrations.c.id).limit(limit)
     ).all()
 

@@ -10,7 +10,8 @@ import os
 import pytest
 
 from services.common.greeting import NEUTRAL_GREETING, greeting
-from services.notifications.mailer import SUBJECTS, subject
+from services.notifications.domain import EMAILS
+from services.notifications.mailer import subject
 from tests.emails import LONG_TITLE, every_email, recipient
 
 TITLES = [
@@ -51,7 +52,7 @@ def received(sink):
 
 
 def test_the_catalogue_of_emails_has_every_kind_the_mailer_sends():
-    assert set(every_email()) == set(SUBJECTS)
+    assert set(every_email()) == set(EMAILS)
 
 
 @pytest.mark.parametrize("title", TITLES)
@@ -130,7 +131,7 @@ def test_every_email_to_a_person_opens_with_the_greeting(notifications, sink, ev
                                                          expected):
     every_kind(first_name=first_name, last_name=last_name)
     arrived = [message for _, message in received(sink)]
-    assert len(arrived) == len(SUBJECTS)
+    assert len(arrived) == len(EMAILS)
     for message in arrived:
         plain = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()

@@ -47,9 +47,9 @@ def test_the_payment_block_of_a_group_invoice_asks_for_what_is_left_on_it():
 
 def test_matching_counts_the_reduced_amount_as_paid_in_full_and_the_whole_as_an_overpayment():
     together = [request(1), request(2, status="cancelled"), request(3)]
-    assert domain.outcome(100000, together) == (domain.MATCHED, None)
-    assert domain.outcome(150000, together) == (domain.OVERPAID, "Přeplatek 500,00\xa0Kč")
-    assert domain.outcome(50000, together) == (domain.UNDERPAID, "Nedoplatek 500,00\xa0Kč")
+    assert domain.outcome(100000, together) == (domain.LineOutcome.MATCHED, None)
+    assert domain.outcome(150000, together) == (domain.LineOutcome.OVERPAID, "Přeplatek 500,00\xa0Kč")
+    assert domain.outcome(50000, together) == (domain.LineOutcome.UNDERPAID, "Nedoplatek 500,00\xa0Kč")
 
 
 def b64(data):
