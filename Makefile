@@ -27,11 +27,17 @@ test: setup lint $(AXE) $(ISDOC_XSD)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
+# Two tests at a time (pytest-xdist), each on its own vhost, databases and ports; a worker that
+# runs out of tests takes half of what the other has left (worksteal), so the long browser and
+# fault tests spread. TEST_WORKERS=0 runs them one at a time in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
+
 test-sqlite:
-	TEST_DATABASE=sqlite $(PY) -m pytest tests
+	TEST_DATABASE=sqlite $(PYTEST) tests
 
 test-postgresql:
-	TEST_DATABASE=postgresql $(PY) -m pytest tests
+	TEST_DATABASE=postgresql $(PYTEST) tests
 
 shell: setup
 	PYTHONPATH=$(CURDIR) PYTHONSTARTUP=tools/shell_startup.py $(VENV)/bin/nameko shell --config deploy/config.yaml

@@ -7,11 +7,24 @@ import eventlet
 
 eventlet.monkey_patch()  # first, as `nameko run` does: the services expect green sockets and threads
 
+import os  # noqa: E402
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # In a pytest-xdist worker, execnet's thread (real: started before the patch above) puts the
+    # tests to run in a queue that this thread waits on: its lock and event must be real ones too,
+    # or the first wait never wakes (pytest-dev/pytest-xdist#71).
+    from execnet.gateway_base import MainThreadOnlyExecModel
+
+    _threading = eventlet.patcher.original("threading")
+    MainThreadOnlyExecModel.Lock = MainThreadOnlyExecModel.RLock = lambda self: _threading.RLock()
+    MainThreadOnlyExecModel.Event = lambda self: _threading.Event()
+
 import email  # noqa: E402
 import email.policy  # noqa: E402
+import fcntl  # noqa: E402
 import glob  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -45,6 +58,41 @@ def pytest_collection_modifyitems(config, items):
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
+
+
+# `make test` runs two tests at a time (pytest-xdist); each has its own vhost, databases, ports
+# (tools.ports) and folders. A test marked `alone` restarts a server the others use (RabbitMQ,
+# PostgreSQL), so it runs while no other test does: every test holds a shared lock on a file of
+# the run while it is set up, runs and is torn down, an `alone` one holds it exclusively. A
+# second file, the gate, lets the `alone` one in next: once it waits, no other test starts.
+LOCKS = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(xdist's controller, for each worker) The folder of this run's lock files."""
+    if LOCKS not in node.config.stash:
+        node.config.stash[LOCKS] = tempfile.mkdtemp(prefix="smopk-test-locks-")
+    node.workerinput["test_locks"] = node.config.stash[LOCKS]
+
+
+def pytest_unconfigure(config):
+    if LOCKS in config.stash:
+        shutil.rmtree(config.stash[LOCKS], ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    folder = getattr(item.config, "workerinput", {}).get("test_locks")
+    if folder is None:  # not an xdist worker: one test at a time anyway
+        return (yield)
+    alone = item.get_closest_marker("alone") is not None
+    with open(os.path.join(folder, "gate"), "a") as gate, open(os.path.join(folder, "tests"), "a") as tests:
+        fcntl.flock(gate, fcntl.LOCK_EX)  # a real wait: the whole worker stops, its green threads too
+        fcntl.flock(tests, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        return (yield)  # closing the files lets go of the locks
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import tempfile
+import time
 
 
 def pdf_text(data: bytes) -> str:
@@ -78,3 +79,16 @@ def pdf_attachment(message):
         if part.get_content_type() == "application/pdf":
             return part.get_filename(), part.get_content()
     raise AssertionError("no PDF attachment")
+
+
+def download(session, url, tries=3, **options):
+    """GET a document the public site renders on demand, as a person's browser would. The site
+    waits WEB_RPC_TIMEOUT_SECONDS (2 s) for the documents service, which may still be rendering the
+    emails' PDFs (the more so on two cores running two tests at once), and then answers 503 with
+    Retry-After: the person asks again after that many seconds. (The 503 itself: test_reliability.)"""
+    for _ in range(tries - 1):
+        answer = session.get(url, **options)
+        if answer.status_code != 503 or "Retry-After" not in answer.headers:
+            return answer
+        time.sleep(float(answer.headers["Retry-After"]))
+    return session.get(url, **options)

@@ -5,18 +5,27 @@ to outgoing connections: between the probe and the server's own bind, a
 connection to RabbitMQ or PostgreSQL can take it (seen in CI as "Address
 already in use"). Ports below that range are only ever taken by someone who
 listens on purpose, and this process hands each out once.
+
+Under pytest-xdist each worker hands out its own share of that range
+(``PYTEST_XDIST_WORKER`` "gw0", "gw1", … of ``PYTEST_XDIST_WORKER_COUNT``):
+two workers never hand out the same port, so neither binds a port the other
+probed a moment ago. (The services' servers bind with SO_REUSEPORT, so two
+of them on one port would both start and split its connections.)
 """
 
+import os
 import random
 import socket
+
+LOWEST = 20000
 
 _handed_out = set()
 
 
 def free_port():
-    low = _ephemeral_low()
+    low, high = _share(LOWEST, _ephemeral_low())
     while True:
-        port = random.randrange(20000, low)
+        port = random.randrange(low, high)
         if port in _handed_out:
             continue
         with socket.socket() as probe:
@@ -26,6 +35,17 @@ def free_port():
                 continue
         _handed_out.add(port)
         return port
+
+
+def _share(low, high):
+    """This process's part of ``range(low, high)``: all of it, or its xdist worker's share."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2:
+        return low, high
+    size = (high - low) // count
+    start = low + int(worker[2:]) * size
+    return start, start + size
 
 
 def _ephemeral_low():

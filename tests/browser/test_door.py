@@ -12,6 +12,7 @@ from bench.system import System
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
 from tests.conftest import ROOT
+from tests.helpers import download
 
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts", "door")
 PASSWORD = "Heslo u dveří 2026"
@@ -37,7 +38,7 @@ def test_the_door_scans_a_real_ticket_in_and_refuses_a_forged_one(database_urls,
         requests.post(f"{system.base}/api/events/{event_id}/registrations", timeout=30, json={
             "first_name": "Jana", "last_name": "Nováková", "email": "jana@kbelnice.example",
             "organisation_name": "Obec Kbelnice", "gdpr_consent": True}).raise_for_status()  # forgets the ticket
-        ticket = requests.get(answer["ticket_url"], timeout=30)
+        ticket = download(requests, answer["ticket_url"], timeout=30)
         (tmp_path / "ticket.pdf").write_bytes(ticket.content)
         subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(tmp_path / "ticket.pdf"),
                         str(tmp_path / "ticket")], check=True)

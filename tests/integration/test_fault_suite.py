@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 
+import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.conftest import DATABASE, ROOT, SERVICE_NAMES, wait_for
@@ -55,6 +56,7 @@ class Supervisor:
         self.processes[name].kill_and_restart()
 
 
+@pytest.mark.alone  # it restarts RabbitMQ (and PostgreSQL in that pass)
 def test_no_fault_loses_or_doubles_anything(service_processes, service_config, smtp_sink, tmp_path):
     env = {"EVENT_RETRY_DELAYS": json.dumps([0.5, 1] + [2] * 30), "SQLITE_LOCK_WAIT_SECONDS": "1",
            "SMTP_TIMEOUT": "2", "RPC_TIMEOUT_SECONDS": "5", "WEB_RPC_TIMEOUT_SECONDS": "2"}

@@ -11,7 +11,7 @@ from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests import statements
 from tests.conftest import wait_for
-from tests.helpers import image_qr_codes, spd_codes, spd_fields
+from tests.helpers import download, image_qr_codes, spd_codes, spd_fields
 from tests.integration.test_system import ALL, PLZEN, cluster, published_event  # noqa: F401 (a fixture)
 
 MEMBER = {"ico": PLZEN, "name": "Statutární město Plzeň", "kind": "statutární město", "district": "Plzeň-město",
@@ -67,7 +67,7 @@ def test_after_one_of_three_colleagues_cancels_every_surface_asks_for_the_invoic
     assert f"{label} 1\xa0000,00\xa0Kč Kopírovat" in words(page)
     assert "1\xa0500" not in page and "QR Platba: 1\xa0000,00\xa0Kč" in page
 
-    ticket = web_session.get(f"/api/registrations/{jiri['token']}/ticket.pdf")  # the ticket's QR Platba
+    ticket = download(web_session, f"/api/registrations/{jiri['token']}/ticket.pdf")  # the ticket's QR Platba
     assert ticket.status_code == 200
     [spd] = spd_codes(ticket.content)
     assert (spd_fields(spd)["AM"], spd_fields(spd)["X-VS"]) == ("1000.00", vs)

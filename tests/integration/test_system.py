@@ -15,7 +15,7 @@ from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests.conftest import wait_for
-from tests.helpers import pdf_attachment, pdf_text, spd_codes, spd_fields, ticket_codes
+from tests.helpers import download, pdf_attachment, pdf_text, spd_codes, spd_fields, ticket_codes
 from tests.integration.timetravel import begun, ended
 
 ALL = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
@@ -69,7 +69,7 @@ def test_registration_over_http_ends_as_one_email_with_the_ticket(
     assert registration["is_member"] is True and registration["price"] == 300
     assert registration["event"]["seats_left"] == 1
 
-    ticket = web_session.get(f"/api/registrations/{registration['token']}/ticket.pdf")
+    ticket = download(web_session, f"/api/registrations/{registration['token']}/ticket.pdf")
     assert ticket.status_code == 200 and ticket.headers["Content-Type"] == "application/pdf"
     assert ticket_codes(ticket.content) == [registration["ticket_code"]]
 
