@@ -28,4 +28,4 @@ def test_the_api_keeps_its_contract(site):  # noqa: F811
 
         check()
         checked.append(operation.label)
-    assert len(checked) == 14, checked
+    assert len(checked) == 16, checked
