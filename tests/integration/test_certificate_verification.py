@@ -1,13 +1,15 @@
 """A certificate anyone can check, with every service, the real broker and a real SMTP server: the
 certificate an attendee gets by email is sealed with the association's seal (a certificate of
 the tests' own authority) and validates in pyHanko and pdfsig; its QR code leads to its public
-verification page, which answers over HTTP (and as JSON) from the register in documents."""
+verification page, which answers over HTTP (and as JSON) from the register in documents. Without
+a seal configured, the console says that certificates go out unsealed."""
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests import seals
 from tests.conftest import wait_for
 from tests.helpers import pdf_attachment, qr_codes
+from tests.integration.test_console import logged_in, whole_console  # noqa: F401 (a fixture)
 from tests.integration.test_system import ALL, published_event
 from tests.integration.timetravel import ended
 
@@ -93,3 +95,14 @@ def test_a_sealed_certificate_and_its_verification_page(runner_factory, sealed_c
     # one address may check only so many times (RATE_LIMIT_PER_ADDRESS here 12; 7 counted above)
     answers = [web_session.get(path).status_code for _ in range(6)]
     assert answers[:4] == [200] * 4 and answers[-1] == 429
+
+
+def test_the_console_says_that_certificates_go_out_unsealed(whole_console):  # noqa: F811
+    base, cluster, secrets, _ = whole_console
+    event = published_event(cluster, capacity=5, accreditation_number="AK/PV-4/2026", hours=4)
+    page = logged_in(base, "staff", secrets).get(f"{base}/akce/{event['id']}")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "Osvědčení se vydávají bez elektronické pečeti: certifikát pečeti není nastaven" in text
+    plain = published_event(cluster, capacity=5, title="Setkání starostů")  # not accredited: no certificates
+    assert "pečeti" not in logged_in(base, "staff", secrets).get(f"{base}/akce/{plain['id']}").text
