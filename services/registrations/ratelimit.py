@@ -8,7 +8,8 @@ registrations and cancellations of one email address in
 ``RATE_LIMIT_EMAIL_SECONDS``. Past that a registration answers 429
 ``too_many_requests`` with ``Retry-After``. A cancellation is refused only by
 the address limit: a person can always cancel their own registration, but
-it counts towards their email's limit.
+it counts towards their email's limit. Looks at a certificate's verification page or API count
+apart, by client address, with the same pace (``verifying``).
 
 Counts are kept in each process's memory, in fixed windows: with several
 replicas each counts its own share, so the pace allowed grows with the number

@@ -496,7 +496,7 @@ class WebPages:
         needs no CSRF token; it is posted so that the name stays out of addresses and logs."""
         if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
             return pages.page("error.html", status=413, message="Formulář je příliš velký.")
-        return self._certificate_check(request, year, number, typed=request.form.get("jmeno", "").strip())
+        return self._certificate_check(request, year, number, typed=request.form.get("jmeno", "").strip() or None)
 
     def _certificate_check(self, request, year, number, typed):
         self.rate_limits.verifying(request)
