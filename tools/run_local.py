@@ -216,6 +216,20 @@ def load_sample_data(amqp_uri):
     return events[0]["id"] if events else None
 
 
+def use_sample_seal():
+    """Without the association's seal configured, certificates are sealed with a sample one (marked
+    VZOREK) made once under var/, so that a fresh machine shows the whole path."""
+    if os.environ.get("CERTIFICATE_SEAL_FILE"):
+        return
+    from services.common.settings import file_defaults
+    from tools import sample_seal
+
+    organiser = os.environ.get("ORGANISER_NAME") or file_defaults()["ORGANISER_NAME"]
+    os.environ["CERTIFICATE_SEAL_FILE"], os.environ["CERTIFICATE_SEAL_PASSWORD"] = sample_seal.ensure(ROOT, organiser)
+    print(f"Certificates are sealed with a sample seal ({sample_seal.SEAL_FILE}); set CERTIFICATE_SEAL_FILE "
+          "and CERTIFICATE_SEAL_PASSWORD for the association's own.")
+
+
 def first_administrator():
     """The console's first account on a fresh machine: its address and one-time password, or None."""
     from tools import staff_user
@@ -254,6 +268,7 @@ def main():
     if setting("DATABASE", "sqlite") == "postgresql":
         use_postgresql(setting("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"))
     prepare_bus(amqp_uri)
+    use_sample_seal()
     administrator = first_administrator()
     console = f"http://{setting('BACKOFFICE_ADDRESS', '127.0.0.1:8001')}"
 

@@ -347,6 +347,30 @@ def to_attendees(count) -> str:
     return plural(count, "účastníkovi", "účastníkům", "účastníkům")
 
 
+def seal_notice(status, now) -> dict:
+    """The line on an accredited event's certificates about their electronic seal (documents'
+    ``seal_status``, None when documents did not answer): ``problem`` when certificates go out
+    unsealed, with a sample seal or an expired one."""
+    if status is None:
+        return {"problem": True, "text": "Zda se osvědčení pečetí, teď nelze zjistit (služba dokumentů "
+                                         "neodpovídá)."}
+    if not status["configured"]:
+        return {"problem": True, "text": "Osvědčení se vydávají bez elektronické pečeti: certifikát pečeti "
+                                         "není nastaven (CERTIFICATE_SEAL_FILE a CERTIFICATE_SEAL_PASSWORD). "
+                                         "Pravost lze ověřit jen na stránce ověření podle čísla osvědčení."}
+    until = czech.date(datetime.fromisoformat(status["valid_until"]))
+    if status["expired"]:
+        return {"problem": True, "text": f"Certifikát elektronické pečeti platil do {until}: pečeť na nových "
+                                         "osvědčeních už nikdo neověří jako platnou. Nastavte nový certifikát."}
+    if status["sample"]:
+        return {"problem": True, "text": "Osvědčení se pečetí jen vzorovým certifikátem (VZOREK, pro zkoušení): "
+                                         "jejich pečeť nikdo neověří jako platnou. Nastavte certifikát pečeti "
+                                         "sdružení."}
+    soon = datetime.fromisoformat(status["valid_until"]) - now < timedelta(days=30)
+    return {"problem": soon, "text": f"Osvědčení nesou elektronickou pečeť ({status['subject']}), platnou "
+                                     f"do {until}." + (" Včas nastavte nový certifikát." if soon else "")}
+
+
 def attendance_window(event, now) -> dict:
     """What the event page offers: attendance from the start, certificates after the end."""
     starts, ends = (datetime.fromisoformat(event[field]) for field in ("starts_at", "ends_at"))

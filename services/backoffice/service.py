@@ -315,6 +315,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         status, query = forms.registration_filters(request.args)
         registrations = domain.registrations_matching(self.registrations.list_registrations(event_id, status), query)
         plan = self.registrations.certificate_plan(event_id) if event["accreditation_number"] else None
+        seal = domain.seal_notice(self._seal_status(), self.clock()) if plan else None
         issued = [r["id"] for r in registrations if r.get("certificate") == CertificateState.ISSUED]
         numbers = {c["registration_id"]: c["number"] for c in self.documents.certificate_numbers(issued)} \
             if issued else {}
@@ -322,7 +323,17 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           stats=self.registrations.event_stats(event_id), shown=status, query=query,
                           materials=self.registrations.list_materials(event_id),
                           live_emails=domain.live_emails(registrations),
-                          window=domain.attendance_window(event, self.clock()), plan=plan, numbers=numbers)
+                          window=domain.attendance_window(event, self.clock()), plan=plan, numbers=numbers,
+                          seal=seal)
+
+    def _seal_status(self):
+        """documents' answer about the seal, or None when it is away: the event page still shows."""
+        try:
+            return self.documents.seal_status()
+        except Exception as error:
+            if outage(error) is None and not isinstance(error, ServiceUnavailable):
+                raise
+            return None
 
     @page("GET", "/akce/<int:event_id>/nahled", StaffRole.STAFF)
     def public_preview(self, request, event_id):

@@ -2,14 +2,14 @@
 from sqlalchemy.exc import IntegrityError
 
 from services.common.czech import local
-from services.common.errors import Conflict
+from services.common.errors import Conflict, NotFound
 from services.common.vocabulary import RegistrationStatus
 
-from . import store
+from . import domain, store
 
 
 def certificate_number(certificate) -> str:
-    return f"{certificate['year']}/{certificate['number']:04d}"
+    return domain.certificate_number(certificate["year"], certificate["number"])
 
 
 def check_certificate_due(registration, event):
@@ -25,17 +25,21 @@ def check_certificate_due(registration, event):
                                                  "zaplacení nebo po uvolnění bez platby).")
 
 
-def issue(database, registration_id, now):
+def issue(database, registration_id, now, entry=None):
     """The certificate of a registration in the register: a new number the first time, the same
-    certificate every time after (what the email carried is what staff open). Returns
-    ``(certificate, existed)``."""
+    certificate every time after (what the email carried is what staff open). ``entry``
+    (``domain.register_entry``) is what the register keeps of it: written with the number, or
+    later for a certificate issued before the register kept it. Returns ``(certificate, existed)``."""
     try:
         with database.transaction() as session:
             existing = store.get_certificate(session, registration_id)
             if existing:
+                if entry and existing["programme"] is None:
+                    existing = store.keep_entry(session, registration_id, entry)
                 return existing, True
             year = local(now).year
-            return store.add_certificate(session, registration_id, year, store.next_number(session, year), now), False
+            return store.add_certificate(session, registration_id, year, store.next_number(session, year), now,
+                                         entry), False
     except IntegrityError:
         # issued at this very moment by another worker: the same certificate
         with database.transaction() as session:
@@ -50,3 +54,23 @@ def issue_duplicate(database, registration_id, now):
             raise Conflict("certificate_not_issued", "Osvědčení této osobě zatím nebylo vydáno: duplikát nelze "
                                                      "vystavit.")
         return store.count_copy(session, registration_id, now)
+
+
+def find(database, number_text):
+    """The register's row of certificate ``2026/0001``; NotFound (a Czech sentence saying that no
+    such certificate was issued) for a number not in the register or not a number at all."""
+    parsed = domain.parse_number(number_text)
+    found = None
+    if parsed is not None:
+        with database.transaction() as session:
+            found = store.get_by_number(session, *parsed)
+    if found is None:
+        raise NotFound("certificate_not_found", f"Osvědčení s číslem {str(number_text)[:20]} jsme nevydali: v našem "
+                                                "registru vydaných osvědčení není.")
+    return found
+
+
+def erase_holders(database, now, registration_ids=None, issued_before=None):
+    """Empty the register of these holders' names (see ``store.erase_holders``)."""
+    with database.transaction() as session:
+        return store.erase_holders(session, now, registration_ids=registration_ids, issued_before=issued_before)

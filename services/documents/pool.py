@@ -21,6 +21,8 @@ from nameko.extensions import DependencyProvider
 from services.common.settings import setting
 
 from . import render
+from . import seal as sealing
+from .settings import load as load_settings
 
 POLL_SECONDS = 0.005
 WARM_UP_SECONDS = 30  # at most, then requests are taken anyway (a cold worker is slow, not broken)
@@ -28,15 +30,21 @@ PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class Renderer:
-    """What an entrypoint sees: ``pdf(template, context)`` that yields while it waits."""
+    """What an entrypoint sees: ``pdf(template, context)`` that yields while it waits; with
+    ``sealed=True``, the PDF carries the electronic seal when one is configured (``seal``, a
+    ``seal.SealKey`` or None)."""
 
-    def __init__(self, executor, timings=None):
+    def __init__(self, executor, timings=None, seal=None, seal_described=None):
         self._executor = executor
         self._timings = timings if timings is not None else {"count": 0, "seconds": 0.0}
+        self.seal = seal
+        if seal_described is None and seal is not None:
+            seal_described = sealing.describe(seal)
+        self.seal_described = seal_described
 
-    def pdf(self, template: str, context: dict) -> bytes:
+    def pdf(self, template: str, context: dict, sealed: bool = False) -> bytes:
         started = time.perf_counter()
-        future = self._executor.submit(render.render_pdf, template, context)
+        future = self._executor.submit(render.render_pdf, template, context, self.seal if sealed else None)
         # The future is completed by a real OS thread of the executor; polling
         # keeps this green thread from blocking the hub while it waits.
         while not future.done():
@@ -88,9 +96,12 @@ def shut_down(executor, wait):
 
 class RenderPool(DependencyProvider):
     def setup(self):
+        """A seal that is configured but cannot be used stops the service here (``seal``)."""
         self.processes = int(setting(self.container.config, "DOCUMENTS_RENDER_PROCESSES"))
         self.executor = None
         self.timings = {"count": 0, "seconds": 0.0}
+        self.seal = sealing.configured(load_settings(self.container.config))
+        self.seal_described = sealing.describe(self.seal) if self.seal is not None else None
 
     def start(self):
         """The service takes requests once every render worker is started and warm: a worker is
@@ -111,4 +122,4 @@ class RenderPool(DependencyProvider):
             shut_down(self.executor, wait=False)
 
     def get_dependency(self, worker_ctx):
-        return Renderer(self.executor, self.timings)
+        return Renderer(self.executor, self.timings, self.seal, self.seal_described)

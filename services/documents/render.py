@@ -110,15 +110,21 @@ def _stylesheet(name):
     return _stylesheets[name]
 
 
-def render_pdf(template: str, context: dict) -> bytes:
-    """The PDF of ``template`` filled with ``context`` (plain data, picklable)."""
+def render_pdf(template: str, context: dict, seal_key=None) -> bytes:
+    """The PDF of ``template`` filled with ``context`` (plain data, picklable); sealed with
+    ``seal_key`` (a ``seal.SealKey``) when one is given."""
     from weasyprint import HTML
 
     html = render_html(template, context)
     stylesheets = [_stylesheet(name) for name in _STYLESHEET_LINK.findall(html)]
     html = _STYLESHEET_LINK.sub("", html)
     document = HTML(string=html, base_url="file://" + TEMPLATES + "/", url_fetcher=_local_fetcher())
-    return document.write_pdf(stylesheets=stylesheets, font_config=_fonts())
+    data = document.write_pdf(stylesheets=stylesheets, font_config=_fonts())
+    if seal_key is not None:
+        from .seal import seal_pdf
+
+        data = seal_pdf(data, seal_key)
+    return data
 
 
 def warm_up():

@@ -1,8 +1,10 @@
-"""The documents service: every PDF the association hands out."""
+"""The documents service: every PDF the association hands out, and the register of certificates."""
 import base64
+import logging
 from functools import cached_property
 
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from services.common import czech, metrics
 from services.common.clock import Clock
@@ -13,9 +15,14 @@ from services.common.logs import CallLog
 from services.common.rpc import RpcClient, rpc
 from services.common.vocabulary import LIVE, InvoiceKind, RegistrationStatus
 
-from . import certificates, charts, collation, render, store
+from . import certificates, charts, collation, domain, render, store
+from . import seal as sealing
 from .pool import RenderPool
 from .settings import load as load_settings
+
+log = logging.getLogger(__name__)
+
+RETENTION_SECONDS = 24 * 3600
 
 
 def pdf_message(filename: str, data: bytes) -> dict:
@@ -117,7 +124,8 @@ class DocumentsService(HealthCheck):
         registration = self.registrations.get_registration(registration_id)
         event = registration["event"]
         certificates.check_certificate_due(registration, event)
-        certificate, _existed = certificates.issue(self.db, registration["id"], self.clock())
+        certificate, _existed = certificates.issue(self.db, registration["id"], self.clock(),
+                                                   domain.register_entry(registration, event))
         return self._certificate_pdf(registration, event, certificate, duplicate_on=None)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -131,14 +139,50 @@ class DocumentsService(HealthCheck):
         return self._certificate_pdf(registration, event, certificate, duplicate_on=certificate["duplicate_issued_at"])
 
     def _certificate_pdf(self, registration, event, certificate, duplicate_on):
+        """The certificate's PDF, with the QR code and short address of its verification page, sealed
+        when a seal is configured."""
         number = certificates.certificate_number(certificate)
+        verify_url = f"{self.settings.public_base_url}/overeni/{number}"
         data = self.renderer.pdf("certificate.html", {
             "registration": registration, "event": event, "number": number, "duplicate": duplicate_on is not None,
-            "duplicate_on": duplicate_on, "issued_at": certificate["issued_at"],
-            "organiser": self.settings.organiser_name})
+            "duplicate_on": duplicate_on, "issued_at": certificate["issued_at"], "held_on": domain.held_on(event),
+            "verify_url": verify_url, "verify_qr": render.qr_data_uri(verify_url),
+            "sealed": self.renderer.seal is not None, "organiser": self.settings.organiser_name}, sealed=True)
         suffix = "-duplikat" if duplicate_on is not None else ""
         return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}{suffix}.pdf", data), number=number,
                     duplicate=duplicate_on is not None)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def verify_certificate(self, number, holder_name=None):
+        """What the public verification page (``/overeni/<number>``) tells of certificate ``number``
+        (``2026/0001``): that it was issued and is valid, its programme, date, hours and the holder's
+        initials; with ``holder_name``, whether that is the holder's name (``domain.public_view``).
+        NotFound ``certificate_not_found`` for a number never issued. Reads only."""
+        typed = None if holder_name is None else str(holder_name)[:200]
+        return domain.public_view(certificates.find(self.db, str(number)), typed)
+
+    @rpc
+    def seal_status(self):
+        """The electronic seal on certificates, for the console: ``configured`` False when
+        certificates are issued unsealed; else its subject, validity, ``sample`` and ``expired``."""
+        return sealing.status(self.renderer.seal, self.renderer.seal_described, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_holders(self, registration_ids):
+        """A person's erasure (``tools.personal_data.erase_person``): the register forgets the
+        holder's name on their certificates; the number, dates and programme stay."""
+        ids = sorted({int(i) for i in registration_ids})
+        return {"holders_erased": certificates.erase_holders(self.db, self.clock(), registration_ids=ids)}
+
+    @timer(interval=RETENTION_SECONDS)
+    def forget_old_holders(self):
+        """Retention: certificates issued CERTIFICATES_KEEP_YEARS ago lose their holder's name in the
+        register. One conditional update: a second run, or a second replica, finds nothing more."""
+        now = self.clock()
+        erased = certificates.erase_holders(
+            self.db, now, issued_before=domain.holders_kept_since(now, self.settings.certificates_keep_years))
+        if erased:
+            log.info("retention: %d certificate holders forgotten", erased)
 
     @rpc(expected_exceptions=EXPECTED)
     def certificate_numbers(self, registration_ids):

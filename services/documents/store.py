@@ -1,5 +1,5 @@
 """The documents service's own tables: the register of issued certificates."""
-from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, select, update
 
 from services.common import numbering
 from services.common.db import UTCDateTime
@@ -17,6 +17,17 @@ certificates = Table(
     # Duplicates staff issued deliberately (the console's "Vydat duplikát"): how many, the last one's date.
     Column("copies", Integer, nullable=False, default=0),
     Column("duplicate_issued_at", UTCDateTime),
+    # What the certificate states, as first issued (domain.register_entry): kept for the public
+    # verification page and as the register the law asks for, apart from the registration (which
+    # loses the person sooner). Empty for a certificate issued before the register kept it, until it
+    # is opened again; emptied of the holder after CERTIFICATES_KEEP_YEARS or at their request.
+    Column("holder_first_name", String(100)),
+    Column("holder_last_name", String(100)),
+    Column("programme", String(300)),
+    Column("accreditation_number", String(100)),
+    Column("held_on", String(300)),
+    Column("hours", Integer),
+    Column("holder_erased_at", UTCDateTime),
     UniqueConstraint("year", "number"),
 )
 
@@ -40,10 +51,38 @@ def next_number(session, year) -> int:
     return numbering.next_number(session, certificate_counters, "year", year)
 
 
-def add_certificate(session, registration_id, year, number, issued_at):
+def add_certificate(session, registration_id, year, number, issued_at, entry=None):
     session.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
-                                                 issued_at=issued_at, copies=0))
+                                                 issued_at=issued_at, copies=0, **(entry or {})))
     return get_certificate(session, registration_id)
+
+
+def get_by_number(session, year, number):
+    return session.execute(
+        select(certificates).where(certificates.c.year == year, certificates.c.number == number)
+    ).mappings().first()
+
+
+def keep_entry(session, registration_id, entry):
+    """The register's entry of a certificate issued before the register kept one; never of a
+    holder erased since."""
+    session.execute(update(certificates).where(certificates.c.registration_id == registration_id,
+                                               certificates.c.programme.is_(None),
+                                               certificates.c.holder_erased_at.is_(None)).values(**entry))
+    return get_certificate(session, registration_id)
+
+
+def erase_holders(session, now, registration_ids=None, issued_before=None):
+    """Empty the holder's name from the register's entries of these registrations, or of every
+    certificate issued before ``issued_before``; the number, dates and programme stay, and an entry
+    once emptied is never filled again. Returns how many entries were emptied."""
+    query = update(certificates).where(certificates.c.holder_erased_at.is_(None))
+    if registration_ids is not None:
+        query = query.where(certificates.c.registration_id.in_(list(registration_ids)))
+    if issued_before is not None:
+        query = query.where(certificates.c.issued_at < issued_before)
+    return session.execute(query.values(holder_first_name=None, holder_last_name=None,
+                                        holder_erased_at=now)).rowcount
 
 
 def count_copy(session, registration_id, now):

@@ -236,6 +236,24 @@ class HttpApi:
                         headers={"Content-Disposition": f'inline; filename="{pdf["filename"]}"'})
 
 
+    @api("GET", "/api/certificates/<int(max=9999):year>/<int(max=99999999):number>")
+    def http_verify_certificate(self, request, year, number):
+        """Certificate ``year/number`` as its verification page tells it (the register in
+        documents); 404 ``certificate_not_found`` for a number never issued."""
+        self.rate_limits.verifying(request)
+        return 200, self.documents.verify_certificate(f"{year}/{number:04d}")
+
+    @api("POST", "/api/certificates/<int(max=9999):year>/<int(max=99999999):number>/holder")
+    def http_verify_holder(self, request, year, number):
+        """Whether ``{"name": "Jana Nováková"}`` is the holder of certificate ``year/number``
+        (``name_matches``); the name itself is never told."""
+        body = read_json(request)
+        name = body.get("name") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise ValidationError({"name": "Zadejte jméno a příjmení držitele (nejvýše 200 znaků)."})
+        self.rate_limits.verifying(request)
+        return 200, self.documents.verify_certificate(f"{year}/{number:04d}", name.strip())
+
     @api("GET", "/api/registrations/<token>/training-record")
     def http_training_record(self, request, token):
         """The person's own training record: of this registration's address, at every event."""

@@ -110,6 +110,28 @@ class FeedbackSaved(Schema):
     status = fields.String(required=True)
 
 
+class CertificateCheckOut(Schema):
+    number = fields.String(required=True, metadata={"description": "as printed, e.g. 2026/0001"})
+    valid = fields.Boolean(required=True, metadata={"description": "an issued certificate is never withdrawn"})
+    issued_on = fields.String(required=True, metadata={"description": "ISO 8601 date"})
+    duplicate_issued_on = fields.String(allow_none=True, metadata={"description": "the last duplicate's date"})
+    programme = fields.String(allow_none=True, metadata={"description": "null: a certificate issued before the "
+                                                                        "register kept it"})
+    accreditation_number = fields.String(allow_none=True)
+    held_on = fields.String(allow_none=True, metadata={"description": "the date or days, as on the certificate"})
+    hours = fields.Integer(allow_none=True, metadata={"description": "teaching hours"})
+    holder_known = fields.Boolean(required=True, metadata={
+        "description": "false: the register no longer keeps the holder (CERTIFICATES_KEEP_YEARS, or erased)"})
+    holder_initials = fields.String(allow_none=True, metadata={"description": "e.g. J. N."})
+    name_checked = fields.Boolean(required=True)
+    name_matches = fields.Boolean(allow_none=True, metadata={"description": "null unless a name was given"})
+
+
+class HolderCheckIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"description": "the holder's first name and surname, as on the certificate"})
+
+
 def _errors(*statuses):
     return {str(status): {"description": "refused", "content": {"application/json": {"schema": "Error"}}}
             for status in statuses}
@@ -129,7 +151,8 @@ def build(base_url):
                          ("OrganisationList", OrganisationList), ("TrainingRecord", TrainingRecordOut),
                          ("OrganisationLookup", OrganisationLookup), ("ColleaguesRequest", ColleaguesIn),
                          ("Colleagues", ColleaguesOut), ("MaterialList", MaterialList),
-                         ("FeedbackRequest", FeedbackIn), ("FeedbackSaved", FeedbackSaved)):
+                         ("FeedbackRequest", FeedbackIn), ("FeedbackSaved", FeedbackSaved),
+                         ("CertificateCheck", CertificateCheckOut), ("HolderCheckRequest", HolderCheckIn)):
         spec.components.schema(name, schema=schema)
     event_id = {"name": "event_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
@@ -190,6 +213,21 @@ def build(base_url):
         "summary": "Name, address and DIČ by IČO: the register, else ARES; never slows the form",
         "parameters": [{"name": "ico", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _json("OrganisationLookup"), **_errors(422, 429)}}})
+    certificate = [{"name": "year", "in": "path", "required": True,
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 9999}},
+                   {"name": "number", "in": "path", "required": True,
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 99999999},
+                    "description": "the certificate's number within its year: 2026/0001 is year 2026, number 1"}]
+    spec.path(path="/api/certificates/{year}/{number}", operations={"get": {
+        "summary": "Verify a certificate: issued and valid, its programme, date, hours and the holder's initials",
+        "parameters": certificate, "responses": {"200": _json("CertificateCheck"), **_errors(404, 429)}}})
+    spec.path(path="/api/certificates/{year}/{number}/holder", operations={"post": {
+        "summary": "Whether a name is the certificate holder's (name_matches); the name is never told",
+        "description": "Names are compared in Unicode NFC, case folded, with runs of white space as one; "
+                       "first name first or surname first; diacritics count.",
+        "parameters": certificate,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "HolderCheckRequest"}}},
+        "responses": {"200": _json("CertificateCheck"), **_errors(400, 404, 413, 415, 422, 429)}}})
     signed = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
               "description": "the signed token of the personal link from the email; it expires (410 link_expired) "
                              "MATERIALS_LINK_DAYS (materials) or FEEDBACK_LINK_DAYS (feedback) days after the "

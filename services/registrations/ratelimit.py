@@ -8,7 +8,8 @@ registrations and cancellations of one email address in
 ``RATE_LIMIT_EMAIL_SECONDS``. Past that a registration answers 429
 ``too_many_requests`` with ``Retry-After``. A cancellation is refused only by
 the address limit: a person can always cancel their own registration, but
-it counts towards their email's limit.
+it counts towards their email's limit. Looks at a certificate's verification page or API count
+apart, by client address, with the same pace (``verifying``).
 
 Counts are kept in each process's memory, in fixed windows: with several
 replicas each counts its own share, so the pace allowed grows with the number
@@ -72,6 +73,9 @@ class RateLimits(DependencyProvider):
         self.lookups_by_address = Window(setting(config, "RATE_LIMIT_PER_ADDRESS"),
                                          setting(config, "RATE_LIMIT_ADDRESS_SECONDS"))
         self.by_email = Window(setting(config, "RATE_LIMIT_PER_EMAIL"), setting(config, "RATE_LIMIT_EMAIL_SECONDS"))
+        # Certificate checks count apart too: numbers run in sequence, and a name may be guessed.
+        self.verifications_by_address = Window(setting(config, "RATE_LIMIT_PER_ADDRESS"),
+                                               setting(config, "RATE_LIMIT_ADDRESS_SECONDS"))
         self.client_header = config.get("CLIENT_ADDRESS_HEADER") or None
 
     def get_dependency(self, worker_ctx):
@@ -90,6 +94,11 @@ class RateLimits(DependencyProvider):
     def looking_up(self, request):
         if self.on:
             self.lookups_by_address.hit(self.client(request))
+
+    def verifying(self, request):
+        """A look at a certificate's verification page or API, with or without a name."""
+        if self.on:
+            self.verifications_by_address.hit(self.client(request))
 
     def cancelling(self, request):
         if self.on:

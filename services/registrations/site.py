@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from services.common import calendar
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.payment import awaits_payment_details
+from services.common.settings import setting
 from services.common.signing import derived_key
 from services.common.vocabulary import LIVE, QuestionType
 
@@ -481,7 +482,27 @@ class WebPages:
         settings = self.settings
         return pages.page("privacy.html", organiser=settings.organiser_name, contact=settings.organiser_contact,
                           keep_years=settings.registrations_keep_years, email_days=settings.sent_email_keep_days,
-                          outbox_days=settings.outbox_keep_days)
+                          outbox_days=settings.outbox_keep_days,
+                          certificate_years=int(setting(self.config, "CERTIFICATES_KEEP_YEARS")))
+
+    @page_route("GET", "/overeni/<int(max=9999):year>/<int(max=99999999):number>")
+    def page_verify_certificate(self, request, year, number):
+        """A certificate's public verification page, where its QR code leads: whether it was issued,
+        its programme, date and hours, the holder's initials (documents' register answers)."""
+        return self._certificate_check(request, year, number, typed=None)
+
+    @page_route("POST", "/overeni/<int(max=9999):year>/<int(max=99999999):number>")
+    def page_verify_holder(self, request, year, number):
+        """The same page, answering whether the name typed is the holder's. It changes nothing, so it
+        needs no CSRF token; it is posted so that the name stays out of addresses and logs."""
+        if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
+            return pages.page("error.html", status=413, message="Formulář je příliš velký.")
+        return self._certificate_check(request, year, number, typed=request.form.get("jmeno", "").strip() or None)
+
+    def _certificate_check(self, request, year, number, typed):
+        self.rate_limits.verifying(request)
+        certificate = self.documents.verify_certificate(f"{year}/{number:04d}", typed)
+        return pages.page("certificate_check.html", certificate=certificate, typed=typed)
 
     @page_route("GET", "/favicon.ico")
     def favicon(self, request):

@@ -1,5 +1,7 @@
 """The console's plain rules for the door (finding a person by name) and for events (question
 keys, what cancelling tells, what an edit saved), and a refusal's messages as text."""
+from datetime import UTC, datetime
+
 from services.backoffice import domain
 
 
@@ -70,3 +72,18 @@ def test_a_refusals_messages_are_shown_as_text_not_as_a_list():
         "Výpis se nepodařilo přečíst: není to XML.")
     assert domain.statement_problem({"vs": "Neznámý symbol.", "data": ["A.", "B."]}, "x") == "Neznámý symbol. A. B."
     assert domain.statement_problem({}, "Obecná chyba.") == "Obecná chyba."
+
+
+def test_the_certificates_area_says_when_certificates_go_out_unsealed_or_with_a_seal_nobody_trusts():
+    now = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+    seal = {"configured": True, "subject": "CN=SMOPK – pečeť,O=SMOPK,C=CZ", "sample": False, "expired": False,
+            "valid_until": "2028-01-10T00:00:00+00:00"}
+    assert domain.seal_notice(seal, now) == {
+        "problem": False, "text": "Osvědčení nesou elektronickou pečeť (CN=SMOPK – pečeť,O=SMOPK,C=CZ), platnou do "
+                                  "10. 1. 2028."}
+    assert "bez elektronické pečeti" in domain.seal_notice({"configured": False}, now)["text"]
+    assert "VZOREK" in domain.seal_notice(dict(seal, sample=True), now)["text"]
+    assert "platil do" in domain.seal_notice(dict(seal, expired=True), now)["text"]
+    soon = domain.seal_notice(dict(seal, valid_until="2027-01-20T00:00:00+00:00"), now)
+    assert soon["problem"] and "Včas nastavte nový certifikát" in soon["text"]
+    assert domain.seal_notice(None, now)["problem"]
