@@ -601,8 +601,9 @@ def manage_offers(registration: Row, event: Row, now: datetime) -> frozenset[str
             raise Conflict("not_live", "")
         check_can_cancel(event, now)
 
-    checks: dict[str, Callable[[], None]] = {"substitute": lambda: check_can_substitute(registration, event, now), "cancel": cancel,
-              "calendar": lambda: check_can_add_to_calendar(registration, event, now)}
+    checks: dict[str, Callable[[], None]] = {
+        "substitute": lambda: check_can_substitute(registration, event, now), "cancel": cancel,
+        "calendar": lambda: check_can_add_to_calendar(registration, event, now)}
     offers: set[str] = set()
     for name, check in checks.items():
         try:
