@@ -7,8 +7,10 @@ Plain functions and constants: no nameko, no database, no call to another servic
 import hmac
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from collections.abc import Container, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any, Protocol, TypedDict
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pyotp
@@ -27,6 +29,59 @@ from services.common.vocabulary import (
     RegistrationStatus,
     StatementFormat,
 )
+
+# A row another service gave (an event, a registration, a payment request, a report): its fields
+# are that service's schema's.
+Row = Mapping[str, Any]
+
+
+class RegisterFilter(Protocol):
+    """What the register page's links keep (``forms.RegisterFilter``)."""
+
+    query: str
+    district: str | None
+    membership: str
+
+
+class RecordSearch(Protocol):
+    """A search for a training record (``forms.RecordSearch``)."""
+
+    year: str
+    person: str
+    ico: str
+
+
+class MessagePost(Protocol):
+    """A message or an announcement posted by its form (``forms.MessagePost``)."""
+
+    values: dict[str, Any]
+    greeting: str | None
+    audience: str
+
+
+class FormSession(TypedDict):
+    """One session as the event form's line gives it (``parse_sessions``), times naive in Prague."""
+
+    starts_at: datetime
+    ends_at: datetime
+    title: str | None
+    venue: str | None
+
+
+class SealNotice(TypedDict):
+    """The line about the certificates' seal (``seal_notice``): ``problem`` when it needs a look."""
+
+    problem: bool
+    text: str
+
+
+class AttendanceWindow(TypedDict):
+    """What an event page offers (``attendance_window``), with its start and end in Czech."""
+
+    started: bool
+    ended: bool
+    opens: str
+    ends: str
 
 
 class StaffRole(StrEnum):
@@ -77,12 +132,12 @@ def may(role: str, right: str) -> bool:
     return right in RIGHTS.get(role, ())
 
 
-def check_role(role):
+def check_role(role: str) -> None:
     if role not in RIGHTS:
         raise ValidationError({"role": "Vyberte roli: správce, kancelář, nebo vstup."})
 
 
-def check_new_password(password: str, email: str):
+def check_new_password(password: str, email: str) -> None:
     """A Czech reason why ``password`` will not do, raised as a field error."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError({"password": f"Heslo musí mít alespoň {MIN_PASSWORD_LENGTH} znaků."})
@@ -90,18 +145,21 @@ def check_new_password(password: str, email: str):
         raise ValidationError({"password": "Heslo nesmí obsahovat vaše jméno z e-mailu."})
 
 
-def session_alive(session, now) -> bool:
-    return now - session["last_seen_at"] < SESSION_IDLE and now - session["created_at"] < SESSION_LONGEST
+def session_alive(session: Row, now: datetime) -> bool:
+    last_seen_at: datetime = session["last_seen_at"]
+    created_at: datetime = session["created_at"]
+    return now - last_seen_at < SESSION_IDLE and now - created_at < SESSION_LONGEST
 
 
-def needs_second_factor(account) -> bool:
+def needs_second_factor(account: Row) -> bool:
     """An administrator must have TOTP; anyone may; one whose code an administrator reset sets it
     up again at the next login."""
-    return (account["role"] == StaffRole.ADMIN or account["totp_secret"] is not None
+    role: str = account["role"]
+    return (role == StaffRole.ADMIN or account["totp_secret"] is not None
             or bool(account.get("totp_required")))
 
 
-def disable_consequences(account, own=False) -> list[str]:
+def disable_consequences(account: Row, own: bool = False) -> list[str]:
     """What disabling ``account`` does, as the confirmation says it."""
     said = [f"{account['name']} se nebude moci přihlásit a všechna jeho přihlášení skončí hned.",
             "Účet zůstane v seznamu (i se záznamy v auditu) a lze ho znovu zapnout."]
@@ -110,7 +168,7 @@ def disable_consequences(account, own=False) -> list[str]:
     return said
 
 
-def role_consequences(account, role) -> list[str]:
+def role_consequences(account: Row, role: str) -> list[str]:
     said = [f"Role bude {role_name(role)} (dosud {role_name(account['role'])}). Všechna přihlášení účtu "
             "skončí; při dalším přihlášení platí nová oprávnění."]
     if role == StaffRole.ADMIN and not account["totp_secret"]:
@@ -118,13 +176,13 @@ def role_consequences(account, role) -> list[str]:
     return said
 
 
-def code_reset_consequences(account) -> list[str]:
+def code_reset_consequences(account: Row) -> list[str]:
     return ["Ověřovací kód z dosavadního telefonu přestane platit a všechna přihlášení účtu skončí hned.",
             f"{account['name']} si při příštím přihlášení nastaví nový kód (načte QR kód do telefonu); "
             "bez něj se nepřihlásí."]
 
 
-def code_step(secret: str, code, now, last_step=None):
+def code_step(secret: str, code: object, now: datetime, last_step: int | None = None) -> int | None:
     """The TOTP time step ``code`` is right for at ``now`` (one step either way accepted), when it
     is later than ``last_step``, the step of the code used last: a code is accepted once. None
     when the code is wrong or was used already."""
@@ -139,7 +197,7 @@ def code_step(secret: str, code, now, last_step=None):
     return None
 
 
-def code_used(secret: str, code, now, last_step) -> bool:
+def code_used(secret: str, code: object, now: datetime, last_step: int | None) -> bool:
     """Whether ``code`` is right but its step was used already (to say so rather than "wrong")."""
     return last_step is not None and code_step(secret, code, now) is not None and \
         code_step(secret, code, now, last_step) is None
@@ -149,7 +207,7 @@ def _unsafe(text: str) -> bool:
     return "\\" in text or any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in text)
 
 
-def local_path(target) -> str:
+def local_path(target: object) -> str:
     """``target`` when it is a path of this console, else ``/``: never an address elsewhere (an
     open redirect after login). One leading ``/`` and not two; no backslash (browsers read
     ``/\\evil`` as ``//evil``), control character or white space, also once percent-decoded
@@ -172,10 +230,10 @@ def local_path(target) -> str:
 SESSION_LINE = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})")
 
 
-def parse_sessions(text: str) -> list[dict]:
+def parse_sessions(text: str) -> list[FormSession]:
     """The sessions typed in the event form, with times in Prague (naive); the registrations
     service checks their order. A line it cannot read is refused by its number."""
-    sessions = []
+    sessions: list[FormSession] = []
     for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
         when, *rest = (part.strip() for part in line.split("|"))
         found = SESSION_LINE.fullmatch(when)
@@ -192,9 +250,9 @@ def parse_sessions(text: str) -> list[dict]:
     return sessions
 
 
-def sessions_text(sessions, venue) -> str:
+def sessions_text(sessions: Iterable[Row] | None, venue: str | None) -> str:
     """An event's sessions (aware times) as the form shows them, the way ``parse_sessions`` reads them."""
-    lines = []
+    lines: list[str] = []
     for session in sessions or ():
         starts, ends = (local(datetime.fromisoformat(session[field])) for field in ("starts_at", "ends_at"))
         line = (f"{starts.day}. {starts.month}. {starts.year} "
@@ -213,12 +271,12 @@ def question_key(label: str) -> str:
     return "_".join(re.findall(r"[a-z0-9]+", plain))[:40].strip("_")
 
 
-def question_keys(kept, labels) -> list[str]:
+def question_keys(kept: Sequence[str | None], labels: Sequence[str]) -> list[str]:
     """The keys of an event's questions: ``kept[i]`` where the question has one already, else made
     from ``labels[i]`` (``question_key``, ``otazka`` for a label without letters), with ``_2``,
     ``_3`` added where another question of the event has the key already."""
     taken = {key for key in kept if key}
-    keys = []
+    keys: list[str] = []
     for key, label in zip(kept, labels, strict=True):
         if not key:
             base = question_key(label) or "otazka"
@@ -233,11 +291,11 @@ def question_keys(kept, labels) -> list[str]:
 
 # What an action will do and did, as the confirmation and the message after it say it.
 
-def full_name(registration) -> str:
+def full_name(registration: Row) -> str:
     return f"{registration['first_name']} {registration['last_name']}"
 
 
-def cancel_consequences(registration, successor) -> list[str]:
+def cancel_consequences(registration: Row, successor: Row | None) -> list[str]:
     """What cancelling ``registration`` sets off: the person's email, and the seat going to
     ``successor`` (the first on the waitlist), who is told too."""
     said = [f"{full_name(registration)} ({registration['email']}) dostane e-mail, že je přihláška zrušená."]
@@ -254,14 +312,14 @@ def cancel_consequences(registration, successor) -> list[str]:
     return said
 
 
-def cancel_done(registration, successor) -> str:
+def cancel_done(registration: Row, successor: Row | None) -> str:
     done = f"Přihláška je zrušená: {full_name(registration)}. E-mail odchází."
     if successor is not None:
         done += f" Místo dostal(a) {full_name(successor)} z čekací listiny."
     return done
 
 
-def promote_consequences(registration) -> list[str]:
+def promote_consequences(registration: Row) -> list[str]:
     """What giving a waitlisted ``registration`` a seat of its own sets off."""
     event, name = registration["event"], full_name(registration)
     return [f"Kapacita akce se zvýší z {event['capacity']} na {event['capacity'] + 1}; nikdo jiný o místo nepřijde "
@@ -270,12 +328,12 @@ def promote_consequences(registration) -> list[str]:
             + (f" a výzvou k platbě {czech.price(registration['price'])}." if registration["price"] else ".")]
 
 
-def promote_done(registration) -> str:
+def promote_done(registration: Row) -> str:
     return (f"{full_name(registration)} má místo na akci (kapacita je teď {registration['event']['capacity'] + 1}). "
             "Potvrzení odchází e-mailem.")
 
 
-def restore_consequences(registration, stats) -> list[str]:
+def restore_consequences(registration: Row, stats: Row) -> list[str]:
     """What taking back a cancellation does: a seat when one is free, else the end of the
     waitlist (``stats``: the event's counts now); and what it cannot do."""
     name = full_name(registration)
@@ -290,7 +348,7 @@ def restore_consequences(registration, stats) -> list[str]:
     return [place, "Vstupenka zůstává stejná jako před zrušením."]
 
 
-def restore_done(restored) -> str:
+def restore_done(restored: Row) -> str:
     name = full_name(restored)
     if restored["status"] == RegistrationStatus.CONFIRMED:
         return f"Přihláška je obnovená: {name} má znovu místo. E-mail se vstupenkou odchází."
@@ -298,10 +356,10 @@ def restore_done(restored) -> str:
             "v pořadí. E-mail odchází.")
 
 
-def substitute_problems(data) -> dict:
+def substitute_problems(data: Row) -> dict[str, str]:
     """What the substitute form lacks, said before the confirmation (the registrations service
     checks everything again when the seat is handed over)."""
-    problems = {}
+    problems: dict[str, str] = {}
     for field, label in (("first_name", "jméno"), ("last_name", "příjmení"), ("email", "e-mail")):
         if not data.get(field):
             problems[field] = f"Vyplňte prosím {label} náhradníka."
@@ -312,11 +370,11 @@ def substitute_problems(data) -> dict:
     return problems
 
 
-def substitute_question(registration, data) -> str:
+def substitute_question(registration: Row, data: Row) -> str:
     return f"Předat místo: {full_name(registration)} → {data['first_name']} {data['last_name']}?"
 
 
-def substitute_consequences(registration, data) -> list[str]:
+def substitute_consequences(registration: Row, data: Row) -> list[str]:
     """What handing ``registration``'s seat to the substitute of the form (``data``) sets off."""
     return [f"{data['first_name']} {data['last_name']} ({data['email']}) dostane potvrzení "
             "s vlastní vstupenkou; místo, odpovědi i platba přecházejí na něj.",
@@ -325,29 +383,29 @@ def substitute_consequences(registration, data) -> list[str]:
             "Předání nelze vzít zpět."]
 
 
-def substitute_done(registration, new) -> str:
+def substitute_done(registration: Row, new: Row) -> str:
     return (f"Místo předáno: {full_name(registration)} → {full_name(new)}. "
             "Oba dostávají e-mail, náhradník se svou vstupenkou.")
 
 
 # Attendance and certificates: what marking, taking back, issuing and releasing set off.
 
-def names(people) -> str:
+def names(people: Iterable[Row]) -> str:
     """``Jana Nováková, Petr Malý`` (everyone: staff must see whom an action touches)."""
     return ", ".join(person["name"] if "name" in person else full_name(person) for person in people)
 
 
-def of_people(count) -> str:
+def of_people(count: int) -> str:
     """``1 osoby``, ``3 osob`` (genitive: účast 3 osob)."""
     return plural(count, "osoby", "osob", "osob")
 
 
-def to_attendees(count) -> str:
+def to_attendees(count: int) -> str:
     """``1 účastníkovi``, ``3 účastníkům`` (dative: odeslat osvědčení 3 účastníkům)."""
     return plural(count, "účastníkovi", "účastníkům", "účastníkům")
 
 
-def seal_notice(status, now) -> dict:
+def seal_notice(status: Row | None, now: datetime) -> SealNotice:
     """The line on an accredited event's certificates about their electronic seal (documents'
     ``seal_status``, None when documents did not answer): ``problem`` when certificates go out
     unsealed, with a sample seal or an expired one."""
@@ -371,14 +429,14 @@ def seal_notice(status, now) -> dict:
                                      f"do {until}." + (" Včas nastavte nový certifikát." if soon else "")}
 
 
-def attendance_window(event, now) -> dict:
+def attendance_window(event: Row, now: datetime) -> AttendanceWindow:
     """What the event page offers: attendance from the start, certificates after the end."""
     starts, ends = (datetime.fromisoformat(event[field]) for field in ("starts_at", "ends_at"))
     return {"started": now >= starts, "ended": now >= ends, "opens": czech.date_time(starts),
             "ends": czech.date_time(ends)}
 
 
-def attendance_consequences(people, event) -> list[str]:
+def attendance_consequences(people: Sequence[Row], event: Row) -> list[str]:
     """What marking ``people`` (the ticked confirmed registrations) as attended does: it sends nothing."""
     said = [f"Účast se zapíše: {names(people)}." if people else "Zaškrtnuté přihlášky nejsou potvrzené."]
     said.append("Osvědčení se zatím neposílají: vydávají se po skončení akce tlačítkem „Vydat osvědčení“."
@@ -387,14 +445,14 @@ def attendance_consequences(people, event) -> list[str]:
     return said
 
 
-def attendance_marked(people, marked_ids) -> str:
+def attendance_marked(people: Iterable[Row], marked_ids: Container[int]) -> str:
     """What marking did: whose attendance is new (``marked_ids``), or that nothing changed."""
     done = [r for r in people if r["id"] in marked_ids]
     return (f"Účast potvrzena: {names(done)}. Nic se neposílalo." if done
             else "Účast těchto lidí už byla potvrzená; nic se nezměnilo.")
 
 
-def unmark_consequences(registration) -> list[str]:
+def unmark_consequences(registration: Row) -> list[str]:
     name = full_name(registration)
     return [f"Účast se smaže: {name} se nebude vést jako účastník akce "
             f"{registration['event']['title']}, nedostane osvědčení a akce se nezapočte "
@@ -402,12 +460,12 @@ def unmark_consequences(registration) -> list[str]:
             "Nikomu se nic neposílá. Účast lze později potvrdit znovu."]
 
 
-def nobody_to_certify(plan) -> str:
+def nobody_to_certify(plan: Row) -> str:
     waiting = f" Na zaplacení čeká: {names(plan['waiting_payment'])}." if plan["waiting_payment"] else ""
     return "Není komu vydat osvědčení." + waiting
 
 
-def certificates_consequences(plan) -> list[str]:
+def certificates_consequences(plan: Row) -> list[str]:
     """What issuing the certificates of ``plan`` (registrations' ``certificate_plan``) sets off."""
     said = [f"E-mail s osvědčením v PDF dostanou: {names(plan['issue'])}.",
             "Každé osvědčení dostane své číslo v evidenci osvědčení; odeslané nelze vzít zpět."]
@@ -420,7 +478,7 @@ def certificates_consequences(plan) -> list[str]:
     return said
 
 
-def certificates_done(done) -> str:
+def certificates_done(done: Row) -> str:
     message = f"Osvědčení odeslána {to_attendees(done['issued'])}: {names(done['issued_to'])}." \
         if done["issued"] else "Žádné nové osvědčení se neodeslalo."
     if done["waiting"]:
@@ -428,7 +486,7 @@ def certificates_done(done) -> str:
     return message
 
 
-def release_consequences(registration, plan) -> list[str]:
+def release_consequences(registration: Row, plan: Row) -> list[str]:
     """What releasing an unpaid ``registration``'s certificate does; when it goes depends on ``plan``."""
     when = ("Osvědčení odejde e-mailem hned: osvědčení této akce už byla vydána." if plan["started"]
             else "Osvědčení odejde s ostatními, až je vydáte tlačítkem „Vydat osvědčení“.")
@@ -442,7 +500,7 @@ MEMBERSHIP_FILTERS = {"clenove": "member", "necleni": "non_member", "byvali": "f
 CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
 
 
-def form_day(text):
+def form_day(text: str | None) -> str | None:
     """A day typed in a form as the members service takes it: ISO as a date field sends it, or
     ``1. 1. 2005`` as Czech write it (a browser without a date picker), else as typed (refused
     there, in Czech); blank is None."""
@@ -461,7 +519,7 @@ def organisations_word(count: int) -> str:
     return plural(count, "organizaci", "organizace", "organizací")
 
 
-def import_question(report) -> str:
+def import_question(report: Row) -> str:
     """``Nahrát 12 nových a změnit 3 organizace?``: what a register import would store."""
     created, updated = report["created"], report["updated"]
     if created and updated:
@@ -475,9 +533,9 @@ def import_question(report) -> str:
 SHOWN_IMPORT_ERRORS = 20
 
 
-def import_consequences(report) -> list[str]:
+def import_consequences(report: Row) -> list[str]:
     """The sentences under the import's question: what stays, which lines are left out and why."""
-    sentences = []
+    sentences: list[str] = []
     if report["unchanged"]:
         sentences.append(f"Beze změny: {report['unchanged']}.")
     if report["failed"]:
@@ -489,7 +547,7 @@ def import_consequences(report) -> list[str]:
     return sentences
 
 
-def import_done(report) -> str:
+def import_done(report: Row) -> str:
     """What an import stored, said afterwards."""
     said = f"Evidence nahrána: nové {report['created']}, změněné {report['updated']}, " \
            f"beze změny {report['unchanged']}, chybné {report['failed']}."
@@ -499,7 +557,7 @@ def import_done(report) -> str:
     return said
 
 
-def changed_text(changed) -> str:
+def changed_text(changed: Sequence[str]) -> str:
     """``název, okres`` (what a saved form changed), or that nothing did."""
     return ", ".join(changed) if changed else "nic se nezměnilo"
 
@@ -508,12 +566,12 @@ CONTACT_LABELS = {"first_name": "jméno", "last_name": "příjmení", "role": "f
                   "phone": "telefon", "wants_announcements": "informační servis"}
 
 
-def contact_changes(changed) -> str:
+def contact_changes(changed: Iterable[str]) -> str:
     """What a saved contact form changed (the members service's field names), in Czech."""
     return changed_text([CONTACT_LABELS[field] for field in changed])
 
 
-def contact_of(contacts, contact_id):
+def contact_of(contacts: Iterable[Row], contact_id: object) -> Row:
     """The organisation's contact ``contact_id``; NotFound when it has none such."""
     found = by_id(contacts, contact_id)
     if found is None:
@@ -521,7 +579,7 @@ def contact_of(contacts, contact_id):
     return found
 
 
-def remove_contact_consequences(contact, organisation) -> list[str]:
+def remove_contact_consequences(contact: Row, organisation: Row) -> list[str]:
     said = [f"Kontakt {full_name(contact)} ({contact['role'] or 'bez funkce'}, {contact['email'] or 'bez e-mailu'}) "
             f"se z evidence organizace {organisation['name']} smaže; vrátit to nelze, jen ho "
             f"přidat znovu."]
@@ -530,15 +588,15 @@ def remove_contact_consequences(contact, organisation) -> list[str]:
     return said
 
 
-def ares_organisation(found) -> dict:
+def ares_organisation(found: Row) -> dict[str, Any]:
     """An organisation as ARES has it (members' lookup), as the register stores it."""
     return {field: found[field] for field in ("ico", "name", "kind", "district", "address", "dic")}
 
 
-def register_links(shown, listing) -> dict:
+def register_links(shown: RegisterFilter, listing: Row) -> dict[str, str | None]:
     """The register page's links to the previous and the next page (None where there is none)
     that keep its filter (``shown``: ``forms.RegisterFilter``)."""
-    def link(number):
+    def link(number: int) -> str:
         kept = {"hledat": shown.query, "okres": shown.district or "", "clenstvi": shown.membership, "strana": number}
         return "/clenove?" + urlencode({key: value for key, value in kept.items() if value})
     return {"previous": link(listing["page"] - 1) if listing["page"] > 1 else None,
@@ -549,24 +607,24 @@ def register_links(shown, listing) -> dict:
 CHOSEN_ICO = re.compile(r"(?:.*\()?\s*(\d{8})\s*\)?\s*")
 
 
-def organisation_choice(organisation) -> str:
+def organisation_choice(organisation: Row) -> str:
     """How the search field offers an organisation: ``Obec Chotěšov (00256901)``."""
     return f"{organisation['name']} ({organisation['ico']})"
 
 
-def chosen_ico(typed: str):
+def chosen_ico(typed: str) -> str | None:
     """The IČO in what was typed into the search field: a whole IČO, or an offered choice
     ``Name (IČO)``; None for a name, to be searched for."""
     found = CHOSEN_ICO.fullmatch(typed or "")
     return found.group(1) if found else None
 
 
-def year_query(year) -> str:
+def year_query(year: object) -> str:
     """``?rok=2026`` to keep the year asked for in a link; "" without one."""
     return f"?{urlencode({'rok': year})}" if year else ""
 
 
-def record_address(search):
+def record_address(search: RecordSearch) -> str | None:
     """Where a search for a training record (``forms.RecordSearch``) goes straight away: the
     organisation's record for an IČO typed or chosen, the person's for an email; None: the
     search page lists what the names match."""
@@ -588,7 +646,7 @@ MIN_NAME_QUERY = 2
 MAX_DOOR_MATCHES = 20
 
 
-def door_matches(registrations, query: str) -> list:
+def door_matches(registrations: Iterable[Row], query: str) -> list[Row]:
     """The confirmed registrations whose name holds every word of ``query`` (``nova jan`` finds
     Jana Nováková), whatever the diacritics and the case; by surname, at most ``MAX_DOOR_MATCHES``.
     A query shorter than ``MIN_NAME_QUERY`` letters finds nobody."""
@@ -600,21 +658,22 @@ def door_matches(registrations, query: str) -> list:
     return sorted(found, key=lambda r: (folded(r["last_name"]), folded(r["first_name"]), r["id"]))[:MAX_DOOR_MATCHES]
 
 
-def with_organisation(registration) -> str:
+def with_organisation(registration: Row) -> str:
     """``Jana Nováková (Obec Chotěšov)``, or the name alone when no organisation was given."""
     organisation = registration.get("organisation_name")
     return f"{full_name(registration)} ({organisation})" if organisation else full_name(registration)
 
 
-def door_details(event_id, any_day: bool, **known) -> dict:
+def door_details(event_id: int, any_day: bool, **known: Any) -> dict[str, Any]:
     """The audit details of a check-in: the event, what is known of the person, and whether the
     door admitted them on a day the event does not take place on."""
     return {"event_id": event_id, **known, **({"outside_event_days": True} if any_day else {})}
 
 
-def admissible(registration) -> bool:
+def admissible(registration: Row) -> bool:
     """Whether the door may admit ``registration`` (confirmed, not checked in yet)."""
-    return registration["status"] == RegistrationStatus.CONFIRMED and not registration["checked_in_at"]
+    status: str = registration["status"]
+    return status == RegistrationStatus.CONFIRMED and not registration["checked_in_at"]
 
 
 # What the door's question says before a person without a ticket is admitted.
@@ -630,7 +689,7 @@ def outside_days_question(message: str) -> str:
 
 # Events: what publishing, cancelling and deleting set off.
 
-def cancel_event_consequences(stats, reason: str) -> list[str]:
+def cancel_event_consequences(stats: Row, reason: str) -> list[str]:
     """Who is told, with the reason, when a published event is cancelled."""
     confirmed, waiting = stats["confirmed"], stats["waitlisted"]
     if confirmed or waiting:
@@ -644,7 +703,7 @@ def cancel_event_consequences(stats, reason: str) -> list[str]:
     return said
 
 
-def statement_problem(fields, message: str) -> str:
+def statement_problem(fields: Mapping[str, Any] | None, message: str) -> str:
     """A refusal's messages as one text for the page (a field may carry a list of them)."""
     texts: list[str] = []
     for value in (fields or {}).values():
@@ -652,7 +711,7 @@ def statement_problem(fields, message: str) -> str:
     return " ".join(texts) or message
 
 
-def publish_consequences(event) -> list[str]:
+def publish_consequences(event: Row) -> list[str]:
     """What publishing ``event`` sets off."""
     closes = event.get("registration_closes_at")
     said = ["Objeví se na webu a půjde se na ni přihlásit"
@@ -664,7 +723,7 @@ def publish_consequences(event) -> list[str]:
     return said
 
 
-def cancel_event_done(event, stats) -> str:
+def cancel_event_done(event: Row, stats: Row) -> str:
     told = stats["confirmed"] + stats["waitlisted"]
     return f"Akce „{event['title']}“ je zrušená." + (
         f" E-mail s důvodem odchází: {plural(told, 'osoba', 'osoby', 'osob')}." if told else "")
@@ -672,7 +731,8 @@ def cancel_event_done(event, stats) -> str:
 
 # The lists of events and registrations as the pages filter them.
 
-def events_shown(events, which: str, topic, now):
+def events_shown(events: Sequence[Row], which: str, topic: str | None,
+                 now: datetime) -> tuple[list[Row], list[str]]:
     """The list of events filtered: ``which`` (``probehle``: ended before ``now``, ``koncepty``:
     drafts; anything else as given) and then ``topic`` (None: every one). Returns ``(shown,
     topics)``, the topics being those of the events before the topic is chosen, sorted."""
@@ -684,7 +744,7 @@ def events_shown(events, which: str, topic, now):
     return [e for e in events if topic is None or e["topic"] == topic], topics
 
 
-def registrations_matching(registrations, query: str) -> list:
+def registrations_matching(registrations: list[Row], query: str) -> list[Row]:
     """The registrations whose name, email or organisation holds ``query`` (folded to lower case
     by the caller); all of them for an empty query."""
     if not query:
@@ -693,18 +753,18 @@ def registrations_matching(registrations, query: str) -> list:
         [r["first_name"], r["last_name"], r["email"], r["organisation_name"] or ""]).casefold()]
 
 
-def live_emails(registrations) -> set:
+def live_emails(registrations: Iterable[Row]) -> set[str]:
     """The addresses of the registrations still in play (confirmed or waiting)."""
     return {r["email"] for r in registrations if r["status"] in LIVE}
 
 
-def events_on(events, day) -> list:
+def events_on(events: Iterable[Row], day: date) -> list[Row]:
     """The events taking place on ``day`` (a date in Prague): the door's list."""
     return [e for e in events
             if datetime.fromisoformat(e["starts_at"]).date() <= day <= datetime.fromisoformat(e["ends_at"]).date()]
 
 
-def days_to(events, today) -> dict:
+def days_to(events: Iterable[Row], today: date) -> dict[int, int]:
     """How many days each event's first day is from ``today`` (a date in Prague), by its id."""
     return {e["id"]: (datetime.fromisoformat(e["starts_at"]).date() - today).days for e in events}
 
@@ -714,12 +774,12 @@ TICKET_EMAILS = (EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_PROMOT
                  EmailKind.REGISTRATION_RESTORED)
 
 
-def ticket_emails(messages) -> list:
+def ticket_emails(messages: Iterable[Row]) -> list[Row]:
     """The ``messages`` that carried a ticket, in the order given."""
     return [m for m in messages if m["kind"] in TICKET_EMAILS]
 
 
-def event_update_sample(preview) -> dict:
+def event_update_sample(preview: Row) -> dict[str, Any]:
     """What the preview of the email about an edit is made for: the event as it will be, its
     changes, and a sample person registered."""
     return {"event": preview["event"], "changes": preview["changes"], "registration": {
@@ -739,14 +799,14 @@ EVENT_FIELDS = {
 }
 
 
-def promoted_by(before, after, in_line) -> list:
+def promoted_by(before: Row, after: Row, in_line: Sequence[Row]) -> list[Row]:
     """Who of those first in line (``in_line``, as the edit's preview named them) a saved edit
     gave a seat: as many as the seats taken grew by."""
     taken = (after["capacity"] - after["seats_left"]) - (before["capacity"] - before["seats_left"])
     return list(in_line[:max(0, taken)])
 
 
-def saved_message(before, after, told: int, promoted=()) -> str:
+def saved_message(before: Row, after: Row, told: int, promoted: Sequence[Row] = ()) -> str:
     """What an edit saved, by the form's Czech names of the fields it changed; who is told and
     who got a seat from the waitlist."""
     changed = [label for field, label in EVENT_FIELDS.items() if _comparable(before.get(field)) !=
@@ -761,7 +821,7 @@ def saved_message(before, after, told: int, promoted=()) -> str:
     return said
 
 
-def _comparable(value):
+def _comparable(value: object) -> object:
     """Times compared as moments (an ISO text with one offset or another), the rest as they are."""
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
         try:
@@ -838,19 +898,19 @@ REFUSAL = "refusal"  # the details' key of a refusal's Czech message, shown as t
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
 
-def email_kind(kind) -> str:
+def email_kind(kind: str) -> str:
     return EMAIL_KINDS.get(kind, kind)
 
 
-def email_state(state) -> str:
+def email_state(state: str) -> str:
     return EMAIL_STATES.get(state, state)
 
 
-def role_name(role) -> str:
+def role_name(role: str) -> str:
     return ROLE_NAMES.get(role, role)
 
 
-def detail_value(value, key=None) -> str:
+def detail_value(value: object, key: str | None = None) -> str:
     """A value of the audit log's details as Czech readers read it: lists joined by commas,
     yes/no, dates as ``5. 1. 2027``, an audience or a role by its Czech name."""
     if value is None:
@@ -872,18 +932,18 @@ def detail_value(value, key=None) -> str:
     return str(value)
 
 
-def details_text(details, separator=", ") -> str:
+def details_text(details: Mapping[str, Any] | None, separator: str = ", ") -> str:
     """The audit log's details, ``komu: jen potvrzeným, přihlášky: 2, 3``: Czech keys and values
     (a refusal's message is not repeated here: the outcome says it)."""
     return separator.join(f"{DETAIL_KEYS.get(key, key.replace('_', ' '))}: {detail_value(value, key)}"
                           for key, value in (details or {}).items() if key != REFUSAL)
 
 
-def czech_day(moment) -> str:
+def czech_day(moment: date) -> str:
     return f"{moment.day}. {moment.month}. {moment.year}"
 
 
-def czech_moment(moment) -> str:
+def czech_moment(moment: datetime) -> str:
     m = local(moment)
     return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}"
 
@@ -893,20 +953,20 @@ def czech_moment(moment) -> str:
 NAMES_SAID = 8  # a statement paying more people names the first ones and counts the rest
 
 
-def crowns(halere) -> str:
+def crowns(halere: int | str) -> str:
     """``900 Kč``, ``1 234,50 Kč``: whole crowns without the haléře."""
     whole, cents = divmod(abs(int(halere)), 100)
     text = f"{whole:,}".replace(",", "\u00a0") + (f",{cents:02d}" if cents else "")
     return ("−" if int(halere) < 0 else "") + text + "\u00a0Kč"
 
 
-def count_of(count, one, few, many) -> str:
+def count_of(count: int, one: str, few: str, many: str) -> str:
     return f"{count} {one if count == 1 else few if 2 <= count <= 4 else many}"
 
 
-def paid_people(paid) -> str:
+def paid_people(paid: Sequence[Row]) -> str:
     """Who a statement pays: ``Jana Nováková (900 Kč, VS 1000000012); Obec Lhota za 3 osoby …``."""
-    said = []
+    said: list[str] = []
     for line in paid[:NAMES_SAID]:
         names = ", ".join(line["names"])
         text = f"{names} ({crowns(line['amount_halere'])}, VS {line['variable_symbol']})"
@@ -920,7 +980,7 @@ def paid_people(paid) -> str:
     return "; ".join(said)
 
 
-def statement_consequences(report) -> list[str]:
+def statement_consequences(report: Row) -> list[str]:
     """What importing a read statement will do: whom it pays, what waits for a check."""
     said = [f"Zaplatí: {paid_people(report['paid'])}.",
             "Každý, kdo tím má zaplaceno celé, dostane e-mail, že platba došla."]
@@ -932,7 +992,7 @@ def statement_consequences(report) -> list[str]:
     return said
 
 
-def statement_done(report) -> str:
+def statement_done(report: Row) -> str:
     """What an imported statement did, said once after it."""
     lines = count_of(report["lines"], "řádek", "řádky", "řádků")
     if report.get("format") == StatementFormat.FIO:
@@ -948,45 +1008,45 @@ def statement_done(report) -> str:
     return " ".join(said)
 
 
-def owed_text(request) -> str:
+def owed_text(request: Row) -> str:
     """One payment request as a sentence part: ``Jana Nováková, Seminář X, VS 1000000012``."""
     return f"{request['payer_name']}, {request['event_title']}, VS {request['variable_symbol']}"
 
 
-def statement_question(report, from_bank: bool) -> str:
+def statement_question(report: Row, from_bank: bool) -> str:
     """The question before a read statement that pays somebody is imported."""
     paying = count_of(len(report["paid"]), "platbu", "platby", "plateb")
     return f"Započítat {paying} z banky?" if from_bank else f"Nahrát výpis a započítat {paying}?"
 
 
-def line_text(line) -> str:
+def line_text(line: Row) -> str:
     """A bank line: ``900 Kč ze dne 5. 1. 2027 od Obec Lhota, VS 1000000012``."""
     return (f"{crowns(line['amount_halere'])} ze dne {czech.day(line['booked_on'])}"
             f"{' od ' + line['counter_name'] if line['counter_name'] else ''}"
             f"{', VS ' + line['variable_symbol'] if line['variable_symbol'] else ''}")
 
 
-def owed_by_symbol(unpaid, symbol: str) -> list:
+def owed_by_symbol(unpaid: Iterable[Row], symbol: str) -> list[Row]:
     """The open payment requests a variable symbol is a registration's own for."""
     return [p for p in unpaid if p["variable_symbol"] == symbol]
 
 
-def owed_by_invoice(unpaid, invoices, symbol: str) -> list:
+def owed_by_invoice(unpaid: Iterable[Row], invoices: Iterable[Row], symbol: str) -> list[Row]:
     """The open payment requests on the invoice (not cancelled) whose variable symbol is ``symbol``."""
     numbers = {i["number"] for i in invoices
                if i["kind"] == InvoiceKind.INVOICE and not i["cancelled"] and i["variable_symbol"] == symbol}
     return [p for p in unpaid if numbers & set(p["invoices"])]
 
 
-def _payers(owed) -> str:
+def _payers(owed: Iterable[Row]) -> str:
     return ", ".join(p["payer_name"] for p in owed)
 
 
-def match_question(line, owed) -> str:
+def match_question(line: Row, owed: Iterable[Row]) -> str:
     return f"Přiřadit platbu {crowns(line['amount_halere'])}: {_payers(owed)}?"
 
 
-def match_consequences(line, symbol: str, owed) -> list[str]:
+def match_consequences(line: Row, symbol: str, owed: Sequence[Row]) -> list[str]:
     """What pairing a bank line with what ``symbol`` owes does: who is paid, and whether it fits."""
     due = sum(p["owed_halere"] for p in owed)
     said = [f"Platba {crowns(line['amount_halere'])} ze dne {czech.day(line['booked_on'])} "
@@ -999,41 +1059,41 @@ def match_consequences(line, symbol: str, owed) -> list[str]:
     return said
 
 
-def match_done(line, symbol: str, owed) -> str:
+def match_done(line: Row, symbol: str, owed: Iterable[Row]) -> str:
     return f"Platba {crowns(line['amount_halere'])} je přiřazená k VS {symbol}: {_payers(owed)}."
 
 
-def resolve_consequences(line, note: str) -> list[str]:
+def resolve_consequences(line: Row, note: str) -> list[str]:
     return [f"Důvod na seznamu: {line['reason']}. Jak vyřízeno: „{note}“.",
             "Platba zmizí ze seznamu ke kontrole; nic se nezapočítá a nikomu nic neodejde. "
             "Peníze (přeplatek, vratku) pošlete sami."]
 
 
-def not_payable(owed) -> str:
+def not_payable(owed: Row) -> str:
     """Why a payment request that is not open takes no cash."""
     return f"{owed['payer_name']}: " + ("už je zaplaceno." if owed["status"] == PaymentStatus.PAID else
                                         "přihláška je zrušená, platbu nelze přijmout.")
 
 
-def cash_consequences(owed) -> list[str]:
+def cash_consequences(owed: Row) -> list[str]:
     return [f"Přihláška na akci {owed['event_title']} (VS {owed['variable_symbol']}) bude zaplacená.",
             f"{owed['payer_name']} ({owed['email']}) dostane e-mail, že platba došla.",
             *([f"Je na faktuře {', '.join(owed['invoices'])}: ta zůstane vystavená; "
                "zaplacení v hotovosti nic nestornuje."] if owed["invoices"] else [])]
 
 
-def refund_consequences(refund, note: str) -> list[str]:
+def refund_consequences(refund: Row, note: str) -> list[str]:
     return [f"Vratka za zrušenou přihlášku na akci {refund['event_title']} (VS {refund['variable_symbol']}) "
             f"zmizí ze seznamu s poznámkou „{note}“.",
             "Systém sám peníze neposílá: potvrďte, až je pošlete z účtu sdružení. Nikomu nic neodejde."]
 
 
-def owed_by_registrations(unpaid, ids) -> list:
+def owed_by_registrations(unpaid: Iterable[Row], ids: Container[int]) -> list[Row]:
     """The open payment requests of the registrations ``ids``."""
     return [p for p in unpaid if p["registration_id"] in ids]
 
 
-def invoice_consequences(owed) -> list[str]:
+def invoice_consequences(owed: Sequence[Row]) -> list[str]:
     """What issuing an invoice for the payment requests ``owed`` sets off."""
     return [f"Za {count_of(len(owed), 'přihlášku', 'přihlášky', 'přihlášek')}: "
             + "; ".join(owed_text(p) for p in owed) + ".",
@@ -1042,7 +1102,7 @@ def invoice_consequences(owed) -> list[str]:
             *(["Více přihlášek dostane společný variabilní symbol faktury."] if len(owed) > 1 else [])]
 
 
-def invoice_numbered(invoices, number: str):
+def invoice_numbered(invoices: Iterable[Row], number: str) -> Row:
     """The invoice (not a credit note) ``number``; NotFound when there is none."""
     for invoice in invoices:
         if invoice["number"] == number and invoice["kind"] == InvoiceKind.INVOICE:
@@ -1050,7 +1110,7 @@ def invoice_numbered(invoices, number: str):
     raise NotFound("invoice_not_found", "Faktura nebyla nalezena.")
 
 
-def storno_consequences(invoice, reason: str) -> list[str]:
+def storno_consequences(invoice: Row, reason: str) -> list[str]:
     return [f"Vystaví se dobropis na {crowns(-invoice['total_halere'])} s důvodem „{reason}“ "
             f"a odejde e-mailem na: {', '.join(invoice['recipients']) or 'nikoho'}.",
             "Přihlášky z faktury budou znovu platit každá svým vlastním variabilním symbolem; "
@@ -1077,7 +1137,7 @@ def without_greeting(text: str) -> tuple[str, str | None]:
     return (rest, first) if rest.strip() else (text, None)
 
 
-def greeting_left_out(greeting) -> list[str]:
+def greeting_left_out(greeting: str | None) -> list[str]:
     """The sentence saying that the greeting typed at the top was left out (none when none was)."""
     return [f"Vaše úvodní oslovení „{greeting}“ jsme vynechali: e-mail začíná oslovením jménem sám."] \
         if greeting else []
@@ -1093,7 +1153,7 @@ def nobody_to_announce_to(audience: str) -> str:
             "který oznámení chce.")
 
 
-def announcement_preview(post, recipients) -> tuple[dict, list[str]]:
+def announcement_preview(post: MessagePost, recipients: Sequence[Row]) -> tuple[dict[str, Any], list[str]]:
     """The preview of an announcement (``forms.MessagePost``): what its email is made for (the
     first of ``recipients``), and what the page says (who gets it, whose email is shown, the
     greeting left out)."""
@@ -1112,7 +1172,7 @@ def announcement_done(subject: str, queued: int, audience: str) -> str:
             "aby nezdrželo potvrzení přihlášek.")
 
 
-def by_id(items, item_id):
+def by_id(items: Iterable[Row], item_id: object) -> Row | None:
     """The item of a list the other services gave whose ``id`` is ``item_id``; None when there is none."""
     return next((item for item in items if item["id"] == item_id), None)
 
@@ -1129,7 +1189,7 @@ AUDIENCES = (("all", "všem přihlášeným (potvrzení i čekací listina)"), (
 AUDIENCE_STATUSES = {"all": ("confirmed", "waitlisted"), "confirmed": ("confirmed",), "waitlisted": ("waitlisted",)}
 
 
-def audience_of(registrations, audience: str) -> list:
+def audience_of(registrations: Iterable[Row], audience: str) -> list[Row]:
     """The registrations a message to ``audience`` goes to."""
     return [r for r in registrations if r["status"] in AUDIENCE_STATUSES[audience]]
 
@@ -1138,7 +1198,8 @@ def nobody_in_audience(audience: str) -> str:
     return f"Na akci nikdo takový není ({dict(AUDIENCES)[audience]}): zpráva by nešla nikomu."
 
 
-def attendee_message_preview(post, event, people) -> tuple[dict, list[str]]:
+def attendee_message_preview(post: MessagePost, event: Row,
+                             people: Sequence[Row]) -> tuple[dict[str, Any], list[str]]:
     """The preview of a message to an event's ``people`` (``forms.MessagePost``): what its email is
     made for (the first confirmed by name, else the first waiting), and what the page says (who
     gets it, the first ten by name; whose email is shown; the greeting left out)."""
@@ -1168,7 +1229,7 @@ def nobody_to_follow_up(purpose: str) -> str:
             "potvrzenou účast nebo byli odbaveni, a každému jednou.")
 
 
-def follow_up_names(due) -> str:
+def follow_up_names(due: Sequence[Row]) -> str:
     """Who gets the materials link or the questionnaire: the first twenty by name."""
     return ", ".join(person["name"] for person in due[:20]) + (" a další" if len(due) > 20 else "")
 
@@ -1197,13 +1258,15 @@ AUDIT_OUTCOME_FILTERS = {"provedeno": AuditOutcome.DONE, "odmitnuto": AuditOutco
                          "nezdarilo": AuditOutcome.FAILED, "nedokonceno": AuditOutcome.STARTED}
 
 
-def audit_filters(args, actions) -> tuple[dict, dict, list[str]]:
+def audit_filters(args: Mapping[str, str | None],
+                  actions: Container[str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """The audit page's filters from its query (``kdo``, ``co``, ``od``, ``do``, ``vysledek``):
     ``(filters for store.list_audit, values for the form, problems in Czech)``. Days are
     Prague's; ``do`` includes its whole day. An unknown action or a day that is none is left
     out and said."""
     values = {name: (args.get(name) or "").strip()[:254] for name in ("kdo", "co", "od", "do", "vysledek")}
-    filters, problems = {}, []
+    filters: dict[str, Any] = {}
+    problems: list[str] = []
     if values["kdo"]:
         filters["who"] = values["kdo"]
     if values["co"]:
@@ -1220,7 +1283,7 @@ def audit_filters(args, actions) -> tuple[dict, dict, list[str]]:
         if not values[name]:
             continue
         try:
-            day = datetime.strptime(form_day(values[name]), "%Y-%m-%d").date()
+            day = datetime.strptime(form_day(values[name]) or "", "%Y-%m-%d").date()  # never blank here
         except (TypeError, ValueError):
             problems.append(f"Datum „{values[name]}“ neznáme: zadejte ho jako 27. 11. 2026.")
             values[name] = ""
@@ -1230,7 +1293,7 @@ def audit_filters(args, actions) -> tuple[dict, dict, list[str]]:
     return filters, values, problems
 
 
-def audit_page_number(text) -> int:
+def audit_page_number(text: str | None) -> int:
     """The page asked for (``?strana=``); anything else is the first."""
     text = (text or "").strip()
     return int(text) if text.isdigit() and 0 < int(text) < 10**6 else 1
@@ -1243,12 +1306,12 @@ def audit_pages(total: int, number: int) -> tuple[int, int]:
     return pages, min(number, pages)
 
 
-def audit_links(values, number: int, pages: int) -> dict:
+def audit_links(values: Mapping[str, str], number: int, pages: int) -> dict[str, str | None]:
     """The audit page's links that keep its filter (the ``values`` given): the previous and
     the next page (None where there is none) and the CSV of the whole filter."""
     kept = {name: value for name, value in values.items() if value}
 
-    def link(page_number):
+    def link(page_number: int) -> str:
         return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {})))
     return {"previous": link(number - 1) if number > 1 else None, "next": link(number + 1) if number < pages else None,
             "csv": "/audit?" + urlencode(dict(kept, format="csv"))}

@@ -2,7 +2,9 @@
 import csv
 import re
 import unicodedata
-from datetime import date, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, TypedDict
 
 from services.common import spreadsheet
 from services.common.errors import Conflict, ValidationError
@@ -19,14 +21,19 @@ ARES_FOUND_KEPT = timedelta(days=30)
 ARES_NOT_FOUND_KEPT = timedelta(days=1)
 _LOOKUP_FIELDS = ("name", "address", "dic", "district", "kind")
 
+# One membership: its first and last member day (``to`` None while it lasts).
+Period = TypedDict("Period", {"from": date, "to": date | None})
 
-def ares_fresh(kept: dict, now) -> bool:
+
+def ares_fresh(kept: Mapping[str, Any], now: datetime) -> bool:
     """Is a kept ARES answer (``found``, ``fetched_at``) still good at ``now``?"""
-    return now - kept["fetched_at"] < (ARES_FOUND_KEPT if kept["found"] else ARES_NOT_FOUND_KEPT)
+    fetched_at: datetime = kept["fetched_at"]
+    return now - fetched_at < (ARES_FOUND_KEPT if kept["found"] else ARES_NOT_FOUND_KEPT)
 
 
-def lookup_answer(ico, status: LookupStatus, source: LookupSource | None = None, found=None, is_member=False,
-                  fetched_at=None, message=None) -> dict:
+def lookup_answer(ico: str, status: LookupStatus, source: LookupSource | None = None,
+                  found: Mapping[str, Any] | None = None, is_member: bool = False,
+                  fetched_at: datetime | None = None, message: str | None = None) -> dict[str, Any]:
     """The answer of a lookup by IČO: ``status`` found, not_found or unavailable; ``source``
     register or ares; the fields of ``found`` (a dict), the rest None."""
     return dict({field: (found or {}).get(field) for field in _LOOKUP_FIELDS}, ico=ico, status=status,
@@ -34,7 +41,7 @@ def lookup_answer(ico, status: LookupStatus, source: LookupSource | None = None,
                 fetched_at=fetched_at.isoformat() if fetched_at is not None else None)
 
 
-def ares_lookup_answer(ico, kept: dict) -> dict:
+def ares_lookup_answer(ico: str, kept: Mapping[str, Any]) -> dict[str, Any]:
     """The answer from a kept ARES answer (a row: ``found``, the fields, ``fetched_at``)."""
     if kept["found"]:
         return lookup_answer(ico, LookupStatus.FOUND, LookupSource.ARES, kept, fetched_at=kept["fetched_at"])
@@ -46,7 +53,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def search_terms(query) -> tuple[list, str | None]:
+def search_terms(query: object) -> tuple[list[str], str | None]:
     """``(name word prefixes, IČO prefix)`` of what someone typed: digits search IČOs."""
     folded = fold(str(query or "")).strip()
     if folded.isdigit():
@@ -63,7 +70,7 @@ def matches(query: str, ico: str, name: str) -> bool:
     return bool(words) and all(any(word.startswith(part) for word in name_words) for part in words)
 
 
-def email_key(email):
+def email_key(email: str | None) -> str | None:
     return email.strip().casefold() if email else None
 
 
@@ -83,7 +90,7 @@ _LABELS = {"ico": "IČO", "name": "název", "kind": "druh", "district": "okres",
 CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")
 
 
-def iso_day(text):
+def iso_day(text: str | None) -> str | None:
     """A day as Czech Excel saves it (``1.1.2005``, ``01. 01. 2005``) in ISO, ``2005-01-01``;
     anything else as it was (checked as a date afterwards)."""
     found = CZECH_DAY.fullmatch(text or "")
@@ -93,11 +100,11 @@ def iso_day(text):
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def column_label(field):
+def column_label(field: str) -> str:
     return _LABELS.get(field, field)
 
 
-def check_register_text(text):
+def check_register_text(text: str) -> None:
     """Refuse the whole file, naming its line, when it holds garbled characters: nothing is stored."""
     line = spreadsheet.garbled_line(text)
     if line is not None:
@@ -106,7 +113,7 @@ def check_register_text(text):
         raise ValidationError({"file": message}, message, "bad_encoding")
 
 
-def read_register_csv(text):
+def read_register_csv(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line number, row dict)`` for each data row; empty cells are left out."""
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
@@ -121,7 +128,7 @@ def read_register_csv(text):
         yield line, {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()}
 
 
-def join(periods: list, on_date: date) -> list:
+def join(periods: list[Period], on_date: date) -> list[Period]:
     """The periods with a new membership starting ``on_date``; refused while one is open."""
     if any(period["to"] is None for period in periods):
         raise Conflict("already_member", "Organizace už je členem sdružení.")
@@ -130,7 +137,7 @@ def join(periods: list, on_date: date) -> list:
     return periods + [{"from": on_date, "to": None}]
 
 
-def leave(periods: list, on_date: date) -> list:
+def leave(periods: list[Period], on_date: date) -> list[Period]:
     """The periods with the open membership ending on ``on_date`` (its last member day)."""
     open_periods = [period for period in periods if period["to"] is None]
     if not open_periods:
@@ -145,7 +152,7 @@ def leave(periods: list, on_date: date) -> list:
 MEMBERSHIPS = ("member", "non_member", "former")
 
 
-def membership_status(periods, on_date: date) -> str:
+def membership_status(periods: Sequence[Mapping[str, date | None]], on_date: date) -> str:
     """``member`` on ``on_date``; ``former`` when a membership ended before it; else ``non_member``
     (never a member, or one that starts later)."""
     if is_member_on(periods, on_date):
@@ -155,7 +162,7 @@ def membership_status(periods, on_date: date) -> str:
     return "non_member"
 
 
-def page_of(items: list, page, per_page) -> dict:
+def page_of(items: list[Any], page: int | str, per_page: int | str) -> dict[str, Any]:
     """One page of ``items``: ``items``, ``page`` (1-based, kept within the pages there are),
     ``pages`` (at least 1), ``total``."""
     per_page = max(1, min(int(per_page), 200))
@@ -165,7 +172,7 @@ def page_of(items: list, page, per_page) -> dict:
             "per_page": per_page, "total": len(items)}
 
 
-def set_membership(periods: list, since, until) -> list:
+def set_membership(periods: list[Period], since: date | None, until: date | None) -> list[Period]:
     """The periods after staff set the membership's start ``since`` and end ``until`` (its last
     member day, None while open) on the organisation's form.
 
@@ -194,7 +201,7 @@ def set_membership(periods: list, since, until) -> list:
     return earlier + [{"from": since, "to": until}]
 
 
-def membership_event(before: list, after: list):
+def membership_event(before: list[Period], after: list[Period]) -> str | None:
     """The event a change of periods announces: ``organisation_joined`` for a new membership,
     ``organisation_left`` when the open one was ended, ``organisation_updated`` for a correction,
     None when nothing changed."""

@@ -1,7 +1,9 @@
 """Delivery rules: what each kind of email carries, what makes messages the same, and when to
 try again."""
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from services.common import calendar
 from services.common.vocabulary import EmailKind, MessagePurpose
@@ -64,7 +66,7 @@ EMAILS = {email.kind: email for email in (
 )}
 
 
-def dedup_key(kind: EmailKind, payload: dict) -> str:
+def dedup_key(kind: EmailKind, payload: Mapping[str, Any]) -> str:
     """One message per kind, registration and event version; one per announcement and contact."""
     if kind == EmailKind.ANNOUNCEMENT:
         return f"{kind}:{payload['announcement_id']}:{payload['contact']['id']}"
@@ -104,7 +106,8 @@ OVERTAKEN_BY: dict[str, frozenset[EmailKind]] = {
 TELLS_THE_SCHEDULE = {EmailKind.EVENT_UPDATED, EmailKind.REMINDER_DUE}
 
 
-def overtaken_by(kind: str, event_version, facts) -> str | None:
+def overtaken_by(kind: str, event_version: int | None,
+                 facts: Iterable[tuple[str, int | None]]) -> str | None:
     """What makes a ``kind`` message about an event at ``event_version`` out of date, given the
     ``(kind, event_version)`` of the other messages about the same registration; None if nothing."""
     for other_kind, other_version in facts:
@@ -116,14 +119,14 @@ def overtaken_by(kind: str, event_version, facts) -> str | None:
     return None
 
 
-def announcement_schedule(count, now, per_second):
+def announcement_schedule(count: int, now: datetime, per_second: float | str) -> list[datetime]:
     """When each of ``count`` announcement emails may go: a steady pace, so they never crowd out
     the emails people are waiting for."""
     per_second = max(float(per_second), 0.01)
     return [now + timedelta(seconds=index / per_second) for index in range(count)]
 
 
-def next_attempt_at(attempts: int, now, delays=DEFAULT_RETRY_DELAYS):
+def next_attempt_at(attempts: int, now: datetime, delays: Sequence[int] = DEFAULT_RETRY_DELAYS) -> datetime:
     """When to try again after ``attempts`` failed tries: growing delays, then the last one."""
     delays = list(delays) or list(DEFAULT_RETRY_DELAYS)
     return now + timedelta(seconds=delays[min(attempts, len(delays)) - 1])

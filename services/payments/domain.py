@@ -4,8 +4,10 @@ Plain functions: no nameko, no database. Money is whole haléře (int) everywher
 in this service; prices come from registrations in whole crowns.
 """
 import unicodedata
-from datetime import date, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any, TypedDict
 
 from qrplatba import QRPlatbaGenerator
 from schwifty import IBAN
@@ -24,6 +26,41 @@ SPD_MESSAGE_LENGTH = 60
 
 INVOICE_PREFIX = {InvoiceKind.INVOICE: "FV", InvoiceKind.CREDIT_NOTE: "OD"}
 NOT_A_VAT_PAYER = "Dodavatel není plátcem DPH."
+
+# A row of this service's data as the store gives it (a payment request, an invoice, an item).
+Row = Mapping[str, Any]
+
+
+class BankAccount(TypedDict):
+    """The association's account (``bank_account``)."""
+
+    iban: str  # compact
+    bic: str | None
+    bank_code: str
+    number: str  # ``19-2000145399``, or the IBAN abroad
+    czech: str  # ``19-2000145399/0800``, or the IBAN formatted abroad
+
+
+class InvoicePayment(TypedDict):
+    """Whether an invoice is paid, as the list of invoices says it (``invoice_payment``)."""
+
+    state: "InvoiceState"
+    label: str
+    paid_on: str | None  # ISO day
+    owed_halere: int
+    owed: str
+
+
+class ItemAmounts(TypedDict):
+    vat_rate: int
+    base_halere: int
+    vat_halere: int
+
+
+class VatLine(TypedDict):
+    rate: int
+    base_halere: int
+    vat_halere: int
 
 
 
@@ -98,7 +135,8 @@ class InvoiceMode(StrEnum):
     ON_REQUEST = "on_request"
 
 
-def invoice_payment(kind, cancelled, due_on, requests, today, total_halere=None) -> dict:
+def invoice_payment(kind: str, cancelled: object, due_on: date | str, requests: Sequence[Row], today: date,
+                    total_halere: int | None = None) -> InvoicePayment:
     """Whether an invoice is paid, as the list of invoices says it: ``state`` (``credit_note``,
     ``cancelled``, ``paid``, ``overdue``, ``unpaid``), its Czech ``label`` (``zaplaceno
     3. 12. 2026``, ``nezaplaceno``, ``po splatnosti``, ``dobropis``, ``stornována``) and what is
@@ -137,7 +175,8 @@ def group_vs(sequence: int) -> str:
     return f"{GROUP_VS_PREFIX}{sequence:09d}"
 
 
-def due_on(now, event_starts_at, days: int, after_start_allowed=False, release_after_days=None) -> date:
+def due_on(now: datetime, event_starts_at: datetime, days: int | str, after_start_allowed: bool = False,
+           release_after_days: int | str | None = None) -> date:
     """``days`` after ``now``; never after the event's start day unless allowed, never after the
     day before an event that releases unpaid seats would release this one, never before today."""
     today = local(now).date()
@@ -149,25 +188,24 @@ def due_on(now, event_starts_at, days: int, after_start_allowed=False, release_a
     return max(due, today)
 
 
-def bank_account(iban_text: str, bic: str | None = None) -> dict:
+def bank_account(iban_text: str, bic: str | None = None) -> BankAccount:
     """The association's account from its IBAN: checked, and in the Czech form people type
     (``19-2000145399/0800``). A wrong IBAN stops the service at start, not at the first payment."""
     try:
         iban = IBAN(iban_text)
     except SchwiftyException as error:
         raise ValueError(f"BANK_IBAN {iban_text!r} is not a valid IBAN: {error}") from None
-    account = {"iban": iban.compact, "bic": bic or None, "bank_code": iban.bank_code}
     if iban.country_code == "CZ":
         bban = iban.bban  # 4 digits of bank code, 6 of prefix, 10 of number
-        prefix, number = bban[4:10].lstrip("0"), bban[10:].lstrip("0")
-        account["number"] = f"{prefix}-{number}" if prefix else number
-        account["czech"] = f"{account['number']}/{iban.bank_code}"
+        prefix, base = bban[4:10].lstrip("0"), bban[10:].lstrip("0")
+        number = f"{prefix}-{base}" if prefix else base
+        czech = f"{number}/{iban.bank_code}"
     else:
-        account["number"], account["czech"] = iban.compact, iban.formatted
-    return account
+        number, czech = iban.compact, iban.formatted
+    return {"iban": iban.compact, "bic": bic or None, "bank_code": iban.bank_code, "number": number, "czech": czech}
 
 
-def statement_account_error(given: str | None, account: dict) -> str | None:
+def statement_account_error(given: str | None, account: BankAccount) -> str | None:
     """Why a statement of account ``given`` (an IBAN, or ``prefix-number/bank`` as the banks write
     it, the bank code left out in GPC) cannot be ours; None when it is, or says nothing."""
     if not given:
@@ -211,14 +249,15 @@ def spd_message(text: str) -> str:
     return plain.replace("%", "%25").replace("*", "%2A")
 
 
-def spd(account: dict, amount_halere: int, vs: str, message: str, due: date | None = None) -> str:
+def spd(account: BankAccount, amount_halere: int, vs: str, message: str, due: date | None = None) -> str:
     """The QR Platba text (Short Payment Descriptor 1.0) for a transfer of ``amount_halere``."""
     generator = QRPlatbaGenerator(account["iban"], bic=account.get("bic"), amount=amount_halere / HALERE,
                                   currency="CZK", x_vs=vs, message=spd_message(message), due_date=due)
-    return generator.get_text()
+    text: str = generator.get_text()
+    return text
 
 
-def owed(requests: list[dict]) -> int:
+def owed(requests: Sequence[Row]) -> int:
     """What is still to pay, in haléře, for ``requests`` paid together under one variable symbol
     (one registration's own, or all those on an invoice for several people): each live request's
     amount less what it was paid. A cancelled request owes nothing: its fee was taken back by a
@@ -229,8 +268,8 @@ def owed(requests: list[dict]) -> int:
                if r["status"] != PaymentStatus.CANCELLED)
 
 
-def payment_block(account: dict, request: dict, now, invoice: dict | None = None,
-                  together: list[dict] | None = None) -> dict:
+def payment_block(account: BankAccount, request: Row, now: datetime, invoice: Row | None = None,
+                  together: Sequence[Row] | None = None) -> dict[str, Any]:
     """What people are shown to pay a request: account, amount, symbol, due date, QR Platba (whose
     due date is left out once it has passed: a banking app would refuse a date in the past).
 
@@ -257,10 +296,11 @@ def payment_block(account: dict, request: dict, now, invoice: dict | None = None
     }
 
 
-def allocate(amount_halere: int, requests: list[dict]):
+def allocate(amount_halere: int, requests: Sequence[Row]) -> tuple[list[tuple[Row, int]], int]:
     """Share a payment among the requests it pays, in order: ``([(request, paid_now)], left_over)``.
     Each request takes what it still owes; what is left over is an overpayment."""
-    shares, left = [], amount_halere
+    shares: list[tuple[Row, int]] = []
+    left = amount_halere
     for request in requests:
         take = min(request["amount_halere"] - request["paid_halere"], left)
         if take > 0:
@@ -269,7 +309,7 @@ def allocate(amount_halere: int, requests: list[dict]):
     return shares, left
 
 
-def outcome(amount_halere: int, requests: list[dict]) -> tuple[LineOutcome, str | None]:
+def outcome(amount_halere: int, requests: Sequence[Row]) -> tuple[LineOutcome, str | None]:
     """How a payment of ``amount_halere`` to these requests (open ones first) ends:
     ``(outcome, czech_reason or None)``."""
     if not requests:
@@ -290,7 +330,7 @@ def document_number(kind: InvoiceKind, year: int, sequence: int) -> str:
     return f"{INVOICE_PREFIX[kind]}-{year}-{sequence:04d}"
 
 
-def item_amounts(gross_halere: int, vat_rate: int) -> dict:
+def item_amounts(gross_halere: int, vat_rate: int) -> ItemAmounts:
     """An item's base and tax from its price (prices are what people pay, tax included)."""
     if not vat_rate:
         return {"vat_rate": 0, "base_halere": gross_halere, "vat_halere": 0}
@@ -298,13 +338,13 @@ def item_amounts(gross_halere: int, vat_rate: int) -> dict:
     return {"vat_rate": vat_rate, "base_halere": base, "vat_halere": gross_halere - base}
 
 
-def negated(item: dict) -> dict:
+def negated(item: Row) -> dict[str, Any]:
     """An invoice's item taken back on a credit note."""
     return dict(item, **{key: -item[key] for key in ("unit_price_halere", "total_halere", "base_halere", "vat_halere")})
 
 
-def vat_lines(items: list[dict]) -> list[dict]:
-    lines: dict = {}
+def vat_lines(items: Sequence[Row]) -> list[VatLine]:
+    lines: dict[int, VatLine] = {}
     for item in items:
         if item["vat_rate"]:
             line = lines.setdefault(item["vat_rate"], {"rate": item["vat_rate"], "base_halere": 0, "vat_halere": 0})
@@ -313,7 +353,7 @@ def vat_lines(items: list[dict]) -> list[dict]:
     return [lines[rate] for rate in sorted(lines)]
 
 
-def invoice_item(request: dict, vat_rate: int, sign: int = 1) -> dict:
+def invoice_item(request: Row, vat_rate: int, sign: int = 1) -> dict[str, Any]:
     gross = sign * request["amount_halere"]
     starts = local(request["event_starts_at"])
     return dict({
@@ -345,7 +385,7 @@ def taxable_on(vat_payer: bool, issued_on: date, supply_on: date, paid_on: list[
     return supply_on
 
 
-def check_invoiceable(requests: list[dict]):
+def check_invoiceable(requests: Sequence[Row]) -> None:
     """Several registrations go on one invoice when they are of one organisation (or one
     person), for one event, unpaid, live and not invoiced yet."""
     if not requests:

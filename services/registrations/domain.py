@@ -1,8 +1,10 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
+from typing import Any, TypeGuard
 
 from marshmallow import ValidationError as MarshmallowError
 
@@ -26,13 +28,19 @@ EVENT_NOT_FOUND = partial(NotFound, "event_not_found", "Akce nebyla nalezena.")
 REGISTRATION_NOT_FOUND = partial(NotFound, "registration_not_found", "Přihláška nebyla nalezena.")
 ALREADY_REGISTERED = partial(Conflict, "already_registered", "S tímto e-mailem už jste na tuto akci přihlášeni.")
 
+# An event, a registration, a question or a payment as the store or a request gives it: a row
+# whose fields the schemas and the store define.
+Row = Mapping[str, Any]
+# Live registrations of organisations: (IČO, name key) -> how many.
+Counts = Mapping[tuple[str | None, str | None], int]
+
 
 def email_key(email: str) -> str:
     """The form of an address by which two registrations are the same person."""
     return email.strip().casefold()
 
 
-def attended(registration) -> bool:
+def attended(registration: Row) -> bool:
     """Attendance, the evidence: a confirmed registration whose attendance staff marked (by
     check-in or by hand). A check-in alone is not attendance until it is marked; a waitlisted or
     cancelled registration never counts. The training records, the certificates and the annual
@@ -41,7 +49,7 @@ def attended(registration) -> bool:
     return registration["status"] == RegistrationStatus.CONFIRMED and registration["attended_at"] is not None
 
 
-def came_in(registration) -> bool:
+def came_in(registration: Row) -> bool:
     """Came in: a confirmed registration checked in at the door, or whose attendance is marked.
     Wider than ``attended`` on purpose: it decides who gets the materials and the feedback
     questionnaire (and whose personal link to them works), and someone let in at the door came,
@@ -52,20 +60,20 @@ def came_in(registration) -> bool:
         registration["attended_at"] is not None or registration["checked_in_at"] is not None)
 
 
-def is_public(event) -> bool:
+def is_public(event: Row | None) -> TypeGuard[Row]:
     return event is not None and event["status"] == EventStatus.PUBLISHED
 
 
-def registration_open(event, now) -> bool:
+def registration_open(event: Row | None, now: datetime) -> bool:
     """Is the event taking registrations at ``now``?"""
     if not is_public(event):
         return False
     if event["registration_opens_at"] is not None and now < event["registration_opens_at"]:
         return False
-    return now < event["registration_closes_at"] and now < event["starts_at"]
+    return bool(now < event["registration_closes_at"] and now < event["starts_at"])
 
 
-def check_can_register(event, request, now):
+def check_can_register(event: Row | None, request: Row, now: datetime) -> dict[str, Any]:
     """Refuse a registration that the event cannot take, whatever the seats."""
     if event is not None and event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
@@ -82,18 +90,19 @@ ANSWER_TEXT = Text(multiline=True)
 MAX_ANSWER_LENGTH = 2000
 
 
-def answer_field(question_id) -> str:
+def answer_field(question_id: object) -> str:
     """The name under which a refused answer is told (``fields`` of a 422, the form's errors)."""
     return f"answers.{question_id}"
 
 
-def check_answers(questions, answers) -> dict:
+def check_answers(questions: Sequence[Row], answers: Mapping[str, Any]) -> dict[str, Any]:
     """The answers to the event's ``questions`` as they are kept: question id -> a text (text),
     an option (choice), a list of options in the questions' order (choices) or a bool (yes_no);
     unanswered questions left out (null, blank text, no option). Every refusal at once, each under
     ``answers.<id>``: a required question unanswered, an unknown question, a value not of its type,
     an option not offered."""
-    errors, kept = {}, {}
+    errors: dict[str, str] = {}
+    kept: dict[str, Any] = {}
     by_id = {question["id"]: question for question in questions}
     for question_id in answers:
         if question_id not in by_id:
@@ -114,7 +123,7 @@ def check_answers(questions, answers) -> dict:
     return kept
 
 
-def _answer(question, value):
+def _answer(question: Row, value: object) -> bool | str | list[str] | None:
     """One answer as kept, None when not given; ValueError with a Czech message when it is wrong."""
     if value is None:
         return None
@@ -138,15 +147,16 @@ def _answer(question, value):
             raise ValueError("Vyberte jednu z nabízených možností.")
         return value
     try:
-        value = ANSWER_TEXT.deserialize(value).strip()
+        text: str = ANSWER_TEXT.deserialize(value).strip()
     except MarshmallowError as error:
         raise ValueError(error.messages[0]) from None
-    if len(value) > MAX_ANSWER_LENGTH:
+    if len(text) > MAX_ANSWER_LENGTH:
         raise ValueError(f"Nejvýše {MAX_ANSWER_LENGTH} znaků.")
-    return value or None
+    return text or None
 
 
-def check_question_changes(questions, new_questions, given_answers):
+def check_question_changes(questions: Sequence[Row] | None, new_questions: Iterable[Row],
+                           given_answers: Sequence[Mapping[str, Any]]) -> None:
     """Staff may relabel, reorder, add questions, make them required or not and add options; an
     answer once given is never lost: a question somebody answered cannot be removed or change
     its type, nor an option somebody chose be removed (``given_answers``: the answers of every
@@ -167,7 +177,7 @@ def check_question_changes(questions, new_questions, given_answers):
                                             f"„{removed[0]}“: nelze ji odebrat.")
 
 
-def _chosen(question, given_answers):
+def _chosen(question: Row, given_answers: Sequence[Mapping[str, Any]]) -> set[str] | None:
     """The options of ``question`` somebody chose (an empty set for a question without options),
     or None when nobody answered it."""
     answered = [answers[question["id"]] for answers in given_answers if question["id"] in answers]
@@ -180,19 +190,19 @@ def _chosen(question, given_answers):
     return set()
 
 
-def check_organisation_limit(event, already_registered: int):
+def check_organisation_limit(event: Row, already_registered: int) -> None:
     limit = event["max_per_organisation"]
     if limit is not None and already_registered >= limit:
         raise Conflict("organisation_limit_reached", "Z jedné organizace se na tuto akci mohou přihlásit nejvýše "
                        f"{plural(limit, 'osoba', 'osoby', 'osob')}.")
 
 
-def over_organisation_limit(event, already_registered: int) -> bool:
-    limit = event["max_per_organisation"]
+def over_organisation_limit(event: Row, already_registered: int) -> bool:
+    limit: int | None = event["max_per_organisation"]
     return limit is not None and already_registered >= limit
 
 
-def check_group_within_limit(event, already_registered: int, coming: int):
+def check_group_within_limit(event: Row, already_registered: int, coming: int) -> None:
     """Colleagues registered all or none: refused whole when they would pass the limit."""
     limit = event["max_per_organisation"]
     if limit is not None and already_registered + coming > limit:
@@ -203,13 +213,13 @@ def check_group_within_limit(event, already_registered: int, coming: int):
                        "kolegů, nebo zvolte, že ostatní půjdou na čekací listinu.")
 
 
-def check_waitlist(event):
+def check_waitlist(event: Row) -> None:
     if not event["waitlist_enabled"]:
         raise Conflict("organisation_limit_reached", "Limit organizace je vyčerpán a akce nemá čekací listinu, "
                        "na kterou by mohli přijít ostatní.")
 
 
-def place_for_next(event) -> RegistrationStatus:
+def place_for_next(event: Row) -> RegistrationStatus:
     """Where the next person goes: ``confirmed`` while a seat is left, then ``waitlisted``, else
     refused. ``event`` carries the seats taken so far, including the group being registered."""
     if event["seats_taken"] < event["capacity"]:
@@ -219,7 +229,7 @@ def place_for_next(event) -> RegistrationStatus:
     raise Conflict("event_full", "Akce je plně obsazena.")
 
 
-def registered_of_organisation(counts, ico, name_key) -> int:
+def registered_of_organisation(counts: Counts, ico: str | None, name_key: str | None) -> int:
     """Live registrations of an organisation, from ``counts`` ((IČO, name key) -> how many): with
     its IČO, or with its name's key (``orgname.organisation_key``) unless both IČOs are known and
     differ (two villages called Lhota are two organisations)."""
@@ -228,7 +238,7 @@ def registered_of_organisation(counts, ico, name_key) -> int:
                or (name_key and other_key == name_key and not (ico and other_ico and other_ico != ico)))
 
 
-def people_of(request) -> list:
+def people_of(request: dict[str, Any]) -> list[dict[str, Any]]:
     """The people a request registers: itself, or each colleague (``attendees``) with the organisation."""
     if "attendees" not in request:
         return [request]
@@ -243,12 +253,12 @@ class Placed:
     the answers as kept, the event's queue number (``waitlist_position``, None with a seat), the
     place in line told now (``place``, None with a seat), and the event as their seat left it."""
 
-    person: dict
+    person: dict[str, Any]
     status: RegistrationStatus
-    answers: dict | None
+    answers: dict[str, Any] | None
     waitlist_position: int | None
     place: int | None
-    event: dict
+    event: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -258,11 +268,11 @@ class Plan:
     event as the whole group leaves it (seats, queue numbers and the waitlist counted in);
     ``placed``: everyone placed, in order (the rows to write)."""
 
-    outcomes: tuple
-    event: dict
-    placed: tuple = field(init=False)
+    outcomes: tuple[Placed | tuple[Placed, ...] | ServiceError, ...]
+    event: dict[str, Any]
+    placed: tuple[Placed, ...] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         placed = [one for outcome in self.outcomes if not isinstance(outcome, ServiceError)
                   for one in (outcome if isinstance(outcome, tuple) else (outcome,))]
         object.__setattr__(self, "placed", tuple(placed))
@@ -272,12 +282,13 @@ class Plan:
 class _Tally:
     """What the people planned so far took: the event's counters, addresses, organisations' counts."""
 
-    event: dict
-    taken: frozenset
-    counts: dict
+    event: dict[str, Any]
+    taken: frozenset[str]
+    counts: dict[tuple[str | None, str | None], int]
 
 
-def plan_enrolment(event, people, counts, taken, now) -> Plan:
+def plan_enrolment(event: Row | None, people: Iterable[dict[str, Any]], counts: Counts, taken: Iterable[str],
+                   now: datetime) -> Plan:
     """Decide, for a group of requests in the order given, who gets a seat while one is left,
     who a place on the waitlist, and who is refused (closed, full, already registered, the
     organisation's limit, a wrong answer). Plain values only: ``event`` as locked (None when
@@ -289,8 +300,9 @@ def plan_enrolment(event, people, counts, taken, now) -> Plan:
     A refusal is one request's alone and leaves nothing behind: the next request is planned as
     if the refused one had never come. Colleagues are all or none (``_plan_colleagues``)."""
     tally = _Tally(dict(event or {}), frozenset(taken), dict(counts))
-    outcomes = []
+    outcomes: list[Placed | tuple[Placed, ...] | ServiceError] = []
     for request in people:
+        placed: Placed | tuple[Placed, ...] | ServiceError
         try:
             tally, placed = (_plan_colleagues(event, request, tally, now) if "attendees" in request
                              else _plan_person(event, request, tally, now))
@@ -300,10 +312,12 @@ def plan_enrolment(event, people, counts, taken, now) -> Plan:
     return Plan(tuple(outcomes), dict(tally.event))
 
 
-def _plan_person(event, person, tally, now, over_limit_waits=False):
+def _plan_person(event: Row | None, person: dict[str, Any], tally: _Tally, now: datetime,
+                 over_limit_waits: bool = False) -> tuple[_Tally, Placed]:
     """One person: ``(the tally with them, Placed)``, or a refusal raised."""
     key = email_key(person["email"])
     answers = check_can_register(event, person, now)
+    assert event is not None  # check_can_register refuses a missing event
     if key in tally.taken:
         raise ALREADY_REGISTERED()
     ico, name_key = person.get("organisation_ico"), person.get("organisation_key")
@@ -329,7 +343,8 @@ def _plan_person(event, person, tally, now, over_limit_waits=False):
     return _Tally(state, tally.taken | {key}, counts), placed
 
 
-def _plan_colleagues(event, request, tally, now):
+def _plan_colleagues(event: Row | None, request: dict[str, Any], tally: _Tally,
+                     now: datetime) -> tuple[_Tally, tuple[Placed, ...]]:
     """Colleagues of one organisation, all or none: a refusal of any of them refuses them all
     (named, with the attendee's field, e.g. ``attendees.2.email``).
 
@@ -347,7 +362,7 @@ def _plan_colleagues(event, request, tally, now):
         already = registered_of_organisation(tally.counts, request.get("organisation_ico"),
                                              request.get("organisation_key"))
         check_group_within_limit(event, already, len(people))
-    placed = []
+    placed: list[Placed] = []
     for index, person in enumerate(people):
         try:
             tally, one = _plan_person(event, person, tally, now, over_limit_waits=bool(request.get("waitlist_rest")))
@@ -365,20 +380,22 @@ def _plan_colleagues(event, request, tally, now):
     return tally, tuple(placed)
 
 
-def is_member(organisation, on_date: date) -> bool:
+def is_member(organisation: Row | None, on_date: date) -> bool:
     """Member or not by the copy of the register; unknown organisations are not."""
     return organisation is not None and is_member_on(organisation["periods"], on_date)
 
 
-def price(event, member: bool) -> int:
-    return event["price_member"] if member else event["price_non_member"]
+def price(event: Row, member: bool) -> int:
+    amount: int = event["price_member"] if member else event["price_non_member"]
+    return amount
 
 
-def seats_left(event) -> int:
-    return max(event["capacity"] - event["seats_taken"], 0)
+def seats_left(event: Row) -> int:
+    left: int = event["capacity"] - event["seats_taken"]
+    return max(left, 0)
 
 
-def with_sessions(changes, event=None) -> dict:
+def with_sessions(changes: dict[str, Any], event: Row | None = None) -> dict[str, Any]:
     """The one rule of multi-day events and series, for a new event's values (``event`` None)
     or an edit's ``changes`` to ``event``: ``changes`` with the start and end put right.
 
@@ -411,9 +428,9 @@ def with_sessions(changes, event=None) -> dict:
     return dict(changes, sessions=sessions, **derived)
 
 
-def check_event_times(values):
+def check_event_times(values: Row) -> None:
     """The cross-field rules of an event's schedule; field name -> Czech message."""
-    errors = {}
+    errors: dict[str, str] = {}
     if values["ends_at"] <= values["starts_at"]:
         errors["ends_at"] = "Konec akce musí být po jejím začátku."
     if values["registration_closes_at"] > values["starts_at"]:
@@ -425,12 +442,12 @@ def check_event_times(values):
         raise ValidationError(errors)
 
 
-def check_can_cancel(event, now):
+def check_can_cancel(event: Row, now: datetime) -> None:
     if now >= event["starts_at"]:
         raise Conflict("too_late", "Akce už začala, přihlášku nelze zrušit.")
 
 
-def check_can_restore(registration, event, now, taken_by_email):
+def check_can_restore(registration: Row, event: Row, now: datetime, taken_by_email: object) -> None:
     """A cancelled registration may come back while its event is published and has not begun,
     nobody else holds the seat under that email, and no fee was asked (a fee's request and
     invoice were cancelled with it: a new registration asks for them afresh)."""
@@ -447,7 +464,7 @@ def check_can_restore(registration, event, now, taken_by_email):
         raise Conflict("already_registered", "Na tento e-mail už je na akci jiná platná přihláška.")
 
 
-def check_capacity(new_capacity, seats_taken):
+def check_capacity(new_capacity: int, seats_taken: int) -> None:
     """Nobody loses a seat by an edit."""
     if new_capacity < seats_taken:
         raise Conflict("capacity_below_confirmed",
@@ -457,13 +474,14 @@ def check_capacity(new_capacity, seats_taken):
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue", "sessions")
 
 
-def schedule_changes(event, values) -> dict:
+def schedule_changes(event: Row, values: Row) -> dict[str, tuple[Any, Any]]:
     """Field -> (before, after) for the changes attendees must be told about."""
     return {field: (event[field], values[field]) for field in SCHEDULE_FIELDS
             if field in values and values[field] != event[field]}
 
 
-def check_ticket(registration, ticket_event, event_id, now, any_day=False):
+def check_ticket(registration: Row | None, ticket_event: Row, event_id: int, now: datetime,
+                 any_day: bool = False) -> None:
     """Refuse a ticket that does not admit anybody to event ``event_id`` now; ``ticket_event``
     is the event the ticket was issued for. A genuine ticket on a day the event does not take
     place on is refused last (``not_today``), unless ``any_day``: staff were asked and said yes."""
@@ -475,7 +493,7 @@ def check_ticket(registration, ticket_event, event_id, now, any_day=False):
     check_admissible(registration, ticket_event, now, any_day)
 
 
-def check_person_at_door(registration, event, now, any_day=False):
+def check_person_at_door(registration: Row | None, event: Row, now: datetime, any_day: bool = False) -> None:
     """Refuse to admit ``registration`` to ``event`` without a ticket (staff found the person by
     name) for the reasons a ticket would be refused."""
     if registration is None or registration["event_id"] != event["id"]:
@@ -483,7 +501,8 @@ def check_person_at_door(registration, event, now, any_day=False):
     check_admissible(registration, event, now, any_day, ticket=False)
 
 
-def check_admissible(registration, event, now, any_day=False, ticket=True):
+def check_admissible(registration: Row, event: Row, now: datetime, any_day: bool = False,
+                     ticket: bool = True) -> None:
     """The refusals a ticket and a name share: cancelled, handed on, waitlisted, already in (and
     when), and, unless ``any_day``, a day ``event`` does not take place on."""
     if registration["status"] == RegistrationStatus.CANCELLED:
@@ -502,7 +521,7 @@ def check_admissible(registration, event, now, any_day=False, ticket=True):
         check_door_day(event, now)
 
 
-def event_days(event) -> list[date]:
+def event_days(event: Row) -> list[date]:
     """The calendar days in Prague on which ``event`` takes place: its sessions' days, or every
     day from its start to its end; in order, each once."""
     found: set[date] = set()
@@ -512,7 +531,7 @@ def event_days(event) -> list[date]:
     return sorted(found)
 
 
-def check_door_day(event, now):
+def check_door_day(event: Row, now: datetime) -> None:
     """Refuse (``not_today``) a check-in on a day the event does not take place on; the message
     names the day that counts, for the door to ask whether to admit the person all the same."""
     today, days = local(now).date(), event_days(event)
@@ -526,27 +545,28 @@ def check_door_day(event, now):
     raise Conflict("not_today", f"Dnes akce neprobíhá, další termín je {czech.day(coming)}.")
 
 
-def check_can_delete(event):
+def check_can_delete(event: Row) -> None:
     """Only a draft is deleted; a published event is cancelled (people are told)."""
     if event["status"] != EventStatus.DRAFT:
         raise Conflict("not_a_draft", "Smazat lze jen koncept. Zveřejněnou akci lze jen zrušit.")
 
 
-def check_event_format(values):
+def check_event_format(values: Row) -> None:
     """A webinar link belongs to an online or hybrid event only."""
     if values.get("webinar_url") and values.get("format", EventFormat.IN_PERSON) == EventFormat.IN_PERSON:
         raise ValidationError({"webinar_url": "Odkaz na webinář patří jen k online nebo hybridní akci."})
 
 
-def webinar_link(registration, event):
+def webinar_link(registration: Row, event: Row | None) -> str | None:
     """The event's webinar link for this registration: only while it is confirmed."""
     if event is None or registration["status"] != RegistrationStatus.CONFIRMED \
             or event.get("format", EventFormat.IN_PERSON) == EventFormat.IN_PERSON:
         return None
-    return event.get("webinar_url") or None
+    link: str | None = event.get("webinar_url") or None
+    return link
 
 
-def check_can_substitute(registration, event, now):
+def check_can_substitute(registration: Row, event: Row, now: datetime) -> None:
     """Refuse handing this seat to a substitute: only a confirmed seat, not yet used, before the start."""
     if registration["status"] == RegistrationStatus.SUBSTITUTED:
         raise Conflict("already_substituted", "Toto místo už bylo předáno náhradníkovi.")
@@ -562,7 +582,7 @@ def check_can_substitute(registration, event, now):
         raise Conflict("too_late", "Akce už začala, místo nelze předat náhradníkovi.")
 
 
-def check_can_add_to_calendar(registration, event, now):
+def check_can_add_to_calendar(registration: Row, event: Row, now: datetime) -> None:
     """The manage page's calendar entry: of a confirmed seat, for an event still to come or running."""
     if registration["status"] != RegistrationStatus.CONFIRMED:
         raise Conflict("not_confirmed", "Do kalendáře lze přidat jen potvrzenou přihlášku.")
@@ -572,18 +592,19 @@ def check_can_add_to_calendar(registration, event, now):
         raise Conflict("event_over", "Akce už skončila.")
 
 
-def manage_offers(registration, event, now) -> frozenset:
+def manage_offers(registration: Row, event: Row, now: datetime) -> frozenset[str]:
     """What the manage page offers (``substitute``, ``cancel``, ``calendar``): exactly what the
     checks above would let through now, so the page never offers what the server refuses (after
     the start, so after attendance is marked, neither handing over nor cancelling)."""
-    def cancel():
+    def cancel() -> None:
         if registration["status"] not in LIVE:
             raise Conflict("not_live", "")
         check_can_cancel(event, now)
 
-    checks = {"substitute": lambda: check_can_substitute(registration, event, now), "cancel": cancel,
-              "calendar": lambda: check_can_add_to_calendar(registration, event, now)}
-    offers = set()
+    checks: dict[str, Callable[[], None]] = {
+        "substitute": lambda: check_can_substitute(registration, event, now), "cancel": cancel,
+        "calendar": lambda: check_can_add_to_calendar(registration, event, now)}
+    offers: set[str] = set()
     for name, check in checks.items():
         try:
             check()
@@ -603,7 +624,7 @@ class ReleaseStep(StrEnum):
     RELEASE = "release"  # cancel the registration, released unpaid
 
 
-def release_step(payment: dict, warned_at, days: int, now) -> ReleaseStep | None:
+def release_step(payment: Row, warned_at: datetime | None, days: int, now: datetime) -> ReleaseStep | None:
     """What an unpaid seat of an event that releases them is due now: ``WARN`` on the day
     before ``days`` after the payment was asked for, ``RELEASE`` from that day on (and never
     sooner than a day after the warning went out), else None."""
@@ -617,13 +638,14 @@ def release_step(payment: dict, warned_at, days: int, now) -> ReleaseStep | None
 
 # Attendance and certificates
 
-def attendance_opens_at(event):
+def attendance_opens_at(event: Row) -> datetime:
     """From when attendance can be marked: the event's start (for an event with sessions, the
     first session's start, which is the event's start)."""
-    return event["starts_at"]
+    starts_at: datetime = event["starts_at"]
+    return starts_at
 
 
-def check_can_mark_attendance(event, now):
+def check_can_mark_attendance(event: Row, now: datetime) -> None:
     """Attendance is a fact about an event that has begun: nobody is marked before the start."""
     if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Tato akce byla zrušena.")
@@ -632,20 +654,20 @@ def check_can_mark_attendance(event, now):
                                       f"({czech.date_time(attendance_opens_at(event))}).")
 
 
-def check_can_unmark_attendance(registration):
+def check_can_unmark_attendance(registration: Row) -> None:
     """Attendance can be taken back until the certificate that rests on it is issued."""
     if registration["certificate_sent_at"] is not None:
         raise Conflict("certificate_issued", f"{registration['first_name']} {registration['last_name']} už má "
                                              "vydané osvědčení: účast nelze zrušit.")
 
 
-def certificates_due(event, now) -> bool:
+def certificates_due(event: Row, now: datetime) -> bool:
     """Certificates go out only for an accredited event that has ended."""
     return bool(event["accreditation_number"]) and event["status"] != EventStatus.CANCELLED \
         and now >= event["ends_at"]
 
 
-def check_certificates_due(event, now):
+def check_certificates_due(event: Row, now: datetime) -> None:
     if not event["accreditation_number"]:
         raise Conflict("not_accredited", "Osvědčení se vydává jen u akreditovaných vzdělávacích programů.")
     if event["status"] == EventStatus.CANCELLED:
@@ -655,7 +677,7 @@ def check_certificates_due(event, now):
                                     f"({czech.date_time(event['ends_at'])}).")
 
 
-def certificate_state(registration) -> CertificateState | None:
+def certificate_state(registration: Row) -> CertificateState | None:
     """Where a registration's certificate stands: ``issued``; ``waiting_payment`` (attended, a fee
     not paid and not released by staff); ``due`` (may be issued now); None (no attendance)."""
     if registration["certificate_sent_at"] is not None:
@@ -668,7 +690,7 @@ def certificate_state(registration) -> CertificateState | None:
     return CertificateState.DUE
 
 
-def check_can_release_certificate(registration):
+def check_can_release_certificate(registration: Row) -> None:
     """Staff may let a certificate go without the payment: only for an attended, unpaid fee."""
     state = certificate_state(registration)
     if state is None:
