@@ -624,6 +624,11 @@ def year_query(year: object) -> str:
     return f"?{urlencode({'rok': year})}" if year else ""
 
 
+def file_part(text: object) -> str:
+    """``text`` as a safe part of a download's file name: ``AK/PV-1/2026`` -> ``AK-PV-1-2026``."""
+    return re.sub(r"[^0-9A-Za-z]+", "-", str(text or "")).strip("-") or "zprava"
+
+
 def record_address(search: RecordSearch) -> str | None:
     """Where a search for a training record (``forms.RecordSearch``) goes straight away: the
     organisation's record for an IČO typed or chosen, the person's for an email; None: the

@@ -356,6 +356,11 @@ def year(args):
     return (args.get("rok") or "").strip() or None
 
 
+def accreditation(args) -> str:
+    """The accreditation number chosen (``?akreditace=``), "" when none; registrations checks it."""
+    return (args.get("akreditace") or "").strip()
+
+
 def trainee_email(args) -> str:
     """The email whose training record is asked for (``?email=``), "" when none."""
     return (args.get("email") or "").strip()

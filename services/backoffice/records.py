@@ -3,6 +3,8 @@ and the annual report for the general assembly, each to read and to download as 
 
 Thin: registrations gathers the data, documents renders the PDFs.
 """
+from urllib.parse import urlencode
+
 from werkzeug.utils import redirect
 
 from services.common.czech import local, percent
@@ -86,6 +88,32 @@ class RecordPages:
     def annual_report_pdf(self, request):
         year = forms.year(request.args) or local(self.clock()).year
         return document_response(self.documents.render_annual_report(year), "attachment")
+
+    @page("GET", "/vyrocni-zprava/ministerstvo", StaffRole.STAFF)
+    def ministry_report(self, request):
+        """The report to the Ministry (§ 39 zákona č. 312/2002 Sb.): choose the year and one of its
+        accreditation numbers, see the report, download it. It counts and names nobody, so reading
+        it is not audited as a person's data is."""
+        year = forms.year(request.args) or local(self.clock()).year
+        number = forms.accreditation(request.args)
+        offered = self.registrations.ministry_accreditations(year)
+        report = self.registrations.ministry_report(year, number) if number else None
+        return self._page(request, "ministry_report.html", year=offered["year"], chosen=number, report=report,
+                          numbers=offered["accreditation_numbers"],
+                          query=urlencode({"rok": offered["year"], "akreditace": number}))
+
+    @page("GET", "/vyrocni-zprava/ministerstvo/zprava.csv", StaffRole.STAFF)
+    def ministry_report_csv(self, request):
+        year = forms.year(request.args) or local(self.clock()).year
+        number = forms.accreditation(request.args)
+        text = self.registrations.export_ministry_report(year, number)
+        return csv_response(text, f"zprava-mv-{year}-{domain.file_part(number)}.csv")
+
+    @page("GET", "/vyrocni-zprava/ministerstvo/zprava.pdf", StaffRole.STAFF)
+    def ministry_report_pdf(self, request):
+        year = forms.year(request.args) or local(self.clock()).year
+        return document_response(self.documents.render_ministry_report(year, forms.accreditation(request.args)),
+                                 "attachment")
 
 
     def _organisation_names(self):

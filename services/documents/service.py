@@ -1,6 +1,7 @@
 """The documents service: every PDF the association hands out, and the register of certificates."""
 import base64
 import logging
+import re
 from functools import cached_property
 
 from nameko.dependency_providers import Config
@@ -235,6 +236,16 @@ class DocumentsService(HealthCheck):
             "report": report, "charts": figures, "rate": czech.percent(report["attendance"]["rate"]),
             "issued_at": self.clock(), "organiser": self.settings.organiser_name})
         return pdf_message(f"vyrocni-zprava-{report['year']}.pdf", data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_ministry_report(self, year, accreditation_number):
+        """The report on one accredited programme's year for the Ministry of the Interior (§ 39
+        zákona č. 312/2002 Sb.), from ``registrations.ministry_report(year, accreditation_number)``."""
+        report = self.registrations.ministry_report(year, accreditation_number)
+        data = self.renderer.pdf("ministry_report.html", {
+            "report": report, "issued_at": self.clock(), "organiser": self.settings.organiser_name})
+        number = re.sub(r"[^0-9A-Za-z]+", "-", report["accreditation_number"]).strip("-")
+        return pdf_message(f"zprava-mv-{report['year']}-{number}.pdf", data)
 
 
 def _certificate_view(certificate):

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 from services.common import czech
-from services.common.errors import ServiceError, ValidationError
+from services.common.errors import NotFound, ServiceError, ValidationError
 from services.common.ico import ico_error
 from services.common.orgname import registered_organisation
 from services.common.spreadsheet import csv_text
@@ -343,3 +343,152 @@ def annual_report_csv(report) -> str:
              ("Akreditované vzdělávání (konané akce)", "osobohodiny akreditovaného vzdělávání (hodiny × účastníci)",
               accredited["person_hours"])]
     return csv_text(["Oddíl", "Položka", "Hodnota"], rows)
+
+
+# The yearly report to the Ministry of the Interior (zákon č. 312/2002 Sb., § 39; docs/certificates.md)
+
+# What the Ministry's report asks for (as far as we could read it, docs/certificates.md) and the
+# system does not hold: said on the report itself, on the page, in the PDF and in the CSV.
+MINISTRY_NOT_HELD = (
+    "druh vzdělávání podle § 18 zákona č. 312/2002 Sb. (vstupní, průběžné, příprava ke zkoušce zvláštní "
+    "odborné způsobilosti, vzdělávání vedoucích úředníků); akce nese jen svůj druh v systému (školení, seminář, "
+    "výměna zkušeností)",
+    "platnost akreditace programu (datum rozhodnutí a konec platnosti); akce nese jen číslo akreditace",
+    "zda je účastník úředníkem územního samosprávného celku podle § 2 zákona; systém vede jeho organizaci, "
+    "ne pracovní zařazení",
+    "identifikační údaje vzdělávací instituce pro ministerstvo (akreditace instituce, sídlo, kontaktní osoba)",
+)
+NOT_HELD_LABEL = "Údaj, který systém nevede"
+
+
+def checked_accreditation(accreditation_number) -> str:
+    """The accreditation number asked for, trimmed, or a Czech refusal when there is none."""
+    number = str(accreditation_number or "").strip()
+    if not number or len(number) > 60:
+        raise ValidationError({"accreditation_number": "Vyberte číslo akreditace programu."},
+                              "Vyberte číslo akreditace programu.")
+    return number
+
+
+def accreditation_numbers(numbers) -> list:
+    """The accreditation numbers offered for a year: each once, trimmed, in order."""
+    return sorted({str(n).strip() for n in numbers if n and str(n).strip()}, key=str.casefold)
+
+
+def cancelled_registration(registration) -> bool:
+    """A cancellation (storno) of a place at a run: the registration was cancelled, by the person,
+    by staff, released unpaid or with its event. A seat handed to a substitute is not one: the
+    substitute's own registration takes it (and counts if they attend); a waitlisted person who
+    never had a seat and was not cancelled is neither a participant nor a cancellation."""
+    return registration["status"] == RegistrationStatus.CANCELLED
+
+
+def certificate_issued(registration) -> bool:
+    """The registration's certificate was issued (``certificate_sent_at``, as ``domain.certificate_state``)."""
+    return registration["certificate_sent_at"] is not None
+
+
+def run_held(event, now) -> bool:
+    """A run of the programme counts once it took place: not cancelled and ended."""
+    return event["status"] != EventStatus.CANCELLED and event["ends_at"] <= now
+
+
+def _run(event):
+    schedule = czech.schedule(event)
+    venues = []
+    for item in schedule:
+        if item["venue"] and item["venue"] not in venues:
+            venues.append(item["venue"])
+    return {"event_id": event["id"], "title": event["title"], "starts_at": _iso(event["starts_at"]),
+            "ends_at": _iso(event["ends_at"]), "days": czech.days(schedule), "sessions": czech.sessions(event),
+            "venue": "; ".join(venues), "lecturer": event["lecturer"] or "", "hours": event["hours"]}
+
+
+def ministry_report(year, accreditation_number, events, registrations, now) -> dict:
+    """One accredited programme's year for the report to the Ministry (§ 39 zákona č. 312/2002 Sb.).
+
+    ``events``: the events of ``accreditation_number`` starting in ``year`` (Prague time) that
+    were published or cancelled; ``registrations``: their registrations (``event_id``, ``status``,
+    ``attended_at``, ``certificate_sent_at``), no person: the report counts, it names nobody.
+
+    Rules: a run is an event of the programme that took place (``run_held``); a cancelled event is
+    a cancelled run, listed apart with the registrations cancelled with it; one not yet ended is
+    listed as upcoming and counts nowhere. At each run: participants are the registrations that
+    attended (``domain.attended``, the evidence the certificates rest on), each a participation
+    (one person at two runs is two); absent, the confirmed who did not; certificates, those issued
+    (``certificate_issued``); cancellations, ``cancelled_registration``. Hours taught are the
+    programme's hours once a run, person-hours the hours × participants. No event of the
+    programme that year: ``NotFound``, in Czech."""
+    if not events:
+        raise NotFound("accreditation_not_found", f"V roce {year} nemá program s číslem akreditace "
+                                                  f"„{accreditation_number}“ žádnou akci.")
+    by_event = {}
+    for registration in registrations:
+        by_event.setdefault(registration["event_id"], []).append(registration)
+    ordered = sorted(events, key=lambda e: (e["starts_at"], e["id"]))
+    runs, cancelled, upcoming = [], [], []
+    for event in ordered:
+        mine = by_event.get(event["id"], [])
+        if event["status"] == EventStatus.CANCELLED:
+            cancelled.append(dict(_run(event), cancellations=sum(1 for r in mine if cancelled_registration(r))))
+        elif not run_held(event, now):
+            upcoming.append(_run(event))
+        else:
+            attended = [r for r in mine if domain.attended(r)]
+            confirmed = sum(1 for r in mine if r["status"] == RegistrationStatus.CONFIRMED)
+            runs.append(dict(_run(event), confirmed=confirmed, participants=len(attended),
+                             absent=confirmed - len(attended),
+                             certificates=sum(1 for r in attended if certificate_issued(r)),
+                             cancellations=sum(1 for r in mine if cancelled_registration(r)),
+                             person_hours=event["hours"] * len(attended)))
+    titles = []
+    for event in ordered:
+        if event["title"] not in titles:
+            titles.append(event["title"])
+    return {
+        "year": year, "accreditation_number": accreditation_number, "titles": titles,
+        "runs": runs, "cancelled_runs": cancelled, "upcoming_runs": upcoming,
+        "totals": {"runs": len(runs), "cancelled_runs": len(cancelled), "upcoming_runs": len(upcoming),
+                   "hours_taught": sum(r["hours"] for r in runs),
+                   "confirmed": sum(r["confirmed"] for r in runs),
+                   "participants": sum(r["participants"] for r in runs),
+                   "absent": sum(r["absent"] for r in runs),
+                   "certificates": sum(r["certificates"] for r in runs),
+                   "cancellations": sum(r["cancellations"] for r in runs),
+                   "cancellations_with_runs": sum(r["cancellations"] for r in cancelled),
+                   "person_hours": sum(r["person_hours"] for r in runs)},
+        "not_held": [f"{NOT_HELD_LABEL}: {item}." for item in MINISTRY_NOT_HELD],
+        "as_of": _iso(now),
+    }
+
+
+MINISTRY_REPORT_HEADER = ["Řádek", "Číslo akreditace", "Program", "Termín", "Začátek", "Konec", "Místo", "Lektor",
+                          "Hodiny", "Potvrzené přihlášky", "Účastníci", "Neúčast", "Vydaná osvědčení",
+                          "Zrušené přihlášky", "Osobohodiny"]
+
+
+def ministry_report_csv(report) -> str:
+    """The report as CSV for Czech Excel: a row a run (``Řádek`` says which: ``běh``, ``zrušený
+    běh``, ``dosud nekonaný běh``), the totals (``celkem``), then each thing the system does not
+    hold (``Údaj, který systém nevede``, said in ``Program``)."""
+    number = report["accreditation_number"]
+
+    def run_row(kind, run, counts):
+        return [kind, number, run["title"], run["days"], _date_time(run["starts_at"]), _date_time(run["ends_at"]),
+                run["venue"], run["lecturer"], run["hours"], *counts]
+
+    def rows():
+        for run in report["runs"]:
+            yield run_row("běh", run, [run["confirmed"], run["participants"], run["absent"], run["certificates"],
+                                       run["cancellations"], run["person_hours"]])
+        for run in report["cancelled_runs"]:
+            yield run_row("zrušený běh", run, ["", "", "", "", run["cancellations"], ""])
+        for run in report["upcoming_runs"]:
+            yield run_row("dosud nekonaný běh", run, ["", "", "", "", "", ""])
+        totals = report["totals"]
+        yield ["celkem", number, f"běhů: {totals['runs']}, zrušených běhů: {totals['cancelled_runs']}", "", "", "",
+               "", "", totals["hours_taught"], totals["confirmed"], totals["participants"], totals["absent"],
+               totals["certificates"], totals["cancellations"], totals["person_hours"]]
+        for line in report["not_held"]:
+            yield [NOT_HELD_LABEL, number, line.removeprefix(f"{NOT_HELD_LABEL}: ")] + [""] * 12
+    return csv_text(MINISTRY_REPORT_HEADER, rows())

@@ -538,3 +538,24 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
             for organisation in register:
                 usecases.remember_organisation(tx, organisation, as_of)
         log.info("membership copied: %d organisations", len(register))
+
+    # The yearly report to the Ministry of the Interior (zákon č. 312/2002 Sb., § 39)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ministry_accreditations(self, year):
+        """``{"year", "accreditation_numbers"}``: the programmes with events starting in ``year``."""
+        with self.db.transaction() as conn:
+            return usecases.ministry_accreditations(conn, year)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ministry_report(self, year, accreditation_number):
+        """One accredited programme's year for the Ministry: its runs (dates, place, lecturer,
+        hours), participants, certificates issued, cancellations, and what the system does not
+        hold (see ``records.ministry_report``); counts only, no names."""
+        with self.db.transaction() as conn:
+            return usecases.ministry_report(conn, year, accreditation_number, self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_ministry_report(self, year, accreditation_number):
+        """The Ministry's report as CSV for Czech Excel: a row a run, the totals, what is not held."""
+        return records.ministry_report_csv(self.ministry_report(year, accreditation_number))

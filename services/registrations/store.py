@@ -686,3 +686,36 @@ def feedback_by_lecturer(session):
                func.avg(feedback.c.content_rating), func.avg(feedback.c.lecturer_rating),
                func.avg(feedback.c.organisation_rating))
         .group_by(feedback.c.lecturer).order_by(feedback.c.lecturer)).all()
+
+
+# The yearly report to the Ministry of the Interior (records.ministry_report)
+
+_REPORTED_EVENT_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
+def accreditation_numbers_between(session, starts_from, starts_before) -> list:
+    """The accreditation numbers of the events (published or cancelled) starting in ``[from, before)``."""
+    return list(session.scalars(
+        select(events.c.accreditation_number).distinct()
+        .where(events.c.starts_at >= starts_from, events.c.starts_at < starts_before,
+               events.c.status.in_(_REPORTED_EVENT_STATUSES), events.c.accreditation_number.is_not(None),
+               events.c.accreditation_number != "")))
+
+
+def events_of_accreditation(session, accreditation_number, starts_from, starts_before):
+    """The events (published or cancelled) of one accredited programme starting in ``[from, before)``."""
+    return session.execute(
+        select(events).where(events.c.accreditation_number == accreditation_number,
+                             events.c.starts_at >= starts_from, events.c.starts_at < starts_before,
+                             events.c.status.in_(_REPORTED_EVENT_STATUSES))
+        .order_by(events.c.starts_at, events.c.id)).mappings().all()
+
+
+def certificate_facts(session, event_ids):
+    """Of every registration of these events: its status, attendance and certificate; no person."""
+    if not event_ids:
+        return []
+    return session.execute(
+        select(registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
+               registrations.c.certificate_sent_at)
+        .where(registrations.c.event_id.in_(list(event_ids)))).mappings().all()

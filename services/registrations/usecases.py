@@ -893,3 +893,19 @@ def annual_report(session, year, now):
     events = store.events_starting_between(session, starts_from, starts_before, ("published", "cancelled"))
     facts = store.registration_facts(session, [e["id"] for e in events])
     return records.annual_report(int(year), events, facts, store.all_organisations(session), now)
+
+
+def ministry_accreditations(conn, year):
+    """The accreditation numbers with events starting in ``year``, to choose the Ministry's report by."""
+    starts_from, starts_before = records.year_bounds(year)
+    return {"year": int(year), "accreditation_numbers": records.accreditation_numbers(
+        store.accreditation_numbers_between(conn, starts_from, starts_before))}
+
+
+def ministry_report(conn, year, accreditation_number, now):
+    """One accredited programme's ``year`` for the Ministry (rules in ``records.ministry_report``)."""
+    starts_from, starts_before = records.year_bounds(year)
+    number = records.checked_accreditation(accreditation_number)
+    events = store.events_of_accreditation(conn, number, starts_from, starts_before)
+    facts = store.certificate_facts(conn, [e["id"] for e in events])
+    return records.ministry_report(int(year), number, events, facts, now)
