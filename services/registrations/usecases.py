@@ -393,7 +393,7 @@ def promote_by_hand(uow, registration_id):
     if registration["status"] != "waitlisted":
         raise Conflict("not_waitlisted", "Přihláška není na čekací listině.")
     store.update_event(uow.conn, event["id"], {"capacity": event["capacity"] + 1,
-                                              "seats_taken": event["seats_taken"] + 1, "updated_at": uow.now})
+                                               "seats_taken": event["seats_taken"] + 1, "updated_at": uow.now})
     store.set_registration(uow.conn, registration_id, {
         "status": "confirmed", "waitlist_position": None, "ticket_code": ticket_code(uow.signing_key, registration_id),
     }, status="waitlisted")
@@ -490,7 +490,7 @@ def reinstate_paid(uow, registration_id, payment, paid_at):
                   restored_from=registration_id, paid_in_time=True)
         return "reinstated"
     store.set_registration(uow.conn, registration_id, {"payment": dict(registration["payment"] or {},
-                                                                      late_refused=True)})
+                                                                       late_refused=True)})
     _announce(uow, "late_payment_refused", registration_id)
     return "refused"
 
@@ -559,7 +559,7 @@ def cancel_event(uow, event_id, reason):
     if event["status"] == "cancelled":
         return event_view(event, uow.now)
     store.update_event(uow.conn, event_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": uow.now,
-                                           "version": event["version"] + 1, "waitlist_length": 0})
+                                            "version": event["version"] + 1, "waitlist_length": 0})
     for registration in store.live_registrations(uow.conn, event_id):
         store.set_registration(uow.conn, registration["id"], {"status": "cancelled", "cancelled_at": uow.now})
         if event["status"] == "published":
@@ -597,7 +597,7 @@ def substitute(uow, data, registration_id=None, token=None):
     )])
     store.set_ticket_codes(uow.conn, {new_id: ticket_code(uow.signing_key, new_id)})
     store.set_registration(uow.conn, old["id"], {"status": "substituted", "substituted_by": new_id,
-                                                "substituted_at": uow.now}, status="confirmed")
+                                                 "substituted_at": uow.now}, status="confirmed")
     new_view = registration_view(store.get_registration(uow.conn, registration_id=new_id), event, uow.now,
                                  uow.base_url)
     old_view = registration_view(store.get_registration(uow.conn, registration_id=old["id"]), None, uow.now,
@@ -755,7 +755,7 @@ def release_certificate(uow, registration_id, by):
         raise domain.REGISTRATION_NOT_FOUND()
     domain.check_can_release_certificate(registration)
     store.set_registration(uow.conn, registration_id, {"certificate_released_at": uow.now,
-                                                      "certificate_released_by": str(by)[:200]})
+                                                       "certificate_released_by": str(by)[:200]})
     sent = _issue_if_due_now(uow, registration_id)
     return dict(get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration_id),
                 certificate_issued_now=sent)
