@@ -20,6 +20,7 @@ from services.common.outbox import OutboxRelay
 from services.common.rpc import RpcClient, rpc
 from services.common.signing import TicketSigner
 from services.common.unit_of_work import unit_of_work
+from services.common.vocabulary import RegistrationStatus
 
 from . import records, store, usecases
 from .afterwards import AfterTheEvent
@@ -204,8 +205,9 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         with self.db.transaction() as tx:
             counts = store.count_all_by_status(tx)
             backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
+        statuses = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED)
         return [metrics.sample("smopk_registrations", "gauge", "Registrations by status.", counts.get(status, 0),
-                               status=status) for status in ("confirmed", "waitlisted", "cancelled")] + [
+                               status=status) for status in statuses] + [
             backlog,
             metrics.sample("smopk_registration_groups_total", "counter",
                            "Transactions that registered a group of people for one event (this process).",

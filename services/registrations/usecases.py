@@ -17,6 +17,7 @@ from services.common.orgname import organisation_key
 from services.common.payment import paid_column
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
+from services.common.vocabulary import CertificateState, EventStatus, InvoiceKind, RegistrationStatus
 
 from . import domain, records, store
 from .schemas import event_out, registration_only_out, registration_out
@@ -42,14 +43,14 @@ def event_view(event, now):
 def registration_view(registration, event, now, base_url, conn=None):
     """A registration as callers see it (with its event, unless ``event`` is None)."""
     view = dict(registration)
-    if registration["status"] == "waitlisted" and conn is not None:
+    if registration["status"] == RegistrationStatus.WAITLISTED and conn is not None:
         view["waitlist_position"] = store.waitlist_rank(conn, registration["event_id"],
                                                         registration["waitlist_position"])
-    elif registration["status"] != "waitlisted":
+    elif registration["status"] != RegistrationStatus.WAITLISTED:
         view["waitlist_position"] = None
     view["manage_url"] = f"{base_url}/r/{registration['token']}"
     view["ticket_url"] = (f"{base_url}/api/registrations/{registration['token']}/ticket.pdf"
-                          if registration["status"] == "confirmed" else None)
+                          if registration["status"] == RegistrationStatus.CONFIRMED else None)
     for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at", "substituted_at", "certificate_sent_at",
                   "certificate_released_at"):
         if view.get(field) is not None:
@@ -70,7 +71,7 @@ def create_event(uow, values):
         values = dict(values, registration_closes_at=values["starts_at"])
     domain.check_event_times(values)
     domain.check_event_format(values)
-    values = dict(values, status="draft", seats_taken=0, waitlist_taken=0, waitlist_length=0, version=1,
+    values = dict(values, status=EventStatus.DRAFT, seats_taken=0, waitlist_taken=0, waitlist_length=0, version=1,
                   created_at=uow.now, updated_at=uow.now)
     event_id = store.insert_event(uow.conn, values)
     return event_view(store.get_event(uow.conn, event_id), uow.now)
@@ -78,9 +79,9 @@ def create_event(uow, values):
 
 def publish_event(uow, event_id):
     event = get_event(uow.conn, event_id, public_only=False)
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Zrušenou akci nelze zveřejnit.")
-    store.update_event(uow.conn, event_id, {"status": "published", "updated_at": uow.now})
+    store.update_event(uow.conn, event_id, {"status": EventStatus.PUBLISHED, "updated_at": uow.now})
     return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
@@ -93,11 +94,11 @@ def get_event(conn, event_id, public_only=True):
 
 def upcoming_events(conn, now):
     """Published events that have not ended, soonest first."""
-    return [event_view(e, now) for e in store.list_events(conn, statuses=("published",), ending_after=now)]
+    return [event_view(e, now) for e in store.list_events(conn, statuses=(EventStatus.PUBLISHED,), ending_after=now)]
 
 
 def all_events(conn, now):
-    return [event_view(e, now) for e in store.list_events(conn, statuses=("draft", "published", "cancelled"))]
+    return [event_view(e, now) for e in store.list_events(conn, statuses=tuple(EventStatus))]
 
 
 def enrol(uow, event_id, requests):
@@ -134,7 +135,7 @@ def enrol(uow, event_id, requests):
     rows = [_row(event, placed, organisations, uow.now) for placed in plan.placed]
     ids = store.insert_registrations(uow.conn, rows)
     codes = {registration_id: ticket_code(uow.signing_key, registration_id)
-             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == "confirmed"}
+             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == RegistrationStatus.CONFIRMED}
     store.set_ticket_codes(uow.conn, codes)
     store.count_in(uow.conn, event_id, plan.event["seats_taken"] - event["seats_taken"],
                    plan.event["waitlist_taken"] - event["waitlist_taken"])
@@ -205,7 +206,8 @@ def _announced_registration(event, row, registration_id, code, place, now, base_
 
 
 # What a person placed by ``enrol`` is announced as, by the status the plan gave them.
-PLACED_EVENT = {"confirmed": "registration_confirmed", "waitlisted": "registration_waitlisted"}
+PLACED_EVENT = {RegistrationStatus.CONFIRMED: "registration_confirmed",
+                RegistrationStatus.WAITLISTED: "registration_waitlisted"}
 
 
 def _announcements(requests, plan, registered, told):
@@ -314,7 +316,8 @@ def record_payment(uow, registration_id, payment, paid_at=None, unpaid=False, is
     elif unpaid:
         values["paid_at"] = None
     store.set_registration(uow.conn, registration_id, values)
-    if kept["status"] == "substituted" and kept["substituted_by"]:  # told late: what is owed went with the seat
+    # told late: what is owed went with the seat
+    if kept["status"] == RegistrationStatus.SUBSTITUTED and kept["substituted_by"]:
         record_payment(uow, kept["substituted_by"], payment, paid_at, unpaid, issue_held)
     elif paid_at is not None and issue_held:  # the certificate held for this payment goes out now
         _issue_if_due_now(uow, registration_id)
@@ -339,9 +342,9 @@ def record_invoice(conn, registration_ids, invoice, restored=None, owed_on=None)
         if str(registration_id) in owed:  # still on the invoice: what is owed on it now
             payment.update(owed[str(registration_id)], invoice_number=owed_on["number"])
         else:
-            payment["invoice_number"] = invoice["number"] if invoice["kind"] == "invoice" else None
+            payment["invoice_number"] = invoice["number"] if invoice["kind"] == InvoiceKind.INVOICE else None
         # (told before payment_requested, which comes on another queue: only the number is kept)
-        if (not owed and invoice["kind"] == "invoice"
+        if (not owed and invoice["kind"] == InvoiceKind.INVOICE
                 and payment.get("variable_symbol") not in (None, invoice["variable_symbol"])):
             payment.update(group_invoice=invoice["number"], variable_symbol=invoice["variable_symbol"],
                            spd=invoice["spd"], due_on=invoice["due_on"],
@@ -374,9 +377,9 @@ def promote_waitlisted(uow, event_id):
             store.free_seat(uow.conn, event_id)  # nobody waits: give the seat back
             break
         store.set_registration(uow.conn, first["id"], {
-            "status": "confirmed", "waitlist_position": None,
+            "status": RegistrationStatus.CONFIRMED, "waitlist_position": None,
             "ticket_code": ticket_code(uow.signing_key, first["id"]),
-        }, status="waitlisted")
+        }, status=RegistrationStatus.WAITLISTED)
         store.leave_waitlist(uow.conn, event_id)
         promoted.append(_announce(uow, "registration_promoted", first["id"]))
     return promoted
@@ -390,13 +393,14 @@ def promote_by_hand(uow, registration_id):
         raise domain.REGISTRATION_NOT_FOUND()
     event = store.lock_event(uow.conn, found["event_id"])  # the event first, as everywhere
     registration = store.lock_registration(uow.conn, registration_id)
-    if registration["status"] != "waitlisted":
+    if registration["status"] != RegistrationStatus.WAITLISTED:
         raise Conflict("not_waitlisted", "Přihláška není na čekací listině.")
     store.update_event(uow.conn, event["id"], {"capacity": event["capacity"] + 1,
                                                "seats_taken": event["seats_taken"] + 1, "updated_at": uow.now})
     store.set_registration(uow.conn, registration_id, {
-        "status": "confirmed", "waitlist_position": None, "ticket_code": ticket_code(uow.signing_key, registration_id),
-    }, status="waitlisted")
+        "status": RegistrationStatus.CONFIRMED, "waitlist_position": None,
+        "ticket_code": ticket_code(uow.signing_key, registration_id),
+    }, status=RegistrationStatus.WAITLISTED)
     store.leave_waitlist(uow.conn, event["id"])
     return _announce(uow, "registration_promoted", registration_id)
 
@@ -412,20 +416,21 @@ def cancel_registration(uow, registration_id=None, token=None, tell=True, **why)
     # never wait for each other.
     event = store.lock_event(uow.conn, found["event_id"])
     registration = store.lock_registration(uow.conn, found["id"])
-    if registration["status"] == "cancelled":
+    if registration["status"] == RegistrationStatus.CANCELLED:
         return registration_view(registration, event, uow.now, uow.base_url, uow.conn)
-    if registration["status"] == "substituted":
+    if registration["status"] == RegistrationStatus.SUBSTITUTED:
         raise Conflict("already_substituted", "Místo už bylo předáno náhradníkovi; zrušit ho může jen náhradník.")
     domain.check_can_cancel(event, uow.now)
-    store.set_registration(uow.conn, registration["id"], {"status": "cancelled", "cancelled_at": uow.now},
+    store.set_registration(uow.conn, registration["id"],
+                           {"status": RegistrationStatus.CANCELLED, "cancelled_at": uow.now},
                            status=registration["status"])
     view = (_announce(uow, "registration_cancelled", registration["id"], **why) if tell
-            else registration_view(dict(registration, status="cancelled", cancelled_at=uow.now), event, uow.now,
-                                   uow.base_url))
-    if registration["status"] == "confirmed":
+            else registration_view(dict(registration, status=RegistrationStatus.CANCELLED, cancelled_at=uow.now),
+                                   event, uow.now, uow.base_url))
+    if registration["status"] == RegistrationStatus.CONFIRMED:
         store.free_seat(uow.conn, event["id"])
         promote_waitlisted(uow, event["id"])
-    elif registration["status"] == "waitlisted":
+    elif registration["status"] == RegistrationStatus.WAITLISTED:
         store.leave_waitlist(uow.conn, event["id"])
     return view
 
@@ -453,7 +458,7 @@ def restore_registration(uow, registration_id):
               "organisation_ico", "organisation_name", "organisation_key", "is_member", "price", "answers")
     [new_id] = store.insert_registrations(uow.conn, [dict(
         {name: old[name] for name in copied}, event_id=event["id"], token=secrets.token_urlsafe(24),
-        status="confirmed" if seated else "waitlisted",
+        status=RegistrationStatus.CONFIRMED if seated else RegistrationStatus.WAITLISTED,
         waitlist_position=None if seated else event["waitlist_taken"] + 1, created_at=uow.now)])
     if seated:
         store.set_ticket_codes(uow.conn, {new_id: ticket_code(uow.signing_key, new_id)})
@@ -475,16 +480,17 @@ def reinstate_paid(uow, registration_id, payment, paid_at):
         return None
     event = store.lock_event(uow.conn, found["event_id"])  # the event first, as everywhere
     registration = store.lock_registration(uow.conn, registration_id)
-    if registration["status"] != "cancelled":
+    if registration["status"] != RegistrationStatus.CANCELLED:
         record_payment(uow, registration_id, payment, paid_at)
         return None
     if (registration["payment"] or {}).get("late_refused"):
         return None  # refused before: payments refunds it, a seat freed since must not bring it back
     taken = store.live_email_keys(uow.conn, event["id"], [registration["email_key"]])
-    if (event["status"] == "published" and uow.now < event["starts_at"] and not taken
+    if (event["status"] == EventStatus.PUBLISHED and uow.now < event["starts_at"] and not taken
             and store.take_seat(uow.conn, event["id"]) is not None):
-        store.set_registration(uow.conn, registration_id, {"status": "confirmed", "cancelled_at": None},
-                               status="cancelled")
+        store.set_registration(uow.conn, registration_id,
+                               {"status": RegistrationStatus.CONFIRMED, "cancelled_at": None},
+                               status=RegistrationStatus.CANCELLED)
         record_payment(uow, registration_id, payment, paid_at)
         _announce(uow, "registration_restored", registration_id,
                   restored_from=registration_id, paid_in_time=True)
@@ -500,7 +506,7 @@ def update_event(uow, event_id, changes):
     event = store.lock_event(uow.conn, event_id)
     if event is None:
         raise domain.EVENT_NOT_FOUND()
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Zrušenou akci nelze upravit.")
     changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
@@ -514,7 +520,7 @@ def update_event(uow, event_id, changes):
     if changed:
         values["version"] = event["version"] + 1
     store.update_event(uow.conn, event_id, values)
-    if changed and event["status"] == "published":
+    if changed and event["status"] == EventStatus.PUBLISHED:
         for registration in store.live_registrations(uow.conn, event_id):
             _announce(uow, "event_updated", registration["id"], changes={
                 field: [_told(before), _told(after)] for field, (before, after) in changed.items()})
@@ -536,7 +542,7 @@ def preview_update(conn, event_id, changes, now):
     if "questions" in changes:
         domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(conn, event_id))
     changed = domain.schedule_changes(event, changes)
-    told = len(store.live_registrations(conn, event_id)) if changed and event["status"] == "published" else 0
+    told = len(store.live_registrations(conn, event_id)) if changed and event["status"] == EventStatus.PUBLISHED else 0
     seats = merged["capacity"] - event["seats_taken"] if merged["capacity"] > event["capacity"] else 0
     promoted = store.waitlisted_in_line(conn, event_id, seats) if seats > 0 else []
     return {"changes": {field: [_told(before), _told(after)] for field, (before, after) in changed.items()},
@@ -556,13 +562,15 @@ def cancel_event(uow, event_id, reason):
     event = store.lock_event(uow.conn, event_id)
     if event is None:
         raise domain.EVENT_NOT_FOUND()
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         return event_view(event, uow.now)
-    store.update_event(uow.conn, event_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": uow.now,
-                                            "version": event["version"] + 1, "waitlist_length": 0})
+    store.update_event(uow.conn, event_id, {"status": EventStatus.CANCELLED, "cancel_reason": reason,
+                                            "updated_at": uow.now, "version": event["version"] + 1,
+                                            "waitlist_length": 0})
     for registration in store.live_registrations(uow.conn, event_id):
-        store.set_registration(uow.conn, registration["id"], {"status": "cancelled", "cancelled_at": uow.now})
-        if event["status"] == "published":
+        store.set_registration(uow.conn, registration["id"],
+                               {"status": RegistrationStatus.CANCELLED, "cancelled_at": uow.now})
+        if event["status"] == EventStatus.PUBLISHED:
             _announce(uow, "event_cancelled", registration["id"], reason=reason)
     return event_view(store.get_event(uow.conn, event_id), uow.now)
 
@@ -586,7 +594,8 @@ def substitute(uow, data, registration_id=None, token=None):
     if store.live_email_keys(uow.conn, event["id"], {key}):
         raise ALREADY_REGISTERED()
     [new_id] = store.insert_registrations(uow.conn, [dict(
-        event_id=event["id"], token=secrets.token_urlsafe(24), status="confirmed", waitlist_position=None,
+        event_id=event["id"], token=secrets.token_urlsafe(24), status=RegistrationStatus.CONFIRMED,
+        waitlist_position=None,
         first_name=data["first_name"].strip(), last_name=data["last_name"].strip(), email=data["email"].strip(),
         email_key=key, phone=data.get("phone"), position=data.get("position"), note=data.get("note"),
         birth_date=data.get("birth_date"), organisation_ico=old["organisation_ico"],
@@ -596,8 +605,8 @@ def substitute(uow, data, registration_id=None, token=None):
         substitute_for=old["id"], answers=old["answers"],  # the seat's answers (a module chosen) go with it
     )])
     store.set_ticket_codes(uow.conn, {new_id: ticket_code(uow.signing_key, new_id)})
-    store.set_registration(uow.conn, old["id"], {"status": "substituted", "substituted_by": new_id,
-                                                 "substituted_at": uow.now}, status="confirmed")
+    store.set_registration(uow.conn, old["id"], {"status": RegistrationStatus.SUBSTITUTED, "substituted_by": new_id,
+                                                 "substituted_at": uow.now}, status=RegistrationStatus.CONFIRMED)
     new_view = registration_view(store.get_registration(uow.conn, registration_id=new_id), event, uow.now,
                                  uow.base_url)
     old_view = registration_view(store.get_registration(uow.conn, registration_id=old["id"]), None, uow.now,
@@ -646,14 +655,14 @@ def mark_attendance(uow, event_id, registration_ids=None):
     chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: r["checked_in_at"] is not None)
     marked = [r["id"] for r in chosen
               if store.set_registration(uow.conn, r["id"], {"attended_at": uow.now}, attended_at=None,
-                                        status="confirmed")]
+                                        status=RegistrationStatus.CONFIRMED)]
     return {"marked": len(marked), "registration_ids": marked}
 
 
 def _chosen(conn, event_id, registration_ids, default):
     """The confirmed registrations of the event with these ids (``default`` picks them when None);
     an id that is not a confirmed registration of this event refuses them all."""
-    confirmed = [r for r in store.live_registrations(conn, event_id) if r["status"] == "confirmed"]
+    confirmed = [r for r in store.live_registrations(conn, event_id) if r["status"] == RegistrationStatus.CONFIRMED]
     if registration_ids is None:
         return [r for r in confirmed if default(r)]
     wanted = {int(i) for i in registration_ids}
@@ -695,7 +704,8 @@ def certificate_plan(conn, event_id, now):
         domain.check_certificates_due(event, now)
     except Conflict as refusal:
         plan["refusal"] = refusal.message
-    groups = {"due": "issue", "waiting_payment": "waiting_payment", "issued": "issued"}
+    groups = {CertificateState.DUE: "issue", CertificateState.WAITING_PAYMENT: "waiting_payment",
+              CertificateState.ISSUED: "issued"}
     for registration in store.live_registrations(conn, event_id):
         state = domain.certificate_state(registration)
         if state in groups:
@@ -716,11 +726,11 @@ def issue_certificates(uow, event_id):
     issued, waiting, before = [], [], 0
     for registration in store.live_registrations(uow.conn, event_id):
         state = domain.certificate_state(registration)
-        if state == "issued":
+        if state == CertificateState.ISSUED:
             before += 1
-        elif state == "waiting_payment":
+        elif state == CertificateState.WAITING_PAYMENT:
             waiting.append(_person(registration))
-        elif state == "due" and _issue_certificate(uow, registration["id"]):
+        elif state == CertificateState.DUE and _issue_certificate(uow, registration["id"]):
             issued.append(_person(registration))
     return {"issued": len(issued), "issued_to": issued, "waiting_payment": len(waiting),
             "waiting": waiting, "already_issued": before}
@@ -728,7 +738,7 @@ def issue_certificates(uow, event_id):
 
 def _issue_certificate(uow, registration_id) -> bool:
     if not store.set_registration(uow.conn, registration_id, {"certificate_sent_at": uow.now}, certificate_sent_at=None,
-                                  status="confirmed"):
+                                  status=RegistrationStatus.CONFIRMED):
         return False
     _announce(uow, "attendance_confirmed", registration_id)
     return True
@@ -738,7 +748,7 @@ def _issue_if_due_now(uow, registration_id):
     """A payment arrived or staff released the certificate: once staff issued the event's
     certificates (``certificates_issued_at``) and the event allows it, this one's goes out too."""
     registration = store.get_registration(uow.conn, registration_id=registration_id)
-    if registration is None or domain.certificate_state(registration) != "due":
+    if registration is None or domain.certificate_state(registration) != CertificateState.DUE:
         return False
     event = store.get_event(uow.conn, registration["event_id"])
     if event["certificates_issued_at"] is None or not domain.certificates_due(event, uow.now):
@@ -767,7 +777,7 @@ def send_due_reminders(uow, days_before):
     sent = 0
     for registration_id, _event_id in store.due_reminders(uow.conn, uow.now + timedelta(days=days_before), uow.now):
         if store.set_registration(uow.conn, registration_id, {"reminded_at": uow.now}, reminded_at=None,
-                                  status="confirmed"):
+                                  status=RegistrationStatus.CONFIRMED):
             _announce(uow, "reminder_due", registration_id, days_before=days_before)
             sent += 1
     return sent
@@ -781,14 +791,15 @@ def release_unpaid(uow):
     warned = released = 0
     for registration_id, payment, warned_at, days in store.unpaid_on_releasing_events(uow.conn, uow.now):
         step = domain.release_step(payment, warned_at, days, uow.now)
-        if step == "warn" and store.set_registration(uow.conn, registration_id, {"release_warned_at": uow.now},
-                                                     release_warned_at=None, status="confirmed"):
+        if step == domain.ReleaseStep.WARN and store.set_registration(
+                uow.conn, registration_id, {"release_warned_at": uow.now}, release_warned_at=None,
+                status=RegistrationStatus.CONFIRMED):
             requested_on = local(uow.now).date() if not payment.get("requested_on") else payment["requested_on"]
             release_on = (date.fromisoformat(str(requested_on)) + timedelta(days=days)).isoformat()
             _announce(uow, "payment_release_warning", registration_id,
                       release_on=release_on)
             warned += 1
-        elif step == "release":
+        elif step == domain.ReleaseStep.RELEASE:
             cancel_registration(uow, registration_id=registration_id,
                                 released_unpaid=True)
             released += 1
@@ -830,8 +841,8 @@ def anonymise_past(conn, ended_before):
     return len(ids)
 
 
-STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
-                 "substituted": "předáno náhradníkovi"}
+STATUS_LABELS = {RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.WAITLISTED: "čekací listina",
+                 RegistrationStatus.CANCELLED: "zrušeno", RegistrationStatus.SUBSTITUTED: "předáno náhradníkovi"}
 
 
 def export_csv(conn, event_id, now, base_url):
@@ -856,8 +867,9 @@ def event_stats(conn, event_id, now):
     counts = store.count_by_status(conn, event_id)
     return {
         "event_id": event_id, "title": event["title"], "status": event["status"], "capacity": event["capacity"],
-        "seats_left": domain.seats_left(event), "confirmed": counts.get("confirmed", 0),
-        "waitlisted": counts.get("waitlisted", 0), "cancelled": counts.get("cancelled", 0),
+        "seats_left": domain.seats_left(event), "confirmed": counts.get(RegistrationStatus.CONFIRMED, 0),
+        "waitlisted": counts.get(RegistrationStatus.WAITLISTED, 0),
+        "cancelled": counts.get(RegistrationStatus.CANCELLED, 0),
         "checked_in": store.count_marked(conn, event_id, "checked_in_at"),
         "attended": store.count_marked(conn, event_id, "attended_at"),
     }
@@ -898,6 +910,7 @@ def organisation_of(conn, ico, rows):
 def annual_report(conn, year, now):
     """The figures of ``year`` for the general assembly (rules in ``records.annual_report``)."""
     starts_from, starts_before = records.year_bounds(year)
-    events = store.events_starting_between(conn, starts_from, starts_before, ("published", "cancelled"))
+    events = store.events_starting_between(conn, starts_from, starts_before,
+                                           (EventStatus.PUBLISHED, EventStatus.CANCELLED))
     facts = store.registration_facts(conn, [e["id"] for e in events])
     return records.annual_report(int(year), events, facts, store.all_organisations(conn), now)
