@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.common.db import Database
 from services.common.outbox import Outbox
+from services.common.unit_of_work import unit_of_work
 from services.registrations import store, usecases
 from tools.scratch_databases import scratch_databases
 
@@ -24,15 +25,15 @@ SIZES = (1, 10, 30, 100)
 
 def _event(database):
     start = NOW + timedelta(days=20)
-    with database.transaction() as tx:
-        event = usecases.create_event(tx, {
+    with unit_of_work(database, lambda: NOW) as uow:
+        event = usecases.create_event(uow, {
             "title": "Nával", "kind": "seminar", "topic": "zátěž", "description": "", "lecturer": "",
             "venue": "Plzeň", "starts_at": start, "ends_at": start + timedelta(hours=4), "capacity": 100,
             "registration_opens_at": None, "registration_closes_at": None, "price_member": 0,
             "price_non_member": 0, "waitlist_enabled": True, "max_per_organisation": None,
             "accreditation_number": None, "hours": 0, "collects_birth_date": False,
-            "release_unpaid_after_days": None}, NOW)
-        usecases.publish_event(tx, event["id"], NOW)
+            "release_unpaid_after_days": None})
+        usecases.publish_event(uow, event["id"])
     return event["id"]
 
 
@@ -50,9 +51,9 @@ def measure(url, rounds=15):
                 serial += 1
                 people.append({"first_name": "Jana", "last_name": f"Nováková {serial}",
                                "email": f"jana{serial}@obec.example", "organisation_name": "Obec Chotěšov"})
-            with database.transaction() as tx:
+            with unit_of_work(database, lambda: NOW, outbox, "https://akce.example", b"bench-key") as uow:
                 started = time.perf_counter()
-                usecases.enrol(tx, outbox, b"bench-key", event_id, people, NOW, "https://akce.example")
+                usecases.enrol(uow, event_id, people)
             held.append(time.perf_counter() - started)  # from the lock (the first statement) to the commit
         median = statistics.median(held)
         result[size] = {"row_held_ms": round(median * 1000, 2), "cap_per_second": round(size / median)}

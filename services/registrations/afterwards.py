@@ -38,10 +38,9 @@ class AfterTheEvent:
         ("confirmed") or only the waitlist ("waitlisted"); sent at the pace of announcements.
         Returns how many will get it."""
         values = attendee_message_in.load_or_raise({"subject": subject, "text": text})
-        with self.db.transaction() as tx:
-            _event, view = self._event(tx, event_id)
-            queued = messaging.message_attendees(tx, self.outbox, view["id"], values["subject"], values["text"],
-                                                 audience, view)
+        with self._uow() as uow:
+            _event, view = self._event(uow.conn, event_id)
+            queued = messaging.message_attendees(uow, view["id"], values["subject"], values["text"], audience, view)
         return {"queued": queued}
 
     # Materials
@@ -50,9 +49,9 @@ class AfterTheEvent:
     def add_material(self, event_id, filename, data):
         """Attach a file (``data`` in base64) to the event: PDF or an Office/OpenDocument file."""
         content = materials.decode(data)
-        with self.db.transaction() as tx:
-            event, _view = self._event(tx, event_id)
-            return materials.add(tx, event, filename, content, self.clock())
+        with self._uow() as uow:
+            event, _view = self._event(uow.conn, event_id)
+            return materials.add(uow, event, filename, content)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_materials(self, event_id):
@@ -84,9 +83,9 @@ class AfterTheEvent:
     @rpc(expected_exceptions=EXPECTED)
     def send_materials(self, event_id):
         """Email a personal link to the materials to each person who came (once each)."""
-        with self.db.transaction() as tx:
-            event, view = self._event(tx, event_id)
-            sent = materials.send(tx, self.outbox, self.signing_key, event["id"], view, self.base_url, self.clock())
+        with self._uow() as uow:
+            event, view = self._event(uow.conn, event_id)
+            sent = materials.send(uow, event["id"], view)
         return {"sent": sent}
 
     # Feedback
@@ -94,10 +93,9 @@ class AfterTheEvent:
     @rpc(expected_exceptions=EXPECTED)
     def send_feedback_requests(self, event_id):
         """Email the questionnaire to each person who came, once the event has ended (once each)."""
-        with self.db.transaction() as tx:
-            event, view = self._event(tx, event_id)
-            sent = feedback.send_requests(tx, self.outbox, self.signing_key, event, view, self.base_url,
-                                          self.clock())
+        with self._uow() as uow:
+            event, view = self._event(uow.conn, event_id)
+            sent = feedback.send_requests(uow, event, view)
         return {"sent": sent}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -142,8 +140,8 @@ class AfterTheEvent:
             # a forged or foreign link first: 404, 403; an expired one 410
             feedback.questionnaire(tx, self.signing_key, token, self._expiry(feedback.PURPOSE))
         answer = feedback_in.load_or_raise(body)
-        with self.db.transaction() as tx:
-            feedback.answer(tx, self.signing_key, token, answer, self.clock(), self._expiry(feedback.PURPOSE))
+        with self._uow() as uow:
+            feedback.answer(uow, token, answer, self._expiry(feedback.PURPOSE))
         return 201, {"status": "saved"}
 
     # The attendees' pages
@@ -188,8 +186,8 @@ class AfterTheEvent:
                                                                    self._expiry(feedback.PURPOSE))
         try:
             answer = feedback_in.load_or_raise(data)
-            with self.db.transaction() as tx:
-                feedback.answer(tx, self.signing_key, token, answer, self.clock(), self._expiry(feedback.PURPOSE))
+            with self._uow() as uow:
+                feedback.answer(uow, token, answer, self._expiry(feedback.PURPOSE))
         except ValidationError as error:
             return self._feedback_form(request, token, registration, event, answered, values=values,
                                        errors=error.fields, status=422)

@@ -26,29 +26,30 @@ def check_over(event, now):
         raise Conflict("event_not_over", "Dotazník lze poslat až po skončení akce.")
 
 
-def send_requests(session, outbox, key, event, event_view, base_url, now):
+def send_requests(uow, event, event_view):
     """Email the questionnaire to everyone who came and has not had it; how many. Only once the
     event has ended: asking during it would be too early."""
-    check_over(event, now)
-    people = [r for r in store.list_registrations(session, event["id"]) if domain.came_in(r)
-              and store.claim_follow_up(session, r["id"], PURPOSE, now)]
-    messaging.tell(session, outbox, PURPOSE, event_view, people,
-                   link=lambda person: f"{base_url}/feedback/{messaging.signed_token(key, PURPOSE, person['id'])}")
+    check_over(event, uow.now)
+    people = [r for r in store.list_registrations(uow.conn, event["id"]) if domain.came_in(r)
+              and store.claim_follow_up(uow.conn, r["id"], PURPOSE, uow.now)]
+    messaging.tell(uow, PURPOSE, event_view, people, link=lambda person: (
+        f"{uow.base_url}/feedback/{messaging.signed_token(uow.signing_key, PURPOSE, person['id'])}"))
     return len(people)
 
 
-def questionnaire(session, key, token, expiry=None):
+def questionnaire(conn, key, token, expiry=None):
     """``(registration, event, answered)`` for the personal link; refused as ``registration_of``
     (``expiry``: its ``now``, ``days`` and ``contact``; an expired link is ``Gone``)."""
-    registration, event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
-    return registration, event, store.get_feedback(session, registration["id"]) is not None
+    registration, event = messaging.registration_of(conn, key, PURPOSE, token, **(expiry or {}))
+    return registration, event, store.get_feedback(conn, registration["id"]) is not None
 
 
-def answer(session, key, token, values, now, expiry=None):
-    """Keep the answer of the link's person; ``Conflict`` when they answered before."""
-    registration, event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
-    if not store.add_feedback(session, dict(values, registration_id=registration["id"], event_id=event["id"],
-                                            lecturer=event["lecturer"] or "", answered_at=now)):
+def answer(uow, token, values, expiry=None):
+    """Keep the answer of the link's person (``token`` signed with ``uow.signing_key``);
+    ``Conflict`` when they answered before."""
+    registration, event = messaging.registration_of(uow.conn, uow.signing_key, PURPOSE, token, **(expiry or {}))
+    if not store.add_feedback(uow.conn, dict(values, registration_id=registration["id"], event_id=event["id"],
+                                             lecturer=event["lecturer"] or "", answered_at=uow.now)):
         raise Conflict("feedback_already_given", ALREADY_ANSWERED)
 
 
@@ -56,37 +57,37 @@ def _averages(rows):
     return {name: round(sum(row[name] for row in rows) / len(rows), 2) if rows else None for name, _ in QUESTIONS}
 
 
-def results(session, event):
+def results(conn, event):
     """An event's results: how many were asked and answered, the averages, the comments."""
-    rows = store.feedback_of_event(session, event["id"])
+    rows = store.feedback_of_event(conn, event["id"])
     return {"event_id": event["id"], "title": event["title"], "lecturer": event["lecturer"] or "",
-            "requested": store.count_follow_ups(session, event["id"], PURPOSE), "answers": len(rows),
+            "requested": store.count_follow_ups(conn, event["id"], PURPOSE), "answers": len(rows),
             "averages": _averages(rows),
             "comments": [row["comment"] for row in rows if row["comment"]]}
 
 
-def results_by_lecturer(session):
+def results_by_lecturer(conn):
     """Per lecturer (as named on the event when the answers came): events, answers, averages."""
     return [{"lecturer": lecturer, "events": events, "answers": answers,
              "averages": {"content_rating": round(float(content), 2), "lecturer_rating": round(float(lecturer_avg), 2),
                           "organisation_rating": round(float(organisation), 2)}}
-            for lecturer, events, answers, content, lecturer_avg, organisation in store.feedback_by_lecturer(session)]
+            for lecturer, events, answers, content, lecturer_avg, organisation in store.feedback_by_lecturer(conn)]
 
 
-def export_csv(session, event_id):
+def export_csv(conn, event_id):
     """The answers of an event, one a row, without names (Czech Excel's CSV)."""
     return csv_text(["Odpověď", "Obsah", "Lektor", "Organizace", "Komentář", "Vyplněno"],
                     ([number, row["content_rating"], row["lecturer_rating"], row["organisation_rating"],
                       row["comment"], czech.date_time(row["answered_at"])]
-                     for number, row in enumerate(store.feedback_of_event(session, event_id), start=1)))
+                     for number, row in enumerate(store.feedback_of_event(conn, event_id), start=1)))
 
 
-def export_lecturers_csv(session):
+def export_lecturers_csv(conn):
     """The results per lecturer as CSV."""
     return csv_text(["Lektor", "Akcí", "Odpovědí", "Obsah (průměr)", "Lektor (průměr)", "Organizace (průměr)"],
                     ([row["lecturer"], row["events"], row["answers"], *(czech_number(row["averages"][name])
                                                                          for name, _ in QUESTIONS)]
-                     for row in results_by_lecturer(session)))
+                     for row in results_by_lecturer(conn)))
 
 
 def czech_number(value):

@@ -198,9 +198,8 @@ class HttpApi:
     @api("POST", "/api/registrations/<token>/cancel")
     def http_cancel(self, request, token):
         self.rate_limits.cancelling(request)
-        with self.db.transaction() as tx:
-            registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
-                                                        self.base_url, token=token)
+        with self._uow() as uow:
+            registration = usecases.cancel_registration(uow, token=token)
         self.rate_limits.cancelled(registration["email"])
         return 200, registration_out.dump(registration)
 
@@ -209,9 +208,8 @@ class HttpApi:
         """Hand the seat to a colleague: 201 with the substitute's new registration (its own token)."""
         data = substitute_in.load_or_raise(read_json(request))
         self.rate_limits.registering(request, data["email"])
-        with self.db.transaction() as tx:
-            registration = usecases.substitute(tx, self.outbox, self.signing_key, data, self.clock(), self.base_url,
-                                               token=token)
+        with self._uow() as uow:
+            registration = usecases.substitute(uow, data, token=token)
         return 201, registration_out.dump(registration)
 
     @api("POST", "/api/registrations/<token>/invoice")

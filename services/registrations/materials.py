@@ -81,18 +81,18 @@ def decode(data_base64):
         raise ValidationError({"data": "Obsah souboru musí být v kódování base64."}) from None
 
 
-def add(session, event, filename, data, now):
+def add(uow, event, filename, data):
     """Attach a file to ``event``; the file as listed."""
     name, content_type = check_file(filename, data)
-    if len(store.list_materials(session, event["id"])) >= MAX_FILES:
+    if len(store.list_materials(uow.conn, event["id"])) >= MAX_FILES:
         raise Conflict("too_many_materials", f"K jedné akci lze nahrát nejvýše {MAX_FILES} souborů.")
-    material_id = store.add_material(session, dict(event_id=event["id"], filename=name, content_type=content_type,
-                                                   size=len(data), data=data, created_at=now))
-    return listed(store.get_material(session, material_id))
+    material_id = store.add_material(uow.conn, dict(event_id=event["id"], filename=name, content_type=content_type,
+                                                    size=len(data), data=data, created_at=uow.now))
+    return listed(store.get_material(uow.conn, material_id))
 
 
-def remove(session, event_id, material_id):
-    if not store.delete_material(session, event_id, int(material_id)):
+def remove(conn, event_id, material_id):
+    if not store.delete_material(conn, event_id, int(material_id)):
         raise NotFound("material_not_found", "Soubor u této akce nebyl nalezen.")
 
 
@@ -101,33 +101,33 @@ def listed(row):
             "content_type": row["content_type"], "size": row["size"], "created_at": row["created_at"].isoformat()}
 
 
-def check_has_materials(session, event_id):
-    if not store.list_materials(session, event_id):
+def check_has_materials(conn, event_id):
+    if not store.list_materials(conn, event_id):
         raise Conflict("no_materials", "K akci zatím nejsou nahrané žádné podklady.")
 
 
-def send(session, outbox, key, event_id, event_view, base_url, now):
+def send(uow, event_id, event_view):
     """Email the link to the materials to everyone who came and has not had it yet; how many.
     Each person once (``store.follow_ups``), however often staff press the button."""
-    check_has_materials(session, event_id)
-    people = [r for r in store.list_registrations(session, event_id) if domain.came_in(r)
-              and store.claim_follow_up(session, r["id"], PURPOSE, now)]
-    messaging.tell(session, outbox, PURPOSE, event_view, people,
-                   link=lambda person: f"{base_url}/materials/{messaging.signed_token(key, PURPOSE, person['id'])}")
+    check_has_materials(uow.conn, event_id)
+    people = [r for r in store.list_registrations(uow.conn, event_id) if domain.came_in(r)
+              and store.claim_follow_up(uow.conn, r["id"], PURPOSE, uow.now)]
+    messaging.tell(uow, PURPOSE, event_view, people, link=lambda person: (
+        f"{uow.base_url}/materials/{messaging.signed_token(uow.signing_key, PURPOSE, person['id'])}"))
     return len(people)
 
 
-def for_attendee(session, key, token, expiry=None):
+def for_attendee(conn, key, token, expiry=None):
     """What the personal link shows: the registration, its event and the files. ``expiry``:
     ``now``, ``days`` and ``contact`` for ``messaging.registration_of`` (an expired link is ``Gone``)."""
-    registration, event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
-    return registration, event, [listed(row) for row in store.list_materials(session, event["id"])]
+    registration, event = messaging.registration_of(conn, key, PURPOSE, token, **(expiry or {}))
+    return registration, event, [listed(row) for row in store.list_materials(conn, event["id"])]
 
 
-def file_for_attendee(session, key, token, material_id, expiry=None):
+def file_for_attendee(conn, key, token, material_id, expiry=None):
     """One file of the event, to someone who came (while the link has not expired)."""
-    registration, _event = messaging.registration_of(session, key, PURPOSE, token, **(expiry or {}))
-    row = store.get_material(session, material_id)
+    registration, _event = messaging.registration_of(conn, key, PURPOSE, token, **(expiry or {}))
+    row = store.get_material(conn, material_id)
     if row is None or row["event_id"] != registration["event_id"]:
         raise NotFound("material_not_found", "Tento soubor u akce není.")
     return row

@@ -79,17 +79,17 @@ def signed_token(key, purpose, registration_id) -> str:
     return f"{registration_id}-{_mac(key, purpose, registration_id)}"
 
 
-def registration_of(session, key, purpose, token, now=None, days=None, contact=""):
+def registration_of(conn, key, purpose, token, now=None, days=None, contact=""):
     """The registration of a genuine token and its event; ``NotFound`` for a forged one,
     ``Gone`` once ``days`` after the event's end have passed (at ``now``), ``Forbidden`` for one
     whose person did not come or cancelled."""
     match = _TOKEN.match(token or "")
     if not match or not hmac.compare_digest(match.group(2), _mac(key, purpose, int(match.group(1)))):
         raise NotFound("link_invalid", FORGED)
-    registration = store.get_registration(session, registration_id=int(match.group(1)))
+    registration = store.get_registration(conn, registration_id=int(match.group(1)))
     if registration is None:
         raise NotFound("link_invalid", FORGED)
-    event = store.get_event(session, registration["event_id"])
+    event = store.get_event(conn, registration["event_id"])
     if now is not None and now > event["ends_at"] + timedelta(days=LINK_DAYS[purpose] if days is None else days):
         raise Gone("link_expired", expiry_message(purpose, LINK_DAYS[purpose] if days is None else days, contact))
     if not domain.came_in(registration):
@@ -97,31 +97,31 @@ def registration_of(session, key, purpose, token, now=None, days=None, contact="
     return registration, event
 
 
-def follow_up_due(session, event_id, purpose) -> list:
+def follow_up_due(conn, event_id, purpose) -> list:
     """Who pressing the button for ``purpose`` (materials, feedback) would write to now: those
     who came in (``domain.came_in``) and have not had it. Changes nothing: the send claims each
     person itself."""
-    sent = store.followed_up(session, event_id, purpose)
-    return [r for r in store.list_registrations(session, event_id) if domain.came_in(r) and r["id"] not in sent]
+    sent = store.followed_up(conn, event_id, purpose)
+    return [r for r in store.list_registrations(conn, event_id) if domain.came_in(r) and r["id"] not in sent]
 
 
-def message_attendees(session, outbox, event_id, subject, text, audience, event_view):
+def message_attendees(uow, event_id, subject, text, audience, event_view):
     """Write to the people of an event: ``audience`` is "all" (confirmed and waitlisted),
     "confirmed" or "waitlisted". How many will get it."""
     if audience not in AUDIENCES:
         raise ValidationError({"audience": "Vyberte, komu zprávu poslat: všem přihlášeným, jen potvrzeným, "
                                            "nebo jen čekací listině."})
-    people = [r for r in store.live_registrations(session, event_id) if r["status"] in AUDIENCES[audience]]
-    tell(session, outbox, MessagePurpose.MESSAGE, event_view, people, subject=subject, text=text)
+    people = [r for r in store.live_registrations(uow.conn, event_id) if r["status"] in AUDIENCES[audience]]
+    tell(uow, MessagePurpose.MESSAGE, event_view, people, subject=subject, text=text)
     return len(people)
 
 
-def tell(session, outbox, purpose, event_view, people, link=None, **extra):
+def tell(uow, purpose, event_view, people, link=None, **extra):
     """Publish ``attendees_messaged``: one email of ``purpose`` to each of ``people``, each with
     their ``link(registration)`` when one is given."""
     if not people:
         return
-    outbox.add(session, "attendees_messaged", dict(
+    uow.announce("attendees_messaged", dict(
         extra, batch_id=str(uuid.uuid4()), purpose=purpose, event=event_out.dump(event_view),
         registration_ids=[person["id"] for person in people],  # for a person's erasure (``delete_rows_about``)
         recipients=[{"id": person["id"], "first_name": person["first_name"], "last_name": person["last_name"],

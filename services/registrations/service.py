@@ -19,6 +19,8 @@ from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import RpcClient, rpc
 from services.common.signing import TicketSigner
+from services.common.unit_of_work import unit_of_work
+from services.common.vocabulary import RegistrationStatus
 
 from . import records, store, usecases
 from .afterwards import AfterTheEvent
@@ -75,6 +77,11 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def base_url(self):
         return self.settings.public_base_url
 
+    def _uow(self):
+        """The unit of work of one call: a transaction, the moment, the outbox, the base URL of
+        links and the ticket signing key."""
+        return unit_of_work(self.db, self.clock, self.outbox, self.base_url, self.signing_key)
+
     def _register(self, event_id, request, idempotency_key=None, request_hash=None):
         """Register one person (``registration_in``) or colleagues (``colleagues_in``); with an
         idempotency key, the first answer for it is kept and replayed.
@@ -99,27 +106,25 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def _enrol_group(self, event_id, entries):
         """One transaction for a group of registrations for one event (see ``_register``)."""
         try:
-            with self.db.transaction() as tx:
-                return usecases.enrol_group(tx, self.outbox, self.signing_key, event_id, entries, self.clock(),
-                                            self.base_url)
+            with self._uow() as uow:
+                return usecases.enrol_group(uow, event_id, entries)
         except IntegrityError:  # a twin Idempotency-Key committed by another process meanwhile
             return [usecases.ALONE] * len(entries)
 
     def _register_alone(self, event_id, request, idempotency_key, request_hash):
         """One registration in its own transaction; its key claimed first, so that a twin
         request elsewhere waits for this one and then replays its answer."""
-        now = self.clock()
         try:
-            with self.db.transaction() as tx:
-                store.lock_event(tx, event_id)  # the event before the key, as in a group: no deadlock
+            with self._uow() as uow:
+                store.lock_event(uow.conn, event_id)  # the event before the key, as in a group: no deadlock
                 if idempotency_key:
-                    store.save_idempotent_answer(tx, idempotency_key, request_hash, 201, {}, now)
-                [outcome] = usecases.enrol(tx, self.outbox, self.signing_key, event_id, [request], now, self.base_url)
+                    store.save_idempotent_answer(uow.conn, idempotency_key, request_hash, 201, {}, uow.now)
+                [outcome] = usecases.enrol(uow, event_id, [request])
                 if isinstance(outcome, Exception):
                     raise outcome
-                body = usecases.answer_of(outcome, now)
+                body = usecases.answer_of(outcome, uow.now)
                 if idempotency_key:
-                    store.update_idempotent_answer(tx, idempotency_key, body)
+                    store.update_idempotent_answer(uow.conn, idempotency_key, body)
         except IntegrityError:
             if idempotency_key:
                 with self.db.transaction() as tx:
@@ -134,15 +139,14 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def create_event(self, data):
         values = event_in.load_or_raise(data)
-        with self.db.transaction() as tx:
-            return staff_event_out.dump(usecases.create_event(tx, values, self.clock()))
+        with self._uow() as uow:
+            return staff_event_out.dump(usecases.create_event(uow, values))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_event(self, event_id, changes):
         values = event_changes_in.load_or_raise(changes)
-        with self.db.transaction() as tx:
-            event = usecases.update_event(tx, self.outbox, self.signing_key, int(event_id), values, self.clock(),
-                                          self.base_url)
+        with self._uow() as uow:
+            event = usecases.update_event(uow, int(event_id), values)
         return staff_event_out.dump(event)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -154,15 +158,14 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_event(self, event_id, reason):
-        with self.db.transaction() as tx:
-            return staff_event_out.dump(usecases.cancel_event(tx, self.outbox, int(event_id), str(reason), self.clock(),
-                                                         self.base_url))
+        with self._uow() as uow:
+            return staff_event_out.dump(usecases.cancel_event(uow, int(event_id), str(reason)))
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_draft(self, event_id):
         """Delete an event that was never published (``not_a_draft`` otherwise: cancel it instead)."""
-        with self.db.transaction() as tx:
-            return staff_event_out.dump(usecases.delete_draft(tx, int(event_id), self.clock()))
+        with self._uow() as uow:
+            return staff_event_out.dump(usecases.delete_draft(uow, int(event_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def preview_url(self, event_id):
@@ -180,8 +183,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
 
     @rpc(expected_exceptions=EXPECTED)
     def publish_event(self, event_id):
-        with self.db.transaction() as tx:
-            return staff_event_out.dump(usecases.publish_event(tx, int(event_id), self.clock()))
+        with self._uow() as uow:
+            return staff_event_out.dump(usecases.publish_event(uow, int(event_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_events(self, include_past=False):
@@ -202,8 +205,9 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         with self.db.transaction() as tx:
             counts = store.count_all_by_status(tx)
             backlog = metrics.outbox_backlog(tx, store.outbox, self.name)
+        statuses = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED)
         return [metrics.sample("smopk_registrations", "gauge", "Registrations by status.", counts.get(status, 0),
-                               status=status) for status in ("confirmed", "waitlisted", "cancelled")] + [
+                               status=status) for status in statuses] + [
             backlog,
             metrics.sample("smopk_registration_groups_total", "counter",
                            "Transactions that registered a group of people for one event (this process).",
@@ -230,9 +234,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_registration(self, registration_id):
-        with self.db.transaction() as tx:
-            registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
-                                                        self.base_url, registration_id=int(registration_id))
+        with self._uow() as uow:
+            registration = usecases.cancel_registration(uow, registration_id=int(registration_id))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -241,9 +244,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         when a seat is free, else at the end of the waitlist; refused for a registration with a
         fee, after the start, or when the email holds another registration. One transaction: a
         failure halfway leaves it cancelled. Returns the new registration."""
-        with self.db.transaction() as tx:
-            registration = usecases.restore_registration(tx, self.outbox, self.signing_key, int(registration_id),
-                                                         self.clock(), self.base_url)
+        with self._uow() as uow:
+            registration = usecases.restore_registration(uow, int(registration_id))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -251,17 +253,15 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         """Hand a confirmed seat to a substitute (staff): ``data`` as the registration form's person
         (first_name, last_name, email, optional phone, position, note, birth_date; gdpr_consent)."""
         request = substitute_in.load_or_raise(data)
-        with self.db.transaction() as tx:
-            registration = usecases.substitute(tx, self.outbox, self.signing_key, request, self.clock(),
-                                               self.base_url, registration_id=int(registration_id))
+        with self._uow() as uow:
+            registration = usecases.substitute(uow, request, registration_id=int(registration_id))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
     def promote(self, registration_id):
         """Give a waitlisted person a seat by hand (one more seat: nobody else loses theirs)."""
-        with self.db.transaction() as tx:
-            registration = usecases.promote_by_hand(tx, self.outbox, self.signing_key, int(registration_id),
-                                                    self.clock(), self.base_url)
+        with self._uow() as uow:
+            registration = usecases.promote_by_hand(uow, int(registration_id))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -269,34 +269,31 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         """Admit the holder of ``ticket_code`` to event ``event_id``; a ticket of another event is
         refused (``wrong_event``), as are forged, cancelled, waitlisted and used ones, and a genuine
         one on a day the event does not take place on (``not_today``) unless ``any_day``."""
-        with self.db.transaction() as tx:
-            registration = usecases.check_in(tx, self.signing_key, int(event_id), str(ticket_code), self.clock(),
-                                             self.base_url, any_day=bool(any_day))
+        with self._uow() as uow:
+            registration = usecases.check_in(uow, int(event_id), str(ticket_code), any_day=bool(any_day))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
     def check_in_by_id(self, event_id, registration_id, any_day=False):
         """Admit a person found by name at the door (the ticket forgotten), with the refusals of
         ``check_in``: cancelled, waitlisted, already checked in (and when), ``not_today``."""
-        with self.db.transaction() as tx:
-            registration = usecases.check_in_by_id(tx, int(event_id), int(registration_id), self.clock(),
-                                                   self.base_url, any_day=bool(any_day))
+        with self._uow() as uow:
+            registration = usecases.check_in_by_id(uow, int(event_id), int(registration_id), any_day=bool(any_day))
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_attendance(self, event_id, registration_ids=None):
         """Mark who attended: everyone checked in by default, or the given registration ids; from
         the event's start on (``not_started`` before). Sends nothing: ``{"marked", "registration_ids"}``."""
-        with self.db.transaction() as tx:
-            return usecases.mark_attendance(tx, self.outbox, int(event_id), self.clock(), self.base_url,
-                                            registration_ids)
+        with self._uow() as uow:
+            return usecases.mark_attendance(uow, int(event_id), registration_ids)
 
     @rpc(expected_exceptions=EXPECTED)
     def unmark_attendance(self, event_id, registration_ids):
         """Take attendance back for these registrations, until their certificate is issued
         (``certificate_issued``): ``{"unmarked", "registration_ids"}``."""
-        with self.db.transaction() as tx:
-            return usecases.unmark_attendance(tx, int(event_id), registration_ids, self.clock())
+        with self._uow() as uow:
+            return usecases.unmark_attendance(uow, int(event_id), registration_ids)
 
     @rpc(expected_exceptions=EXPECTED)
     def certificate_plan(self, event_id):
@@ -311,17 +308,16 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         """Send the certificates of an ended accredited event to those who attended and paid (or
         were released): ``{"issued", "issued_to", "waiting_payment", "waiting", "already_issued"}``;
         ``not_ended`` before its end, ``not_accredited`` for other events."""
-        with self.db.transaction() as tx:
-            return usecases.issue_certificates(tx, self.outbox, int(event_id), self.clock(), self.base_url)
+        with self._uow() as uow:
+            return usecases.issue_certificates(uow, int(event_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def release_certificate(self, registration_id, by):
         """Let an attended registration's certificate go without its fee paid (``by``: who decided);
         sent at once when the event's certificates were issued already. The registration, with
         ``certificate_issued_now``."""
-        with self.db.transaction() as tx:
-            registration = usecases.release_certificate(tx, self.outbox, int(registration_id), by, self.clock(),
-                                                        self.base_url)
+        with self._uow() as uow:
+            registration = usecases.release_certificate(uow, int(registration_id), by)
         issued_now = registration.pop("certificate_issued_now")
         return dict(registration_out.dump(registration), certificate_issued_now=issued_now)
 
@@ -335,8 +331,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def send_due_reminders(self):
         """Emit the reminders that are due now; the timer calls it every minute."""
         days = self.settings.reminder_days_before
-        with self.db.transaction() as tx:
-            return usecases.send_due_reminders(tx, self.outbox, self.clock(), days, self.base_url)
+        with self._uow() as uow:
+            return usecases.send_due_reminders(uow, days)
 
     @timer(interval=REMINDER_POLL_SECONDS)
     def remind(self):
@@ -347,9 +343,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def release_unpaid_seats(self):
         """Warn, then release, unpaid seats of events configured so; the timer calls it."""
-        with self.db.transaction() as tx:
-            warned, released = usecases.release_unpaid(tx, self.outbox, self.signing_key, self.clock(),
-                                                       self.base_url)
+        with self._uow() as uow:
+            warned, released = usecases.release_unpaid(uow)
         return {"warned": warned, "released": released}
 
     @timer(interval=RELEASE_POLL_SECONDS)
@@ -442,8 +437,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     @rpc(expected_exceptions=EXPECTED)
     def erase_person(self, email):
         """Erase the person with ``email`` from this service (see ``usecases.erase_person``)."""
-        with self.db.transaction() as tx:
-            return usecases.erase_person(tx, self.outbox, self.signing_key, str(email), self.clock(), self.base_url)
+        with self._uow() as uow:
+            return usecases.erase_person(uow, str(email))
 
     @timer(interval=RETENTION_SECONDS)
     def anonymise_past_registrations(self):
@@ -472,32 +467,30 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
 
     @event_handler("payments", "payment_requested")
     def on_payment_requested(self, payload):
-        with self.db.transaction() as tx:
-            usecases.record_payment(tx, payload["registration"]["id"], payload["payment"])
+        with self._uow() as uow:
+            usecases.record_payment(uow, payload["registration"]["id"], payload["payment"])
 
     @event_handler("payments", "payment_received")
     def on_payment_received(self, payload):
-        with self.db.transaction() as tx:
-            usecases.record_payment(tx, payload["registration"]["id"], payload["payment"],
-                                    datetime.fromisoformat(payload["payment"]["paid_at"]), self.outbox, self.clock(),
-                                    self.base_url)
+        with self._uow() as uow:
+            usecases.record_payment(uow, payload["registration"]["id"], payload["payment"],
+                                    datetime.fromisoformat(payload["payment"]["paid_at"]), issue_held=True)
 
     @event_handler("payments", "payment_received_after_release")
     def on_payment_received_after_release(self, payload):
         """A seat released as unpaid was paid by its due date: the seat back when one is free,
         else payments is told to refund (``usecases.reinstate_paid``)."""
-        with self.db.transaction() as tx:
-            done = usecases.reinstate_paid(tx, self.outbox, payload["registration"]["id"], payload["payment"],
-                                           datetime.fromisoformat(payload["payment"]["paid_at"]), self.clock(),
-                                           self.base_url)
+        with self._uow() as uow:
+            done = usecases.reinstate_paid(uow, payload["registration"]["id"], payload["payment"],
+                                           datetime.fromisoformat(payload["payment"]["paid_at"]))
         if done:
             log.info("registration %s paid in time after its release: %s", payload["registration"]["id"], done)
 
     @event_handler("payments", "payment_reversed")
     def on_payment_reversed(self, payload):
         """The bank took a payment back: the copy of the payment loses its paid flag."""
-        with self.db.transaction() as tx:
-            usecases.record_payment(tx, payload["registration"]["id"], payload["payment"], unpaid=True)
+        with self._uow() as uow:
+            usecases.record_payment(uow, payload["registration"]["id"], payload["payment"], unpaid=True)
 
     @event_handler("payments", "invoice_issued")
     def on_invoice_issued(self, payload):

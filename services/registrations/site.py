@@ -389,9 +389,8 @@ class WebPages:
             return pages.page("error.html", status=403, message=STALE_FORM)
         self.rate_limits.cancelling(request)
         try:
-            with self.db.transaction() as tx:
-                registration = usecases.cancel_registration(tx, self.outbox, self.signing_key, self.clock(),
-                                                            self.base_url, token=token)
+            with self._uow() as uow:
+                registration = usecases.cancel_registration(uow, token=token)
         except Conflict as error:
             return pages.page("error.html", status=409, message=error.message)
         self.rate_limits.cancelled(registration["email"])
@@ -424,9 +423,8 @@ class WebPages:
         try:
             request_data = substitute_in.load_or_raise(data)
             self.rate_limits.registering(request, request_data["email"])
-            with self.db.transaction() as tx:
-                usecases.substitute(tx, self.outbox, self.signing_key, request_data, self.clock(), self.base_url,
-                                    token=token)
+            with self._uow() as uow:
+                usecases.substitute(uow, request_data, token=token)
         except TooManyRequests as error:
             response = self._with_csrf(request, "substitute.html", status=429, registration=registration,
                                        values=values, errors={}, problem=error.message)

@@ -260,65 +260,65 @@ _INSERT_REGISTRATIONS = registrations.insert().returning(registrations.c.id, sor
 _GET_ORGANISATIONS = select(organisations).where(organisations.c.ico.in_(bindparam("icos", expanding=True)))
 
 
-def get_event(session, event_id):
-    return session.execute(_GET_EVENT, {"event_id": event_id}).mappings().first()
+def get_event(conn, event_id):
+    return conn.execute(_GET_EVENT, {"event_id": event_id}).mappings().first()
 
 
-def list_events(session, *, statuses, ending_after=None):
+def list_events(conn, *, statuses, ending_after=None):
     query = select(events).where(events.c.status.in_(statuses))
     if ending_after is not None:
         query = query.where(events.c.ends_at > ending_after)
-    return session.execute(query.order_by(events.c.starts_at, events.c.id)).mappings().all()
+    return conn.execute(query.order_by(events.c.starts_at, events.c.id)).mappings().all()
 
 
-def insert_event(session, values):
-    return session.execute(events.insert().values(**values)).inserted_primary_key[0]
+def insert_event(conn, values):
+    return conn.execute(events.insert().values(**values)).inserted_primary_key[0]
 
 
-def update_event(session, event_id, values):
-    session.execute(update(events).where(events.c.id == event_id).values(**values))
+def update_event(conn, event_id, values):
+    conn.execute(update(events).where(events.c.id == event_id).values(**values))
 
 
-def delete_draft(session, event_id) -> bool:
+def delete_draft(conn, event_id) -> bool:
     """Delete a draft event with its materials (a draft has no registrations); True when it did."""
-    if session.execute(select(func.count()).select_from(registrations)
-                       .where(registrations.c.event_id == event_id)).scalar_one():
+    if conn.execute(select(func.count()).select_from(registrations)
+                    .where(registrations.c.event_id == event_id)).scalar_one():
         return False
-    session.execute(materials.delete().where(materials.c.event_id == event_id))
+    conn.execute(materials.delete().where(materials.c.event_id == event_id))
     draft = events.delete().where(events.c.id == event_id, events.c.status == EventStatus.DRAFT)
-    return session.execute(draft).rowcount == 1
+    return conn.execute(draft).rowcount == 1
 
 
-def take_seat(session, event_id):
+def take_seat(conn, event_id):
     """Take one seat if one is left: the seats now taken, or None when full. The condition in
     the UPDATE is the guard: PostgreSQL evaluates it again on the row as it is once the row lock
     is had (READ COMMITTED), and SQLite under its write lock."""
-    return session.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
+    return conn.execute(_TAKE_SEAT, {"event_id": event_id}).scalar()
 
 
-def count_in(session, event_id, seats, queued):
+def count_in(conn, event_id, seats, queued):
     """``seats`` more seats taken and ``queued`` more people waiting, by a group registered
     while the event's row was locked (``lock_event``)."""
-    session.execute(_COUNT_IN, {"event_id": event_id, "seats": seats, "queued": queued})
+    conn.execute(_COUNT_IN, {"event_id": event_id, "seats": seats, "queued": queued})
 
 
-def leave_waitlist(session, event_id):
-    session.execute(update(events).where(events.c.id == event_id)
-                    .values(waitlist_length=events.c.waitlist_length - 1))
+def leave_waitlist(conn, event_id):
+    conn.execute(update(events).where(events.c.id == event_id)
+                 .values(waitlist_length=events.c.waitlist_length - 1))
 
 
-def live_email_keys(session, event_id, email_keys) -> set:
+def live_email_keys(conn, event_id, email_keys) -> set:
     """Which of ``email_keys`` already hold a live registration for the event."""
-    return set(session.execute(_LIVE_EMAIL_KEYS, {"event_id": event_id, "keys": list(email_keys)}).scalars())
+    return set(conn.execute(_LIVE_EMAIL_KEYS, {"event_id": event_id, "keys": list(email_keys)}).scalars())
 
 
-def live_registrations_of_organisations(session, event_id, icos, keys) -> dict:
+def live_registrations_of_organisations(conn, event_id, icos, keys) -> dict:
     """``(IČO, organisation key)`` -> live registrations for the event with that pair, for the
     registrations whose IČO is one of ``icos`` or whose key is one of ``keys``."""
     icos, keys = [ico for ico in icos if ico], [key for key in keys if key]
     if not icos and not keys:
         return {}
-    return {(ico, key): count for ico, key, count in session.execute(
+    return {(ico, key): count for ico, key, count in conn.execute(
         select(registrations.c.organisation_ico, registrations.c.organisation_key, func.count()).where(
             registrations.c.event_id == event_id,
             or_(registrations.c.organisation_ico.in_(icos), registrations.c.organisation_key.in_(keys)),
@@ -327,77 +327,77 @@ def live_registrations_of_organisations(session, event_id, icos, keys) -> dict:
     ).all()}
 
 
-def insert_registrations(session, rows):
+def insert_registrations(conn, rows):
     """Insert ``rows``; their ids, in the order of ``rows``. One statement on PostgreSQL; SQLite, whose
     RETURNING order SQLAlchemy cannot rely on, gets one statement per row."""
     if not rows:
         return []
-    return list(session.execute(_INSERT_REGISTRATIONS, rows).scalars())
+    return list(conn.execute(_INSERT_REGISTRATIONS, rows).scalars())
 
 
-def set_ticket_codes(session, codes):
+def set_ticket_codes(conn, codes):
     """``codes``: registration id -> its ticket code, in one statement."""
     if codes:
-        session.execute(update(registrations).where(registrations.c.id.in_(list(codes)))
-                        .values(ticket_code=case(codes, value=registrations.c.id)))
+        conn.execute(update(registrations).where(registrations.c.id.in_(list(codes)))
+                     .values(ticket_code=case(codes, value=registrations.c.id)))
 
 
-def get_registration(session, registration_id=None, token=None):
+def get_registration(conn, registration_id=None, token=None):
     query = select(registrations)
     if registration_id is not None:
         query = query.where(registrations.c.id == registration_id)
     else:
         query = query.where(registrations.c.token == token)
-    return session.execute(query).mappings().first()
+    return conn.execute(query).mappings().first()
 
 
-def list_registrations(session, event_id, status=None):
+def list_registrations(conn, event_id, status=None):
     query = select(registrations).where(registrations.c.event_id == event_id)
     if status is not None:
         query = query.where(registrations.c.status == status)
-    return session.execute(query.order_by(registrations.c.id)).mappings().all()
+    return conn.execute(query.order_by(registrations.c.id)).mappings().all()
 
 
-def get_organisation(session, ico):
-    return session.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
+def get_organisation(conn, ico):
+    return conn.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
 
 
-def get_organisations(session, icos) -> dict:
+def get_organisations(conn, icos) -> dict:
     """IČO -> the copy of that organisation in the register, for those known."""
     if not icos:
         return {}
-    return {row["ico"]: row for row in session.execute(_GET_ORGANISATIONS, {"icos": list(icos)}).mappings()}
+    return {row["ico"]: row for row in conn.execute(_GET_ORGANISATIONS, {"icos": list(icos)}).mappings()}
 
 
-def organisations_named(session, name_keys) -> dict:
+def organisations_named(conn, name_keys) -> dict:
     """Name key -> the IČOs of the register's organisations with that normalised name."""
     found = {}
     if name_keys:
-        for ico, key in session.execute(select(organisations.c.ico, organisations.c.name_key)
-                                        .where(organisations.c.name_key.in_(list(name_keys)))):
+        for ico, key in conn.execute(select(organisations.c.ico, organisations.c.name_key)
+                                     .where(organisations.c.name_key.in_(list(name_keys)))):
             found.setdefault(key, []).append(ico)
     return found
 
 
-def save_organisation(session, ico, name, kind, periods, as_of, district=None) -> bool:
+def save_organisation(conn, ico, name, kind, periods, as_of, district=None) -> bool:
     """Keep the newest known state of an organisation; an older message changes nothing."""
-    current = get_organisation(session, ico)
+    current = get_organisation(conn, ico)
     if current is None:
-        session.execute(organisations.insert().values(ico=ico, name=name, name_key=organisation_key(name), kind=kind,
-                                                      periods=periods, as_of=as_of, district=district))
+        conn.execute(organisations.insert().values(ico=ico, name=name, name_key=organisation_key(name), kind=kind,
+                                                   periods=periods, as_of=as_of, district=district))
         return True
     if current["as_of"] > as_of:
         return False
-    session.execute(
+    conn.execute(
         update(organisations).where(organisations.c.ico == ico)
         .values(name=name, name_key=organisation_key(name), kind=kind, periods=periods, as_of=as_of, district=district)
     )
     return True
 
 
-def waitlist_rank(session, event_id, waitlist_position) -> int:
+def waitlist_rank(conn, event_id, waitlist_position) -> int:
     """The place in line now: how many still wait with this number or a lower one."""
-    return session.execute(
+    return conn.execute(
         select(func.count()).select_from(registrations).where(
             registrations.c.event_id == event_id, registrations.c.status == RegistrationStatus.WAITLISTED,
             registrations.c.waitlist_position <= waitlist_position,
@@ -405,32 +405,32 @@ def waitlist_rank(session, event_id, waitlist_position) -> int:
     ).scalar_one()
 
 
-def lock_registration(session, registration_id):
+def lock_registration(conn, registration_id):
     """The registration, its row locked until the transaction ends (PostgreSQL; SQLite holds the file lock)."""
-    return session.execute(
+    return conn.execute(
         select(registrations).where(registrations.c.id == registration_id).with_for_update()
     ).mappings().first()
 
 
-def lock_event(session, event_id):
-    return session.execute(_LOCK_EVENT, {"event_id": event_id}).mappings().first()
+def lock_event(conn, event_id):
+    return conn.execute(_LOCK_EVENT, {"event_id": event_id}).mappings().first()
 
 
-def set_registration(session, registration_id, values, **conditions):
+def set_registration(conn, registration_id, values, **conditions):
     """Update a registration when ``conditions`` (column=value) still hold; True when it did."""
     query = update(registrations).where(registrations.c.id == registration_id)
     for column, value in conditions.items():
         query = query.where(registrations.c[column].is_(None) if value is None else registrations.c[column] == value)
-    return session.execute(query.values(**values)).rowcount == 1
+    return conn.execute(query.values(**values)).rowcount == 1
 
 
-def free_seat(session, event_id):
-    session.execute(update(events).where(events.c.id == event_id).values(seats_taken=events.c.seats_taken - 1))
+def free_seat(conn, event_id):
+    conn.execute(update(events).where(events.c.id == event_id).values(seats_taken=events.c.seats_taken - 1))
 
 
-def first_waitlisted(session, event_id):
+def first_waitlisted(conn, event_id):
     """The first in line, locked; concurrent promoters skip it and take the next."""
-    return session.execute(
+    return conn.execute(
         select(registrations)
         .where(registrations.c.event_id == event_id, registrations.c.status == RegistrationStatus.WAITLISTED)
         .order_by(registrations.c.waitlist_position, registrations.c.id)
@@ -447,32 +447,32 @@ def waitlisted_in_line(conn, event_id, limit):
     ).mappings().all()
 
 
-def live_registrations(session, event_id):
-    return session.execute(
+def live_registrations(conn, event_id):
+    return conn.execute(
         select(registrations)
         .where(registrations.c.event_id == event_id, registrations.c.status.notin_(NOT_LIVE))
         .order_by(registrations.c.id)
     ).mappings().all()
 
 
-def count_by_status(session, event_id):
-    rows = session.execute(
+def count_by_status(conn, event_id):
+    rows = conn.execute(
         select(registrations.c.status, func.count()).where(registrations.c.event_id == event_id)
         .group_by(registrations.c.status)
     ).all()
     return {status: count for status, count in rows}
 
 
-def count_marked(session, event_id, column):
-    return session.execute(
+def count_marked(conn, event_id, column):
+    return conn.execute(
         select(func.count()).select_from(registrations)
         .where(registrations.c.event_id == event_id, registrations.c[column].is_not(None))
     ).scalar_one()
 
 
-def due_reminders(session, starts_before, now, limit=500):
+def due_reminders(conn, starts_before, now, limit=500):
     """Confirmed registrations of published events starting before ``starts_before``, not yet reminded."""
-    return session.execute(
+    return conn.execute(
         select(registrations.c.id, registrations.c.event_id)
         .join(events, events.c.id == registrations.c.event_id)
         .where(registrations.c.status == RegistrationStatus.CONFIRMED, registrations.c.reminded_at.is_(None),
@@ -481,10 +481,10 @@ def due_reminders(session, starts_before, now, limit=500):
     ).all()
 
 
-def unpaid_on_releasing_events(session, now, limit=500):
+def unpaid_on_releasing_events(conn, now, limit=500):
     """Confirmed, unpaid registrations with a payment asked for, of published events to come that
     release unpaid seats: ``(registration id, payment, release_warned_at, days)``."""
-    return session.execute(
+    return conn.execute(
         select(registrations.c.id, registrations.c.payment, registrations.c.release_warned_at,
                events.c.release_unpaid_after_days)
         .join(events, events.c.id == registrations.c.event_id)
@@ -495,50 +495,50 @@ def unpaid_on_releasing_events(session, now, limit=500):
     ).all()
 
 
-def get_idempotent_answer(session, key):
-    return session.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).mappings().first()
+def get_idempotent_answer(conn, key):
+    return conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).mappings().first()
 
 
-def save_idempotent_answer(session, key, request_hash, status, body, now):
-    session.execute(idempotency_keys.insert().values(key=key, request_hash=request_hash, status=status, body=body,
-                                                     created_at=now))
+def save_idempotent_answer(conn, key, request_hash, status, body, now):
+    conn.execute(idempotency_keys.insert().values(key=key, request_hash=request_hash, status=status, body=body,
+                                                  created_at=now))
 
 
-def save_idempotent_answers(session, rows):
+def save_idempotent_answers(conn, rows):
     """Rows of ``key``, ``request_hash``, ``status``, ``body``, ``created_at``, in one statement."""
     if rows:
-        session.execute(idempotency_keys.insert(), rows)
+        conn.execute(idempotency_keys.insert(), rows)
 
 
-def idempotency_keys_kept(session, keys) -> set:
+def idempotency_keys_kept(conn, keys) -> set:
     """Which of ``keys`` have an answer kept."""
     if not keys:
         return set()
-    return set(session.execute(select(idempotency_keys.c.key).where(idempotency_keys.c.key.in_(list(keys))))
+    return set(conn.execute(select(idempotency_keys.c.key).where(idempotency_keys.c.key.in_(list(keys))))
                .scalars())
 
 
-def forget_idempotency_keys(session, older_than):
-    return session.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < older_than)).rowcount
+def forget_idempotency_keys(conn, older_than):
+    return conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < older_than)).rowcount
 
 
-def update_idempotent_answer(session, key, body):
-    session.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(body=body))
+def update_idempotent_answer(conn, key, body):
+    conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(body=body))
 
 
-def count_all_by_status(session):
-    return dict(session.execute(select(registrations.c.status, func.count()).group_by(registrations.c.status)).all())
+def count_all_by_status(conn):
+    return dict(conn.execute(select(registrations.c.status, func.count()).group_by(registrations.c.status)).all())
 
 
-def registrations_of(session, email_key):
+def registrations_of(conn, email_key):
     """Every registration ever made with this address, any status, oldest first."""
-    return session.execute(select(registrations).where(registrations.c.email_key == email_key)
-                           .order_by(registrations.c.id)).mappings().all()
+    return conn.execute(select(registrations).where(registrations.c.email_key == email_key)
+                        .order_by(registrations.c.id)).mappings().all()
 
 
-def registrations_of_events_ended_before(session, moment):
+def registrations_of_events_ended_before(conn, moment):
     """Registrations of events that ended before ``moment`` and still carry a person's data."""
-    return session.scalars(
+    return conn.scalars(
         select(registrations.c.id).join(events, events.c.id == registrations.c.event_id)
         .where(events.c.ends_at < moment, ~registrations.c.email.like("%@" + ERASED_DOMAIN))
     ).all()
@@ -547,10 +547,10 @@ def registrations_of_events_ended_before(session, moment):
 ERASED_DOMAIN = "vymazano.invalid"
 
 
-def anonymise_registration(session, registration_id, token):
+def anonymise_registration(conn, registration_id, token):
     """Keep the facts (event, organisation, status, price, check-in, attendance), drop the person."""
     address = f"{registration_id}@{ERASED_DOMAIN}"
-    session.execute(update(registrations).where(registrations.c.id == registration_id).values(
+    conn.execute(update(registrations).where(registrations.c.id == registration_id).values(
         first_name="(vymazáno)", last_name="(vymazáno)", email=address, email_key=address, phone=None, position=None,
         note=None, birth_date=None, answers=None, token=token))
 
@@ -565,7 +565,7 @@ _ATTENDED = select(
 ).join(events, events.c.id == registrations.c.event_id).where(registrations.c.attended_at.is_not(None))
 
 
-def attended_registrations(session, email_key=None, ico=None, starts_from=None, starts_before=None):
+def attended_registrations(conn, email_key=None, ico=None, starts_from=None, starts_before=None):
     """Registrations marked as attended, of one address or one organisation, with their events;
     optionally of events starting in ``[starts_from, starts_before)``. Anonymised ones are left
     out: they name nobody (the annual report still counts them, by ``registration_facts``)."""
@@ -576,36 +576,36 @@ def attended_registrations(session, email_key=None, ico=None, starts_from=None, 
         query = query.where(registrations.c.organisation_ico == ico)
     if starts_from is not None:
         query = query.where(events.c.starts_at >= starts_from, events.c.starts_at < starts_before)
-    return session.execute(query.order_by(events.c.starts_at, registrations.c.id)).mappings().all()
+    return conn.execute(query.order_by(events.c.starts_at, registrations.c.id)).mappings().all()
 
 
-def events_starting_between(session, starts_from, starts_before, statuses):
-    return session.execute(
+def events_starting_between(conn, starts_from, starts_before, statuses):
+    return conn.execute(
         select(events).where(events.c.starts_at >= starts_from, events.c.starts_at < starts_before,
                              events.c.status.in_(statuses)).order_by(events.c.starts_at, events.c.id)
     ).mappings().all()
 
 
-def registration_facts(session, event_ids):
+def registration_facts(conn, event_ids):
     """Of every registration of these events: what the annual report counts, no person."""
     if not event_ids:
         return []
-    return session.execute(
+    return conn.execute(
         select(registrations.c.event_id, registrations.c.status, registrations.c.is_member,
                registrations.c.organisation_ico, registrations.c.organisation_name, registrations.c.attended_at)
         .where(registrations.c.event_id.in_(list(event_ids)))
     ).mappings().all()
 
 
-def all_organisations(session) -> dict:
+def all_organisations(conn) -> dict:
     """IČO -> the copy of the register's organisation."""
-    return {row["ico"]: row for row in session.execute(select(organisations)).mappings()}
+    return {row["ico"]: row for row in conn.execute(select(organisations)).mappings()}
 
 
-def given_answers(session, event_id):
+def given_answers(conn, event_id):
     """The answers of every registration for the event (cancelled ones too: the export shows
     them), those without answers left out."""
-    return [answers for answers in session.scalars(
+    return [answers for answers in conn.scalars(
         select(registrations.c.answers).where(registrations.c.event_id == event_id)) if answers]
 
 
@@ -615,73 +615,73 @@ _MATERIAL_LISTED = (materials.c.id, materials.c.event_id, materials.c.filename, 
                     materials.c.size, materials.c.created_at)
 
 
-def add_material(session, values) -> int:
-    return session.execute(materials.insert().values(**values)).inserted_primary_key[0]
+def add_material(conn, values) -> int:
+    return conn.execute(materials.insert().values(**values)).inserted_primary_key[0]
 
 
-def list_materials(session, event_id):
+def list_materials(conn, event_id):
     """An event's files, without their content, oldest first."""
-    return session.execute(select(*_MATERIAL_LISTED).where(materials.c.event_id == event_id)
-                           .order_by(materials.c.id)).mappings().all()
+    return conn.execute(select(*_MATERIAL_LISTED).where(materials.c.event_id == event_id)
+                        .order_by(materials.c.id)).mappings().all()
 
 
-def get_material(session, material_id):
-    return session.execute(select(materials).where(materials.c.id == material_id)).mappings().first()
+def get_material(conn, material_id):
+    return conn.execute(select(materials).where(materials.c.id == material_id)).mappings().first()
 
 
-def delete_material(session, event_id, material_id) -> bool:
-    return session.execute(materials.delete().where(materials.c.id == material_id,
-                                                    materials.c.event_id == event_id)).rowcount == 1
+def delete_material(conn, event_id, material_id) -> bool:
+    return conn.execute(materials.delete().where(materials.c.id == material_id,
+                                                 materials.c.event_id == event_id)).rowcount == 1
 
 
-def claim_follow_up(session, registration_id, purpose, now) -> bool:
+def claim_follow_up(conn, registration_id, purpose, now) -> bool:
     """Record that ``purpose`` goes to this registration now; False when it went before (the
     primary key decides, also between two transactions at once)."""
     try:
-        with session.begin_nested():
-            session.execute(follow_ups.insert().values(registration_id=registration_id, purpose=purpose, sent_at=now))
+        with conn.begin_nested():
+            conn.execute(follow_ups.insert().values(registration_id=registration_id, purpose=purpose, sent_at=now))
         return True
     except IntegrityError:
         return False
 
 
-def followed_up(session, event_id, purpose) -> set:
+def followed_up(conn, event_id, purpose) -> set:
     """The registrations of the event that ``purpose`` went to already."""
-    return set(session.execute(
+    return set(conn.execute(
         select(follow_ups.c.registration_id)
         .join(registrations, registrations.c.id == follow_ups.c.registration_id)
         .where(registrations.c.event_id == event_id, follow_ups.c.purpose == purpose)).scalars())
 
 
-def count_follow_ups(session, event_id, purpose) -> int:
-    return session.execute(
+def count_follow_ups(conn, event_id, purpose) -> int:
+    return conn.execute(
         select(func.count()).select_from(follow_ups)
         .join(registrations, registrations.c.id == follow_ups.c.registration_id)
         .where(registrations.c.event_id == event_id, follow_ups.c.purpose == purpose)).scalar_one()
 
 
-def add_feedback(session, values) -> bool:
+def add_feedback(conn, values) -> bool:
     """Keep one answer; False when this registration has answered before."""
     try:
-        with session.begin_nested():
-            session.execute(feedback.insert().values(**values))
+        with conn.begin_nested():
+            conn.execute(feedback.insert().values(**values))
         return True
     except IntegrityError:
         return False
 
 
-def get_feedback(session, registration_id):
-    return session.execute(select(feedback).where(feedback.c.registration_id == registration_id)).mappings().first()
+def get_feedback(conn, registration_id):
+    return conn.execute(select(feedback).where(feedback.c.registration_id == registration_id)).mappings().first()
 
 
-def feedback_of_event(session, event_id):
-    return session.execute(select(feedback).where(feedback.c.event_id == event_id)
-                           .order_by(feedback.c.id)).mappings().all()
+def feedback_of_event(conn, event_id):
+    return conn.execute(select(feedback).where(feedback.c.event_id == event_id)
+                        .order_by(feedback.c.id)).mappings().all()
 
 
-def feedback_by_lecturer(session):
+def feedback_by_lecturer(conn):
     """Per lecturer: ``(lecturer, events, answers, content, lecturer, organisation)`` with averages."""
-    return session.execute(
+    return conn.execute(
         select(feedback.c.lecturer, func.count(func.distinct(feedback.c.event_id)), func.count(),
                func.avg(feedback.c.content_rating), func.avg(feedback.c.lecturer_rating),
                func.avg(feedback.c.organisation_rating))
@@ -693,29 +693,29 @@ def feedback_by_lecturer(session):
 _REPORTED_EVENT_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
-def accreditation_numbers_between(session, starts_from, starts_before) -> list:
+def accreditation_numbers_between(conn, starts_from, starts_before) -> list:
     """The accreditation numbers of the events (published or cancelled) starting in ``[from, before)``."""
-    return list(session.scalars(
+    return list(conn.scalars(
         select(events.c.accreditation_number).distinct()
         .where(events.c.starts_at >= starts_from, events.c.starts_at < starts_before,
                events.c.status.in_(_REPORTED_EVENT_STATUSES), events.c.accreditation_number.is_not(None),
                events.c.accreditation_number != "")))
 
 
-def events_of_accreditation(session, accreditation_number, starts_from, starts_before):
+def events_of_accreditation(conn, accreditation_number, starts_from, starts_before):
     """The events (published or cancelled) of one accredited programme starting in ``[from, before)``."""
-    return session.execute(
+    return conn.execute(
         select(events).where(events.c.accreditation_number == accreditation_number,
                              events.c.starts_at >= starts_from, events.c.starts_at < starts_before,
                              events.c.status.in_(_REPORTED_EVENT_STATUSES))
         .order_by(events.c.starts_at, events.c.id)).mappings().all()
 
 
-def certificate_facts(session, event_ids):
+def certificate_facts(conn, event_ids):
     """Of every registration of these events: its status, attendance and certificate; no person."""
     if not event_ids:
         return []
-    return session.execute(
+    return conn.execute(
         select(registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
                registrations.c.certificate_sent_at)
         .where(registrations.c.event_id.in_(list(event_ids)))).mappings().all()

@@ -1,7 +1,10 @@
 """The registrations service's use cases: one transaction each.
 
-Rules come from ``domain``; rows from ``store``. Each state change records
-its event in the outbox within the same transaction.
+Rules come from ``domain``; rows from ``store``. A use case that changes
+something takes the call's unit of work (``services.common.unit_of_work``):
+its connection, its moment ``now``, the base URL of links and the ticket
+signing key; each state change records its event with ``uow.announce`` in
+the same transaction. A use case that only reads takes the connection.
 """
 import secrets
 from datetime import date, timedelta
@@ -14,6 +17,7 @@ from services.common.orgname import organisation_key
 from services.common.payment import paid_column
 from services.common.signing import ticket_code, verify_ticket_code
 from services.common.spreadsheet import csv_text
+from services.common.vocabulary import CertificateState, EventStatus, InvoiceKind, RegistrationStatus
 
 from . import domain, records, store
 from .schemas import event_out, registration_only_out, registration_out
@@ -36,17 +40,17 @@ def event_view(event, now):
     return view
 
 
-def registration_view(registration, event, now, base_url, session=None):
+def registration_view(registration, event, now, base_url, conn=None):
     """A registration as callers see it (with its event, unless ``event`` is None)."""
     view = dict(registration)
-    if registration["status"] == "waitlisted" and session is not None:
-        view["waitlist_position"] = store.waitlist_rank(session, registration["event_id"],
+    if registration["status"] == RegistrationStatus.WAITLISTED and conn is not None:
+        view["waitlist_position"] = store.waitlist_rank(conn, registration["event_id"],
                                                         registration["waitlist_position"])
-    elif registration["status"] != "waitlisted":
+    elif registration["status"] != RegistrationStatus.WAITLISTED:
         view["waitlist_position"] = None
     view["manage_url"] = f"{base_url}/r/{registration['token']}"
     view["ticket_url"] = (f"{base_url}/api/registrations/{registration['token']}/ticket.pdf"
-                          if registration["status"] == "confirmed" else None)
+                          if registration["status"] == RegistrationStatus.CONFIRMED else None)
     for field in ("created_at", "cancelled_at", "checked_in_at", "paid_at", "substituted_at", "certificate_sent_at",
                   "certificate_released_at"):
         if view.get(field) is not None:
@@ -61,43 +65,43 @@ def registration_view(registration, event, now, base_url, session=None):
     return view
 
 
-def create_event(session, values, now):
+def create_event(uow, values):
     values = domain.with_sessions(values)
     if values.get("registration_closes_at") is None:
         values = dict(values, registration_closes_at=values["starts_at"])
     domain.check_event_times(values)
     domain.check_event_format(values)
-    values = dict(values, status="draft", seats_taken=0, waitlist_taken=0, waitlist_length=0, version=1,
-                  created_at=now, updated_at=now)
-    event_id = store.insert_event(session, values)
-    return event_view(store.get_event(session, event_id), now)
+    values = dict(values, status=EventStatus.DRAFT, seats_taken=0, waitlist_taken=0, waitlist_length=0, version=1,
+                  created_at=uow.now, updated_at=uow.now)
+    event_id = store.insert_event(uow.conn, values)
+    return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
-def publish_event(session, event_id, now):
-    event = get_event(session, event_id, public_only=False)
-    if event["status"] == "cancelled":
+def publish_event(uow, event_id):
+    event = get_event(uow.conn, event_id, public_only=False)
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Zrušenou akci nelze zveřejnit.")
-    store.update_event(session, event_id, {"status": "published", "updated_at": now})
-    return event_view(store.get_event(session, event_id), now)
+    store.update_event(uow.conn, event_id, {"status": EventStatus.PUBLISHED, "updated_at": uow.now})
+    return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
-def get_event(session, event_id, public_only=True):
-    event = store.get_event(session, event_id)
+def get_event(conn, event_id, public_only=True):
+    event = store.get_event(conn, event_id)
     if event is None or (public_only and not domain.is_public(event)):
         raise domain.EVENT_NOT_FOUND()
     return event
 
 
-def upcoming_events(session, now):
+def upcoming_events(conn, now):
     """Published events that have not ended, soonest first."""
-    return [event_view(e, now) for e in store.list_events(session, statuses=("published",), ending_after=now)]
+    return [event_view(e, now) for e in store.list_events(conn, statuses=(EventStatus.PUBLISHED,), ending_after=now)]
 
 
-def all_events(session, now):
-    return [event_view(e, now) for e in store.list_events(session, statuses=("draft", "published", "cancelled"))]
+def all_events(conn, now):
+    return [event_view(e, now) for e in store.list_events(conn, statuses=tuple(EventStatus))]
 
 
-def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
+def enrol(uow, event_id, requests):
     """Register a group of people for one event in one transaction, in the order given: a seat
     while one is left, then the waitlist, else a refusal (``domain.plan_enrolment`` decides; a
     refusal is one person's alone, writes nothing, and the others go on). A request may be
@@ -118,40 +122,40 @@ def enrol(session, outbox, signing_key, event_id, requests, now, base_url):
     it was after that person's seat), or for colleagues a list of them, or the refusal, an
     exception not raised.
     """
-    event = store.lock_event(session, event_id)
-    found, organisations = _register_entries(session, requests)
+    event = store.lock_event(uow.conn, event_id)
+    found, organisations = _register_entries(uow.conn, requests)
     people = [_with_organisation(request, found, organisations) for request in requests]
     everyone = [person for request in people for person in domain.people_of(request)]
-    taken = store.live_email_keys(session, event_id, {domain.email_key(person["email"]) for person in everyone})
-    counts = _organisation_counts(session, event, everyone, organisations)
-    plan = domain.plan_enrolment(event, people, counts, taken, now)
+    taken = store.live_email_keys(uow.conn, event_id, {domain.email_key(person["email"]) for person in everyone})
+    counts = _organisation_counts(uow.conn, event, everyone, organisations)
+    plan = domain.plan_enrolment(event, people, counts, taken, uow.now)
     if not plan.placed:
         return list(plan.outcomes)
 
-    rows = [_row(event, placed, organisations, now) for placed in plan.placed]
-    ids = store.insert_registrations(session, rows)
-    codes = {registration_id: ticket_code(signing_key, registration_id)
-             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == "confirmed"}
-    store.set_ticket_codes(session, codes)
-    store.count_in(session, event_id, plan.event["seats_taken"] - event["seats_taken"],
+    rows = [_row(event, placed, organisations, uow.now) for placed in plan.placed]
+    ids = store.insert_registrations(uow.conn, rows)
+    codes = {registration_id: ticket_code(uow.signing_key, registration_id)
+             for registration_id, row in zip(ids, rows, strict=True) if row["status"] == RegistrationStatus.CONFIRMED}
+    store.set_ticket_codes(uow.conn, codes)
+    store.count_in(uow.conn, event_id, plan.event["seats_taken"] - event["seats_taken"],
                    plan.event["waitlist_taken"] - event["waitlist_taken"])
-    registered = [_announced_registration(event, row, number, codes.get(number), placed.place, now, base_url)
+    registered = [_announced_registration(event, row, number, codes.get(number), placed.place, uow.now, uow.base_url)
                   for number, row, placed in zip(ids, rows, plan.placed, strict=True)]
-    outcomes, announced = _announcements(people, plan, registered, event_out.dump(event_view(plan.event, now)))
-    outbox.add_many(session, announced)
+    outcomes, announced = _announcements(people, plan, registered, event_out.dump(event_view(plan.event, uow.now)))
+    uow.announce_many(announced)
     return outcomes
 
 
-def _register_entries(session, requests):
+def _register_entries(conn, requests):
     """``(name key -> the IČO of the one organisation of the register with it, IČO -> the
     register's organisation)`` for the organisations the requests name or give the IČO of."""
     people = [person for request in requests for person in domain.people_of(request)]
     typed = {(person.get("organisation_ico") or "").strip() or None for person in people} - {None}
     names = {organisation_key(person.get("organisation_name")) for person in people
              if not (person.get("organisation_ico") or "").strip()} - {None}
-    named = store.organisations_named(session, names) if names else {}
+    named = store.organisations_named(conn, names) if names else {}
     found = {key: icos[0] for key, icos in named.items() if len(icos) == 1}  # two of one name: neither
-    return found, store.get_organisations(session, typed | set(found.values()))
+    return found, store.get_organisations(conn, typed | set(found.values()))
 
 
 def _with_organisation(request, found, organisations):
@@ -164,7 +168,7 @@ def _with_organisation(request, found, organisations):
     return dict(request, organisation_ico=ico, organisation_name=name, organisation_key=organisation_key(name))
 
 
-def _organisation_counts(session, event, people, organisations):
+def _organisation_counts(conn, event, people, organisations):
     """(IČO, name key) -> live registrations, for the organisations of ``people`` (by IČO, by
     the keys of their names and of the register's names); nothing when the event has no limit."""
     if event is None or event["max_per_organisation"] is None:
@@ -172,7 +176,7 @@ def _organisation_counts(session, event, people, organisations):
     icos = {person["organisation_ico"] for person in people} - {None}
     keys = ({person["organisation_key"] for person in people}
             | {organisation_key(organisation["name"]) for organisation in organisations.values()})
-    return store.live_registrations_of_organisations(session, event["id"], icos, keys)
+    return store.live_registrations_of_organisations(conn, event["id"], icos, keys)
 
 
 def _row(event, placed, organisations, now):
@@ -202,7 +206,8 @@ def _announced_registration(event, row, registration_id, code, place, now, base_
 
 
 # What a person placed by ``enrol`` is announced as, by the status the plan gave them.
-PLACED_EVENT = {"confirmed": "registration_confirmed", "waitlisted": "registration_waitlisted"}
+PLACED_EVENT = {RegistrationStatus.CONFIRMED: "registration_confirmed",
+                RegistrationStatus.WAITLISTED: "registration_waitlisted"}
 
 
 def _announcements(requests, plan, registered, told):
@@ -226,15 +231,15 @@ def _announcements(requests, plan, registered, told):
     return outcomes, announced
 
 
-def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
+def enrol_group(uow, event_id, entries):
     """``enrol`` for ``(request, idempotency key or None, request hash)`` entries, keeping the
     answer of each keyed one: for a keyed entry the outcome is that answer (a dict), not
     ``(registration, event)``. An entry whose key has an answer kept already, or came earlier in
     the group, is ``ALONE``: its caller goes on alone afterwards, and is given the kept answer."""
     keyed = [key for _request, key, _hash in entries if key]
     if keyed:  # the event first, as everywhere: a twin's group in another process has committed by then
-        store.lock_event(session, event_id)
-    kept = store.idempotency_keys_kept(session, keyed) if keyed else set()
+        store.lock_event(uow.conn, event_id)
+    kept = store.idempotency_keys_kept(uow.conn, keyed) if keyed else set()
     outcomes, group = [], []
     for request, key, request_hash in entries:
         if key and key in kept:
@@ -243,15 +248,15 @@ def enrol_group(session, outbox, signing_key, event_id, entries, now, base_url):
         kept.add(key)
         outcomes.append(None)
         group.append((len(outcomes) - 1, request, key, request_hash))
-    results = enrol(session, outbox, signing_key, event_id, [request for _, request, _, _ in group], now, base_url)
+    results = enrol(uow, event_id, [request for _, request, _, _ in group])
     answers = []
     for (index, _request, key, request_hash), result in zip(group, results, strict=True):
         if key and not isinstance(result, ServiceError):
-            result = answer_of(result, now)  # kept, and given to this caller as it is kept
+            result = answer_of(result, uow.now)  # kept, and given to this caller as it is kept
             answers.append({"key": key, "request_hash": request_hash, "status": 201, "body": result,
-                            "created_at": now})
+                            "created_at": uow.now})
         outcomes[index] = result
-    store.save_idempotent_answers(session, answers)
+    store.save_idempotent_answers(uow.conn, answers)
     return outcomes
 
 
@@ -281,27 +286,27 @@ def event_payload(view):
     return {"event": dumped.pop("event"), "registration": dumped}
 
 
-def get_registration(session, now, base_url, registration_id=None, token=None):
-    registration = store.get_registration(session, registration_id=registration_id, token=token)
+def get_registration(conn, now, base_url, registration_id=None, token=None):
+    registration = store.get_registration(conn, registration_id=registration_id, token=token)
     if registration is None:
         raise domain.REGISTRATION_NOT_FOUND()
-    return registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url, session)
+    return registration_view(registration, store.get_event(conn, registration["event_id"]), now, base_url, conn)
 
 
-def list_registrations(session, event_id, now, base_url, status=None):
-    event = get_event(session, event_id, public_only=False)
-    return [registration_view(r, event, now, base_url, session)
-            for r in store.list_registrations(session, event_id, status)]
+def list_registrations(conn, event_id, now, base_url, status=None):
+    event = get_event(conn, event_id, public_only=False)
+    return [registration_view(r, event, now, base_url, conn)
+            for r in store.list_registrations(conn, event_id, status)]
 
 
-def record_payment(session, registration_id, payment, paid_at=None, outbox=None, now=None, base_url=None,
-                   unpaid=False):
+def record_payment(uow, registration_id, payment, paid_at=None, unpaid=False, issue_held=False):
     """What payments asked this registration to pay (``payment_requested``), or that it was paid
     (``payment_received``), or that the bank took the payment back (``payment_reversed``:
     ``unpaid``, the paid flag goes back): the manage page shows it without asking payments. Told
     twice, the same values are written twice. The row is locked: ``invoice_issued``, heard on
-    another queue at the same moment, changes the same column."""
-    kept = store.lock_registration(session, registration_id)
+    another queue at the same moment, changes the same column. ``issue_held``: a certificate held
+    for this payment goes out now (``payment_received``)."""
+    kept = store.lock_registration(uow.conn, registration_id)
     if kept is None:
         return
     invoice = (kept["payment"] or {}).get("invoice_number")  # told before, by invoice_issued
@@ -310,14 +315,15 @@ def record_payment(session, registration_id, payment, paid_at=None, outbox=None,
         values["paid_at"] = paid_at
     elif unpaid:
         values["paid_at"] = None
-    store.set_registration(session, registration_id, values)
-    if kept["status"] == "substituted" and kept["substituted_by"]:  # told late: what is owed went with the seat
-        record_payment(session, kept["substituted_by"], payment, paid_at, outbox, now, base_url, unpaid)
-    elif paid_at is not None and outbox is not None:  # the certificate held for this payment goes out now
-        _issue_if_due_now(session, outbox, registration_id, now, base_url)
+    store.set_registration(uow.conn, registration_id, values)
+    # told late: what is owed went with the seat
+    if kept["status"] == RegistrationStatus.SUBSTITUTED and kept["substituted_by"]:
+        record_payment(uow, kept["substituted_by"], payment, paid_at, unpaid, issue_held)
+    elif paid_at is not None and issue_held:  # the certificate held for this payment goes out now
+        _issue_if_due_now(uow, registration_id)
 
 
-def record_invoice(session, registration_ids, invoice, restored=None, owed_on=None):
+def record_invoice(conn, registration_ids, invoice, restored=None, owed_on=None):
     """An invoice covers these registrations, or a credit note took them back. One invoice for
     several people has a symbol of its own: from then on each person's page, ticket and emails
     show paying that invoice (the organisation pays once), not their own share. A credit note
@@ -329,134 +335,137 @@ def record_invoice(session, registration_ids, invoice, restored=None, owed_on=No
     restored = restored or {}
     owed = (owed_on or {}).get("payment") or {}
     for registration_id in sorted(set(registration_ids) | {int(r) for r in owed}):  # one order: no deadlock
-        registration = store.lock_registration(session, registration_id)  # payment_requested changes it too
+        registration = store.lock_registration(conn, registration_id)  # payment_requested changes it too
         if registration is None:
             continue
         payment = dict(registration["payment"] or {}, **restored.get(str(registration_id), {}))
         if str(registration_id) in owed:  # still on the invoice: what is owed on it now
             payment.update(owed[str(registration_id)], invoice_number=owed_on["number"])
         else:
-            payment["invoice_number"] = invoice["number"] if invoice["kind"] == "invoice" else None
+            payment["invoice_number"] = invoice["number"] if invoice["kind"] == InvoiceKind.INVOICE else None
         # (told before payment_requested, which comes on another queue: only the number is kept)
-        if (not owed and invoice["kind"] == "invoice"
+        if (not owed and invoice["kind"] == InvoiceKind.INVOICE
                 and payment.get("variable_symbol") not in (None, invoice["variable_symbol"])):
             payment.update(group_invoice=invoice["number"], variable_symbol=invoice["variable_symbol"],
                            spd=invoice["spd"], due_on=invoice["due_on"],
                            outstanding_halere=invoice["total_halere"], account=invoice["supplier"]["account"],
                            iban=invoice["supplier"]["iban"])
-        store.set_registration(session, registration_id, {"payment": payment})
+        store.set_registration(conn, registration_id, {"payment": payment})
 
 
-def remember_organisation(session, organisation, as_of):
+def remember_organisation(conn, organisation, as_of):
     """Update the local copy of the member register from the members service."""
-    return store.save_organisation(session, organisation["ico"], organisation["name"], organisation.get("kind"),
+    return store.save_organisation(conn, organisation["ico"], organisation["name"], organisation.get("kind"),
                                    organisation["periods"], as_of, organisation.get("district"))
 
 
-def _announce(session, outbox, event_type, registration_id, now, base_url, **extra):
+def _announce(uow, event_type, registration_id, **extra):
     """Record ``event_type`` about a registration, carrying it and its event as they are now."""
-    registration = store.get_registration(session, registration_id=registration_id)
-    view = registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url, session)
-    outbox.add(session, event_type, dict(event_payload(view), **extra))
+    registration = store.get_registration(uow.conn, registration_id=registration_id)
+    view = registration_view(registration, store.get_event(uow.conn, registration["event_id"]), uow.now,
+                             uow.base_url, uow.conn)
+    uow.announce(event_type, dict(event_payload(view), **extra))
     return view
 
 
-def promote_waitlisted(session, outbox, signing_key, event_id, now, base_url):
+def promote_waitlisted(uow, event_id):
     """Give every free seat to the first in line, each told by ``registration_promoted``."""
     promoted = []
-    while store.take_seat(session, event_id) is not None:
-        first = store.first_waitlisted(session, event_id)
+    while store.take_seat(uow.conn, event_id) is not None:
+        first = store.first_waitlisted(uow.conn, event_id)
         if first is None:
-            store.free_seat(session, event_id)  # nobody waits: give the seat back
+            store.free_seat(uow.conn, event_id)  # nobody waits: give the seat back
             break
-        store.set_registration(session, first["id"], {
-            "status": "confirmed", "waitlist_position": None,
-            "ticket_code": ticket_code(signing_key, first["id"]),
-        }, status="waitlisted")
-        store.leave_waitlist(session, event_id)
-        promoted.append(_announce(session, outbox, "registration_promoted", first["id"], now, base_url))
+        store.set_registration(uow.conn, first["id"], {
+            "status": RegistrationStatus.CONFIRMED, "waitlist_position": None,
+            "ticket_code": ticket_code(uow.signing_key, first["id"]),
+        }, status=RegistrationStatus.WAITLISTED)
+        store.leave_waitlist(uow.conn, event_id)
+        promoted.append(_announce(uow, "registration_promoted", first["id"]))
     return promoted
 
 
-def promote_by_hand(session, outbox, signing_key, registration_id, now, base_url):
+def promote_by_hand(uow, registration_id):
     """Staff give one waitlisted person a seat of their own: the capacity grows by that seat, so
     nobody else's seat or place in line is taken; the person is told as any promoted one."""
-    found = store.get_registration(session, registration_id=registration_id)
+    found = store.get_registration(uow.conn, registration_id=registration_id)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
-    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
-    registration = store.lock_registration(session, registration_id)
-    if registration["status"] != "waitlisted":
+    event = store.lock_event(uow.conn, found["event_id"])  # the event first, as everywhere
+    registration = store.lock_registration(uow.conn, registration_id)
+    if registration["status"] != RegistrationStatus.WAITLISTED:
         raise Conflict("not_waitlisted", "Přihláška není na čekací listině.")
-    store.update_event(session, event["id"], {"capacity": event["capacity"] + 1,
-                                              "seats_taken": event["seats_taken"] + 1, "updated_at": now})
-    store.set_registration(session, registration_id, {
-        "status": "confirmed", "waitlist_position": None, "ticket_code": ticket_code(signing_key, registration_id),
-    }, status="waitlisted")
-    store.leave_waitlist(session, event["id"])
-    return _announce(session, outbox, "registration_promoted", registration_id, now, base_url)
+    store.update_event(uow.conn, event["id"], {"capacity": event["capacity"] + 1,
+                                               "seats_taken": event["seats_taken"] + 1, "updated_at": uow.now})
+    store.set_registration(uow.conn, registration_id, {
+        "status": RegistrationStatus.CONFIRMED, "waitlist_position": None,
+        "ticket_code": ticket_code(uow.signing_key, registration_id),
+    }, status=RegistrationStatus.WAITLISTED)
+    store.leave_waitlist(uow.conn, event["id"])
+    return _announce(uow, "registration_promoted", registration_id)
 
 
-def cancel_registration(session, outbox, signing_key, now, base_url, registration_id=None, token=None, tell=True,
-                        **why):
+def cancel_registration(uow, registration_id=None, token=None, tell=True, **why):
     """Cancel a registration; a freed seat goes to the first in line. Cancelling twice changes nothing.
     ``tell=False`` sends the person nothing (their data is being erased at their request); ``why``
     travels with ``registration_cancelled`` (``released_unpaid=True``: the seat was not paid for)."""
-    found = store.get_registration(session, registration_id=registration_id, token=token)
+    found = store.get_registration(uow.conn, registration_id=registration_id, token=token)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
     # The event first, then the registration: the order cancel_event locks them in, so the two
     # never wait for each other.
-    event = store.lock_event(session, found["event_id"])
-    registration = store.lock_registration(session, found["id"])
-    if registration["status"] == "cancelled":
-        return registration_view(registration, event, now, base_url, session)
-    if registration["status"] == "substituted":
+    event = store.lock_event(uow.conn, found["event_id"])
+    registration = store.lock_registration(uow.conn, found["id"])
+    if registration["status"] == RegistrationStatus.CANCELLED:
+        return registration_view(registration, event, uow.now, uow.base_url, uow.conn)
+    if registration["status"] == RegistrationStatus.SUBSTITUTED:
         raise Conflict("already_substituted", "Místo už bylo předáno náhradníkovi; zrušit ho může jen náhradník.")
-    domain.check_can_cancel(event, now)
-    store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now},
+    domain.check_can_cancel(event, uow.now)
+    store.set_registration(uow.conn, registration["id"],
+                           {"status": RegistrationStatus.CANCELLED, "cancelled_at": uow.now},
                            status=registration["status"])
-    view = (_announce(session, outbox, "registration_cancelled", registration["id"], now, base_url, **why) if tell
-            else registration_view(dict(registration, status="cancelled", cancelled_at=now), event, now, base_url))
-    if registration["status"] == "confirmed":
-        store.free_seat(session, event["id"])
-        promote_waitlisted(session, outbox, signing_key, event["id"], now, base_url)
-    elif registration["status"] == "waitlisted":
-        store.leave_waitlist(session, event["id"])
+    view = (_announce(uow, "registration_cancelled", registration["id"], **why) if tell
+            else registration_view(dict(registration, status=RegistrationStatus.CANCELLED, cancelled_at=uow.now),
+                                   event, uow.now, uow.base_url))
+    if registration["status"] == RegistrationStatus.CONFIRMED:
+        store.free_seat(uow.conn, event["id"])
+        promote_waitlisted(uow, event["id"])
+    elif registration["status"] == RegistrationStatus.WAITLISTED:
+        store.leave_waitlist(uow.conn, event["id"])
     return view
 
 
-def restore_registration(session, outbox, signing_key, registration_id, now, base_url):
+def restore_registration(uow, registration_id):
     """Take back a cancellation made by mistake. The person comes back as a new registration of
     the same details and answers (its own token and ticket code, so that nothing said about the
     cancelled one, such as its cancellation email, overtakes what is said now): confirmed when a
     seat is free, otherwise at the end of the waitlist (refused when the event has none), told by
     ``registration_restored``. One transaction with its outbox row: a failure halfway leaves the
     cancellation as it was and nobody told. Returns the new registration."""
-    found = store.get_registration(session, registration_id=registration_id)
+    found = store.get_registration(uow.conn, registration_id=registration_id)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
-    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
-    old = store.lock_registration(session, registration_id)
-    taken = store.live_email_keys(session, event["id"], [old["email_key"]])
-    domain.check_can_restore(old, event, now, bool(taken))
-    seated = store.take_seat(session, event["id"]) is not None
+    event = store.lock_event(uow.conn, found["event_id"])  # the event first, as everywhere
+    old = store.lock_registration(uow.conn, registration_id)
+    taken = store.live_email_keys(uow.conn, event["id"], [old["email_key"]])
+    domain.check_can_restore(old, event, uow.now, bool(taken))
+    seated = store.take_seat(uow.conn, event["id"]) is not None
     if not seated and not event["waitlist_enabled"]:
         raise Conflict("event_full", "Akce je plná a nemá čekací listinu; přihlášku nelze obnovit.")
     if not seated:
-        store.count_in(session, event["id"], 0, 1)
+        store.count_in(uow.conn, event["id"], 0, 1)
     copied = ("first_name", "last_name", "email", "email_key", "phone", "position", "note", "birth_date",
               "organisation_ico", "organisation_name", "organisation_key", "is_member", "price", "answers")
-    [new_id] = store.insert_registrations(session, [dict(
+    [new_id] = store.insert_registrations(uow.conn, [dict(
         {name: old[name] for name in copied}, event_id=event["id"], token=secrets.token_urlsafe(24),
-        status="confirmed" if seated else "waitlisted",
-        waitlist_position=None if seated else event["waitlist_taken"] + 1, created_at=now)])
+        status=RegistrationStatus.CONFIRMED if seated else RegistrationStatus.WAITLISTED,
+        waitlist_position=None if seated else event["waitlist_taken"] + 1, created_at=uow.now)])
     if seated:
-        store.set_ticket_codes(session, {new_id: ticket_code(signing_key, new_id)})
-    return _announce(session, outbox, "registration_restored", new_id, now, base_url, restored_from=old["id"])
+        store.set_ticket_codes(uow.conn, {new_id: ticket_code(uow.signing_key, new_id)})
+    return _announce(uow, "registration_restored", new_id, restored_from=old["id"])
 
 
-def reinstate_paid(session, outbox, registration_id, payment, paid_at, now, base_url):
+def reinstate_paid(uow, registration_id, payment, paid_at):
     """A seat released as unpaid was paid in time after all (``payment_received_after_release``:
     the bank booked it by the due date, its statement came after the release). The registration
     itself comes back, confirmed, with its token, ticket code and payment (payments keeps its
@@ -466,37 +475,38 @@ def reinstate_paid(session, outbox, registration_id, payment, paid_at, now, base
     refund (``late_payment_refused``). Returns ``"reinstated"``, ``"refused"`` or None when told
     before (the registration is not cancelled any more, or was refused: payments refunds once).
     One transaction with its outbox row: a failure halfway changes nothing and is tried again."""
-    found = store.get_registration(session, registration_id=registration_id)
+    found = store.get_registration(uow.conn, registration_id=registration_id)
     if found is None:
         return None
-    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
-    registration = store.lock_registration(session, registration_id)
-    if registration["status"] != "cancelled":
-        record_payment(session, registration_id, payment, paid_at)
+    event = store.lock_event(uow.conn, found["event_id"])  # the event first, as everywhere
+    registration = store.lock_registration(uow.conn, registration_id)
+    if registration["status"] != RegistrationStatus.CANCELLED:
+        record_payment(uow, registration_id, payment, paid_at)
         return None
     if (registration["payment"] or {}).get("late_refused"):
         return None  # refused before: payments refunds it, a seat freed since must not bring it back
-    taken = store.live_email_keys(session, event["id"], [registration["email_key"]])
-    if (event["status"] == "published" and now < event["starts_at"] and not taken
-            and store.take_seat(session, event["id"]) is not None):
-        store.set_registration(session, registration_id, {"status": "confirmed", "cancelled_at": None},
-                               status="cancelled")
-        record_payment(session, registration_id, payment, paid_at)
-        _announce(session, outbox, "registration_restored", registration_id, now, base_url,
+    taken = store.live_email_keys(uow.conn, event["id"], [registration["email_key"]])
+    if (event["status"] == EventStatus.PUBLISHED and uow.now < event["starts_at"] and not taken
+            and store.take_seat(uow.conn, event["id"]) is not None):
+        store.set_registration(uow.conn, registration_id,
+                               {"status": RegistrationStatus.CONFIRMED, "cancelled_at": None},
+                               status=RegistrationStatus.CANCELLED)
+        record_payment(uow, registration_id, payment, paid_at)
+        _announce(uow, "registration_restored", registration_id,
                   restored_from=registration_id, paid_in_time=True)
         return "reinstated"
-    store.set_registration(session, registration_id, {"payment": dict(registration["payment"] or {},
-                                                                      late_refused=True)})
-    _announce(session, outbox, "late_payment_refused", registration_id, now, base_url)
+    store.set_registration(uow.conn, registration_id, {"payment": dict(registration["payment"] or {},
+                                                                       late_refused=True)})
+    _announce(uow, "late_payment_refused", registration_id)
     return "refused"
 
 
-def update_event(session, outbox, signing_key, event_id, changes, now, base_url):
+def update_event(uow, event_id, changes):
     """Edit an event. Raising capacity promotes; a new time or venue is told to everyone registered."""
-    event = store.lock_event(session, event_id)
+    event = store.lock_event(uow.conn, event_id)
     if event is None:
         raise domain.EVENT_NOT_FOUND()
-    if event["status"] == "cancelled":
+    if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Zrušenou akci nelze upravit.")
     changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
@@ -504,37 +514,37 @@ def update_event(session, outbox, signing_key, event_id, changes, now, base_url)
     domain.check_event_format(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
     if "questions" in changes:
-        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
+        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(uow.conn, event_id))
     changed = domain.schedule_changes(event, changes)
-    values = dict(changes, updated_at=now)
+    values = dict(changes, updated_at=uow.now)
     if changed:
         values["version"] = event["version"] + 1
-    store.update_event(session, event_id, values)
-    if changed and event["status"] == "published":
-        for registration in store.live_registrations(session, event_id):
-            _announce(session, outbox, "event_updated", registration["id"], now, base_url, changes={
+    store.update_event(uow.conn, event_id, values)
+    if changed and event["status"] == EventStatus.PUBLISHED:
+        for registration in store.live_registrations(uow.conn, event_id):
+            _announce(uow, "event_updated", registration["id"], changes={
                 field: [_told(before), _told(after)] for field, (before, after) in changed.items()})
     if merged["capacity"] > event["capacity"]:
-        promote_waitlisted(session, outbox, signing_key, event_id, now, base_url)
-    return event_view(store.get_event(session, event_id), now)
+        promote_waitlisted(uow, event_id)
+    return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
-def preview_update(session, event_id, changes, now):
+def preview_update(conn, event_id, changes, now):
     """What ``update_event`` would tell attendees, without changing anything: the changed time
     or place (``field -> [before, after]``), how many registrations would be told, who on the
     waitlist a raised capacity would give a seat (``promoted``: ``[{id, name}]``, in line), and
     the event as it would then be."""
-    event = get_event(session, event_id, public_only=False)
+    event = get_event(conn, event_id, public_only=False)
     changes = domain.with_sessions(changes, event)
     merged = dict(event, **changes)
     domain.check_event_times(merged)
     domain.check_capacity(merged["capacity"], event["seats_taken"])
     if "questions" in changes:
-        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(session, event_id))
+        domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(conn, event_id))
     changed = domain.schedule_changes(event, changes)
-    told = len(store.live_registrations(session, event_id)) if changed and event["status"] == "published" else 0
+    told = len(store.live_registrations(conn, event_id)) if changed and event["status"] == EventStatus.PUBLISHED else 0
     seats = merged["capacity"] - event["seats_taken"] if merged["capacity"] > event["capacity"] else 0
-    promoted = store.waitlisted_in_line(session, event_id, seats) if seats > 0 else []
+    promoted = store.waitlisted_in_line(conn, event_id, seats) if seats > 0 else []
     return {"changes": {field: [_told(before), _told(after)] for field, (before, after) in changed.items()},
             "told": told, "promoted": [_person(registration) for registration in promoted],
             "event": event_out.dump(event_view(dict(merged, version=event["version"] + 1), now))}
@@ -547,106 +557,112 @@ def _told(value):
     return local(value).isoformat() if hasattr(value, "isoformat") else value
 
 
-def cancel_event(session, outbox, event_id, reason, now, base_url):
+def cancel_event(uow, event_id, reason):
     """Cancel an event and every registration on it; each person is told once, with the reason."""
-    event = store.lock_event(session, event_id)
+    event = store.lock_event(uow.conn, event_id)
     if event is None:
         raise domain.EVENT_NOT_FOUND()
-    if event["status"] == "cancelled":
-        return event_view(event, now)
-    store.update_event(session, event_id, {"status": "cancelled", "cancel_reason": reason, "updated_at": now,
-                                           "version": event["version"] + 1, "waitlist_length": 0})
-    for registration in store.live_registrations(session, event_id):
-        store.set_registration(session, registration["id"], {"status": "cancelled", "cancelled_at": now})
-        if event["status"] == "published":
-            _announce(session, outbox, "event_cancelled", registration["id"], now, base_url, reason=reason)
-    return event_view(store.get_event(session, event_id), now)
+    if event["status"] == EventStatus.CANCELLED:
+        return event_view(event, uow.now)
+    store.update_event(uow.conn, event_id, {"status": EventStatus.CANCELLED, "cancel_reason": reason,
+                                            "updated_at": uow.now, "version": event["version"] + 1,
+                                            "waitlist_length": 0})
+    for registration in store.live_registrations(uow.conn, event_id):
+        store.set_registration(uow.conn, registration["id"],
+                               {"status": RegistrationStatus.CANCELLED, "cancelled_at": uow.now})
+        if event["status"] == EventStatus.PUBLISHED:
+            _announce(uow, "event_cancelled", registration["id"], reason=reason)
+    return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
-def substitute(session, outbox, signing_key, data, now, base_url, registration_id=None, token=None):
+def substitute(uow, data, registration_id=None, token=None):
     """Hand a confirmed seat to a substitute (``data``: ``substitute_in``): the seat stays taken and
     nobody on the waitlist moves. The old registration becomes ``substituted`` (its ticket is refused
     at the door from now on) and names the new one; the new one, with its own token and ticket
     code, keeps the organisation, price and payment, and names the one it replaced. One
     ``registration_substituted`` carries both: notifications mails each person, payments moves
     the payment request to the new registration. Returns the new registration."""
-    found = store.get_registration(session, registration_id=registration_id, token=token)
+    found = store.get_registration(uow.conn, registration_id=registration_id, token=token)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
-    event = store.lock_event(session, found["event_id"])  # the event first, as everywhere
-    old = store.lock_registration(session, found["id"])
-    domain.check_can_substitute(old, event, now)
+    event = store.lock_event(uow.conn, found["event_id"])  # the event first, as everywhere
+    old = store.lock_registration(uow.conn, found["id"])
+    domain.check_can_substitute(old, event, uow.now)
     if event["collects_birth_date"] and data.get("birth_date") is None:
         raise ValidationError({"birth_date": "Pro vydání osvědčení u této akce potřebujeme datum narození."})
     key = domain.email_key(data["email"])
-    if store.live_email_keys(session, event["id"], {key}):
+    if store.live_email_keys(uow.conn, event["id"], {key}):
         raise ALREADY_REGISTERED()
-    [new_id] = store.insert_registrations(session, [dict(
-        event_id=event["id"], token=secrets.token_urlsafe(24), status="confirmed", waitlist_position=None,
+    [new_id] = store.insert_registrations(uow.conn, [dict(
+        event_id=event["id"], token=secrets.token_urlsafe(24), status=RegistrationStatus.CONFIRMED,
+        waitlist_position=None,
         first_name=data["first_name"].strip(), last_name=data["last_name"].strip(), email=data["email"].strip(),
         email_key=key, phone=data.get("phone"), position=data.get("position"), note=data.get("note"),
         birth_date=data.get("birth_date"), organisation_ico=old["organisation_ico"],
         organisation_name=old["organisation_name"], organisation_key=old["organisation_key"],
-        is_member=old["is_member"], price=old["price"], created_at=now,
+        is_member=old["is_member"], price=old["price"], created_at=uow.now,
         payment=old["payment"], paid_at=old["paid_at"], release_warned_at=old["release_warned_at"],
         substitute_for=old["id"], answers=old["answers"],  # the seat's answers (a module chosen) go with it
     )])
-    store.set_ticket_codes(session, {new_id: ticket_code(signing_key, new_id)})
-    store.set_registration(session, old["id"], {"status": "substituted", "substituted_by": new_id,
-                                                "substituted_at": now}, status="confirmed")
-    new_view = registration_view(store.get_registration(session, registration_id=new_id), event, now, base_url)
-    old_view = registration_view(store.get_registration(session, registration_id=old["id"]), None, now, base_url)
-    outbox.add(session, "registration_substituted",
-               dict(event_payload(new_view), replaced=registration_only_out.dump(old_view)))
+    store.set_ticket_codes(uow.conn, {new_id: ticket_code(uow.signing_key, new_id)})
+    store.set_registration(uow.conn, old["id"], {"status": RegistrationStatus.SUBSTITUTED, "substituted_by": new_id,
+                                                 "substituted_at": uow.now}, status=RegistrationStatus.CONFIRMED)
+    new_view = registration_view(store.get_registration(uow.conn, registration_id=new_id), event, uow.now,
+                                 uow.base_url)
+    old_view = registration_view(store.get_registration(uow.conn, registration_id=old["id"]), None, uow.now,
+                                 uow.base_url)
+    uow.announce("registration_substituted",
+                 dict(event_payload(new_view), replaced=registration_only_out.dump(old_view)))
     return new_view
 
 
-def check_in(session, signing_key, event_id, code, now, base_url, any_day=False):
+def check_in(uow, event_id, code, any_day=False):
     """Admit the holder of a genuine ticket for the event at the door (``event_id``), once; on a
     day the event does not take place on only with ``any_day`` (staff asked and said yes)."""
-    number = verify_ticket_code(signing_key, code)
-    registration = store.lock_registration(session, number) if number is not None else None
-    ticket_event = store.get_event(session, registration["event_id"]) if registration is not None else None
-    domain.check_ticket(registration, ticket_event, event_id, now, any_day)
-    store.set_registration(session, registration["id"], {"checked_in_at": now}, checked_in_at=None)
-    return get_registration(session, now, base_url, registration_id=registration["id"])
+    number = verify_ticket_code(uow.signing_key, code)
+    registration = store.lock_registration(uow.conn, number) if number is not None else None
+    ticket_event = store.get_event(uow.conn, registration["event_id"]) if registration is not None else None
+    domain.check_ticket(registration, ticket_event, event_id, uow.now, any_day)
+    store.set_registration(uow.conn, registration["id"], {"checked_in_at": uow.now}, checked_in_at=None)
+    return get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration["id"])
 
 
-def check_in_by_id(session, event_id, registration_id, now, base_url, any_day=False):
+def check_in_by_id(uow, event_id, registration_id, any_day=False):
     """Admit a person staff found by name (the ticket forgotten), with a ticket's refusals."""
-    event = get_event(session, event_id, public_only=False)
-    registration = store.lock_registration(session, registration_id)
-    domain.check_person_at_door(registration, event, now, any_day)
-    store.set_registration(session, registration["id"], {"checked_in_at": now}, checked_in_at=None)
-    return get_registration(session, now, base_url, registration_id=registration["id"])
+    event = get_event(uow.conn, event_id, public_only=False)
+    registration = store.lock_registration(uow.conn, registration_id)
+    domain.check_person_at_door(registration, event, uow.now, any_day)
+    store.set_registration(uow.conn, registration["id"], {"checked_in_at": uow.now}, checked_in_at=None)
+    return get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration["id"])
 
 
-def delete_draft(session, event_id, now):
+def delete_draft(uow, event_id):
     """Delete an event never published (nobody could register, nobody is told); the event as it was."""
-    event = store.lock_event(session, event_id)
+    event = store.lock_event(uow.conn, event_id)
     if event is None:
         raise domain.EVENT_NOT_FOUND()
     domain.check_can_delete(event)
-    store.delete_draft(session, event_id)
-    return event_view(event, now)
+    store.delete_draft(uow.conn, event_id)
+    return event_view(event, uow.now)
 
 
-def mark_attendance(session, outbox, event_id, now, base_url, registration_ids=None):
+def mark_attendance(uow, event_id, registration_ids=None):
     """Mark who attended: everyone checked in, or the given registrations; only once the event
     has begun (``not_started`` before). Marking sends nothing: certificates go out by
     ``issue_certificates`` after the event has ended."""
-    event = get_event(session, event_id, public_only=False)
-    domain.check_can_mark_attendance(event, now)
-    chosen = _chosen(session, event_id, registration_ids, lambda r: r["checked_in_at"] is not None)
+    event = get_event(uow.conn, event_id, public_only=False)
+    domain.check_can_mark_attendance(event, uow.now)
+    chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: r["checked_in_at"] is not None)
     marked = [r["id"] for r in chosen
-              if store.set_registration(session, r["id"], {"attended_at": now}, attended_at=None, status="confirmed")]
+              if store.set_registration(uow.conn, r["id"], {"attended_at": uow.now}, attended_at=None,
+                                        status=RegistrationStatus.CONFIRMED)]
     return {"marked": len(marked), "registration_ids": marked}
 
 
-def _chosen(session, event_id, registration_ids, default):
+def _chosen(conn, event_id, registration_ids, default):
     """The confirmed registrations of the event with these ids (``default`` picks them when None);
     an id that is not a confirmed registration of this event refuses them all."""
-    confirmed = [r for r in store.live_registrations(session, event_id) if r["status"] == "confirmed"]
+    confirmed = [r for r in store.live_registrations(conn, event_id) if r["status"] == RegistrationStatus.CONFIRMED]
     if registration_ids is None:
         return [r for r in confirmed if default(r)]
     wanted = {int(i) for i in registration_ids}
@@ -658,15 +674,15 @@ def _chosen(session, event_id, registration_ids, default):
     return chosen
 
 
-def unmark_attendance(session, event_id, registration_ids, now):
+def unmark_attendance(uow, event_id, registration_ids):
     """Take attendance back (marked by mistake) for these registrations; refused for anyone whose
     certificate was issued (``certificate_issued``), and then nobody's is taken back."""
-    get_event(session, event_id, public_only=False)
-    chosen = _chosen(session, event_id, registration_ids, lambda r: False)
+    get_event(uow.conn, event_id, public_only=False)
+    chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: False)
     for registration in chosen:
         domain.check_can_unmark_attendance(registration)
     unmarked = [r["id"] for r in chosen if r["attended_at"] is not None and store.set_registration(
-        session, r["id"], {"attended_at": None}, certificate_sent_at=None)]
+        uow.conn, r["id"], {"attended_at": None}, certificate_sent_at=None)]
     return {"unmarked": len(unmarked), "registration_ids": unmarked}
 
 
@@ -674,12 +690,12 @@ def _person(registration):
     return {"id": registration["id"], "name": f"{registration['first_name']} {registration['last_name']}"}
 
 
-def certificate_plan(session, event_id, now):
+def certificate_plan(conn, event_id, now):
     """Who would get a certificate by ``issue_certificates`` now, who waits for the payment of a
     fee, who has one already; changes nothing. ``due`` says whether the event allows issuing now
     (accredited and ended); ``refusal`` says why not (Czech) when it does not; ``started``, whether
     staff issued the event's certificates already (a held one then goes out on its payment)."""
-    event = get_event(session, event_id, public_only=False)
+    event = get_event(conn, event_id, public_only=False)
     plan = {"event_id": event_id, "accredited": bool(event["accreditation_number"]),
             "due": domain.certificates_due(event, now), "refusal": None,
             "started": event["certificates_issued_at"] is not None,
@@ -688,149 +704,152 @@ def certificate_plan(session, event_id, now):
         domain.check_certificates_due(event, now)
     except Conflict as refusal:
         plan["refusal"] = refusal.message
-    groups = {"due": "issue", "waiting_payment": "waiting_payment", "issued": "issued"}
-    for registration in store.live_registrations(session, event_id):
+    groups = {CertificateState.DUE: "issue", CertificateState.WAITING_PAYMENT: "waiting_payment",
+              CertificateState.ISSUED: "issued"}
+    for registration in store.live_registrations(conn, event_id):
         state = domain.certificate_state(registration)
         if state in groups:
             plan[groups[state]].append(_person(registration))
     return plan
 
 
-def issue_certificates(session, outbox, event_id, now, base_url):
+def issue_certificates(uow, event_id):
     """Issue the certificates of an accredited event that has ended: one ``attendance_confirmed``
     (notifications mails the certificate, documents numbers it) per attendee whose fee is paid,
     waived or released. The conditional update on ``certificate_sent_at`` makes each once, also
     with replicas or a retry. Returns the counts: ``issued`` now, ``waiting_payment`` (with
     names), ``already_issued``."""
-    event = get_event(session, event_id, public_only=False)
-    domain.check_certificates_due(event, now)
+    event = get_event(uow.conn, event_id, public_only=False)
+    domain.check_certificates_due(event, uow.now)
     if event["certificates_issued_at"] is None:
-        store.update_event(session, event_id, {"certificates_issued_at": now})
+        store.update_event(uow.conn, event_id, {"certificates_issued_at": uow.now})
     issued, waiting, before = [], [], 0
-    for registration in store.live_registrations(session, event_id):
+    for registration in store.live_registrations(uow.conn, event_id):
         state = domain.certificate_state(registration)
-        if state == "issued":
+        if state == CertificateState.ISSUED:
             before += 1
-        elif state == "waiting_payment":
+        elif state == CertificateState.WAITING_PAYMENT:
             waiting.append(_person(registration))
-        elif state == "due" and _issue_certificate(session, outbox, registration["id"], now, base_url):
+        elif state == CertificateState.DUE and _issue_certificate(uow, registration["id"]):
             issued.append(_person(registration))
     return {"issued": len(issued), "issued_to": issued, "waiting_payment": len(waiting),
             "waiting": waiting, "already_issued": before}
 
 
-def _issue_certificate(session, outbox, registration_id, now, base_url) -> bool:
-    if not store.set_registration(session, registration_id, {"certificate_sent_at": now}, certificate_sent_at=None,
-                                  status="confirmed"):
+def _issue_certificate(uow, registration_id) -> bool:
+    if not store.set_registration(uow.conn, registration_id, {"certificate_sent_at": uow.now}, certificate_sent_at=None,
+                                  status=RegistrationStatus.CONFIRMED):
         return False
-    _announce(session, outbox, "attendance_confirmed", registration_id, now, base_url)
+    _announce(uow, "attendance_confirmed", registration_id)
     return True
 
 
-def _issue_if_due_now(session, outbox, registration_id, now, base_url):
+def _issue_if_due_now(uow, registration_id):
     """A payment arrived or staff released the certificate: once staff issued the event's
     certificates (``certificates_issued_at``) and the event allows it, this one's goes out too."""
-    registration = store.get_registration(session, registration_id=registration_id)
-    if registration is None or domain.certificate_state(registration) != "due":
+    registration = store.get_registration(uow.conn, registration_id=registration_id)
+    if registration is None or domain.certificate_state(registration) != CertificateState.DUE:
         return False
-    event = store.get_event(session, registration["event_id"])
-    if event["certificates_issued_at"] is None or not domain.certificates_due(event, now):
+    event = store.get_event(uow.conn, registration["event_id"])
+    if event["certificates_issued_at"] is None or not domain.certificates_due(event, uow.now):
         return False
-    return _issue_certificate(session, outbox, registration_id, now, base_url)
+    return _issue_certificate(uow, registration_id)
 
 
-def release_certificate(session, outbox, registration_id, by, now, base_url):
+def release_certificate(uow, registration_id, by):
     """Staff let an unpaid attendee's certificate go without the payment (one recorded action:
     who and when). If the event's certificates were issued already, it goes out at once;
     otherwise with the others by ``issue_certificates``."""
-    registration = store.lock_registration(session, registration_id)
+    registration = store.lock_registration(uow.conn, registration_id)
     if registration is None:
         raise domain.REGISTRATION_NOT_FOUND()
     domain.check_can_release_certificate(registration)
-    store.set_registration(session, registration_id, {"certificate_released_at": now,
-                                                      "certificate_released_by": str(by)[:200]})
-    sent = _issue_if_due_now(session, outbox, registration_id, now, base_url)
-    return dict(get_registration(session, now, base_url, registration_id=registration_id), certificate_issued_now=sent)
+    store.set_registration(uow.conn, registration_id, {"certificate_released_at": uow.now,
+                                                       "certificate_released_by": str(by)[:200]})
+    sent = _issue_if_due_now(uow, registration_id)
+    return dict(get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration_id),
+                certificate_issued_now=sent)
 
 
-def send_due_reminders(session, outbox, now, days_before, base_url):
+def send_due_reminders(uow, days_before):
     """Emit ``reminder_due`` once per confirmed registration ``days_before`` the start.
     The conditional update makes it once also with several replicas at it."""
     sent = 0
-    for registration_id, _event_id in store.due_reminders(session, now + timedelta(days=days_before), now):
-        if store.set_registration(session, registration_id, {"reminded_at": now}, reminded_at=None,
-                                  status="confirmed"):
-            _announce(session, outbox, "reminder_due", registration_id, now, base_url, days_before=days_before)
+    for registration_id, _event_id in store.due_reminders(uow.conn, uow.now + timedelta(days=days_before), uow.now):
+        if store.set_registration(uow.conn, registration_id, {"reminded_at": uow.now}, reminded_at=None,
+                                  status=RegistrationStatus.CONFIRMED):
+            _announce(uow, "reminder_due", registration_id, days_before=days_before)
             sent += 1
     return sent
 
 
-def release_unpaid(session, outbox, signing_key, now, base_url):
+def release_unpaid(uow):
     """For events that release unpaid seats: warn once the day before (``payment_release_warning``),
     then cancel the registration (``registration_cancelled`` with ``released_unpaid``), which gives
     the seat to the first in line. Conditional updates keep each step once, also with replicas.
     Returns ``(warned, released)``."""
     warned = released = 0
-    for registration_id, payment, warned_at, days in store.unpaid_on_releasing_events(session, now):
-        step = domain.release_step(payment, warned_at, days, now)
-        if step == "warn" and store.set_registration(session, registration_id, {"release_warned_at": now},
-                                                     release_warned_at=None, status="confirmed"):
-            requested_on = local(now).date() if not payment.get("requested_on") else payment["requested_on"]
+    for registration_id, payment, warned_at, days in store.unpaid_on_releasing_events(uow.conn, uow.now):
+        step = domain.release_step(payment, warned_at, days, uow.now)
+        if step == domain.ReleaseStep.WARN and store.set_registration(
+                uow.conn, registration_id, {"release_warned_at": uow.now}, release_warned_at=None,
+                status=RegistrationStatus.CONFIRMED):
+            requested_on = local(uow.now).date() if not payment.get("requested_on") else payment["requested_on"]
             release_on = (date.fromisoformat(str(requested_on)) + timedelta(days=days)).isoformat()
-            _announce(session, outbox, "payment_release_warning", registration_id, now, base_url,
+            _announce(uow, "payment_release_warning", registration_id,
                       release_on=release_on)
             warned += 1
-        elif step == "release":
-            cancel_registration(session, outbox, signing_key, now, base_url, registration_id=registration_id,
+        elif step == domain.ReleaseStep.RELEASE:
+            cancel_registration(uow, registration_id=registration_id,
                                 released_unpaid=True)
             released += 1
     return warned, released
 
 
-def export_person(session, email, now, base_url):
+def export_person(conn, email, now, base_url):
     """Every registration made with ``email``, with its event, as the person may ask to see it."""
     found = []
-    for registration in store.registrations_of(session, domain.email_key(email)):
-        view = registration_view(registration, store.get_event(session, registration["event_id"]), now, base_url)
+    for registration in store.registrations_of(conn, domain.email_key(email)):
+        view = registration_view(registration, store.get_event(conn, registration["event_id"]), now, base_url)
         view.pop("token"), view.pop("manage_url")  # credentials, not data about the person
         found.append(registration_out.dump(view))
     return found
 
 
-def erase_person(session, outbox, signing_key, email, now, base_url):
+def erase_person(uow, email):
     """Erase the person with ``email``: a registration for an event to come is cancelled (the seat
     goes to the first in line; the person is not mailed), then every registration keeps only the
     facts (event, organisation, status, price, check-in, attendance: the certificate register
     refers to them) and loses the person; the events and kept answers about them are deleted."""
     ids = []
-    for registration in store.registrations_of(session, domain.email_key(email)):
-        event = store.get_event(session, registration["event_id"])
-        if registration["status"] not in store.NOT_LIVE and local(event["starts_at"]) > local(now):
-            cancel_registration(session, outbox, signing_key, now, base_url, registration_id=registration["id"],
+    for registration in store.registrations_of(uow.conn, domain.email_key(email)):
+        event = store.get_event(uow.conn, registration["event_id"])
+        if registration["status"] not in store.NOT_LIVE and local(event["starts_at"]) > local(uow.now):
+            cancel_registration(uow, registration_id=registration["id"],
                                 tell=False)
-        store.anonymise_registration(session, registration["id"], secrets.token_urlsafe(24))
+        store.anonymise_registration(uow.conn, registration["id"], secrets.token_urlsafe(24))
         ids.append(registration["id"])
-    return {"registration_ids": ids, "events_deleted": store.delete_rows_about(session, store.outbox, "payload", ids),
-            "answers_deleted": store.delete_rows_about(session, store.idempotency_keys, "body", ids)}
+    return {"registration_ids": ids, "events_deleted": store.delete_rows_about(uow.conn, store.outbox, "payload", ids),
+            "answers_deleted": store.delete_rows_about(uow.conn, store.idempotency_keys, "body", ids)}
 
 
-def anonymise_past(session, ended_before):
+def anonymise_past(conn, ended_before):
     """Registrations of events that ended before ``ended_before`` keep their facts, not the person."""
-    ids = store.registrations_of_events_ended_before(session, ended_before)
+    ids = store.registrations_of_events_ended_before(conn, ended_before)
     for registration_id in ids:
-        store.anonymise_registration(session, registration_id, secrets.token_urlsafe(24))
+        store.anonymise_registration(conn, registration_id, secrets.token_urlsafe(24))
     return len(ids)
 
 
-STATUS_LABELS = {"confirmed": "potvrzeno", "waitlisted": "čekací listina", "cancelled": "zrušeno",
-                 "substituted": "předáno náhradníkovi"}
+STATUS_LABELS = {RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.WAITLISTED: "čekací listina",
+                 RegistrationStatus.CANCELLED: "zrušeno", RegistrationStatus.SUBSTITUTED: "předáno náhradníkovi"}
 
 
-def export_csv(session, event_id, now, base_url):
+def export_csv(conn, event_id, now, base_url):
     """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF;
     after the fixed columns one per question of the event, headed by its text."""
-    questions = get_event(session, event_id, public_only=False)["questions"] or []
-    registrations = list_registrations(session, event_id, now, base_url)
+    questions = get_event(conn, event_id, public_only=False)["questions"] or []
+    registrations = list_registrations(conn, event_id, now, base_url)
     return csv_text(
         ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
          "Pořadí na čekací listině", "Cena (Kč)", "Zaplaceno", "Člen", "Přihlášeno", "Odbaven", "Účast"]
@@ -843,21 +862,22 @@ def export_csv(session, event_id, now, base_url):
          for r in registrations))
 
 
-def event_stats(session, event_id, now):
-    event = get_event(session, event_id, public_only=False)
-    counts = store.count_by_status(session, event_id)
+def event_stats(conn, event_id, now):
+    event = get_event(conn, event_id, public_only=False)
+    counts = store.count_by_status(conn, event_id)
     return {
         "event_id": event_id, "title": event["title"], "status": event["status"], "capacity": event["capacity"],
-        "seats_left": domain.seats_left(event), "confirmed": counts.get("confirmed", 0),
-        "waitlisted": counts.get("waitlisted", 0), "cancelled": counts.get("cancelled", 0),
-        "checked_in": store.count_marked(session, event_id, "checked_in_at"),
-        "attended": store.count_marked(session, event_id, "attended_at"),
+        "seats_left": domain.seats_left(event), "confirmed": counts.get(RegistrationStatus.CONFIRMED, 0),
+        "waitlisted": counts.get(RegistrationStatus.WAITLISTED, 0),
+        "cancelled": counts.get(RegistrationStatus.CANCELLED, 0),
+        "checked_in": store.count_marked(conn, event_id, "checked_in_at"),
+        "attended": store.count_marked(conn, event_id, "attended_at"),
     }
 
 
-def idempotent_replay(session, key, request_hash):
+def idempotent_replay(conn, key, request_hash):
     """The answer first given for ``key``, or None; refused when the key came with another request."""
-    kept = store.get_idempotent_answer(session, key)
+    kept = store.get_idempotent_answer(conn, key)
     if kept is None:
         return None
     if kept["request_hash"] != request_hash:
@@ -865,34 +885,35 @@ def idempotent_replay(session, key, request_hash):
     return kept["status"], kept["body"]
 
 
-def training_rows(session, email=None, ico=None, year=None):
+def training_rows(conn, email=None, ico=None, year=None):
     """Attended registrations of one address (any organisation) or of one organisation (IČO),
     with their events; for ``year``, only events starting in it."""
     starts_from, starts_before = records.year_bounds(year) if year is not None else (None, None)
-    return store.attended_registrations(session, email_key=domain.email_key(email) if email is not None else None,
+    return store.attended_registrations(conn, email_key=domain.email_key(email) if email is not None else None,
                                         ico=ico, starts_from=starts_from, starts_before=starts_before)
 
 
-def find_trainees(session, query, limit=20):
+def find_trainees(conn, query, limit=20):
     """People with a training record whom ``query`` names (``records.trainees``)."""
-    return records.trainees(store.attended_registrations(session), query, limit)
+    return records.trainees(store.attended_registrations(conn), query, limit)
 
 
-def organisation_of(session, ico, rows):
+def organisation_of(conn, ico, rows):
     """The organisation a record is about: from the copy of the register, else as registrations named it."""
-    known = store.get_organisation(session, ico)
+    known = store.get_organisation(conn, ico)
     if known is not None:
         return {"ico": ico, "name": known["name"], "district": known["district"]}
     named = [r["organisation_name"] for r in rows if r["organisation_name"]]
     return {"ico": ico, "name": named[-1] if named else records.NO_ORGANISATION, "district": None}
 
 
-def annual_report(session, year, now):
+def annual_report(conn, year, now):
     """The figures of ``year`` for the general assembly (rules in ``records.annual_report``)."""
     starts_from, starts_before = records.year_bounds(year)
-    events = store.events_starting_between(session, starts_from, starts_before, ("published", "cancelled"))
-    facts = store.registration_facts(session, [e["id"] for e in events])
-    return records.annual_report(int(year), events, facts, store.all_organisations(session), now)
+    events = store.events_starting_between(conn, starts_from, starts_before,
+                                           (EventStatus.PUBLISHED, EventStatus.CANCELLED))
+    facts = store.registration_facts(conn, [e["id"] for e in events])
+    return records.annual_report(int(year), events, facts, store.all_organisations(conn), now)
 
 
 def ministry_accreditations(conn, year):

@@ -97,9 +97,10 @@ def _event_types_named(node, tables=None):
 
 
 def published_in_the_code():
-    """Every event type a service names where it publishes: ``outbox.add(session, TYPE, ...)``,
-    ``outbox.add_many(session, [(TYPE, ...)])`` (built in a list of pairs), and the services'
-    own ``_announce(..., TYPE, ...)`` helpers, whose event type is their third argument. Types
+    """Every event type a service names where it publishes: ``outbox.add(conn, TYPE, ...)``,
+    ``uow.announce(TYPE, ...)``, ``outbox.add_many(conn, [(TYPE, ...)])`` (built in a list of
+    pairs), and the services' own ``_announce(..., TYPE, ...)`` helpers, whose event type is their
+    third argument, or their second after a unit of work (``_announce(uow, TYPE, ...)``). Types
     computed elsewhere (``kind``, ``domain.membership_event``) are met in the run above."""
     found = {}
     for path in sorted((ROOT / "services").glob("*/*.py")):
@@ -117,8 +118,11 @@ def published_in_the_code():
             argument = None
             if name == "add" and isinstance(node.func, ast.Attribute) and "outbox" in ast.unparse(node.func.value):
                 argument = node.args[1] if len(node.args) > 1 else None
+            elif name == "announce" and isinstance(node.func, ast.Attribute) and "uow" in ast.unparse(node.func.value):
+                argument = node.args[0] if node.args else None
             elif name == "_announce":
-                argument = node.args[2] if len(node.args) > 2 else None
+                at = 1 if node.args and ast.unparse(node.args[0]) == "uow" else 2
+                argument = node.args[at] if len(node.args) > at else None
             elif name == "append" and node.args and isinstance(node.args[0], ast.Tuple) \
                     and "announced" in ast.unparse(node.func):
                 argument = node.args[0].elts[0]

@@ -178,13 +178,14 @@ def test_an_idempotency_key_replays_the_groups_answer(service):
 
 
 def test_a_refused_group_leaves_nothing_behind_for_the_rest_of_its_transaction(service):
+    from services.common.unit_of_work import UnitOfWork
     from services.registrations import usecases
     event = published(service, capacity=2, max_per_organisation=2)
     service.register(event["id"], person(0, email="kolega2@obec.example", organisation_name="Obec Stod"))
     with service.database.transaction() as tx:
-        outcomes = usecases.enrol(tx, service.outbox, service.signing_key, event["id"], [
-            colleagues(1, 2), person(3, organisation_name="Chotěšov"), person(4, organisation_name="Chotěšov")],
-            NOW, "https://akce.example")
+        uow = UnitOfWork(tx, NOW, service.outbox, "https://akce.example", service.signing_key)
+        outcomes = usecases.enrol(uow, event["id"], [
+            colleagues(1, 2), person(3, organisation_name="Chotěšov"), person(4, organisation_name="Chotěšov")])
     assert outcomes[0].code == "already_registered"  # kolega 1 would have had the last seat
     assert [(o[0]["email"], o[0]["status"]) for o in outcomes[1:]] == [
         ("jana3@obec.example", "confirmed"), ("jana4@obec.example", "waitlisted")]

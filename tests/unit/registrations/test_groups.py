@@ -10,6 +10,7 @@ from eventlet.event import Event
 
 from services.common.errors import Conflict
 from services.common.groups import Groups
+from services.common.unit_of_work import UnitOfWork
 from services.registrations import store, usecases
 from tests.unit.registrations.test_service import NOW, PLZEN, person, published
 
@@ -78,7 +79,7 @@ def test_in_one_group_each_refusal_is_one_persons_and_seats_and_places_go_in_ord
              person(5, organisation_name="Obec Stod")]
     before = len(service.recorded())
     with service.database.transaction() as tx:
-        outcomes = usecases.enrol(tx, service.outbox, service.signing_key, event["id"], group, NOW, BASE)
+        outcomes = usecases.enrol(UnitOfWork(tx, NOW, service.outbox, BASE, service.signing_key), event["id"], group)
 
     refusals = {n: outcome.code for n, outcome in enumerate(outcomes) if isinstance(outcome, Conflict)}
     assert refusals == {1: "already_registered", 3: "organisation_limit_reached", 4: "already_registered"}
@@ -106,8 +107,8 @@ def test_a_group_for_an_event_that_is_closed_writes_nothing(service):
     service.cancel_event(event["id"], "Lektor onemocněl.")
     before = service.recorded()
     with service.database.transaction() as tx:
-        outcomes = usecases.enrol(tx, service.outbox, service.signing_key, event["id"],
-                                  [person(1), person(2)], NOW, BASE)
+        outcomes = usecases.enrol(UnitOfWork(tx, NOW, service.outbox, BASE, service.signing_key), event["id"],
+                                  [person(1), person(2)])
     assert [outcome.code for outcome in outcomes] == ["event_cancelled", "event_cancelled"]
     assert service.list_registrations(event["id"]) == [] and service.recorded() == before
 
@@ -115,8 +116,8 @@ def test_a_group_for_an_event_that_is_closed_writes_nothing(service):
 def test_a_full_event_without_a_waitlist_refuses_the_rest_of_the_group(service):
     event = published(service, capacity=2, waitlist_enabled=False)
     with service.database.transaction() as tx:
-        outcomes = usecases.enrol(tx, service.outbox, service.signing_key, event["id"],
-                                  [person(n) for n in range(4)], NOW, BASE)
+        outcomes = usecases.enrol(UnitOfWork(tx, NOW, service.outbox, BASE, service.signing_key), event["id"],
+                                  [person(n) for n in range(4)])
     assert [o.code if isinstance(o, Conflict) else o[0]["status"] for o in outcomes] == [
         "confirmed", "confirmed", "event_full", "event_full"]
 

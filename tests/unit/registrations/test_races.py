@@ -11,12 +11,18 @@ import pytest
 from eventlet.event import Event
 
 from services.common.errors import Conflict
+from services.common.unit_of_work import UnitOfWork
 from services.registrations import store, usecases
 from tests.conftest import DATABASE
 from tests.unit.registrations.test_service import NOW, person, published
 
 pytestmark = pytest.mark.skipif(DATABASE != "postgresql", reason="SQLite runs one write transaction at a time")
 BASE = "https://akce.example"
+
+
+def work(service, tx, now=NOW, key=None):
+    """The unit of work of a use case run by hand in ``tx``, with the service's outbox."""
+    return UnitOfWork(tx, now, service.outbox, BASE, service.signing_key if key is None else key)
 
 
 def holding_open(service, use_case):
@@ -36,7 +42,7 @@ def holding_open(service, use_case):
 def test_a_registration_that_meets_the_events_cancellation_is_refused(service):
     event = published(service, capacity=5)
     release, cancelling = holding_open(
-        service, lambda tx: usecases.cancel_event(tx, service.outbox, event["id"], "Lektor onemocněl.", NOW, BASE))
+        service, lambda tx: usecases.cancel_event(work(service, tx), event["id"], "Lektor onemocněl."))
     registering = eventlet.spawn(service.register, event["id"], person(1))
     eventlet.sleep(0.5)  # it has read the event as published and waits for the event's row
     release.send()
@@ -53,7 +59,7 @@ def test_a_registration_that_meets_a_change_of_time_carries_the_new_time(service
     new_start = datetime.fromisoformat("2026-12-10T09:00:00+01:00")
     changes = {"starts_at": new_start, "ends_at": new_start + timedelta(hours=4), "registration_closes_at": new_start}
     release, updating = holding_open(service, lambda tx: usecases.update_event(
-        tx, service.outbox, service.signing_key, event["id"], changes, NOW, BASE))
+        work(service, tx), event["id"], changes))
     registering = eventlet.spawn(service.register, event["id"], person(1))
     eventlet.sleep(0.5)
     release.send()
@@ -99,7 +105,7 @@ def test_a_payment_request_and_its_invoice_heard_at_once_are_both_kept(service):
 
     def record():
         with service.database.transaction() as tx:
-            usecases.record_payment(tx, registration["id"], payment)
+            usecases.record_payment(work(service, tx), registration["id"], payment)
     paying = eventlet.spawn(record)
     eventlet.sleep(0.3)  # it waits for the registration's row
     release.send()
@@ -119,8 +125,7 @@ def test_two_groups_of_one_organisation_at_once_cannot_pass_its_limit(service):
                 "organisation_name": name, "gdpr_consent": True,
                 "attendees": [{"first_name": "Petr", "last_name": f"Kolega {n}", "email": f"kolega{n}@obec.example"}
                               for n in numbers]}
-    release, first = holding_open(service, lambda tx: usecases.enrol(
-        tx, service.outbox, service.signing_key, event["id"], [group(1, 2)], NOW, BASE))
+    release, first = holding_open(service, lambda tx: usecases.enrol(work(service, tx), event["id"], [group(1, 2)]))
     # another replica: its own group commit, so it is not batched with the first
     second = eventlet.spawn(service.register_group, event["id"], group(3, 4, name="CHOTĚŠOV, obec"))
     eventlet.sleep(0.5)  # it has read nothing yet: it waits for the event's row
@@ -134,7 +139,7 @@ def test_two_groups_of_one_organisation_at_once_cannot_pass_its_limit(service):
         "kolega1@obec.example", "kolega2@obec.example"]
     # the same two at once, the second choosing the rest on the waitlist: one seat, one waits
     release, first = holding_open(service, lambda tx: usecases.enrol(
-        tx, service.outbox, service.signing_key, event["id"], [group(5, name="Chotěšov")], NOW, BASE))
+        work(service, tx), event["id"], [group(5, name="Chotěšov")]))
     second = eventlet.spawn(service.register_group, event["id"], dict(group(6, 7), waitlist_rest=True))
     eventlet.sleep(0.5)
     release.send()
@@ -154,8 +159,7 @@ def test_two_presses_of_send_materials_at_once_mail_each_attendee_once(service):
     service.add_material(event["id"], "slides.pdf", base64.b64encode(b"%PDF-1.7\n").decode())
     first = {}
     release, sending = holding_open(service, lambda tx: first.update(sent=materials.send(
-        tx, service.outbox, b"k", event["id"], usecases.event_view(store.get_event(tx, event["id"]), NOW), BASE,
-        NOW)))
+        work(service, tx, key=b"k"), event["id"], usecases.event_view(store.get_event(tx, event["id"]), NOW))))
     second = eventlet.spawn(service.send_materials, event["id"])
     eventlet.sleep(0.5)  # it waits on the first one's follow-up rows
     release.send()

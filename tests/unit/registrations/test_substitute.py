@@ -238,12 +238,11 @@ def test_event_format_and_link_are_validated(service):
 @pytest.mark.skipif(DATABASE != "postgresql",
                     reason="SQLite runs one write transaction at a time")
 def test_a_substitution_that_meets_a_cancellation_or_another_substitution_waits_and_is_refused(service):
-    from tests.unit.registrations.test_races import BASE, holding_open
+    from tests.unit.registrations.test_races import holding_open, work
     event = published(service, capacity=1)
     old = service.register(event["id"], person(1))
     release, substituting = holding_open(service, lambda tx: usecases.substitute(
-        tx, service.outbox, service.signing_key, substitute_in.load(colleague()), service.clock_state["now"], BASE,
-        registration_id=old["id"]))
+        work(service, tx, service.clock_state["now"]), substitute_in.load(colleague()), registration_id=old["id"]))
     cancelling = eventlet.spawn(service.cancel_registration, old["id"])
     again = eventlet.spawn(service.substitute, old["id"], colleague(email="druhy@obec.example"))
     eventlet.sleep(0.5)  # both wait for the event's row
