@@ -53,7 +53,7 @@ def next_number(conn, year) -> int:
 
 def add_certificate(conn, registration_id, year, number, issued_at, entry=None):
     conn.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
-                                                 issued_at=issued_at, copies=0, **(entry or {})))
+                                              issued_at=issued_at, copies=0, **(entry or {})))
     return get_certificate(conn, registration_id)
 
 
@@ -67,8 +67,8 @@ def keep_entry(conn, registration_id, entry):
     """The register's entry of a certificate issued before the register kept one; never of a
     holder erased since."""
     conn.execute(update(certificates).where(certificates.c.registration_id == registration_id,
-                                               certificates.c.programme.is_(None),
-                                               certificates.c.holder_erased_at.is_(None)).values(**entry))
+                                            certificates.c.programme.is_(None),
+                                            certificates.c.holder_erased_at.is_(None)).values(**entry))
     return get_certificate(conn, registration_id)
 
 
@@ -82,12 +82,12 @@ def erase_holders(conn, now, registration_ids=None, issued_before=None):
     if issued_before is not None:
         query = query.where(certificates.c.issued_at < issued_before)
     return conn.execute(query.values(holder_first_name=None, holder_last_name=None,
-                                        holder_erased_at=now)).rowcount
+                                     holder_erased_at=now)).rowcount
 
 
 def count_copy(conn, registration_id, now):
     conn.execute(update(certificates).where(certificates.c.registration_id == registration_id)
-                    .values(copies=certificates.c.copies + 1, duplicate_issued_at=now))
+                 .values(copies=certificates.c.copies + 1, duplicate_issued_at=now))
     return get_certificate(conn, registration_id)
 
 
@@ -96,4 +96,4 @@ def certificates_of(conn, registration_ids):
     if not registration_ids:
         return []
     return conn.execute(select(certificates).where(certificates.c.registration_id.in_(list(registration_ids)))
-                           .order_by(certificates.c.registration_id)).mappings().all()
+                        .order_by(certificates.c.registration_id)).mappings().all()

@@ -181,7 +181,7 @@ def save_ares_lookup(conn, ico, subject, fetched_at):
     dialect = conn.dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     conn.execute(insert(ares_lookups).values(ico=ico, **values)
-                    .on_conflict_do_update(index_elements=[ares_lookups.c.ico], set_=values))
+                 .on_conflict_do_update(index_elements=[ares_lookups.c.ico], set_=values))
 
 
 def set_wants_announcements(conn, token, wants):

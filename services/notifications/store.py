@@ -125,7 +125,7 @@ def count_refused_by_server(conn) -> int:
 def messages_to(conn, address):
     """Every message to ``address`` (compared without case), oldest first."""
     return conn.execute(select(messages).where(func.lower(messages.c.recipient) == address.strip().lower())
-                           .order_by(messages.c.id)).mappings().all()
+                        .order_by(messages.c.id)).mappings().all()
 
 
 def delete_messages(conn, message_ids):
@@ -135,8 +135,8 @@ def delete_messages(conn, message_ids):
 def purge_sent_bodies(conn, sent_before):
     """Forget what sent emails said (their payload) after their time; the delivery record stays."""
     return conn.execute(update(messages)
-                           .where(messages.c.status == EmailStatus.SENT, messages.c.sent_at < sent_before)
-                           .values(payload=PURGED)).rowcount
+                        .where(messages.c.status == EmailStatus.SENT, messages.c.sent_at < sent_before)
+                        .values(payload=PURGED)).rowcount
 
 
 PURGED = {"purged": True}

@@ -205,12 +205,12 @@ def requests_by_symbols(conn, symbols) -> dict:
             invoices.c.variable_symbol.in_(chunk), invoices.c.kind == InvoiceKind.INVOICE,
             invoices.c.cancelled_at.is_(None))).all())
         for request_id, symbol in conn.execute(select(payment_requests.c.id, payment_requests.c.variable_symbol)
-                                                  .where(payment_requests.c.variable_symbol.in_(chunk))):
+                                               .where(payment_requests.c.variable_symbol.in_(chunk))):
             request_ids_of.setdefault(symbol, []).append(request_id)
     on_invoice = {}
     for chunk in _chunks(sorted(invoice_of.values())):
         for invoice_id, request_id in conn.execute(select(invoice_items.c.invoice_id, invoice_items.c.request_id)
-                                                      .where(invoice_items.c.invoice_id.in_(chunk))):
+                                                   .where(invoice_items.c.invoice_id.in_(chunk))):
             on_invoice.setdefault(invoice_id, []).append(request_id)
     for symbol, invoice_id in invoice_of.items():  # an invoice's symbol pays what is on the invoice
         request_ids_of[symbol] = on_invoice.get(invoice_id, [])
@@ -345,7 +345,7 @@ def allocated_by(conn, transaction_id) -> dict:
     """request id -> what bank line ``transaction_id`` paid it (its allocations, summed)."""
     found = {}
     for request_id, amount in conn.execute(select(allocations.c.request_id, allocations.c.amount_halere)
-                                              .where(allocations.c.transaction_id == transaction_id)):
+                                           .where(allocations.c.transaction_id == transaction_id)):
         found[request_id] = found.get(request_id, 0) + amount
     return found
 
@@ -398,8 +398,8 @@ def live_group_invoices(conn, invoice_ids) -> dict:
     found = {}
     for chunk in _chunks(sorted(set(invoice_ids))):
         for invoice in _all(conn, select(invoices).where(invoices.c.id.in_(chunk),
-                                                            invoices.c.kind == InvoiceKind.INVOICE,
-                                                            invoices.c.cancelled_at.is_(None))):
+                                                         invoices.c.kind == InvoiceKind.INVOICE,
+                                                         invoices.c.cancelled_at.is_(None))):
             found[invoice["id"]] = (invoice, [])
         rows = _all(conn, select(invoice_items.c.invoice_id.label("on_invoice"), payment_requests)
                     .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
@@ -424,9 +424,9 @@ def invoice_request_states(conn, invoice_ids) -> dict:
     found = {}
     for chunk in _chunks(sorted(invoice_ids)):
         rows = conn.execute(select(invoice_items.c.invoice_id, payment_requests.c.status, payment_requests.c.paid_at,
-                                      payment_requests.c.amount_halere, payment_requests.c.paid_halere)
-                               .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
-                               .where(invoice_items.c.invoice_id.in_(chunk))).mappings()
+                                   payment_requests.c.amount_halere, payment_requests.c.paid_halere)
+                            .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
+                            .where(invoice_items.c.invoice_id.in_(chunk))).mappings()
         for row in rows:
             found.setdefault(row["invoice_id"], []).append({key: row[key] for key in (
                 "status", "paid_at", "amount_halere", "paid_halere")})
@@ -452,11 +452,11 @@ def allocations_of(conn, transaction_ids) -> dict:
     found = {}
     for chunk in _chunks(sorted(transaction_ids)):
         rows = conn.execute(select(allocations.c.transaction_id, allocations.c.amount_halere,
-                                      payment_requests.c.registration_id, payment_requests.c.event_id,
-                                      payment_requests.c.payer_name, payment_requests.c.event_title,
-                                      payment_requests.c.variable_symbol, payment_requests.c.status)
-                               .join(payment_requests, payment_requests.c.id == allocations.c.request_id)
-                               .where(allocations.c.transaction_id.in_(chunk)).order_by(allocations.c.id)).mappings()
+                                   payment_requests.c.registration_id, payment_requests.c.event_id,
+                                   payment_requests.c.payer_name, payment_requests.c.event_title,
+                                   payment_requests.c.variable_symbol, payment_requests.c.status)
+                            .join(payment_requests, payment_requests.c.id == allocations.c.request_id)
+                            .where(allocations.c.transaction_id.in_(chunk)).order_by(allocations.c.id)).mappings()
         for row in rows:
             found.setdefault(row["transaction_id"], []).append(
                 {key: row[key] for key in row.keys() if key != "transaction_id"})
@@ -476,10 +476,10 @@ def live_invoice_numbers(conn, request_ids) -> dict:
     """request id -> the numbers of the invoices (not cancelled) that cover it."""
     found = {}
     rows = conn.execute(select(invoice_items.c.request_id, invoices.c.number)
-                           .join(invoices, invoices.c.id == invoice_items.c.invoice_id)
-                           .where(invoice_items.c.request_id.in_(list(request_ids)),
-                                  invoices.c.kind == InvoiceKind.INVOICE, invoices.c.cancelled_at.is_(None))
-                           .order_by(invoices.c.id))
+                        .join(invoices, invoices.c.id == invoice_items.c.invoice_id)
+                        .where(invoice_items.c.request_id.in_(list(request_ids)),
+                               invoices.c.kind == InvoiceKind.INVOICE, invoices.c.cancelled_at.is_(None))
+                        .order_by(invoices.c.id))
     for request_id, number in rows:
         found.setdefault(request_id, []).append(number)
     return found
@@ -491,7 +491,7 @@ def add_refund(conn, request_id, amount_halere, now, reason=None) -> bool:
     try:
         with conn.begin_nested():
             conn.execute(refunds.insert().values(request_id=request_id, amount_halere=amount_halere,
-                                                    created_at=now, reason=reason))
+                                                 created_at=now, reason=reason))
         return True
     except IntegrityError:
         return False
@@ -509,7 +509,7 @@ def list_refunds(conn, settled=False):
 
 def settle_refund(conn, refund_id, now, note) -> bool:
     return conn.execute(update(refunds).where(refunds.c.id == refund_id, refunds.c.settled_at.is_(None))
-                           .values(settled_at=now, note=note)).rowcount == 1
+                        .values(settled_at=now, note=note)).rowcount == 1
 
 
 def get_refund(conn, refund_id):

@@ -76,7 +76,7 @@ def payment_blocks(uow, settings, requests) -> dict:
     still owed on the whole invoice (its amount less its credit notes less what was paid)."""
     conn, now = uow.conn, uow.now
     groups = store.live_group_invoices(conn, [r["invoice_id"] for r in requests if r["invoice_id"] is not None
-                                                 and r["status"] != PaymentStatus.CANCELLED])
+                                              and r["status"] != PaymentStatus.CANCELLED])
     blocks = {}
     for request in requests:
         invoice, together = (groups.get(request["invoice_id"], (None, None))
@@ -108,7 +108,7 @@ def remember_registration(conn, payload):
     request = store.get_request(conn, registration_id=payload["registration"]["id"])
     if request is not None:
         store.update_request(conn, request["id"], {"payload": {"registration": payload["registration"],
-                                                                  "event": payload["event"]}})
+                                                               "event": payload["event"]}})
 
 
 class NotRequestedYet(Exception):
@@ -151,11 +151,11 @@ def cancel_registration(uow, settings, payload):
     if found["status"] == PaymentStatus.CANCELLED:
         return None
     store.update_request(conn, found["id"], {"status": PaymentStatus.CANCELLED, "cancelled_at": now,
-                                                "payload": {"registration": payload["registration"],
-                                                            "event": payload["event"],
+                                             "payload": {"registration": payload["registration"],
+                                                         "event": payload["event"],
                                                             # a seat released as unpaid: a payment made
                                                             # by the due date may still bring it back
-                                                            "released_unpaid": bool(payload.get("released_unpaid"))}})
+                                                         "released_unpaid": bool(payload.get("released_unpaid"))}})
     request = store.get_request(conn, request_id=found["id"])
     if request["paid_halere"] > 0 and store.add_refund(conn, request["id"], request["paid_halere"], now):
         uow.announce("refund_due", _about(uow, request, settings, refund_halere=request["paid_halere"]))
@@ -191,7 +191,7 @@ def import_transactions(uow, settings, lines, source):
             reversals.append(bool(line.get("reversal")))
             original_refs.append(line.get("original_ref"))
     targets = store.requests_by_symbols(conn, {v["variable_symbol"] for v, reversal in
-                                                  zip(fresh, reversals, strict=True) if _payable(v) and not reversal})
+                                               zip(fresh, reversals, strict=True) if _payable(v) and not reversal})
     shares_of_lines = []
     for values, reversal in zip(fresh, reversals, strict=True):
         requests = targets.get(values["variable_symbol"], []) if _payable(values) else None
@@ -284,8 +284,8 @@ def stage_statement(uow, statement):
     store.forget_staged(conn, now - STAGED_FOR)
     token = secrets.token_urlsafe(24)
     store.add_staged(conn, {"token": token, "format": statement["format"],
-                               "statement_id": statement.get("statement_id"),
-                               "lines": statement["transactions"], "created_at": now})
+                            "statement_id": statement.get("statement_id"),
+                            "lines": statement["transactions"], "created_at": now})
     return token
 
 
@@ -393,7 +393,7 @@ def _record_shares(uow, settings, lines, after_release=frozenset()):
                 paid_now[request["id"]] = share
     store.add_allocations(conn, allocations)
     store.update_requests(conn, [{"id": r["id"], "paid_halere": r["paid_halere"], "status": r["status"],
-                                     "paid_at": r["paid_at"], "paid_by": r["paid_by"]} for r in changed.values()])
+                                  "paid_at": r["paid_at"], "paid_by": r["paid_by"]} for r in changed.values()])
     blocks = payment_blocks(uow, settings, [changed[request_id] for request_id in paid_now])
     for request_id, share in paid_now.items():
         kind = "payment_received_after_release" if request_id in after_release else "payment_received"
@@ -601,7 +601,7 @@ def credit_note(uow, settings, invoice, request_ids, reason, recipients=None):
     restored = {}  # what each registration pays again once the invoice is gone: its own request
     if set(covered) <= credited | set(taking):
         conn.execute(store.invoices.update().where(store.invoices.c.id == invoice["id"])
-                        .values(cancelled_at=now))
+                     .values(cancelled_at=now))
         for request in requests:
             if request["invoice_id"] == invoice["id"] and request["status"] == PaymentStatus.OPEN:
                 store.update_request(conn, request["id"], {"invoice_id": None})
