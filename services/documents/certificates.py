@@ -3,6 +3,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.czech import local
 from services.common.errors import Conflict, NotFound
+from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import RegistrationStatus
 
 from . import domain, store
@@ -25,23 +26,25 @@ def check_certificate_due(registration, event):
                                                  "zaplacení nebo po uvolnění bez platby).")
 
 
-def issue(database, registration_id, now, entry=None):
+def issue(database, clock, registration_id, entry=None):
     """The certificate of a registration in the register: a new number the first time, the same
     certificate every time after (what the email carried is what staff open). ``entry``
     (``domain.register_entry``) is what the register keeps of it: written with the number, or
     later for a certificate issued before the register kept it. Returns ``(certificate, existed)``.
 
-    It opens its own transactions, not a unit of work given by the caller: a number taken at this
-    very moment by another worker aborts the first, and the certificate is read in a second."""
+    It opens its own units of work (the moment read from ``clock``), not one given by the caller:
+    a number taken at this very moment by another worker aborts the first, and the certificate is
+    read in a second."""
     try:
-        with database.transaction() as conn:
+        with unit_of_work(database, clock) as uow:
+            conn = uow.conn
             existing = store.get_certificate(conn, registration_id)
             if existing:
                 if entry and existing["programme"] is None:
                     existing = store.keep_entry(conn, registration_id, entry)
                 return existing, True
-            year = local(now).year
-            return store.add_certificate(conn, registration_id, year, store.next_number(conn, year), now,
+            year = local(uow.now).year
+            return store.add_certificate(conn, registration_id, year, store.next_number(conn, year), uow.now,
                                          entry), False
     except IntegrityError:
         # issued at this very moment by another worker: the same certificate

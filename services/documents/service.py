@@ -125,7 +125,7 @@ class DocumentsService(HealthCheck):
         registration = self.registrations.get_registration(registration_id)
         event = registration["event"]
         certificates.check_certificate_due(registration, event)
-        certificate, _existed = certificates.issue(self.db, registration["id"], self.clock(),
+        certificate, _existed = certificates.issue(self.db, self.clock, registration["id"],
                                                    domain.register_entry(registration, event))
         return self._certificate_pdf(registration, event, certificate, duplicate_on=None)
 
