@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from bench.statements import median_parse_seconds
 from services.common.db import Database
 from services.common.outbox import Outbox
+from services.common.unit_of_work import unit_of_work
 from services.documents import render
 from services.payments import domain, statements, store, usecases
 from services.payments import settings as payment_settings
@@ -37,9 +38,9 @@ def statement_import(url=None, count=LINES):
     database.create_schema("payments")
     settings = payment_settings.load(load_config())
     outbox = Outbox(store.outbox, wake=lambda: None)
-    with database.transaction() as tx:
+    with unit_of_work(database, lambda: NOW, outbox) as uow:
         for n in range(1, count + 1):
-            usecases.request_payment(tx, outbox, settings, _payload(n), "registration_confirmed", NOW)
+            usecases.request_payment(uow, settings, _payload(n), "registration_confirmed")
     lines = [{"bank_id": f"B{n}", "amount_halere": 90000 if n % 10 else 50000,
               "variable_symbol": domain.registration_vs(n) if n % 50 else "999", "counter_name": f"Obec {n}"}
              for n in range(1, count + 1)]
@@ -48,8 +49,8 @@ def statement_import(url=None, count=LINES):
     for label in ("first", "again"):
         started = time.perf_counter()
         parsed = statements.parse_statement(data)
-        with database.transaction() as tx:
-            summary = usecases.import_transactions(tx, outbox, settings, parsed["transactions"], "camt.053", NOW)
+        with unit_of_work(database, lambda: NOW, outbox) as uow:
+            summary = usecases.import_transactions(uow, settings, parsed["transactions"], "camt.053")
         timings[label] = time.perf_counter() - started
         timings[f"{label}_summary"] = summary
     database.dispose()

@@ -21,6 +21,7 @@ from nameko.cli.main import setup_yaml_parser
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
 from services.common.errors import ServiceError
+from services.common.unit_of_work import unit_of_work
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,8 +40,8 @@ def create(email, role, name=None):
     """``(account, one-time password)``."""
     db = database()
     try:
-        with db.transaction() as tx:
-            return usecases.create_account(tx, email, name or email, role, utcnow())
+        with unit_of_work(db, utcnow) as uow:
+            return usecases.create_account(uow, email, name or email, role)
     finally:
         db.dispose()
 
@@ -49,8 +50,8 @@ def bootstrap(email):
     """The first administrator and its one-time password, or None when any account exists."""
     db = database()
     try:
-        with db.transaction() as tx:
-            return usecases.bootstrap_admin(tx, email, utcnow())
+        with unit_of_work(db, utcnow) as uow:
+            return usecases.bootstrap_admin(uow, email)
     finally:
         db.dispose()
 
@@ -64,16 +65,16 @@ def change(email, what):
     returns the new one-time password for reset-password, else None."""
     db = database()
     try:
-        with db.transaction() as tx:
-            account = store.get_account(tx, email=email.strip().lower())
+        with unit_of_work(db, utcnow) as uow:
+            account = store.get_account(uow.conn, email=email.strip().lower())
             if account is None:
                 raise SystemExit(f"No account {email}.")
             if what in ("disable", "enable"):
-                usecases.set_active(tx, COMMAND_LINE, account["id"], what == "enable", utcnow())
+                usecases.set_active(uow, COMMAND_LINE, account["id"], what == "enable")
             elif what == "reset-password":
-                return usecases.reset_password(tx, COMMAND_LINE, account["id"], utcnow())[1]
+                return usecases.reset_password(uow, COMMAND_LINE, account["id"])[1]
             else:
-                usecases.reset_second_factor(tx, COMMAND_LINE, account["id"], utcnow())
+                usecases.reset_second_factor(uow, COMMAND_LINE, account["id"])
         return None
     except ServiceError as refused:  # the last active administrator, say
         raise SystemExit(refused.message) from None

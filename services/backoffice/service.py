@@ -133,7 +133,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._login_form(request, "login.html", status=403, next=typed.target,
                                     problem="Formulář vypršel. Zkuste to prosím znovu.")
         try:
-            session_id = usecases.sign_in(self.db, typed.email, typed.password, self._client(request), self.clock())
+            session_id = usecases.sign_in(self.db, self.clock, typed.email, typed.password, self._client(request))
         except (usecases.LoginRefused, usecases.TooManyAttempts) as refusal:
             return with_retry_after(self._login_form(request, "login.html", status=refusal.status, next=typed.target,
                                                      problem=refusal.message), refusal)
@@ -150,8 +150,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if request.form.get("csrf") != pending["csrf"]:
             return render("code.html", status=403, account=None, csrf=pending["csrf"], problem="Formulář vypršel.")
         try:
-            usecases.complete_login(self.db, account, request.cookies.get(SESSION_COOKIE), request.form.get("code"),
-                                    self._client(request), self.clock())
+            usecases.complete_login(self.db, self.clock, account, request.cookies.get(SESSION_COOKIE),
+                                    request.form.get("code"), self._client(request))
         except usecases.LoginEnded as ended:  # too many wrong codes for one login: from the password again
             return self._login_form(request, "login.html", status=ended.status, next="/", problem=ended.message)
         except (usecases.LoginRefused, usecases.CodeLocked, usecases.CodeUsed) as refusal:
@@ -172,8 +172,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if request.form.get("csrf") != pending["csrf"] or account["totp_secret"] is not None:
             return render("error.html", status=403, account=None, csrf=None, message="Formulář vypršel.")
         try:
-            with self.db.transaction() as tx:
-                usecases.enable_totp(tx, account, request.form.get("code"), self.clock(),
+            with self._uow() as uow:
+                usecases.enable_totp(uow, account, request.form.get("code"),
                                      session_id=request.cookies.get(SESSION_COOKIE))
         except ValidationError as error:
             with self.db.transaction() as tx:
@@ -188,9 +188,9 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     @page("POST", "/heslo", StaffRole.DOOR)
     def password(self, request):
         try:
-            with self.db.transaction() as tx:
-                usecases.change_password(tx, request.account, request.form.get("old_password", ""),
-                                         request.form.get("password", ""), self.clock(),
+            with self._uow() as uow:
+                usecases.change_password(uow, request.account, request.form.get("old_password", ""),
+                                         request.form.get("password", ""),
                                          session_id=request.cookies.get(SESSION_COOKIE))
         except ValidationError as error:
             return self._page(request, "password.html", status=422, errors=error.fields, note=None)
@@ -211,8 +211,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if request.account["totp_secret"] is not None:
             return self._page(request, "password.html", errors={}, note="Ověřovací kód už máte zapnutý.")
         try:
-            with self.db.transaction() as tx:
-                usecases.enable_totp(tx, request.account, request.form.get("code"), self.clock())
+            with self._uow() as uow:
+                usecases.enable_totp(uow, request.account, request.form.get("code"))
         except ValidationError as error:
             with self.db.transaction() as tx:
                 secret = usecases.pending_totp_secret(tx, request.account)
@@ -231,8 +231,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     @page("POST", "/odhlasit-vsude", StaffRole.DOOR)
     def logout_everywhere(self, request):
-        with self.db.transaction() as tx:
-            usecases.log_out_everywhere(tx, request.account, self.clock())
+        with self._uow() as uow:
+            usecases.log_out_everywhere(uow, request.account)
         response = redirect("/prihlaseni", code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -642,8 +642,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         values = forms.account_values(request.form)
         try:
             data = forms.account(values)
-            with self.db.transaction() as tx:
-                account, password = usecases.add_account(tx, request.account, data, self.clock())
+            with self._uow() as uow:
+                account, password = usecases.add_account(uow, request.account, data)
         except (ValidationError, Conflict) as error:
             return self._accounts_page(request, status=422, values=values, errors=forms.account_errors(error))
         return self._accounts_page(request, created={"email": account["email"], "password": password})
@@ -659,8 +659,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if not confirmed(request):
             return self._confirm(request, f"Vypnout účet {target['email']}?", domain.disable_consequences(
                 target, own=target["id"] == request.account["id"]), "Ano, vypnout účet", back="/ucty", danger=True)
-        with self.db.transaction() as tx:
-            usecases.set_active(tx, request.account, account_id, False, self.clock())
+        with self._uow() as uow:
+            usecases.set_active(uow, request.account, account_id, False)
         return self._done(request, "/ucty", f"Účet {target['email']} je vypnutý a jeho přihlášení skončila.")
 
     @page("POST", "/ucty/<int:account_id>/zapnout", StaffRole.ADMIN)
@@ -672,8 +672,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._confirm(request, f"Znovu zapnout účet {target['email']}?", [
                 f"{target['name']} se bude moci znovu přihlásit se svou rolí ({domain.role_name(target['role'])})."],
                 "Ano, zapnout účet", back="/ucty")
-        with self.db.transaction() as tx:
-            usecases.set_active(tx, request.account, account_id, True, self.clock())
+        with self._uow() as uow:
+            usecases.set_active(uow, request.account, account_id, True)
         return self._done(request, "/ucty", f"Účet {target['email']} je znovu zapnutý.")
 
     @page("POST", "/ucty/<int:account_id>/role", StaffRole.ADMIN)
@@ -688,8 +688,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         if not confirmed(request):
             return self._confirm(request, f"Změnit roli účtu {target['email']} na {domain.role_name(role)}?",
                                  domain.role_consequences(target, role), "Ano, změnit roli", back="/ucty")
-        with self.db.transaction() as tx:
-            usecases.change_role(tx, request.account, account_id, role, self.clock())
+        with self._uow() as uow:
+            usecases.change_role(uow, request.account, account_id, role)
         return self._done(request, "/ucty", f"Účet {target['email']} má roli {domain.role_name(role)}; "
                                             "jeho přihlášení skončila.")
 
@@ -702,8 +702,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 "Dosavadní heslo přestane platit a všechna přihlášení účtu skončí.",
                 "Nové jednorázové heslo se ukáže jen jednou: předejte ho osobně. Při přihlášení si ho změní."],
                 "Ano, nastavit nové heslo", back="/ucty", danger=True)
-        with self.db.transaction() as tx:
-            _, password = usecases.reset_password(tx, request.account, account_id, self.clock())
+        with self._uow() as uow:
+            _, password = usecases.reset_password(uow, request.account, account_id)
         return self._accounts_page(request, reset={"email": target["email"], "password": password})
 
     @page("POST", "/ucty/<int:account_id>/kod", StaffRole.ADMIN)
@@ -715,8 +715,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
             return self._confirm(request, f"Zrušit ověřovací kód účtu {target['email']}?",
                                  domain.code_reset_consequences(target), "Ano, zrušit ověřovací kód",
                                  back="/ucty", danger=True)
-        with self.db.transaction() as tx:
-            usecases.reset_second_factor(tx, request.account, account_id, self.clock())
+        with self._uow() as uow:
+            usecases.reset_second_factor(uow, request.account, account_id)
         return self._done(request, "/ucty", f"Ověřovací kód účtu {target['email']} je zrušený a jeho "
                                             "přihlášení skončila.")
 
@@ -845,8 +845,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
 
     def _pending(self, request, with_account=False):
         """The session waiting for its second factor; a login page otherwise."""
-        with self.db.transaction() as tx:
-            found = usecases.current(tx, request.cookies.get(SESSION_COOKIE), self.clock())
+        with self._uow() as uow:
+            found = usecases.current(uow, request.cookies.get(SESSION_COOKIE))
         if found is None or not found[1]["second_factor_due"]:
             raise NotFound("no_login", "Přihlaste se prosím znovu.")
         return (found[1], found[0]) if with_account else found[1]

@@ -83,92 +83,92 @@ audit = Table(
 )
 
 
-def count_accounts(session) -> int:
-    return session.execute(select(func.count()).select_from(accounts)).scalar_one()
+def count_accounts(conn) -> int:
+    return conn.execute(select(func.count()).select_from(accounts)).scalar_one()
 
 
-def insert_account(session, values) -> int:
-    return session.execute(accounts.insert().values(**values)).inserted_primary_key[0]
+def insert_account(conn, values) -> int:
+    return conn.execute(accounts.insert().values(**values)).inserted_primary_key[0]
 
 
-def get_account(session, account_id=None, email=None):
+def get_account(conn, account_id=None, email=None):
     query = select(accounts)
     query = query.where(accounts.c.id == account_id) if account_id is not None else \
         query.where(accounts.c.email == email)
-    return session.execute(query).mappings().first()
+    return conn.execute(query).mappings().first()
 
 
-def list_accounts(session):
-    return session.execute(select(accounts).order_by(accounts.c.email)).mappings().all()
+def list_accounts(conn):
+    return conn.execute(select(accounts).order_by(accounts.c.email)).mappings().all()
 
 
-def update_account(session, account_id, values):
-    session.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+def update_account(conn, account_id, values):
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
 
 
-def use_code_step(session, account_id, step) -> bool:
+def use_code_step(conn, account_id, step) -> bool:
     """Record ``step`` as the account's last used TOTP step, when it is later than the one
     recorded; False when it is not (the code was used already, maybe by a login at the same moment)."""
-    return session.execute(update(accounts).where(
+    return conn.execute(update(accounts).where(
         accounts.c.id == account_id,
         func.coalesce(accounts.c.totp_last_step, -1) < step).values(
         totp_last_step=step)).rowcount == 1
 
 
-def count_active_admins(session) -> int:
-    return session.execute(select(func.count()).select_from(accounts).where(
+def count_active_admins(conn) -> int:
+    return conn.execute(select(func.count()).select_from(accounts).where(
         accounts.c.role == StaffRole.ADMIN, accounts.c.active.is_(True))).scalar_one()
 
 
-def insert_session(session, values):
-    session.execute(sessions.insert().values(**values))
+def insert_session(conn, values):
+    conn.execute(sessions.insert().values(**values))
 
 
-def get_session(session, id_hash):
-    return session.execute(select(sessions).where(sessions.c.id_hash == id_hash)).mappings().first()
+def get_session(conn, id_hash):
+    return conn.execute(select(sessions).where(sessions.c.id_hash == id_hash)).mappings().first()
 
 
-def update_session(session, id_hash, values):
-    session.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(**values))
+def update_session(conn, id_hash, values):
+    conn.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(**values))
 
 
-def delete_sessions(session, id_hash=None, account_id=None, keep=None) -> int:
+def delete_sessions(conn, id_hash=None, account_id=None, keep=None) -> int:
     """End one session (``id_hash``) or all of an account's, but the one hashed ``keep``."""
     query = sessions.delete()
     query = query.where(sessions.c.id_hash == id_hash) if id_hash is not None else \
         query.where(sessions.c.account_id == account_id)
     if keep is not None:
         query = query.where(sessions.c.id_hash != keep)
-    return session.execute(query).rowcount
+    return conn.execute(query).rowcount
 
 
-def add_failure(session, key, at):
-    session.execute(login_failures.insert().values(key=key, at=at))
+def add_failure(conn, key, at):
+    conn.execute(login_failures.insert().values(key=key, at=at))
 
 
-def failures_since(session, key, since) -> int:
-    return session.execute(select(func.count()).select_from(login_failures)
-                           .where(login_failures.c.key == key, login_failures.c.at >= since)).scalar_one()
+def failures_since(conn, key, since) -> int:
+    return conn.execute(select(func.count()).select_from(login_failures)
+                        .where(login_failures.c.key == key, login_failures.c.at >= since)).scalar_one()
 
 
-def forget_failures(session, key):
-    session.execute(login_failures.delete().where(login_failures.c.key == key))
+def forget_failures(conn, key):
+    conn.execute(login_failures.delete().where(login_failures.c.key == key))
 
 
-def forget_failures_before(session, before):
+def forget_failures_before(conn, before):
     """Failures whose window has ended count for nothing: they go."""
-    session.execute(login_failures.delete().where(login_failures.c.at < before))
+    conn.execute(login_failures.delete().where(login_failures.c.at < before))
 
 
-def add_audit(session, at, who, action, details, outcome=AuditOutcome.DONE) -> int:
-    return session.execute(audit.insert().values(at=at, who=who, action=action, details=details, outcome=outcome,
-                                                 finished_at=at if outcome != AuditOutcome.STARTED else None)
-                           ).inserted_primary_key[0]
+def add_audit(conn, at, who, action, details, outcome=AuditOutcome.DONE) -> int:
+    return conn.execute(audit.insert().values(at=at, who=who, action=action, details=details, outcome=outcome,
+                                              finished_at=at if outcome != AuditOutcome.STARTED else None)
+                        ).inserted_primary_key[0]
 
 
-def finish_audit(session, entry_id, outcome, details, at, error=None):
-    session.execute(update(audit).where(audit.c.id == entry_id).values(outcome=outcome, details=details, error=error,
-                                                                      finished_at=at))
+def finish_audit(conn, entry_id, outcome, details, at, error=None):
+    conn.execute(update(audit).where(audit.c.id == entry_id).values(outcome=outcome, details=details, error=error,
+                                                                    finished_at=at))
 
 
 def _audit_filters(query, who=None, action=None, since=None, until=None, outcome=None):
@@ -188,19 +188,19 @@ def _audit_filters(query, who=None, action=None, since=None, until=None, outcome
     return query
 
 
-def audit_actions(session) -> list[str]:
+def audit_actions(conn) -> list[str]:
     """The actions the log holds (what its filter offers)."""
-    return session.execute(select(audit.c.action).distinct()).scalars().all()
+    return conn.execute(select(audit.c.action).distinct()).scalars().all()
 
 
-def count_audit(session, **filters) -> int:
-    return session.execute(_audit_filters(select(func.count()).select_from(audit), **filters)).scalar_one()
+def count_audit(conn, **filters) -> int:
+    return conn.execute(_audit_filters(select(func.count()).select_from(audit), **filters)).scalar_one()
 
 
-def list_audit(session, limit=50, offset=0, before_id=None, **filters):
+def list_audit(conn, limit=50, offset=0, before_id=None, **filters):
     """The audit rows matching ``filters``, newest first: a page (``limit``, ``offset``), or the
     ``limit`` rows older than ``before_id`` (the CSV reads everything in such chunks)."""
     query = _audit_filters(select(audit), **filters)
     if before_id is not None:
         query = query.where(audit.c.id < before_id)
-    return session.execute(query.order_by(audit.c.id.desc()).limit(limit).offset(offset)).mappings().all()
+    return conn.execute(query.order_by(audit.c.id.desc()).limit(limit).offset(offset)).mappings().all()

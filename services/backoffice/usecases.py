@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.common.errors import Conflict, NotFound, ServiceError, ValidationError
+from services.common.unit_of_work import unit_of_work
 
 from . import domain, store
 
@@ -76,39 +77,40 @@ def one_time_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def create_account(session, email, name, role, now, password=None):
+def create_account(uow, email, name, role, password=None):
     """A new account; without ``password`` a one-time one, to be changed at first login.
     Returns ``(account, password)``."""
+    conn, now = uow.conn, uow.now
     email = email.strip().lower()
     domain.check_role(role)
-    if store.get_account(session, email=email) is not None:
+    if store.get_account(conn, email=email) is not None:
         raise Conflict("account_exists", "Účet s tímto e-mailem už existuje.")
     given = password is not None
     password = password if given else one_time_password()
     if given:
         domain.check_new_password(password, email)
-    account_id = store.insert_account(session, {
+    account_id = store.insert_account(conn, {
         "email": email, "name": name.strip() or email, "role": role, "password_hash": HASHER.hash(password),
         "must_change_password": not given, "totp_secret": None, "active": True, "created_at": now})
-    return store.get_account(session, account_id=account_id), password
+    return store.get_account(conn, account_id=account_id), password
 
 
-def add_account(session, admin, data, now):
+def add_account(uow, admin, data):
     """A new account made by ``admin`` on the accounts page (``data``: email, name and role),
     audited: ``(account, one-time password)``."""
-    account, password = create_account(session, data["email"], data["name"], data["role"], now)
-    audit(session, admin, "account_created", {"email": account["email"], "role": account["role"]}, now)
+    account, password = create_account(uow, data["email"], data["name"], data["role"])
+    audit(uow, admin, "account_created", {"email": account["email"], "role": account["role"]})
     return account, password
 
 
-def bootstrap_admin(session, email, now):
+def bootstrap_admin(uow, email):
     """The first administrator when there is no account at all: ``(account, one-time password)``, else None."""
-    if store.count_accounts(session):
+    if store.count_accounts(uow.conn):
         return None
-    return create_account(session, email, "Správce", domain.StaffRole.ADMIN, now)
+    return create_account(uow, email, "Správce", domain.StaffRole.ADMIN)
 
 
-def log_in(session, email, password, address, now):
+def log_in(uow, email, password, address):
     """Check a password; a new session: ``(session id, account)``. The session still needs the
     second factor when the account has one, or is an administrator's. A wrong password is
     counted and audited, and answers None (not an exception: the count must be committed).
@@ -117,34 +119,35 @@ def log_in(session, email, password, address, now):
     far above that (``ADDRESS_FAILURES_ALLOWED``): the whole office may come through one proxy
     address. A refused attempt raises ``TooManyAttempts`` (this transaction is rolled back: the
     caller audits it with ``failed_login``, reason ``throttled``, in one of its own)."""
+    conn, now = uow.conn, uow.now
     email = (email or "").strip().lower()
     account_key, address_key = f"account:{email}", f"address:{address}"
     since = now - domain.FAILURE_WINDOW
-    store.forget_failures_before(session, since)
-    account = store.get_account(session, email=email)
-    if _throttled(session, account, account_key, address_key, since):
+    store.forget_failures_before(conn, since)
+    account = store.get_account(conn, email=email)
+    if _throttled(conn, account, account_key, address_key, since):
         raise TooManyAttempts()
     reason = "unknown_account" if account is None else "account_disabled" if not account["active"] else None
     if not _password_matches(account, password) and reason is None:
         reason = "wrong_password"
     if reason is not None:
         for key in (account_key, address_key):
-            store.add_failure(session, key, now)
-        failed_login(session, email, address, reason, now)
+            store.add_failure(conn, key, now)
+        failed_login(uow, email, address, reason)
         return None
     changes = {"failures_cleared_at": now}
     if HASHER.check_needs_rehash(account["password_hash"]):
         changes["password_hash"] = HASHER.hash(password)
-    store.update_account(session, account["id"], changes)
+    store.update_account(conn, account["id"], changes)
     session_id = secrets.token_urlsafe(32)
-    store.insert_session(session, {"id_hash": _hash(session_id), "account_id": account["id"],
-                                   "csrf": secrets.token_urlsafe(24),
-                                   "second_factor_due": domain.needs_second_factor(account),
-                                   "created_at": now, "last_seen_at": now})
+    store.insert_session(conn, {"id_hash": _hash(session_id), "account_id": account["id"],
+                                "csrf": secrets.token_urlsafe(24),
+                                "second_factor_due": domain.needs_second_factor(account),
+                                "created_at": now, "last_seen_at": now})
     return session_id, account
 
 
-def _throttled(session, account, account_key, address_key, since) -> bool:
+def _throttled(conn, account, account_key, address_key, since) -> bool:
     """Whether the account (``account_key``; ``account`` None when there is none) or the address
     failed to log in too often since ``since``, the window's start."""
     # A login that passed clears the account's count (not its records, which expire with their
@@ -153,34 +156,36 @@ def _throttled(session, account, account_key, address_key, since) -> bool:
     # is never cleared by a success (one good password must not hide a spray from the address).
     account_since = max(since, account["failures_cleared_at"]) if account is not None and \
         account["failures_cleared_at"] is not None else since
-    return (store.failures_since(session, account_key, account_since) >= domain.FAILURES_ALLOWED
-            or store.failures_since(session, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED)
+    return (store.failures_since(conn, account_key, account_since) >= domain.FAILURES_ALLOWED
+            or store.failures_since(conn, address_key, since) >= domain.ADDRESS_FAILURES_ALLOWED)
 
 
-def sign_in(database, email, password, address, now):
+def sign_in(database, clock, email, password, address):
     """A login by the login form, audited: the new session's id. A wrong password raises
     ``LoginRefused`` once its failure is committed; a throttled attempt raises ``TooManyAttempts``
-    once it is recorded (``throttled``) in a transaction of its own (``log_in``'s rolled back)."""
+    once it is recorded (``throttled``) in a transaction of its own (``log_in``'s rolled back).
+    It opens its units of work itself (each reading ``clock``), as a refusal outlives the login's."""
     try:
-        with database.transaction() as tx:
-            found = log_in(tx, email, password, address, now)
+        with unit_of_work(database, clock) as uow:
+            found = log_in(uow, email, password, address)
             if found is not None:
-                audit(tx, found[1], "logged_in", {"address": address}, now)
+                audit(uow, found[1], "logged_in", {"address": address})
     except TooManyAttempts:
-        with database.transaction() as tx:
-            failed_login(tx, email, address, "throttled", now)
+        with unit_of_work(database, clock) as uow:
+            failed_login(uow, email, address, "throttled")
         raise
     if found is None:
         raise LoginRefused()
     return found[0]
 
 
-def failed_login(session, email, address, reason, now):
+def failed_login(uow, email, address, reason):
     """A failed or refused login in the audit log: the email typed (only when it looks like
     one: a password typed into the wrong field is not kept), the address and why."""
+    conn, now = uow.conn, uow.now
     typed = (email or "").strip().lower()[:254]
     who = typed if "@" in typed and not any(ch.isspace() for ch in typed) else "(neplatný e-mail)"
-    store.add_audit(session, now, who, "login_failed", {"address": address, "reason": reason})
+    store.add_audit(conn, now, who, "login_failed", {"address": address, "reason": reason})
 
 
 def _password_matches(account, password) -> bool:
@@ -190,22 +195,23 @@ def _password_matches(account, password) -> bool:
         return False
 
 
-def current(session, session_id, now):
+def current(uow, session_id):
     """``(account, session)`` of a live session, its idle time reset; None when there is none."""
+    conn, now = uow.conn, uow.now
     if not session_id:
         return None
-    found = store.get_session(session, _hash(session_id))
+    found = store.get_session(conn, _hash(session_id))
     if found is None:
         return None
-    account = store.get_account(session, account_id=found["account_id"])
+    account = store.get_account(conn, account_id=found["account_id"])
     if not domain.session_alive(found, now) or not account["active"]:
-        store.delete_sessions(session, id_hash=found["id_hash"])
+        store.delete_sessions(conn, id_hash=found["id_hash"])
         return None
-    store.update_session(session, found["id_hash"], {"last_seen_at": now})
+    store.update_session(conn, found["id_hash"], {"last_seen_at": now})
     return account, found
 
 
-def second_factor(session, session_id, code, now, address):
+def second_factor(uow, session_id, code, address):
     """Complete a login with a TOTP code: True; a wrong code is counted and answers False.
 
     Wrong codes are counted per account (``code:<email>``, which a correct password does not
@@ -213,43 +219,44 @@ def second_factor(session, session_id, code, now, address):
     ``CODE_FAILURES_ALLOWED`` the account's second factor is locked (``CodeLocked``), past
     ``CODE_FAILURES_PER_LOGIN`` this login's session ends. A code is accepted once:
     its time step must be later than the one used last."""
+    conn, now = uow.conn, uow.now
     id_hash = _hash(session_id)
-    found = store.get_session(session, id_hash)
-    account = store.get_account(session, account_id=found["account_id"])
+    found = store.get_session(conn, id_hash)
+    account = store.get_account(conn, account_id=found["account_id"])
     account_key, login_key = f"code:{account['email']}", f"code-login:{id_hash}"
     since = now - domain.FAILURE_WINDOW
-    if store.failures_since(session, account_key, since) >= domain.CODE_FAILURES_ALLOWED:
+    if store.failures_since(conn, account_key, since) >= domain.CODE_FAILURES_ALLOWED:
         raise CodeLocked()
     step = domain.code_step(account["totp_secret"], code, now, account["totp_last_step"])
-    if step is not None and not store.use_code_step(session, account["id"], step):
+    if step is not None and not store.use_code_step(conn, account["id"], step):
         raise CodeUsed()  # another login used this code a moment ago
     if step is None:
         if domain.code_used(account["totp_secret"], code, now, account["totp_last_step"]):
             raise CodeUsed()
         for key in (account_key, login_key):
-            store.add_failure(session, key, now)
-        failed_login(session, account["email"], address, "wrong_code", now)
-        if store.failures_since(session, login_key, since) >= domain.CODE_FAILURES_PER_LOGIN:
-            store.delete_sessions(session, id_hash=id_hash)
+            store.add_failure(conn, key, now)
+        failed_login(uow, account["email"], address, "wrong_code")
+        if store.failures_since(conn, login_key, since) >= domain.CODE_FAILURES_PER_LOGIN:
+            store.delete_sessions(conn, id_hash=id_hash)
         return False
-    store.forget_failures(session, account_key)
-    store.forget_failures(session, login_key)
-    store.update_session(session, id_hash, {"second_factor_due": False})
+    store.forget_failures(conn, account_key)
+    store.forget_failures(conn, login_key)
+    store.update_session(conn, id_hash, {"second_factor_due": False})
     return True
 
 
-def complete_login(database, account, session_id, code, address, now):
+def complete_login(database, clock, account, session_id, code, address):
     """The second factor of ``account``'s login by the code form. A wrong code raises
     ``LoginRefused`` once it is counted, or ``LoginEnded`` when it ended the login; a locked
     second factor raises ``CodeLocked`` once it is recorded (``code_locked``) in a transaction of
     its own (``second_factor``'s rolled back); a code used before ``CodeUsed``."""
     try:
-        with database.transaction() as tx:
-            passed = second_factor(tx, session_id, code, now, address)
-            ended = not passed and current(tx, session_id, now) is None
+        with unit_of_work(database, clock) as uow:
+            passed = second_factor(uow, session_id, code, address)
+            ended = not passed and current(uow, session_id) is None
     except CodeLocked:
-        with database.transaction() as tx:
-            failed_login(tx, account["email"], address, "code_locked", now)
+        with unit_of_work(database, clock) as uow:
+            failed_login(uow, account["email"], address, "code_locked")
         raise
     if ended:
         raise LoginEnded()
@@ -265,142 +272,148 @@ def totp_uri(secret, email) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="SMOPK konzole")
 
 
-def pending_totp_secret(session, account) -> str:
+def pending_totp_secret(conn, account) -> str:
     """The secret the account is setting up its second factor with: the one made for it before,
     until a code made with it is right (a reload shows the same QR code), else a new one."""
-    secret = store.get_account(session, account_id=account["id"])["pending_totp_secret"]
+    secret = store.get_account(conn, account_id=account["id"])["pending_totp_secret"]
     if secret is None:
         secret = new_totp_secret()
-        store.update_account(session, account["id"], {"pending_totp_secret": secret})
+        store.update_account(conn, account["id"], {"pending_totp_secret": secret})
     return secret
 
 
-def enable_totp(session, account, code, now, session_id=None):
+def enable_totp(uow, account, code, session_id=None):
     """Keep the pending secret as the account's second factor once a code made with it is right;
     that code is used (it logs in nowhere else). With ``session_id``, the login waiting for its
     second factor is complete too."""
-    secret = store.get_account(session, account_id=account["id"])["pending_totp_secret"]
+    conn, now = uow.conn, uow.now
+    secret = store.get_account(conn, account_id=account["id"])["pending_totp_secret"]
     step = domain.code_step(secret, code, now)
     if secret is None or step is None:
         raise ValidationError({"code": "Kód nesouhlasí. Zkontrolujte čas v telefonu a zadejte nový kód."})
-    store.update_account(session, account["id"], {"totp_secret": secret, "pending_totp_secret": None,
-                                                  "totp_last_step": step, "totp_required": False})
+    store.update_account(conn, account["id"], {"totp_secret": secret, "pending_totp_secret": None,
+                                               "totp_last_step": step, "totp_required": False})
     if session_id is not None:
-        store.update_session(session, _hash(session_id), {"second_factor_due": False})
-    audit(session, account, "totp_enabled", {}, now)
+        store.update_session(conn, _hash(session_id), {"second_factor_due": False})
+    audit(uow, account, "totp_enabled", {})
 
 
-def change_password(session, account, old, new, now, session_id=None):
+def change_password(uow, account, old, new, session_id=None):
     """The account's own new password; every other session of the account ends (the one
     ``session_id`` names, where the change was made, stays)."""
+    conn = uow.conn
     if not _password_matches(account, old):
         raise ValidationError({"old_password": "Současné heslo nesouhlasí."})
     domain.check_new_password(new or "", account["email"])
     if new == old:
         raise ValidationError({"password": "Nové heslo musí být jiné než dosavadní."})
-    store.update_account(session, account["id"], {"password_hash": HASHER.hash(new), "must_change_password": False})
-    ended = store.delete_sessions(session, account_id=account["id"],
+    store.update_account(conn, account["id"], {"password_hash": HASHER.hash(new), "must_change_password": False})
+    ended = store.delete_sessions(conn, account_id=account["id"],
                                   keep=_hash(session_id) if session_id else None)
-    audit(session, account, "password_changed", {"sessions_ended": ended}, now)
+    audit(uow, account, "password_changed", {"sessions_ended": ended})
 
 
-def log_out(session, session_id):
-    store.delete_sessions(session, id_hash=_hash(session_id))
+def log_out(conn, session_id):
+    store.delete_sessions(conn, id_hash=_hash(session_id))
 
 
-def log_out_everywhere(session, account, now):
-    audit(session, account, "logged_out_everywhere", {}, now)
-    return store.delete_sessions(session, account_id=account["id"])
+def log_out_everywhere(uow, account):
+    audit(uow, account, "logged_out_everywhere", {})
+    return store.delete_sessions(uow.conn, account_id=account["id"])
 
 
 # An administrator's changes to other accounts (the accounts page; tools/staff_user.py from a shell).
 # ``admin`` is whoever acts: an account, or ``{"id": None, "email": "..."}`` for the command line.
 
-def _target(session, account_id):
-    target = store.get_account(session, account_id=account_id)
+def _target(conn, account_id):
+    target = store.get_account(conn, account_id=account_id)
     if target is None:
         raise NotFound("account_not_found", "Takový účet neexistuje.")
     return target
 
 
-def keeps_an_administrator(session, target, role_after, active_after):
+def keeps_an_administrator(conn, target, role_after, active_after):
     """Refuse to leave no active administrator: the last one cannot be disabled or demoted."""
     if target["role"] == domain.StaffRole.ADMIN and target["active"] \
             and (role_after != domain.StaffRole.ADMIN or not active_after) \
-            and store.count_active_admins(session) <= 1:
+            and store.count_active_admins(conn) <= 1:
         raise LastAdministrator()
 
 
-def set_active(session, admin, account_id, active, now):
+def set_active(uow, admin, account_id, active):
     """Disable an account (it cannot log in, its sessions end at once) or enable it again.
     Returns the account as it was."""
-    target = _target(session, account_id)
+    conn = uow.conn
+    target = _target(conn, account_id)
     if bool(target["active"]) == bool(active):
         return target
-    keeps_an_administrator(session, target, target["role"], active)
-    store.update_account(session, target["id"], {"active": bool(active)})
-    ended = 0 if active else store.delete_sessions(session, account_id=target["id"])
-    audit(session, admin, "account_enabled" if active else "account_disabled",
-          {"email": target["email"], "sessions_ended": ended}, now)
+    keeps_an_administrator(conn, target, target["role"], active)
+    store.update_account(conn, target["id"], {"active": bool(active)})
+    ended = 0 if active else store.delete_sessions(conn, account_id=target["id"])
+    audit(uow, admin, "account_enabled" if active else "account_disabled",
+          {"email": target["email"], "sessions_ended": ended})
     return target
 
 
-def change_role(session, admin, account_id, role, now):
+def change_role(uow, admin, account_id, role):
     """A new role for an account; its sessions end, so that the next login has the new rights
     (and a new administrator sets up the second factor). Returns the account as it was."""
+    conn = uow.conn
     domain.check_role(role)
-    target = _target(session, account_id)
+    target = _target(conn, account_id)
     if target["role"] == role:
         return target
-    keeps_an_administrator(session, target, role, target["active"])
-    store.update_account(session, target["id"], {"role": role})
-    ended = store.delete_sessions(session, account_id=target["id"])
-    audit(session, admin, "role_changed", {"email": target["email"], "role": role,
-                                           "previous_role": target["role"], "sessions_ended": ended}, now)
+    keeps_an_administrator(conn, target, role, target["active"])
+    store.update_account(conn, target["id"], {"role": role})
+    ended = store.delete_sessions(conn, account_id=target["id"])
+    audit(uow, admin, "role_changed", {"email": target["email"], "role": role,
+                                       "previous_role": target["role"], "sessions_ended": ended})
     return target
 
 
-def reset_password(session, admin, account_id, now):
+def reset_password(uow, admin, account_id):
     """A new one-time password for someone who forgot theirs: to be changed at the next login;
     every session of the account ends. Returns ``(account, password)``."""
-    target = _target(session, account_id)
+    conn = uow.conn
+    target = _target(conn, account_id)
     if admin.get("id") == target["id"]:
         raise Conflict("own_account", "Vlastní heslo si změníte na stránce Heslo.")
     password = one_time_password()
-    store.update_account(session, target["id"], {"password_hash": HASHER.hash(password),
-                                                 "must_change_password": True})
-    ended = store.delete_sessions(session, account_id=target["id"])
-    audit(session, admin, "password_reset", {"email": target["email"], "sessions_ended": ended}, now)
+    store.update_account(conn, target["id"], {"password_hash": HASHER.hash(password),
+                                              "must_change_password": True})
+    ended = store.delete_sessions(conn, account_id=target["id"])
+    audit(uow, admin, "password_reset", {"email": target["email"], "sessions_ended": ended})
     return target, password
 
 
-def reset_second_factor(session, admin, account_id, now):
+def reset_second_factor(uow, admin, account_id):
     """Forget the account's second factor (a phone lost or replaced): every session of the
     account ends, and the person sets up a new one at the next login. Returns the account as it was."""
-    target = _target(session, account_id)
+    conn = uow.conn
+    target = _target(conn, account_id)
     if admin.get("id") == target["id"]:
         raise Conflict("own_account", "Vlastní druhý faktor nezrušíte: požádejte jiného správce.")
-    store.update_account(session, target["id"], {"totp_secret": None, "pending_totp_secret": None,
-                                                 "totp_last_step": None, "totp_required": True})
-    store.forget_failures(session, f"code:{target['email']}")
-    ended = store.delete_sessions(session, account_id=target["id"])
-    audit(session, admin, "totp_reset", {"email": target["email"], "sessions_ended": ended}, now)
+    store.update_account(conn, target["id"], {"totp_secret": None, "pending_totp_secret": None,
+                                              "totp_last_step": None, "totp_required": True})
+    store.forget_failures(conn, f"code:{target['email']}")
+    ended = store.delete_sessions(conn, account_id=target["id"])
+    audit(uow, admin, "totp_reset", {"email": target["email"], "sessions_ended": ended})
     return target
 
 
-def audit(session, account, action, details, now):
+def audit(uow, account, action, details):
     """Record who did what and when."""
-    store.add_audit(session, now, account["email"], action, details)
+    store.add_audit(uow.conn, uow.now, account["email"], action, details)
 
 
-def audit_page(session, filters, number):
+def audit_page(conn, filters, number):
     """One page of the audit log under ``filters``, newest first: ``(entries, total, pages,
     number, actions)``, ``number`` kept within the pages, ``actions`` those the log holds."""
-    total = store.count_audit(session, **filters)
+    total = store.count_audit(conn, **filters)
     pages, number = domain.audit_pages(total, number)
-    entries = store.list_audit(session, limit=domain.AUDIT_PER_PAGE, offset=(number - 1) * domain.AUDIT_PER_PAGE,
+    entries = store.list_audit(conn, limit=domain.AUDIT_PER_PAGE, offset=(number - 1) * domain.AUDIT_PER_PAGE,
                                **filters)
-    return entries, total, pages, number, store.audit_actions(session)
+    return entries, total, pages, number, store.audit_actions(conn)
 
 
 def audit_chunks(database, filters, size):

@@ -31,6 +31,7 @@ from services.common import czech
 from services.common.answers import answer_text
 from services.common.errors import ServiceError, outage
 from services.common.payment import payment_state
+from services.common.unit_of_work import unit_of_work
 from services.common.web import PagesApp
 
 from . import domain, usecases
@@ -234,9 +235,13 @@ class Pages:
     its status region (``role="status"``).
 """
 
+    def _uow(self):
+        """One call's transaction and the moment of the call (the console has no outbox)."""
+        return unit_of_work(self.db, self.clock)
+
     def _admit(self, request, url, right):
-        with self.db.transaction() as tx:
-            found = usecases.current(tx, request.cookies.get(SESSION_COOKIE), self.clock())
+        with self._uow() as uow:
+            found = usecases.current(uow, request.cookies.get(SESSION_COOKIE))
         if found is None:
             return redirect(f"/prihlaseni?dal={quote(request.full_path.rstrip('?'), safe='/')}", code=303)
         account, login = found

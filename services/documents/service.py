@@ -14,6 +14,7 @@ from services.common.errors import EXPECTED, ValidationError
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.rpc import RpcClient, rpc
+from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import LIVE, InvoiceKind, RegistrationStatus
 
 from . import certificates, charts, collation, domain, render, store
@@ -125,7 +126,7 @@ class DocumentsService(HealthCheck):
         registration = self.registrations.get_registration(registration_id)
         event = registration["event"]
         certificates.check_certificate_due(registration, event)
-        certificate, _existed = certificates.issue(self.db, registration["id"], self.clock(),
+        certificate, _existed = certificates.issue(self.db, self.clock, registration["id"],
                                                    domain.register_entry(registration, event))
         return self._certificate_pdf(registration, event, certificate, duplicate_on=None)
 
@@ -136,8 +137,13 @@ class DocumentsService(HealthCheck):
         registration = self.registrations.get_registration(registration_id)
         event = registration["event"]
         certificates.check_certificate_due(registration, event)
-        certificate = certificates.issue_duplicate(self.db, registration["id"], self.clock())
+        with self._uow() as uow:
+            certificate = certificates.issue_duplicate(uow, registration["id"])
         return self._certificate_pdf(registration, event, certificate, duplicate_on=certificate["duplicate_issued_at"])
+
+    def _uow(self):
+        """One call's transaction and the moment of the call (this service has no outbox)."""
+        return unit_of_work(self.db, self.clock)
 
     def _certificate_pdf(self, registration, event, certificate, duplicate_on):
         """The certificate's PDF, with the QR code and short address of its verification page, sealed
@@ -160,7 +166,9 @@ class DocumentsService(HealthCheck):
         initials; with ``holder_name``, whether that is the holder's name (``domain.public_view``).
         NotFound ``certificate_not_found`` for a number never issued. Reads only."""
         typed = None if holder_name is None else str(holder_name)[:200]
-        return domain.public_view(certificates.find(self.db, str(number)), typed)
+        with self.db.transaction() as tx:
+            found = certificates.find(tx, str(number))
+        return domain.public_view(found, typed)
 
     @rpc
     def seal_status(self):
@@ -173,15 +181,16 @@ class DocumentsService(HealthCheck):
         """A person's erasure (``tools.personal_data.erase_person``): the register forgets the
         holder's name on their certificates; the number, dates and programme stay."""
         ids = sorted({int(i) for i in registration_ids})
-        return {"holders_erased": certificates.erase_holders(self.db, self.clock(), registration_ids=ids)}
+        with self._uow() as uow:
+            return {"holders_erased": certificates.erase_holders(uow, registration_ids=ids)}
 
     @timer(interval=RETENTION_SECONDS)
     def forget_old_holders(self):
         """Retention: certificates issued CERTIFICATES_KEEP_YEARS ago lose their holder's name in the
         register. One conditional update: a second run, or a second replica, finds nothing more."""
-        now = self.clock()
-        erased = certificates.erase_holders(
-            self.db, now, issued_before=domain.holders_kept_since(now, self.settings.certificates_keep_years))
+        with self._uow() as uow:
+            erased = certificates.erase_holders(
+                uow, issued_before=domain.holders_kept_since(uow.now, self.settings.certificates_keep_years))
         if erased:
             log.info("retention: %d certificate holders forgotten", erased)
 

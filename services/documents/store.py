@@ -41,38 +41,38 @@ certificate_counters = Table(
 )
 
 
-def get_certificate(session, registration_id):
-    return session.execute(
+def get_certificate(conn, registration_id):
+    return conn.execute(
         select(certificates).where(certificates.c.registration_id == registration_id)
     ).mappings().first()
 
 
-def next_number(session, year) -> int:
-    return numbering.next_number(session, certificate_counters, "year", year)
+def next_number(conn, year) -> int:
+    return numbering.next_number(conn, certificate_counters, "year", year)
 
 
-def add_certificate(session, registration_id, year, number, issued_at, entry=None):
-    session.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
-                                                 issued_at=issued_at, copies=0, **(entry or {})))
-    return get_certificate(session, registration_id)
+def add_certificate(conn, registration_id, year, number, issued_at, entry=None):
+    conn.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
+                                              issued_at=issued_at, copies=0, **(entry or {})))
+    return get_certificate(conn, registration_id)
 
 
-def get_by_number(session, year, number):
-    return session.execute(
+def get_by_number(conn, year, number):
+    return conn.execute(
         select(certificates).where(certificates.c.year == year, certificates.c.number == number)
     ).mappings().first()
 
 
-def keep_entry(session, registration_id, entry):
+def keep_entry(conn, registration_id, entry):
     """The register's entry of a certificate issued before the register kept one; never of a
     holder erased since."""
-    session.execute(update(certificates).where(certificates.c.registration_id == registration_id,
-                                               certificates.c.programme.is_(None),
-                                               certificates.c.holder_erased_at.is_(None)).values(**entry))
-    return get_certificate(session, registration_id)
+    conn.execute(update(certificates).where(certificates.c.registration_id == registration_id,
+                                            certificates.c.programme.is_(None),
+                                            certificates.c.holder_erased_at.is_(None)).values(**entry))
+    return get_certificate(conn, registration_id)
 
 
-def erase_holders(session, now, registration_ids=None, issued_before=None):
+def erase_holders(conn, now, registration_ids=None, issued_before=None):
     """Empty the holder's name from the register's entries of these registrations, or of every
     certificate issued before ``issued_before``; the number, dates and programme stay, and an entry
     once emptied is never filled again. Returns how many entries were emptied."""
@@ -81,19 +81,19 @@ def erase_holders(session, now, registration_ids=None, issued_before=None):
         query = query.where(certificates.c.registration_id.in_(list(registration_ids)))
     if issued_before is not None:
         query = query.where(certificates.c.issued_at < issued_before)
-    return session.execute(query.values(holder_first_name=None, holder_last_name=None,
-                                        holder_erased_at=now)).rowcount
+    return conn.execute(query.values(holder_first_name=None, holder_last_name=None,
+                                     holder_erased_at=now)).rowcount
 
 
-def count_copy(session, registration_id, now):
-    session.execute(update(certificates).where(certificates.c.registration_id == registration_id)
-                    .values(copies=certificates.c.copies + 1, duplicate_issued_at=now))
-    return get_certificate(session, registration_id)
+def count_copy(conn, registration_id, now):
+    conn.execute(update(certificates).where(certificates.c.registration_id == registration_id)
+                 .values(copies=certificates.c.copies + 1, duplicate_issued_at=now))
+    return get_certificate(conn, registration_id)
 
 
-def certificates_of(session, registration_ids):
+def certificates_of(conn, registration_ids):
     """The certificates issued for these registrations, in one query."""
     if not registration_ids:
         return []
-    return session.execute(select(certificates).where(certificates.c.registration_id.in_(list(registration_ids)))
-                           .order_by(certificates.c.registration_id)).mappings().all()
+    return conn.execute(select(certificates).where(certificates.c.registration_id.in_(list(registration_ids)))
+                        .order_by(certificates.c.registration_id)).mappings().all()

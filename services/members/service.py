@@ -14,6 +14,7 @@ from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import rpc
+from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import LookupStatus
 
 from . import domain, store, usecases
@@ -74,15 +75,15 @@ class MembersService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def upsert_organisation(self, data):
         request = organisation_in.load_or_raise(data)
-        with self.db.transaction() as tx:
-            organisation, _ = usecases.upsert_organisation(tx, self.outbox, request)
+        with self._uow() as uow:
+            organisation, _ = usecases.upsert_organisation(uow, request)
         return organisation_out.dump(organisation)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_organisation(self, ico, changes):
         request = organisation_changes_in.load_or_raise(changes)
-        with self.db.transaction() as tx:
-            return organisation_out.dump(usecases.update_organisation(tx, self.outbox, _ico(ico), request))
+        with self._uow() as uow:
+            return organisation_out.dump(usecases.update_organisation(uow, _ico(ico), request))
 
     @rpc(expected_exceptions=EXPECTED)
     def edit_organisation(self, ico, changes):
@@ -91,8 +92,8 @@ class MembersService(HealthCheck):
         day; see ``domain.set_membership``). Returns the organisation and ``changed``, the Czech
         names of what changed (empty: nothing was written)."""
         request = organisation_edit_in.load_or_raise(changes)
-        with self.db.transaction() as tx:
-            organisation, changed = usecases.edit_organisation(tx, self.outbox, _ico(ico), request, self._today())
+        with self._uow() as uow:
+            organisation, changed = usecases.edit_organisation(uow, _ico(ico), request, self._today())
         return {"organisation": organisation_out.dump(organisation),
                 "changed": [domain.column_label(field) for field in changed]}
 
@@ -113,8 +114,8 @@ class MembersService(HealthCheck):
         Returns counts and the bad rows with their line numbers and reasons; ``dry_run`` only
         counts (nothing written). A text with garbled characters (U+FFFD, C1 controls) is
         refused whole (``ValidationError`` naming the line)."""
-        with self.db.transaction() as tx:
-            return usecases.import_csv(tx, self.outbox, str(text), _load_register_row, dry_run=bool(dry_run))
+        with self._uow() as uow:
+            return usecases.import_csv(uow, str(text), _load_register_row, dry_run=bool(dry_run))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_organisation(self, ico):
@@ -133,8 +134,8 @@ class MembersService(HealthCheck):
         ``status`` is found, not_found or unavailable (with a Czech ``message``); when ARES does
         not answer, an older kept answer is given rather than none."""
         ico = _ico(ico)
-        with self.db.transaction() as tx:
-            known, kept = usecases.known_lookup(tx, ico, self.clock())
+        with self._uow() as uow:
+            known, kept = usecases.known_lookup(uow, ico)
         if known is not None:
             return known
         try:
@@ -143,8 +144,8 @@ class MembersService(HealthCheck):
             if kept is not None and kept["found"]:
                 return domain.ares_lookup_answer(ico, kept)
             return domain.lookup_answer(ico, LookupStatus.UNAVAILABLE, message=f"{error} Vyplňte prosím údaje sami.")
-        with self.db.transaction() as tx:
-            return usecases.remember_ares(tx, ico, subject, self.clock())
+        with self._uow() as uow:
+            return usecases.remember_ares(uow, ico, subject)
 
     @rpc(expected_exceptions=EXPECTED)
     def is_member(self, ico, on_date=None):
@@ -163,14 +164,18 @@ class MembersService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def end_membership(self, ico, on_date):
-        with self.db.transaction() as tx:
-            organisation = usecases.end_membership(tx, self.outbox, _ico(ico), _date(on_date, "on_date"))
+        with self._uow() as uow:
+            organisation = usecases.end_membership(uow, _ico(ico), _date(on_date, "on_date"))
         return organisation_out.dump(organisation)
 
     @rpc
     def kinds(self):
         """The kinds of organisation the register knows, for the console's form."""
         return list(KINDS)
+
+    def _uow(self):
+        """One call's transaction with the members' outbox and the moment of the call."""
+        return unit_of_work(self.db, self.clock, self.outbox)
 
     def _today(self):
         return local(self.clock()).date()
@@ -190,9 +195,9 @@ class MembersService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def add_contact(self, ico, data):
         request = contact_in.load_or_raise(data)
-        with self.db.transaction() as tx:
-            contact = usecases.add_contact(tx, _ico(ico), request, self.clock())
-            return contact_out.dump(dict(contact, organisation_name=usecases.get_organisation(tx, ico)["name"]))
+        with self._uow() as uow:
+            contact = usecases.add_contact(uow, _ico(ico), request)
+            return contact_out.dump(dict(contact, organisation_name=usecases.get_organisation(uow.conn, ico)["name"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, ico):

@@ -72,51 +72,51 @@ outbox = outbox_table(metadata)
 ORGANISATION_FIELDS = ("ico", "name", "kind", "district", "address", "email", "phone", "dic", "billing_email")
 
 
-def get_organisation(session, ico):
+def get_organisation(conn, ico):
     """The organisation as a dict with its ``periods``, or None."""
-    row = session.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
+    row = conn.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
     if row is None:
         return None
-    return dict({field: row[field] for field in ORGANISATION_FIELDS}, periods=get_periods(session, ico))
+    return dict({field: row[field] for field in ORGANISATION_FIELDS}, periods=get_periods(conn, ico))
 
 
-def get_periods(session, ico):
-    rows = session.execute(
+def get_periods(conn, ico):
+    rows = conn.execute(
         select(memberships.c.valid_from, memberships.c.valid_to)
         .where(memberships.c.ico == ico).order_by(memberships.c.valid_from)
     ).all()
     return [{"from": row.valid_from, "to": row.valid_to} for row in rows]
 
 
-def all_organisations(session):
+def all_organisations(conn):
     """Every organisation with its periods, by name."""
     periods = {}
-    for row in session.execute(select(memberships).order_by(memberships.c.valid_from)):
+    for row in conn.execute(select(memberships).order_by(memberships.c.valid_from)):
         periods.setdefault(row.ico, []).append({"from": row.valid_from, "to": row.valid_to})
-    rows = session.execute(select(organisations).order_by(organisations.c.name_folded)).mappings()
+    rows = conn.execute(select(organisations).order_by(organisations.c.name_folded)).mappings()
     return [dict({f: row[f] for f in ORGANISATION_FIELDS}, periods=periods.get(row["ico"], [])) for row in rows]
 
 
-def save_organisation(session, data, name_folded):
+def save_organisation(conn, data, name_folded):
     """Insert or update the organisation's own fields; True when it is new."""
     now = utcnow()
     values = {field: data.get(field) for field in ORGANISATION_FIELDS}
     values.update(name_folded=name_folded, updated_at=now)
-    exists = session.execute(select(organisations.c.ico).where(organisations.c.ico == data["ico"])).first()
+    exists = conn.execute(select(organisations.c.ico).where(organisations.c.ico == data["ico"])).first()
     if exists:
-        session.execute(organisations.update().where(organisations.c.ico == data["ico"]).values(**values))
+        conn.execute(organisations.update().where(organisations.c.ico == data["ico"]).values(**values))
         return False
-    session.execute(organisations.insert().values(created_at=now, **values))
+    conn.execute(organisations.insert().values(created_at=now, **values))
     return True
 
 
-def replace_periods(session, ico, periods):
-    session.execute(delete(memberships).where(memberships.c.ico == ico))
+def replace_periods(conn, ico, periods):
+    conn.execute(delete(memberships).where(memberships.c.ico == ico))
     for period in periods:
-        session.execute(memberships.insert().values(ico=ico, valid_from=period["from"], valid_to=period["to"]))
+        conn.execute(memberships.insert().values(ico=ico, valid_from=period["from"], valid_to=period["to"]))
 
 
-def find_organisations(session, words, ico_prefix, limit):
+def find_organisations(conn, words, ico_prefix, limit):
     """Organisations whose folded name has a word starting with each of ``words``, or whose IČO
     starts with ``ico_prefix``; by name."""
     query = select(organisations.c.ico)
@@ -129,62 +129,62 @@ def find_organisations(session, words, ico_prefix, limit):
             organisations.c.name_folded.like("% " + pattern + "%", escape="\\"),
             organisations.c.name_folded.like("%-" + pattern + "%", escape="\\"),
         ))
-    icos = session.scalars(query.order_by(organisations.c.name_folded).limit(limit)).all()
-    return [get_organisation(session, ico) for ico in icos]
+    icos = conn.scalars(query.order_by(organisations.c.name_folded).limit(limit)).all()
+    return [get_organisation(conn, ico) for ico in icos]
 
 
 def _escape(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def add_contact(session, values):
-    return session.execute(contacts.insert().values(**values)).inserted_primary_key[0]
+def add_contact(conn, values):
+    return conn.execute(contacts.insert().values(**values)).inserted_primary_key[0]
 
 
 CONTACT_FIELDS = ("first_name", "last_name", "role", "email", "phone", "wants_announcements")
 
 
-def update_contact(session, contact_id, values):
-    session.execute(contacts.update().where(contacts.c.id == contact_id).values(**values))
+def update_contact(conn, contact_id, values):
+    conn.execute(contacts.update().where(contacts.c.id == contact_id).values(**values))
 
 
-def get_contact(session, contact_id):
-    return session.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+def get_contact(conn, contact_id):
+    return conn.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
 
 
-def list_contacts(session, ico=None, email_key=None):
+def list_contacts(conn, ico=None, email_key=None):
     query = select(contacts)
     if ico is not None:
         query = query.where(contacts.c.ico == ico)
     if email_key is not None:
         query = query.where(contacts.c.email_key == email_key)
-    return session.execute(query.order_by(contacts.c.last_name, contacts.c.first_name, contacts.c.id)).mappings().all()
+    return conn.execute(query.order_by(contacts.c.last_name, contacts.c.first_name, contacts.c.id)).mappings().all()
 
 
-def delete_contacts(session, contact_ids):
-    return session.execute(delete(contacts).where(contacts.c.id.in_(contact_ids))).rowcount
+def delete_contacts(conn, contact_ids):
+    return conn.execute(delete(contacts).where(contacts.c.id.in_(contact_ids))).rowcount
 
 
 ARES_FIELDS = ("name", "address", "dic", "district", "kind")
 
 
-def get_ares_lookup(session, ico):
-    row = session.execute(select(ares_lookups).where(ares_lookups.c.ico == ico)).mappings().first()
+def get_ares_lookup(conn, ico):
+    row = conn.execute(select(ares_lookups).where(ares_lookups.c.ico == ico)).mappings().first()
     return dict(row) if row is not None else None
 
 
-def save_ares_lookup(session, ico, subject, fetched_at):
+def save_ares_lookup(conn, ico, subject, fetched_at):
     """Keep ARES's answer for ``ico``: ``subject`` (its fields) or None for "not found". Two
     lookups of one IČO at once both write; the later one wins, neither fails."""
     values = {"found": subject is not None, "fetched_at": fetched_at,
               **{field: (subject or {}).get(field) for field in ARES_FIELDS}}
-    dialect = session.dialect.name
+    dialect = conn.dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(ares_lookups).values(ico=ico, **values)
-                    .on_conflict_do_update(index_elements=[ares_lookups.c.ico], set_=values))
+    conn.execute(insert(ares_lookups).values(ico=ico, **values)
+                 .on_conflict_do_update(index_elements=[ares_lookups.c.ico], set_=values))
 
 
-def set_wants_announcements(session, token, wants):
-    return session.execute(
+def set_wants_announcements(conn, token, wants):
+    return conn.execute(
         contacts.update().where(contacts.c.unsubscribe_token == token).values(wants_announcements=wants)
     ).rowcount

@@ -18,6 +18,7 @@ from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
+from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import EmailKind, EmailStatus, RegistrationStatus
 
 from . import domain, store, usecases
@@ -145,15 +146,14 @@ class NotificationsService(HealthCheck):
         back. Redelivered, each email is already recorded (unique per message and registration,
         or per registration for materials and feedback) and is not queued again."""
         kind = domain.ATTENDEE_FOLLOW_UPS[payload["purpose"]]
-        now = self.clock()
         recipients = payload["recipients"]
-        schedule = domain.announcement_schedule(len(recipients), now, self.settings.announce_per_second)
         queued = 0
-        with self.db.transaction() as tx:
+        with self._uow() as uow:
+            schedule = domain.announcement_schedule(len(recipients), uow.now, self.settings.announce_per_second)
             for recipient, not_before in zip(recipients, schedule, strict=True):
                 message = {"batch_id": payload["batch_id"], "subject": payload.get("subject", ""),
                            "text": payload.get("text", ""), "event": payload["event"], "registration": recipient}
-                if usecases.queue(tx, kind, message, recipient["email"], self._message_id(kind, message), now,
+                if usecases.queue(uow, kind, message, recipient["email"], self._message_id(kind, message),
                                   not_before=not_before) is not None:
                     queued += 1
         log.info("%s for event %s: %d of %d queued", kind, payload["event"]["id"], queued, len(recipients))
@@ -175,15 +175,15 @@ class NotificationsService(HealthCheck):
         values = announcement_in.load_or_raise({"subject": str(subject or "").strip(), "text": str(text or "").strip()})
         subject, text = values["subject"], values["text"]
         recipients = self.members.announcement_recipients(None if audience == "members" else audience)
-        now, announcement_id = self.clock(), str(uuid.uuid4())
-        schedule = domain.announcement_schedule(len(recipients), now, self.settings.announce_per_second)
+        announcement_id = str(uuid.uuid4())
         base_url = self.settings.public_base_url
-        with self.db.transaction() as tx:
+        with self._uow() as uow:
+            schedule = domain.announcement_schedule(len(recipients), uow.now, self.settings.announce_per_second)
             for contact, not_before in zip(recipients, schedule, strict=True):
                 payload = {"announcement_id": announcement_id, "subject": subject, "text": text, "contact": contact,
                            "unsubscribe_url": f"{base_url}/announcements/unsubscribe/{contact['unsubscribe_token']}"}
-                usecases.queue(tx, EmailKind.ANNOUNCEMENT, payload, contact["email"],
-                               self._message_id(EmailKind.ANNOUNCEMENT, payload), now, not_before=not_before)
+                usecases.queue(uow, EmailKind.ANNOUNCEMENT, payload, contact["email"],
+                               self._message_id(EmailKind.ANNOUNCEMENT, payload), not_before=not_before)
         return len(recipients)
 
     @rpc
@@ -272,20 +272,24 @@ class NotificationsService(HealthCheck):
     def _about_registration(self, kind, payload):
         self._queue_and_send(kind, payload, payload["registration"]["email"])
 
+    def _uow(self):
+        """One call's transaction and the moment of the call (this service has no outbox)."""
+        return unit_of_work(self.db, self.clock)
+
     def _message_id(self, kind, payload):
         return message_id_for(domain.dedup_key(kind, payload), self.settings.mail_from)
 
     def _queue_and_send(self, kind, payload, recipient):
-        with self.db.transaction() as tx:
-            message_id = usecases.queue(tx, kind, payload, recipient, self._message_id(kind, payload), self.clock())
+        with self._uow() as uow:
+            message_id = usecases.queue(uow, kind, payload, recipient, self._message_id(kind, payload))
         if message_id is None:
             log.info("%s for %s already queued; redelivery ignored", kind, recipient)
             return
         self._deliver(message_id)
 
     def _deliver(self, message_id):
-        with self.db.transaction() as tx:
-            message = usecases.claim(tx, message_id, self.clock())
+        with self._uow() as uow:
+            message = usecases.claim(uow, message_id)
         if message is None:
             return
         claim_lapses = time.monotonic() + usecases.CLAIM_SECONDS
@@ -323,8 +327,8 @@ class NotificationsService(HealthCheck):
         pause = 0.2
         while True:
             try:
-                with self.db.transaction() as tx:
-                    outcome(tx, now=self.clock())
+                with self._uow() as uow:
+                    outcome(uow)
                 return
             except Exception as error:
                 left = deadline - time.monotonic()

@@ -32,26 +32,26 @@ messages = Table(
 )
 
 
-def add_message(session, values) -> int | None:
+def add_message(conn, values) -> int | None:
     """Queue a message; None when the same message was queued before."""
     try:
-        with session.begin_nested():
-            return session.execute(messages.insert().values(**values)).inserted_primary_key[0]
+        with conn.begin_nested():
+            return conn.execute(messages.insert().values(**values)).inserted_primary_key[0]
     except IntegrityError:
         return None
 
 
-def claim(session, message_id, now, until) -> bool:
+def claim(conn, message_id, now, until) -> bool:
     """Take a message for sending, unless it is sent, failed, or being sent by someone else."""
-    result = session.execute(
+    result = conn.execute(
         update(messages).where(messages.c.id == message_id, *_claimable(now))
         .values(status=EmailStatus.SENDING, claimed_until=until)
     )
     return result.rowcount == 1
 
 
-def due_messages(session, now, limit=50):
-    return session.scalars(
+def due_messages(conn, now, limit=50):
+    return conn.scalars(
         select(messages.c.id).where(*_claimable(now)).order_by(messages.c.id).limit(limit)
     ).all()
 
@@ -69,7 +69,7 @@ def _claimable(now):
     )
 
 
-def facts_since(session, message):
+def facts_since(conn, message):
     """``(kind, event_version)`` of the other messages about the same registration. A restored
     registration (``registration_restored``: staff took a cancellation back, or a payment in time
     brought a released seat back) begins anew: what was said before its latest restoration, such
@@ -77,23 +77,23 @@ def facts_since(session, message):
     if message["registration_id"] is None:
         return []
     about = messages.c.registration_id == message["registration_id"]
-    restored = session.execute(select(func.max(messages.c.id)).where(
+    restored = conn.execute(select(func.max(messages.c.id)).where(
         about, messages.c.kind == EmailKind.REGISTRATION_RESTORED, messages.c.id <= message["id"])).scalar()
     query = select(messages.c.kind, messages.c.event_version).where(about, messages.c.id != message["id"])
     if restored is not None:
         query = query.where(messages.c.id > restored)
-    return session.execute(query).all()
+    return conn.execute(query).all()
 
 
-def get_message(session, message_id):
-    return session.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
+def get_message(conn, message_id):
+    return conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
 
 
-def record_outcome(session, message_id, values):
-    session.execute(update(messages).where(messages.c.id == message_id).values(claimed_until=None, **values))
+def record_outcome(conn, message_id, values):
+    conn.execute(update(messages).where(messages.c.id == message_id).values(claimed_until=None, **values))
 
 
-def list_messages(session, recipient=None, kind=None, status=None, limit=200):
+def list_messages(conn, recipient=None, kind=None, status=None, limit=200):
     query = select(messages)
     if recipient:
         query = query.where(messages.c.recipient == recipient)
@@ -101,42 +101,42 @@ def list_messages(session, recipient=None, kind=None, status=None, limit=200):
         query = query.where(messages.c.kind == kind)
     if status:
         query = query.where(messages.c.status == status)
-    return session.execute(query.order_by(messages.c.id.desc()).limit(limit)).mappings().all()
+    return conn.execute(query.order_by(messages.c.id.desc()).limit(limit)).mappings().all()
 
 
-def requeue(session, message_id) -> bool:
+def requeue(conn, message_id) -> bool:
     """Put a message back in the queue to be sent again now, whatever became of it."""
-    return session.execute(
+    return conn.execute(
         update(messages).where(messages.c.id == message_id)
         .values(status=EmailStatus.QUEUED, next_attempt_at=None, claimed_until=None)
     ).rowcount == 1
 
 
-def count_by_status(session):
-    return dict(session.execute(select(messages.c.status, func.count()).group_by(messages.c.status)).all())
+def count_by_status(conn):
+    return dict(conn.execute(select(messages.c.status, func.count()).group_by(messages.c.status)).all())
 
 
-def count_refused_by_server(session) -> int:
+def count_refused_by_server(conn) -> int:
     """Emails waiting because the server answered 5xx about us (authentication, the sender)."""
-    return session.execute(select(func.count()).select_from(messages).where(
+    return conn.execute(select(func.count()).select_from(messages).where(
         messages.c.status == EmailStatus.AWAITING_RETRY, messages.c.last_error.like("5%"))).scalar_one()
 
 
-def messages_to(session, address):
+def messages_to(conn, address):
     """Every message to ``address`` (compared without case), oldest first."""
-    return session.execute(select(messages).where(func.lower(messages.c.recipient) == address.strip().lower())
-                           .order_by(messages.c.id)).mappings().all()
+    return conn.execute(select(messages).where(func.lower(messages.c.recipient) == address.strip().lower())
+                        .order_by(messages.c.id)).mappings().all()
 
 
-def delete_messages(session, message_ids):
-    return session.execute(messages.delete().where(messages.c.id.in_(message_ids))).rowcount if message_ids else 0
+def delete_messages(conn, message_ids):
+    return conn.execute(messages.delete().where(messages.c.id.in_(message_ids))).rowcount if message_ids else 0
 
 
-def purge_sent_bodies(session, sent_before):
+def purge_sent_bodies(conn, sent_before):
     """Forget what sent emails said (their payload) after their time; the delivery record stays."""
-    return session.execute(update(messages)
-                           .where(messages.c.status == EmailStatus.SENT, messages.c.sent_at < sent_before)
-                           .values(payload=PURGED)).rowcount
+    return conn.execute(update(messages)
+                        .where(messages.c.status == EmailStatus.SENT, messages.c.sent_at < sent_before)
+                        .values(payload=PURGED)).rowcount
 
 
 PURGED = {"purged": True}

@@ -26,6 +26,7 @@ from services.common.outbox import OutboxRelay
 from services.common.payment import requires_payment
 from services.common.rpc import RpcClient, rpc
 from services.common.settings import SettingsProvider
+from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import LookupStatus, PaymentStatus, StatementFormat
 
 from . import domain, isdoc, statements, store, usecases
@@ -94,8 +95,8 @@ class PaymentsService(HealthCheck):
     @event_handler("registrations", "late_payment_refused")
     def on_late_payment_refused(self, payload):
         """A released seat paid in time could not be given back: refund it, with the reason."""
-        with self.db.transaction() as tx:
-            usecases.refuse_late_payment(tx, self.outbox, self.settings, payload, self.clock())
+        with self._uow() as uow:
+            usecases.refuse_late_payment(uow, self.settings, payload)
 
     @event_handler("registrations", "registration_substituted")
     def on_registration_substituted(self, payload):
@@ -120,16 +121,20 @@ class PaymentsService(HealthCheck):
         if (requires_payment(registration) and settings.invoice_mode == domain.InvoiceMode.ON_REGISTRATION
                 and not registration.get("is_member") and registration.get("organisation_ico")):
             customer = self._organisation(registration["organisation_ico"])  # before the transaction
-        with self.db.transaction() as tx:
-            request = usecases.request_payment(tx, self.outbox, settings, payload, after, self.clock(),
+        with self._uow() as uow:
+            request = usecases.request_payment(uow, settings, payload, after,
                                                usecases.organisation_customer(customer, _typed(registration))
                                                if customer else None)
         if request is not None:
             log.info("payment requested for registration %s: VS %s", registration["id"], request["variable_symbol"])
 
     def _cancel(self, payload):
-        with self.db.transaction() as tx:
-            usecases.cancel_registration(tx, self.outbox, self.settings, payload, self.clock())
+        with self._uow() as uow:
+            usecases.cancel_registration(uow, self.settings, payload)
+
+    def _uow(self):
+        """One call's transaction with the payments' outbox and the moment of the call."""
+        return unit_of_work(self.db, self.clock, self.outbox)
 
     def _organisation(self, ico):
         """The organisation as the member register has it; one outside the register as ARES has
@@ -147,8 +152,8 @@ class PaymentsService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def remind_overdue(self):
         """Send the one reminder of every request unpaid after its due date; the timer calls it."""
-        with self.db.transaction() as tx:
-            return usecases.remind_overdue(tx, self.outbox, self.settings, self.clock())
+        with self._uow() as uow:
+            return usecases.remind_overdue(uow, self.settings)
 
     @timer(interval=OVERDUE_POLL_SECONDS)
     def overdue_timer(self):
@@ -203,22 +208,20 @@ class PaymentsService(HealthCheck):
         return self._stage(self._read_statement(data))
 
     def _stage(self, statement):
-        settings, now = self.settings, self.clock()
         try:
-            with self.db.transaction() as tx:
-                usecases.preview_transactions(tx, self.outbox, settings, statement["transactions"],
-                                              statement["format"], now)
+            with self._uow() as uow:
+                usecases.preview_transactions(uow, self.settings, statement["transactions"], statement["format"])
         except usecases.Preview as preview:
             summary = preview.summary
-        with self.db.transaction() as tx:
-            token = usecases.stage_statement(tx, statement, now)
+        with self._uow() as uow:
+            token = usecases.stage_statement(uow, statement)
         return dict(summary, format=statement["format"], statement_id=statement.get("statement_id"), token=token)
 
     @rpc(expected_exceptions=EXPECTED)
     def import_staged(self, token):
         """Import the statement ``stage_statement`` read (once): the summary, as ``import_statement``."""
-        with self.db.transaction() as tx:
-            summary = usecases.import_staged(tx, self.outbox, self.settings, token, self.clock())
+        with self._uow() as uow:
+            summary = usecases.import_staged(uow, self.settings, token)
         log.info("statement %s imported: %s", summary.get("statement_id"), _counts(summary))
         return summary
 
@@ -234,28 +237,28 @@ class PaymentsService(HealthCheck):
         return statement
 
     def _import(self, lines, source):
-        with self.db.transaction() as tx:
-            return usecases.import_transactions(tx, self.outbox, self.settings, lines, source, self.clock())
+        with self._uow() as uow:
+            return usecases.import_transactions(uow, self.settings, lines, source)
 
     @rpc(expected_exceptions=EXPECTED)
     def payment_of(self, registration_id):
-        with self.db.transaction() as tx:
-            request, block, numbers = usecases.payment_of(tx, self.settings, int(registration_id), self.clock())
+        with self._uow() as uow:
+            request, block, numbers = usecases.payment_of(uow, self.settings, int(registration_id))
         return _request_view(request, block, numbers)
 
     @rpc(expected_exceptions=EXPECTED)
     def unpaid(self, event_id=None):
         """What is still owed, by event: every open request."""
-        with self.db.transaction() as tx:
-            rows = usecases.requests_of_event(tx, self.settings, int(event_id) if event_id is not None else None,
-                                              self.clock(), status=PaymentStatus.OPEN)
+        with self._uow() as uow:
+            rows = usecases.requests_of_event(uow, self.settings, int(event_id) if event_id is not None else None,
+                                              status=PaymentStatus.OPEN)
         return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_payments(self, event_id):
         """Every payment request of an event: open, paid and cancelled."""
-        with self.db.transaction() as tx:
-            rows = usecases.requests_of_event(tx, self.settings, int(event_id), self.clock())
+        with self._uow() as uow:
+            rows = usecases.requests_of_event(uow, self.settings, int(event_id))
         return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -267,32 +270,30 @@ class PaymentsService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def overdue(self):
         """Requests unpaid after their due date whose one reminder went out: for staff to call."""
-        with self.db.transaction() as tx:
-            rows = usecases.overdue_requests(tx, self.settings, self.clock())
+        with self._uow() as uow:
+            rows = usecases.overdue_requests(uow, self.settings)
         return [_request_view(*row) for row in rows]
 
     @rpc(expected_exceptions=EXPECTED)
     def match_by_hand(self, transaction_id, variable_symbol):
         values = match_in.load_or_raise({"transaction_id": transaction_id, "variable_symbol": str(variable_symbol)})
-        with self.db.transaction() as tx:
-            line = usecases.match_by_hand(tx, self.outbox, self.settings, values["transaction_id"],
-                                          values["variable_symbol"], self.clock())
+        with self._uow() as uow:
+            line = usecases.match_by_hand(uow, self.settings, values["transaction_id"], values["variable_symbol"])
         return _transaction_view(line)
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve(self, transaction_id, note):
         values = resolve_in.load_or_raise({"transaction_id": transaction_id, "note": note})
-        with self.db.transaction() as tx:
-            return _transaction_view(usecases.resolve(tx, values["transaction_id"], values["note"], self.clock()))
+        with self._uow() as uow:
+            return _transaction_view(usecases.resolve(uow, values["transaction_id"], values["note"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_paid(self, registration_id, how="cash", note=None):
         """Paid in cash at the door (``how="cash"``) or confirmed otherwise by staff (``"hand"``)."""
         values = mark_paid_in.load_or_raise({"registration_id": registration_id, "how": how, "note": note})
-        with self.db.transaction() as tx:
-            request = usecases.mark_paid(tx, self.outbox, self.settings, values["registration_id"], values["how"],
-                                         self.clock(), values["note"])
-            block = usecases.payment_block(tx, self.settings, request, self.clock())
+        with self._uow() as uow:
+            request = usecases.mark_paid(uow, self.settings, values["registration_id"], values["how"], values["note"])
+            block = usecases.payment_block(uow, self.settings, request)
         return _request_view(request, block)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -303,8 +304,8 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             requests = usecases.requests_to_invoice(tx, ids)
         customer = self._customer(requests[0])  # outside a transaction: it may ask ARES
-        with self.db.transaction() as tx:
-            return usecases.issue_invoice_for(tx, self.outbox, self.settings, ids, customer, self.clock())
+        with self._uow() as uow:
+            return usecases.issue_invoice_for(uow, self.settings, ids, customer)
 
     @rpc(expected_exceptions=EXPECTED)
     def request_invoice(self, registration_id):
@@ -312,9 +313,8 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             request = usecases.find_request(tx, int(registration_id))
         customer = self._customer(request) if request is not None else None
-        with self.db.transaction() as tx:
-            return usecases.request_invoice(tx, self.outbox, self.settings, int(registration_id),
-                                            lambda _request: customer, self.clock())
+        with self._uow() as uow:
+            return usecases.request_invoice(uow, self.settings, int(registration_id), lambda _request: customer)
 
     def _customer(self, request):
         organisation = self._organisation(request["organisation_ico"]) if request["organisation_ico"] else None
@@ -324,15 +324,14 @@ class PaymentsService(HealthCheck):
     def cancel_invoice(self, number, reason):
         """Cancel an invoice: a credit note takes back all of it."""
         values = cancel_invoice_in.load_or_raise({"number": str(number), "reason": reason})
-        with self.db.transaction() as tx:
-            return usecases.cancel_invoice(tx, self.outbox, self.settings, values["number"], values["reason"],
-                                           self.clock())
+        with self._uow() as uow:
+            return usecases.cancel_invoice(uow, self.settings, values["number"], values["reason"])
 
     @rpc(expected_exceptions=EXPECTED)
     def list_invoices(self, event_id=None):
         """Invoices and credit notes, newest first, each with whether it is paid (``payment``)."""
-        with self.db.transaction() as tx:
-            rows = usecases.list_invoices(tx, int(event_id) if event_id else None, self.clock())
+        with self._uow() as uow:
+            rows = usecases.list_invoices(uow, int(event_id) if event_id else None)
         return [dict(_invoice_view(row), payment=payment) for row, payment in rows]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -375,8 +374,8 @@ class PaymentsService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def settle_refund(self, refund_id, note="Vráceno převodem"):
-        with self.db.transaction() as tx:
-            refund = usecases.settle_refund(tx, int(refund_id), note, self.clock())
+        with self._uow() as uow:
+            refund = usecases.settle_refund(uow, int(refund_id), note)
         return {"id": refund["id"], "settled_at": refund["settled_at"].isoformat(), "note": refund["note"]}
 
     # Personal data
@@ -390,8 +389,8 @@ class PaymentsService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def erase_person(self, email):
         """Erase the person with ``email`` from this service (see ``usecases.erase_person``)."""
-        with self.db.transaction() as tx:
-            return usecases.erase_person(tx, self.outbox, self.settings, str(email), self.clock())
+        with self._uow() as uow:
+            return usecases.erase_person(uow, self.settings, str(email))
 
     @rpc
     def metrics(self):

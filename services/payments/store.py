@@ -161,62 +161,62 @@ staged_statements = Table(
 outbox = outbox_table(metadata)
 
 
-def next_number(session, name) -> int:
+def next_number(conn, name) -> int:
     """The next number of register ``name`` (see ``services.common.numbering``)."""
-    return numbering.next_number(session, counters, "name", name)
+    return numbering.next_number(conn, counters, "name", name)
 
 
-def _one(session, query):
-    row = session.execute(query).mappings().first()
+def _one(conn, query):
+    row = conn.execute(query).mappings().first()
     return dict(row) if row is not None else None
 
 
-def _all(session, query):
-    return [dict(row) for row in session.execute(query).mappings()]
+def _all(conn, query):
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 # Payment requests
 
-def add_request(session, values) -> dict | None:
+def add_request(conn, values) -> dict | None:
     """The new request; None when the registration has one already (an event handled twice)."""
     try:
-        with session.begin_nested():
-            session.execute(payment_requests.insert().values(**values))
+        with conn.begin_nested():
+            conn.execute(payment_requests.insert().values(**values))
     except IntegrityError:
         return None
-    return get_request(session, registration_id=values["registration_id"])
+    return get_request(conn, registration_id=values["registration_id"])
 
 
-def get_request(session, registration_id=None, request_id=None, lock=False):
+def get_request(conn, registration_id=None, request_id=None, lock=False):
     query = select(payment_requests)
     query = (query.where(payment_requests.c.registration_id == registration_id) if registration_id is not None
              else query.where(payment_requests.c.id == request_id))
-    return _one(session, query.with_for_update() if lock else query)
+    return _one(conn, query.with_for_update() if lock else query)
 
 
-def requests_by_symbols(session, symbols) -> dict:
+def requests_by_symbols(conn, symbols) -> dict:
     """Variable symbol -> the requests it pays (one registration's, or every one on a live
     invoice), for many symbols at once, locked. A request reached by two symbols (its own, and its
     invoice's) is one dict."""
     symbols = sorted(s for s in symbols if s)
     invoice_of, request_ids_of = {}, {}
     for chunk in _chunks(symbols):
-        invoice_of.update(session.execute(select(invoices.c.variable_symbol, invoices.c.id).where(
+        invoice_of.update(conn.execute(select(invoices.c.variable_symbol, invoices.c.id).where(
             invoices.c.variable_symbol.in_(chunk), invoices.c.kind == InvoiceKind.INVOICE,
             invoices.c.cancelled_at.is_(None))).all())
-        for request_id, symbol in session.execute(select(payment_requests.c.id, payment_requests.c.variable_symbol)
-                                                  .where(payment_requests.c.variable_symbol.in_(chunk))):
+        for request_id, symbol in conn.execute(select(payment_requests.c.id, payment_requests.c.variable_symbol)
+                                               .where(payment_requests.c.variable_symbol.in_(chunk))):
             request_ids_of.setdefault(symbol, []).append(request_id)
     on_invoice = {}
     for chunk in _chunks(sorted(invoice_of.values())):
-        for invoice_id, request_id in session.execute(select(invoice_items.c.invoice_id, invoice_items.c.request_id)
-                                                      .where(invoice_items.c.invoice_id.in_(chunk))):
+        for invoice_id, request_id in conn.execute(select(invoice_items.c.invoice_id, invoice_items.c.request_id)
+                                                   .where(invoice_items.c.invoice_id.in_(chunk))):
             on_invoice.setdefault(invoice_id, []).append(request_id)
     for symbol, invoice_id in invoice_of.items():  # an invoice's symbol pays what is on the invoice
         request_ids_of[symbol] = on_invoice.get(invoice_id, [])
     by_id = {}
     for chunk in _chunks(sorted({i for ids in request_ids_of.values() for i in ids})):
-        for row in _all(session, select(payment_requests).where(payment_requests.c.id.in_(chunk))
+        for row in _all(conn, select(payment_requests).where(payment_requests.c.id.in_(chunk))
                         .order_by(payment_requests.c.id).with_for_update()):
             by_id[row["id"]] = row
     # in the order people registered (requests are made as their events arrive, in any order)
@@ -228,56 +228,56 @@ def _chunks(values, size=500):
     return [values[start:start + size] for start in range(0, len(values), size)]
 
 
-def update_requests(session, rows):
+def update_requests(conn, rows):
     """Many requests' payment state in one statement (executemany)."""
     if rows:
-        session.execute(update(payment_requests).where(payment_requests.c.id == bindparam("b_id")).values(
+        conn.execute(update(payment_requests).where(payment_requests.c.id == bindparam("b_id")).values(
             paid_halere=bindparam("b_paid_halere"), status=bindparam("b_status"), paid_at=bindparam("b_paid_at"),
             paid_by=bindparam("b_paid_by")), [{f"b_{key}": value for key, value in row.items()} for row in rows])
 
 
-def requests_of(session, registration_ids, lock=False):
+def requests_of(conn, registration_ids, lock=False):
     query = select(payment_requests).where(payment_requests.c.registration_id.in_(list(registration_ids))) \
         .order_by(payment_requests.c.id)
-    return _all(session, query.with_for_update() if lock else query)
+    return _all(conn, query.with_for_update() if lock else query)
 
 
-def open_requests_for(session, event_id, organisation_ico, lock=False):
+def open_requests_for(conn, event_id, organisation_ico, lock=False):
     query = select(payment_requests).where(
         payment_requests.c.event_id == event_id, payment_requests.c.organisation_ico == organisation_ico,
         payment_requests.c.status == PaymentStatus.OPEN, payment_requests.c.invoice_id.is_(None),
     ).order_by(payment_requests.c.id)
-    return _all(session, query.with_for_update() if lock else query)
+    return _all(conn, query.with_for_update() if lock else query)
 
 
-def update_request(session, request_id, values, **expected) -> bool:
+def update_request(conn, request_id, values, **expected) -> bool:
     conditions = [payment_requests.c.id == request_id]
     conditions += [payment_requests.c[name].is_(None) if value is None else payment_requests.c[name] == value
                    for name, value in expected.items()]
-    return session.execute(update(payment_requests).where(*conditions).values(**values)).rowcount == 1
+    return conn.execute(update(payment_requests).where(*conditions).values(**values)).rowcount == 1
 
 
-def list_requests(session, event_id=None, status=None):
+def list_requests(conn, event_id=None, status=None):
     query = select(payment_requests).order_by(payment_requests.c.event_id, payment_requests.c.registration_id)
     if event_id is not None:
         query = query.where(payment_requests.c.event_id == event_id)
     if status is not None:
         query = query.where(payment_requests.c.status == status)
-    return _all(session, query)
+    return _all(conn, query)
 
 
-def due_for_reminder(session, today, now):
+def due_for_reminder(conn, today, now):
     """Open requests past their due date, not reminded, of events still to come (after the event
     a reminder would ask to cancel what can no longer be cancelled: staff see them in ``overdue``)."""
-    return _all(session, select(payment_requests).where(
+    return _all(conn, select(payment_requests).where(
         payment_requests.c.status == PaymentStatus.OPEN, payment_requests.c.due_on < today,
         payment_requests.c.reminded_at.is_(None), payment_requests.c.event_starts_at > now,
     ).order_by(payment_requests.c.id))
 
 
-def overdue(session, today, now):
+def overdue(conn, today, now):
     """Open requests past their due date whose reminder went out, or whose event has begun."""
-    return _all(session, select(payment_requests).where(
+    return _all(conn, select(payment_requests).where(
         payment_requests.c.status == PaymentStatus.OPEN, payment_requests.c.due_on < today,
         or_(payment_requests.c.reminded_at.is_not(None), payment_requests.c.event_starts_at <= now),
     ).order_by(payment_requests.c.due_on, payment_requests.c.id))
@@ -285,41 +285,41 @@ def overdue(session, today, now):
 
 # Bank lines
 
-def add_transaction(session, values) -> int | None:
+def add_transaction(conn, values) -> int | None:
     """The new line's id; None when the bank's id was imported before."""
     try:
-        with session.begin_nested():
-            return session.execute(transactions.insert().values(**values)).inserted_primary_key[0]
+        with conn.begin_nested():
+            return conn.execute(transactions.insert().values(**values)).inserted_primary_key[0]
     except IntegrityError:
         return None
 
 
-def known_bank_ids(session, bank_ids):
+def known_bank_ids(conn, bank_ids):
     found = set()
     ids = list(bank_ids)
     for start in range(0, len(ids), 500):
-        found.update(session.execute(select(transactions.c.bank_id).where(
+        found.update(conn.execute(select(transactions.c.bank_id).where(
             transactions.c.bank_id.in_(ids[start:start + 500]))).scalars())
     return found
 
 
-def get_transaction(session, transaction_id, lock=False):
+def get_transaction(conn, transaction_id, lock=False):
     query = select(transactions).where(transactions.c.id == transaction_id)
-    return _one(session, query.with_for_update() if lock else query)
+    return _one(conn, query.with_for_update() if lock else query)
 
 
-def update_transaction(session, transaction_id, values):
-    session.execute(update(transactions).where(transactions.c.id == transaction_id).values(**values))
+def update_transaction(conn, transaction_id, values):
+    conn.execute(update(transactions).where(transactions.c.id == transaction_id).values(**values))
 
 
-def unresolved(session):
+def unresolved(conn):
     """Bank lines that wait for a person: not matched exactly and not settled by hand."""
-    return _all(session, select(transactions).where(
+    return _all(conn, select(transactions).where(
         transactions.c.outcome.not_in(SETTLED), transactions.c.resolved_at.is_(None),
     ).order_by(transactions.c.booked_on, transactions.c.id))
 
 
-def original_of_reversal(session, reversal, original_ref=None) -> dict | None:
+def original_of_reversal(conn, reversal, original_ref=None) -> dict | None:
     """The credit a reversal takes back: the line with the bank's reference ``original_ref`` when
     there is one, else money in of the same amount and variable symbol (or, without a symbol, from
     the same account); not taken back before, the latest first; locked."""
@@ -327,7 +327,7 @@ def original_of_reversal(session, reversal, original_ref=None) -> dict | None:
     conditions = [transactions.c.amount_halere == -reversal["amount_halere"], transactions.c.amount_halere > 0,
                   transactions.c.id.not_in(taken_back), transactions.c.currency == reversal["currency"]]
     if original_ref:
-        found = _one(session, select(transactions).where(*conditions, transactions.c.bank_id == original_ref)
+        found = _one(conn, select(transactions).where(*conditions, transactions.c.bank_id == original_ref)
                      .with_for_update())
         if found is not None:
             return found
@@ -337,71 +337,71 @@ def original_of_reversal(session, reversal, original_ref=None) -> dict | None:
         conditions.append(transactions.c.counter_account == reversal["counter_account"])
     else:
         return None
-    return _one(session, select(transactions).where(*conditions)
+    return _one(conn, select(transactions).where(*conditions)
                 .order_by(transactions.c.booked_on.desc(), transactions.c.id.desc()).limit(1).with_for_update())
 
 
-def allocated_by(session, transaction_id) -> dict:
+def allocated_by(conn, transaction_id) -> dict:
     """request id -> what bank line ``transaction_id`` paid it (its allocations, summed)."""
     found = {}
-    for request_id, amount in session.execute(select(allocations.c.request_id, allocations.c.amount_halere)
-                                              .where(allocations.c.transaction_id == transaction_id)):
+    for request_id, amount in conn.execute(select(allocations.c.request_id, allocations.c.amount_halere)
+                                           .where(allocations.c.transaction_id == transaction_id)):
         found[request_id] = found.get(request_id, 0) + amount
     return found
 
 
-def add_transactions(session, rows) -> list[int]:
+def add_transactions(conn, rows) -> list[int]:
     """Insert bank lines in bulk; their ids, in the order given."""
     if not rows:
         return []
-    inserted = session.execute(transactions.insert().returning(transactions.c.id, sort_by_parameter_order=True), rows)
+    inserted = conn.execute(transactions.insert().returning(transactions.c.id, sort_by_parameter_order=True), rows)
     return [row.id for row in inserted]
 
 
-def add_allocations(session, rows):
+def add_allocations(conn, rows):
     if rows:
-        session.execute(allocations.insert(), rows)
+        conn.execute(allocations.insert(), rows)
 
 
 # Invoices
 
-def add_invoice(session, values) -> int:
-    return session.execute(invoices.insert().values(**values)).inserted_primary_key[0]
+def add_invoice(conn, values) -> int:
+    return conn.execute(invoices.insert().values(**values)).inserted_primary_key[0]
 
 
-def add_invoice_items(session, invoice_id, request_ids):
-    session.execute(invoice_items.insert(), [{"invoice_id": invoice_id, "request_id": r} for r in request_ids])
+def add_invoice_items(conn, invoice_id, request_ids):
+    conn.execute(invoice_items.insert(), [{"invoice_id": invoice_id, "request_id": r} for r in request_ids])
 
 
-def get_invoice(session, number=None, invoice_id=None, lock=False):
+def get_invoice(conn, number=None, invoice_id=None, lock=False):
     query = select(invoices)
     query = query.where(invoices.c.number == number) if number is not None else query.where(
         invoices.c.id == invoice_id)
-    return _one(session, query.with_for_update() if lock else query)
+    return _one(conn, query.with_for_update() if lock else query)
 
 
-def invoice_request_ids(session, invoice_id):
-    return list(session.execute(select(invoice_items.c.request_id).where(
+def invoice_request_ids(conn, invoice_id):
+    return list(conn.execute(select(invoice_items.c.request_id).where(
         invoice_items.c.invoice_id == invoice_id).order_by(invoice_items.c.request_id)).scalars())
 
 
-def credited_request_ids(session, invoice_id):
+def credited_request_ids(conn, invoice_id):
     """The requests of invoice ``invoice_id`` that a credit note has taken back already."""
     notes = select(invoices.c.id).where(invoices.c.corrects_id == invoice_id)
-    return set(session.execute(select(invoice_items.c.request_id).where(
+    return set(conn.execute(select(invoice_items.c.request_id).where(
         invoice_items.c.invoice_id.in_(notes))).scalars())
 
 
-def live_group_invoices(session, invoice_ids) -> dict:
+def live_group_invoices(conn, invoice_ids) -> dict:
     """invoice id -> ``(invoice, [the requests it covers])`` for those of ``invoice_ids`` that are
     live invoices (not cancelled, not credit notes): what a payment under their symbol pays."""
     found = {}
     for chunk in _chunks(sorted(set(invoice_ids))):
-        for invoice in _all(session, select(invoices).where(invoices.c.id.in_(chunk),
-                                                            invoices.c.kind == InvoiceKind.INVOICE,
-                                                            invoices.c.cancelled_at.is_(None))):
+        for invoice in _all(conn, select(invoices).where(invoices.c.id.in_(chunk),
+                                                         invoices.c.kind == InvoiceKind.INVOICE,
+                                                         invoices.c.cancelled_at.is_(None))):
             found[invoice["id"]] = (invoice, [])
-        rows = _all(session, select(invoice_items.c.invoice_id.label("on_invoice"), payment_requests)
+        rows = _all(conn, select(invoice_items.c.invoice_id.label("on_invoice"), payment_requests)
                     .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
                     .where(invoice_items.c.invoice_id.in_(chunk)).order_by(payment_requests.c.registration_id))
         for row in rows:
@@ -411,75 +411,75 @@ def live_group_invoices(session, invoice_ids) -> dict:
     return found
 
 
-def list_invoices(session, event_id=None):
+def list_invoices(conn, event_id=None):
     query = select(invoices).order_by(invoices.c.id.desc())
     if event_id is not None:
         query = query.where(invoices.c.event_id == event_id)
-    return _all(session, query)
+    return _all(conn, query)
 
 
-def invoice_request_states(session, invoice_ids) -> dict:
+def invoice_request_states(conn, invoice_ids) -> dict:
     """invoice id -> the requests it covers, as far as says whether it is paid and what is owed:
     ``[{status, paid_at, amount_halere, paid_halere}]``."""
     found = {}
     for chunk in _chunks(sorted(invoice_ids)):
-        rows = session.execute(select(invoice_items.c.invoice_id, payment_requests.c.status, payment_requests.c.paid_at,
-                                      payment_requests.c.amount_halere, payment_requests.c.paid_halere)
-                               .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
-                               .where(invoice_items.c.invoice_id.in_(chunk))).mappings()
+        rows = conn.execute(select(invoice_items.c.invoice_id, payment_requests.c.status, payment_requests.c.paid_at,
+                                   payment_requests.c.amount_halere, payment_requests.c.paid_halere)
+                            .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
+                            .where(invoice_items.c.invoice_id.in_(chunk))).mappings()
         for row in rows:
             found.setdefault(row["invoice_id"], []).append({key: row[key] for key in (
                 "status", "paid_at", "amount_halere", "paid_halere")})
     return found
 
 
-def received(session, since=None, until=None, offset=0, limit=50):
+def received(conn, since=None, until=None, offset=0, limit=50):
     """Money in (credits, cash, payments recorded by hand), newest first, with how many there are."""
     conditions = [transactions.c.amount_halere > 0]
     if since is not None:
         conditions.append(transactions.c.booked_on >= since)
     if until is not None:
         conditions.append(transactions.c.booked_on <= until)
-    total = session.execute(select(func.count()).select_from(transactions).where(*conditions)).scalar_one()
-    rows = _all(session, select(transactions).where(*conditions)
+    total = conn.execute(select(func.count()).select_from(transactions).where(*conditions)).scalar_one()
+    rows = _all(conn, select(transactions).where(*conditions)
                 .order_by(transactions.c.booked_on.desc(), transactions.c.id.desc()).offset(offset).limit(limit))
     return rows, total
 
 
-def allocations_of(session, transaction_ids) -> dict:
+def allocations_of(conn, transaction_ids) -> dict:
     """transaction id -> what it paid: ``[{registration_id, payer_name, event_title, variable_symbol,
     amount_halere, status}]`` (``status``: the request's now)."""
     found = {}
     for chunk in _chunks(sorted(transaction_ids)):
-        rows = session.execute(select(allocations.c.transaction_id, allocations.c.amount_halere,
-                                      payment_requests.c.registration_id, payment_requests.c.event_id,
-                                      payment_requests.c.payer_name, payment_requests.c.event_title,
-                                      payment_requests.c.variable_symbol, payment_requests.c.status)
-                               .join(payment_requests, payment_requests.c.id == allocations.c.request_id)
-                               .where(allocations.c.transaction_id.in_(chunk)).order_by(allocations.c.id)).mappings()
+        rows = conn.execute(select(allocations.c.transaction_id, allocations.c.amount_halere,
+                                   payment_requests.c.registration_id, payment_requests.c.event_id,
+                                   payment_requests.c.payer_name, payment_requests.c.event_title,
+                                   payment_requests.c.variable_symbol, payment_requests.c.status)
+                            .join(payment_requests, payment_requests.c.id == allocations.c.request_id)
+                            .where(allocations.c.transaction_id.in_(chunk)).order_by(allocations.c.id)).mappings()
         for row in rows:
             found.setdefault(row["transaction_id"], []).append(
                 {key: row[key] for key in row.keys() if key != "transaction_id"})
     return found
 
 
-def invoice_numbers_by_symbols(session, symbols) -> dict:
+def invoice_numbers_by_symbols(conn, symbols) -> dict:
     """variable symbol -> the number of the invoice that has it."""
     found = {}
     for chunk in _chunks(sorted(s for s in symbols if s)):
-        found.update(session.execute(select(invoices.c.variable_symbol, invoices.c.number).where(
+        found.update(conn.execute(select(invoices.c.variable_symbol, invoices.c.number).where(
             invoices.c.variable_symbol.in_(chunk), invoices.c.kind == InvoiceKind.INVOICE)).all())
     return found
 
 
-def live_invoice_numbers(session, request_ids) -> dict:
+def live_invoice_numbers(conn, request_ids) -> dict:
     """request id -> the numbers of the invoices (not cancelled) that cover it."""
     found = {}
-    rows = session.execute(select(invoice_items.c.request_id, invoices.c.number)
-                           .join(invoices, invoices.c.id == invoice_items.c.invoice_id)
-                           .where(invoice_items.c.request_id.in_(list(request_ids)),
-                                  invoices.c.kind == InvoiceKind.INVOICE, invoices.c.cancelled_at.is_(None))
-                           .order_by(invoices.c.id))
+    rows = conn.execute(select(invoice_items.c.request_id, invoices.c.number)
+                        .join(invoices, invoices.c.id == invoice_items.c.invoice_id)
+                        .where(invoice_items.c.request_id.in_(list(request_ids)),
+                               invoices.c.kind == InvoiceKind.INVOICE, invoices.c.cancelled_at.is_(None))
+                        .order_by(invoices.c.id))
     for request_id, number in rows:
         found.setdefault(request_id, []).append(number)
     return found
@@ -487,59 +487,59 @@ def live_invoice_numbers(session, request_ids) -> dict:
 
 # Refunds
 
-def add_refund(session, request_id, amount_halere, now, reason=None) -> bool:
+def add_refund(conn, request_id, amount_halere, now, reason=None) -> bool:
     try:
-        with session.begin_nested():
-            session.execute(refunds.insert().values(request_id=request_id, amount_halere=amount_halere,
-                                                    created_at=now, reason=reason))
+        with conn.begin_nested():
+            conn.execute(refunds.insert().values(request_id=request_id, amount_halere=amount_halere,
+                                                 created_at=now, reason=reason))
         return True
     except IntegrityError:
         return False
 
 
-def list_refunds(session, settled=False):
+def list_refunds(conn, settled=False):
     """Refunds due (or settled), in the order the registrations came."""
     query = select(refunds, payment_requests.c.registration_id, payment_requests.c.payer_name,
                    payment_requests.c.email, payment_requests.c.event_title, payment_requests.c.variable_symbol) \
         .join(payment_requests, payment_requests.c.id == refunds.c.request_id) \
         .order_by(payment_requests.c.registration_id)
     query = query.where(refunds.c.settled_at.is_not(None) if settled else refunds.c.settled_at.is_(None))
-    return _all(session, query)
+    return _all(conn, query)
 
 
-def settle_refund(session, refund_id, now, note) -> bool:
-    return session.execute(update(refunds).where(refunds.c.id == refund_id, refunds.c.settled_at.is_(None))
-                           .values(settled_at=now, note=note)).rowcount == 1
+def settle_refund(conn, refund_id, now, note) -> bool:
+    return conn.execute(update(refunds).where(refunds.c.id == refund_id, refunds.c.settled_at.is_(None))
+                        .values(settled_at=now, note=note)).rowcount == 1
 
 
-def get_refund(session, refund_id):
-    return _one(session, select(refunds).where(refunds.c.id == refund_id))
+def get_refund(conn, refund_id):
+    return _one(conn, select(refunds).where(refunds.c.id == refund_id))
 
 
-def requests_of_email(session, email):
-    return _all(session, select(payment_requests).where(func.lower(payment_requests.c.email) == email.lower())
+def requests_of_email(conn, email):
+    return _all(conn, select(payment_requests).where(func.lower(payment_requests.c.email) == email.lower())
                 .order_by(payment_requests.c.id))
 
 
-def count_by_status(session):
-    return dict(session.execute(select(payment_requests.c.status, func.count()).group_by(
+def count_by_status(conn):
+    return dict(conn.execute(select(payment_requests.c.status, func.count()).group_by(
         payment_requests.c.status)).all())
 
 
 
 # Statements waiting for staff to confirm their import
 
-def add_staged(session, values):
-    session.execute(staged_statements.insert().values(**values))
+def add_staged(conn, values):
+    conn.execute(staged_statements.insert().values(**values))
 
 
-def take_staged(session, token):
+def take_staged(conn, token):
     """The staged statement of ``token``, deleted (it is imported once); None when there is none."""
-    found = _one(session, select(staged_statements).where(staged_statements.c.token == token))
+    found = _one(conn, select(staged_statements).where(staged_statements.c.token == token))
     if found is not None:
-        session.execute(staged_statements.delete().where(staged_statements.c.token == token))
+        conn.execute(staged_statements.delete().where(staged_statements.c.token == token))
     return found
 
 
-def forget_staged(session, before):
-    session.execute(staged_statements.delete().where(staged_statements.c.created_at < before))
+def forget_staged(conn, before):
+    conn.execute(staged_statements.delete().where(staged_statements.c.created_at < before))

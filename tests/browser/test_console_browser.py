@@ -11,6 +11,7 @@ import pytest
 from bench.system import System
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from tests.conftest import ROOT
 
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts", "console")
@@ -26,7 +27,8 @@ def accounts(database_url, keyboard):
     secret = usecases.new_totp_secret()
     with database.transaction() as tx:
         for role, email in (("staff", f"kancelar-{name}@smopk.example"), ("admin", f"spravce-{name}@smopk.example")):
-            account, _ = usecases.create_account(tx, email, f"{role.title()} {name}", role, utcnow(), password=PASSWORD)
+            account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), email, f"{role.title()} {name}", role,
+                                                 password=PASSWORD)
             store.update_account(tx, account["id"], {"must_change_password": role == "staff",
                                                      "totp_secret": secret if role == "admin" else None})
     database.dispose()

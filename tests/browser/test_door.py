@@ -11,6 +11,7 @@ import segno
 from bench.system import System
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from tests.conftest import ROOT
 from tests.helpers import download
 
@@ -48,7 +49,7 @@ def test_the_door_scans_a_real_ticket_in_and_refuses_a_forged_one(database_urls,
 
         database = Database(database_urls["backoffice"], store.metadata)
         with database.transaction() as tx:
-            account, _ = usecases.create_account(tx, "vstup@smopk.example", "U vstupu", "door", utcnow(),
+            account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "vstup@smopk.example", "U vstupu", "door",
                                                  password=PASSWORD)
             store.update_account(tx, account["id"], {"must_change_password": False})
         database.dispose()

@@ -10,6 +10,7 @@ import pytest
 from bench.system import System
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from tests.conftest import ROOT
 
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts", "event-form")
@@ -23,7 +24,8 @@ def test_questions_come_and_go_and_a_draft_is_previewed_published_and_deleted(da
     with System(database_urls=database_urls) as system:
         database = Database(database_urls["backoffice"], store.metadata)
         with database.transaction() as tx:
-            account, _ = usecases.create_account(tx, "kancelar@smopk.example", "Kancelář", "staff", utcnow(),
+            account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "kancelar@smopk.example", "Kancelář",
+                                                 "staff",
                                                  password=PASSWORD)
             store.update_account(tx, account["id"], {"must_change_password": False})
         database.dispose()

@@ -12,6 +12,7 @@ from services.backoffice import store, usecases
 from services.backoffice.service import ROUTES, BackofficeService
 from services.common.db import Database, utcnow
 from services.common.schemas import without_diacritics
+from services.common.unit_of_work import UnitOfWork
 from services.registrations.service import RegistrationsService
 from tests.conftest import free_port
 from tests.integration.test_system import published_event
@@ -26,7 +27,7 @@ def staff_accounts(database_url):
     secrets = {}
     with database.transaction() as tx:
         for role in ("admin", "staff", "door"):
-            account, _ = usecases.create_account(tx, f"{role}@smopk.example", role.title(), role, utcnow(),
+            account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), f"{role}@smopk.example", role.title(), role,
                                                  password=PASSWORD)
             store.update_account(tx, account["id"], {"must_change_password": False})
         secrets["admin"] = usecases.new_totp_secret()
@@ -118,7 +119,7 @@ def test_the_first_administrator_changes_the_password_and_sets_up_the_code(conso
     base = console[0]
     database = Database(console[4], store.metadata)
     with database.transaction() as tx:
-        _, one_time = usecases.create_account(tx, "novy@smopk.example", "Nový správce", "admin", utcnow())
+        _, one_time = usecases.create_account(UnitOfWork(tx, utcnow()), "novy@smopk.example", "Nový správce", "admin")
     database.dispose()
     browser = requests.Session()
     planted = "planted-session-id-from-an-attacker"
@@ -231,10 +232,11 @@ def whole_console(runner_factory, service_config, smtp_sink):
     database = Database(config["DATABASES"]["backoffice"], store.metadata)
     with database.transaction() as tx:
         for role in ("staff", "door"):
-            account, _ = usecases.create_account(tx, f"{role}@smopk.example", role.title(), role, utcnow(),
+            account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), f"{role}@smopk.example", role.title(), role,
                                                  password=PASSWORD)
             store.update_account(tx, account["id"], {"must_change_password": False})
-        admin, _ = usecases.create_account(tx, "admin@smopk.example", "Admin", "admin", utcnow(), password=PASSWORD)
+        admin, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "admin@smopk.example", "Admin", "admin",
+                                           password=PASSWORD)
         secret = usecases.new_totp_secret()
         store.update_account(tx, admin["id"], {"must_change_password": False, "totp_secret": secret})
     database.dispose()

@@ -6,6 +6,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.backoffice import store, usecases
 from services.backoffice.service import BackofficeService
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from services.members.service import MembersService
 from services.registrations.service import RegistrationsService
 from tests.ares_standin import PRAHA, AresStandIn
@@ -21,7 +22,8 @@ def console(runner_factory, service_config):
         runner_factory(config, BackofficeService, MembersService, RegistrationsService).start()
         database = Database(config["DATABASES"]["backoffice"], store.metadata)
         with database.transaction() as tx:
-            admin, _ = usecases.create_account(tx, "admin@smopk.example", "Admin", "admin", utcnow(), password=PASSWORD)
+            admin, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "admin@smopk.example", "Admin", "admin",
+                                               password=PASSWORD)
             secret = usecases.new_totp_secret()
             store.update_account(tx, admin["id"], {"must_change_password": False, "totp_secret": secret})
         database.dispose()

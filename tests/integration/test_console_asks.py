@@ -9,6 +9,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.backoffice import store, usecases
 from services.backoffice.service import BackofficeService
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from services.documents.service import DocumentsService
 from services.notifications.service import NotificationsService
 from services.registrations.service import RegistrationsService
@@ -25,7 +26,8 @@ def office(runner_factory, service_config, smtp_sink):
     runner_factory(config, BackofficeService, RegistrationsService, NotificationsService, DocumentsService).start()
     database = Database(config["DATABASES"]["backoffice"], store.metadata)
     with database.transaction() as tx:
-        account, _ = usecases.create_account(tx, "staff@smopk.example", "Eva", "staff", utcnow(), password=PASSWORD)
+        account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "staff@smopk.example", "Eva", "staff",
+                                             password=PASSWORD)
         store.update_account(tx, account["id"], {"must_change_password": False})
     database.dispose()
     base, browser = f"http://127.0.0.1:{port}", requests.Session()

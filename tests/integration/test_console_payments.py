@@ -11,6 +11,7 @@ from services.backoffice import store, usecases
 from services.backoffice.service import BackofficeService
 from services.common.czech import PRAGUE
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.payments.service import PaymentsService
@@ -33,7 +34,8 @@ def office(runner_factory, service_config):
                    DocumentsService).start()
     database = Database(config["DATABASES"]["backoffice"], store.metadata)
     with database.transaction() as tx:
-        account, _ = usecases.create_account(tx, "staff@smopk.example", "Staff", "staff", utcnow(), password=PASSWORD)
+        account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "staff@smopk.example", "Staff", "staff",
+                                             password=PASSWORD)
         store.update_account(tx, account["id"], {"must_change_password": False})
     database.dispose()
     with ClusterRpcProxy(config, timeout=30) as cluster:
@@ -204,7 +206,7 @@ def test_new_payments_fetched_from_the_bank_are_asked_before_they_count(runner_f
                        DocumentsService).start()
         database = Database(config["DATABASES"]["backoffice"], store.metadata)
         with database.transaction() as tx:
-            account, _ = usecases.create_account(tx, "staff@smopk.example", "Staff", "staff", utcnow(),
+            account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "staff@smopk.example", "Staff", "staff",
                                                  password=PASSWORD)
             store.update_account(tx, account["id"], {"must_change_password": False})
         database.dispose()

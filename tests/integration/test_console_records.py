@@ -11,6 +11,7 @@ from services.backoffice import store, usecases
 from services.backoffice.service import BackofficeService
 from services.common.db import Database, utcnow
 from services.common.schemas import without_diacritics
+from services.common.unit_of_work import UnitOfWork
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
 from services.registrations.service import RegistrationsService
@@ -28,7 +29,8 @@ def office(runner_factory, service_config):
     runner_factory(config, BackofficeService, RegistrationsService, MembersService, DocumentsService).start()
     database = Database(config["DATABASES"]["backoffice"], store.metadata)
     with database.transaction() as tx:
-        account, _ = usecases.create_account(tx, "staff@smopk.example", "Staff", "staff", utcnow(), password=PASSWORD)
+        account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "staff@smopk.example", "Staff", "staff",
+                                             password=PASSWORD)
         store.update_account(tx, account["id"], {"must_change_password": False})
     database.dispose()
     with ClusterRpcProxy(config, timeout=30) as cluster:

@@ -12,6 +12,7 @@ import requests
 from services.backoffice import store, usecases
 from services.backoffice.service import BackofficeService
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from services.registrations.service import RegistrationsService
 from tests.conftest import free_port
 from tests.integration.test_console import PASSWORD, csrf_of, fresh_code, logged_in, staff_accounts
@@ -160,7 +161,8 @@ def test_a_second_factor_reset_makes_the_administrator_set_it_up_again(console):
     base, secrets, database_url = console
     database = Database(database_url, store.metadata)
     with database.transaction() as tx:
-        usecases.create_account(tx, "druhy@smopk.example", "Druhý správce", "admin", utcnow(), password=PASSWORD)
+        usecases.create_account(UnitOfWork(tx, utcnow()), "druhy@smopk.example", "Druhý správce", "admin",
+                                password=PASSWORD)
         store.update_account(tx, store.get_account(tx, email="druhy@smopk.example")["id"],
                              {"must_change_password": False, "totp_secret": usecases.new_totp_secret()})
     database.dispose()

@@ -11,6 +11,7 @@ import pytest
 from services.backoffice import domain, store, usecases
 from services.common.addresses import client_address
 from services.common.errors import Conflict
+from services.common.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -23,7 +24,7 @@ def db(make_database):
 def an_account(db, email, role="staff", code=False):
     """``(account, password, TOTP secret or None)``."""
     with db.transaction() as tx:
-        account, password = usecases.create_account(tx, email, email.split("@")[0].title(), role, NOW,
+        account, password = usecases.create_account(UnitOfWork(tx, NOW), email, email.split("@")[0].title(), role,
                                                     password="Dlouhé heslo pro test 2026")
         secret = None
         if code:
@@ -39,13 +40,13 @@ def wrong_code(secret, now):
 
 def log_in(db, email, password, now=NOW, address="10.0.0.1"):
     with db.transaction() as tx:
-        found = usecases.log_in(tx, email, password, address, now)
+        found = usecases.log_in(UnitOfWork(tx, now), email, password, address)
     return found[0] if found else None
 
 
 def code(db, session_id, typed, now=NOW):
     with db.transaction() as tx:
-        return usecases.second_factor(tx, session_id, typed, now, "10.0.0.1")
+        return usecases.second_factor(UnitOfWork(tx, now), session_id, typed, "10.0.0.1")
 
 
 def audit_of(db, action):
@@ -84,7 +85,7 @@ def test_too_many_wrong_codes_in_one_login_end_it(db):
     for _ in range(domain.CODE_FAILURES_PER_LOGIN):
         assert code(db, session_id, wrong_code(secret, NOW)) is False
     with db.transaction() as tx:
-        assert usecases.current(tx, session_id, NOW) is None  # from the password again
+        assert usecases.current(UnitOfWork(tx, NOW), session_id) is None  # from the password again
 
 
 def test_a_right_code_clears_the_count_of_wrong_ones(db):
@@ -112,7 +113,7 @@ def test_a_used_code_is_refused_on_a_second_session(db):
             code(db, second, seen, moment)
         assert "už byl použitý" in refused.value.message
     with db.transaction() as tx:
-        assert usecases.current(tx, second, NOW)[1]["second_factor_due"]
+        assert usecases.current(UnitOfWork(tx, NOW), second)[1]["second_factor_due"]
     # An earlier code (still within the accepted steps) is refused too; the next one is accepted.
     with pytest.raises(usecases.CodeUsed):
         code(db, second, pyotp.TOTP(secret).at(NOW - timedelta(seconds=30)))
@@ -124,8 +125,8 @@ def test_the_code_that_sets_up_the_second_factor_logs_in_nowhere_else(db):
     first = log_in(db, "novy@smopk.example", password)
     with db.transaction() as tx:
         secret = usecases.pending_totp_secret(tx, account)
-        usecases.enable_totp(tx, account, pyotp.TOTP(secret).at(NOW), NOW, session_id=first)
-        assert not usecases.current(tx, first, NOW)[1]["second_factor_due"]
+        usecases.enable_totp(UnitOfWork(tx, NOW), account, pyotp.TOTP(secret).at(NOW), session_id=first)
+        assert not usecases.current(UnitOfWork(tx, NOW), first)[1]["second_factor_due"]
     second = log_in(db, "novy@smopk.example", password)
     with pytest.raises(usecases.CodeUsed):
         code(db, second, pyotp.TOTP(secret).at(NOW))
@@ -159,13 +160,13 @@ def test_a_disabled_account_cannot_log_in_and_its_sessions_end_at_once(db):
     jana, password, _ = an_account(db, "jana@smopk.example")
     session_id = log_in(db, "jana@smopk.example", password)
     with db.transaction() as tx:
-        usecases.set_active(tx, admin, jana["id"], False, NOW)
-        assert usecases.current(tx, session_id, NOW) is None
+        usecases.set_active(UnitOfWork(tx, NOW), admin, jana["id"], False)
+        assert usecases.current(UnitOfWork(tx, NOW), session_id) is None
     assert log_in(db, "jana@smopk.example", password) is None
     assert audit_of(db, "account_disabled")[0]["details"] == {"email": "jana@smopk.example", "sessions_ended": 1}
     assert audit_of(db, "login_failed")[0]["details"]["reason"] == "account_disabled"
     with db.transaction() as tx:
-        usecases.set_active(tx, admin, jana["id"], True, NOW)
+        usecases.set_active(UnitOfWork(tx, NOW), admin, jana["id"], True)
     assert log_in(db, "jana@smopk.example", password) is not None
     assert [e["who"] for e in audit_of(db, "account_enabled")] == ["spravce@smopk.example"]
 
@@ -173,15 +174,15 @@ def test_a_disabled_account_cannot_log_in_and_its_sessions_end_at_once(db):
 def test_the_last_active_administrator_cannot_disable_or_demote_themself(db):
     admin, _, _ = an_account(db, "spravce@smopk.example", "admin", code=True)
     with db.transaction() as tx, pytest.raises(usecases.LastAdministrator):
-        usecases.set_active(tx, admin, admin["id"], False, NOW)
+        usecases.set_active(UnitOfWork(tx, NOW), admin, admin["id"], False)
     with db.transaction() as tx, pytest.raises(usecases.LastAdministrator):
-        usecases.change_role(tx, admin, admin["id"], "staff", NOW)
+        usecases.change_role(UnitOfWork(tx, NOW), admin, admin["id"], "staff")
     other, _, _ = an_account(db, "druhy@smopk.example", "admin", code=True)
     with db.transaction() as tx:  # with a second administrator, either may step down
-        usecases.change_role(tx, admin, admin["id"], "staff", NOW)
+        usecases.change_role(UnitOfWork(tx, NOW), admin, admin["id"], "staff")
         assert store.get_account(tx, account_id=admin["id"])["role"] == "staff"
     with db.transaction() as tx, pytest.raises(usecases.LastAdministrator):
-        usecases.set_active(tx, other, other["id"], False, NOW)
+        usecases.set_active(UnitOfWork(tx, NOW), other, other["id"], False)
     assert audit_of(db, "role_changed")[0]["details"] == {"email": "spravce@smopk.example", "role": "staff",
                                                           "previous_role": "admin", "sessions_ended": 0}
     assert domain.details_text(audit_of(db, "role_changed")[0]["details"]) == (
@@ -195,11 +196,11 @@ def test_a_role_change_ends_the_sessions_so_the_new_rights_take_effect(db):
     jana, password, _ = an_account(db, "jana@smopk.example")
     session_id = log_in(db, "jana@smopk.example", password)
     with db.transaction() as tx:
-        usecases.change_role(tx, admin, jana["id"], "admin", NOW)
-        assert usecases.current(tx, session_id, NOW) is None
+        usecases.change_role(UnitOfWork(tx, NOW), admin, jana["id"], "admin")
+        assert usecases.current(UnitOfWork(tx, NOW), session_id) is None
     session_id = log_in(db, "jana@smopk.example", password)
     with db.transaction() as tx:  # an administrator now: the second factor is due (set up at this login)
-        assert usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
+        assert usecases.current(UnitOfWork(tx, NOW), session_id)[1]["second_factor_due"]
 
 
 def test_a_password_reset_gives_a_one_time_password_and_ends_every_session(db):
@@ -207,14 +208,14 @@ def test_a_password_reset_gives_a_one_time_password_and_ends_every_session(db):
     jana, password, _ = an_account(db, "jana@smopk.example")
     session_id = log_in(db, "jana@smopk.example", password)
     with db.transaction() as tx:
-        _, new = usecases.reset_password(tx, admin, jana["id"], NOW)
-        assert usecases.current(tx, session_id, NOW) is None
+        _, new = usecases.reset_password(UnitOfWork(tx, NOW), admin, jana["id"])
+        assert usecases.current(UnitOfWork(tx, NOW), session_id) is None
         assert store.get_account(tx, account_id=jana["id"])["must_change_password"]
     assert log_in(db, "jana@smopk.example", password) is None
     assert log_in(db, "jana@smopk.example", new) is not None
     assert new not in str(audit_of(db, "password_reset"))
     with db.transaction() as tx, pytest.raises(Conflict):
-        usecases.reset_password(tx, admin, admin["id"], NOW)
+        usecases.reset_password(UnitOfWork(tx, NOW), admin, admin["id"])
 
 
 def test_a_second_factor_reset_makes_an_administrator_set_it_up_again(db):
@@ -222,13 +223,13 @@ def test_a_second_factor_reset_makes_an_administrator_set_it_up_again(db):
     other, password, secret = an_account(db, "druhy@smopk.example", "admin", code=True)
     session_id = log_in(db, "druhy@smopk.example", password)
     with db.transaction() as tx:
-        usecases.reset_second_factor(tx, admin, other["id"], NOW)
-        assert usecases.current(tx, session_id, NOW) is None
+        usecases.reset_second_factor(UnitOfWork(tx, NOW), admin, other["id"])
+        assert usecases.current(UnitOfWork(tx, NOW), session_id) is None
         kept = store.get_account(tx, account_id=other["id"])
     assert kept["totp_secret"] is None and kept["pending_totp_secret"] is None
     session_id = log_in(db, "druhy@smopk.example", password)
     with db.transaction() as tx:
-        account, login = usecases.current(tx, session_id, NOW)
+        account, login = usecases.current(UnitOfWork(tx, NOW), session_id)
         assert login["second_factor_due"] and account["totp_secret"] is None  # to the setup page
         assert usecases.pending_totp_secret(tx, account) != secret
     assert audit_of(db, "totp_reset")[0]["details"]["email"] == "druhy@smopk.example"
@@ -238,24 +239,24 @@ def test_a_colleague_whose_code_was_reset_sets_a_new_one_up_at_the_next_login(db
     admin, _, _ = an_account(db, "spravce@smopk.example", "admin", code=True)
     jana, password, _ = an_account(db, "jana@smopk.example", code=True)
     with db.transaction() as tx:
-        usecases.reset_second_factor(tx, admin, jana["id"], NOW)
+        usecases.reset_second_factor(UnitOfWork(tx, NOW), admin, jana["id"])
     session_id = log_in(db, "jana@smopk.example", password)
     with db.transaction() as tx:
-        account, login = usecases.current(tx, session_id, NOW)
+        account, login = usecases.current(UnitOfWork(tx, NOW), session_id)
         assert login["second_factor_due"] and account["totp_secret"] is None
         secret = usecases.pending_totp_secret(tx, account)
-        usecases.enable_totp(tx, account, pyotp.TOTP(secret).at(NOW), NOW, session_id=session_id)
+        usecases.enable_totp(UnitOfWork(tx, NOW), account, pyotp.TOTP(secret).at(NOW), session_id=session_id)
         assert not store.get_account(tx, account_id=jana["id"])["totp_required"]
-        assert not usecases.current(tx, session_id, NOW)[1]["second_factor_due"]
+        assert not usecases.current(UnitOfWork(tx, NOW), session_id)[1]["second_factor_due"]
 
 
 def test_a_changed_password_ends_the_other_sessions_and_keeps_this_one(db):
     jana, password, _ = an_account(db, "jana@smopk.example")
     here, elsewhere = log_in(db, "jana@smopk.example", password), log_in(db, "jana@smopk.example", password)
     with db.transaction() as tx:
-        usecases.change_password(tx, jana, password, "Úplně nové heslo 2027", NOW, session_id=here)
-        assert usecases.current(tx, here, NOW) is not None
-        assert usecases.current(tx, elsewhere, NOW) is None
+        usecases.change_password(UnitOfWork(tx, NOW), jana, password, "Úplně nové heslo 2027", session_id=here)
+        assert usecases.current(UnitOfWork(tx, NOW), here) is not None
+        assert usecases.current(UnitOfWork(tx, NOW), elsewhere) is None
 
 
 # 6. Throttling behind a proxy, failed logins in the audit

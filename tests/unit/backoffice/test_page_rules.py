@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from services.backoffice import domain, forms, store, usecases
 from services.common.errors import NotFound, ValidationError
+from services.common.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -100,13 +101,14 @@ def db(make_database):
 
 def test_a_login_is_audited_and_a_throttled_one_recorded_in_its_own_transaction(db):
     with db.transaction() as tx:
-        usecases.create_account(tx, "jana@smopk.example", "Jana", "staff", NOW, password="Dlouhé heslo pro test 2026")
-    assert usecases.sign_in(db, "jana@smopk.example", "Dlouhé heslo pro test 2026", "10.0.0.1", NOW)
+        usecases.create_account(UnitOfWork(tx, NOW), "jana@smopk.example", "Jana", "staff",
+                                password="Dlouhé heslo pro test 2026")
+    assert usecases.sign_in(db, lambda: NOW, "jana@smopk.example", "Dlouhé heslo pro test 2026", "10.0.0.1")
     for _ in range(domain.FAILURES_ALLOWED):
         with pytest.raises(usecases.LoginRefused):
-            usecases.sign_in(db, "jana@smopk.example", "hádám", "10.0.0.1", NOW)
+            usecases.sign_in(db, lambda: NOW, "jana@smopk.example", "hádám", "10.0.0.1")
     with pytest.raises(usecases.TooManyAttempts):
-        usecases.sign_in(db, "jana@smopk.example", "Dlouhé heslo pro test 2026", "10.0.0.1", NOW)
+        usecases.sign_in(db, lambda: NOW, "jana@smopk.example", "Dlouhé heslo pro test 2026", "10.0.0.1")
     with db.transaction() as tx:
         reasons = [(e["action"], e["details"].get("reason")) for e in reversed(store.list_audit(tx, limit=100))]
     assert reasons == [("logged_in", None)] + [("login_failed", "wrong_password")] * domain.FAILURES_ALLOWED + [

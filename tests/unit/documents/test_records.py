@@ -62,7 +62,7 @@ def words(text):
 def test_the_organisations_record_names_people_hours_and_certificate_numbers(documents, tmp_path):
     service = documents()
     for registration_id in (4, 1):  # issued as the emails went out
-        certificates.issue(service.db, registration_id, NOW)
+        certificates.issue(service.db, lambda: NOW, registration_id)
     assert service.certificate_numbers([1, 2, 4, 99]) == [{"registration_id": 1, "number": "2027/0002"},
                                                           {"registration_id": 4, "number": "2027/0001"}]
     answer = service.render_training_record(RECORD)

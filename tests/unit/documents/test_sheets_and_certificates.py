@@ -150,7 +150,7 @@ def test_certificates_are_numbered_and_a_duplicate_only_when_staff_issue_one(doc
 def test_numbers_stay_unique_and_gapless_when_issued_at_once(make_database):
     database = make_database("documents", store.metadata)
     pool = eventlet.GreenPool(10)
-    issued = list(pool.imap(lambda n: certificates.issue(database, n % 12, NOW), range(40)))
+    issued = list(pool.imap(lambda n: certificates.issue(database, lambda: NOW, n % 12), range(40)))
     originals = sorted(c["number"] for c, existed in issued if not existed)
     assert originals == list(range(1, 13))
     by_registration = {}

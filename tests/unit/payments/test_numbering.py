@@ -5,6 +5,7 @@ import base64
 
 import eventlet
 
+from services.common.unit_of_work import unit_of_work
 from services.payments import store, usecases
 from tests import statements
 from tests.unit.payments.conftest import NOW, payload
@@ -22,10 +23,9 @@ def test_invoice_numbers_stay_unique_and_gapless_when_issued_at_once(payments):
 
     def issue(registration_id):
         try:
-            with payments.database.transaction() as tx:
-                [request] = store.requests_of(tx, [registration_id], lock=True)
-                document = usecases.issue_invoice(tx, payments.outbox, settings, [request],
-                                                  usecases.person_customer(request), NOW)
+            with unit_of_work(payments.database, lambda: NOW, payments.outbox) as uow:
+                [request] = store.requests_of(uow.conn, [registration_id], lock=True)
+                document = usecases.issue_invoice(uow, settings, [request], usecases.person_customer(request))
                 if registration_id % 5 == 0:
                     raise Refused()  # a failure after the number was taken: it is given back
                 return document["number"]
@@ -37,8 +37,8 @@ def test_invoice_numbers_stay_unique_and_gapless_when_issued_at_once(payments):
     assert sorted(numbers) == [f"FV-2026-{n:04d}" for n in range(1, 33)]
 
     def cancel(number):
-        with payments.database.transaction() as tx:
-            return usecases.cancel_invoice(tx, payments.outbox, settings, number, "Storno", NOW)["number"]
+        with unit_of_work(payments.database, lambda: NOW, payments.outbox) as uow:
+            return usecases.cancel_invoice(uow, settings, number, "Storno")["number"]
 
     notes = list(eventlet.GreenPool(12).imap(cancel, numbers[:20]))
     assert sorted(notes) == [f"OD-2026-{n:04d}" for n in range(1, 21)]
