@@ -16,9 +16,9 @@ def sample(name: str, kind: str, help_text: str, value: float | None, **labels: 
     return [name, kind, help_text, labels, value]
 
 
-def outbox_backlog(session: Connection, outbox: Table, service: str) -> Sample:
+def outbox_backlog(conn: Connection, outbox: Table, service: str) -> Sample:
     """Events written but not yet published: a growing number means the broker is away."""
-    count = session.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))).scalar()
+    count = conn.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))).scalar()
     return sample("smopk_outbox_backlog", "gauge", "Events in the outbox not yet published.", count, service=service)
 
 

@@ -10,14 +10,14 @@ from sqlalchemy import Connection, Table, update
 from sqlalchemy.exc import IntegrityError
 
 
-def next_number(session: Connection, counters: Table, key_column: str, key: str) -> int:
+def next_number(conn: Connection, counters: Table, key_column: str, key: str) -> int:
     """The next number of the register ``key`` in table ``counters`` (``key_column``, ``last_number``)."""
     try:
-        with session.begin_nested():
-            session.execute(counters.insert().values({key_column: key, "last_number": 0}))
+        with conn.begin_nested():
+            conn.execute(counters.insert().values({key_column: key, "last_number": 0}))
     except IntegrityError:
         pass  # the register exists
-    number: int = session.execute(
+    number: int = conn.execute(
         update(counters).where(counters.c[key_column] == key).values(last_number=counters.c.last_number + 1)
         .returning(counters.c.last_number)
     ).scalar_one()

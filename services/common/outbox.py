@@ -62,24 +62,24 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def purge_published(session: Connection, table: Table, before: datetime) -> int:
+def purge_published(conn: Connection, table: Table, before: datetime) -> int:
     """Forget the events published before ``before``: they were delivered, and their payloads
     carry personal data that must not outlive its purpose (``OUTBOX_KEEP_DAYS``)."""
-    return session.execute(table.delete().where(table.c.published_at < before)).rowcount
+    return conn.execute(table.delete().where(table.c.published_at < before)).rowcount
 
 
-def delete_rows_about(session: Connection, table: Table, column: str, registration_ids: Iterable[int]) -> int:
+def delete_rows_about(conn: Connection, table: Table, column: str, registration_ids: Iterable[int]) -> int:
     """Delete the rows of ``table`` whose JSON ``column`` is about one of ``registration_ids``
     (a payload with ``registration.id``, ``replaced.id`` (a substitute's predecessor),
     ``registration_ids`` or ``registrations[].id`` (colleagues), or an answer with ``id``): a
     person's erasure. Read in Python: JSON paths differ between SQLite and PostgreSQL, and this
     runs only on a person's request or nightly."""
     wanted, doomed = set(registration_ids), list[Any]()
-    for row_key, value in session.execute(select(table.primary_key.columns[0], table.c[column])).all():
+    for row_key, value in conn.execute(select(table.primary_key.columns[0], table.c[column])).all():
         if _mentions(value or {}) & wanted:
             doomed.append(row_key)
     for start in range(0, len(doomed), 500):
-        session.execute(table.delete().where(table.primary_key.columns[0].in_(doomed[start:start + 500])))
+        conn.execute(table.delete().where(table.primary_key.columns[0].in_(doomed[start:start + 500])))
     return len(doomed)
 
 
@@ -96,18 +96,18 @@ def _mentions(value: Mapping[str, Any]) -> set[object]:
 
 
 class Outbox:
-    """What an entrypoint sees: ``add(session, event_type, payload)``."""
+    """What an entrypoint sees: ``add(conn, event_type, payload)``."""
 
     def __init__(self, table: Table, wake: Callable[[], None]) -> None:
         self.table = table
         self._wake = wake
         self._insert = table.insert()
 
-    def add(self, session: Connection, event_type: str, payload: Mapping[str, Any]) -> str:
+    def add(self, conn: Connection, event_type: str, payload: Mapping[str, Any]) -> str:
         """Record ``event_type`` with ``payload`` in the caller's transaction; its message id."""
-        return self.add_many(session, [(event_type, payload)])[0]
+        return self.add_many(conn, [(event_type, payload)])[0]
 
-    def add_many(self, session: Connection, events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    def add_many(self, conn: Connection, events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
         """Record each ``(event_type, payload)`` of ``events`` in the caller's transaction, in one
         statement, in order; their message ids. Each is checked against its contract first
         (``contracts.check``): one that does not fit raises ``ContractViolation`` and none is written."""
@@ -120,8 +120,8 @@ class Outbox:
                 event_type, dict(payload, message_id=message_id, event_type=event_type, occurred_at=occurred_at))
             rows.append({"message_id": message_id, "event_type": event_type, "payload": body, "created_at": now})
         if rows:
-            session.execute(self._insert, rows)
-            after_commit(session, self._wake)
+            conn.execute(self._insert, rows)
+            after_commit(conn, self._wake)
         return [row["message_id"] for row in rows]
 
 
@@ -199,8 +199,8 @@ class OutboxRelay(DependencyProvider):
         moment = time.monotonic()
         if self._purged_at is not None and moment - self._purged_at < PURGE_EVERY_SECONDS:
             return
-        with self.database.transaction() as session:
-            purged = purge_published(session, self.table, utcnow() - self.keep)
+        with self.database.transaction() as conn:
+            purged = purge_published(conn, self.table, utcnow() - self.keep)
         self._purged_at = moment
         if purged:
             log.info("outbox: %d published events older than %s deleted", purged, self.keep)
@@ -226,8 +226,8 @@ class OutboxRelay(DependencyProvider):
         token = str(uuid.uuid4())
         claimable = (t.c.published_at.is_(None), or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
         due = select(t.c.id).where(*claimable).order_by(t.c.id).limit(BATCH).scalar_subquery()
-        with self.database.transaction() as session:
-            rows = session.execute(
+        with self.database.transaction() as conn:
+            rows = conn.execute(
                 update(t).where(t.c.id.in_(due), *claimable)
                 .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
                 .returning(t.c.id, t.c.message_id, t.c.event_type, cast(t.c.payload, Text).label("text"))
@@ -239,11 +239,11 @@ class OutboxRelay(DependencyProvider):
         if not published and not unroutable:
             return
         now = utcnow()
-        with self.database.transaction() as session:
+        with self.database.transaction() as conn:
             if published:
-                session.execute(update(t).where(t.c.id.in_(published)).values(published_at=now))
+                conn.execute(update(t).where(t.c.id.in_(published)).values(published_at=now))
             if unroutable:
-                session.execute(
+                conn.execute(
                     update(t).where(t.c.id.in_(unroutable))
                     .values(claimed_by=None, claimed_until=now + timedelta(seconds=UNROUTABLE_RETRY_SECONDS))
                 )
