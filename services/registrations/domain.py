@@ -1,4 +1,5 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -677,3 +678,114 @@ def check_can_release_certificate(registration):
         raise Conflict("certificate_issued", "Osvědčení už bylo vydáno.")
     if registration["price"] == 0 or registration["paid_at"] is not None:
         raise Conflict("nothing_to_release", "Přihláška nic nedluží: osvědčení na platbu nečeká.")
+
+
+# The door without a signal: check-ins a phone decided offline, sent later in a batch
+
+class DoorResult(StrEnum):
+    """What became of one check-in a phone made offline and sent later (``door_batch``)."""
+
+    ADMITTED = "admitted"  # this admission is the one that counts
+    ALREADY_ADMITTED = "already_admitted"  # the ticket was let in earlier (the time is kept)
+    UNKNOWN = "unknown"  # forged, garbled, or a ticket of another event
+    CANCELLED = "cancelled"  # the registration was cancelled, handed on, or is not confirmed
+
+
+@dataclass(frozen=True)
+class DoorAdmission:
+    """The outcome of one offline check-in: its ``result``, the check-in time the registration
+    keeps afterwards, and ``other_at``, the time of the ticket's other admission when there were
+    two (both phones let the person in: staff are told)."""
+
+    result: DoorResult
+    checked_in_at: object = None
+    other_at: object = None
+
+    @property
+    def changes(self) -> bool:
+        return self.result == DoorResult.ADMITTED
+
+
+def door_ticket_hash(code: str) -> str:
+    """How the door's offline list names a ticket: SHA-256 of its code as printed (upper case,
+    no spaces), in hex. The phone computes the same of what it scans; the list carries no code
+    and no key, so a lost phone cannot make or read out a ticket."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def offline_admission(registration, event_id, scanned_at, received=None) -> DoorAdmission:
+    """The rule of the door without a signal: the first admission counts.
+
+    ``registration`` is the ticket's (None for a forged code), ``scanned_at`` when the phone let
+    the person in, ``received`` this very admission (same phone, same time) as it was recorded when
+    sent before (its ``other_at``), or None: sent again, nothing changes and the answer is the
+    same as long as no earlier admission of the ticket came in between. An admission earlier
+    than the recorded check-in moves the check-in to it; a later one is "already admitted" at the
+    recorded time. Either way, two admissions of one ticket are a conflict (``other_at``)."""
+    if registration is None or registration["event_id"] != event_id:
+        return DoorAdmission(DoorResult.UNKNOWN)
+    if registration["status"] != RegistrationStatus.CONFIRMED:
+        return DoorAdmission(DoorResult.CANCELLED)
+    kept = registration["checked_in_at"]
+    if received is not None:
+        if kept == scanned_at:
+            return DoorAdmission(DoorResult.ADMITTED, kept, other_at=received["other_at"])
+        return DoorAdmission(DoorResult.ALREADY_ADMITTED, kept, other_at=kept)
+    if kept is None:
+        return DoorAdmission(DoorResult.ADMITTED, scanned_at)
+    if scanned_at < kept:
+        return DoorAdmission(DoorResult.ADMITTED, scanned_at, other_at=kept)
+    return DoorAdmission(DoorResult.ALREADY_ADMITTED, kept, other_at=kept)
+
+
+def door_message(admission: DoorAdmission, registration) -> str:
+    """The door's Czech sentence for one offline check-in once the server has decided."""
+    if admission.result == DoorResult.UNKNOWN:
+        return "Neznámá vstupenka: kód není náš, je poškozený, nebo je na jinou akci."
+    name = f"{registration['first_name']} {registration['last_name']}"
+    if admission.result == DoorResult.CANCELLED:
+        if registration["status"] == RegistrationStatus.WAITLISTED:
+            return f"{name}: přihláška není potvrzená (je na čekací listině)."
+        return f"{name}: přihláška byla zrušena nebo předána náhradníkovi, vstupenka neplatí."
+    if admission.result == DoorResult.ALREADY_ADMITTED:
+        return f"{name}: už vpuštěn(a) dříve, v {czech.date_time(admission.checked_in_at)}."
+    if admission.other_at is not None:
+        return (f"{name}: vpuštěn(a). Stejnou vstupenku vpustil i jiný telefon "
+                f"({czech.date_time(admission.other_at)}); platí dřívější vstup.")
+    return f"{name}: vpuštěn(a)."
+
+
+@dataclass(frozen=True)
+class DoorConflict:
+    """One ticket let in twice while the phones were offline: who, the admission that counts
+    (the first) and the other one, each with who sent it (None: checked in online)."""
+
+    registration_id: int
+    name: str
+    organisation: str | None
+    first_at: object
+    first_by: str | None
+    second_at: object
+    second_by: str | None
+
+
+def door_conflicts(admissions, registrations) -> list[DoorConflict]:
+    """The conflicts among an event's offline ``admissions`` (rows with ``registration_id``,
+    ``scanned_at``, ``other_at``, ``staff``, ``device``), each pair once, earliest first;
+    ``registrations`` maps an id to its registration."""
+    def sender(row):
+        return f"{row['staff']}, telefon {row['device']}" if row is not None else None
+
+    found: dict[tuple, DoorConflict] = {}
+    by_time = {(row["registration_id"], row["scanned_at"]): row for row in admissions}
+    for row in admissions:
+        if row["other_at"] is None:
+            continue
+        first, second = sorted((row["scanned_at"], row["other_at"]))
+        key = (row["registration_id"], first, second)
+        person = registrations[row["registration_id"]]
+        found.setdefault(key, DoorConflict(
+            row["registration_id"], f"{person['first_name']} {person['last_name']}", person["organisation_name"],
+            first, sender(by_time.get((row["registration_id"], first))),
+            second, sender(by_time.get((row["registration_id"], second)))))
+    return sorted(found.values(), key=lambda conflict: (conflict.first_at, conflict.registration_id))
