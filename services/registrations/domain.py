@@ -1,7 +1,7 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
@@ -698,8 +698,8 @@ class DoorAdmission:
     two (both phones let the person in: staff are told)."""
 
     result: DoorResult
-    checked_in_at: object = None
-    other_at: object = None
+    checked_in_at: datetime | None = None
+    other_at: datetime | None = None
 
     @property
     def changes(self) -> bool:
@@ -747,7 +747,7 @@ def door_message(admission: DoorAdmission, registration) -> str:
         if registration["status"] == RegistrationStatus.WAITLISTED:
             return f"{name}: přihláška není potvrzená (je na čekací listině)."
         return f"{name}: přihláška byla zrušena nebo předána náhradníkovi, vstupenka neplatí."
-    if admission.result == DoorResult.ALREADY_ADMITTED:
+    if admission.result == DoorResult.ALREADY_ADMITTED and admission.checked_in_at is not None:
         return f"{name}: už vpuštěn(a) dříve, v {czech.date_time(admission.checked_in_at)}."
     if admission.other_at is not None:
         return (f"{name}: vpuštěn(a). Stejnou vstupenku vpustil i jiný telefon "
@@ -763,9 +763,9 @@ class DoorConflict:
     registration_id: int
     name: str
     organisation: str | None
-    first_at: object
+    first_at: datetime
     first_by: str | None
-    second_at: object
+    second_at: datetime
     second_by: str | None
 
 
