@@ -13,6 +13,7 @@ import os
 from werkzeug.wrappers import Response
 
 from services.common.errors import NotFound, ValidationError
+from services.common.vocabulary import DoorResult
 
 from . import forms
 from .domain import StaffRole
@@ -46,7 +47,7 @@ class DoorPages:
                                                                if isinstance(batch["items"], list) else 0}) as entry:
                 results = self.registrations.door_batch(event_id, batch)
                 entry.details["registration_ids"] = sorted({r["registration_id"] for r in results
-                                                            if r["result"] == "admitted"})
+                                                            if r["result"] == DoorResult.ADMITTED})
         except ValidationError as error:
             return json_response({"error": error.code, "message": "Odbavení z telefonu nelze přijmout: "
                                   + "; ".join(str(m) for m in error.fields.values()), "fields": error.fields}, 422)

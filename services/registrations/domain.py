@@ -15,6 +15,7 @@ from services.common.schemas import Text
 from services.common.vocabulary import (
     LIVE,
     CertificateState,
+    DoorResult,
     EventFormat,
     EventStatus,
     QuestionType,
@@ -682,15 +683,6 @@ def check_can_release_certificate(registration):
 
 # The door without a signal: check-ins a phone decided offline, sent later in a batch
 
-class DoorResult(StrEnum):
-    """What became of one check-in a phone made offline and sent later (``door_batch``)."""
-
-    ADMITTED = "admitted"  # this admission is the one that counts
-    ALREADY_ADMITTED = "already_admitted"  # the ticket was let in earlier (the time is kept)
-    UNKNOWN = "unknown"  # forged, garbled, or a ticket of another event
-    CANCELLED = "cancelled"  # the registration was cancelled, handed on, or is not confirmed
-
-
 @dataclass(frozen=True)
 class DoorAdmission:
     """The outcome of one offline check-in: its ``result``, the check-in time the registration
@@ -748,10 +740,10 @@ def door_message(admission: DoorAdmission, registration) -> str:
             return f"{name}: přihláška není potvrzená (je na čekací listině)."
         return f"{name}: přihláška byla zrušena nebo předána náhradníkovi, vstupenka neplatí."
     if admission.result == DoorResult.ALREADY_ADMITTED and admission.checked_in_at is not None:
-        return f"{name}: už vpuštěn(a) dříve, v {czech.date_time(admission.checked_in_at)}."
+        return f"{name}: už vpuštěn(a) dříve, v {czech.date_time_seconds(admission.checked_in_at)}."
     if admission.other_at is not None:
         return (f"{name}: vpuštěn(a). Stejnou vstupenku vpustil i jiný telefon "
-                f"({czech.date_time(admission.other_at)}); platí dřívější vstup.")
+                f"({czech.date_time_seconds(admission.other_at)}); platí dřívější vstup.")
     return f"{name}: vpuštěn(a)."
 
 

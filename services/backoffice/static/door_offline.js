@@ -90,6 +90,11 @@
     var list = read(LIST_KEY, null);
     var queue = read(QUEUE_KEY, []);
     var state = document.getElementById("offline-state");
+    var count = door.querySelector(".count");
+    if (list && count) {
+      count.textContent = "Uvnitř " + list.tickets.filter(function (t) { return t.checked_in_at; }).length +
+        " z " + list.tickets.length;
+    }
     panel.hidden = false;
     panel.classList.toggle("is-offline", !reachable);
     if (reachable) {
@@ -172,13 +177,13 @@
         items.appendChild(element("li", null, c.name + (c.organisation ? " (" + c.organisation + ")" : "") +
           ": poprvé " + day(c.first_at) + " " + clock(c.first_at) + " (" + (c.first_by || "odbaveno online") +
           "), podruhé " + day(c.second_at) + " " + clock(c.second_at) + " (" + (c.second_by || "odbaveno online") +
-          "). Jako čas příchodu platí " + clock(c.first_at) + "."));
+          "). Jako čas příchodu platí " + day(c.first_at) + " " + clock(c.first_at) + "."));
       });
       section.appendChild(items);
       if (existing) {
         existing.replaceWith(section);
       } else {
-        door.appendChild(section);
+        document.getElementById("offline-answer").after(section);
       }
     }
   }
@@ -217,6 +222,7 @@
         });
         write(QUEUE_KEY, left);
         write(SENT_KEY, answered);
+        document.getElementById("offline-answer").textContent = "";
         reachable = true;
         sending = false;
         showSent(answered.results, answered.conflicts);
@@ -319,8 +325,14 @@
   }, 30000);
 
   if (navigator.serviceWorker) {
-    navigator.serviceWorker.register("/vstup/sw.js", { scope: "/vstup/" }).catch(function () { return null; });
+    // The page was loaded before the service worker was there: keep it now, as it will keep it later.
+    navigator.serviceWorker.register("/vstup/sw.js", { scope: "/vstup/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () { return window.caches.open("dvere"); })
+      .then(function (cache) { return navigator.onLine ? cache.add(window.location.pathname) : null; })
+      .catch(function () { return null; });
   }
+  device();  // this phone's id, made once: staff read it in a conflict
   var last = read(SENT_KEY, null);
   if (last && last.conflicts && last.conflicts.length) {
     showSent(last.results, last.conflicts);

@@ -7,8 +7,8 @@ import pytest
 
 from services.common.errors import ValidationError
 from services.common.signing import ticket_code
+from services.common.vocabulary import DoorResult
 from services.registrations import domain
-from services.registrations.domain import DoorResult
 from tests.unit.registrations.test_service import KEY, NOW, person, published
 
 NINE = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 9:00 in Prague
@@ -36,7 +36,7 @@ def test_a_later_admission_is_already_admitted_at_the_first_time_and_is_a_confli
     admission = domain.offline_admission(ticket(checked_in_at=NINE), 1, NINE + timedelta(minutes=5))
     assert (admission.result, admission.checked_in_at, admission.other_at) == (
         DoorResult.ALREADY_ADMITTED, NINE, NINE)
-    assert domain.door_message(admission, ticket()) == "Věra Průchová: už vpuštěn(a) dříve, v 7. 12. 2026 9:00."
+    assert domain.door_message(admission, ticket()) == "Věra Průchová: už vpuštěn(a) dříve, v 7. 12. 2026 9:00:00."
 
 
 def test_the_same_admission_received_again_changes_nothing():
@@ -98,7 +98,7 @@ def test_a_batch_sent_twice_changes_nothing(service):
     assert service.get_registration(vera["id"])["checked_in_at"] == in_at
     assert service.door_conflicts(event["id"]) == []
     later = service.door_batch(event["id"], batch("b2", (vera["ticket_code"], NOW + timedelta(minutes=9))))
-    assert later[0]["result"] == "already_admitted" and "11:02" in later[0]["message"]
+    assert later[0]["result"] == "already_admitted" and "11:02:00" in later[0]["message"]
     assert service.door_batch(event["id"], batch("b2", (vera["ticket_code"], NOW + timedelta(minutes=9)))) \
         == later
     assert len(service.door_conflicts(event["id"])) == 1
