@@ -131,6 +131,7 @@
       paragraph.appendChild(element("span", "door-note", note));
     }
     place.appendChild(paragraph);
+    form.elements.code.value = "";  // ready for the next ticket
   }
 
   function refreshList() {
