@@ -889,6 +889,8 @@ DETAIL_KEYS = {
     "changed": "změněno", "file": "soubor", "chosen": "vybrané přihlášky", "issued": "vydáno",
     "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
     "fields": "údaje", "code": "kód",
+    # The door without a signal: which phone sent its queue, and how many check-ins.
+    "device": "telefon", "sent": "odbavení z telefonu",
 }
 REGISTRATION_STATUSES: dict[str, str] = {
     RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.WAITLISTED: "čekací listina",

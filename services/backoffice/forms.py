@@ -5,6 +5,7 @@ call the other services with what these return.
 """
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -472,3 +473,13 @@ def account(values) -> dict:
 def account_errors(error) -> dict:
     """A refused new account's messages by field (an email taken: at the email)."""
     return error.fields if isinstance(error, ValidationError) else {"email": error.message}
+
+
+def door_batch(form, staff) -> dict:
+    """The check-ins a door phone queued offline, as its page posts them: ``device`` and ``items``
+    (JSON: ``[{"code", "scanned_at"}]``); the registrations service checks each item."""
+    try:
+        items = json.loads(form.get("items", ""))
+    except ValueError:
+        raise ValidationError({"items": "Odbavení nelze přečíst (očekáváme seznam ve formátu JSON)."}) from None
+    return {"device": form.get("device", ""), "staff": staff, "items": items}

@@ -33,6 +33,7 @@ from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages
 from .domain import StaffRole
+from .door import DoorPages
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
@@ -52,6 +53,7 @@ from .web import (
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # jsQR.js is jsQR 1.4.0 from npm (Apache 2.0, jsQR.LICENSE), as published: the QR reader of the door.
 STATIC_FILES = {"console.css": "text/css; charset=utf-8", "door.js": "text/javascript; charset=utf-8",
+                "door_offline.js": "text/javascript; charset=utf-8",
                 "favicon.svg": "image/svg+xml", "event_form.js": "text/javascript; charset=utf-8",
                 "filter.js": "text/javascript; charset=utf-8",
                 "jsQR.js": "text/javascript; charset=utf-8"}
@@ -80,6 +82,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "certificate_released": "uvolněno osvědčení bez platby",
            "certificate_duplicated": "vystaven duplikát osvědčení",
            "checked_in_without_ticket": "odbaven účastník bez vstupenky (podle jména)",
+           "checked_in_offline": "poslána odbavení z telefonu bez signálu",
            "draft_deleted": "smazán koncept akce",
            # Staff accounts and logging in (issue 25).
            "account_disabled": "vypnut účet", "account_enabled": "znovu zapnut účet",
@@ -103,7 +106,8 @@ AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnu
 AUDIT_CSV_CHUNK = 1000
 
 
-class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, Pages, HealthCheck):
+class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, DoorPages, Pages,
+                        HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -324,7 +328,7 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                           materials=self.registrations.list_materials(event_id),
                           live_emails=domain.live_emails(registrations),
                           window=domain.attendance_window(event, self.clock()), plan=plan, numbers=numbers,
-                          seal=seal)
+                          seal=seal, conflicts=self.registrations.door_conflicts(event_id))
 
     def _seal_status(self):
         """documents' answer about the seal, or None when it is away: the event page still shows."""
@@ -793,7 +797,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
         found = domain.door_matches(self.registrations.list_registrations(event_id, RegistrationStatus.CONFIRMED),
                                     query) if query else []
         return self._page(request, "door_event.html", status=status, event=event, stats=stats, answer=answer,
-                          query=query, found=found, min_query=domain.MIN_NAME_QUERY)
+                          query=query, found=found, min_query=domain.MIN_NAME_QUERY,
+                          conflicts=self.registrations.door_conflicts(event_id))
 
     def _door_refused(self, request, event_id, refusal, again):
         """The door after a refused check-in: on a day the event does not take place on, the

@@ -60,7 +60,8 @@ SECURITY_HEADERS = {
 environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                  undefined=jinja2.StrictUndefined)
 environment.filters.update(date_time=lambda moment: czech.date_time(
-    datetime.fromisoformat(moment) if isinstance(moment, str) else moment), price=czech.price,
+    datetime.fromisoformat(moment) if isinstance(moment, str) else moment), date_time_seconds=lambda moment: (
+    czech.date_time_seconds(datetime.fromisoformat(moment))), price=czech.price,
     event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
     answer=answer_text, event_format=czech.event_format, payment_state=payment_state, email_kind=domain.email_kind,
     email_state=domain.email_state, role_name=domain.role_name, file_size=czech.file_size)

@@ -24,6 +24,12 @@ def date_time(moment: datetime) -> str:
     return f"{m.day}. {m.month}. {m.year} {m.hour}:{m.minute:02d}"
 
 
+def date_time_seconds(moment: datetime) -> str:
+    """``27. 11. 2026 9:00:05``: where two moments a few seconds apart must be told apart (the door)."""
+    m = local(moment)
+    return f"{date_time(m)}:{m.second:02d}"
+
+
 def date(moment: datetime) -> str:
     """``27. 11. 2026``."""
     m = local(moment)

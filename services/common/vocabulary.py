@@ -154,3 +154,13 @@ class StatementFormat(StrEnum):
     CAMT_053 = "camt.053"
     GPC = "gpc"
     FIO = "fio"
+
+
+class DoorResult(StrEnum):
+    """What became of one check-in a door phone made offline and sent later (registrations'
+    ``door_batch``; the console shows it)."""
+
+    ADMITTED = "admitted"  # this admission is the one that counts
+    ALREADY_ADMITTED = "already_admitted"  # the ticket was let in earlier (the time is kept)
+    UNKNOWN = "unknown"  # forged, garbled, or a ticket of another event
+    CANCELLED = "cancelled"  # the registration was cancelled, handed on, or is not confirmed

@@ -1,4 +1,5 @@
 """Registration rules: no nameko, no SQL; plain values in, decisions out."""
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from services.common.schemas import Text
 from services.common.vocabulary import (
     LIVE,
     CertificateState,
+    DoorResult,
     EventFormat,
     EventStatus,
     QuestionType,
@@ -699,3 +701,106 @@ def check_can_release_certificate(registration: Row) -> None:
         raise Conflict("certificate_issued", "Osvědčení už bylo vydáno.")
     if registration["price"] == 0 or registration["paid_at"] is not None:
         raise Conflict("nothing_to_release", "Přihláška nic nedluží: osvědčení na platbu nečeká.")
+
+
+# The door without a signal: check-ins a phone decided offline, sent later in a batch
+
+@dataclass(frozen=True)
+class DoorAdmission:
+    """The outcome of one offline check-in: its ``result``, the check-in time the registration
+    keeps afterwards, and ``other_at``, the time of the ticket's other admission when there were
+    two (both phones let the person in: staff are told)."""
+
+    result: DoorResult
+    checked_in_at: datetime | None = None
+    other_at: datetime | None = None
+
+    @property
+    def changes(self) -> bool:
+        return self.result == DoorResult.ADMITTED
+
+
+def door_ticket_hash(code: str) -> str:
+    """How the door's offline list names a ticket: SHA-256 of its code as printed (upper case,
+    no spaces), in hex. The phone computes the same of what it scans; the list carries no code
+    and no key, so a lost phone cannot make or read out a ticket."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def offline_admission(registration: Row | None, event_id: int, scanned_at: datetime,
+                      received: Row | None = None) -> DoorAdmission:
+    """The rule of the door without a signal: the first admission counts.
+
+    ``registration`` is the ticket's (None for a forged code), ``scanned_at`` when the phone let
+    the person in, ``received`` this very admission (same phone, same time) as it was recorded when
+    sent before (its ``other_at``), or None: sent again, nothing changes and the answer is the
+    same as long as no earlier admission of the ticket came in between. An admission earlier
+    than the recorded check-in moves the check-in to it; a later one is "already admitted" at the
+    recorded time. Either way, two admissions of one ticket are a conflict (``other_at``)."""
+    if registration is None or registration["event_id"] != event_id:
+        return DoorAdmission(DoorResult.UNKNOWN)
+    if registration["status"] != RegistrationStatus.CONFIRMED:
+        return DoorAdmission(DoorResult.CANCELLED)
+    kept = registration["checked_in_at"]
+    if received is not None:
+        if kept == scanned_at:
+            return DoorAdmission(DoorResult.ADMITTED, kept, other_at=received["other_at"])
+        return DoorAdmission(DoorResult.ALREADY_ADMITTED, kept, other_at=kept)
+    if kept is None:
+        return DoorAdmission(DoorResult.ADMITTED, scanned_at)
+    if scanned_at < kept:
+        return DoorAdmission(DoorResult.ADMITTED, scanned_at, other_at=kept)
+    return DoorAdmission(DoorResult.ALREADY_ADMITTED, kept, other_at=kept)
+
+
+def door_message(admission: DoorAdmission, registration: Row) -> str:
+    """The door's Czech sentence for one offline check-in once the server has decided."""
+    if admission.result == DoorResult.UNKNOWN:
+        return "Neznámá vstupenka: kód není náš, je poškozený, nebo je na jinou akci."
+    name = f"{registration['first_name']} {registration['last_name']}"
+    if admission.result == DoorResult.CANCELLED:
+        if registration["status"] == RegistrationStatus.WAITLISTED:
+            return f"{name}: přihláška není potvrzená (je na čekací listině)."
+        return f"{name}: přihláška byla zrušena nebo předána náhradníkovi, vstupenka neplatí."
+    if admission.result == DoorResult.ALREADY_ADMITTED and admission.checked_in_at is not None:
+        return f"{name}: už vpuštěn(a) dříve, v {czech.date_time_seconds(admission.checked_in_at)}."
+    if admission.other_at is not None:
+        return (f"{name}: vpuštěn(a). Stejnou vstupenku vpustil i jiný telefon "
+                f"({czech.date_time_seconds(admission.other_at)}); platí dřívější vstup.")
+    return f"{name}: vpuštěn(a)."
+
+
+@dataclass(frozen=True)
+class DoorConflict:
+    """One ticket let in twice while the phones were offline: who, the admission that counts
+    (the first) and the other one, each with who sent it (None: checked in online)."""
+
+    registration_id: int
+    name: str
+    organisation: str | None
+    first_at: datetime
+    first_by: str | None
+    second_at: datetime
+    second_by: str | None
+
+
+def door_conflicts(admissions: Sequence[Row], registrations: Mapping[int, Row]) -> list[DoorConflict]:
+    """The conflicts among an event's offline ``admissions`` (rows with ``registration_id``,
+    ``scanned_at``, ``other_at``, ``staff``, ``device``), each pair once, earliest first;
+    ``registrations`` maps an id to its registration."""
+    def sender(row: Row | None) -> str | None:
+        return f"{row['staff']}, telefon {row['device']}" if row is not None else None
+
+    found: dict[tuple[int, datetime, datetime], DoorConflict] = {}
+    by_time = {(row["registration_id"], row["scanned_at"]): row for row in admissions}
+    for row in admissions:
+        if row["other_at"] is None:
+            continue
+        first, second = sorted((row["scanned_at"], row["other_at"]))
+        key = (row["registration_id"], first, second)
+        person = registrations[row["registration_id"]]
+        found.setdefault(key, DoorConflict(
+            row["registration_id"], f"{person['first_name']} {person['last_name']}", person["organisation_name"],
+            first, sender(by_time.get((row["registration_id"], first))),
+            second, sender(by_time.get((row["registration_id"], second)))))
+    return sorted(found.values(), key=lambda conflict: (conflict.first_at, conflict.registration_id))

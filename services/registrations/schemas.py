@@ -414,3 +414,23 @@ registration_only_out = RegistrationOut(exclude=("event",))
 registrations_out = RegistrationOut(many=True)
 attendee_message_in = AttendeeMessageIn()
 feedback_in = FeedbackIn()
+
+
+# The door without a signal: a batch of check-ins a phone made offline (``door_batch``).
+DOOR_BATCH_MAX = 500
+
+
+class DoorCheckInIn(CzechSchema):
+    code = Text(required=True, validate=validate.Length(min=1, max=60, error="Kód vstupenky je příliš dlouhý."))
+    scanned_at = AwareDateTime(required=True)
+
+
+class DoorBatchIn(CzechSchema):
+    device = Text(required=True, validate=validate.Length(min=1, max=40, error="Označení telefonu má 1 až 40 znaků."))
+    staff = Text(required=True, validate=validate.Length(min=1, max=200))
+    items = fields.List(fields.Nested(DoorCheckInIn), required=True, validate=validate.Length(
+        max=DOOR_BATCH_MAX, error=f"Najednou lze poslat nejvýše {DOOR_BATCH_MAX} odbavení."),
+        error_messages={"required": REQUIRED, "null": REQUIRED, "invalid": "Očekáváme seznam odbavení."})
+
+
+door_batch_in = DoorBatchIn()

@@ -28,6 +28,7 @@ from .http import Announcements, HttpApi
 from .ratelimit import RateLimits
 from .schemas import (
     colleagues_in,
+    door_batch_in,
     event_changes_in,
     event_in,
     registration_in,
@@ -552,3 +553,28 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
     def export_ministry_report(self, year, accreditation_number):
         """The Ministry's report as CSV for Czech Excel: a row a run, the totals, what is not held."""
         return records.ministry_report_csv(self.ministry_report(year, accreditation_number))
+
+    # The door without a signal
+
+    @rpc(expected_exceptions=EXPECTED)
+    def door_list(self, event_id):
+        """The day's list of valid tickets for the door's phones to decide offline: hashes of
+        the codes (``domain.door_ticket_hash``), names, and who is already in; no code, no key."""
+        with self.db.transaction() as tx:
+            return usecases.door_list(tx, int(event_id), self.clock())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def door_batch(self, event_id, batch):
+        """Check-ins a door phone made offline (``batch``: ``device``, ``staff``, ``items`` of
+        ``code`` and ``scanned_at``): one answer per item, ``admitted``, ``already_admitted``
+        (with the time that counts), ``unknown`` or ``cancelled``. Sent twice, it changes nothing."""
+        request = door_batch_in.load_or_raise(batch)
+        with self._uow() as uow:
+            return usecases.door_batch(uow, int(event_id), request["device"], request["staff"], request["items"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def door_conflicts(self, event_id):
+        """Tickets of the event that two phones let in while offline: who, and both times (the
+        first counts), each with who sent it."""
+        with self.db.transaction() as tx:
+            return usecases.door_conflicts(tx, int(event_id))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     bindparam,
     case,
     func,
@@ -235,6 +236,24 @@ feedback = Table(
     Column("answered_at", UTCDateTime, nullable=False),
 )
 
+
+# Check-ins the door's phones made offline and sent later (``usecases.door_batch``), one row per
+# admission: the unique key makes a batch sent twice change nothing. ``other_at`` is the time of
+# the second admission of the same ticket when there were two (the conflict staff are told of).
+door_admissions = Table(
+    "door_admissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("events.id"), nullable=False, index=True),
+    Column("registration_id", Integer, ForeignKey("registrations.id"), nullable=False),
+    Column("device", String(40), nullable=False),
+    Column("staff", String(200), nullable=False),
+    Column("scanned_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("result", String(20), nullable=False),
+    Column("other_at", UTCDateTime),
+    UniqueConstraint("registration_id", "device", "scanned_at", name="uq_door_admission"),
+)
 
 # The statements of the registration path are built once: building and keying
 # a statement costs more Python time than PostgreSQL takes to run it.
@@ -719,3 +738,19 @@ def certificate_facts(conn, event_ids):
         select(registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
                registrations.c.certificate_sent_at)
         .where(registrations.c.event_id.in_(list(event_ids)))).mappings().all()
+
+
+def door_admission(conn, registration_id, device, scanned_at):
+    """This admission (one phone, one moment) as it was received before, or None."""
+    return conn.execute(select(door_admissions).where(
+        door_admissions.c.registration_id == registration_id, door_admissions.c.device == device,
+        door_admissions.c.scanned_at == scanned_at)).mappings().first()
+
+
+def add_door_admission(conn, values):
+    conn.execute(door_admissions.insert().values(**values))
+
+
+def door_admissions_of(conn, event_id):
+    return conn.execute(select(door_admissions).where(door_admissions.c.event_id == event_id)
+                           .order_by(door_admissions.c.id)).mappings().all()

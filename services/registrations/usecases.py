@@ -930,3 +930,57 @@ def ministry_report(conn, year, accreditation_number, now):
     events = store.events_of_accreditation(conn, number, starts_from, starts_before)
     facts = store.certificate_facts(conn, [e["id"] for e in events])
     return records.ministry_report(int(year), number, events, facts, now)
+
+
+# The door without a signal
+
+def door_list(conn, event_id, now):
+    """The day's list for the door's phones to decide offline: every confirmed ticket of the
+    event as ``domain.door_ticket_hash`` of its code (never the code, never the key), with the
+    name to show and the check-in time if the person is already in."""
+    event = get_event(conn, event_id, public_only=False)
+    tickets = [{"hash": domain.door_ticket_hash(r["ticket_code"]), "registration_id": r["id"],
+                "name": f"{r['first_name']} {r['last_name']}", "organisation": r["organisation_name"],
+                "checked_in_at": local(r["checked_in_at"]).isoformat() if r["checked_in_at"] else None}
+               for r in store.list_registrations(conn, event_id, "confirmed") if r["ticket_code"]]
+    return {"event_id": event["id"], "title": event["title"], "generated_at": local(now).isoformat(),
+            "days": [day.isoformat() for day in domain.event_days(event)], "tickets": tickets}
+
+
+def door_batch(uow, event_id, device, staff, items):
+    """Take the check-ins a door phone (``device``, used by ``staff``) made offline: each item's
+    ticket ``code`` and ``scanned_at``. The first admission of a ticket counts
+    (``domain.offline_admission``); a second one is kept as a conflict for staff to see. A batch
+    sent again changes nothing and gets the answers as they stand. One answer per item, in order."""
+    conn, now = uow.conn, uow.now
+    get_event(conn, event_id, public_only=False)
+    answers = []
+    for item in items:
+        scanned_at = min(item["scanned_at"], now)  # a phone's clock ahead of ours does not make a future check-in
+        number = verify_ticket_code(uow.signing_key, item["code"])
+        registration = store.lock_registration(conn, number) if number is not None else None
+        known = store.door_admission(conn, registration["id"], device, scanned_at) if registration else None
+        admission = domain.offline_admission(registration, event_id, scanned_at, received=known)
+        if registration is not None and registration["event_id"] == event_id and known is None \
+                and admission.result in (domain.DoorResult.ADMITTED, domain.DoorResult.ALREADY_ADMITTED):
+            store.add_door_admission(conn, dict(
+                event_id=event_id, registration_id=registration["id"], device=device, staff=staff,
+                scanned_at=scanned_at, received_at=now, result=admission.result, other_at=admission.other_at))
+            if admission.changes:
+                store.set_registration(conn, registration["id"], {"checked_in_at": admission.checked_in_at})
+        answers.append({
+            "code": item["code"], "scanned_at": local(scanned_at).isoformat(), "result": admission.result,
+            "registration_id": registration["id"] if admission.result != domain.DoorResult.UNKNOWN else None,
+            "checked_in_at": local(admission.checked_in_at).isoformat() if admission.checked_in_at else None,
+            "conflict": admission.other_at is not None,
+            "message": domain.door_message(admission, registration)})
+    return answers
+
+
+def door_conflicts(conn, event_id):
+    """Tickets of the event let in twice by phones offline, as ``domain.door_conflicts`` finds them."""
+    admissions = store.door_admissions_of(conn, event_id)
+    people = {r["id"]: r for r in store.list_registrations(conn, event_id)}
+    return [dict(vars(conflict), first_at=local(conflict.first_at).isoformat(),
+                 second_at=local(conflict.second_at).isoformat())
+            for conflict in domain.door_conflicts(admissions, people)]

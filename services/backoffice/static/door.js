@@ -21,7 +21,12 @@
       if (found && found.data) {
         stream.getTracks().forEach(function (track) { track.stop(); });
         form.elements.code.value = found.data;
-        form.submit();
+        // requestSubmit: the door's offline part (door_offline.js) sees the ticket first.
+        if (form.requestSubmit) {
+          form.requestSubmit();
+        } else {
+          form.submit();
+        }
         return;
       }
     }
