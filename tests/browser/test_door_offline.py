@@ -13,6 +13,7 @@ import requests
 from bench.system import System
 from services.backoffice import store, usecases
 from services.common.db import Database, utcnow
+from services.common.unit_of_work import UnitOfWork
 from tests.conftest import ROOT
 
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts", "door-offline")
@@ -42,7 +43,7 @@ def test_two_phones_without_a_signal_admit_and_the_first_admission_counts(databa
         with database.transaction() as tx:
             for email, name, role in (("vstup@smopk.example", "U vstupu", "door"),
                                       ("kancelar@smopk.example", "Kancelář", "staff")):
-                account, _ = usecases.create_account(tx, email, name, role, utcnow(), password=PASSWORD)
+                account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), email, name, role, password=PASSWORD)
                 store.update_account(tx, account["id"], {"must_change_password": False})
         database.dispose()
 
