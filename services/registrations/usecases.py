@@ -40,9 +40,19 @@ def event_view(event, now):
     return view
 
 
-def registration_view(registration, event, now, base_url, conn=None):
-    """A registration as callers see it (with its event, unless ``event`` is None)."""
+def registration_view(registration, event, now, base_url, conn=None, marks=None):
+    """A registration as callers see it (with its event, unless ``event`` is None). With its
+    event and its session marks (``marks``, or read through ``conn``): the sessions it was let in
+    to and marked at, the hours of those (``attended_hours``: what its certificate states) and why
+    the marks do not make the event attended (``attendance_short``, Czech, or None)."""
     view = dict(registration)
+    if event is not None and (marks is not None or conn is not None):
+        if marks is None:
+            marks = store.session_marks(conn, [registration["id"]]).get(registration["id"], {})
+        attended = _sessions_attended(marks)
+        view.update(sessions_checked_in=_sessions_checked_in(marks), sessions_attended=attended,
+                    attended_hours=domain.attended_hours(event, attended),
+                    attendance_short=domain.short_of_share(event, attended))
     if registration["status"] == RegistrationStatus.WAITLISTED and conn is not None:
         view["waitlist_position"] = store.waitlist_rank(conn, registration["event_id"],
                                                         registration["waitlist_position"])
@@ -295,8 +305,9 @@ def get_registration(conn, now, base_url, registration_id=None, token=None):
 
 def list_registrations(conn, event_id, now, base_url, status=None):
     event = get_event(conn, event_id, public_only=False)
-    return [registration_view(r, event, now, base_url, conn)
-            for r in store.list_registrations(conn, event_id, status)]
+    registrations = store.list_registrations(conn, event_id, status)
+    marks = store.session_marks(conn, [r["id"] for r in registrations])
+    return [registration_view(r, event, now, base_url, conn, marks=marks.get(r["id"], {})) for r in registrations]
 
 
 def record_payment(uow, registration_id, payment, paid_at=None, unpaid=False, issue_held=False):
@@ -515,6 +526,7 @@ def update_event(uow, event_id, changes):
     domain.check_capacity(merged["capacity"], event["seats_taken"])
     if "questions" in changes:
         domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(uow.conn, event_id))
+    domain.check_session_count_kept(event, merged, store.attendance_recorded(uow.conn, event_id))
     changed = domain.schedule_changes(event, changes)
     values = dict(changes, updated_at=uow.now)
     if changed:
@@ -526,6 +538,8 @@ def update_event(uow, event_id, changes):
                 field: [_told(before), _told(after)] for field, (before, after) in changed.items()})
     if merged["capacity"] > event["capacity"]:
         promote_waitlisted(uow, event_id)
+    if domain.certificate_share(merged) != domain.certificate_share(event):
+        settle_event_attendance(uow, store.get_event(uow.conn, event_id))
     return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
@@ -617,13 +631,15 @@ def substitute(uow, data, registration_id=None, token=None):
 
 
 def check_in(uow, event_id, code, any_day=False):
-    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once; on a
-    day the event does not take place on only with ``any_day`` (staff asked and said yes)."""
+    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once a
+    session (a person in yesterday is let in again today); on a day the event does not take place
+    on only with ``any_day`` (staff asked and said yes)."""
     number = verify_ticket_code(uow.signing_key, code)
     registration = store.lock_registration(uow.conn, number) if number is not None else None
     ticket_event = store.get_event(uow.conn, registration["event_id"]) if registration is not None else None
-    domain.check_ticket(registration, ticket_event, event_id, uow.now, any_day)
-    store.set_registration(uow.conn, registration["id"], {"checked_in_at": uow.now}, checked_in_at=None)
+    session, checked_in_at = _door_session(uow, registration, ticket_event)
+    domain.check_ticket(registration, ticket_event, event_id, uow.now, any_day, session_checked_in_at=checked_in_at)
+    store.check_in_session(uow.conn, registration["id"], session, uow.now)
     return get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration["id"])
 
 
@@ -631,9 +647,20 @@ def check_in_by_id(uow, event_id, registration_id, any_day=False):
     """Admit a person staff found by name (the ticket forgotten), with a ticket's refusals."""
     event = get_event(uow.conn, event_id, public_only=False)
     registration = store.lock_registration(uow.conn, registration_id)
-    domain.check_person_at_door(registration, event, uow.now, any_day)
-    store.set_registration(uow.conn, registration["id"], {"checked_in_at": uow.now}, checked_in_at=None)
+    session, checked_in_at = _door_session(uow, registration, event)
+    domain.check_person_at_door(registration, event, uow.now, any_day, session_checked_in_at=checked_in_at)
+    store.check_in_session(uow.conn, registration["id"], session, uow.now)
     return get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration["id"])
+
+
+def _door_session(uow, registration, event):
+    """``(index, checked in at)``: the session the door admits to now (``domain.door_session``)
+    and when this person was let in to it (None: not yet); ``(0, None)`` without a registration."""
+    if registration is None or event is None:
+        return 0, None
+    session = domain.door_session(event, uow.now)
+    marks = store.session_marks(uow.conn, [registration["id"]]).get(registration["id"], {})
+    return session, marks.get(session, {}).get("checked_in_at")
 
 
 def delete_draft(uow, event_id):
@@ -646,17 +673,44 @@ def delete_draft(uow, event_id):
     return event_view(event, uow.now)
 
 
-def mark_attendance(uow, event_id, registration_ids=None):
-    """Mark who attended: everyone checked in, or the given registrations; only once the event
-    has begun (``not_started`` before). Marking sends nothing: certificates go out by
-    ``issue_certificates`` after the event has ended."""
+def mark_attendance(uow, event_id, registration_ids=None, sessions=None):
+    """Mark who attended which sessions: ``sessions`` (indices; default every session begun so
+    far, for a one-day seminar itself), for the given registrations or by default for everyone
+    checked in at that session; only from a session's start (``not_started`` before). A person
+    has attended the event once the marks reach its certificate share (``domain.reaches_share``).
+    Marking sends nothing: certificates go out by ``issue_certificates`` after the event has
+    ended. ``registration_ids`` in the answer: the registrations given a new mark."""
     event = get_event(uow.conn, event_id, public_only=False)
-    domain.check_can_mark_attendance(event, uow.now)
-    chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: r["checked_in_at"] is not None)
-    marked = [r["id"] for r in chosen
-              if store.set_registration(uow.conn, r["id"], {"attended_at": uow.now}, attended_at=None,
-                                        status=RegistrationStatus.CONFIRMED)]
+    chosen_sessions = domain.check_sessions_to_mark(event, sessions, uow.now)
+    chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: True)
+    marks = store.session_marks(uow.conn, [r["id"] for r in chosen])
+    marked = []
+    for registration in chosen:
+        mine = marks.get(registration["id"], {})
+        wanted = [index for index in chosen_sessions if registration_ids is not None
+                  or mine.get(index, {}).get("checked_in_at") is not None]
+        if [index for index in wanted if store.mark_session(uow.conn, registration["id"], index, uow.now)]:
+            marked.append(registration["id"])
+            _settle_attendance(uow, event, registration)
     return {"marked": len(marked), "registration_ids": marked}
+
+
+def _settle_attendance(uow, event, registration):
+    """Keep the registration's ``attended_at`` by the one rule (``domain.reaches_share``): set when
+    the session marks reach the event's share (at this moment), cleared when they no longer do."""
+    attended = _sessions_attended(store.session_marks(uow.conn, [registration["id"]]).get(registration["id"], {}))
+    if domain.reaches_share(event, attended):
+        store.set_registration(uow.conn, registration["id"], {"attended_at": uow.now}, attended_at=None)
+    elif registration["certificate_sent_at"] is None:
+        store.set_registration(uow.conn, registration["id"], {"attended_at": None}, certificate_sent_at=None)
+
+
+def _sessions_attended(marks):
+    return sorted(index for index, mark in marks.items() if mark["attended_at"] is not None)
+
+
+def _sessions_checked_in(marks):
+    return sorted(index for index, mark in marks.items() if mark["checked_in_at"] is not None)
 
 
 def _chosen(conn, event_id, registration_ids, default):
@@ -674,16 +728,30 @@ def _chosen(conn, event_id, registration_ids, default):
     return chosen
 
 
-def unmark_attendance(uow, event_id, registration_ids):
-    """Take attendance back (marked by mistake) for these registrations; refused for anyone whose
-    certificate was issued (``certificate_issued``), and then nobody's is taken back."""
-    get_event(uow.conn, event_id, public_only=False)
+def unmark_attendance(uow, event_id, registration_ids, sessions=None):
+    """Take attendance back (marked by mistake) for these registrations, at ``sessions`` (default:
+    every session); refused for anyone whose certificate was issued (``certificate_issued``), and
+    then nobody's is taken back. ``registration_ids`` in the answer: those a mark was taken from."""
+    event = get_event(uow.conn, event_id, public_only=False)
     chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: False)
     for registration in chosen:
         domain.check_can_unmark_attendance(registration)
-    unmarked = [r["id"] for r in chosen if r["attended_at"] is not None and store.set_registration(
-        uow.conn, r["id"], {"attended_at": None}, certificate_sent_at=None)]
+    indices = range(domain.session_count(event)) if sessions is None else domain.session_indices(sessions)
+    unmarked = []
+    for registration in chosen:
+        if [index for index in indices if store.unmark_session(uow.conn, registration["id"], index)]:
+            unmarked.append(registration["id"])
+            _settle_attendance(uow, event, store.get_registration(uow.conn, registration_id=registration["id"]))
     return {"unmarked": len(unmarked), "registration_ids": unmarked}
+
+
+def settle_event_attendance(uow, event):
+    """The event's certificate share changed: every registration's ``attended_at`` by the new share
+    (an issued certificate stays as it is)."""
+    registrations = [r for r in store.live_registrations(uow.conn, event["id"])
+                     if r["status"] == RegistrationStatus.CONFIRMED]
+    for registration in registrations:
+        _settle_attendance(uow, event, registration)
 
 
 def _person(registration):
