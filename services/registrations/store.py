@@ -578,7 +578,7 @@ _ATTENDED = select(
     registrations.c.last_name, registrations.c.email, registrations.c.organisation_ico,
     registrations.c.organisation_name, registrations.c.attended_at, events.c.id.label("event_id"), events.c.title,
     events.c.kind, events.c.topic, events.c.lecturer, events.c.venue, events.c.starts_at, events.c.ends_at,
-    events.c.accreditation_number, events.c.hours,
+    events.c.accreditation_number, events.c.hours, events.c.sessions, events.c.certificate_share,
 ).join(events, events.c.id == registrations.c.event_id).where(registrations.c.attended_at.is_not(None))
 
 
@@ -608,7 +608,7 @@ def registration_facts(conn, event_ids):
     if not event_ids:
         return []
     return conn.execute(
-        select(registrations.c.event_id, registrations.c.status, registrations.c.is_member,
+        select(registrations.c.id, registrations.c.event_id, registrations.c.status, registrations.c.is_member,
                registrations.c.organisation_ico, registrations.c.organisation_name, registrations.c.attended_at)
         .where(registrations.c.event_id.in_(list(event_ids)))
     ).mappings().all()
@@ -733,7 +733,7 @@ def certificate_facts(conn, event_ids):
     if not event_ids:
         return []
     return conn.execute(
-        select(registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
+        select(registrations.c.id, registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
                registrations.c.certificate_sent_at)
         .where(registrations.c.event_id.in_(list(event_ids)))).mappings().all()
 

@@ -957,8 +957,18 @@ def training_rows(conn, email=None, ico=None, year=None):
     """Attended registrations of one address (any organisation) or of one organisation (IČO),
     with their events; for ``year``, only events starting in it."""
     starts_from, starts_before = records.year_bounds(year) if year is not None else (None, None)
-    return store.attended_registrations(conn, email_key=domain.email_key(email) if email is not None else None,
+    rows = store.attended_registrations(conn, email_key=domain.email_key(email) if email is not None else None,
                                         ico=ico, starts_from=starts_from, starts_before=starts_before)
+    return with_attended_hours(conn, rows, {r["event_id"]: r for r in rows})
+
+
+def with_attended_hours(conn, rows, events_by_id, key="registration_id"):
+    """``rows`` (registrations, their id under ``key``) each with ``attended_hours``: the hours of
+    the sessions marked (``domain.attended_hours``) of its event in ``events_by_id``."""
+    marks = store.session_marks(conn, [r[key] for r in rows])
+    return [dict(r, attended_hours=domain.attended_hours(events_by_id[r["event_id"]],
+                                                          _sessions_attended(marks.get(r[key], {}))))
+            for r in rows]
 
 
 def find_trainees(conn, query, limit=20):
@@ -980,7 +990,8 @@ def annual_report(conn, year, now):
     starts_from, starts_before = records.year_bounds(year)
     events = store.events_starting_between(conn, starts_from, starts_before,
                                            (EventStatus.PUBLISHED, EventStatus.CANCELLED))
-    facts = store.registration_facts(conn, [e["id"] for e in events])
+    facts = with_attended_hours(conn, store.registration_facts(conn, [e["id"] for e in events]),
+                                {e["id"]: e for e in events}, key="id")
     return records.annual_report(int(year), events, facts, store.all_organisations(conn), now)
 
 
@@ -996,5 +1007,6 @@ def ministry_report(conn, year, accreditation_number, now):
     starts_from, starts_before = records.year_bounds(year)
     number = records.checked_accreditation(accreditation_number)
     events = store.events_of_accreditation(conn, number, starts_from, starts_before)
-    facts = store.certificate_facts(conn, [e["id"] for e in events])
+    facts = with_attended_hours(conn, store.certificate_facts(conn, [e["id"] for e in events]),
+                                {e["id"]: e for e in events}, key="id")
     return records.ministry_report(int(year), number, events, facts, now)
