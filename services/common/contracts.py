@@ -175,6 +175,7 @@ class EventShape(Shape):
     accreditation_number = _optional(Str())  # null when not accredited (no certificate)
     hours = Int()  # the programme's length; a person's certificate states their attended_hours
     certificate_share = Int()  # per cent of the sessions needed for a certificate
+    session_hours = fields.List(Int())  # the hours of each session, the event's hours split by their lengths
     collects_birth_date = Bool()
     release_unpaid_after_days = _optional(Int())  # payments' due date is no later than this
     format = Str(validate=_one_of(*EventFormat))

@@ -199,6 +199,9 @@ class EventOut(CzechSchema):
     hours = fields.Integer()
     certificate_share = fields.Integer(metadata={"description": (
         "the share of the sessions (per cent) a person must attend for the certificate; 100: all")})
+    session_hours = fields.List(fields.Integer(), metadata={"description": (
+        "the hours of each session (one for an event without sessions): the event's hours split by "
+        "the sessions' lengths")})
     collects_birth_date = fields.Boolean()
     release_unpaid_after_days = fields.Integer(allow_none=True)
     format = fields.String()

@@ -35,6 +35,8 @@ def event_view(event, now):
         view["sessions"] = [dict(item, starts_at=local(item["starts_at"]), ends_at=local(item["ends_at"]))
                             for item in view["sessions"]]
     view["seats_left"] = domain.seats_left(event)
+    view["session_hours"] = domain.session_hours(event)
+    view["certificate_share"] = domain.certificate_share(event)
     view["registration_open"] = domain.registration_open(event, now)
     view["questions"] = event["questions"] or []
     return view
@@ -915,18 +917,30 @@ STATUS_LABELS = {RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.W
 
 def export_csv(conn, event_id, now, base_url):
     """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF;
-    after the fixed columns one per question of the event, headed by its text."""
-    questions = get_event(conn, event_id, public_only=False)["questions"] or []
+    for an event of several sessions a column per session (attended or not) and the hours
+    attended; after the fixed columns one per question of the event, headed by its text."""
+    event = get_event(conn, event_id, public_only=False)
+    questions = event["questions"] or []
     registrations = list_registrations(conn, event_id, now, base_url)
+    schedule = event["sessions"] or []
+    per_session = [f"Účast {number}. termín {czech.day(item['starts_at'])}"
+                   for number, item in enumerate(schedule, start=1)] + (["Hodiny účasti"] if schedule else [])
+
+    def sessions_of(r):
+        if not schedule:
+            return []
+        return ["ano" if index in r["sessions_attended"] else "" for index in range(len(schedule))] + [
+            r["attended_hours"]]
     return csv_text(
         ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
          "Pořadí na čekací listině", "Cena (Kč)", "Zaplaceno", "Člen", "Přihlášeno", "Odbaven", "Účast"]
-        + [question["label"] for question in questions],
+        + per_session + [question["label"] for question in questions],
         ([r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
           r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
           r["waitlist_position"] or "", r["price"], paid_column(r), "ano" if r["is_member"] else "ne",
           czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
-          "ano" if r["attended_at"] else ""] + [answer_text(question, r["answers"]) for question in questions]
+          "ano" if r["attended_at"] else ""] + sessions_of(r)
+         + [answer_text(question, r["answers"]) for question in questions]
          for r in registrations))
 
 
