@@ -21,7 +21,8 @@ class AttendancePages:
     def mark_attendance(self, request, event_id):
         """The ticked registrations attended: asked first, with their names; sends nothing."""
         back = f"/akce/{event_id}"
-        chosen = set(forms.ids(request.form, "attended"))
+        ticks = forms.attendance_ticks(request.form)
+        chosen = {registration_id for ticked in ticks.values() for registration_id in ticked}
         if not chosen:
             return self._done(request, back, "Nikdo nebyl zaškrtnutý: účast se nezměnila.")
         people = [r for r in self.registrations.list_registrations(event_id, RegistrationStatus.CONFIRMED)
@@ -30,10 +31,17 @@ class AttendancePages:
         if not confirmed(request):
             return self._confirm(request, f"Potvrdit účast {of_people(len(people))}: {names(people)}?",
                                  domain.attendance_consequences(people, event), "Ano, potvrdit účast", back=back)
-        with self._audited(request, "attendance_marked", {"event_id": event_id, "chosen": sorted(chosen)}) as entry:
-            marked = self.registrations.mark_attendance(event_id, sorted(chosen))
-            entry.details["registration_ids"] = marked["registration_ids"]
-        return self._done(request, back, domain.attendance_marked(people, marked["registration_ids"]))
+        sessions = [f"{index + 1}. termín: " + ", ".join(str(i) for i in ids)
+                    for index, ids in sorted((i, ids) for i, ids in ticks.items() if i is not None)]
+        with self._audited(request, "attendance_marked", {"event_id": event_id, "chosen": sorted(chosen),
+                                                          **({"sessions": sessions} if sessions else {})}) as entry:
+            marked_ids: list[int] = []
+            for index, ticked in sorted(ticks.items(), key=lambda item: -1 if item[0] is None else item[0]):
+                marked = self.registrations.mark_attendance(event_id, sorted(ticked),
+                                                            None if index is None else [index])
+                marked_ids += [i for i in marked["registration_ids"] if i not in marked_ids]
+            entry.details["registration_ids"] = marked_ids
+        return self._done(request, back, domain.attendance_marked(people, marked_ids))
 
     @page("POST", "/prihlasky/<int:registration_id>/ucast/zrusit", StaffRole.STAFF)
     def unmark_attendance(self, request, registration_id):

@@ -82,6 +82,8 @@ class AttendanceWindow(TypedDict):
     ended: bool
     opens: str
     ends: str
+    # An event of several sessions: each with its index, Czech label (day, hours) and whether it began.
+    sessions: list[dict[str, Any]]
 
 
 class StaffRole(StrEnum):
@@ -430,10 +432,16 @@ def seal_notice(status: Row | None, now: datetime) -> SealNotice:
 
 
 def attendance_window(event: Row, now: datetime) -> AttendanceWindow:
-    """What the event page offers: attendance from the start, certificates after the end."""
+    """What the event page offers: attendance from the start (of each session, for an event of
+    several: a column per session in the sheet), certificates after the end."""
     starts, ends = (datetime.fromisoformat(event[field]) for field in ("starts_at", "ends_at"))
+    hours = event.get("session_hours") or []
+    sessions = [{"index": index, "label": f"{index + 1}. termín {czech.day(item['starts_at'])}"
+                 + (f" ({hours[index]} h)" if index < len(hours) else ""),
+                 "begun": now >= datetime.fromisoformat(item["starts_at"])}
+                for index, item in enumerate(event.get("sessions") or [])]
     return {"started": now >= starts, "ended": now >= ends, "opens": czech.date_time(starts),
-            "ends": czech.date_time(ends)}
+            "ends": czech.date_time(ends), "sessions": sessions}
 
 
 def attendance_consequences(people: Sequence[Row], event: Row) -> list[str]:
@@ -798,7 +806,8 @@ EVENT_FIELDS = {
     "webinar_url": "odkaz na webinář", "starts_at": "začátek", "ends_at": "konec", "sessions": "termíny",
     "capacity": "počet míst", "price_member": "cena pro členy", "price_non_member": "cena pro ostatní",
     "max_per_organisation": "nejvýše osob z organizace", "accreditation_number": "číslo akreditace",
-    "hours": "počet hodin", "release_unpaid_after_days": "uvolnění nezaplacených míst",
+    "hours": "počet hodin", "certificate_share": "podíl termínů pro osvědčení",
+    "release_unpaid_after_days": "uvolnění nezaplacených míst",
     "waitlist_enabled": "čekací listina", "collects_birth_date": "datum narození", "description": "popis",
     "questions": "otázky",
 }

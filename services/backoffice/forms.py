@@ -41,6 +41,7 @@ QUESTION_ROW = re.compile(r"q([0-9]{1,3})_label")
 BLANK_QUESTION = {"id": "", "label": "", "type": QuestionType.TEXT, "options": "", "required": "ne"}
 EVENT_VALUES = ("title", "kind", "topic", "lecturer", "venue", "capacity", "price_member", "price_non_member",
                 "description", "max_per_organisation", "accreditation_number", "hours",
+                "certificate_share",
                 "release_unpaid_after_days", "format", "webinar_url")
 
 
@@ -56,6 +57,7 @@ class EventPost:
 def new_event_values() -> dict:
     """What the form for a new event shows at first."""
     return {"kind": EventKind.SEMINAR, "capacity": "30", "waitlist_enabled": "ano", "collects_birth_date": "ne",
+            "certificate_share": "100",
             "questions": question_rows([])}
 
 
@@ -433,6 +435,21 @@ def chosen_id(form, name):
     """The id chosen in the form's field ``name``; None when none (or no number) was sent."""
     value = form.get(name, "")
     return int(value) if value.isdigit() else None
+
+
+SESSION_TICK = re.compile(r"attended_([0-9]{1,3})")
+
+
+def attendance_ticks(form) -> dict:
+    """The attendance sheet as ticked: session index -> ids (boxes ``attended_<index>``, a column
+    per session), and under None the ids of ``attended`` (an event in one block: the sessions
+    begun); sessions nobody was ticked at are left out."""
+    ticks = {None: ids(form, "attended")}
+    for name in form:
+        found = SESSION_TICK.fullmatch(name)
+        if found:
+            ticks[int(found.group(1))] = ids(form, name)
+    return {index: chosen for index, chosen in ticks.items() if chosen}
 
 
 def ids(form, name) -> list[int]:

@@ -34,6 +34,9 @@ class EventForm(CzechSchema):
     max_per_organisation = fields.Integer(error_messages={"invalid": "Zadejte počet osob číslem."})
     accreditation_number = Text(validate=validate.Length(max=60))
     hours = fields.Integer(error_messages={"invalid": "Zadejte počet hodin číslem."})
+    certificate_share = fields.Integer(
+        error_messages={"invalid": "Zadejte podíl termínů v procentech celým číslem."},
+        validate=validate.Range(min=1, max=100, error="Podíl termínů pro osvědčení je 1 až 100 %."))
     release_unpaid_after_days = fields.Integer(error_messages={"invalid": "Zadejte počet dní číslem."})
     waitlist_enabled = fields.Boolean(truthy={"ano"}, falsy={"ne"})
     collects_birth_date = fields.Boolean(truthy={"ano"}, falsy={"ne"})

@@ -173,7 +173,9 @@ class EventShape(Shape):
     waitlist_enabled = Bool()
     max_per_organisation = _optional(Int())
     accreditation_number = _optional(Str())  # null when not accredited (no certificate)
-    hours = Int()  # the length the certificate states
+    hours = Int()  # the programme's length; a person's certificate states their attended_hours
+    certificate_share = Int()  # per cent of the sessions needed for a certificate
+    session_hours = fields.List(Int())  # the hours of each session, the event's hours split by their lengths
     collects_birth_date = Bool()
     release_unpaid_after_days = _optional(Int())  # payments' due date is no later than this
     format = Str(validate=_one_of(*EventFormat))
@@ -239,8 +241,12 @@ class RegistrationShape(Shape):
     ticket_url = _optional(Str())
     created_at = _optional(Moment())
     cancelled_at = _optional(Moment())
-    checked_in_at = _optional(Moment())
-    attended_at = _optional(Moment())
+    checked_in_at = _optional(Moment())  # the first check-in, at any session
+    attended_at = _optional(Moment())  # when the session marks reached the event's certificate share
+    sessions_checked_in = fields.List(Int())  # indices of the event's sessions
+    sessions_attended = fields.List(Int())
+    attended_hours = _optional(Int())  # the hours of the sessions attended: what the certificate states
+    attendance_short = _optional(Str())  # why the marks do not reach the certificate share (Czech)
     payment = _optional(_nested(PaymentShape))  # as payments last told it, or null
     paid_at = _optional(Moment())
     webinar_url = _optional(Str())  # only while confirmed, for an online or hybrid event

@@ -32,13 +32,30 @@ def held_on(event: Mapping[str, Any]) -> str:
     return czech.date(datetime.fromisoformat(starts) if isinstance(starts, str) else starts)
 
 
+def certificate_hours(registration: Mapping[str, Any], event: Mapping[str, Any]) -> int:
+    """The hours a certificate states: those registrations gives as the person's (``attended_hours``,
+    the hours of the sessions attended); the programme's hours where it gives none."""
+    hours = registration.get("attended_hours")
+    return int(event["hours"] if hours is None else hours)
+
+
+def days_attended(registration: Mapping[str, Any], event: Mapping[str, Any]) -> str | None:
+    """The days a person attended of an event of several sessions, when not all of them
+    (``3. 3. 2027, 17. 3. 2027``); None when they attended every session or it has none."""
+    sessions, attended = event.get("sessions") or [], registration.get("sessions_attended")
+    if not sessions or attended is None or len(set(attended)) >= len(sessions):
+        return None
+    return ", ".join(czech.day(sessions[index]["starts_at"]) for index in sorted(set(attended))
+                     if 0 <= index < len(sessions))
+
+
 def register_entry(registration: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
     """What the register keeps of a certificate, as the certificate states it when first issued:
     the holder's name, the programme, its accreditation, date and hours. Kept apart from the
     registration, which loses the person after REGISTRATIONS_KEEP_YEARS."""
     return {"holder_first_name": registration["first_name"], "holder_last_name": registration["last_name"],
             "programme": event["title"], "accreditation_number": event.get("accreditation_number"),
-            "held_on": held_on(event), "hours": int(event["hours"])}
+            "held_on": held_on(event), "hours": certificate_hours(registration, event)}
 
 
 def normalised_name(text: str) -> str:

@@ -153,6 +153,8 @@ class DocumentsService(HealthCheck):
         data = self.renderer.pdf("certificate.html", {
             "registration": registration, "event": event, "number": number, "duplicate": duplicate_on is not None,
             "duplicate_on": duplicate_on, "issued_at": certificate["issued_at"], "held_on": domain.held_on(event),
+            "hours": domain.certificate_hours(registration, event),
+            "days_attended": domain.days_attended(registration, event),
             "verify_url": verify_url, "verify_qr": render.qr_data_uri(verify_url),
             "sealed": self.renderer.seal is not None, "organiser": self.settings.organiser_name}, sealed=True)
         suffix = "-duplikat" if duplicate_on is not None else ""

@@ -483,7 +483,7 @@ def schedule_changes(event: Row, values: Row) -> dict[str, tuple[Any, Any]]:
 
 
 def check_ticket(registration: Row | None, ticket_event: Row, event_id: int, now: datetime,
-                 any_day: bool = False) -> None:
+                 any_day: bool = False, session_checked_in_at: datetime | None = None) -> None:
     """Refuse a ticket that does not admit anybody to event ``event_id`` now; ``ticket_event``
     is the event the ticket was issued for. A genuine ticket on a day the event does not take
     place on is refused last (``not_today``), unless ``any_day``: staff were asked and said yes."""
@@ -492,21 +492,25 @@ def check_ticket(registration: Row | None, ticket_event: Row, event_id: int, now
     if registration["event_id"] != event_id:
         raise Conflict("wrong_event", f"Vstupenka je na jinou akci: {ticket_event['title']} "
                                       f"({czech.date_time(ticket_event['starts_at'])}).")
-    check_admissible(registration, ticket_event, now, any_day)
+    check_admissible(registration, ticket_event, now, any_day, session_checked_in_at=session_checked_in_at)
 
 
-def check_person_at_door(registration: Row | None, event: Row, now: datetime, any_day: bool = False) -> None:
+def check_person_at_door(registration: Row | None, event: Row, now: datetime, any_day: bool = False,
+                         session_checked_in_at: datetime | None = None) -> None:
     """Refuse to admit ``registration`` to ``event`` without a ticket (staff found the person by
     name) for the reasons a ticket would be refused."""
     if registration is None or registration["event_id"] != event["id"]:
         raise REGISTRATION_NOT_FOUND()
-    check_admissible(registration, event, now, any_day, ticket=False)
+    check_admissible(registration, event, now, any_day, ticket=False, session_checked_in_at=session_checked_in_at)
 
 
 def check_admissible(registration: Row, event: Row, now: datetime, any_day: bool = False,
-                     ticket: bool = True) -> None:
-    """The refusals a ticket and a name share: cancelled, handed on, waitlisted, already in (and
-    when), and, unless ``any_day``, a day ``event`` does not take place on."""
+                     ticket: bool = True, session_checked_in_at: datetime | None = None) -> None:
+    """The refusals a ticket and a name share: cancelled, handed on, waitlisted, already in for
+    the door's session (``session_checked_in_at``: when this person was let in to the session
+    ``door_session`` picks; a check-in at another session, yesterday's day of a course, does not
+    count), and, unless ``any_day``, a day ``event`` does not take place on. The one rule of the
+    door: a ticket, a name and a queued check-in of the offline door all come here."""
     if registration["status"] == RegistrationStatus.CANCELLED:
         raise Conflict("ticket_cancelled", "Tato přihláška byla zrušena" + (", vstupenka neplatí." if ticket else "."))
     if registration["status"] == RegistrationStatus.SUBSTITUTED:
@@ -515,8 +519,8 @@ def check_admissible(registration: Row, event: Row, now: datetime, any_day: bool
                                              "Místo bylo předáno náhradníkovi, který má vlastní přihlášku.")
     if registration["status"] != RegistrationStatus.CONFIRMED:
         raise Conflict("ticket_not_confirmed", "Přihláška není potvrzená (je na čekací listině).")
-    if registration["checked_in_at"] is not None:
-        when = czech.date_time(registration["checked_in_at"])
+    if session_checked_in_at is not None:
+        when = czech.date_time(session_checked_in_at)
         raise Conflict("already_checked_in", f"Vstupenka už byla odbavena ({when})." if ticket else
                        f"{registration['first_name']} {registration['last_name']} už byl(a) odbaven(a) ({when}).")
     if not any_day:
@@ -804,3 +808,138 @@ def door_conflicts(admissions: Sequence[Row], registrations: Mapping[int, Row]) 
             first, sender(by_time.get((row["registration_id"], first))),
             second, sender(by_time.get((row["registration_id"], second)))))
     return sorted(found.values(), key=lambda conflict: (conflict.first_at, conflict.registration_id))
+
+
+# Attendance per session: a multi-day course or a series is attended day by day. An event without
+# sessions is one session (index 0), so every event goes the same way. A session is named by its
+# index in ``czech.schedule(event)``.
+
+DEFAULT_CERTIFICATE_SHARE = 100
+
+
+def session_count(event: Row) -> int:
+    """How many sessions ``event`` has (an event without sessions has one)."""
+    return len(czech.schedule(event))
+
+
+def session_hours(event: Row) -> list[int]:
+    """The teaching hours of each session: the event's ``hours`` split over its sessions in
+    proportion to their lengths, in whole hours that add up to the event's hours (the largest
+    remainders get the hours left over; of equal remainders the earlier session). Sessions carry
+    no hours of their own: the event's hours are what its accreditation states."""
+    schedule = czech.schedule(event)
+    total_hours = int(event["hours"] or 0)
+    lengths = [max((_moment(item["ends_at"]) - _moment(item["starts_at"])).total_seconds(), 0.0)
+               for item in schedule]
+    total_length = sum(lengths)
+    if total_length == 0:
+        lengths, total_length = [1.0] * len(schedule), float(len(schedule))
+    exact = [total_hours * length / total_length for length in lengths]
+    whole = [int(share) for share in exact]
+    left = total_hours - sum(whole)
+    by_remainder = sorted(range(len(exact)), key=lambda index: (-(exact[index] - whole[index]), index))
+    for index in by_remainder[:left]:
+        whole[index] += 1
+    return whole
+
+
+def _moment(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def attended_hours(event: Row, sessions_attended: Iterable[int]) -> int:
+    """The hours of the sessions attended: what a certificate, a training record and the reports
+    count for this person at ``event`` (never the event's hours when a day was missed)."""
+    hours = session_hours(event)
+    return sum(hours[index] for index in set(sessions_attended) if 0 <= index < len(hours))
+
+
+def certificate_share(event: Row) -> int:
+    """The share of sessions (per cent, 1–100) a person must attend for the event's certificate."""
+    share = event.get("certificate_share")
+    return int(share) if share else DEFAULT_CERTIFICATE_SHARE
+
+
+def sessions_needed(event: Row) -> int:
+    """How many sessions make ``certificate_share``: 2 of 3 at 66 %, all of them at 100 %."""
+    count = session_count(event)
+    return max(1, -(-count * certificate_share(event) // 100))
+
+
+def reaches_share(event: Row, sessions_attended: Iterable[int]) -> bool:
+    """The one rule of attendance per session: a person attended the event (``attended``: the
+    training record, the reports, the certificate) once staff marked at least ``sessions_needed``
+    of its sessions. The registration's ``attended_at`` is kept by this rule."""
+    count = session_count(event)
+    return len({index for index in sessions_attended if 0 <= index < count}) >= sessions_needed(event)
+
+
+def short_of_share(event: Row, sessions_attended: Iterable[int]) -> str | None:
+    """Why attendance marked at some sessions does not make the event attended (Czech, for the
+    console), or None when it does or when nothing is marked."""
+    attended_count = len(set(sessions_attended))
+    if attended_count == 0 or reaches_share(event, sessions_attended):
+        return None
+    count, needed = session_count(event), sessions_needed(event)
+    return (f"Účast na {attended_count} z {count} termínů; osvědčení a započtení účasti vyžaduje "
+            f"{needed} z {count} ({certificate_share(event)} % termínů).")
+
+
+def check_certificate_share(share: object) -> None:
+    if not isinstance(share, int) or isinstance(share, bool) or not 1 <= share <= 100:
+        raise ValidationError({"certificate_share": "Zadejte podíl termínů v procentech, od 1 do 100."})
+
+
+def door_session(event: Row, now: datetime) -> int:
+    """The session the door checks people in for at ``now``: today's (in Prague); of two on one
+    day the one running or the next, after the day's last the last. On a day without a session
+    (staff admit the person all the same) the next session, or after the event its last."""
+    schedule = czech.schedule(event)
+    today = local(now).date()
+    todays = [index for index, item in enumerate(schedule)
+              if local(_moment(item["starts_at"])).date() <= today <= local(_moment(item["ends_at"])).date()]
+    if todays:
+        current = [index for index in todays if now < _moment(schedule[index]["ends_at"])]
+        return current[0] if current else todays[-1]
+    coming = [index for index, item in enumerate(schedule) if _moment(item["starts_at"]) > now]
+    return coming[0] if coming else len(schedule) - 1
+
+
+def sessions_begun(event: Row, now: datetime) -> list[int]:
+    """The sessions that have begun by ``now``: those whose attendance can be marked."""
+    return [index for index, item in enumerate(czech.schedule(event)) if _moment(item["starts_at"]) <= now]
+
+
+def check_sessions_to_mark(event: Row, sessions: Iterable[int] | None, now: datetime) -> list[int]:
+    """The sessions staff mark attendance at: the ones chosen, each of which must exist and have
+    begun (``not_started``), or by default every session begun so far (a one-day seminar: itself,
+    from its start)."""
+    check_can_mark_attendance(event, now)
+    begun = sessions_begun(event, now)
+    if sessions is None:
+        return begun
+    chosen, schedule = session_indices(sessions), czech.schedule(event)
+    for index in chosen:
+        if not 0 <= index < len(schedule):
+            raise ValidationError({"sessions": f"Akce nemá {index + 1}. termín."})
+        if index not in begun:
+            raise Conflict("not_started", f"{index + 1}. termín ještě nezačal: účast lze potvrdit až od jeho "
+                                          f"začátku ({czech.date_time(_moment(schedule[index]['starts_at']))}).")
+    return chosen
+
+
+def check_session_count_kept(event: Row, merged: Row, attendance_recorded: bool) -> None:
+    """Attendance is kept by session index: once anyone was let in or marked, the number of
+    sessions stays (times and places may still change)."""
+    if attendance_recorded and session_count(merged) != session_count(event):
+        raise Conflict("attendance_recorded", "Na akci už je zapsaná docházka po termínech: počet termínů "
+                                              "nelze změnit (čas a místo termínů ano).")
+
+
+def session_indices(sessions: object) -> list[int]:
+    """Sessions as a caller names them (a list of indices), each once in order; a Czech refusal
+    for anything else."""
+    if not isinstance(sessions, list | tuple) or not all(
+            isinstance(index, int) and not isinstance(index, bool) for index in sessions):
+        raise ValidationError({"sessions": "Termíny se zadávají jako seznam jejich pořadí (0 je první)."})
+    return sorted(set(sessions))

@@ -105,13 +105,23 @@ def trainees(rows, query, limit=20) -> list:
     return ordered[:max(1, min(int(limit), 100))]
 
 
+def hours_attended(row, event) -> int:
+    """The hours a registration attended at ``event``: ``attended_hours`` (the hours of the
+    sessions marked, ``domain.attended_hours``) as the use case adds it to the row; a row without
+    it (attendance recorded before sessions were) attended the event's hours."""
+    if "attended_hours" in row and row["attended_hours"] is not None:
+        return int(row["attended_hours"])
+    return int(event["hours"] or 0)
+
+
 def _iso(moment):
     return czech.local(moment).isoformat() if moment is not None else None
 
 
 def _entry(row, certificate_numbers):
     entry = {field: row[field] for field in ENTRY_FIELDS}
-    entry.update(starts_at=_iso(row["starts_at"]), ends_at=_iso(row["ends_at"]), attended_at=_iso(row["attended_at"]),
+    entry.update(hours=hours_attended(row, row), event_hours=row["hours"], starts_at=_iso(row["starts_at"]),
+                 ends_at=_iso(row["ends_at"]), attended_at=_iso(row["attended_at"]),
                  certificate_number=certificate_numbers.get(row["registration_id"]))
     return entry
 
@@ -121,7 +131,8 @@ def training_record(rows, certificate_numbers) -> dict:
     ``certificate_numbers``: registration id -> the number of its certificate, where one was issued.
 
     Accredited trainings (the event has an accreditation number) count towards the hours of the
-    evidence under zákon č. 312/2002 Sb.; other events attended are listed apart (``other_events``)
+    evidence under zákon č. 312/2002 Sb., each with the hours of the sessions the person attended
+    (``hours_attended``), not the event's; other events attended are listed apart (``other_events``)
     and add no hours. Registrations not attended (``domain.attended``) are left out."""
     people = {}
     for row in sorted(rows, key=lambda r: (r["starts_at"], r["registration_id"])):
@@ -137,7 +148,7 @@ def training_record(rows, certificate_numbers) -> dict:
         entry = _entry(row, certificate_numbers)
         if row["accreditation_number"]:
             person["trainings"].append(entry)
-            person["hours"] += row["hours"] or 0
+            person["hours"] += entry["hours"] or 0
         else:
             person["other_events"].append(entry)
     ordered = sorted(people.values(), key=lambda p: (p["last_name"].casefold(), p["first_name"].casefold(),
@@ -193,8 +204,8 @@ def annual_report(year, events, registrations, organisations, now) -> dict:
     at an event that has not ended (the rules no longer allow it, old data may have it) is not
     counted, only told (``not_ended_marked``). Attendees are attendances: a person at three
     events counts three times. Accredited education, of held events with an accreditation
-    number: hours taught (the sum of the programmes' hours) and person-hours (hours × attendees)
-    apart."""
+    number: hours taught (the sum of the programmes' hours) and person-hours (the hours each
+    attendee attended, ``hours_attended``: a day missed of a course is not counted) apart."""
     live = [e for e in events if e["status"] != EventStatus.CANCELLED]
     held = [e for e in live if e["ends_at"] <= now]
     by_event = _registrations_by_event(live, registrations)
@@ -282,10 +293,11 @@ def _accredited_figures(held, by_event) -> dict:
     accredited = []
     for event in sorted(held, key=lambda e: (e["starts_at"], e["id"])):
         if event["accreditation_number"]:
-            count = sum(1 for r in by_event.get(event["id"], []) if domain.attended(r))
+            attendees = [r for r in by_event.get(event["id"], []) if domain.attended(r)]
             accredited.append({"id": event["id"], "title": event["title"], "starts_at": _iso(event["starts_at"]),
                                "accreditation_number": event["accreditation_number"], "hours": event["hours"],
-                               "attendees": count, "person_hours": event["hours"] * count})
+                               "attendees": len(attendees),
+                               "person_hours": sum(hours_attended(r, event) for r in attendees)})
     return {"events": accredited, "events_held": len(accredited),
             "hours_taught": sum(e["hours"] for e in accredited),
             "person_hours": sum(e["person_hours"] for e in accredited)}
@@ -417,7 +429,8 @@ def ministry_report(year, accreditation_number, events, registrations, now) -> d
     attended (``domain.attended``, the evidence the certificates rest on), each a participation
     (one person at two runs is two); absent, the confirmed who did not; certificates, those issued
     (``certificate_issued``); cancellations, ``cancelled_registration``. Hours taught are the
-    programme's hours once a run, person-hours the hours × participants. No event of the
+    programme's hours once a run, person-hours the hours each participant attended
+    (``hours_attended``: the sessions marked, a day missed of a course not counted). No event of the
     programme that year: ``NotFound``, in Czech."""
     if not events:
         raise NotFound("accreditation_not_found", f"V roce {year} nemá program s číslem akreditace "
@@ -440,7 +453,7 @@ def ministry_report(year, accreditation_number, events, registrations, now) -> d
                              absent=confirmed - len(attended),
                              certificates=sum(1 for r in attended if certificate_issued(r)),
                              cancellations=sum(1 for r in mine if cancelled_registration(r)),
-                             person_hours=event["hours"] * len(attended)))
+                             person_hours=sum(hours_attended(r, event) for r in attended)))
     titles = []
     for event in ordered:
         if event["title"] not in titles:

@@ -135,6 +135,9 @@ class EventIn(CzechSchema):
                                    validate=validate.Range(min=1, error="Limit je alespoň 1 osoba."))
     accreditation_number = Text(load_default=None, allow_none=True, validate=_length(60))
     hours = Integer(load_default=0, validate=_not_negative)
+    # The share of the sessions (per cent) a person must attend for the certificate (domain.reaches_share).
+    certificate_share = Integer(load_default=100, validate=validate.Range(
+        min=1, max=100, error="Podíl termínů pro osvědčení je 1 až 100 %."))
     collects_birth_date = Boolean(load_default=False)
     release_unpaid_after_days = Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=2, max=365, error="Nezaplacená místa lze uvolnit nejdříve 2 dny po výzvě k platbě."))
@@ -194,6 +197,11 @@ class EventOut(CzechSchema):
     max_per_organisation = fields.Integer(allow_none=True)
     accreditation_number = fields.String(allow_none=True)
     hours = fields.Integer()
+    certificate_share = fields.Integer(metadata={"description": (
+        "the share of the sessions (per cent) a person must attend for the certificate; 100: all")})
+    session_hours = fields.List(fields.Integer(), metadata={"description": (
+        "the hours of each session (one for an event without sessions): the event's hours split by "
+        "the sessions' lengths")})
     collects_birth_date = fields.Boolean()
     release_unpaid_after_days = fields.Integer(allow_none=True)
     format = fields.String()
@@ -339,6 +347,13 @@ class RegistrationOut(CzechSchema):
     cancelled_at = fields.AwareDateTime(allow_none=True)
     checked_in_at = fields.AwareDateTime(allow_none=True)
     attended_at = fields.AwareDateTime(allow_none=True)
+    # Attendance per session (indices into the event's sessions; an event without sessions is 0).
+    sessions_checked_in = fields.List(fields.Integer(), metadata={"description": "sessions the person was let in to"})
+    sessions_attended = fields.List(fields.Integer(), metadata={"description": "sessions staff marked as attended"})
+    attended_hours = fields.Integer(allow_none=True, metadata={"description": (
+        "the hours of the sessions attended: what the certificate states")})
+    attendance_short = fields.String(allow_none=True, metadata={"description": (
+        "why the sessions attended do not reach the event's certificate share (Czech), or null")})
     # Set once payments asked for a fee: variable_symbol, amount, due_on, account, iban, spd.
     payment = fields.Dict(allow_none=True, metadata={"description": (
         "How to pay, once payments asked for the fee (null before that, and for free registrations): "

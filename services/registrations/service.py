@@ -283,18 +283,20 @@ class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, Heal
         return registration_out.dump(registration)
 
     @rpc(expected_exceptions=EXPECTED)
-    def mark_attendance(self, event_id, registration_ids=None):
-        """Mark who attended: everyone checked in by default, or the given registration ids; from
-        the event's start on (``not_started`` before). Sends nothing: ``{"marked", "registration_ids"}``."""
+    def mark_attendance(self, event_id, registration_ids=None, sessions=None):
+        """Mark who attended which sessions (indices of the event's sessions; an event without
+        sessions is 0): by default every session begun so far, for everyone let in at it, or for
+        the given registration ids; a session from its start on (``not_started`` before). Sends
+        nothing: ``{"marked", "registration_ids"}``."""
         with self._uow() as uow:
-            return usecases.mark_attendance(uow, int(event_id), registration_ids)
+            return usecases.mark_attendance(uow, int(event_id), registration_ids, sessions)
 
     @rpc(expected_exceptions=EXPECTED)
-    def unmark_attendance(self, event_id, registration_ids):
-        """Take attendance back for these registrations, until their certificate is issued
-        (``certificate_issued``): ``{"unmarked", "registration_ids"}``."""
+    def unmark_attendance(self, event_id, registration_ids, sessions=None):
+        """Take attendance back for these registrations at ``sessions`` (default: all), until their
+        certificate is issued (``certificate_issued``): ``{"unmarked", "registration_ids"}``."""
         with self._uow() as uow:
-            return usecases.unmark_attendance(uow, int(event_id), registration_ids)
+            return usecases.unmark_attendance(uow, int(event_id), registration_ids, sessions)
 
     @rpc(expected_exceptions=EXPECTED)
     def certificate_plan(self, event_id):

@@ -93,6 +93,9 @@ events = Table(
     # (None: none). Answers are kept by question id (registrations.answers).
     Column("questions", JSON),
     Column("status", String(20), nullable=False, default=EventStatus.DRAFT),
+    # The share of the sessions (per cent) a person must attend to have attended the event and get
+    # its certificate (``domain.reaches_share``); 100: all of them.
+    Column("certificate_share", Integer, nullable=False, default=100, server_default="100"),
     # When staff first issued the event's certificates: from then on a held one goes out as soon
     # as its payment arrives or staff release it.
     Column("certificates_issued_at", UTCDateTime),
@@ -148,6 +151,20 @@ registrations = Table(
     Column("certificate_sent_at", UTCDateTime),
     Column("certificate_released_at", UTCDateTime),
     Column("certificate_released_by", String(200)),
+)
+
+# Attendance per session (an event without sessions is session 0): let in at the door, marked by
+# staff. The registration's ``checked_in_at`` (the first check-in) and ``attended_at`` (when the
+# marks reached the event's certificate share) follow from these rows (``check_in_session``,
+# ``usecases._settle_attendance``), so every reader of the registration sees the same thing.
+session_attendance = Table(
+    "session_attendance",
+    metadata,
+    Column("registration_id", Integer, ForeignKey("registrations.id"), nullable=False),
+    Column("session_index", Integer, nullable=False),
+    Column("checked_in_at", UTCDateTime),
+    Column("attended_at", UTCDateTime),
+    PrimaryKeyConstraint("registration_id", "session_index"),
 )
 
 # The same email may hold one live registration per event; this index, not
@@ -580,7 +597,7 @@ _ATTENDED = select(
     registrations.c.last_name, registrations.c.email, registrations.c.organisation_ico,
     registrations.c.organisation_name, registrations.c.attended_at, events.c.id.label("event_id"), events.c.title,
     events.c.kind, events.c.topic, events.c.lecturer, events.c.venue, events.c.starts_at, events.c.ends_at,
-    events.c.accreditation_number, events.c.hours,
+    events.c.accreditation_number, events.c.hours, events.c.sessions, events.c.certificate_share,
 ).join(events, events.c.id == registrations.c.event_id).where(registrations.c.attended_at.is_not(None))
 
 
@@ -610,7 +627,7 @@ def registration_facts(conn, event_ids):
     if not event_ids:
         return []
     return conn.execute(
-        select(registrations.c.event_id, registrations.c.status, registrations.c.is_member,
+        select(registrations.c.id, registrations.c.event_id, registrations.c.status, registrations.c.is_member,
                registrations.c.organisation_ico, registrations.c.organisation_name, registrations.c.attended_at)
         .where(registrations.c.event_id.in_(list(event_ids)))
     ).mappings().all()
@@ -735,7 +752,7 @@ def certificate_facts(conn, event_ids):
     if not event_ids:
         return []
     return conn.execute(
-        select(registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
+        select(registrations.c.id, registrations.c.event_id, registrations.c.status, registrations.c.attended_at,
                registrations.c.certificate_sent_at)
         .where(registrations.c.event_id.in_(list(event_ids)))).mappings().all()
 
@@ -754,3 +771,72 @@ def add_door_admission(conn, values):
 def door_admissions_of(conn, event_id):
     return conn.execute(select(door_admissions).where(door_admissions.c.event_id == event_id)
                            .order_by(door_admissions.c.id)).mappings().all()
+
+
+# Attendance per session
+
+def session_marks(conn, registration_ids) -> dict:
+    """Registration id -> session index -> ``{"checked_in_at", "attended_at"}``, for these
+    registrations (those without a row are left out)."""
+    ids = sorted({int(i) for i in registration_ids})
+    found: dict = {}
+    if not ids:
+        return found
+    for row in conn.execute(select(session_attendance).where(session_attendance.c.registration_id.in_(ids))).mappings():
+        found.setdefault(row["registration_id"], {})[row["session_index"]] = {
+            "checked_in_at": row["checked_in_at"], "attended_at": row["attended_at"]}
+    return found
+
+
+def _session_row(conn, registration_id, session_index):
+    """Make sure the registration has its row for the session (the primary key decides between two
+    transactions at once)."""
+    key = (session_attendance.c.registration_id == registration_id) & (session_attendance.c.session_index
+                                                                        == session_index)
+    if conn.execute(select(func.count()).select_from(session_attendance).where(key)).scalar_one():
+        return key
+    try:
+        with conn.begin_nested():
+            conn.execute(session_attendance.insert().values(registration_id=registration_id,
+                                                            session_index=session_index))
+    except IntegrityError:
+        pass
+    return key
+
+
+def check_in_session(conn, registration_id, session_index, at) -> bool:
+    """Record that the person was let in to session ``session_index`` at ``at``; False when they
+    were in already, earlier (the earliest check-in stands: a phone without a signal may send an
+    admission earlier than one recorded meanwhile). The registration's ``checked_in_at`` keeps
+    the first check-in of all. The door's one write: a ticket, a name, a queued offline check-in."""
+    key = _session_row(conn, registration_id, session_index)
+    done = conn.execute(update(session_attendance).where(key, or_(session_attendance.c.checked_in_at.is_(None),
+                                                                  session_attendance.c.checked_in_at > at))
+                        .values(checked_in_at=at)).rowcount == 1
+    if done:
+        conn.execute(update(registrations).where(registrations.c.id == registration_id,
+                                                 or_(registrations.c.checked_in_at.is_(None),
+                                                     registrations.c.checked_in_at > at))
+                     .values(checked_in_at=at))
+    return done
+
+
+def mark_session(conn, registration_id, session_index, at) -> bool:
+    """Staff marked the person as attending session ``session_index``; False when marked before."""
+    key = _session_row(conn, registration_id, session_index)
+    return conn.execute(update(session_attendance).where(key, session_attendance.c.attended_at.is_(None))
+                        .values(attended_at=at)).rowcount == 1
+
+
+def unmark_session(conn, registration_id, session_index) -> bool:
+    """Take back the mark of session ``session_index``; False when there was none."""
+    return conn.execute(update(session_attendance).where(
+        session_attendance.c.registration_id == registration_id, session_attendance.c.session_index == session_index,
+        session_attendance.c.attended_at.is_not(None)).values(attended_at=None)).rowcount == 1
+
+
+def attendance_recorded(conn, event_id) -> bool:
+    """Whether anyone was let in to, or marked at, a session of the event."""
+    return conn.execute(select(func.count()).select_from(session_attendance)
+                        .join(registrations, registrations.c.id == session_attendance.c.registration_id)
+                        .where(registrations.c.event_id == event_id)).scalar_one() > 0

@@ -35,14 +35,26 @@ def event_view(event, now):
         view["sessions"] = [dict(item, starts_at=local(item["starts_at"]), ends_at=local(item["ends_at"]))
                             for item in view["sessions"]]
     view["seats_left"] = domain.seats_left(event)
+    view["session_hours"] = domain.session_hours(event)
+    view["certificate_share"] = domain.certificate_share(event)
     view["registration_open"] = domain.registration_open(event, now)
     view["questions"] = event["questions"] or []
     return view
 
 
-def registration_view(registration, event, now, base_url, conn=None):
-    """A registration as callers see it (with its event, unless ``event`` is None)."""
+def registration_view(registration, event, now, base_url, conn=None, marks=None):
+    """A registration as callers see it (with its event, unless ``event`` is None). With its
+    event and its session marks (``marks``, or read through ``conn``): the sessions it was let in
+    to and marked at, the hours of those (``attended_hours``: what its certificate states) and why
+    the marks do not make the event attended (``attendance_short``, Czech, or None)."""
     view = dict(registration)
+    if event is not None and (marks is not None or conn is not None):
+        if marks is None:
+            marks = store.session_marks(conn, [registration["id"]]).get(registration["id"], {})
+        attended = _sessions_attended(marks)
+        view.update(sessions_checked_in=_sessions_checked_in(marks), sessions_attended=attended,
+                    attended_hours=domain.attended_hours(event, attended),
+                    attendance_short=domain.short_of_share(event, attended))
     if registration["status"] == RegistrationStatus.WAITLISTED and conn is not None:
         view["waitlist_position"] = store.waitlist_rank(conn, registration["event_id"],
                                                         registration["waitlist_position"])
@@ -295,8 +307,9 @@ def get_registration(conn, now, base_url, registration_id=None, token=None):
 
 def list_registrations(conn, event_id, now, base_url, status=None):
     event = get_event(conn, event_id, public_only=False)
-    return [registration_view(r, event, now, base_url, conn)
-            for r in store.list_registrations(conn, event_id, status)]
+    registrations = store.list_registrations(conn, event_id, status)
+    marks = store.session_marks(conn, [r["id"] for r in registrations])
+    return [registration_view(r, event, now, base_url, conn, marks=marks.get(r["id"], {})) for r in registrations]
 
 
 def record_payment(uow, registration_id, payment, paid_at=None, unpaid=False, issue_held=False):
@@ -515,6 +528,7 @@ def update_event(uow, event_id, changes):
     domain.check_capacity(merged["capacity"], event["seats_taken"])
     if "questions" in changes:
         domain.check_question_changes(event["questions"], changes["questions"], store.given_answers(uow.conn, event_id))
+    domain.check_session_count_kept(event, merged, store.attendance_recorded(uow.conn, event_id))
     changed = domain.schedule_changes(event, changes)
     values = dict(changes, updated_at=uow.now)
     if changed:
@@ -526,6 +540,8 @@ def update_event(uow, event_id, changes):
                 field: [_told(before), _told(after)] for field, (before, after) in changed.items()})
     if merged["capacity"] > event["capacity"]:
         promote_waitlisted(uow, event_id)
+    if domain.certificate_share(merged) != domain.certificate_share(event):
+        settle_event_attendance(uow, store.get_event(uow.conn, event_id))
     return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
@@ -617,13 +633,15 @@ def substitute(uow, data, registration_id=None, token=None):
 
 
 def check_in(uow, event_id, code, any_day=False):
-    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once; on a
-    day the event does not take place on only with ``any_day`` (staff asked and said yes)."""
+    """Admit the holder of a genuine ticket for the event at the door (``event_id``), once a
+    session (a person in yesterday is let in again today); on a day the event does not take place
+    on only with ``any_day`` (staff asked and said yes)."""
     number = verify_ticket_code(uow.signing_key, code)
     registration = store.lock_registration(uow.conn, number) if number is not None else None
     ticket_event = store.get_event(uow.conn, registration["event_id"]) if registration is not None else None
-    domain.check_ticket(registration, ticket_event, event_id, uow.now, any_day)
-    store.set_registration(uow.conn, registration["id"], {"checked_in_at": uow.now}, checked_in_at=None)
+    session, checked_in_at = _door_session(uow, registration, ticket_event)
+    domain.check_ticket(registration, ticket_event, event_id, uow.now, any_day, session_checked_in_at=checked_in_at)
+    store.check_in_session(uow.conn, registration["id"], session, uow.now)
     return get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration["id"])
 
 
@@ -631,9 +649,20 @@ def check_in_by_id(uow, event_id, registration_id, any_day=False):
     """Admit a person staff found by name (the ticket forgotten), with a ticket's refusals."""
     event = get_event(uow.conn, event_id, public_only=False)
     registration = store.lock_registration(uow.conn, registration_id)
-    domain.check_person_at_door(registration, event, uow.now, any_day)
-    store.set_registration(uow.conn, registration["id"], {"checked_in_at": uow.now}, checked_in_at=None)
+    session, checked_in_at = _door_session(uow, registration, event)
+    domain.check_person_at_door(registration, event, uow.now, any_day, session_checked_in_at=checked_in_at)
+    store.check_in_session(uow.conn, registration["id"], session, uow.now)
     return get_registration(uow.conn, uow.now, uow.base_url, registration_id=registration["id"])
+
+
+def _door_session(uow, registration, event):
+    """``(index, checked in at)``: the session the door admits to now (``domain.door_session``)
+    and when this person was let in to it (None: not yet); ``(0, None)`` without a registration."""
+    if registration is None or event is None:
+        return 0, None
+    session = domain.door_session(event, uow.now)
+    marks = store.session_marks(uow.conn, [registration["id"]]).get(registration["id"], {})
+    return session, marks.get(session, {}).get("checked_in_at")
 
 
 def delete_draft(uow, event_id):
@@ -646,17 +675,44 @@ def delete_draft(uow, event_id):
     return event_view(event, uow.now)
 
 
-def mark_attendance(uow, event_id, registration_ids=None):
-    """Mark who attended: everyone checked in, or the given registrations; only once the event
-    has begun (``not_started`` before). Marking sends nothing: certificates go out by
-    ``issue_certificates`` after the event has ended."""
+def mark_attendance(uow, event_id, registration_ids=None, sessions=None):
+    """Mark who attended which sessions: ``sessions`` (indices; default every session begun so
+    far, for a one-day seminar itself), for the given registrations or by default for everyone
+    checked in at that session; only from a session's start (``not_started`` before). A person
+    has attended the event once the marks reach its certificate share (``domain.reaches_share``).
+    Marking sends nothing: certificates go out by ``issue_certificates`` after the event has
+    ended. ``registration_ids`` in the answer: the registrations given a new mark."""
     event = get_event(uow.conn, event_id, public_only=False)
-    domain.check_can_mark_attendance(event, uow.now)
-    chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: r["checked_in_at"] is not None)
-    marked = [r["id"] for r in chosen
-              if store.set_registration(uow.conn, r["id"], {"attended_at": uow.now}, attended_at=None,
-                                        status=RegistrationStatus.CONFIRMED)]
+    chosen_sessions = domain.check_sessions_to_mark(event, sessions, uow.now)
+    chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: True)
+    marks = store.session_marks(uow.conn, [r["id"] for r in chosen])
+    marked = []
+    for registration in chosen:
+        mine = marks.get(registration["id"], {})
+        wanted = [index for index in chosen_sessions if registration_ids is not None
+                  or mine.get(index, {}).get("checked_in_at") is not None]
+        if [index for index in wanted if store.mark_session(uow.conn, registration["id"], index, uow.now)]:
+            marked.append(registration["id"])
+            _settle_attendance(uow, event, registration)
     return {"marked": len(marked), "registration_ids": marked}
+
+
+def _settle_attendance(uow, event, registration):
+    """Keep the registration's ``attended_at`` by the one rule (``domain.reaches_share``): set when
+    the session marks reach the event's share (at this moment), cleared when they no longer do."""
+    attended = _sessions_attended(store.session_marks(uow.conn, [registration["id"]]).get(registration["id"], {}))
+    if domain.reaches_share(event, attended):
+        store.set_registration(uow.conn, registration["id"], {"attended_at": uow.now}, attended_at=None)
+    elif registration["certificate_sent_at"] is None:
+        store.set_registration(uow.conn, registration["id"], {"attended_at": None}, certificate_sent_at=None)
+
+
+def _sessions_attended(marks):
+    return sorted(index for index, mark in marks.items() if mark["attended_at"] is not None)
+
+
+def _sessions_checked_in(marks):
+    return sorted(index for index, mark in marks.items() if mark["checked_in_at"] is not None)
 
 
 def _chosen(conn, event_id, registration_ids, default):
@@ -674,16 +730,30 @@ def _chosen(conn, event_id, registration_ids, default):
     return chosen
 
 
-def unmark_attendance(uow, event_id, registration_ids):
-    """Take attendance back (marked by mistake) for these registrations; refused for anyone whose
-    certificate was issued (``certificate_issued``), and then nobody's is taken back."""
-    get_event(uow.conn, event_id, public_only=False)
+def unmark_attendance(uow, event_id, registration_ids, sessions=None):
+    """Take attendance back (marked by mistake) for these registrations, at ``sessions`` (default:
+    every session); refused for anyone whose certificate was issued (``certificate_issued``), and
+    then nobody's is taken back. ``registration_ids`` in the answer: those a mark was taken from."""
+    event = get_event(uow.conn, event_id, public_only=False)
     chosen = _chosen(uow.conn, event_id, registration_ids, lambda r: False)
     for registration in chosen:
         domain.check_can_unmark_attendance(registration)
-    unmarked = [r["id"] for r in chosen if r["attended_at"] is not None and store.set_registration(
-        uow.conn, r["id"], {"attended_at": None}, certificate_sent_at=None)]
+    indices = range(domain.session_count(event)) if sessions is None else domain.session_indices(sessions)
+    unmarked = []
+    for registration in chosen:
+        if [index for index in indices if store.unmark_session(uow.conn, registration["id"], index)]:
+            unmarked.append(registration["id"])
+            _settle_attendance(uow, event, store.get_registration(uow.conn, registration_id=registration["id"]))
     return {"unmarked": len(unmarked), "registration_ids": unmarked}
+
+
+def settle_event_attendance(uow, event):
+    """The event's certificate share changed: every registration's ``attended_at`` by the new share
+    (an issued certificate stays as it is)."""
+    registrations = [r for r in store.live_registrations(uow.conn, event["id"])
+                     if r["status"] == RegistrationStatus.CONFIRMED]
+    for registration in registrations:
+        _settle_attendance(uow, event, registration)
 
 
 def _person(registration):
@@ -847,18 +917,30 @@ STATUS_LABELS = {RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.W
 
 def export_csv(conn, event_id, now, base_url):
     """The registrations as CSV that Czech Excel opens as it is: UTF-8 with BOM, ``;``, CRLF;
-    after the fixed columns one per question of the event, headed by its text."""
-    questions = get_event(conn, event_id, public_only=False)["questions"] or []
+    for an event of several sessions a column per session (attended or not) and the hours
+    attended; after the fixed columns one per question of the event, headed by its text."""
+    event = get_event(conn, event_id, public_only=False)
+    questions = event["questions"] or []
     registrations = list_registrations(conn, event_id, now, base_url)
+    schedule = event["sessions"] or []
+    per_session = [f"Účast {number}. termín {czech.day(item['starts_at'])}"
+                   for number, item in enumerate(schedule, start=1)] + (["Hodiny účasti"] if schedule else [])
+
+    def sessions_of(r):
+        if not schedule:
+            return []
+        return ["ano" if index in r["sessions_attended"] else "" for index in range(len(schedule))] + [
+            r["attended_hours"]]
     return csv_text(
         ["Číslo", "Příjmení", "Jméno", "Organizace", "IČO", "E-mail", "Telefon", "Pozice", "Stav",
          "Pořadí na čekací listině", "Cena (Kč)", "Zaplaceno", "Člen", "Přihlášeno", "Odbaven", "Účast"]
-        + [question["label"] for question in questions],
+        + per_session + [question["label"] for question in questions],
         ([r["id"], r["last_name"], r["first_name"], r["organisation_name"] or "", r["organisation_ico"] or "",
           r["email"], r["phone"] or "", r["position"] or "", STATUS_LABELS.get(r["status"], r["status"]),
           r["waitlist_position"] or "", r["price"], paid_column(r), "ano" if r["is_member"] else "ne",
           czech.date_time(r["created_at"]), czech.date_time(r["checked_in_at"]) if r["checked_in_at"] else "",
-          "ano" if r["attended_at"] else ""] + [answer_text(question, r["answers"]) for question in questions]
+          "ano" if r["attended_at"] else ""] + sessions_of(r)
+         + [answer_text(question, r["answers"]) for question in questions]
          for r in registrations))
 
 
@@ -889,8 +971,18 @@ def training_rows(conn, email=None, ico=None, year=None):
     """Attended registrations of one address (any organisation) or of one organisation (IČO),
     with their events; for ``year``, only events starting in it."""
     starts_from, starts_before = records.year_bounds(year) if year is not None else (None, None)
-    return store.attended_registrations(conn, email_key=domain.email_key(email) if email is not None else None,
+    rows = store.attended_registrations(conn, email_key=domain.email_key(email) if email is not None else None,
                                         ico=ico, starts_from=starts_from, starts_before=starts_before)
+    return with_attended_hours(conn, rows, {r["event_id"]: r for r in rows})
+
+
+def with_attended_hours(conn, rows, events_by_id, key="registration_id"):
+    """``rows`` (registrations, their id under ``key``) each with ``attended_hours``: the hours of
+    the sessions marked (``domain.attended_hours``) of its event in ``events_by_id``."""
+    marks = store.session_marks(conn, [r[key] for r in rows])
+    return [dict(r, attended_hours=domain.attended_hours(events_by_id[r["event_id"]],
+                                                          _sessions_attended(marks.get(r[key], {}))))
+            for r in rows]
 
 
 def find_trainees(conn, query, limit=20):
@@ -912,7 +1004,8 @@ def annual_report(conn, year, now):
     starts_from, starts_before = records.year_bounds(year)
     events = store.events_starting_between(conn, starts_from, starts_before,
                                            (EventStatus.PUBLISHED, EventStatus.CANCELLED))
-    facts = store.registration_facts(conn, [e["id"] for e in events])
+    facts = with_attended_hours(conn, store.registration_facts(conn, [e["id"] for e in events]),
+                                {e["id"]: e for e in events}, key="id")
     return records.annual_report(int(year), events, facts, store.all_organisations(conn), now)
 
 
@@ -928,7 +1021,8 @@ def ministry_report(conn, year, accreditation_number, now):
     starts_from, starts_before = records.year_bounds(year)
     number = records.checked_accreditation(accreditation_number)
     events = store.events_of_accreditation(conn, number, starts_from, starts_before)
-    facts = store.certificate_facts(conn, [e["id"] for e in events])
+    facts = with_attended_hours(conn, store.certificate_facts(conn, [e["id"] for e in events]),
+                                {e["id"]: e for e in events}, key="id")
     return records.ministry_report(int(year), number, events, facts, now)
 
 
@@ -937,29 +1031,40 @@ def ministry_report(conn, year, accreditation_number, now):
 def door_list(conn, event_id, now):
     """The day's list for the door's phones to decide offline: every confirmed ticket of the
     event as ``domain.door_ticket_hash`` of its code (never the code, never the key), with the
-    name to show and the check-in time if the person is already in."""
+    name to show and when the person was let in to today's session (``domain.door_session``)."""
     event = get_event(conn, event_id, public_only=False)
-    tickets = [{"hash": domain.door_ticket_hash(r["ticket_code"]), "registration_id": r["id"],
-                "name": f"{r['first_name']} {r['last_name']}", "organisation": r["organisation_name"],
-                "checked_in_at": local(r["checked_in_at"]).isoformat() if r["checked_in_at"] else None}
-               for r in store.list_registrations(conn, event_id, "confirmed") if r["ticket_code"]]
+    session = domain.door_session(event, now)
+    people = [r for r in store.list_registrations(conn, event_id, RegistrationStatus.CONFIRMED) if r["ticket_code"]]
+    marks = store.session_marks(conn, [r["id"] for r in people])
+    tickets = []
+    for r in people:
+        checked_in_at = marks.get(r["id"], {}).get(session, {}).get("checked_in_at")
+        tickets.append({"hash": domain.door_ticket_hash(r["ticket_code"]), "registration_id": r["id"],
+                        "name": f"{r['first_name']} {r['last_name']}", "organisation": r["organisation_name"],
+                        "checked_in_at": local(checked_in_at).isoformat() if checked_in_at else None})
     return {"event_id": event["id"], "title": event["title"], "generated_at": local(now).isoformat(),
             "days": [day.isoformat() for day in domain.event_days(event)], "tickets": tickets}
 
 
 def door_batch(uow, event_id, device, staff, items):
     """Take the check-ins a door phone (``device``, used by ``staff``) made offline: each item's
-    ticket ``code`` and ``scanned_at``. The first admission of a ticket counts
+    ticket ``code`` and ``scanned_at``, each for the session of the moment it was scanned
+    (``domain.door_session``: a person let in yesterday is let in again today). The first
+    admission of a ticket to a session counts
     (``domain.offline_admission``); a second one is kept as a conflict for staff to see. A batch
     sent again changes nothing and gets the answers as they stand. One answer per item, in order."""
     conn, now = uow.conn, uow.now
-    get_event(conn, event_id, public_only=False)
+    event = get_event(conn, event_id, public_only=False)
     answers = []
     for item in items:
         scanned_at = min(item["scanned_at"], now)  # a phone's clock ahead of ours does not make a future check-in
         number = verify_ticket_code(uow.signing_key, item["code"])
         registration = store.lock_registration(conn, number) if number is not None else None
         known = store.door_admission(conn, registration["id"], device, scanned_at) if registration else None
+        session = domain.door_session(event, scanned_at)
+        if registration is not None:  # what counts is the check-in to that session, not to the event
+            kept = store.session_marks(conn, [registration["id"]]).get(registration["id"], {}).get(session, {})
+            registration = dict(registration, checked_in_at=kept.get("checked_in_at"))
         admission = domain.offline_admission(registration, event_id, scanned_at, received=known)
         if registration is not None and registration["event_id"] == event_id and known is None \
                 and admission.result in (domain.DoorResult.ADMITTED, domain.DoorResult.ALREADY_ADMITTED):
@@ -967,7 +1072,7 @@ def door_batch(uow, event_id, device, staff, items):
                 event_id=event_id, registration_id=registration["id"], device=device, staff=staff,
                 scanned_at=scanned_at, received_at=now, result=admission.result, other_at=admission.other_at))
             if admission.changes:
-                store.set_registration(conn, registration["id"], {"checked_in_at": admission.checked_in_at})
+                store.check_in_session(conn, registration["id"], session, admission.checked_in_at)
         answers.append({
             "code": item["code"], "scanned_at": local(scanned_at).isoformat(), "result": admission.result,
             "registration_id": registration["id"] if admission.result != domain.DoorResult.UNKNOWN else None,
