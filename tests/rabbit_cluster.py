@@ -164,8 +164,8 @@ class RabbitCluster:
             self.wait_running(n)
 
     def ctl(self, n, *args, timeout=120):
-        answer = subprocess.run(["ip", "netns", "exec", self.namespace(n), f"{BIN}/rabbitmqctl", "-n", self.node_name(n),
-                                 *args], env=self.env(n), cwd=self.folder(n), capture_output=True, text=True,
+        command = ["ip", "netns", "exec", self.namespace(n), f"{BIN}/rabbitmqctl", "-n", self.node_name(n), *args]
+        answer = subprocess.run(command, env=self.env(n), cwd=self.folder(n), capture_output=True, text=True,
                                 timeout=timeout)
         if answer.returncode != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} on node {n}: {answer.stdout}{answer.stderr}")
