@@ -71,7 +71,8 @@ def test_secrets_are_never_values_in_the_repository():
 
 def test_the_broker_management_port_is_not_published():
     services = yaml.safe_load(read("docker-compose.yml"))["services"]
-    assert "ports" not in services["rabbitmq"]
+    for node in ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3"):
+        assert "ports" not in services[node]
     assert services["registrations"]["ports"] == ["8000:8000"]
 
 
