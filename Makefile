@@ -16,7 +16,7 @@ ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
 # authority it trusts), and make a camera video of a ticket with (ffmpeg).
 TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg
 
-.PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
+.PHONY: run test test-cluster test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
 	migration staff-user
 
 run: setup
@@ -39,6 +39,11 @@ test-sqlite:
 
 test-postgresql:
 	TEST_DATABASE=postgresql $(PYTEST) tests
+
+# The cluster tests build their own servers in network namespaces (root, iproute2): a broker node
+# killed under load (tests/cluster). About two minutes; .ci/run runs them after `make test`.
+test-cluster: setup
+	TEST_DATABASE=sqlite $(PY) -m pytest -m cluster tests/cluster
 
 shell: setup
 	PYTHONPATH=$(CURDIR) PYTHONSTARTUP=tools/shell_startup.py $(VENV)/bin/nameko shell --config deploy/config.yaml

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from bench import hot_row, members, payments, profile, registration, rush, time_to_inbox
+from bench import hot_row, members, payments, profile, quorum, registration, rush, time_to_inbox
 from bench.system import System
 from tools.scratch_databases import scratch_databases
 
@@ -100,6 +100,9 @@ def main():
     with scratch_databases("benchpay") as urls:
         results["payments"]["statement_postgresql"] = payments.statement_import(urls["payments"])
 
+    progress("the broker's part of a registration: quorum queues against classic ones…")
+    results["quorum_queues"] = quorum.measure()
+
     path = save(results)
     print_table(results)
     print(f"\nsaved {os.path.relpath(path)}")
@@ -113,6 +116,9 @@ def row(scenario, figure, baseline):
 def print_table(results):
     print()
     row("scenario", "figure (medians)", "baseline, same run")
+    q = results["quorum_queues"]
+    row("broker's part of a registration, quorum", f"{q['ms_per_registration']['quorum']:.1f} ms",
+        f"classic {q['ms_per_registration']['classic']:.1f} ms, ratio {q['quorum_over_classic']:.2f}")
     for key, label in (("registration", "registrations, whole system"),
                        ("registration_path_alone", "registrations, emails paused")):
         r = results[key]

@@ -48,7 +48,14 @@ DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 def pytest_collection_modifyitems(config, items):
     """The PostgreSQL pass runs the tests a database is part of. Those without one, and the
-    browser's walks through the pages, run once, in the SQLite pass."""
+    browser's walks through the pages, run once, in the SQLite pass. The cluster tests (marked
+    ``cluster``: they build their own RabbitMQ cluster) run only when asked for, by
+    ``make test-cluster`` (``-m cluster``)."""
+    if "cluster" not in (config.getoption("markexpr", "") or ""):
+        clustered = [item for item in items if item.get_closest_marker("cluster") is not None]
+        if clustered:
+            config.hook.pytest_deselected(items=clustered)
+            items[:] = [item for item in items if item.get_closest_marker("cluster") is None]
     if DATABASE != "postgresql":
         return
     kept, left = [], []

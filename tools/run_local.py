@@ -55,7 +55,8 @@ def setting(name, default):
 def check_broker(amqp_uri):
     try:
         with Connection(amqp_uri, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1, timeout=3)
+            connection.ensure_connection(max_retries=max(1, len(connection.alt)), interval_start=0,
+                                         interval_step=0, timeout=3)
     except Exception as error:
         print(f"RabbitMQ does not answer at {amqp_uri} ({error}); start it with "
               "`rabbitmq-server -detached` (or `systemctl start rabbitmq-server`) and run `make run` again.",
@@ -86,7 +87,11 @@ def prepare_bus(amqp_uri):
     """Declare the exchanges, event queues and dead-letter queue before any service starts."""
     from tools import topology
 
-    topology.declare(amqp_uri)
+    try:
+        topology.declare(amqp_uri)
+    except topology.ClassicQueueInTheWay as error:
+        print(error, file=sys.stderr)
+        sys.exit(1)
     try:
         topology.set_dead_letter_policy(amqp_uri)
     except Exception as error:  # the management plugin is optional for running

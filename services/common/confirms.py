@@ -10,7 +10,11 @@ for it) and which it returned as unroutable; anything else (refused with a nack,
 confirmed before the time-out or before the connection dropped) is in neither list, and the
 caller keeps it to try again. A message can therefore be published twice (the broker confirmed
 it but the acknowledgement was lost with the connection); consumers deduplicate by message id.
-After any failure the connection is closed and the next batch opens a new one.
+After any failure the connection is closed and the next batch opens a new one, on the first node
+of ``AMQP_URI`` that answers. Every queue bound for these events is a quorum queue, so the
+broker's acknowledgement comes once a majority of its replicas hold the message
+(https://www.rabbitmq.com/docs/quorum-queues#data-safety); a confirmed event outlives the loss of
+any one broker node.
 """
 import time
 from collections.abc import Hashable, Sequence
@@ -82,7 +86,9 @@ class ConfirmedPublisher:
         if self._channel is not None:
             return self._channel
         self._connection = Connection(self.amqp_uri)
-        self._connection.connect()
+        # AMQP_URI may name several nodes (``;``): each is tried once in turn before giving up
+        self._connection.ensure_connection(max_retries=max(1, len(self._connection.alt)), interval_start=0,
+                                           interval_step=0)
         channel = self._connection.channel()
         self.exchange(channel).declare()
         channel.confirm_select()

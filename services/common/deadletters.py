@@ -14,15 +14,25 @@ from urllib.parse import urlparse
 
 import pika
 
-from .events import ATTEMPTS, DEAD_LETTER_QUEUE, LAST_ERROR, PARKED_FROM
+from .events import ATTEMPTS, DEAD_LETTER_QUEUE, LAST_ERROR, PARKED_FROM, QUORUM
 
 
-def connection_parameters(amqp_uri: str) -> Any:
-    url = urlparse(amqp_uri)
-    vhost = url.path[1:] or "/"
-    return pika.ConnectionParameters(host=url.hostname or "127.0.0.1", port=url.port or 5672, virtual_host=vhost,
-                                     credentials=pika.PlainCredentials(url.username or "guest",
-                                                                       url.password or "guest"))
+def broker_urls(amqp_uri: str) -> list[str]:
+    """The nodes of ``AMQP_URI``: one URL, or several separated by ``;`` (a cluster, as kombu reads it)."""
+    return [url.strip() for url in amqp_uri.split(";") if url.strip()]
+
+
+def connection_parameters(amqp_uri: str) -> list[Any]:
+    """pika's parameters for each node of ``AMQP_URI``; ``pika.BlockingConnection`` takes the first
+    that answers."""
+    found = []
+    for text in broker_urls(amqp_uri):
+        url = urlparse(text)
+        found.append(pika.ConnectionParameters(
+            host=url.hostname or "127.0.0.1", port=url.port or 5672, virtual_host=url.path[1:] or "/",
+            credentials=pika.PlainCredentials(url.username or "guest", url.password or "guest"),
+            connection_attempts=1, socket_timeout=5))
+    return found
 
 
 def walk(amqp_uri: str, replay: Callable[[dict[str, Any]], bool] = lambda entry: False) -> list[dict[str, Any]]:
@@ -33,7 +43,8 @@ def walk(amqp_uri: str, replay: Callable[[dict[str, Any]], bool] = lambda entry:
     try:
         channel = connection.channel()
         channel.confirm_delivery()
-        channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)  # as events.py and the topology declare it
+        # as events.py and the topology declare it
+        channel.queue_declare(DEAD_LETTER_QUEUE, durable=True, arguments=dict(QUORUM))
         while True:
             method, properties, body = channel.basic_get(DEAD_LETTER_QUEUE, auto_ack=False)
             if method is None:

@@ -40,6 +40,17 @@ from .settings import setting
 
 log = logging.getLogger(__name__)
 
+# Every durable queue of the bus is a quorum queue: replicated on a majority of the cluster's
+# nodes (a single node is a cluster of one), so a lost node loses nothing a publisher was
+# confirmed (the confirm comes once a majority has the message). A queue's type cannot change
+# in place: ``tools.topology`` moves an old classic queue over (docs/operations.md).
+QUORUM: dict[str, object] = {"x-queue-type": "quorum"}
+# Dead-lettering out of a quorum queue is at most once unless asked: with ``at-least-once`` the
+# message leaves the retry queue only once the queue it goes back to has confirmed it, which
+# needs ``reject-publish`` as the overflow rule (RabbitMQ 3.10+, docs: quorum-queues.html).
+AT_LEAST_ONCE_DEAD_LETTERING: dict[str, object] = {"x-dead-letter-strategy": "at-least-once",
+                                                    "x-overflow": "reject-publish"}
+
 DEAD_LETTER_EXCHANGE = "dead-letters"
 DEAD_LETTER_QUEUE = "dead-letters"
 # Headers this module adds to an event it sends round again or parks.
@@ -54,21 +65,35 @@ def retry_queue(delay_seconds: float) -> tuple[Exchange, Queue]:
     milliseconds = max(1, int(round(delay_seconds * 1000)))
     name = f"retry-{milliseconds}ms"
     exchange = Exchange(name, type="fanout", durable=True, auto_delete=False)
+    # One TTL for the whole queue: a quorum queue expires messages at its head only, which here
+    # is always the oldest, so each waits its delay and no longer.
     return exchange, Queue(name, exchange=exchange, durable=True, auto_delete=False,
-                           queue_arguments={"x-message-ttl": milliseconds, "x-dead-letter-exchange": ""})
+                           queue_arguments={**QUORUM, "x-message-ttl": milliseconds, "x-dead-letter-exchange": "",
+                                            **AT_LEAST_ONCE_DEAD_LETTERING})
 
 
 def dead_letter_queue() -> tuple[Exchange, Queue]:
     exchange = Exchange(DEAD_LETTER_EXCHANGE, type="fanout", durable=True, auto_delete=False)
-    return exchange, Queue(DEAD_LETTER_QUEUE, exchange=exchange, durable=True, auto_delete=False)
+    return exchange, Queue(DEAD_LETTER_QUEUE, exchange=exchange, durable=True, auto_delete=False,
+                           queue_arguments=dict(QUORUM))
+
+
+def event_queue(queue: Queue) -> Queue:
+    """The queue nameko declares for an event handler, as a quorum queue (same name, exchange and
+    binding)."""
+    return Queue(queue.name, exchange=queue.exchange, routing_key=queue.routing_key, durable=True,
+                 auto_delete=False, exclusive=False, queue_arguments=dict(QUORUM))
 
 
 class ReliableEventHandler(EventHandler):
     """nameko's ``event_handler`` that retries a failed event with growing delays, then parks it."""
 
+    queue: Any
+
     def setup(self) -> None:
         contracts.schema(self.event_type)  # no contract, no start: ContractViolation
         super().setup()
+        self.queue = event_queue(self.queue)  # before the consumer declares it (started later)
         config = self.container.config
         self.delays = [float(delay) for delay in setting(config, "EVENT_RETRY_DELAYS", blank_is_default=True)]
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True)

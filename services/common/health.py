@@ -45,7 +45,9 @@ class HealthCheck:
             parts["database"] = Health.UNAVAILABLE
         try:
             with Connection(self.config["AMQP_URI"], connect_timeout=BROKER_CHECK_SECONDS) as connection:
-                connection.ensure_connection(max_retries=1, timeout=BROKER_CHECK_SECONDS)
+                # every node of AMQP_URI (``;``-separated) gets its try
+                connection.ensure_connection(max_retries=max(1, len(connection.alt)), interval_start=0,
+                                             interval_step=0, timeout=BROKER_CHECK_SECONDS)
             parts["broker"] = Health.OK
         except Exception as error:
             log.warning("health: the broker does not answer: %s", error)

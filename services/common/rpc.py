@@ -17,17 +17,53 @@ from collections.abc import Callable
 from typing import Any
 
 import eventlet
+from kombu import Queue
 from nameko.exceptions import UnknownService
-from nameko.rpc import Rpc, RpcProxy
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
 
 from services.common.settings import setting
 
 from .errors import ServiceUnavailable, outage
+from .events import QUORUM
 
 log = logging.getLogger(__name__)
 
+
+class QuorumRpcConsumer(RpcConsumer):
+    """nameko's consumer of a service's ``rpc-<service>`` queue, which it declares as a quorum queue:
+    a call published (and confirmed) before a broker node is lost is still there after."""
+
+    queue: Any
+
+    def setup(self) -> None:
+        first = self.queue is None  # shared by the service's entrypoints: set up once
+        super().setup()
+        if first:
+            queue = self.queue
+            self.queue = Queue(queue.name, exchange=queue.exchange, routing_key=queue.routing_key, durable=True,
+                               queue_arguments=dict(QUORUM))
+
+
+class TransientReplyListener(ReplyListener):
+    """nameko's reply queue of a calling service, not durable. nameko declares it durable (classic):
+    on a cluster, a durable classic queue whose node is lost cannot be declared again on another
+    node until that node returns, so the caller could not reconnect. A transient one is dropped
+    with its node and made again where the caller reconnects; a reply lost with it ends in the
+    caller's timeout (``ServiceUnavailable``), as any lost call does."""
+
+    queue: Any
+
+    def setup(self) -> None:
+        super().setup()
+        queue = self.queue
+        self.queue = Queue(queue.name, exchange=queue.exchange, routing_key=queue.routing_key, durable=False,
+                           queue_arguments=queue.queue_arguments)
+
+
 class SurvivingRpc(Rpc):
     """nameko's ``rpc`` entrypoint, whose process outlives a reply lost to a broker outage."""
+
+    rpc_consumer = QuorumRpcConsumer()
 
     def handle_result(self, message: Any, worker_ctx: Any, result: object, exc_info: Any) -> tuple[object, Any]:
         try:
@@ -45,6 +81,8 @@ rpc = SurvivingRpc.decorator
 
 class RpcClient(RpcProxy):
     """An ``RpcProxy`` whose every call ends within the timeout named by ``timeout_setting``."""
+
+    rpc_reply_listener = TransientReplyListener()
 
     def __init__(self, target_service: str, timeout_setting: str = "RPC_TIMEOUT_SECONDS") -> None:
         super().__init__(target_service)

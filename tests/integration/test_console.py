@@ -310,12 +310,13 @@ def test_staff_see_parked_events_and_send_them_back(console, service_config):
     import pika
 
     from services.common.deadletters import connection_parameters
+    from services.common.events import QUORUM
     base, _, secrets = console[:3]
     connection = pika.BlockingConnection(connection_parameters(service_config["AMQP_URI"]))
     channel = connection.channel()
-    channel.queue_declare("evt-test-handler", durable=True)
+    channel.queue_declare("evt-test-handler", durable=True, arguments=QUORUM)
     channel.exchange_declare("dead-letters", exchange_type="fanout", durable=True)
-    channel.queue_declare("dead-letters", durable=True)
+    channel.queue_declare("dead-letters", durable=True, arguments=QUORUM)
     channel.queue_bind("dead-letters", "dead-letters")
     channel.basic_publish("dead-letters", "evt-test-handler", b'{"registration": {"id": 7}}', pika.BasicProperties(
         message_id="m-7", content_type="application/json", delivery_mode=2,

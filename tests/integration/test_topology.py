@@ -4,6 +4,7 @@ import json
 import time
 
 import pika
+import pytest
 from kombu import Connection
 
 from services.documents.service import DocumentsService
@@ -68,4 +69,53 @@ def test_dead_letters_are_listed_and_replayed(service_config):
     dead_letters.run(uri, replay={chosen}, out=out)
     assert f"replayed into {CONFIRMED}" in out.getvalue()
     assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 1
+    assert waiting(uri, CONFIRMED) == 1
+
+
+def vhost_of(amqp_uri):
+    return amqp_uri.rsplit("/", 1)[1]
+
+
+def test_every_durable_queue_of_the_bus_is_a_quorum_queue(service_config, runner_factory, rabbit_manager):
+    from services.members.service import MembersService
+    from services.registrations.service import RegistrationsService
+
+    uri = service_config["AMQP_URI"]
+    runner = runner_factory(service_config, NotificationsService, DocumentsService, MembersService,
+                            RegistrationsService)  # their own declarations: rpc-*, reply queues, evt-*
+    runner.start()
+    kinds = {q["name"]: (q["type"], q["durable"]) for q in rabbit_manager.get_queues(vhost_of(uri))}
+    # a reply queue is classic (it cannot be a quorum queue and last only while its caller does)
+    durable = {name: kind for name, (kind, is_durable) in kinds.items()
+               if is_durable and not name.startswith("rpc.reply-")}
+    assert {"rpc-members", "rpc-registrations", "rpc-notifications", "rpc-documents", "dead-letters",
+            "retry-1000ms", "retry-600000ms", CONFIRMED} <= set(durable)
+    assert {name for name, kind in durable.items() if kind != "quorum"} == set()
+    # the services' own reply queues are transient, so a caller can make its own again on another node
+    replies = [name for name in kinds if name.startswith("rpc.reply-") and "standalone" not in name]
+    assert replies and all(kinds[name] == ("classic", False) for name in replies)
+
+
+def test_an_empty_classic_queue_of_an_older_version_is_moved_and_a_full_one_named(service_config, rabbit_manager):
+    uri = service_config["AMQP_URI"]
+    connection = pika.BlockingConnection(topology.connection_parameters(uri))
+    channel = connection.channel()
+    channel.queue_declare("rpc-members", durable=True)  # as nameko declared them before
+    channel.queue_declare(CONFIRMED, durable=True)
+    channel.basic_publish("", CONFIRMED, b"{}", properties=pika.BasicProperties(delivery_mode=2))
+    connection.close()
+
+    with pytest.raises(topology.ClassicQueueInTheWay, match=CONFIRMED):
+        topology.declare(uri)
+    kinds = {q["name"]: q["type"] for q in rabbit_manager.get_queues(vhost_of(uri))}
+    assert kinds["rpc-members"] == "quorum" and kinds[CONFIRMED] == "classic"
+    assert waiting(uri, CONFIRMED) == 1  # nothing lost
+
+    connection = pika.BlockingConnection(topology.connection_parameters(uri))
+    connection.channel().basic_get(CONFIRMED, auto_ack=True)  # the old services took it
+    connection.close()
+    topology.declare(uri)
+    kinds = {q["name"]: q["type"] for q in rabbit_manager.get_queues(vhost_of(uri))}
+    assert kinds[CONFIRMED] == "quorum"
+    publish(uri, payload(3))  # bound again: mandatory would refuse it otherwise
     assert waiting(uri, CONFIRMED) == 1

@@ -6,9 +6,10 @@ import re
 
 import yaml
 
+from services.common.events import retry_queue
 from tests.conftest import ROOT
 from tools.run_local import SERVICES
-from tools.topology import DEAD_LETTER_QUEUE, event_queues
+from tools.topology import DEAD_LETTER_POLICY, DEAD_LETTER_QUEUE, event_queues, retry_delays, rpc_queues
 
 DEPLOY = os.path.join(ROOT, "deploy")
 
@@ -70,17 +71,21 @@ def test_secrets_are_never_values_in_the_repository():
 
 def test_the_broker_management_port_is_not_published():
     services = yaml.safe_load(read("docker-compose.yml"))["services"]
-    assert "ports" not in services["rabbitmq"]
+    for node in ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3"):
+        assert "ports" not in services[node]
     assert services["registrations"]["ports"] == ["8000:8000"]
 
 
 def test_rabbitmq_definitions_hold_every_event_queue_and_the_dead_letter_policy():
     definitions = json.loads(read("rabbitmq-definitions.json"))
-    queues = {q["name"] for q in definitions["queues"]}
-    assert queues == {name for name, _, _ in event_queues()} | {DEAD_LETTER_QUEUE}
-    assert all(q["durable"] for q in definitions["queues"])
+    queues = {q["name"]: q for q in definitions["queues"]}
+    retries = {retry_queue(delay)[1].name: retry_queue(delay)[1] for delay in retry_delays()}
+    assert set(queues) == ({name for name, _, _ in event_queues()} | {DEAD_LETTER_QUEUE}
+                           | {name for name, _ in rpc_queues()} | set(retries))
+    assert all(q["durable"] and q["arguments"]["x-queue-type"] == "quorum" for q in queues.values())
+    assert all(queues[name]["arguments"] == queue.queue_arguments for name, queue in retries.items())
     [policy] = definitions["policies"]
-    assert policy["definition"] == {"dead-letter-exchange": "dead-letters"} and policy["pattern"] == "^evt-"
+    assert policy["definition"] == DEAD_LETTER_POLICY and policy["pattern"] == "^evt-"
 
 
 def test_the_image_contains_what_the_commands_run():
