@@ -59,10 +59,10 @@ class DocumentsService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def export_person(self, registration_ids):
-        """The certificates issued for these registrations (a person's, from registrations' export).
-        This service keeps no name or address: the register holds numbers, dates and the
-        registration they belong to, which the law asks to keep; a certificate is rendered from the
-        registration each time, so once registrations erases the person, so does every new copy."""
+        """The certificates issued for these registrations (a person's, from registrations' export),
+        with what the register keeps of each: number, dates, copies, and what the certificate
+        states (the holder's name until it is erased, the programme, its accreditation number,
+        days and hours; ``docs/certificates.md``). No address: none is kept here."""
         with self.db.transaction() as tx:
             found = [store.get_certificate(tx, int(i)) for i in registration_ids]
         return {"certificates": [_certificate_view(c) for c in found if c is not None]}
@@ -263,7 +263,12 @@ def _certificate_view(certificate):
     return {"registration_id": certificate["registration_id"], "number": certificates.certificate_number(certificate),
             "issued_at": certificate["issued_at"].isoformat(), "copies": certificate["copies"],
             "duplicate_issued_at": (certificate["duplicate_issued_at"].isoformat()
-                                    if certificate["duplicate_issued_at"] else None)}
+                                    if certificate["duplicate_issued_at"] else None),
+            "holder_first_name": certificate["holder_first_name"], "holder_last_name": certificate["holder_last_name"],
+            "holder_erased_at": (certificate["holder_erased_at"].isoformat()
+                                 if certificate["holder_erased_at"] else None),
+            "programme": certificate["programme"], "accreditation_number": certificate["accreditation_number"],
+            "held_on": certificate["held_on"], "hours": certificate["hours"]}
 
 
 def _by_surname(registration):
