@@ -17,7 +17,7 @@ ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
 TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg
 
 .PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
-	migration staff-user
+	migration staff-user backup restore backup-check
 
 run: setup
 	$(PY) -m tools.run_local
@@ -54,6 +54,20 @@ migration: setup
 # an existing one changed: make staff-user EMAIL=… DO=disable (enable, reset-password, reset-code)
 staff-user: setup
 	$(PY) -m tools.staff_user "$(EMAIL)" $(ROLE) $(if $(DO),--$(DO))
+
+# One dated backup of everything the system needs to come back (tools/backup.py); its last line
+# names the folder. make restore FROM=<that folder> brings a stopped system back (TO="<time>" or
+# TO=latest on PostgreSQL with a WAL archive; SERVICES_STOPPED=yes when the broker is away);
+# make backup-check [FROM=<folder>] opens every database copy and checks the manifest.
+backup: setup
+	@$(PY) -m tools.backup backup
+
+restore: setup
+	@test -n "$(FROM)" || { echo "make restore FROM=<backup folder> (the last line of make backup)"; exit 2; }
+	$(PY) -m tools.backup restore "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(SERVICES_STOPPED),--services-stopped)
+
+backup-check: setup
+	$(PY) -m tools.backup verify $(FROM)
 
 topology: setup
 	$(PY) -m tools.topology --policy
