@@ -60,14 +60,14 @@ staff-user: setup
 # TO=latest on PostgreSQL with a WAL archive; SERVICES_STOPPED=yes when the broker is away);
 # make backup-check [FROM=<folder>] opens every database copy and checks the manifest.
 backup: setup
-	@$(PY) -m tools.backup backup
+	@PYTHONWARNINGS=ignore $(PY) -m tools.backup backup
 
 restore: setup
 	@test -n "$(FROM)" || { echo "make restore FROM=<backup folder> (the last line of make backup)"; exit 2; }
-	$(PY) -m tools.backup restore "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(SERVICES_STOPPED),--services-stopped)
+	PYTHONWARNINGS=ignore $(PY) -m tools.backup restore "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(SERVICES_STOPPED),--services-stopped)
 
 backup-check: setup
-	$(PY) -m tools.backup verify $(FROM)
+	PYTHONWARNINGS=ignore $(PY) -m tools.backup verify $(FROM)
 
 topology: setup
 	$(PY) -m tools.topology --policy

@@ -251,6 +251,7 @@ def _backup_sqlite(files: Mapping[str, str], folder: str) -> dict[str, Any]:
             copy = os.path.join("databases", f"{service}.sqlite")
             with closing(sqlite3.connect(os.path.join(folder, copy))) as target:
                 source.backup(target)  # all pages in one step, inside the snapshot
+                target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             taken[service] = {"engine": "sqlite", "copy": copy, "restore_to": files[service]}
     return taken
 
@@ -322,7 +323,7 @@ def verify(folder: str) -> dict[str, Any]:
 
 def _sqlite_problems(path: str) -> list[str]:
     try:
-        with closing(sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)) as copy:
+        with closing(sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro&immutable=1", uri=True)) as copy:
             answer = [row[0] for row in copy.execute("PRAGMA integrity_check")]
             tables = copy.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
     except sqlite3.DatabaseError as error:
@@ -419,7 +420,7 @@ def running_services(amqp_uri: str) -> list[str]:
 def _restore_sqlite(copy: str, target: str) -> None:
     """The copy written over ``target`` with SQLite's backup API (the target's WAL included)."""
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
-    with closing(sqlite3.connect(f"file:{os.path.abspath(copy)}?mode=ro", uri=True)) as source, \
+    with closing(sqlite3.connect(f"file:{os.path.abspath(copy)}?mode=ro&immutable=1", uri=True)) as source, \
             closing(sqlite3.connect(target)) as destination:
         source.backup(destination)
         destination.execute("PRAGMA journal_mode=WAL")
