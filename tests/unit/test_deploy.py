@@ -45,7 +45,8 @@ def test_compose_sets_every_variable_and_runs_each_service():
 def test_kubernetes_has_a_deployment_per_service_with_every_variable():
     objects = k8s_objects()
     config_map = next(o for o in objects if o["kind"] == "ConfigMap")
-    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"
+                   and o["metadata"]["name"] != "wal-archive"}
     assert set(deployments) == set(SERVICES)
     image = yaml.safe_load(read("docker-compose.yml"))["x-image"]["image"]
     for name, path in SERVICES.items():
@@ -88,8 +89,28 @@ def test_rabbitmq_definitions_hold_every_event_queue_and_the_dead_letter_policy(
     assert policy["definition"] == DEAD_LETTER_POLICY and policy["pattern"] == "^evt-"
 
 
+def test_backups_are_scheduled_with_retention_on_a_volume_of_their_own():
+    compose = yaml.safe_load(read("docker-compose.yml"))
+    services = compose["services"]
+    assert "python -m tools.backup backup && python -m tools.backup prune" in services["backup"]["command"][-1]
+    assert services["backup"]["volumes"] == ["backups:/backups"] == services["wal-archive"]["volumes"]
+    assert "pg_receivewal -D /backups/wal" in services["wal-archive"]["command"][-1]
+    assert compose["x-env"]["BACKUP_WAL_ARCHIVE"] == "/backups/wal" and "backups" in compose["volumes"]
+    objects = k8s_objects()
+    [job] = [o for o in objects if o["kind"] == "CronJob"]
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["command"][-1] == "python -m tools.backup backup && python -m tools.backup prune"
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    [claim] = [o for o in objects if o["kind"] == "PersistentVolumeClaim"]
+    assert pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    assert {"name": "backups", "mountPath": "/backups"} in container["volumeMounts"]
+    names = {e["name"] for e in container["env"]}
+    assert {f"{s.upper()}_DATABASE_URL" for s in SERVICES} <= names  # every database, from the secret
+
+
 def test_the_image_contains_what_the_commands_run():
     dockerfile = read("Dockerfile")
     for needed in ("COPY services services", "COPY tools tools", "COPY deploy/config.yaml", "libharfbuzz-subset0",
-                   "requirements.txt"):
+                   "requirements.txt", "postgresql-client-15"):
         assert needed in dockerfile

@@ -1,0 +1,170 @@
+"""tools.backup on SQLite files, without services: what a backup holds, how its manifest catches a
+missing, changed, unlisted or unreadable file, that a restore checks first and changes nothing
+when the backup is not good, and that retention keeps the newest."""
+import json
+import os
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tools import backup
+from tools.backup import BackupError
+
+NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+SERVICES = backup.SERVICES
+
+
+@pytest.fixture
+def system(tmp_path, monkeypatch):
+    """Six SQLite databases with a row each and a signing key file, in a folder of their own."""
+    monkeypatch.chdir(tmp_path)
+    os.makedirs("var")
+    for service in SERVICES:
+        with closing(sqlite3.connect(f"var/{service}.sqlite")) as database:
+            database.execute("PRAGMA journal_mode=WAL")
+            database.execute("CREATE TABLE facts (what TEXT)")
+            database.execute("INSERT INTO facts VALUES (?)", (f"{service} before",))
+            database.commit()
+    descriptor = os.open("var/ticket-signing.key", os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(descriptor, b"the-kept-key\n")
+    os.close(descriptor)
+    return {"DATABASES": {s: f"sqlite:///var/{s}.sqlite" for s in SERVICES}, "TICKET_SIGNING_KEY": "",
+            "TICKET_SIGNING_KEY_FILE": "var/ticket-signing.key", "BACKUP_DIR": "backups",
+            "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:9/"}
+
+
+def facts(path):
+    with closing(sqlite3.connect(path)) as database:
+        return [row[0] for row in database.execute("SELECT what FROM facts ORDER BY rowid")]
+
+
+def test_a_backup_holds_every_database_and_the_key_with_their_checksums(system):
+    folder = backup.backup(system, now=NOW)
+    assert folder == os.path.join("backups", "2026-12-07T093000Z") and not os.path.exists(folder + ".partial")
+    manifest = backup.verify(folder)
+    assert sorted(manifest["databases"]) == sorted(SERVICES)
+    assert set(manifest["files"]) == {f"databases/{s}.sqlite" for s in SERVICES} | {"files/TICKET_SIGNING_KEY_FILE"}
+    assert facts(os.path.join(folder, "databases", "payments.sqlite")) == ["payments before"]
+    kept = manifest["kept_files"]["TICKET_SIGNING_KEY_FILE"]
+    assert (kept["restore_to"], kept["mode"]) == ("var/ticket-signing.key", "0o600")
+    assert backup.backups_in("backups") == [folder] and backup.newest("backups") == folder
+
+
+def test_a_key_from_the_environment_is_not_copied_and_the_manifest_says_so(system):
+    manifest = backup.verify(backup.backup(dict(system, TICKET_SIGNING_KEY="from-a-secret"), now=NOW))
+    assert "files/TICKET_SIGNING_KEY_FILE" not in manifest["files"]
+    assert "not in this backup" in manifest["signing_key"]
+
+
+def test_the_sample_seal_under_var_is_kept(system):
+    for name in backup.SAMPLE_SEAL_FILES:
+        with open(name, "w") as made:
+            made.write("seal")
+    manifest = backup.verify(backup.backup(system, now=NOW))
+    assert {"files/sample-seal.p12", "files/sample-seal.password"} <= set(manifest["files"])
+
+
+def test_a_missing_changed_or_unlisted_file_fails_the_check(system):
+    folder = backup.backup(system, now=NOW)
+    os.unlink(os.path.join(folder, "databases", "members.sqlite"))
+    with open(os.path.join(folder, "files", "TICKET_SIGNING_KEY_FILE"), "a") as changed:
+        changed.write("x")
+    with open(os.path.join(folder, "stray.txt"), "w") as stray:
+        stray.write("?")
+    with pytest.raises(BackupError) as failed:
+        backup.verify(folder)
+    assert "missing: databases/members.sqlite" in str(failed.value)
+    assert "changed since the backup (checksum differs): files/TICKET_SIGNING_KEY_FILE" in str(failed.value)
+    assert "not in the manifest: stray.txt" in str(failed.value)
+
+
+def test_a_database_copy_that_does_not_open_fails_the_check_even_with_a_matching_checksum(system):
+    folder = backup.backup(system, now=NOW)
+    with open(os.path.join(folder, "databases", "documents.sqlite"), "wb") as broken:
+        broken.write(b"not a database" * 100)
+    manifest = json.load(open(os.path.join(folder, backup.MANIFEST)))
+    manifest.pop("files")
+    backup.write_manifest(folder, manifest)  # checksums of what is there now
+    with pytest.raises(BackupError, match="the documents database copy: does not open"):
+        backup.verify(folder)
+
+
+def test_a_folder_without_a_manifest_is_no_backup_and_an_unfinished_one_is_not_listed(system):
+    os.makedirs("backups/2026-12-07T080000Z.partial/databases")
+    os.makedirs("backups/2026-12-07T090000Z")
+    assert backup.backups_in("backups") == []
+    with pytest.raises(BackupError, match="it has no manifest.json"):
+        backup.verify("backups/2026-12-07T090000Z")
+
+
+def test_a_restore_brings_back_the_databases_and_the_key_as_they_were(system):
+    folder = backup.backup(system, now=NOW)
+    with closing(sqlite3.connect("var/payments.sqlite")) as database:
+        database.execute("INSERT INTO facts VALUES ('payments after')")
+        database.commit()
+    for service in SERVICES:
+        os.unlink(f"var/{service}.sqlite")
+    os.unlink("var/ticket-signing.key")
+
+    done = backup.restore(system, folder, services_stopped=True)
+    assert "TICKET_SIGNING_KEY_FILE: var/ticket-signing.key" in done
+    for service in SERVICES:
+        assert facts(f"var/{service}.sqlite") == [f"{service} before"]
+    assert open("var/ticket-signing.key").read() == "the-kept-key\n"
+    assert os.stat("var/ticket-signing.key").st_mode & 0o777 == 0o600
+
+
+def test_a_restore_from_a_bad_backup_changes_nothing(system):
+    folder = backup.backup(system, now=NOW)
+    with closing(sqlite3.connect("var/members.sqlite")) as database:
+        database.execute("INSERT INTO facts VALUES ('members after')")
+        database.commit()
+    os.unlink(os.path.join(folder, "databases", "registrations.sqlite"))
+    with pytest.raises(BackupError, match="missing: databases/registrations.sqlite"):
+        backup.restore(system, folder, services_stopped=True)
+    assert facts("var/members.sqlite") == ["members before", "members after"]
+
+
+def test_a_restore_asks_the_broker_whether_services_run_and_refuses_when_it_cannot_tell(system):
+    folder = backup.backup(system, now=NOW)
+    with pytest.raises(BackupError, match="cannot be told whether the services run"):
+        backup.restore(system, folder)  # nothing listens on port 9
+    assert facts("var/members.sqlite") == ["members before"]
+
+
+def test_a_restore_needs_a_copy_of_every_database_configured(system):
+    folder = backup.backup(dict(system, DATABASES={"members": "sqlite:///var/members.sqlite"}), now=NOW)
+    with pytest.raises(BackupError, match="holds no copy of the database of backoffice, documents"):
+        backup.restore(system, folder, services_stopped=True)
+
+
+def test_a_snapshot_is_taken_of_all_databases_before_any_is_copied(system, monkeypatch):
+    """A write that commits while the copies are made (here: after the first copy) is in none."""
+    copied = []
+    real = backup.sqlite3.Connection.backup
+
+    class Writing(sqlite3.Connection):
+        def backup(self, target, **options):
+            if not copied:
+                with closing(sqlite3.connect("var/payments.sqlite")) as other:
+                    other.execute("INSERT INTO facts VALUES ('payments during')")
+                    other.commit()
+            copied.append(self)
+            return real(self, target, **options)
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(backup.sqlite3, "connect", lambda *a, **k: connect(*a, **dict(k, factory=Writing)))
+    folder = backup.backup(system, now=NOW)
+    assert len(copied) == 6 and list(backup.verify(folder)["databases"])[0] == "members"
+    assert facts(os.path.join(folder, "databases", "payments.sqlite")) == ["payments before"]
+    assert facts("var/payments.sqlite") == ["payments before", "payments during"]
+
+
+def test_prune_keeps_the_newest(system):
+    made = [backup.backup(system, now=NOW + timedelta(hours=hour)) for hour in range(4)]
+    assert backup.prune(system, keep=2) == made[:2]
+    assert backup.backups_in("backups") == made[2:]
+    with pytest.raises(BackupError, match="keep at least one"):
+        backup.prune(system, keep=0)
