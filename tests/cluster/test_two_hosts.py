@@ -156,16 +156,32 @@ def test_an_app_host_cut_off_under_load_loses_and_doubles_nothing(bridge, postgr
             "people": people, "seconds": LOAD_SECONDS, "workers": 16, "give_up_after": 150}).encode())
         clients.stdin.close()
 
-        time.sleep(LOAD_SECONDS / 3)
-        # the cut comes while a relay holds a claim (A's or B's: whichever, B's settles at once)
-        wait_for(lambda: any(unpublished(urls).values()), timeout=10, interval=0.005,
-                 message="an outbox row claimed and not yet published")
+        time.sleep(LOAD_SECONDS / 4)
+        # A goes in stages, as a host often does: first what it sends the broker stalls (an htb
+        # class of 8 bit/s for port 5672), so its relays claim rows and cannot publish them; the
+        # cut comes once such a claim is held (B's relays settle theirs in milliseconds).
+        tc = ["ip", "netns", "exec", bridge.namespace(HOST_A), "tc"]
+        link = bridge.link(HOST_A)
+        _run(*tc, "qdisc", "add", "dev", link, "root", "handle", "1:", "htb", "default", "10")
+        _run(*tc, "class", "add", "dev", link, "parent", "1:", "classid", "1:10", "htb", "rate", "1gbit")
+        _run(*tc, "class", "add", "dev", link, "parent", "1:", "classid", "1:20", "htb", "rate", "8bit", "ceil", "8bit")
+        _run(*tc, "filter", "add", "dev", link, "parent", "1:", "protocol", "ip", "u32", "match", "ip", "dport",
+             "5672", "0xffff", "flowid", "1:20")
+        stalled_at = time.monotonic()
+
+        def claim_held():
+            first = {row for row, claimed_by in unpublished(urls).items() if claimed_by}
+            time.sleep(0.3)
+            return first and first & {row for row, claimed_by in unpublished(urls).items() if claimed_by}
+        wait_for(claim_held, timeout=15, interval=0.01, message="an outbox row claimed and held by a relay")
         cut_at = time.monotonic()
+        stalled_for = cut_at - stalled_at
         killed = cut_off(bridge, HOST_A)
         left_at_cut = unpublished(urls)
         time.sleep(2)  # B's relays settle their own claims in milliseconds; what is still claimed is A's
         still = unpublished(urls)
         orphaned = {row for row, claimed_by in still.items() if claimed_by and row in left_at_cut}
+        assert orphaned, (left_at_cut, still)  # the cut caught A's relays holding rows
 
         def outbox_taken_over():
             return not (set(left_at_cut) & set(unpublished(urls)))
@@ -196,6 +212,7 @@ def test_an_app_host_cut_off_under_load_loses_and_doubles_nothing(bridge, postgr
             return mailed >= set(accepted)
         wait_for(everyone_mailed, timeout=120, interval=1, message="a first email to every accepted person")
         every_email_after = time.monotonic() - load_ended
+        every_email_after_cut = time.monotonic() - cut_at
         time.sleep(4)  # a double would come now
         first_emails = Counter(m["To"] for _, m in delivered(bridge_smtp_sink)
                                if not m["Subject"].startswith(INVOICE))
@@ -214,9 +231,11 @@ def test_an_app_host_cut_off_under_load_loses_and_doubles_nothing(bridge, postgr
                    "500s": tries.get("500", 0), "503s": tries.get("503", 0),
                    "dropped_connections": sum(n for t, n in tries.items() if not t.isdigit()),
                    "requests": sum(tries.values()), "parked": parked, "processes_killed": killed,
+                   "broker_stalled_before_the_cut_seconds": round(stalled_for, 1),
                    "outbox_unpublished_at_cut": len(left_at_cut), "outbox_claimed_by_dead_host": len(orphaned),
                    "outbox_published_by_survivor_after_seconds": round(outbox_after, 1),
-                   "every_email_seconds_after_the_load": round(every_email_after, 1)}
+                   "every_email_seconds_after_the_load": round(every_email_after, 1),
+                   "every_email_seconds_after_the_cut": round(every_email_after_cut, 1)}
         print("app host lost:", json.dumps(figures))
     finally:
         if clients is not None and clients.poll() is None:
