@@ -42,7 +42,8 @@ test-postgresql:
 	TEST_DATABASE=postgresql $(PYTEST) tests
 
 # The cluster tests build their own servers in network namespaces (root, iproute2): a broker node
-# killed under load (tests/cluster). About two minutes; .ci/run runs them after `make test`.
+# killed under load, an app host cut off under load (tests/cluster). About four minutes; .ci/run
+# runs them after `make test`.
 test-cluster: setup
 	TEST_DATABASE=sqlite $(PY) -m pytest -m cluster tests/cluster
 

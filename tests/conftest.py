@@ -132,15 +132,17 @@ def database_urls(tmp_path):
 class SmtpSink:
     """The project's own SMTP sink (aiosmtpd) in a process of its own."""
 
-    def __init__(self, directory, port=None, reject=(), options=()):
+    def __init__(self, directory, port=None, reject=(), options=(), host="127.0.0.1"):
         self.directory = str(directory)
+        self.host = host
         self.port = port or free_port()
         self.reject = reject
         self.options = list(options)
         self.process = None
 
     def start(self):
-        command = [sys.executable, "-m", "tools.smtp_sink", "--port", str(self.port), "--directory", self.directory]
+        command = [sys.executable, "-m", "tools.smtp_sink", "--host", self.host, "--port", str(self.port),
+                   "--directory", self.directory]
         for address in self.reject:
             command += ["--reject", address]
         command += self.options
@@ -149,7 +151,7 @@ class SmtpSink:
 
     def _answers(self):
         try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            socket.create_connection((self.host, self.port), timeout=0.5).close()
             return True
         except OSError:
             return False

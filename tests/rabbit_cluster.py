@@ -73,6 +73,7 @@ class RabbitCluster:
         self.cookie = secrets.token_hex(16).upper()
         self.processes = {}
         self.made_namespaces = []
+        self.other_hosts = []
 
     # names and addresses
     def namespace(self, n):
@@ -123,6 +124,17 @@ class RabbitCluster:
         _run(*inside, "ip", "link", "set", "lo", "up")
         _run(*inside, "ip", "addr", "add", f"{self.address(n)}/24", "dev", inner_end)
         _run(*inside, "ip", "link", "set", inner_end, "up")
+
+    def add_host(self, n):
+        """One more namespace on the bridge, ``address(n)``, for what is not a broker node (an
+        application host); ``n`` after the nodes'. Its processes go with the rest in ``close``."""
+        self._make_host(n)
+        self.other_hosts.append(n)
+        return self.namespace(n)
+
+    def link(self, n):
+        """The name of host ``n``'s network interface inside its namespace."""
+        return f"smop{self.run_id}n{n}"
 
     def folder(self, n):
         return os.path.join(self.root, f"node{n}")
@@ -222,7 +234,7 @@ class RabbitCluster:
         self.processes.clear()
         for namespace in self.made_namespaces:
             _run("ip", "netns", "del", namespace, check=False)  # its veth end goes, and with it the pair
-        for n in range(1, self.size + 1):
+        for n in [*range(1, self.size + 1), *self.other_hosts]:
             _run("ip", "link", "del", f"smop{self.run_id}h{n}", check=False)  # had it not gone yet
         self.made_namespaces.clear()
         _run("ip", "link", "del", self.bridge, check=False)

@@ -2,7 +2,9 @@
 
     python -m tests.retrying_clients < job.json > outcomes.json
 
-Input: {"url", "people": [request body, ...], "seconds": spread the first tries over this long,
+Input: {"url" (or "urls": several addresses of the same service, as behind a load balancer: person
+i starts at urls[i % n] and, after a dropped connection or a 502/503/504, tries the next one),
+"people": [request body, ...], "seconds": spread the first tries over this long,
 "workers": threads, "give_up_after": seconds}. Output: one outcome per person, in order:
 {"email", "status" (the last answer, or the last error's name), "body", "tries": [what each try got]}.
 Runs in a process of its own with real OS threads, outside the tests' eventlet.
@@ -18,12 +20,14 @@ import requests
 RETRY_ON = {502, 503, 504}
 
 
-def register(url, person, key, give_up_at, local):
+def register(urls, person, key, give_up_at, local, start=0):
     session = local.__dict__.setdefault("session", requests.Session())
     tries = []
+    turn = start
     while True:
+        url = urls[turn % len(urls)]
         try:
-            answer = session.post(url, json=person, headers={"Idempotency-Key": key}, timeout=15)
+            answer = session.post(url, json=person, headers={"Idempotency-Key": key}, timeout=(3, 15))
             tries.append(answer.status_code)
             if answer.status_code not in RETRY_ON:
                 try:
@@ -36,6 +40,7 @@ def register(url, person, key, give_up_at, local):
             tries.append(type(error).__name__)
             session = local.__dict__["session"] = requests.Session()
             pause = 0.5
+        turn += 1  # the next address, if there are several
         if time.monotonic() > give_up_at:
             return {"email": person["email"], "status": tries[-1], "body": None, "tries": tries}
         time.sleep(min(pause, 1.0))
@@ -49,8 +54,9 @@ def main():
     def one(index):
         time.sleep(max(0.0, started + index * job["seconds"] / len(people) - time.monotonic()))
         person = people[index]
-        return register(job["url"], person, f"fault-suite-{person['email']}", time.monotonic() + job["give_up_after"],
-                        local)
+        urls = job.get("urls") or [job["url"]]
+        return register(urls, person, f"fault-suite-{person['email']}", time.monotonic() + job["give_up_after"],
+                        local, start=index)
 
     with ThreadPoolExecutor(max_workers=job["workers"]) as pool:
         outcomes = list(pool.map(one, range(len(people))))

@@ -21,7 +21,11 @@ BIN = "/usr/lib/postgresql/15/bin"
 
 
 class ThrowawayCluster:
-    def __init__(self):
+    def __init__(self, host="127.0.0.1", clients=None, settings=None):
+        """``host``: the address it listens on besides 127.0.0.1 (and that ``url`` names);
+        ``clients``: a network (CIDR) whose clients it trusts besides this machine's own;
+        ``settings``: more lines of postgresql.conf."""
+        self.host, self.clients, self.settings = host, clients, dict(settings or {})
         self.root = tempfile.mkdtemp(prefix="smopk-pg-")
         self.data = os.path.join(self.root, "data")
         self.archive = os.path.join(self.root, "wal-archive")
@@ -55,7 +59,7 @@ class ThrowawayCluster:
         with open(os.path.join(self.data, "postgresql.conf"), "a") as conf:
             conf.write(f"""
 port = {self.port}
-listen_addresses = '127.0.0.1'
+listen_addresses = '{",".join(dict.fromkeys(("127.0.0.1", self.host)))}'
 unix_socket_directories = '{self.root}'
 wal_level = replica
 archive_mode = on
@@ -64,6 +68,10 @@ max_wal_senders = 4
 max_connections = 120
 fsync = off
 """)
+            conf.writelines(f"{name} = {value}\n" for name, value in self.settings.items())
+        if self.clients:
+            with open(os.path.join(self.data, "pg_hba.conf"), "a") as hba:
+                hba.write(f"host all all {self.clients} trust\n")
 
     def start(self):
         self._as_server(f"{BIN}/pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "start")
@@ -85,7 +93,7 @@ fsync = off
             shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database="postgres"):
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://postgres@{self.host}:{self.port}/{database}"
 
     def execute(self, database, statement, parameters=()):
         connection = psycopg2.connect(self.url(database))

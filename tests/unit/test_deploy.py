@@ -4,6 +4,8 @@ import json
 import os
 import re
 
+import kubernetes_validate
+import pytest
 import yaml
 
 from services.common.events import retry_queue
@@ -12,6 +14,8 @@ from tools.run_local import SERVICES
 from tools.topology import DEAD_LETTER_POLICY, DEAD_LETTER_QUEUE, event_queues, retry_delays, rpc_queues
 
 DEPLOY = os.path.join(ROOT, "deploy")
+# The Kubernetes version the manifests are written for and checked against (docs/operations.md).
+KUBERNETES_VERSION = "1.30.0"
 
 
 def read(*path):
@@ -60,6 +64,40 @@ def test_kubernetes_has_a_deployment_per_service_with_every_variable():
         # secrets are referenced, never written here; a plain value only overrides a setting
         assert all("value" not in e or e["name"] in config_map["data"] for e in container["env"])
     assert {o["kind"] for o in objects} >= {"Service", "Ingress", "Job"}
+
+
+@pytest.mark.parametrize("manifest", sorted(os.listdir(os.path.join(DEPLOY, "k8s"))))
+def test_every_manifest_is_valid_for_the_named_kubernetes_version(manifest):
+    """kubernetes-validate: each object against the API schemas of KUBERNETES_VERSION, strictly
+    (a misspelt or misplaced field is refused, not ignored as kubectl apply would)."""
+    objects = [o for o in yaml.safe_load_all(read("k8s", manifest)) if o]
+    assert objects
+    for resource in objects:
+        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validator_refuses_what_kubernetes_would():
+    [deployment] = [o for o in yaml.safe_load_all(read("k8s", "members.yaml")) if o and o["kind"] == "Deployment"]
+    deployment["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    deployment["spec"]["replicas"] = 2
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessprobe"] = {}  # misspelt
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_cluster_shape_three_broker_nodes_and_two_replicas_of_each_service():
+    objects = k8s_objects()
+    [broker] = [o for o in objects if o["kind"] == "StatefulSet"]
+    assert broker["spec"]["replicas"] == 3
+    deployments = {o["metadata"]["name"]: o["spec"]["replicas"] for o in objects if o["kind"] == "Deployment"}
+    assert all(deployments[name] == 2 for name in SERVICES)
+    services = yaml.safe_load(read("docker-compose.yml"))["services"]
+    # compose: two of each service that publishes no port of this machine (a published port
+    # takes one container; registrations and the console need a load balancer in front first)
+    assert all(services[name]["deploy"]["replicas"] == 2 for name in SERVICES if "ports" not in services[name])
+    assert {"rabbitmq-1", "rabbitmq-2", "rabbitmq-3"} <= set(services)
 
 
 def test_secrets_are_never_values_in_the_repository():
