@@ -4,7 +4,8 @@
 
 Input: {"url", "people": [request body, ...], "seconds": spread the first tries over this long,
 "workers": threads, "give_up_after": seconds}. Output: one outcome per person, in order:
-{"email", "status" (the last answer, or the last error's name), "body", "tries": [what each try got]}.
+{"email", "status" (the last answer, or the last error's name), "body", "tries": [what each try got],
+"last_try_at" and "answered_at" (wall-clock seconds when the last try was sent and answered)}.
 Runs in a process of its own with real OS threads, outside the tests' eventlet.
 """
 import json
@@ -22,6 +23,7 @@ def register(url, person, key, give_up_at, local):
     session = local.__dict__.setdefault("session", requests.Session())
     tries = []
     while True:
+        sent_at = time.time()
         try:
             answer = session.post(url, json=person, headers={"Idempotency-Key": key}, timeout=15)
             tries.append(answer.status_code)
@@ -30,14 +32,16 @@ def register(url, person, key, give_up_at, local):
                     body = answer.json()
                 except ValueError:
                     body = answer.text
-                return {"email": person["email"], "status": answer.status_code, "body": body, "tries": tries}
+                return {"email": person["email"], "status": answer.status_code, "body": body, "tries": tries,
+                        "last_try_at": sent_at, "answered_at": time.time()}
             pause = float(answer.headers.get("Retry-After", 1))
         except requests.RequestException as error:  # the server was killed or is starting
             tries.append(type(error).__name__)
             session = local.__dict__["session"] = requests.Session()
             pause = 0.5
         if time.monotonic() > give_up_at:
-            return {"email": person["email"], "status": tries[-1], "body": None, "tries": tries}
+            return {"email": person["email"], "status": tries[-1], "body": None, "tries": tries,
+                    "last_try_at": sent_at, "answered_at": None}
         time.sleep(min(pause, 1.0))
 
 
