@@ -24,8 +24,6 @@ import secrets
 import shutil
 import time
 
-import psycopg2
-
 from tests.rabbit_cluster import _free_subnet, _kill_namespace, _run
 from tests.throwaway_postgres import ThrowawayCluster
 
@@ -176,18 +174,3 @@ class PostgresPair:
         self.made_namespaces.clear()
         _run("ip", "link", "del", self.bridge, check=False)
 
-
-def can_write(url):
-    """Whether ``url`` (a multi-host URL) reaches a server that takes writes now."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    try:
-        connection = psycopg2.connect(dbname=parsed.database, user=parsed.username,
-                                      host=",".join(h.split(":")[0] for h in parsed.query["host"]),
-                                      port=",".join(h.split(":")[1] for h in parsed.query["host"]),
-                                      target_session_attrs="read-write", connect_timeout=3)
-    except psycopg2.OperationalError:
-        return False
-    connection.close()
-    return True

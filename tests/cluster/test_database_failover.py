@@ -159,12 +159,13 @@ def test_the_database_primary_killed_under_load_loses_and_doubles_nothing(postgr
             process.stop(9)
 
 
-def _database_lines(output, limit=4):
-    """A few distinct lines a service logged about the database (numbers and addresses blurred)."""
+def _database_lines(output, limit=5):
+    """The distinct log records a service wrote about the database (numbers blurred), for the
+    operations guide's "what it looks like"."""
     found = []
     for line in output.splitlines():
-        if re.search(r"database|OperationalError|read-only|Connection refused", line):
-            shape = re.sub(r"\d+", "N", line)[:300]
+        if re.match(r"\d{4}-\d\d-\d\d ", line) and re.search(r"database|Operational|read-only|refused", line):
+            shape = re.sub(r"\d+", "N", line.split(" ", 2)[-1])[:240]
             if shape not in found:
                 found.append(shape)
     return found[:limit]
