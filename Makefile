@@ -42,8 +42,10 @@ test-postgresql:
 	TEST_DATABASE=postgresql $(PYTEST) tests
 
 # The cluster tests build their own servers in network namespaces (root, iproute2): a broker node
-# killed under load (tests/cluster). About two minutes; .ci/run runs them after `make test`.
+# killed under load, the PostgreSQL primary killed under load and its synchronous standby promoted
+# (tests/cluster). About three minutes; .ci/run runs them after `make test`.
 test-cluster: setup
+	@tools/system_packages.sh postgresql-15 postgresql-client-15 iproute2
 	TEST_DATABASE=sqlite $(PY) -m pytest -m cluster tests/cluster
 
 shell: setup
