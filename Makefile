@@ -42,9 +42,10 @@ test-postgresql:
 	TEST_DATABASE=postgresql $(PYTEST) tests
 
 # The cluster tests build their own servers in network namespaces (root, iproute2): a broker node
-# killed under load, an app host cut off under load (tests/cluster). About four minutes; .ci/run
-# runs them after `make test`.
+# killed under load, an app host cut off under load, the PostgreSQL primary killed under load and its
+# synchronous standby promoted (tests/cluster). About five minutes; .ci/run runs them after `make test`.
 test-cluster: setup
+	@tools/system_packages.sh postgresql-15 postgresql-client-15 iproute2
 	TEST_DATABASE=sqlite $(PY) -m pytest -m cluster tests/cluster
 
 shell: setup

@@ -6,7 +6,8 @@ Input: {"url" (or "urls": several addresses of the same service, as behind a loa
 i starts at urls[i % n] and, after a dropped connection or a 502/503/504, tries the next one),
 "people": [request body, ...], "seconds": spread the first tries over this long,
 "workers": threads, "give_up_after": seconds}. Output: one outcome per person, in order:
-{"email", "status" (the last answer, or the last error's name), "body", "tries": [what each try got]}.
+{"email", "status" (the last answer, or the last error's name), "body", "tries": [what each try got],
+"last_try_at" and "answered_at" (wall-clock seconds when the last try was sent and answered)}.
 Runs in a process of its own with real OS threads, outside the tests' eventlet.
 """
 import json
@@ -26,6 +27,7 @@ def register(urls, person, key, give_up_at, local, start=0):
     turn = start
     while True:
         url = urls[turn % len(urls)]
+        sent_at = time.time()
         try:
             answer = session.post(url, json=person, headers={"Idempotency-Key": key}, timeout=(3, 15))
             tries.append(answer.status_code)
@@ -34,7 +36,8 @@ def register(urls, person, key, give_up_at, local, start=0):
                     body = answer.json()
                 except ValueError:
                     body = answer.text
-                return {"email": person["email"], "status": answer.status_code, "body": body, "tries": tries}
+                return {"email": person["email"], "status": answer.status_code, "body": body, "tries": tries,
+                        "last_try_at": sent_at, "answered_at": time.time()}
             pause = float(answer.headers.get("Retry-After", 1))
         except requests.RequestException as error:  # the server was killed or is starting
             tries.append(type(error).__name__)
@@ -42,7 +45,8 @@ def register(urls, person, key, give_up_at, local, start=0):
             pause = 0.5
         turn += 1  # the next address, if there are several
         if time.monotonic() > give_up_at:
-            return {"email": person["email"], "status": tries[-1], "body": None, "tries": tries}
+            return {"email": person["email"], "status": tries[-1], "body": None, "tries": tries,
+                    "last_try_at": sent_at, "answered_at": None}
         time.sleep(min(pause, 1.0))
 
 

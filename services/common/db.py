@@ -12,6 +12,10 @@ hangs a worker: on SQLite a file held by another writer is waited for at most
 on), then ``OperationalError: database is locked``; on PostgreSQL each pooled
 connection is pinged when taken from the pool, so after a server restart no
 statement meets a dead connection, and a server that is down fails the connect.
+With a primary and a standby, the URL names both hosts and
+``target_session_attrs=read-write`` (``postgresql://u@/db?host=h1:5432&host=h2:5432&
+target_session_attrs=read-write``): a connection goes to whichever takes writes, and one to a
+server that stopped taking them is dropped at its first refused write.
 ``errors.outage`` turns both into ``ServiceUnavailable``: a 503 for HTTP, a
 later try for an event handler.
 """
@@ -26,9 +30,10 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.types import TypeDecorator
 
+from services.common.errors import READ_ONLY_SQL_TRANSACTION
 from services.common.settings import setting
 
 
@@ -71,7 +76,9 @@ def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WA
     if parsed.get_backend_name() != "sqlite":
         # Pre-ping: one round trip per transaction (about 0.1 ms here) buys that the first
         # statement after a server restart never meets a dead connection.
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _read_only_server_is_lost)
+        return engine
 
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
@@ -91,6 +98,16 @@ def make_engine(url: str, pool_size: int = 10, lock_wait: float = SQLITE_LOCK_WA
         _begin_immediate(connection.connection.driver_connection, lock_wait)
 
     return engine
+
+
+def _read_only_server_is_lost(context: ExceptionContext) -> None:
+    """A server that refuses writes (a primary demoted to a standby, or set read-only while our
+    connections to it stay open) is no longer the primary: its connections are dropped like
+    those of a server that went away, the whole pool with them, so that the next connection
+    goes where ``target_session_attrs=read-write`` in a multi-host URL finds the primary now.
+    A pre-ping cannot tell (``SELECT 1`` works on a standby); the first write does."""
+    if getattr(context.original_exception, "pgcode", None) == READ_ONLY_SQL_TRANSACTION:
+        context.is_disconnect = True
 
 
 def _begin_immediate(dbapi_connection: Any, lock_wait: float) -> None:

@@ -54,6 +54,8 @@ class ValidationError(ServiceError):
 
 EXPECTED = (NotFound, Conflict, ValidationError)
 
+READ_ONLY_SQL_TRANSACTION = "25006"  # PostgreSQL: a write refused by a standby or a read-only server
+
 
 class ServiceUnavailable(ServiceError):
     """A part the answer needs (a database, the broker, another service) is away for now."""
@@ -85,8 +87,10 @@ def outage(error: BaseException) -> ServiceUnavailable | None:
         if error.connection_invalidated:
             return ServiceUnavailable("database")
         pgcode = getattr(original, "pgcode", None)
-        if pgcode:  # connection exception, too many connections, shutting down or starting up
-            return ServiceUnavailable("database") if pgcode.startswith(("08", "53", "57P")) else None
+        if pgcode:  # connection exception, too many connections, shutting down or starting up,
+            # or a server that no longer takes writes (a primary demoted: the new one is elsewhere)
+            return ServiceUnavailable("database") if (pgcode.startswith(("08", "53", "57P"))
+                                                      or pgcode == READ_ONLY_SQL_TRANSACTION) else None
         # psycopg2 says "cannot connect" with no code at all
         return ServiceUnavailable("database") if error.__class__.__name__ in ("OperationalError",
                                                                               "InterfaceError") else None
