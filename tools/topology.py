@@ -4,9 +4,11 @@
 
 Declares, with pika: each service's events exchange; a durable queue for every
 event handler, named and shaped exactly as nameko declares it (so the services'
-own declarations agree); each service's RPC request queue; the retry queues of
-``EVENT_RETRY_DELAYS``; and the dead-letter exchange and queue. Every one of
-these queues is a quorum queue. With ``--policy`` it also sets, through the
+own declarations agree); the retry queues of ``EVENT_RETRY_DELAYS``; and the
+dead-letter exchange and queue. Every one of these queues is a quorum queue, and
+so is each service's RPC request queue, which the service declares itself when it
+starts (declared before, a call to a service that never started would wait out its
+timeout in the queue rather than fail at once as unroutable). With ``--policy`` it also sets, through the
 management API, the policy that dead-letters what the event queues reject or
 expire. Safe to run again.
 
@@ -47,6 +49,7 @@ from services.registrations.service import RegistrationsService
 
 SERVICES = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
 PRECONDITION_FAILED = 406
+NOT_FOUND = 404
 
 
 class ClassicQueueInTheWay(Exception):
@@ -114,16 +117,31 @@ def declare(amqp_uri, delays=None):
             print(f"Moved the empty classic queue {name} to a quorum queue.")
             return True
 
+        def exists(name):
+            nonlocal channel
+            try:
+                channel.queue_declare(name, passive=True)
+                return True
+            except pika.exceptions.ChannelClosedByBroker as refused:
+                if refused.reply_code != NOT_FOUND:
+                    raise
+                channel = connection.channel()
+                return False
+
         sources = {"registrations.events", "members.events", "payments.events"}
         for exchange in sorted({exchange for _, exchange, _ in queues} | sources):
             channel.exchange_declare(exchange, exchange_type="topic", durable=True, auto_delete=False)
         for queue, exchange, event_type in queues:
             if quorum_queue(queue, dict(QUORUM)):
                 channel.queue_bind(queue, exchange, routing_key=event_type)
+        # A service declares its own RPC queue (a quorum queue, services/common/rpc.py) when it
+        # starts: declared here, a call to a service never started would wait its whole timeout in
+        # the queue instead of failing at once as unroutable. An old classic one is moved out of
+        # the way (when empty), so that the service can declare it again.
         channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True, auto_delete=False)
-        for queue, routing_key in rpc_queues():
-            if quorum_queue(queue, dict(QUORUM)):
-                channel.queue_bind(queue, "nameko-rpc", routing_key=routing_key)
+        for queue, _ in rpc_queues():
+            if exists(queue):
+                quorum_queue(queue, dict(QUORUM))
         for delay in retry_delays() if delays is None else delays:
             exchange, retry = retry_queue(delay)
             channel.exchange_declare(exchange.name, exchange_type="fanout", durable=True, auto_delete=False)
