@@ -1315,3 +1315,11 @@ def audit_links(values: Mapping[str, str], number: int, pages: int) -> dict[str,
         return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {})))
     return {"previous": link(number - 1) if number > 1 else None, "next": link(number + 1) if number < pages else None,
             "csv": "/audit?" + urlencode(dict(kept, format="csv"))}
+
+
+def portal_access_done(name: str, organisation: str, allowed: bool) -> str:
+    """What the console says after allowing or withdrawing a contact's login to the municipality's page."""
+    if allowed:
+        return f"{name} se může přihlašovat na stránku obce ({organisation}) odkazem zaslaným e-mailem."
+    return (f"{name} se už nemůže přihlásit na stránku obce ({organisation}); odkazy, které si vyžádá, "
+            "nepošleme. Přihlášení, které už běží, skončí nejpozději do 8 hodin.")
