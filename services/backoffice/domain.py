@@ -851,6 +851,7 @@ EMAIL_KINDS: dict[str, str] = {
     EmailKind.REFUND_DUE: "vrácení platby", EmailKind.INVOICE_ISSUED: "faktura nebo dobropis",
     EmailKind.COLLEAGUES_REGISTERED: "přihlášení kolegové", EmailKind.ATTENDEE_MESSAGE: "zpráva účastníkům akce",
     EmailKind.MATERIALS_AVAILABLE: "podklady z akce", EmailKind.FEEDBACK_REQUEST: "žádost o zpětnou vazbu",
+    EmailKind.PORTAL_LINK: "odkaz pro přihlášení na stránku obce",
     EmailKind.REGISTRATION_RESTORED: "obnovení přihlášky",
 }
 EMAIL_STATES: dict[str, str] = {
@@ -876,7 +877,7 @@ DETAIL_KEYS = {
     "size": "velikost (B)", "material_id": "podklad č.", "substitute_id": "náhradník (přihláška)",
     "ok": "v pořádku", "paid": "zaplatili", "note": "poznámka", "starts_at": "začátek", "ends_at": "konec",
     "venue": "místo", "sessions": "termíny", "capacity": "kapacita", "first_name": "jméno",
-    "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky",
+    "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky", "allowed": "smí se přihlásit",
     "outside_event_days": "mimo dny akce", "status": "stav", "contact_id": "kontakt č.",
     # Staff accounts (issue 25): what an account change did.
     "previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení",

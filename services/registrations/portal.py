@@ -13,6 +13,7 @@ the browser to the login form, a download answers 403.
 import base64
 from urllib.parse import urlencode
 
+from nameko.timer import timer
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
@@ -158,6 +159,11 @@ class PortalPages:
         ico = records.checked_ico(ico)
         with self.db.transaction() as tx:
             return usecases.portal_logins(tx, ico, limit)
+
+    @timer(interval=3600)
+    def forget_portal_secrets(self):
+        with self.db.transaction() as tx:
+            usecases.forget_portal_secrets(tx, self.clock())
 
     # Helpers
 

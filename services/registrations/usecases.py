@@ -980,3 +980,9 @@ def organisation_training(conn, ico, start_year):
     starts_from = records.year_bounds(first)[0]
     starts_before = records.year_bounds(last)[1]
     return store.attended_registrations(conn, ico=ico, starts_from=starts_from, starts_before=starts_before)
+
+
+def forget_portal_secrets(conn, now):
+    """Delete login links and sessions expired for a day (hashes that open nothing); the record
+    of logins stays."""
+    return store.forget_portal_secrets(conn, now - timedelta(days=1))

@@ -122,3 +122,15 @@ def test_the_organisation_sees_only_registrations_made_with_its_ico(service):
         other = [r for r in store.registrations_of_organisation(tx, "00257974")][0]
         with pytest.raises(domain.PortalForbidden):
             usecases.organisation_registration(tx, "00256129", other["id"], NOW, "https://akce.example")
+
+
+def test_links_and_sessions_expired_for_a_day_are_deleted_and_the_logins_kept(service):
+    secret = ask(service)
+    ask(service, now=NOW + timedelta(hours=20))
+    with service.database.transaction() as tx:
+        usecases.portal_log_in(tx, secret, NOW + timedelta(minutes=1))
+    with service.database.transaction() as tx:
+        assert usecases.forget_portal_secrets(tx, NOW + timedelta(hours=33)) == 2  # the first link, the session
+    with service.database.transaction() as tx:
+        assert usecases.forget_portal_secrets(tx, NOW + timedelta(days=2)) == 1  # the second link
+        assert len(usecases.portal_logins(tx, "00256129")) == 1
