@@ -89,6 +89,9 @@ def every_email(title=LONG_TITLE, first_name="Ivana", last_name="Procházková")
                                 "registration": person},
         "feedback_request": {"batch_id": "b-3", "subject": "", "text": "", "event": happening,
                              "registration": person},
+        "portal_link": {"link_id": 1, "email": person["email"], "organisation_name": LONG_ORGANISATION,
+                        "url": f"{MANAGE.removesuffix('r/')}obec/prihlaseni/Zx9-kP2qLm7RtV4wYb8NcD1fGh6JsA0eQ3uW5vXy",
+                        "expires_at": "2026-11-27T11:30:00+01:00", "first_name": first_name, "last_name": last_name},
     }
     # each about a registration of its own: a cancellation would otherwise overtake the others
     for n, payload in enumerate(emails.values(), start=1):
@@ -105,4 +108,6 @@ def recipient(kind, payload):
         return payload["registrant"]["email"]
     if kind == "invoice_issued":
         return payload["recipient"]
+    if kind == "portal_link":
+        return payload["email"]
     return payload["registration"]["email"]

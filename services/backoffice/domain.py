@@ -865,6 +865,7 @@ EMAIL_KINDS: dict[str, str] = {
     EmailKind.REFUND_DUE: "vrácení platby", EmailKind.INVOICE_ISSUED: "faktura nebo dobropis",
     EmailKind.COLLEAGUES_REGISTERED: "přihlášení kolegové", EmailKind.ATTENDEE_MESSAGE: "zpráva účastníkům akce",
     EmailKind.MATERIALS_AVAILABLE: "podklady z akce", EmailKind.FEEDBACK_REQUEST: "žádost o zpětnou vazbu",
+    EmailKind.PORTAL_LINK: "odkaz pro přihlášení na stránku obce",
     EmailKind.REGISTRATION_RESTORED: "obnovení přihlášky",
 }
 EMAIL_STATES: dict[str, str] = {
@@ -890,7 +891,7 @@ DETAIL_KEYS = {
     "size": "velikost (B)", "material_id": "podklad č.", "substitute_id": "náhradník (přihláška)",
     "ok": "v pořádku", "paid": "zaplatili", "note": "poznámka", "starts_at": "začátek", "ends_at": "konec",
     "venue": "místo", "sessions": "termíny", "capacity": "kapacita", "first_name": "jméno",
-    "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky",
+    "last_name": "příjmení", "payer": "plátce", "registrations": "přihlášky", "allowed": "smí se přihlásit",
     "outside_event_days": "mimo dny akce", "status": "stav", "contact_id": "kontakt č.",
     # Staff accounts (issue 25): what an account change did.
     "previous_role": "dosavadní role", "sessions_ended": "ukončená přihlášení",
@@ -1331,3 +1332,11 @@ def audit_links(values: Mapping[str, str], number: int, pages: int) -> dict[str,
         return "/audit?" + urlencode(dict(kept, **({"strana": page_number} if page_number > 1 else {})))
     return {"previous": link(number - 1) if number > 1 else None, "next": link(number + 1) if number < pages else None,
             "csv": "/audit?" + urlencode(dict(kept, format="csv"))}
+
+
+def portal_access_done(name: str, organisation: str, allowed: bool) -> str:
+    """What the console says after allowing or withdrawing a contact's login to the municipality's page."""
+    if allowed:
+        return f"{name} se může přihlašovat na stránku obce ({organisation}) odkazem zaslaným e-mailem."
+    return (f"{name} se už nemůže přihlásit na stránku obce ({organisation}); odkazy, které si vyžádá, "
+            "nepošleme. Přihlášení, které už běží, skončí nejpozději do 8 hodin.")

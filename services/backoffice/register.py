@@ -20,6 +20,7 @@ PER_PAGE = 50
 # The register as Czech Excel saves it: some 200 organisations are a few dozen kB; the confirmation
 # posts the file back as base64 (a third larger), so the page takes that much.
 MEMBERS_CSV_MAX_BYTES = 2 * 1024 * 1024
+PORTAL_LOGINS_SHOWN = 20
 
 
 class MemberPages:
@@ -49,7 +50,8 @@ class MemberPages:
         with self._audited(request, "contacts_viewed", {"ico": ico, "name": organisation["name"]}) as entry:
             contacts = self.members.list_contacts(ico)
             entry.details["contacts"] = len(contacts)
-        return self._page(request, "organisation.html", organisation=organisation, contacts=contacts)
+        return self._page(request, "organisation.html", organisation=organisation, contacts=contacts,
+                          logins=self.registrations.portal_logins(ico, PORTAL_LOGINS_SHOWN))
 
     @page("GET", "/clenove/<ico>/upravit", StaffRole.ADMIN)
     def organisation_form(self, request, ico):
@@ -181,6 +183,20 @@ class MemberPages:
         return self._page(request, "organisation_form.html", status=status, organisation=organisation,
                           values=values, errors=errors, kinds=self.members.kinds(),
                           districts=self.members.districts())
+
+    @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>/pristup", StaffRole.ADMIN)
+    def contact_portal_access(self, request, ico, contact_id):
+        """Allow or withdraw a contact's login to the municipality's page (it can be changed back, so
+        it is not asked first); says afterwards what changed."""
+        organisation = self.members.get_organisation(ico)
+        contact = domain.contact_of(self.members.list_contacts(ico), contact_id)
+        allowed = request.form.get("pristup") == "ano"
+        name = domain.full_name(contact)
+        with self._audited(request, "contact_portal_access", {"ico": ico, "contact_id": contact_id, "name": name,
+                                                              "allowed": allowed}):
+            self.members.set_portal_access(ico, contact_id, allowed)
+        return self._done(request, f"/clenove/{ico}/kontakty/{contact_id}",
+                          domain.portal_access_done(name, organisation["name"], allowed))
 
     def _contact_form(self, request, organisation, contact, values, errors, status=200):
         return self._page(request, "contact_form.html", status=status, organisation=organisation,

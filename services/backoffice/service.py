@@ -78,6 +78,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "registration_restored": "obnovena přihláška",
            "organisation_edited": "upravena organizace", "contact_added": "přidán kontakt",
            "contact_edited": "upraven kontakt", "contact_removed": "odebrán kontakt",
+           "contact_portal_access": "změněn přístup kontaktu na stránku obce",
            "attendance_unmarked": "zrušena potvrzená účast", "certificates_issued": "vydána osvědčení",
            "certificate_released": "uvolněno osvědčení bez platby",
            "certificate_duplicated": "vystaven duplikát osvědčení",

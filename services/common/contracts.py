@@ -548,6 +548,21 @@ class OrganisationUpdated(AboutOrganisation):
     registrations."""
 
 
+class PortalLinkRequested(Contract):
+    """A contact of an organisation asked for a link to log in to the municipality's page
+    (``/obec``). Publisher: registrations (``portal.ask_for_link``). Consumers: notifications (the
+    email with the link; one per ``link_id``). The link is valid once, until ``expires_at``."""
+    publisher = "registrations"
+    consumers = ("notifications",)
+    link_id = Int(required=True)
+    email = Str(required=True)
+    url = Str(required=True)
+    expires_at = Moment(required=True)
+    organisation_name = Str(required=True)
+    first_name = Str(required=True)
+    last_name = Str(required=True)
+
+
 CONTRACTS: dict[str, type[Contract]] = {
     "registration_confirmed": RegistrationConfirmed,
     "registration_waitlisted": RegistrationWaitlisted,
@@ -573,6 +588,7 @@ CONTRACTS: dict[str, type[Contract]] = {
     "organisation_joined": OrganisationJoined,
     "organisation_left": OrganisationLeft,
     "organisation_updated": OrganisationUpdated,
+    "portal_link_requested": PortalLinkRequested,
 }
 
 # What the contracts table of docs/architecture.md says of every event (checked by a test).

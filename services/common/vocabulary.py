@@ -120,6 +120,7 @@ class EmailKind(StrEnum):
     ATTENDEE_MESSAGE = "attendee_message"  # staff's own message to the people of an event
     MATERIALS_AVAILABLE = "materials_available"
     FEEDBACK_REQUEST = "feedback_request"
+    PORTAL_LINK = "portal_link"  # the one-time link to the municipality's page
 
 
 class EmailStatus(StrEnum):

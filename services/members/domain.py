@@ -212,3 +212,16 @@ def membership_event(before: list[Period], after: list[Period]) -> str | None:
     if before and before[-1]["to"] is None and after[-1]["to"] is not None:
         return "organisation_left"
     return "organisation_updated"
+
+
+def portal_contact(contacts: Sequence[Mapping[str, Any]],
+                   organisation_names: Mapping[str, str]) -> dict[str, Any] | None:
+    """Of the contacts with one address whose access to the municipality's page is on (oldest
+    first), the one who logs in: the oldest. An address at two organisations logs in to the one
+    where it was entered first; staff withdraw the access there to move it. None when none."""
+    for contact in contacts:
+        if contact["email"] and contact["portal_access"]:
+            return {"ico": contact["ico"], "organisation_name": organisation_names[contact["ico"]],
+                    "contact_id": contact["id"], "first_name": contact["first_name"],
+                    "last_name": contact["last_name"]}
+    return None

@@ -92,6 +92,7 @@ class ContactOut(CzechSchema):
     phone = fields.String(allow_none=True)
     wants_announcements = fields.Boolean()
     unsubscribe_token = fields.String()
+    portal_access = fields.Boolean()
 
 
 organisation_in = OrganisationIn()

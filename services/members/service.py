@@ -249,3 +249,20 @@ class MembersService(HealthCheck):
     def erase_person(self, email):
         with self.db.transaction() as tx:
             return usecases.erase_person(tx, str(email))
+
+    # The municipality's page
+
+    @rpc(expected_exceptions=EXPECTED)
+    def portal_contact(self, email):
+        """Who logs in to the municipality's page with ``email``: ``{ico, organisation_name,
+        contact_id, first_name, last_name}``, or None when no contact with access has it."""
+        with self.db.transaction() as tx:
+            return usecases.portal_contact(tx, email)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_portal_access(self, ico, contact_id, allowed):
+        """Allow (``allowed`` true) or withdraw a contact's login to the municipality's page."""
+        with self.db.transaction() as tx:
+            contact = usecases.set_portal_access(tx, _ico(ico), int(contact_id), bool(allowed))
+            name = usecases.get_organisation(tx, contact["ico"])["name"]
+        return contact_out.dump(dict(contact, organisation_name=name))

@@ -1,5 +1,5 @@
 """The members service's own tables and queries."""
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, MetaData, String, Table, delete, or_, select
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, MetaData, String, Table, delete, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -50,6 +50,8 @@ contacts = Table(
     # Secret for the link in an announcement that turns announcements off.
     Column("unsubscribe_token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # May log in to the municipality's page (/obec) with a link sent to ``email``; staff can withdraw it.
+    Column("portal_access", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 # What ARES said about IČOs that are not in the register, and when: found (with the fields) or
@@ -188,3 +190,13 @@ def set_wants_announcements(conn, token, wants):
     return conn.execute(
         contacts.update().where(contacts.c.unsubscribe_token == token).values(wants_announcements=wants)
     ).rowcount
+
+
+def set_portal_access(conn, contact_id, allowed) -> None:
+    conn.execute(contacts.update().where(contacts.c.id == contact_id).values(portal_access=bool(allowed)))
+
+
+def portal_contacts(conn, email_key):
+    """The contacts with this address that may log in to the municipality's page, oldest first."""
+    return conn.execute(select(contacts).where(contacts.c.email_key == email_key, contacts.c.portal_access.is_(True))
+                        .order_by(contacts.c.id)).mappings().all()

@@ -269,3 +269,21 @@ def erase_person(conn, email):
     """Delete what this service holds about the person with ``email``."""
     contacts = store.list_contacts(conn, email_key=domain.email_key(email))
     return {"email": email, "erased_contacts": store.delete_contacts(conn, [c["id"] for c in contacts])}
+
+
+def portal_contact(conn, email):
+    """Who may log in to the municipality's page with ``email``: ``{ico, organisation_name,
+    contact_id, first_name, last_name}`` of the oldest contact with that address whose access
+    staff left on (``domain.portal_contact``), or None."""
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    found = store.portal_contacts(conn, domain.email_key(email))
+    names = {c["ico"]: store.get_organisation(conn, c["ico"])["name"] for c in found}
+    return domain.portal_contact(found, names)
+
+
+def set_portal_access(conn, ico, contact_id, allowed):
+    """Allow or withdraw a contact's login to the municipality's page; the contact as it is now."""
+    get_contact(conn, contact_id, ico)
+    store.set_portal_access(conn, contact_id, allowed)
+    return store.get_contact(conn, contact_id)

@@ -63,6 +63,7 @@ EMAILS = {email.kind: email for email in (
     Email(EmailKind.ATTENDEE_MESSAGE, "{subject}"),
     Email(EmailKind.MATERIALS_AVAILABLE, "Podklady z akce: {title}"),
     Email(EmailKind.FEEDBACK_REQUEST, "Zpětná vazba: {title}"),
+    Email(EmailKind.PORTAL_LINK, "Přihlášení na stránku obce"),
 )}
 
 
@@ -76,6 +77,8 @@ def dedup_key(kind: EmailKind, payload: Mapping[str, Any]) -> str:
         return f"{kind}:{payload['registration']['id']}"
     if kind == EmailKind.INVOICE_ISSUED:
         return f"{kind}:{payload['invoice']['number']}:{payload['recipient']}"
+    if kind == EmailKind.PORTAL_LINK:  # one per link asked for
+        return f"{kind}:{payload['link_id']}"
     if kind == EmailKind.COLLEAGUES_REGISTERED:  # one summary per group: its first registration names it
         return f"{kind}:{payload['registrations'][0]['id']}"
     return f"{kind}:{payload['registration']['id']}:{payload['event']['version']}"

@@ -111,6 +111,12 @@ class NotificationsService(HealthCheck):
         redelivery, or a retry after a failure halfway, finds it recorded and sends nothing twice."""
         self._queue_and_send(EmailKind.COLLEAGUES_REGISTERED, payload, payload["registrant"]["email"])
 
+    @event_handler("registrations", "portal_link_requested")
+    def on_portal_link_requested(self, payload):
+        """The one-time link to the municipality's page, to the contact who asked for it; recorded
+        once per link, so a redelivery sends nothing twice."""
+        self._queue_and_send(EmailKind.PORTAL_LINK, payload, payload["email"])
+
     # From payments: the confirmation of a registration that is paid for waits for its payment
     # details, so that the one email carries the variable symbol and the QR Platba code.
 

@@ -400,3 +400,9 @@ def check_invoiceable(requests: Sequence[Row]) -> None:
         if request["invoice_id"] is not None:
             raise Conflict("already_invoiced", f"Přihláška {request['registration_id']} už je vyfakturovaná.")
 
+
+
+def invoice_of_organisation(document: Mapping[str, Any], ico: str) -> bool:
+    """An invoice or credit note is an organisation's (its municipality's page shows it) when it
+    is addressed to its IČO: one issued to a person, without an IČO, is that person's."""
+    return bool(ico) and (document.get("customer") or {}).get("ico") == ico

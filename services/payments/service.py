@@ -21,6 +21,7 @@ from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError
 from services.common.events import event_handler
 from services.common.health import HealthCheck
+from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.payment import requires_payment
@@ -402,6 +403,20 @@ class PaymentsService(HealthCheck):
                 for status in PaymentStatus] + [backlog]
 
 
+    @rpc(expected_exceptions=EXPECTED)
+    def organisation_invoices(self, ico):
+        """The invoices and credit notes addressed to the organisation ``ico`` (its municipality's
+        page), newest first: each as the list of invoices shows it, with its payment state, its
+        dates and, while something is owed, the account, variable symbol and QR Platba text."""
+        ico = str(ico or "")
+        problem = ico_error(ico)
+        if problem:
+            raise ValidationError({"ico": problem}, problem)
+        with self.db.transaction() as tx:
+            rows = usecases.organisation_invoices(tx, self.settings, ico, self.clock())
+        return [_organisation_invoice_view(row, payment, spd, self.settings.account) for row, payment, spd in rows]
+
+
 def _counts(summary):
     """A summary for the log: the counts, not the names of who paid."""
     counts = dict(summary)
@@ -471,3 +486,9 @@ def _refund_view(row):
         "amount_halere": row["amount_halere"], "amount": domain.money(row["amount_halere"]),
         "created_at": row["created_at"].isoformat(), "reason": row["reason"] or "Zrušená zaplacená přihláška",
     }
+
+
+def _organisation_invoice_view(row, payment, spd, account):
+    document = row["document"]
+    return dict(_invoice_view(row), payment=payment, issued_on=document["issued_on"], due_on=document["due_on"],
+                spd=spd, account=account["czech"] if spd else None, iban=account["iban"] if spd else None)

@@ -543,3 +543,11 @@ def take_staged(conn, token):
 
 def forget_staged(conn, before):
     conn.execute(staged_statements.delete().where(staged_statements.c.created_at < before))
+
+
+def invoices_covering_organisation(conn, ico):
+    """Invoices and credit notes that cover a registration made with ``ico``, newest first."""
+    covering = (select(invoice_items.c.invoice_id)
+                .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
+                .where(payment_requests.c.organisation_ico == ico))
+    return _all(conn, select(invoices).where(invoices.c.id.in_(covering)).order_by(invoices.c.id.desc()))

@@ -839,3 +839,24 @@ def bank_lines(settings, now):
         return fio.fetch_new(settings.fio_api_token, until - settings.fio_lookback, until, settings.fio_api_url)
     except fio.FioUnavailable as error:
         raise Conflict("bank_unavailable", str(error)) from None
+
+
+def organisation_invoices(conn, settings, ico, now):
+    """The invoices and credit notes addressed to the organisation ``ico``, newest first, each as
+    ``(invoice, payment, spd)``: whether it is paid (``domain.invoice_payment``) and, while
+    something is owed on an invoice, the QR Platba text for what is owed now."""
+    rows = [row for row in store.invoices_covering_organisation(conn, ico)
+            if domain.invoice_of_organisation(row["document"], ico)]
+    states = store.invoice_request_states(conn, [row["id"] for row in rows])
+    day = today(now)
+    found = []
+    for row in rows:
+        document = row["document"]
+        payment = domain.invoice_payment(row["kind"], row["cancelled_at"] is not None, document["due_on"],
+                                         states.get(row["id"], []), day, row["total_halere"])
+        owing = (payment["state"] in (domain.InvoiceState.UNPAID, domain.InvoiceState.OVERDUE)
+                 and payment["owed_halere"] > 0)
+        spd = (domain.spd(settings.account, payment["owed_halere"], row["variable_symbol"],
+                          f"{row['variable_symbol']} faktura {row['number']}") if owing else None)
+        found.append((row, payment, spd))
+    return found

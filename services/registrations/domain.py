@@ -943,3 +943,98 @@ def session_indices(sessions: object) -> list[int]:
             isinstance(index, int) and not isinstance(index, bool) for index in sessions):
         raise ValidationError({"sessions": "Termíny se zadávají jako seznam jejich pořadí (0 je první)."})
     return sorted(set(sessions))
+
+
+# The municipality's page (/obec): a one-time link by email, then a session cookie.
+# Only a hash of each secret is stored, so a copy of the database opens no one's page.
+
+PORTAL_LINK_VALID = timedelta(minutes=30)  # the page's answer says "Platí 30 minut"
+PORTAL_SESSION_VALID = timedelta(hours=8)
+# The plan of zákon č. 312/2002 Sb., § 20 odst. 2: at least 18 working days in three years.
+TRAINING_PLAN_DAYS = 18
+TRAINING_PLAN_YEARS = 3
+
+
+class PortalForbidden(ServiceError):
+    """What the municipality's page refuses: another organisation's document."""
+    status = 403
+
+
+class PortalLinkState(StrEnum):
+    VALID = "valid"
+    USED = "used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+def portal_secret_hash(secret: str) -> str:
+    """What is stored of a login link's or a session's secret: its SHA-256, hex. The secrets are
+    32 random bytes, so no salt or slow hash is needed: nobody can guess one from its hash."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def portal_link_expires(now: datetime) -> datetime:
+    return now + PORTAL_LINK_VALID
+
+
+def portal_link_state(link: Row | None, now: datetime) -> PortalLinkState:
+    """Whether a login link may still log in: once, before it expires."""
+    if link is None:
+        return PortalLinkState.UNKNOWN
+    if link["used_at"] is not None:
+        return PortalLinkState.USED
+    if now >= link["expires_at"]:
+        return PortalLinkState.EXPIRED
+    return PortalLinkState.VALID
+
+
+def portal_session_expires(now: datetime) -> datetime:
+    return now + PORTAL_SESSION_VALID
+
+
+def portal_session_valid(session: Row | None, now: datetime) -> bool:
+    """A session opens the page until it expires or its holder logs out."""
+    return session is not None and session["ended_at"] is None and now < session["expires_at"]
+
+
+def training_period(start_year: int) -> tuple[int, int]:
+    """The three calendar years from ``start_year``: ``(first, last)`` inclusive."""
+    return start_year, start_year + TRAINING_PLAN_YEARS - 1
+
+
+def training_period_choices(now: datetime, first_year: int = 2020) -> list[int]:
+    """The first years of the periods the page offers, newest first: up to this year."""
+    return list(range(local(now).year, first_year - 1, -1))
+
+
+def training_days(hours: float, hours_per_day: float) -> float:
+    """Hours of accredited training as days of the plan (``PORTAL_HOURS_PER_DAY`` hours a day),
+    to one decimal place, rounded down so that the page never shows more than was attended."""
+    if hours_per_day <= 0:
+        raise ValueError("hours per day must be positive")
+    return int(hours * 10 / hours_per_day) / 10
+
+
+def training_plan(people: Sequence[Row], hours_per_day: float) -> list[dict[str, Any]]:
+    """Each official of a training record (``records.training_record``'s ``people``) against the
+    plan: hours, days, days still missing to the 18 and whether the plan is met."""
+    plan = []
+    for person in people:
+        days = training_days(person["hours"], hours_per_day)
+        plan.append({"first_name": person["first_name"], "last_name": person["last_name"],
+                     "email": person["email"], "hours": person["hours"], "days": days,
+                     "trainings": len(person["trainings"]),
+                     "missing_days": max(0.0, round(TRAINING_PLAN_DAYS - days, 1)),
+                     "met": days >= TRAINING_PLAN_DAYS})
+    return plan
+
+
+def portal_registration_timing(registration: Row, now: datetime) -> str:
+    """Whether a registration is ``upcoming`` (its event has not ended) or ``past``."""
+    return "upcoming" if now < registration["event"]["ends_at"] else "past"
+
+
+def portal_may_open(registration: Row, ico: str) -> bool:
+    """A registration is the organisation's when it was made with its IČO: the page's one rule
+    of who sees what."""
+    return bool(ico) and registration["organisation_ico"] == ico

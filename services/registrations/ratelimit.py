@@ -76,6 +76,11 @@ class RateLimits(DependencyProvider):
         # Certificate checks count apart too: numbers run in sequence, and a name may be guessed.
         self.verifications_by_address = Window(setting(config, "RATE_LIMIT_PER_ADDRESS"),
                                                setting(config, "RATE_LIMIT_ADDRESS_SECONDS"))
+        # Login links to the municipality's page count apart, at the registration's pace.
+        self.portal_by_address = Window(setting(config, "RATE_LIMIT_PER_ADDRESS"),
+                                        setting(config, "RATE_LIMIT_ADDRESS_SECONDS"))
+        self.portal_by_email = Window(setting(config, "RATE_LIMIT_PER_EMAIL"),
+                                      setting(config, "RATE_LIMIT_EMAIL_SECONDS"))
         self.client_header = config.get("CLIENT_ADDRESS_HEADER") or None
 
     def get_dependency(self, worker_ctx):
@@ -107,3 +112,10 @@ class RateLimits(DependencyProvider):
     def cancelled(self, email):
         if self.on:
             self.by_email.hit(email.strip().casefold(), refuse=False)
+
+    def asking_for_portal_link(self, request, email):
+        """A request for a login link to the municipality's page: by client address and by the
+        address typed (so nobody can make the system email somebody faster than the pace)."""
+        if self.on:
+            self.portal_by_address.hit(self.client(request))
+            self.portal_by_email.hit(email.strip().casefold())

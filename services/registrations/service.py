@@ -25,6 +25,7 @@ from services.common.vocabulary import RegistrationStatus
 from . import records, store, usecases
 from .afterwards import AfterTheEvent
 from .http import Announcements, HttpApi
+from .portal import PortalPages
 from .ratelimit import RateLimits
 from .schemas import (
     colleagues_in,
@@ -50,7 +51,7 @@ IDEMPOTENCY_KEEP = timedelta(hours=48)
 RETENTION_SECONDS = 24 * 3600
 
 
-class RegistrationsService(HttpApi, Announcements, WebPages, AfterTheEvent, HealthCheck):
+class RegistrationsService(HttpApi, Announcements, WebPages, PortalPages, AfterTheEvent, HealthCheck):
     name = "registrations"
 
     call_log = CallLog()

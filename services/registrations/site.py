@@ -291,7 +291,10 @@ class WebPages:
 
     @page_route("GET", "/events/<int(max=2147483647):event_id>/kolegove")
     def page_colleagues(self, request, event_id):
-        return self._colleagues_form(request, event_id, {}, {}, colleague_rows({}, request.args))
+        """The form, with the organisation filled in when the address names it (the municipality's page links so)."""
+        values = {name: request.args[name][:200] for name in ("organisation_ico", "organisation_name")
+                  if request.args.get(name)}
+        return self._colleagues_form(request, event_id, values, {}, colleague_rows({}, request.args))
 
     @page_route("POST", "/events/<int(max=2147483647):event_id>/kolegove")
     def page_register_colleagues(self, request, event_id):

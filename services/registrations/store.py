@@ -840,3 +840,99 @@ def attendance_recorded(conn, event_id) -> bool:
     return conn.execute(select(func.count()).select_from(session_attendance)
                         .join(registrations, registrations.c.id == session_attendance.c.registration_id)
                         .where(registrations.c.event_id == event_id)).scalar_one() > 0
+
+
+# The municipality's page (/obec). Of each login link and each session only a hash of its secret
+# is kept (``domain.portal_secret_hash``); every login is recorded for staff.
+
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("ico", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+portal_sessions = Table(
+    "portal_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_hash", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("ico", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+)
+
+portal_logins = Table(
+    "portal_logins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("logged_in_at", UTCDateTime, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("ico", String(8), nullable=False, index=True),
+)
+
+
+def add_portal_link(conn, values) -> int:
+    return conn.execute(portal_links.insert().values(**values)).inserted_primary_key[0]
+
+
+def get_portal_link(conn, token_hash):
+    return conn.execute(select(portal_links).where(portal_links.c.token_hash == token_hash)).mappings().first()
+
+
+def use_portal_link(conn, link_id, now) -> bool:
+    """Mark the link used; False when another request used it first (the update is conditional)."""
+    return conn.execute(portal_links.update().where(portal_links.c.id == link_id, portal_links.c.used_at.is_(None))
+                        .values(used_at=now)).rowcount == 1
+
+
+def add_portal_session(conn, values) -> int:
+    return conn.execute(portal_sessions.insert().values(**values)).inserted_primary_key[0]
+
+
+def get_portal_session(conn, session_hash):
+    return conn.execute(select(portal_sessions).where(portal_sessions.c.session_hash == session_hash)
+                        ).mappings().first()
+
+
+def end_portal_session(conn, session_hash, now) -> None:
+    conn.execute(portal_sessions.update().where(portal_sessions.c.session_hash == session_hash,
+                                                portal_sessions.c.ended_at.is_(None)).values(ended_at=now))
+
+
+def add_portal_login(conn, values) -> None:
+    conn.execute(portal_logins.insert().values(**values))
+
+
+def list_portal_logins(conn, ico, limit):
+    return conn.execute(select(portal_logins).where(portal_logins.c.ico == ico)
+                        .order_by(portal_logins.c.logged_in_at.desc(), portal_logins.c.id.desc()).limit(limit)
+                        ).mappings().all()
+
+
+def forget_portal_secrets(conn, before) -> int:
+    """Delete login links and sessions that expired before ``before`` (the logins stay)."""
+    gone = conn.execute(portal_links.delete().where(portal_links.c.expires_at < before)).rowcount
+    return gone + conn.execute(portal_sessions.delete().where(portal_sessions.c.expires_at < before)).rowcount
+
+
+def registrations_of_organisation(conn, ico):
+    """Every registration made with ``ico``, with its event's id, oldest event first."""
+    return conn.execute(
+        select(registrations).join(events, events.c.id == registrations.c.event_id)
+        .where(registrations.c.organisation_ico == ico).order_by(events.c.starts_at, registrations.c.id)
+    ).mappings().all()
+
+
+def get_events(conn, event_ids) -> dict:
+    if not event_ids:
+        return {}
+    rows = conn.execute(select(events).where(events.c.id.in_(list(event_ids)))).mappings().all()
+    return {row["id"]: row for row in rows}

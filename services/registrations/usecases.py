@@ -1089,3 +1089,97 @@ def door_conflicts(conn, event_id):
     return [dict(vars(conflict), first_at=local(conflict.first_at).isoformat(),
                  second_at=local(conflict.second_at).isoformat())
             for conflict in domain.door_conflicts(admissions, people)]
+
+
+# The municipality's page (/obec): links, sessions and what it shows (rules in ``domain``)
+
+def ask_portal_link(uow, contact, email):
+    """A one-time login link for ``contact`` (members' ``portal_contact``): its hash stored, the
+    link itself only in the ``portal_link_requested`` event that notifications emails."""
+    secret = secrets.token_urlsafe(32)
+    expires_at = domain.portal_link_expires(uow.now)
+    link_id = store.add_portal_link(uow.conn, {"token_hash": domain.portal_secret_hash(secret), "email": email,
+                                               "ico": contact["ico"], "created_at": uow.now, "expires_at": expires_at})
+    uow.announce("portal_link_requested", {
+        "link_id": link_id, "email": email, "url": f"{uow.base_url}/obec/prihlaseni/{secret}",
+        "expires_at": local(expires_at).isoformat(), "organisation_name": contact["organisation_name"],
+        "first_name": contact["first_name"], "last_name": contact["last_name"]})
+    return link_id
+
+
+def portal_link_state(conn, secret, now):
+    """Whether the link with ``secret`` may still log in (``domain.portal_link_state``)."""
+    return domain.portal_link_state(store.get_portal_link(conn, domain.portal_secret_hash(str(secret))), now)
+
+
+def portal_log_in(uow, secret):
+    """Use the link once: mark it used, open a session (its secret returned, its hash kept) and
+    record the login. ``(state, session secret or None)``: a link used, expired or unknown opens none."""
+    conn, now = uow.conn, uow.now
+    link = store.get_portal_link(conn, domain.portal_secret_hash(str(secret)))
+    state = domain.portal_link_state(link, now)
+    if state != domain.PortalLinkState.VALID:
+        return state, None
+    if not store.use_portal_link(conn, link["id"], now):  # used meanwhile by a twin request
+        return domain.PortalLinkState.USED, None
+    session_secret = secrets.token_urlsafe(32)
+    store.add_portal_session(conn, {"session_hash": domain.portal_secret_hash(session_secret), "email": link["email"],
+                                    "ico": link["ico"], "created_at": now,
+                                    "expires_at": domain.portal_session_expires(now)})
+    store.add_portal_login(conn, {"logged_in_at": now, "email": link["email"], "ico": link["ico"]})
+    return state, session_secret
+
+
+def portal_session(conn, secret, now):
+    """The session behind a cookie's ``secret`` (``ico``, ``email``, ``expires_at``), or None."""
+    if not secret:
+        return None
+    session = store.get_portal_session(conn, domain.portal_secret_hash(str(secret)))
+    return session if domain.portal_session_valid(session, now) else None
+
+
+def portal_log_out(uow, secret):
+    if secret:
+        store.end_portal_session(uow.conn, domain.portal_secret_hash(str(secret)), uow.now)
+
+
+def portal_logins(conn, ico, limit=20):
+    return [{"logged_in_at": local(row["logged_in_at"]).isoformat(), "email": row["email"]}
+            for row in store.list_portal_logins(conn, ico, max(1, min(int(limit), 200)))]
+
+
+def organisation_registrations(conn, ico, now, base_url):
+    """The registrations made with ``ico``, as views with their events: ``{upcoming, past}``,
+    the upcoming soonest first, the past latest first."""
+    rows = store.registrations_of_organisation(conn, ico)
+    events = store.get_events(conn, {row["event_id"] for row in rows})
+    found = {"upcoming": [], "past": []}
+    for row in rows:
+        if not domain.portal_may_open(row, ico):
+            continue
+        view = registration_view(row, events[row["event_id"]], now, base_url, conn)
+        found[domain.portal_registration_timing(view, now)].append(view)
+    found["past"].reverse()
+    return found
+
+
+def organisation_registration(conn, ico, registration_id, now, base_url):
+    """One registration of the organisation ``ico``; ``PortalForbidden`` for any other."""
+    registration = store.get_registration(conn, registration_id=registration_id)
+    if registration is None or not domain.portal_may_open(registration, ico):
+        raise domain.PortalForbidden("not_your_organisation", "Tato přihláška nepatří vaší organizaci.")
+    return registration_view(registration, store.get_event(conn, registration["event_id"]), now, base_url, conn)
+
+
+def organisation_training(conn, ico, start_year):
+    """Attended registrations of ``ico`` in the three years from ``start_year`` (``training_rows``)."""
+    first, last = domain.training_period(start_year)
+    starts_from = records.year_bounds(first)[0]
+    starts_before = records.year_bounds(last)[1]
+    return store.attended_registrations(conn, ico=ico, starts_from=starts_from, starts_before=starts_before)
+
+
+def forget_portal_secrets(uow):
+    """Delete login links and sessions expired for a day (hashes that open nothing); the record
+    of logins stays."""
+    return store.forget_portal_secrets(uow.conn, uow.now - timedelta(days=1))

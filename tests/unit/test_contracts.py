@@ -29,8 +29,9 @@ CONSUMING_SERVICES = (RegistrationsService, NotificationsService, PaymentsServic
 # Together these publish every event type from its real use case (a test below checks that).
 PUBLISHING_TESTS = [f"tests/unit/registrations/{name}.py" for name in (
     "test_lifecycle", "test_after", "test_colleagues", "test_certificates", "test_substitute",
-    "test_paid_after_release")] + ["tests/unit/payments/test_payments.py", "tests/unit/payments/test_money_review.py",
-                                   "tests/unit/members/test_service.py"]
+    "test_paid_after_release", "test_portal")] + ["tests/unit/payments/test_payments.py",
+                                                  "tests/unit/payments/test_money_review.py",
+                                                  "tests/unit/members/test_service.py"]
 
 
 def handlers():
