@@ -94,9 +94,14 @@ def test_the_cluster_shape_three_broker_nodes_and_two_replicas_of_each_service()
     deployments = {o["metadata"]["name"]: o["spec"]["replicas"] for o in objects if o["kind"] == "Deployment"}
     assert all(deployments[name] == 2 for name in SERVICES)
     services = yaml.safe_load(read("docker-compose.yml"))["services"]
-    # compose: two of each service that publishes no port of this machine (a published port
-    # takes one container; registrations and the console need a load balancer in front first)
-    assert all(services[name]["deploy"]["replicas"] == 2 for name in SERVICES if "ports" not in services[name])
+    # compose: two of each service, the two web ones behind the proxy, which alone publishes ports
+    assert all(services[name]["deploy"]["replicas"] == 2 and "ports" not in services[name] for name in SERVICES)
+    assert services["proxy"]["ports"] == ["8000:8000", "127.0.0.1:8001:8001"]
+    proxy = yaml.safe_load(read("docker-compose.yml"))["configs"]["proxy"]["content"]
+    assert "server registrations:8000" in proxy and "server backoffice:8001" in proxy
+    assert proxy.count("proxy_set_header X-Forwarded-For $$remote_addr;") == 2
+    assert "non_idempotent" not in proxy  # a POST is never sent to a second replica by nginx
+    assert yaml.safe_load(read("docker-compose.yml"))["x-env"]["CLIENT_ADDRESS_HEADER"] == "X-Forwarded-For"
     assert {"rabbitmq-1", "rabbitmq-2", "rabbitmq-3"} <= set(services)
 
 
@@ -112,7 +117,7 @@ def test_the_broker_management_port_is_not_published():
     services = yaml.safe_load(read("docker-compose.yml"))["services"]
     for node in ("rabbitmq-1", "rabbitmq-2", "rabbitmq-3"):
         assert "ports" not in services[node]
-    assert services["registrations"]["ports"] == ["8000:8000"]
+    assert "ports" not in services["registrations"] and "ports" not in services["backoffice"]
 
 
 def test_rabbitmq_definitions_hold_every_event_queue_and_the_dead_letter_policy():
