@@ -46,7 +46,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import ExitStack, closing
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "deploy", "config.yaml")
@@ -96,10 +96,21 @@ def sqlite_path(url: str) -> str:
 
 
 def pg_parts(url: str) -> dict[str, Any]:
+    """Where a database URL points. A multi-host URL (``?host=h1:5432&host=h2:5432``, as the
+    services use for a primary with a standby) gives libpq's lists (``h1,h2`` and ``5432,5432``)
+    and its ``target_session_attrs``, so the backup reads from whichever is the primary now."""
     parts = urlsplit(url)
-    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432,
-            "user": unquote(parts.username or "postgres"), "password": unquote(parts.password or ""),
-            "database": parts.path.lstrip("/")}
+    query = parse_qs(parts.query)
+    found = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432,
+             "user": unquote(parts.username or "postgres"), "password": unquote(parts.password or ""),
+             "database": parts.path.lstrip("/")}
+    if query.get("host"):
+        hosts = [entry.rpartition(":") if ":" in entry else (entry, "", "5432") for entry in query["host"]]
+        found["host"] = ",".join(host for host, _, _ in hosts)
+        found["port"] = ",".join(port or "5432" for _, _, port in hosts)
+    if query.get("target_session_attrs"):
+        found["target_session_attrs"] = query["target_session_attrs"][-1]
+    return found
 
 
 def kept_files(config: Mapping[str, Any]) -> dict[str, str]:
@@ -258,6 +269,8 @@ def _backup_sqlite(files: Mapping[str, str], folder: str) -> dict[str, Any]:
 
 def _pg_env(parts: Mapping[str, Any]) -> dict[str, str]:
     env = dict(os.environ, PGHOST=str(parts["host"]), PGPORT=str(parts["port"]), PGUSER=str(parts["user"]))
+    if parts.get("target_session_attrs"):
+        env["PGTARGETSESSIONATTRS"] = str(parts["target_session_attrs"])
     if parts["password"]:
         env["PGPASSWORD"] = str(parts["password"])
     return env

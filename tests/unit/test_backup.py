@@ -168,3 +168,20 @@ def test_prune_keeps_the_newest(system):
     assert backup.backups_in("backups") == made[2:]
     with pytest.raises(BackupError, match="keep at least one"):
         backup.prune(system, keep=0)
+
+
+def test_a_multi_host_url_backs_up_whichever_server_is_the_primary():
+    """The services' URL for a primary with a standby: libpq gets both hosts and is told to take
+    the one that accepts writes, as the services are; one server's URL stays as it was."""
+    url = ("postgresql://postgres:secret@/registrations?host=10.231.5.11:5432&host=10.231.5.12:5433"
+           "&target_session_attrs=read-write&connect_timeout=3")
+    parts = backup.pg_parts(url)
+    assert (parts["host"], parts["port"]) == ("10.231.5.11,10.231.5.12", "5432,5433")
+    assert parts["database"] == "registrations"
+    env = backup._pg_env(parts)
+    assert (env["PGHOST"], env["PGPORT"], env["PGTARGETSESSIONATTRS"], env["PGPASSWORD"]) == (
+        "10.231.5.11,10.231.5.12", "5432,5433", "read-write", "secret")
+    single = backup.pg_parts("postgresql://postgres@127.0.0.1:5432/members")
+    assert (single["host"], single["port"], "target_session_attrs" in single) == ("127.0.0.1", 5432, False)
+    both = {name: url.replace("/registrations?", f"/{name}?") for name in ("registrations", "members")}
+    assert backup._one_server(both)["host"] == "10.231.5.11,10.231.5.12"
