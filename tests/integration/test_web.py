@@ -8,6 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.members.service import MembersService
 from services.registrations.service import RegistrationsService
+from tests.conftest import wait_for
 from tests.integration.test_system import published_event
 
 
@@ -18,6 +19,10 @@ def site(runner_factory, service_config, web_session):
     with ClusterRpcProxy(service_config, timeout=30) as cluster:
         cluster.members.upsert_organisation({"ico": "00075370", "name": "Statutární město Plzeň",
                                              "district": "Plzeň-město", "member_since": "2005-01-01"})
+        # registrations keeps its own copy of the register, from members' event: wait until it has
+        # Plzeň, whose IČO the pages fill in for a typed name
+        wait_for(lambda: cluster.registrations.organisation_training_record("00075370")["organisation"]["district"],
+                 message="registrations' copy of the member register")
         event = published_event(cluster, capacity=1, topic="odpady")
         published_event(cluster, title="GDPR v obci", topic="GDPR", days=20, questions=[  # the API's answers
             {"id": "strava", "label": "Strava", "type": "choice", "options": ["běžná", "bezlepková"], "required": True},
