@@ -1172,11 +1172,13 @@ def organisation_registration(conn, ico, registration_id, now, base_url):
 
 
 def organisation_training(conn, ico, start_year):
-    """Attended registrations of ``ico`` in the three years from ``start_year`` (``training_rows``)."""
+    """Attended registrations of ``ico`` in the three years from ``start_year``, each with the
+    hours of the sessions attended, as ``training_rows`` gives them to staff."""
     first, last = domain.training_period(start_year)
     starts_from = records.year_bounds(first)[0]
     starts_before = records.year_bounds(last)[1]
-    return store.attended_registrations(conn, ico=ico, starts_from=starts_from, starts_before=starts_before)
+    rows = store.attended_registrations(conn, ico=ico, starts_from=starts_from, starts_before=starts_before)
+    return with_attended_hours(conn, rows, {r["event_id"]: r for r in rows})
 
 
 def forget_portal_secrets(uow):

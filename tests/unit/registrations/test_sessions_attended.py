@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.common.errors import Conflict, ValidationError
-from services.registrations import domain
+from services.registrations import domain, records, usecases
 from tests.unit.registrations.test_service import NOW, event_data, person
 
 
@@ -162,3 +162,16 @@ def test_unmarking_a_day_takes_the_attendance_below_the_share_back(service):
     assert service.unmark_attendance(event["id"], [jana["id"]], sessions=[2])["unmarked"] == 1
     back = service.get_registration(jana["id"])
     assert back["attended_at"] is None and back["sessions_attended"] == [0] and back["attended_hours"] == 8
+
+
+def test_the_municipalitys_page_counts_the_hours_of_the_days_attended(service):
+    """The three-year overview on /obec gives an official the hours of the sessions attended, as
+    the certificate and the staff's training record do, never the whole course's."""
+    event, first = three_days(service, 66)
+    jana = service.register(event["id"], person(1, organisation_ico="00256129"))
+    service.clock_state["now"] = first + timedelta(days=2, hours=1)
+    service.mark_attendance(event["id"], [jana["id"]], sessions=[0, 2])
+    with service.database.transaction() as conn:
+        [row] = usecases.organisation_training(conn, "00256129", first.year)
+    assert row["attended_hours"] == 16 and row["hours"] == 24
+    assert records.hours_attended(row, row) == 16
