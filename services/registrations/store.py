@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
     case,
     func,
@@ -758,10 +759,16 @@ def certificate_facts(conn, event_ids):
 
 
 def door_admission(conn, registration_id, device, scanned_at):
-    """This admission (one phone, one moment) as it was received before, or None."""
+    """This admission (one phone, one moment as the phone gave it) as it was received before, or
+    None. A moment ahead of the server's was kept as the moment it was received
+    (``scanned_at == received_at``): such a row, received before the phone's moment, is the same
+    admission sent again (a phone never admits one ticket twice)."""
     return conn.execute(select(door_admissions).where(
         door_admissions.c.registration_id == registration_id, door_admissions.c.device == device,
-        door_admissions.c.scanned_at == scanned_at)).mappings().first()
+        or_(door_admissions.c.scanned_at == scanned_at,
+            and_(door_admissions.c.scanned_at == door_admissions.c.received_at,
+                 door_admissions.c.received_at < scanned_at)))
+        .order_by(door_admissions.c.id)).mappings().first()
 
 
 def add_door_admission(conn, values):

@@ -1057,10 +1057,11 @@ def door_batch(uow, event_id, device, staff, items):
     event = get_event(conn, event_id, public_only=False)
     answers = []
     for item in items:
-        scanned_at = min(item["scanned_at"], now)  # a phone's clock ahead of ours does not make a future check-in
         number = verify_ticket_code(uow.signing_key, item["code"])
         registration = store.lock_registration(conn, number) if number is not None else None
-        known = store.door_admission(conn, registration["id"], device, scanned_at) if registration else None
+        known = store.door_admission(conn, registration["id"], device, item["scanned_at"]) if registration else None
+        # a phone's clock ahead of ours does not make a future check-in; sent again, the same moment
+        scanned_at = known["scanned_at"] if known is not None else min(item["scanned_at"], now)
         session = domain.door_session(event, scanned_at)
         if registration is not None:  # what counts is the check-in to that session, not to the event
             kept = store.session_marks(conn, [registration["id"]]).get(registration["id"], {}).get(session, {})

@@ -140,3 +140,16 @@ def test_the_door_list_has_hashes_and_names_but_no_codes(service):
     assert listed["tickets"] == [{"hash": domain.door_ticket_hash(vera["ticket_code"]), "registration_id": vera["id"],
                                   "name": "Jana Nováková 1", "organisation": "Obec Chotěšov", "checked_in_at": None}]
     assert vera["ticket_code"] not in str(listed) and ticket_code(KEY, vera["id"]) == vera["ticket_code"]
+
+
+def test_a_batch_from_a_phone_ahead_sent_again_later_is_the_same_admission(service):
+    """The console's answer was lost and the phone sends its queue again a few minutes later: the
+    admission it made with its clock ahead is recognised, not reported as a second phone's."""
+    event = published(service, capacity=5)
+    vera = service.register(event["id"], person(1))
+    ahead = batch("a1", (vera["ticket_code"], NOW + timedelta(minutes=3)))
+    [first] = service.door_batch(event["id"], ahead)
+    service.clock_state["now"] = NOW + timedelta(minutes=10)  # the phone's moment is now in the past
+    [again] = service.door_batch(event["id"], ahead)
+    assert again == first and not again["conflict"]
+    assert service.door_conflicts(event["id"]) == []
