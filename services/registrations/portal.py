@@ -167,8 +167,21 @@ class PortalPages:
     # Helpers
 
     def _portal_session(self, request):
+        """The session behind the cookie, while the person is still a contact with access of the
+        session's organisation: staff withdrawing the access, or the contact deleted or erased,
+        ends it at the next page (asked of members each time; members away: the page answers 503
+        rather than open without the check)."""
+        secret = request.cookies.get(SESSION_COOKIE)
         with self.db.transaction() as tx:
-            return usecases.portal_session(tx, request.cookies.get(SESSION_COOKIE), self.clock())
+            session = usecases.portal_session(tx, secret, self.clock())
+        if session is None:
+            return None
+        contact = self.members.portal_contact(session["email"])
+        if contact is None or contact["ico"] != session["ico"]:
+            with self._uow() as uow:
+                usecases.portal_log_out(uow, secret)
+            return None
+        return session
 
     def _portal_session_or_refuse(self, request):
         session = self._portal_session(request)

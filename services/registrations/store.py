@@ -943,3 +943,14 @@ def get_events(conn, event_ids) -> dict:
         return {}
     rows = conn.execute(select(events).where(events.c.id.in_(list(event_ids)))).mappings().all()
     return {row["id"]: row for row in rows}
+
+
+def erase_portal_person(conn, email) -> int:
+    """A person's erasure reaches the municipality's page: their login links and sessions are
+    deleted, and the record of their logins keeps the moment and the organisation, not the address."""
+    address = email.lower()
+    erased = conn.execute(portal_links.delete().where(func.lower(portal_links.c.email) == address)).rowcount
+    erased += conn.execute(portal_sessions.delete().where(func.lower(portal_sessions.c.email) == address)).rowcount
+    erased += conn.execute(portal_logins.update().where(func.lower(portal_logins.c.email) == address)
+                           .values(email=f"(vymazáno)@{ERASED_DOMAIN}")).rowcount
+    return erased

@@ -890,7 +890,9 @@ def erase_person(uow, email):
     """Erase the person with ``email``: a registration for an event to come is cancelled (the seat
     goes to the first in line; the person is not mailed), then every registration keeps only the
     facts (event, organisation, status, price, check-in, attendance: the certificate register
-    refers to them) and loses the person; the events and kept answers about them are deleted."""
+    refers to them) and loses the person; the events and kept answers about them are deleted, and
+    so are their login links and sessions of the municipality's page (its login record keeps no
+    address)."""
     ids = []
     for registration in store.registrations_of(uow.conn, domain.email_key(email)):
         event = store.get_event(uow.conn, registration["event_id"])
@@ -900,7 +902,8 @@ def erase_person(uow, email):
         store.anonymise_registration(uow.conn, registration["id"], secrets.token_urlsafe(24))
         ids.append(registration["id"])
     return {"registration_ids": ids, "events_deleted": store.delete_rows_about(uow.conn, store.outbox, "payload", ids),
-            "answers_deleted": store.delete_rows_about(uow.conn, store.idempotency_keys, "body", ids)}
+            "answers_deleted": store.delete_rows_about(uow.conn, store.idempotency_keys, "body", ids),
+            "portal_records_erased": store.erase_portal_person(uow.conn, str(email))}
 
 
 def anonymise_past(conn, ended_before):

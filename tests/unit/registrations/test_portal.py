@@ -136,3 +136,17 @@ def test_links_and_sessions_expired_for_a_day_are_deleted_and_the_logins_kept(se
     with service.database.transaction() as tx:
         assert usecases.forget_portal_secrets(UnitOfWork(tx, NOW + timedelta(days=2))) == 1  # the second link
         assert len(usecases.portal_logins(tx, "00256129")) == 1
+
+
+def test_erasing_a_person_deletes_their_links_and_sessions_and_keeps_logins_without_the_address(service):
+    secret = ask(service)
+    ask(service)  # a second link, never used
+    with service.database.transaction() as tx:
+        usecases.portal_log_in(UnitOfWork(tx, NOW + timedelta(minutes=1)), secret)
+    erased = service.erase_person("Eva@Dobrany.example")
+    assert erased["portal_records_erased"] == 4  # two links, the session, the login's address
+    with service.database.transaction() as tx:
+        assert tx.execute(store.portal_links.select()).first() is None
+        assert tx.execute(store.portal_sessions.select()).first() is None
+        [login] = usecases.portal_logins(tx, "00256129")
+    assert "dobrany" not in login["email"]
