@@ -43,7 +43,7 @@ test-postgresql:
 
 # The cluster tests build their own servers in network namespaces (root, iproute2): a broker node
 # killed under load, an app host cut off under load, the PostgreSQL primary killed under load and its
-# synchronous standby promoted (tests/cluster). About five minutes; .ci/run runs them after `make test`.
+# synchronous standby promoted (tests/cluster). About four minutes; run before each closing note (not in .ci/run).
 test-cluster: setup
 	@tools/system_packages.sh postgresql-15 postgresql-client-15 iproute2
 	TEST_DATABASE=sqlite $(PY) -m pytest -m cluster tests/cluster
