@@ -32,6 +32,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
+from services.backoffice.service import BackofficeService
 from services.common.deadletters import broker_urls, connection_parameters
 from services.common.events import (
     DEAD_LETTER_EXCHANGE,
@@ -48,6 +49,8 @@ from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 
 SERVICES = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
+# The console answers RPC too (its queue is moved with the others'); it handles no event.
+ANSWERING_RPC = SERVICES + (BackofficeService,)
 PRECONDITION_FAILED = 406
 NOT_FOUND = 404
 
@@ -139,7 +142,7 @@ def declare(amqp_uri, delays=None):
         # the queue instead of failing at once as unroutable. An old classic one is moved out of
         # the way (when empty), so that the service can declare it again.
         channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True, auto_delete=False)
-        for queue, _ in rpc_queues():
+        for queue, _ in rpc_queues(ANSWERING_RPC):
             if exists(queue):
                 quorum_queue(queue, dict(QUORUM))
         for delay in retry_delays() if delays is None else delays:
