@@ -601,6 +601,16 @@ def ares_organisation(found: Row) -> dict[str, Any]:
     return {field: found[field] for field in ("ico", "name", "kind", "district", "address", "dic")}
 
 
+def organisation_added(name: str, ico: str) -> str:
+    """What the console says after adding an organisation from ARES."""
+    return f"Organizace {name} (IČO {ico}) je přidána do evidence podle registru ARES. Zatím není členem."
+
+
+def organisation_already_kept(name: str, ico: str) -> str:
+    """What the console says when the organisation to add was in the register already."""
+    return f"Organizace {name} (IČO {ico}) už v evidenci je; nic nového se nepřidalo."
+
+
 def register_links(shown: RegisterFilter, listing: Row) -> dict[str, str | None]:
     """The register page's links to the previous and the next page (None where there is none)
     that keep its filter (``shown``: ``forms.RegisterFilter``)."""

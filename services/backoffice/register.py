@@ -5,7 +5,6 @@ import it from the CSV that Czech Excel saves.
 Thin: the members service keeps the register and its rules; these pages ask before an import
 stores anything and say afterwards what was saved.
 """
-from werkzeug.utils import redirect
 
 from services.common.errors import ValidationError
 from services.common.ico import ico_error
@@ -39,10 +38,11 @@ class MemberPages:
         found = self.members.lookup_organisation(ico)
         if found["status"] != LookupStatus.FOUND:
             return self._members_page(request, status=409, query=ico, lookup=found)
-        if found["source"] == LookupSource.ARES:
-            with self._audited(request, "organisation_added", {"ico": ico, "name": found["name"]}):
-                self.members.upsert_organisation(domain.ares_organisation(found))
-        return redirect(f"/clenove/{ico}", code=303)
+        if found["source"] != LookupSource.ARES:
+            return self._done(request, f"/clenove/{ico}", domain.organisation_already_kept(found["name"], ico))
+        with self._audited(request, "organisation_added", {"ico": ico, "name": found["name"]}):
+            self.members.upsert_organisation(domain.ares_organisation(found))
+        return self._done(request, f"/clenove/{ico}", domain.organisation_added(found["name"], ico))
 
     @page("GET", "/clenove/<ico>", StaffRole.ADMIN)
     def organisation(self, request, ico):

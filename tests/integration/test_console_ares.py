@@ -44,6 +44,8 @@ def test_the_administrator_looks_up_an_ico_and_adds_the_organisation_from_ares(c
     assert added.status_code == 200 and added.url.endswith("/clenove/00064581")
     assert "Mariánské náměstí 2/2, Staré Město, 110 00 Praha 1 · DIČ CZ00064581" in added.text
     assert "Není členem." in added.text
+    assert ("Organizace Hlavní město Praha (IČO 00064581) je přidána do evidence podle registru ARES. "
+            "Zatím není členem.") in added.text
     organisation = cluster.members.get_organisation("00064581")
     assert (organisation["kind"], organisation["dic"], organisation["is_member"]) == ("obec", "CZ00064581", False)
     assert len(ares.requests) == 1  # adding took the answer members kept from the search
@@ -51,6 +53,9 @@ def test_the_administrator_looks_up_an_ico_and_adds_the_organisation_from_ares(c
 
     again = admin.get(f"{base}/clenove?hledat=00064581")
     assert "IČO 00064581 v evidenci sdružení" in again.text and "Přidat do evidence" not in again.text
+    twice = admin.post(f"{base}/clenove/pridat", data={"csrf": csrf_of(again), "ico": "00064581"})
+    assert "Organizace Hlavní město Praha (IČO 00064581) už v evidenci je; nic nového se nepřidalo." in twice.text
+    assert len(ares.requests) == 1
 
 
 def test_an_unknown_or_unreachable_ico_says_so_and_adds_nothing(console):
