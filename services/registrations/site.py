@@ -24,11 +24,12 @@ from werkzeug.wrappers import Response
 from services.common import calendar
 from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.payment import awaits_payment_details
-from services.common.settings import setting
+from services.common.settings import setting, text
 from services.common.signing import derived_key
 from services.common.vocabulary import LIVE, QuestionType
 
 from . import domain, pages, records, usecases
+from .accessibility import shown_day
 from .ratelimit import TooManyRequests
 from .schemas import MAX_COLLEAGUES, colleagues_in, registration_in, substitute_in
 from .web import page_route
@@ -485,6 +486,20 @@ class WebPages:
                           keep_years=settings.registrations_keep_years, email_days=settings.sent_email_keep_days,
                           outbox_days=settings.outbox_keep_days,
                           certificate_years=int(setting(self.config, "CERTIFICATES_KEEP_YEARS")))
+
+    @page_route("GET", "/pristupnost")
+    def page_accessibility(self, request):
+        """The accessibility statement that zákon č. 99/2019 Sb. asks of a municipality's association
+        (in the structure of vyhláška č. 515/2020 Sb.): its days and contact from the settings, so the
+        office reviews it without a developer; a day it cannot read is shown as written."""
+        settings = self.settings
+        return pages.page("accessibility.html", organiser=settings.organiser_name,
+                          contact=settings.organiser_contact, site=settings.public_base_url,
+                          address=text(setting(self.config, "ORGANISER_ADDRESS")),
+                          prepared_on=shown_day(setting(self.config, "ACCESSIBILITY_STATEMENT_PREPARED_ON")),
+                          reviewed_on=shown_day(setting(self.config, "ACCESSIBILITY_STATEMENT_REVIEWED_ON")),
+                          reload_seconds=PAYMENT_DETAILS_RELOAD_SECONDS,
+                          reload_minutes=int(PAYMENT_DETAILS_RELOAD_FOR.total_seconds() // 60))
 
     @page_route("GET", "/overeni/<int(max=9999):year>/<int(max=99999999):number>")
     def page_verify_certificate(self, request, year, number):
