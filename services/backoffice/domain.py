@@ -337,23 +337,32 @@ def promote_done(registration: Row) -> str:
 
 def restore_consequences(registration: Row, stats: Row) -> list[str]:
     """What taking back a cancellation does: a seat when one is free, else the end of the
-    waitlist (``stats``: the event's counts now); and what it cannot do."""
-    name = full_name(registration)
-    if registration["price"]:
-        return [f"Přihláška má poplatek {registration['price']} Kč: její platba a faktura jsou zrušené, proto ji "
-                "obnovit nelze. Přihlaste osobu znovu, dostane novou výzvu k platbě."]
+    waitlist (``stats``: the event's counts now). The restored registration is a new one: a new
+    ticket, and with a fee a new request to pay (its own variable symbol), made once it has a
+    seat; what was paid for the cancelled one is not carried over (its refund stays as it is)."""
+    name, fee = full_name(registration), registration["price"]
     if stats["confirmed"] < stats["capacity"]:
-        place = f"Volné místo je: {name} bude znovu potvrzen(a) a dostane e-mail se vstupenkou."
+        said = [f"Volné místo je: {name} bude znovu potvrzen(a) a dostane e-mail s novou vstupenkou"
+                + (f" a s novou výzvou k platbě ({czech.price(fee)}) s novým variabilním symbolem." if fee else ".")]
     else:
-        place = (f"Akce je plná: {name} bude na čekací listině jako {stats['waitlisted'] + 1}. v pořadí "
-                 "a dostane o tom e-mail.")
-    return [place, "Vstupenka zůstává stejná jako před zrušením."]
+        said = [f"Akce je plná: {name} bude na čekací listině jako {stats['waitlisted'] + 1}. v pořadí "
+                "a dostane o tom e-mail."
+                + (f" Výzvu k platbě ({czech.price(fee)}) dostane, až získá místo." if fee else "")]
+    said.append("Původní vstupenka zůstane neplatná.")
+    payment = registration.get("payment") or {}
+    if fee and (registration.get("paid_at") or payment.get("late_refused")):
+        said.append("Zrušená přihláška byla zaplacená: platba se na obnovenou přihlášku nepřevádí, "
+                    f"{name} bude vyzván(a) zaplatit znovu. Vrácení původní platby zůstává, jak je "
+                    "(mezi platbami k vrácení, nebo už vrácená).")
+    return said
 
 
 def restore_done(restored: Row) -> str:
     name = full_name(restored)
     if restored["status"] == RegistrationStatus.CONFIRMED:
-        return f"Přihláška je obnovená: {name} má znovu místo. E-mail se vstupenkou odchází."
+        return (f"Přihláška je obnovená: {name} má znovu místo. E-mail se vstupenkou"
+                + (f" a výzvou k platbě ({czech.price(restored['price'])}) odchází." if restored["price"]
+                   else " odchází."))
     return (f"Přihláška je obnovená: {name} je na čekací listině jako {restored['waitlist_position']}. "
             "v pořadí. E-mail odchází.")
 

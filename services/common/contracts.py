@@ -362,11 +362,14 @@ class RegistrationCancelled(AboutRegistration):
 
 
 class RegistrationRestored(AboutRegistration):
-    """A cancellation taken back by staff, or a released seat paid in time given back.
-    Publisher: registrations. Consumers: notifications (a seat again with the ticket, or a place
-    in line)."""
+    """A cancellation taken back by staff (a new registration), or a released seat paid in time
+    given back (the same one). Publisher: registrations. Consumers: notifications (a seat again
+    with the ticket, or a place in line; a seat with a fee not yet asked for: on
+    ``payment_requested``), payments (the payment request of a seat with a fee, as for
+    ``registration_confirmed``: ``registration.id``, ``status``, ``price``, ``is_member``, the
+    person and the event; one per registration, so a seat given back asks nothing again)."""
     publisher = "registrations"
-    consumers = ("notifications",)
+    consumers = ("notifications", "payments")
     restored_from = Int(required=True)  # the cancelled registration (its own id when given back)
     paid_in_time = Bool()  # true: given back because it was paid by its due date
 
@@ -463,12 +466,13 @@ class AboutPayment(AboutRegistration):
 
 class PaymentRequested(AboutPayment):
     """A paid seat's payment request is made. Publisher: payments. Consumers: notifications (the
-    held confirmation or promotion, with the symbol and QR Platba: ``after`` says which),
-    registrations (keeps a copy for the manage page)."""
+    held confirmation, promotion or restoration, with the symbol and QR Platba: ``after`` says
+    which), registrations (keeps a copy for the manage page)."""
     publisher = "payments"
     consumers = ("notifications", "registrations")
     # the email that waited for the payment details
-    after = Str(required=True, validate=_one_of(EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_PROMOTED))
+    after = Str(required=True, validate=_one_of(EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_PROMOTED,
+                                                EmailKind.REGISTRATION_RESTORED))
 
 
 class PaymentReceived(AboutPayment):

@@ -16,7 +16,7 @@ from services.common.errors import EXPECTED, Conflict, NotFound, outage
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
-from services.common.payment import requires_payment
+from services.common.payment import awaits_payment_details, requires_payment
 from services.common.rpc import RpcClient, rpc
 from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import EmailKind, EmailStatus, RegistrationStatus
@@ -63,7 +63,15 @@ class NotificationsService(HealthCheck):
 
     @event_handler("registrations", "registration_restored")
     def on_registration_restored(self, payload):
-        """A cancellation taken back by staff: a seat again (with the ticket) or a place in line."""
+        """A cancellation taken back by staff: a seat again (with the ticket) or a place in line.
+        Restored to a seat with a fee, it is a new registration that payments asks to pay: the
+        email waits for ``payment_requested`` (``after`` ``registration_restored``) and carries
+        the new variable symbol and QR Platba. A released seat paid in time comes with its
+        payment (nothing more will be asked): sent now."""
+        if awaits_payment_details(payload["registration"]):
+            log.info("%s of registration %s waits for its payment details", EmailKind.REGISTRATION_RESTORED,
+                     payload["registration"]["id"])
+            return
         self._about_registration(EmailKind.REGISTRATION_RESTORED, payload)
 
     @event_handler("registrations", "registration_promoted")

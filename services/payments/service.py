@@ -24,7 +24,7 @@ from services.common.health import HealthCheck
 from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
-from services.common.payment import requires_payment
+from services.common.payment import awaits_payment_details
 from services.common.rpc import RpcClient, rpc
 from services.common.settings import SettingsProvider
 from services.common.unit_of_work import unit_of_work
@@ -89,6 +89,15 @@ class PaymentsService(HealthCheck):
     def on_registration_promoted(self, payload):
         self._request_payment(payload, "registration_promoted")
 
+    @event_handler("registrations", "registration_restored")
+    def on_registration_restored(self, payload):
+        """Staff took a cancellation back: the person is a new registration (its own id), whose
+        seat with a fee is asked for as a confirmed one's (its own request and variable symbol;
+        the notifications' "Přihláška obnovena" waits for it and carries it). A released seat
+        paid in time (``paid_in_time``) comes back as the same registration: its request exists
+        and is paid, so nothing is asked again (one request per registration)."""
+        self._request_payment(payload, "registration_restored")
+
     @event_handler("registrations", "registration_cancelled")
     def on_registration_cancelled(self, payload):
         self._cancel(payload)
@@ -119,7 +128,9 @@ class PaymentsService(HealthCheck):
     def _request_payment(self, payload, after):
         registration, settings = payload["registration"], self.settings
         customer = None
-        if (requires_payment(registration) and settings.invoice_mode == domain.InvoiceMode.ON_REGISTRATION
+        # a registration that carries its payment details was asked before (a released seat paid
+        # in time, given back): no need to ask members about its organisation
+        if (awaits_payment_details(registration) and settings.invoice_mode == domain.InvoiceMode.ON_REGISTRATION
                 and not registration.get("is_member") and registration.get("organisation_ico")):
             customer = self._organisation(registration["organisation_ico"])  # before the transaction
         with self._uow() as uow:

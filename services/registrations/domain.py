@@ -450,18 +450,17 @@ def check_can_cancel(event: Row, now: datetime) -> None:
 
 
 def check_can_restore(registration: Row, event: Row, now: datetime, taken_by_email: object) -> None:
-    """A cancelled registration may come back while its event is published and has not begun,
-    nobody else holds the seat under that email, and no fee was asked (a fee's request and
-    invoice were cancelled with it: a new registration asks for them afresh)."""
+    """A cancelled registration may come back while its event is published and has not begun
+    and nobody else holds the seat under that email. A fee is no obstacle: the restored
+    registration is a new one, and payments asks for its fee afresh (its own request, variable
+    symbol and invoice) once it has a seat; what was paid for the cancelled one stays with it
+    (its refund, if any, as it is)."""
     if registration["status"] != RegistrationStatus.CANCELLED:
         raise Conflict("not_cancelled", "Přihláška není zrušená, není co obnovit.")
     if event["status"] != EventStatus.PUBLISHED:
         raise Conflict("event_not_open", "Akce není zveřejněná, přihlášku na ni nelze obnovit.")
     if now >= event["starts_at"]:
         raise Conflict("too_late", "Akce už začala, přihlášku nelze obnovit.")
-    if registration["price"]:
-        raise Conflict("restore_with_fee", "Přihlášku s poplatkem nelze obnovit: její platba a faktura jsou "
-                       "zrušené. Přihlaste osobu znovu, dostane novou výzvu k platbě.")
     if taken_by_email:
         raise Conflict("already_registered", "Na tento e-mail už je na akci jiná platná přihláška.")
 

@@ -243,9 +243,10 @@ class RegistrationsService(HttpApi, Announcements, WebPages, PortalPages, AfterT
     @rpc(expected_exceptions=EXPECTED)
     def restore_registration(self, registration_id):
         """Take back a cancellation (staff): the person again, as a new registration, confirmed
-        when a seat is free, else at the end of the waitlist; refused for a registration with a
-        fee, after the start, or when the email holds another registration. One transaction: a
-        failure halfway leaves it cancelled. Returns the new registration."""
+        when a seat is free, else at the end of the waitlist (a fee is asked for afresh by
+        payments, on ``registration_restored``, once it has a seat); refused after the start, or
+        when the email holds another registration. One transaction: a failure halfway leaves it
+        cancelled. Returns the new registration."""
         with self._uow() as uow:
             registration = usecases.restore_registration(uow, int(registration_id))
         return registration_out.dump(registration)

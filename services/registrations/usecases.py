@@ -453,8 +453,12 @@ def restore_registration(uow, registration_id):
     the same details and answers (its own token and ticket code, so that nothing said about the
     cancelled one, such as its cancellation email, overtakes what is said now): confirmed when a
     seat is free, otherwise at the end of the waitlist (refused when the event has none), told by
-    ``registration_restored``. One transaction with its outbox row: a failure halfway leaves the
-    cancellation as it was and nobody told. Returns the new registration."""
+    ``registration_restored``. A fee is asked for afresh: payments hears ``registration_restored``
+    and makes the new registration's own request (a new variable symbol) when it has a seat, as
+    for a confirmed one; in line, it pays once promoted. Nothing of the cancelled one's payment
+    is carried over (its refund, if it was paid, stays on staff's list). One transaction with its
+    outbox row: a failure halfway leaves the cancellation as it was and nobody told. Returns the
+    new registration."""
     found = store.get_registration(uow.conn, registration_id=registration_id)
     if found is None:
         raise domain.REGISTRATION_NOT_FOUND()
@@ -482,7 +486,8 @@ def reinstate_paid(uow, registration_id, payment, paid_at):
     """A seat released as unpaid was paid in time after all (``payment_received_after_release``:
     the bank booked it by the due date, its statement came after the release). The registration
     itself comes back, confirmed, with its token, ticket code and payment (payments keeps its
-    request and its variable symbol: nothing is asked again), told by ``registration_restored``
+    request and its variable symbol: hearing ``registration_restored`` of the same registration,
+    it finds that request, one per registration, and asks nothing again), told by ``registration_restored``
     (its ticket again), when the event is published and has not begun, a seat is free and its
     email holds no other registration; otherwise it stays cancelled and payments is told to
     refund (``late_payment_refused``). Returns ``"reinstated"``, ``"refused"`` or None when told

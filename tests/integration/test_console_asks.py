@@ -12,18 +12,19 @@ from services.common.db import Database, utcnow
 from services.common.unit_of_work import UnitOfWork
 from services.documents.service import DocumentsService
 from services.notifications.service import NotificationsService
+from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests.conftest import free_port, wait_for
 from tests.integration.test_console import PASSWORD, csrf_of
 from tests.integration.test_system import published_event
 
 
-@pytest.fixture
-def office(runner_factory, service_config, smtp_sink):
-    """The console, registrations and the email path; a staff member logged in."""
+def start_office(runner_factory, service_config, smtp_sink, *services):
+    """The console, registrations, the email path and ``services``; a staff member logged in."""
     port = free_port()
     config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}")
-    runner_factory(config, BackofficeService, RegistrationsService, NotificationsService, DocumentsService).start()
+    runner_factory(config, BackofficeService, RegistrationsService, NotificationsService, DocumentsService,
+                   *services).start()
     database = Database(config["DATABASES"]["backoffice"], store.metadata)
     with database.transaction() as tx:
         account, _ = usecases.create_account(UnitOfWork(tx, utcnow()), "staff@smopk.example", "Eva", "staff",
@@ -36,6 +37,17 @@ def office(runner_factory, service_config, smtp_sink):
                                              "password": PASSWORD, "dal": "/"})
     with ClusterRpcProxy(config, timeout=30) as cluster:
         yield base, browser, cluster, smtp_sink
+
+
+@pytest.fixture
+def office(runner_factory, service_config, smtp_sink):
+    yield from start_office(runner_factory, service_config, smtp_sink)
+
+
+@pytest.fixture
+def office_with_payments(runner_factory, service_config, smtp_sink):
+    """As ``office``, with payments (invoicing a non-member on registration, the default)."""
+    yield from start_office(runner_factory, service_config, smtp_sink, PaymentsService)
 
 
 def person(first, last, email):
@@ -142,17 +154,53 @@ def test_promoting_and_resending_ask_first_and_say_what_they_did(office):
     smtp.wait_for_messages(4)
 
 
-def test_restoring_is_refused_for_a_registration_with_a_fee(office):
-    base, browser, cluster, _ = office
+def test_restoring_a_registration_with_a_fee_asks_for_the_fee_again_under_a_new_symbol(office_with_payments):
+    """Issue 24 (2): the restored registration is new; payments asks for its fee afresh (a new
+    variable symbol, a new invoice), and "Přihláška obnovena" carries the new payment details."""
+    base, browser, cluster, smtp = office_with_payments
     event = published_event(cluster, capacity=3, price_non_member=900)
     vera = cluster.registrations.register(event["id"], person("Věra", "Průchová", "vera@obec.example"))
     assert vera["price"] == 900
+    wait_for(lambda: cluster.payments.unpaid(event["id"]), message="the first payment request")
+    first = cluster.payments.payment_of(vera["id"])
     cluster.registrations.cancel_registration(vera["id"])
+    wait_for(lambda: cluster.payments.payment_of(vera["id"])["status"] == "cancelled", message="its cancellation")
+
     page = browser.get(f"{base}/akce/{event['id']}")
-    assert f'action="/prihlasky/{vera["id"]}/obnovit"' not in page.text  # not offered
-    refused = browser.post(f"{base}/prihlasky/{vera['id']}/obnovit", data={"csrf": csrf_of(page), "confirmed": "ano"})
-    assert refused.status_code == 409 and "Přihlášku s poplatkem nelze obnovit" in refused.text
-    assert cluster.registrations.get_registration(vera["id"])["status"] == "cancelled"
+    assert f'action="/prihlasky/{vera["id"]}/obnovit"' in page.text  # offered with a fee too
+    asked = browser.post(f"{base}/prihlasky/{vera['id']}/obnovit", data={"csrf": csrf_of(page)})
+    said = " ".join(asked.text.split())
+    assert "Obnovit přihlášku: Věra Průchová?" in said
+    assert ("Volné místo je: Věra Průchová bude znovu potvrzen(a) a dostane e-mail s novou vstupenkou "
+            "a s novou výzvou k platbě (900 Kč) s novým variabilním symbolem.") in said
+    assert cluster.registrations.get_registration(vera["id"])["status"] == "cancelled"  # nothing done yet
+    done = browser.post(f"{base}/prihlasky/{vera['id']}/obnovit", data={"csrf": csrf_of(page), "confirmed": "ano"})
+    assert notice(done) == ("Přihláška je obnovená: Věra Průchová má znovu místo. E-mail se vstupenkou "
+                            "a výzvou k platbě (900\xa0Kč) odchází.")
+    [back] = [r for r in cluster.registrations.list_registrations(event["id"], "confirmed")
+              if r["email"] == "vera@obec.example"]
+    assert back["id"] != vera["id"]
+
+    wait_for(lambda: cluster.registrations.get_registration(back["id"])["payment"], message="the new request")
+    again = cluster.payments.payment_of(back["id"])
+    assert again["status"] == "open" and again["amount_halere"] == 90000
+    assert again["variable_symbol"] != first["variable_symbol"]
+    assert cluster.payments.payment_of(vera["id"])["status"] == "cancelled"  # the old one stays cancelled
+    assert cluster.registrations.get_registration(back["id"])["payment"]["variable_symbol"] == \
+        again["variable_symbol"]
+
+    def to_vera(start):
+        return [m for m in smtp.messages() if m["To"] == "vera@obec.example" and m["Subject"].startswith(start)]
+    wait_for(lambda: to_vera("Přihláška obnovena") and len(to_vera("Faktura")) == 2,
+             message="the restored email with the new payment details, and the new invoice")
+    [restored] = to_vera("Přihláška obnovena")
+    text = restored.get_body(("plain",)).get_content()
+    assert f"Variabilní symbol: {again['variable_symbol']}" in text and "vstupenka je nová" in text
+    assert any(part.get_content_type() == "image/png" for part in restored.walk())  # the QR Platba
+    assert {part.get_content_type() for part in restored.iter_attachments()} >= {"application/pdf", "text/calendar"}
+    invoiced = [m.get_body(("plain",)).get_content() for m in to_vera("Faktura")]
+    assert any(f"Variabilní symbol: {again['variable_symbol']}" in body for body in invoiced)
+    assert len(to_vera("Přihláška obnovena")) == 1 and len(to_vera("Potvrzení přihlášky")) == 1  # nothing twice
 
 
 def test_raising_the_capacity_names_who_gets_a_seat_before_it_is_saved_and_after(office):

@@ -82,3 +82,32 @@ def test_a_seat_paid_in_time_after_its_release_is_told_why_and_a_refund_gives_it
     assert "připsala banka včas" in text and "omylem" not in text
     refund = only(sink, "Vrácení platby").get_body(("plain",)).get_content()
     assert "Platba došla včas, ale místo už bylo obsazené." in refund
+
+
+def test_a_seat_restored_by_staff_with_a_fee_is_told_once_with_its_new_payment_details(notifications, sink):
+    """Issue 24 (2): the restored registration is new; its "Přihláška obnovena" waits for the
+    payment request (``after`` ``registration_restored``) and carries the new symbol and QR Platba."""
+    restored = dict(confirmed(8, price=900, status="confirmed"), restored_from=5)
+    notifications.on_registration_restored(restored)
+    assert sink.messages() == [] and notifications.list_messages() == []
+    asked = dict(paid_for(8, variable_symbol="1000000008"), after="registration_restored")
+    notifications.on_payment_requested(asked)
+    notifications.on_payment_requested(asked)  # redelivered
+    notifications.on_registration_restored(restored)  # and the restoration again: still one email
+    [message] = sink.messages()
+    assert message["Subject"].startswith("Přihláška obnovena")
+    text = message.get_body(("plain",)).get_content()
+    assert "obnovili jsme ji" in text and "Variabilní symbol: 1000000008" in text
+    assert "vstupenka je nová" in text and "platí i vstupenka" not in text
+    [picture] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert f'cid:{picture["Content-ID"].strip("<>")}' in message.get_body(("html",)).get_content()
+    assert {part.get_content_type() for part in message.iter_attachments()} >= {"application/pdf", "text/calendar"}
+
+
+def test_restored_with_a_fee_to_the_waitlist_is_told_at_once_that_it_pays_once_seated(notifications, sink):
+    notifications.on_registration_restored(dict(confirmed(9, price=900, status="waitlisted", waitlist_position=2,
+                                                           ticket_code=None), restored_from=4))
+    [message] = sink.messages()
+    text = message.get_body(("plain",)).get_content()
+    assert "čekací listině jako 2. v pořadí" in text and "a platebními údaji" in text
+    assert "Variabilní symbol" not in text and not any(p.get_content_type() == "image/png" for p in message.walk())
