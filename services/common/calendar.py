@@ -26,16 +26,24 @@ of a series are not withdrawn from calendars that already hold them.
 Shared by notifications (the entry attached to each email) and registrations (the manage page's
 "Přidat do kalendáře" download, which states the seat as it is now: ``CURRENT``): both give the
 same UIDs, so an entry imported from the page and one from an email are the same entry.
+
+The public feed (``feed``, ``/akce.ics``) is the events' calendar, not a person's: its entries
+have UIDs of the event (``akce-<id>@…``, the n-th session ``akce-<id>-<n>@…``), since an entry of a
+registration is that person's seat. A subscribed calendar and a registered person's own entry are
+two entries in two calendars, as in any calendar program. An entry of the feed is the same text
+until the event changes (DTSTAMP and LAST-MODIFIED are the event's last change, SEQUENCE its
+version), so the feed's ETag changes only with the events.
 """
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
 
-from services.common.czech import local, schedule
+from services.common.czech import event_kind, local, schedule
+from services.common.vocabulary import EventStatus
 
 
 def entry_uid(registration_id: int, sender: str, number: int = 1) -> str:
@@ -101,3 +109,79 @@ def _entry(event: Mapping[str, Any], registration: Mapping[str, Any], session: M
     entry.add("organizer", organiser_address)  # PUBLISH asks for it; no ATTENDEE, so nothing to answer
     entry.add("status", "CANCELLED" if revision == WITHDRAWN else "CONFIRMED")
     return entry
+
+
+def event_uid(event_id: int, sender: str, number: int = 1) -> str:
+    """The UID of the ``number``-th session of an event in the public feed."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    suffix = f"-{number}" if number > 1 else ""
+    return f"akce-{event_id}{suffix}@{domain}"
+
+
+# How often a subscribed calendar is asked to look again (RFC 7986 REFRESH-INTERVAL, and the
+# older X-PUBLISHED-TTL that Outlook reads).
+FEED_REFRESH = timedelta(hours=1)
+
+
+def feed(events: Sequence[Mapping[str, Any]], *, name: str, sender: str, organiser: str,
+         event_url: Callable[[Mapping[str, Any]], str]) -> bytes:
+    """The public calendar of ``events`` (event views: published, or cancelled after publishing),
+    named ``name`` (X-WR-CALNAME): one VEVENT per session, a cancelled event's as
+    STATUS:CANCELLED, each with the event's page (``event_url``) and times in Europe/Prague."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//SMOPK//Registrace na akce//CS")
+    calendar.add("version", "2.0")
+    calendar.add("method", METHOD)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Prague")
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+    for event in events:
+        sessions = schedule(event)
+        for number, session in enumerate(sessions, start=1):
+            calendar.add_component(_feed_entry(event, session, number, len(sessions), sender=sender,
+                                               organiser=organiser, url=event_url(event)))
+    if events:
+        first = min(_moment(event["starts_at"]) for event in events)
+        last = max(_moment(event["ends_at"]) for event in events)
+        calendar.add_missing_timezones(first_date=(first - timedelta(days=366)).date(),
+                                       last_date=(last + timedelta(days=366)).date())
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
+def _feed_entry(event: Mapping[str, Any], session: Mapping[str, Any], number: int, count: int, *, sender: str,
+                organiser: str, url: str) -> CalendarEvent:
+    changed = _utc(event["updated_at"])
+    entry = CalendarEvent()
+    entry.add("uid", event_uid(event["id"], sender, number))
+    entry.add("sequence", int(event.get("version") or 1))
+    entry.add("dtstamp", changed)
+    entry.add("last-modified", changed)
+    entry.add("dtstart", _moment(session["starts_at"]))
+    entry.add("dtend", _moment(session["ends_at"]))
+    title = event["title"] if count == 1 else f"{event['title']} ({number}/{count})"
+    entry.add("summary", f"{title}: {session['title']}" if session["title"] else title)
+    entry.add("location", session["venue"])
+    lines = [f"{event_kind(event['kind']).capitalize()} · {event['topic']}"]
+    if event.get("lecturer"):
+        lines.append(f"Lektor: {event['lecturer']}")
+    if event.get("description"):
+        lines.append(event["description"])
+    lines.append(url)
+    entry.add("description", "\n\n".join(lines))
+    entry.add("categories", [event["topic"]])
+    entry.add("url", url)
+    organiser_address = vCalAddress(f"mailto:{parseaddr(sender)[1]}")
+    organiser_address.params["cn"] = vText(organiser)
+    entry.add("organizer", organiser_address)
+    entry.add("status", "CANCELLED" if event["status"] == EventStatus.CANCELLED else "CONFIRMED")
+    entry.add("transp", "OPAQUE")
+    return entry
+
+
+def _utc(value: datetime | str) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

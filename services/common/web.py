@@ -10,8 +10,10 @@ from werkzeug.wrappers import Request, Response
 class PagesApp(WsgiApp):
     """An unknown path or a wrong method gets the server's ``error_response(request, exc, environ)``
     instead of werkzeug's English HTML; every response gets the server's ``headers`` where it
-    has not set them itself. ``admit(request, provider)`` may answer a request before its
-    entrypoint runs (before anything reads its body): the console refuses a body too large there."""
+    has not set them itself, nor left out on purpose (the names in the response's ``omit_headers``:
+    the embeddable page has no ``X-Frame-Options``). ``admit(request, provider)`` may answer a
+    request before its entrypoint runs (before anything reads its body): the console refuses a
+    body too large there."""
 
     request_class = Request
 
@@ -26,8 +28,10 @@ class PagesApp(WsgiApp):
                 response = provider.handle_request(request)
         except HTTPException as exc:
             response = self.server.error_response(request, exc, environ)
+        omitted = getattr(response, "omit_headers", ())
         for name, value in self.server.headers.items():
-            response.headers.setdefault(name, value)
+            if name not in omitted:
+                response.headers.setdefault(name, value)
         return response(environ, start_response)
 
     def admit(self, request: Request, provider: Any) -> Response | None:

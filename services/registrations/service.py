@@ -24,6 +24,7 @@ from services.common.vocabulary import RegistrationStatus
 
 from . import records, store, usecases
 from .afterwards import AfterTheEvent
+from .feeds import FeedPages
 from .http import Announcements, HttpApi
 from .portal import PortalPages
 from .ratelimit import RateLimits
@@ -51,7 +52,7 @@ IDEMPOTENCY_KEEP = timedelta(hours=48)
 RETENTION_SECONDS = 24 * 3600
 
 
-class RegistrationsService(HttpApi, Announcements, WebPages, PortalPages, AfterTheEvent, HealthCheck):
+class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPages, AfterTheEvent, HealthCheck):
     name = "registrations"
 
     call_log = CallLog()

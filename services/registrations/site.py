@@ -28,7 +28,7 @@ from services.common.settings import setting, text
 from services.common.signing import derived_key
 from services.common.vocabulary import LIVE, QuestionType
 
-from . import domain, pages, records, usecases
+from . import domain, feeds, pages, records, usecases
 from .accessibility import shown_day
 from .ratelimit import TooManyRequests
 from .schemas import MAX_COLLEAGUES, colleagues_in, registration_in, substitute_in
@@ -227,7 +227,7 @@ class WebPages:
         topics = sorted({event["topic"] for event in events})
         topic = request.args.get("tema") or None
         shown = [event for event in events if topic is None or event["topic"] == topic]
-        return pages.page("events.html", events=shown, topics=topics, topic=topic)
+        return pages.page("events.html", events=shown, topics=topics, topic=topic, feed_query=feeds.query(topic))
 
     @page_route("GET", "/events/<int(max=2147483647):event_id>")
     def page_event(self, request, event_id):

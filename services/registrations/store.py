@@ -101,6 +101,9 @@ events = Table(
     # as its payment arrives or staff release it.
     Column("certificates_issued_at", UTCDateTime),
     Column("cancel_reason", Text),
+    # When the event was first published (None: never): a cancelled event that was public stays in
+    # the public calendar feed as cancelled; a cancelled draft was never public and is not shown.
+    Column("published_at", UTCDateTime),
     Column("version", Integer, nullable=False, default=1),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -305,6 +308,15 @@ def list_events(conn, *, statuses, ending_after=None):
     query = select(events).where(events.c.status.in_(statuses))
     if ending_after is not None:
         query = query.where(events.c.ends_at > ending_after)
+    return conn.execute(query.order_by(events.c.starts_at, events.c.id)).mappings().all()
+
+
+def list_feed_events(conn, *, ending_after):
+    """The events of the public feeds: published, or cancelled after they were published, that
+    end after ``ending_after``, soonest first."""
+    query = select(events).where(events.c.published_at.is_not(None),
+                                 events.c.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+                                 events.c.ends_at > ending_after)
     return conn.execute(query.order_by(events.c.starts_at, events.c.id)).mappings().all()
 
 

@@ -93,7 +93,8 @@ def publish_event(uow, event_id):
     event = get_event(uow.conn, event_id, public_only=False)
     if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Zrušenou akci nelze zveřejnit.")
-    store.update_event(uow.conn, event_id, {"status": EventStatus.PUBLISHED, "updated_at": uow.now})
+    store.update_event(uow.conn, event_id, {"status": EventStatus.PUBLISHED, "updated_at": uow.now,
+                                            "published_at": event["published_at"] or uow.now})
     return event_view(store.get_event(uow.conn, event_id), uow.now)
 
 
@@ -107,6 +108,14 @@ def get_event(conn, event_id, public_only=True):
 def upcoming_events(conn, now):
     """Published events that have not ended, soonest first."""
     return [event_view(e, now) for e in store.list_events(conn, statuses=(EventStatus.PUBLISHED,), ending_after=now)]
+
+
+def feed_events(conn, now, topic=None, past_days=30):
+    """The events of the public feeds (calendar, Atom, the embeddable list): published ones, and
+    those cancelled after they were published, that end after ``now`` less ``past_days`` days,
+    soonest first; of ``topic`` only, when given."""
+    found = store.list_feed_events(conn, ending_after=now - timedelta(days=past_days))
+    return [event_view(e, now) for e in found if topic is None or e["topic"] == topic]
 
 
 def all_events(conn, now):
