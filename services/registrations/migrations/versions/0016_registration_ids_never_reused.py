@@ -12,8 +12,8 @@ out of the table first (their references wait: ``defer_foreign_keys``), the empt
 again, and the rows are put back, which satisfies the waiting references before the commit.
 Nothing is half done: it is all one transaction, and a failure rolls it all back.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2027-01-10 10:00:00
 
 """
@@ -25,8 +25,8 @@ import services.common.db  # noqa: F401  (the UTCDateTime column type)
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0015'
-down_revision: Union[str, Sequence[str], None] = '0014'
+revision: str = '0016'
+down_revision: Union[str, Sequence[str], None] = '0015'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
