@@ -18,7 +18,7 @@ ISDOC_XSD := .cache/isdoc/package/lib/isdoc-invoice-6.0.2.xsd
 TEST_PACKAGES := poppler-utils libnss3-tools zbar-tools qpdf chromium ffmpeg postgresql-15 postgresql-client-15
 
 .PHONY: run test test-cluster test-sqlite test-postgresql shell lint bench setup system-packages clean topology dead-letters \
-	migration staff-user backup restore backup-check
+	migration staff-user backup restore restore-gap backup-check
 
 run: setup
 	$(PY) -m tools.run_local
@@ -65,14 +65,20 @@ staff-user: setup
 
 # One dated backup of everything the system needs to come back (tools/backup.py); its last line
 # names the folder. make restore FROM=<that folder> brings a stopped system back (TO="<time>" or
-# TO=latest on PostgreSQL with a WAL archive; SERVICES_STOPPED=yes when the broker is away);
+# TO=latest on PostgreSQL with a WAL archive; SERVICES_STOPPED=yes when the broker is away) and
+# makes every register's numbering jump past a gap (GAP=…, else RESTORE_NUMBER_GAP); on PostgreSQL
+# make restore-gap FROM=<folder> [GAP=…] does the jump once the server runs, before the services.
 # make backup-check [FROM=<folder>] opens every database copy and checks the manifest.
 backup: setup
 	@PYTHONWARNINGS=ignore $(PY) -m tools.backup backup
 
 restore: setup
 	@test -n "$(FROM)" || { echo "make restore FROM=<backup folder> (the last line of make backup)"; exit 2; }
-	PYTHONWARNINGS=ignore $(PY) -m tools.backup restore "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(SERVICES_STOPPED),--services-stopped)
+	PYTHONWARNINGS=ignore $(PY) -m tools.backup restore "$(FROM)" $(if $(TO),--to "$(TO)") $(if $(SERVICES_STOPPED),--services-stopped) $(if $(GAP),--gap "$(GAP)")
+
+restore-gap: setup
+	@test -n "$(FROM)" || { echo "make restore-gap FROM=<the backup folder restored>"; exit 2; }
+	PYTHONWARNINGS=ignore $(PY) -m tools.backup gap "$(FROM)" $(if $(SERVICES_STOPPED),--services-stopped) $(if $(GAP),--gap "$(GAP)")
 
 backup-check: setup
 	PYTHONWARNINGS=ignore $(PY) -m tools.backup verify $(FROM)

@@ -2,7 +2,8 @@
 
     python -m tools.backup backup                 # prints the folder it wrote as its last line
     python -m tools.backup verify [FOLDER]        # the newest backup when no folder is named
-    python -m tools.backup restore FOLDER [--to TIME|latest]
+    python -m tools.backup restore FOLDER [--to TIME|latest] [--gap N]
+    python -m tools.backup gap FOLDER [--gap N]   # PostgreSQL: once it runs again after a restore
     python -m tools.backup prune [--keep N]
 
 What a backup holds: every service's database (``DATABASES``), the ticket signing key's file
@@ -31,7 +32,14 @@ The guarantee, built only on the engines' own tools:
 
 What a restore does not bring back is what was written after the backup (after ``--to`` on
 PostgreSQL): docs/operations.md ("Restore from backup") says what that means and how staff find
-what to redo.
+what to redo. The numbers given to it, though, were seen outside (a ticket T<registration id>, a
+variable symbol, an invoice, a credit note, a certificate number): so that none is given again to
+something else, every register then goes on past a gap (``RESTORE_NUMBER_GAP``, ``--gap``):
+registration ids, invoices, credit notes, group variable symbols, certificates. On SQLite the
+restore does it; on PostgreSQL, whose restore is only finished by the server's own recovery,
+``gap`` does it once the server runs, before the services start (not needed after ``--to
+latest``). Each register's next number is printed and added to ``restores.log`` in the backup's
+folder, for the accountant.
 """
 import argparse
 import glob
@@ -42,7 +50,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack, closing
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +59,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "deploy", "config.yaml")
 MANIFEST = "manifest.json"
+# Where a restore writes down where each register goes on (in the backup's folder, beside the
+# manifest and, like it, not a checked file of the backup).
+RESTORE_LOG = "restores.log"
 FORMAT = 1
 PARTIAL = ".partial"
 SERVICES = ("members", "registrations", "notifications", "documents", "backoffice", "payments")
@@ -149,7 +160,7 @@ def folder_files(folder: str) -> list[str]:
     for directory, _, names in os.walk(folder):
         for name in names:
             relative = os.path.relpath(os.path.join(directory, name), folder)
-            if relative != MANIFEST:
+            if relative not in (MANIFEST, RESTORE_LOG):
                 found.append(relative)
     return sorted(found)
 
@@ -359,11 +370,18 @@ def newest(into: str) -> str:
 
 # --- restoring -----------------------------------------------------------------------------------
 
-def restore(config: Mapping[str, Any], folder: str, to: str | None = None, services_stopped: bool = False) -> list[str]:
+def restore(config: Mapping[str, Any], folder: str, to: str | None = None, services_stopped: bool = False,
+            gap: int | str | None = None) -> list[str]:
     """Bring a stopped system back from ``folder``; returns what was done, line by line.
 
     ``to`` (PostgreSQL with a WAL archive): a time (``2026-12-07 10:15:00+01``) to replay the
-    archive up to, or ``latest`` for all of it; without it, the state at the backup."""
+    archive up to, or ``latest`` for all of it; without it, the state at the backup.
+
+    ``gap`` (``RESTORE_NUMBER_GAP`` when None): how far every register jumps (``skip_numbers``),
+    on SQLite here; on PostgreSQL the last line says to run ``gap`` once the server runs.
+    Halfway: the databases back but the numbering not moved (a migration or a write failed)
+    is said in the error, with what to run."""
+    gap = number_gap(config, gap)
     manifest = verify(folder)
     databases: dict[str, str] = dict(config["DATABASES"])
     missing = sorted(set(databases) - set(manifest["databases"]))
@@ -399,7 +417,136 @@ def restore(config: Mapping[str, Any], folder: str, to: str | None = None, servi
         os.chmod(temporary, int(kept["mode"], 8))
         os.replace(temporary, target)
         done.append(f"{label}: {target}")
+    numbered = [s for s in NUMBERED if s in databases]
+    on_sqlite = [s for s in numbered if engines[s] == "sqlite"]
+    if on_sqlite and gap:
+        try:
+            done += keep_in_log(folder, f"restore{'' if to is None else f' to {to}'}", gap, skip_numbers(
+                config, datetime.fromisoformat(manifest["created_at"]), gap, on_sqlite))
+        except BackupError as error:
+            raise BackupError(f"the databases are restored, but {error}") from error
+    elif on_sqlite:
+        done.append("numbering: not moved (gap 0): what was numbered after the backup will be numbered again")
+    if "postgresql" in manifest:
+        on_postgresql = [s for s in numbered if engines[s] == "postgresql"]
+        if on_postgresql and gap and to != "latest":
+            done.append("  start PostgreSQL now; once it accepts connections, move the numbering past the gap "
+                        f"before the services start: make restore-gap FROM={folder} (GAP={gap})")
+        else:
+            done.append("  start PostgreSQL now, then the services")
     return done
+
+
+NUMBERED = ("registrations", "payments", "documents")
+MAX_GAP = 10 ** 6  # registration ids and variable symbols stay under 10^9 through a thousand restores
+
+
+def number_gap(config: Mapping[str, Any], gap: int | str | None = None) -> int:
+    """The gap a restore's registers jump: ``gap``, else ``RESTORE_NUMBER_GAP``."""
+    value = _setting(config, "RESTORE_NUMBER_GAP") if gap is None or gap == "" else gap
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BackupError(f"the number gap (GAP, RESTORE_NUMBER_GAP) is a whole number, not {value!r}") from None
+    if not 0 <= number <= MAX_GAP:
+        raise BackupError(f"the number gap (GAP, RESTORE_NUMBER_GAP) is from 0 to {MAX_GAP}, not {number}")
+    return number
+
+
+def skip_numbers(config: Mapping[str, Any], since: datetime, gap: int, services: Iterable[str] = NUMBERED,
+                 now: datetime | None = None) -> list[str]:
+    """Every register of ``services`` goes on ``gap`` past its last number: what was numbered after
+    the backup (taken at ``since``) and lost with it keeps numbers nobody else gets. Registration
+    ids (tickets T<id>, variable symbols), invoices, credit notes, group variable symbols,
+    certificates; the yearly ones for each year from the backup's to ``now``'s. Each service's
+    database is brought to its newest schema first (a backup of an older version). Returns a
+    line per register: its next number and the numbers skipped.
+
+    One transaction per service: a failure leaves that service's numbering as it was, and those
+    before it moved (running it again moves them once more, which only widens their gap)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.common.czech import local
+    from services.common.db import Database
+    from services.documents import domain as documents_domain
+    from services.documents import store as documents_store
+    from services.payments import domain as payments_domain
+    from services.payments import store as payments_store
+    from services.registrations import store as registrations_store
+
+    stores = {"registrations": registrations_store, "payments": payments_store, "documents": documents_store}
+    first = local(since).year
+    years = range(first, max(first, local(now or datetime.now(UTC)).year) + 1)
+    lines: list[str] = []
+    moved: list[str] = []
+
+    def skipped(what: str, name: Callable[[int], str], following: int) -> str:
+        return (f"numbering: {what} go on from {name(following)}; "
+                f"{name(following - gap)} to {name(following - 1)} skipped")
+
+    def payments_register(register: str) -> tuple[str, Callable[[int], str]]:
+        if register == "group-vs":
+            return "group invoices' variable symbols", payments_domain.group_vs
+        kind, _, year = register.rpartition("-")
+        invoice_kind = payments_domain.InvoiceKind(kind)
+        return (f"{kind.replace('_', ' ')}s of {year}",
+                lambda n: payments_domain.document_number(invoice_kind, int(year), n))
+
+    for service in services:
+        database = Database(config["DATABASES"][service], stores[service].metadata, pool_size=1)
+        try:
+            database.create_schema(service)
+            with database.transaction() as conn:
+                if service == "registrations":
+                    lines.append(skipped("registration ids (tickets T<id>, variable symbols 1<id>)", str,
+                                         registrations_store.skip_ids(conn, gap)))
+                elif service == "payments":
+                    for register, following in payments_store.skip_numbers(conn, gap, years).items():
+                        lines.append(skipped(*payments_register(register), following))
+                else:
+                    for year, following in documents_store.skip_numbers(conn, gap, years).items():
+                        lines.append(skipped(f"certificates of {year}",
+                                             lambda n, y=year: documents_domain.certificate_number(y, n), following))
+            moved.append(service)
+        except SQLAlchemyError as error:
+            done = f" (those of {', '.join(moved)} were moved)" if moved else ""
+            raise BackupError(f"the numbering of {service} could not be moved past the gap ({error}){done}; "
+                              "run `python -m tools.backup gap FOLDER` (make restore-gap FROM=…) before the "
+                              "services start") from error
+        finally:
+            database.dispose()
+    return lines
+
+
+def keep_in_log(folder: str, what: str, gap: int, lines: list[str]) -> list[str]:
+    """``lines`` added to the backup folder's ``restores.log`` under a heading (when, what, the
+    gap); a folder that cannot be written (a read-only copy) is said in the lines returned."""
+    heading = f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC, {what} from {folder}, number gap {gap}:"
+    try:
+        with open(os.path.join(folder, RESTORE_LOG), "a", encoding="utf-8") as log:
+            log.write("".join(f"{line}\n" for line in [heading, *(f"  {line}" for line in lines)]))
+        where = f"numbering: written down in {os.path.join(folder, RESTORE_LOG)}; print it for the accountant"
+    except OSError as error:
+        where = f"numbering: NOT written down in the backup's folder ({error}): keep these lines yourself"
+    return [*lines, where]
+
+
+def skip_numbers_after_restore(config: Mapping[str, Any], folder: str, gap: int | str | None = None,
+                               services_stopped: bool = False) -> list[str]:
+    """``gap``: after a restore on PostgreSQL, once the server runs and before the services start,
+    move every register past the gap (``skip_numbers``; the backup's time from its manifest)."""
+    gap = number_gap(config, gap)
+    manifest = read_manifest(folder)
+    if not services_stopped:
+        running = running_services(config["AMQP_URI"])
+        if running:
+            raise BackupError(f"the services are running ({', '.join(running)}): they may have numbered "
+                              "something already; stop them, move the numbering, then start them")
+    if not gap:
+        return ["numbering: not moved (gap 0): what was numbered after the backup will be numbered again"]
+    numbered = [s for s in NUMBERED if s in config["DATABASES"]]
+    return keep_in_log(folder, "numbering moved after a restore", gap,
+                       skip_numbers(config, datetime.fromisoformat(manifest["created_at"]), gap, numbered))
 
 
 def running_services(amqp_uri: str) -> list[str]:
@@ -485,7 +632,6 @@ def _restore_postgresql(config: Mapping[str, Any], folder: str, manifest: Mappin
                 os.chown(path, owner.st_uid, owner.st_gid)
             if name is None:
                 os.chmod(path, 0o700)
-    lines.append("  start PostgreSQL now, then the services")
     return lines
 
 
@@ -538,6 +684,13 @@ def main(argv: Iterable[str] | None = None) -> int:
     restored.add_argument("--to", help="PostgreSQL: a time to replay the WAL archive up to, or 'latest'")
     restored.add_argument("--services-stopped", action="store_true",
                           help="the broker is away: restore without asking it whether services run")
+    restored.add_argument("--gap", help="how far every register's numbering jumps (RESTORE_NUMBER_GAP)")
+    gapped = commands.add_parser("gap", help="PostgreSQL, after a restore, once it runs and before the services: "
+                                             "move every register's numbering past the gap")
+    gapped.add_argument("folder", help="the backup restored")
+    gapped.add_argument("--gap", help="how far every register's numbering jumps (RESTORE_NUMBER_GAP)")
+    gapped.add_argument("--services-stopped", action="store_true",
+                        help="the broker is away: go on without asking it whether services run")
     pruned = commands.add_parser("prune", help="delete all but the newest BACKUP_KEEP backups")
     pruned.add_argument("--keep", type=int)
     arguments = parser.parse_args(list(argv) if argv is not None else None)
@@ -556,10 +709,14 @@ def main(argv: Iterable[str] | None = None) -> int:
             if arguments.max_age_hours is not None and hours > arguments.max_age_hours:
                 raise BackupError(f"the newest backup is {hours:.1f} h old, more than {arguments.max_age_hours} h")
         elif arguments.command == "restore":
-            for line in restore(config, arguments.folder, arguments.to, arguments.services_stopped):
-                print(f"restored {line}")
+            for line in restore(config, arguments.folder, arguments.to, arguments.services_stopped, arguments.gap):
+                print(line if line.startswith(("numbering: ", "  ")) else f"restored {line}")
             print(f"Restored from {arguments.folder}. What was written after the backup is not there: "
                   "see docs/operations.md, \"Restore from backup\".")
+        elif arguments.command == "gap":
+            for line in skip_numbers_after_restore(config, arguments.folder, arguments.gap,
+                                                   arguments.services_stopped):
+                print(line)
         else:
             for folder in prune(config, arguments.keep):
                 print(f"deleted {folder}")

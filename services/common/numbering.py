@@ -4,8 +4,13 @@ Guarantee: each number of a register is given once and the numbers follow each o
 gap, however many transactions take one at the same moment. A register is a row of a counter
 table; taking a number is one ``UPDATE … RETURNING`` that holds the row's lock until the
 caller's transaction ends, so a second taker waits, and a transaction that rolls back gives its
-number back with everything else it did.
+number back with everything else it did. The exception is a restore from a backup, after which
+every register goes on past a gap (``skip``), so that what was given after the backup and lost
+with it is never given again to something else.
 """
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy import Connection, Table, update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,3 +27,22 @@ def next_number(conn: Connection, counters: Table, key_column: str, key: str) ->
         .returning(counters.c.last_number)
     ).scalar_one()
     return number
+
+
+def skip(conn: Connection, counters: Table, key_column: str, keys: Iterable[Any], gap: int) -> dict[Any, int]:
+    """After a restore (tools/backup.py): each register of ``keys`` (made when missing) goes on
+    ``gap`` past its last number, so that no number given after the backup, lost with it, is
+    given again. Returns ``{key: the next number}``. The one place the series has a gap, on
+    purpose: the restore writes down where each register goes on."""
+    following = {}
+    for key in keys:
+        try:
+            with conn.begin_nested():
+                conn.execute(counters.insert().values({key_column: key, "last_number": 0}))
+        except IntegrityError:
+            pass  # the register exists
+        following[key] = conn.execute(
+            update(counters).where(counters.c[key_column] == key).values(last_number=counters.c.last_number + gap)
+            .returning(counters.c.last_number)
+        ).scalar_one() + 1
+    return following

@@ -51,6 +51,12 @@ def next_number(conn, year) -> int:
     return numbering.next_number(conn, certificate_counters, "year", year)
 
 
+def skip_numbers(conn, gap: int, years) -> dict[int, int]:
+    """After a restore: the certificates of each of ``years`` (those of the backup up to now)
+    go on ``gap`` past the last number; ``{year: the next number}``."""
+    return numbering.skip(conn, certificate_counters, "year", list(years), gap)
+
+
 def add_certificate(conn, registration_id, year, number, issued_at, entry=None):
     conn.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
                                               issued_at=issued_at, copies=0, **(entry or {})))

@@ -166,6 +166,21 @@ def next_number(conn, name) -> int:
     return numbering.next_number(conn, counters, "name", name)
 
 
+# The registers of ``counters`` whose numbers leave the service (``usecases``): invoices and
+# credit notes per year (``invoice-2026``), and group invoices' variable symbols. The other rows
+# are locks (``statement-imports``), not numbers.
+YEARLY_REGISTERS = ("invoice", "credit_note")
+REGISTERS = ("group-vs",)
+
+
+def skip_numbers(conn, gap: int, years) -> dict[str, int]:
+    """After a restore: every register of ``years`` (those of the backup up to now, when numbers
+    lost with the restore may have been given) and every non-yearly one goes on ``gap`` past
+    its last number; ``{register: the next number}``."""
+    names = [f"{register}-{year}" for register in YEARLY_REGISTERS for year in years] + list(REGISTERS)
+    return numbering.skip(conn, counters, "name", names, gap)
+
+
 def _one(conn, query):
     row = conn.execute(query).mappings().first()
     return dict(row) if row is not None else None

@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -155,6 +156,9 @@ registrations = Table(
     Column("certificate_sent_at", UTCDateTime),
     Column("certificate_released_at", UTCDateTime),
     Column("certificate_released_by", String(200)),
+    # SQLite: ids never given twice (not even the last one's, once deleted), and they can be made
+    # to jump past a gap after a restore (sqlite_sequence; ``skip_ids``).
+    sqlite_autoincrement=True,
 )
 
 # Attendance per session (an event without sessions is session 0): let in at the door, marked by
@@ -382,6 +386,28 @@ def insert_registrations(conn, rows):
     if not rows:
         return []
     return list(conn.execute(_INSERT_REGISTRATIONS, rows).scalars())
+
+
+def skip_ids(conn, gap: int) -> int:
+    """After a restore (tools/backup.py): the next registration id ``gap`` past the last one given
+    (the highest of the table's ids and of its sequence); returns that next id. A registration
+    lost with the restore kept its id in a ticket and a variable symbol: no new one takes it."""
+    highest = conn.execute(select(func.coalesce(func.max(registrations.c.id), 0))).scalar_one()
+    if conn.dialect.name == "postgresql":
+        sequence = conn.execute(text("SELECT pg_get_serial_sequence('registrations', 'id')")).scalar_one()
+        last, called = conn.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        last = max(highest, last if called else last - 1) + gap
+        conn.execute(text("SELECT setval(:sequence, :last, true)"), {"sequence": sequence, "last": last})
+        return int(last) + 1
+    # SQLite with AUTOINCREMENT (migration 0015): the next id is one past the larger of the
+    # table's highest and its row in sqlite_sequence (there from the first insert on).
+    known = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'registrations'")).scalar()
+    last = max(highest, known or 0) + gap
+    if known is None:
+        conn.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('registrations', :last)"), {"last": last})
+    else:
+        conn.execute(text("UPDATE sqlite_sequence SET seq = :last WHERE name = 'registrations'"), {"last": last})
+    return int(last) + 1
 
 
 def set_ticket_codes(conn, codes):

@@ -19,6 +19,7 @@ import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common.errors import NotFound
 from services.common.schemas import without_diacritics
 from tests.conftest import DATABASE, DATABASE_NAMES, ROOT, wait_for
 from tests.integration.test_system import seminar
@@ -146,6 +147,7 @@ def test_the_restore_drill(service_processes, backup_config, smtp_sink, cluster_
         assert record["trainings"][0]["certificate_number"]
         invoices_before = {(i["kind"], i["number"]) for i in rpc.payments.list_invoices()}
         assert len(invoices_before) == 6  # five invoices, one credit note
+        symbols_before = {i["variable_symbol"] for i in rpc.payments.list_invoices() if i["variable_symbol"]}
         certificates_before = {c["number"] for c in rpc.documents.certificate_numbers([alena["id"], bohumil["id"]])}
         assert certificates_before == {record["trainings"][0]["certificate_number"]} | certificates_before
         assert len(certificates_before) == 2
@@ -164,10 +166,27 @@ def test_the_restore_drill(service_processes, backup_config, smtp_sink, cluster_
     checked = tool(config, "verify", folder)
     assert checked.returncode == 0 and ": good (" in checked.stdout, checked.stderr
 
-    # After the backup: Filip registers; then the machine is lost.
+    # After the backup: Filip registers (his invoice goes), cancels (a credit note takes it back),
+    # and Dana's certificate goes; then the machine is lost. Their numbers were all mailed out.
     filip = requests.post(f"{web}/api/events/{coming['id']}/registrations", json=person("Filip", "Kratochvíl", 6),
                           timeout=30).json()
-    smtp_sink.wait_for_messages(len(mail_before) + 1)
+    with ClusterRpcProxy(config, timeout=60) as rpc:
+        wait_for(lambda: len(rpc.payments.list_invoices()) == len(invoices_before) + 1, timeout=60,
+                 message="Filip's invoice")
+        rpc.registrations.cancel_registration(filip["id"])
+        wait_for(lambda: len(rpc.payments.list_invoices()) == len(invoices_before) + 2, timeout=60,
+                 message="Filip's credit note")
+        rpc.registrations.release_certificate(dana["id"], "staff@smopk.example")
+        [lost_certificate] = wait_for(lambda: rpc.documents.certificate_numbers([dana["id"]]), timeout=60,
+                                      message="Dana's certificate number")
+        lost_invoices = {(i["kind"], i["number"]) for i in rpc.payments.list_invoices()} - invoices_before
+        lost_symbols = {i["variable_symbol"] for i in rpc.payments.list_invoices() if i["variable_symbol"]} - \
+            symbols_before
+    assert {kind for kind, _ in lost_invoices} == {"invoice", "credit_note"}
+    wait_for(lambda: [s for to, s in sent(smtp_sink) if to == dana["email"] and s.startswith(CERTIFICATE)] and
+             len([s for _, s in sent(smtp_sink) if s.startswith("Opravný doklad")]) == 2 and
+             filip["email"] in {to for to, _ in sent(smtp_sink)[len(mail_before):]}, timeout=90,
+             message="Filip's confirmation and credit note, and Dana's certificate mailed")
     refused = tool(config, "restore", folder)
     assert refused.returncode == 1 and "the services are running" in refused.stderr
     stop_all(processes)
@@ -179,8 +198,21 @@ def test_the_restore_drill(service_processes, backup_config, smtp_sink, cluster_
     lap("stopped and lost")
     restored = tool(config, "restore", folder)
     assert restored.returncode == 0, restored.stdout + restored.stderr
+    numbering = restored.stdout
     if cluster_of_our_own is not None:
+        # PostgreSQL's own recovery finishes the restore: the numbering jumps once it runs
+        assert f"make restore-gap FROM={folder} (GAP=1000)" in restored.stdout, restored.stdout
+        assert "numbering: " not in restored.stdout
         cluster_of_our_own.start()
+        moved = tool(config, "gap", folder)
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+        numbering = moved.stdout
+    # where each register goes on, printed and written down beside the backup
+    for register in ("registration ids", "invoices of", "credit notes of", "certificates of"):
+        assert f"numbering: {register}" in numbering, numbering
+    with open(os.path.join(folder, "restores.log")) as log:
+        assert [line for line in numbering.splitlines() if "skipped" in line] == \
+            [line.strip() for line in log if "skipped" in line]
     lap("restored")
     processes = start_all()
     web = processes[SERVICES.index("registrations")].base
@@ -199,17 +231,30 @@ def test_the_restore_drill(service_processes, backup_config, smtp_sink, cluster_
         for service, rows in outbox_before.items():
             assert outbox_of(config["DATABASES"][service]) == rows, service  # all published, none again
 
-        # New actions: a new invoice and a new certificate take new numbers.
+        # New actions: a new registration, invoice, credit note and certificate take new numbers,
+        # none of those given after the backup (lost with it, but mailed out).
         gustav = rpc.registrations.register(coming["id"], person("Gustav", "Dlouhý", 7))
+        assert gustav["id"] > filip["id"] and gustav["ticket_code"] != filip["ticket_code"]
+        with pytest.raises(NotFound) as lost_ticket:  # Filip's ticket does not pass as Gustav's
+            rpc.registrations.check_in(coming["id"], filip["ticket_code"], any_day=True)
+        assert lost_ticket.value.code == "invalid_ticket"
         rpc.registrations.release_certificate(dana["id"], "staff@smopk.example")  # the event's went: hers goes now
         wait_for(lambda: len(rpc.payments.list_invoices()) == len(invoices_before) + 1, timeout=60,
                  message="Gustav's invoice")
+        rpc.registrations.cancel_registration(gustav["id"])  # and his credit note
+        wait_for(lambda: len(rpc.payments.list_invoices()) == len(invoices_before) + 2, timeout=60,
+                 message="Gustav's credit note")
         invoices_after = {(i["kind"], i["number"]) for i in rpc.payments.list_invoices()}
-        [(kind, new_invoice)] = invoices_after - invoices_before
-        assert new_invoice > max(number for k, number in invoices_before if k == kind)  # F-2026-0006 after 0005
+        new_invoices = invoices_after - invoices_before
+        assert {kind for kind, _ in new_invoices} == {"invoice", "credit_note"}
+        assert not {number for _, number in new_invoices} & {number for _, number in lost_invoices}
+        for kind, number in new_invoices:  # FV-2026-1006 after 0005 (0006, Filip's, was lost)
+            assert number > max(lost for k, lost in lost_invoices if k == kind)
+        symbols_after = {i["variable_symbol"] for i in rpc.payments.list_invoices() if i["variable_symbol"]}
+        assert symbols_after - symbols_before and not (symbols_after - symbols_before) & lost_symbols
         [dana_certificate] = wait_for(lambda: rpc.documents.certificate_numbers([dana["id"]]), timeout=60,
                                       message="Dana's certificate number")
-        assert dana_certificate["number"] > max(certificates_before)
+        assert dana_certificate["number"] > lost_certificate["number"] > max(certificates_before)
         wait_for(lambda: [s for to, s in sent(smtp_sink)[len(mail_at_loss):] if to == dana["email"]] and
                  [s for to, s in sent(smtp_sink)[len(mail_at_loss):] if to == gustav["email"]], timeout=90,
                  message="the new emails")

@@ -185,3 +185,70 @@ def test_a_multi_host_url_backs_up_whichever_server_is_the_primary():
     assert (single["host"], single["port"], "target_session_attrs" in single) == ("127.0.0.1", 5432, False)
     both = {name: url.replace("/registrations?", f"/{name}?") for name in ("registrations", "members")}
     assert backup._one_server(both)["host"] == "10.231.5.11,10.231.5.12"
+
+
+def numbers_given(system, invoices, credit_notes, certificates):
+    """The registrations, payments and documents databases with their own schemas, and as many
+    invoices, credit notes and certificates numbered as asked (their registers' last numbers)."""
+    from services.common.db import Database
+    from services.documents import store as documents
+    from services.payments import store as payments
+    from services.registrations import store as registrations
+
+    for service, store in (("registrations", registrations), ("payments", payments), ("documents", documents)):
+        database = Database(system["DATABASES"][service], store.metadata)
+        database.create_schema(service)
+        with database.transaction() as conn:
+            if service == "payments":
+                for register, count in (("invoice-2026", invoices), ("credit_note-2026", credit_notes)):
+                    for _ in range(count):
+                        payments.next_number(conn, register)
+            elif service == "documents":
+                for _ in range(certificates):
+                    documents.next_number(conn, 2026)
+        database.dispose()
+
+
+def test_a_restore_makes_every_register_jump_past_the_gap_and_writes_down_where_each_goes_on(system):
+    numbers_given(system, invoices=5, credit_notes=1, certificates=2)
+    folder = backup.backup(system, now=NOW)
+    numbers_given(system, invoices=1, credit_notes=0, certificates=1)  # after the backup: lost with it
+
+    done = backup.restore(system, folder, services_stopped=True, gap=100)
+    moved = [
+        "numbering: registration ids (tickets T<id>, variable symbols 1<id>) go on from 101; 1 to 100 skipped",
+        "numbering: invoices of 2026 go on from FV-2026-0106; FV-2026-0006 to FV-2026-0105 skipped",
+        "numbering: credit notes of 2026 go on from OD-2026-0102; OD-2026-0002 to OD-2026-0101 skipped",
+        "numbering: group invoices' variable symbols go on from 2000000101; 2000000001 to 2000000100 skipped",
+        "numbering: certificates of 2026 go on from 2026/0103; 2026/0003 to 2026/0102 skipped"]
+    assert [line for line in done if line.startswith("numbering: ")] == [
+        *moved, f"numbering: written down in {folder}/restores.log; print it for the accountant"]
+    log = open(os.path.join(folder, "restores.log")).read().splitlines()
+    assert log[0].endswith(f"UTC, restore from {folder}, number gap 100:") and log[1:] == [f"  {m}" for m in moved]
+    backup.verify(folder)  # the log is no file of the backup: it is still good
+    numbers_given(system, invoices=1, credit_notes=0, certificates=1)
+    with closing(sqlite3.connect("var/payments.sqlite")) as payments, \
+            closing(sqlite3.connect("var/documents.sqlite")) as documents:
+        assert payments.execute("SELECT last_number FROM counters WHERE name = 'invoice-2026'").fetchone() == (106,)
+        assert documents.execute("SELECT last_number FROM certificate_counters").fetchall() == [(103,)]
+
+
+def test_the_gap_is_a_whole_number_from_the_setting_or_the_command_line_and_0_moves_nothing(system, capsys,
+                                                                                             monkeypatch):
+    numbers_given(system, invoices=5, credit_notes=0, certificates=0)
+    folder = backup.backup(system, now=NOW)
+    for wrong, said in (("tisíc", "is a whole number, not 'tisíc'"), (-1, "from 0 to 1000000, not -1")):
+        with pytest.raises(BackupError, match=said):
+            backup.restore(system, folder, services_stopped=True, gap=wrong)
+    assert not os.path.exists(os.path.join(folder, "restores.log"))  # refused before anything was done
+
+    done = backup.restore(system, folder, services_stopped=True, gap=0)
+    assert "numbering: not moved (gap 0): what was numbered after the backup will be numbered again" in done
+    assert not os.path.exists(os.path.join(folder, "restores.log"))
+    # moved afterwards by `gap` (as on PostgreSQL once it runs), by RESTORE_NUMBER_GAP: 1000 unless set
+    monkeypatch.setattr(backup, "load_config", lambda: system)
+    assert backup.main(["gap", folder, "--services-stopped"]) == 0
+    assert "numbering: invoices of 2026 go on from FV-2026-1006; FV-2026-0006 to FV-2026-1005 skipped" \
+        in capsys.readouterr().out
+    assert backup.main(["gap", folder, "--services-stopped", "--gap", "x"]) == 1
+    assert "gap: the number gap (GAP, RESTORE_NUMBER_GAP) is a whole number, not 'x'" in capsys.readouterr().err
