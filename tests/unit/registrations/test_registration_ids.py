@@ -1,7 +1,7 @@
 """Registration ids after a restore: a registration's id is its ticket number (T<id>) and its
 variable symbol, so tools/backup.py makes the ids jump past a gap (``store.skip_ids``) and a
 ticket of a registration lost with the restore never passes as a new one. On SQLite that needs
-AUTOINCREMENT (migration 0015), which makes the table again with every row and reference kept."""
+AUTOINCREMENT (migration 0016), which makes the table again with every row and reference kept."""
 import pytest
 from alembic import command
 from nameko.testing.services import worker_factory
@@ -52,10 +52,10 @@ def test_the_migration_keeps_every_registration_and_what_refers_to_it(database):
     before = everything(database)
     assert before[1]  # the check-in refers to a registration
     with database.engine.begin() as conn:
-        command.downgrade(migrations.alembic_config("registrations", conn), "0014")
+        command.downgrade(migrations.alembic_config("registrations", conn), "0015")
     if database.is_sqlite:
         assert "AUTOINCREMENT" not in table_sql(database)
-    database.create_schema("registrations")  # 0015 again, with the rows in
+    database.create_schema("registrations")  # 0016 again, with the rows in
     assert everything(database) == before
     if database.is_sqlite:
         assert "AUTOINCREMENT" in table_sql(database)
