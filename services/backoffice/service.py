@@ -32,12 +32,15 @@ from services.common.vocabulary import (
 from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages
+from .courier import WebhookCourier
 from .domain import StaffRole
 from .door import DoorPages
+from .integrations import IntegrationPages
 from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
 from .settings import load as load_settings
+from .staffapi import ApiLimits, StaffApi
 from .web import (
     SESSION_COOKIE,
     Pages,
@@ -100,15 +103,20 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "contacts_viewed": "zobrazeny kontakty organizace",
            "contact_viewed": "zobrazen kontakt",
            "invoice_read": "otevřena faktura",
-           "audit_exported": "stažen audit (CSV)"}
+           "audit_exported": "stažen audit (CSV)",
+           # The staff API and webhooks (issue 29).
+           "api_token_created": "vytvořen token API", "api_token_revoked": "zrušen token API",
+           "api_registrations_read": "přihlášky čteny přes API", "api_payments_read": "platby čteny přes API",
+           "webhook_created": "přidán webhook", "webhook_deleted": "smazán webhook",
+           "webhook_resumed": "obnoveno doručování webhooku", "webhook_replayed": "znovu poslána zpráva webhooku"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
 AUDIT_CSV_CHUNK = 1000
 
 
-class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, DoorPages, Pages,
-                        HealthCheck):
+class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, DoorPages,
+                        IntegrationPages, StaffApi, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
@@ -123,6 +131,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
     payments = RpcClient("payments")
     # A bank statement of thousands of lines takes seconds to pair: its own, longer wait.
     statements = RpcClient("payments", timeout_setting="STATEMENT_RPC_TIMEOUT_SECONDS")
+    api_limits = ApiLimits()  # the staff API's pace per token (staffapi)
+    courier = WebhookCourier()  # the webhooks' delivery loop (courier)
 
     # Logging in and out
 
@@ -774,6 +784,8 @@ class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, Atte
                 if outage(error) is None and not isinstance(error, ServiceUnavailable):
                     raise
                 found[name] = None
+        with self.db.transaction() as tx:  # the console's own table: always told
+            found["paused_webhooks"] = len(store.paused_webhooks(tx))
         return found
 
     def _next_in_line(self, registration):

@@ -1,4 +1,5 @@
-"""The console's own tables: staff accounts, their sessions, login failures and the audit log."""
+"""The console's own tables: staff accounts, their sessions, login failures and the audit log; the
+staff API's tokens; webhooks with their deliveries and each attempt's answer."""
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -9,6 +10,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     or_,
     select,
@@ -204,3 +206,188 @@ def list_audit(conn, limit=50, offset=0, before_id=None, **filters):
     if before_id is not None:
         query = query.where(audit.c.id < before_id)
     return conn.execute(query.order_by(audit.c.id.desc()).limit(limit).offset(offset)).mappings().all()
+
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    # Only the SHA-256 of the token is kept (tokens.py says why not bcrypt); the prefix tells tokens apart.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(20), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", String(254)),
+    # Each use, compactly: when last, from where, and how many (the audit log has each write and
+    # each read of personal data in full).
+    Column("last_used_at", UTCDateTime),
+    Column("last_used_from", String(100)),
+    Column("uses", Integer, nullable=False, default=0, server_default="0"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", String(500), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("events", JSON, nullable=False),
+    # Kept as is: every delivery is signed with it (HMAC needs the key itself, not a hash of it).
+    Column("secret", String(100), nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("failures_in_row", Integer, nullable=False, default=0, server_default="0"),
+    # Paused after WEBHOOK_PAUSE_AFTER failures in a row: its deliveries wait until an admin resumes it.
+    Column("paused_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
+    Column("message_id", String(36), nullable=False),  # the bus event's: the row is its own dedup record
+    Column("event_type", String(64), nullable=False),
+    Column("body", Text, nullable=False),  # the exact JSON sent, signed anew at each try
+    Column("status", String(20), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, index=True),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    UniqueConstraint("webhook_id", "message_id", name="uq_webhook_deliveries_webhook_message"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status_code", Integer),  # None: no answer (a time-out, a refused connection, a refused address)
+    Column("duration_ms", Integer, nullable=False),
+    Column("answer", String(200)),  # the first characters of the answer, or the error
+)
+
+
+def insert_token(conn, values) -> int:
+    return conn.execute(api_tokens.insert().values(**values)).inserted_primary_key[0]
+
+
+def token_by_hash(conn, digest):
+    return conn.execute(select(api_tokens).where(api_tokens.c.token_hash == digest)).mappings().first()
+
+
+def get_token(conn, token_id):
+    return conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).mappings().first()
+
+
+def list_tokens(conn):
+    return conn.execute(select(api_tokens).order_by(api_tokens.c.revoked_at.is_not(None), api_tokens.c.id.desc())
+                        ).mappings().all()
+
+
+def revoke_token(conn, token_id, at, who) -> bool:
+    return conn.execute(update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=at, revoked_by=who)).rowcount == 1
+
+
+def token_used(conn, token_id, at, address):
+    conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(
+        last_used_at=at, last_used_from=(address or "")[:100], uses=api_tokens.c.uses + 1))
+
+
+def insert_webhook(conn, values) -> int:
+    return conn.execute(webhooks.insert().values(**values)).inserted_primary_key[0]
+
+
+def get_webhook(conn, webhook_id):
+    return conn.execute(select(webhooks).where(webhooks.c.id == webhook_id, webhooks.c.deleted_at.is_(None))
+                        ).mappings().first()
+
+
+def list_webhooks(conn):
+    return conn.execute(select(webhooks).where(webhooks.c.deleted_at.is_(None)).order_by(webhooks.c.id)
+                        ).mappings().all()
+
+
+def update_webhook(conn, webhook_id, values):
+    conn.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(**values))
+
+
+def paused_webhooks(conn):
+    return conn.execute(select(webhooks).where(webhooks.c.deleted_at.is_(None), webhooks.c.paused_at.is_not(None))
+                        ).mappings().all()
+
+
+def add_delivery(conn, values) -> bool:
+    """A delivery of one event to one webhook, once: False when that pair has one already (the
+    event delivered by the bus a second time)."""
+    exists = conn.execute(select(webhook_deliveries.c.id).where(
+        webhook_deliveries.c.webhook_id == values["webhook_id"],
+        webhook_deliveries.c.message_id == values["message_id"])).first()
+    if exists is not None:
+        return False
+    conn.execute(webhook_deliveries.insert().values(**values))
+    return True
+
+
+def claim_deliveries(conn, now, until, limit):
+    """The due deliveries of webhooks not paused, claimed until ``until`` (another process's
+    loop skips them meanwhile); the claim is the update, so two loops never take the same row."""
+    d, w = webhook_deliveries, webhooks
+    due = select(d.c.id).join(w, w.c.id == d.c.webhook_id).where(
+        d.c.status == "pending", d.c.next_attempt_at <= now, w.c.paused_at.is_(None), w.c.deleted_at.is_(None),
+        or_(d.c.claimed_until.is_(None), d.c.claimed_until < now)).order_by(d.c.id).limit(limit)
+    ids = conn.execute(due).scalars().all()
+    claimed = []
+    for delivery_id in ids:
+        if conn.execute(update(d).where(d.c.id == delivery_id, or_(d.c.claimed_until.is_(None),
+                                                                   d.c.claimed_until < now))
+                        .values(claimed_until=until)).rowcount == 1:
+            claimed.append(delivery_id)
+    if not claimed:
+        return []
+    return conn.execute(select(d, w.c.url, w.c.secret).join(w, w.c.id == d.c.webhook_id)
+                        .where(d.c.id.in_(claimed)).order_by(d.c.id)).mappings().all()
+
+
+def get_delivery(conn, delivery_id):
+    return conn.execute(select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)).mappings().first()
+
+
+def update_delivery(conn, delivery_id, values):
+    conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
+
+
+def add_attempt(conn, values):
+    conn.execute(webhook_attempts.insert().values(**values))
+
+
+def list_deliveries(conn, webhook_id, limit=50):
+    return conn.execute(select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id)
+                        .order_by(webhook_deliveries.c.id.desc()).limit(limit)).mappings().all()
+
+
+def attempts_of(conn, delivery_ids):
+    if not delivery_ids:
+        return []
+    return conn.execute(select(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(delivery_ids))
+                        .order_by(webhook_attempts.c.id)).mappings().all()
+
+
+def webhook_deliveries_stop(conn, webhook_id):
+    """A deleted webhook's waiting deliveries are given up."""
+    conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id,
+                                                  webhook_deliveries.c.status == "pending")
+                 .values(status="failed", next_attempt_at=None))
+
+
+def webhook_deliveries_due_now(conn, webhook_id, now):
+    conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id,
+                                                  webhook_deliveries.c.status == "pending")
+                 .values(next_attempt_at=now))

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from services.common.errors import Conflict, NotFound, ServiceError, ValidationError
 from services.common.unit_of_work import unit_of_work
 
-from . import domain, store
+from . import domain, store, tokens, webhooks
 
 HASHER = PasswordHasher()
 # Checked when the account does not exist, so that the answer takes as long either way.
@@ -428,3 +428,55 @@ def audit_chunks(database, filters, size):
             return
         yield rows
         before = rows[-1]["id"]
+
+
+# Staff API tokens and webhooks (issue 29): the console's own tables, each change audited in its transaction.
+
+def create_api_token(uow, admin, name, scopes):
+    """A new token: ``(row, the token itself)``; only its hash is kept, the token is shown once."""
+    token = tokens.new_token()
+    values = {"name": name, "token_hash": tokens.token_hash(token), "prefix": tokens.shown_prefix(token),
+              "scopes": list(scopes), "created_by": admin["email"], "created_at": uow.now, "uses": 0}
+    token_id = store.insert_token(uow.conn, values)
+    audit(uow, admin, "api_token_created", {"api_token_id": token_id, "name": name, "scopes": list(scopes)})
+    return dict(values, id=token_id), token
+
+
+def revoke_api_token(uow, admin, token_id) -> bool:
+    """Revoke a token (at once: its next request is refused); False when it was revoked already."""
+    revoked = store.revoke_token(uow.conn, token_id, uow.now, admin["email"])
+    if revoked:
+        audit(uow, admin, "api_token_revoked", {"api_token_id": token_id})
+    return revoked
+
+
+def create_webhook(uow, admin, url, events, description):
+    """A new webhook: ``(id, its signing secret)``, the secret shown once."""
+    secret = webhooks.new_secret()
+    webhook_id = store.insert_webhook(uow.conn, {"url": url, "events": list(events), "description": description,
+                                                 "secret": secret, "created_by": admin["email"],
+                                                 "created_at": uow.now, "failures_in_row": 0})
+    audit(uow, admin, "webhook_created", {"webhook_id": webhook_id, "url": url, "events": list(events)})
+    return webhook_id, secret
+
+
+def delete_webhook(uow, admin, webhook_id):
+    """No more deliveries to it; its log stays (the rows keep pointing to it)."""
+    store.update_webhook(uow.conn, webhook_id, {"deleted_at": uow.now})
+    store.webhook_deliveries_stop(uow.conn, webhook_id)
+    audit(uow, admin, "webhook_deleted", {"webhook_id": webhook_id})
+
+
+def resume_webhook(uow, admin, webhook_id):
+    """A paused webhook delivers again: its waiting deliveries go at once, failures counted afresh."""
+    store.update_webhook(uow.conn, webhook_id, {"paused_at": None, "failures_in_row": 0})
+    store.webhook_deliveries_due_now(uow.conn, webhook_id, uow.now)
+    audit(uow, admin, "webhook_resumed", {"webhook_id": webhook_id})
+
+
+def replay_delivery(uow, admin, delivery):
+    """Send one delivery again (delivered or given up): due now, with a fresh round of retries."""
+    store.update_delivery(uow.conn, delivery["id"], {"status": webhooks.DeliveryStatus.PENDING, "attempts": 0,
+                                                     "next_attempt_at": uow.now, "claimed_until": None})
+    audit(uow, admin, "webhook_replayed", {"webhook_id": delivery["webhook_id"], "delivery_id": delivery["id"],
+                                           "event_type": delivery["event_type"]})

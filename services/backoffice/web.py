@@ -146,6 +146,10 @@ class ConsoleServer(WebServer):
         return ConsoleApp(self)
 
     def error_response(self, request, exc, environ):
+        if request.path.startswith("/api/staff/"):  # the staff API answers JSON, as its operations do
+            return Response('{"error": "not_found", "message": "Taková operace API neexistuje."}'
+                            if exc.code == 404 else '{"error": "bad_request", "message": "Požadavek nelze zpracovat."}',
+                            status=exc.code, content_type="application/json; charset=utf-8")
         return error_page(exc.code, "Tato stránka neexistuje." if exc.code == 404 else "Požadavek nelze zpracovat.")
 
 

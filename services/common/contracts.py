@@ -335,7 +335,7 @@ class RegistrationConfirmed(AboutRegistration):
     Consumers: notifications (the confirmation with the ticket, unless it is paid for: then on
     ``payment_requested``), payments (the payment request of a paid seat)."""
     publisher = "registrations"
-    consumers = ("notifications", "payments")
+    consumers = ("backoffice", "notifications", "payments")
 
 
 class RegistrationWaitlisted(AboutRegistration):
@@ -349,7 +349,7 @@ class RegistrationPromoted(AboutRegistration):
     """A waitlisted person got a freed seat (or one staff added). Publisher: registrations.
     Consumers: notifications (the ticket, unless paid for), payments (the payment request)."""
     publisher = "registrations"
-    consumers = ("notifications", "payments")
+    consumers = ("backoffice", "notifications", "payments")
 
 
 class RegistrationCancelled(AboutRegistration):
@@ -357,7 +357,7 @@ class RegistrationCancelled(AboutRegistration):
     registrations. Consumers: notifications (the notice, withdrawing the calendar entry),
     payments (cancel the request; a refund or a credit note when paid or invoiced)."""
     publisher = "registrations"
-    consumers = ("notifications", "payments")
+    consumers = ("backoffice", "notifications", "payments")
     released_unpaid = Bool()  # true: cancelled because its seat was not paid in time
 
 
@@ -386,7 +386,7 @@ class EventUpdated(AboutRegistration):
     registrations. Consumers: notifications (the new time or place, with the calendar entry),
     payments (keeps the newest copy for its documents)."""
     publisher = "registrations"
-    consumers = ("notifications", "payments")
+    consumers = ("backoffice", "notifications", "payments")
     # field -> [before, after], times as ISO texts in Prague, sessions as lists
     changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), required=True)
 
@@ -395,7 +395,7 @@ class EventCancelled(AboutRegistration):
     """An event was cancelled; one per registration that was live. Publisher: registrations.
     Consumers: notifications (the notice with the reason), payments (cancel or refund)."""
     publisher = "registrations"
-    consumers = ("notifications", "payments")
+    consumers = ("backoffice", "notifications", "payments")
     reason = Str(required=True)  # staff's reason, Czech
 
 
@@ -428,7 +428,7 @@ class RegistrationSubstituted(AboutRegistration):
     ``replaced`` the old holder's (now substituted). Publisher: registrations. Consumers:
     notifications (both persons' emails), payments (moves the payment request to the new one)."""
     publisher = "registrations"
-    consumers = ("notifications", "payments")
+    consumers = ("backoffice", "notifications", "payments")
     replaced = _nested(RegistrationShape, required=True)
 
 
@@ -479,7 +479,7 @@ class PaymentReceived(AboutPayment):
     """A request is paid in full. Publisher: payments. Consumers: notifications (the receipt),
     registrations (the paid flag; a held certificate goes out)."""
     publisher = "payments"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications", "registrations")
+    consumers: ClassVar[tuple[str, ...]] = ("backoffice", "notifications", "registrations")
     payment = _nested(PaidShape, required=True)
     paid_now_halere = Int(required=True)  # what this payment added
 
@@ -520,7 +520,7 @@ class InvoiceIssued(Contract):
     each of ``recipients``, with the PDF and ISDOC), registrations (the covered registrations pay
     the invoice's symbol; a credit note gives back their own, ``restored``)."""
     publisher = "payments"
-    consumers = ("notifications", "registrations")
+    consumers = ("backoffice", "notifications", "registrations")
     invoice = _nested(InvoiceShape, required=True)
     isdoc = Str(required=True)  # the ISDOC XML, base64
     recipients = fields.List(Str(), required=True)  # email addresses

@@ -16,49 +16,13 @@ replicas each counts its own share, so the pace allowed grows with the number
 of replicas; that is within what the limits are for (abuse, not accounting),
 and keeps the registration path free of a shared write.
 """
-import time
-
 from nameko.extensions import DependencyProvider
 
 from services.common.addresses import client_address
-from services.common.errors import ServiceError
+from services.common.ratelimit import TooManyRequests, Window
 from services.common.settings import setting
 
-MAX_KEYS = 100_000
-
-
-class TooManyRequests(ServiceError):
-    status = 429
-
-    def __init__(self, retry_after):
-        super().__init__("too_many_requests",
-                         "Příliš mnoho požadavků za krátkou dobu. Zkuste to prosím znovu později.")
-        self.retry_after = max(1, int(retry_after + 0.999))
-
-
-class Window:
-    """At most ``limit`` hits per key in each ``seconds``-long window."""
-
-    def __init__(self, limit, seconds, clock=time.monotonic):
-        self.limit, self.seconds, self.clock = int(limit), float(seconds), clock
-        self.counts = {}
-
-    def hit(self, key, refuse=True):
-        """Count one hit of ``key``; raises ``TooManyRequests`` past the limit when ``refuse``."""
-        now = self.clock()
-        started, count = self.counts.get(key, (now, 0))
-        if now - started >= self.seconds:
-            started, count = now, 0
-        if refuse and count >= self.limit:
-            raise TooManyRequests(started + self.seconds - now)
-        if len(self.counts) >= MAX_KEYS and key not in self.counts:
-            self._forget_ended(now)
-        self.counts[key] = (started, count + 1)
-
-    def _forget_ended(self, now):
-        self.counts = {key: value for key, value in self.counts.items() if now - value[0] < self.seconds}
-        if len(self.counts) >= MAX_KEYS:  # a flood of distinct keys: start afresh rather than grow
-            self.counts.clear()
+__all__ = ["RateLimits", "TooManyRequests", "Window"]
 
 
 class RateLimits(DependencyProvider):

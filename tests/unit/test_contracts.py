@@ -15,6 +15,7 @@ import sys
 import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
+from services.backoffice.service import BackofficeService
 from services.common import contracts
 from services.common.events import ReliableEventHandler
 from services.common.outbox import Outbox
@@ -25,7 +26,7 @@ from services.registrations.service import RegistrationsService
 from tests.unit.registrations.test_service import NOW
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CONSUMING_SERVICES = (RegistrationsService, NotificationsService, PaymentsService)
+CONSUMING_SERVICES = (RegistrationsService, NotificationsService, PaymentsService, BackofficeService)
 # Together these publish every event type from its real use case (a test below checks that).
 PUBLISHING_TESTS = [f"tests/unit/registrations/{name}.py" for name in (
     "test_lifecycle", "test_after", "test_colleagues", "test_certificates", "test_substitute",

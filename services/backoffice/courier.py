@@ -1,0 +1,150 @@
+"""The webhooks' delivery loop: a green thread of each console process, like the outbox relay
+(``services.common.outbox``) but posting to the administrators' URLs.
+
+Deliveries are rows (``store.webhook_deliveries``), written when the console consumes a bus
+event (``record_event``), in one transaction per event with one row per webhook that chose it;
+the pair (webhook, message_id) is unique, so the row is its own dedup record and an event
+delivered twice by the bus makes no second delivery.
+
+Each turn the loop claims the due rows of webhooks that are not paused (``claimed_until``: a
+second console process skips them meanwhile), and POSTs each, signed anew
+(``webhooks.signature``), without following redirects, its address checked again
+(``webhooks.url_problem``). Every try is logged (``webhook_attempts``: status, time, the first
+characters of the answer or the error). A 2xx is delivered and resets the webhook's failures in a
+row. Anything else is tried again after the next of ``WEBHOOK_RETRY_DELAYS``, then given up
+(``failed``, replayable from the console); and ``WEBHOOK_PAUSE_AFTER`` failures in a row pause
+the webhook: its deliveries wait until an administrator resumes it, and the console's dashboard
+says so to every administrator (the honest, simple way to tell them: no new email type).
+
+If the process dies after a POST and before its result is written, the claim lapses and the
+delivery is posted again: deliveries are at least once, and a receiver deduplicates by ``id``.
+"""
+import logging
+import time
+from datetime import timedelta
+
+import eventlet
+import requests
+from nameko.extensions import DependencyProvider
+
+from services.common.db import DatabaseProvider, utcnow
+
+from . import store, webhooks
+from .settings import load as load_settings
+from .webhooks import DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 120
+BATCH = 20
+
+
+def record_event(conn, now, event_type, payload) -> int:
+    """One delivery per live webhook that chose ``event_type``; how many were added."""
+    body, added = None, 0
+    for hook in store.list_webhooks(conn):
+        if event_type not in hook["events"]:
+            continue
+        body = body or webhooks.body(payload["message_id"], event_type, payload.get("occurred_at"), payload)
+        added += store.add_delivery(conn, {
+            "webhook_id": hook["id"], "message_id": payload["message_id"], "event_type": event_type,
+            "body": body, "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now,
+            "created_at": now})
+    return added
+
+
+def settle(conn, delivery, hook, now, status_code, settings):
+    """Write the outcome of one try of ``delivery``; True when its webhook was paused by it."""
+    if status_code is not None and 200 <= status_code < 300:
+        store.update_delivery(conn, delivery["id"], {"status": DeliveryStatus.DELIVERED, "delivered_at": now,
+                                                     "attempts": delivery["attempts"] + 1, "claimed_until": None,
+                                                     "next_attempt_at": None})
+        store.update_webhook(conn, hook["id"], {"failures_in_row": 0})
+        return False
+    attempts = delivery["attempts"] + 1
+    wait = webhooks.next_attempt(attempts, settings.webhook_retry_delays)
+    store.update_delivery(conn, delivery["id"], {
+        "attempts": attempts, "claimed_until": None,
+        "status": DeliveryStatus.PENDING if wait is not None else DeliveryStatus.FAILED,
+        "next_attempt_at": now + wait if wait is not None else None})
+    failures = hook["failures_in_row"] + 1
+    pause = failures >= settings.webhook_pause_after and hook["paused_at"] is None
+    store.update_webhook(conn, hook["id"], {"failures_in_row": failures, **({"paused_at": now} if pause else {})})
+    return pause
+
+
+class WebhookCourier(DependencyProvider):
+    """Owns the delivery loop of a console process (see the module's docstring)."""
+
+    def setup(self):
+        self.settings = load_settings(self.container.config)
+        self.http = requests.Session()
+        self._running, self._thread = False, None
+
+    def start(self):
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="webhook_courier")
+
+    def stop(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+        self.http.close()
+
+    kill = stop
+
+    def _database(self):
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, DatabaseProvider):
+                return dependency.database
+        raise RuntimeError("WebhookCourier needs a DatabaseProvider in the same service")
+
+    def _run(self):
+        while self._running:
+            try:
+                sent = self.deliver_once()
+            except Exception:  # the database away: again later
+                log.exception("webhook deliveries failed; retrying")
+                sent = 0
+            if sent < BATCH:
+                eventlet.sleep(self.settings.webhook_poll_seconds)
+
+    def deliver_once(self) -> int:
+        now = utcnow()
+        with self._database().transaction() as conn:
+            due = store.claim_deliveries(conn, now, now + timedelta(seconds=CLAIM_SECONDS), BATCH)
+        for delivery in due:
+            self._deliver(delivery)
+        return len(due)
+
+    def _deliver(self, delivery):
+        status_code, answer, started = None, "", time.monotonic()
+        problem = webhooks.url_problem(delivery["url"], self.settings.webhook_allow_local_http)
+        if problem is not None:
+            answer = f"adresa odmítnuta: {problem}"
+        else:
+            raw = delivery["body"].encode("utf-8")
+            headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "smopk-webhooks/1",
+                       webhooks.SIGNATURE_HEADER: webhooks.signature(delivery["secret"], int(time.time()), raw),
+                       "X-Smopk-Event": delivery["event_type"], "X-Smopk-Delivery": delivery["message_id"]}
+            try:
+                reply = self.http.post(delivery["url"], data=raw, headers=headers, allow_redirects=False,
+                                       timeout=self.settings.webhook_timeout, stream=True)
+                status_code = reply.status_code
+                answer = reply.raw.read(webhooks.ANSWER_KEPT * 4, decode_content=True).decode("utf-8", "replace")
+                reply.close()
+            except requests.RequestException as error:
+                answer = f"{type(error).__name__}: {error}"
+        elapsed = int((time.monotonic() - started) * 1000)
+        now = utcnow()
+        with self._database().transaction() as conn:
+            store.add_attempt(conn, {"delivery_id": delivery["id"], "at": now, "status_code": status_code,
+                                     "duration_ms": elapsed, "answer": answer[:webhooks.ANSWER_KEPT]})
+            hook = store.get_webhook(conn, delivery["webhook_id"])
+            paused = hook is not None and settle(conn, delivery, hook, now, status_code, self.settings)
+        if status_code is None or not 200 <= status_code < 300:
+            log.warning("webhook %s: delivery %s (%s) failed: %s %s", delivery["webhook_id"], delivery["id"],
+                        delivery["event_type"], status_code, answer[:100])
+        if paused:
+            log.error("webhook %s (%s) paused after %d failures in a row", delivery["webhook_id"], delivery["url"],
+                      self.settings.webhook_pause_after)

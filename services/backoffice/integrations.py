@@ -1,0 +1,185 @@
+"""The administrators' pages for other systems: staff API tokens (``/api-tokeny``) and webhooks
+(``/webhooky``), and the bus events the webhooks deliver.
+
+Each change is audited in the same transaction as the change (the console's own tables). A token
+and a webhook's signing secret are shown once, on the answer to the form that made them (never
+stored in the clear for a token, never put in a redirect). Revoking a token, deleting or resuming
+a webhook and replaying a delivery are asked first (``_confirm``) and said afterwards (``_done``).
+
+The event handlers write the deliveries (``courier.record_event``) in one transaction per event:
+a failure halfway rolls it back whole and the event is retried (``ReliableEventHandler``); a
+second delivery of the same event adds nothing (the rows are unique per webhook and message).
+"""
+from services.common.errors import NotFound, ValidationError
+from services.common.events import event_handler
+
+from . import courier, store, tokens, usecases, webhooks
+from .domain import StaffRole
+from .web import confirmed, page
+
+DELIVERIES_SHOWN = 20
+
+
+class IntegrationPages:
+    """Mixed into ``BackofficeService``."""
+
+    # Staff API tokens
+
+    @page("GET", "/api-tokeny", StaffRole.ADMIN)
+    def api_tokens(self, request):
+        return self._tokens_page(request)
+
+    @page("POST", "/api-tokeny", StaffRole.ADMIN)
+    def create_api_token(self, request):
+        values = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
+        try:
+            name, scopes = tokens.token_values(values["name"], values["scopes"])
+        except ValidationError as error:
+            return self._tokens_page(request, status=422, values=values, errors=error.fields)
+        with self._uow() as uow:
+            row, token = usecases.create_api_token(uow, request.account, name, scopes)
+        return self._tokens_page(request, created={"name": row["name"], "token": token})
+
+    @page("POST", "/api-tokeny/<int:token_id>/zrusit", StaffRole.ADMIN)
+    def revoke_api_token(self, request, token_id):
+        with self.db.transaction() as tx:
+            token = store.get_token(tx, token_id)
+        if token is None:
+            raise NotFound("token_not_found", "Takový token neexistuje.")
+        if token["revoked_at"] is not None:
+            return self._done(request, "/api-tokeny", f"Token {token['name']} je už zrušený.")
+        if not confirmed(request):
+            return self._confirm(request, f"Zrušit token {token['name']} ({token['prefix']}…)?", [
+                "Systém, který ho používá, dostane od příštího požadavku odpověď 401 a nic dalšího neudělá.",
+                "Zrušení nejde vzít zpět: pro obnovení přístupu vytvořte nový token."],
+                "Ano, zrušit token", back="/api-tokeny", danger=True)
+        with self._uow() as uow:
+            usecases.revoke_api_token(uow, request.account, token_id)
+        return self._done(request, "/api-tokeny", f"Token {token['name']} je zrušený.")
+
+    def _tokens_page(self, request, status=200, values=None, errors=None, created=None):
+        with self.db.transaction() as tx:
+            found = store.list_tokens(tx)
+        return self._page(request, "api_tokens.html", status=status, tokens=found, values=values or {},
+                          errors=errors or {}, created=created, scopes=tokens.SCOPE_NAMES)
+
+    # Webhooks
+
+    @page("GET", "/webhooky", StaffRole.ADMIN)
+    def webhooks(self, request):
+        return self._webhooks_page(request)
+
+    @page("POST", "/webhooky", StaffRole.ADMIN)
+    def create_webhook(self, request):
+        values = {"url": request.form.get("url", ""), "events": request.form.getlist("events"),
+                  "description": request.form.get("description", "")}
+        try:
+            url, events, description = webhooks.webhook_values(values["url"], values["events"], values["description"],
+                                                               self.settings.webhook_allow_local_http)
+        except ValidationError as error:
+            return self._webhooks_page(request, status=422, values=values, errors=error.fields)
+        with self._uow() as uow:
+            _, secret = usecases.create_webhook(uow, request.account, url, events, description)
+        return self._webhooks_page(request, created={"url": url, "secret": secret})
+
+    @page("POST", "/webhooky/<int:webhook_id>/obnovit", StaffRole.ADMIN)
+    def resume_webhook(self, request, webhook_id):
+        hook = self._webhook(webhook_id)
+        if hook["paused_at"] is None:
+            return self._done(request, "/webhooky", f"Webhook {hook['url']} není pozastavený.")
+        if not confirmed(request):
+            return self._confirm(request, f"Obnovit doručování na {hook['url']}?", [
+                "Čekající zprávy se hned začnou odesílat, chyby se počítají znovu od nuly.",
+                "Obnovte ho, až bude přijímající systém znovu v pořádku."], "Ano, obnovit", back="/webhooky")
+        with self._uow() as uow:
+            usecases.resume_webhook(uow, request.account, webhook_id)
+        return self._done(request, "/webhooky", f"Doručování na {hook['url']} je obnovené.")
+
+    @page("POST", "/webhooky/<int:webhook_id>/smazat", StaffRole.ADMIN)
+    def delete_webhook(self, request, webhook_id):
+        hook = self._webhook(webhook_id)
+        if not confirmed(request):
+            return self._confirm(request, f"Smazat webhook {hook['url']}?", [
+                "Na adresu už nepůjde žádná zpráva; čekající zprávy se neodešlou.", "Smazání nejde vzít zpět."],
+                "Ano, smazat webhook", back="/webhooky", danger=True)
+        with self._uow() as uow:
+            usecases.delete_webhook(uow, request.account, webhook_id)
+        return self._done(request, "/webhooky", f"Webhook {hook['url']} je smazaný.")
+
+    @page("POST", "/webhooky/doruceni/<int:delivery_id>/znovu", StaffRole.ADMIN)
+    def replay_delivery(self, request, delivery_id):
+        with self.db.transaction() as tx:
+            delivery = store.get_delivery(tx, delivery_id)
+            hook = delivery and store.get_webhook(tx, delivery["webhook_id"])
+        if delivery is None or hook is None:
+            raise NotFound("delivery_not_found", "Taková zpráva webhooku neexistuje.")
+        if delivery["status"] == webhooks.DeliveryStatus.PENDING:
+            return self._done(request, "/webhooky", "Zpráva už čeká na odeslání.")
+        event = webhooks.EVENTS.get(delivery["event_type"], delivery["event_type"])
+        if not confirmed(request):
+            return self._confirm(request, f"Poslat znovu zprávu „{event}“ na {hook['url']}?", [
+                "Přijímající systém dostane stejnou zprávu (se stejným id) ještě jednou, s novým podpisem.",
+                "Pokud ji už zpracoval, musí ji podle id rozpoznat jako opakovanou."],
+                "Ano, poslat znovu", back="/webhooky")
+        with self._uow() as uow:
+            usecases.replay_delivery(uow, request.account, delivery)
+        return self._done(request, "/webhooky", f"Zpráva „{event}“ půjde znovu na {hook['url']}.")
+
+    def _webhook(self, webhook_id):
+        with self.db.transaction() as tx:
+            hook = store.get_webhook(tx, webhook_id)
+        if hook is None:
+            raise NotFound("webhook_not_found", "Takový webhook neexistuje.")
+        return hook
+
+    def _webhooks_page(self, request, status=200, values=None, errors=None, created=None):
+        with self.db.transaction() as tx:
+            hooks = []
+            for hook in store.list_webhooks(tx):
+                deliveries = store.list_deliveries(tx, hook["id"], DELIVERIES_SHOWN)
+                attempts = {}
+                for attempt in store.attempts_of(tx, [d["id"] for d in deliveries]):
+                    attempts.setdefault(attempt["delivery_id"], []).append(attempt)
+                hooks.append({"hook": hook, "deliveries": [dict(d, tries=attempts.get(d["id"], []))
+                                                           for d in deliveries]})
+        return self._page(request, "webhooks.html", status=status, hooks=hooks, values=values or {},
+                          errors=errors or {}, created=created, events=webhooks.EVENTS,
+                          statuses=webhooks.DELIVERY_STATUS_NAMES, pause_after=self.settings.webhook_pause_after)
+
+    # The bus events webhooks may deliver
+
+    def _for_webhooks(self, event_type, payload):
+        with self._uow() as uow:
+            courier.record_event(uow.conn, uow.now, event_type, payload)
+
+    @event_handler("registrations", "registration_confirmed")
+    def webhook_registration_confirmed(self, payload):
+        self._for_webhooks("registration_confirmed", payload)
+
+    @event_handler("registrations", "registration_cancelled")
+    def webhook_registration_cancelled(self, payload):
+        self._for_webhooks("registration_cancelled", payload)
+
+    @event_handler("registrations", "registration_promoted")
+    def webhook_registration_promoted(self, payload):
+        self._for_webhooks("registration_promoted", payload)
+
+    @event_handler("registrations", "registration_substituted")
+    def webhook_registration_substituted(self, payload):
+        self._for_webhooks("registration_substituted", payload)
+
+    @event_handler("registrations", "event_updated")
+    def webhook_event_updated(self, payload):
+        self._for_webhooks("event_updated", payload)
+
+    @event_handler("registrations", "event_cancelled")
+    def webhook_event_cancelled(self, payload):
+        self._for_webhooks("event_cancelled", payload)
+
+    @event_handler("payments", "payment_received")
+    def webhook_payment_received(self, payload):
+        self._for_webhooks("payment_received", payload)
+
+    @event_handler("payments", "invoice_issued")
+    def webhook_invoice_issued(self, payload):
+        self._for_webhooks("invoice_issued", payload)
