@@ -38,6 +38,7 @@ from .payments import PaymentPages
 from .records import RecordPages
 from .register import MemberPages
 from .settings import load as load_settings
+from .texts import TextPages
 from .web import (
     SESSION_COOKIE,
     Pages,
@@ -100,15 +101,17 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "contacts_viewed": "zobrazeny kontakty organizace",
            "contact_viewed": "zobrazen kontakt",
            "invoice_read": "otevřena faktura",
-           "audit_exported": "stažen audit (CSV)"}
+           "audit_exported": "stažen audit (CSV)",
+           # The texts of the emails (issue 29).
+           "text_saved": "uložen text e-mailu", "text_reverted": "vrácen výchozí text e-mailu"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
 AUDIT_CSV_CHUNK = 1000
 
 
-class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, DoorPages, Pages,
-                        HealthCheck):
+class BackofficeService(MemberPages, TextPages, PaymentPages, RecordPages, AfterPages, AttendancePages, DoorPages,
+                        Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()
