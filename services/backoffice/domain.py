@@ -1353,7 +1353,7 @@ def portal_access_done(name: str, organisation: str, allowed: bool) -> str:
             "nepošleme. Přihlášení, které už běží, skončí nejpozději do 8 hodin.")
 
 
-def preview_payload(registration: dict) -> dict:
+def preview_payload(registration: dict[str, Any]) -> dict[str, Any]:
     """The data an email about ``registration`` gets (as registrations' events carry it): the
     registration and, beside it, its event."""
     return {"registration": {key: value for key, value in registration.items() if key != "event"},
