@@ -899,6 +899,7 @@ ROLE_NAMES: dict[str, str] = {StaffRole.ADMIN: "správce", StaffRole.STAFF: "kan
 AUDIENCE_NAMES = {"all": "všem přihlášeným", "confirmed": "jen potvrzeným", "waitlisted": "jen čekací listině",
                   "members": "všem členům"}
 DETAIL_KEYS = {
+    "email_kind": "e-mail", "text_version": "verze textu",
     "event_id": "akce", "registration_id": "přihláška", "registration_ids": "přihlášky", "title": "název",
     "reason": "důvod", "address": "adresa", "email": "e-mail", "role": "role", "created": "nové",
     "updated": "změněné", "failed": "chybné", "message_id": "e-mail č.", "message_ids": "události",
@@ -929,7 +930,7 @@ LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": 
                          "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
                          "wrong_code": "špatný ověřovací kód", "code_locked": "ověřovací kód zablokovaný"}
 DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES,
-                 "previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS}
+                 "previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS, "email_kind": EMAIL_KINDS}
 REFUSAL = "refusal"  # the details' key of a refusal's Czech message, shown as the audit's outcome
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
@@ -1359,3 +1360,21 @@ def portal_access_done(name: str, organisation: str, allowed: bool) -> str:
         return f"{name} se může přihlašovat na stránku obce ({organisation}) odkazem zaslaným e-mailem."
     return (f"{name} se už nemůže přihlásit na stránku obce ({organisation}); odkazy, které si vyžádá, "
             "nepošleme. Přihlášení, které už běží, skončí nejpozději do 8 hodin.")
+
+
+def preview_payload(registration: dict[str, Any]) -> dict[str, Any]:
+    """The data an email about ``registration`` gets (as registrations' events carry it): the
+    registration and, beside it, its event."""
+    return {"registration": {key: value for key, value in registration.items() if key != "event"},
+            "event": registration["event"]}
+
+
+def text_saved(kind: str, version: int) -> str:
+    return (f"Text e-mailu „{email_kind(kind)}“ je uložen jako verze {version}. Dostanou ho e-maily vzniklé "
+            "od teď; odeslané a čekající e-maily zůstávají, jak byly.")
+
+
+def text_reverted(kind: str, version: int | None) -> str:
+    if version is None:
+        return f"E-mail „{email_kind(kind)}“ už má výchozí text; nic se nezměnilo."
+    return f"E-mail „{email_kind(kind)}“ má znovu výchozí text (zapsáno jako verze {version})."

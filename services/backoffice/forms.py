@@ -500,3 +500,17 @@ def door_batch(form, staff) -> dict:
     except ValueError:
         raise ValidationError({"items": "Odbavení nelze přečíst (očekáváme seznam ve formátu JSON)."}) from None
     return {"device": form.get("device", ""), "staff": staff, "items": items}
+
+
+def email_text(form) -> tuple[str, str, int | None, str | None]:
+    """The text edit form: the text (line ends as typed in a browser, CRLF, made LF), what was
+    pressed (``nahled`` or ``ulozit``), the registration to preview with, and a Czech problem with
+    that number (None when it is a number or left empty)."""
+    body = (form.get("body") or "").replace("\r\n", "\n")
+    action = "ulozit" if form.get("action") == "ulozit" else "nahled"
+    raw = (form.get("registration_id") or "").strip()
+    if not raw:
+        return body, action, None, None
+    if not raw.isdigit() or len(raw) > 9:
+        return body, action, None, "Číslo přihlášky je celé kladné číslo (najdete ho v adrese přihlášky v konzoli)."
+    return body, action, int(raw), None

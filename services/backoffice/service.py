@@ -41,6 +41,7 @@ from .records import RecordPages
 from .register import MemberPages
 from .settings import load as load_settings
 from .staffapi import ApiLimits, StaffApi
+from .texts import TextPages
 from .web import (
     SESSION_COOKIE,
     Pages,
@@ -108,15 +109,17 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "api_token_created": "vytvořen token API", "api_token_revoked": "zrušen token API",
            "api_registrations_read": "přihlášky čteny přes API", "api_payments_read": "platby čteny přes API",
            "webhook_created": "přidán webhook", "webhook_deleted": "smazán webhook",
-           "webhook_resumed": "obnoveno doručování webhooku", "webhook_replayed": "znovu poslána zpráva webhooku"}
+           "webhook_resumed": "obnoveno doručování webhooku", "webhook_replayed": "znovu poslána zpráva webhooku",
+           # The texts of the emails (issue 29).
+           "text_saved": "uložen text e-mailu", "text_reverted": "vrácen výchozí text e-mailu"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.
 AUDIT_CSV_CHUNK = 1000
 
 
-class BackofficeService(MemberPages, PaymentPages, RecordPages, AfterPages, AttendancePages, DoorPages,
-                        IntegrationPages, StaffApi, Pages, HealthCheck):
+class BackofficeService(MemberPages, TextPages, PaymentPages, RecordPages, AfterPages, AttendancePages,
+                        DoorPages, IntegrationPages, StaffApi, Pages, HealthCheck):
     name = "backoffice"
 
     call_log = CallLog()

@@ -17,6 +17,7 @@ from services.common.greeting import greeting
 from services.common.settings import section, setting
 from services.common.vocabulary import InvoiceKind
 
+from . import texts
 from .domain import EMAILS
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -31,18 +32,7 @@ _environment = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_environment.filters.update(
-    weekday_date_time=lambda v: czech.weekday_date_time(_moment(v)),
-    moment=lambda v: czech.weekday_date_time(_moment(v)) if isinstance(v, str) and "T" in v else v,
-    time=lambda v: czech.time(_moment(v)),
-    price=czech.price,
-    money=czech.money,
-    day=czech.day,
-    days=czech.days,
-    sessions=czech.sessions,
-    event_kind=czech.event_kind,
-    event_format=czech.event_format,
-)
+_environment.filters.update(texts.FILTERS)  # the same words in the default files and the office's texts
 _environment.globals["greeting"] = greeting  # every email opens with it: "Dobrý den, pane Svobodo,"
 
 
@@ -124,13 +114,15 @@ def _pieces(text):
 
 
 def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
-            headers=None, qr_platba=None):
+            headers=None, qr_platba=None, text=None):
     """The email of ``kind`` about ``payload``: plain text and HTML, with attachments; with
-    ``qr_platba`` (a QR Platba text) its picture goes inside the HTML part."""
+    ``qr_platba`` (a QR Platba text) its picture goes inside the HTML part. ``text`` is the office's
+    own text for it (``texts``), made in the sandbox and put in both parts; None: the default files."""
     context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES,
                    qr_platba_cid=QR_PLATBA_CID.strip("<>") if qr_platba else None)
     message = EmailMessage()
-    message.set_raw("Subject", subject_header(subject(kind, payload)))  # folded as it is to be sent
+    subject_line = subject(kind, payload)
+    message.set_raw("Subject", subject_header(subject_line))  # folded as it is to be sent
     message["From"] = sender
     message["To"] = recipient
     message["Reply-To"] = reply_to
@@ -138,9 +130,17 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
     message["Message-ID"] = message_id
     for name, value in (headers or {}).items():
         message[name] = value
-    template = EMAILS[kind].template
-    message.set_content(_environment.get_template(f"{template}.txt").render(**context))
-    message.add_alternative(_environment.get_template(f"{template}.html").render(**context), subtype="html")
+    if text is None:
+        template = EMAILS[kind].template
+        plain = _environment.get_template(f"{template}.txt").render(**context)
+        html = _environment.get_template(f"{template}.html").render(**context)
+    else:
+        body = texts.render_body(text, context)
+        plain = _environment.get_template("custom.txt").render(context, body_text=body)
+        html = _environment.get_template("custom.html").render(context, body_html=texts.html_body(body),
+                                                                title=subject_line)
+    message.set_content(plain)
+    message.add_alternative(html, subtype="html")
     if qr_platba:
         message.get_body(("html",)).add_related(qr.png(qr_platba, scale=4), maintype="image", subtype="png",
                                                 cid=QR_PLATBA_CID, filename="qr-platba.png")

@@ -6,13 +6,15 @@ import uuid
 from datetime import timedelta
 from functools import cached_property, partial
 
+import jinja2
+from jinja2.exceptions import SecurityError
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from services.common import calendar, metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, Conflict, NotFound, outage
+from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError, outage
 from services.common.events import event_handler
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
@@ -235,21 +237,79 @@ class NotificationsService(HealthCheck):
         """What one email said: its record, subject and plain text (kept SENT_EMAIL_KEEP_DAYS)."""
         with self.db.transaction() as tx:
             row = store.get_message(tx, int(message_id))
+            text = usecases.text_of(tx, row) if row is not None else None
         if row is None:
             raise NotFound("message_not_found", "Zpráva nebyla nalezena.")
         if row["payload"] == store.PURGED:
             raise Conflict("message_purged", "Obsah této zprávy už po uplynutí doby uchování nemáme.")
-        return dict(_message_view(row), **self.preview_email(row["kind"], row["payload"]))
+        return dict(_message_view(row), **self._preview(row["kind"], row["payload"], text))
 
     @rpc(expected_exceptions=EXPECTED)
     def preview_email(self, kind, payload):
         """The subject and plain text of the email of ``kind`` about ``payload``, as it would be sent
         (for staff to read before they change an event); nothing is queued or sent."""
+        with self.db.transaction() as tx:
+            active = store.active_text(tx, kind)
+        return self._preview(kind, payload, active["body"] if active is not None else None)
+
+    # The office's texts of the emails (texts.py): the console edits them through these.
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_texts(self):
+        """Every kind of email: its subject, and whether its text is the office's own (which version,
+        who, when) or the default."""
+        with self.db.transaction() as tx:
+            return usecases.texts_overview(tx)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_text(self, key):
+        """One email's text as new emails get it, its default, the variables it may use and every
+        version saved (who, when)."""
+        with self.db.transaction() as tx:
+            return usecases.text_detail(tx, str(key))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def save_text(self, key, body, by):
+        """Check and save a new version of ``key``'s text (ValidationError with a Czech sentence when
+        it cannot be sent); emails queued from now on use it. One transaction: failing halfway,
+        nothing is saved and the former version stays active."""
+        with self._uow() as uow:
+            version = usecases.save_text(uow, str(key), body, by)
+        return {"key": key, "version": version}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revert_text(self, key, by):
+        """New emails of ``key`` go back to the default text (recorded as a version, who and when);
+        ``version`` None when they had it already. One transaction, like ``save_text``."""
+        with self._uow() as uow:
+            version = usecases.revert_text(uow, str(key), by)
+        return {"key": key, "version": version}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_text(self, key, body, payload):
+        """The email of ``key`` made with the text ``body`` (checked as at saving) about ``payload``
+        (a real registration's data), as it would be sent: subject, plain text and HTML. Nothing is
+        saved, queued or sent. Data the email needs that ``payload`` lacks is a Czech refusal."""
+        body = usecases.checked(str(key), body)
+        return self._preview(str(key), payload, body, html=True)
+
+    def _preview(self, kind, payload, text, html=False):
         settings = self.settings
-        message = compose(kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
-                          organiser=settings.organiser_name, contact=settings.organiser_contact,
-                          recipient="ukazka@example.invalid", message_id="<ukazka@example.invalid>")
-        return {"subject": str(message["Subject"]), "text": message.get_body(("plain",)).get_content()}
+        try:
+            message = compose(kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
+                              organiser=settings.organiser_name, contact=settings.organiser_contact,
+                              recipient="ukazka@example.invalid", message_id="<ukazka@example.invalid>", text=text)
+        except jinja2.UndefinedError as error:
+            raise ValidationError({"body": f"Pro ukázku chybí údaj: {error.message}."},
+                                  "Ukázku s těmito údaji udělat nejde: e-mail potřebuje údaj, který nemají "
+                                  f"({error.message}).") from None
+        except SecurityError as error:
+            raise ValidationError({"body": f"Text sahá na nepovolenou část hodnoty ({error})."},
+                                  "Text sahá na nepovolenou část hodnoty.") from None
+        answer = {"subject": str(message["Subject"]), "text": message.get_body(("plain",)).get_content()}
+        if html:
+            answer["html"] = message.get_body(("html",)).get_content()
+        return answer
 
     # Personal data
 
@@ -380,12 +440,20 @@ class NotificationsService(HealthCheck):
         if email.unsubscribe:
             headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        return compose(
-            kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
-            organiser=settings.organiser_name, contact=settings.organiser_contact,
-            recipient=message["recipient"], message_id=message["message_id_header"], attachments=attachments,
-            headers=headers, qr_platba=qr_platba,
-        )
+        made = partial(compose, kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
+                       organiser=settings.organiser_name, contact=settings.organiser_contact,
+                       recipient=message["recipient"], message_id=message["message_id_header"],
+                       attachments=attachments, headers=headers, qr_platba=qr_platba)
+        if message.get("text") is None:
+            return made()
+        try:
+            return made(text=message["text"])
+        except jinja2.TemplateError:
+            # A saved text that this email's data does not fit (checked at saving, previewed, yet a
+            # value missing here): the email goes with the default text rather than never.
+            log.error("message %s: the office's text of %s (version %s) failed; sent with the default text",
+                      message["id"], kind, message.get("text_version"), exc_info=True)
+            return made()
 
 
 def _message_view(row):

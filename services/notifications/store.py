@@ -1,5 +1,19 @@
 """The notifications service's own tables: every email, with its delivery state."""
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import UTCDateTime
@@ -29,7 +43,57 @@ messages = Table(
     Column("claimed_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    # The version of the office's text (``texts``) active when the message was queued, so a text
+    # saved later never changes it; None: the default files.
+    Column("text_version", Integer),
 )
+
+# The office's texts of the emails (``texts.py``), every version kept: who saved it and when. The
+# one ``active`` row of a key is what new emails use; a row without ``body`` is a return to the
+# default files. A version is never changed once written.
+texts = Table(
+    "texts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text),
+    Column("created_by", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    UniqueConstraint("key", "version", name="uq_texts_key_version"),
+)
+
+
+def active_text(conn, key):
+    """The active version of ``key`` (``version``, ``body``), or None: never saved."""
+    return conn.execute(select(texts.c.version, texts.c.body).where(texts.c.key == key, texts.c.active)
+                        ).mappings().first()
+
+
+def text_version(conn, key, version):
+    return conn.execute(select(texts).where(texts.c.key == key, texts.c.version == version)).mappings().first()
+
+
+def text_history(conn, key):
+    return conn.execute(select(texts).where(texts.c.key == key).order_by(texts.c.version.desc())).mappings().all()
+
+
+def active_versions(conn):
+    """``key -> (version, whether it is the default)`` of every key ever saved."""
+    rows = conn.execute(select(texts.c.key, texts.c.version, texts.c.body, texts.c.created_by, texts.c.created_at)
+                        .where(texts.c.active)).mappings().all()
+    return {row["key"]: row for row in rows}
+
+
+def add_text_version(conn, key, body, created_by, now) -> int:
+    """A new version of ``key``, made the active one. Two saves at once: the unique (key, version)
+    refuses the second (an IntegrityError, its transaction rolled back whole), never two actives."""
+    version = (conn.execute(select(func.max(texts.c.version)).where(texts.c.key == key)).scalar() or 0) + 1
+    conn.execute(update(texts).where(texts.c.key == key, texts.c.active).values(active=False))
+    conn.execute(texts.insert().values(key=key, version=version, body=body, created_by=created_by,
+                                       created_at=now, active=True))
+    return version
 
 
 def add_message(conn, values) -> int | None:

@@ -1,9 +1,10 @@
 """The notifications service's use cases around its message table."""
 from datetime import timedelta
 
+from services.common.errors import NotFound, ValidationError
 from services.common.vocabulary import EmailStatus
 
-from . import domain, store
+from . import domain, store, texts
 
 CLAIM_SECONDS = 120
 
@@ -11,7 +12,9 @@ CLAIM_SECONDS = 120
 def queue(uow, kind, payload, recipient, message_id_header, not_before=None):
     """Record a message before sending it; None when it was recorded before."""
     about = payload.get("registration") or {}
+    text = store.active_text(uow.conn, kind)
     return store.add_message(uow.conn, dict(
+        text_version=text["version"] if text is not None else None,
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
         registration_id=about.get("id"), event_version=(payload.get("event") or {}).get("version"),
         message_id_header=message_id_header, status=EmailStatus.QUEUED, attempts=0, created_at=uow.now,
@@ -31,7 +34,74 @@ def claim(uow, message_id):
         store.record_outcome(conn, message_id, {"status": EmailStatus.SUPERSEDED, "next_attempt_at": None,
                                                 "last_error": f"not sent: overtaken by {reason}"})
         return None
-    return message
+    return dict(message, text=text_of(conn, message))
+
+
+def text_of(conn, message):
+    """The office's text a queued message is made with: the version active when it was queued
+    (None: the default files), whatever was saved since."""
+    if message["text_version"] is None:
+        return None
+    row = store.text_version(conn, message["kind"], message["text_version"])
+    return row["body"] if row is not None else None
+
+
+# The office's texts (``texts.py``)
+
+def texts_overview(conn):
+    """Every email's text: whether it is the office's own, which version, who saved it and when."""
+    active = store.active_versions(conn)
+    return [{"key": key, "subject": domain.EMAILS[key].subject, "own": bool(active.get(key) and active[key]["body"]),
+             "version": active[key]["version"] if key in active else None,
+             "saved_by": active[key]["created_by"] if key in active else None,
+             "saved_at": active[key]["created_at"].isoformat() if key in active else None}
+            for key in texts.keys()]
+
+
+def text_detail(conn, key):
+    """One email's text as new emails get it, its default, its variables and its history."""
+    if key not in texts.keys():
+        raise NotFound("text_not_found", "Takový e-mail neznáme.")
+    active = store.active_text(conn, key)
+    default = texts.default_body(key)
+    return {"key": key, "subject": domain.EMAILS[key].subject,
+            "body": active["body"] if active is not None and active["body"] is not None else default,
+            "own": bool(active is not None and active["body"] is not None),
+            "version": active["version"] if active is not None else None,
+            "default": default, "variables": texts.labelled(key),
+            "history": [{"version": row["version"], "default": row["body"] is None, "active": row["active"],
+                         "body": row["body"], "created_by": row["created_by"],
+                         "created_at": row["created_at"].isoformat()} for row in store.text_history(conn, key)]}
+
+
+def checked(key, body):
+    """``body`` as a text of ``key`` may be saved; otherwise a ValidationError with a Czech sentence."""
+    if key not in texts.keys():
+        raise NotFound("text_not_found", "Takový e-mail neznáme.")
+    body = str(body or "").replace("\r\n", "\n")
+    try:
+        texts.check(key, body)
+    except texts.TextRefused as refused:
+        raise ValidationError({"body": refused.message}, refused.message) from None
+    return body
+
+
+def save_text(uow, key, body, by):
+    """Save a new version of ``key``'s text (checked first); emails queued from now on use it,
+    those queued before keep theirs. Returns the new version."""
+    body = checked(key, body)
+    return store.add_text_version(uow.conn, key, body, str(by), uow.now)
+
+
+def revert_text(uow, key, by):
+    """Back to the default files: a version without a text, so the history says who and when.
+    None when the default is what new emails get already."""
+    if key not in texts.keys():
+        raise NotFound("text_not_found", "Takový e-mail neznáme.")
+    active = store.active_text(uow.conn, key)
+    if active is None or active["body"] is None:
+        return None
+    return store.add_text_version(uow.conn, key, None, str(by), uow.now)
 
 
 def record_sent(uow, message):

@@ -91,7 +91,8 @@ def test_every_page_lets_in_exactly_the_roles_it_should(console):
     values = {"event_id": event["id"], "registration_id": registration["id"], "name": "console.css",
               "account_id": 2,
               "ico": "00075370", "contact_id": 1, "message_id": 1, "transaction_id": 1, "refund_id": 1,
-              "number": "FV-2026-0001", "token_id": 1, "webhook_id": 1, "delivery_id": 1}
+              "number": "FV-2026-0001", "token_id": 1, "webhook_id": 1, "delivery_id": 1,
+              "key": "registration_confirmed"}
     allowed = {"admin": {"door", "staff", "admin"}, "staff": {"door", "staff"}, "door": {"door"}}
     guarded = [(method, url, right) for method, url, right in ROUTES if right is not None]
     assert {right for _, _, right in guarded} == {"door", "staff", "admin"} and len(guarded) >= 27
