@@ -24,7 +24,7 @@ organisations = Table(
     Column("billing_email", String(254)),
     # How invoices, credit notes and certificates reach it: "email" (the default) or "databox"
     # (its data box in ISDS, found by the IČO; notifications falls back to email when it cannot).
-    Column("delivery_channel", String(20), nullable=False, default="email", server_default="email"),
+    Column("delivery_channel", String(20), nullable=False, default="by_email", server_default="by_email"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -19,7 +19,7 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('delivery_channel', sa.String(length=20), server_default='email',
+        batch_op.add_column(sa.Column('delivery_channel', sa.String(length=20), server_default='by_email',
                                       nullable=False))
 
 
