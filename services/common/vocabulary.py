@@ -134,6 +134,25 @@ class EmailStatus(StrEnum):
     SUPERSEDED = "superseded"  # not sent: what it says was overtaken before it went
 
 
+class DeliveryChannel(StrEnum):
+    """How an organisation wants its invoices, credit notes and certificates (members' register)."""
+
+    EMAIL = "by_email"  # the default
+    DATABOX = "databox"  # its data box in ISDS, found by its IČO
+
+
+class DataboxStatus(StrEnum):
+    """Where one delivery to a data box stands in notifications' table."""
+
+    QUEUED = "queued"  # to be sent
+    AWAITING_RETRY = "awaiting_retry"  # ISDS did not answer (a time-out, an outage): tried again
+    SENT = "sent"  # ISDS took it (``dm_id``); its delivery note is asked for until delivered
+    DELIVERED = "delivered"  # in the box (``delivered_at``); asked on until accepted
+    ACCEPTED = "accepted"  # someone logged in to the box, or ten days passed (``accepted_at``)
+    EMAIL_INSTEAD = "email_instead"  # no box, or the box refused it: sent by email, staff told
+    FAILED = "failed"  # every attempt used
+
+
 class LookupStatus(StrEnum):
     """The answer of members' lookup of an organisation by IČO."""
 

@@ -9,9 +9,11 @@ from typing import Any, TypedDict
 from services.common import spreadsheet
 from services.common.errors import Conflict, ValidationError
 from services.common.membership import is_member_on
-from services.common.vocabulary import LookupSource, LookupStatus
+from services.common.vocabulary import DeliveryChannel, LookupSource, LookupStatus
 
 DISTRICTS = ("Plzeň-město", "Plzeň-jih", "Plzeň-sever", "Rokycany", "Klatovy", "Domažlice", "Tachov")
+# How an organisation wants its invoices, credit notes and certificates: email stays the default.
+DELIVERY_CHANNELS = tuple(DeliveryChannel)
 KINDS = ("obec", "městys", "město", "statutární město", "dobrovolný svazek obcí", "MAS", "jiný")
 
 # How long ARES's answer about an IČO is kept. A subject's name or seat changes rarely; a month

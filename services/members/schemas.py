@@ -62,6 +62,7 @@ class OrganisationOut(CzechSchema):
     phone = fields.String(allow_none=True)
     dic = fields.String(allow_none=True)
     billing_email = fields.String(allow_none=True)
+    delivery_channel = fields.String()
     periods = fields.Method("_periods")
     is_member = fields.Boolean()
 

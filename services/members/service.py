@@ -260,6 +260,13 @@ class MembersService(HealthCheck):
             return usecases.portal_contact(tx, email)
 
     @rpc(expected_exceptions=EXPECTED)
+    def set_delivery_channel(self, ico, channel):
+        """Send the organisation's invoices, credit notes and certificates by ``channel``: "email"
+        (the default) or "databox" (its data box in ISDS). One update; nothing else changes."""
+        with self.db.transaction() as tx:
+            return organisation_out.dump(usecases.set_delivery_channel(tx, _ico(ico), str(channel)))
+
+    @rpc(expected_exceptions=EXPECTED)
     def set_portal_access(self, ico, contact_id, allowed):
         """Allow (``allowed`` true) or withdraw a contact's login to the municipality's page."""
         with self.db.transaction() as tx:

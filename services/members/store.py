@@ -22,6 +22,9 @@ organisations = Table(
     # For invoices: the tax number, and where the accounting department wants them.
     Column("dic", String(12)),
     Column("billing_email", String(254)),
+    # How invoices, credit notes and certificates reach it: "email" (the default) or "databox"
+    # (its data box in ISDS, found by the IČO; notifications falls back to email when it cannot).
+    Column("delivery_channel", String(20), nullable=False, default="by_email", server_default="by_email"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -72,6 +75,8 @@ ares_lookups = Table(
 outbox = outbox_table(metadata)
 
 ORGANISATION_FIELDS = ("ico", "name", "kind", "district", "address", "email", "phone", "dic", "billing_email")
+# Read with the register's fields; set on its own (``set_delivery_channel``), so an upsert keeps it.
+READ_FIELDS = ORGANISATION_FIELDS + ("delivery_channel",)
 
 
 def get_organisation(conn, ico):
@@ -79,7 +84,7 @@ def get_organisation(conn, ico):
     row = conn.execute(select(organisations).where(organisations.c.ico == ico)).mappings().first()
     if row is None:
         return None
-    return dict({field: row[field] for field in ORGANISATION_FIELDS}, periods=get_periods(conn, ico))
+    return dict({field: row[field] for field in READ_FIELDS}, periods=get_periods(conn, ico))
 
 
 def get_periods(conn, ico):
@@ -96,7 +101,7 @@ def all_organisations(conn):
     for row in conn.execute(select(memberships).order_by(memberships.c.valid_from)):
         periods.setdefault(row.ico, []).append({"from": row.valid_from, "to": row.valid_to})
     rows = conn.execute(select(organisations).order_by(organisations.c.name_folded)).mappings()
-    return [dict({f: row[f] for f in ORGANISATION_FIELDS}, periods=periods.get(row["ico"], [])) for row in rows]
+    return [dict({f: row[f] for f in READ_FIELDS}, periods=periods.get(row["ico"], [])) for row in rows]
 
 
 def save_organisation(conn, data, name_folded):
@@ -190,6 +195,11 @@ def set_wants_announcements(conn, token, wants):
     return conn.execute(
         contacts.update().where(contacts.c.unsubscribe_token == token).values(wants_announcements=wants)
     ).rowcount
+
+
+def set_delivery_channel(conn, ico, channel) -> bool:
+    return conn.execute(organisations.update().where(organisations.c.ico == ico)
+                        .values(delivery_channel=channel)).rowcount == 1
 
 
 def set_portal_access(conn, contact_id, allowed) -> None:

@@ -282,6 +282,16 @@ def portal_contact(conn, email):
     return domain.portal_contact(found, names)
 
 
+def set_delivery_channel(conn, ico, channel):
+    """Choose how the organisation's invoices, credit notes and certificates go (``domain.DELIVERY_CHANNELS``)."""
+    if channel not in domain.DELIVERY_CHANNELS:
+        raise ValidationError({"delivery_channel": "Zvolte e-mail nebo datovou schránku."},
+                              "Neznámý způsob doručování.")
+    if not store.set_delivery_channel(conn, ico, channel):
+        raise NotFound("organisation_not_found", "Organizace s tímto IČO není v evidenci.")
+    return get_organisation(conn, ico)
+
+
 def set_portal_access(conn, ico, contact_id, allowed):
     """Allow or withdraw a contact's login to the municipality's page; the contact as it is now."""
     get_contact(conn, contact_id, ico)

@@ -137,3 +137,33 @@ def next_attempt_at(attempts: int, now: datetime, delays: Sequence[int] = DEFAUL
 
 def gives_up(attempts: int) -> bool:
     return attempts >= MAX_ATTEMPTS
+
+
+# --- Data boxes (ISDS) ---
+
+DATABOX_MAX_ATTEMPTS = 20
+# How long a sent message's delivery note is asked for: acceptance comes at the latest ten days
+# after delivery (the fiction of delivery), so a month is more than enough.
+DATABOX_POLL_DAYS = 30
+
+
+def databox_reference(kind: str, payload: Mapping[str, Any]) -> tuple[str, str]:
+    """The document's unique reference (its ``dmSenderRefNumber``) and its number as shown."""
+    if kind == EmailKind.INVOICE_ISSUED:
+        number = payload["invoice"]["number"]
+        return f"faktura {number}", number
+    number = str(payload["registration"]["id"])
+    return f"osvedceni {number}", number
+
+
+def databox_refusal(box: Any, sender_is_public_body: bool) -> str | None:
+    """Why the box ``box`` (an ``isds.Box``) will not take our message, in Czech for staff; None if it will.
+
+    dbTypes.xsd: only ``dbState`` 1 is a box accessible for delivery; a public body (OVM) may send
+    to any accessible box; a sender that is not one sends commercial messages (PDZ), which a box
+    that is not a public body's takes only when it has open addressing (``dbOpenAddressing``)."""
+    if box.state is not None and box.state != 1:
+        return f"datová schránka {box.box_id} není přístupná (stav {box.state})"
+    if not sender_is_public_body and not box.is_public_body and not box.open_addressing:
+        return f"datová schránka {box.box_id} nepřijímá poštovní datové zprávy (nemá otevřené adresování)"
+    return None

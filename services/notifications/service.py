@@ -21,9 +21,16 @@ from services.common.logs import CallLog
 from services.common.payment import awaits_payment_details, requires_payment
 from services.common.rpc import RpcClient, rpc
 from services.common.unit_of_work import unit_of_work
-from services.common.vocabulary import EmailKind, EmailStatus, RegistrationStatus
+from services.common.vocabulary import (
+    DataboxStatus,
+    DeliveryChannel,
+    EmailKind,
+    EmailStatus,
+    InvoiceKind,
+    RegistrationStatus,
+)
 
-from . import domain, store, usecases
+from . import domain, isds, store, usecases
 from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
 from .schemas import announcement_in
 from .settings import load as load_settings
@@ -112,7 +119,12 @@ class NotificationsService(HealthCheck):
 
     @event_handler("registrations", "attendance_confirmed")
     def on_attendance_confirmed(self, payload):
+        """The certificate to its holder by email, and to the organisation's data box as well when
+        it chose that (the certificate is the person's own, so the email goes in any case)."""
         self._about_registration(EmailKind.ATTENDANCE_CONFIRMED, payload)
+        ico = payload["registration"].get("organisation_ico")
+        if self._prefers_databox(ico):
+            self._queue_and_send_databox(EmailKind.ATTENDANCE_CONFIRMED, payload, ico)
 
     @event_handler("registrations", "colleagues_registered")
     def on_colleagues_registered(self, payload):
@@ -148,7 +160,17 @@ class NotificationsService(HealthCheck):
 
     @event_handler("payments", "invoice_issued")
     def on_invoice_issued(self, payload):
-        """The invoice (or credit note) to the organisation's billing address and to each registrant."""
+        """The invoice (or credit note) to the organisation's billing address and to each registrant;
+        to its data box instead when the organisation chose that (members' register), and by email
+        after all when it has no box or the box refuses. The register is asked first: members away,
+        the handler fails before recording anything and the event comes back."""
+        ico = (payload["invoice"].get("customer") or {}).get("ico")
+        if self._prefers_databox(ico):
+            self._queue_and_send_databox(EmailKind.INVOICE_ISSUED, payload, ico)
+            return
+        self._invoice_emails(payload)
+
+    def _invoice_emails(self, payload):
         for recipient in payload["recipients"]:
             self._queue_and_send(EmailKind.INVOICE_ISSUED, dict(payload, recipient=recipient), recipient)
 
@@ -212,6 +234,21 @@ class NotificationsService(HealthCheck):
                 for status in EmailStatus
                 ] + [metrics.sample("smopk_emails_refused_by_server", "gauge",
                                     "Emails waiting because the SMTP server refused us (5xx): an alarm.", refused)]
+
+    @timer(interval=RETRY_POLL_SECONDS)
+    def deliver_databox_due(self):
+        """Data boxes: send what waits (retries after a time-out) and ask for delivery notes that are due."""
+        with self.db.transaction() as tx:
+            due = store.due_databox_messages(tx, self.clock())
+        for row_id in due:
+            self._deliver_databox(row_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def databox_deliveries(self, ico):
+        """The organisation's documents sent to its data box, newest first: the message id (dmID),
+        when it was delivered and accepted (the delivery note), or why it went by email instead."""
+        with self.db.transaction() as tx:
+            return [_databox_view(row) for row in store.databox_messages_of(tx, str(ico))]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, to=None, kind=None, status=None):
@@ -361,6 +398,115 @@ class NotificationsService(HealthCheck):
             return
         self._deliver(message_id)
 
+    # Data boxes (ISDS)
+
+    @cached_property
+    def isds(self):
+        settings = self.settings
+        return isds.IsdsClient(settings.isds_url, settings.isds_username, settings.isds_password,
+                               cert=settings.isds_cert, key=settings.isds_key, timeout=settings.isds_timeout)
+
+    def _prefers_databox(self, ico):
+        if not ico or not self.settings.isds_configured:
+            return False
+        try:
+            organisation = self.members.get_organisation(ico)
+        except NotFound:
+            return False
+        return organisation.get("delivery_channel") == DeliveryChannel.DATABOX
+
+    def _queue_and_send_databox(self, kind, payload, ico):
+        with self._uow() as uow:
+            row_id = usecases.queue_databox(uow, kind, payload, ico)
+        if row_id is None:
+            log.info("%s for the data box of %s already queued; redelivery ignored", kind, ico)
+            return
+        self._deliver_databox(row_id)
+
+    def _deliver_databox(self, row_id):
+        """One step of a delivery to a data box: send it, or ask for its delivery note.
+
+        Never sent twice: the document's reference travels as dmSenderRefNumber, and before any
+        second attempt the sent messages of ISDS are searched for it (GetListOfSentMessages): a
+        message that arrived although its answer did not (a time-out) is found and taken as sent.
+        Killed after ISDS took it but before the record: the claim lapses, the next attempt finds it
+        there the same way. Failing halfway otherwise: the row waits, ``deliver_databox_due`` goes on."""
+        with self._uow() as uow:
+            row = usecases.claim_databox(uow, row_id)
+        if row is None:
+            return
+        settings = self.settings
+        delays = settings.retry_delays
+        try:
+            if row["status"] in (DataboxStatus.SENT, DataboxStatus.DELIVERED):
+                delivery = self.isds.delivery_info(row["dm_id"])
+                outcome = partial(usecases.record_databox_delivery, row=row, delivery=delivery,
+                                  poll_seconds=settings.isds_poll_seconds)
+            else:
+                outcome = self._send_databox(row)
+        except isds.Unavailable as error:
+            log.warning("data box delivery %s (%s): ISDS did not answer: %s", row_id, row["reference"], error)
+            outcome = partial(usecases.record_databox_failure, row=row, error=error, delays=delays)
+        except Exception as error:  # documents away, a bug: keep it and retry
+            log.exception("data box delivery %s could not be prepared", row_id)
+            outcome = partial(usecases.record_databox_failure, row=row, error=error, delays=delays)
+        with self._uow() as uow:
+            outcome(uow)
+
+    def _send_databox(self, row):
+        settings = self.settings
+        poll = settings.isds_poll_seconds
+        if row["attempts"]:  # an earlier attempt may have arrived without its answer
+            found = self.isds.find_sent(row["reference"], row["created_at"] - timedelta(hours=1),
+                                        self.clock() + timedelta(hours=1))
+            if found is not None:
+                log.info("data box delivery %s: found in ISDS as %s, not sent again", row["id"], found)
+                return partial(usecases.record_databox_sent, row=row, box_id=row["box_id"], dm_id=found,
+                               poll_seconds=poll)
+        box = self.isds.find_box(row["ico"])
+        reason = "organizace s tímto IČO nemá datovou schránku" if box is None \
+            else domain.databox_refusal(box, settings.isds_sender_ovm)
+        if reason is None:
+            try:
+                dm_id = self.isds.send(box.box_id, self._databox_annotation(row), row["reference"],
+                                       self._databox_files(row), as_public_body=settings.isds_sender_ovm)
+            except isds.Refused as refused:
+                reason = f"datová schránka {box.box_id} zprávu odmítla: {refused}"
+            else:
+                log.info("data box delivery %s sent to %s as %s", row["id"], box.box_id, dm_id)
+                return partial(usecases.record_databox_sent, row=row, box_id=box.box_id, dm_id=dm_id,
+                               poll_seconds=poll)
+        # Staff are told: an error in the log, and the state and reason on the organisation's page.
+        log.error("data box delivery %s (%s) to IČO %s: %s; sent by email instead", row["id"], row["reference"],
+                  row["ico"], reason)
+        return partial(self._email_instead, row=row, reason=reason, box_id=box.box_id if box else None)
+
+    def _email_instead(self, uow, row, reason, box_id):
+        """Record the fallback and queue the emails in one transaction; ``deliver_due`` sends them."""
+        usecases.record_email_instead(uow, row, reason, box_id)
+        payload = row["payload"]
+        if row["kind"] == EmailKind.INVOICE_ISSUED:
+            for recipient in payload["recipients"]:
+                message = dict(payload, recipient=recipient)
+                usecases.queue(uow, EmailKind.INVOICE_ISSUED, message, recipient,
+                               self._message_id(EmailKind.INVOICE_ISSUED, message))
+        # a certificate went to its holder by email already
+
+    def _databox_annotation(self, row):
+        payload = row["payload"]
+        if row["kind"] == EmailKind.INVOICE_ISSUED:
+            document = "Opravný daňový doklad" if payload["invoice"]["kind"] == InvoiceKind.CREDIT_NOTE else "Faktura"
+            return f"{document} {row['document_number']}: {payload['event']['title']}"
+        return f"Osvědčení o absolvování: {payload['event']['title']}"
+
+    def _databox_files(self, row):
+        payload = row["payload"]
+        if row["kind"] == EmailKind.INVOICE_ISSUED:
+            pdf = _attachment(self.documents.render_invoice(payload["invoice"]))
+            return [pdf, (f"{payload['invoice']['number']}.isdoc", "application/xml",
+                          base64.b64decode(payload["isdoc"]))]
+        return [_attachment(self.documents.render_certificate(payload["registration"]["id"], original=True))]
+
     def _deliver(self, message_id):
         with self._uow() as uow:
             message = usecases.claim(uow, message_id)
@@ -462,6 +608,15 @@ def _message_view(row):
         "attempts": row["attempts"], "last_error": row["last_error"], "created_at": row["created_at"].isoformat(),
         "sent_at": row["sent_at"].isoformat() if row["sent_at"] else None,
     }
+
+
+def _databox_view(row):
+    def moment(value):
+        return value.isoformat() if value else None
+    return {"id": row["id"], "kind": row["kind"], "document_number": row["document_number"],
+            "status": row["status"], "box_id": row["box_id"], "dm_id": row["dm_id"], "attempts": row["attempts"],
+            "last_error": row["last_error"], "created_at": moment(row["created_at"]), "sent_at": moment(row["sent_at"]),
+            "delivered_at": moment(row["delivered_at"]), "accepted_at": moment(row["accepted_at"])}
 
 
 def _attachment(pdf):

@@ -15,6 +15,18 @@ class Settings:
     announce_per_second: float
     sent_email_keep_days: float
     retry_delays: tuple  # seconds before each new try of an email that was not sent
+    isds_url: str
+    isds_username: str | None
+    isds_password: str | None
+    isds_cert: str | None
+    isds_key: str | None
+    isds_timeout: float
+    isds_sender_ovm: bool
+    isds_poll_seconds: float
+
+    @property
+    def isds_configured(self) -> bool:
+        return bool(self.isds_username or self.isds_cert)
 
 
 def load(config: Mapping) -> Settings:
@@ -27,4 +39,12 @@ def load(config: Mapping) -> Settings:
         announce_per_second=setting(config, "ANNOUNCE_PER_SECOND"),
         sent_email_keep_days=float(setting(config, "SENT_EMAIL_KEEP_DAYS")),
         retry_delays=tuple(setting(config, "MAIL_RETRY_DELAYS")),
+        isds_url=text(setting(config, "ISDS_URL", blank_is_default=True)),
+        isds_username=setting(config, "ISDS_USERNAME") or None,
+        isds_password=setting(config, "ISDS_PASSWORD") or None,
+        isds_cert=setting(config, "ISDS_CERT") or None,
+        isds_key=setting(config, "ISDS_KEY") or None,
+        isds_timeout=float(setting(config, "ISDS_TIMEOUT")),
+        isds_sender_ovm=setting(config, "ISDS_SENDER_OVM") in (True, "true", "1", "yes"),
+        isds_poll_seconds=float(setting(config, "ISDS_POLL_SECONDS")),
     )

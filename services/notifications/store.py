@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import UTCDateTime
-from services.common.vocabulary import EmailKind, EmailStatus
+from services.common.vocabulary import DataboxStatus, EmailKind, EmailStatus
 
 metadata = MetaData()
 
@@ -204,3 +204,73 @@ def purge_sent_bodies(conn, sent_before):
 
 
 PURGED = {"purged": True}
+
+
+# Deliveries to data boxes (ISDS): one row per document and organisation, beside the emails.
+databox_messages = Table(
+    "databox_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The document's number ("invoice:2026-0001", "certificate:<registration id>"): unique, so a
+    # redelivered event queues nothing twice; sent as dmSenderRefNumber, so a message that reached
+    # ISDS before a time-out is found there and not sent again.
+    Column("reference", String(100), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("ico", String(8), nullable=False, index=True),
+    Column("document_number", String(60), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("box_id", String(7)),
+    Column("dm_id", String(20)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),  # dmDeliveryTime: the message reached the box
+    Column("accepted_at", UTCDateTime),  # dmAcceptanceTime: someone logged in (or ten days passed)
+)
+
+
+def add_databox_message(conn, values) -> int | None:
+    try:
+        with conn.begin_nested():
+            return conn.execute(databox_messages.insert().values(**values)).inserted_primary_key[0]
+    except IntegrityError:
+        return None
+
+
+def claim_databox_message(conn, row_id, now, until) -> bool:
+    """Take a delivery for its next step (send, or ask for its delivery note), unless done or taken."""
+    table = databox_messages.c
+    return conn.execute(update(databox_messages).where(table.id == row_id, _databox_due(now))
+                        .values(claimed_until=until)).rowcount == 1
+
+
+def due_databox_messages(conn, now, limit=50):
+    return conn.scalars(select(databox_messages.c.id).where(_databox_due(now))
+                        .order_by(databox_messages.c.id).limit(limit)).all()
+
+
+def _databox_due(now):
+    table = databox_messages.c
+    return (table.status.in_(DATABOX_ACTIVE) & (table.next_attempt_at.is_(None) | (table.next_attempt_at <= now))
+            & (table.claimed_until.is_(None) | (table.claimed_until < now)))
+
+
+def get_databox_message(conn, row_id):
+    return conn.execute(select(databox_messages).where(databox_messages.c.id == row_id)).mappings().first()
+
+
+def update_databox_message(conn, row_id, values):
+    conn.execute(update(databox_messages).where(databox_messages.c.id == row_id).values(claimed_until=None, **values))
+
+
+def databox_messages_of(conn, ico, limit=200):
+    return conn.execute(select(databox_messages).where(databox_messages.c.ico == ico)
+                        .order_by(databox_messages.c.id.desc()).limit(limit)).mappings().all()
+
+
+# Rows still being worked on: to send (queued, awaiting_retry) or to ask for their delivery note (sent, delivered).
+DATABOX_ACTIVE = (DataboxStatus.QUEUED, DataboxStatus.AWAITING_RETRY, DataboxStatus.SENT, DataboxStatus.DELIVERED)

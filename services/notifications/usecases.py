@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from services.common.errors import NotFound, ValidationError
-from services.common.vocabulary import EmailStatus
+from services.common.vocabulary import DataboxStatus, EmailStatus
 
 from . import domain, store, texts
 
@@ -119,3 +119,60 @@ def record_failure(uow, message, error, permanent, delays):
         values = {"status": EmailStatus.AWAITING_RETRY,
                   "next_attempt_at": domain.next_attempt_at(attempts, uow.now, delays)}
     store.record_outcome(uow.conn, message["id"], dict(values, attempts=attempts, last_error=str(error)[:2000]))
+
+
+# --- Data boxes ---
+
+def queue_databox(uow, kind, payload, ico):
+    """Record a delivery to the organisation's data box; None when it was recorded before."""
+    reference, number = domain.databox_reference(kind, payload)
+    return store.add_databox_message(uow.conn, dict(
+        reference=reference, kind=kind, ico=ico, document_number=number, payload=payload,
+        status=DataboxStatus.QUEUED, attempts=0, created_at=uow.now))
+
+
+def claim_databox(uow, row_id):
+    if not store.claim_databox_message(uow.conn, row_id, uow.now, uow.now + timedelta(seconds=CLAIM_SECONDS)):
+        return None
+    return store.get_databox_message(uow.conn, row_id)
+
+
+def record_databox_sent(uow, row, box_id, dm_id, poll_seconds):
+    store.update_databox_message(uow.conn, row["id"], {
+        "status": DataboxStatus.SENT, "box_id": box_id, "dm_id": dm_id, "attempts": row["attempts"] + 1,
+        "sent_at": uow.now, "last_error": None, "next_attempt_at": uow.now + timedelta(seconds=poll_seconds)})
+
+
+def record_databox_delivery(uow, row, delivery, poll_seconds):
+    """The delivery note as far as it goes: asked again until accepted (or for DATABOX_POLL_DAYS)."""
+    values = {"delivered_at": delivery.delivery_time, "accepted_at": delivery.acceptance_time}
+    if delivery.acceptance_time is not None:
+        values.update(status=DataboxStatus.ACCEPTED, next_attempt_at=None)
+    elif row["sent_at"] is not None and uow.now - row["sent_at"] > timedelta(days=domain.DATABOX_POLL_DAYS):
+        values.update(status=DataboxStatus.DELIVERED if delivery.delivery_time else DataboxStatus.SENT,
+                      next_attempt_at=None, last_error="the delivery note was not complete in time")
+    else:
+        values.update(status=DataboxStatus.DELIVERED if delivery.delivery_time else DataboxStatus.SENT,
+                      next_attempt_at=uow.now + timedelta(seconds=poll_seconds))
+    store.update_databox_message(uow.conn, row["id"], values)
+
+
+def record_databox_failure(uow, row, error, delays):
+    """ISDS did not answer: try again later (asking first whether the message arrived after all)."""
+    attempts = row["attempts"] + 1
+    if row["status"] in (DataboxStatus.SENT, DataboxStatus.DELIVERED):  # a question about its note
+        store.update_databox_message(uow.conn, row["id"], {
+            "last_error": str(error)[:2000], "next_attempt_at": domain.next_attempt_at(1, uow.now, delays)})
+        return
+    if attempts >= domain.DATABOX_MAX_ATTEMPTS:
+        values = {"status": DataboxStatus.FAILED, "next_attempt_at": None}
+    else:
+        values = {"status": DataboxStatus.AWAITING_RETRY,
+                  "next_attempt_at": domain.next_attempt_at(attempts, uow.now, delays)}
+    store.update_databox_message(uow.conn, row["id"], dict(values, attempts=attempts, last_error=str(error)[:2000]))
+
+
+def record_email_instead(uow, row, reason, box_id=None):
+    store.update_databox_message(uow.conn, row["id"], {
+        "status": DataboxStatus.EMAIL_INSTEAD, "box_id": box_id, "attempts": row["attempts"] + 1,
+        "last_error": reason[:2000], "next_attempt_at": None})
