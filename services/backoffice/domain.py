@@ -921,6 +921,9 @@ DETAIL_KEYS = {
     "fields": "údaje", "code": "kód",
     # The door without a signal: which phone sent its queue, and how many check-ins.
     "device": "telefon", "sent": "odbavení z telefonu",
+    # The staff API and webhooks (issue 29).
+    "api_token_id": "token API č.", "scopes": "oprávnění", "webhook_id": "webhook č.", "url": "adresa",
+    "events": "události", "delivery_id": "zpráva č.", "event_type": "událost",
 }
 REGISTRATION_STATUSES: dict[str, str] = {
     RegistrationStatus.CONFIRMED: "potvrzeno", RegistrationStatus.WAITLISTED: "čekací listina",
