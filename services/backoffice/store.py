@@ -20,6 +20,7 @@ from sqlalchemy import (
 from services.common.db import UTCDateTime
 
 from .domain import AuditOutcome, StaffRole
+from .webhooks import DeliveryStatus
 
 metadata = MetaData()
 
@@ -341,7 +342,7 @@ def claim_deliveries(conn, now, until, limit):
     loop skips them meanwhile); the claim is the update, so two loops never take the same row."""
     d, w = webhook_deliveries, webhooks
     due = select(d.c.id).join(w, w.c.id == d.c.webhook_id).where(
-        d.c.status == "pending", d.c.next_attempt_at <= now, w.c.paused_at.is_(None), w.c.deleted_at.is_(None),
+        d.c.status == DeliveryStatus.PENDING, d.c.next_attempt_at <= now, w.c.paused_at.is_(None), w.c.deleted_at.is_(None),
         or_(d.c.claimed_until.is_(None), d.c.claimed_until < now)).order_by(d.c.id).limit(limit)
     ids = conn.execute(due).scalars().all()
     claimed = []
@@ -383,11 +384,11 @@ def attempts_of(conn, delivery_ids):
 def webhook_deliveries_stop(conn, webhook_id):
     """A deleted webhook's waiting deliveries are given up."""
     conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id,
-                                                  webhook_deliveries.c.status == "pending")
-                 .values(status="failed", next_attempt_at=None))
+                                                  webhook_deliveries.c.status == DeliveryStatus.PENDING)
+                 .values(status=DeliveryStatus.FAILED, next_attempt_at=None))
 
 
 def webhook_deliveries_due_now(conn, webhook_id, now):
     conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id,
-                                                  webhook_deliveries.c.status == "pending")
+                                                  webhook_deliveries.c.status == DeliveryStatus.PENDING)
                  .values(next_attempt_at=now))

@@ -141,8 +141,12 @@ def test_the_staff_api_needs_a_token_with_the_scope_and_records_each_use(console
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     again = requests.post(f"{base}/api/staff/registrations/{jana['id']}/cancel", headers=bearer(manager))
     assert again.status_code == 200 and again.json()["status"] == "cancelled"
-    refused = requests.post(f"{base}/api/staff/registrations/{jana['id']}/restore", headers=bearer(manager))
-    assert refused.status_code == 409 and refused.json()["message"]  # a paid seat is not restored, as in the console
+    back = requests.post(f"{base}/api/staff/registrations/{jana['id']}/restore", headers=bearer(manager))
+    assert back.status_code == 201 and back.json()["status"] == "confirmed"  # with a fee too: asked for afresh
+    assert back.json()["id"] != jana["id"]
+    twice = requests.post(f"{base}/api/staff/registrations/{jana['id']}/restore", headers=bearer(manager))
+    assert twice.status_code == 409 and twice.json()["error"] == "already_registered" and twice.json()["message"]
+    first_manager, manager = manager, new_token(admin, base, "Recepce 2", ["registrations:manage"])  # 6 a minute each
     free = published_event(cluster, capacity=5, price_member=0, price_non_member=0)
     petr = register(cluster, free, "petr@obec.example")
     requests.post(f"{base}/api/staff/registrations/{petr['id']}/cancel", headers=bearer(manager))
@@ -160,10 +164,11 @@ def test_the_staff_api_needs_a_token_with_the_scope_and_records_each_use(console
         rows = {t["name"]: t for t in store.list_tokens(tx)}
         audit = [(a["who"], a["action"], a["outcome"]) for a in store.list_audit(tx, limit=100)]
     database.dispose()
-    assert rows["Recepce"]["uses"] == 6 and rows["Recepce"]["last_used_at"] is not None
-    assert rows["Recepce"]["token_hash"] != manager and manager not in json.dumps([dict(r) for r in rows.values()],
+    assert rows["Recepce"]["uses"] == 4 and rows["Recepce"]["last_used_at"] is not None
+    assert rows["Recepce 2"]["uses"] == 3
+    assert rows["Recepce"]["token_hash"] != first_manager and first_manager not in json.dumps([dict(r) for r in rows.values()],
                                                                                    default=str)
-    who = f"API token {manager[:12]}… (Recepce)"
+    who = f"API token {first_manager[:12]}… (Recepce)"
     assert (who, "registration_cancelled", "done") in audit and (who, "registration_restored", "done") in audit
     assert (who, "registration_restored", "refused") in audit
     assert ("admin@smopk.example", "api_token_created", "done") in audit
@@ -174,7 +179,7 @@ def test_the_staff_api_needs_a_token_with_the_scope_and_records_each_use(console
     question = admin.post(f"{base}/api-tokeny/{token_id}/zrusit", data={"csrf": csrf_of(page)})
     assert "Zrušit token Recepce" in question.text
     admin.post(f"{base}/api-tokeny/{token_id}/zrusit", data={"csrf": csrf_of(page), "confirmed": "ano"})
-    revoked = requests.post(f"{base}/api/staff/registrations/{jana['id']}/cancel", headers=bearer(manager))
+    revoked = requests.post(f"{base}/api/staff/registrations/{jana['id']}/cancel", headers=bearer(first_manager))
     assert revoked.status_code == 401 and revoked.json()["error"] == "invalid_token"
 
 
