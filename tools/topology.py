@@ -49,8 +49,10 @@ from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 
 SERVICES = (MembersService, RegistrationsService, NotificationsService, DocumentsService, PaymentsService)
-# The console answers RPC too (its queue is moved with the others'); it handles no event.
+# The console answers RPC too (its queue is moved with the others'), and handles the events its
+# webhooks deliver (``backoffice.integrations``).
 ANSWERING_RPC = SERVICES + (BackofficeService,)
+HANDLING_EVENTS = SERVICES + (BackofficeService,)
 PRECONDITION_FAILED = 406
 NOT_FOUND = 404
 
@@ -59,7 +61,7 @@ class ClassicQueueInTheWay(Exception):
     """A classic queue that still holds messages has the name of a quorum queue to declare."""
 
 
-def event_queues(services=SERVICES):
+def event_queues(services=HANDLING_EVENTS):
     """``(queue, source exchange, event type)`` for every event handler of the services."""
     found = []
     for service in services:

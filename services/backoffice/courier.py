@@ -21,6 +21,7 @@ delivery is posted again: deliveries are at least once, and a receiver deduplica
 """
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 import eventlet
@@ -37,6 +38,23 @@ log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120
 BATCH = 20
+
+
+# The namespace of the ids of event changes delivered once per event (``per_event``).
+PER_EVENT = uuid.UUID("6f1d2c3e-5b7a-4c1e-9a0d-2b8e4f6a7c91")
+
+
+def per_event(event_type, payload):
+    """An ``event_updated`` or ``event_cancelled`` as a webhook gets it: once per event change,
+    not once per live registration (registrations tells each registration, for its emails). Its
+    id is derived from the change (the event's id and its version, which grows with each change
+    of time or place and with the cancellation), so each registration's message makes the same
+    delivery and ``store.add_delivery`` keeps the first; the registration (one person of many)
+    is left out. An event with no live registration is told to nobody, so its change makes no
+    delivery (docs/operations.md)."""
+    event = payload["event"]
+    key = uuid.uuid5(PER_EVENT, f"{event_type}:{event['id']}:{event['version']}")
+    return {name: value for name, value in payload.items() if name != "registration"} | {"message_id": str(key)}
 
 
 def record_event(conn, now, event_type, payload) -> int:

@@ -168,13 +168,18 @@ class IntegrationPages:
     def webhook_registration_substituted(self, payload):
         self._for_webhooks("registration_substituted", payload)
 
+    @event_handler("registrations", "event_published")
+    def webhook_event_published(self, payload):
+        self._for_webhooks("event_published", payload)
+
+    # Told once per live registration: one delivery per change of the event (``courier.per_event``).
     @event_handler("registrations", "event_updated")
     def webhook_event_updated(self, payload):
-        self._for_webhooks("event_updated", payload)
+        self._for_webhooks("event_updated", courier.per_event("event_updated", payload))
 
     @event_handler("registrations", "event_cancelled")
     def webhook_event_cancelled(self, payload):
-        self._for_webhooks("event_cancelled", payload)
+        self._for_webhooks("event_cancelled", courier.per_event("event_cancelled", payload))
 
     @event_handler("payments", "payment_received")
     def webhook_payment_received(self, payload):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from services.common.db import UTCDateTime
 
@@ -327,13 +328,19 @@ def paused_webhooks(conn):
 
 def add_delivery(conn, values) -> bool:
     """A delivery of one event to one webhook, once: False when that pair has one already (the
-    event delivered by the bus a second time)."""
+    event delivered by the bus a second time, or an event change told per registration, whose
+    messages share one id: ``courier.per_event``). The unique pair decides, also between two
+    transactions at once (the loser's savepoint is rolled back, its transaction goes on)."""
     exists = conn.execute(select(webhook_deliveries.c.id).where(
         webhook_deliveries.c.webhook_id == values["webhook_id"],
         webhook_deliveries.c.message_id == values["message_id"])).first()
     if exists is not None:
         return False
-    conn.execute(webhook_deliveries.insert().values(**values))
+    try:
+        with conn.begin_nested():
+            conn.execute(webhook_deliveries.insert().values(**values))
+    except IntegrityError:
+        return False
     return True
 
 

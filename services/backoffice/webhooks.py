@@ -41,7 +41,8 @@ EVENTS = {
     "registration_confirmed": "přihláška potvrzena", "registration_cancelled": "přihláška zrušena",
     "registration_promoted": "místo z čekací listiny", "registration_substituted": "místo předáno náhradníkovi",
     "payment_received": "platba přijata", "invoice_issued": "vystavena faktura",
-    "event_updated": "akce změněna (čas nebo místo)", "event_cancelled": "akce zrušena",
+    "event_published": "akce zveřejněna", "event_updated": "akce změněna (čas nebo místo)",
+    "event_cancelled": "akce zrušena",
 }
 
 

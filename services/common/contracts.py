@@ -399,6 +399,30 @@ class EventCancelled(AboutRegistration):
     reason = Str(required=True)  # staff's reason, Czech
 
 
+class PublicEventShape(Shape):
+    """A published event's public facts (``usecases.public_facts``): what its page shows anyone."""
+    id = Int(required=True)  # the event's id in registrations
+    title = Str(required=True)
+    starts_at = Moment(required=True)  # the start (of the first session), in Prague
+    ends_at = Moment(required=True)  # the end (of the last session)
+    venue = Str(required=True)  # where it is ("Online" for an online event)
+    topic = Str(required=True)
+    kind = Str(required=True, validate=_one_of(*EventKind))
+    format = Str(validate=_one_of(*EventFormat))
+    price_member = Int(required=True)  # whole CZK
+    price_non_member = Int(required=True)  # whole CZK
+    capacity = Int(required=True)
+    url = Str(required=True)  # its public page
+
+
+class EventPublished(Contract):
+    """A draft event was published (once per event; not per registration, it has none yet).
+    Publisher: registrations (``publish_event``). Consumers: backoffice (the webhooks)."""
+    publisher = "registrations"
+    consumers = ("backoffice",)
+    event = _nested(PublicEventShape, required=True)
+
+
 class ReminderDue(AboutRegistration):
     """A confirmed person's reminder, ``days_before`` the start. Publisher: registrations.
     Consumers: notifications."""
@@ -575,6 +599,7 @@ CONTRACTS: dict[str, type[Contract]] = {
     "registration_restored": RegistrationRestored,
     "registration_substituted": RegistrationSubstituted,
     "late_payment_refused": LatePaymentRefused,
+    "event_published": EventPublished,
     "event_updated": EventUpdated,
     "event_cancelled": EventCancelled,
     "reminder_due": ReminderDue,

@@ -90,12 +90,32 @@ def create_event(uow, values):
 
 
 def publish_event(uow, event_id):
-    event = get_event(uow.conn, event_id, public_only=False)
+    """Publish a draft: it takes registrations and is announced once (``event_published``, the
+    event's public facts, for the webhooks). The row is locked, so two staff publishing at once
+    announce it once; publishing a published event again changes and announces nothing new.
+    Failing halfway (the database, the outbox), the transaction is rolled back whole: the event
+    stays a draft and nothing is announced."""
+    event = store.lock_event(uow.conn, event_id)
+    if event is None:
+        raise domain.EVENT_NOT_FOUND()
     if event["status"] == EventStatus.CANCELLED:
         raise Conflict("event_cancelled", "Zrušenou akci nelze zveřejnit.")
     store.update_event(uow.conn, event_id, {"status": EventStatus.PUBLISHED, "updated_at": uow.now,
                                             "published_at": event["published_at"] or uow.now})
-    return event_view(store.get_event(uow.conn, event_id), uow.now)
+    published = store.get_event(uow.conn, event_id)
+    if event["status"] == EventStatus.DRAFT:
+        uow.announce("event_published", {"event": public_facts(published, uow.base_url)})
+    return event_view(published, uow.now)
+
+
+def public_facts(event, base_url):
+    """What anyone may know of a published event (``event_published``): no registrations, no
+    internal fields; times as ISO texts in Prague, prices in whole CZK, its public page."""
+    return {"id": event["id"], "title": event["title"], "starts_at": _told(event["starts_at"]),
+            "ends_at": _told(event["ends_at"]), "venue": event["venue"], "topic": event["topic"],
+            "kind": event["kind"], "format": event["format"], "price_member": event["price_member"],
+            "price_non_member": event["price_non_member"], "capacity": event["capacity"],
+            "url": f"{base_url}/events/{event['id']}"}
 
 
 def get_event(conn, event_id, public_only=True):

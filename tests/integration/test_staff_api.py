@@ -4,6 +4,7 @@ replayed; and the staff API's OpenAPI document checked by schemathesis."""
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -20,7 +21,7 @@ from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
 from tests.conftest import free_port, wait_for
 from tests.integration.test_console import csrf_of, logged_in, staff_accounts
-from tests.integration.test_system import published_event
+from tests.integration.test_system import published_event, seminar
 
 EXAMPLES_PER_OPERATION = 10
 
@@ -275,3 +276,29 @@ def test_the_staff_api_keeps_its_contract(runner_factory, service_config):
         check()
         checked.append(operation.label)
     assert len(checked) == 6, checked
+
+
+def test_publishing_and_changing_an_event_each_make_one_signed_delivery(console, receiver_factory):
+    base, cluster, admin, _config = console
+    receiver = receiver_factory()
+    new_webhook(admin, base, receiver, ["event_published", "event_updated"])
+    draft = cluster.registrations.create_event(seminar(capacity=5))
+    page = admin.get(f"{base}/akce/{draft['id']}")
+    for _ in range(2):  # staff publish it; a second click finds it published already
+        admin.post(f"{base}/akce/{draft['id']}/zverejnit", data={"csrf": csrf_of(page), "confirmed": "ano"})
+    wait_for(lambda: len(receiver.received) >= 1, timeout=30, message="the event_published delivery")
+    [published] = receiver.received
+    assert published["valid"] and published["body"]["type"] == "event_published"
+    facts = published["body"]["data"]["event"]
+    assert (facts["id"], facts["title"], facts["capacity"]) == (draft["id"], draft["title"], 5)
+    assert facts["url"].endswith(f"/events/{draft['id']}") and "registration" not in published["body"]["data"]
+
+    for n in (1, 2, 3):  # three people registered: the bus tells each of them of the new venue
+        register(cluster, draft, f"jana{n}@obec.example")
+    cluster.registrations.update_event(draft["id"], {"venue": "Rokycany, sál"})
+    wait_for(lambda: len(receiver.received) >= 2, timeout=30, message="the event_updated delivery")
+    time.sleep(2)  # the other registrations' copies of the change have come and made nothing
+    assert [r["body"]["type"] for r in receiver.received] == ["event_published", "event_updated"]
+    changed = receiver.received[1]
+    assert changed["valid"] and changed["body"]["data"]["changes"]["venue"][1] == "Rokycany, sál"
+    assert "registration" not in changed["body"]["data"]

@@ -41,7 +41,7 @@ def waiting(amqp_uri, queue):
 
 def test_an_event_published_before_its_consumer_started_is_kept(service_config, runner_factory, smtp_sink):
     queues = topology.declare(service_config["AMQP_URI"])
-    assert CONFIRMED in queues and len(queues) == 35  # every event handler of the five services
+    assert CONFIRMED in queues and len(queues) == 44  # every event handler of the six services (the console: webhooks)
     publish(service_config["AMQP_URI"], payload(1))  # mandatory: refused if no queue took it
     assert waiting(service_config["AMQP_URI"], CONFIRMED) == 1
     runner = runner_factory(service_config, NotificationsService, DocumentsService)

@@ -1,11 +1,12 @@
 """The staff API's tokens and scopes, and the webhooks' signature, addresses and retries (no broker)."""
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from services.backoffice import tokens, webhooks
+from services.backoffice import courier, store, tokens, webhooks
 from services.common.errors import ValidationError
 
 
@@ -95,3 +96,60 @@ def test_a_webhook_needs_known_events():
     with pytest.raises(ValidationError) as refused:
         webhooks.webhook_values("https://h.example/", ["event_published_nope"], "", False, resolve=public)
     assert set(refused.value.fields) == {"events"}
+
+
+@pytest.fixture
+def db(make_database):
+    return make_database("backoffice", store.metadata)
+
+
+def told_per_registration(event_type, registration_id, version, **extra):
+    """One registration's copy of an event change, as registrations tells each live registration."""
+    return {"message_id": f"m-{event_type}-{registration_id}-{version}", "event_type": event_type,
+            "occurred_at": "2026-12-01T09:00:00+00:00",
+            "registration": {"id": registration_id, "email": "x@obec.example"},
+            "event": {"id": 7, "version": version, "title": "Odpady"}, **extra}
+
+
+def test_an_event_change_told_per_registration_is_delivered_once_per_webhook_and_change(db):
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with db.transaction() as tx:
+        for url in ("https://a.example/hook", "https://b.example/hook"):
+            store.insert_webhook(tx, {"url": url, "events": ["event_updated", "event_cancelled"], "secret": "whsec_x",
+                                      "created_by": "admin@smopk.example", "created_at": now})
+    copies = [("event_updated", n, 2, {"changes": {"venue": ["Plzeň", "Rokycany"]}}) for n in (1, 2, 3)]
+    copies += [("event_updated", n, 3, {"changes": {"venue": ["Rokycany", "Plzeň"]}}) for n in (1, 2)]
+    copies += [("event_cancelled", n, 4, {"reason": "Lektor onemocněl."}) for n in (1, 2)]
+    added = []
+    for event_type, registration_id, version, extra in copies:
+        with db.transaction() as tx:
+            told = told_per_registration(event_type, registration_id, version, **extra)
+            added.append(courier.record_event(tx, now, event_type, courier.per_event(event_type, told)))
+    assert added == [2, 0, 0, 2, 0, 2, 0]  # the first copy of each change, to each of the two webhooks
+    with db.transaction() as tx:
+        rows = tx.execute(store.webhook_deliveries.select().order_by(store.webhook_deliveries.c.id)).all()
+    bodies = [json.loads(row.body) for row in rows]
+    assert [(b["type"], b["data"]["event"]["version"]) for b in bodies] == [
+        ("event_updated", 2), ("event_updated", 2), ("event_updated", 3), ("event_updated", 3),
+        ("event_cancelled", 4), ("event_cancelled", 4)]
+    assert all("registration" not in b["data"] for b in bodies)  # no one attendee's data in an event's delivery
+    assert len({b["id"] for b in bodies}) == 3 and all(len(b["id"]) == 36 for b in bodies)
+    assert bodies[4]["data"]["reason"] == "Lektor onemocněl."
+
+
+def test_a_twin_delivery_committed_past_the_look_up_is_refused_by_the_unique_pair(db, monkeypatch):
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with db.transaction() as tx:
+        hook = store.insert_webhook(tx, {"url": "https://a.example/hook", "events": ["event_updated"],
+                                         "secret": "whsec_x", "created_by": "admin@smopk.example", "created_at": now})
+        values = {"webhook_id": hook, "message_id": "0" * 36, "event_type": "event_updated", "body": "{}",
+                  "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        assert store.add_delivery(tx, values)
+    # Another process's copy of the same change, committed after this one looked: the look-up misses it.
+    real_select = store.select
+    monkeypatch.setattr(store, "select", lambda *columns: real_select(*columns).where(sa.false()))
+    with db.transaction() as tx:
+        assert store.add_delivery(tx, values) is False
+        assert store.add_delivery(tx, dict(values, message_id="1" * 36)) is True  # the transaction goes on
+    with db.transaction() as tx:
+        assert len(tx.execute(store.webhook_deliveries.select()).all()) == 2

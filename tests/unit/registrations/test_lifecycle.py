@@ -8,7 +8,7 @@ import pytest
 
 from services.common.errors import Conflict, NotFound
 from services.common.signing import ticket_code
-from tests.unit.registrations.test_service import KEY, NOW, call, person, published
+from tests.unit.registrations.test_service import KEY, NOW, call, event_data, person, published
 
 
 def statuses(service, event_id):
@@ -235,8 +235,8 @@ def test_published_events_are_deleted_after_their_time(service):
         tx.execute(store.outbox.update().values(published_at=NOW - timedelta(days=31)))
     service.register(event["id"], person(2))  # not published yet: kept
     with service.database.transaction() as tx:
-        assert purge_published(tx, store.outbox, NOW - timedelta(days=30)) == 1
-    assert [kind for kind, _ in service.recorded()] == ["registration_confirmed"]
+        assert purge_published(tx, store.outbox, NOW - timedelta(days=30)) == 2  # event_published too
+    assert [kind for kind, _ in service.announced()] == ["registration_confirmed"]
 
 
 def test_staff_give_a_waitlisted_person_a_seat_of_their_own(service):
@@ -251,3 +251,22 @@ def test_staff_give_a_waitlisted_person_a_seat_of_their_own(service):
     with pytest.raises(Conflict) as refused:
         service.promote(third["id"])
     assert refused.value.code == "not_waitlisted"
+
+
+def test_publishing_announces_the_events_public_facts_once(service):
+    draft = service.create_event(event_data(title="Odpady v obci", capacity=30, price_member=600))
+    assert service.announced() == []  # a draft is nobody's business
+    service.publish_event(draft["id"])
+    service.publish_event(draft["id"])  # again: already published, nothing new to tell
+    [(kind, payload)] = service.announced()
+    assert kind == "event_published"
+    assert payload["event"] == {
+        "id": draft["id"], "title": "Odpady v obci", "starts_at": draft["starts_at"], "ends_at": draft["ends_at"],
+        "venue": draft["venue"], "topic": draft["topic"], "kind": draft["kind"], "format": draft["format"],
+        "price_member": 600, "price_non_member": draft["price_non_member"], "capacity": 30,
+        "url": f"https://akce.example/events/{draft['id']}"}
+    assert "registration" not in payload and "status" not in payload["event"]
+    service.cancel_event(draft["id"], "Lektor onemocněl.")
+    with pytest.raises(Conflict):
+        service.publish_event(draft["id"])
+    assert len(service.announced()) == 1
