@@ -349,7 +349,8 @@ def claim_deliveries(conn, now, until, limit):
     loop skips them meanwhile); the claim is the update, so two loops never take the same row."""
     d, w = webhook_deliveries, webhooks
     due = select(d.c.id).join(w, w.c.id == d.c.webhook_id).where(
-        d.c.status == DeliveryStatus.PENDING, d.c.next_attempt_at <= now, w.c.paused_at.is_(None), w.c.deleted_at.is_(None),
+        d.c.status == DeliveryStatus.PENDING, d.c.next_attempt_at <= now, w.c.paused_at.is_(None),
+        w.c.deleted_at.is_(None),
         or_(d.c.claimed_until.is_(None), d.c.claimed_until < now)).order_by(d.c.id).limit(limit)
     ids = conn.execute(due).scalars().all()
     claimed = []
