@@ -20,6 +20,8 @@ from services.common.czech import local, plural
 from services.common.errors import NotFound, ValidationError
 from services.common.vocabulary import (
     LIVE,
+    DataboxStatus,
+    DeliveryChannel,
     EmailKind,
     EmailStatus,
     EventStatus,
@@ -918,6 +920,7 @@ DETAIL_KEYS = {
     # What an edit changed, a file read, people chosen, rows exported.
     "changed": "změněno", "file": "soubor", "chosen": "vybrané přihlášky", "issued": "vydáno",
     "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
+    "databox_deliveries": "dokladů v datové schránce",
     "fields": "údaje", "code": "kód",
     # The door without a signal: which phone sent its queue, and how many check-ins.
     "device": "telefon", "sent": "odbavení z telefonu",
@@ -1381,3 +1384,45 @@ def text_reverted(kind: str, version: int | None) -> str:
     if version is None:
         return f"E-mail „{email_kind(kind)}“ už má výchozí text; nic se nezměnilo."
     return f"E-mail „{email_kind(kind)}“ má znovu výchozí text (zapsáno jako verze {version})."
+
+
+# --- Delivery of documents to data boxes (ISDS) ---
+
+DELIVERY_CHANNEL_LABELS = {DeliveryChannel.EMAIL: "e-mailem", DeliveryChannel.DATABOX: "do datové schránky"}
+DATABOX_STATUS_LABELS = {
+    DataboxStatus.QUEUED: "čeká na odeslání", DataboxStatus.AWAITING_RETRY: "čeká na další pokus (ISDS neodpověděl)",
+    DataboxStatus.SENT: "odesláno, čeká na dodání", DataboxStatus.DELIVERED: "dodáno, čeká na doručenku",
+    DataboxStatus.ACCEPTED: "doručeno (doručenka)", DataboxStatus.EMAIL_INSTEAD: "posláno e-mailem",
+    DataboxStatus.FAILED: "neodesláno (všechny pokusy vyčerpány)"}
+DATABOX_DOCUMENT_LABELS = {"invoice": "Faktura", "credit_note": "Opravný daňový doklad", "certificate": "Osvědčení"}
+
+
+def databox_rows(deliveries: Iterable[Row]) -> list[dict[str, Any]]:
+    """notifications' ``databox_deliveries`` as the organisation's page shows them: the document,
+    the message's id, the times (ISO, as given), the state in Czech and, for one that went by email
+    after all, why (notifications words it in Czech for staff)."""
+    rows = []
+    for delivery in deliveries:
+        document = DATABOX_DOCUMENT_LABELS.get(delivery.get("document") or "", "Doklad")
+        if delivery.get("document") == "certificate":
+            document = f"{document} k přihlášce {delivery['document_number']}"
+        else:
+            document = f"{document} {delivery['document_number']}"
+        rows.append({"document": document, "dm_id": delivery["dm_id"], "sent_at": delivery["sent_at"],
+                     "delivered_at": delivery["delivered_at"], "accepted_at": delivery["accepted_at"],
+                     "state": DATABOX_STATUS_LABELS.get(delivery["status"], "neznámý stav"),
+                     "reason": delivery["last_error"] if delivery["status"] == DataboxStatus.EMAIL_INSTEAD else None})
+    return rows
+
+
+def organisation_saved(name: str, changed: Sequence[str], channel: str) -> str:
+    """What the console says after saving an organisation's form; a changed delivery of documents
+    says where they go from now on (it can be changed back, so it was not asked first)."""
+    said = f"Organizace {name} je uložena: {changed_text(changed)}."
+    if "doručování dokladů" in changed:
+        if channel == DeliveryChannel.DATABOX:
+            said += (" Faktury a dobropisy teď odcházejí do datové schránky organizace místo e-mailu, osvědčení "
+                     "navíc i do schránky; nemá-li organizace schránku, odejdou e-mailem.")
+        else:
+            said += " Faktury, dobropisy a osvědčení teď odcházejí zase e-mailem."
+    return said

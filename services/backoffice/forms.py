@@ -13,7 +13,7 @@ from datetime import date, datetime
 from services.common.czech import PRAGUE, local
 from services.common.errors import ValidationError
 from services.common.ico import ico_error
-from services.common.vocabulary import EventKind, QuestionType
+from services.common.vocabulary import DeliveryChannel, EventKind, QuestionType
 
 from . import domain
 from .schemas import account_in, event_form_in
@@ -267,7 +267,8 @@ def organisation_values(organisation) -> dict:
     """The organisation as its form shows it; the membership is its last period's days (ISO)."""
     values = {name: organisation.get(name) or "" for name in ORGANISATION_FORM[:-2]}
     last = organisation["periods"][-1] if organisation["periods"] else {"from": None, "to": None}
-    values.update(member_since=last["from"] or "", member_until=last["to"] or "")
+    values.update(member_since=last["from"] or "", member_until=last["to"] or "",
+                  delivery_channel=organisation.get("delivery_channel") or DeliveryChannel.EMAIL)
     return values
 
 
@@ -278,6 +279,11 @@ def organisation(form):
     changes = {name: value.strip() or None for name, value in values.items()}
     changes.update(name=values["name"], member_since=domain.form_day(values["member_since"]),
                    member_until=domain.form_day(values["member_until"]))
+    # The delivery of documents: as chosen; not sent (an older form), as it is now.
+    channel = form.get("delivery_channel", "").strip()
+    values["delivery_channel"] = channel
+    if channel:
+        changes["delivery_channel"] = channel
     return values, changes
 
 

@@ -6,7 +6,7 @@ Thin: the members service keeps the register and its rules; these pages ask befo
 stores anything and say afterwards what was saved.
 """
 
-from services.common.errors import ValidationError
+from services.common.errors import ServiceUnavailable, ValidationError, outage
 from services.common.ico import ico_error
 from services.common.spreadsheet import UnreadableText, spreadsheet_text
 from services.common.vocabulary import LookupSource, LookupStatus
@@ -47,11 +47,18 @@ class MemberPages:
     @page("GET", "/clenove/<ico>", StaffRole.ADMIN)
     def organisation(self, request, ico):
         organisation = self.members.get_organisation(ico)
+        # The contacts and the documents' deliveries to the data box: one audited read, the row saying
+        # how many of each were shown (a listing of documents, like the contacts, not their content).
         with self._audited(request, "contacts_viewed", {"ico": ico, "name": organisation["name"]}) as entry:
             contacts = self.members.list_contacts(ico)
             entry.details["contacts"] = len(contacts)
+            deliveries = self._databox_deliveries(ico)
+            entry.details["databox_deliveries"] = None if deliveries is None else len(deliveries)
         return self._page(request, "organisation.html", organisation=organisation, contacts=contacts,
-                          logins=self.registrations.portal_logins(ico, PORTAL_LOGINS_SHOWN))
+                          logins=self.registrations.portal_logins(ico, PORTAL_LOGINS_SHOWN),
+                          channel=domain.DELIVERY_CHANNEL_LABELS.get(organisation.get("delivery_channel"),
+                                                                     "e-mailem"),
+                          deliveries=deliveries)
 
     @page("GET", "/clenove/<ico>/upravit", StaffRole.ADMIN)
     def organisation_form(self, request, ico):
@@ -73,7 +80,7 @@ class MemberPages:
             return self._organisation_form(request, organisation, values, error.fields, status=422)
         saved = answer["organisation"]
         return self._done(request, f"/clenove/{ico}",
-                          f"Organizace {saved['name']} je uložena: {domain.changed_text(answer['changed'])}.")
+                          domain.organisation_saved(saved["name"], answer["changed"], saved["delivery_channel"]))
 
     @page("GET", "/clenove/<ico>/kontakty/novy", StaffRole.ADMIN)
     def contact_new_form(self, request, ico):
@@ -182,7 +189,17 @@ class MemberPages:
     def _organisation_form(self, request, organisation, values, errors, status=200):
         return self._page(request, "organisation_form.html", status=status, organisation=organisation,
                           values=values, errors=errors, kinds=self.members.kinds(),
-                          districts=self.members.districts())
+                          districts=self.members.districts(), channels=domain.DELIVERY_CHANNEL_LABELS)
+
+    def _databox_deliveries(self, ico):
+        """The organisation's documents sent to its data box (``domain.databox_rows``), or None when
+        notifications is away: the rest of the organisation's page still shows."""
+        try:
+            return domain.databox_rows(self.notifications.databox_deliveries(ico))
+        except Exception as error:
+            if outage(error) is None and not isinstance(error, ServiceUnavailable):
+                raise
+            return None
 
     @page("POST", "/clenove/<ico>/kontakty/<int:contact_id>/pristup", StaffRole.ADMIN)
     def contact_portal_access(self, request, ico, contact_id):

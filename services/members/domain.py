@@ -86,7 +86,8 @@ COLUMNS = {
 _HEADER = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
 _LABELS = {"ico": "IČO", "name": "název", "kind": "druh", "district": "okres", "address": "adresa",
            "email": "e-mail", "phone": "telefon", "member_since": "členem od", "member_until": "členem do",
-           "dic": "DIČ", "billing_email": "e-mail pro faktury"}
+           "dic": "DIČ", "billing_email": "e-mail pro faktury",
+           "delivery_channel": "doručování dokladů"}
 
 
 CZECH_DAY = re.compile(r"\s*(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\s*")

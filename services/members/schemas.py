@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from services.common.ico import ico_error
 from services.common.schemas import Boolean, CzechSchema, Date, Email, Name, Text
 
-from .domain import DISTRICTS, KINDS, MEMBERSHIPS
+from .domain import DELIVERY_CHANNELS, DISTRICTS, KINDS, MEMBERSHIPS
 
 
 def _check_ico(value):
@@ -39,6 +39,9 @@ class OrganisationEdit(OrganisationIn):
     """The organisation's form: its fields and the last membership's first and last day."""
 
     member_until = Date(load_default=None, allow_none=True)
+    # How its invoices, credit notes and certificates go; absent: as they go now.
+    delivery_channel = Text(validate=validate.OneOf(
+        DELIVERY_CHANNELS, error="Zvolte doručování dokladů e-mailem, nebo do datové schránky."))
 
 
 class ListQuery(CzechSchema):

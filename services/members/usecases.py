@@ -138,9 +138,10 @@ EDITABLE = tuple(field for field in store.ORGANISATION_FIELDS if field != "ico")
 
 
 def edit_organisation(uow, ico, changes, on_date):
-    """Change an organisation's fields and its membership (``member_since``, ``member_until``:
-    the last membership's first and last day, ``domain.set_membership``) in one go; fields not
-    in ``changes`` stay. Returns ``(organisation, changed field names)``; one event announces it
+    """Change an organisation's fields, its membership (``member_since``, ``member_until``:
+    the last membership's first and last day, ``domain.set_membership``) and its
+    ``delivery_channel`` in one go (one transaction: all or nothing); fields not in ``changes``
+    stay. Returns ``(organisation, changed field names)``; one event announces it
     (joined, left or updated), none when nothing changed."""
     conn = uow.conn
     current = get_organisation(conn, ico)
@@ -154,10 +155,14 @@ def edit_organisation(uow, ico, changes, on_date):
         changed.append("member_since")
     if until != last["to"]:
         changed.append("member_until")
+    channel = changes.get("delivery_channel", current["delivery_channel"])
+    if channel != current["delivery_channel"]:
+        changed.append("delivery_channel")
     if not changed:
         return _public(current, on_date), []
     store.save_organisation(conn, dict(data, ico=ico), domain.fold(data["name"]))
     store.replace_periods(conn, ico, periods)
+    store.set_delivery_channel(conn, ico, channel)
     organisation = store.get_organisation(conn, ico)
     _announce(uow, domain.membership_event(current["periods"], periods) or "organisation_updated", organisation)
     return _public(organisation, on_date), changed

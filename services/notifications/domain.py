@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.common import calendar
-from services.common.vocabulary import EmailKind, MessagePurpose
+from services.common.vocabulary import EmailKind, InvoiceKind, MessagePurpose
 
 DEFAULT_RETRY_DELAYS = (10, 30, 120, 600, 3600)
 # With the default delays, about two days of retrying at the last pace.
@@ -154,6 +154,13 @@ def databox_reference(kind: str, payload: Mapping[str, Any]) -> tuple[str, str]:
         return f"faktura {number}", number
     number = str(payload["registration"]["id"])
     return f"osvedceni {number}", number
+
+
+def databox_document(kind: str, payload: Mapping[str, Any]) -> str:
+    """What was sent to the box: "invoice", "credit_note" or "certificate"."""
+    if kind == EmailKind.INVOICE_ISSUED:
+        return "credit_note" if payload["invoice"].get("kind") == InvoiceKind.CREDIT_NOTE else "invoice"
+    return "certificate"
 
 
 def databox_refusal(box: Any, sender_is_public_body: bool) -> str | None:

@@ -613,7 +613,8 @@ def _message_view(row):
 def _databox_view(row):
     def moment(value):
         return value.isoformat() if value else None
-    return {"id": row["id"], "kind": row["kind"], "document_number": row["document_number"],
+    return {"id": row["id"], "kind": row["kind"], "document": domain.databox_document(row["kind"], row["payload"]),
+            "document_number": row["document_number"],
             "status": row["status"], "box_id": row["box_id"], "dm_id": row["dm_id"], "attempts": row["attempts"],
             "last_error": row["last_error"], "created_at": moment(row["created_at"]), "sent_at": moment(row["sent_at"]),
             "delivered_at": moment(row["delivered_at"]), "accepted_at": moment(row["accepted_at"])}

@@ -2,7 +2,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.common.settings import setting, text
+from services.common.settings import flag, setting, text
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,6 @@ def load(config: Mapping) -> Settings:
         isds_cert=setting(config, "ISDS_CERT") or None,
         isds_key=setting(config, "ISDS_KEY") or None,
         isds_timeout=float(setting(config, "ISDS_TIMEOUT")),
-        isds_sender_ovm=setting(config, "ISDS_SENDER_OVM") in (True, "true", "1", "yes"),
+        isds_sender_ovm=flag(setting(config, "ISDS_SENDER_OVM")),
         isds_poll_seconds=float(setting(config, "ISDS_POLL_SECONDS")),
     )

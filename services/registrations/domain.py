@@ -1037,3 +1037,18 @@ def portal_may_open(registration: Row, ico: str) -> bool:
     """A registration is the organisation's when it was made with its IČO: the page's one rule
     of who sees what."""
     return bool(ico) and registration["organisation_ico"] == ico
+
+
+def databox_notes(deliveries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """The municipality's page: for each invoice (or credit note) delivered to the organisation's
+    data box (notifications' ``databox_deliveries``), ``Doručeno do datové schránky 7. 12. 2026
+    10:15, doručenka 7. 12. 2026 11:02`` by its number; one not yet delivered has no note."""
+    notes = {}
+    for delivery in deliveries:
+        if delivery.get("document") not in ("invoice", "credit_note") or not delivery.get("delivered_at"):
+            continue
+        note = f"Doručeno do datové schránky {czech.date_time(datetime.fromisoformat(delivery['delivered_at']))}"
+        if delivery.get("accepted_at"):
+            note += f", doručenka {czech.date_time(datetime.fromisoformat(delivery['accepted_at']))}"
+        notes[delivery["document_number"]] = note
+    return notes

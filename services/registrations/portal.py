@@ -11,13 +11,14 @@ what was registered with its IČO (``domain.portal_may_open``); without a sessio
 the browser to the login form, a download answers 403.
 """
 import base64
+import logging
 from urllib.parse import urlencode
 
 from nameko.timer import timer
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from services.common.errors import EXPECTED, ServiceError, ValidationError
+from services.common.errors import EXPECTED, ServiceError, ValidationError, outage
 from services.common.rpc import rpc
 from services.common.settings import setting
 from services.common.vocabulary import CertificateState
@@ -27,6 +28,7 @@ from .ratelimit import TooManyRequests
 from .site import CSRF_COOKIE, MAX_FORM_BYTES, STALE_FORM, _csrf_valid
 from .web import page_route
 
+log = logging.getLogger(__name__)
 SESSION_COOKIE = "obec_relace"
 LINK_SENT = ("Pokud je adresa vedená jako kontakt obce nebo organizace, poslali jsme na ni odkaz pro přihlášení. "
              "Platí 30 minut.")
@@ -230,17 +232,30 @@ class PortalPages:
             events = usecases.upcoming_events(tx, now)
         record = self._portal_record(ico, start)
         invoices = self.payments.organisation_invoices(ico)
+        databox = self._portal_databox(ico) if invoices else {}
         colleagues = {"organisation_ico": ico, "organisation_name": organisation["name"]}
         response = self._with_csrf(
             request, "portal.html", session=session, organisation=organisation, registrations=registrations,
             statuses=STATUS_LABELS, plan=domain.training_plan(record["people"], hours_per_day),
             plan_days=domain.TRAINING_PLAN_DAYS, hours_per_day=_number(hours_per_day),
             period=domain.training_period(start), start=start, choices=domain.training_period_choices(now),
-            invoices=invoices,
+            invoices=invoices, databox=databox,
             events=[e for e in events if e["registration_open"]], colleagues_query=urlencode(colleagues),
             expires_at=session["expires_at"])
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    def _portal_databox(self, ico):
+        """Invoice number -> when it reached the organisation's data box and its delivery note
+        (``domain.databox_notes``), asked of notifications, which keeps the deliveries; notifications
+        away: no notes, the rest of the page still shows."""
+        try:
+            return domain.databox_notes(self.notifications_rpc.databox_deliveries(ico))
+        except Exception as error:
+            if outage(error) is None:
+                raise
+            log.warning("the data box deliveries of %s not shown: notifications did not answer (%s)", ico, error)
+            return {}
 
 
 def _number(value: float) -> str:

@@ -18,7 +18,9 @@ INTERNAL = ("confirmed", "waitlisted", "cancelled", "substituted", "queued", "se
             "registration_promoted", "registration_cancelled", "payment_received", "payment_requested",
             "invoice_issued", "credit_note", "underpaid", "overpaid", "unknown", "admin", "staff", "door", "None",
             "True", "False", "event_id", "registration_id", "registration_ids", "audience", "validation_error",
-            "changed", "waiting_payment", "Check-in", "check_in", "checked_in")
+            "changed", "waiting_payment", "Check-in", "check_in", "checked_in",
+            # Data boxes (issue 29): the delivery channel and the states of a delivery.
+            "by_email", "databox", "delivered", "accepted", "email_instead", "dm_id", "delivery_channel")
 INTERNAL_WORD = re.compile(r"(?<![\w@./-])(" + "|".join(INTERNAL) + r")(?![\w@/-])")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
