@@ -901,7 +901,7 @@ ROLE_NAMES: dict[str, str] = {StaffRole.ADMIN: "správce", StaffRole.STAFF: "kan
 AUDIENCE_NAMES = {"all": "všem přihlášeným", "confirmed": "jen potvrzeným", "waitlisted": "jen čekací listině",
                   "members": "všem členům"}
 DETAIL_KEYS = {
-    "email_kind": "e-mail", "text_version": "verze textu",
+    "email_kind": "e-mail", "text_version": "verze textu", "document": "dokument",
     "event_id": "akce", "registration_id": "přihláška", "registration_ids": "přihlášky", "title": "název",
     "reason": "důvod", "address": "adresa", "email": "e-mail", "role": "role", "created": "nové",
     "updated": "změněné", "failed": "chybné", "message_id": "e-mail č.", "message_ids": "události",
@@ -936,7 +936,8 @@ LOGIN_FAILURE_REASONS = {"wrong_password": "špatné heslo", "unknown_account": 
                          "account_disabled": "vypnutý účet", "throttled": "příliš mnoho pokusů, nezkoušeno",
                          "wrong_code": "špatný ověřovací kód", "code_locked": "ověřovací kód zablokovaný"}
 DETAIL_VALUES = {"audience": AUDIENCE_NAMES, "role": ROLE_NAMES, "status": REGISTRATION_STATUSES,
-                 "previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS, "email_kind": EMAIL_KINDS}
+                 "previous_role": ROLE_NAMES, "reason": LOGIN_FAILURE_REASONS, "email_kind": EMAIL_KINDS,
+                 "document": {"certificate": "osvědčení"}}
 REFUSAL = "refusal"  # the details' key of a refusal's Czech message, shown as the audit's outcome
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?")
 
@@ -1375,12 +1376,28 @@ def preview_payload(registration: dict[str, Any]) -> dict[str, Any]:
             "event": registration["event"]}
 
 
+# The certificate's text is documents'; the emails' are notifications' (``texts.py``).
+CERTIFICATE_TEXT = "certificate"
+
+
+def text_name(key: str) -> str:
+    """What the console calls an editable text: the email's kind, or "osvědčení"."""
+    return "osvědčení" if key == CERTIFICATE_TEXT else email_kind(key)
+
+
 def text_saved(kind: str, version: int) -> str:
+    if kind == CERTIFICATE_TEXT:
+        return (f"Text osvědčení je uložen jako verze {version}. Dostanou ho osvědčení vydaná od teď; už vydaná "
+                "osvědčení (i jejich duplikáty) zůstávají, jak byla.")
     return (f"Text e-mailu „{email_kind(kind)}“ je uložen jako verze {version}. Dostanou ho e-maily vzniklé "
             "od teď; odeslané a čekající e-maily zůstávají, jak byly.")
 
 
 def text_reverted(kind: str, version: int | None) -> str:
+    if kind == CERTIFICATE_TEXT:
+        if version is None:
+            return "Osvědčení už má výchozí text; nic se nezměnilo."
+        return f"Osvědčení má znovu výchozí text (zapsáno jako verze {version})."
     if version is None:
         return f"E-mail „{email_kind(kind)}“ už má výchozí text; nic se nezměnilo."
     return f"E-mail „{email_kind(kind)}“ má znovu výchozí text (zapsáno jako verze {version})."

@@ -111,7 +111,9 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "webhook_created": "přidán webhook", "webhook_deleted": "smazán webhook",
            "webhook_resumed": "obnoveno doručování webhooku", "webhook_replayed": "znovu poslána zpráva webhooku",
            # The texts of the emails (issue 29).
-           "text_saved": "uložen text e-mailu", "text_reverted": "vrácen výchozí text e-mailu"}
+           "text_saved": "uložen text e-mailu", "text_reverted": "vrácen výchozí text e-mailu",
+           "certificate_text_saved": "uložen text osvědčení",
+           "certificate_text_reverted": "vrácen výchozí text osvědčení"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
 # The CSV of the audit log is read this many rows at a time, each in its own short transaction.

@@ -64,7 +64,7 @@ environment.filters.update(date_time=lambda moment: czech.date_time(
     czech.date_time_seconds(datetime.fromisoformat(moment))), price=czech.price,
     event_kind=czech.event_kind, money=czech.money, day=czech.day, days=czech.days, sessions=czech.sessions,
     answer=answer_text, event_format=czech.event_format, payment_state=payment_state, email_kind=domain.email_kind,
-    email_state=domain.email_state, role_name=domain.role_name, file_size=czech.file_size)
+    text_name=domain.text_name, email_state=domain.email_state, role_name=domain.role_name, file_size=czech.file_size)
 
 
 def render(template, status=200, **context):

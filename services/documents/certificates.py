@@ -6,7 +6,7 @@ from services.common.errors import Conflict, NotFound
 from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import RegistrationStatus
 
-from . import domain, store
+from . import domain, store, usecases
 
 
 def certificate_number(certificate) -> str:
@@ -28,7 +28,8 @@ def check_certificate_due(registration, event):
 
 def issue(database, clock, registration_id, entry=None):
     """The certificate of a registration in the register: a new number the first time, the same
-    certificate every time after (what the email carried is what staff open). ``entry``
+    certificate every time after (what the email carried is what staff open), with the version of
+    the office's text active when it was first issued. ``entry``
     (``domain.register_entry``) is what the register keeps of it: written with the number, or
     later for a certificate issued before the register kept it. Returns ``(certificate, existed)``.
 
@@ -44,8 +45,9 @@ def issue(database, clock, registration_id, entry=None):
                     existing = store.keep_entry(conn, registration_id, entry)
                 return existing, True
             year = local(uow.now).year
+            # The office's text active now stays this certificate's, whatever is saved later.
             return store.add_certificate(conn, registration_id, year, store.next_number(conn, year), uow.now,
-                                         entry), False
+                                         entry, text_version=usecases.active_version(conn)), False
     except IntegrityError:
         # issued at this very moment by another worker: the same certificate
         with database.transaction() as conn:

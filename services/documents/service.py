@@ -4,6 +4,7 @@ import logging
 import re
 from functools import cached_property
 
+import jinja2
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
@@ -17,7 +18,7 @@ from services.common.rpc import RpcClient, rpc
 from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import LIVE, InvoiceKind, RegistrationStatus
 
-from . import certificates, charts, collation, domain, render, store
+from . import certificates, charts, collation, domain, render, store, texts, usecases
 from . import seal as sealing
 from .pool import RenderPool
 from .settings import load as load_settings
@@ -147,19 +148,96 @@ class DocumentsService(HealthCheck):
 
     def _certificate_pdf(self, registration, event, certificate, duplicate_on):
         """The certificate's PDF, with the QR code and short address of its verification page, sealed
-        when a seal is configured."""
+        when a seal is configured, and the wording of the office's text it was issued with."""
         number = certificates.certificate_number(certificate)
-        verify_url = f"{self.settings.public_base_url}/overeni/{number}"
-        data = self.renderer.pdf("certificate.html", {
-            "registration": registration, "event": event, "number": number, "duplicate": duplicate_on is not None,
-            "duplicate_on": duplicate_on, "issued_at": certificate["issued_at"], "held_on": domain.held_on(event),
-            "hours": domain.certificate_hours(registration, event),
-            "days_attended": domain.days_attended(registration, event),
-            "verify_url": verify_url, "verify_qr": render.qr_data_uri(verify_url),
-            "sealed": self.renderer.seal is not None, "organiser": self.settings.organiser_name}, sealed=True)
+        with self.db.transaction() as tx:
+            body = usecases.text_of(tx, certificate)
+        context = self._certificate_context(registration, event, number, certificate["issued_at"], duplicate_on)
+        try:
+            context["wording"] = texts.segments(body, context)
+        except jinja2.TemplateError:
+            # A saved text this certificate's data does not fit (checked at saving, previewed, yet a
+            # value missing here): the certificate is made with the default wording rather than
+            # not at all, every time the same (the same data), and it is logged.
+            log.error("certificate %s: the office's text (version %s) failed; made with the default text",
+                      number, certificate.get("text_version"), exc_info=True)
+            context["wording"] = texts.segments(texts.default_body(), context)
+        data = self.renderer.pdf("certificate.html", context, sealed=True)
         suffix = "-duplikat" if duplicate_on is not None else ""
         return dict(pdf_message(f"osvedceni-{number.replace('/', '-')}{suffix}.pdf", data), number=number,
                     duplicate=duplicate_on is not None)
+
+    def _certificate_context(self, registration, event, number, issued_at, duplicate_on, specimen=False):
+        verify_url = f"{self.settings.public_base_url}/overeni/{number}"
+        return {"registration": registration, "event": event, "number": number, "duplicate": duplicate_on is not None,
+                "duplicate_on": duplicate_on, "issued_at": issued_at, "held_on": domain.held_on(event),
+                "hours": domain.certificate_hours(registration, event),
+                "days_attended": domain.days_attended(registration, event),
+                "verify_url": verify_url, "verify_qr": render.qr_data_uri(verify_url), "specimen": specimen,
+                "sealed": self.renderer.seal is not None and not specimen, "organiser": self.settings.organiser_name}
+
+    # The office's text of the certificate (texts.py): the console edits it through these, as
+    # notifications' texts of the emails (the same names and shapes).
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_texts(self):
+        """The certificate's text: whether it is the office's own (which version, who, when)."""
+        with self.db.transaction() as tx:
+            return usecases.texts_overview(tx)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_text(self, key):
+        """The certificate's text as new certificates get it, its default, the variables and fixed
+        blocks it may use and every version saved (who, when)."""
+        with self.db.transaction() as tx:
+            return usecases.text_detail(tx, str(key))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def save_text(self, key, body, by):
+        """Check and save a new version (ValidationError with a Czech sentence when a certificate
+        could not be made with it); certificates issued from now on use it. One transaction:
+        failing halfway, nothing is saved and the former version stays active."""
+        with self._uow() as uow:
+            version = usecases.save_text(uow, str(key), body, by)
+        return {"key": key, "version": version}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revert_text(self, key, by):
+        """New certificates go back to the default text (recorded as a version, who and when);
+        ``version`` None when they had it already. One transaction, like ``save_text``."""
+        with self._uow() as uow:
+            version = usecases.revert_text(uow, str(key), by)
+        return {"key": key, "version": version}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_text(self, key, body, payload):
+        """The certificate made with the text ``body`` (checked as at saving) for ``payload`` (a
+        real registration's data: ``{"registration", "event"}``), as a PDF marked "UKÁZKA": no
+        number is taken, nothing is written to the register, nothing is sealed or sent. An event
+        that is not accredited, or data the text needs that the registration lacks, is a Czech
+        refusal. Reads nothing of its own."""
+        body = usecases.checked(str(key), body)
+        if not isinstance(payload, dict) or not isinstance(payload.get("registration"), dict) \
+                or not isinstance(payload.get("event"), dict):
+            raise ValidationError({"payload": "Očekávám přihlášku a akci."})
+        registration, event = payload["registration"], payload["event"]
+        if not event.get("accreditation_number") or event.get("hours") is None:
+            raise ValidationError({"registration_id": "Osvědčení se vydává jen u akreditovaných programů."},
+                                  "Pro ukázku osvědčení zvolte přihlášku na akreditovanou akci (s číslem "
+                                  "akreditace a počtem hodin).")
+        if not registration.get("attended_at"):  # not attended (yet): the programme's hours, not 0
+            registration = dict(registration, attended_hours=None)
+        context = self._certificate_context(registration, event, "UKÁZKA", self.clock(), None, specimen=True)
+        try:
+            context["wording"] = texts.segments(body, context)
+        except jinja2.UndefinedError as error:
+            raise ValidationError({"body": f"Pro ukázku chybí údaj: {error.message}."},
+                                  "Ukázku s těmito údaji udělat nejde: osvědčení potřebuje údaj, který nemají "
+                                  f"({error.message}).") from None
+        except jinja2.TemplateError as error:  # the sandbox's SecurityError among them
+            raise ValidationError({"body": f"Text nejde použít ({error})."}, "Text nejde použít.") from None
+        data = self.renderer.pdf("certificate.html", context, sealed=False)
+        return pdf_message(f"osvedceni-ukazka-{registration.get('id', 0)}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
     def verify_certificate(self, number, holder_name=None):

@@ -1,5 +1,6 @@
-"""The documents service's own tables: the register of issued certificates."""
-from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, select, update
+"""The documents service's own tables: the register of issued certificates, and the office's
+texts of the certificate."""
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, UniqueConstraint, func, select, update
 
 from services.common import numbering
 from services.common.db import UTCDateTime
@@ -28,7 +29,27 @@ certificates = Table(
     Column("held_on", String(300)),
     Column("hours", Integer),
     Column("holder_erased_at", UTCDateTime),
+    # The version of the office's text (``texts``) active when the certificate was issued: opened
+    # again or as a duplicate it says what it said then. None: the default text (also every
+    # certificate issued before the text could be edited).
+    Column("text_version", Integer),
     UniqueConstraint("year", "number"),
+)
+
+# The office's texts of the certificate (``texts.py``), every version kept: who saved it and
+# when. The one ``active`` row of a key is what new certificates use; a row without ``body`` is a
+# return to the default text. A version is never changed once written (as notifications' texts).
+texts = Table(
+    "texts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text),
+    Column("created_by", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    UniqueConstraint("key", "version", name="uq_texts_key_version"),
 )
 
 # The last number given in each year; its row lock makes numbers sequential
@@ -57,9 +78,10 @@ def skip_numbers(conn, gap: int, years) -> dict[int, int]:
     return numbering.skip(conn, certificate_counters, "year", list(years), gap)
 
 
-def add_certificate(conn, registration_id, year, number, issued_at, entry=None):
+def add_certificate(conn, registration_id, year, number, issued_at, entry=None, text_version=None):
     conn.execute(certificates.insert().values(registration_id=registration_id, year=year, number=number,
-                                              issued_at=issued_at, copies=0, **(entry or {})))
+                                              issued_at=issued_at, copies=0, text_version=text_version,
+                                              **(entry or {})))
     return get_certificate(conn, registration_id)
 
 
@@ -103,3 +125,27 @@ def certificates_of(conn, registration_ids):
         return []
     return conn.execute(select(certificates).where(certificates.c.registration_id.in_(list(registration_ids)))
                         .order_by(certificates.c.registration_id)).mappings().all()
+
+
+def active_text(conn, key):
+    """The active version of ``key`` (``version``, ``body``), or None: never saved."""
+    return conn.execute(select(texts.c.version, texts.c.body).where(texts.c.key == key, texts.c.active)
+                        ).mappings().first()
+
+
+def text_version(conn, key, version):
+    return conn.execute(select(texts).where(texts.c.key == key, texts.c.version == version)).mappings().first()
+
+
+def text_history(conn, key):
+    return conn.execute(select(texts).where(texts.c.key == key).order_by(texts.c.version.desc())).mappings().all()
+
+
+def add_text_version(conn, key, body, created_by, now) -> int:
+    """A new version of ``key``, made the active one. Two saves at once: the unique (key, version)
+    refuses the second (an IntegrityError, its transaction rolled back whole), never two actives."""
+    version = (conn.execute(select(func.max(texts.c.version)).where(texts.c.key == key)).scalar() or 0) + 1
+    conn.execute(update(texts).where(texts.c.key == key, texts.c.active).values(active=False))
+    conn.execute(texts.insert().values(key=key, version=version, body=body, created_by=created_by,
+                                       created_at=now, active=True))
+    return version

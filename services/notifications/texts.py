@@ -20,12 +20,13 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from services.common import czech
 from services.common.greeting import greeting
+from services.common.texts import TextRefused, check_template
 from services.common.vocabulary import EmailKind
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -95,14 +96,6 @@ sandbox.globals["greeting"] = greeting
 _BODY = re.compile(r"{%-?\s*block body\s*-?%}\n?(.*){%-?\s*endblock\s*-?%}", re.S)
 
 
-class TextRefused(Exception):
-    """A text that cannot be saved: ``message`` says why in Czech (with the line, where there is one)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def keys() -> list[str]:
     """Every editable text: one per kind of email."""
     return [kind.value for kind in EmailKind]
@@ -137,52 +130,13 @@ def labelled(key: str) -> list[dict[str, str]]:
     return [{"name": name, "label": LABELS.get(name, "")} for name in variables(key)]
 
 
-_SYNTAX = (  # Jinja2's words for the usual slips, in Czech
-    ("unexpected end of template", "šablona skončila uprostřed příkazu: chybí {% endif %}, {% endfor %} nebo }}"),
-    ("Encountered unknown tag", "neznámý příkaz v {% … %}"),
-    ("unexpected char", "nečekaný znak"),
-    ("unexpected '}'", "nečekaná závorka }"),
-    ("expected token", "příkaz nebo výraz není úplný"),
-    ("unexpected end of print statement", "prázdné {{ }}"),
-    ("no filter named", "neznámý filtr"),
-)
-
-
-def _czech_syntax(error: jinja2.TemplateSyntaxError) -> str:
-    said = (error.message or "").rstrip(".")
-    for english, czech_words in _SYNTAX:
-        if english.lower() in said.lower():
-            return f"Chyba v textu na řádku {error.lineno}: {czech_words}."
-    return f"Chyba v textu na řádku {error.lineno}: {said}."
-
-
 def check(key: str, body: str) -> None:
     """Refuse a text that could not be sent (``TextRefused``): a syntax error (with its line), a
     variable the email does not get, reading the internals of a value (``x.__class__``), or
-    extending or including anything but the fixed partials."""
+    extending or including anything but the fixed partials (``services.common.texts``)."""
     if key not in keys():
         raise TextRefused("Takový e-mail neznáme.")
-    if not body.strip():
-        raise TextRefused("Text nesmí být prázdný. Výchozí text vrátíte tlačítkem „Vrátit výchozí text“.")
-    if len(body) > MAX_LENGTH:
-        raise TextRefused(f"Text je delší než {MAX_LENGTH} znaků.")
-    try:
-        tree = sandbox.parse(body)
-    except jinja2.TemplateSyntaxError as error:
-        raise TextRefused(_czech_syntax(error)) from None
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
-        if isinstance(name, str) and name.startswith("_"):
-            raise TextRefused(f"Na řádku {node.lineno}: text nesmí číst vnitřní části hodnot ({name}).")
-    for node in tree.find_all((nodes.Extends, nodes.Import, nodes.FromImport)):
-        raise TextRefused(f"Na řádku {node.lineno}: příkazy extends a import v textu použít nelze.")
-    for node in tree.find_all(nodes.Include):
-        if not (isinstance(node.template, nodes.Const) and node.template.value in PARTIALS):
-            raise TextRefused(f"Na řádku {node.lineno}: vložit lze jen {' nebo '.join(PARTIALS)}.")
-    unknown = sorted(meta.find_undeclared_variables(tree) - set(variables(key)))
-    if unknown:
-        raise TextRefused(f"Neznámé proměnné: {', '.join(unknown)}. Tento e-mail dostává jen: "
-                          f"{', '.join(variables(key))}.")
+    check_template(sandbox, body, variables(key), PARTIALS, MAX_LENGTH, "Tento e-mail")
 
 
 @functools.lru_cache(maxsize=512)

@@ -10,7 +10,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.errors import NotFound
-from services.documents import domain, seal, store
+from services.documents import domain, seal, store, texts
 from services.documents.pool import Renderer
 from services.documents.service import DocumentsService
 from tests import seals
@@ -131,7 +131,8 @@ def _context():
              "accreditation_number": "AK/1", "hours": 2, "collects_birth_date": False}
     return {"registration": {"first_name": "Jana", "last_name": "Nová"}, "event": event, "number": "2026/0001",
             "duplicate": False, "duplicate_on": None, "issued_at": NOW, "held_on": domain.held_on(event),
-            "verify_url": f"{BASE}/overeni/2026/0001", "verify_qr": "", "sealed": True, "organiser": "SMOPK"}
+            "verify_url": f"{BASE}/overeni/2026/0001", "verify_qr": "", "sealed": True, "organiser": "SMOPK",
+            "wording": texts.segments(texts.default_body(), {})}
 
 
 def test_the_register_answers_the_verification_page(documents):
