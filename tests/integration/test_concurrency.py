@@ -136,4 +136,6 @@ def _count(config, sql):
 
 
 def _unpublished(config):
-    return _count(config, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    """Events about registrations not yet published (``event_published`` waits for the console,
+    which these tests do not run)."""
+    return _count(config, "SELECT count(*) FROM outbox WHERE published_at IS NULL AND event_type <> 'event_published'")

@@ -13,6 +13,7 @@ from tests.conftest import wait_for
 from tools import dead_letters, topology
 
 CONFIRMED = "evt-registrations-registration_confirmed--notifications.on_registration_confirmed"
+WEBHOOK_CONFIRMED = "evt-registrations-registration_confirmed--backoffice.webhook_registration_confirmed"
 
 
 def payload(n):
@@ -55,20 +56,21 @@ def test_dead_letters_are_listed_and_replayed(service_config):
     topology.declare(uri)
     topology.set_dead_letter_policy(uri)
     time.sleep(1)  # the policy reaches the queues
-    publish(uri, payload(2), expiration="1", message_id="lost-1")  # to notifications and payments
-    wait_for(lambda: waiting(uri, topology.DEAD_LETTER_QUEUE) == 2, message="the expired events to be dead-lettered")
+    publish(uri, payload(2), expiration="1", message_id="lost-1")  # to notifications, payments and the console
+    wait_for(lambda: waiting(uri, topology.DEAD_LETTER_QUEUE) == 3, message="the expired events to be dead-lettered")
     assert waiting(uri, CONFIRMED) == 0
 
     out = io.StringIO()
     listed = dead_letters.run(uri, out=out)
     assert sorted((entry["queue"], entry["reason"]) for entry in listed) == [
-        (CONFIRMED, "expired"), (CONFIRMED.replace("notifications.", "payments."), "expired")]
-    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 2  # listing changes nothing
+        (WEBHOOK_CONFIRMED, "expired"), (CONFIRMED, "expired"),
+        (CONFIRMED.replace("notifications.", "payments."), "expired")]
+    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 3  # listing changes nothing
 
     chosen = next(entry["number"] for entry in listed if entry["queue"] == CONFIRMED)
     dead_letters.run(uri, replay={chosen}, out=out)
     assert f"replayed into {CONFIRMED}" in out.getvalue()
-    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 1
+    assert waiting(uri, topology.DEAD_LETTER_QUEUE) == 2
     assert waiting(uri, CONFIRMED) == 1
 
 
