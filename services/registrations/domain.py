@@ -1046,7 +1046,7 @@ def databox_notes(deliveries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     10:15, doručenka 7. 12. 2026 11:02`` by its number; one not yet delivered has no note."""
     notes = {}
     for delivery in deliveries:
-        if delivery.get("document") not in (InvoiceKind.INVOICE, InvoiceKind.CREDIT_NOTE) or not delivery.get("delivered_at"):
+        if delivery.get("document") not in set(InvoiceKind) or not delivery.get("delivered_at"):
             continue
         note = f"Doručeno do datové schránky {czech.date_time(datetime.fromisoformat(delivery['delivered_at']))}"
         if delivery.get("accepted_at"):
