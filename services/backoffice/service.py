@@ -100,6 +100,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "contacts_viewed": "zobrazeny kontakty organizace",
            "contact_viewed": "zobrazen kontakt",
            "invoice_read": "otevřena faktura",
+           "accounting_exported": "staženy podklady pro účetní",
            "audit_exported": "stažen audit (CSV)"}
 AUDIT_OUTCOME_LABELS = (("", "jakýkoli"), ("provedeno", "provedeno"), ("odmitnuto", "odmítnuto"),
                         ("nezdarilo", "nezdařilo se"), ("nedokonceno", "nedokončeno"))
