@@ -2,12 +2,14 @@
 from services.common.packed import pack
 from tools import personal_data
 from tools.staff import (  # noqa: F401
+    accounting_table,
     events_table,
     messages_table,
     payments_table,
     progress,
     refunds_table,
     registrations_table,
+    save_file,
     save_pdf,
     save_text,
     statement_summary,
@@ -69,7 +71,17 @@ def refunds():
     refunds_table(n.rpc.payments.refunds_due())  # noqa: F821
 
 
+def accounting(month, folder="ucetni"):
+    """The accountant's export of ``month`` ("2028-04"): what it holds, and its files saved in
+    ``folder``: the XML for POHODA (when the month has something to import), the XLSX workbook and
+    the zip of its ISDOCs."""
+    overview = n.rpc.payments.accounting_overview(month)  # noqa: F821
+    accounting_table(overview)
+    for kind in (["pohoda"] if overview["pohoda"] else []) + ["xlsx", "isdoc"]:
+        save_file(n.rpc.payments.accounting_export(overview["month"], kind), folder)  # noqa: F821
+
+
 print("Pomocníci: events(), who_comes(id), table(rows), save_pdf(dokument), save_text(text, soubor), "
       "messages_table(n.rpc.notifications.list_messages()), export_person(e-mail), erase_person(e-mail), "
-      "unpaid(id), import_statement(soubor), to_check(), refunds(), certificates(id); "
+      "unpaid(id), import_statement(soubor), to_check(), refunds(), certificates(id), accounting(\"2028-04\"); "
       "návod: docs/staff-guide.md")

@@ -12,7 +12,7 @@ import sys
 import unicodedata
 from datetime import datetime
 
-from services.common.czech import date_time
+from services.common.czech import date_time, money
 
 
 def _width(text):
@@ -41,6 +41,12 @@ def table(rows, columns=None, headers=None, file=None):
 
 def save_pdf(document, folder="."):
     """Write a PDF as the documents service returns it to ``folder``; returns the path."""
+    return save_file(document, folder)
+
+
+def save_file(document, folder="."):
+    """Write any file as the services return it (``filename``, ``data`` in base64: a PDF, an
+    ISDOC, the accountant's XML, XLSX or zip) to ``folder``; returns the path."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, document["filename"])
     with open(path, "wb") as out:
@@ -122,6 +128,19 @@ def refunds_table(refunds):
     """Money to send back (``n.rpc.payments.refunds_due()``)."""
     table([{"id": r["id"], "kdo": r["payer_name"], "akce": r["event_title"], "VS": r["variable_symbol"],
             "částka": _plain(r["amount"])} for r in refunds])
+
+
+def accounting_table(overview):
+    """What a month's export for the accountant holds (``n.rpc.payments.accounting_overview``)."""
+    totals, counts = overview["totals"], overview["totals"]["counts"]
+    print(f"Podklady pro účetní: {overview['name']}")
+    rows = [("faktury", counts["invoices"], totals["invoices"]),
+            ("dobropisy", counts["credit_notes"], totals["credit_notes"]),
+            ("doklady celkem", counts["invoices"] + counts["credit_notes"], totals["documents"]),
+            ("platby z banky", counts["bank"], totals["bank"]), ("platby mimo banku", counts["other"], totals["other"]),
+            ("nezaplacené faktury", counts["unpaid"], totals["unpaid"]),
+            ("vratky", counts["refunds"], totals["refunds"])]
+    table([{"co": label, "počet": count, "částka": _plain(money(amount))} for label, count, amount in rows])
 
 
 def statement_summary(report):

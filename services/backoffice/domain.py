@@ -653,6 +653,22 @@ def year_query(year: object) -> str:
     return f"?{urlencode({'rok': year})}" if year else ""
 
 
+# The accountant's export: which month, and its files as staff read them.
+ACCOUNTING_FORMATS = {"pohoda": "XML pro Pohodu", "xlsx": "tabulka XLSX", "isdoc": "ISDOC (ZIP)"}
+
+
+def previous_month(today: date) -> str:
+    """The month before ``today``'s, ``2028-03`` on 12. 4. 2028: the one the accountant closes."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return f"{last.year}-{last.month:02d}"
+
+
+def month_label(month: str) -> str:
+    """``2028-04`` as ``duben 2028`` (the text as given when it is no month)."""
+    found = czech.month_of(month)
+    return czech.month_name(*found) if found else month
+
+
 def file_part(text: object) -> str:
     """``text`` as a safe part of a download's file name: ``AK/PV-1/2026`` -> ``AK-PV-1-2026``."""
     return re.sub(r"[^0-9A-Za-z]+", "-", str(text or "")).strip("-") or "zprava"
@@ -922,6 +938,8 @@ DETAIL_KEYS = {
     "waiting_payment": "čeká na platbu", "year": "rok", "contacts": "kontaktů", "rows": "řádků",
     "databox_deliveries": "dokladů v datové schránce",
     "fields": "údaje", "code": "kód",
+    # The accountant's export: which month, in which file.
+    "month": "měsíc",
     # The door without a signal: which phone sent its queue, and how many check-ins.
     "device": "telefon", "sent": "odbavení z telefonu",
     # The staff API and webhooks (issue 29).

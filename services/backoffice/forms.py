@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.common.czech import PRAGUE, local
+from services.common.czech import MONTH_FORMAT, PRAGUE, local, month_of
 from services.common.errors import ValidationError
 from services.common.ico import ico_error
 from services.common.vocabulary import DeliveryChannel, EventKind, QuestionType
@@ -396,6 +396,19 @@ def resolution_note(form) -> str:
 def refund_note(form) -> str:
     """The note a settled refund leaves the list with."""
     return form.get("poznamka") or "Vráceno převodem"
+
+
+def accounting_month(args, today) -> str:
+    """The month of the accountant's export (``?mesic=2028-04``, as a month field sends it, or
+    ``4/2028``) as ``2028-04``; without one, the month before ``today`` (the one the accountant
+    closes). A month that is none is refused in Czech, before anything is asked or audited."""
+    typed = (args.get("mesic") or "").strip()
+    if not typed:
+        return domain.previous_month(today)
+    found = month_of(typed)
+    if found is None:
+        raise ValidationError({"mesic": MONTH_FORMAT}, MONTH_FORMAT)
+    return f"{found[0]}-{found[1]:02d}"
 
 
 def storno_reason(form) -> str:

@@ -1,11 +1,12 @@
 """The console's pages for fees: what is owed, bank statements, lines to check, refunds, invoices,
-and every payment received.
+every payment received, and the accountant's export of a month ("Účetnictví").
 
 Thin: each page calls the payments service and shows what it answers; the rules (matching,
 numbering, credit notes) live there. Every action that pays, settles or issues asks first, with
 names and amounts, and says afterwards what it did (``Pages._confirm``, ``Pages._done``); every
 change is audited.
 """
+from services.common.czech import local
 from services.common.errors import NotFound, ValidationError
 from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, pack
 from services.common.vocabulary import PaymentStatus
@@ -245,3 +246,39 @@ class PaymentPages:
             return self._refused(request, error)
         return self._done(request, "/faktury", f"Faktura {number} je stornovaná dobropisem {note['number']}; "
                                                "e-mail odchází.")
+
+    # The accountant's export
+
+    @page("GET", "/ucetnictvi", StaffRole.STAFF)
+    def accounting(self, request):
+        """A month for the accountant (the previous one unless chosen): what it holds, counted and
+        summed, and its three files. It names nobody, so showing it is not audited; each download,
+        which does, is."""
+        try:
+            month = forms.accounting_month(request.args, local(self.clock()).date())
+        except ValidationError as error:
+            return self._page(request, "accounting.html", status=422, month=request.args.get("mesic", "")[:20],
+                              overview=None, problem=error.message)
+        return self._page(request, "accounting.html", month=month, overview=self.payments.accounting_overview(month),
+                          problem=None)
+
+    @page("GET", "/ucetnictvi/pohoda.xml", StaffRole.STAFF)
+    def accounting_pohoda(self, request):
+        return self._accounting_file(request, "pohoda")
+
+    @page("GET", "/ucetnictvi/podklady.xlsx", StaffRole.STAFF)
+    def accounting_workbook(self, request):
+        return self._accounting_file(request, "xlsx")
+
+    @page("GET", "/ucetnictvi/isdoc.zip", StaffRole.STAFF)
+    def accounting_isdocs(self, request):
+        return self._accounting_file(request, "isdoc")
+
+    def _accounting_file(self, request, format):
+        """One file of the month's export, a read of personal data (names, addresses): audited
+        before it is made. A month that is none is refused in Czech (422) with no audit row; a
+        month with nothing for POHODA is refused by payments (409, said in Czech, audited so)."""
+        month = forms.accounting_month(request.args, local(self.clock()).date())
+        with self._audited(request, "accounting_exported", {"month": domain.month_label(month),
+                                                            "format": domain.ACCOUNTING_FORMATS[format]}):
+            return document_response(self.payments.accounting_export(month, format), "attachment")

@@ -104,6 +104,7 @@ ACTIONS = {"event_created": "vytvořena akce", "event_published": "zveřejněna 
            "contacts_viewed": "zobrazeny kontakty organizace",
            "contact_viewed": "zobrazen kontakt",
            "invoice_read": "otevřena faktura",
+           "accounting_exported": "staženy podklady pro účetní",
            "audit_exported": "stažen audit (CSV)",
            # The staff API and webhooks (issue 29).
            "api_token_created": "vytvořen token API", "api_token_revoked": "zrušen token API",

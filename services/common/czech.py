@@ -1,4 +1,5 @@
 """Dates and amounts the way Czech readers write them, in Europe/Prague."""
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from datetime import date as calendar_date
@@ -98,6 +99,48 @@ def file_size(size: int) -> str:
         value, units = value / 1024, units[1:]
     shown = f"{value:.1f}" if round(value, 1) < 10 else f"{value:.0f}"
     return shown.replace(".", ",").removesuffix(",0") + "\u00a0" + units[0]
+
+
+MONTHS = ("leden", "únor", "březen", "duben", "květen", "červen", "červenec", "srpen", "září", "říjen",
+          "listopad", "prosinec")
+# What a month is typed as: ``2028-04`` (as a month field sends it), ``4/2028``, ``4. 2028``, ``04 2028``.
+_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})|(?P<month2>\d{1,2})\s*[./ ]\s*(?P<year2>\d{4})")
+MONTH_YEARS = (2000, 2099)
+MONTH_FORMAT = "Měsíc zadejte jako rok a měsíc, například 2028-04 (roky 2000 až 2099)."
+
+
+def month_of(text: str | None) -> tuple[int, int] | None:
+    """The month typed as ``2028-04`` (or ``4/2028``, ``4. 2028``) as ``(2028, 4)``; None when it
+    is no month of the years 2000 to 2099."""
+    found = _MONTH.fullmatch((text or "").strip())
+    if found is None:
+        return None
+    year = int(found.group("year") or found.group("year2"))
+    month = int(found.group("month") or found.group("month2"))
+    if not 1 <= month <= 12 or not MONTH_YEARS[0] <= year <= MONTH_YEARS[1]:
+        return None
+    return year, month
+
+
+def month_name(year: int, month: int) -> str:
+    """``duben 2028``."""
+    return f"{MONTHS[month - 1]} {year}"
+
+
+def month_days(year: int, month: int) -> tuple[calendar_date, calendar_date]:
+    """The first and the last day of the month."""
+    first = calendar_date(year, month, 1)
+    following = calendar_date(year + month // 12, month % 12 + 1, 1)
+    return first, calendar_date.fromordinal(following.toordinal() - 1)
+
+
+def month_moments(year: int, month: int) -> tuple[datetime, datetime]:
+    """The month in Prague time as UTC moments: from its first midnight, up to (not including)
+    the next month's."""
+    first, last = month_days(year, month)
+    following = calendar_date.fromordinal(last.toordinal() + 1)
+    return (datetime(first.year, first.month, 1, tzinfo=PRAGUE).astimezone(UTC),
+            datetime(following.year, following.month, 1, tzinfo=PRAGUE).astimezone(UTC))
 
 
 EVENT_KINDS: dict[str, str] = {EventKind.SEMINAR: "seminář", EventKind.TRAINING: "školení",

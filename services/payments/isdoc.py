@@ -53,7 +53,7 @@ def isdoc(invoice: dict) -> bytes:
         _add(root, "TaxPointDate", invoice["taxable_on"])
     _add(root, "VATApplicable", _boolean(vat_payer))
     _add(root, "ElectronicPossibilityAgreementReference", "")
-    note = _note(invoice)
+    note = note_text(invoice)
     if note:
         _add(root, "Note", note)
     _add(root, "LocalCurrencyCode", invoice["currency"])
@@ -226,7 +226,7 @@ def _bank(iban: str):
         return "", ""
 
 
-def _note(invoice: dict) -> str:
+def note_text(invoice: dict) -> str:
     parts = []
     if invoice.get("reason"):
         parts.append(f"Důvod opravy: {invoice['reason']}")

@@ -1,6 +1,7 @@
 """The payments service's wire formats: what staff send, checked before anything is written."""
 from marshmallow import ValidationError, fields, validate
 
+from services.common.czech import MONTH_FORMAT, month_of
 from services.common.packed import STATEMENT_MAX_BYTES, STATEMENT_TOO_LARGE, Refused, unpack
 from services.common.schemas import CzechSchema, Integer, Text
 
@@ -67,7 +68,30 @@ class ReceivedIn(CzechSchema):
     per_page = Integer(load_default=50, validate=validate.Range(min=1, max=500, error="Nejvýše 500 plateb na stránku."))
 
 
+# The accountant's export's files: POHODA XML, the XLSX workbook, the ISDOCs zipped.
+ACCOUNTING_FORMATS = ("pohoda", "xlsx", "isdoc")
+
+
+class Month(fields.String):
+    """A month as ``(year, month)``, typed ``2028-04`` (``czech.month_of``)."""
+
+    default_error_messages = {"invalid": MONTH_FORMAT, "required": MONTH_FORMAT, "null": MONTH_FORMAT}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        found = month_of(super()._deserialize(value, attr, data, **kwargs))
+        if found is None:
+            raise self.make_error("invalid")
+        return found
+
+
+class AccountingIn(CzechSchema):
+    month = Month(required=True)
+    format = Text(load_default="pohoda", validate=validate.OneOf(
+        ACCOUNTING_FORMATS, error="Formát je pohoda (XML pro Pohodu), xlsx (tabulka) nebo isdoc (ZIP s ISDOC)."))
+
+
 statement_in = StatementIn()
+accounting_in = AccountingIn()
 received_in = ReceivedIn()
 match_in = MatchIn()
 resolve_in = ResolveIn()

@@ -30,8 +30,9 @@ from services.common.settings import SettingsProvider
 from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import LookupStatus, PaymentStatus, StatementFormat
 
-from . import domain, isdoc, statements, store, usecases
+from . import accounting, domain, isdoc, statements, store, usecases
 from .schemas import (
+    accounting_in,
     cancel_invoice_in,
     invoice_in,
     mark_paid_in,
@@ -389,6 +390,47 @@ class PaymentsService(HealthCheck):
         with self._uow() as uow:
             refund = usecases.settle_refund(uow, int(refund_id), note)
         return {"id": refund["id"], "settled_at": refund["settled_at"].isoformat(), "note": refund["note"]}
+
+    # The accountant's export
+
+    @rpc(expected_exceptions=EXPECTED)
+    def accounting_overview(self, month):
+        """What the accountant's export of ``month`` (``2028-04``) holds: the counts and the totals
+        in haléře (``accounting.totals``), the month's Czech name and whether it has a POHODA data
+        pack (``pohoda``: False when it has nothing to import). Names nobody."""
+        found, _ = self._accounting_month(month)
+        return {"month": f"{found['year']}-{found['month']:02d}", "name": found["name"],
+                "totals": accounting.totals(found),
+                "pohoda": bool(found["documents"]) or any(p["from_bank"] for p in found["payments"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def accounting_export(self, month, format="pohoda"):
+        """The accountant's export of ``month`` (``2028-04``) as one file, ``{filename, content_type,
+        data}`` (base64): ``pohoda`` the POHODA XML data pack of the invoices, credit notes and bank
+        lines (refused with ``nothing_to_import`` when the month has none: POHODA takes no empty
+        pack), ``xlsx`` the workbook (invoices, payments, unpaid, refunds), ``isdoc`` a zip of the
+        month's ISDOCs. Reads only: asking again gives the same money."""
+        found, kind = self._accounting_month(month, format)
+        stem = accounting.file_stem(found)
+        if kind == "pohoda":
+            made = (f"{stem}-pohoda.xml", "application/xml", accounting.pohoda_pack(found))
+        elif kind == "xlsx":
+            made = (f"{stem}.xlsx", accounting.XLSX, accounting.workbook(found))
+        else:
+            made = (f"{stem}-isdoc.zip", "application/zip", accounting.isdoc_zip(found))
+        return {"filename": made[0], "content_type": made[1], "data": base64.b64encode(made[2]).decode("ascii")}
+
+    def _accounting_month(self, month, format="pohoda"):
+        """The month gathered (``usecases.accounting_month``) and the format asked for; a month or
+        a format that is none is refused in Czech, saying what one looks like."""
+        try:
+            values = accounting_in.load_or_raise({"month": month, "format": format})
+        except ValidationError as error:  # the field's own words: what a month looks like
+            raise ValidationError(error.fields, next(iter(error.fields.values()))) from None
+        year, number = values["month"]
+        with self.db.transaction() as tx:
+            found = usecases.accounting_month(tx, self.settings, year, number, self.clock())
+        return found, values["format"]
 
     # Personal data
 

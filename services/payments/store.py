@@ -566,3 +566,49 @@ def invoices_covering_organisation(conn, ico):
                 .join(payment_requests, payment_requests.c.id == invoice_items.c.request_id)
                 .where(payment_requests.c.organisation_ico == ico))
     return _all(conn, select(invoices).where(invoices.c.id.in_(covering)).order_by(invoices.c.id.desc()))
+
+
+# The accountant's export: one month's documents and money
+
+def invoices_issued(conn, since=None, until=None, kind=None):
+    """Invoices and credit notes issued from ``since`` up to (not including) ``until`` (UTC
+    moments; None: no bound), optionally of one ``kind``, in the order they were issued."""
+    conditions = []
+    if since is not None:
+        conditions.append(invoices.c.issued_at >= since)
+    if until is not None:
+        conditions.append(invoices.c.issued_at < until)
+    if kind is not None:
+        conditions.append(invoices.c.kind == kind)
+    return _all(conn, select(invoices).where(*conditions).order_by(invoices.c.issued_at, invoices.c.id))
+
+
+def lines_booked(conn, first, last, sources):
+    """Lines of ``sources`` (bank statements and the bank's API) booked from day ``first`` to day
+    ``last`` (both included) that paid something or took a payment back (they have allocations),
+    in the order they were booked."""
+    paying = select(allocations.c.transaction_id)
+    return _all(conn, select(transactions).where(
+        transactions.c.booked_on >= first, transactions.c.booked_on <= last,
+        transactions.c.source.in_(list(sources)), transactions.c.id.in_(paying),
+    ).order_by(transactions.c.booked_on, transactions.c.id))
+
+
+def other_payments_booked(conn, first, last, sources):
+    """Payments not from the bank (cash at the door, recorded by hand) booked from ``first`` to
+    ``last``, in the order they were booked."""
+    return _all(conn, select(transactions).where(
+        transactions.c.booked_on >= first, transactions.c.booked_on <= last,
+        transactions.c.source.not_in(list(sources)),
+    ).order_by(transactions.c.booked_on, transactions.c.id))
+
+
+def refunds_created(conn, since, until):
+    """Refunds that arose from ``since`` up to (not including) ``until``, settled or not, with
+    whom and what they are for."""
+    return _all(conn, select(refunds, payment_requests.c.registration_id, payment_requests.c.payer_name,
+                             payment_requests.c.email, payment_requests.c.event_title,
+                             payment_requests.c.variable_symbol)
+                .join(payment_requests, payment_requests.c.id == refunds.c.request_id)
+                .where(refunds.c.created_at >= since, refunds.c.created_at < until)
+                .order_by(refunds.c.created_at, refunds.c.id))

@@ -10,11 +10,11 @@ import secrets
 import uuid
 from datetime import date, datetime, timedelta
 
-from services.common.czech import local
+from services.common.czech import local, month_days, month_moments, month_name
 from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.outbox import delete_rows_about
 from services.common.payment import requires_payment
-from services.common.vocabulary import InvoiceKind, PaymentStatus
+from services.common.vocabulary import InvoiceKind, PaymentStatus, StatementFormat
 
 from . import domain, fio, isdoc, statements, store
 
@@ -860,3 +860,40 @@ def organisation_invoices(conn, settings, ico, now):
                           f"{row['variable_symbol']} faktura {row['number']}") if owing else None)
         found.append((row, payment, spd))
     return found
+
+
+# The accountant's export
+
+BANK_SOURCES = tuple(StatementFormat)
+
+
+def accounting_month(conn, settings, year, month, now):
+    """What the accountant gets for ``month`` of ``year`` (``accounting`` builds the files from it):
+    the invoices and credit notes issued in it (Prague days), the bank lines booked in it that
+    paid something or took a payment back (``bank``), the payments not from the bank booked in it
+    (``other``: cash at the door, recorded by hand), the invoices issued by its end that are
+    unpaid today (``unpaid``) and the refunds that arose in it; amounts in haléře. Reads only."""
+    since, until = month_moments(year, month)
+    first, last = month_days(year, month)
+    documents = [row["document"] for row in store.invoices_issued(conn, since, until)]
+    bank = store.lines_booked(conn, first, last, BANK_SOURCES)
+    other = store.other_payments_booked(conn, first, last, BANK_SOURCES)
+    lines = bank + other
+    paid = store.allocations_of(conn, [row["id"] for row in lines])
+    numbers = store.invoice_numbers_by_symbols(conn, {row["variable_symbol"] for row in lines})
+    payments = [dict(row, paid=paid.get(row["id"], []), invoice_number=numbers.get(row["variable_symbol"]),
+                     from_bank=row["source"] in BANK_SOURCES) for row in lines]
+    issued = store.invoices_issued(conn, until=until, kind=InvoiceKind.INVOICE)
+    states = store.invoice_request_states(conn, [row["id"] for row in issued])
+    unpaid = []
+    for row in issued:
+        payment = domain.invoice_payment(row["kind"], row["cancelled_at"] is not None, row["document"]["due_on"],
+                                         states.get(row["id"], []), today(now), row["total_halere"])
+        if payment["state"] in (domain.InvoiceState.UNPAID, domain.InvoiceState.OVERDUE) \
+                and payment["owed_halere"] > 0:
+            unpaid.append({"document": row["document"], "owed_halere": payment["owed_halere"],
+                           "label": payment["label"]})
+    return {"year": year, "month": month, "name": month_name(year, month), "first": first.isoformat(),
+            "last": last.isoformat(), "made_on": today(now).isoformat(), "supplier": dict(settings.supplier),
+            "documents": documents, "payments": payments, "unpaid": unpaid,
+            "refunds": store.refunds_created(conn, since, until)}

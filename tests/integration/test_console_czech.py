@@ -78,7 +78,8 @@ def test_every_console_page_speaks_czech(whole_console):  # noqa: F811 (the fixt
     queries = {"/vyrocni-zprava/ministerstvo/zprava.csv": f"?{ministry}"}
     offenders, walked = {}, 0
     for method, url, right in ROUTES:
-        if method != "GET" or right is None or url.endswith((".pdf", ".isdoc", ".json")):
+        # files for other programs (PDF, ISDOC, the accountant's XML, XLSX and zip) are read there, not here
+        if method != "GET" or right is None or url.endswith((".pdf", ".isdoc", ".json", ".xml", ".xlsx", ".zip")):
             continue
         path = re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), url) + queries.get(url, "")
         answer = admin.get(base + path)

@@ -139,3 +139,14 @@ def test_the_dashboard_counts_days_and_a_lost_ticket_is_found_among_the_emails()
     messages = [{"id": 1, "kind": "payment_reminder"}, {"id": 2, "kind": "registration_restored"},
                 {"id": 3, "kind": "registration_confirmed"}]
     assert [m["id"] for m in domain.ticket_emails(messages)] == [2, 3]
+
+
+def test_the_accountants_month_is_the_one_chosen_or_the_one_before_and_a_typo_is_said_in_czech():
+    assert forms.accounting_month(MultiDict({"mesic": "2028-04"}), date(2028, 6, 1)) == "2028-04"
+    assert forms.accounting_month(MultiDict({"mesic": " 4/2028 "}), date(2028, 6, 1)) == "2028-04"
+    assert forms.accounting_month(MultiDict(), date(2028, 1, 15)) == "2027-12"  # January closes December
+    assert forms.accounting_month(MultiDict({"mesic": ""}), date(2028, 3, 31)) == "2028-02"
+    with pytest.raises(ValidationError) as refused:
+        forms.accounting_month(MultiDict({"mesic": "2028-13"}), date(2028, 6, 1))
+    assert refused.value.message == "Měsíc zadejte jako rok a měsíc, například 2028-04 (roky 2000 až 2099)."
+    assert domain.month_label("2028-04") == "duben 2028" and domain.month_label("nic") == "nic"
