@@ -1,8 +1,10 @@
 """The documents service's own tables: the register of issued certificates, and the office's
 texts of the certificate."""
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, UniqueConstraint, func, select, update
+from functools import partial
 
-from services.common import numbering
+from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, select, update
+
+from services.common import numbering, text_versions
 from services.common.db import UTCDateTime
 
 metadata = MetaData()
@@ -39,18 +41,7 @@ certificates = Table(
 # The office's texts of the certificate (``texts.py``), every version kept: who saved it and
 # when. The one ``active`` row of a key is what new certificates use; a row without ``body`` is a
 # return to the default text. A version is never changed once written (as notifications' texts).
-texts = Table(
-    "texts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(40), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("body", Text),
-    Column("created_by", String(254), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("active", Boolean, nullable=False, default=False),
-    UniqueConstraint("key", "version", name="uq_texts_key_version"),
-)
+texts = text_versions.texts_table(metadata)
 
 # The last number given in each year; its row lock makes numbers sequential
 # and unique however many certificates are issued at once.
@@ -126,26 +117,8 @@ def certificates_of(conn, registration_ids):
     return conn.execute(select(certificates).where(certificates.c.registration_id.in_(list(registration_ids)))
                         .order_by(certificates.c.registration_id)).mappings().all()
 
-
-def active_text(conn, key):
-    """The active version of ``key`` (``version``, ``body``), or None: never saved."""
-    return conn.execute(select(texts.c.version, texts.c.body).where(texts.c.key == key, texts.c.active)
-                        ).mappings().first()
-
-
-def text_version(conn, key, version):
-    return conn.execute(select(texts).where(texts.c.key == key, texts.c.version == version)).mappings().first()
-
-
-def text_history(conn, key):
-    return conn.execute(select(texts).where(texts.c.key == key).order_by(texts.c.version.desc())).mappings().all()
-
-
-def add_text_version(conn, key, body, created_by, now) -> int:
-    """A new version of ``key``, made the active one. Two saves at once: the unique (key, version)
-    refuses the second (an IntegrityError, its transaction rolled back whole), never two actives."""
-    version = (conn.execute(select(func.max(texts.c.version)).where(texts.c.key == key)).scalar() or 0) + 1
-    conn.execute(update(texts).where(texts.c.key == key, texts.c.active).values(active=False))
-    conn.execute(texts.insert().values(key=key, version=version, body=body, created_by=created_by,
-                                       created_at=now, active=True))
-    return version
+# The queries on it, one place for both services (services/common/text_versions.py).
+active_text = partial(text_versions.active_text, texts=texts)
+text_version = partial(text_versions.text_version, texts=texts)
+text_history = partial(text_versions.text_history, texts=texts)
+add_text_version = partial(text_versions.add_text_version, texts=texts)

@@ -1,14 +1,14 @@
 """The notifications service's own tables: every email, with its delivery state."""
+from functools import partial
+
 from sqlalchemy import (
     JSON,
-    Boolean,
     Column,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    UniqueConstraint,
     func,
     or_,
     select,
@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from services.common import text_versions
 from services.common.db import UTCDateTime
 from services.common.vocabulary import DataboxStatus, EmailKind, EmailStatus
 
@@ -51,49 +52,19 @@ messages = Table(
 # The office's texts of the emails (``texts.py``), every version kept: who saved it and when. The
 # one ``active`` row of a key is what new emails use; a row without ``body`` is a return to the
 # default files. A version is never changed once written.
-texts = Table(
-    "texts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(40), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("body", Text),
-    Column("created_by", String(254), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("active", Boolean, nullable=False, default=False),
-    UniqueConstraint("key", "version", name="uq_texts_key_version"),
-)
+texts = text_versions.texts_table(metadata)
 
-
-def active_text(conn, key):
-    """The active version of ``key`` (``version``, ``body``), or None: never saved."""
-    return conn.execute(select(texts.c.version, texts.c.body).where(texts.c.key == key, texts.c.active)
-                        ).mappings().first()
-
-
-def text_version(conn, key, version):
-    return conn.execute(select(texts).where(texts.c.key == key, texts.c.version == version)).mappings().first()
-
-
-def text_history(conn, key):
-    return conn.execute(select(texts).where(texts.c.key == key).order_by(texts.c.version.desc())).mappings().all()
-
+# The queries on it, one place for both services (services/common/text_versions.py).
+active_text = partial(text_versions.active_text, texts=texts)
+text_version = partial(text_versions.text_version, texts=texts)
+text_history = partial(text_versions.text_history, texts=texts)
+add_text_version = partial(text_versions.add_text_version, texts=texts)
 
 def active_versions(conn):
     """``key -> (version, whether it is the default)`` of every key ever saved."""
     rows = conn.execute(select(texts.c.key, texts.c.version, texts.c.body, texts.c.created_by, texts.c.created_at)
                         .where(texts.c.active)).mappings().all()
     return {row["key"]: row for row in rows}
-
-
-def add_text_version(conn, key, body, created_by, now) -> int:
-    """A new version of ``key``, made the active one. Two saves at once: the unique (key, version)
-    refuses the second (an IntegrityError, its transaction rolled back whole), never two actives."""
-    version = (conn.execute(select(func.max(texts.c.version)).where(texts.c.key == key)).scalar() or 0) + 1
-    conn.execute(update(texts).where(texts.c.key == key, texts.c.active).values(active=False))
-    conn.execute(texts.insert().values(key=key, version=version, body=body, created_by=created_by,
-                                       created_at=now, active=True))
-    return version
 
 
 def add_message(conn, values) -> int | None:
