@@ -10,11 +10,12 @@ token's last use (time, address, count), then checked for the operation's scope 
 ``insufficient_scope``). Answers and refusals are JSON as the public API's: ``{"error",
 "message", "fields"}``; an outage is 503 with ``Retry-After``, never a 500.
 
-A write (cancel, restore) and a read of personal data (an event's registrations, payments) get
-an audit row before the call (``auditing``), its ``who`` naming the token: a failure halfway
-leaves the row ``started``, as for staff in the console. The use record is its own short
-transaction before the operation: when it cannot be written (the database away) the call
-answers 503 and does nothing.
+A write (cancel, restore) and a read of personal data (an event's registrations, payments, a
+file of the accountant's export) get an audit row before the call (``auditing``), its ``who``
+naming the token: a failure halfway leaves the row ``started``, as for staff in the console. A
+file answers with its own content type and ``Content-Disposition`` instead of JSON; its refusals
+are JSON as any. The use record is its own short transaction before the operation: when it
+cannot be written (the database away) the call answers 503 and does nothing.
 """
 import functools
 import json
@@ -28,18 +29,20 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
 from services.common.addresses import client_address
+from services.common.czech import MONTH_FORMAT, month_of
 from services.common.errors import NotFound, ServiceError, ValidationError, outage
 from services.common.payment import payment_state
 from services.common.ratelimit import Window
 from services.common.vocabulary import LIVE, RegistrationStatus
 
-from . import auditing, store
+from . import auditing, domain, store
 from .tokens import Scope, Unauthorized, bearer, check_scope, token_hash
-from .web import ConsoleServer
+from .web import ConsoleServer, document_response
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/staff"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INTERNAL_ERROR = {"error": "internal_error",
                   "message": "Omlouváme se, nastala chyba na naší straně. Zkuste to prosím znovu."}
 JSON_HEADERS = {"Cache-Control": "no-store"}
@@ -84,7 +87,8 @@ class ApiLimits(DependencyProvider):
 
 def api(method, url, scope):
     """A staff API entrypoint needing ``scope`` (None: any valid token); the handler gets the
-    token's row and returns ``(status, body)`` or raises ``ServiceError``."""
+    token's row and returns ``(status, body)`` (JSON), a ``Response`` (a file) or raises
+    ``ServiceError``."""
     def decorator(handler):
         @functools.wraps(handler)
         def entrypoint(self, request, **kwargs):
@@ -92,7 +96,7 @@ def api(method, url, scope):
                 token = self._api_token(request)
                 if scope is not None:
                     check_scope(token["scopes"], scope)
-                status, body = handler(self, request, token, **kwargs)
+                answer = handler(self, request, token, **kwargs)
             except ServiceError as error:
                 return error_json(error)
             except Exception as error:
@@ -101,6 +105,10 @@ def api(method, url, scope):
                     log.exception("%s %s failed", request.method, request.path)
                     return json_response(500, INTERNAL_ERROR)
                 return error_json(unavailable)
+            if isinstance(answer, Response):
+                answer.headers.update(JSON_HEADERS)  # a file of personal data is not kept by caches either
+                return answer
+            status, body = answer
             return json_response(status, body)
         return StaffApiHandler.decorator(method, PREFIX + url, scope=scope)(entrypoint)
     return decorator
@@ -171,6 +179,41 @@ class PaymentList(Schema):
     payments = fields.List(fields.Nested(PaymentOut), required=True)
 
 
+class AccountingCounts(Schema):
+    invoices = fields.Integer(required=True)
+    credit_notes = fields.Integer(required=True)
+    bank = fields.Integer(required=True)
+    other = fields.Integer(required=True)
+    unpaid = fields.Integer(required=True)
+    refunds = fields.Integer(required=True)
+
+
+class AccountingTotals(Schema):
+    documents = fields.Integer(required=True, metadata={"description": "haléře: invoices less credit notes"})
+    invoices = fields.Integer(required=True, metadata={"description": "haléře"})
+    credit_notes = fields.Integer(required=True, metadata={"description": "haléře, negative"})
+    bank = fields.Integer(required=True, metadata={"description": "haléře: matched bank lines, less reversals"})
+    other = fields.Integer(required=True, metadata={"description": "haléře: cash and payments recorded by hand"})
+    unpaid = fields.Integer(required=True, metadata={"description": "haléře: invoices of the month still owed today"})
+    refunds = fields.Integer(required=True, metadata={"description": "haléře"})
+    counts = fields.Nested(AccountingCounts, required=True)
+
+
+class AccountingFiles(Schema):
+    pohoda = fields.String(allow_none=True, required=True, metadata={
+        "description": "the POHODA data pack's path; null when the month has nothing to import"})
+    xlsx = fields.String(required=True)
+    isdoc = fields.String(required=True)
+
+
+class AccountingOut(Schema):
+    month = fields.String(required=True, metadata={"description": "2028-04"})
+    name = fields.String(required=True, metadata={"description": "in Czech: duben 2028"})
+    totals = fields.Nested(AccountingTotals, required=True)
+    pohoda = fields.Boolean(required=True, metadata={"description": "whether the month has a POHODA data pack"})
+    files = fields.Nested(AccountingFiles, required=True)
+
+
 class ErrorOut(Schema):
     error = fields.String(required=True, metadata={"description": "stable code, e.g. unauthorized"})
     message = fields.String(required=True, metadata={"description": "a Czech sentence for people"})
@@ -178,8 +221,28 @@ class ErrorOut(Schema):
 
 
 event_out, events_out, registration_out = EventOut(), EventList(), RegistrationOut()
-registrations_out, payments_out = RegistrationList(), PaymentList()
+registrations_out, payments_out, accounting_out = RegistrationList(), PaymentList(), AccountingOut()
 STATUSES = tuple(RegistrationStatus)
+# The accountant's files: the format ``accounting_export`` makes, by the name in the path.
+ACCOUNTING_FILES = {"pohoda.xml": "pohoda", "podklady.xlsx": "xlsx", "isdoc.zip": "isdoc"}
+MONTH_PATTERN = "^[0-9]{4}-[0-9]{2}$"
+
+
+def accounting_month(typed: str) -> str:
+    """The month of a path (``2028-04``) as payments takes it; one that is none is refused in
+    Czech (422), before anything is asked or audited."""
+    found = month_of(typed) if len(typed) <= 20 else None
+    if found is None:
+        raise ValidationError({"month": MONTH_FORMAT}, MONTH_FORMAT)
+    return f"{found[0]}-{found[1]:02d}"
+
+
+def accounting_view(overview):
+    """The month's overview (``accounting_overview``) with the paths of its files."""
+    base = f"{PREFIX}/accounting/{overview['month']}/"
+    files = {kind: base + name for name, kind in ACCOUNTING_FILES.items()}
+    files["pohoda"] = files["pohoda"] if overview["pohoda"] else None
+    return accounting_out.dump(dict(overview, files=files))
 
 
 def registration_view(registration):
@@ -268,6 +331,35 @@ class StaffApi:
             entry.details["rows"] = len(found)
         return 200, payments_out.dump({"payments": found})
 
+    @api("GET", "/accounting/<month>", Scope.READ_ACCOUNTING)
+    def staff_accounting(self, request, token, month):
+        """The accountant's export of a month as the console's page shows it: counts and totals
+        in haléře, and the paths of its files. It names nobody, so it is not audited."""
+        return 200, accounting_view(self.payments.accounting_overview(accounting_month(month)))
+
+    @api("GET", "/accounting/<month>/pohoda.xml", Scope.READ_ACCOUNTING)
+    def staff_accounting_pohoda(self, request, token, month):
+        return self._api_accounting_file(token, month, "pohoda")
+
+    @api("GET", "/accounting/<month>/podklady.xlsx", Scope.READ_ACCOUNTING)
+    def staff_accounting_workbook(self, request, token, month):
+        return self._api_accounting_file(token, month, "xlsx")
+
+    @api("GET", "/accounting/<month>/isdoc.zip", Scope.READ_ACCOUNTING)
+    def staff_accounting_isdocs(self, request, token, month):
+        return self._api_accounting_file(token, month, "isdoc")
+
+    def _api_accounting_file(self, token, typed, format):
+        """One file of the month's export, as the console's download (``accounting_exported``,
+        audited before it is made, the token named): a month that is none is 422 with no audit
+        row; a month with nothing for POHODA is payments' 409 ``nothing_to_import``, audited as
+        refused; a failure halfway (payments away) leaves the row ``failed`` and answers 503."""
+        month = accounting_month(typed)
+        with self._api_audited(token, "accounting_exported", {"month": domain.month_label(month),
+                                                              "format": domain.ACCOUNTING_FORMATS[format]}):
+            document = self.payments.accounting_export(month, format)
+        return document_response(document, "attachment")
+
     def _api_registration(self, registration_id):
         if registration_id > 2**31 - 1:
             raise NotFound("registration_not_found", "Přihláška nebyla nalezena.")
@@ -289,13 +381,15 @@ def build_openapi(base_url):
                    plugins=[MarshmallowPlugin()], servers=[{"url": base_url}])
     for name, schema in (("Error", ErrorOut), ("Event", EventOut), ("EventList", EventList),
                          ("Registration", RegistrationOut), ("RegistrationList", RegistrationList),
-                         ("PaymentList", PaymentList)):
+                         ("PaymentList", PaymentList), ("AccountingOverview", AccountingOut)):
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("token", {"type": "http", "scheme": "bearer",
                                               "description": "a staff API token (smopk_…) made in the console"})
     integer = {"type": "integer", "minimum": 0, "maximum": 2147483647}
     event_id = {"name": "event_id", "in": "path", "required": True, "schema": integer}
     registration_id = {"name": "registration_id", "in": "path", "required": True, "schema": integer}
+    month = {"name": "month", "in": "path", "required": True, "description": "2028-04 (years 2000 to 2099)",
+             "schema": {"type": "string", "pattern": MONTH_PATTERN}}
     guarded = _errors(401, 403, 429, 503)
 
     def operation(scope, summary, responses, parameters=()):
@@ -321,4 +415,17 @@ def build_openapi(base_url):
     spec.path(path=f"{PREFIX}/registrations/{{registration_id}}/restore", operations={"post": operation(
         Scope.MANAGE_REGISTRATIONS, "Take back a cancellation: a new registration, confirmed or waitlisted",
         {"201": _json("Registration", "the new registration"), **_errors(404, 409)}, [registration_id])})
+    spec.path(path=f"{PREFIX}/accounting/{{month}}", operations={"get": operation(
+        Scope.READ_ACCOUNTING, "The accountant's export of a month: counts, totals in haléře, its files",
+        {"200": _json("AccountingOverview"), **_errors(422)}, [month])})
+    files = {"pohoda.xml": ("application/xml", "The month's POHODA XML data pack (Stormware's schema); audited",
+                            (409, 422)),
+             "podklady.xlsx": (XLSX, "The month's workbook: invoices, payments, unpaid, refunds; audited", (422,)),
+             "isdoc.zip": ("application/zip", "A zip of the month's ISDOCs; audited", (422,))}
+    for name, (content_type, summary, refusals) in files.items():
+        download = {"description": "the file, as an attachment",
+                    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                    "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}
+        spec.path(path=f"{PREFIX}/accounting/{{month}}/{name}", operations={"get": operation(
+            Scope.READ_ACCOUNTING, summary, {"200": download, **_errors(*refusals)}, [month])})
     return spec.to_dict()

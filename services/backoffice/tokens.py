@@ -27,10 +27,12 @@ class Scope(StrEnum):
     READ_REGISTRATIONS = "registrations:read"
     MANAGE_REGISTRATIONS = "registrations:manage"
     READ_PAYMENTS = "payments:read"
+    READ_ACCOUNTING = "accounting:read"
 
 
 SCOPE_NAMES = {Scope.READ_EVENTS: "číst akce", Scope.READ_REGISTRATIONS: "číst přihlášky",
-               Scope.MANAGE_REGISTRATIONS: "rušit a obnovovat přihlášky", Scope.READ_PAYMENTS: "číst platby"}
+               Scope.MANAGE_REGISTRATIONS: "rušit a obnovovat přihlášky", Scope.READ_PAYMENTS: "číst platby",
+               Scope.READ_ACCOUNTING: "stahovat podklady pro účetní"}
 
 
 class Unauthorized(ServiceError):

@@ -1,36 +1,46 @@
 """The staff API and webhooks over real HTTP: tokens made in the console, their scopes, pace and
 revocation; webhooks delivered to a local receiver that checks the signature, retried, paused,
 replayed; and the staff API's OpenAPI document checked by schemathesis."""
+import io
 import json
 import re
 import threading
 import time
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import openpyxl
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from lxml import etree
 from nameko.standalone.rpc import ClusterRpcProxy
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from services.backoffice import store, webhooks
 from services.backoffice.service import BackofficeService
-from services.common.db import Database
+from services.common.czech import MONTH_FORMAT, local, month_name
+from services.common.db import Database, utcnow
+from services.documents.service import DocumentsService
+from services.members.service import MembersService
 from services.payments.service import PaymentsService
 from services.registrations.service import RegistrationsService
+from tests import statements
 from tests.conftest import free_port, wait_for
 from tests.integration.test_console import csrf_of, logged_in, staff_accounts
+from tests.integration.test_console_payments import TOWN
 from tests.integration.test_system import published_event, seminar
+from tests.unit.payments.test_accounting import POHODA_XSD, b64
 
 EXAMPLES_PER_OPERATION = 10
 
 
-def start_console(runner_factory, service_config, **settings_):
+def start_console(runner_factory, service_config, *services, **settings_):
     port = free_port()
     config = dict(service_config, BACKOFFICE_ADDRESS=f"127.0.0.1:{port}", WEBHOOK_ALLOW_LOCAL_HTTP=True,
                   WEBHOOK_POLL_SECONDS=0.1, **settings_)
-    runner_factory(config, BackofficeService, RegistrationsService, PaymentsService).start()
+    runner_factory(config, BackofficeService, RegistrationsService, PaymentsService, *services).start()
     secrets = staff_accounts(config["DATABASES"]["backoffice"])
     return f"http://127.0.0.1:{port}", config, secrets
 
@@ -260,7 +270,7 @@ def test_the_staff_api_keeps_its_contract(runner_factory, service_config):
         register(cluster, event, "jana@obec.example")
     admin = logged_in(base, "admin", secrets)
     token = new_token(admin, base, "Kontrola", ["events:read", "registrations:read", "registrations:manage",
-                                                "payments:read"])
+                                                "payments:read", "accounting:read"])
     assert requests.get(f"{base}/api/staff/openapi.json").status_code == 401
     schema = schemathesis.openapi.from_url(f"{base}/api/staff/openapi.json", headers=bearer(token))
     checked = []
@@ -275,7 +285,7 @@ def test_the_staff_api_keeps_its_contract(runner_factory, service_config):
 
         check()
         checked.append(operation.label)
-    assert len(checked) == 6, checked
+    assert len(checked) == 10, checked
 
 
 def test_publishing_and_changing_an_event_each_make_one_signed_delivery(console, receiver_factory):
@@ -302,3 +312,74 @@ def test_publishing_and_changing_an_event_each_make_one_signed_delivery(console,
     changed = receiver.received[1]
     assert changed["valid"] and changed["body"]["data"]["changes"]["venue"][1] == "Rokycany, sál"
     assert "registration" not in changed["body"]["data"]
+
+
+def test_the_accountants_program_downloads_a_months_papers_with_a_token(runner_factory, service_config):
+    base, config, secrets = start_console(runner_factory, service_config, MembersService, DocumentsService,
+                                          STAFF_API_RATE_LIMIT=7, STAFF_API_RATE_SECONDS=60)
+    admin = logged_in(base, "admin", secrets)
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        cluster.members.upsert_organisation(TOWN)  # its registrations are invoiced at once
+        event = published_event(cluster, capacity=10)
+        ids = [cluster.registrations.register(event["id"], {
+            "first_name": name, "last_name": "Nováková", "email": f"{name.lower()}@dolnilhota.example",
+            "organisation_ico": TOWN["ico"], "gdpr_consent": True})["id"] for name in ("Jana", "Eva")]
+        wait_for(lambda: len(cluster.payments.list_invoices()) == 2, message="two invoices at registration")
+        today = local(utcnow()).date()
+        cluster.payments.import_statement(b64(statements.gpc([
+            {"bank_id": "2600000000001", "amount_halere": 90000, "variable_symbol": f"1{ids[0]:09d}",
+             "booked_on": today.isoformat()}])))
+        invoices = cluster.payments.list_invoices()
+    month = f"{today.year}-{today.month:02d}"
+    accountant = new_token(admin, base, "Účetní kancelář", ["accounting:read"])
+    other = new_token(admin, base, "Web obce", ["events:read", "payments:read"])
+    url = f"{base}/api/staff/accounting/{month}"
+
+    refused = requests.get(f"{url}/pohoda.xml", headers=bearer(other))
+    assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
+    assert "stahovat podklady pro účetní" in refused.json()["message"]
+    assert requests.get(url, headers=bearer(other)).status_code == 403
+
+    overview = requests.get(url, headers=bearer(accountant))
+    assert overview.status_code == 200, overview.text
+    said = overview.json()
+    assert (said["month"], said["name"], said["pohoda"]) == (month, month_name(today.year, today.month), True)
+    assert said["totals"]["counts"]["invoices"] == 2 and said["totals"]["invoices"] == 180000
+    assert (said["totals"]["counts"]["bank"], said["totals"]["bank"], said["totals"]["unpaid"]) == (1, 90000, 90000)
+    assert said["files"]["pohoda"] == f"/api/staff/accounting/{month}/pohoda.xml"
+
+    pack = requests.get(f"{url}/pohoda.xml", headers=bearer(accountant))
+    assert pack.status_code == 200 and pack.headers["Content-Type"] == "application/xml"
+    assert pack.headers["Content-Disposition"] == f'attachment; filename="ucetnictvi-{month}-pohoda.xml"'
+    schema = etree.XMLSchema(etree.parse(POHODA_XSD))
+    assert schema.validate(etree.fromstring(pack.content)), schema.error_log.filter_from_errors()
+    workbook = requests.get(base + said["files"]["xlsx"], headers=bearer(accountant))
+    assert workbook.headers["Content-Disposition"] == f'attachment; filename="ucetnictvi-{month}.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames == ["Faktury", "Platby", "Nezaplacené", "Vratky"] and book["Faktury"].max_row == 4
+    isdocs = requests.get(base + said["files"]["isdoc"], headers=bearer(accountant))
+    assert isdocs.headers["Content-Type"] == "application/zip"
+    assert sorted(zipfile.ZipFile(io.BytesIO(isdocs.content)).namelist()) == sorted(
+        f"{i['number']}.isdoc" for i in invoices)
+
+    # A month with nothing for POHODA: 409 as in the console; a month that is none: 422, not audited.
+    empty = requests.get(f"{base}/api/staff/accounting/2020-01/pohoda.xml", headers=bearer(accountant))
+    assert empty.status_code == 409 and empty.json()["error"] == "nothing_to_import"
+    assert empty.json()["message"].startswith("Za leden 2020 není co importovat do Pohody")
+    for path in ("2028-13", "duben/pohoda.xml"):
+        bad = requests.get(f"{base}/api/staff/accounting/{path}", headers=bearer(accountant))
+        assert bad.status_code == 422 and bad.json()["message"] == MONTH_FORMAT, path
+        assert bad.headers["Content-Type"].startswith("application/json")
+
+    database = Database(config["DATABASES"]["backoffice"], store.metadata)
+    with database.transaction() as tx:
+        audit = [(a["who"], a["outcome"], a["details"]["format"])
+                 for a in store.list_audit(tx, limit=100, action="accounting_exported")]
+    database.dispose()
+    who = f"API token {accountant[:12]}… (Účetní kancelář)"
+    assert list(reversed(audit)) == [(who, "done", "XML pro Pohodu"), (who, "done", "tabulka XLSX"),
+                                     (who, "done", "ISDOC (ZIP)"), (who, "refused", "XML pro Pohodu")]
+
+    # The pace as any call's: seven a minute here, this is the eighth.
+    slowed = requests.get(url, headers=bearer(accountant))
+    assert slowed.status_code == 429 and "Retry-After" in slowed.headers
