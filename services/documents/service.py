@@ -155,9 +155,10 @@ class DocumentsService(HealthCheck):
         context = self._certificate_context(registration, event, number, certificate["issued_at"], duplicate_on)
         try:
             context["wording"] = texts.segments(body, context)
-        except jinja2.TemplateError:
+        except Exception:  # any failure of the office's text, a filter's too
             # A saved text this certificate's data does not fit (checked at saving, previewed, yet a
-            # value missing here): the certificate is made with the default wording rather than
+            # value missing here, or a filter given a value it cannot take): the certificate is
+            # made with the default wording rather than
             # not at all, every time the same (the same data), and it is logged.
             log.error("certificate %s: the office's text (version %s) failed; made with the default text",
                       number, certificate.get("text_version"), exc_info=True)
@@ -236,6 +237,11 @@ class DocumentsService(HealthCheck):
                                   f"({error.message}).") from None
         except jinja2.TemplateError as error:  # the sandbox's SecurityError among them
             raise ValidationError({"body": f"Text nejde použít ({error})."}, "Text nejde použít.") from None
+        except Exception as error:  # a filter given a value it cannot take, say
+            log.info("certificate preview: the office's text failed with these data", exc_info=True)
+            raise ValidationError({"body": f"S těmito údaji text nejde použít ({type(error).__name__})."},
+                                  "S těmito údaji text nejde použít: některý filtr dostal hodnotu, kterou "
+                                  "neumí zpracovat. Použijte podmínku {% if … %}.") from None
         data = self.renderer.pdf("certificate.html", context, sealed=False)
         return pdf_message(f"osvedceni-ukazka-{registration.get('id', 0)}.pdf", data)
 

@@ -343,6 +343,14 @@ class NotificationsService(HealthCheck):
         except SecurityError as error:
             raise ValidationError({"body": f"Text sahá na nepovolenou část hodnoty ({error})."},
                                   "Text sahá na nepovolenou část hodnoty.") from None
+        except Exception as error:  # a filter given a value it cannot take, say
+            if text is None:
+                raise  # the default text failed: not the office's doing
+            log.info("preview of %s: the office's text failed with these data", kind, exc_info=True)
+            raise ValidationError({"body": f"S těmito údaji text nejde použít ({type(error).__name__})."},
+                                  "S těmito údaji text nejde použít: některý filtr dostal hodnotu, kterou "
+                                  "neumí zpracovat (například datum platby u nezaplacené přihlášky). Použijte "
+                                  "podmínku {% if … %}.") from None
         answer = {"subject": str(message["Subject"]), "text": message.get_body(("plain",)).get_content()}
         if html:
             answer["html"] = message.get_body(("html",)).get_content()
@@ -594,9 +602,11 @@ class NotificationsService(HealthCheck):
             return made()
         try:
             return made(text=message["text"])
-        except jinja2.TemplateError:
+        except Exception:  # any failure of the office's text, a filter's too
             # A saved text that this email's data does not fit (checked at saving, previewed, yet a
-            # value missing here): the email goes with the default text rather than never.
+            # value missing here, or a filter given a value it cannot take, such as the day of a
+            # payment not made): the email goes with the default text rather than never. Should
+            # the default fail too, that error is the email's and goes on as any other.
             log.error("message %s: the office's text of %s (version %s) failed; sent with the default text",
                       message["id"], kind, message.get("text_version"), exc_info=True)
             return made()

@@ -148,3 +148,16 @@ def test_the_preview_uses_a_real_registration_and_takes_no_number(documents):  #
         service.preview_text(KEY, NEW, dict(payload, event=dict(payload["event"], accreditation_number=None)))
     with pytest.raises(ValidationError, match="Neznámé proměnné"):
         service.preview_text(KEY, "{{ x }}" + texts.default_body(), payload)
+
+
+def test_a_text_whose_filter_fails_on_the_data_falls_back_and_its_preview_says_why(documents):  # noqa: F811
+    # ``day`` cannot read a name as a date: a ValueError, not a TemplateError.
+    service = documents([person(1, "Žák", **ISSUED, position=None)])
+    failing = "Den {{ registration.first_name | day }}\n" + texts.default_body()
+    service.save_text(KEY, failing, "jana@smopk.example")
+    assert "Osvědčuje se, že Jana Žák" in words(service.render_certificate(1))
+    registration = person(7, "Nováková")
+    payload = {"registration": {k: v for k, v in registration.items() if k != "event"},
+               "event": registration["event"]}
+    with pytest.raises(ValidationError, match="nejde použít"):
+        service.preview_text(KEY, failing, payload)

@@ -112,3 +112,16 @@ def test_preview_with_real_data_sends_nothing(notifications, sink):
     assert sink.messages() == [] and notifications.list_messages() == []
     with pytest.raises(ValidationError, match="Ukázku s těmito údaji"):
         notifications.preview_text(KEY, "{{ registration.nonexistent_field }}", payload)
+
+
+def test_a_text_whose_filter_fails_on_the_data_goes_with_the_default_and_its_preview_says_why(notifications, sink):
+    # Checked at saving (known variables), yet ``day`` cannot read a name as a date: a ValueError,
+    # not a TemplateError. The email still goes, with the default text; the preview says why.
+    notifications.save_text(KEY, "Den: {{ registration.first_name | day }}", "jana@smopk.example")
+    with pytest.raises(ValidationError, match="nejde použít"):
+        notifications.preview_text(KEY, "Den: {{ registration.first_name | day }}", confirmed(4))
+    notifications.on_registration_confirmed(confirmed(5))
+    notifications.clock_state["now"] = notifications.clock_state["now"].replace(hour=11)
+    notifications.deliver_due()
+    [sent] = sink.messages()
+    assert "děkujeme za přihlášku" in sent.get_body(("plain",)).get_content()
