@@ -28,9 +28,11 @@ import eventlet
 import requests
 from nameko.extensions import DependencyProvider
 
+from services.common.contracts import PublicEventShape
 from services.common.db import DatabaseProvider, utcnow
 
 from . import store, webhooks
+from .staffapi import RegistrationOut
 from .settings import load as load_settings
 from .webhooks import DeliveryStatus
 
@@ -57,13 +59,52 @@ def per_event(event_type, payload):
     return {name: value for name, value in payload.items() if name != "registration"} | {"message_id": str(key)}
 
 
+# What a webhook may tell a third party, per part of an event: an allow-list, never the whole bus
+# payload (which carries the person's manage link and token, ticket, webinar link, birth date and
+# answers, the invoice's ISDOC and its recipients' emails). The registration is a subset of the
+# staff API's ``RegistrationOut`` (marshmallow refuses a name that is not one of its fields), the
+# event the public facts of ``event_published`` (``contracts.PublicEventShape``) and its version.
+REGISTRATION_OUT = RegistrationOut(only=(
+    "id", "event_id", "status", "waitlist_position", "first_name", "last_name", "email", "organisation_ico",
+    "organisation_name", "is_member", "price", "created_at", "cancelled_at"))
+EVENT_FIELDS = (*PublicEventShape._declared_fields, "version")
+PAYMENT_FIELDS = ("variable_symbol", "amount", "amount_halere", "paid_halere", "paid_at")
+INVOICE_FIELDS = ("number", "kind", "variable_symbol", "issued_on", "due_on", "total_halere")
+CUSTOMER_FIELDS = ("name", "ico")
+# The other top-level fields each event type may carry as they are (facts about the event or the money).
+PLAIN_FIELDS = ("changes", "reason", "released_unpaid", "paid_now_halere", "registration_ids")
+
+
+def _only(values, names):
+    return {name: values[name] for name in names if name in values}
+
+
+def webhook_data(payload) -> dict:
+    """The ``data`` of a delivery: the allow-listed parts of a bus event's payload (see above)."""
+    data = _only(payload, PLAIN_FIELDS)
+    event = payload.get("event")
+    if event is not None:
+        data["event"] = _only(event, EVENT_FIELDS)
+    for name in ("registration", "replaced"):
+        if payload.get(name) is not None:
+            data[name] = REGISTRATION_OUT.dump(dict(payload[name], event_id=(event or {}).get("id")))
+    if payload.get("payment") is not None:
+        data["payment"] = _only(payload["payment"], PAYMENT_FIELDS)
+    if payload.get("invoice") is not None:
+        invoice = payload["invoice"]
+        data["invoice"] = dict(_only(invoice, INVOICE_FIELDS),
+                               customer=_only(invoice.get("customer") or {}, CUSTOMER_FIELDS))
+    return data
+
+
 def record_event(conn, now, event_type, payload) -> int:
     """One delivery per live webhook that chose ``event_type``; how many were added."""
     body, added = None, 0
     for hook in store.list_webhooks(conn):
         if event_type not in hook["events"]:
             continue
-        body = body or webhooks.body(payload["message_id"], event_type, payload.get("occurred_at"), payload)
+        body = body or webhooks.body(payload["message_id"], event_type, payload.get("occurred_at"),
+                                     webhook_data(payload))
         added += store.add_delivery(conn, {
             "webhook_id": hook["id"], "message_id": payload["message_id"], "event_type": event_type,
             "body": body, "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now,

@@ -81,7 +81,8 @@ def verify(secret: str, header: str | None, body: bytes, now: float | None = Non
 
 
 def body(message_id: str, event_type: str, occurred_at: str | None, payload: dict) -> str:
-    """The JSON a receiver gets: the event without its envelope under ``data``."""
+    """The JSON a receiver gets: ``payload`` without its envelope under ``data``. ``payload`` is
+    what the receiver may see (``courier.webhook_data``), never a bus event's whole payload."""
     data = {key: value for key, value in payload.items() if key not in ("message_id", "event_type", "occurred_at")}
     return json.dumps({"id": message_id, "type": event_type, "occurred_at": occurred_at, "data": data},
                       ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -153,3 +153,83 @@ def test_a_twin_delivery_committed_past_the_look_up_is_refused_by_the_unique_pai
         assert store.add_delivery(tx, dict(values, message_id="1" * 36)) is True  # the transaction goes on
     with db.transaction() as tx:
         assert len(tx.execute(store.webhook_deliveries.select()).all()) == 2
+
+
+SECRETS = {"token": "tok-SECRET", "manage_url": "https://reg.example/manage/tok-SECRET", "ticket_code": "TICKET-SECRET",
+           "ticket_url": "https://reg.example/ticket/TICKET-SECRET", "webinar_url": "https://meet.example/WEBINAR-SECRET",
+           "birth_date": "1980-02-03", "answers": {"q1": "ANSWER-SECRET"}, "phone": "+420 777 SECRET",
+           "note": "NOTE-SECRET", "payment": {"spd": "SPD*SECRET", "iban": "CZ65SECRET"}}
+
+
+def registration_as_told(registration_id):
+    """A registration as the bus carries it: registrations' whole ``RegistrationOut``."""
+    return {"id": registration_id, "status": "confirmed", "waitlist_position": None, "first_name": "Jana",
+            "last_name": "Nováková", "email": "jana@obec.example", "organisation_ico": "00000001",
+            "organisation_name": "Obec Kozlovice", "is_member": True, "price": 900,
+            "created_at": "2026-12-01T09:00:00+00:00", "cancelled_at": None, **SECRETS}
+
+
+EVENT_AS_TOLD = {"id": 7, "version": 1, "title": "Odpady", "venue": "Plzeň", "starts_at": "2027-01-10T09:00:00+01:00",
+                 "ends_at": "2027-01-10T15:00:00+01:00", "topic": "odpady", "kind": "seminar", "capacity": 20,
+                 "price_member": 900, "price_non_member": 1200, "webinar_url": SECRETS["webinar_url"],
+                 "questions": [{"id": "q1", "text": "Modul?"}], "description": "Popis"}
+PAYMENT_AS_TOLD = {"variable_symbol": "1000000001", "amount": 900, "amount_halere": 90000, "paid_halere": 90000,
+                   "paid_at": "2026-12-02T10:00:00+00:00", "spd": "SPD*SECRET", "iban": "CZ65SECRET",
+                   "account": "123/0100", "status": "paid", "outstanding_halere": 0, "due_on": "2026-12-15"}
+
+
+def told(event_type):
+    """Each event type a webhook may choose, with every secret its bus payload carries."""
+    registration = {"registration": registration_as_told(1), "event": EVENT_AS_TOLD}
+    payloads = {
+        "registration_confirmed": registration, "registration_promoted": registration,
+        "registration_cancelled": dict(registration, released_unpaid=False),
+        "registration_substituted": dict(registration, replaced=registration_as_told(2)),
+        "event_published": {"event": {key: EVENT_AS_TOLD[key] for key in (
+            "id", "title", "venue", "starts_at", "ends_at", "topic", "kind", "capacity", "price_member",
+            "price_non_member")} | {"format": "in_person", "url": "https://reg.example/events/7"}},
+        "event_updated": dict(registration, changes={"venue": ["Plzeň", "Rokycany"]}),
+        "event_cancelled": dict(registration, reason="Lektor onemocněl."),
+        "payment_received": dict(registration, payment=PAYMENT_AS_TOLD, paid_now_halere=90000),
+        "invoice_issued": {"invoice": {"number": "2026-0001", "kind": "invoice", "total_halere": 90000,
+                                       "due_on": "2026-12-15", "issued_on": "2026-12-01",
+                                       "customer": {"name": "Obec Kozlovice", "ico": "00000001",
+                                                    "email": "ucetni@SECRET.example", "address": "Kozlovice 1"},
+                                       "supplier": {"iban": "CZ65SECRET"}, "items": [{"text": "NOTE-SECRET"}]},
+                           "isdoc": "SVNET0MtU0VDUkVU", "recipients": ["jana@obec.example", "ucetni@SECRET.example"],
+                           "registration_ids": [1], "event": EVENT_AS_TOLD, "restored": {}},
+    }
+    payload = payloads[event_type]
+    if event_type in ("event_updated", "event_cancelled"):
+        payload = courier.per_event(event_type, dict(payload, message_id="m"))
+    return dict(payload, message_id=f"m-{event_type}", event_type=event_type,
+                occurred_at="2026-12-01T09:00:00+00:00")
+
+
+@pytest.mark.parametrize("event_type", sorted(webhooks.EVENTS))
+def test_a_delivery_carries_only_the_allowed_fields_never_links_tickets_or_answers(db, event_type):
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with db.transaction() as tx:
+        store.insert_webhook(tx, {"url": "https://a.example/hook", "events": sorted(webhooks.EVENTS),
+                                  "secret": "whsec_x", "created_by": "admin@smopk.example", "created_at": now})
+        assert courier.record_event(tx, now, event_type, told(event_type)) == 1
+        [row] = tx.execute(store.webhook_deliveries.select()).all()
+    assert "SECRET" not in row.body and "1980-02-03" not in row.body
+    data = json.loads(row.body)["data"]
+    for forbidden in ("token", "manage_url", "ticket_code", "ticket_url", "webinar_url", "birth_date", "answers",
+                      "isdoc", "recipients", "questions", "phone", "note", "spd", "iban"):
+        assert f'"{forbidden}"' not in row.body, forbidden
+    if "registration" in data:
+        assert data["registration"] == {
+            "id": 1, "event_id": 7, "status": "confirmed", "waitlist_position": None, "first_name": "Jana",
+            "last_name": "Nováková", "email": "jana@obec.example", "organisation_ico": "00000001",
+            "organisation_name": "Obec Kozlovice", "is_member": True, "price": 900,
+            "created_at": "2026-12-01T09:00:00+00:00", "cancelled_at": None}
+    assert data["event"]["id"] == 7 and data["event"]["title"] == "Odpady"
+    if event_type == "payment_received":
+        assert data["payment"] == {"variable_symbol": "1000000001", "amount": 900, "amount_halere": 90000,
+                                   "paid_halere": 90000, "paid_at": "2026-12-02T10:00:00+00:00"}
+    if event_type == "invoice_issued":
+        assert data["invoice"]["customer"] == {"name": "Obec Kozlovice", "ico": "00000001"}
+        assert (data["invoice"]["number"], data["invoice"]["total_halere"]) == ("2026-0001", 90000)
+        assert data["registration_ids"] == [1]
