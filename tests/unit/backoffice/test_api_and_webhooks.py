@@ -85,11 +85,24 @@ def test_only_https_urls_are_accepted_and_local_http_only_when_allowed(url, allo
     assert (found is None) if problem is None else (problem in found)
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1",
-                                     "fd00::1", "0.0.0.0", "::ffff:10.0.0.1"])
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1", "fd00::1", "0.0.0.0", "::ffff:10.0.0.1",
+    "100.64.0.1",  # shared address space (carrier-grade NAT)
+    "2002:a00:1::1", "2002:7f00:1::1",  # 6to4 wrapping 10.0.0.1 and 127.0.0.1
+    "fec0::1",  # site-local
+    "64:ff9b::a00:1", "64:ff9b::a9fe:a9fe",  # NAT64 of 10.0.0.1 and 169.254.169.254
+    "64:ff9b:1::a00:1",  # a local NAT64 prefix
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo whose client is 10.0.0.1
+    "::ffff:100.64.0.1", "198.18.0.1", "192.0.0.1", "ff0e::1", "224.0.0.1"])
 def test_names_that_resolve_to_private_addresses_are_refused(address):
     problem = webhooks.url_problem("https://intranet.example/hook", False, resolve=lambda h, p: [address])
     assert "vnitřní" in problem
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "2606:4700::1111", "::ffff:93.184.216.34",
+                                     "2002:5db8:d822::1", "64:ff9b::5db8:d822"])
+def test_public_addresses_and_ones_wrapping_a_public_ipv4_are_accepted(address):
+    assert webhooks.url_problem("https://hooks.example/hook", False, resolve=lambda h, p: [address]) is None
 
 
 def test_a_webhook_needs_known_events():
