@@ -6,8 +6,9 @@ event (``record_event``), in one transaction per event with one row per webhook 
 the pair (webhook, message_id) is unique, so the row is its own dedup record and an event
 delivered twice by the bus makes no second delivery.
 
-Each turn the loop claims the due rows of webhooks that are not paused (``claimed_until``: a
-second console process skips them meanwhile), and POSTs each, signed anew
+Each turn the loop claims a due row of a webhook that is not paused (``claimed_until``: a second
+console process skips it meanwhile; one row at a time, claimed for longer than its attempt can
+take: ``claim_seconds``), and POSTs it, signed anew
 (``webhooks.signature``), without following redirects, its address checked again
 (``webhooks.url_problem``). Every try is logged (``webhook_attempts``: status, time, the first
 characters of the answer or the error). A 2xx is delivered and resets the webhook's failures in a
@@ -38,8 +39,16 @@ from .webhooks import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 120
-BATCH = 20
+# A delivery is claimed right before its one attempt, for far longer than that attempt can take:
+# two DNS look-ups (the address check's and requests'), the connect and read time-outs
+# (WEBHOOK_TIMEOUT_SECONDS each) and writing the outcome. Should an attempt still outlast it (a
+# receiver dripping its answer), its outcome is written only while the claim is still its own.
+CLAIM_MARGIN_SECONDS = 120
+BATCH = 20  # deliveries in a turn, each claimed on its own, before the loop looks again without waiting
+
+
+def claim_seconds(settings) -> float:
+    return CLAIM_MARGIN_SECONDS + 4 * settings.webhook_timeout
 
 
 # The namespace of the ids of event changes delivered once per event (``per_event``).
@@ -169,12 +178,19 @@ class WebhookCourier(DependencyProvider):
                 eventlet.sleep(self.settings.webhook_poll_seconds)
 
     def deliver_once(self) -> int:
-        now = utcnow()
-        with self._database().transaction() as conn:
-            due = store.claim_deliveries(conn, now, now + timedelta(seconds=CLAIM_SECONDS), BATCH)
-        for delivery in due:
-            self._deliver(delivery)
-        return len(due)
+        """Up to ``BATCH`` due deliveries, one at a time: each claimed just before its attempt (a
+        claim taken for a whole batch would lapse while the first ones were posted, and another
+        console process would post the rest again); how many were tried."""
+        tried = 0
+        while tried < BATCH:
+            now = utcnow()
+            with self._database().transaction() as conn:
+                due = store.claim_deliveries(conn, now, now + timedelta(seconds=claim_seconds(self.settings)), 1)
+            if not due:
+                break
+            self._deliver(due[0])
+            tried += 1
+        return tried
 
     def _deliver(self, delivery):
         status_code, answer, started = None, "", time.monotonic()
@@ -199,6 +215,11 @@ class WebhookCourier(DependencyProvider):
         with self._database().transaction() as conn:
             store.add_attempt(conn, {"delivery_id": delivery["id"], "at": now, "status_code": status_code,
                                      "duration_ms": elapsed, "answer": answer[:webhooks.ANSWER_KEPT]})
+            if not store.still_claimed(conn, delivery["id"], delivery["claimed_until"]):
+                # The claim lapsed and another process took the delivery: its outcome counts, not this one.
+                log.warning("webhook %s: delivery %s took longer than its claim; its outcome is not counted",
+                            delivery["webhook_id"], delivery["id"])
+                return
             hook = store.get_webhook(conn, delivery["webhook_id"])
             paused = hook is not None and settle(conn, delivery, hook, now, status_code, self.settings)
         if status_code is None or not 200 <= status_code < 300:

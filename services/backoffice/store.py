@@ -365,6 +365,14 @@ def claim_deliveries(conn, now, until, limit):
                         .where(d.c.id.in_(claimed)).order_by(d.c.id)).mappings().all()
 
 
+def still_claimed(conn, delivery_id, until) -> bool:
+    """Whether the claim ``until`` on a delivery is still the one it holds (locked: a process that
+    would claim it now waits for this transaction)."""
+    held = conn.execute(select(webhook_deliveries.c.claimed_until).where(webhook_deliveries.c.id == delivery_id)
+                        .with_for_update()).scalar()
+    return held is not None and held == until
+
+
 def get_delivery(conn, delivery_id):
     return conn.execute(select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)).mappings().first()
 

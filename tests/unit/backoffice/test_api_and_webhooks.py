@@ -246,3 +246,79 @@ def test_a_delivery_carries_only_the_allowed_fields_never_links_tickets_or_answe
         assert data["invoice"]["customer"] == {"name": "Obec Kozlovice", "ico": "00000001"}
         assert (data["invoice"]["number"], data["invoice"]["total_halere"]) == ("2026-0001", 90000)
         assert data["registration_ids"] == [1]
+
+
+class Answer:
+    def __init__(self, status_code):
+        self.status_code, self.raw = status_code, self
+
+    def read(self, _size, decode_content=True):
+        return b"ok"
+
+    def close(self):
+        pass
+
+
+class SlowReceiver:
+    """A receiver that takes ``seconds`` of the fake clock to answer; ``meanwhile`` runs during
+    the first POST (the other console process's turn)."""
+
+    def __init__(self, clock, seconds, status_code=200, meanwhile=None):
+        self.clock, self.seconds, self.status_code, self.meanwhile, self.posts = clock, seconds, status_code, meanwhile, []
+
+    def post(self, url, data, headers, **_kwargs):
+        self.posts.append(headers["X-Smopk-Delivery"])
+        self.clock[0] += timedelta(seconds=self.seconds)
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return Answer(self.status_code)
+
+
+def a_courier(db, http):
+    from types import SimpleNamespace
+    loop = courier.WebhookCourier.__new__(courier.WebhookCourier)
+    loop.settings = SimpleNamespace(webhook_allow_local_http=True, webhook_timeout=10.0, webhook_retry_delays=(60,),
+                                    webhook_pause_after=10)
+    loop.http, loop._database = http, lambda: db
+    return loop
+
+
+def two_due_deliveries(db, now):
+    with db.transaction() as tx:
+        hook = store.insert_webhook(tx, {"url": "http://127.0.0.1:9/hook", "events": ["event_updated"],
+                                         "secret": "whsec_x", "created_by": "admin@smopk.example", "created_at": now})
+        for n in (1, 2):
+            store.add_delivery(tx, {"webhook_id": hook, "message_id": str(n) * 36, "event_type": "event_updated",
+                                    "body": "{}", "status": "pending", "attempts": 0, "next_attempt_at": now,
+                                    "created_at": now})
+
+
+def test_a_slow_receiver_does_not_let_the_other_process_post_a_claimed_delivery_again(db, monkeypatch):
+    clock = [datetime(2026, 12, 1, 9, tzinfo=UTC)]
+    monkeypatch.setattr(courier, "utcnow", lambda: clock[0])
+    two_due_deliveries(db, clock[0])
+    other = SlowReceiver(clock, 1)
+    mine = SlowReceiver(clock, 130, meanwhile=lambda: a_courier(db, other).deliver_once())
+    assert a_courier(db, mine).deliver_once() == 1  # the second was delivered meanwhile by the other process
+    assert sorted(mine.posts + other.posts) == ["1" * 36, "2" * 36]  # each posted once
+    with db.transaction() as tx:
+        rows = tx.execute(store.webhook_deliveries.select()).all()
+    assert [(row.status, row.attempts) for row in rows] == [("delivered", 1), ("delivered", 1)]
+
+
+def test_an_attempt_that_outlasts_its_claim_does_not_count_its_outcome(db, monkeypatch):
+    clock = [datetime(2026, 12, 1, 9, tzinfo=UTC)]
+    monkeypatch.setattr(courier, "utcnow", lambda: clock[0])
+    two_due_deliveries(db, clock[0])
+    other = SlowReceiver(clock, 1)
+    lapsed = courier.CLAIM_MARGIN_SECONDS + 4 * 10 + 1
+    mine = SlowReceiver(clock, lapsed, status_code=500, meanwhile=lambda: a_courier(db, other).deliver_once())
+    a_courier(db, mine).deliver_once()
+    assert other.posts == ["1" * 36, "2" * 36]  # the first one's claim had lapsed: the other took it over
+    with db.transaction() as tx:
+        rows = tx.execute(store.webhook_deliveries.select()).all()
+        hook = store.list_webhooks(tx)[0]
+        attempts = tx.execute(store.webhook_attempts.select()).all()
+    assert [(row.status, row.attempts) for row in rows] == [("delivered", 1), ("delivered", 1)]
+    assert hook["failures_in_row"] == 0 and len(attempts) == 3  # the slow 500 logged, not counted
