@@ -17,6 +17,10 @@ row. Anything else is tried again after the next of ``WEBHOOK_RETRY_DELAYS``, th
 the webhook: its deliveries wait until an administrator resumes it, and the console's dashboard
 says so to every administrator (the honest, simple way to tell them: no new email type).
 
+A delivery's body names a person: once it is delivered or given up, it is cleared
+``WEBHOOK_BODY_KEEP_DAYS`` after its last try (``clear_old_bodies``, each loop about hourly); the
+row, its status and its tries stay, and such a delivery can no longer be replayed.
+
 If the process dies after a POST and before its result is written, the claim lapses and the
 delivery is posted again: deliveries are at least once, and a receiver deduplicates by ``id``.
 """
@@ -33,8 +37,8 @@ from services.common.contracts import PublicEventShape
 from services.common.db import DatabaseProvider, utcnow
 
 from . import store, webhooks
-from .staffapi import RegistrationOut
 from .settings import load as load_settings
+from .staffapi import RegistrationOut
 from .webhooks import DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 # (WEBHOOK_TIMEOUT_SECONDS each) and writing the outcome. Should an attempt still outlast it (a
 # receiver dripping its answer), its outcome is written only while the claim is still its own.
 CLAIM_MARGIN_SECONDS = 120
+SWEEP_SECONDS = 3600  # how often a loop clears old deliveries' bodies (WEBHOOK_BODY_KEEP_DAYS)
 BATCH = 20  # deliveries in a turn, each claimed on its own, before the loop looks again without waiting
 
 
@@ -167,8 +172,25 @@ class WebhookCourier(DependencyProvider):
                 return dependency.database
         raise RuntimeError("WebhookCourier needs a DatabaseProvider in the same service")
 
+    def clear_old_bodies(self) -> int:
+        """Clear the bodies of deliveries settled more than ``WEBHOOK_BODY_KEEP_DAYS`` ago (one
+        UPDATE: it clears all or, failing, nothing, and the next sweep tries again)."""
+        before = utcnow() - timedelta(days=self.settings.webhook_body_keep_days)
+        with self._database().transaction() as conn:
+            cleared = store.clear_old_bodies(conn, before)
+        if cleared:
+            log.info("webhooks: cleared the bodies of %d old deliveries", cleared)
+        return cleared
+
     def _run(self):
+        next_sweep = 0.0
         while self._running:
+            if time.monotonic() >= next_sweep:
+                try:
+                    self.clear_old_bodies()
+                except Exception:  # the database away: at the next sweep
+                    log.exception("clearing old webhook bodies failed; retrying later")
+                next_sweep = time.monotonic() + SWEEP_SECONDS
             try:
                 sent = self.deliver_once()
             except Exception:  # the database away: again later

@@ -264,7 +264,8 @@ class SlowReceiver:
     the first POST (the other console process's turn)."""
 
     def __init__(self, clock, seconds, status_code=200, meanwhile=None):
-        self.clock, self.seconds, self.status_code, self.meanwhile, self.posts = clock, seconds, status_code, meanwhile, []
+        self.clock, self.seconds, self.status_code, self.meanwhile = clock, seconds, status_code, meanwhile
+        self.posts = []
 
     def post(self, url, data, headers, **_kwargs):
         self.posts.append(headers["X-Smopk-Delivery"])
@@ -322,3 +323,43 @@ def test_an_attempt_that_outlasts_its_claim_does_not_count_its_outcome(db, monke
         attempts = tx.execute(store.webhook_attempts.select()).all()
     assert [(row.status, row.attempts) for row in rows] == [("delivered", 1), ("delivered", 1)]
     assert hook["failures_in_row"] == 0 and len(attempts) == 3  # the slow 500 logged, not counted
+
+
+def test_a_settled_deliverys_body_is_cleared_after_the_days_kept_and_it_cannot_be_replayed(db, monkeypatch):
+    from types import SimpleNamespace
+
+    from services.backoffice import usecases
+    from services.common.errors import Conflict
+    now = datetime(2026, 12, 31, 9, tzinfo=UTC)
+    monkeypatch.setattr(courier, "utcnow", lambda: now)
+    old, recent = now - timedelta(days=31), now - timedelta(days=29)
+    with db.transaction() as tx:
+        hook = store.insert_webhook(tx, {"url": "https://a.example/hook", "events": ["registration_confirmed"],
+                                         "secret": "whsec_x", "created_by": "admin@smopk.example", "created_at": old})
+        rows = {}
+        for name, status, tried_at in [("delivered long ago", "delivered", old), ("failed long ago", "failed", old),
+                                       ("delivered lately", "delivered", recent), ("still pending", "pending", old),
+                                       ("failed lately after an old one", "failed", recent),
+                                       ("given up untried", "failed", None)]:
+            store.add_delivery(tx, {"webhook_id": hook, "message_id": name, "event_type": "registration_confirmed",
+                                    "body": '{"data":{"registration":{"email":"jana@obec.example"}}}',
+                                    "status": status, "attempts": 1, "next_attempt_at": None, "created_at": old})
+            rows[name] = tx.execute(sa.select(store.webhook_deliveries.c.id).where(
+                store.webhook_deliveries.c.message_id == name)).scalar()
+            for at in ([old, recent] if "lately after" in name else [tried_at] if tried_at else []):
+                store.add_attempt(tx, {"delivery_id": rows[name], "at": at, "status_code": 500, "duration_ms": 5,
+                                       "answer": ""})
+    loop = a_courier(db, None)
+    loop.settings.webhook_body_keep_days = 30
+    assert loop.clear_old_bodies() == 3 and loop.clear_old_bodies() == 0
+    with db.transaction() as tx:
+        kept = {name: store.get_delivery(tx, delivery_id) for name, delivery_id in rows.items()}
+        assert len(tx.execute(store.webhook_attempts.select()).all()) == 6  # the log stays
+    assert {name for name, row in kept.items() if row["body"] == ""} == {
+        "delivered long ago", "failed long ago", "given up untried"}
+    assert kept["delivered long ago"]["status"] == "delivered" and kept["delivered long ago"]["attempts"] == 1
+    with db.transaction() as tx:
+        uow = SimpleNamespace(conn=tx, now=now)
+        with pytest.raises(Conflict) as refused:
+            usecases.replay_delivery(uow, {"email": "admin@smopk.example"}, kept["failed long ago"])
+    assert "smazán" in refused.value.message and "nelze poslat znovu" in refused.value.message
