@@ -10,7 +10,7 @@ The event handlers write the deliveries (``courier.record_event``) in one transa
 a failure halfway rolls it back whole and the event is retried (``ReliableEventHandler``); a
 second delivery of the same event adds nothing (the rows are unique per webhook and message).
 """
-from services.common.errors import NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ValidationError
 from services.common.events import event_handler
 
 from . import courier, store, tokens, usecases, webhooks
@@ -115,6 +115,8 @@ class IntegrationPages:
             raise NotFound("delivery_not_found", "Taková zpráva webhooku neexistuje.")
         if delivery["status"] == webhooks.DeliveryStatus.PENDING:
             return self._done(request, "/webhooky", "Zpráva už čeká na odeslání.")
+        if not delivery["body"]:
+            raise Conflict("delivery_body_cleared", usecases.BODY_CLEARED)
         event = webhooks.EVENTS.get(delivery["event_type"], delivery["event_type"])
         if not confirmed(request):
             return self._confirm(request, f"Poslat znovu zprávu „{event}“ na {hook['url']}?", [

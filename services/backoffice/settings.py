@@ -26,6 +26,7 @@ class Settings:
     webhook_timeout: float
     webhook_poll_seconds: float
     webhook_allow_local_http: bool  # http://127.0.0.1 accepted (tests); else https:// to public addresses only
+    webhook_body_keep_days: int  # a delivery's body (personal data) is cleared this long after its last try
 
 
 def load(config: Mapping[str, Any]) -> Settings:
@@ -43,4 +44,5 @@ def load(config: Mapping[str, Any]) -> Settings:
         webhook_timeout=float(setting(config, "WEBHOOK_TIMEOUT_SECONDS")),
         webhook_poll_seconds=float(setting(config, "WEBHOOK_POLL_SECONDS")),
         webhook_allow_local_http=flag(setting(config, "WEBHOOK_ALLOW_LOCAL_HTTP")),
+        webhook_body_keep_days=int(setting(config, "WEBHOOK_BODY_KEEP_DAYS")),
     )

@@ -254,7 +254,8 @@ webhook_deliveries = Table(
     Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
     Column("message_id", String(36), nullable=False),  # the bus event's: the row is its own dedup record
     Column("event_type", String(64), nullable=False),
-    Column("body", Text, nullable=False),  # the exact JSON sent, signed anew at each try
+    # The exact JSON sent, signed anew at each try; "" once cleared (``clear_old_bodies``).
+    Column("body", Text, nullable=False),
     Column("status", String(20), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, index=True),
@@ -365,6 +366,14 @@ def claim_deliveries(conn, now, until, limit):
                         .where(d.c.id.in_(claimed)).order_by(d.c.id)).mappings().all()
 
 
+def still_claimed(conn, delivery_id, until) -> bool:
+    """Whether the claim ``until`` on a delivery is still the one it holds (locked: a process that
+    would claim it now waits for this transaction)."""
+    held = conn.execute(select(webhook_deliveries.c.claimed_until).where(webhook_deliveries.c.id == delivery_id)
+                        .with_for_update()).scalar()
+    return held is not None and held == until
+
+
 def get_delivery(conn, delivery_id):
     return conn.execute(select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)).mappings().first()
 
@@ -387,6 +396,17 @@ def attempts_of(conn, delivery_ids):
         return []
     return conn.execute(select(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(delivery_ids))
                         .order_by(webhook_attempts.c.id)).mappings().all()
+
+
+def clear_old_bodies(conn, before) -> int:
+    """Empty the body of each delivery delivered or given up whose last try (or, never tried, its
+    creation) was before ``before``: it names a person. The row, its status, tries and log stay;
+    how many were cleared."""
+    d, a = webhook_deliveries, webhook_attempts
+    last_try = select(func.max(a.c.at)).where(a.c.delivery_id == d.c.id).scalar_subquery()
+    return conn.execute(update(d).where(
+        d.c.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)), d.c.body != "",
+        func.coalesce(last_try, d.c.created_at) < before).values(body="")).rowcount
 
 
 def webhook_deliveries_stop(conn, webhook_id):

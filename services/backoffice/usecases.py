@@ -474,8 +474,15 @@ def resume_webhook(uow, admin, webhook_id):
     audit(uow, admin, "webhook_resumed", {"webhook_id": webhook_id})
 
 
+BODY_CLEARED = ("Obsah této zprávy už byl smazán (osobní údaje se u odeslaných zpráv uchovávají jen omezenou "
+                "dobu), proto ji nelze poslat znovu.")
+
+
 def replay_delivery(uow, admin, delivery):
-    """Send one delivery again (delivered or given up): due now, with a fresh round of retries."""
+    """Send one delivery again (delivered or given up): due now, with a fresh round of retries.
+    Refused (``Conflict``) once its body was cleared (``store.clear_old_bodies``)."""
+    if not delivery["body"]:
+        raise Conflict("delivery_body_cleared", BODY_CLEARED)
     store.update_delivery(uow.conn, delivery["id"], {"status": webhooks.DeliveryStatus.PENDING, "attempts": 0,
                                                      "next_attempt_at": uow.now, "claimed_until": None})
     audit(uow, admin, "webhook_replayed", {"webhook_id": delivery["webhook_id"], "delivery_id": delivery["id"],

@@ -10,8 +10,9 @@ where ``body`` is the exact bytes sent (UTF-8) and ``secret`` the webhook's sign
 shown once when it is registered. A receiver recomputes the HMAC, compares it in constant
 time and refuses a ``t`` too far from its own clock (replays); docs/operations.md has the code.
 
-Addresses (SSRF): only ``https://`` to a host whose every resolved address is public (not
-loopback, private, link-local, reserved, multicast or unspecified), checked when registered and
+Addresses (SSRF): only ``https://`` to a host whose every resolved address is public
+(``ipaddress``'s ``is_global``, not multicast nor site-local, and any IPv4 address it wraps, as
+IPv4-mapped, 6to4, NAT64 or Teredo, public as well: ``public_address``), checked when registered and
 again before each delivery; redirects are not followed. ``WEBHOOK_ALLOW_LOCAL_HTTP`` (tests, a
 receiver on the same machine) also accepts ``http://127.0.0.1:<port>``. The check resolves the
 name itself, then ``requests`` resolves it again: a DNS answer that changes between the two
@@ -81,7 +82,8 @@ def verify(secret: str, header: str | None, body: bytes, now: float | None = Non
 
 
 def body(message_id: str, event_type: str, occurred_at: str | None, payload: dict) -> str:
-    """The JSON a receiver gets: the event without its envelope under ``data``."""
+    """The JSON a receiver gets: ``payload`` without its envelope under ``data``. ``payload`` is
+    what the receiver may see (``courier.webhook_data``), never a bus event's whole payload."""
     data = {key: value for key, value in payload.items() if key not in ("message_id", "event_type", "occurred_at")}
     return json.dumps({"id": message_id, "type": event_type, "occurred_at": occurred_at, "data": data},
                       ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -92,11 +94,31 @@ def next_attempt(attempts: int, delays) -> timedelta | None:
     return timedelta(seconds=delays[attempts - 1]) if attempts <= len(delays) else None
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: the last 32 bits are an IPv4 address
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # a network's own translator (RFC 8215): never public
+
+
+def _wrapped_ipv4(ip) -> list:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped, 6to4 (2002::/16), NAT64
+    (64:ff9b::/96) and Teredo (2001::/32, its client); a receiver behind any of them must be public too."""
+    if ip.version != 6:
+        return []
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if ip in NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [wrapped for wrapped in found if wrapped is not None]
+
+
 def public_address(address: str) -> bool:
+    """Only a globally routable unicast address (``is_global``: not loopback, private, shared
+    100.64.0.0/10, link-local, site-local fec0::/10, reserved, documentation, benchmarking …),
+    and whatever IPv4 address it wraps is one as well."""
     ip = ipaddress.ip_address(address)
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-                or ip.is_unspecified or (ip.version == 6 and ip.ipv4_mapped is not None
-                                         and not public_address(str(ip.ipv4_mapped))))
+    if not ip.is_global or ip.is_multicast or ip.is_unspecified or ip.is_loopback:
+        return False
+    if ip.version == 6 and (ip.is_site_local or ip in NAT64_LOCAL):
+        return False
+    return all(public_address(str(wrapped)) for wrapped in _wrapped_ipv4(ip))
 
 
 def _resolve(host: str, port: int) -> list[str]:

@@ -205,6 +205,10 @@ def test_a_webhook_gets_signed_deliveries_once_each(console, receiver_factory):
     assert all(r["valid"] for r in receiver.received)
     assert [r["body"]["type"] for r in receiver.received] == ["registration_confirmed", "registration_cancelled"]
     assert receiver.received[0]["body"]["data"]["registration"]["id"] == jana["id"]
+    told = receiver.received[0]["body"]["data"]["registration"]
+    assert told["event_id"] == event["id"] and told["email"] == "jana@obec.example"
+    for kept_back in ("token", "manage_url", "ticket_code", "ticket_url", "webinar_url", "birth_date", "answers"):
+        assert kept_back not in told and kept_back not in receiver.received[0]["body"]["data"]["event"], kept_back
     assert len({r["body"]["id"] for r in receiver.received}) == 2
     page = admin.get(f"{base}/webhooky").text
     assert "doručeno" in page and "HTTP 200" in page
@@ -238,7 +242,17 @@ def test_a_failing_url_is_retried_then_paused_and_the_dashboard_says_so_and_a_de
     confirm(admin, base, f"/webhooky/doruceni/{delivery['id']}/znovu")
     wait_for(lambda: len(receiver.received) >= 5, timeout=30, message="the replay")
     assert receiver.received[4]["body"]["id"] == receiver.received[0]["body"]["id"] and receiver.received[4]["valid"]
+
+    # Its body cleared after WEBHOOK_BODY_KEEP_DAYS: it is not sent again, and the page says why.
+    wait_for(lambda: _statuses(database) == ["delivered"], timeout=10, message="the replay delivered")
     with database.transaction() as tx:
+        store.update_delivery(tx, delivery["id"], {"body": ""})
+    page = admin.get(f"{base}/webhooky")
+    refused = admin.post(f"{base}/webhooky/doruceni/{delivery['id']}/znovu",
+                         data={"csrf": csrf_of(page), "confirmed": "ano"})
+    assert refused.status_code == 409 and "nelze poslat znovu" in refused.text
+    with database.transaction() as tx:
+        assert store.get_delivery(tx, delivery["id"])["status"] == "delivered"
         audit = [a["action"] for a in store.list_audit(tx, limit=50)]
     database.dispose()
     assert {"webhook_created", "webhook_resumed", "webhook_replayed"} <= set(audit)
