@@ -25,6 +25,7 @@ class IsdsStandIn:
         self.delivery = {}  # dmID -> (delivery time, acceptance time)
         self.create_status = None  # a (code, text) CreateMessage answers instead of taking the message
         self.stall_next_create = 0.0  # seconds to sleep after taking the next message (a time-out)
+        self.stall_every_call = 0.0  # seconds to sleep before answering anything, with a 503 (an outage)
         self.calls = []
         self._ids = itertools.count(1000001)
         self._bindings = {}
@@ -69,6 +70,9 @@ class IsdsStandIn:
         operation = binding.get(name)
         values = operation.input.deserialize(envelope)
         self.calls.append(name)
+        if self.stall_every_call:
+            time.sleep(self.stall_every_call)
+            return 503, b"unavailable"
         result = getattr(self, name)(values)
         if name == "CreateMessage" and self.stall_next_create:
             pause, self.stall_next_create = self.stall_next_create, 0.0

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.common import calendar
-from services.common.vocabulary import EmailKind, InvoiceKind, MessagePurpose
+from services.common.vocabulary import DataboxStatus, EmailKind, InvoiceKind, MessagePurpose
 
 DEFAULT_RETRY_DELAYS = (10, 30, 120, 600, 3600)
 # With the default delays, about two days of retrying at the last pace.
@@ -157,10 +157,32 @@ def databox_reference(kind: str, payload: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def databox_document(kind: str, payload: Mapping[str, Any]) -> str:
-    """What was sent to the box: "invoice", "credit_note" or "certificate"."""
+    """What was sent to the box: "invoice", "credit_note" or "certificate" (kept in a purged payload)."""
+    if "document" in payload:
+        return str(payload["document"])
     if kind == EmailKind.INVOICE_ISSUED:
         return "credit_note" if payload["invoice"].get("kind") == InvoiceKind.CREDIT_NOTE else "invoice"
     return "certificate"
+
+
+def databox_finished(status: str, next_attempt_at: datetime | None) -> bool:
+    """Nothing more will be done with a delivery: accepted, sent by email instead, given up, or its
+    delivery note no longer asked for (``DATABOX_POLL_DAYS``)."""
+    if status in (DataboxStatus.ACCEPTED, DataboxStatus.EMAIL_INSTEAD, DataboxStatus.FAILED):
+        return True
+    return status in (DataboxStatus.SENT, DataboxStatus.DELIVERED) and next_attempt_at is None
+
+
+def databox_claim_seconds(isds_timeout: float) -> float:
+    """How long a worker holds a delivery: longer than its longest step can take, so that no timer
+    takes it up while the worker may still be sending. The worst case is four waits of
+    ``ISDS_TIMEOUT`` one after another (GetListOfSentMessages, FindDataBox, rendering the documents,
+    CreateMessage), plus a margin for the two transactions around them."""
+    return DATABOX_STEP_CALLS * isds_timeout + DATABOX_CLAIM_MARGIN_SECONDS
+
+
+DATABOX_STEP_CALLS = 4
+DATABOX_CLAIM_MARGIN_SECONDS = 120
 
 
 def databox_refusal(box: Any, sender_is_public_body: bool) -> str | None:

@@ -366,19 +366,26 @@ class NotificationsService(HealthCheck):
 
     @rpc(expected_exceptions=EXPECTED)
     def erase_person(self, email):
-        """Delete every email to ``email``, sent or waiting, with what it said."""
-        with self.db.transaction() as tx:
-            found = store.messages_to(tx, str(email))
-            return {"email": email, "messages_deleted": store.delete_messages(tx, [row["id"] for row in found])}
+        """Delete every email to ``email``, sent or waiting, with what it said, and drop the payload
+        of every finished data box delivery that names the address (one under way keeps it until it
+        finishes: the organisation's document is owed to it). One transaction: all or nothing."""
+        with self._uow() as uow:
+            found = store.messages_to(uow.conn, str(email))
+            deleted = store.delete_messages(uow.conn, [row["id"] for row in found])
+            erased = usecases.erase_from_databox_messages(uow, str(email))
+        return {"email": email, "messages_deleted": deleted, "databox_payloads_erased": erased}
 
     @timer(interval=RETENTION_SECONDS)
     def forget_sent_bodies(self):
-        """Retention: what a sent email said is kept SENT_EMAIL_KEEP_DAYS (for a resend), then dropped."""
+        """Retention: what a sent email said is kept SENT_EMAIL_KEEP_DAYS (for a resend), then dropped;
+        so is what a finished data box delivery carried (accepted, by email instead, given up)."""
         days = self.settings.sent_email_keep_days
-        with self.db.transaction() as tx:
-            purged = store.purge_sent_bodies(tx, self.clock() - timedelta(days=days))
-        if purged:
-            log.info("retention: the bodies of %d sent emails dropped", purged)
+        with self._uow() as uow:
+            purged = store.purge_sent_bodies(uow.conn, uow.now - timedelta(days=days))
+            boxed = usecases.forget_databox_payloads(uow, uow.now - timedelta(days=days))
+        if purged or boxed:
+            log.info("retention: the bodies of %d sent emails and %d finished data box deliveries dropped",
+                     purged, boxed)
 
     # Delivery
 
@@ -434,13 +441,16 @@ class NotificationsService(HealthCheck):
     def _deliver_databox(self, row_id):
         """One step of a delivery to a data box: send it, or ask for its delivery note.
 
-        Never sent twice: the document's reference travels as dmSenderRefNumber, and before any
-        second attempt the sent messages of ISDS are searched for it (GetListOfSentMessages): a
-        message that arrived although its answer did not (a time-out) is found and taken as sent.
-        Killed after ISDS took it but before the record: the claim lapses, the next attempt finds it
-        there the same way. Failing halfway otherwise: the row waits, ``deliver_databox_due`` goes on."""
+        Never sent twice: the document's reference travels as dmSenderRefNumber, the claim counts
+        the attempt before anything is sent, and every attempt after the first searches the sent
+        messages of ISDS for it (GetListOfSentMessages) before sending: a message that arrived
+        although its answer did not (a time-out), or whose record failed or never came (killed, the
+        database away), is found and taken as sent. The claim outlasts the worst case of the step
+        (``domain.databox_claim_seconds``), so no timer takes the row up while it may be sending.
+        Failing halfway otherwise: the row waits, ``deliver_databox_due`` goes on; every attempt
+        used, the document goes by email instead (``_databox_failure``)."""
         with self._uow() as uow:
-            row = usecases.claim_databox(uow, row_id)
+            row = usecases.claim_databox(uow, row_id, domain.databox_claim_seconds(self.settings.isds_timeout))
         if row is None:
             return
         settings = self.settings
@@ -454,17 +464,25 @@ class NotificationsService(HealthCheck):
                 outcome = self._send_databox(row)
         except isds.Unavailable as error:
             log.warning("data box delivery %s (%s): ISDS did not answer: %s", row_id, row["reference"], error)
-            outcome = partial(usecases.record_databox_failure, row=row, error=error, delays=delays)
+            outcome = partial(self._databox_failure, row=row, error=error, delays=delays)
         except Exception as error:  # documents away, a bug: keep it and retry
             log.exception("data box delivery %s could not be prepared", row_id)
-            outcome = partial(usecases.record_databox_failure, row=row, error=error, delays=delays)
+            outcome = partial(self._databox_failure, row=row, error=error, delays=delays)
         with self._uow() as uow:
             outcome(uow)
+
+    def _databox_failure(self, uow, row, error, delays):
+        """Try again later; every attempt used, by email instead, in the same transaction."""
+        reason = usecases.record_databox_failure(uow, row, error, delays)
+        if reason is not None:
+            log.error("data box delivery %s (%s) to IČO %s: %s; sent by email instead", row["id"],
+                      row["reference"], row["ico"], reason)
+            self._email_instead(uow, row, reason, row["box_id"])
 
     def _send_databox(self, row):
         settings = self.settings
         poll = settings.isds_poll_seconds
-        if row["attempts"]:  # an earlier attempt may have arrived without its answer
+        if usecases.databox_send_started_before(row):  # it may have arrived without its answer or record
             found = self.isds.find_sent(row["reference"], row["created_at"] - timedelta(hours=1),
                                         self.clock() + timedelta(hours=1))
             if found is not None:

@@ -234,6 +234,39 @@ def get_databox_message(conn, row_id):
     return conn.execute(select(databox_messages).where(databox_messages.c.id == row_id)).mappings().first()
 
 
+def count_databox_attempt(conn, row_id):
+    """A send starts: counted before anything reaches ISDS (see ``usecases.claim_databox``)."""
+    conn.execute(update(databox_messages).where(databox_messages.c.id == row_id)
+                 .values(attempts=databox_messages.c.attempts + 1))
+
+
+def finished_databox_messages(conn, before):
+    """Deliveries that finished before ``before`` (as ``domain.databox_finished`` says; the moment:
+    accepted, else sent, else queued) whose payload is still there."""
+    table = databox_messages.c
+    finished = (table.status.in_(DATABOX_FINAL)
+                | (table.status.in_((DataboxStatus.SENT, DataboxStatus.DELIVERED)) & table.next_attempt_at.is_(None)))
+    rows = conn.execute(select(table.id, table.kind, table.payload).where(
+        finished, func.coalesce(table.accepted_at, table.sent_at, table.created_at) < before)).mappings().all()
+    return [row for row in rows if not row["payload"].get("purged")]
+
+
+def databox_messages_naming(conn, email):
+    """Deliveries whose payload (not purged yet) holds the address ``email``, compared without case."""
+    wanted = email.strip().lower()
+    rows = conn.execute(select(databox_messages.c.id, databox_messages.c.kind, databox_messages.c.status,
+                               databox_messages.c.next_attempt_at, databox_messages.c.payload)).mappings().all()
+    return [row for row in rows if not row["payload"].get("purged") and wanted in _strings(row["payload"])]
+
+
+def _strings(value):
+    """Every text in a JSON value, lower case."""
+    if isinstance(value, str):
+        return {value.strip().lower()}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return set().union(*(_strings(item) for item in items))
+
+
 def update_databox_message(conn, row_id, values):
     conn.execute(update(databox_messages).where(databox_messages.c.id == row_id).values(claimed_until=None, **values))
 
@@ -245,3 +278,5 @@ def databox_messages_of(conn, ico, limit=200):
 
 # Rows still being worked on: to send (queued, awaiting_retry) or to ask for their delivery note (sent, delivered).
 DATABOX_ACTIVE = (DataboxStatus.QUEUED, DataboxStatus.AWAITING_RETRY, DataboxStatus.SENT, DataboxStatus.DELIVERED)
+# Rows done with for good; sent and delivered ones are too once their note is no longer asked for.
+DATABOX_FINAL = (DataboxStatus.ACCEPTED, DataboxStatus.EMAIL_INSTEAD, DataboxStatus.FAILED)

@@ -131,15 +131,30 @@ def queue_databox(uow, kind, payload, ico):
         status=DataboxStatus.QUEUED, attempts=0, created_at=uow.now))
 
 
-def claim_databox(uow, row_id):
-    if not store.claim_databox_message(uow.conn, row_id, uow.now, uow.now + timedelta(seconds=CLAIM_SECONDS)):
+def claim_databox(uow, row_id, claim_seconds):
+    """The row, taken for its next step for ``claim_seconds`` (longer than that step can take:
+    ``domain.databox_claim_seconds``); None when done, not due, or taken by someone else.
+
+    A send is counted as started here, in the claim's own transaction (``attempts`` + 1), before
+    anything reaches ISDS: whatever becomes of this worker afterwards (killed, its record failing),
+    the next attempt sees ``attempts`` > 1 and searches the sent messages before sending."""
+    if not store.claim_databox_message(uow.conn, row_id, uow.now, uow.now + timedelta(seconds=claim_seconds)):
         return None
-    return store.get_databox_message(uow.conn, row_id)
+    row = store.get_databox_message(uow.conn, row_id)
+    if row["status"] in (DataboxStatus.QUEUED, DataboxStatus.AWAITING_RETRY):
+        store.count_databox_attempt(uow.conn, row_id)
+        row = store.get_databox_message(uow.conn, row_id)
+    return row
+
+
+def databox_send_started_before(row):
+    """Whether an earlier attempt may have reached ISDS (``row`` as ``claim_databox`` returns it)."""
+    return row["attempts"] > 1
 
 
 def record_databox_sent(uow, row, box_id, dm_id, poll_seconds):
     store.update_databox_message(uow.conn, row["id"], {
-        "status": DataboxStatus.SENT, "box_id": box_id, "dm_id": dm_id, "attempts": row["attempts"] + 1,
+        "status": DataboxStatus.SENT, "box_id": box_id, "dm_id": dm_id,
         "sent_at": uow.now, "last_error": None, "next_attempt_at": uow.now + timedelta(seconds=poll_seconds)})
 
 
@@ -158,21 +173,48 @@ def record_databox_delivery(uow, row, delivery, poll_seconds):
 
 
 def record_databox_failure(uow, row, error, delays):
-    """ISDS did not answer: try again later (asking first whether the message arrived after all)."""
-    attempts = row["attempts"] + 1
+    """ISDS did not answer: try again later (asking first whether the message arrived after all).
+
+    Every attempt used (``DATABOX_MAX_ATTEMPTS``): nothing is written, and the Czech reason is
+    returned, for the caller to send the document by email instead in this same transaction
+    (``record_email_instead``); None otherwise."""
+    attempts = row["attempts"]  # this attempt counted when claimed
     if row["status"] in (DataboxStatus.SENT, DataboxStatus.DELIVERED):  # a question about its note
         store.update_databox_message(uow.conn, row["id"], {
             "last_error": str(error)[:2000], "next_attempt_at": domain.next_attempt_at(1, uow.now, delays)})
-        return
+        return None
     if attempts >= domain.DATABOX_MAX_ATTEMPTS:
-        values = {"status": DataboxStatus.FAILED, "next_attempt_at": None}
-    else:
-        values = {"status": DataboxStatus.AWAITING_RETRY,
-                  "next_attempt_at": domain.next_attempt_at(attempts, uow.now, delays)}
-    store.update_databox_message(uow.conn, row["id"], dict(values, attempts=attempts, last_error=str(error)[:2000]))
+        return f"datová schránka nebyla k zastižení ani po {attempts} pokusech (naposledy: {error})"
+    store.update_databox_message(uow.conn, row["id"], {
+        "status": DataboxStatus.AWAITING_RETRY, "next_attempt_at": domain.next_attempt_at(attempts, uow.now, delays),
+        "last_error": str(error)[:2000]})
+    return None
 
 
 def record_email_instead(uow, row, reason, box_id=None):
     store.update_databox_message(uow.conn, row["id"], {
-        "status": DataboxStatus.EMAIL_INSTEAD, "box_id": box_id, "attempts": row["attempts"] + 1,
+        "status": DataboxStatus.EMAIL_INSTEAD, "box_id": box_id,
         "last_error": reason[:2000], "next_attempt_at": None})
+
+
+def forget_databox_payloads(uow, before):
+    """Retention: what a finished delivery to a data box carried (names, addresses, birth dates,
+    links) is dropped once it finished before ``before``; the record (number, dmID, times) stays."""
+    return _purge_databox_payloads(uow, store.finished_databox_messages(uow.conn, before))
+
+
+def erase_from_databox_messages(uow, email):
+    """A person's erasure: every finished delivery whose payload names ``email`` loses its payload.
+    One still under way keeps it until it finishes (it is the organisation's document, owed to it,
+    and its email fallback needs the addresses); the retention drops it after that."""
+    named = store.databox_messages_naming(uow.conn, email)
+    return _purge_databox_payloads(uow, [row for row in named
+                                         if domain.databox_finished(row["status"], row["next_attempt_at"])])
+
+
+def _purge_databox_payloads(uow, rows):
+    """Keep only what the record shows (which document it was): ``domain.databox_document``."""
+    for row in rows:
+        store.update_databox_message(uow.conn, row["id"], {
+            "payload": dict(store.PURGED, document=domain.databox_document(row["kind"], row["payload"]))})
+    return len(rows)

@@ -110,3 +110,98 @@ def test_a_time_out_is_retried_and_never_sent_twice(boxed, standin, sink):
     row = rows(boxed)[0]
     assert (row["status"], row["dm_id"]) == ("sent", standin.sent[0]["dmID"])
     assert sink.messages() == []
+
+
+def test_a_message_sent_but_not_recorded_is_found_not_sent_again_and_the_claim_outlasts_the_send(
+        boxed, standin, sink, monkeypatch):
+    from services.notifications import usecases
+
+    standin.add_box(PLZEN, "abc1234")
+    recorded = usecases.record_databox_sent
+
+    def database_away(*args, **kwargs):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(usecases, "record_databox_sent", database_away)
+    with pytest.raises(RuntimeError):
+        boxed.on_invoice_issued(invoice())  # CreateMessage went through, its record did not
+    assert len(standin.sent) == 1
+    monkeypatch.setattr(usecases, "record_databox_sent", recorded)
+    started = boxed.clock_state["now"]
+    # The claim outlasts four waits of ISDS_TIMEOUT (a worker may still be sending): not taken up.
+    boxed.clock_state["now"] = started + timedelta(seconds=4 * boxed.settings.isds_timeout)
+    standin.calls.clear()
+    boxed.deliver_databox_due()
+    assert standin.calls == []
+    boxed.clock_state["now"] = started + timedelta(hours=1)
+    boxed.deliver_databox_due()
+    assert standin.calls == ["GetListOfSentMessages"] and len(standin.sent) == 1
+    [row] = rows(boxed)
+    assert (row["status"], row["dm_id"], row["attempts"]) == ("sent", standin.sent[0]["dmID"], 2)
+    assert sink.messages() == []
+
+
+def test_a_box_never_reached_falls_back_to_email_after_the_last_attempt(boxed, standin, sink, monkeypatch):
+    from services.notifications import domain
+
+    monkeypatch.setattr(domain, "DATABOX_MAX_ATTEMPTS", 3)
+    standin.add_box(PLZEN, "abc1234")
+    standin.stall_every_call = 1.2  # longer than the client's timeout, every time
+    boxed.on_invoice_issued(invoice())
+    for _ in range(2):
+        assert rows(boxed)[0]["status"] == "awaiting_retry" and sink.messages() == []
+        boxed.clock_state["now"] = boxed.clock_state["now"] + timedelta(hours=1)
+        boxed.deliver_databox_due()
+    [row] = rows(boxed)
+    assert (row["status"], row["attempts"]) == ("email_instead", 3)
+    assert "ani po 3 pokusech" in row["last_error"]
+    assert standin.sent == []
+    boxed.deliver_due()  # the emails were queued with the fallback
+    assert [m["To"] for m in sink.messages()] == ["ucetni@obec.example"]
+    boxed.clock_state["now"] = boxed.clock_state["now"] + timedelta(days=1)
+    boxed.deliver_databox_due()
+    assert rows(boxed)[0]["status"] == "email_instead"
+
+
+def payload_of(worker, row_id):
+    with worker.db.transaction() as tx:
+        return store.get_databox_message(tx, row_id)["payload"]
+
+
+def test_a_finished_delivery_loses_its_payload_after_the_emails_retention(boxed, standin, sink):
+    standin.add_box(PLZEN, "abc1234")
+    boxed.on_invoice_issued(invoice())  # accepted below
+    other = dict(invoice(), invoice=dict(invoice()["invoice"], number="FV-2026-0002", kind="credit_note"))
+    standin.add_box(PLZEN, "abc1234", state=3)
+    boxed.on_invoice_issued(other)  # by email instead
+    standin.add_box(PLZEN, "abc1234")
+    third = dict(invoice(), invoice=dict(invoice()["invoice"], number="FV-2026-0003"))
+    boxed.on_invoice_issued(third)  # sent, its delivery note still asked for
+    accepted, instead, waiting = sorted(rows(boxed), key=lambda row: row["id"])
+    standin.delivery[accepted["dm_id"]] = (datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
+    boxed.clock_state["now"] = boxed.clock_state["now"] + timedelta(hours=1)
+    standin.delivery[waiting["dm_id"]] = (None, None)
+    boxed.deliver_databox_due()
+    start = boxed.clock_state["now"]
+    boxed.clock_state["now"] = start + timedelta(days=89)
+    boxed.forget_sent_bodies()
+    assert all("invoice" in payload_of(boxed, row["id"]) for row in (accepted, instead, waiting))
+    boxed.clock_state["now"] = start + timedelta(days=91)
+    boxed.forget_sent_bodies()
+    assert payload_of(boxed, accepted["id"]) == {"purged": True, "document": "invoice"}
+    assert payload_of(boxed, instead["id"]) == {"purged": True, "document": "credit_note"}
+    assert "invoice" in payload_of(boxed, waiting["id"])  # still under way
+    assert {view["document"] for view in boxed.databox_deliveries(PLZEN)} == {"invoice", "credit_note"}
+
+
+def test_erasing_a_person_drops_the_payloads_of_finished_deliveries_that_name_them(boxed, standin, sink):
+    boxed.on_invoice_issued(invoice())  # no box: by email instead, finished
+    standin.add_box(PLZEN, "abc1234")
+    other = dict(invoice(), invoice=dict(invoice()["invoice"], number="FV-2026-0002"))
+    boxed.on_invoice_issued(other)  # sent, under way
+    instead, waiting = sorted(rows(boxed), key=lambda row: row["id"])
+    assert boxed.erase_person("someone@else.example")["databox_payloads_erased"] == 0
+    answer = boxed.erase_person("UCETNI@obec.example")
+    assert answer["databox_payloads_erased"] == 1
+    assert payload_of(boxed, instead["id"]) == {"purged": True, "document": "invoice"}
+    assert "ucetni@obec.example" in payload_of(boxed, waiting["id"])["recipients"]
+    assert boxed.databox_deliveries(PLZEN)[1]["document"] == "invoice"
