@@ -72,9 +72,15 @@ def main():
 
     # On a system of its own: after the rounds above, tens of thousands of emails wait in line,
     # and the burst's own would come after them.
-    progress("burst: 1,000 confirmations, until the last email is in the sink…")
+    progress("burst: 1,000 confirmations of a free event, until the last email is in the sink…")
     with scratch_databases("bench") as urls, System(database_urls=urls) as system:
-        results["burst"] = rush.burst(system)
+        results["burst"] = rush.burst(system, **rush.FREE)
+    progress("burst: 1,000 non-members who pay, until the last invoice is in the sink…")
+    with scratch_databases("bench") as urls, System(database_urls=urls) as system:
+        results["burst_paid"] = rush.burst(system, emails_each=2, price_member=0, price_non_member=900)
+    progress("time to inbox during a rush: 2,000 people into 100 seats…")
+    with scratch_databases("bench") as urls, System(database_urls=urls) as system:
+        results["rush_to_inbox"] = rush.rush_to_inbox(system)
 
     progress("one event's row: how long each group size holds it…")
     with scratch_databases("benchrow") as urls:
@@ -134,9 +140,16 @@ def print_table(results):
             f"ratio {one['seconds'] / r['seconds']:.1f}")
         row("", f"confirmed {r['confirmed']}, waitlisted {r['waitlisted']}",
             f"places 1..{r['waitlisted']}: {'exact' if r['places_exact'] else 'NOT EXACT'}")
-    b = results["burst"]
-    row(f"burst: {b['confirmations']} confirmations", f"{b['seconds_to_last_email']:.1f} s to the last email",
-        f"all accepted in {b['seconds_to_accept_all']:.1f} s, {b['emails']} emails, {b['errors']} errors")
+    for key, label in (("burst", "free"), ("burst_paid", "paid, with invoices")):
+        b = results[key]
+        row(f"burst, {label}: {b['confirmations']} people", f"{b['seconds_to_last_email']:.1f} s to the last email",
+            f"all accepted in {b['seconds_to_accept_all']:.1f} s, ratio {b['ratio_to_accept']:.1f}; "
+            f"{b['emails']}/{b['emails_expected']} emails, {b['errors']} errors")
+    r = results["rush_to_inbox"]
+    row(f"rush to inbox: {r['confirmed']} seated of {r['registrations']}",
+        f"p50 {r['to_inbox_p50_s']:.2f} s, p95 {r['to_inbox_p95_s']:.2f} s",
+        f"rush took {r['seconds']:.2f} s, its answers p50 {r['rush_p50_ms']:.0f} ms, p99 {r['rush_p99_ms']:.0f} ms; "
+        f"{r['emailed']}/{r['confirmed']} emailed")
     for size, figures in results["hot_row"].items():
         row(f"one event's row, group of {size}", f"held {figures['row_held_ms']:.1f} ms",
             f"at most {figures['cap_per_second']:,}/s for one event")

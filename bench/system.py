@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from email.utils import parseaddr
 
 import requests
 
@@ -85,6 +86,18 @@ class System:
                 to = re.search(rb"^To: *(.*)$", head, re.MULTILINE | re.IGNORECASE)
                 self._recipients[name] = to.group(1).decode(errors="replace") if to else ""
         return sum(1 for to in self._recipients.values() if fragment in to)
+
+    def mail_arrivals(self, fragment):
+        """Recipient -> when (epoch seconds, the .eml file's time) the first email to them landed in
+        the sink, for addresses containing ``fragment``."""
+        self.mails_to(fragment)  # reads the headers of new files
+        arrivals = {}
+        for name, to in self._recipients.items():
+            if fragment in to:
+                landed = os.stat(os.path.join(self.mail_dir, name)).st_mtime
+                address = parseaddr(to)[1].lower()
+                arrivals[address] = min(landed, arrivals.get(address, landed))
+        return arrivals
 
     def mail_count(self):
         try:
