@@ -108,14 +108,16 @@ def measure(system, total=1000, connections=32, quiet_seconds=10, timeout=900, *
     time.sleep(6)
     cpu_after, commits_after = cpu_by_process(system), commits_by_database(system.database_urls)
     messages_after, ran_after = rabbit_messages(system.vhost), statements(system)
+    cpu_ms = {name: round((cpu_after[name] - cpu.get(name, 0.0)) * 1000 / registered, 2) for name in cpu_after}
+    commits_made = {name: commits_after[name] - commits.get(name, 0) for name in commits_after}
     return {
         "registrations": registered, "emails": emails,
+        "cpu_ms_per_registration_in_all": round(sum(cpu_ms.values()), 1),
+        "notifications_commits_per_email": round(commits_made["notifications"] / max(emails, 1), 2),
         "seconds_until_the_last_email": round(time.perf_counter() - started - quiet_seconds - 0.5, 1),
-        "cpu_ms_per_registration": {name: round((cpu_after[name] - cpu.get(name, 0.0)) * 1000 / registered, 2)
-                                    for name in cpu_after},
+        "cpu_ms_per_registration": cpu_ms,
         "registrations_statements_per_registration": round((ran_after - ran) / registered, 2),
-        "commits_per_registration": {name: round((commits_after[name] - commits.get(name, 0)) / registered, 2)
-                                     for name in commits_after},
+        "commits_per_registration": {name: round(made / registered, 2) for name, made in commits_made.items()},
         "messages_per_registration": {kind: round((messages_after[kind] - messages[kind]) / registered, 2)
                                       for kind in messages},
     }

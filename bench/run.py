@@ -158,6 +158,8 @@ def print_table(results):
         row(f"profile, {label}: {p['registrations']} registrations", f"{p['emails']} emails, the last after "
             f"{p['seconds_until_the_last_email']:.0f} s",
             f"{p['registrations_statements_per_registration']:.2f} statements per registration (registrations)")
+        print(f"    CPU ms per registration in all: {p['cpu_ms_per_registration_in_all']:.1f}; notifications' "
+              f"commits per email sent: {p['notifications_commits_per_email']:.2f}")
         print("    CPU ms per registration: " + ", ".join(
             f"{name} {ms:.2f}" for name, ms in p["cpu_ms_per_registration"].items() if ms >= 0.01))
         print("    commits per registration: " + ", ".join(
