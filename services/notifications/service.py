@@ -10,6 +10,7 @@ import base64
 import logging
 import time
 import uuid
+from collections import deque
 from datetime import timedelta
 from functools import cached_property, partial
 
@@ -623,16 +624,17 @@ class NotificationsService(HealthCheck):
         """Build ``messages`` concurrently and send each as it is built, over one connection;
         ``{id: outcome}``, each outcome a ``partial`` that records it in a unit of work."""
         last_start = self._last_start(claim_lapses)
-        built = LightQueue()
+        to_build, built = deque(messages), LightQueue()
 
-        def build(message):
-            try:
-                built.put((message, self._compose(message), None))
-            except Exception as error:  # documents away, a template bug: this message alone
-                built.put((message, None, error))
+        def builder():
+            while to_build:
+                message = to_build.popleft()
+                try:
+                    built.put((message, self._compose(message), None))
+                except Exception as error:  # documents away, a template bug: this message alone
+                    built.put((message, None, error))
 
-        pool = eventlet.GreenPool(COMPOSERS)
-        builders = [pool.spawn(build, message) for message in messages]
+        builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
         outcomes = {}
         try:
             with self.smtp.session() as session:

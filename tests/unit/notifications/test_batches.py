@@ -247,3 +247,24 @@ def test_a_group_member_that_fails_alone_does_not_hold_back_the_others(notificat
     assert sorted(m["To"] for m in sink.messages()) == ["jana1@obec.example", "jana3@obec.example"]
     with notifications.db.transaction() as tx:
         assert len(store.list_messages(tx)) == 2
+
+
+def test_each_email_goes_out_as_soon_as_it_is_built_while_the_others_are_being_built(notifications, sink):
+    """Twenty tickets, six made at a time: the server has the first emails of the batch before the
+    last tickets are even asked for; the batch sends what is ready rather than waiting for all of
+    it (the first people get their email first)."""
+    pdf = {"filename": "vstupenka.pdf", "content_type": "application/pdf",
+           "data": base64.b64encode(b"%PDF-1.7\n").decode()}
+    delivered_when_asked = {}
+
+    def ticket(payload):
+        delivered_when_asked[payload["registration"]["id"]] = len(sink.messages())
+        eventlet.sleep(0.2)  # documents rendering it
+        return pdf
+    notifications.documents.render_ticket.side_effect = ticket
+    notifications.sender.hold()
+    for n in range(1, 21):
+        notifications.on_registration_confirmed(confirmed(n))
+    notifications.sender.release()
+    assert delivered_when_asked[1] == 0 and delivered_when_asked[20] >= 1, delivered_when_asked
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 21)} and sink.connections() == 1
