@@ -131,8 +131,11 @@ sends_batches = Sender.decorator
 class SenderHandle(DependencyProvider):
     """Gives workers the service's ``Sender``: ``hand(ids)``, ``backlog``."""
 
+    def setup(self) -> None:
+        found = [entrypoint for entrypoint in self.container.entrypoints if isinstance(entrypoint, Sender)]
+        if len(found) != 1:
+            raise RuntimeError("SenderHandle needs one method decorated with @sends_batches in the same service")
+        self.sender = found[0]
+
     def get_dependency(self, worker_ctx: Any) -> Sender:
-        for entrypoint in self.container.entrypoints:
-            if isinstance(entrypoint, Sender):
-                return entrypoint
-        raise RuntimeError("SenderHandle needs a method decorated with @sends_batches in the same service")
+        return self.sender

@@ -448,12 +448,12 @@ class NotificationsService(HealthCheck):
         """One transaction for the emails of the handlers that came together. An item that fails
         on its own (not the database's failure) is given back to its handler alone, rolled back
         to its savepoint; the others commit."""
-        outcomes = []
+        outcomes, texts_read = [], {}
         with self._uow() as uow:
             for item in items:
                 try:
                     with uow.conn.begin_nested():
-                        outcomes.append([usecases.queue(uow, kind, payload, recipient, header)
+                        outcomes.append([usecases.queue(uow, kind, payload, recipient, header, texts_read=texts_read)
                                          for kind, payload, recipient, header in item])
                 except Exception as error:
                     if outage(error) is not None:

@@ -9,10 +9,16 @@ from . import domain, store, texts
 CLAIM_SECONDS = 120
 
 
-def queue(uow, kind, payload, recipient, message_id_header, not_before=None):
-    """Record a message before sending it; None when it was recorded before."""
+def queue(uow, kind, payload, recipient, message_id_header, not_before=None, texts_read=None):
+    """Record a message before sending it; None when it was recorded before. ``texts_read``, a
+    dict kept for one transaction, saves reading the active text of a kind more than once."""
     about = payload.get("registration") or {}
-    text = store.active_text(uow.conn, kind)
+    if texts_read is None:
+        text = store.active_text(uow.conn, kind)
+    else:
+        if kind not in texts_read:
+            texts_read[kind] = store.active_text(uow.conn, kind)
+        text = texts_read[kind]
     return store.add_message(uow.conn, dict(
         text_version=text["version"] if text is not None else None,
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
