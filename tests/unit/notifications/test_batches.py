@@ -268,3 +268,16 @@ def test_each_email_goes_out_as_soon_as_it_is_built_while_the_others_are_being_b
     notifications.sender.release()
     assert delivered_when_asked[1] == 0 and delivered_when_asked[20] >= 1, delivered_when_asked
     assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 21)} and sink.connections() == 1
+
+
+def test_the_sender_holds_an_id_once_while_it_waits_and_while_its_batch_runs():
+    from services.notifications.sender import Sender
+
+    sender = Sender(batch=2)
+    sender.setup()
+    sender.hand([1, 2, 2])
+    sender.hand([1, 3])
+    assert sender.backlog == 3
+    sender._in_batch = {4}
+    sender.hand([4, 5])  # 4 is being sent: deliver_due finding it queued adds nothing
+    assert list(sender._waiting) == [1, 2, 3, 5]
