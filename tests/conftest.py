@@ -169,6 +169,14 @@ class SmtpSink:
                 found.append(email.message_from_bytes(eml.read(), policy=email.policy.default))
         return found
 
+    def connections(self):
+        """How many connections brought the messages kept (``connections.log``)."""
+        try:
+            with open(os.path.join(self.directory, "connections.log")) as log:
+                return len({line.split()[0] for line in log if line.strip()})
+        except FileNotFoundError:
+            return 0
+
     def wait_for_messages(self, count, timeout=30.0):
         return wait_for(lambda: len(self.messages()) >= count and self.messages(), timeout=timeout,
                         message=f"{count} message(s) in the SMTP sink")

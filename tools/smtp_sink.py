@@ -1,7 +1,9 @@
 """A local SMTP server that keeps every message it receives as an .eml file.
 
 ``make run`` starts it so that a new user sees the confirmation emails without
-configuring a mail server; the tests start it to receive real messages.
+configuring a mail server; the tests start it to receive real messages. Beside the
+messages, ``connections.log`` says which connection (the client's address and port)
+brought each one.
 
     python -m tools.smtp_sink --port 8025 --directory var/mail
 """
@@ -16,17 +18,24 @@ import uuid
 
 from aiosmtpd.controller import Controller
 
+CONNECTIONS_LOG = "connections.log"
+
 
 class KeepAsEml:
     """Writes each message atomically: a reader never sees half a file."""
 
-    def __init__(self, directory, reject=(), refuse_senders=False, accept_delay=0.0):
+    def __init__(self, directory, reject=(), refuse_senders=False, accept_delay=0.0, drop_after=None):
         self.directory = directory
         self.reject = {address.lower() for address in reject}
         self.refuse_senders = refuse_senders
         self.accept_delay = accept_delay
+        self.drop_after = drop_after
+        self._accepted = {}  # per connection (its client's address): messages taken on it
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.drop_after is not None and self._accepted.get(session.peer, 0) >= self.drop_after:
+            server.transport.close()  # gone without a word, as a server that restarts or cuts long sessions
+            return "421 4.7.0 closing"
         if self.refuse_senders:
             return "553 5.7.1 Sender address rejected: not owned by user"
         envelope.mail_from = address
@@ -45,6 +54,9 @@ class KeepAsEml:
         with open(partial, "wb") as eml:
             eml.write(envelope.original_content or envelope.content)
         os.replace(partial, os.path.join(self.directory, f"{name}.eml"))
+        self._accepted[session.peer] = self._accepted.get(session.peer, 0) + 1
+        with open(os.path.join(self.directory, CONNECTIONS_LOG), "a") as log:  # which connection brought it
+            log.write(f"{session.peer[0]}:{session.peer[1]} {name}.eml\n")
         await asyncio.sleep(self.accept_delay)  # a slow server: it has the message, the answer comes later
         return "250 Message accepted"
 
@@ -60,6 +72,8 @@ def main():
                         help="answer 553 to every sender (for tests of a misconfigured server)")
     parser.add_argument("--accept-delay", type=float, default=0.0,
                         help="keep each message, then answer only after this many seconds (for tests of a slow server)")
+    parser.add_argument("--drop-after", type=int,
+                        help="close each connection, without an answer, at the MAIL after this many messages")
     parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's key (PEM)")
     args = parser.parse_args()
@@ -68,7 +82,7 @@ def main():
     if args.tls_cert:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
-    handler = KeepAsEml(args.directory, args.reject, args.refuse_senders, args.accept_delay)
+    handler = KeepAsEml(args.directory, args.reject, args.refuse_senders, args.accept_delay, args.drop_after)
     controller = Controller(handler, hostname=args.host, port=args.port, tls_context=tls)
     controller.start()
     print(f"SMTP sink on {args.host}:{args.port}, keeping messages in {args.directory}", flush=True)

@@ -9,6 +9,8 @@ How: the first request for a key finds nobody busy and runs its group (of itself
 its own green thread; requests arriving meanwhile wait. When a group ends, its leader hands
 each member its own outcome and passes the lead to the first of those who waited, who runs
 them all (up to ``limit``) as the next group. No extra thread, nothing to start or stop.
+With ``gather`` (seconds), a leader first waits that long, so that requests arriving just after
+it (events that a broker delivers one by one) make its group rather than the next.
 
 Guarantee: every submitted item gets exactly one outcome: the value ``run`` gave for it, or
 the exception given for it alone (raised in its caller), or, when ``run`` itself fails
@@ -19,6 +21,7 @@ A failure never leaves the key busy: the lead passes on in a ``finally``.
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import eventlet
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
@@ -44,8 +47,9 @@ class Groups:
     """``submit(key, item, run)``: ``run(key, items)`` returns one outcome per item, in order
     (an exception instance for an item refused alone)."""
 
-    def __init__(self, limit: int = LIMIT) -> None:
+    def __init__(self, limit: int = LIMIT, gather: float | None = None) -> None:
         self.limit = limit
+        self.gather = gather
         self._waiting: dict[Hashable, list[_Waiting]] = {}  # key -> items waiting for the next group
         self._busy: set[Hashable] = set()  # keys whose group is running
         self.runs = 0  # groups run, and the items in them: their ratio is the mean group size
@@ -69,6 +73,12 @@ class Groups:
     def _lead(self, key: Hashable, run: Run) -> Any:
         """Run the next group for ``key`` (it starts with the caller's own item); returns the
         caller's outcome, after handing every other member theirs and the lead to whoever waits."""
+        if self.gather is not None:
+            try:
+                eventlet.sleep(self.gather)
+            except BaseException:  # stopped while gathering: nothing ran, the lead passes on
+                self._leave_as_leader(key)
+                raise
         queue = self._waiting[key]
         group, queue[:] = queue[:self.limit], queue[self.limit:]
         outcomes: Sequence[Any] = ()
@@ -87,6 +97,14 @@ class Groups:
             self.runs += 1
             self.items += len(group)
         return outcomes[0]
+
+    def _leave_as_leader(self, key: Hashable) -> None:
+        """A leader stopped before it ran its group: every member but itself waits on; the first
+        of them leads. (The leader's own item is the first of the line.)"""
+        queue = self._waiting.get(key, [])
+        if queue:
+            queue.pop(0)
+        self._pass_lead(key)
 
     def _leave(self, key: Hashable, mine: _Waiting) -> None:
         """Take a stopped caller out of the line; if the lead had just been passed to it, pass it on."""
@@ -123,10 +141,16 @@ def _unwrap(outcome: Any) -> Any:
 
 
 class GroupCommit(DependencyProvider):
-    """One ``Groups`` per service process, shared by its workers."""
+    """One ``Groups`` per service process, shared by its workers: at most ``limit_setting`` items
+    a group (``LIMIT`` without one), each leader gathering ``gather`` seconds first."""
+
+    def __init__(self, limit_setting: str | None = "REGISTRATION_GROUP_LIMIT", gather: float | None = None) -> None:
+        self.limit_setting = limit_setting
+        self.gather = gather
 
     def setup(self) -> None:
-        self.groups = Groups(int(setting(self.container.config, "REGISTRATION_GROUP_LIMIT")))
+        limit = LIMIT if self.limit_setting is None else int(setting(self.container.config, self.limit_setting))
+        self.groups = Groups(limit, self.gather)
 
     def get_dependency(self, worker_ctx: Any) -> Groups:
         return self.groups

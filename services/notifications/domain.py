@@ -122,6 +122,24 @@ def overtaken_by(kind: str, event_version: int | None,
     return None
 
 
+def facts_since(message: Mapping[str, Any], about: Iterable[Mapping[str, Any]]) -> list[tuple[str, int | None]]:
+    """What ``overtaken_by`` weighs for ``message``: ``(kind, event_version)`` of the other messages
+    about the same registration, from ``about`` (rows with ``id``, ``registration_id``, ``kind``,
+    ``event_version``; others are ignored). A restored registration (``registration_restored``:
+    staff took a cancellation back, or a payment in time brought a released seat back) begins
+    anew: what was said before its latest restoration, such as the cancellation, never overtakes
+    what is said after it."""
+    registration = message["registration_id"]
+    if registration is None:
+        return []
+    same = [row for row in about if row["registration_id"] == registration]
+    restorations = [row["id"] for row in same
+                    if row["kind"] == EmailKind.REGISTRATION_RESTORED and row["id"] <= message["id"]]
+    since = max(restorations, default=None)
+    return [(row["kind"], row["event_version"]) for row in same
+            if row["id"] != message["id"] and (since is None or row["id"] > since)]
+
+
 def announcement_schedule(count: int, now: datetime, per_second: float | str) -> list[datetime]:
     """When each of ``count`` announcement emails may go: a steady pace, so they never crowd out
     the emails people are waiting for."""

@@ -1,4 +1,4 @@
-"""Composing the Czech emails and handing them to the SMTP server."""
+"""Composing the Czech emails and handing them to the SMTP server, many over one connection."""
 import base64
 import hashlib
 import os
@@ -156,13 +156,22 @@ class _PatientData:
     """The wait for the server's answer to a message's data is long (RFC 5321 §4.5.3.2 asks 10
     minutes for it): by then the server may have the message and be delivering it, so giving up
     early and sending again is how a person gets it twice (§6.1). The other commands keep the
-    short timeout, so a server that hangs before the data costs one timeout and nothing else."""
+    short timeout, so a server that hangs before the data costs one timeout and nothing else.
+
+    ``data_started`` says whether the current message's DATA went out: from then on, a lost
+    connection may have left the message with the server (the window of §6.1)."""
 
     data_timeout = 60.0
+    data_started = False
 
     def data(self, msg):
+        self.data_started = True
         self.sock.settimeout(self.data_timeout)
-        return super().data(msg)
+        try:
+            return super().data(msg)
+        finally:
+            if self.sock is not None:  # the next message's commands: the short timeout again
+                self.sock.settimeout(self.timeout)
 
 
 class _Smtp(_PatientData, smtplib.SMTP):
@@ -174,7 +183,7 @@ class _SmtpSsl(_PatientData, smtplib.SMTP_SSL):
 
 
 class Smtp:
-    """Sends one message over a fresh SMTP connection, as configured."""
+    """The SMTP server as configured: ``session()`` opens one connection for many messages."""
 
     def __init__(self, configured):
         settings = section(configured, "SMTP")  # config.yaml's SMTP defaults for the keys not given
@@ -192,36 +201,143 @@ class Smtp:
         # (a private mail server); Python's smtplib checks nothing unless given a context.
         self.tls = ssl.create_default_context(cafile=settings.get("CA_FILE") or None)
 
+    @property
+    def longest_message_seconds(self) -> float:
+        """The longest one message can take on an open connection: MAIL and RCPT within
+        ``SMTP_TIMEOUT`` each, the data within ``SMTP_DATA_TIMEOUT``."""
+        return self.data_timeout + 2 * self.timeout
+
+    def session(self) -> "SmtpSession":
+        return SmtpSession(self)
+
     def send(self, message: EmailMessage):
+        """One message over a connection of its own."""
+        with self.session() as session:
+            session.send(message)
+
+    def connect(self):
+        """A new connection, greeted, secured and logged in as configured (raises as ``send``)."""
         try:
             if self.ssl:
                 connection = _SmtpSsl(self.host, self.port, timeout=self.timeout, context=self.tls)
             else:
                 connection = _Smtp(self.host, self.port, timeout=self.timeout)
             connection.data_timeout = self.data_timeout
-            with connection as smtp:
+            try:
+                connection.ehlo_or_helo_if_needed()
                 if self.starttls:
-                    smtp.starttls(context=self.tls)
+                    connection.starttls(context=self.tls)
                 if self.user:
-                    smtp.login(self.user, self.password)
-                smtp.send_message(message)
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _ in error.recipients.values()]
-            reason = "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
-                               for rcpt, (code, text) in error.recipients.items())
-            if all(code >= 500 for code in codes):
-                raise PermanentFailure(reason) from None
-            raise TemporaryFailure(reason) from None
+                    connection.login(self.user, self.password)
+            except BaseException:
+                connection.close()
+                raise
+            return connection
         except smtplib.SMTPResponseException as error:
-            # The server refused us, not the address (authentication, the sender, the message):
-            # kept and tried again, and flagged for the operator, who has something to fix.
-            text = error.smtp_error
-            reason = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-            if error.smtp_code >= 500:
-                raise ServerRefused(reason) from None
-            raise TemporaryFailure(reason) from None
+            raise _refused(error) from None
         except (OSError, smtplib.SMTPException) as error:
             raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
+
+
+class SmtpSession:
+    """Many messages over one SMTP connection, each with its own outcome.
+
+    ``send(message)`` returns once the server accepted the message, or raises: ``PermanentFailure``
+    (every recipient refused for good), ``ServerRefused`` (5xx about us), ``TemporaryFailure``
+    (anything else). A refusal is the message's alone: smtplib resets the transaction (RSET) and
+    the connection goes on with the next message.
+
+    A connection lost before the message's DATA went out (the server closed an idle connection,
+    or said 421, or drops after so many messages) is opened again and the message goes over the
+    new one: the server cannot have it. Lost after the DATA went out, the server may have it
+    (RFC 5321 §6.1): the message is a ``TemporaryFailure`` and is never sent again in this
+    session; the next message goes over a new connection. Two connections lost with no message
+    accepted in between, or a connection that cannot be opened, and the session gives up: that
+    message and every later one raise the same failure at once, without trying (the server is
+    away, or refusing us: the batch waits for its retry rather than knocking once per message)."""
+
+    def __init__(self, smtp: Smtp):
+        self._smtp = smtp
+        self._connection = None
+        self._lost_in_a_row = 0  # connections lost since the last message the server accepted
+        self._given_up: TemporaryFailure | None = None
+        self.connections = 0  # opened, for the logs and the tests
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def send(self, message: EmailMessage):
+        while True:
+            connection = self._open()
+            connection.data_started = False
+            try:
+                connection.send_message(message)
+            except smtplib.SMTPRecipientsRefused as error:
+                self._forget_if_closed()
+                codes = [code for code, _ in error.recipients.values()]
+                reason = "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
+                                   for rcpt, (code, text) in error.recipients.items())
+                if all(code >= 500 for code in codes):
+                    raise PermanentFailure(reason) from None
+                raise TemporaryFailure(reason) from None
+            except smtplib.SMTPResponseException as error:
+                # The server refused us, not the address (authentication, the sender, the message):
+                # kept and tried again, and flagged for the operator, who has something to fix.
+                # A 421 closes the connection (smtplib too): a lost connection, as below.
+                if error.smtp_code != 421:
+                    self._forget_if_closed()
+                    raise _refused(error) from None
+                self._lost(connection, _refused(error))
+            except (OSError, smtplib.SMTPException) as error:
+                self._lost(connection, TemporaryFailure(f"{type(error).__name__}: {error}"))
+            else:
+                self._lost_in_a_row = 0
+                return
+
+    def close(self):
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                connection.close()
+
+    def _open(self):
+        if self._given_up is not None:
+            raise self._given_up
+        if self._connection is None:
+            try:
+                self._connection = self._smtp.connect()
+            except TemporaryFailure as failure:
+                self._given_up = failure
+                raise
+            self.connections += 1
+        return self._connection
+
+    def _forget_if_closed(self):
+        if self._connection is not None and self._connection.sock is None:  # smtplib closed it (a 421)
+            self._connection = None
+
+    def _lost(self, connection, failure):
+        """The connection failed while sending a message: go on over a new one, or raise."""
+        self._connection = None
+        connection.close()
+        self._lost_in_a_row += 1
+        if self._lost_in_a_row >= 2:
+            self._given_up = failure
+        if connection.data_started:
+            raise type(failure)(f"{failure} (after the data went out: the server may have the message)")
+        if self._given_up is not None:
+            raise failure
+
+
+def _refused(error: smtplib.SMTPResponseException) -> TemporaryFailure:
+    text = error.smtp_error
+    reason = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    return ServerRefused(reason) if error.smtp_code >= 500 else TemporaryFailure(reason)
 
 
 class SmtpProvider(DependencyProvider):

@@ -1,12 +1,22 @@
-"""The notifications service: every email, recorded first, sent once, retried until it goes."""
+"""The notifications service: every email, recorded first, sent once, retried until it goes.
+
+An event's emails are recorded in the messages table, several events' together in one
+transaction (``GroupCommit``), and the event is acknowledged once they are committed; the
+process's sender (``sender.py``) sends them in batches (``send_batch``): claimed together, built
+a few at a time, sent over one SMTP connection, their outcomes recorded together. What happens
+when any of that fails halfway is in ``send_batch`` and in docs/architecture.md.
+"""
 import base64
 import logging
 import time
 import uuid
+from collections import deque
 from datetime import timedelta
 from functools import cached_property, partial
 
+import eventlet
 import jinja2
+from eventlet.queue import Empty, LightQueue
 from jinja2.exceptions import SecurityError
 from nameko.dependency_providers import Config
 from nameko.timer import timer
@@ -16,6 +26,7 @@ from services.common.clock import Clock
 from services.common.db import DatabaseProvider
 from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError, outage
 from services.common.events import event_handler
+from services.common.groups import GroupCommit
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.payment import awaits_payment_details, requires_payment
@@ -33,6 +44,7 @@ from services.common.vocabulary import (
 from . import domain, isds, store, usecases
 from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
 from .schemas import announcement_in
+from .sender import BATCH, SenderHandle, sends_batches
 from .settings import load as load_settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +53,12 @@ RETRY_POLL_SECONDS = 2
 RETENTION_SECONDS = 24 * 3600
 # How long before its claim lapses a sender stops trying to record what happened to a message.
 RECORD_MARGIN_SECONDS = 10
+# Every email of the process queues in the same groups; a group's leader waits this long for
+# the events that the broker hands over just after its own.
+QUEUE = "messages"
+QUEUE_GATHER_SECONDS = 0.01
+# Emails of a batch built at once: enough to keep documents' render processes busy.
+COMPOSERS = 6
 
 
 class NotificationsService(HealthCheck):
@@ -50,6 +68,8 @@ class NotificationsService(HealthCheck):
 
     db = DatabaseProvider(store.metadata)
     smtp = SmtpProvider()
+    groups = GroupCommit(limit_setting=None, gather=QUEUE_GATHER_SECONDS)
+    sender = SenderHandle()
     documents = RpcClient("documents")
     members = RpcClient("members")
     config = Config()
@@ -94,12 +114,12 @@ class NotificationsService(HealthCheck):
     @event_handler("registrations", "registration_substituted")
     def on_registration_substituted(self, payload):
         """Two emails: the substitute's confirmation with their own ticket (not held for payment
-        details: the payment came over with the seat), and the old holder's notice. Each is queued
-        once by its own message id, so a redelivery after the first was queued sends the second only."""
-        self._queue_and_send(EmailKind.SUBSTITUTE_CONFIRMED, payload, payload["registration"]["email"])
+        details: the payment came over with the seat), and the old holder's notice. Both are
+        recorded in one transaction, each once by its own message id."""
         told = {"event": payload["event"], "registration": payload["replaced"],
                 "substitute": {field: payload["registration"][field] for field in ("first_name", "last_name")}}
-        self._queue_and_send(EmailKind.REGISTRATION_SUBSTITUTED, told, payload["replaced"]["email"])
+        self._queue_and_send_all([(EmailKind.SUBSTITUTE_CONFIRMED, payload, payload["registration"]["email"]),
+                                  (EmailKind.REGISTRATION_SUBSTITUTED, told, payload["replaced"]["email"])])
 
     @event_handler("registrations", "event_updated")
     def on_event_updated(self, payload):
@@ -171,8 +191,8 @@ class NotificationsService(HealthCheck):
         self._invoice_emails(payload)
 
     def _invoice_emails(self, payload):
-        for recipient in payload["recipients"]:
-            self._queue_and_send(EmailKind.INVOICE_ISSUED, dict(payload, recipient=recipient), recipient)
+        self._queue_and_send_all([(EmailKind.INVOICE_ISSUED, dict(payload, recipient=recipient), recipient)
+                                  for recipient in payload["recipients"]])
 
     @event_handler("registrations", "attendees_messaged")
     def on_attendees_messaged(self, payload):
@@ -198,11 +218,15 @@ class NotificationsService(HealthCheck):
 
     @timer(interval=RETRY_POLL_SECONDS)
     def deliver_due(self):
-        """Send what waits: retries that are due, paced announcements, and messages whose sender died."""
+        """Hand the sender what waits: retries that are due, paced announcements, messages whose
+        sender died (their claim lapsed) and those queued but never handed over (the process
+        stopped first). Not while the sender has a batch's worth waiting: what is due stays in
+        the table until it has room."""
+        if self.sender.backlog >= BATCH:
+            return
         with self.db.transaction() as tx:
-            due = store.due_messages(tx, self.clock())
-        for message_id in due:
-            self._deliver(message_id)
+            due = store.due_messages(tx, self.clock(), limit=BATCH)
+        self.sender.hand(due)
 
     # For staff
 
@@ -265,7 +289,7 @@ class NotificationsService(HealthCheck):
                 raise Conflict("message_purged", "Obsah této zprávy už po uplynutí doby uchování nemáme.")
             if not store.requeue(tx, int(message_id)):
                 raise NotFound("message_not_found", "Zpráva nebyla nalezena.")
-        self._deliver(int(message_id))
+        self.send_batch([int(message_id)])  # a batch of one, here, so that the answer says how it went
         with self.db.transaction() as tx:
             return _message_view(store.get_message(tx, int(message_id)))
 
@@ -406,12 +430,36 @@ class NotificationsService(HealthCheck):
         return message_id_for(domain.dedup_key(kind, payload), self.settings.mail_from)
 
     def _queue_and_send(self, kind, payload, recipient):
+        self._queue_and_send_all([(kind, payload, recipient)])
+
+    def _queue_and_send_all(self, emails):
+        """Record ``emails`` (``(kind, payload, recipient)``) in the next group's transaction, all
+        of them or none, and hand them to the sender; returns once they are committed (an email
+        recorded before, by its message id, is not recorded or sent again). The group failing
+        (the database away), this raises and the event comes back."""
+        item = [(kind, payload, recipient, self._message_id(kind, payload)) for kind, payload, recipient in emails]
+        message_ids = self.groups.submit(QUEUE, item, self._queue_group)
+        for (kind, _, recipient, _), message_id in zip(item, message_ids, strict=True):
+            if message_id is None:
+                log.info("%s for %s already queued; redelivery ignored", kind, recipient)
+        self.sender.hand([message_id for message_id in message_ids if message_id is not None])
+
+    def _queue_group(self, _key, items):
+        """One transaction for the emails of the handlers that came together. An item that fails
+        on its own (not the database's failure) is given back to its handler alone, rolled back
+        to its savepoint; the others commit."""
+        outcomes, texts_read = [], {}
         with self._uow() as uow:
-            message_id = usecases.queue(uow, kind, payload, recipient, self._message_id(kind, payload))
-        if message_id is None:
-            log.info("%s for %s already queued; redelivery ignored", kind, recipient)
-            return
-        self._deliver(message_id)
+            for item in items:
+                try:
+                    with uow.conn.begin_nested():
+                        outcomes.append([usecases.queue(uow, kind, payload, recipient, header, texts_read=texts_read)
+                                         for kind, payload, recipient, header in item])
+                except Exception as error:
+                    if outage(error) is not None:
+                        raise
+                    outcomes.append(error)
+        return outcomes
 
     # Data boxes (ISDS)
 
@@ -533,54 +581,129 @@ class NotificationsService(HealthCheck):
                           base64.b64decode(payload["isdoc"]))]
         return [_attachment(self.documents.render_certificate(payload["registration"]["id"], original=True))]
 
-    def _deliver(self, message_id):
+    @sends_batches
+    def send_batch(self, message_ids):
+        """Send the queued messages of ``message_ids`` as one batch; returns the ids put back untried.
+
+        1. Claim them, in one transaction: a conditional update (never a message that is sent,
+           failed, or claimed by a sender whose claim holds: two senders never have one message),
+           ``usecases.CLAIM_SECONDS``; those overtaken since they were queued are marked superseded.
+        2. Build them, ``COMPOSERS`` at a time (their PDFs from documents), and send each over one
+           SMTP connection as soon as it is built (``SmtpSession``: a refusal is the message's
+           alone; a lost connection is opened again for the rest; never sent twice in the batch).
+           A message is handed to the server only while its claim has time left for its slowest
+           answer and for the record (``_last_start``); those not reached by then are put back,
+           untried and due at once.
+        3. Record every outcome in one transaction, before the claim lapses (``_record``).
+
+        Failing halfway: killed or failed before the claim commits, nothing happened (the
+        messages wait in the table for ``deliver_due``). After it and before the record (killed,
+        the database away past the claim): the batch's messages stay claimed until the claim
+        lapses, then go again; one the server had accepted is then sent a second time, with the
+        same Message-ID (the window RFC 5321 §6.1 leaves, now as wide as the batch's sending).
+        Documents or a template failing fails that message alone (retried after its delay)."""
         with self._uow() as uow:
-            message = usecases.claim(uow, message_id)
-        if message is None:
-            return
+            messages = usecases.claim_batch(uow, message_ids)
+        if not messages:
+            return []
         claim_lapses = time.monotonic() + usecases.CLAIM_SECONDS
+        outcomes = self._send_all(messages, claim_lapses)
+        self._record(outcomes.values(), claim_lapses)
+        put_back = [message["id"] for message in messages if outcomes[message["id"]].func is usecases.put_back]
+        log.info("batch of %d: %d sent, %d not, %d put back", len(messages),
+                 sum(outcome.func is usecases.record_sent for outcome in outcomes.values()),
+                 sum(outcome.func is usecases.record_failure for outcome in outcomes.values()), len(put_back))
+        return put_back
+
+    def _last_start(self, claim_lapses):
+        """The last moment a message may go to the server: its slowest answer (the data's, the
+        window of RFC 5321 §6.1) and its record still fall inside the claim."""
+        return claim_lapses - RECORD_MARGIN_SECONDS - self.smtp.longest_message_seconds
+
+    def _send_all(self, messages, claim_lapses):
+        """Build ``messages`` concurrently and send each as it is built, over one connection;
+        ``{id: outcome}``, each outcome a ``partial`` that records it in a unit of work."""
+        last_start = self._last_start(claim_lapses)
+        to_build, built = deque(messages), LightQueue()
+
+        def builder():
+            while to_build:
+                message = to_build.popleft()
+                try:
+                    built.put((message, self._compose(message), None))
+                except Exception as error:  # documents away, a template bug: this message alone
+                    built.put((message, None, error))
+
+        builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
+        outcomes = {}
         try:
-            self.smtp.send(self._compose(message))
+            with self.smtp.session() as session:
+                for _ in messages:
+                    try:
+                        message, email, error = built.get(timeout=max(last_start - time.monotonic(), 0.0))
+                    except Empty:
+                        break  # out of time: the rest are put back
+                    if error is not None:
+                        log.error("message %s could not be prepared", message["id"], exc_info=error)
+                        outcomes[message["id"]] = self._failure(message, error, permanent=False)
+                    elif time.monotonic() < last_start:
+                        outcomes[message["id"]] = self._send_one(session, message, email)
+                    else:
+                        break
+        finally:
+            for builder in builders:
+                builder.kill()  # those still building: put back
+        for message in messages:
+            if message["id"] not in outcomes:
+                log.warning("message %s: not tried in time, put back", message["id"])
+                outcomes[message["id"]] = partial(usecases.put_back, message=message)
+        return outcomes
+
+    def _send_one(self, session, message, email):
+        message_id = message["id"]
+        try:
+            session.send(email)
         except PermanentFailure as error:
-            outcome = self._failure(message, error, permanent=True)
+            return self._failure(message, error, permanent=True)
         except ServerRefused as error:
             log.error("the SMTP server refused message %s: %s; check the mail settings (SMTP_USER, MAIL_FROM)",
                       message_id, error)
-            outcome = self._failure(message, error, permanent=False)
+            return self._failure(message, error, permanent=False)
         except TemporaryFailure as error:
-            outcome = self._failure(message, error, permanent=False)
-        except Exception as error:  # documents away, a template bug: keep it and retry
-            log.exception("message %s could not be prepared", message_id)
-            outcome = self._failure(message, error, permanent=False)
-        else:
-            log.info("message %s (%s) sent to %s", message_id, message["kind"], message["recipient"])
-            outcome = partial(usecases.record_sent, message=message)
-        self._record(message_id, outcome, claim_lapses)
+            return self._failure(message, error, permanent=False)
+        except Exception as error:  # a bug: keep it and retry
+            log.exception("message %s could not be sent", message_id)
+            return self._failure(message, error, permanent=False)
+        log.info("message %s (%s) sent to %s", message_id, message["kind"], message["recipient"])
+        return partial(usecases.record_sent, message=message)
 
     def _failure(self, message, error, permanent):
         log.warning("message %s to %s not sent: %s", message["id"], message["recipient"], error)
         return partial(usecases.record_failure, message=message, error=error, permanent=permanent,
                        delays=self.settings.retry_delays)
 
-    def _record(self, message_id, outcome, claim_lapses):
-        """Record how sending a message went, while this worker still holds its claim.
+    def _record(self, outcomes, claim_lapses):
+        """Record how sending a batch went, in one transaction, while this worker still holds
+        its claim.
 
         The database away at that moment (a restart, a locked file) is waited for, until shortly
         before the claim lapses: an email that went out but is not recorded as sent would be taken
         up again by ``deliver_due`` and reach its recipient twice. Killed meanwhile, or the claim
-        lapsing first, the message is tried again: at least once, never lost."""
+        lapsing first, the batch's messages are tried again: at least once, never lost."""
         deadline = claim_lapses - RECORD_MARGIN_SECONDS
         pause = 0.2
         while True:
             try:
                 with self._uow() as uow:
-                    outcome(uow)
+                    for outcome in outcomes:
+                        outcome(uow)
                 return
             except Exception as error:
                 left = deadline - time.monotonic()
                 if outage(error) is None or left <= 0:
                     raise
-                log.warning("message %s: its outcome not recorded yet (%s); trying again", message_id, error)
+                log.warning("a batch of %d messages: its outcome not recorded yet (%s); trying again",
+                            len(outcomes), error)
                 time.sleep(min(pause, left))  # green: the process goes on meanwhile
                 pause = min(pause * 2, 5)
 

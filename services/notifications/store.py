@@ -9,16 +9,18 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from services.common import text_versions
 from services.common.db import UTCDateTime
-from services.common.vocabulary import DataboxStatus, EmailKind, EmailStatus
+from services.common.vocabulary import DataboxStatus, EmailStatus
 
 metadata = MetaData()
 
@@ -68,21 +70,24 @@ def active_versions(conn):
 
 
 def add_message(conn, values) -> int | None:
-    """Queue a message; None when the same message was queued before."""
-    try:
-        with conn.begin_nested():
-            return conn.execute(messages.insert().values(**values)).inserted_primary_key[0]
-    except IntegrityError:
-        return None
+    """Queue a message; None when the same message (its ``dedup_key``) was queued before. One
+    statement, no savepoint: the insert itself skips a message that is there already."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(messages)
+    return conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+                        .returning(messages.c.id)).scalar()
 
 
-def claim(conn, message_id, now, until) -> bool:
-    """Take a message for sending, unless it is sent, failed, or being sent by someone else."""
-    result = conn.execute(
-        update(messages).where(messages.c.id == message_id, *_claimable(now))
+def claim_many(conn, message_ids, now, until):
+    """Take these messages for sending (one statement), those not sent, failed, or being sent by
+    someone else; the rows taken, as they are now (``status`` sending), in the order of their ids."""
+    if not message_ids:
+        return []
+    rows = conn.execute(
+        update(messages).where(messages.c.id.in_(list(message_ids)), *_claimable(now))
         .values(status=EmailStatus.SENDING, claimed_until=until)
-    )
-    return result.rowcount == 1
+        .returning(*messages.c)
+    ).mappings().all()
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def due_messages(conn, now, limit=50):
@@ -104,20 +109,14 @@ def _claimable(now):
     )
 
 
-def facts_since(conn, message):
-    """``(kind, event_version)`` of the other messages about the same registration. A restored
-    registration (``registration_restored``: staff took a cancellation back, or a payment in time
-    brought a released seat back) begins anew: what was said before its latest restoration, such
-    as the cancellation, never overtakes what is said after it."""
-    if message["registration_id"] is None:
+def messages_about(conn, registration_ids):
+    """``(id, registration_id, kind, event_version)`` of every message about these registrations
+    (what ``domain.facts_since`` decides from)."""
+    wanted = sorted({rid for rid in registration_ids if rid is not None})
+    if not wanted:
         return []
-    about = messages.c.registration_id == message["registration_id"]
-    restored = conn.execute(select(func.max(messages.c.id)).where(
-        about, messages.c.kind == EmailKind.REGISTRATION_RESTORED, messages.c.id <= message["id"])).scalar()
-    query = select(messages.c.kind, messages.c.event_version).where(about, messages.c.id != message["id"])
-    if restored is not None:
-        query = query.where(messages.c.id > restored)
-    return conn.execute(query).all()
+    return conn.execute(select(messages.c.id, messages.c.registration_id, messages.c.kind, messages.c.event_version)
+                        .where(messages.c.registration_id.in_(wanted))).mappings().all()
 
 
 def get_message(conn, message_id):
@@ -126,6 +125,20 @@ def get_message(conn, message_id):
 
 def record_outcome(conn, message_id, values):
     conn.execute(update(messages).where(messages.c.id == message_id).values(claimed_until=None, **values))
+
+
+def record_outcomes(conn, outcomes):
+    """``record_outcome`` for many messages: ``(message_id, values)`` pairs, those with the same
+    columns in one executemany."""
+    together: dict[tuple, list] = {}
+    for message_id, values in outcomes:
+        together.setdefault(tuple(sorted(values)), []).append(
+            {"_id": message_id, **{f"_{column}": value for column, value in values.items()}})
+    for columns, rows in together.items():
+        conn.execute(update(messages).where(messages.c.id == bindparam("_id"))
+                     .values(claimed_until=None,
+                             **{column: bindparam(f"_{column}", type_=messages.c[column].type) for column in columns}),
+                     rows)
 
 
 def list_messages(conn, recipient=None, kind=None, status=None, limit=200):

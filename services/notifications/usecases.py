@@ -9,10 +9,16 @@ from . import domain, store, texts
 CLAIM_SECONDS = 120
 
 
-def queue(uow, kind, payload, recipient, message_id_header, not_before=None):
-    """Record a message before sending it; None when it was recorded before."""
+def queue(uow, kind, payload, recipient, message_id_header, not_before=None, texts_read=None):
+    """Record a message before sending it; None when it was recorded before. ``texts_read``, a
+    dict kept for one transaction, saves reading the active text of a kind more than once."""
     about = payload.get("registration") or {}
-    text = store.active_text(uow.conn, kind)
+    if texts_read is None:
+        text = store.active_text(uow.conn, kind)
+    else:
+        if kind not in texts_read:
+            texts_read[kind] = store.active_text(uow.conn, kind)
+        text = texts_read[kind]
     return store.add_message(uow.conn, dict(
         text_version=text["version"] if text is not None else None,
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
@@ -22,19 +28,27 @@ def queue(uow, kind, payload, recipient, message_id_header, not_before=None):
     ))
 
 
-def claim(uow, message_id):
-    """The message, taken for sending by this worker; None when someone else has it, it is done,
-    or what it says was overtaken since it was queued (then it is marked superseded)."""
+def claim_batch(uow, message_ids):
+    """The messages of ``message_ids`` taken for sending by this worker, in one transaction, in
+    the order of their ids: not those someone else has or that are done, and not those whose
+    news was overtaken since they were queued (those are marked superseded, here). Each comes
+    with the office's text it is made with (``text``)."""
     conn, now = uow.conn, uow.now
-    if not store.claim(conn, message_id, now, now + timedelta(seconds=CLAIM_SECONDS)):
-        return None
-    message = store.get_message(conn, message_id)
-    reason = domain.overtaken_by(message["kind"], message["event_version"], store.facts_since(conn, message))
-    if reason is not None:
-        store.record_outcome(conn, message_id, {"status": EmailStatus.SUPERSEDED, "next_attempt_at": None,
-                                                "last_error": f"not sent: overtaken by {reason}"})
-        return None
-    return dict(message, text=text_of(conn, message))
+    rows = store.claim_many(conn, message_ids, now, now + timedelta(seconds=CLAIM_SECONDS))
+    about = store.messages_about(conn, [row["registration_id"] for row in rows])
+    texts_seen, claimed, superseded = {}, [], []
+    for row in rows:
+        reason = domain.overtaken_by(row["kind"], row["event_version"], domain.facts_since(row, about))
+        if reason is not None:
+            superseded.append((row["id"], {"status": EmailStatus.SUPERSEDED, "next_attempt_at": None,
+                                           "last_error": f"not sent: overtaken by {reason}"}))
+            continue
+        version = (row["kind"], row["text_version"])
+        if version not in texts_seen:
+            texts_seen[version] = text_of(conn, row)
+        claimed.append(dict(row, text=texts_seen[version]))
+    store.record_outcomes(conn, superseded)
+    return claimed
 
 
 def text_of(conn, message):
@@ -109,6 +123,14 @@ def record_sent(uow, message):
         "status": EmailStatus.SENT, "attempts": message["attempts"] + 1, "sent_at": uow.now, "last_error": None,
         "next_attempt_at": None,
     })
+
+
+def put_back(uow, message):
+    """A claimed message that was not tried (its batch ran out of time before it): due again at
+    once, no attempt counted."""
+    store.record_outcome(uow.conn, message["id"], {
+        "status": EmailStatus.AWAITING_RETRY if message["attempts"] else EmailStatus.QUEUED,
+        "next_attempt_at": uow.now})
 
 
 def record_failure(uow, message, error, permanent, delays):

@@ -1,7 +1,11 @@
 """Email delivery with the real services, the real broker and a real SMTP server."""
+from collections import Counter
+
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 from services.documents.service import DocumentsService
 from services.members.service import MembersService
@@ -107,6 +111,46 @@ def test_an_announcement_reaches_member_contacts_and_its_link_unsubscribes(
         assert messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert web_session.post(f"/{path[:-3]}xyz").status_code == 404
         assert cluster.notifications.announce("Další zpráva", "Text.") == 2
+
+
+def test_a_burst_of_confirmations_goes_out_in_batches_with_few_commits_and_connections(
+        runner_factory, service_config, smtp_sink):
+    """Thirty confirmations wait for notifications (it was away); it starts and takes them as a
+    burst: recorded in groups, sent in batches over a few SMTP connections, each person's once,
+    with its PDF ticket made by documents. Commits in notifications' database, all of them
+    (the timers' reads too), are counted from its start to the last email recorded."""
+    runner = runner_factory(service_config, RegistrationsService, DocumentsService)
+    runner.start()
+    with ClusterRpcProxy(service_config, timeout=60) as cluster:
+        published = published_event(cluster, capacity=40, price_non_member=0)  # free: no payments here
+        for n in range(30):
+            cluster.registrations.register(published["id"], person(n))
+        wait_for(lambda: _waiting(service_config) == 30, message="30 confirmations waiting for notifications")
+        database = make_url(service_config["DATABASES"]["notifications"]).database
+        commits = []  # for each commit in notifications' database: whether its transaction wrote
+
+        def wrote(connection, cursor, statement, *args):
+            if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                connection.info["wrote"] = True
+
+        def counted(connection):
+            if connection.engine.url.database == database:
+                commits.append(connection.info.pop("wrote", False))
+        event.listen(Engine, "commit", counted)
+        event.listen(Engine, "before_cursor_execute", wrote)
+        try:
+            runner_factory(service_config, NotificationsService).start()
+            messages = smtp_sink.wait_for_messages(30, timeout=120)
+            wait_for(lambda: statuses(cluster) == ["sent"] * 30, timeout=30, message="all 30 recorded as sent")
+        finally:
+            event.remove(Engine, "commit", counted)
+            event.remove(Engine, "before_cursor_execute", wrote)
+    assert Counter(m["To"] for m in messages) == {f"marie{n}@obec.example": 1 for n in range(30)}
+    assert all(any(part.get_content_type() == "application/pdf" for part in m.iter_attachments()) for m in messages)
+    connections = smtp_sink.connections()
+    print(f"30 emails: {len(commits)} commits ({sum(commits)} that wrote), {connections} SMTP connections")
+    assert connections <= 10, connections
+    assert sum(commits) <= 12 and len(commits) < 30, commits  # groups, claims and records; and the timers' reads
 
 
 def _waiting(config):

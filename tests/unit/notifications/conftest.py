@@ -1,18 +1,58 @@
-"""The notifications service as a worker, with its real database and a real SMTP server."""
+"""The notifications service as a worker, with its real database and a real SMTP server.
+
+The sender's green thread is not there (a worker has no container): what a handler hands it
+is sent at once, in the handler's call, by the worker's own ``send_batch``, the method the
+sender runs; ``notifications.sender.hold()`` keeps the ids instead, for a test to send together.
+"""
 import base64
+import logging
 from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.groups import Groups
 from services.notifications import store
 from services.notifications.mailer import Smtp
-from services.notifications.service import NotificationsService
+from services.notifications.service import QUEUE_GATHER_SECONDS, NotificationsService
 from tests.conftest import SmtpSink, load_config
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 PDF = b"%PDF-1.7\n% a ticket\n"
+
+
+class SentAtOnce:
+    """The sender as a unit test has it: ``hand(ids)`` runs ``send_batch(ids)`` at once, unless held.
+    A batch that fails is logged and dropped, as the sender does (its messages wait in the table)."""
+
+    backlog = 0
+
+    def __init__(self):
+        self.worker = None
+        self.held = None
+        self.batches = []
+
+    def hand(self, message_ids):
+        message_ids = list(message_ids)
+        if self.held is not None:
+            self.held.extend(message_ids)
+        elif message_ids:
+            self._send(message_ids)
+
+    def hold(self):
+        self.held = []
+
+    def release(self):
+        message_ids, self.held = self.held, None
+        self._send(message_ids)
+
+    def _send(self, message_ids):
+        self.batches.append(message_ids)
+        try:
+            self.worker.send_batch(message_ids)
+        except Exception:
+            logging.getLogger(__name__).exception("the batch %s failed", message_ids)
 
 
 @pytest.fixture
@@ -39,10 +79,12 @@ def notifications(make_database, sink):
         {"id": n, "first_name": "Petr", "last_name": f"Starosta {n}", "email": f"starosta{n}@obec.example",
          "organisation_name": f"Obec {n}", "unsubscribe_token": f"tok{n}"} for n in range(1, 7)]
     clock = {"now": NOW}
+    sender = SentAtOnce()
     worker = worker_factory(NotificationsService, db=make_database("notifications", store.metadata),
                             smtp=Smtp(dict(config["SMTP"], PORT=sink.port, TIMEOUT=2)), documents=documents,
-                            members=members,
+                            members=members, groups=Groups(gather=QUEUE_GATHER_SECONDS), sender=sender,
                             config=config, clock=lambda: clock["now"])
+    sender.worker = worker
     worker.clock_state = clock
     return worker
 

@@ -1,4 +1,5 @@
 """Delivery through a real SMTP server: once, retried through an outage, failed on a 5xx."""
+import logging
 from datetime import timedelta
 
 import pytest
@@ -294,7 +295,7 @@ def test_an_email_builds_even_when_a_title_holds_a_line_break(notifications, sin
 
 
 def test_an_email_sent_while_the_database_goes_away_is_recorded_when_it_is_back_and_sent_once(
-        notifications, sink, database_urls):
+        notifications, sink, database_urls, caplog):
     """The server took the email, then the database was away for a moment: the outcome waits for
     the database, so the message never looks unsent (it would go again once its claim lapsed)."""
     import eventlet
@@ -305,19 +306,28 @@ def test_an_email_sent_while_the_database_goes_away_is_recorded_when_it_is_back_
 
     url = database_urls["notifications"]
     notifications.db = Database(url, store.metadata, lock_wait=0.2)  # the same file, a short wait for its lock
-    send = notifications.smtp.send
+    session = notifications.smtp.session
+    away = []
 
-    def send_then_database_away(message):
-        send(message)
-        away = database_away(url)
-        away.__enter__()
-        eventlet.spawn_after(1.5, away.__exit__, None, None, None)
+    def session_then_database_away():
+        opened = session()
+        send = opened.send
 
-    notifications.smtp.send = send_then_database_away
+        def send_then_database_away(message):
+            send(message)
+            away.append(database_away(url))
+            away[-1].__enter__()
+            eventlet.spawn_after(1.5, away[-1].__exit__, None, None, None)
+        opened.send = send_then_database_away
+        return opened
+
+    notifications.smtp.session = session_then_database_away
     try:
-        notifications.on_registration_confirmed(confirmed(1))
+        with caplog.at_level(logging.WARNING):
+            notifications.on_registration_confirmed(confirmed(1))
     finally:
         notifications.db.dispose()
+    assert len(away) == 1 and "its outcome not recorded yet" in caplog.text
     notifications.db = Database(url, store.metadata)
     [record] = notifications.list_messages()
     assert (record["status"], record["attempts"]) == ("sent", 1)

@@ -200,3 +200,26 @@ def test_a_caller_stopped_while_it_waits_leaves_the_line_and_the_others_go_on():
     release.send()
     assert (first.wait(), other.wait()) == (1, 3)
     assert seen == [[1], [3]] and groups.submit("A", 4, run) == 4
+
+
+def test_with_gather_a_leader_waits_for_those_arriving_just_after_it():
+    """Events come from the broker one by one: a leader that gathers first takes in those handed
+    over just after it; stopped while it gathers, it runs nothing and the next in line leads."""
+    groups, seen = Groups(gather=0.05), []
+
+    def run(key, items):
+        seen.append(list(items))
+        return list(items)
+
+    callers = [eventlet.spawn(groups.submit, "A", item, run) for item in (1, 2, 3)]
+    assert [caller.wait() for caller in callers] == [1, 2, 3]
+    assert seen == [[1, 2, 3]]
+
+    seen.clear()
+    leader = eventlet.spawn(groups.submit, "A", 4, run)
+    eventlet.sleep(0)
+    follower = eventlet.spawn(groups.submit, "A", 5, run)
+    eventlet.sleep(0.01)
+    leader.kill()  # while it gathers
+    assert follower.wait() == 5 and seen == [[5]]
+    assert groups.submit("A", 6, run) == 6

@@ -1,0 +1,283 @@
+"""Emails in batches: queued together, claimed and recorded together, sent over one connection.
+
+Each test holds what the handlers hand to the sender, then sends it as the sender's thread
+would, with ``send_batch``; the SMTP server is the project's own sink, in a process of its own.
+"""
+import base64
+import time
+from collections import Counter
+from datetime import timedelta
+
+import eventlet
+import pytest
+from greenlet import GreenletExit
+from sqlalchemy import event
+
+from services.notifications import store, usecases
+from services.notifications.mailer import Smtp
+from tests.conftest import SmtpSink
+from tests.unit.notifications.conftest import NOW
+from tests.unit.notifications.test_delivery import confirmed
+
+
+def records(worker):
+    return {m["to"]: m for m in worker.list_messages()}
+
+
+def copies(sink):
+    return Counter(m["To"] for m in sink.messages())
+
+
+def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notifications, sink):
+    """Thirty handlers at once: their emails are recorded in one group's transaction, claimed in
+    one and recorded in one; they go over one SMTP connection, each to its person once."""
+    commits = []
+    event.listen(notifications.db.engine, "commit", lambda connection: commits.append(1))
+    notifications.sender.hold()
+    pool = eventlet.GreenPool(30)
+    for n in range(1, 31):
+        pool.spawn(notifications.on_registration_confirmed, confirmed(n))
+    pool.waitall()
+    queued = len(commits)
+    assert len(notifications.sender.held) == 30
+    notifications.sender.release()
+    sent = len(commits) - queued
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 31)}
+    assert sink.connections() == 1
+    assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
+    # one group (a second one at most, had a handler come late), one claim, one record
+    assert queued <= 2 and sent == 2, (queued, sent)
+
+
+def test_what_deliver_due_finds_goes_in_one_batch(notifications, sink):
+    sink.stop()
+    for n in range(1, 8):
+        notifications.on_registration_confirmed(confirmed(n))
+    assert {m["status"] for m in notifications.list_messages()} == {"awaiting_retry"}
+    sink.start()
+    notifications.clock_state["now"] = NOW + timedelta(seconds=11)
+    notifications.deliver_due()
+    assert notifications.sender.batches[-1] == sorted(m["id"] for m in notifications.list_messages())
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 8)} and sink.connections() == 1
+
+
+def test_a_refused_recipient_fails_alone_and_the_connection_goes_on(notifications, sink):
+    notifications.sender.hold()
+    for n, address in enumerate(["jana1@obec.example", "refused@obec.example", "jana3@obec.example"], start=1):
+        notifications.on_registration_confirmed(confirmed(n, email=address))
+    notifications.sender.release()
+    assert copies(sink) == {"jana1@obec.example": 1, "jana3@obec.example": 1}
+    assert sink.connections() == 1
+    kept = records(notifications)
+    assert kept["refused@obec.example"]["status"] == "failed" and "550" in kept["refused@obec.example"]["last_error"]
+
+
+def test_a_server_that_drops_the_connection_mid_batch_gets_every_email_once(notifications, tmp_path):
+    """The server cuts each connection after three messages (at the next MAIL, nothing said):
+    the batch opens a new one and goes on with the message it was on; nothing is lost or doubled."""
+    dropping = SmtpSink(tmp_path / "dropping", options=["--drop-after", "3"])
+    dropping.start()
+    try:
+        notifications.smtp = Smtp({"PORT": dropping.port, "TIMEOUT": 5})
+        notifications.sender.hold()
+        for n in range(1, 11):
+            notifications.on_registration_confirmed(confirmed(n))
+        notifications.sender.release()
+        assert copies(dropping) == {f"jana{n}@obec.example": 1 for n in range(1, 11)}
+        assert dropping.connections() == 4  # 3 + 3 + 3 + 1
+        assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
+        notifications.clock_state["now"] = NOW + timedelta(hours=1)
+        notifications.deliver_due()
+        assert len(dropping.messages()) == 10
+    finally:
+        dropping.stop()
+
+
+def test_a_server_that_drops_every_connection_is_given_up_for_the_batch(notifications, tmp_path):
+    """Two connections lost with nothing accepted in between: the rest of the batch is not
+    knocked through one by one; every message waits for its retry, none is lost."""
+    dropping = SmtpSink(tmp_path / "dropping", options=["--drop-after", "0"])
+    dropping.start()
+    try:
+        notifications.smtp = Smtp({"PORT": dropping.port, "TIMEOUT": 5})
+        notifications.sender.hold()
+        for n in range(1, 6):
+            notifications.on_registration_confirmed(confirmed(n))
+        opened = []
+        session = notifications.smtp.session
+
+        def counted():
+            opened.append(session())
+            return opened[-1]
+        notifications.smtp.session = counted
+        notifications.sender.release()
+        assert dropping.messages() == [] and opened[0].connections == 2
+        assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("awaiting_retry", 1)}
+    finally:
+        dropping.stop()
+
+
+def test_a_sender_killed_after_the_server_took_some_resends_only_those_with_the_same_message_id(
+        notifications, sink):
+    """Killed after the server accepted two of five and before the batch's record: nothing is
+    recorded, the claim holds (nobody sends meanwhile), then lapses and the batch goes again. The
+    two already delivered arrive a second time with the same Message-ID (RFC 5321 §6.1: mail
+    programs show one); the other three arrive once; nothing comes a third time."""
+    notifications.sender.hold()
+    for n in range(1, 6):
+        notifications.on_registration_confirmed(confirmed(n))
+    session = notifications.smtp.session
+
+    def killed_after_two():
+        opened = session()
+        send, sent = opened.send, []
+
+        def send_then_die(message):
+            if len(sent) == 2:
+                raise GreenletExit()  # the process dies here: no QUIT, no record
+            send(message)
+            sent.append(message)
+        opened.send = send_then_die
+        return opened
+
+    notifications.smtp.session = killed_after_two
+    with pytest.raises(GreenletExit):
+        notifications.send_batch(notifications.sender.held)
+    notifications.sender.held = None
+    notifications.smtp.session = session
+    first = {m["To"]: m["Message-ID"] for m in sink.messages()}
+    assert sorted(first) == ["jana1@obec.example", "jana2@obec.example"]
+    assert {m["status"] for m in notifications.list_messages()} == {"sending"}
+
+    notifications.clock_state["now"] = NOW + timedelta(seconds=usecases.CLAIM_SECONDS - 1)
+    notifications.deliver_due()  # the claim holds: nobody takes them
+    assert len(sink.messages()) == 2
+    notifications.clock_state["now"] = NOW + timedelta(seconds=usecases.CLAIM_SECONDS + 1)
+    notifications.deliver_due()
+    notifications.deliver_due()
+    assert copies(sink) == {"jana1@obec.example": 2, "jana2@obec.example": 2, "jana3@obec.example": 1,
+                            "jana4@obec.example": 1, "jana5@obec.example": 1}
+    for message in sink.messages():
+        if message["To"] in first:
+            assert message["Message-ID"] == first[message["To"]]
+    assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
+
+
+def test_messages_not_reached_before_the_claims_time_runs_out_are_put_back_untried(
+        notifications, sink, monkeypatch):
+    """A batch never hands the server a message whose slowest answer could outlast its claim:
+    those its builds had not reached by then go back to the queue, no attempt counted, and the
+    sender takes them up again at once."""
+    notifications.smtp = Smtp({"PORT": sink.port, "TIMEOUT": 0.5, "DATA_TIMEOUT": 0.5})
+    # the last start: 1.5 s after the claim (the record's margin and the slowest answer after it)
+    monkeypatch.setattr(usecases, "CLAIM_SECONDS", 10 + notifications.smtp.longest_message_seconds + 1.5)
+    pdf = {"filename": "vstupenka.pdf", "content_type": "application/pdf",
+           "data": base64.b64encode(b"%PDF-1.7\n").decode()}
+
+    def slow_ticket(payload):
+        time.sleep(1.0)  # green: the six builds wait together
+        return pdf
+    notifications.documents.render_ticket.side_effect = slow_ticket
+    notifications.sender.hold()
+    for n in range(1, 9):
+        notifications.on_registration_confirmed(confirmed(n))
+    put_back = notifications.send_batch(notifications.sender.held)
+    sent = {m["To"] for m in sink.messages()}
+    assert len(sent) == 6 and len(put_back) == 2
+    kept = {m["id"]: m for m in notifications.list_messages()}
+    assert {(kept[i]["status"], kept[i]["attempts"]) for i in put_back} == {("queued", 0)}
+    assert {kept[i]["to"] for i in put_back}.isdisjoint(sent)
+    notifications.documents.render_ticket.side_effect = None
+    notifications.documents.render_ticket.return_value = pdf
+    notifications.sender.held = None
+    notifications.deliver_due()  # due at once
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 9)}
+
+
+def test_an_overtaken_message_is_superseded_in_the_batchs_claim(notifications, sink):
+    notifications.sender.hold()
+    notifications.on_registration_confirmed(confirmed(1))
+    notifications.on_registration_cancelled(confirmed(1))
+    notifications.on_registration_confirmed(confirmed(2))
+    notifications.sender.release()
+    assert sorted((m["To"], m["Subject"].split(":")[0]) for m in sink.messages()) == [
+        ("jana1@obec.example", "Přihláška zrušena"), ("jana2@obec.example", "Potvrzení přihlášky")]
+    assert Counter(m["status"] for m in notifications.list_messages()) == {"sent": 2, "superseded": 1}
+
+
+def test_substitution_records_both_emails_in_one_transaction(notifications, sink, monkeypatch):
+    """The second email failing to be recorded takes the first back with it: the event comes
+    back whole, and its redelivery records (and sends) both."""
+    payload = confirmed(2)
+    payload["replaced"] = confirmed(1)["registration"]
+    queue = usecases.queue
+
+    def second_fails(uow, kind, *args, **kwargs):
+        if kind == "registration_substituted":
+            raise ValueError("a payload it cannot store")
+        return queue(uow, kind, *args, **kwargs)
+    monkeypatch.setattr(usecases, "queue", second_fails)
+    with pytest.raises(ValueError):
+        notifications.on_registration_substituted(payload)
+    assert notifications.list_messages() == [] and sink.messages() == []
+    monkeypatch.setattr(usecases, "queue", queue)
+    notifications.on_registration_substituted(payload)
+    assert sorted(m["To"] for m in sink.messages()) == ["jana1@obec.example", "jana2@obec.example"]
+
+
+def test_a_group_member_that_fails_alone_does_not_hold_back_the_others(notifications, sink, monkeypatch):
+    queue = usecases.queue
+
+    def one_fails(uow, kind, payload, *args, **kwargs):
+        if payload["registration"]["id"] == 2:
+            raise ValueError("a payload it cannot store")
+        return queue(uow, kind, payload, *args, **kwargs)
+    monkeypatch.setattr(usecases, "queue", one_fails)
+    notifications.sender.hold()
+    pool = eventlet.GreenPool(3)
+    threads = [pool.spawn(notifications.on_registration_confirmed, confirmed(n)) for n in (1, 2, 3)]
+    outcomes = []
+    for thread in threads:
+        try:
+            outcomes.append(thread.wait())
+        except ValueError as error:
+            outcomes.append(error)
+    assert [type(outcome).__name__ for outcome in outcomes] == ["NoneType", "ValueError", "NoneType"]
+    notifications.sender.release()
+    assert sorted(m["To"] for m in sink.messages()) == ["jana1@obec.example", "jana3@obec.example"]
+    with notifications.db.transaction() as tx:
+        assert len(store.list_messages(tx)) == 2
+
+
+def test_each_email_goes_out_as_soon_as_it_is_built_while_the_others_are_being_built(notifications, sink):
+    """Twenty tickets, six made at a time: the server has the first emails of the batch before the
+    last tickets are even asked for; the batch sends what is ready rather than waiting for all of
+    it (the first people get their email first)."""
+    pdf = {"filename": "vstupenka.pdf", "content_type": "application/pdf",
+           "data": base64.b64encode(b"%PDF-1.7\n").decode()}
+    delivered_when_asked = {}
+
+    def ticket(payload):
+        delivered_when_asked[payload["registration"]["id"]] = len(sink.messages())
+        eventlet.sleep(0.2)  # documents rendering it
+        return pdf
+    notifications.documents.render_ticket.side_effect = ticket
+    notifications.sender.hold()
+    for n in range(1, 21):
+        notifications.on_registration_confirmed(confirmed(n))
+    notifications.sender.release()
+    assert delivered_when_asked[1] == 0 and delivered_when_asked[20] >= 1, delivered_when_asked
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 21)} and sink.connections() == 1
+
+
+def test_the_sender_holds_an_id_once_while_it_waits_and_while_its_batch_runs():
+    from services.notifications.sender import Sender
+
+    sender = Sender(batch=2)
+    sender.setup()
+    sender.hand([1, 2, 2])
+    sender.hand([1, 3])
+    assert sender.backlog == 3
+    sender._in_batch = {4}
+    sender.hand([4, 5])  # 4 is being sent: deliver_due finding it queued adds nothing
+    assert list(sender._waiting) == [1, 2, 3, 5]
