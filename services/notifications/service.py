@@ -59,6 +59,9 @@ QUEUE = "messages"
 QUEUE_GATHER_SECONDS = 0.01
 # Emails of a batch built at once: enough to keep documents' render processes busy.
 COMPOSERS = 6
+# Accepted emails recorded as sent in the middle of a batch, this many at a time: a sender killed
+# between the server's acceptance and the record sends at most this many a second time.
+SENT_RECORD_EVERY = 10
 
 
 class NotificationsService(HealthCheck):
@@ -599,16 +602,21 @@ class NotificationsService(HealthCheck):
         Failing halfway: killed or failed before the claim commits, nothing happened (the
         messages wait in the table for ``deliver_due``). After it and before the record (killed,
         the database away past the claim): the batch's messages stay claimed until the claim
-        lapses, then go again; one the server had accepted is then sent a second time, with the
-        same Message-ID (the window RFC 5321 §6.1 leaves, now as wide as the batch's sending).
+        lapses, then go again; one the server had accepted and not yet recorded is then sent a
+        second time, with the same Message-ID (the window RFC 5321 §6.1 leaves): at most the
+        ``SENT_RECORD_EVERY`` accepted since the last record, as the accepted are recorded every
+        ``SENT_RECORD_EVERY`` in the middle of the batch.
         Documents or a template failing fails that message alone (retried after its delay)."""
         with self._uow() as uow:
             messages = usecases.claim_batch(uow, message_ids)
         if not messages:
             return []
         claim_lapses = time.monotonic() + usecases.CLAIM_SECONDS
-        outcomes = self._send_all(messages, claim_lapses)
-        self._record(outcomes.values(), claim_lapses)
+        recorded = set()
+        outcomes = self._send_all(messages, claim_lapses, recorded)
+        rest = [outcome for message_id, outcome in outcomes.items() if message_id not in recorded]
+        if rest:
+            self._record(rest, claim_lapses)
         put_back = [message["id"] for message in messages if outcomes[message["id"]].func is usecases.put_back]
         log.info("batch of %d: %d sent, %d not, %d put back", len(messages),
                  sum(outcome.func is usecases.record_sent for outcome in outcomes.values()),
@@ -620,9 +628,11 @@ class NotificationsService(HealthCheck):
         window of RFC 5321 §6.1) and its record still fall inside the claim."""
         return claim_lapses - RECORD_MARGIN_SECONDS - self.smtp.longest_message_seconds
 
-    def _send_all(self, messages, claim_lapses):
+    def _send_all(self, messages, claim_lapses, recorded):
         """Build ``messages`` concurrently and send each as it is built, over one connection;
-        ``{id: outcome}``, each outcome a ``partial`` that records it in a unit of work."""
+        ``{id: outcome}``, each outcome a ``partial`` that records it in a unit of work. Every
+        ``SENT_RECORD_EVERY`` messages the server accepted are recorded as sent at once (their ids
+        added to ``recorded``), so a sender killed mid-batch sends again at most that many."""
         last_start = self._last_start(claim_lapses)
         to_build, built = deque(messages), LightQueue()
 
@@ -635,7 +645,7 @@ class NotificationsService(HealthCheck):
                     built.put((message, None, error))
 
         builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
-        outcomes = {}
+        outcomes, accepted = {}, []
         try:
             with self.smtp.session() as session:
                 for _ in messages:
@@ -648,6 +658,12 @@ class NotificationsService(HealthCheck):
                         outcomes[message["id"]] = self._failure(message, error, permanent=False)
                     elif time.monotonic() < last_start:
                         outcomes[message["id"]] = self._send_one(session, message, email)
+                        if outcomes[message["id"]].func is usecases.record_sent:
+                            accepted.append(message["id"])
+                        if len(accepted) >= SENT_RECORD_EVERY:
+                            self._record([outcomes[message_id] for message_id in accepted], claim_lapses)
+                            recorded.update(accepted)
+                            accepted.clear()
                     else:
                         break
         finally:
