@@ -1,0 +1,529 @@
+"""Tickets and invoices stamped on a base page: the page WeasyPrint renders once per event (per
+supplier and variant for invoices), with each person's values drawn over it.
+
+Guarantee: a stamped PDF reads, prints and scans as the full render of the same context
+(``render.render_pdf``) does. The base page is WeasyPrint's own render of the same template with
+every per-person value in place but hidden (``visibility: hidden``: it keeps its room, is not
+drawn). Each value is then drawn where WeasyPrint would draw it and as it would: shaped by the
+same Pango, with the style WeasyPrint computed for that place, at the baseline and start (or
+centre) of its line, in the very fonts embedded in the base (which carry, besides the base's own
+text, every glyph of the value's character set: see ``_reservoir``); each QR code is drawn as the
+same modules (``services.common.qr``: level M, a four-module quiet zone) filling the same box.
+A value that could lay out differently is not stamped, and the whole document is rendered in full
+instead, as before: a value that does not fit its box on one line, a glyph the base's fonts lack,
+a character that is not plain text (a control, a combining mark, a direction mark), a base whose
+layout is not as expected. Callers count both paths (``render_ticket`` and ``render_invoice``
+answer which one was taken).
+
+The base is kept in the render worker process, in a bounded LRU cache keyed by a digest of
+everything the base shows (``_BASES``, at most ``BASES_KEPT`` of some 0.1 MB each): a change of an
+event's time or place is another base, rendered at its first ticket. Nothing here reaches beyond
+``render``'s fences: the base is rendered by ``render.render_base`` with the same fetcher.
+"""
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from services.common import qr
+
+from . import render
+
+log = logging.getLogger(__name__)
+
+BASES_KEPT = 64  # per worker process; a base (its PDF and the styles of its places) is ~0.1 MB
+STAMP = "data-stamp"  # the attribute marking a per-person value (a text's span, a QR code's img)
+PLACEHOLDER = "X"  # what a hidden text place holds in the base: one line of the place's font
+EPSILON = 0.01  # px: a value this close to its box's width, or a place this far off, is not stamped
+
+# Characters whose glyphs the base's fonts carry, by kind of value, so that any name or address in
+# a language written in Latin letters stamps in the base's own fonts (~13 kB a face in a PDF).
+LATIN = "".join(chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x218, 0x21C),
+                                 *range(0x2010, 0x2028), 0x202F, 0x2030, 0x20AC, 0x2116, 0x2122))
+ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
+MONEY = "0123456789 ,.\u00a0\u202f−-Kč"
+
+
+@dataclass
+class TextPlace:
+    """Where and how the full render would draw a value: WeasyPrint's computed style of its text,
+    the start of its line and its baseline (px), the room of its line and its alignment."""
+    style: object
+    x: float
+    baseline: float
+    placeholder_width: float
+    room: float
+    align: str  # "start", "center" or "end"
+
+
+@dataclass
+class CodePlace:
+    """The content box of a QR code's image (px)."""
+    x: float
+    y: float
+    size: float
+
+
+@dataclass
+class Base:
+    """A rendered base page, ready to stamp; or, with ``refusal``, why its documents are
+    rendered in full."""
+    refusal: str | None = None
+    texts: dict[str, TextPlace] = field(default_factory=dict)
+    codes: dict[str, CodePlace] = field(default_factory=dict)
+    page_height: float = 0.0  # pt
+    glyphs: dict[str, frozenset[int]] = field(default_factory=dict)  # font resource name: glyph ids
+    states: frozenset[str] = frozenset()  # ExtGState resource names
+    head: bytes = b""  # every object but the overlay
+    offsets: list[int] = field(default_factory=list)  # of objects 1..n in ``head`` (0: the overlay's)
+    overlay_number: int = 0
+    trailer: bytes = b""
+
+
+class NotStampable(Exception):
+    """This value, or this base, would not come out as in the full render."""
+
+
+_BASES: "OrderedDict[str, Base]" = OrderedDict()
+_faces: dict[str, dict[tuple, str]] = {}  # template: the faces its values were seen in, and their characters
+
+
+def stamped_pdf(template: str, base_context: dict, texts: dict[str, str], codes: dict[str, str],
+                repertoires: dict[str, str]) -> bytes:
+    """The document of ``template`` whose base is rendered from ``base_context`` (each per-person
+    value a placeholder, with ``repertoires`` naming the characters a value may have), with
+    ``texts`` and ``codes`` (QR codes' texts) drawn in their places; NotStampable when the full
+    render could differ."""
+    base = _base(template, base_context, repertoires)
+    if base.refusal:
+        raise NotStampable(base.refusal)
+    if set(texts) != set(base.texts) or set(codes) != set(base.codes):
+        raise NotStampable(f"places {sorted(base.texts) + sorted(base.codes)}, values "
+                           f"{sorted(texts) + sorted(codes)}")
+    return _write(base, _overlay(base, texts, codes))
+
+
+def base_digest(template: str, base_context: dict, repertoires: dict[str, str]) -> str:
+    text = json.dumps([template, base_context, repertoires], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _base(template, base_context, repertoires) -> Base:
+    digest = base_digest(template, base_context, repertoires)
+    base = _BASES.get(digest)
+    if base is not None:
+        _BASES.move_to_end(digest)
+        return base
+    try:
+        base = _render_base(template, base_context, repertoires)
+    except NotStampable as refusal:
+        base = Base(refusal=str(refusal))
+    except Exception:  # a base that cannot be made: every document of it rendered in full, as before
+        log.exception("%s: the base page could not be made; rendering in full", template)
+        base = Base(refusal="the base page could not be made")
+    if base.refusal:
+        log.info("%s: documents of this base are rendered in full (%s)", template, base.refusal)
+    _BASES[digest] = base
+    while len(_BASES) > BASES_KEPT:
+        _BASES.popitem(last=False)
+    return base
+
+
+# The base ------------------------------------------------------------------------------------------
+
+_HIDE = "[data-stamp] { visibility: hidden }"
+_GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
+
+
+def _render_base(template, base_context, repertoires) -> Base:
+    import pikepdf
+
+    faces = _faces.setdefault(template, {})
+    for _attempt in range(2):
+        document, pdf = render.render_base(template, base_context, _HIDE, _reservoir(faces))
+        pages = _template_pages(document)
+        if pages != 1:
+            raise NotStampable(f"the base has {pages} pages")
+        texts, codes, seen = _places(document.pages[0], repertoires)
+        if all(set(characters) <= set(faces.get(face, "")) for face, characters in _face_characters(seen)):
+            break
+        for face, characters in _face_characters(seen):
+            faces[face] = "".join(sorted(set(faces.get(face, "")) | set(characters)))
+    else:
+        raise NotStampable("the values' fonts are not those of the base")
+
+    with pikepdf.open(_bytes_io(pdf)) as original:
+        del original.pages[1:]  # the reservoir
+        page = original.pages[0].obj
+        contents = page.Contents if isinstance(page.Contents, pikepdf.Array) else pikepdf.Array([page.Contents])
+        overlay = original.make_stream(b"")
+        overlay.StampOverlay = True
+        page.Contents = pikepdf.Array([original.make_stream(b"q"), *contents, original.make_stream(b"Q"), overlay])
+        saved = _bytes_io()
+        original.save(saved, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=True,
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True)
+    with pikepdf.open(_bytes_io(saved.getvalue())) as clean:
+        resources = clean.pages[0].obj.Resources
+        glyphs = {str(name)[1:]: _font_glyphs(font) for name, font in resources.get("/Font", {}).items()}
+        states = frozenset(str(name)[1:] for name in resources.get("/ExtGState", {}).keys())
+        head, offsets, overlay_number = _serialise(clean)
+        trailer = pikepdf.Dictionary({key: clean.trailer[key] for key in ("/Root", "/Info", "/ID")
+                                      if key in clean.trailer})
+        trailer_bytes = trailer.unparse()
+    return Base(texts=texts, codes=codes, page_height=document.pages[0].height * 0.75, glyphs=glyphs,
+                states=states, head=head, offsets=offsets, overlay_number=overlay_number, trailer=trailer_bytes)
+
+
+def _bytes_io(data=b""):
+    import io
+
+    return io.BytesIO(data)
+
+
+def _template_pages(document):
+    """The pages before the reservoir's."""
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and element.get("data-stamp-reservoir") is not None:
+                return number
+    return len(document.pages)
+
+
+def _face(style):
+    return (tuple(style["font_family"]), style["font_weight"], style["font_style"], style["font_stretch"])
+
+
+def _face_characters(seen):
+    """(face, the characters its values may have) for each face a value was seen in."""
+    merged: dict[tuple, set] = {}
+    for face, characters in seen:
+        merged.setdefault(face, set()).update(characters)
+    return [(face, "".join(sorted(characters))) for face, characters in merged.items()]
+
+
+def _reservoir(faces) -> str:
+    """The HTML of a page after the template's, set in each face the values are drawn in, with every
+    character they may have (and their ligatures): its glyphs are then embedded in the base's
+    fonts. The page itself is taken out of the base."""
+    paragraphs = []
+    for (families, weight, style, stretch), characters in sorted(faces.items()):
+        family = ", ".join(name if name in _GENERIC_FAMILIES else '"' + name.replace('"', "") + '"'
+                           for name in families)
+        text = " ".join(characters) + " fi fl ff ffi ffl"
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        paragraphs.append(f'<p style=\'font-family: {family}; font-weight: {weight}; font-style: {style}; '
+                          f'font-stretch: {stretch}\'>{text}</p>')
+    return f'<div data-stamp-reservoir="" style="break-before: page">{"".join(paragraphs)}</div>'
+
+
+def _places(page, repertoires):
+    """The places of the values on ``page`` (WeasyPrint's layout of the base) and the faces their
+    texts are in; NotStampable for a place whose value's position could depend on the value."""
+    from weasyprint.formatting_structure import boxes
+
+    texts, codes, seen = {}, {}, []
+
+    def walk(box, ancestors):
+        element = getattr(box, "element", None)
+        name = element.get(STAMP) if element is not None and box.element_tag in ("span", "img") else None
+        if name is not None and isinstance(box, boxes.InlineReplacedBox):
+            if name in codes or abs(box.width - box.height) > EPSILON:
+                raise NotStampable(f"{name}: not one square image")
+            codes[name] = CodePlace(box.content_box_x(), box.content_box_y(), box.width)
+        elif name is not None and isinstance(box, boxes.InlineBox):
+            if name in texts:
+                raise NotStampable(f"{name}: more than one place")
+            texts[name] = _text_place(name, box, ancestors)
+            seen.append((_face(texts[name].style), repertoires.get(name, LATIN)))
+        for child in getattr(box, "children", ()):
+            walk(child, ancestors + [box])
+
+    walk(page._page_box, [])
+    return texts, codes, seen
+
+
+def _text_place(name, span, ancestors):
+    from weasyprint.formatting_structure import boxes
+
+    line, block = ancestors[-1], ancestors[-2]
+    if not isinstance(line, boxes.LineBox) or line.children != [span] or len(span.children) != 1:
+        raise NotStampable(f"{name}: not alone on its line")
+    text = span.children[0]
+    if not isinstance(text, boxes.TextBox) or not text.text.strip():
+        raise NotStampable(f"{name}: not one line of text")
+    style = text.style
+    if (style["text_transform"] != "none" or style["white_space"] not in ("normal", "nowrap")
+            or style["font_variant_caps"] != "normal" or style["text_decoration_line"] != "none"
+            or style["direction"] != "ltr" or span.margin_left or span.padding_left or span.border_left_width
+            or span.margin_right or span.padding_right or span.border_right_width):
+        raise NotStampable(f"{name}: a style that changes the text or its place")
+    left, room, width = block.content_box_x(), block.width, text.width
+    if abs(text.position_x - left) < EPSILON:
+        align = "start"
+    elif abs(text.position_x + width - (left + room)) < EPSILON:
+        align = "end"
+    elif abs((text.position_x - left) - (left + room - text.position_x - width)) < EPSILON:
+        align = "center"
+    else:  # a float narrowing the line, an indent: where another value would go is not known
+        raise NotStampable(f"{name}: its line is not its box")
+    return TextPlace(style, text.position_x, text.position_y + text.baseline, width, room, align)
+
+
+def _font_glyphs(font) -> frozenset[int]:
+    """The glyph ids a base's font (Type0, Identity, as WeasyPrint embeds them) has widths for:
+    those of its embedded subset."""
+    glyphs: set[int] = set()
+    try:
+        widths = font.DescendantFonts[0].W
+    except (AttributeError, IndexError, KeyError):
+        return frozenset()
+    items = list(widths)
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if i + 1 < len(items) and hasattr(items[i + 1], "__len__") and not isinstance(items[i + 1], int):
+            glyphs.update(range(first, first + len(items[i + 1])))
+            i += 2
+        else:  # first last width
+            glyphs.update(range(first, int(items[i + 1]) + 1))
+            i += 3
+    return frozenset(glyphs)
+
+
+def _serialise(pdf):
+    """Every object of ``pdf`` (as saved by qpdf: numbered 1..n, none in object streams) but the
+    overlay's, as bytes; their offsets; the overlay's number."""
+    import pikepdf
+
+    head = bytearray(b"%PDF-1.7\n%\xb5\xed\xae\xfb\n")
+    offsets = [0]
+    overlay_number = 0
+    for obj in sorted(pdf.objects, key=lambda o: o.objgen):
+        number, generation = obj.objgen
+        if number != len(offsets) or generation != 0:
+            raise NotStampable("unexpected object numbering")
+        if isinstance(obj, pikepdf.Stream) and "/StampOverlay" in obj:
+            overlay_number = number
+            offsets.append(0)
+            continue
+        offsets.append(len(head))
+        head += f"{number} 0 obj\n".encode()
+        if isinstance(obj, pikepdf.Stream):
+            raw = obj.read_raw_bytes()
+            dictionary = pikepdf.Dictionary(obj.stream_dict)
+            dictionary.Length = len(raw)
+            head += dictionary.unparse() + b"\nstream\n" + raw + b"\nendstream"
+        else:
+            head += obj.unparse(resolved=True)
+        head += b"\nendobj\n"
+    if not overlay_number:
+        raise NotStampable("the overlay's place is lost")
+    return bytes(head), offsets, overlay_number
+
+
+# The overlay ---------------------------------------------------------------------------------------
+
+_fonts: dict = {}  # WeasyPrint's fonts by Pango's key, for this process (as a document's)
+_STRAY = re.compile(r" +")
+
+
+def clean_text(value: str) -> str:
+    """The text as WeasyPrint lays it out (white-space: normal): runs of spaces as one, none at the
+    ends; NotStampable for a character that is not plain text, whose layout is not that of its
+    glyphs one after another (controls, tabs and newlines, combining marks, direction marks,
+    right-to-left letters)."""
+    for character in value:
+        category = unicodedata.category(character)
+        if (category[0] in "CM" or category in ("Zl", "Zp")
+                or unicodedata.bidirectional(character) in ("R", "AL", "AN")):
+            raise NotStampable(f"U+{ord(character):04X}")
+    return _STRAY.sub(" ", value).strip(" ")
+
+
+def _overlay(base: Base, texts: dict[str, str], codes: dict[str, str]) -> bytes:
+    """The content stream drawn over the base: the values, as WeasyPrint would draw them, in the
+    page's coordinates as WeasyPrint sets them up (CSS px from the top left corner)."""
+    import pydyf
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.pdf.stream import Stream
+    from weasyprint.text.line_break import Layout, line_size
+
+    resources = pydyf.Dictionary({"ExtGState": pydyf.Dictionary()})
+    stream = Stream(_fonts, None, resources, {}, None, {}, None)
+    stream.push_state()
+    stream.transform(d=-1, f=base.page_height)
+    stream.transform(a=0.75, d=0.75)
+    for name, place in base.texts.items():
+        text = clean_text(texts[name])
+        if not text:
+            continue
+        layout = Layout(place.style)
+        layout.set_text(text, justify=True)  # as WeasyPrint lays a text out again to draw it
+        line, rest = layout.get_first_line()
+        width, _ = line_size(line, place.style)
+        if rest is not None or width > place.room - EPSILON:
+            raise NotStampable(f"{name}: not on one line")
+        _check_glyphs(name, base, stream, line)
+        x = place.x
+        if place.align == "center":
+            x += (place.placeholder_width - width) / 2
+        elif place.align == "end":
+            x += place.placeholder_width - width
+        stream.set_color(place.style["color"])
+        stream.begin_text()
+        draw_first_line(stream, _Text(place.style, text, layout), "clip", "none",
+                        Matrix(d=-1, e=x, f=place.baseline))
+        stream.end_text()
+    if set(resources["ExtGState"]) - base.states:
+        raise NotStampable("a graphics state the base lacks")
+    for name, code in base.codes.items():
+        stream.stream.append(_qr_modules(codes[name], code))
+    stream.pop_state()
+    return b"\n".join(pydyf._to_bytes(item) for item in stream.stream) + b"\n"
+
+
+class _Text:
+    """What ``draw_first_line`` reads of a text box."""
+
+    def __init__(self, style, text, layout):
+        self.style, self.text, self.pango_layout = style, text, layout
+
+
+def _check_glyphs(name, base, stream, line):
+    """Every glyph of ``line`` is in the base's embedded font of the same face: NotStampable when
+    Pango took another font (a character DejaVu lacks) or a glyph the base lacks."""
+    from weasyprint.text.ffi import ffi, pango
+
+    run = line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        font, _size = stream.add_font(glyph_item.item.analysis.font)
+        embedded = base.glyphs.get(font.hash)
+        if embedded is None:
+            raise NotStampable(f"{name}: a font the base lacks")
+        glyphs = glyph_item.glyphs
+        for info in glyphs.glyphs[0:glyphs.num_glyphs]:
+            if info.glyph == pango.PANGO_GLYPH_EMPTY:
+                continue
+            if info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or info.glyph not in embedded:
+                raise NotStampable(f"{name}: a glyph the base lacks")
+
+
+def _qr_modules(text: str, place: CodePlace) -> bytes:
+    """A QR code's dark modules filling ``place`` as the full render's image does (its quiet zone
+    included), in black: a rectangle for each run of a row (CSS px, y down)."""
+    rows = qr.modules(text)
+    module = place.size / (len(rows) + 2 * qr.BORDER)
+    left, top = place.x + qr.BORDER * module, place.y + qr.BORDER * module
+    out = ["q", "0 0 0 rg"]
+    for r, row in enumerate(rows):
+        y = f"{top + r * module:.4f}"
+        c, end = 0, len(row)
+        while c < end:
+            if row[c]:
+                start = c
+                while c < end and row[c]:
+                    c += 1
+                out.append(f"{left + start * module:.4f} {y} {(c - start) * module:.4f} {module:.4f} re")
+            else:
+                c += 1
+    out += ["f", "Q"]
+    return "\n".join(out).encode()
+
+
+# The file ------------------------------------------------------------------------------------------
+
+def _write(base: Base, overlay: bytes) -> bytes:
+    data = zlib.compress(overlay, 6)
+    offsets = list(base.offsets)
+    offsets[base.overlay_number] = len(base.head)
+    body = (f"{base.overlay_number} 0 obj\n<< /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode()
+            + data + b"\nendstream\nendobj\n")
+    xref = len(base.head) + len(body)
+    table = [f"xref\n0 {len(offsets)}\n0000000000 65535 f \n".encode()]
+    table += [f"{offset:010d} 00000 n \n".encode() for offset in offsets[1:]]
+    trailer = (b"trailer\n" + base.trailer[:-2].rstrip() + f" /Size {len(offsets)} >>\n".encode()
+               + f"startxref\n{xref}\n%%EOF\n".encode())
+    return b"".join([base.head, body, *table, trailer])
+
+
+# Tickets -------------------------------------------------------------------------------------------
+
+STAMPED, FULL = "stamped", "full"
+# What of the event a ticket shows (ticket.html): the base sees these only, so that a change of
+# the seats left, say, is not another base.
+TICKET_EVENT_KEYS = ("title", "kind", "venue", "lecturer", "starts_at", "ends_at", "sessions")
+TICKET_REPERTOIRES = {"name": LATIN, "organisation": LATIN, "position": LATIN, "number": ASCII,
+                      "ticket_code": ASCII, "manage_url": ASCII, "amount": MONEY, "variable_symbol": ASCII,
+                      "due_on": ASCII}
+
+
+def ticket_context(ticket: dict) -> dict:
+    """The context of ticket.html for ``ticket`` (``registration``, ``event``, ``payment``: what is
+    still to pay, or None, ``organiser``): what the full render takes."""
+    registration, payment = ticket["registration"], ticket["payment"]
+    return {"registration": registration, "event": ticket["event"],
+            "qr": render.qr_data_uri(registration["ticket_code"]), "payment": payment,
+            "qr_platba": render.qr_data_uri(payment["spd"]) if payment else None, "organiser": ticket["organiser"]}
+
+
+def ticket_parts(ticket: dict):
+    """The base's context of ``ticket`` (no one's values in it), its values to stamp, its codes."""
+    registration, payment = ticket["registration"], ticket["payment"]
+    filters = render.environment().filters
+    if not isinstance(registration["ticket_code"], str):
+        raise NotStampable("no ticket code")
+    texts = {"name": f"{registration['first_name']} {registration['last_name']}", "number": str(registration["id"]),
+             "ticket_code": registration["ticket_code"], "manage_url": str(registration["manage_url"])}
+    codes = {"qr": registration["ticket_code"]}
+    base_registration = {"id": PLACEHOLDER, "first_name": PLACEHOLDER, "last_name": PLACEHOLDER,
+                         "ticket_code": PLACEHOLDER, "manage_url": PLACEHOLDER, "price": registration["price"],
+                         "is_member": registration["is_member"]}
+    for key, name in (("organisation_name", "organisation"), ("position", "position")):
+        if registration.get(key):
+            texts[name] = str(registration[key])
+        base_registration[key] = PLACEHOLDER if registration.get(key) else None
+    base_payment = None
+    if payment:
+        texts.update(amount=filters["money"](payment["outstanding_halere"]),
+                     variable_symbol=str(payment["variable_symbol"]), due_on=filters["day"](payment["due_on"]))
+        codes["qr_platba"] = payment["spd"]
+        base_payment = {"outstanding_halere": 0, "variable_symbol": PLACEHOLDER, "due_on": "2000-01-01",
+                        "account": payment["account"], "iban": payment["iban"]}
+    event = {key: ticket["event"].get(key) for key in TICKET_EVENT_KEYS}
+    base_context = {"registration": base_registration, "event": event, "payment": base_payment,
+                    "organiser": ticket["organiser"], "qr": _PLACEHOLDER_CODE,
+                    "qr_platba": _PLACEHOLDER_CODE if payment else None}
+    return base_context, texts, codes, {name: TICKET_REPERTOIRES[name] for name in texts}
+
+
+_PLACEHOLDER_CODE = qr.svg_data_uri(PLACEHOLDER)
+
+
+def render_ticket(ticket: dict) -> tuple[bytes, str]:
+    """The ticket's PDF and how it was made: ``stamped`` on its event's base, or ``full`` (a value
+    the stamp cannot promise to draw as the full render would: the full render then)."""
+    try:
+        return stamped_pdf("ticket.html", *ticket_parts(ticket)), STAMPED
+    except NotStampable as reason:
+        log.debug("ticket %s: rendered in full (%s)", ticket["registration"].get("id"), reason)
+        return full_ticket(ticket), FULL
+
+
+def full_ticket(ticket: dict) -> bytes:
+    return render.render_pdf("ticket.html", ticket_context(ticket))
+
+
+KINDS = {"ticket": render_ticket}
+
+
+def render_document(kind: str, document: dict) -> tuple[bytes, str]:
+    """In a render worker: the PDF of a ``kind`` of document, and the way it was made."""
+    return KINDS[kind](document)
