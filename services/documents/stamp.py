@@ -171,8 +171,8 @@ def _render_base(template, base_context, repertoires) -> Base:
         glyphs = {str(name)[1:]: _font_glyphs(font) for name, font in resources.get("/Font", {}).items()}
         states = frozenset(str(name)[1:] for name in resources.get("/ExtGState", {}).keys())
         head, offsets, overlay_number = _serialise(clean)
-        trailer = pikepdf.Dictionary({key: clean.trailer[key] for key in ("/Root", "/Info", "/ID")
-                                      if key in clean.trailer})
+        # no /ID, as WeasyPrint writes none (qpdf's would be the same in every document of the base)
+        trailer = pikepdf.Dictionary({key: clean.trailer[key] for key in ("/Root", "/Info") if key in clean.trailer})
         trailer_bytes = trailer.unparse()
     return Base(texts=texts, codes=codes, page_height=document.pages[0].height * 0.75, glyphs=glyphs,
                 states=states, head=head, offsets=offsets, overlay_number=overlay_number, trailer=trailer_bytes)
@@ -417,24 +417,24 @@ def _check_glyphs(name, base, stream, line):
 
 
 def _qr_modules(text: str, place: CodePlace) -> bytes:
-    """A QR code's dark modules filling ``place`` as the full render's image does (its quiet zone
-    included), in black: a rectangle for each run of a row (CSS px, y down)."""
+    """A QR code filling ``place`` as the full render's image of it does (``qr.svg_data_uri``): in
+    units of a module, quiet zone included, each run of dark modules of a row a black stroke one
+    module wide (CSS px, y down), the way the image draws them."""
     rows = qr.modules(text)
     module = place.size / (len(rows) + 2 * qr.BORDER)
-    left, top = place.x + qr.BORDER * module, place.y + qr.BORDER * module
-    out = ["q", "0 0 0 rg"]
+    out = ["q", f"{module:f} 0 0 {module:f} {place.x:f} {place.y:f} cm", "0 0 0 RG", "1 w", "0 J", "[] 0 d"]
     for r, row in enumerate(rows):
-        y = f"{top + r * module:.4f}"
+        y = r + qr.BORDER + 0.5
         c, end = 0, len(row)
         while c < end:
             if row[c]:
                 start = c
                 while c < end and row[c]:
                     c += 1
-                out.append(f"{left + start * module:.4f} {y} {(c - start) * module:.4f} {module:.4f} re")
+                out.append(f"{start + qr.BORDER} {y} m {c + qr.BORDER} {y} l")
             else:
                 c += 1
-    out += ["f", "Q"]
+    out += ["S", "Q"]
     return "\n".join(out).encode()
 
 
