@@ -1,24 +1,28 @@
 """Tickets and invoices stamped on a base page: the page WeasyPrint renders once per event (per
-supplier and variant for invoices), with each person's values drawn over it.
+supplier and layout for invoices), with each document's own values drawn over it.
 
 Guarantee: a stamped PDF reads, prints and scans as the full render of the same context
-(``render.render_pdf``) does. The base page is WeasyPrint's own render of the same template with
-every per-person value in place but hidden (``visibility: hidden``: it keeps its room, is not
-drawn). Each value is then drawn where WeasyPrint would draw it and as it would: shaped by the
-same Pango, with the style WeasyPrint computed for that place, at the baseline and start (or
-centre) of its line, in the very fonts embedded in the base (which carry, besides the base's own
-text, every glyph of the value's character set: see ``_reservoir``); each QR code is drawn as the
-same modules (``services.common.qr``: level M, a four-module quiet zone) filling the same box.
-A value that could lay out differently is not stamped, and the whole document is rendered in full
-instead, as before: a value that does not fit its box on one line, a glyph the base's fonts lack,
-a character that is not plain text (a control, a combining mark, a direction mark), a base whose
-layout is not as expected. Callers count both paths (``render_ticket`` and ``render_invoice``
-answer which one was taken).
+(``render.render_pdf``). The base page is WeasyPrint's own render of the same template with each
+per-document value in place but hidden (``visibility: hidden``: it keeps its room, is not drawn),
+as a placeholder of as many lines as the value takes. Each value is then broken into lines by
+WeasyPrint's own line breaking, in the room and with the style WeasyPrint computed for its place,
+and each line drawn by WeasyPrint's own text drawing (the same Pango shaping) at the baseline and
+start, centre or end of the placeholder's line, in the very fonts embedded in the base; these
+carry, besides the base's own text, every glyph of the value's character set (``_reservoir``).
+Each QR code is drawn as the image of it draws (``services.common.qr``: level M, a four-module
+quiet zone): the same modules, strokes one module wide, filling the same box. The pages print to
+within a shade of a pixel of the full render's; their text and every word's box are the same.
 
-The base is kept in the render worker process, in a bounded LRU cache keyed by a digest of
-everything the base shows (``_BASES``, at most ``BASES_KEPT`` of some 0.1 MB each): a change of an
-event's time or place is another base, rendered at its first ticket. Nothing here reaches beyond
-``render``'s fences: the base is rendered by ``render.render_base`` with the same fetcher.
+A value that could lay out differently is not stamped, and the document is rendered in full, as
+before: a line wider than its room, more than ``MAX_LINES`` lines, a glyph the base's fonts lack or
+a font other than theirs (a character outside DejaVu), a character that is not plain text (a
+control, a combining mark, a direction mark), an empty value, a base whose layout is not as this
+module expects. Callers count both ways (``render_document`` answers which one was taken).
+
+A base is kept in the render worker process, in an LRU cache of ``BASES_KEPT`` keyed by a digest
+of everything the base shows (the template, its context without anyone's values, the lines of each
+placeholder): a change of an event's time or place is another base, rendered at its first ticket.
+The base is rendered by ``render.render_base``, inside ``render``'s fences.
 """
 import hashlib
 import json
@@ -27,7 +31,10 @@ import re
 import unicodedata
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from markupsafe import Markup
 
 from services.common import qr
 
@@ -35,29 +42,42 @@ from . import render
 
 log = logging.getLogger(__name__)
 
-BASES_KEPT = 64  # per worker process; a base (its PDF and the styles of its places) is ~0.1 MB
-STAMP = "data-stamp"  # the attribute marking a per-person value (a text's span, a QR code's img)
-PLACEHOLDER = "X"  # what a hidden text place holds in the base: one line of the place's font
-EPSILON = 0.01  # px: a value this close to its box's width, or a place this far off, is not stamped
+BASES_KEPT = 64  # per worker process; a base (its PDF and the styles of its places) is ~0.25 MB
+MAX_LINES = 4  # of one value: a base for each count a value takes
+STAMP = "data-stamp"  # the attribute marking a per-document value (its inline element, a QR code's img)
+PLACEHOLDER = "X"  # a line of a hidden value in the base
+EPSILON = 0.01  # px: a line this close to its room's width, or a place this far off, is not stamped
 
-# Characters whose glyphs the base's fonts carry, by kind of value, so that any name or address in
-# a language written in Latin letters stamps in the base's own fonts (~13 kB a face in a PDF).
+# Characters whose glyphs the base's fonts carry, by kind of value: any name or address in a
+# language written in Latin letters stamps in the base's own fonts (~13 kB a face in the PDF).
 LATIN = "".join(chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x218, 0x21C),
                                  *range(0x2010, 0x2028), 0x202F, 0x2030, 0x20AC, 0x2116, 0x2122))
 ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
-MONEY = "0123456789 ,.\u00a0\u202f−-Kč"
+MONEY = "0123456789 ,.%\u00a0\u202f−-Kč"
+STAMPED, FULL = "stamped", "full"
+
+
+def placeholder(lines: int = 1) -> Markup:
+    """A hidden value of ``lines`` lines, for a base's context."""
+    return Markup("<br>".join([PLACEHOLDER] * lines))
+
+
+@dataclass
+class Line:
+    """A placeholder's line in the base: where its text starts, its baseline, its width (px)."""
+    x: float
+    baseline: float
+    width: float
 
 
 @dataclass
 class TextPlace:
-    """Where and how the full render would draw a value: WeasyPrint's computed style of its text,
-    the start of its line and its baseline (px), the room of its line and its alignment."""
+    """Where and how the full render would set a value: WeasyPrint's computed style of its text,
+    the width of its lines (its box's), their alignment, the placeholder's lines."""
     style: object
-    x: float
-    baseline: float
-    placeholder_width: float
     room: float
     align: str  # "start", "center" or "end"
+    lines: list[Line]
 
 
 @dataclass
@@ -75,12 +95,15 @@ class Base:
     refusal: str | None = None
     texts: dict[str, TextPlace] = field(default_factory=dict)
     codes: dict[str, CodePlace] = field(default_factory=dict)
+    title: str | None = None  # the document's title (its metadata) as the base has it
     page_height: float = 0.0  # pt
     glyphs: dict[str, frozenset[int]] = field(default_factory=dict)  # font resource name: glyph ids
     states: frozenset[str] = frozenset()  # ExtGState resource names
-    head: bytes = b""  # every object but the overlay
-    offsets: list[int] = field(default_factory=list)  # of objects 1..n in ``head`` (0: the overlay's)
+    head: bytes = b""  # every object but the overlay and the metadata
+    offsets: list[int] = field(default_factory=list)  # of objects 1..n in ``head`` (0 for those two)
     overlay_number: int = 0
+    info_number: int = 0
+    info: bytes = b""  # the metadata dictionary but its title, without the closing ">>"
     trailer: bytes = b""
 
 
@@ -88,23 +111,35 @@ class NotStampable(Exception):
     """This value, or this base, would not come out as in the full render."""
 
 
-_BASES: "OrderedDict[str, Base]" = OrderedDict()
+_BASES: OrderedDict[str, Base] = OrderedDict()
 _faces: dict[str, dict[tuple, str]] = {}  # template: the faces its values were seen in, and their characters
 
 
-def stamped_pdf(template: str, base_context: dict, texts: dict[str, str], codes: dict[str, str],
-                repertoires: dict[str, str]) -> bytes:
-    """The document of ``template`` whose base is rendered from ``base_context`` (each per-person
-    value a placeholder, with ``repertoires`` naming the characters a value may have), with
-    ``texts`` and ``codes`` (QR codes' texts) drawn in their places; NotStampable when the full
-    render could differ."""
-    base = _base(template, base_context, repertoires)
+def stamped_pdf(template: str, base_context: Callable[[dict[str, int]], dict], texts: dict[str, str],
+                codes: dict[str, str], repertoires: dict[str, str],
+                titles: tuple[str, str] | None = None) -> bytes:
+    """The document of ``template`` with ``texts`` and ``codes`` (QR codes' texts) drawn in their
+    places on its base. ``base_context(lines)`` is the template's context without the values, each
+    a ``placeholder`` of ``lines.get(name, 1)`` lines; ``repertoires`` the characters each value
+    may have; ``titles``, for a document whose title (its metadata) has its own values: the title
+    as the base has it, and the document's. NotStampable when the full render could differ."""
+    base = _base(template, base_context({}), repertoires)
     if base.refusal:
         raise NotStampable(base.refusal)
     if set(texts) != set(base.texts) or set(codes) != set(base.codes):
         raise NotStampable(f"places {sorted(base.texts) + sorted(base.codes)}, values "
                            f"{sorted(texts) + sorted(codes)}")
-    return _write(base, _overlay(base, texts, codes))
+    lines = {name: _broken(name, clean_text(text), base.texts[name]) for name, text in texts.items()}
+    counts = {name: len(broken) for name, broken in lines.items() if len(broken) != 1}
+    if counts:
+        base = _base(template, base_context(counts), repertoires)
+        if base.refusal:
+            raise NotStampable(base.refusal)
+        if any(len(base.texts[name].lines) != len(broken) for name, broken in lines.items()):
+            raise NotStampable("the base's lines are not the values'")
+    if titles is not None and titles[0] != base.title:
+        raise NotStampable("the title is not the base's")
+    return _write(base, _overlay(base, lines, codes), titles[1] if titles else None)
 
 
 def base_digest(template: str, base_context: dict, repertoires: dict[str, str]) -> str:
@@ -140,6 +175,8 @@ _GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "
 
 
 def _render_base(template, base_context, repertoires) -> Base:
+    import io
+
     import pikepdf
 
     faces = _faces.setdefault(template, {})
@@ -148,40 +185,41 @@ def _render_base(template, base_context, repertoires) -> Base:
         pages = _template_pages(document)
         if pages != 1:
             raise NotStampable(f"the base has {pages} pages")
-        texts, codes, seen = _places(document.pages[0], repertoires)
-        if all(set(characters) <= set(faces.get(face, "")) for face, characters in _face_characters(seen)):
+        texts, codes = _places(document.pages[0])
+        seen = _face_characters(texts, repertoires)
+        if all(set(characters) <= set(faces.get(face, "")) for face, characters in seen.items()):
             break
-        for face, characters in _face_characters(seen):
+        for face, characters in seen.items():
             faces[face] = "".join(sorted(set(faces.get(face, "")) | set(characters)))
     else:
         raise NotStampable("the values' fonts are not those of the base")
 
-    with pikepdf.open(_bytes_io(pdf)) as original:
+    with pikepdf.open(io.BytesIO(pdf)) as original:
         del original.pages[1:]  # the reservoir
         page = original.pages[0].obj
         contents = page.Contents if isinstance(page.Contents, pikepdf.Array) else pikepdf.Array([page.Contents])
         overlay = original.make_stream(b"")
         overlay.StampOverlay = True
         page.Contents = pikepdf.Array([original.make_stream(b"q"), *contents, original.make_stream(b"Q"), overlay])
-        saved = _bytes_io()
+        saved = io.BytesIO()
         original.save(saved, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=True,
                       stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True)
-    with pikepdf.open(_bytes_io(saved.getvalue())) as clean:
+    with pikepdf.open(io.BytesIO(saved.getvalue())) as clean:
         resources = clean.pages[0].obj.Resources
         glyphs = {str(name)[1:]: _font_glyphs(font) for name, font in resources.get("/Font", {}).items()}
         states = frozenset(str(name)[1:] for name in resources.get("/ExtGState", {}).keys())
-        head, offsets, overlay_number = _serialise(clean)
+        info = clean.trailer.Info
+        title = str(info.Title) if "/Title" in info else None
+        del info.Title
+        info_bytes = info.unparse(resolved=True).rstrip()
+        if not info_bytes.endswith(b">>"):
+            raise NotStampable("the metadata")
+        head, offsets, overlay_number = _serialise(clean, skip=info.objgen[0])
         # no /ID, as WeasyPrint writes none (qpdf's would be the same in every document of the base)
-        trailer = pikepdf.Dictionary({key: clean.trailer[key] for key in ("/Root", "/Info") if key in clean.trailer})
-        trailer_bytes = trailer.unparse()
-    return Base(texts=texts, codes=codes, page_height=document.pages[0].height * 0.75, glyphs=glyphs,
-                states=states, head=head, offsets=offsets, overlay_number=overlay_number, trailer=trailer_bytes)
-
-
-def _bytes_io(data=b""):
-    import io
-
-    return io.BytesIO(data)
+        trailer = pikepdf.Dictionary(Root=clean.trailer.Root, Info=clean.trailer.Info).unparse()
+    return Base(texts=texts, codes=codes, title=title, page_height=document.pages[0].height * 0.75, glyphs=glyphs,
+                states=states, head=head, offsets=offsets, overlay_number=overlay_number,
+                info_number=info.objgen[0], info=info_bytes[:-2], trailer=trailer)
 
 
 def _template_pages(document):
@@ -198,12 +236,12 @@ def _face(style):
     return (tuple(style["font_family"]), style["font_weight"], style["font_style"], style["font_stretch"])
 
 
-def _face_characters(seen):
-    """(face, the characters its values may have) for each face a value was seen in."""
-    merged: dict[tuple, set] = {}
-    for face, characters in seen:
-        merged.setdefault(face, set()).update(characters)
-    return [(face, "".join(sorted(characters))) for face, characters in merged.items()]
+def _face_characters(texts, repertoires):
+    """The characters the values drawn in each face may have."""
+    faces: dict[tuple, set] = {}
+    for name, place in texts.items():
+        faces.setdefault(_face(place.style), set()).update(repertoires.get(name, LATIN))
+    return {face: "".join(sorted(characters)) for face, characters in faces.items()}
 
 
 def _reservoir(faces) -> str:
@@ -221,57 +259,77 @@ def _reservoir(faces) -> str:
     return f'<div data-stamp-reservoir="" style="break-before: page">{"".join(paragraphs)}</div>'
 
 
-def _places(page, repertoires):
-    """The places of the values on ``page`` (WeasyPrint's layout of the base) and the faces their
-    texts are in; NotStampable for a place whose value's position could depend on the value."""
+def _places(page):
+    """The places of the values on ``page`` (WeasyPrint's layout of the base); NotStampable for a
+    place whose value's position could depend on the value."""
     from weasyprint.formatting_structure import boxes
 
-    texts, codes, seen = {}, {}, []
+    fragments: dict[str, list] = {}
+    codes = {}
 
     def walk(box, ancestors):
         element = getattr(box, "element", None)
-        name = element.get(STAMP) if element is not None and box.element_tag in ("span", "img") else None
+        name = element.get(STAMP) if element is not None and not isinstance(box, boxes.TextBox) else None
         if name is not None and isinstance(box, boxes.InlineReplacedBox):
             if name in codes or abs(box.width - box.height) > EPSILON:
                 raise NotStampable(f"{name}: not one square image")
             codes[name] = CodePlace(box.content_box_x(), box.content_box_y(), box.width)
         elif name is not None and isinstance(box, boxes.InlineBox):
-            if name in texts:
-                raise NotStampable(f"{name}: more than one place")
-            texts[name] = _text_place(name, box, ancestors)
-            seen.append((_face(texts[name].style), repertoires.get(name, LATIN)))
+            fragments.setdefault(name, []).append((box, ancestors[-1], ancestors[-2]))
+            return
+        elif name is not None:
+            raise NotStampable(f"{name}: not inline")
         for child in getattr(box, "children", ()):
             walk(child, ancestors + [box])
 
     walk(page._page_box, [])
-    return texts, codes, seen
+    return {name: _text_place(name, found) for name, found in fragments.items()}, codes
 
 
-def _text_place(name, span, ancestors):
+def _empty(box):
     from weasyprint.formatting_structure import boxes
 
-    line, block = ancestors[-1], ancestors[-2]
-    if not isinstance(line, boxes.LineBox) or line.children != [span] or len(span.children) != 1:
-        raise NotStampable(f"{name}: not alone on its line")
-    text = span.children[0]
-    if not isinstance(text, boxes.TextBox) or not text.text.strip():
-        raise NotStampable(f"{name}: not one line of text")
-    style = text.style
-    if (style["text_transform"] != "none" or style["white_space"] not in ("normal", "nowrap")
-            or style["font_variant_caps"] != "normal" or style["text_decoration_line"] != "none"
-            or style["direction"] != "ltr" or span.margin_left or span.padding_left or span.border_left_width
-            or span.margin_right or span.padding_right or span.border_right_width):
-        raise NotStampable(f"{name}: a style that changes the text or its place")
-    left, room, width = block.content_box_x(), block.width, text.width
-    if abs(text.position_x - left) < EPSILON:
-        align = "start"
-    elif abs(text.position_x + width - (left + room)) < EPSILON:
-        align = "end"
-    elif abs((text.position_x - left) - (left + room - text.position_x - width)) < EPSILON:
-        align = "center"
-    else:  # a float narrowing the line, an indent: where another value would go is not known
-        raise NotStampable(f"{name}: its line is not its box")
-    return TextPlace(style, text.position_x, text.position_y + text.baseline, width, room, align)
+    return box.width < EPSILON and (not isinstance(box, boxes.TextBox) or not box.text.strip())
+
+
+def _text_place(name, fragments):
+    """A value's place from its placeholder's fragments, one a line (each ``X``, the last maybe
+    ``X X``): alone on their lines, in one box, in one style, aligned alike."""
+    from weasyprint.formatting_structure import boxes
+
+    style, block, align, lines = None, fragments[0][2], None, []
+    for span, line, parent in fragments:
+        texts = [child for child in span.children if not _empty(child)]
+        if (parent is not block or not isinstance(line, boxes.LineBox) or len(texts) != 1
+                or not isinstance(texts[0], boxes.TextBox) or span.children[0] is not texts[0]
+                or any(child is not span and not _empty(child) for child in line.children)
+                or span.margin_left or span.padding_left or span.border_left_width
+                or span.margin_right or span.padding_right or span.border_right_width):
+            raise NotStampable(f"{name}: not alone on its lines")
+        text = texts[0]
+        if style is None:
+            style = text.style
+            if (style["text_transform"] != "none" or style["white_space"] not in ("normal", "nowrap")
+                    or style["font_variant_caps"] != "normal" or style["text_decoration_line"] != "none"
+                    or style["direction"] != "ltr" or "justify" in (style["text_align_all"], style["text_align_last"])
+                    or style["letter_spacing"] not in ("normal", 0) or style["word_spacing"]):
+                raise NotStampable(f"{name}: a style that changes the text or its place")
+        elif _face(text.style) != _face(style) or text.style["font_size"] != style["font_size"]:
+            raise NotStampable(f"{name}: lines in different fonts")
+        left, room, width = block.content_box_x(), block.width, text.width
+        if abs(text.position_x - left) < EPSILON:
+            aligned = "start"
+        elif abs(text.position_x + width - (left + room)) < EPSILON:
+            aligned = "end"
+        elif abs((text.position_x - left) - (left + room - text.position_x - width)) < EPSILON:
+            aligned = "center"
+        else:  # a float narrowing the line, an indent: where another value would go is not known
+            raise NotStampable(f"{name}: its line is not its box")
+        if align not in (None, aligned):
+            raise NotStampable(f"{name}: lines aligned differently")
+        align = aligned
+        lines.append(Line(text.position_x, text.position_y + text.baseline, width))
+    return TextPlace(style, block.width, align, lines)
 
 
 def _font_glyphs(font) -> frozenset[int]:
@@ -279,25 +337,24 @@ def _font_glyphs(font) -> frozenset[int]:
     those of its embedded subset."""
     glyphs: set[int] = set()
     try:
-        widths = font.DescendantFonts[0].W
+        items = list(font.DescendantFonts[0].W)
     except (AttributeError, IndexError, KeyError):
         return frozenset()
-    items = list(widths)
     i = 0
     while i < len(items):
         first = int(items[i])
-        if i + 1 < len(items) and hasattr(items[i + 1], "__len__") and not isinstance(items[i + 1], int):
-            glyphs.update(range(first, first + len(items[i + 1])))
+        if i + 1 < len(items) and not isinstance(items[i + 1], int) and hasattr(items[i + 1], "__len__"):
+            glyphs.update(range(first, first + len(items[i + 1])))  # first [w w …]
             i += 2
-        else:  # first last width
+        else:  # first last w
             glyphs.update(range(first, int(items[i + 1]) + 1))
             i += 3
     return frozenset(glyphs)
 
 
-def _serialise(pdf):
+def _serialise(pdf, skip):
     """Every object of ``pdf`` (as saved by qpdf: numbered 1..n, none in object streams) but the
-    overlay's, as bytes; their offsets; the overlay's number."""
+    overlay's and ``skip``'s, as bytes; their offsets; the overlay's number."""
     import pikepdf
 
     head = bytearray(b"%PDF-1.7\n%\xb5\xed\xae\xfb\n")
@@ -309,6 +366,7 @@ def _serialise(pdf):
             raise NotStampable("unexpected object numbering")
         if isinstance(obj, pikepdf.Stream) and "/StampOverlay" in obj:
             overlay_number = number
+        if number in (overlay_number, skip):
             offsets.append(0)
             continue
         offsets.append(len(head))
@@ -329,30 +387,58 @@ def _serialise(pdf):
 # The overlay ---------------------------------------------------------------------------------------
 
 _fonts: dict = {}  # WeasyPrint's fonts by Pango's key, for this process (as a document's)
-_STRAY = re.compile(r" +")
+_SPACES = re.compile(r" +")
+
+
+class _Context:
+    """What WeasyPrint's line breaking reads of its layout context."""
+    dictionaries: dict = {}  # hyphenation's
 
 
 def clean_text(value: str) -> str:
     """The text as WeasyPrint lays it out (white-space: normal): runs of spaces as one, none at the
     ends; NotStampable for a character that is not plain text, whose layout is not that of its
     glyphs one after another (controls, tabs and newlines, combining marks, direction marks,
-    right-to-left letters)."""
+    right-to-left letters), and for no text at all (its line would be missing)."""
     for character in value:
         category = unicodedata.category(character)
         if (category[0] in "CM" or category in ("Zl", "Zp")
                 or unicodedata.bidirectional(character) in ("R", "AL", "AN")):
             raise NotStampable(f"U+{ord(character):04X}")
-    return _STRAY.sub(" ", value).strip(" ")
+    text = _SPACES.sub(" ", value).strip(" ")
+    if not text:
+        raise NotStampable("an empty value")
+    return text
 
 
-def _overlay(base: Base, texts: dict[str, str], codes: dict[str, str]) -> bytes:
+def _broken(name, text, place):
+    """``text`` in lines as WeasyPrint breaks it in ``place``'s room: [(line, width)]."""
+    from weasyprint.text.line_break import split_first_line
+
+    lines, rest = [], text
+    while True:
+        layout, _length, resume, width, _height, _baseline = split_first_line(
+            rest, place.style, _Context, place.room, 0, is_line_start=True)
+        if width > place.room - EPSILON:
+            raise NotStampable(f"{name}: wider than its box")
+        lines.append((layout.text, width))
+        if resume is None:
+            return lines
+        if len(lines) == MAX_LINES:
+            raise NotStampable(f"{name}: more than {MAX_LINES} lines")
+        rest = rest.encode()[resume:].decode().lstrip(" ")  # as WeasyPrint starts the next line
+        if not rest:
+            return lines
+
+
+def _overlay(base: Base, lines: dict[str, list], codes: dict[str, str]) -> bytes:
     """The content stream drawn over the base: the values, as WeasyPrint would draw them, in the
     page's coordinates as WeasyPrint sets them up (CSS px from the top left corner)."""
     import pydyf
     from weasyprint.draw.text import draw_first_line
     from weasyprint.matrix import Matrix
     from weasyprint.pdf.stream import Stream
-    from weasyprint.text.line_break import Layout, line_size
+    from weasyprint.text.line_break import Layout
 
     resources = pydyf.Dictionary({"ExtGState": pydyf.Dictionary()})
     stream = Stream(_fonts, None, resources, {}, None, {}, None)
@@ -360,26 +446,21 @@ def _overlay(base: Base, texts: dict[str, str], codes: dict[str, str]) -> bytes:
     stream.transform(d=-1, f=base.page_height)
     stream.transform(a=0.75, d=0.75)
     for name, place in base.texts.items():
-        text = clean_text(texts[name])
-        if not text:
-            continue
-        layout = Layout(place.style)
-        layout.set_text(text, justify=True)  # as WeasyPrint lays a text out again to draw it
-        line, rest = layout.get_first_line()
-        width, _ = line_size(line, place.style)
-        if rest is not None or width > place.room - EPSILON:
-            raise NotStampable(f"{name}: not on one line")
-        _check_glyphs(name, base, stream, line)
-        x = place.x
-        if place.align == "center":
-            x += (place.placeholder_width - width) / 2
-        elif place.align == "end":
-            x += place.placeholder_width - width
-        stream.set_color(place.style["color"])
-        stream.begin_text()
-        draw_first_line(stream, _Text(place.style, text, layout), "clip", "none",
-                        Matrix(d=-1, e=x, f=place.baseline))
-        stream.end_text()
+        for (text, width), line in zip(lines[name], place.lines, strict=True):
+            layout = Layout(place.style)
+            layout.set_text(text, justify=True)  # as WeasyPrint lays a line out again to draw it
+            first_line, _ = layout.get_first_line()
+            _check_glyphs(name, base, stream, first_line)
+            x = line.x
+            if place.align == "center":
+                x += (line.width - width) / 2
+            elif place.align == "end":
+                x += line.width - width
+            stream.set_color(place.style["color"])
+            stream.begin_text()
+            draw_first_line(stream, _Text(place.style, text, layout), "clip", "none",
+                            Matrix(d=-1, e=x, f=line.baseline))
+            stream.end_text()
     if set(resources["ExtGState"]) - base.states:
         raise NotStampable("a graphics state the base lacks")
     for name, code in base.codes.items():
@@ -440,29 +521,42 @@ def _qr_modules(text: str, place: CodePlace) -> bytes:
 
 # The file ------------------------------------------------------------------------------------------
 
-def _write(base: Base, overlay: bytes) -> bytes:
+def _pdf_text(value: str) -> bytes:
+    """A PDF text string, as pydyf writes one."""
+    if value.isascii():
+        return b"(" + value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode() + b")"
+    return b"<" + ("\ufeff" + value).encode("utf-16-be").hex().encode() + b">"
+
+
+def _write(base: Base, overlay: bytes, title: str | None) -> bytes:
+    """The base's objects, the overlay and the metadata (with the document's own title, if any),
+    their table and trailer: one PDF, as if written at once."""
     data = zlib.compress(overlay, 6)
     offsets = list(base.offsets)
+    tail = [f"{base.overlay_number} 0 obj\n<< /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode(),
+            data, b"\nendstream\nendobj\n"]
     offsets[base.overlay_number] = len(base.head)
-    body = (f"{base.overlay_number} 0 obj\n<< /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode()
-            + data + b"\nendstream\nendobj\n")
-    xref = len(base.head) + len(body)
-    table = [f"xref\n0 {len(offsets)}\n0000000000 65535 f \n".encode()]
-    table += [f"{offset:010d} 00000 n \n".encode() for offset in offsets[1:]]
-    trailer = (b"trailer\n" + base.trailer[:-2].rstrip() + f" /Size {len(offsets)} >>\n".encode()
-               + f"startxref\n{xref}\n%%EOF\n".encode())
-    return b"".join([base.head, body, *table, trailer])
+    offsets[base.info_number] = len(base.head) + sum(map(len, tail))
+    title = base.title if title is None else title
+    tail += [f"{base.info_number} 0 obj\n".encode(), base.info,
+             b" /Title " + _pdf_text(title) + b" >>" if title is not None else b" >>", b"\nendobj\n"]
+    xref = len(base.head) + sum(map(len, tail))
+    tail.append(f"xref\n0 {len(offsets)}\n0000000000 65535 f \n".encode())
+    tail += [f"{offset:010d} 00000 n \n".encode() for offset in offsets[1:]]
+    tail.append(b"trailer\n" + base.trailer[:-2].rstrip() + f" /Size {len(offsets)} >>\n".encode()
+                + f"startxref\n{xref}\n%%EOF\n".encode())
+    return b"".join([base.head, *tail])
 
 
 # Tickets -------------------------------------------------------------------------------------------
 
-STAMPED, FULL = "stamped", "full"
 # What of the event a ticket shows (ticket.html): the base sees these only, so that a change of
 # the seats left, say, is not another base.
 TICKET_EVENT_KEYS = ("title", "kind", "venue", "lecturer", "starts_at", "ends_at", "sessions")
 TICKET_REPERTOIRES = {"name": LATIN, "organisation": LATIN, "position": LATIN, "number": ASCII,
                       "ticket_code": ASCII, "manage_url": ASCII, "amount": MONEY, "variable_symbol": ASCII,
                       "due_on": ASCII}
+_PLACEHOLDER_CODE = qr.svg_data_uri(PLACEHOLDER)
 
 
 def ticket_context(ticket: dict) -> dict:
@@ -475,7 +569,8 @@ def ticket_context(ticket: dict) -> dict:
 
 
 def ticket_parts(ticket: dict):
-    """The base's context of ``ticket`` (no one's values in it), its values to stamp, its codes."""
+    """The base's context of ``ticket`` (a function of the placeholders' lines; no one's values in
+    it), its values to stamp, its QR codes, the characters of each value."""
     registration, payment = ticket["registration"], ticket["payment"]
     filters = render.environment().filters
     if not isinstance(registration["ticket_code"], str):
@@ -483,28 +578,31 @@ def ticket_parts(ticket: dict):
     texts = {"name": f"{registration['first_name']} {registration['last_name']}", "number": str(registration["id"]),
              "ticket_code": registration["ticket_code"], "manage_url": str(registration["manage_url"])}
     codes = {"qr": registration["ticket_code"]}
-    base_registration = {"id": PLACEHOLDER, "first_name": PLACEHOLDER, "last_name": PLACEHOLDER,
-                         "ticket_code": PLACEHOLDER, "manage_url": PLACEHOLDER, "price": registration["price"],
-                         "is_member": registration["is_member"]}
-    for key, name in (("organisation_name", "organisation"), ("position", "position")):
-        if registration.get(key):
-            texts[name] = str(registration[key])
-        base_registration[key] = PLACEHOLDER if registration.get(key) else None
-    base_payment = None
+    optional = {"organisation": "organisation_name", "position": "position"}
+    texts.update({name: str(registration[key]) for name, key in optional.items() if registration.get(key)})
     if payment:
         texts.update(amount=filters["money"](payment["outstanding_halere"]),
                      variable_symbol=str(payment["variable_symbol"]), due_on=filters["day"](payment["due_on"]))
         codes["qr_platba"] = payment["spd"]
-        base_payment = {"outstanding_halere": 0, "variable_symbol": PLACEHOLDER, "due_on": "2000-01-01",
-                        "account": payment["account"], "iban": payment["iban"]}
     event = {key: ticket["event"].get(key) for key in TICKET_EVENT_KEYS}
-    base_context = {"registration": base_registration, "event": event, "payment": base_payment,
-                    "organiser": ticket["organiser"], "qr": _PLACEHOLDER_CODE,
-                    "qr_platba": _PLACEHOLDER_CODE if payment else None}
+    price, is_member = registration["price"], registration["is_member"]
+
+    def base_context(lines):
+        def held(name):
+            return placeholder(lines.get(name, 1)) if name in texts else None
+
+        return {"registration": {
+                    "id": held("number"), "first_name": held("name"), "last_name": PLACEHOLDER,
+                    "organisation_name": held("organisation"), "position": held("position"),
+                    "ticket_code": held("ticket_code"), "manage_url": held("manage_url"), "price": price,
+                    "is_member": is_member},
+                "payment": payment and {"outstanding_halere": 0, "variable_symbol": held("variable_symbol"),
+                                        "due_on": "2000-01-01", "account": payment["account"],
+                                        "iban": payment["iban"]},
+                "event": event, "organiser": ticket["organiser"], "qr": _PLACEHOLDER_CODE,
+                "qr_platba": _PLACEHOLDER_CODE if payment else None}
+
     return base_context, texts, codes, {name: TICKET_REPERTOIRES[name] for name in texts}
-
-
-_PLACEHOLDER_CODE = qr.svg_data_uri(PLACEHOLDER)
 
 
 def render_ticket(ticket: dict) -> tuple[bytes, str]:
