@@ -87,8 +87,7 @@ class DocumentsService(HealthCheck):
     def render_invoice(self, invoice):
         """The PDF of an invoice or a credit note, as payments built it (amounts in haléře);
         with the QR Platba code when ``invoice["spd"]`` asks for a payment."""
-        qr = render.qr_data_uri(invoice["spd"]) if invoice["spd"] else None
-        data = self.renderer.pdf("invoice.html", {"invoice": invoice, "qr": qr})
+        data = self.renderer.stamped("invoice", invoice)
         prefix = "opravny-doklad" if invoice["kind"] == InvoiceKind.CREDIT_NOTE else "faktura"
         return pdf_message(f"{prefix}-{invoice['number']}.pdf", data)
 

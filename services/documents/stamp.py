@@ -619,7 +619,70 @@ def full_ticket(ticket: dict) -> bytes:
     return render.render_pdf("ticket.html", ticket_context(ticket))
 
 
-KINDS = {"ticket": render_ticket}
+# Invoices ------------------------------------------------------------------------------------------
+
+INVOICE_REPERTOIRES = {"number": ASCII, "customer_name": LATIN, "customer_address": LATIN, "customer_ico": ASCII,
+                       "customer_dic": ASCII, "issued_on": ASCII, "due_on": ASCII, "variable_symbol": ASCII,
+                       "total": MONEY, "description": LATIN, "quantity": ASCII, "unit_price": MONEY}
+
+
+def invoice_context(invoice: dict) -> dict:
+    """The context of invoice.html: what the full render takes."""
+    return {"invoice": invoice, "qr": render.qr_data_uri(invoice["spd"]) if invoice["spd"] else None}
+
+
+def invoice_parts(invoice: dict):
+    """As ``ticket_parts``, for an invoice of a supplier that is no VAT payer (any number of items);
+    NotStampable for a credit note or a VAT payer's invoice (their tables are laid out by their
+    values: those are rendered in full)."""
+    if invoice["kind"] != "invoice" or invoice["supplier"]["vat_payer"] or invoice["vat_lines"]:
+        raise NotStampable("a credit note or a tax document")
+    money, date = render.environment().filters["money"], render.environment().filters["date"]
+    customer = invoice["customer"]
+    texts = {"number": str(invoice["number"]), "customer_name": str(customer["name"]),
+             "issued_on": date(invoice["issued_on"]), "due_on": date(invoice["due_on"]),
+             "variable_symbol": str(invoice["variable_symbol"]), "total": money(invoice["total_halere"])}
+    texts.update({f"customer_{key}": str(customer[key]) for key in ("address", "ico", "dic") if customer.get(key)})
+    for i, item in enumerate(invoice["items"]):
+        texts.update({f"item-{i}-description": str(item["description"]), f"item-{i}-quantity": str(item["quantity"]),
+                      f"item-{i}-unit_price": money(item["unit_price_halere"]),
+                      f"item-{i}-total": money(item["total_halere"])})
+    codes = {"qr": invoice["spd"]} if invoice["spd"] else {}
+    shown = {key: invoice[key] for key in ("kind", "currency", "supplier", "vat_note", "vat_lines", "corrects",
+                                           "reason")}
+
+    def base_context(lines):
+        def held(name):
+            return placeholder(lines.get(name, 1)) if name in texts else None
+
+        items = [{"description": held(f"item-{i}-description"), "quantity": held(f"item-{i}-quantity"),
+                  "unit_price_halere": 0, "total_halere": 0} for i in range(len(invoice["items"]))]
+        return {"invoice": dict(shown, number=held("number"), variable_symbol=held("variable_symbol"),
+                                issued_on="2000-01-01", taxable_on=None, due_on="2000-01-01", total_halere=0,
+                                items=items, spd=PLACEHOLDER if codes else None,
+                                customer={"name": held("customer_name"), "address": held("customer_address"),
+                                          "ico": held("customer_ico"), "dic": held("customer_dic")}),
+                "qr": _PLACEHOLDER_CODE if codes else None}
+
+    repertoires = {name: INVOICE_REPERTOIRES[name.rsplit("-", 1)[-1]] for name in texts}
+    titles = (f"Faktura {PLACEHOLDER}", f"Faktura {invoice['number']}")  # invoice.html's <title>
+    return base_context, texts, codes, repertoires, titles
+
+
+def render_invoice(invoice: dict) -> tuple[bytes, str]:
+    """The invoice's PDF and how it was made, as ``render_ticket``."""
+    try:
+        return stamped_pdf("invoice.html", *invoice_parts(invoice)), STAMPED
+    except NotStampable as reason:
+        log.debug("invoice %s: rendered in full (%s)", invoice.get("number"), reason)
+        return full_invoice(invoice), FULL
+
+
+def full_invoice(invoice: dict) -> bytes:
+    return render.render_pdf("invoice.html", invoice_context(invoice))
+
+
+KINDS = {"ticket": render_ticket, "invoice": render_invoice}
 
 
 def render_document(kind: str, document: dict) -> tuple[bytes, str]:
