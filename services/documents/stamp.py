@@ -131,11 +131,13 @@ def stamped_pdf(template: str, base_context: Callable[[dict[str, int]], dict], t
                            f"{sorted(texts) + sorted(codes)}")
     lines = {name: _broken(name, clean_text(text), base.texts[name]) for name, text in texts.items()}
     counts = {name: len(broken) for name, broken in lines.items() if len(broken) != 1}
-    if counts:
-        base = _base(template, base_context(counts), repertoires)
+    if counts:  # the base whose placeholders have as many lines, in the same rooms
+        probe, base = base, _base(template, base_context(counts), repertoires)
         if base.refusal:
             raise NotStampable(base.refusal)
-        if any(len(base.texts[name].lines) != len(broken) for name, broken in lines.items()):
+        if set(base.texts) != set(probe.texts) or any(
+                len(base.texts[name].lines) != len(broken) or abs(base.texts[name].room - probe.texts[name].room)
+                > EPSILON for name, broken in lines.items()):
             raise NotStampable("the base's lines are not the values'")
     if titles is not None and titles[0] != base.title:
         raise NotStampable("the title is not the base's")
@@ -209,6 +211,8 @@ def _render_base(template, base_context, repertoires) -> Base:
         glyphs = {str(name)[1:]: _font_glyphs(font) for name, font in resources.get("/Font", {}).items()}
         states = frozenset(str(name)[1:] for name in resources.get("/ExtGState", {}).keys())
         info = clean.trailer.Info
+        if not info.is_indirect:
+            raise NotStampable("the metadata")
         title = str(info.Title) if "/Title" in info else None
         del info.Title
         info_bytes = info.unparse(resolved=True).rstrip()
@@ -608,11 +612,18 @@ def ticket_parts(ticket: dict):
 def render_ticket(ticket: dict) -> tuple[bytes, str]:
     """The ticket's PDF and how it was made: ``stamped`` on its event's base, or ``full`` (a value
     the stamp cannot promise to draw as the full render would: the full render then)."""
+    return _stamped_or_full(f"ticket {ticket['registration'].get('id')}", lambda: stamped_pdf(
+        "ticket.html", *ticket_parts(ticket)), lambda: full_ticket(ticket))
+
+
+def _stamped_or_full(what, stamped, full):
     try:
-        return stamped_pdf("ticket.html", *ticket_parts(ticket)), STAMPED
+        return stamped(), STAMPED
     except NotStampable as reason:
-        log.debug("ticket %s: rendered in full (%s)", ticket["registration"].get("id"), reason)
-        return full_ticket(ticket), FULL
+        log.debug("%s: rendered in full (%s)", what, reason)
+    except Exception:  # a fault of the stamp is no reason to send no document: the full render makes it
+        log.exception("%s: the stamp failed; rendered in full", what)
+    return full(), FULL
 
 
 def full_ticket(ticket: dict) -> bytes:
@@ -671,11 +682,8 @@ def invoice_parts(invoice: dict):
 
 def render_invoice(invoice: dict) -> tuple[bytes, str]:
     """The invoice's PDF and how it was made, as ``render_ticket``."""
-    try:
-        return stamped_pdf("invoice.html", *invoice_parts(invoice)), STAMPED
-    except NotStampable as reason:
-        log.debug("invoice %s: rendered in full (%s)", invoice.get("number"), reason)
-        return full_invoice(invoice), FULL
+    return _stamped_or_full(f"invoice {invoice.get('number')}", lambda: stamped_pdf(
+        "invoice.html", *invoice_parts(invoice)), lambda: full_invoice(invoice))
 
 
 def full_invoice(invoice: dict) -> bytes:
