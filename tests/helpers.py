@@ -10,6 +10,39 @@ def pdf_text(data: bytes) -> str:
     return done.stdout.decode()
 
 
+def pdf_flowing_text(data: bytes) -> str:
+    """The text in reading order, whitespace collapsed: a value that wraps in its column stays whole."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return " ".join(done.stdout.decode().split())
+
+
+def pdf_words(data: bytes, places=2) -> list:
+    """Every word on the PDF's pages with its box (points, rounded to ``places``), as pdftotext
+    places it from the glyphs drawn: where a reader sees each word, and how large."""
+    import re
+    from html import unescape
+
+    done = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True)
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+                       done.stdout.decode())
+    return [(unescape(text), *(round(float(v), places) for v in box)) for *box, text in words]
+
+
+def page_pixels(data: bytes, resolution=100):
+    """The PDF's first page as a greyscale picture (Pillow), printed at ``resolution`` dpi."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = os.path.join(folder, "doc.pdf")
+        with open(pdf, "wb") as out:
+            out.write(data)
+        subprocess.run(["pdftoppm", "-r", str(resolution), "-png", "-singlefile", pdf, os.path.join(folder, "page")],
+                       check=True)
+        page = Image.open(os.path.join(folder, "page.png")).convert("L")
+        page.load()
+    return page
+
+
 def qr_codes(data: bytes, resolution=150) -> list:
     """Every QR code on the PDF's pages, decoded with zbarimg."""
     with tempfile.TemporaryDirectory() as folder:

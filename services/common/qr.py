@@ -5,10 +5,16 @@ import io
 
 import segno
 
+BORDER = 4  # modules of quiet zone around every code
+
+
+def _code(text: str) -> segno.QRCode:
+    return segno.make(text, error="m", micro=False)
+
 
 def png(text: str, scale: int = 5) -> bytes:
     out = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
+    _code(text).save(out, kind="png", scale=scale, border=BORDER)
     return out.getvalue()
 
 
@@ -17,4 +23,11 @@ def png_data_uri(text: str, scale: int = 5) -> str:
 
 
 def svg_data_uri(text: str, scale: int = 4) -> str:
-    return segno.make(text, error="m", micro=False).svg_data_uri(scale=scale, border=4)
+    uri: str = _code(text).svg_data_uri(scale=scale, border=BORDER)
+    return uri
+
+
+def modules(text: str) -> tuple[bytearray, ...]:
+    """The rows of the code's modules (1 dark) without the quiet zone: the code the images show."""
+    rows: tuple[bytearray, ...] = _code(text).matrix
+    return rows

@@ -20,7 +20,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.settings import setting
 
-from . import render
+from . import render, stamp
 from . import seal as sealing
 from .settings import load as load_settings
 
@@ -36,27 +36,42 @@ class Renderer:
 
     def __init__(self, executor, timings=None, seal=None, seal_described=None):
         self._executor = executor
-        self._timings = timings if timings is not None else {"count": 0, "seconds": 0.0}
+        self._timings = timings if timings is not None else new_timings()
         self.seal = seal
         if seal_described is None and seal is not None:
             seal_described = sealing.describe(seal)
         self.seal_described = seal_described
 
     def pdf(self, template: str, context: dict, sealed: bool = False) -> bytes:
+        return self._run(render.render_pdf, template, context, self.seal if sealed else None)
+
+    def stamped(self, kind: str, document: dict) -> bytes:
+        """A ticket or an invoice (``kind``, see ``stamp.KINDS``) stamped on its base page in a
+        worker, or rendered in full there where the stamp could differ; each way counted."""
+        data, way = self._run(stamp.render_document, kind, document)
+        self._timings[way] += 1
+        return data
+
+    def _run(self, function, *args):
         started = time.perf_counter()
-        future = self._executor.submit(render.render_pdf, template, context, self.seal if sealed else None)
+        future = self._executor.submit(function, *args)
         # The future is completed by a real OS thread of the executor; polling
         # keeps this green thread from blocking the hub while it waits.
         while not future.done():
             eventlet.sleep(POLL_SECONDS)
-        data = future.result()
+        result = future.result()
         self._timings["count"] += 1
         self._timings["seconds"] += time.perf_counter() - started
-        return data
+        return result
 
     @property
     def timings(self):
         return dict(self._timings)
+
+
+def new_timings():
+    """What a pool counts: PDFs and seconds; tickets and invoices stamped, and rendered in full."""
+    return {"count": 0, "seconds": 0.0, stamp.STAMPED: 0, stamp.FULL: 0}
 
 
 # multiprocessing tells its resource tracker about every semaphore over one pipe per
@@ -99,7 +114,7 @@ class RenderPool(DependencyProvider):
         """A seal that is configured but cannot be used stops the service here (``seal``)."""
         self.processes = int(setting(self.container.config, "DOCUMENTS_RENDER_PROCESSES"))
         self.executor = None
-        self.timings = {"count": 0, "seconds": 0.0}
+        self.timings = new_timings()
         self.seal = sealing.configured(load_settings(self.container.config))
         self.seal_described = sealing.describe(self.seal) if self.seal is not None else None
 

@@ -127,6 +127,28 @@ def render_pdf(template: str, context: dict, seal_key=None) -> bytes:
     return data
 
 
+_extra_stylesheets = {}
+
+
+def render_base(template: str, context: dict, css: str, appendix: str):
+    """WeasyPrint's document of ``template`` (its layout, ``document.pages``) and its PDF, with the
+    stylesheet ``css`` added and the HTML ``appendix`` (ours, not a person's) at the end of the
+    body: a base page for ``stamp``."""
+    from weasyprint import CSS, HTML
+
+    html = render_html(template, context)
+    stylesheets = [_stylesheet(name) for name in _STYLESHEET_LINK.findall(html)]
+    if css not in _extra_stylesheets:
+        _extra_stylesheets[css] = CSS(string=css, font_config=_fonts())
+    html = _STYLESHEET_LINK.sub("", html)
+    if html.count("</body>") != 1:
+        raise ValueError(f"{template}: no single </body>")
+    html = html.replace("</body>", appendix + "</body>")
+    document = HTML(string=html, base_url="file://" + TEMPLATES + "/", url_fetcher=_local_fetcher()).render(
+        stylesheets=[*stylesheets, _extra_stylesheets[css]], font_config=_fonts())
+    return document, document.write_pdf()
+
+
 def warm_up():
     """Prepare a worker process: lower its CPU priority, so that a burst of PDFs never
     starves the services answering people, and load WeasyPrint and fonts once."""

@@ -18,7 +18,7 @@ from services.common.rpc import RpcClient, rpc
 from services.common.unit_of_work import unit_of_work
 from services.common.vocabulary import LIVE, InvoiceKind, RegistrationStatus
 
-from . import certificates, charts, collation, domain, render, store, texts, usecases
+from . import certificates, charts, collation, domain, render, stamp, store, texts, usecases
 from . import seal as sealing
 from .pool import RenderPool
 from .settings import load as load_settings
@@ -52,11 +52,15 @@ class DocumentsService(HealthCheck):
 
     @rpc
     def metrics(self):
-        """Render time of this process (a summary: count and total seconds since it started)."""
+        """Render time of this process (a summary: count and total seconds since it started), and
+        how many tickets and invoices were stamped on a base page or rendered in full (``way``)."""
         timings = self.renderer.timings
         return [metrics.sample("smopk_pdf_render_seconds_count", "counter", "PDFs rendered.", timings["count"]),
                 metrics.sample("smopk_pdf_render_seconds_sum", "counter", "Seconds spent rendering PDFs.",
-                               round(timings["seconds"], 3))]
+                               round(timings["seconds"], 3)),
+                *(metrics.sample("smopk_pdf_stamp_total", "counter",
+                                 "Tickets and invoices stamped on a base page, or rendered in full.",
+                                 timings[way], way=way) for way in (stamp.STAMPED, stamp.FULL))]
 
     @rpc(expected_exceptions=EXPECTED)
     def export_person(self, registration_ids):
@@ -74,23 +78,16 @@ class DocumentsService(HealthCheck):
         registration = payload["registration"]
         payment = registration.get("payment") or {}
         unpaid = payment.get("spd") and not registration.get("paid_at")
-        context = {
-            "registration": registration,
-            "event": payload["event"],
-            "qr": render.qr_data_uri(registration["ticket_code"]),
-            "payment": payment if unpaid else None,
-            "qr_platba": render.qr_data_uri(payment["spd"]) if unpaid else None,
-            "organiser": self.settings.organiser_name,
-        }
-        data = self.renderer.pdf("ticket.html", context)
+        ticket = {"registration": registration, "event": payload["event"], "payment": payment if unpaid else None,
+                  "organiser": self.settings.organiser_name}
+        data = self.renderer.stamped("ticket", ticket)
         return pdf_message(f"vstupenka-{registration['id']}.pdf", data)
 
     @rpc(expected_exceptions=EXPECTED)
     def render_invoice(self, invoice):
         """The PDF of an invoice or a credit note, as payments built it (amounts in haléře);
         with the QR Platba code when ``invoice["spd"]`` asks for a payment."""
-        qr = render.qr_data_uri(invoice["spd"]) if invoice["spd"] else None
-        data = self.renderer.pdf("invoice.html", {"invoice": invoice, "qr": qr})
+        data = self.renderer.stamped("invoice", invoice)
         prefix = "opravny-doklad" if invoice["kind"] == InvoiceKind.CREDIT_NOTE else "faktura"
         return pdf_message(f"{prefix}-{invoice['number']}.pdf", data)
 

@@ -1,14 +1,19 @@
 """Invoices and credit notes read back from the PDF the way a person's tools would: every item
 Czech law asks for (zákon o DPH § 29 and § 45, zákon o účetnictví § 11), and the QR Platba code."""
 import base64
+import multiprocessing
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from nameko.testing.services import worker_factory
+from PIL import ImageChops
 
-from services.documents import render
+from services.documents import render, stamp
+from services.documents.pool import Renderer, new_timings
+from services.documents.render import warm_up
 from services.documents.service import DocumentsService
-from tests.helpers import pdf_text, qr_codes
+from tests.helpers import page_pixels, pdf_text, pdf_words, qr_codes
 from tests.unit.payments.test_isdoc import a_credit_note, an_invoice, with_vat
 
 
@@ -112,9 +117,9 @@ class InProcessRenderer:
     def __init__(self):
         self.calls = []
 
-    def pdf(self, template, context):
-        self.calls.append((template, context))
-        return render.render_pdf(template, context)
+    def stamped(self, kind, document):
+        self.calls.append((kind, document))
+        return stamp.render_document(kind, document)[0]
 
 
 @pytest.mark.parametrize("invoice, filename, has_qr", [
@@ -128,6 +133,98 @@ def test_the_service_names_the_file_by_the_document_number(invoice, filename, ha
     assert answer["filename"] == filename
     assert answer["content_type"] == "application/pdf"
     assert invoice["number"] in read_back(base64.b64decode(answer["data"]))
-    [(template, context)] = renderer.calls
-    assert template == "invoice.html"
-    assert (context["qr"] is not None) == has_qr
+    [(kind, document)] = renderer.calls
+    assert kind == "invoice" and document == invoice
+    assert bool(qr_codes(base64.b64decode(answer["data"]))) == has_qr
+
+
+# Stamped: an invoice of a supplier that is no VAT payer is drawn over its base page (stamp.py) in
+# the render pool; it reads, prints and scans as the invoice rendered in full.
+
+@pytest.fixture(scope="module")
+def executor():
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up)
+    yield pool
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def documents(executor):
+    return worker_factory(DocumentsService, renderer=Renderer(executor, new_timings()))
+
+
+def served(documents, invoice):
+    """The invoice as the service answers it, and the way it was made."""
+    before = documents.renderer.timings
+    pdf = base64.b64decode(documents.render_invoice(invoice)["data"])
+    after = documents.renderer.timings
+    [way] = [way for way in (stamp.STAMPED, stamp.FULL) if after[way] == before[way] + 1]
+    return pdf, way
+
+
+def a_group_invoice():
+    names = ("Jana Nováková", "Petr Šťastný-Řeháček", "Bohuslava Kristýna Řehořová-Šťastná")
+    return an_invoice(
+        number="FV-2026-0107", variable_symbol="1000000107", issued_on="2026-12-01", due_on="2026-12-15",
+        customer={"name": "Základní škola a mateřská škola Horní Bříza, příspěvková organizace",
+                  "address": "Třída 1. máje 1084, 330 12 Horní Bříza", "ico": "70991111", "dic": None,
+                  "email": None},
+        items=[dict(an_invoice()["items"][0], description=f"Účastnický poplatek: Veřejné zakázky malého rozsahu "
+                    f"(8. 12. 2026) – {name}", unit_price_halere=120000, total_halere=120000) for name in names],
+        total_halere=360000, spd=an_invoice()["spd"].replace("900.00", "3600.00").replace("42", "107"))
+
+
+STAMPED_INVOICES = [
+    an_invoice(),
+    a_group_invoice(),
+    an_invoice(number="FV-2026-0002", spd=None, customer={"name": "Jana Nováková", "address": None, "ico": None,
+                                                          "dic": None, "email": None}),
+]
+
+
+@pytest.mark.parametrize("invoice", STAMPED_INVOICES, ids=["one-participant", "group", "private-customer"])
+def test_a_stamped_invoice_reads_and_scans_as_the_invoice_rendered_in_full(documents, executor, invoice):
+    pdf, way = served(documents, invoice)
+    full = executor.submit(stamp.full_invoice, invoice).result()
+    assert way == stamp.STAMPED
+    assert pdf_text(pdf) == pdf_text(full)
+    assert pdf_words(pdf) == pdf_words(full)  # each word where it was, as large
+    assert sum(ImageChops.difference(page_pixels(pdf), page_pixels(full)).histogram()[96:]) == 0
+    assert qr_codes(pdf, resolution=100) == ([invoice["spd"]] if invoice["spd"] else [])
+    assert page_count(pdf) == 1
+    assert pdf_title(pdf) == f"Faktura {invoice['number']}"
+    text = read_back(pdf)
+    for expected in (invoice["number"], "Datum vystavení", "Variabilní symbol " + invoice["variable_symbol"],
+                     "Dodavatel není plátcem DPH.", *(item["description"] for item in invoice["items"])):
+        assert expected in text, expected
+
+
+def test_the_stamped_invoice_has_every_item_the_law_asks_for(documents):
+    invoice = an_invoice()
+    pdf, way = served(documents, invoice)
+    text = read_back(pdf)
+    assert way == stamp.STAMPED
+    for expected in (*EVERY_INVOICE, "Faktura", "Množství Cena za MJ Celkem", "1 900,00 Kč 900,00 Kč",
+                     "Dodavatel není plátcem DPH.", "Celkem k úhradě 900,00 Kč"):
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize("invoice", [with_vat(an_invoice()), a_credit_note(), with_vat(a_credit_note())],
+                         ids=["vat-invoice", "credit-note", "vat-credit-note"])
+def test_tax_documents_and_credit_notes_are_rendered_in_full(documents, invoice):
+    pdf, way = served(documents, invoice)
+    assert way == stamp.FULL
+    assert invoice["number"] in read_back(pdf)
+
+
+def test_an_invoice_whose_item_runs_over_four_lines_is_rendered_in_full_and_reads_right(documents):
+    description = "Účastnický poplatek: " + ", ".join(["Veřejné zakázky malého rozsahu v obcích"] * 8)
+    invoice = an_invoice(items=[dict(an_invoice()["items"][0], description=description)])
+    pdf, way = served(documents, invoice)
+    assert way == stamp.FULL
+    assert "".join(description.split()) in "".join(read_back(pdf).split("\n")[1].split())
+
+
+def pdf_title(pdf: bytes) -> str:
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("Title:"))
