@@ -181,6 +181,12 @@ def print_table(results):
     d = results["documents"]
     row(f"tickets rendered, pool of {d['processes']}", f"{d['tickets_per_second_pool']:.1f} PDFs/s",
         f"plain WeasyPrint {d['plain_weasyprint_per_second']:.1f}/s ({d['plain_weasyprint_ms']:.0f} ms each)")
+    for kind, label in (("tickets", "tickets"), ("unpaid_tickets", "tickets with the payment box"),
+                        ("invoices", "invoices")):
+        row(f"{label} through the pool, stamped", f"{d[f'{kind}_per_second_stamped']:.0f}/s",
+            f"rendered in full {d[f'{kind}_per_second_full']:.0f}/s, ratio {d[f'{kind}_ratio']:.1f}")
+    row("a ticket of a new event (its base, then stamped)", f"{d['ticket_first_of_event_ms']:.0f} ms",
+        f"one ticket stamped {d['ticket_ms_stamped']:.1f} ms, in full {d['ticket_ms_full']:.0f} ms")
     row("attendance sheet, 300 people", f"{d['attendance_sheet_300_seconds']:.2f} s", "")
     s, r = results["payments"]["statement"], results["payments"]["rendering"]
     for label, imported in (("SQLite", s), ("PostgreSQL", results["payments"]["statement_postgresql"])):
