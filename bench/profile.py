@@ -90,14 +90,14 @@ def statements(system):
                     if sample[0] == "smopk_db_statements_total")
 
 
-def measure(system, total=1000, connections=32, quiet_seconds=10, timeout=900, **event):
+def measure(system, total=1000, connections=32, quiet_seconds=10, timeout=900, organisation=None, **event):
     event_id = system.new_event(**event)
     prefix = secrets.token_hex(4)
     time.sleep(6)
     cpu, commits = cpu_by_process(system), commits_by_database(system.database_urls)
     messages, ran = rabbit_messages(system.vhost), statements(system)
     started = time.perf_counter()
-    _seconds, _result, stats = run_wrk(system, event_id, total, connections, prefix=prefix)
+    _seconds, _result, stats = run_wrk(system, event_id, total, connections, prefix=prefix, organisation=organisation)
     registered = stats["confirmed"] + stats["waitlisted"]
     emails, settled_at = -1, time.monotonic()
     while time.monotonic() - settled_at < quiet_seconds and time.perf_counter() - started < timeout:

@@ -10,6 +10,8 @@ end
 function init(args)
   prefix = string.format("%s-%d", args[1] or "rush", tid)
   limit = tonumber(args[2] or "1000")
+  -- a member of the register by default; another name makes a non-member, who pays where they must
+  organisation = args[3] or "Obec Chotěšov"
   sent = 0
 end
 
@@ -20,7 +22,7 @@ function request()
   end
   local body = string.format(
     '{"first_name":"Jana","last_name":"Spěchající","email":"rush-%s-%d@obec.example",' ..
-    '"organisation_name":"Obec Chotěšov","gdpr_consent":true}', prefix, sent)
+    '"organisation_name":"%s","gdpr_consent":true}', prefix, sent, organisation)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 

@@ -20,15 +20,20 @@ from datetime import datetime
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run_wrk(system, event_id, total, connections, threads=2, timeout=180, prefix=None):
+NON_MEMBER = "Spolek přátel Mže"  # not in the register: pays the non-members' price, gets an invoice
+
+
+def run_wrk(system, event_id, total, connections, threads=2, timeout=180, prefix=None, organisation=None):
     """Send registrations with wrk until ``total`` are stored, then stop it (the few still in flight
-    may add a handful more). Every address contains ``rush-<prefix>-``. Returns (seconds, wrk
-    summary, registrations stored)."""
+    may add a handful more). Every address contains ``rush-<prefix>-``; every person is of
+    ``organisation`` (by default a member of the register). Returns (seconds, wrk summary,
+    registrations stored)."""
     url = f"{system.base}/api/events/{event_id}/registrations"
     started = time.perf_counter()
     load = subprocess.Popen(["wrk", f"-t{threads}", f"-c{connections}", f"-d{timeout}s", "--timeout", "30s",
                              "-s", os.path.join(HERE, "rush.lua"), url, "--", prefix or secrets.token_hex(4),
-                             str(10 * total)], stdout=subprocess.PIPE, text=True)
+                             str(10 * total)] + ([organisation] if organisation else []),
+                            stdout=subprocess.PIPE, text=True)
     with system.rpc() as cluster:
         while load.poll() is None:
             stats = cluster.registrations.event_stats(event_id)
@@ -82,7 +87,7 @@ def rush(system, total=2000, seats=100, connections=64):
 FREE = {"price_member": 0, "price_non_member": 0}
 
 
-def burst(system, total=1000, connections=32, timeout=600, emails_each=1, **event):
+def burst(system, total=1000, connections=32, timeout=600, emails_each=1, organisation=None, **event):
     """About ``total`` confirmations at once; the seconds until the last of their ``emails_each``
     emails apiece is in the sink (a free event: the confirmation with its ticket; where
     non-members pay: the confirmation with the ticket and payment details, and the invoice).
@@ -91,7 +96,8 @@ def burst(system, total=1000, connections=32, timeout=600, emails_each=1, **even
     event_id = system.new_event(**dict({"capacity": total * 2}, **event))
     prefix = secrets.token_hex(4)
     started = time.perf_counter()
-    accepted, result, stats = run_wrk(system, event_id, total, connections, prefix=prefix)
+    accepted, result, stats = run_wrk(system, event_id, total, connections, prefix=prefix,
+                                      organisation=organisation)
     total = stats["confirmed"]
     while system.mails_to(f"rush-{prefix}-") < total * emails_each:
         if time.perf_counter() - started > timeout:
