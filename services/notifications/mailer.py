@@ -165,10 +165,32 @@ class _PatientData:
         self.data_started = True
         self.sock.settimeout(self.data_timeout)
         try:
-            return super().data(msg)
+            return self._data(msg)
         finally:
             if self.sock is not None:  # the next message's commands: the short timeout again
                 self.sock.settimeout(self.timeout)
+
+    def _data(self, msg):
+        """smtplib's ``data`` (3.11) without its debug output, the dots that start a line doubled
+        by ``quote_periods`` rather than its regular expression (0.4 ms of CPU per email)."""
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            msg = smtplib._fix_eols(msg).encode("ascii")
+        quoted = quote_periods(msg)
+        if quoted[-2:] != b"\r\n":
+            quoted += b"\r\n"
+        self.send(quoted + b".\r\n")
+        return self.getreply()
+
+
+def quote_periods(data: bytes) -> bytes:
+    """What smtplib's ``_quote_periods`` gives (a dot at the start of a line doubled, RFC 5321
+    §4.5.2; a line starts at the start and after each LF), for bytes.replace's cost."""
+    quoted = data.replace(b"\n.", b"\n..")
+    return b"." + quoted if quoted.startswith(b".") else quoted
 
 
 class _Smtp(_PatientData, smtplib.SMTP):

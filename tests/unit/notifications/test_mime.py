@@ -1,5 +1,6 @@
 """The emails as written by ``mime.Mail.wire``: byte for byte what smtplib's ``send_message`` sends
 for the same message built the ordinary way (``Mail.message``), with the same envelope."""
+import glob
 import os
 import re
 import smtplib
@@ -10,7 +11,7 @@ import pytest
 from services.common import calendar
 from services.notifications import mime
 from services.notifications.domain import EMAILS
-from services.notifications.mailer import _hand_over, draft
+from services.notifications.mailer import Smtp, _hand_over, draft, quote_periods
 from tests.emails import every_email, recipient
 
 SENDER = "SMOPK – semináře <seminare@smopk.example>"
@@ -147,3 +148,24 @@ def test_a_copy_to_someone_else_is_left_to_smtplib():
     stdlib, wire = sent_both_ways(mail)
     assert wire == stdlib and wire[1] == ["jana@obec.example", "archiv@smopk.example"]
     assert b"archiv@" not in wire[2]
+
+
+@pytest.mark.parametrize("data", [b"", b".", b".\r\n", b"a\r\n.b\r\n..c\r\n", b"a\n.b\r.c\r\n.", b"\r\n.\r\n.\r\n",
+                                  b"x" * 100 + b"\r\n.end"])
+def test_dots_that_start_a_line_are_doubled_as_smtplib_doubles_them(data):
+    assert quote_periods(data) == smtplib._quote_periods(data)
+
+
+def test_an_email_reaches_the_server_as_written(sink):
+    text = ".\n..dvě tečky\n.tečka na začátku\nFrom a line that starts so\n"
+    mail = mime.Mail(subject="Tecky", headers=[("From", SENDER), ("To", "jana@obec.example")], plain=text,
+                     html=f"<pre>\n{text}</pre>\n",
+                     attachments=[mime.Attachment.of(".dots", "application/octet-stream", b"." * 200)])
+    Smtp({"PORT": sink.port, "TIMEOUT": 5}).send(mail)
+    [path] = glob.glob(os.path.join(sink.directory, "*.eml"))
+    with open(path, "rb") as eml:
+        assert eml.read() == mail.wire()
+    [message] = sink.messages()
+    plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert plain == text.replace("\nFrom ", "\n>From ")  # escaped, as send_message escaped it
+    assert message.get_payload()[1].get_content() == b"." * 200
