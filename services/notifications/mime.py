@@ -122,7 +122,7 @@ class Mail:
             picture = _binary(inline.data, inline.maintype, inline.subtype, inline.filename, {}, inline.cid)
             html = _multipart("related", _line("MIME-Version", "1.0"), [html, picture])
         head = POLICY.fold_binary("Subject", self.subject) + b"".join(
-            _line(name, value) for name, value in self.headers) + _line("MIME-Version", "1.0")
+            _header(name, value) for name, value in self.headers) + _line("MIME-Version", "1.0")
         if not self.attachments:
             return _multipart("alternative", head, [plain, html])
         alternative = _multipart("alternative", b"", [plain, html])
@@ -138,10 +138,34 @@ class Mail:
             return None
         sender = _addresses("From", next(value for name, value in self.headers if name.lower() == "from"))[0]
         recipients = [address for name, value in self.headers if name.lower() == "to"
-                      for address in _addresses("To", value)]
+                      for address in _recipients(value)]
         if not "".join([sender, *recipients]).isascii():
             return None
         return Envelope(sender, recipients)
+
+
+# Values different in every email that the email package writes as they are, on one line, when
+# they fit on it (``name: value`` at most 78 characters): its parse of them gives back their text
+# and its folding keeps a line that fits. Anything else goes to the package (``_line``).
+_DOT_ATOM = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+_AS_GIVEN = {
+    "to": re.compile(f"{_DOT_ATOM}@{_DOT_ATOM}"),  # a bare address
+    "message-id": re.compile(f"<{_DOT_ATOM}@{_DOT_ATOM}>"),
+    "content-disposition": re.compile(r'attachment; filename="[A-Za-z0-9_.+-]+"'),  # vstupenka-123.pdf
+}
+
+
+def _header(name: str, value: str) -> bytes:
+    """``_line(name, value)``, without the package for a value it writes as given."""
+    pattern = _AS_GIVEN.get(name.lower())
+    if pattern is not None and len(name) + 2 + len(value) <= POLICY.max_line_length and pattern.fullmatch(value):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _line(name, value)
+
+
+def _recipients(value: str) -> tuple[str, ...]:
+    """``_addresses("To", value)``: a bare address is itself."""
+    return (value,) if _AS_GIVEN["to"].fullmatch(value) else _addresses("To", value)
 
 
 @lru_cache(maxsize=4096)
@@ -185,7 +209,7 @@ def _binary(data: bytes, maintype: str, subtype: str, filename: str, params: dic
     encoded = binascii.b2a_base64(data, newline=False)
     lines = [encoded[start:start + _BASE64_LINE] for start in range(0, len(encoded), _BASE64_LINE)]
     body = CRLF.join(lines) + CRLF if lines else b""
-    return b"".join(_line(name, value) for name, value in headers) + CRLF + body
+    return b"".join(_header(name, value) for name, value in headers) + CRLF + body
 
 
 def _multipart(subtype: str, head: bytes, parts: list[bytes]) -> bytes:

@@ -169,3 +169,24 @@ def test_an_email_reaches_the_server_as_written(sink):
     plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert plain == text.replace("\nFrom ", "\n>From ")  # escaped, as send_message escaped it
     assert message.get_payload()[1].get_content() == b"." * 200
+
+
+@pytest.mark.parametrize("name, value", [
+    ("To", "jana@obec.example"),
+    ("To", "jana.novakova+akce@obec-nova-ves.example"),
+    ("To", "a" * 56 + "@obec.example"),  # "To: " and the address: 73 characters, then 74 (still as given)
+    ("To", "a" * 61 + "@obec.example"),
+    ("To", "a" * 62 + "@obec.example"),  # 79: folded by the package
+    ("To", "jana..novakova@obec.example"),
+    ("To", "=?utf-8?q?jana?=@obec.example"),
+    ("Message-ID", "<3f2a9c1b7e4d5a6f8b9c0d1e2f3a4b5c@smopk.example>"),
+    ("Message-ID", "<" + "a" * 50 + "@smopk.example>"),
+    ("Message-ID", "<ukazka@example.invalid>"),
+    ("Content-Disposition", 'attachment; filename="vstupenka-123.pdf"'),
+    ("Content-Disposition", 'attachment; filename="FV-2026-000123.isdoc"'),
+    ("Content-Disposition", 'attachment; filename="' + "x" * 60 + '.pdf"'),
+])
+def test_a_value_written_as_given_is_what_the_email_package_writes(name, value):
+    assert mime._header(name, value) == mime._line(name, value)
+    if name == "To":
+        assert mime._recipients(value) == mime._addresses(name, value)
