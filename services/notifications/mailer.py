@@ -113,13 +113,12 @@ def _pieces(text):
             yield piece
 
 
-def draft(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
-          headers=None, qr_platba=None, text=None) -> mime.Mail:
+def render(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
+           headers=None, qr_platba=None, text=None) -> mime.Mail:
     """The email of ``kind`` about ``payload``: plain text and HTML, with attachments
     (``(filename, content type, data)``); with ``qr_platba`` (a QR Platba text) its picture goes
     inside the HTML part. ``text`` is the office's own text for it (``texts``), made in the
-    sandbox and put in both parts; None: the default files. Written out at once (``Mail.wire``):
-    a header the email package cannot take raises here, as ``compose`` would."""
+    sandbox and put in both parts; None: the default files."""
     context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES,
                    qr_platba_cid=QR_PLATBA_CID.strip("<>") if qr_platba else None)
     subject_line = subject(kind, payload)
@@ -134,19 +133,25 @@ def draft(kind, payload, *, sender, reply_to, organiser, contact, recipient, mes
                                                                 title=subject_line)
     inline = mime.Inline(qr.png(qr_platba, scale=4), "image", "png", cid=QR_PLATBA_CID,
                          filename="qr-platba.png") if qr_platba else None
-    mail = mime.Mail(
+    return mime.Mail(
         subject=subject_header(subject_line),  # folded as it is to be sent
         headers=[("From", sender), ("To", recipient), ("Reply-To", reply_to), ("Date", format_datetime(utcnow())),
                  ("Message-ID", message_id), *(headers or {}).items()],
         plain=plain, html=html, inline=inline,
         attachments=[mime.Attachment.of(filename, content_type, data) for filename, content_type, data in attachments])
+
+
+def draft(kind, payload, **arguments) -> mime.Mail:
+    """The email of ``render``, written out at once (``Mail.wire``), ready for ``SmtpSession``: a
+    header the email package cannot take raises here, while the email is built."""
+    mail = render(kind, payload, **arguments)
     mail.wire()
     return mail
 
 
 def compose(kind, payload, **arguments) -> EmailMessage:
-    """The email of ``draft`` as an ``EmailMessage``, to read (previews, tests)."""
-    return draft(kind, payload, **arguments).message()
+    """The email of ``render`` as an ``EmailMessage``, to read (previews, tests)."""
+    return render(kind, payload, **arguments).message()
 
 
 class _PatientData:
