@@ -1,4 +1,5 @@
-"""Composing the Czech emails and handing them to the SMTP server, many over one connection."""
+"""Composing the Czech emails (written out for the wire by ``mime``) and handing them to the SMTP server,
+many over one connection."""
 import base64
 import hashlib
 import os
