@@ -35,20 +35,27 @@ until the event changes (DTSTAMP and LAST-MODIFIED are the event's last change, 
 version), so the feed's ETag changes only with the events.
 """
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
-from icalendar import Calendar, vCalAddress, vDuration, vText
+from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
 
 from services.common.czech import event_kind, local, schedule
 from services.common.vocabulary import EventStatus
 
 
+@lru_cache(maxsize=16)
+def _address(sender: str) -> str:
+    """The address of ``sender`` (``Name <address>``); one sender per process, parsed once."""
+    return parseaddr(sender)[1]
+
+
 def entry_uid(registration_id: int, sender: str, number: int = 1) -> str:
     """The UID of the ``number``-th session's entry (the first's is the registration's)."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = _address(sender).rpartition("@")[2] or "localhost"
     suffix = f"-{number}" if number > 1 else ""
     return f"prihlaska-{registration_id}{suffix}@{domain}"
 
@@ -74,6 +81,16 @@ def _moment(value: datetime | str) -> datetime:
 def ics(payload: Mapping[str, Any], *, revision: int, sender: str, organiser: str, now: datetime) -> bytes:
     """The published calendar entry of the attendee of ``payload``: the entry (``ENTRY``, or
     ``RETURNED`` after a withdrawal) or its withdrawal (``WITHDRAWN``, STATUS:CANCELLED)."""
+    event = payload["event"]
+    calendar = entries(payload, revision=revision, sender=sender, organiser=organiser, now=now)
+    starts, ends = _moment(event["starts_at"]), _moment(event["ends_at"])
+    # the rules of the year around the event only: the whole history would make the entry long
+    return with_timezones(calendar, first_date=(starts - timedelta(days=366)).date(),
+                          last_date=(ends + timedelta(days=366)).date())
+
+
+def entries(payload: Mapping[str, Any], *, revision: int, sender: str, organiser: str, now: datetime) -> Calendar:
+    """The calendar of ``ics`` without its VTIMEZONE."""
     event, registration = payload["event"], payload["registration"]
     calendar = Calendar()
     calendar.add("prodid", "-//SMOPK//Registrace na akce//CS")
@@ -83,12 +100,35 @@ def ics(payload: Mapping[str, Any], *, revision: int, sender: str, organiser: st
     for number, session in enumerate(sessions, start=1):
         calendar.add_component(_entry(event, registration, session, number, len(sessions), revision=revision,
                                       sender=sender, organiser=organiser, now=now))
-    starts, ends = _moment(event["starts_at"]), _moment(event["ends_at"])
-    # the rules of the year around the event only: the whole history would make the entry long
-    calendar.add_missing_timezones(first_date=(starts - timedelta(days=366)).date(),
-                                   last_date=(ends + timedelta(days=366)).date())
+    return calendar
+
+
+def with_timezones(calendar: Calendar, *, first_date: date, last_date: date) -> bytes:
+    """``calendar.add_missing_timezones(first_date, last_date)`` and ``to_ical()``, the same text
+    for a fraction of the time: the VTIMEZONEs of a span are made and written once per process
+    (``_timezones``) and put where add_missing_timezones puts them, before the first component
+    (``calendar`` has none of its own). An email's entry spent most of its time making Prague's."""
+    tzids = frozenset(calendar.get_missing_tzids())
     ical: bytes = calendar.to_ical()
-    return ical
+    if not tzids:
+        return ical
+    found = ical.find(b"\r\nBEGIN:")  # the calendar's own properties are before it
+    if found < 0:
+        return ical
+    at = found + 2
+    return ical[:at] + _timezones(tzids, first_date, last_date) + ical[at:]
+
+
+@lru_cache(maxsize=256)
+def _timezones(tzids: frozenset[str], first_date: date, last_date: date) -> bytes:
+    written = b""
+    for tzid in sorted(tzids):
+        try:
+            timezone = Timezone.from_tzid(tzid, first_date=first_date, last_date=last_date)
+        except ValueError:  # unknown: add_missing_timezones leaves it out too
+            continue
+        written += timezone.to_ical()
+    return written
 
 
 def _entry(event: Mapping[str, Any], registration: Mapping[str, Any], session: Mapping[str, Any], number: int,
@@ -104,7 +144,7 @@ def _entry(event: Mapping[str, Any], registration: Mapping[str, Any], session: M
     entry.add("location", session["venue"])
     if event.get("lecturer"):
         entry.add("description", f"Lektor: {event['lecturer']}\n{registration.get('manage_url', '')}")
-    organiser_address = vCalAddress(f"mailto:{parseaddr(sender)[1]}")
+    organiser_address = vCalAddress(f"mailto:{_address(sender)}")
     organiser_address.params["cn"] = vText(organiser)
     entry.add("organizer", organiser_address)  # PUBLISH asks for it; no ATTENDEE, so nothing to answer
     entry.add("status", "CANCELLED" if revision == WITHDRAWN else "CONFIRMED")
@@ -113,7 +153,7 @@ def _entry(event: Mapping[str, Any], registration: Mapping[str, Any], session: M
 
 def event_uid(event_id: int, sender: str, number: int = 1) -> str:
     """The UID of the ``number``-th session of an event in the public feed."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = _address(sender).rpartition("@")[2] or "localhost"
     suffix = f"-{number}" if number > 1 else ""
     return f"akce-{event_id}{suffix}@{domain}"
 
@@ -174,7 +214,7 @@ def _feed_entry(event: Mapping[str, Any], session: Mapping[str, Any], number: in
     entry.add("description", "\n\n".join(lines))
     entry.add("categories", [event["topic"]])
     entry.add("url", url)
-    organiser_address = vCalAddress(f"mailto:{parseaddr(sender)[1]}")
+    organiser_address = vCalAddress(f"mailto:{_address(sender)}")
     organiser_address.params["cn"] = vText(organiser)
     entry.add("organizer", organiser_address)
     entry.add("status", "CANCELLED" if event["status"] == EventStatus.CANCELLED else "CONFIRMED")

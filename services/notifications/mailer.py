@@ -1,4 +1,5 @@
-"""Composing the Czech emails and handing them to the SMTP server, many over one connection."""
+"""Composing the Czech emails (written out for the wire by ``mime``) and handing them to the SMTP server,
+many over one connection."""
 import base64
 import hashlib
 import os
@@ -17,7 +18,7 @@ from services.common.greeting import greeting
 from services.common.settings import section, setting
 from services.common.vocabulary import InvoiceKind
 
-from . import texts
+from . import mime, texts
 from .domain import EMAILS
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -113,23 +114,15 @@ def _pieces(text):
             yield piece
 
 
-def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
-            headers=None, qr_platba=None, text=None):
-    """The email of ``kind`` about ``payload``: plain text and HTML, with attachments; with
-    ``qr_platba`` (a QR Platba text) its picture goes inside the HTML part. ``text`` is the office's
-    own text for it (``texts``), made in the sandbox and put in both parts; None: the default files."""
+def render(kind, payload, *, sender, reply_to, organiser, contact, recipient, message_id, attachments=(),
+           headers=None, qr_platba=None, text=None) -> mime.Mail:
+    """The email of ``kind`` about ``payload``: plain text and HTML, with attachments
+    (``(filename, content type, data)``); with ``qr_platba`` (a QR Platba text) its picture goes
+    inside the HTML part. ``text`` is the office's own text for it (``texts``), made in the
+    sandbox and put in both parts; None: the default files."""
     context = dict(payload, organiser=organiser, organiser_contact=contact, field_names=FIELD_NAMES,
                    qr_platba_cid=QR_PLATBA_CID.strip("<>") if qr_platba else None)
-    message = EmailMessage()
     subject_line = subject(kind, payload)
-    message.set_raw("Subject", subject_header(subject_line))  # folded as it is to be sent
-    message["From"] = sender
-    message["To"] = recipient
-    message["Reply-To"] = reply_to
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = message_id
-    for name, value in (headers or {}).items():
-        message[name] = value
     if text is None:
         template = EMAILS[kind].template
         plain = _environment.get_template(f"{template}.txt").render(**context)
@@ -139,17 +132,27 @@ def compose(kind, payload, *, sender, reply_to, organiser, contact, recipient, m
         plain = _environment.get_template("custom.txt").render(context, body_text=body)
         html = _environment.get_template("custom.html").render(context, body_html=texts.html_body(body),
                                                                 title=subject_line)
-    message.set_content(plain)
-    message.add_alternative(html, subtype="html")
-    if qr_platba:
-        message.get_body(("html",)).add_related(qr.png(qr_platba, scale=4), maintype="image", subtype="png",
-                                                cid=QR_PLATBA_CID, filename="qr-platba.png")
-    for filename, content_type, data in attachments:
-        kind, *parameters = (part.strip() for part in content_type.split(";"))
-        maintype, subtype = kind.split("/", 1)
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
-                               params=dict(parameter.split("=", 1) for parameter in parameters))
-    return message
+    inline = mime.Inline(qr.png(qr_platba, scale=4), "image", "png", cid=QR_PLATBA_CID,
+                         filename="qr-platba.png") if qr_platba else None
+    return mime.Mail(
+        subject=subject_header(subject_line),  # folded as it is to be sent
+        headers=[("From", sender), ("To", recipient), ("Reply-To", reply_to), ("Date", format_datetime(utcnow())),
+                 ("Message-ID", message_id), *(headers or {}).items()],
+        plain=plain, html=html, inline=inline,
+        attachments=[mime.Attachment.of(filename, content_type, data) for filename, content_type, data in attachments])
+
+
+def draft(kind, payload, **arguments) -> mime.Mail:
+    """The email of ``render``, written out at once (``Mail.wire``), ready for ``SmtpSession``: a
+    header the email package cannot take raises here, while the email is built."""
+    mail = render(kind, payload, **arguments)
+    mail.wire()
+    return mail
+
+
+def compose(kind, payload, **arguments) -> EmailMessage:
+    """The email of ``render`` as an ``EmailMessage``, to read (previews, tests)."""
+    return render(kind, payload, **arguments).message()
 
 
 class _PatientData:
@@ -168,10 +171,32 @@ class _PatientData:
         self.data_started = True
         self.sock.settimeout(self.data_timeout)
         try:
-            return super().data(msg)
+            return self._data(msg)
         finally:
             if self.sock is not None:  # the next message's commands: the short timeout again
                 self.sock.settimeout(self.timeout)
+
+    def _data(self, msg):
+        """smtplib's ``data`` (3.11) without its debug output, the dots that start a line doubled
+        by ``quote_periods`` rather than its regular expression (0.4 ms of CPU per email)."""
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            msg = smtplib._fix_eols(msg).encode("ascii")
+        quoted = quote_periods(msg)
+        if quoted[-2:] != b"\r\n":
+            quoted += b"\r\n"
+        self.send(quoted + b".\r\n")
+        return self.getreply()
+
+
+def quote_periods(data: bytes) -> bytes:
+    """What smtplib's ``_quote_periods`` gives (a dot at the start of a line doubled, RFC 5321
+    §4.5.2; a line starts at the start and after each LF), for bytes.replace's cost."""
+    quoted = data.replace(b"\n.", b"\n..")
+    return b"." + quoted if quoted.startswith(b".") else quoted
 
 
 class _Smtp(_PatientData, smtplib.SMTP):
@@ -210,7 +235,7 @@ class Smtp:
     def session(self) -> "SmtpSession":
         return SmtpSession(self)
 
-    def send(self, message: EmailMessage):
+    def send(self, message: "mime.Mail | EmailMessage"):
         """One message over a connection of its own."""
         with self.session() as session:
             session.send(message)
@@ -269,12 +294,12 @@ class SmtpSession:
     def __exit__(self, *exc_info):
         self.close()
 
-    def send(self, message: EmailMessage):
+    def send(self, message: "mime.Mail | EmailMessage"):
         while True:
             connection = self._open()
             connection.data_started = False
             try:
-                connection.send_message(message)
+                _hand_over(connection, message)
             except smtplib.SMTPRecipientsRefused as error:
                 self._forget_if_closed()
                 codes = [code for code, _ in error.recipients.values()]
@@ -332,6 +357,21 @@ class SmtpSession:
             raise type(failure)(f"{failure} (after the data went out: the server may have the message)")
         if self._given_up is not None:
             raise failure
+
+
+def _hand_over(connection, message):
+    """``message`` through smtplib: a ``Mail`` as its written bytes with the envelope that
+    ``send_message`` would take from its headers (the same DATA, flattened once, never parsed);
+    with an address beyond ASCII, as send_message sends it (SMTPUTF8 and 8BITMIME, or refused
+    when the server has no SMTPUTF8)."""
+    if isinstance(message, EmailMessage):
+        connection.send_message(message)
+        return
+    envelope = message.envelope()
+    if envelope is None:
+        connection.send_message(message.message())
+    else:
+        connection.sendmail(envelope.sender, envelope.recipients, message.wire())
 
 
 def _refused(error: smtplib.SMTPResponseException) -> TemporaryFailure:

@@ -42,7 +42,7 @@ from services.common.vocabulary import (
 )
 
 from . import domain, isds, store, usecases
-from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, message_id_for
+from .mailer import PermanentFailure, ServerRefused, SmtpProvider, TemporaryFailure, compose, draft, message_id_for
 from .schemas import announcement_in
 from .sender import BATCH, SenderHandle, sends_batches
 from .settings import load as load_settings
@@ -751,7 +751,7 @@ class NotificationsService(HealthCheck):
         if email.unsubscribe:
             headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        made = partial(compose, kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
+        made = partial(draft, kind, payload, sender=settings.mail_from, reply_to=settings.reply_to,
                        organiser=settings.organiser_name, contact=settings.organiser_contact,
                        recipient=message["recipient"], message_id=message["message_id_header"],
                        attachments=attachments, headers=headers, qr_platba=qr_platba)
