@@ -102,6 +102,8 @@ def main():
     # process, waited forever for its first results (eventlet's patching of the run so far).
     progress("PDF rendering: tickets and a 300-person attendance sheet…")
     results["documents"] = in_own_process("documents")
+    progress("emails: composed and written for sending, against the standard library's way…")
+    results["emails"] = in_own_process("emails")
     progress("payments: a 10,000-line camt.053 statement imported twice, invoices rendered…")
     results["payments"] = in_own_process("payments")
     with scratch_databases("benchpay") as urls:
@@ -189,6 +191,9 @@ def print_table(results):
     row("a ticket of a new event (its base, then stamped)", f"{d['ticket_first_of_event_ms']:.0f} ms",
         f"one ticket stamped {d['ticket_ms_stamped']:.1f} ms, in full {d['ticket_ms_full']:.0f} ms")
     row("attendance sheet, 300 people", f"{d['attendance_sheet_300_seconds']:.2f} s", "")
+    e = results["emails"]
+    row(f"an email composed and written ({e['pdf_kb']} kB PDF)", f"{e['ms_per_email']:.2f} ms CPU",
+        f"the standard library's way {e['baseline_ms_per_email']:.2f} ms, ratio {e['baseline_over_current']:.1f}")
     s, r = results["payments"]["statement"], results["payments"]["rendering"]
     for label, imported in (("SQLite", s), ("PostgreSQL", results["payments"]["statement_postgresql"])):
         row(f"camt.053 of {imported['lines']:,} lines imported ({label})", f"{imported['import_seconds']:.1f} s, "
