@@ -111,10 +111,11 @@ def webhook_data(payload) -> dict:
     return data
 
 
-def record_event(conn, now, event_type, payload) -> int:
-    """One delivery per live webhook that chose ``event_type``; how many were added."""
+def record_event(conn, now, event_type, payload, hooks=None) -> int:
+    """One delivery per live webhook that chose ``event_type`` (of ``hooks``, read here when not
+    given); how many were added."""
     body, added = None, 0
-    for hook in store.list_webhooks(conn):
+    for hook in store.list_webhooks(conn) if hooks is None else hooks:
         if event_type not in hook["events"]:
             continue
         body = body or webhooks.body(payload["message_id"], event_type, payload.get("occurred_at"),

@@ -6,22 +6,30 @@ and a webhook's signing secret are shown once, on the answer to the form that ma
 stored in the clear for a token, never put in a redirect). Revoking a token, deleting or resuming
 a webhook and replaying a delivery are asked first (``_confirm``) and said afterwards (``_done``).
 
-The event handlers write the deliveries (``courier.record_event``) in one transaction per event:
-a failure halfway rolls it back whole and the event is retried (``ReliableEventHandler``); a
-second delivery of the same event adds nothing (the rows are unique per webhook and message).
+The event handlers write the deliveries (``courier.record_event``) of the events that arrive
+together in one transaction (group commit, ``services/common/groups.py``), each event in a
+savepoint of its own: an event that fails on its own is rolled back alone and retried
+(``ReliableEventHandler``); the group failing (the database away) rolls back all of them, and each
+is retried. A handler returns, and its event is acked, only once its group committed. A second
+delivery of the same event adds nothing (the rows are unique per webhook and message).
 """
-from services.common.errors import Conflict, NotFound, ValidationError
+from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.events import event_handler
+from services.common.groups import GroupCommit
 
 from . import courier, store, tokens, usecases, webhooks
 from .domain import StaffRole
 from .web import confirmed, page
 
 DELIVERIES_SHOWN = 20
+WEBHOOK_EVENTS = "webhook events"  # the one key of the group commit
 
 
 class IntegrationPages:
     """Mixed into ``BackofficeService``."""
+
+    # The bus events of a rush come by the hundred a second: recorded a group at a time.
+    webhook_groups = GroupCommit(limit_setting=None, gather=0.01)
 
     # Staff API tokens
 
@@ -151,8 +159,26 @@ class IntegrationPages:
     # The bus events webhooks may deliver
 
     def _for_webhooks(self, event_type, payload):
+        self.webhook_groups.submit(WEBHOOK_EVENTS, (event_type, payload), self._record_events)
+
+    def _record_events(self, _key, items):
+        """One transaction for the events that came together, the webhooks read once; an event
+        failing on its own is rolled back to its savepoint and given back to its handler alone."""
+        outcomes = []
         with self._uow() as uow:
-            courier.record_event(uow.conn, uow.now, event_type, payload)
+            hooks = store.list_webhooks(uow.conn)
+            for event_type, payload in items:
+                if not any(event_type in hook["events"] for hook in hooks):
+                    outcomes.append(0)  # nobody asked for it: nothing to write
+                    continue
+                try:
+                    with uow.conn.begin_nested():
+                        outcomes.append(courier.record_event(uow.conn, uow.now, event_type, payload, hooks))
+                except Exception as error:
+                    if outage(error) is not None:
+                        raise
+                    outcomes.append(error)
+        return outcomes
 
     @event_handler("registrations", "registration_confirmed")
     def webhook_registration_confirmed(self, payload):

@@ -363,3 +363,46 @@ def test_a_settled_deliverys_body_is_cleared_after_the_days_kept_and_it_cannot_b
         with pytest.raises(Conflict) as refused:
             usecases.replay_delivery(uow, {"email": "admin@smopk.example"}, kept["failed long ago"])
     assert "smazán" in refused.value.message and "nelze poslat znovu" in refused.value.message
+
+
+def test_bus_events_that_come_together_are_recorded_in_one_transaction_each_failing_alone(db):
+    """A rush's events are written a group at a time (one commit for many), the webhooks read
+    once; an event that fails on its own (here: without its message id) fails alone, the others
+    commit; an event no webhook asked for writes nothing."""
+    import eventlet
+    from nameko.testing.services import worker_factory
+
+    from services.backoffice.service import BackofficeService
+    from services.common.groups import Groups
+
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with db.transaction() as tx:
+        store.insert_webhook(tx, {"url": "https://a.example/hook", "events": ["registration_confirmed"],
+                                  "secret": "whsec_x", "created_by": "admin@smopk.example", "created_at": now})
+    worker = worker_factory(BackofficeService, db=db, clock=lambda: now, webhook_groups=Groups(100, gather=0.01))
+    commits = []
+    sa.event.listen(db.engine, "commit", lambda connection: commits.append(1))
+
+    def told(n):
+        return {"message_id": f"m{n}", "event_type": "registration_confirmed", "occurred_at": now.isoformat(),
+                "registration": {"id": n, "email": f"jana{n}@obec.example", "status": "confirmed"},
+                "event": {"id": 7, "version": 1, "title": "Odpady"}}
+
+    def broken():
+        payload = told(99)
+        del payload["message_id"]
+        return payload
+
+    pool = eventlet.GreenPool(30)
+    results = [pool.spawn(worker.webhook_registration_confirmed, told(n)) for n in range(1, 21)]
+    failing = pool.spawn(worker.webhook_registration_confirmed, broken())
+    cancelled = [pool.spawn(worker.webhook_registration_cancelled, dict(told(n), message_id=f"c{n}"))
+                 for n in range(1, 6)]
+    for thread in results + cancelled:
+        thread.wait()
+    with pytest.raises(KeyError):
+        failing.wait()
+    assert len(commits) <= 2, commits  # one group; a second at most, had a handler come late
+    with db.transaction() as tx:
+        rows = tx.execute(store.webhook_deliveries.select()).all()
+    assert sorted(row.message_id for row in rows) == sorted(f"m{n}" for n in range(1, 21))
