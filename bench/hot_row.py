@@ -23,9 +23,9 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SIZES = (1, 10, 30, 100)
 
 
-def _event(database):
+def _event(database, outbox):
     start = NOW + timedelta(days=20)
-    with unit_of_work(database, lambda: NOW) as uow:
+    with unit_of_work(database, lambda: NOW, outbox) as uow:  # publishing announces the event
         event = usecases.create_event(uow, {
             "title": "Nával", "kind": "seminar", "topic": "zátěž", "description": "", "lecturer": "",
             "venue": "Plzeň", "starts_at": start, "ends_at": start + timedelta(hours=4), "capacity": 100,
@@ -41,7 +41,7 @@ def measure(url, rounds=15):
     database = Database(url, store.metadata)
     database.create_schema("registrations")
     outbox = Outbox(store.outbox, wake=lambda: None)
-    event_id = _event(database)
+    event_id = _event(database, outbox)
     serial, result = 0, {}
     for size in SIZES:
         held = []
