@@ -104,6 +104,8 @@ def main():
     results["documents"] = in_own_process("documents")
     progress("emails: composed and written for sending, against the standard library's way…")
     results["emails"] = in_own_process("emails")
+    progress("QR codes: the mask chosen by bit operations, against segno choosing it…")
+    results["qr"] = in_own_process("qr")
     progress("payments: a 10,000-line camt.053 statement imported twice, invoices rendered…")
     results["payments"] = in_own_process("payments")
     with scratch_databases("benchpay") as urls:
@@ -194,6 +196,10 @@ def print_table(results):
     e = results["emails"]
     row(f"an email composed and written ({e['pdf_kb']} kB PDF)", f"{e['ms_per_email']:.2f} ms CPU",
         f"the standard library's way {e['baseline_ms_per_email']:.2f} ms, ratio {e['baseline_over_current']:.1f}")
+    for kind, label in (("qr_platba", "QR Platba"), ("ticket", "ticket code"), ("totp", "TOTP setup")):
+        q = results["qr"][kind]
+        row(f"QR code made, {label} (version {q['version']})", f"{q['ms_per_code']:.2f} ms CPU",
+            f"segno choosing the mask {q['segno_ms_per_code']:.2f} ms, ratio {q['ratio']:.1f}")
     s, r = results["payments"]["statement"], results["payments"]["rendering"]
     for label, imported in (("SQLite", s), ("PostgreSQL", results["payments"]["statement_postgresql"])):
         row(f"camt.053 of {imported['lines']:,} lines imported ({label})", f"{imported['import_seconds']:.1f} s, "
