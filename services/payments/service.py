@@ -7,6 +7,14 @@ halfway: its transaction rolls back whole (the request, the invoice number and
 the outbox row together), the event is tried again, and the second run finds
 what the first one committed (one request per registration, one refund per
 request), so nothing is made twice.
+
+The events a rush brings (``registration_confirmed``, ``registration_promoted``) are recorded a
+group at a time (``GroupCommit``): the handlers that come together share one transaction, each
+in its own savepoint, and each event is acknowledged once the group committed. An item failing
+on its own is rolled back to its savepoint (its request, its invoice number, its outbox rows:
+the next item takes the same number, so the register keeps no gap) and raised in its own handler
+alone, whose event comes back; the database failing fails the whole group, every event comes
+back. A registration with nothing to pay (a free event) writes nothing and opens no transaction.
 """
 import base64
 import logging
@@ -18,13 +26,14 @@ from nameko.timer import timer
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError
+from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError, outage
 from services.common.events import event_handler
+from services.common.groups import GroupCommit
 from services.common.health import HealthCheck
 from services.common.ico import ico_error
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
-from services.common.payment import awaits_payment_details
+from services.common.payment import awaits_payment_details, requires_payment
 from services.common.rpc import RpcClient, rpc
 from services.common.settings import SettingsProvider
 from services.common.unit_of_work import unit_of_work
@@ -46,6 +55,7 @@ from .settings import load as load_settings
 log = logging.getLogger(__name__)
 
 OVERDUE_POLL_SECONDS = 600
+PAYMENT_REQUESTS = "payment_requests"  # the one key of the grouped handlers: they share the invoice register
 
 
 class BankPoll(DependencyProvider):
@@ -79,16 +89,17 @@ class PaymentsService(HealthCheck):
     clock = Clock()
     settings = SettingsProvider(load_settings)  # parsed and checked (the IBAN above all) at start
     bank_poll = BankPoll()
+    groups = GroupCommit(limit_setting=None, gather=0.01)
 
     # What registrations tell
 
     @event_handler("registrations", "registration_confirmed")
     def on_registration_confirmed(self, payload):
-        self._request_payment(payload, "registration_confirmed")
+        self._request_payment(payload, "registration_confirmed", grouped=True)
 
     @event_handler("registrations", "registration_promoted")
     def on_registration_promoted(self, payload):
-        self._request_payment(payload, "registration_promoted")
+        self._request_payment(payload, "registration_promoted", grouped=True)
 
     @event_handler("registrations", "registration_restored")
     def on_registration_restored(self, payload):
@@ -126,20 +137,44 @@ class PaymentsService(HealthCheck):
         with self.db.transaction() as tx:
             usecases.remember_registration(tx, payload)
 
-    def _request_payment(self, payload, after):
+    def _request_payment(self, payload, after, grouped=False):
+        """Make the registration's payment request (``usecases.request_payment``): in its own
+        transaction, or, ``grouped``, in the next group's (``_request_group``)."""
         registration, settings = payload["registration"], self.settings
+        if not requires_payment(registration):
+            return  # nothing to ask (a free event, a waiting list): nothing to write, no transaction
         customer = None
         # a registration that carries its payment details was asked before (a released seat paid
         # in time, given back): no need to ask members about its organisation
         if (awaits_payment_details(registration) and settings.invoice_mode == domain.InvoiceMode.ON_REGISTRATION
                 and not registration.get("is_member") and registration.get("organisation_ico")):
             customer = self._organisation(registration["organisation_ico"])  # before the transaction
-        with self._uow() as uow:
-            request = usecases.request_payment(uow, settings, payload, after,
-                                               usecases.organisation_customer(customer, _typed(registration))
-                                               if customer else None)
+        customer = usecases.organisation_customer(customer, _typed(registration)) if customer else None
+        if grouped:
+            request = self.groups.submit(PAYMENT_REQUESTS, (payload, after, customer), self._request_group)
+        else:
+            with self._uow() as uow:
+                request = usecases.request_payment(uow, settings, payload, after, customer)
         if request is not None:
             log.info("payment requested for registration %s: VS %s", registration["id"], request["variable_symbol"])
+
+    def _request_group(self, _key, items):
+        """One transaction for the payment requests of the handlers that came together, each in
+        its own savepoint; one outcome per item (the request, None, or the item's own error). The
+        invoice register's row is locked once for the group, whose invoices take consecutive
+        numbers; an item rolled back to its savepoint gives its number back with its rows."""
+        outcomes = []
+        settings = self.settings
+        with self._uow() as uow:
+            for payload, after, customer in items:
+                try:
+                    with uow.conn.begin_nested():
+                        outcomes.append(usecases.request_payment(uow, settings, payload, after, customer))
+                except Exception as error:
+                    if outage(error) is not None:
+                        raise
+                    outcomes.append(error)
+        return outcomes
 
     def _cancel(self, payload):
         with self._uow() as uow:

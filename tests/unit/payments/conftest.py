@@ -6,6 +6,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.errors import NotFound
+from services.common.groups import Groups
 from services.payments import settings, store
 from services.payments.service import PaymentsService
 from tests.conftest import RecordingOutbox, load_config
@@ -49,7 +50,7 @@ def payments(make_database):
     documents = mock.Mock()
     config = load_config()
     worker = worker_factory(PaymentsWorker, db=database, outbox=outbox, members=members, documents=documents,
-                            config=config, clock=lambda: clock["now"])
+                            config=config, clock=lambda: clock["now"], groups=Groups(100, gather=0.01))
     worker.recorded = lambda kind=None: [p for t, p in outbox.events(database) if kind is None or t == kind]
     worker.database = database
     worker.clock_state = clock
