@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from services.common import qr
+from services.common.vocabulary import InvoiceKind
 
 from . import render
 
@@ -646,7 +647,7 @@ def invoice_parts(invoice: dict):
     """As ``ticket_parts``, for an invoice of a supplier that is no VAT payer (any number of items);
     NotStampable for a credit note or a VAT payer's invoice (their tables are laid out by their
     values: those are rendered in full)."""
-    if invoice["kind"] != "invoice" or invoice["supplier"]["vat_payer"] or invoice["vat_lines"]:
+    if invoice["kind"] != InvoiceKind.INVOICE or invoice["supplier"]["vat_payer"] or invoice["vat_lines"]:
         raise NotStampable("a credit note or a tax document")
     money, date = render.environment().filters["money"], render.environment().filters["date"]
     customer = invoice["customer"]
