@@ -1,4 +1,13 @@
-"""The registrations service: events, seats, waitlist and the public HTTP API."""
+"""The registrations service: events, seats, waitlist and the public HTTP API.
+
+Registrations for one event that arrive together are registered in one transaction
+(``GroupCommit``, ``_register``). What payments tells (``payment_requested``,
+``payment_received``, ``invoice_issued``) is copied the same way, a group at a time
+(``_for_payments``): the events that arrive together are written in one transaction, each
+in its own savepoint, and each is acknowledged once that transaction committed. One failing
+on its own is rolled back to its savepoint (with what it put in the outbox) and comes back
+alone; the group's transaction failing (the database away) brings every event of it back.
+"""
 import logging
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -11,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED
+from services.common.errors import EXPECTED, outage
 from services.common.events import event_handler
 from services.common.groups import GroupCommit
 from services.common.health import HealthCheck
@@ -50,6 +59,7 @@ REMINDER_POLL_SECONDS = 60
 RELEASE_POLL_SECONDS = 600
 IDEMPOTENCY_KEEP = timedelta(hours=48)
 RETENTION_SECONDS = 24 * 3600
+PAYMENTS = "payments"  # the key of the groups of payments' copies (``_for_payments``)
 
 
 class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPages, AfterTheEvent, HealthCheck):
@@ -60,6 +70,8 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
     db = DatabaseProvider(store.metadata)
     outbox = OutboxRelay(store.outbox)
     groups = GroupCommit()
+    # The copies of what payments tells (``_for_payments``): one transaction for those that come together.
+    payment_groups = GroupCommit(limit_setting=None, gather=0.01)
     signing_key = TicketSigner()
     rate_limits = RateLimits()
     clock = Clock()
@@ -473,14 +485,15 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
 
     @event_handler("payments", "payment_requested")
     def on_payment_requested(self, payload):
-        with self._uow() as uow:
-            usecases.record_payment(uow, payload["registration"]["id"], payload["payment"])
+        registration_id, payment = payload["registration"]["id"], payload["payment"]
+        self._for_payments(lambda uow: usecases.record_payment(uow, registration_id, payment))
 
     @event_handler("payments", "payment_received")
     def on_payment_received(self, payload):
-        with self._uow() as uow:
-            usecases.record_payment(uow, payload["registration"]["id"], payload["payment"],
-                                    datetime.fromisoformat(payload["payment"]["paid_at"]), issue_held=True)
+        registration_id, payment = payload["registration"]["id"], payload["payment"]
+        paid_at = datetime.fromisoformat(payment["paid_at"])
+        self._for_payments(lambda uow: usecases.record_payment(uow, registration_id, payment, paid_at,
+                                                               issue_held=True))
 
     @event_handler("payments", "payment_received_after_release")
     def on_payment_received_after_release(self, payload):
@@ -500,10 +513,36 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
 
     @event_handler("payments", "invoice_issued")
     def on_invoice_issued(self, payload):
-        invoice = payload["invoice"]
-        with self.db.transaction() as tx:
-            usecases.record_invoice(tx, payload["registration_ids"], invoice, payload.get("restored"),
-                                    payload.get("owed_on"))
+        registration_ids, invoice = payload["registration_ids"], payload["invoice"]
+        restored, owed_on = payload.get("restored"), payload.get("owed_on")
+        # record_invoice writes rows only (it announces nothing): the outbox of the group's unit of work stays unused
+        self._for_payments(lambda uow: usecases.record_invoice(uow.conn, registration_ids, invoice, restored, owed_on))
+
+    def _for_payments(self, record):
+        """Run ``record(uow)`` (a copy of what payments told) in the next group's transaction;
+        returns once it is committed. One key for ``payment_requested``, ``payment_received`` and
+        ``invoice_issued``: they change the same rows (a registration's payment), so in one process
+        only one such transaction runs at a time and none waits on another's row locks. ``record``
+        failing on its own raises here alone (the event comes back, ``ReliableEventHandler``); the
+        group failing (the database away) raises here in every handler of the group."""
+        return self.payment_groups.submit(PAYMENTS, record, self._record_payments)
+
+    def _record_payments(self, _key, records):
+        """One unit of work (with the outbox: a payment received may send a held certificate) for
+        the copies that came together, each in its own savepoint: one that fails on its own is
+        rolled back to it, with what it announced, and given back to its handler alone; the
+        others commit. A database outage fails the whole group."""
+        outcomes = []
+        with self._uow() as uow:
+            for record in records:
+                try:
+                    with uow.conn.begin_nested():
+                        outcomes.append(record(uow))
+                except Exception as error:
+                    if outage(error) is not None:
+                        raise
+                    outcomes.append(error)
+        return outcomes
 
     # The copy of the member register
 

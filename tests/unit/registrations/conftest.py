@@ -16,6 +16,7 @@ def service(make_database):
     outbox = RecordingOutbox(store.outbox)
     clock = {"now": NOW}
     worker = worker_factory(RegistrationsService, db=database, outbox=outbox, signing_key=KEY, groups=Groups(),
+                            payment_groups=Groups(gather=0.01),
                             clock=lambda: clock["now"], config={"PUBLIC_BASE_URL": "https://akce.example"})
     # What was told about registrations; ``announced`` has everything, the event-level
     # ``event_published`` too (one per published event, which most tests publish first).

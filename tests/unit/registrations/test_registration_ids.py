@@ -28,7 +28,7 @@ def database(database_urls):
 
 def worker(database):
     return worker_factory(RegistrationsService, db=database, outbox=RecordingOutbox(store.outbox),
-                          signing_key=KEY, groups=Groups(), clock=lambda: NOW,
+                          signing_key=KEY, groups=Groups(), payment_groups=Groups(), clock=lambda: NOW,
                           config={"PUBLIC_BASE_URL": "https://akce.example"})
 
 
