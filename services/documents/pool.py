@@ -105,8 +105,16 @@ def _start_worker(service_pid):
 
 
 def shut_down(executor, wait):
+    """Stop the pool. Without ``wait`` (the service killed) its workers are ended at once too: a
+    pool killed while its workers were still starting was seen to keep them, idle, and the
+    executor's thread with them, so that the process never exited."""
     with _pool_lifecycle:
+        workers = list((getattr(executor, "_processes", None) or {}).values())
         executor.shutdown(wait=wait, cancel_futures=True)
+        if not wait:
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
 
 
 class RenderPool(DependencyProvider):
