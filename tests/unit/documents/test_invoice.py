@@ -1,9 +1,7 @@
 """Invoices and credit notes read back from the PDF the way a person's tools would: every item
 Czech law asks for (zákon o DPH § 29 and § 45, zákon o účetnictví § 11), and the QR Platba code."""
 import base64
-import multiprocessing
 import subprocess
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -11,7 +9,6 @@ from PIL import ImageChops
 
 from services.documents import render, stamp
 from services.documents.pool import Renderer, new_timings
-from services.documents.render import warm_up
 from services.documents.service import DocumentsService
 from tests.helpers import page_pixels, pdf_text, pdf_words, qr_codes
 from tests.unit.payments.test_isdoc import a_credit_note, an_invoice, with_vat
@@ -140,13 +137,6 @@ def test_the_service_names_the_file_by_the_document_number(invoice, filename, ha
 
 # Stamped: an invoice of a supplier that is no VAT payer is drawn over its base page (stamp.py) in
 # the render pool; it reads, prints and scans as the invoice rendered in full.
-
-@pytest.fixture(scope="module")
-def executor():
-    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up)
-    yield pool
-    pool.shutdown(wait=True, cancel_futures=True)
-
 
 @pytest.fixture
 def documents(executor):

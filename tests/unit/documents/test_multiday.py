@@ -8,11 +8,7 @@ from services.documents.pool import Renderer
 from services.documents.service import DocumentsService
 from tests.helpers import pdf_text
 from tests.unit.documents.test_sheets_and_certificates import EVENT, NOW, check_pdf, page_count, pdf, person
-from tests.unit.documents.test_ticket import (
-    executor,  # noqa: F401  (the shared render pool)
-    payload,
-    render,
-)
+from tests.unit.documents.test_ticket import payload, render
 
 SESSIONS = [{"starts_at": "2027-03-03T13:00:00+01:00", "ends_at": "2027-03-03T16:30:00+01:00", "title": "Úvod",
              "venue": None},
@@ -39,7 +35,7 @@ class Registrations:
 
 
 @pytest.fixture
-def documents(executor, make_database):  # noqa: F811
+def documents(executor, make_database):
     def make(people):
         return worker_factory(DocumentsService, renderer=Renderer(executor), registrations=Registrations(people),
                               db=make_database("documents", store.metadata), clock=lambda: NOW,
@@ -47,7 +43,7 @@ def documents(executor, make_database):  # noqa: F811
     return make
 
 
-def test_the_ticket_shows_every_day(executor):  # noqa: F811
+def test_the_ticket_shows_every_day(executor):
     documents = worker_factory(DocumentsService, renderer=Renderer(executor), config={"ORGANISER_NAME": "SMOPK"})
     data = payload()
     data["event"].update(starts_at=SESSIONS[0]["starts_at"], ends_at=SESSIONS[-1]["ends_at"], sessions=SESSIONS)

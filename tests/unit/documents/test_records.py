@@ -12,7 +12,6 @@ from services.documents.service import DocumentsService
 from services.registrations import records
 from tests.helpers import pdf_text
 from tests.unit.documents.test_sheets_and_certificates import check_pdf, pdf
-from tests.unit.documents.test_ticket import executor  # noqa: F401  (the shared render pool)
 
 NOW = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -47,7 +46,7 @@ class Registrations:
 
 
 @pytest.fixture
-def documents(executor, make_database):  # noqa: F811
+def documents(executor, make_database):
     def make(report=None):
         return worker_factory(DocumentsService, renderer=Renderer(executor), registrations=Registrations(report),
                               db=make_database("documents", store.metadata), clock=lambda: NOW,

@@ -16,7 +16,6 @@ from services.documents.service import DocumentsService
 from tests import seals
 from tests.helpers import pdf_text, qr_codes
 from tests.unit.documents.test_sheets_and_certificates import NOW, Registrations, check_pdf, pdf, person
-from tests.unit.documents.test_ticket import executor  # noqa: F401  (the shared render pool)
 from tools import sample_seal
 
 BASE = "https://seminare.smopk.example"
@@ -29,7 +28,7 @@ def authority(tmp_path):
 
 
 @pytest.fixture
-def documents(executor, make_database, authority):  # noqa: F811
+def documents(executor, make_database, authority):
     def make(people, sealed=True, now=NOW):
         key = seal.SealKey(authority.p12, authority.password) if sealed else None
         return worker_factory(DocumentsService, renderer=Renderer(executor, seal=key),
@@ -113,7 +112,7 @@ def test_a_seal_that_cannot_be_opened_is_refused(authority, tmp_path):
         seal.describe(seal.SealKey(str(tmp_path / "chybi.p12"), "heslo"))
 
 
-def test_the_sample_seal_of_make_run_is_marked_and_seals(tmp_path, executor):  # noqa: F811
+def test_the_sample_seal_of_make_run_is_marked_and_seals(tmp_path, executor):
     path, password = sample_seal.ensure(str(tmp_path), "Sdružení měst a obcí Plzeňského kraje")
     assert (tmp_path / "var" / "sample-seal.p12").stat().st_mode & 0o777 == 0o600
     assert sample_seal.ensure(str(tmp_path), "jiné") == (path, password)  # made once

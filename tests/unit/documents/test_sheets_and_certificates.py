@@ -12,7 +12,6 @@ from services.documents import certificates, store
 from services.documents.pool import Renderer
 from services.documents.service import DocumentsService
 from tests.helpers import pdf_text
-from tests.unit.documents.test_ticket import executor  # noqa: F401  (the shared render pool)
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 EVENT = {"id": 5, "title": "Stavební zákon pro obce", "kind": "training", "venue": "Plzeň, Škroupova 18",
@@ -48,7 +47,7 @@ class Registrations:
 
 
 @pytest.fixture
-def documents(executor, make_database):  # noqa: F811
+def documents(executor, make_database):
     def make(people):
         return worker_factory(DocumentsService, renderer=Renderer(executor), registrations=Registrations(people),
                               db=make_database("documents", store.metadata), clock=lambda: NOW,

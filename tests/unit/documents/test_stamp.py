@@ -1,9 +1,7 @@
 """Tickets stamped on their event's base page read, print and scan as the tickets rendered in full;
 a value the stamp cannot promise to draw the same way makes that ticket a full render."""
 import base64
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -12,19 +10,11 @@ from PIL import ImageChops
 from services.common.signing import ticket_code
 from services.documents import stamp
 from services.documents.pool import Renderer, new_timings
-from services.documents.render import warm_up
 from services.documents.service import DocumentsService
 from tests.helpers import page_pixels, pdf_flowing_text, pdf_text, pdf_words, qr_codes
 from tests.unit.documents.test_ticket import KEY, LONG_SPD
 
 ORGANISER = "Sdružení měst a obcí Plzeňského kraje"
-
-
-@pytest.fixture(scope="module")
-def executor():
-    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up)
-    yield pool
-    pool.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from services.common.errors import NotFound, ValidationError
 from services.documents import texts
 from tests.helpers import pdf_text
 from tests.unit.documents.test_sheets_and_certificates import NOW, documents, pdf, person  # noqa: F401
-from tests.unit.documents.test_ticket import executor  # noqa: F401  (the shared render pool)
 
 KEY = "certificate"
 ISSUED = {"attended_at": NOW.isoformat(), "certificate_sent_at": NOW.isoformat()}

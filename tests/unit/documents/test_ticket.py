@@ -1,28 +1,18 @@
 """The ticket PDF read back with the tools a person would use."""
 import base64
-import multiprocessing
 import socket
 import subprocess
 import threading
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.signing import ticket_code, verify_ticket_code
 from services.documents.pool import Renderer
-from services.documents.render import warm_up
 from services.documents.service import DocumentsService
 from tests.helpers import pdf_text, photographed_qr_codes, qr_codes
 
 KEY = b"unit-test-key"
-
-
-@pytest.fixture(scope="module")
-def executor():
-    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up)
-    yield pool
-    pool.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture

@@ -29,6 +29,23 @@ def copies(sink):
     return Counter(m["To"] for m in sink.messages())
 
 
+def killed_after(session, accepted):
+    """``session`` whose connection dies (the process killed: no QUIT, no record) once the server
+    accepted ``accepted`` messages."""
+    def opened_then_killed():
+        opened = session()
+        send, sent = opened.send, []
+
+        def send_then_die(message):
+            if len(sent) == accepted:
+                raise GreenletExit()
+            send(message)
+            sent.append(message)
+        opened.send = send_then_die
+        return opened
+    return opened_then_killed
+
+
 def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notifications, sink):
     """Thirty handlers at once: their emails are recorded in one group's transaction, claimed in
     one and recorded in one; they go over one SMTP connection, each to its person once."""
@@ -128,20 +145,7 @@ def test_a_sender_killed_after_the_server_took_some_resends_only_those_with_the_
     for n in range(1, 6):
         notifications.on_registration_confirmed(confirmed(n))
     session = notifications.smtp.session
-
-    def killed_after_two():
-        opened = session()
-        send, sent = opened.send, []
-
-        def send_then_die(message):
-            if len(sent) == 2:
-                raise GreenletExit()  # the process dies here: no QUIT, no record
-            send(message)
-            sent.append(message)
-        opened.send = send_then_die
-        return opened
-
-    notifications.smtp.session = killed_after_two
+    notifications.smtp.session = killed_after(session, 2)
     with pytest.raises(GreenletExit):
         notifications.send_batch(notifications.sender.held)
     notifications.sender.held = None
@@ -173,20 +177,7 @@ def test_a_sender_killed_late_in_a_batch_resends_only_those_accepted_since_the_l
     for n in range(1, 16):
         notifications.on_registration_confirmed(confirmed(n))
     session = notifications.smtp.session
-
-    def killed_after_twelve():
-        opened = session()
-        send, sent = opened.send, []
-
-        def send_then_die(message):
-            if len(sent) == 12:
-                raise GreenletExit()
-            send(message)
-            sent.append(message)
-        opened.send = send_then_die
-        return opened
-
-    notifications.smtp.session = killed_after_twelve
+    notifications.smtp.session = killed_after(session, 12)
     with pytest.raises(GreenletExit):
         notifications.send_batch(notifications.sender.held)
     notifications.sender.held = None
