@@ -4,11 +4,13 @@
 
 Declares, with pika: each service's events exchange; a durable queue for every
 event handler, named and shaped exactly as nameko declares it (so the services'
-own declarations agree); the retry queues of ``EVENT_RETRY_DELAYS``; and the
-dead-letter exchange and queue. Every one of these queues is a quorum queue, and
-so is each service's RPC request queue, which the service declares itself when it
-starts (declared before, a call to a service that never started would wait out its
-timeout in the queue rather than fail at once as unroutable). With ``--policy`` it also sets, through the
+own declarations agree), bound to its exchange (the console unbinds those of the
+webhook events no webhook chose, ``services/backoffice/bindings.py``); the retry
+queues of ``EVENT_RETRY_DELAYS``; and the dead-letter exchange and queue. Every
+one of these queues is a quorum queue, and so is each service's RPC request queue,
+which the service declares itself when it starts (declared before, a call to a
+service that never started would wait out its timeout in the queue rather than
+fail at once as unroutable). With ``--policy`` it also sets, through the
 management API, the policy that dead-letters what the event queues reject or
 expire. Safe to run again.
 

@@ -2,7 +2,8 @@
 (``services.common.outbox``) but posting to the administrators' URLs.
 
 Deliveries are rows (``store.webhook_deliveries``), written when the console consumes a bus
-event (``record_event``), in one transaction per event with one row per webhook that chose it;
+event (``record_event``; it hears an event type only while a webhook, live or paused, chose it:
+``bindings``), in one transaction per event with one row per webhook that chose it;
 the pair (webhook, message_id) is unique, so the row is its own dedup record and an event
 delivered twice by the bus makes no second delivery.
 

@@ -6,6 +6,12 @@ and a webhook's signing secret are shown once, on the answer to the form that ma
 stored in the clear for a token, never put in a redirect). Revoking a token, deleting or resuming
 a webhook and replaying a delivery are asked first (``_confirm``) and said afterwards (``_done``).
 
+The bus events reach the console only while some webhook (live or paused) chose their type: each
+handler's queue is bound to its exchange only then (``bindings``). Creating a webhook binds its
+types before its transaction commits (the broker failing fails the creation, with a 503 in
+Czech); deleting one unbinds, after the commit, the types no other webhook wants; each process
+reconciles the bindings with the table when it starts and every ``WEBHOOK_BINDINGS_SECONDS``.
+
 The event handlers write the deliveries (``courier.record_event``) of the events that arrive
 together in one transaction (group commit, ``services/common/groups.py``), each event in a
 savepoint of its own: an event that fails on its own is rolled back alone and retried
@@ -14,10 +20,10 @@ is retried. A handler returns, and its event is acked, only once its group commi
 delivery of the same event adds nothing (the rows are unique per webhook and message).
 """
 from services.common.errors import Conflict, NotFound, ValidationError, outage
-from services.common.events import event_handler
 from services.common.groups import GroupCommit
 
 from . import courier, store, tokens, usecases, webhooks
+from .bindings import webhook_event_handler
 from .domain import StaffRole
 from .web import confirmed, page
 
@@ -86,8 +92,11 @@ class IntegrationPages:
                                                                self.settings.webhook_allow_local_http)
         except ValidationError as error:
             return self._webhooks_page(request, status=422, values=values, errors=error.fields)
-        with self._uow() as uow:
+        # Its events bound before the commit: none published after it is missed (``bindings``). The
+        # broker failing rolls the webhook back (a 503 in Czech): never kept without its binding.
+        with self.webhook_bindings.binder() as binder, self._uow() as uow:
             _, secret = usecases.create_webhook(uow, request.account, url, events, description)
+            binder.bind(uow.conn, events)
         return self._webhooks_page(request, created={"url": url, "secret": secret})
 
     @page("POST", "/webhooky/<int:webhook_id>/obnovit", StaffRole.ADMIN)
@@ -112,6 +121,7 @@ class IntegrationPages:
                 "Ano, smazat webhook", back="/webhooky", danger=True)
         with self._uow() as uow:
             usecases.delete_webhook(uow, request.account, webhook_id)
+        self.webhook_bindings.reconcile_or_later()  # its types unbound unless another webhook wants them
         return self._done(request, "/webhooky", f"Webhook {hook['url']} je smazaný.")
 
     @page("POST", "/webhooky/doruceni/<int:delivery_id>/znovu", StaffRole.ADMIN)
@@ -163,7 +173,8 @@ class IntegrationPages:
 
     def _record_events(self, _key, items):
         """One transaction for the events that came together, the webhooks read once; an event
-        failing on its own is rolled back to its savepoint and given back to its handler alone."""
+        failing on its own is rolled back to its savepoint and given back to its handler alone.
+        An event nobody wants (its binding was there a moment too long, ``bindings``) writes nothing."""
         outcomes = []
         with self._uow() as uow:
             hooks = store.list_webhooks(uow.conn)
@@ -180,39 +191,39 @@ class IntegrationPages:
                     outcomes.append(error)
         return outcomes
 
-    @event_handler("registrations", "registration_confirmed")
+    @webhook_event_handler("registrations", "registration_confirmed")
     def webhook_registration_confirmed(self, payload):
         self._for_webhooks("registration_confirmed", payload)
 
-    @event_handler("registrations", "registration_cancelled")
+    @webhook_event_handler("registrations", "registration_cancelled")
     def webhook_registration_cancelled(self, payload):
         self._for_webhooks("registration_cancelled", payload)
 
-    @event_handler("registrations", "registration_promoted")
+    @webhook_event_handler("registrations", "registration_promoted")
     def webhook_registration_promoted(self, payload):
         self._for_webhooks("registration_promoted", payload)
 
-    @event_handler("registrations", "registration_substituted")
+    @webhook_event_handler("registrations", "registration_substituted")
     def webhook_registration_substituted(self, payload):
         self._for_webhooks("registration_substituted", payload)
 
-    @event_handler("registrations", "event_published")
+    @webhook_event_handler("registrations", "event_published")
     def webhook_event_published(self, payload):
         self._for_webhooks("event_published", payload)
 
     # Told once per live registration: one delivery per change of the event (``courier.per_event``).
-    @event_handler("registrations", "event_updated")
+    @webhook_event_handler("registrations", "event_updated")
     def webhook_event_updated(self, payload):
         self._for_webhooks("event_updated", courier.per_event("event_updated", payload))
 
-    @event_handler("registrations", "event_cancelled")
+    @webhook_event_handler("registrations", "event_cancelled")
     def webhook_event_cancelled(self, payload):
         self._for_webhooks("event_cancelled", courier.per_event("event_cancelled", payload))
 
-    @event_handler("payments", "payment_received")
+    @webhook_event_handler("payments", "payment_received")
     def webhook_payment_received(self, payload):
         self._for_webhooks("payment_received", payload)
 
-    @event_handler("payments", "invoice_issued")
+    @webhook_event_handler("payments", "invoice_issued")
     def webhook_invoice_issued(self, payload):
         self._for_webhooks("invoice_issued", payload)

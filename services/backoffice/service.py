@@ -32,6 +32,7 @@ from services.common.vocabulary import (
 from . import auditing, domain, forms, store, usecases
 from .after import AfterPages
 from .attendance import AttendancePages
+from .bindings import WebhookBindings
 from .courier import WebhookCourier
 from .domain import StaffRole
 from .door import DoorPages
@@ -139,6 +140,7 @@ class BackofficeService(MemberPages, TextPages, PaymentPages, RecordPages, After
     statements = RpcClient("payments", timeout_setting="STATEMENT_RPC_TIMEOUT_SECONDS")
     api_limits = ApiLimits()  # the staff API's pace per token (staffapi)
     courier = WebhookCourier()  # the webhooks' delivery loop (courier)
+    webhook_bindings = WebhookBindings()  # the webhook events heard only while a webhook wants them (bindings)
 
     # Logging in and out
 

@@ -27,6 +27,7 @@ class Settings:
     webhook_poll_seconds: float
     webhook_allow_local_http: bool  # http://127.0.0.1 accepted (tests); else https:// to public addresses only
     webhook_body_keep_days: int  # a delivery's body (personal data) is cleared this long after its last try
+    webhook_bindings_seconds: float  # how often a process reconciles the webhook events' bindings (bindings)
 
 
 def load(config: Mapping[str, Any]) -> Settings:
@@ -45,4 +46,5 @@ def load(config: Mapping[str, Any]) -> Settings:
         webhook_poll_seconds=float(setting(config, "WEBHOOK_POLL_SECONDS")),
         webhook_allow_local_http=flag(setting(config, "WEBHOOK_ALLOW_LOCAL_HTTP")),
         webhook_body_keep_days=int(setting(config, "WEBHOOK_BODY_KEEP_DAYS")),
+        webhook_bindings_seconds=float(setting(config, "WEBHOOK_BINDINGS_SECONDS")),
     )
