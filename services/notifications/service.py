@@ -448,9 +448,35 @@ class NotificationsService(HealthCheck):
         self.sender.hand([message_id for message_id in message_ids if message_id is not None])
 
     def _queue_group(self, _key, items):
-        """One transaction for the emails of the handlers that came together. An item that fails
-        on its own (not the database's failure) is given back to its handler alone, rolled back
-        to its savepoint; the others commit."""
+        """One transaction and one insert for the emails of the handlers that came together. An
+        item that fails on its own while its rows are made is given back to its handler alone; the
+        others commit. Should the insert fail (a row the database refuses; not the database's
+        failure, which every handler gets), the transaction rolls back whole and the group is
+        recorded again one item at a time, each in its savepoint (``_queue_one_by_one``)."""
+        try:
+            return self._queue_together(items)
+        except Exception as error:
+            if outage(error) is not None:
+                raise
+            log.warning("%d emails could not be recorded in one insert (%s); recording them one by one",
+                        sum(len(item) for item in items), error)
+        return self._queue_one_by_one(items)
+
+    def _queue_together(self, items):
+        outcomes, texts_read = [], {}
+        with self._uow() as uow:
+            for item in items:
+                try:
+                    outcomes.append([usecases.message_row(uow, kind, payload, recipient, header, texts_read=texts_read)
+                                     for kind, payload, recipient, header in item])
+                except Exception as error:
+                    if outage(error) is not None:
+                        raise
+                    outcomes.append(error)
+            ids = iter(usecases.queue_rows(uow, [row for rows in outcomes if isinstance(rows, list) for row in rows]))
+        return [rows if isinstance(rows, Exception) else [next(ids) for _ in rows] for rows in outcomes]
+
+    def _queue_one_by_one(self, items):
         outcomes, texts_read = [], {}
         with self._uow() as uow:
             for item in items:

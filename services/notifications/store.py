@@ -77,6 +77,17 @@ def add_message(conn, values) -> int | None:
                         .returning(messages.c.id)).scalar()
 
 
+def add_messages(conn, rows) -> list[int | None]:
+    """Queue ``rows`` with one statement; the id of each, in order, None for a message queued
+    before (its ``dedup_key`` there already, or earlier in ``rows``: the insert skips it)."""
+    if not rows:
+        return []
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(messages)
+    added = dict(conn.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["dedup_key"])
+                              .returning(messages.c.dedup_key, messages.c.id)).all())
+    return [added.pop(row["dedup_key"], None) for row in rows]
+
+
 def claim_many(conn, message_ids, now, until):
     """Take these messages for sending (one statement), those not sent, failed, or being sent by
     someone else; the rows taken, as they are now (``status`` sending), in the order of their ids."""

@@ -10,8 +10,14 @@ CLAIM_SECONDS = 120
 
 
 def queue(uow, kind, payload, recipient, message_id_header, not_before=None, texts_read=None):
-    """Record a message before sending it; None when it was recorded before. ``texts_read``, a
-    dict kept for one transaction, saves reading the active text of a kind more than once."""
+    """Record a message before sending it; None when it was recorded before."""
+    return store.add_message(uow.conn, message_row(uow, kind, payload, recipient, message_id_header,
+                                                   not_before=not_before, texts_read=texts_read))
+
+
+def message_row(uow, kind, payload, recipient, message_id_header, not_before=None, texts_read=None):
+    """The row that records a message before it is sent (``queue``, ``queue_rows``). ``texts_read``,
+    a dict kept for one transaction, saves reading the active text of a kind more than once."""
     about = payload.get("registration") or {}
     if texts_read is None:
         text = store.active_text(uow.conn, kind)
@@ -19,13 +25,19 @@ def queue(uow, kind, payload, recipient, message_id_header, not_before=None, tex
         if kind not in texts_read:
             texts_read[kind] = store.active_text(uow.conn, kind)
         text = texts_read[kind]
-    return store.add_message(uow.conn, dict(
+    return dict(
         text_version=text["version"] if text is not None else None,
         dedup_key=domain.dedup_key(kind, payload), kind=kind, recipient=recipient, payload=payload,
         registration_id=about.get("id"), event_version=(payload.get("event") or {}).get("version"),
         message_id_header=message_id_header, status=EmailStatus.QUEUED, attempts=0, created_at=uow.now,
         next_attempt_at=not_before,
-    ))
+    )
+
+
+def queue_rows(uow, rows):
+    """Record ``rows`` (``message_row``) with one statement; the id of each, None for one recorded
+    before (or earlier in ``rows``). A row the database refuses fails the statement, for all."""
+    return store.add_messages(uow.conn, rows)
 
 
 def claim_batch(uow, message_ids):

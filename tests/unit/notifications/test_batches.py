@@ -49,8 +49,10 @@ def killed_after(session, accepted):
 def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notifications, sink):
     """Thirty handlers at once: their emails are recorded in one group's transaction, claimed in
     one and recorded in one; they go over one SMTP connection, each to its person once."""
-    commits = []
+    commits, inserts = [], []
     event.listen(notifications.db.engine, "commit", lambda connection: commits.append(1))
+    event.listen(notifications.db.engine, "before_cursor_execute",
+                 lambda *args: inserts.append(1) if args[2].startswith("INSERT INTO messages") else None)
     notifications.sender.hold()
     pool = eventlet.GreenPool(30)
     for n in range(1, 31):
@@ -58,6 +60,7 @@ def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notific
     pool.waitall()
     queued = len(commits)
     assert len(notifications.sender.held) == 30
+    assert len(inserts) == queued  # one insert per group
     notifications.sender.release()
     sent = len(commits) - queued
     assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 31)}
@@ -239,41 +242,68 @@ def test_substitution_records_both_emails_in_one_transaction(notifications, sink
     back whole, and its redelivery records (and sends) both."""
     payload = confirmed(2)
     payload["replaced"] = confirmed(1)["registration"]
-    queue = usecases.queue
+    message_row = usecases.message_row
 
     def second_fails(uow, kind, *args, **kwargs):
         if kind == "registration_substituted":
             raise ValueError("a payload it cannot store")
-        return queue(uow, kind, *args, **kwargs)
-    monkeypatch.setattr(usecases, "queue", second_fails)
+        return message_row(uow, kind, *args, **kwargs)
+    monkeypatch.setattr(usecases, "message_row", second_fails)
     with pytest.raises(ValueError):
         notifications.on_registration_substituted(payload)
     assert notifications.list_messages() == [] and sink.messages() == []
-    monkeypatch.setattr(usecases, "queue", queue)
+    monkeypatch.setattr(usecases, "message_row", message_row)
     notifications.on_registration_substituted(payload)
     assert sorted(m["To"] for m in sink.messages()) == ["jana1@obec.example", "jana2@obec.example"]
 
 
-def test_a_group_member_that_fails_alone_does_not_hold_back_the_others(notifications, sink, monkeypatch):
-    queue = usecases.queue
-
-    def one_fails(uow, kind, payload, *args, **kwargs):
-        if payload["registration"]["id"] == 2:
-            raise ValueError("a payload it cannot store")
-        return queue(uow, kind, payload, *args, **kwargs)
-    monkeypatch.setattr(usecases, "queue", one_fails)
+def _three_together(notifications, payloads=None):
+    """The outcomes of three handlers of confirmations that come together (one group), in order."""
     notifications.sender.hold()
     pool = eventlet.GreenPool(3)
-    threads = [pool.spawn(notifications.on_registration_confirmed, confirmed(n)) for n in (1, 2, 3)]
+    threads = [pool.spawn(notifications.on_registration_confirmed, payload)
+               for payload in payloads or [confirmed(n) for n in (1, 2, 3)]]
     outcomes = []
     for thread in threads:
         try:
             outcomes.append(thread.wait())
-        except ValueError as error:
+        except Exception as error:
             outcomes.append(error)
-    assert [type(outcome).__name__ for outcome in outcomes] == ["NoneType", "ValueError", "NoneType"]
     notifications.sender.release()
+    return [type(outcome).__name__ for outcome in outcomes]
+
+
+@pytest.mark.parametrize("where", ["made", "stored"])
+def test_a_group_member_that_fails_alone_does_not_hold_back_the_others(notifications, sink, monkeypatch, where):
+    """Failing while its row is made, or refused by the database (the group's one insert fails and
+    the group is recorded again one by one), the second handler gets its error; the others commit."""
+    message_row = usecases.message_row
+    inserts = []
+    event.listen(notifications.db.engine, "before_cursor_execute",
+                 lambda *args: inserts.append(1) if args[2].startswith("INSERT INTO messages") else None)
+
+    def one_fails(uow, kind, payload, *args, **kwargs):
+        row = message_row(uow, kind, payload, *args, **kwargs)
+        if payload["registration"]["id"] == 2:
+            if where == "made":
+                raise ValueError("a payload it cannot store")
+            row["recipient"] = None  # NOT NULL
+        return row
+    monkeypatch.setattr(usecases, "message_row", one_fails)
+    assert _three_together(notifications) == ["NoneType", "ValueError" if where == "made" else "IntegrityError",
+                                              "NoneType"]
     assert sorted(m["To"] for m in sink.messages()) == ["jana1@obec.example", "jana3@obec.example"]
+    with notifications.db.transaction() as tx:
+        assert len(store.list_messages(tx)) == 2
+    assert len(inserts) == (1 if where == "made" else 4)  # the group's insert, or it and one each
+
+
+def test_an_email_twice_in_one_group_is_recorded_and_sent_once(notifications, sink):
+    """A confirmation redelivered while its first delivery waits in the same group: one row, one
+    email; the redelivery is told it was queued before, and so is a later one."""
+    assert _three_together(notifications, [confirmed(1), confirmed(2), confirmed(1)]) == ["NoneType"] * 3
+    notifications.on_registration_confirmed(confirmed(2))
+    assert copies(sink) == {"jana1@obec.example": 1, "jana2@obec.example": 1}
     with notifications.db.transaction() as tx:
         assert len(store.list_messages(tx)) == 2
 
