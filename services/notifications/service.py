@@ -725,8 +725,8 @@ class NotificationsService(HealthCheck):
                        delays=self.settings.retry_delays)
 
     def _record(self, outcomes, claim_lapses):
-        """Record how sending a batch went, in one transaction, while this worker still holds
-        its claim.
+        """Record how sending a batch went, in one transaction (the messages sent in one statement),
+        while this worker still holds its claim.
 
         The database away at that moment (a restart, a locked file) is waited for, until shortly
         before the claim lapses: an email that went out but is not recorded as sent would be taken
@@ -737,8 +737,11 @@ class NotificationsService(HealthCheck):
         while True:
             try:
                 with self._uow() as uow:
+                    usecases.record_all_sent(uow, [outcome.keywords["message"] for outcome in outcomes
+                                                   if outcome.func is usecases.record_sent])
                     for outcome in outcomes:
-                        outcome(uow)
+                        if outcome.func is not usecases.record_sent:
+                            outcome(uow)
                 return
             except Exception as error:
                 left = deadline - time.monotonic()

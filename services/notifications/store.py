@@ -138,6 +138,12 @@ def record_outcome(conn, message_id, values):
     conn.execute(update(messages).where(messages.c.id == message_id).values(claimed_until=None, **values))
 
 
+def record_same_outcome(conn, message_ids, values):
+    """``record_outcome`` with the same ``values`` for every one of ``message_ids`` (a batch's, a few
+    dozen at most), in one statement."""
+    conn.execute(update(messages).where(messages.c.id.in_(message_ids)).values(claimed_until=None, **values))
+
+
 def record_outcomes(conn, outcomes):
     """``record_outcome`` for many messages: ``(message_id, values)`` pairs, those with the same
     columns in one executemany."""

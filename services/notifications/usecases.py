@@ -137,6 +137,18 @@ def record_sent(uow, message):
     })
 
 
+def record_all_sent(uow, messages):
+    """``record_sent`` for ``messages``: one statement for those with the same attempts so far."""
+    by_attempts = {}
+    for message in messages:
+        by_attempts.setdefault(message["attempts"], []).append(message["id"])
+    for attempts, message_ids in by_attempts.items():
+        store.record_same_outcome(uow.conn, message_ids, {
+            "status": EmailStatus.SENT, "attempts": attempts + 1, "sent_at": uow.now, "last_error": None,
+            "next_attempt_at": None,
+        })
+
+
 def put_back(uow, message):
     """A claimed message that was not tried (its batch ran out of time before it): due again at
     once, no attempt counted."""

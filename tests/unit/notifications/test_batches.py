@@ -7,6 +7,7 @@ import base64
 import time
 from collections import Counter
 from datetime import timedelta
+from unittest import mock
 
 import eventlet
 import pytest
@@ -61,9 +62,13 @@ def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notific
     queued = len(commits)
     assert len(notifications.sender.held) == 30
     assert len(inserts) == queued  # one insert per group
+    updates = []
+    event.listen(notifications.db.engine, "before_cursor_execute",
+                 lambda *args: updates.append(1) if args[2].startswith("UPDATE messages") else None)
     notifications.sender.release()
     sent = len(commits) - queued
     assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 31)}
+    assert len(updates) == 1 + 30 // SENT_RECORD_EVERY  # the claim, then each record of ten in one
     assert sink.connections() == 1
     assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
     # one group (a second one at most, had a handler come late), one claim, a record every ten sent
@@ -340,3 +345,15 @@ def test_the_sender_holds_an_id_once_while_it_waits_and_while_its_batch_runs():
     sender._in_batch = {4}
     sender.hand([4, 5])  # 4 is being sent: deliver_due finding it queued adds nothing
     assert list(sender._waiting) == [1, 2, 3, 5]
+
+
+def test_messages_sent_after_different_numbers_of_tries_are_recorded_each_with_its_own(notifications):
+    with notifications.db.transaction() as tx:
+        uow = mock.Mock(conn=tx, now=NOW)
+        ids = usecases.queue_rows(uow, [usecases.message_row(uow, "registration_confirmed", confirmed(n),
+                                                             f"jana{n}@obec.example", f"<{n}@smopk>")
+                                        for n in (1, 2, 3)])
+        usecases.record_all_sent(uow, [{"id": ids[0], "attempts": 0}, {"id": ids[1], "attempts": 2},
+                                       {"id": ids[2], "attempts": 0}])
+    assert sorted((m["to"], m["status"], m["attempts"]) for m in notifications.list_messages()) == [
+        ("jana1@obec.example", "sent", 1), ("jana2@obec.example", "sent", 3), ("jana3@obec.example", "sent", 1)]
