@@ -34,6 +34,10 @@ two entries in two calendars, as in any calendar program. An entry of the feed i
 until the event changes (DTSTAMP and LAST-MODIFIED are the event's last change, SEQUENCE its
 version), so the feed's ETag changes only with the events.
 """
+import json
+import re
+import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
@@ -42,6 +46,7 @@ from typing import Any
 
 from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
+from icalendar.parser import foldline as _foldline
 
 from services.common.czech import event_kind, local, schedule
 from services.common.vocabulary import EventStatus
@@ -80,7 +85,82 @@ def _moment(value: datetime | str) -> datetime:
 
 def ics(payload: Mapping[str, Any], *, revision: int, sender: str, organiser: str, now: datetime) -> bytes:
     """The published calendar entry of the attendee of ``payload``: the entry (``ENTRY``, or
-    ``RETURNED`` after a withdrawal) or its withdrawal (``WITHDRAWN``, STATUS:CANCELLED)."""
+    ``RETURNED`` after a withdrawal) or its withdrawal (``WITHDRAWN``, STATUS:CANCELLED).
+
+    Everyone's entry of one event differs only in the registration's number (the UID), its
+    manage link (in the description) and the moment (DTSTAMP): the entry is written once per event
+    and revision with marks in their places (``_Template``) and each person's values are put in
+    and folded as icalendar folds them. A value the marks cannot carry exactly (a link with
+    characters TEXT escapes, a moment not in UTC) takes the library's whole way, ``_written``."""
+    registration = payload["registration"]
+    link = registration.get("manage_url", "")
+    if now.tzinfo is UTC and type(registration["id"]) is int and type(link) is str and _PLAIN_LINK.match(link):
+        template = _template(payload["event"], revision, sender, organiser)
+        if template is not None:
+            return template.fill(registration["id"], link, now)
+    return _written(payload, revision=revision, sender=sender, organiser=organiser, now=now)
+
+
+# Marks no text of an event can hold by chance (random per process), and a moment no entry has.
+_MARK = secrets.token_hex(6)
+_ID_MARK, _LINK_MARK = f"id{_MARK}", f"link{_MARK}"
+_STAMP_MARK = datetime(1900, 1, 1, tzinfo=UTC)
+_STAMP_TEXT = "19000101T000000Z"
+# A link TEXT escaping leaves as it is (no backslash, comma, semicolon or line break).
+_PLAIN_LINK = re.compile(r"[A-Za-z0-9:/._~?=&%+#@!$*'()-]*\Z")
+TEMPLATES_KEPT = 128
+_TEMPLATES: OrderedDict[str, "_Template | None"] = OrderedDict()
+
+
+class _Template:
+    """An entry as icalendar writes it, its lines kept as written (folded), but for those with a
+    mark, kept unfolded to be filled and folded per person."""
+
+    def __init__(self, written: bytes) -> None:
+        self.parts: list[bytes | str] = []
+        for line in re.split(rb"\r\n(?! )", written):  # a logical line and its continuation lines
+            text = line.decode()
+            if _MARK in text or _STAMP_TEXT in text:
+                self.parts.append(text.replace("\r\n ", ""))
+            else:
+                self.parts.append(line)
+
+    def fill(self, registration_id: int, link: str, now: datetime) -> bytes:
+        stamp = f"{now.year:04}{now.month:02}{now.day:02}T{now.hour:02}{now.minute:02}{now.second:02}Z"
+        number = str(registration_id)
+        return b"\r\n".join(_foldline(part.replace(_ID_MARK, number).replace(_LINK_MARK, link)
+                                       .replace(_STAMP_TEXT, stamp)).encode() if isinstance(part, str) else part
+                             for part in self.parts)
+
+    def fits(self) -> bool:
+        """Every mark where it belongs, once per entry: the UID, the DTSTAMP, the description."""
+        marked = [part for part in self.parts if isinstance(part, str)]
+        entries_count = sum(1 for part in self.parts if part == b"BEGIN:VEVENT")
+        return (sum(part.count(_ID_MARK) for part in marked) == entries_count
+                and all(part.startswith("UID:") for part in marked if _ID_MARK in part)
+                and sum(part.count(_STAMP_TEXT) for part in marked) == entries_count
+                and all(part.startswith("DTSTAMP:") for part in marked if _STAMP_TEXT in part)
+                and all(part.startswith("DESCRIPTION:") for part in marked if _LINK_MARK in part))
+
+
+def _template(event: Mapping[str, Any], revision: int, sender: str, organiser: str) -> _Template | None:
+    """The entry of ``event`` with marks for each person's values; None when they cannot be put
+    in exactly (the whole way then)."""
+    key = json.dumps([event, revision, sender, organiser], sort_keys=True, default=str)
+    if key in _TEMPLATES:
+        _TEMPLATES.move_to_end(key)
+        return _TEMPLATES[key]
+    made = _Template(_written({"event": event, "registration": {"id": _ID_MARK, "manage_url": _LINK_MARK}},
+                              revision=revision, sender=sender, organiser=organiser, now=_STAMP_MARK))
+    template = made if made.fits() else None
+    _TEMPLATES[key] = template
+    while len(_TEMPLATES) > TEMPLATES_KEPT:
+        _TEMPLATES.popitem(last=False)
+    return template
+
+
+def _written(payload: Mapping[str, Any], *, revision: int, sender: str, organiser: str, now: datetime) -> bytes:
+    """``ics`` the library's whole way."""
     event = payload["event"]
     calendar = entries(payload, revision=revision, sender=sender, organiser=organiser, now=now)
     starts, ends = _moment(event["starts_at"]), _moment(event["ends_at"])

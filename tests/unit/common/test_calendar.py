@@ -35,9 +35,9 @@ EVENTS = {
 }
 
 
-def as_icalendar_writes_it(event_payload, revision):
+def as_icalendar_writes_it(event_payload, revision, now=NOW):
     """What ``ics`` wrote before the VTIMEZONE was kept: the library's own way."""
-    made = calendar.entries(event_payload, revision=revision, sender=SENDER, organiser="SMOPK", now=NOW)
+    made = calendar.entries(event_payload, revision=revision, sender=SENDER, organiser="SMOPK", now=now)
     starts = calendar._moment(event_payload["event"]["starts_at"])
     ends = calendar._moment(event_payload["event"]["ends_at"])
     made.add_missing_timezones(first_date=(starts - timedelta(days=366)).date(),
@@ -52,6 +52,39 @@ def test_an_entry_is_the_text_icalendar_writes(name, revision):
         written = calendar.ics(EVENTS[name], revision=revision, sender=SENDER, organiser="SMOPK", now=NOW)
         assert written == as_icalendar_writes_it(EVENTS[name], revision)
         assert written.count(b"BEGIN:VTIMEZONE") == 1
+
+
+PEOPLE = [  # (registration id, manage link): links of several lengths fold in other places
+    (1, "https://akce.example/r/t1"), (12345, f"https://akce.smopk.example/prihlaska/{'x' * 32}"),
+    (987654321, f"https://akce.example/prihlaska/{'Ab-_' * 17}?a=1&b=%C5%A1"), (3, ""),
+    (4, "https://akce.example/r/a,b;c"), (5, None)]  # the last two: escaped, and a link that is null
+
+
+@pytest.mark.parametrize("name", sorted(EVENTS))
+@pytest.mark.parametrize("revision", [calendar.ENTRY, calendar.WITHDRAWN])
+def test_each_persons_entry_filled_in_is_the_text_icalendar_writes(name, revision, monkeypatch):
+    calendar._TEMPLATES.clear()
+    written = []
+    entries = calendar.entries
+    monkeypatch.setattr(calendar, "entries", lambda *args, **kwargs: written.append(1) or entries(*args, **kwargs))
+    for registration_id, link in PEOPLE:
+        for lecturer in ("Ing. Eva Malá", None):
+            person = dict(EVENTS[name], event=dict(EVENTS[name]["event"], lecturer=lecturer),
+                          registration={"id": registration_id, "manage_url": link})
+            for now in (NOW, NOW + timedelta(days=400, seconds=7, microseconds=3)):
+                filled = calendar.ics(person, revision=revision, sender=SENDER, organiser="SMOPK", now=now)
+                assert filled == as_icalendar_writes_it(person, revision, now), (registration_id, link, now)
+    # one entry per lecturer written with marks, the rest filled in; the escaped link and null
+    # the library's whole way (2 lecturers × 2 moments × 2 links), besides the reference's own
+    assert len(written) == 2 + 8 + len(PEOPLE) * 2 * 2
+
+
+def test_a_title_that_holds_a_mark_takes_the_whole_way():
+    calendar._TEMPLATES.clear()
+    person = dict(EVENTS["one morning"], event=dict(EVENTS["one morning"]["event"], title="Kód 19000101T000000Z"))
+    filled = calendar.ics(person, revision=calendar.ENTRY, sender=SENDER, organiser="SMOPK", now=NOW)
+    assert filled == as_icalendar_writes_it(person, calendar.ENTRY)
+    assert list(calendar._TEMPLATES.values()) == [None]
 
 
 def test_each_span_has_its_own_timezone_rules():
