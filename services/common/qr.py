@@ -24,8 +24,9 @@ and each mask's score with segno's.
 """
 import base64
 import functools
-import io
 import operator
+import struct
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -38,6 +39,7 @@ FAST = segno.__version__ == CHECKED_SEGNO
 _MASKS = 8
 
 _TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")  # module values 0/1 to the digits int() reads
+_TO_LIGHT_DIGITS = bytes.maketrans(b"\x00\x01", b"10")  # a PNG's greyscale bit: dark modules 0
 _FROM_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
 
 
@@ -227,9 +229,35 @@ def _code(text: str) -> segno.QRCode:
 
 
 def png(text: str, scale: int = 5) -> bytes:
-    out = io.BytesIO()
-    _code(text).save(out, kind="png", scale=scale, border=BORDER)
-    return out.getvalue()
+    """The code of ``text`` as a PNG, byte for byte the one segno's ``save(kind="png")`` writes
+    (black on white, greyscale of one bit, zlib level 9), written a row at a time: segno packs
+    every pixel in Python loops, about 3.5 ms of a QR Platba's 5."""
+    return _png(_code(text).matrix, scale)
+
+
+def _png(matrix: Sequence[bytearray], scale: int, border: int = BORDER) -> bytes:
+    width = (len(matrix) + 2 * border) * scale
+    octets = (width + 7) // 8
+    padding = "0" * (octets * 8 - width)
+    widen = {ord("0"): "0" * scale, ord("1"): "1" * scale}  # a pixel per module's 0 or 1
+
+    def scanline(bits: str) -> bytes:  # filter None, then the row's pixels, 1 white
+        return b"\0" + int(bits + padding, 2).to_bytes(octets, "big")
+    quiet = scanline("1" * width) * (border * scale)
+    edge = "1" * (border * scale)
+    same_as_above = (b"\2" + bytes(octets)) * (scale - 1)  # filter Up, nothing changed
+    data = bytearray(quiet)
+    for row in matrix:
+        data += scanline(edge + row.translate(_TO_LIGHT_DIGITS).decode("ascii").translate(widen) + edge)
+        data += same_as_above
+    data += quiet
+    header = struct.pack(">2I5B", width, width, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(data, 9)) + \
+        _chunk(b"IEND", b"")
+
+
+def _chunk(name: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + name + data + struct.pack(">I", zlib.crc32(name + data))
 
 
 def png_data_uri(text: str, scale: int = 5) -> str:

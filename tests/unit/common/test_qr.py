@@ -1,4 +1,6 @@
-"""The fast QR codes are segno's codes: same mask, same modules, same score for every mask."""
+"""The fast QR codes are segno's codes: same mask, same modules, same score for every mask, the
+same PNG."""
+import io
 import random
 import string
 from datetime import date, timedelta
@@ -82,6 +84,17 @@ def test_every_code_is_segnos_own(kind):
     assert differing == []
     if kind is _every_size:
         assert sorted({segno.make(text, error="m", micro=False).version for text in texts}) == list(range(1, 41))
+
+
+@pytest.mark.parametrize(("kind", "scales", "count"), [(_qr_platba, (1, 2, 3, 4, 5), 40),
+                                                       (_tickets, (1, 2, 3, 4, 5), 40), (_every_size, (1,), 100)])
+def test_every_png_is_the_one_segno_writes(kind, scales, count):
+    for text in kind(random.Random(kind.__name__))[:count]:
+        code = qr._code(text)
+        for scale in scales:
+            written = io.BytesIO()
+            code.save(written, kind="png", scale=scale, border=qr.BORDER)
+            assert qr.png(text, scale) == written.getvalue(), (text, scale)
 
 
 def _as_scored(text: str, mask: int) -> tuple[tuple[bytearray, ...], int]:
