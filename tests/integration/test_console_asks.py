@@ -163,6 +163,11 @@ def test_restoring_a_registration_with_a_fee_asks_for_the_fee_again_under_a_new_
     assert vera["price"] == 900
     wait_for(lambda: cluster.payments.unpaid(event["id"]), message="the first payment request")
     first = cluster.payments.payment_of(vera["id"])
+
+    def to_vera(start):
+        return [m for m in smtp.messages() if m["To"] == "vera@obec.example" and m["Subject"].startswith(start)]
+    # her confirmation out before she cancels (cancelled first, it would rightly never go out)
+    wait_for(lambda: to_vera("Potvrzení přihlášky"), message="the first confirmation")
     cluster.registrations.cancel_registration(vera["id"])
     wait_for(lambda: cluster.payments.payment_of(vera["id"])["status"] == "cancelled", message="its cancellation")
 
@@ -189,8 +194,6 @@ def test_restoring_a_registration_with_a_fee_asks_for_the_fee_again_under_a_new_
     assert cluster.registrations.get_registration(back["id"])["payment"]["variable_symbol"] == \
         again["variable_symbol"]
 
-    def to_vera(start):
-        return [m for m in smtp.messages() if m["To"] == "vera@obec.example" and m["Subject"].startswith(start)]
     wait_for(lambda: to_vera("Přihláška obnovena") and len(to_vera("Faktura")) == 2,
              message="the restored email with the new payment details, and the new invoice")
     [restored] = to_vera("Přihláška obnovena")
