@@ -4,7 +4,7 @@ the matching of a bank payment."""
 import base64
 from datetime import date
 
-from services.payments import domain
+from services.payments import domain, store, usecases
 from tests import statements
 from tests.helpers import spd_fields
 from tests.unit.payments.conftest import NOW, payload
@@ -107,3 +107,16 @@ def test_the_whole_original_amount_paid_after_a_cancellation_is_an_overpayment(p
     [line] = payments.to_check()
     assert (line["outcome"], line["reason"]) == ("overpaid", "Přeplatek 500,00\xa0Kč")
     assert sorted(p["registration"]["id"] for p in payments.recorded("payment_received")) == [71, 72]
+
+
+def test_what_an_issued_invoice_tells_is_owed_is_what_the_database_says_afterwards(payments):
+    """``issue_invoice`` tells ``owed_on`` from what it has just written, without reading it back:
+    for a non-member's own invoice and for one of several people, the same as read back."""
+    payments.on_registration_confirmed(payload(70, price=500))  # a non-member: invoiced at once
+    three_on_one_invoice(payments)
+    told = payments.recorded("invoice_issued")
+    assert [p["owed_on"]["registration_ids"] for p in told] == [[70], [71, 72, 73]]
+    for issued in told:
+        with payments._uow() as uow:
+            invoice = store.get_invoice(uow.conn, number=issued["invoice"]["number"])
+            assert issued["owed_on"] == usecases._owed_on(uow, payments.settings, invoice["id"])
