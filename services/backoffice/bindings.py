@@ -28,7 +28,12 @@ one missing:
 - Each console process reconciles once its consumers are up and every
   ``WEBHOOK_BINDINGS_SECONDS``: a failed unbind, a binding removed by hand, a change made by
   another console process all heal there. A reconcile failing halfway leaves the types it did not
-  reach as they were (re-done at the next one).
+  reach as they were (re-done at the next one). One window is left: a reconcile whose unbind
+  the broker takes longer than ``BROKER_TIMEOUT_SECONDS`` to answer gives up and lets the lock go
+  while that unbind is still on its way; a webhook created at that moment and bound on another
+  connection could see its binding undone when the late unbind arrives. The failed reconcile is
+  tried again after ``RETRY_SECONDS`` and binds every wanted type back, so such a webhook misses
+  the events of those seconds at most (a broker more than five seconds slow, then fast again).
 - nameko declares each handler's queue with its binding whenever its consumer (re)connects, and
   ``tools.topology`` binds every handler's queue: after a deployment or a broker restart the
   console takes every event again, until its next reconcile.

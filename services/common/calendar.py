@@ -119,9 +119,9 @@ class _Template:
     def __init__(self, written: bytes) -> None:
         self.parts: list[bytes | str] = []
         for line in re.split(rb"\r\n(?! )", written):  # a logical line and its continuation lines
-            text = line.decode()
+            text = line.decode().replace("\r\n ", "")  # unfolded: a fold may fall inside a mark
             if _MARK in text or _STAMP_TEXT in text:
-                self.parts.append(text.replace("\r\n ", ""))
+                self.parts.append(text)
             else:
                 self.parts.append(line)
 
@@ -136,7 +136,10 @@ class _Template:
         """Every mark where it belongs, once per entry: the UID, the DTSTAMP, the description."""
         marked = [part for part in self.parts if isinstance(part, str)]
         entries_count = sum(1 for part in self.parts if part == b"BEGIN:VEVENT")
+        described = sum(1 for part in self.parts if isinstance(part, bytes) and part.startswith(b"DESCRIPTION")
+                        or isinstance(part, str) and part.startswith("DESCRIPTION"))
         return (sum(part.count(_ID_MARK) for part in marked) == entries_count
+                and sum(part.count(_LINK_MARK) for part in marked) == described
                 and all(part.startswith("UID:") for part in marked if _ID_MARK in part)
                 and sum(part.count(_STAMP_TEXT) for part in marked) == entries_count
                 and all(part.startswith("DTSTAMP:") for part in marked if _STAMP_TEXT in part)

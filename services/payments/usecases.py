@@ -558,7 +558,7 @@ def issue_invoice(uow, settings, requests, customer):
     # what is owed on it, from what was just written rather than read back (a tenth of payments'
     # CPU for a non-member's registration went to reading the invoice's document again, twice)
     issued = ({"id": invoice_id, "number": number, "variable_symbol": vs, "document": document},
-              [dict(r, invoice_id=invoice_id) for r in requests])
+              sorted((dict(r, invoice_id=invoice_id) for r in requests), key=lambda r: r["registration_id"]))
     _tell_invoice(uow, document, recipients, requests, owed_on=_owed_on(uow, settings, invoice_id, issued))
     return document
 
@@ -568,7 +568,7 @@ def _owed_on(uow, settings, invoice_id, issued=None):
     ``invoice_issued`` tells it: ``{"number", "registration_ids", "payment"}`` (each live
     registration's payment block, ``payment_blocks``), or None once the invoice is cancelled.
     ``issued``: the invoice just issued and its requests, as ``store.live_group_invoices`` would
-    read them back."""
+    read them back (in the order people registered)."""
     found = issued if issued is not None else store.live_group_invoices(uow.conn, [invoice_id]).get(invoice_id)
     if found is None:
         return None

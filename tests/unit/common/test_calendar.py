@@ -79,6 +79,20 @@ def test_each_persons_entry_filled_in_is_the_text_icalendar_writes(name, revisio
     assert len(written) == 2 + 8 + len(PEOPLE) * 2 * 2
 
 
+def test_a_fold_that_falls_inside_a_mark_still_gives_each_person_their_own_link():
+    """The description folds at 75 octets wherever the lecturer's name ends; for some lengths the
+    fold falls inside the link's mark (a second reader's finding)."""
+    calendar._TEMPLATES.clear()
+    for length in range(20, 90):
+        lecturer = ("Ing. Jana Nováková, Ph.D., a Petr Dvořák a " * 3)[:length]
+        for registration_id, link in PEOPLE[:3]:
+            person = dict(EVENTS["one morning"], event=dict(EVENTS["one morning"]["event"], lecturer=lecturer),
+                          registration={"id": registration_id, "manage_url": link})
+            filled = calendar.ics(person, revision=calendar.ENTRY, sender=SENDER, organiser="SMOPK", now=NOW)
+            assert filled == as_icalendar_writes_it(person, calendar.ENTRY), (length, registration_id)
+    assert None not in calendar._TEMPLATES.values()  # each filled in, none the whole way
+
+
 def test_a_title_that_holds_a_mark_takes_the_whole_way():
     calendar._TEMPLATES.clear()
     person = dict(EVENTS["one morning"], event=dict(EVENTS["one morning"]["event"], title="Kód 19000101T000000Z"))
