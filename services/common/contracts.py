@@ -712,6 +712,8 @@ def _passes(validator: Any) -> Fits:
 
 def _fits_value(field: fields.Field[Any]) -> Fits:
     """Whether a present value passes ``field``: None only where allowed, then type and validators."""
+    if field.pre_load or field.post_load:  # processors change the value before it is checked
+        raise _NotCompiled("a field with pre_load or post_load")
     fits = _fits_type(field)
     allow_none = field.allow_none
     validators = [_passes(validator) for validator in field.validators]
