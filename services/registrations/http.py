@@ -17,6 +17,7 @@ from services.common import metrics
 from services.common.errors import NotFound, ServiceError, ServiceUnavailable, ValidationError, outage
 from services.common.health import Health
 from services.common.ico import ico_error
+from services.common.unit_of_work import retried_on_deadlock
 from services.common.vocabulary import LookupStatus, RegistrationStatus
 
 from . import openapi, pages, records, usecases
@@ -198,8 +199,10 @@ class HttpApi:
     @api("POST", "/api/registrations/<token>/cancel")
     def http_cancel(self, request, token):
         self.rate_limits.cancelling(request)
-        with self._uow() as uow:
-            registration = usecases.cancel_registration(uow, token=token)
+        def cancel():
+            with self._uow() as uow:
+                return usecases.cancel_registration(uow, token=token)
+        registration = retried_on_deadlock(cancel)
         self.rate_limits.cancelled(registration["email"])
         return 200, registration_out.dump(registration)
 

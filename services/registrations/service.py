@@ -28,7 +28,7 @@ from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
 from services.common.rpc import RpcClient, rpc
 from services.common.signing import TicketSigner
-from services.common.unit_of_work import unit_of_work
+from services.common.unit_of_work import retried_on_deadlock, unit_of_work
 from services.common.vocabulary import RegistrationStatus
 
 from . import records, store, usecases
@@ -249,9 +249,10 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_registration(self, registration_id):
-        with self._uow() as uow:
-            registration = usecases.cancel_registration(uow, registration_id=int(registration_id))
-        return registration_out.dump(registration)
+        def cancel():
+            with self._uow() as uow:
+                return usecases.cancel_registration(uow, registration_id=int(registration_id))
+        return registration_out.dump(retried_on_deadlock(cancel))
 
     @rpc(expected_exceptions=EXPECTED)
     def restore_registration(self, registration_id):
