@@ -52,7 +52,16 @@ class Renderer:
         self._timings[way] += 1
         return data
 
-    def _run(self, function, *args):
+    def stamped_many(self, requests: list[tuple[str, dict]]) -> list[bytes | str]:
+        """``stamped`` for each ``(kind, document)``, in one task of one worker; in order, each the
+        PDF, or why that document could not be made (``str``: its failure alone)."""
+        made = self._run(stamp.render_documents, requests, count=len(requests))
+        for data, way in made:
+            if data is not None:
+                self._timings[way] += 1
+        return [way if data is None else data for data, way in made]
+
+    def _run(self, function, *args, count=1):
         started = time.perf_counter()
         future = self._executor.submit(function, *args)
         # The future is completed by a real OS thread of the executor; polling
@@ -60,7 +69,7 @@ class Renderer:
         while not future.done():
             eventlet.sleep(POLL_SECONDS)
         result = future.result()
-        self._timings["count"] += 1
+        self._timings["count"] += count
         self._timings["seconds"] += time.perf_counter() - started
         return result
 

@@ -75,21 +75,48 @@ class DocumentsService(HealthCheck):
     @rpc(expected_exceptions=EXPECTED)
     def render_ticket(self, payload):
         """The ticket of a confirmed registration; ``payload`` is ``{"registration", "event"}``."""
-        registration = payload["registration"]
-        payment = registration.get("payment") or {}
-        unpaid = payment.get("spd") and not registration.get("paid_at")
-        ticket = {"registration": registration, "event": payload["event"], "payment": payment if unpaid else None,
-                  "organiser": self.settings.organiser_name}
-        data = self.renderer.stamped("ticket", ticket)
-        return pdf_message(f"vstupenka-{registration['id']}.pdf", data)
+        ticket, filename = self._ticket(payload)
+        return pdf_message(filename, self.renderer.stamped("ticket", ticket))
 
     @rpc(expected_exceptions=EXPECTED)
     def render_invoice(self, invoice):
         """The PDF of an invoice or a credit note, as payments built it (amounts in haléře);
         with the QR Platba code when ``invoice["spd"]`` asks for a payment."""
-        data = self.renderer.stamped("invoice", invoice)
-        prefix = "opravny-doklad" if invoice["kind"] == InvoiceKind.CREDIT_NOTE else "faktura"
-        return pdf_message(f"{prefix}-{invoice['number']}.pdf", data)
+        return pdf_message(_invoice_filename(invoice), self.renderer.stamped("invoice", invoice))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def render_documents(self, requests):
+        """Tickets and invoices of a batch of emails in one call and one trip to a render worker:
+        ``requests`` are ``{"ticket": payload}`` (as ``render_ticket`` takes it) or ``{"invoice":
+        invoice}`` (as ``render_invoice``). The answer, in their order: each the PDF as those
+        answer it, or ``{"error": why}`` for a document that could not be made (its failure alone;
+        the others are made)."""
+        if not isinstance(requests, list) or not all(
+                isinstance(request, dict) and len(request) == 1 and set(request) <= {"ticket", "invoice"}
+                for request in requests):
+            raise ValidationError({"requests": "Očekávám seznam vstupenek a faktur."})
+        if not requests:
+            return []
+        jobs, names = [], []
+        for request in requests:
+            if "ticket" in request:
+                ticket, filename = self._ticket(request["ticket"])
+                jobs.append(("ticket", ticket))
+            else:
+                jobs.append(("invoice", request["invoice"]))
+                filename = _invoice_filename(request["invoice"])
+            names.append(filename)
+        return [{"error": made} if isinstance(made, str) else pdf_message(filename, made)
+                for filename, made in zip(names, self.renderer.stamped_many(jobs), strict=True)]
+
+    def _ticket(self, payload):
+        """What the render worker takes to make ``payload``'s ticket, and the ticket's file name."""
+        registration = payload["registration"]
+        payment = registration.get("payment") or {}
+        unpaid = payment.get("spd") and not registration.get("paid_at")
+        ticket = {"registration": registration, "event": payload["event"], "payment": payment if unpaid else None,
+                  "organiser": self.settings.organiser_name}
+        return ticket, f"vstupenka-{registration['id']}.pdf"
 
     @rpc(expected_exceptions=EXPECTED)
     def render_attendance_sheet(self, event_id):
@@ -338,6 +365,11 @@ class DocumentsService(HealthCheck):
             "report": report, "issued_at": self.clock(), "organiser": self.settings.organiser_name})
         number = re.sub(r"[^0-9A-Za-z]+", "-", report["accreditation_number"]).strip("-")
         return pdf_message(f"zprava-mv-{report['year']}-{number}.pdf", data)
+
+
+def _invoice_filename(invoice):
+    prefix = "opravny-doklad" if invoice["kind"] == InvoiceKind.CREDIT_NOTE else "faktura"
+    return f"{prefix}-{invoice['number']}.pdf"
 
 
 def _certificate_view(certificate):

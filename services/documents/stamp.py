@@ -697,3 +697,17 @@ KINDS = {"ticket": render_ticket, "invoice": render_invoice}
 def render_document(kind: str, document: dict) -> tuple[bytes, str]:
     """In a render worker: the PDF of a ``kind`` of document, and the way it was made."""
     return KINDS[kind](document)
+
+
+def render_documents(requests: list[tuple[str, dict]]) -> list[tuple[bytes | None, str]]:
+    """In a render worker: ``render_document`` of each ``(kind, document)``, in order, in one task
+    (one trip to the worker for a batch of emails). A document that cannot be made is that one's
+    failure alone: ``(None, why)`` in its place, the others made."""
+    made = []
+    for kind, document in requests:
+        try:
+            made.append(render_document(kind, document))
+        except Exception as error:  # a template bug, data it cannot take: this document alone
+            log.exception("a %s could not be made", kind)
+            made.append((None, f"{type(error).__name__}: {error}"))
+    return made

@@ -59,6 +59,8 @@ QUEUE = "messages"
 QUEUE_GATHER_SECONDS = 0.01
 # Emails of a batch built at once: enough to keep documents' render processes busy.
 COMPOSERS = 6
+# At most this many emails' documents asked for in one call (one trip to a render worker each).
+DOCUMENTS_TOGETHER = 8
 # Accepted emails recorded as sent in the middle of a batch, this many at a time: a sender killed
 # between the server's acceptance and the record sends at most this many a second time.
 SENT_RECORD_EVERY = 10
@@ -661,14 +663,23 @@ class NotificationsService(HealthCheck):
         added to ``recorded``), so a sender killed mid-batch sends again at most that many."""
         last_start = self._last_start(claim_lapses)
         to_build, built = deque(messages), LightQueue()
+        # a large batch's documents asked for a few emails at a time, a small one's one at a time
+        together = max(1, min(DOCUMENTS_TOGETHER, len(messages) // COMPOSERS))
 
         def builder():
             while to_build:
-                message = to_build.popleft()
+                some = [to_build.popleft() for _ in range(min(together, len(to_build)))]
                 try:
-                    built.put((message, self._compose(message), None))
-                except Exception as error:  # documents away, a template bug: this message alone
-                    built.put((message, None, error))
+                    documents = self._documents(some)
+                except Exception as error:  # documents away: these messages
+                    documents = [error] * len(some)
+                for message, pdfs in zip(some, documents, strict=True):
+                    try:
+                        if isinstance(pdfs, Exception):
+                            raise pdfs
+                        built.put((message, self._compose(message, pdfs), None))
+                    except Exception as error:  # documents away, a template bug: this message alone
+                        built.put((message, None, error))
 
         builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
         outcomes, accepted = {}, []
@@ -752,19 +763,29 @@ class NotificationsService(HealthCheck):
                 time.sleep(min(pause, left))  # green: the process goes on meanwhile
                 pause = min(pause * 2, 5)
 
-    def _compose(self, message):
+    def _documents(self, messages):
+        """The tickets and invoices of ``messages``, in one call to documents
+        (``render_documents``): for each message, its PDFs as ``_compose`` takes them (a document
+        that documents could not make raises there, for its message alone)."""
+        asked = [_documents_wanted(message) for message in messages]
+        requests = [request for wanted in asked for request in wanted]
+        answers = iter(self.documents.render_documents(requests) if requests else [])
+        return [[next(answers) for _ in wanted] for wanted in asked]
+
+    def _compose(self, message, pdfs):
+        """The email of ``message``; ``pdfs``: its documents as ``_documents`` made them."""
         kind, payload, settings = message["kind"], message["payload"], self.settings
         email = domain.EMAILS[kind]
         registration = payload.get("registration") or {}
-        # A restored registration may be back in line rather than in a seat: then no ticket, no entry.
-        seat = not email.seat_only or registration["status"] == RegistrationStatus.CONFIRMED
+        seat = _seated(email, registration)
+        made = iter(pdfs)
         attachments, headers = [], {}
         if email.ticket and seat:
-            attachments.append(_attachment(self.documents.render_ticket(payload)))
+            attachments.append(_attachment(next(made)))
         if email.certificate:
             attachments.append(_attachment(self.documents.render_certificate(registration["id"], original=True)))
         if email.invoice:
-            attachments.append(_attachment(self.documents.render_invoice(payload["invoice"])))
+            attachments.append(_attachment(next(made)))
             attachments.append((f"{payload['invoice']['number']}.isdoc", "application/xml",
                                 base64.b64decode(payload["isdoc"])))
         payment = registration.get("payment") or {}
@@ -816,5 +837,29 @@ def _databox_view(row):
             "delivered_at": moment(row["delivered_at"]), "accepted_at": moment(row["accepted_at"])}
 
 
+def _seated(email, registration):
+    """Whether ``email`` about ``registration`` carries a ticket and a calendar entry: a restored
+    registration may be back in line rather than in a seat (then neither)."""
+    return not email.seat_only or registration["status"] == RegistrationStatus.CONFIRMED
+
+
+def _documents_wanted(message):
+    """What documents makes for ``message``'s email (``render_documents``'s requests): its ticket,
+    its invoice."""
+    email, payload = domain.EMAILS[message["kind"]], message["payload"]
+    wanted = []
+    if email.ticket and _seated(email, payload.get("registration") or {}):
+        wanted.append({"ticket": payload})
+    if email.invoice:
+        wanted.append({"invoice": payload["invoice"]})
+    return wanted
+
+
+class DocumentNotMade(Exception):
+    """Documents could not make one of an email's PDFs (that email's failure alone)."""
+
+
 def _attachment(pdf):
+    if "error" in pdf:
+        raise DocumentNotMade(pdf["error"])
     return pdf["filename"], pdf["content_type"], base64.b64decode(pdf["data"])

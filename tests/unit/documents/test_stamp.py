@@ -144,3 +144,43 @@ def test_spaces_are_laid_out_as_the_full_render_lays_them_out(documents, executo
     assert way == stamp.STAMPED
     assert pdf_words(stamped) == pdf_words(executor.submit(stamp.full_ticket, ticket_of(data)).result())
     assert "Anna Marie Nová" in pdf_text(stamped)
+
+
+def test_a_batch_of_documents_comes_in_one_call_each_as_it_would_alone_and_a_bad_one_fails_alone(documents):
+    """notifications' batches ask for their tickets and invoices together (``render_documents``):
+    each comes back in its place as ``render_ticket`` or ``render_invoice`` answer it alone; one
+    that cannot be made is an error in its own place, and the others are made."""
+    from tests.unit.payments.test_isdoc import an_invoice
+
+    broken = payload(9, "Jan", "Zlý", event=dict(EVENT, starts_at="zítra ráno"))  # no moment: no ticket
+    invoice = an_invoice()
+    requests = [{"ticket": PEOPLE[1]}, {"invoice": invoice}, {"ticket": broken}, {"ticket": PEOPLE[4]}]
+    before = documents.renderer.timings
+    answers = documents.render_documents(requests)
+    after = documents.renderer.timings
+    assert after["count"] - before["count"] == 4 and after[stamp.STAMPED] - before[stamp.STAMPED] == 3
+    assert [sorted(answer) for answer in answers] == [["content_type", "data", "filename"]] * 2 + [["error"]] + [
+        ["content_type", "data", "filename"]]
+    assert "zítra ráno" in answers[2]["error"]
+    alone = [documents.render_ticket(PEOPLE[1]), documents.render_invoice(invoice), None,
+             documents.render_ticket(PEOPLE[4])]
+    for answer, single in zip(answers, alone, strict=True):
+        if single is not None:
+            assert answer["filename"] == single["filename"]
+            assert pdf_text(base64.b64decode(answer["data"])) == pdf_text(base64.b64decode(single["data"]))
+    assert [answer.get("filename") for answer in answers] == [
+        "vstupenka-2.pdf", "faktura-FV-2026-0001.pdf", None, "vstupenka-5.pdf"]
+    ticket = base64.b64decode(answers[3]["data"])
+    assert "Żółć-Gősz" in pdf_text(ticket)
+    assert sorted(qr_codes(ticket)) == sorted([PEOPLE[4]["registration"]["ticket_code"], LONG_SPD])
+    assert documents.render_documents([]) == []
+
+
+@pytest.mark.parametrize("requests", ["vstupenky", [{"ticket": PEOPLE[0], "invoice": {}}], [{"certificate": 1}],
+                                      [["ticket"]]])
+def test_a_batch_that_is_not_a_list_of_tickets_and_invoices_is_refused_in_czech(documents, requests):
+    from services.common.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        documents.render_documents(requests)
+    assert refused.value.args[0] == {"requests": "Očekávám seznam vstupenek a faktur."}

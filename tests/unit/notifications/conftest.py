@@ -74,6 +74,11 @@ def notifications(make_database, sink):
     documents.render_certificate.return_value = {"filename": "osvedceni-2026-0001.pdf",
                                                  "content_type": "application/pdf",
                                                  "data": base64.b64encode(PDF).decode()}
+    # documents' render_documents, made of this fake's render_ticket and render_invoice (their
+    # side effects too: one raising fails the call, as documents away does)
+    documents.render_documents.side_effect = lambda requests: [
+        documents.render_ticket(request["ticket"]) if "ticket" in request else documents.render_invoice(
+            request["invoice"]) for request in requests]
     members = mock.Mock()
     members.announcement_recipients.return_value = [
         {"id": n, "first_name": "Petr", "last_name": f"Starosta {n}", "email": f"starosta{n}@obec.example",

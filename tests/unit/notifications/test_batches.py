@@ -357,3 +357,35 @@ def test_messages_sent_after_different_numbers_of_tries_are_recorded_each_with_i
                                        {"id": ids[2], "attempts": 0}])
     assert sorted((m["to"], m["status"], m["attempts"]) for m in notifications.list_messages()) == [
         ("jana1@obec.example", "sent", 1), ("jana2@obec.example", "sent", 3), ("jana3@obec.example", "sent", 1)]
+
+
+def test_a_batchs_tickets_come_a_few_emails_at_a_time_and_a_ticket_not_made_fails_its_email_alone(
+        notifications, sink):
+    """Twenty-four emails in one batch ask documents for their tickets in six calls, four tickets
+    each; the ticket documents could not make (an error in its place of the answer) fails its own
+    email, which waits for its retry, and the other twenty-three go out with their tickets."""
+    pdf = {"filename": "vstupenka.pdf", "content_type": "application/pdf",
+           "data": base64.b64encode(b"%PDF-1.7\n").decode()}
+    asked = []
+
+    def render_documents(requests):
+        asked.append([request["ticket"]["registration"]["id"] for request in requests])
+        return [{"error": "ValueError: no moment"} if request["ticket"]["registration"]["id"] == 7
+                else dict(pdf, filename=f"vstupenka-{request['ticket']['registration']['id']}.pdf")
+                for request in requests]
+    notifications.documents.render_documents.side_effect = render_documents
+    notifications.sender.hold()
+    for n in range(1, 25):
+        notifications.on_registration_confirmed(confirmed(n))
+    notifications.sender.release()
+    assert sorted(len(ids) for ids in asked) == [4] * 6
+    assert sorted(n for ids in asked for n in ids) == sorted(confirmed(n)["registration"]["id"] for n in range(1, 25))
+    sent = {m["To"]: m for m in sink.messages()}
+    assert sorted(sent) == sorted(f"jana{n}@obec.example" for n in range(1, 25) if n != 7)
+    for n in (1, 24):
+        [ticket] = [part for part in sent[f"jana{n}@obec.example"].iter_attachments()
+                    if part.get_content_type() == "application/pdf"]
+        assert ticket.get_filename() == f"vstupenka-{confirmed(n)['registration']['id']}.pdf"
+    failed = records(notifications)["jana7@obec.example"]
+    assert (failed["status"], failed["attempts"]) == ("awaiting_retry", 1)
+    assert "no moment" in failed["last_error"]
