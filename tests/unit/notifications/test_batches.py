@@ -389,3 +389,44 @@ def test_a_batchs_tickets_come_a_few_emails_at_a_time_and_a_ticket_not_made_fail
     failed = records(notifications)["jana7@obec.example"]
     assert (failed["status"], failed["attempts"]) == ("awaiting_retry", 1)
     assert "no moment" in failed["last_error"]
+
+
+def test_the_sender_runs_two_batches_at_once_and_never_one_id_in_both():
+    """While one batch waits for the server's answers the other is built and sent: two run at
+    once, each with ids of its own, and every id handed goes in exactly one batch."""
+    from services.notifications.sender import Sender
+
+    running, most, batches = set(), [0], []
+
+    class Container:
+        def spawn_managed_thread(self, run, identifier=None):
+            return eventlet.spawn(run)
+
+        def spawn_worker(self, entrypoint, args, kwargs, handle_result):
+            def batch():
+                ids = tuple(args[0])
+                batches.append(ids)
+                running.add(ids)
+                most[0] = max(most[0], len(running))
+                eventlet.sleep(0.05)  # the server's answers
+                running.discard(ids)
+                handle_result(None, [], None)
+            eventlet.spawn(batch)
+
+    sender = Sender(batch=3, gather=0)
+    sender.container = Container()
+    sender.setup()
+    sender.start()
+    try:
+        sender.hand(range(1, 11))
+        deadline = time.monotonic() + 5
+        while sum(len(ids) for ids in batches) < 10 and time.monotonic() < deadline:
+            eventlet.sleep(0.01)
+        sender.hand([11, 12])
+        while sum(len(ids) for ids in batches) < 12 and time.monotonic() < deadline:
+            eventlet.sleep(0.01)
+    finally:
+        sender.stop()
+    assert most[0] == 2
+    assert sorted(n for ids in batches for n in ids) == list(range(1, 13))
+    assert all(len(ids) <= 3 for ids in batches) and not sender._in_batch and not sender.backlog
