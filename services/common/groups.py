@@ -18,6 +18,7 @@ the exception given for it alone (raised in its caller), or, when ``run`` itself
 item of the group. A group is one transaction: it commits for all of its items or for none.
 A failure never leaves the key busy: the lead passes on in a ``finally``.
 """
+import logging
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ import eventlet
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
+from services.common.errors import outage
 from services.common.settings import setting
 
 LIMIT = 100
@@ -121,6 +123,39 @@ class Groups:
         else:
             self._waiting.pop(key, None)
             self._busy.discard(key)
+
+
+def each_alone_if_one_fails(begin: Callable[[], Any], items: list[Any], do: Callable[[Any, Any], Any],
+                            log: logging.Logger | None = None) -> list[Any]:
+    """The outcomes of ``do(uow, item)`` for ``items``, in one transaction (``begin()``, a unit of
+    work): each what ``do`` returned, or the exception of an item that failed on its own (its
+    data, a bug), as a ``run`` of ``Groups`` answers.
+
+    All together first, with no savepoint (each costs two trips to the database). Should an item
+    fail on its own, the transaction is rolled back whole and the items run again, each in its
+    savepoint: the failing item's outcome is its error, and the others commit. An outage (the
+    database away) fails the group: raised, for every item."""
+    try:
+        with begin() as uow:
+            return [do(uow, item) for item in items]
+    except Exception as error:
+        if outage(error) is not None:
+            raise
+        if len(items) == 1:
+            return [error]  # rolled back: nothing of it written
+        (log or logging.getLogger(__name__)).warning(
+            "one of %d items failed on its own (%s); running them again each in its savepoint", len(items), error)
+    outcomes: list[Any] = []
+    with begin() as uow:
+        for item in items:
+            try:
+                with uow.conn.begin_nested():
+                    outcomes.append(do(uow, item))
+            except Exception as error:
+                if outage(error) is not None:
+                    raise
+                outcomes.append(error)
+    return outcomes
 
 
 class _Failed:

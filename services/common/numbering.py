@@ -16,16 +16,18 @@ from sqlalchemy.exc import IntegrityError
 
 
 def next_number(conn: Connection, counters: Table, key_column: str, key: str) -> int:
-    """The next number of the register ``key`` in table ``counters`` (``key_column``, ``last_number``)."""
-    try:
-        with conn.begin_nested():
-            conn.execute(counters.insert().values({key_column: key, "last_number": 0}))
-    except IntegrityError:
-        pass  # the register exists
-    number: int = conn.execute(
-        update(counters).where(counters.c[key_column] == key).values(last_number=counters.c.last_number + 1)
-        .returning(counters.c.last_number)
-    ).scalar_one()
+    """The next number of the register ``key`` in table ``counters`` (``key_column``, ``last_number``).
+    The register's row is made at its first number (by whichever transaction gets there first)."""
+    taking = (update(counters).where(counters.c[key_column] == key)
+              .values(last_number=counters.c.last_number + 1).returning(counters.c.last_number))
+    number: int | None = conn.execute(taking).scalar_one_or_none()
+    if number is None:  # the register's first number: no row yet
+        try:
+            with conn.begin_nested():
+                conn.execute(counters.insert().values({key_column: key, "last_number": 0}))
+        except IntegrityError:
+            pass  # another transaction made it meanwhile (and committed: its insert held ours)
+        number = int(conn.execute(taking).scalar_one())
     return number
 
 

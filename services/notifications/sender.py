@@ -1,4 +1,4 @@
-"""The sender: the emails of a service process go out in batches, from a green thread of its own.
+"""The sender: the emails of a service process go out in batches, from green threads of their own.
 
 Event handlers queue their emails (recorded first, in the database) and hand their ids to the
 sender with ``hand``; so does ``deliver_due`` for what is due (retries, paced announcements,

@@ -26,9 +26,9 @@ from nameko.timer import timer
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError, outage
+from services.common.errors import EXPECTED, Conflict, NotFound, ValidationError
 from services.common.events import event_handler
-from services.common.groups import GroupCommit
+from services.common.groups import GroupCommit, each_alone_if_one_fails
 from services.common.health import HealthCheck
 from services.common.ico import ico_error
 from services.common.logs import CallLog
@@ -159,22 +159,14 @@ class PaymentsService(HealthCheck):
             log.info("payment requested for registration %s: VS %s", registration["id"], request["variable_symbol"])
 
     def _request_group(self, _key, items):
-        """One transaction for the payment requests of the handlers that came together, each in
-        its own savepoint; one outcome per item (the request, None, or the item's own error). The
+        """One transaction for the payment requests of the handlers that came together
+        (``each_alone_if_one_fails``: all together; should one fail on its own, each in its
+        savepoint); one outcome per item (the request, None, or the item's own error). The
         invoice register's row is locked once for the group, whose invoices take consecutive
         numbers; an item rolled back to its savepoint gives its number back with its rows."""
-        outcomes = []
         settings = self.settings
-        with self._uow() as uow:
-            for payload, after, customer in items:
-                try:
-                    with uow.conn.begin_nested():
-                        outcomes.append(usecases.request_payment(uow, settings, payload, after, customer))
-                except Exception as error:
-                    if outage(error) is not None:
-                        raise
-                    outcomes.append(error)
-        return outcomes
+        return each_alone_if_one_fails(self._uow, items, lambda uow, item: usecases.request_payment(
+            uow, settings, *item), log)
 
     def _cancel(self, payload):
         with self._uow() as uow:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from services.common import numbering
@@ -194,12 +195,10 @@ def _all(conn, query):
 
 def add_request(conn, values) -> dict | None:
     """The new request; None when the registration has one already (an event handled twice)."""
-    try:
-        with conn.begin_nested():
-            conn.execute(payment_requests.insert().values(**values))
-    except IntegrityError:
-        return None
-    return get_request(conn, registration_id=values["registration_id"])
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(payment_requests)
+    row = conn.execute(insert.values(**values).on_conflict_do_nothing()
+                       .returning(*payment_requests.c)).mappings().first()
+    return dict(row) if row is not None else None
 
 
 def get_request(conn, registration_id=None, request_id=None, lock=False):

@@ -7,6 +7,7 @@ import eventlet
 import pytest
 import sqlalchemy as sa
 
+from services.common.vocabulary import PaymentStatus
 from services.payments import store, usecases
 from tests.unit.payments.conftest import payload
 
@@ -65,3 +66,25 @@ def test_a_free_registration_writes_nothing_and_commits_nothing(payments):
     payments.on_registration_confirmed(payload(5, price=0))
     payments.on_registration_promoted(payload(6, price=0))
     assert commits == [] and payments.recorded() == []
+
+
+def test_a_group_where_nothing_fails_takes_no_savepoint_per_registration(payments):
+    """All together first: twenty requests with their invoices in one transaction and no
+    savepoint of their own (the one savepoint makes the invoice register's row, at its first
+    number); the requests read back as they were written."""
+    statements = []
+    sa.event.listen(payments.database.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *args: statements.append(statement.split()[0].upper()))
+    ids = list(range(201, 221))
+    pool = eventlet.GreenPool(30)
+    threads = [pool.spawn(payments.on_registration_confirmed, payload(n, ico=None)) for n in ids]
+    for thread in threads:
+        thread.wait()
+    assert statements.count("SAVEPOINT") <= 1, statements
+    told = {p["registration"]["id"]: p["payment"] for p in payments.recorded("payment_requested")}
+    assert sorted(told) == ids
+    with payments.database.transaction() as tx:
+        for n in ids:
+            request = store.get_request(tx, registration_id=n)
+            assert (request["variable_symbol"], request["status"]) == (told[n]["variable_symbol"], PaymentStatus.OPEN)
+            assert request["invoice_id"] is not None
