@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from services.common import metrics
 from services.common.clock import Clock
 from services.common.db import DatabaseProvider
-from services.common.errors import EXPECTED, outage
+from services.common.errors import EXPECTED
 from services.common.events import event_handler
-from services.common.groups import GroupCommit
+from services.common.groups import GroupCommit, each_alone_if_one_fails
 from services.common.health import HealthCheck
 from services.common.logs import CallLog
 from services.common.outbox import OutboxRelay
@@ -530,20 +530,10 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
 
     def _record_payments(self, _key, records):
         """One unit of work (with the outbox: a payment received may send a held certificate) for
-        the copies that came together, each in its own savepoint: one that fails on its own is
-        rolled back to it, with what it announced, and given back to its handler alone; the
-        others commit. A database outage fails the whole group."""
-        outcomes = []
-        with self._uow() as uow:
-            for record in records:
-                try:
-                    with uow.conn.begin_nested():
-                        outcomes.append(record(uow))
-                except Exception as error:
-                    if outage(error) is not None:
-                        raise
-                    outcomes.append(error)
-        return outcomes
+        the copies that came together (``each_alone_if_one_fails``): one that fails on its own is
+        rolled back, with what it announced, and given back to its handler alone; the others
+        commit. A database outage fails the whole group."""
+        return each_alone_if_one_fails(self._uow, records, lambda uow, record: record(uow), log)
 
     # The copy of the member register
 

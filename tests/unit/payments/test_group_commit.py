@@ -1,6 +1,6 @@
 """The registrations' events of a rush recorded a group at a time: one transaction for the
-handlers that came together, each in its own savepoint; an item failing alone gives its invoice
-number back (no gap), the others commit."""
+handlers that came together (all together; should one fail on its own, again each in its
+savepoint); an item failing alone gives its invoice number back (no gap), the others commit."""
 from unittest import mock
 
 import eventlet

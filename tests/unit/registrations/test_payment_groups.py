@@ -1,6 +1,6 @@
 """What payments tells is copied a group at a time: the events handled together are written in
-one transaction, each in its own savepoint; one failing on its own fails alone, a database
-outage fails them all (each event comes back)."""
+one transaction (all together; should one fail on its own, again each in its savepoint); one
+failing on its own fails alone, a database outage fails them all (each event comes back)."""
 import sqlite3
 
 import eventlet
