@@ -95,19 +95,25 @@ class DocumentsService(HealthCheck):
                 isinstance(request, dict) and len(request) == 1 and set(request) <= {"ticket", "invoice"}
                 for request in requests):
             raise ValidationError({"requests": "Očekávám seznam vstupenek a faktur."})
-        if not requests:
-            return []
-        jobs, names = [], []
-        for request in requests:
-            if "ticket" in request:
-                ticket, filename = self._ticket(request["ticket"])
-                jobs.append(("ticket", ticket))
-            else:
-                jobs.append(("invoice", request["invoice"]))
-                filename = _invoice_filename(request["invoice"])
-            names.append(filename)
-        return [{"error": made} if isinstance(made, str) else pdf_message(filename, made)
-                for filename, made in zip(names, self.renderer.stamped_many(jobs), strict=True)]
+        answers: list[dict | None] = [None] * len(requests)
+        jobs, places = [], []
+        for place, request in enumerate(requests):
+            try:
+                if "ticket" in request:
+                    ticket, filename = self._ticket(request["ticket"])
+                    job = ("ticket", ticket)
+                else:
+                    job, filename = ("invoice", request["invoice"]), _invoice_filename(request["invoice"])
+            except Exception as error:  # data no document can be made of: this one's failure alone
+                log.warning("document %d of a batch could not be asked for: %r", place, error)
+                answers[place] = {"error": f"{type(error).__name__}: {error}"}
+                continue
+            jobs.append(job)
+            places.append((place, filename))
+        made = self.renderer.stamped_many(jobs) if jobs else []
+        for (place, filename), data in zip(places, made, strict=True):
+            answers[place] = {"error": data} if isinstance(data, str) else pdf_message(filename, data)
+        return answers
 
     def _ticket(self, payload):
         """What the render worker takes to make ``payload``'s ticket, and the ticket's file name."""

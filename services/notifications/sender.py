@@ -1,13 +1,12 @@
-"""The sender: the emails of a service process go out in batches, from green threads of their own.
+"""The sender: the emails of a service process go out in batches, from a green thread of its own.
 
 Event handlers queue their emails (recorded first, in the database) and hand their ids to the
 sender with ``hand``; so does ``deliver_due`` for what is due (retries, paced announcements,
 claims that lapsed). The sender takes up to ``BATCH`` of them at a time and runs the service's
 ``@sends_batches`` method with their ids, as a worker of its own (one of the service's
-``max_workers``), ``LANES`` batches at once, each over its own SMTP connection, so that one
-batch's emails are built while the other's wait for the server's answers; a burst that arrives
-while the batches run makes the next ones. Handlers never wait for the sending: their event is
-acknowledged once their email is recorded.
+``max_workers``), one batch after another; a burst that arrives while a batch runs makes the
+next one. Handlers never wait for the sending: their event is acknowledged once their email is
+recorded.
 
 Guarantee: nothing here is the only copy of anything. An id handed over is already committed in
 the messages table, in a state that ``deliver_due`` takes up by itself (queued, or due for a
@@ -17,7 +16,7 @@ of this process or another one. An id is held once: handed again while it waits 
 batch runs, it is not added twice. What a batch does to its messages (claimed, sent, recorded)
 is the batch method's guarantee (``NotificationsService.send_batch``).
 
-Stopping the service lets the batches that run finish (its emails sent and recorded); the ids
+Stopping the service lets the batch that runs finish (its emails sent and recorded); the ids
 still waiting stay queued in the database for the next start.
 """
 import logging
@@ -33,9 +32,6 @@ from nameko.extensions import DependencyProvider, Entrypoint
 log = logging.getLogger(__name__)
 
 BATCH = 50
-# Batches sent at once (SMTP connections open at once). Each email's round trip to the server is
-# a wait: with one batch at a time, a burst went at the pace of those waits, the CPU idle.
-LANES = 2
 # After a wake-up, wait this long so that the handlers of a burst hand their ids in as well: a
 # few milliseconds of latency for one batch instead of several.
 GATHER_SECONDS = 0.02
@@ -46,35 +42,32 @@ IDLE_SECONDS = 1.0
 class Sender(Entrypoint):
     """The entrypoint of the service's batch method, and the green thread that feeds it."""
 
-    def __init__(self, batch: int = BATCH, gather: float = GATHER_SECONDS, lanes: int = LANES,
-                 **kwargs: Any) -> None:
+    def __init__(self, batch: int = BATCH, gather: float = GATHER_SECONDS, **kwargs: Any) -> None:
         self.batch = batch
         self.gather = gather
-        self.lanes = lanes
         super().__init__(**kwargs)
 
     def setup(self) -> None:
         self._waiting: dict[int, None] = {}  # ids in the order handed (a dict as an ordered set)
-        self._in_batch: set[int] = set()  # the ids of the batches that run
+        self._in_batch: set[int] = set()
         self._signals: LightQueue = LightQueue(maxsize=1)
         self._running = False
-        self._threads: list[Any] = []
+        self._thread: Any = None
 
     def start(self) -> None:
         self._running = True
-        self._threads = [self.container.spawn_managed_thread(self._run, identifier=f"notifications_sender_{lane}")
-                         for lane in range(self.lanes)]
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="notifications_sender")
 
     def stop(self) -> None:
         self._running = False
-        for thread in self._threads:
-            self._wake()  # a lane waiting for ids; the others notice within IDLE_SECONDS
-            thread.wait()
+        self._wake()
+        if self._thread is not None:
+            self._thread.wait()
 
     def kill(self) -> None:
         self._running = False
-        for thread in self._threads:
-            thread.kill()
+        if self._thread is not None:
+            self._thread.kill()
 
     def hand(self, message_ids: Iterable[int]) -> None:
         """Take these (committed) messages for one of the next batches."""
@@ -108,17 +101,13 @@ class Sender(Entrypoint):
                     break
                 eventlet.sleep(self.gather)
             taken = list(self._waiting)[:self.batch]
-            if not taken:  # another lane took them
-                continue
             for message_id in taken:
                 del self._waiting[message_id]
-            if self._waiting:
-                self._wake()  # the rest for another lane
-            self._in_batch.update(taken)
+            self._in_batch = set(taken)
             try:
                 put_back = self._run_batch(taken)
             finally:
-                self._in_batch.difference_update(taken)
+                self._in_batch = set()
             self.hand(put_back)
 
     def _run_batch(self, message_ids: list[int]) -> list[int]:

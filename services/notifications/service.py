@@ -19,6 +19,7 @@ import jinja2
 from eventlet.queue import Empty, LightQueue
 from jinja2.exceptions import SecurityError
 from nameko.dependency_providers import Config
+from nameko.exceptions import MethodNotFound
 from nameko.timer import timer
 
 from services.common import calendar, metrics
@@ -59,8 +60,10 @@ QUEUE = "messages"
 QUEUE_GATHER_SECONDS = 0.01
 # Emails of a batch built at once: enough to keep documents' render processes busy.
 COMPOSERS = 6
-# At most this many emails' documents asked for in one call (one trip to a render worker each).
-DOCUMENTS_TOGETHER = 8
+# At most this many emails' documents asked for in one call (one trip to a render worker each):
+# enough to spread the call's cost, few enough that a call (and a ticket downloaded from the web
+# behind the calls in the pool's line) does not wait long for a worker.
+DOCUMENTS_TOGETHER = 4
 # Accepted emails recorded as sent in the middle of a batch, this many at a time: a sender killed
 # between the server's acceptance and the record sends at most this many a second time.
 SENT_RECORD_EVERY = 10
@@ -766,11 +769,35 @@ class NotificationsService(HealthCheck):
     def _documents(self, messages):
         """The tickets and invoices of ``messages``, in one call to documents
         (``render_documents``): for each message, its PDFs as ``_compose`` takes them (a document
-        that documents could not make raises there, for its message alone)."""
-        asked = [_documents_wanted(message) for message in messages]
-        requests = [request for wanted in asked for request in wanted]
-        answers = iter(self.documents.render_documents(requests) if requests else [])
-        return [[next(answers) for _ in wanted] for wanted in asked]
+        that documents could not make raises there, for its message alone), or the exception
+        that asking for them raised (the message's own data)."""
+        asked = []
+        for message in messages:
+            try:
+                asked.append(_documents_wanted(message))
+            except Exception as error:  # its data: this message alone (raised when it is built)
+                asked.append(error)
+        requests = [request for wanted in asked if not isinstance(wanted, Exception) for request in wanted]
+        answers = iter(self._render_documents(requests) if requests else [])
+        return [wanted if isinstance(wanted, Exception) else [next(answers) for _ in wanted] for wanted in asked]
+
+    def _render_documents(self, requests):
+        """documents' ``render_documents``; a documents process from before it (notifications
+        upgraded first) is asked for each document alone, as it was, each failure its own."""
+        try:
+            return self.documents.render_documents(requests)
+        except MethodNotFound:
+            log.warning("documents does not know render_documents yet: its documents asked for one at a time")
+        answers = []
+        for request in requests:
+            try:
+                answers.append(self.documents.render_ticket(request["ticket"]) if "ticket" in request
+                               else self.documents.render_invoice(request["invoice"]))
+            except Exception as error:
+                if outage(error) is not None:
+                    raise
+                answers.append({"error": f"{type(error).__name__}: {error}"})
+        return answers
 
     def _compose(self, message, pdfs):
         """The email of ``message``; ``pdfs``: its documents as ``_documents`` made them."""

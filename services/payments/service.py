@@ -9,12 +9,14 @@ what the first one committed (one request per registration, one refund per
 request), so nothing is made twice.
 
 The events a rush brings (``registration_confirmed``, ``registration_promoted``) are recorded a
-group at a time (``GroupCommit``): the handlers that come together share one transaction, each
-in its own savepoint, and each event is acknowledged once the group committed. An item failing
-on its own is rolled back to its savepoint (its request, its invoice number, its outbox rows:
-the next item takes the same number, so the register keeps no gap) and raised in its own handler
-alone, whose event comes back; the database failing fails the whole group, every event comes
-back. A registration with nothing to pay (a free event) writes nothing and opens no transaction.
+group at a time (``GroupCommit``): the handlers that come together share one transaction, all
+together, and each event is acknowledged once the group committed. Should an item fail on its
+own, the group is rolled back and run again with each item in its savepoint
+(``each_alone_if_one_fails``): the failing one is rolled back to it (its request, its invoice
+number, its outbox rows: the next item takes the same number, so the register keeps no gap) and
+raised in its own handler alone, whose event comes back; the database failing fails the whole
+group, every event comes back. A registration with nothing to pay (a free event) writes nothing
+and opens no transaction.
 """
 import base64
 import logging

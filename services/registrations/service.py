@@ -3,10 +3,11 @@
 Registrations for one event that arrive together are registered in one transaction
 (``GroupCommit``, ``_register``). What payments tells (``payment_requested``,
 ``payment_received``, ``invoice_issued``) is copied the same way, a group at a time
-(``_for_payments``): the events that arrive together are written in one transaction, each
-in its own savepoint, and each is acknowledged once that transaction committed. One failing
-on its own is rolled back to its savepoint (with what it put in the outbox) and comes back
-alone; the group's transaction failing (the database away) brings every event of it back.
+(``_for_payments``): the events that arrive together are written in one transaction, and
+each is acknowledged once that transaction committed. One failing on its own makes the group
+run again with each in its savepoint (``each_alone_if_one_fails``): it is rolled back to it
+(with what it put in the outbox) and comes back alone; the group's transaction failing (the
+database away) brings every event of it back.
 """
 import logging
 from datetime import datetime, timedelta

@@ -174,6 +174,9 @@ def test_a_batch_of_documents_comes_in_one_call_each_as_it_would_alone_and_a_bad
     assert "Żółć-Gősz" in pdf_text(ticket)
     assert sorted(qr_codes(ticket)) == sorted([PEOPLE[4]["registration"]["ticket_code"], LONG_SPD])
     assert documents.render_documents([]) == []
+    # a ticket with no registration at all: its error in its place, before anything is rendered
+    [made, unasked] = documents.render_documents([{"ticket": PEOPLE[0]}, {"ticket": {"event": EVENT}}])
+    assert made["filename"] == "vstupenka-1.pdf" and unasked == {"error": "KeyError: 'registration'"}
 
 
 @pytest.mark.parametrize("requests", ["vstupenky", [{"ticket": PEOPLE[0], "invoice": {}}], [{"certificate": 1}],

@@ -14,6 +14,7 @@ import pytest
 from greenlet import GreenletExit
 from sqlalchemy import event
 
+from services.common.vocabulary import EmailKind, EmailStatus
 from services.notifications import store, usecases
 from services.notifications.mailer import Smtp
 from services.notifications.service import SENT_RECORD_EVERY
@@ -387,46 +388,35 @@ def test_a_batchs_tickets_come_a_few_emails_at_a_time_and_a_ticket_not_made_fail
                     if part.get_content_type() == "application/pdf"]
         assert ticket.get_filename() == f"vstupenka-{confirmed(n)['registration']['id']}.pdf"
     failed = records(notifications)["jana7@obec.example"]
-    assert (failed["status"], failed["attempts"]) == ("awaiting_retry", 1)
+    assert (failed["status"], failed["attempts"]) == (EmailStatus.AWAITING_RETRY, 1)
     assert "no moment" in failed["last_error"]
 
 
-def test_the_sender_runs_two_batches_at_once_and_never_one_id_in_both():
-    """While one batch waits for the server's answers the other is built and sent: two run at
-    once, each with ids of its own, and every id handed goes in exactly one batch."""
-    from services.notifications.sender import Sender
 
-    running, most, batches = set(), [0], []
+def test_an_email_whose_documents_cannot_even_be_asked_for_fails_alone(notifications):
+    """A message whose data says nothing of its seat (a restored registration without its
+    status) cannot ask for its ticket: that is its own failure, and the others of its call get
+    their documents."""
+    good = {"kind": EmailKind.REGISTRATION_CONFIRMED, "payload": confirmed(1)}
+    bad = {"kind": EmailKind.REGISTRATION_RESTORED, "payload": confirmed(2)}
+    notifications.documents.render_documents.reset_mock()
+    got = notifications._documents([good, bad, good])
+    assert isinstance(got[1], KeyError)
+    assert got[0] == got[2] == [notifications.documents.render_ticket.return_value]
+    [call] = notifications.documents.render_documents.call_args_list
+    assert call.args[0] == [{"ticket": good["payload"]}] * 2
 
-    class Container:
-        def spawn_managed_thread(self, run, identifier=None):
-            return eventlet.spawn(run)
 
-        def spawn_worker(self, entrypoint, args, kwargs, handle_result):
-            def batch():
-                ids = tuple(args[0])
-                batches.append(ids)
-                running.add(ids)
-                most[0] = max(most[0], len(running))
-                eventlet.sleep(0.05)  # the server's answers
-                running.discard(ids)
-                handle_result(None, [], None)
-            eventlet.spawn(batch)
+def test_a_documents_process_from_before_render_documents_is_asked_for_each_document_alone(notifications):
+    """Notifications upgraded before documents: the batch call is unknown there, so each
+    document is asked for alone, as before, and one that fails is its email's failure alone."""
+    from nameko.exceptions import MethodNotFound
 
-    sender = Sender(batch=3, gather=0)
-    sender.container = Container()
-    sender.setup()
-    sender.start()
-    try:
-        sender.hand(range(1, 11))
-        deadline = time.monotonic() + 5
-        while sum(len(ids) for ids in batches) < 10 and time.monotonic() < deadline:
-            eventlet.sleep(0.01)
-        sender.hand([11, 12])
-        while sum(len(ids) for ids in batches) < 12 and time.monotonic() < deadline:
-            eventlet.sleep(0.01)
-    finally:
-        sender.stop()
-    assert most[0] == 2
-    assert sorted(n for ids in batches for n in ids) == list(range(1, 13))
-    assert all(len(ids) <= 3 for ids in batches) and not sender._in_batch and not sender.backlog
+    notifications.documents.render_documents.side_effect = MethodNotFound("render_documents")
+    pdf = notifications.documents.render_ticket.return_value
+    notifications.documents.render_ticket.side_effect = [pdf, ValueError("no moment"), pdf]
+    got = notifications._documents([{"kind": EmailKind.REGISTRATION_CONFIRMED, "payload": confirmed(n)}
+                                    for n in (1, 2, 3)])
+    assert got == [[pdf], [{"error": "ValueError: no moment"}], [pdf]]
+    assert [call.args[0]["registration"]["id"] for call in notifications.documents.render_ticket.call_args_list] == [
+        1, 2, 3]
