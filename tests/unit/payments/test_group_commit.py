@@ -72,14 +72,16 @@ def test_a_group_where_nothing_fails_takes_no_savepoint_per_registration(payment
     """All together first: twenty requests with their invoices in one transaction and no
     savepoint of their own (the one savepoint makes the invoice register's row, at its first
     number); the requests read back as they were written."""
-    statements = []
+    statements, commits = [], []
     sa.event.listen(payments.database.engine, "before_cursor_execute",
                     lambda conn, cursor, statement, *args: statements.append(statement.split()[0].upper()))
+    sa.event.listen(payments.database.engine, "commit", lambda connection: commits.append(1))
     ids = list(range(201, 221))
     pool = eventlet.GreenPool(30)
     threads = [pool.spawn(payments.on_registration_confirmed, payload(n, ico=None)) for n in ids]
     for thread in threads:
         thread.wait()
+    assert len(commits) <= 2, commits  # they went together: one group (a second, had one come late)
     assert statements.count("SAVEPOINT") <= 1, statements
     told = {p["registration"]["id"]: p["payment"] for p in payments.recorded("payment_requested")}
     assert sorted(told) == ids
