@@ -33,8 +33,12 @@ def _payload(n):
 
 def statement_import(url=None, count=LINES):
     """Seconds to import ``count`` lines paying as many requests, and to import them again."""
-    folder = tempfile.mkdtemp(prefix="smopk-bench-payments-")
-    database = Database(url or f"sqlite:///{folder}/payments.sqlite", store.metadata)
+    with tempfile.TemporaryDirectory(prefix="smopk-bench-payments-") as folder:  # removed afterwards
+        return _statement_import(url or f"sqlite:///{folder}/payments.sqlite", count)
+
+
+def _statement_import(url, count):
+    database = Database(url, store.metadata)
     database.create_schema("payments")
     settings = payment_settings.load(load_config())
     outbox = Outbox(store.outbox, wake=lambda: None)
