@@ -29,6 +29,8 @@ from nameko.extensions import DependencyProvider
 from services.common.errors import outage
 from services.common.settings import setting
 
+log = logging.getLogger(__name__)
+
 LIMIT = 100
 
 _LEAD = object()
@@ -125,8 +127,7 @@ class Groups:
             self._busy.discard(key)
 
 
-def each_alone_if_one_fails(begin: Callable[[], Any], items: list[Any], do: Callable[[Any, Any], Any],
-                            log: logging.Logger | None = None) -> list[Any]:
+def each_alone_if_one_fails(begin: Callable[[], Any], items: list[Any], do: Callable[[Any, Any], Any]) -> list[Any]:
     """The outcomes of ``do(uow, item)`` for ``items``, in one transaction (``begin()``, a unit of
     work): each what ``do`` returned, or the exception of an item that failed on its own (its
     data, a bug), as a ``run`` of ``Groups`` answers.
@@ -143,8 +144,8 @@ def each_alone_if_one_fails(begin: Callable[[], Any], items: list[Any], do: Call
             raise
         if len(items) == 1:
             return [error]  # rolled back: nothing of it written
-        (log or logging.getLogger(__name__)).warning(
-            "one of %d items failed on its own (%s); running them again each in its savepoint", len(items), error)
+        log.warning("one of %d items failed on its own (%s); running them again each in its savepoint",
+                    len(items), error)
     outcomes: list[Any] = []
     with begin() as uow:
         for item in items:

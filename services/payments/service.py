@@ -168,7 +168,7 @@ class PaymentsService(HealthCheck):
         numbers; an item rolled back to its savepoint gives its number back with its rows."""
         settings = self.settings
         return each_alone_if_one_fails(self._uow, items, lambda uow, item: usecases.request_payment(
-            uow, settings, *item), log)
+            uow, settings, *item))
 
     def _cancel(self, payload):
         with self._uow() as uow:

@@ -17,7 +17,6 @@ from services.common import metrics
 from services.common.errors import NotFound, ServiceError, ServiceUnavailable, ValidationError, outage
 from services.common.health import Health
 from services.common.ico import ico_error
-from services.common.unit_of_work import retried_on_deadlock
 from services.common.vocabulary import LookupStatus, RegistrationStatus
 
 from . import openapi, pages, records, usecases
@@ -199,10 +198,7 @@ class HttpApi:
     @api("POST", "/api/registrations/<token>/cancel")
     def http_cancel(self, request, token):
         self.rate_limits.cancelling(request)
-        def cancel():
-            with self._uow() as uow:
-                return usecases.cancel_registration(uow, token=token)
-        registration = retried_on_deadlock(cancel)
+        registration = self._cancel(token=token)
         self.rate_limits.cancelled(registration["email"])
         return 200, registration_out.dump(registration)
 

@@ -250,10 +250,15 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_registration(self, registration_id):
+        return registration_out.dump(self._cancel(registration_id=int(registration_id)))
+
+    def _cancel(self, **which):
+        """``usecases.cancel_registration`` in a unit of work, run again should PostgreSQL roll it
+        back to break a deadlock (staff's RPC, the API and the manage page)."""
         def cancel():
             with self._uow() as uow:
-                return usecases.cancel_registration(uow, registration_id=int(registration_id))
-        return registration_out.dump(retried_on_deadlock(cancel))
+                return usecases.cancel_registration(uow, **which)
+        return retried_on_deadlock(cancel)
 
     @rpc(expected_exceptions=EXPECTED)
     def restore_registration(self, registration_id):
@@ -534,7 +539,7 @@ class RegistrationsService(HttpApi, Announcements, WebPages, FeedPages, PortalPa
         the copies that came together (``each_alone_if_one_fails``): one that fails on its own is
         rolled back, with what it announced, and given back to its handler alone; the others
         commit. A database outage fails the whole group."""
-        return each_alone_if_one_fails(self._uow, records, lambda uow, record: record(uow), log)
+        return each_alone_if_one_fails(self._uow, records, lambda uow, record: record(uow))
 
     # The copy of the member register
 

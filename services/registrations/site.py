@@ -26,7 +26,6 @@ from services.common.errors import Conflict, NotFound, ValidationError, outage
 from services.common.payment import awaits_payment_details
 from services.common.settings import setting, text
 from services.common.signing import derived_key
-from services.common.unit_of_work import retried_on_deadlock
 from services.common.vocabulary import LIVE, QuestionType
 
 from . import domain, feeds, pages, records, usecases
@@ -393,11 +392,8 @@ class WebPages:
         if not _csrf_valid(self.signing_key, request.form.get("csrf"), request.cookies.get(CSRF_COOKIE)):
             return pages.page("error.html", status=403, message=STALE_FORM)
         self.rate_limits.cancelling(request)
-        def cancel():
-            with self._uow() as uow:
-                return usecases.cancel_registration(uow, token=token)
         try:
-            registration = retried_on_deadlock(cancel)
+            registration = self._cancel(token=token)
         except Conflict as error:
             return pages.page("error.html", status=409, message=error.message)
         self.rate_limits.cancelled(registration["email"])
