@@ -3,7 +3,7 @@
 An event's emails are recorded in the messages table, several events' together in one
 transaction (``GroupCommit``), and the event is acknowledged once they are committed; the
 process's sender (``sender.py``) sends them in batches (``send_batch``): claimed together, built
-a few at a time, sent over one SMTP connection, their outcomes recorded together. What happens
+a few at a time, sent over two SMTP connections, their outcomes recorded together. What happens
 when any of that fails halfway is in ``send_batch`` and in docs/architecture.md.
 """
 import base64
@@ -17,6 +17,7 @@ from functools import cached_property, partial
 import eventlet
 import jinja2
 from eventlet.queue import Empty, LightQueue
+from eventlet.semaphore import Semaphore
 from jinja2.exceptions import SecurityError
 from nameko.dependency_providers import Config
 from nameko.exceptions import MethodNotFound
@@ -65,8 +66,12 @@ COMPOSERS = 6
 # behind the calls in the pool's line) does not wait long for a worker.
 DOCUMENTS_TOGETHER = 4
 # Accepted emails recorded as sent in the middle of a batch, this many at a time: a sender killed
-# between the server's acceptance and the record sends at most this many a second time.
+# between the server's acceptance and the record sends at most this many a second time (and one
+# more per other connection: the send each had under way when the record began).
 SENT_RECORD_EVERY = 10
+# SMTP connections a batch sends over at once: while one waits for the server's answers, the
+# other sends (over one, the CPU stood idle between each message's commands and their answers).
+LANES = 2
 
 
 class NotificationsService(HealthCheck):
@@ -622,9 +627,11 @@ class NotificationsService(HealthCheck):
         1. Claim them, in one transaction: a conditional update (never a message that is sent,
            failed, or claimed by a sender whose claim holds: two senders never have one message),
            ``usecases.CLAIM_SECONDS``; those overtaken since they were queued are marked superseded.
-        2. Build them, ``COMPOSERS`` at a time (their PDFs from documents), and send each over one
-           SMTP connection as soon as it is built (``SmtpSession``: a refusal is the message's
-           alone; a lost connection is opened again for the rest; never sent twice in the batch).
+        2. Build them, ``COMPOSERS`` at a time (their PDFs from documents), and send each as soon
+           as it is built over one of ``LANES`` SMTP connections (``SmtpSession``: a refusal is the
+           message's alone; a lost connection is opened again for the rest; never sent twice in the
+           batch). Their order is the order they are built in: the claim has already dropped a
+           message that a later one in the batch overtakes.
            A message is handed to the server only while its claim has time left for its slowest
            answer and for the record (``_last_start``); those not reached by then are put back,
            untried and due at once.
@@ -636,7 +643,8 @@ class NotificationsService(HealthCheck):
         lapses, then go again; one the server had accepted and not yet recorded is then sent a
         second time, with the same Message-ID (the window RFC 5321 §6.1 leaves): at most the
         ``SENT_RECORD_EVERY`` accepted since the last record, as the accepted are recorded every
-        ``SENT_RECORD_EVERY`` in the middle of the batch.
+        ``SENT_RECORD_EVERY`` in the middle of the batch, and the one send each other connection
+        had under way when that record began (no connection starts a send during a record).
         Documents or a template failing fails that message alone (retried after its delay)."""
         with self._uow() as uow:
             messages = usecases.claim_batch(uow, message_ids)
@@ -660,10 +668,12 @@ class NotificationsService(HealthCheck):
         return claim_lapses - RECORD_MARGIN_SECONDS - self.smtp.longest_message_seconds
 
     def _send_all(self, messages, claim_lapses, recorded):
-        """Build ``messages`` concurrently and send each as it is built, over one connection;
-        ``{id: outcome}``, each outcome a ``partial`` that records it in a unit of work. Every
-        ``SENT_RECORD_EVERY`` messages the server accepted are recorded as sent at once (their ids
-        added to ``recorded``), so a sender killed mid-batch sends again at most that many."""
+        """Build ``messages`` concurrently and send each as it is built, over ``LANES`` connections
+        (each a green thread taking the next built message); ``{id: outcome}``, each outcome a
+        ``partial`` that records it in a unit of work. Every ``SENT_RECORD_EVERY`` messages the
+        server accepted are recorded as sent at once (their ids added to ``recorded``), with no
+        send started meanwhile, so a sender killed mid-batch sends again at most that many and the
+        other connections' sends under way. A lane's error (a record that failed) ends the batch."""
         last_start = self._last_start(claim_lapses)
         to_build, built = deque(messages), LightQueue()
         # a large batch's documents asked for a few emails at a time, a small one's one at a time
@@ -684,31 +694,49 @@ class NotificationsService(HealthCheck):
                     except Exception as error:  # documents away, a template bug: this message alone
                         built.put((message, None, error))
 
-        builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
         outcomes, accepted = {}, []
-        try:
-            with self.smtp.session() as session:
-                for _ in messages:
+        untaken = [len(messages)]  # built messages that no lane has taken yet
+        recording = Semaphore()  # held while the accepted are recorded: no lane starts a send
+
+        def lane(session):
+            with session:
+                while untaken[0] > 0:
+                    untaken[0] -= 1
                     try:
                         message, email, error = built.get(timeout=max(last_start - time.monotonic(), 0.0))
                     except Empty:
-                        break  # out of time: the rest are put back
+                        return  # out of time: the rest are put back
                     if error is not None:
                         log.error("message %s could not be prepared", message["id"], exc_info=error)
                         outcomes[message["id"]] = self._failure(message, error, permanent=False)
-                    elif time.monotonic() < last_start:
-                        outcomes[message["id"]] = self._send_one(session, message, email)
-                        if outcomes[message["id"]].func is usecases.record_sent:
-                            accepted.append(message["id"])
-                        if len(accepted) >= SENT_RECORD_EVERY:
-                            self._record([outcomes[message_id] for message_id in accepted], claim_lapses)
-                            recorded.update(accepted)
-                            accepted.clear()
-                    else:
-                        break
+                        continue
+                    with recording:  # a record under way ends first
+                        pass
+                    if time.monotonic() >= last_start:
+                        return  # this one and the rest are put back
+                    outcomes[message["id"]] = self._send_one(session, message, email)
+                    if outcomes[message["id"]].func is usecases.record_sent:
+                        accepted.append(message["id"])
+                    if len(accepted) >= SENT_RECORD_EVERY:
+                        taken = accepted[:]
+                        accepted.clear()
+                        with recording:
+                            self._record([outcomes[message_id] for message_id in taken], claim_lapses)
+                        recorded.update(taken)
+
+        first = self.smtp.session()
+        sessions = [first] + [self.smtp.session(alongside=first) for _ in range(min(LANES, len(messages)) - 1)]
+        builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
+        lanes, ended = [], LightQueue()
+        try:
+            for session in sessions:
+                lanes.append(eventlet.spawn(lane, session))
+                lanes[-1].link(ended.put)
+            for _ in lanes:
+                ended.get().wait()  # a lane's error at once (the others killed below)
         finally:
-            for builder in builders:
-                builder.kill()  # those still building: put back
+            for thread in builders + lanes:
+                thread.kill()  # those still building, or sending: put back
         for message in messages:
             if message["id"] not in outcomes:
                 log.warning("message %s: not tried in time, put back", message["id"])

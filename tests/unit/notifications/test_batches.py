@@ -1,4 +1,4 @@
-"""Emails in batches: queued together, claimed and recorded together, sent over one connection.
+"""Emails in batches: queued together, claimed and recorded together, sent over two connections.
 
 Each test holds what the handlers hand to the sender, then sends it as the sender's thread
 would, with ``send_batch``; the SMTP server is the project's own sink, in a process of its own.
@@ -15,9 +15,9 @@ from greenlet import GreenletExit
 from sqlalchemy import event
 
 from services.common.vocabulary import EmailKind, EmailStatus
-from services.notifications import store, usecases
+from services.notifications import service, store, usecases
 from services.notifications.mailer import Smtp
-from services.notifications.service import SENT_RECORD_EVERY
+from services.notifications.service import LANES, SENT_RECORD_EVERY
 from tests.conftest import SmtpSink
 from tests.unit.notifications.conftest import NOW
 from tests.unit.notifications.test_delivery import confirmed
@@ -32,11 +32,13 @@ def copies(sink):
 
 
 def killed_after(session, accepted):
-    """``session`` whose connection dies (the process killed: no QUIT, no record) once the server
-    accepted ``accepted`` messages."""
-    def opened_then_killed():
-        opened = session()
-        send, sent = opened.send, []
+    """``session`` whose connections die (the process killed: no QUIT, no record) once the server
+    accepted ``accepted`` messages over any of them."""
+    sent = []
+
+    def opened_then_killed(*args, **kwargs):
+        opened = session(*args, **kwargs)
+        send = opened.send
 
         def send_then_die(message):
             if len(sent) == accepted:
@@ -48,9 +50,15 @@ def killed_after(session, accepted):
     return opened_then_killed
 
 
-def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notifications, sink):
+@pytest.fixture
+def one_connection(monkeypatch):
+    """A batch sent over one connection: what a connection does with the messages in turn."""
+    monkeypatch.setattr(service, "LANES", 1)
+
+
+def test_a_burst_of_confirmations_costs_a_few_commits_and_two_connections(notifications, sink):
     """Thirty handlers at once: their emails are recorded in one group's transaction, claimed in
-    one and recorded in one; they go over one SMTP connection, each to its person once."""
+    one and recorded in one; they go over two SMTP connections at once, each to its person once."""
     commits, inserts = [], []
     event.listen(notifications.db.engine, "commit", lambda connection: commits.append(1))
     event.listen(notifications.db.engine, "before_cursor_execute",
@@ -70,7 +78,7 @@ def test_a_burst_of_confirmations_costs_a_few_commits_and_one_connection(notific
     sent = len(commits) - queued
     assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 31)}
     assert len(updates) == 1 + 30 // SENT_RECORD_EVERY  # the claim, then each record of ten in one
-    assert sink.connections() == 1
+    assert LANES == 2 and sink.connections() == LANES
     assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
     # one group (a second one at most, had a handler come late), one claim, a record every ten sent
     assert queued <= 2 and sent == 1 + 30 // SENT_RECORD_EVERY, (queued, sent)
@@ -85,10 +93,10 @@ def test_what_deliver_due_finds_goes_in_one_batch(notifications, sink):
     notifications.clock_state["now"] = NOW + timedelta(seconds=11)
     notifications.deliver_due()
     assert notifications.sender.batches[-1] == sorted(m["id"] for m in notifications.list_messages())
-    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 8)} and sink.connections() == 1
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 8)} and sink.connections() == LANES
 
 
-def test_a_refused_recipient_fails_alone_and_the_connection_goes_on(notifications, sink):
+def test_a_refused_recipient_fails_alone_and_the_connection_goes_on(notifications, sink, one_connection):
     notifications.sender.hold()
     for n, address in enumerate(["jana1@obec.example", "refused@obec.example", "jana3@obec.example"], start=1):
         notifications.on_registration_confirmed(confirmed(n, email=address))
@@ -99,7 +107,8 @@ def test_a_refused_recipient_fails_alone_and_the_connection_goes_on(notification
     assert kept["refused@obec.example"]["status"] == "failed" and "550" in kept["refused@obec.example"]["last_error"]
 
 
-def test_a_server_that_drops_the_connection_mid_batch_gets_every_email_once(notifications, tmp_path):
+def test_a_server_that_drops_the_connection_mid_batch_gets_every_email_once(notifications, tmp_path,
+                                                                           one_connection):
     """The server cuts each connection after three messages (at the next MAIL, nothing said):
     the batch opens a new one and goes on with the message it was on; nothing is lost or doubled."""
     dropping = SmtpSink(tmp_path / "dropping", options=["--drop-after", "3"])
@@ -133,19 +142,21 @@ def test_a_server_that_drops_every_connection_is_given_up_for_the_batch(notifica
         opened = []
         session = notifications.smtp.session
 
-        def counted():
-            opened.append(session())
+        def counted(*args, **kwargs):
+            opened.append(session(*args, **kwargs))
             return opened[-1]
         notifications.smtp.session = counted
         notifications.sender.release()
-        assert dropping.messages() == [] and opened[0].connections == 2
+        # each of the two lost at once, or one lost twice while the other was opening its first
+        assert dropping.messages() == [] and len(opened) == LANES
+        assert 2 <= sum(session.connections for session in opened) <= LANES + 1
         assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("awaiting_retry", 1)}
     finally:
         dropping.stop()
 
 
 def test_a_sender_killed_after_the_server_took_some_resends_only_those_with_the_same_message_id(
-        notifications, sink):
+        notifications, sink, one_connection):
     """Killed after the server accepted two of five and before the batch's record: nothing is
     recorded, the claim holds (nobody sends meanwhile), then lapses and the batch goes again. The
     two already delivered arrive a second time with the same Message-ID (RFC 5321 §6.1: mail
@@ -177,7 +188,8 @@ def test_a_sender_killed_after_the_server_took_some_resends_only_those_with_the_
     assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
 
 
-def test_a_sender_killed_late_in_a_batch_resends_only_those_accepted_since_the_last_record(notifications, sink):
+def test_a_sender_killed_late_in_a_batch_resends_only_those_accepted_since_the_last_record(notifications, sink,
+                                                                                         one_connection):
     """The accepted emails are recorded as sent every ``SENT_RECORD_EVERY`` in the middle of a
     batch: killed after the server took twelve of fifteen, the first ten are recorded, and only
     the eleventh and twelfth arrive a second time (with their Message-ID) once the claim lapses."""
@@ -199,6 +211,37 @@ def test_a_sender_killed_late_in_a_batch_resends_only_those_accepted_since_the_l
     assert sorted(n for n in range(1, 16) if got[f"jana{n}@obec.example"] == 2) == [11, 12]
     assert all(got[f"jana{n}@obec.example"] >= 1 for n in range(1, 16)) and sum(got.values()) == 17
     assert {m["status"] for m in notifications.list_messages()} == {"sent"}
+
+
+def test_killed_while_the_accepted_are_recorded_the_other_connection_had_started_no_send(notifications, sink):
+    """Two connections: the sender killed while the first ten accepted are being recorded (the
+    database slow to answer). Meanwhile the other connection finished at most the send it had
+    under way and started none; once the claim lapses, what was not recorded goes again, so at
+    most ``SENT_RECORD_EVERY + LANES - 1`` arrive twice, each with its Message-ID."""
+    notifications.sender.hold()
+    for n in range(1, 21):
+        notifications.on_registration_confirmed(confirmed(n))
+
+    def slow_then_killed(outcomes, claim_lapses):
+        eventlet.sleep(0.5)  # a send takes a few milliseconds: the other connection had time for many
+        raise GreenletExit()
+    notifications._record = slow_then_killed
+    with pytest.raises(GreenletExit):
+        notifications.send_batch(notifications.sender.held)
+    del notifications._record
+    notifications.sender.held = None
+    first = {m["To"]: m["Message-ID"] for m in sink.messages()}
+    assert SENT_RECORD_EVERY <= len(first) <= SENT_RECORD_EVERY + LANES - 1, sorted(first)
+    assert {m["status"] for m in notifications.list_messages()} == {"sending"}
+    notifications.clock_state["now"] = NOW + timedelta(seconds=usecases.CLAIM_SECONDS + 1)
+    notifications.deliver_due()
+    notifications.deliver_due()
+    assert copies(sink) == {f"jana{n}@obec.example": 2 if f"jana{n}@obec.example" in first else 1
+                            for n in range(1, 21)}
+    for message in sink.messages():
+        if message["To"] in first:
+            assert message["Message-ID"] == first[message["To"]]
+    assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
 
 
 def test_messages_not_reached_before_the_claims_time_runs_out_are_put_back_untried(
@@ -332,7 +375,7 @@ def test_each_email_goes_out_as_soon_as_it_is_built_while_the_others_are_being_b
         notifications.on_registration_confirmed(confirmed(n))
     notifications.sender.release()
     assert delivered_when_asked[1] == 0 and delivered_when_asked[20] >= 1, delivered_when_asked
-    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 21)} and sink.connections() == 1
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 21)} and sink.connections() == LANES
 
 
 def test_the_sender_holds_an_id_once_while_it_waits_and_while_its_batch_runs():
