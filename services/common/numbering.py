@@ -9,26 +9,34 @@ every register goes on past a gap (``skip``), so that what was given after the b
 with it is never given again to something else.
 """
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, update
+from sqlalchemy import Connection, Table, Update, bindparam, update
 from sqlalchemy.exc import IntegrityError
 
 
 def next_number(conn: Connection, counters: Table, key_column: str, key: str) -> int:
     """The next number of the register ``key`` in table ``counters`` (``key_column``, ``last_number``).
     The register's row is made at its first number (by whichever transaction gets there first)."""
-    taking = (update(counters).where(counters.c[key_column] == key)
-              .values(last_number=counters.c.last_number + 1).returning(counters.c.last_number))
-    number: int | None = conn.execute(taking).scalar_one_or_none()
+    taking = _taking(counters, key_column)
+    number: int | None = conn.execute(taking, {"register": key}).scalar_one_or_none()
     if number is None:  # the register's first number: no row yet
         try:
             with conn.begin_nested():
                 conn.execute(counters.insert().values({key_column: key, "last_number": 0}))
         except IntegrityError:
             pass  # another transaction made it meanwhile (and committed: its insert held ours)
-        number = int(conn.execute(taking).scalar_one())
+        number = int(conn.execute(taking, {"register": key}).scalar_one())
     return number
+
+
+@cache
+def _taking(counters: Table, key_column: str) -> Update:
+    """The statement that takes a number of a register (``register``: its key), made once: its
+    cache key is then computed once too, not at every number."""
+    return (update(counters).where(counters.c[key_column] == bindparam("register"))
+            .values(last_number=counters.c.last_number + 1).returning(counters.c.last_number))
 
 
 def skip(conn: Connection, counters: Table, key_column: str, keys: Iterable[Any], gap: int) -> dict[Any, int]:
