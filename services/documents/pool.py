@@ -111,6 +111,7 @@ def _start_worker(service_pid):
     if os.getppid() != service_pid:
         os._exit(0)
     render.warm_up()
+    stamp.warm_up()
 
 
 def shut_down(executor, wait):

@@ -693,6 +693,51 @@ def full_invoice(invoice: dict) -> bytes:
 
 KINDS = {"ticket": render_ticket, "invoice": render_invoice}
 
+# Made once by each render worker as it starts (``warm_up``): a ticket with the payment box (every
+# place of the ticket's template) and a one-item invoice of a supplier that is no VAT payer.
+_SAMPLE_EVENT = {"id": 1, "title": "Vzorová akce", "kind": "seminar", "venue": "Plzeň, Kopeckého sady 11",
+                 "lecturer": "Mgr. Jana Vzorová", "starts_at": "2026-01-05T09:00:00+01:00",
+                 "ends_at": "2026-01-05T15:00:00+01:00"}
+_SAMPLE_TICKET = {
+    "registration": {"id": 1, "first_name": "Jiří", "last_name": "Šťastný", "organisation_name": "Obec Vzorov",
+                     "position": "účetní", "price": 900, "is_member": False, "ticket_code": "T1-VZOREK",
+                     "manage_url": "https://akce.example/r/1"},
+    "event": _SAMPLE_EVENT, "organiser": "Vzorové sdružení",
+    "payment": {"outstanding_halere": 90000, "account": "19-2000145399/0800", "iban": "CZ6508000000192000145399",
+                "variable_symbol": "1000000001", "due_on": "2026-01-05",
+                "spd": "SPD*1.0*ACC:CZ6508000000192000145399*AM:900.00*CC:CZK*X-VS:1000000001"}}
+_SAMPLE_INVOICE = {
+    "number": "FV-2026-0001", "kind": InvoiceKind.INVOICE, "uuid": "00000000-0000-4000-8000-000000000000",
+    "corrects": None, "reason": None, "issued_on": "2026-01-02", "taxable_on": "2026-01-02", "due_on": "2026-01-05",
+    "variable_symbol": "1000000001", "currency": "CZK",
+    "supplier": {"name": "Vzorové sdružení", "address": "Kopeckého sady 11, 301 00 Plzeň", "ico": "12345678",
+                 "dic": None, "register_entry": "zapsaný ve spolkovém rejstříku", "iban": "CZ6508000000192000145399",
+                 "bic": "GIBACZPX", "account": "19-2000145399/0800", "email": "akce@smopk.example", "phone": None,
+                 "vat_payer": False},
+    "customer": {"name": "Obec Vzorov", "address": "Náves 1, 330 01 Vzorov", "ico": "00257001", "dic": None,
+                 "email": None},
+    "items": [{"description": "Účastnický poplatek: Vzorová akce (5. 1. 2026) – Jiří Šťastný", "quantity": 1,
+               "unit_price_halere": 90000, "total_halere": 90000, "vat_rate": 0, "base_halere": 90000,
+               "vat_halere": 0}],
+    "total_halere": 90000, "vat_lines": [], "vat_note": "Dodavatel není plátcem DPH.",
+    "spd": "SPD*1.0*ACC:CZ6508000000192000145399*AM:900.00*CC:CZK*X-VS:1000000001"}
+
+
+def warm_up() -> None:
+    """In a render worker as it starts: a sample ticket and invoice stamped, so that the worker's
+    first real ones cost what a new event's first ticket costs (its base page), not five times
+    that: each face's fonts loaded, Pango's caches filled, and the faces the values of each
+    template are drawn in learned (``_faces``: otherwise the first base of a template is rendered
+    twice). The samples' bases are let go. A sample that fails costs nothing but the time."""
+    for kind, sample in (("ticket", _SAMPLE_TICKET), ("invoice", _SAMPLE_INVOICE)):
+        try:
+            _data, way = render_document(kind, sample)
+            if way != STAMPED:
+                log.warning("warming up: the sample %s was rendered in full", kind)
+        except Exception:
+            log.exception("warming up: the sample %s could not be made", kind)
+    _BASES.clear()
+
 
 def render_document(kind: str, document: dict) -> tuple[bytes, str]:
     """In a render worker: the PDF of a ``kind`` of document, and the way it was made."""

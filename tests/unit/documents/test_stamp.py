@@ -187,3 +187,27 @@ def test_a_batch_that_is_not_a_list_of_tickets_and_invoices_is_refused_in_czech(
     with pytest.raises(ValidationError) as refused:
         documents.render_documents(requests)
     assert refused.value.args[0] == {"requests": "Očekávám seznam vstupenek a faktur."}
+
+
+def test_a_render_worker_warms_up_on_a_sample_ticket_and_invoice_both_stamped(monkeypatch, caplog):
+    """A worker as it starts stamps a sample ticket (with the payment box) and a sample invoice:
+    both stamped, not rendered in full, and reading as the samples; the faces of each template's
+    values learned for its first real base; the samples' bases let go."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr(stamp, "_faces", {})
+    monkeypatch.setattr(stamp, "_BASES", OrderedDict())
+    made = []
+    render_document = stamp.render_document
+
+    def kept(kind, document):
+        made.append((kind, *render_document(kind, document)))
+        return made[-1][1:]
+    monkeypatch.setattr(stamp, "render_document", kept)
+    with caplog.at_level("WARNING"):
+        stamp.warm_up()
+    assert [(kind, way) for kind, _, way in made] == [("ticket", stamp.STAMPED), ("invoice", stamp.STAMPED)]
+    assert "warming up" not in caplog.text
+    ticket, invoice = (pdf_flowing_text(data) for _, data, _ in made)
+    assert "Jiří Šťastný" in ticket and "1000000001" in ticket and "FV-2026-0001" in invoice
+    assert set(stamp._faces) == {"ticket.html", "invoice.html"} and not stamp._BASES
