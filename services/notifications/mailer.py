@@ -5,7 +5,6 @@ import hashlib
 import os
 import smtplib
 import ssl
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -233,10 +232,8 @@ class Smtp:
         ``SMTP_TIMEOUT`` each, the data within ``SMTP_DATA_TIMEOUT``."""
         return self.data_timeout + 2 * self.timeout
 
-    def session(self, alongside: "SmtpSession | None" = None) -> "SmtpSession":
-        """A session of its own, or one more connection beside ``alongside`` (a batch sent over
-        several): a server given up by one is given up by both."""
-        return SmtpSession(self, alongside._trouble if alongside is not None else None)
+    def session(self) -> "SmtpSession":
+        return SmtpSession(self)
 
     def send(self, message: "mime.Mail | EmailMessage"):
         """One message over a connection of its own."""
@@ -282,14 +279,13 @@ class SmtpSession:
     session; the next message goes over a new connection. Two connections lost with no message
     accepted in between, or a connection that cannot be opened, and the session gives up: that
     message and every later one raise the same failure at once, without trying (the server is
-    away, or refusing us: the batch waits for its retry rather than knocking once per message).
-    Sessions side by side (``Smtp.session(alongside=…)``) count their lost connections together,
-    and give up together."""
+    away, or refusing us: the batch waits for its retry rather than knocking once per message)."""
 
-    def __init__(self, smtp: Smtp, trouble: "_Trouble | None" = None):
+    def __init__(self, smtp: Smtp):
         self._smtp = smtp
         self._connection = None
-        self._trouble = trouble or _Trouble()
+        self._lost_in_a_row = 0  # connections lost since the last message the server accepted
+        self._given_up: TemporaryFailure | None = None
         self.connections = 0  # opened, for the logs and the tests
 
     def __enter__(self):
@@ -323,8 +319,19 @@ class SmtpSession:
             except (OSError, smtplib.SMTPException) as error:
                 self._lost(connection, TemporaryFailure(f"{type(error).__name__}: {error}"))
             else:
-                self._trouble.lost_in_a_row = 0
+                self._lost_in_a_row = 0
                 return
+
+    def open(self):
+        """Open the connection now, before any message (raises as ``send``: the session has then
+        given up)."""
+        self._open()
+
+    @property
+    def given_up(self) -> bool:
+        """The session gave up (two connections lost in a row, or none to be opened): every
+        later message raises at once, untried."""
+        return self._given_up is not None
 
     def close(self):
         connection, self._connection = self._connection, None
@@ -335,13 +342,13 @@ class SmtpSession:
                 connection.close()
 
     def _open(self):
-        if self._trouble.given_up is not None:
-            raise self._trouble.given_up
+        if self._given_up is not None:
+            raise self._given_up
         if self._connection is None:
             try:
                 self._connection = self._smtp.connect()
             except TemporaryFailure as failure:
-                self._trouble.given_up = failure
+                self._given_up = failure
                 raise
             self.connections += 1
         return self._connection
@@ -354,21 +361,13 @@ class SmtpSession:
         """The connection failed while sending a message: go on over a new one, or raise."""
         self._connection = None
         connection.close()
-        self._trouble.lost_in_a_row += 1
-        if self._trouble.lost_in_a_row >= 2:
-            self._trouble.given_up = failure
+        self._lost_in_a_row += 1
+        if self._lost_in_a_row >= 2:
+            self._given_up = failure
         if connection.data_started:
             raise type(failure)(f"{failure} (after the data went out: the server may have the message)")
-        if self._trouble.given_up is not None:
+        if self._given_up is not None:
             raise failure
-
-
-@dataclass
-class _Trouble:
-    """What the sessions of a batch share: connections lost since the server last accepted a
-    message (from any of them), and the failure they all gave up with."""
-    lost_in_a_row: int = 0
-    given_up: TemporaryFailure | None = None
 
 
 def _hand_over(connection, message):

@@ -630,7 +630,10 @@ class NotificationsService(HealthCheck):
         2. Build them, ``COMPOSERS`` at a time (their PDFs from documents), and send each as soon
            as it is built over one of ``LANES`` SMTP connections (``SmtpSession``: a refusal is the
            message's alone; a lost connection is opened again for the rest; never sent twice in the
-           batch). Their order is the order they are built in: the claim has already dropped a
+           batch). A connection that gives up (none to be opened, as with a server that takes one
+           at a time, or two lost in a row) leaves the rest to the others; the last one left
+           fails each at once, untried. The messages go out in the order they are built, and the
+           server may take two of them the other way round: the claim has already dropped any
            message that a later one in the batch overtakes.
            A message is handed to the server only while its claim has time left for its slowest
            answer and for the record (``_last_start``); those not reached by then are put back,
@@ -673,7 +676,8 @@ class NotificationsService(HealthCheck):
         ``partial`` that records it in a unit of work. Every ``SENT_RECORD_EVERY`` messages the
         server accepted are recorded as sent at once (their ids added to ``recorded``), with no
         send started meanwhile, so a sender killed mid-batch sends again at most that many and the
-        other connections' sends under way. A lane's error (a record that failed) ends the batch."""
+        other connections' sends under way. A lane's error (a record that failed) ends the batch:
+        no other lane starts a send after it."""
         last_start = self._last_start(claim_lapses)
         to_build, built = deque(messages), LightQueue()
         # a large batch's documents asked for a few emails at a time, a small one's one at a time
@@ -697,10 +701,20 @@ class NotificationsService(HealthCheck):
         outcomes, accepted = {}, []
         untaken = [len(messages)]  # built messages that no lane has taken yet
         recording = Semaphore()  # held while the accepted are recorded: no lane starts a send
+        lanes = min(LANES, len(messages))
+        standing = [lanes]  # lanes whose connection has not given up
+        failed = []  # a lane's error: no lane starts another send
 
         def lane(session):
-            with session:
-                while untaken[0] > 0:
+            try:
+                try:
+                    session.open()  # before taking a message: one that cannot be opened takes none
+                except TemporaryFailure as error:
+                    log.warning("an SMTP connection of the batch could not be opened: %s", error)
+                while untaken[0] > 0 and not failed:
+                    if session.given_up and standing[0] > 1:
+                        standing[0] -= 1
+                        return  # the others send the rest; the last to stand fails each at once
                     untaken[0] -= 1
                     try:
                         message, email, error = built.get(timeout=max(last_start - time.monotonic(), 0.0))
@@ -712,7 +726,7 @@ class NotificationsService(HealthCheck):
                         continue
                     with recording:  # a record under way ends first
                         pass
-                    if time.monotonic() >= last_start:
+                    if failed or time.monotonic() >= last_start:
                         return  # this one and the rest are put back
                     outcomes[message["id"]] = self._send_one(session, message, email)
                     if outcomes[message["id"]].func is usecases.record_sent:
@@ -723,19 +737,22 @@ class NotificationsService(HealthCheck):
                         with recording:
                             self._record([outcomes[message_id] for message_id in taken], claim_lapses)
                         recorded.update(taken)
+            except BaseException:
+                failed.append(True)  # before this connection's QUIT: the others start no more sends
+                raise
+            finally:
+                session.close()
 
-        first = self.smtp.session()
-        sessions = [first] + [self.smtp.session(alongside=first) for _ in range(min(LANES, len(messages)) - 1)]
         builders = [eventlet.spawn(builder) for _ in range(min(COMPOSERS, len(messages)))]
-        lanes, ended = [], LightQueue()
+        threads, ended = [], LightQueue()
         try:
-            for session in sessions:
-                lanes.append(eventlet.spawn(lane, session))
-                lanes[-1].link(ended.put)
-            for _ in lanes:
+            for _ in range(lanes):
+                threads.append(eventlet.spawn(lane, self.smtp.session()))
+                threads[-1].link(ended.put)
+            for _ in threads:
                 ended.get().wait()  # a lane's error at once (the others killed below)
         finally:
-            for thread in builders + lanes:
+            for thread in builders + threads:
                 thread.kill()  # those still building, or sending: put back
         for message in messages:
             if message["id"] not in outcomes:

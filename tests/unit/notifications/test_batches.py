@@ -21,6 +21,7 @@ from services.notifications.service import LANES, SENT_RECORD_EVERY
 from tests.conftest import SmtpSink
 from tests.unit.notifications.conftest import NOW
 from tests.unit.notifications.test_delivery import confirmed
+from tools.ports import free_port
 
 
 def records(worker):
@@ -147,10 +148,53 @@ def test_a_server_that_drops_every_connection_is_given_up_for_the_batch(notifica
             return opened[-1]
         notifications.smtp.session = counted
         notifications.sender.release()
-        # each of the two lost at once, or one lost twice while the other was opening its first
-        assert dropping.messages() == [] and len(opened) == LANES
-        assert 2 <= sum(session.connections for session in opened) <= LANES + 1
+        # each connection lost twice, then the other, and the rest failed at once
+        assert dropping.messages() == [] and [session.connections for session in opened] == [2] * LANES
         assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("awaiting_retry", 1)}
+    finally:
+        dropping.stop()
+
+
+def test_a_server_that_takes_one_connection_at_a_time_gets_the_whole_batch_over_it(notifications, sink):
+    """The batch's second connection cannot be opened (a server that says 421 to a second
+    connection from one client, here nothing listening): the first sends every email, each once,
+    and none counts a failed attempt."""
+    session, opened = notifications.smtp.session, []
+
+    def second_refused(*args, **kwargs):
+        opened.append(session(*args, **kwargs) if not opened else Smtp({"PORT": free_port(), "TIMEOUT": 2}).session())
+        return opened[-1]
+    notifications.smtp.session = second_refused
+    notifications.sender.hold()
+    for n in range(1, 11):
+        notifications.on_registration_confirmed(confirmed(n))
+    notifications.sender.release()
+    assert len(opened) == LANES and opened[1].given_up and sink.connections() == 1
+    assert copies(sink) == {f"jana{n}@obec.example": 1 for n in range(1, 11)}
+    assert {(m["status"], m["attempts"]) for m in notifications.list_messages()} == {("sent", 1)}
+
+
+def test_a_connection_that_gives_up_mid_batch_leaves_the_rest_to_the_other(notifications, sink, tmp_path):
+    """One of the batch's two connections goes to a server that drops every connection: it loses
+    two in a row and gives up with the email it had (retried later); the other sends the rest."""
+    dropping = SmtpSink(tmp_path / "dropping", options=["--drop-after", "0"])
+    dropping.start()
+    try:
+        session, opened = notifications.smtp.session, []
+
+        def first_dropped(*args, **kwargs):
+            opened.append(Smtp({"PORT": dropping.port, "TIMEOUT": 2}).session() if not opened
+                          else session(*args, **kwargs))
+            return opened[-1]
+        notifications.smtp.session = first_dropped
+        notifications.sender.hold()
+        for n in range(1, 11):
+            notifications.on_registration_confirmed(confirmed(n))
+        notifications.sender.release()
+        assert opened[0].given_up and opened[0].connections == 2 and dropping.messages() == []
+        assert Counter((m["status"], m["attempts"]) for m in notifications.list_messages()) == {
+            ("sent", 1): 9, ("awaiting_retry", 1): 1}
+        assert len(copies(sink)) == 9 and sink.connections() == 1
     finally:
         dropping.stop()
 
@@ -215,9 +259,10 @@ def test_a_sender_killed_late_in_a_batch_resends_only_those_accepted_since_the_l
 
 def test_killed_while_the_accepted_are_recorded_the_other_connection_had_started_no_send(notifications, sink):
     """Two connections: the sender killed while the first ten accepted are being recorded (the
-    database slow to answer). Meanwhile the other connection finished at most the send it had
-    under way and started none; once the claim lapses, what was not recorded goes again, so at
-    most ``SENT_RECORD_EVERY + LANES - 1`` arrive twice, each with its Message-ID."""
+    database slow to answer), then slow to close its connection. Meanwhile the other connection
+    finished at most the send it had under way and started none; once the claim lapses, what was
+    not recorded goes again, so at most ``SENT_RECORD_EVERY + LANES - 1`` arrive twice, each with
+    its Message-ID."""
     notifications.sender.hold()
     for n in range(1, 21):
         notifications.on_registration_confirmed(confirmed(n))
@@ -226,9 +271,18 @@ def test_killed_while_the_accepted_are_recorded_the_other_connection_had_started
         eventlet.sleep(0.5)  # a send takes a few milliseconds: the other connection had time for many
         raise GreenletExit()
     notifications._record = slow_then_killed
+    session = notifications.smtp.session
+
+    def slow_to_quit(*args, **kwargs):  # and after the failed record, as long again for the QUIT
+        opened = session(*args, **kwargs)
+        close = opened.close
+        opened.close = lambda: (eventlet.sleep(0.5), close())
+        return opened
+    notifications.smtp.session = slow_to_quit
     with pytest.raises(GreenletExit):
         notifications.send_batch(notifications.sender.held)
     del notifications._record
+    notifications.smtp.session = session
     notifications.sender.held = None
     first = {m["To"]: m["Message-ID"] for m in sink.messages()}
     assert SENT_RECORD_EVERY <= len(first) <= SENT_RECORD_EVERY + LANES - 1, sorted(first)
