@@ -709,7 +709,7 @@ class NotificationsService(HealthCheck):
             try:
                 try:
                     session.open()  # before taking a message: one that cannot be opened takes none
-                except TemporaryFailure as error:
+                except Exception as error:  # given up; anything else comes again with each send, as a bug
                     log.warning("an SMTP connection of the batch could not be opened: %s", error)
                 while untaken[0] > 0 and not failed:
                     if session.given_up and standing[0] > 1:

@@ -18,7 +18,7 @@ from services.common.vocabulary import EmailKind, EmailStatus
 from services.notifications import service, store, usecases
 from services.notifications.mailer import Smtp
 from services.notifications.service import LANES, SENT_RECORD_EVERY
-from tests.conftest import SmtpSink
+from tests.conftest import SmtpSink, wait_for
 from tests.unit.notifications.conftest import NOW
 from tests.unit.notifications.test_delivery import confirmed
 from tools.ports import free_port
@@ -185,6 +185,10 @@ def test_a_connection_that_gives_up_mid_batch_leaves_the_rest_to_the_other(notif
         def first_dropped(*args, **kwargs):
             opened.append(Smtp({"PORT": dropping.port, "TIMEOUT": 2}).session() if not opened
                           else session(*args, **kwargs))
+            if len(opened) == 2:  # the second opens once the first waits for an email: the first takes one
+                open_second = opened[1].open
+                opened[1].open = lambda: (wait_for(lambda: opened[0].connections == 1, message="the first"),
+                                          open_second())
             return opened[-1]
         notifications.smtp.session = first_dropped
         notifications.sender.hold()
