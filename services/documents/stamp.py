@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from services.common import qr
-from services.common.vocabulary import InvoiceKind
+from services.common.vocabulary import EventKind, InvoiceKind
 
 from . import render
 
@@ -695,7 +695,7 @@ KINDS = {"ticket": render_ticket, "invoice": render_invoice}
 
 # Made once by each render worker as it starts (``warm_up``): a ticket with the payment box (every
 # place of the ticket's template) and a one-item invoice of a supplier that is no VAT payer.
-_SAMPLE_EVENT = {"id": 1, "title": "Vzorová akce", "kind": "seminar", "venue": "Plzeň, Kopeckého sady 11",
+_SAMPLE_EVENT = {"id": 1, "title": "Vzorová akce", "kind": EventKind.SEMINAR, "venue": "Plzeň, Kopeckého sady 11",
                  "lecturer": "Mgr. Jana Vzorová", "starts_at": "2026-01-05T09:00:00+01:00",
                  "ends_at": "2026-01-05T15:00:00+01:00"}
 _SAMPLE_TICKET = {
